@@ -1,0 +1,37 @@
+# The project's commands. `make dev` and `make test` are the README's quick start: each
+# installs what it needs first.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+GO ?= go
+# jsii (the CDK's Go runtime) warns on every run under Node 20; the warning is noise here.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# Fuzz time per target in `make test`; raise it for a longer local hunt: make fuzz FUZZTIME=2m
+FUZZTIME ?= 5s
+
+NODE_STAMP := node_modules/.installed
+
+.PHONY: test unit fuzz lint deps dev synth bench clean
+
+## deps: the pinned Node tools (dynalite, the CDK CLI), from package-lock.json
+deps: $(NODE_STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## test: every test: format and vet, unit and integration tests, a short fuzz of each target
+test: deps lint unit fuzz
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+unit: deps
+	$(GO) test -count=1 -timeout 15m ./...
+
+fuzz: deps
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./lambda/protocol
+	$(GO) test -run='^$$' -fuzz='^FuzzMoves$$' -fuzztime=$(FUZZTIME) ./lambda/game
+
+clean:
+	rm -rf cdk.out .build

@@ -1,0 +1,74 @@
+// Package app wires one Lambda function from its configuration: SDK clients → store → service
+// → handler. lambda/cmd/<function>/main.go runs it on AWS; the local gateway calls New for each
+// function in-process, so both run the same code with only the configuration differing.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
+	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
+	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
+	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
+	"github.com/serverless-tictactoe/tictactoe/lambda/service"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+)
+
+// New builds the handler of function (a routes.Fn* name) from cfg. AWS credentials and region
+// come from the SDK's usual sources (the Lambda environment on AWS).
+func New(ctx context.Context, function string, cfg config.Config, logger *slog.Logger) (handler.Func, error) {
+	opts := handler.Options{Logger: logger, AllowedOrigins: cfg.AllowedOrigins}
+	if function != routes.FnConnect { // $connect touches no data and gets no clients
+		if err := cfg.RequireData(); err != nil {
+			return nil, fmt.Errorf("function %s: %w", function, err)
+		}
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		}
+		db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+			if cfg.DynamoDBEndpoint != "" {
+				o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
+			}
+		})
+		st := store.NewDynamoStore(db, cfg.TableName, time.Now, store.Expiry{Room: cfg.RoomTTL})
+		sender := connections.NewAPIGatewaySender(connections.NewClient(awsCfg, cfg.CallbackURL))
+		opts.Service = service.New(service.Options{Store: st, Sender: sender, Grace: cfg.Grace, Logger: logger})
+		opts.Limiter = ratelimit.New(cfg.RatePerSecond, cfg.RateBurst, time.Now)
+	}
+	return handler.New(opts).For(function)
+}
+
+// Logger is the JSON logger every function writes: one object per line, as CloudWatch Logs
+// Insights and the Lambda JSON log format expect.
+func Logger(cfg config.Config) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel})).With("function", os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
+}
+
+// Main runs function as a Lambda: read the environment, wire, start. A configuration error
+// stops the process with a message naming the variable to fix (the init error shows in the
+// function's log).
+func Main(function string) {
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: invalid configuration: %v\n", function, err)
+		os.Exit(1)
+	}
+	logger := Logger(cfg)
+	h, err := New(context.Background(), function, cfg, logger)
+	if err != nil {
+		logger.Error("starting", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(h)
+}

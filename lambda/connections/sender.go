@@ -1,0 +1,65 @@
+// Package connections sends frames to WebSocket clients through API Gateway's @connections
+// management API (PostToConnection), on AWS and against the local gateway alike.
+package connections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi/types"
+)
+
+// ErrGone means the connection no longer exists (HTTP 410): the client went away, maybe
+// without API Gateway having invoked $disconnect yet.
+var ErrGone = errors.New("connection gone")
+
+// Sender delivers one frame to one connection.
+type Sender interface {
+	Send(ctx context.Context, connectionID string, frame []byte) error
+}
+
+// PostAPI is the part of *apigatewaymanagementapi.Client a Sender uses.
+type PostAPI interface {
+	PostToConnection(ctx context.Context, in *apigatewaymanagementapi.PostToConnectionInput, opts ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error)
+}
+
+// APIGatewaySender is the Sender over @connections.
+type APIGatewaySender struct {
+	api PostAPI
+}
+
+var _ Sender = (*APIGatewaySender)(nil)
+
+// NewAPIGatewaySender sends through api.
+func NewAPIGatewaySender(api PostAPI) *APIGatewaySender { return &APIGatewaySender{api: api} }
+
+// NewClient is the @connections client for a stage's callback URL
+// (https://{api-id}.execute-api.{region}.amazonaws.com/{stage}, or the local gateway's).
+func NewClient(cfg aws.Config, callbackURL string) *apigatewaymanagementapi.Client {
+	return apigatewaymanagementapi.NewFromConfig(cfg, func(o *apigatewaymanagementapi.Options) {
+		o.BaseEndpoint = aws.String(callbackURL)
+	})
+}
+
+// Send posts frame to the connection. It returns ErrGone (wrapped) for a connection that no
+// longer exists, so callers can drop it; other failures are returned with context.
+func (s *APIGatewaySender) Send(ctx context.Context, connectionID string, frame []byte) error {
+	_, err := s.api.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{
+		ConnectionId: aws.String(connectionID),
+		Data:         frame,
+	})
+	if err == nil {
+		return nil
+	}
+	var gone *types.GoneException
+	var resp *awshttp.ResponseError
+	if errors.As(err, &gone) || (errors.As(err, &resp) && resp.HTTPStatusCode() == http.StatusGone) {
+		return fmt.Errorf("posting to %s: %w", connectionID, ErrGone)
+	}
+	return fmt.Errorf("posting to %s: %w", connectionID, err)
+}

@@ -1,0 +1,319 @@
+package game
+
+import (
+	"crypto/subtle"
+	"slices"
+	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
+)
+
+// Status is where a room is in its life:
+//
+//	waiting ──join──> playing ──> won | draw ──rematch──> playing
+//	   ^                  │                         │
+//	   └── guest leaves ──┴─────────────────────────┘      host leaves ──> abandoned
+//
+// A room whose seats are both empty is deleted rather than given a status.
+type Status string
+
+const (
+	Waiting   Status = "waiting"
+	Playing   Status = "playing"
+	Won       Status = "won"
+	Draw      Status = "draw"
+	Abandoned Status = "abandoned"
+)
+
+// Finished reports whether a game ended and a rematch may be asked for.
+func (s Status) Finished() bool { return s == Won || s == Draw }
+
+// Player is a seat's holder.
+type Player struct {
+	Name      string
+	TokenHash string // HashToken of the seat token; the token itself is never stored
+	ConnID    string // the connection that holds the seat now; "" while offline
+	// OfflineSince is when the player's connection dropped; zero while online. The seat is
+	// held for a grace period from then (ExpireGrace).
+	OfflineSince time.Time
+	Rematch      bool // asked for a rematch of the finished game
+}
+
+// Online reports whether the player has a live connection.
+func (p *Player) Online() bool { return p.OfflineSince.IsZero() }
+
+// Score is the series score between the current two players.
+type Score struct {
+	X, O, Draws int
+}
+
+// MaxWatchers bounds the spectators that receive live updates, so a room item stays small.
+const MaxWatchers = 16
+
+// Room is a room's whole state. The store keeps it as one item and writes it back only if
+// Version is unchanged, so every method here can assume it sees the latest state.
+type Room struct {
+	Code    string
+	Status  Status
+	Board   Board
+	Turn    Symbol // whose move it is while Playing; None otherwise
+	Winner  Symbol
+	WinLine []int  // the winning cells while Won
+	Starter Symbol // who moved first in the current game; alternates on rematch
+	X, O    *Player
+	Score   Score
+	// Watchers are spectators' connection ids, sent every update.
+	Watchers  []string
+	Version   int64 // the store's optimistic-concurrency counter
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Seat is what a player brings to a room.
+type Seat struct {
+	Name      string
+	TokenHash string
+	ConnID    string
+}
+
+// NewRoom opens a room with its creator as X, waiting for an opponent.
+func NewRoom(code string, host Seat, now time.Time) *Room {
+	return &Room{
+		Code:      code,
+		Status:    Waiting,
+		X:         &Player{Name: host.Name, TokenHash: host.TokenHash, ConnID: host.ConnID},
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+}
+
+// Player returns the holder of seat s, or nil.
+func (r *Room) Player(s Symbol) *Player {
+	switch s {
+	case X:
+		return r.X
+	case O:
+		return r.O
+	}
+	return nil
+}
+
+func (r *Room) setPlayer(s Symbol, p *Player) {
+	if s == X {
+		r.X = p
+	} else {
+		r.O = p
+	}
+}
+
+// SymbolOf returns the seat that connection connID holds, or None.
+func (r *Room) SymbolOf(connID string) Symbol {
+	if connID == "" {
+		return None
+	}
+	for _, s := range []Symbol{X, O} {
+		if p := r.Player(s); p != nil && p.ConnID == connID {
+			return s
+		}
+	}
+	return None
+}
+
+// Empty reports whether both seats are empty: such a room is deleted.
+func (r *Room) Empty() bool { return r.X == nil && r.O == nil }
+
+// Connections lists every connection that receives the room's updates: online players first,
+// then watchers.
+func (r *Room) Connections() []string {
+	var out []string
+	for _, s := range []Symbol{X, O} {
+		if p := r.Player(s); p != nil && p.ConnID != "" {
+			out = append(out, p.ConnID)
+		}
+	}
+	return append(out, r.Watchers...)
+}
+
+// Join seats a second player as O and starts the game, X moving first.
+func (r *Room) Join(seat Seat, now time.Time) error {
+	switch {
+	case r.Status == Abandoned:
+		return apperr.New(apperr.GameNotActive, "The host has left room %s; it is closed.", r.Code)
+	case r.O != nil || r.X == nil:
+		return apperr.New(apperr.RoomFull, "Room %s already has two players.", r.Code)
+	}
+	r.O = &Player{Name: seat.Name, TokenHash: seat.TokenHash, ConnID: seat.ConnID}
+	r.removeWatcher(seat.ConnID)
+	r.Score = Score{}
+	r.newGame(X)
+	r.UpdatedAt = now
+	return nil
+}
+
+// newGame clears the board for a game that starter opens.
+func (r *Room) newGame(starter Symbol) {
+	r.Status = Playing
+	r.Board = Board{}
+	r.Starter = starter
+	r.Turn = starter
+	r.Winner = None
+	r.WinLine = nil
+	for _, p := range []*Player{r.X, r.O} {
+		if p != nil {
+			p.Rematch = false
+		}
+	}
+}
+
+// Move plays cell for the player on connID.
+func (r *Room) Move(connID string, cell int, now time.Time) error {
+	s := r.SymbolOf(connID)
+	switch {
+	case s == None:
+		return apperr.New(apperr.NotInRoom, "You are not a player in room %s.", r.Code)
+	case r.Status != Playing:
+		return apperr.New(apperr.GameNotActive, "The game in room %s is %s, not in progress.", r.Code, r.Status)
+	case cell < 0 || cell >= Cells:
+		return apperr.New(apperr.BadRequest, "cell must be a whole number from 0 to 8.")
+	case r.Turn != s:
+		return apperr.New(apperr.NotYourTurn, "It is %s's turn.", r.Turn)
+	case r.Board[cell] != None:
+		return apperr.New(apperr.CellTaken, "Cell %d is already taken.", cell)
+	}
+	r.Board[cell] = s
+	r.UpdatedAt = now
+	if w, line := r.Board.Winner(); w != None {
+		r.Status, r.Winner, r.WinLine, r.Turn = Won, w, line, None
+		if w == X {
+			r.Score.X++
+		} else {
+			r.Score.O++
+		}
+		return nil
+	}
+	if r.Board.Full() {
+		r.Status, r.Turn = Draw, None
+		r.Score.Draws++
+		return nil
+	}
+	r.Turn = s.Other()
+	return nil
+}
+
+// RequestRematch records that the player on connID wants another game; once both have asked,
+// the next game starts, opened by whoever did not open the last one. It reports whether a game
+// started.
+func (r *Room) RequestRematch(connID string, now time.Time) (bool, error) {
+	s := r.SymbolOf(connID)
+	switch {
+	case s == None:
+		return false, apperr.New(apperr.NotInRoom, "You are not a player in room %s.", r.Code)
+	case !r.Status.Finished() || r.X == nil || r.O == nil:
+		return false, apperr.New(apperr.GameNotActive, "A rematch needs a finished game and both players.")
+	}
+	r.Player(s).Rematch = true
+	r.UpdatedAt = now
+	if r.X.Rematch && r.O.Rematch {
+		r.newGame(r.Starter.Other())
+		return true, nil
+	}
+	return false, nil
+}
+
+// Leave applies the leave rule for the player or watcher on connID.
+//   - the host (X) leaves: the game ends for everyone (abandoned);
+//   - the guest (O) leaves: the room waits for a new guest, series score reset;
+//   - when both seats are then empty, the room is Empty and is to be deleted.
+func (r *Room) Leave(connID string, now time.Time) error {
+	s := r.SymbolOf(connID)
+	if s == None {
+		if r.removeWatcher(connID) {
+			return nil
+		}
+		return apperr.New(apperr.NotInRoom, "You are not in room %s.", r.Code)
+	}
+	r.vacate(s, now)
+	return nil
+}
+
+// vacate empties seat s under the leave rule.
+func (r *Room) vacate(s Symbol, now time.Time) {
+	r.setPlayer(s, nil)
+	r.UpdatedAt = now
+	r.Turn, r.Winner, r.WinLine = None, None, nil
+	switch {
+	case r.Empty():
+		return // deleted by the caller; the status no longer matters
+	case s == X:
+		r.Status = Abandoned
+	case r.Status != Abandoned: // the guest left a room that still has its host
+		r.Status = Waiting
+		r.Board = Board{}
+		r.Score = Score{}
+		r.X.Rematch = false
+	}
+}
+
+// Disconnect marks the player on connID offline (their seat is held for the grace period) or
+// drops a watcher. It reports whether anything changed.
+func (r *Room) Disconnect(connID string, now time.Time) bool {
+	if s := r.SymbolOf(connID); s != None {
+		p := r.Player(s)
+		p.ConnID = ""
+		p.OfflineSince = now
+		r.UpdatedAt = now
+		return true
+	}
+	return r.removeWatcher(connID)
+}
+
+// Rejoin gives the seat whose token hashes to tokenHash to connection connID: a reload or a new
+// network puts the player back in the game. The previous connection, if still open, loses the
+// seat; its id is returned so it can be told.
+func (r *Room) Rejoin(tokenHash, connID string, now time.Time) (seat Symbol, previous string, err error) {
+	for _, s := range []Symbol{X, O} {
+		p := r.Player(s)
+		if p != nil && subtle.ConstantTimeCompare([]byte(p.TokenHash), []byte(tokenHash)) == 1 {
+			previous = p.ConnID
+			p.ConnID = connID
+			p.OfflineSince = time.Time{}
+			r.removeWatcher(connID)
+			r.UpdatedAt = now
+			return s, previous, nil
+		}
+	}
+	return None, "", apperr.New(apperr.NotInRoom, "That token holds no seat in room %s; the seat may have been given up.", r.Code)
+}
+
+// ExpireGrace applies the leave rule to every player offline for longer than grace: the seat
+// held for a dropped connection is given up at the first action on the room after the grace
+// period, so no timer is needed. It reports whether anything changed.
+func (r *Room) ExpireGrace(now time.Time, grace time.Duration) bool {
+	changed := false
+	for _, s := range []Symbol{X, O} {
+		if p := r.Player(s); p != nil && !p.Online() && now.Sub(p.OfflineSince) >= grace {
+			r.vacate(s, now)
+			changed = true
+		}
+	}
+	return changed
+}
+
+// AddWatcher subscribes a spectator's connection to updates. It reports whether the connection
+// was added: not when it is already a player or watcher, or the room has MaxWatchers.
+func (r *Room) AddWatcher(connID string) bool {
+	if r.SymbolOf(connID) != None || slices.Contains(r.Watchers, connID) || len(r.Watchers) >= MaxWatchers {
+		return false
+	}
+	r.Watchers = append(r.Watchers, connID)
+	return true
+}
+
+func (r *Room) removeWatcher(connID string) bool {
+	i := slices.Index(r.Watchers, connID)
+	if i < 0 {
+		return false
+	}
+	r.Watchers = slices.Delete(r.Watchers, i, i+1)
+	return true
+}

@@ -1,0 +1,197 @@
+// Package handler turns API Gateway WebSocket events into service calls: one method per Lambda
+// function (routes.FnConnect, FnDisconnect, FnGame), each writing one structured log line per
+// invocation. A client's mistake never fails an invocation: it becomes an error frame to that
+// client, and the Lambda answers 200.
+package handler
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
+	"github.com/serverless-tictactoe/tictactoe/lambda/protocol"
+	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
+	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
+	"github.com/serverless-tictactoe/tictactoe/lambda/service"
+)
+
+// Func is a Lambda handler for WebSocket events: what lambda.Start runs on AWS and what the
+// local gateway calls in-process.
+type Func func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error)
+
+// Handler serves the routes.
+type Handler struct {
+	svc     *service.Service // nil for the connect function, which touches no data
+	log     *slog.Logger
+	limiter *ratelimit.Limiter
+	origins []string
+	now     func() time.Time
+}
+
+// Options configures a Handler.
+type Options struct {
+	Service *service.Service
+	Logger  *slog.Logger
+	// Limiter bounds each connection's frames; nil means no limit.
+	Limiter *ratelimit.Limiter
+	// AllowedOrigins are the Origin headers $connect accepts; empty accepts any.
+	AllowedOrigins []string
+	// Now is the clock for durations in logs. Default: time.Now.
+	Now func() time.Time
+}
+
+// New returns a Handler.
+func New(o Options) *Handler {
+	h := &Handler{svc: o.Service, log: o.Logger, limiter: o.Limiter, origins: o.AllowedOrigins, now: o.Now}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	return h
+}
+
+// For returns the Func of a function name in routes.
+func (h *Handler) For(function string) (Func, error) {
+	switch function {
+	case routes.FnConnect:
+		return h.Connect, nil
+	case routes.FnDisconnect:
+		return h.Disconnect, nil
+	case routes.FnGame:
+		return h.Game, nil
+	}
+	return nil, errors.New("no function named " + function)
+}
+
+var ok = events.APIGatewayProxyResponse{StatusCode: http.StatusOK}
+
+// Connect serves $connect: it accepts the connection unless an allow-list of origins is
+// configured and the browser's Origin is not on it (a non-2xx answer refuses the upgrade).
+func (h *Handler) Connect(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+	start := h.now()
+	origin := header(ev.Headers, "Origin")
+	if len(h.origins) > 0 && !slices.Contains(h.origins, strings.TrimRight(origin, "/")) {
+		h.logLine(ctx, ev, start, "", "refused", "origin_not_allowed", slog.String("origin", origin))
+		return events.APIGatewayProxyResponse{StatusCode: http.StatusForbidden}, nil
+	}
+	h.logLine(ctx, ev, start, "", "ok", "")
+	return ok, nil
+}
+
+// Disconnect serves $disconnect: the player shows offline and the room is told.
+func (h *Handler) Disconnect(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+	start := h.now()
+	h.limiter.Forget(ev.RequestContext.ConnectionID)
+	room, err := h.svc.Disconnected(ctx, ev.RequestContext.ConnectionID)
+	attrs := []slog.Attr{}
+	if ev.RequestContext.DisconnectStatusCode != 0 {
+		attrs = append(attrs, slog.Int("closeCode", int(ev.RequestContext.DisconnectStatusCode)))
+	}
+	if err != nil {
+		// Returned so the invocation shows as failed: $disconnect has no client to tell.
+		h.logLine(ctx, ev, start, room, "server_error", string(apperr.Internal), append(attrs, slog.String("error", err.Error()))...)
+		return ok, err
+	}
+	h.logLine(ctx, ev, start, room, "ok", "", attrs...)
+	return ok, nil
+}
+
+// Game serves every client action and $default.
+func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+	start := h.now()
+	connID := ev.RequestContext.ConnectionID
+	var req protocol.Request
+	var err error
+	if h.limiter.Allow(connID) {
+		req, err = protocol.Decode(ev.RequestContext.RouteKey, ev.Body)
+		if err == nil {
+			req.RoomCode, err = h.dispatch(ctx, connID, req)
+		}
+	} else {
+		req.Action = protocol.ActionOf(ev.Body)
+		err = apperr.New(apperr.RateLimited, "Too many messages: wait a moment and try again.")
+	}
+	if err == nil {
+		h.logLine(ctx, ev, start, req.RoomCode, "ok", "", slog.String("action", req.Action))
+		return ok, nil
+	}
+	outcome := "client_error"
+	attrs := []slog.Attr{slog.String("action", req.Action)}
+	if apperr.As(err) == nil {
+		outcome = "server_error"
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	if sendErr := h.svc.SendError(ctx, connID, err, req.Action); sendErr != nil {
+		attrs = append(attrs, slog.String("sendError", sendErr.Error()))
+	}
+	h.logLine(ctx, ev, start, req.RoomCode, outcome, string(apperr.CodeOf(err)), attrs...)
+	return ok, nil
+}
+
+// dispatch runs a decoded request and returns the room it concerned (for the log line).
+func (h *Handler) dispatch(ctx context.Context, connID string, req protocol.Request) (string, error) {
+	switch req.Action {
+	case routes.CreateRoom:
+		return h.svc.CreateRoom(ctx, connID, req.Name)
+	case routes.JoinRoom:
+		return req.RoomCode, h.svc.JoinRoom(ctx, connID, req.RoomCode, req.Name)
+	case routes.GetRoom:
+		return req.RoomCode, h.svc.GetRoom(ctx, connID, req.RoomCode)
+	case routes.Move:
+		return req.RoomCode, h.svc.Move(ctx, connID, req.RoomCode, req.Cell)
+	case routes.SendMessage:
+		return req.RoomCode, h.svc.SendMessage(ctx, connID, req.RoomCode, req.Text)
+	case routes.Rematch:
+		return req.RoomCode, h.svc.Rematch(ctx, connID, req.RoomCode)
+	case routes.LeaveRoom:
+		return req.RoomCode, h.svc.LeaveRoom(ctx, connID, req.RoomCode)
+	case routes.Rejoin:
+		return req.RoomCode, h.svc.Rejoin(ctx, connID, req.RoomCode, req.Token)
+	}
+	// Decode admits only the actions above; reaching here is a bug, reported as one.
+	return req.RoomCode, errors.New("no dispatch for action " + req.Action)
+}
+
+// logLine writes the one line per invocation: route, room, outcome, duration, error code.
+func (h *Handler) logLine(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest, start time.Time, room, outcome, code string, extra ...slog.Attr) {
+	attrs := []slog.Attr{
+		slog.String("route", ev.RequestContext.RouteKey),
+		slog.String("connectionId", ev.RequestContext.ConnectionID),
+		slog.String("requestId", ev.RequestContext.RequestID),
+		slog.String("outcome", outcome),
+		slog.Float64("durationMs", float64(h.now().Sub(start).Microseconds())/1000),
+	}
+	if room != "" {
+		attrs = append(attrs, slog.String("room", room))
+	}
+	if code != "" {
+		attrs = append(attrs, slog.String("errorCode", code))
+	}
+	level := slog.LevelInfo
+	if outcome == "server_error" {
+		level = slog.LevelError
+	}
+	h.log.LogAttrs(ctx, level, "request", append(attrs, extra...)...)
+}
+
+// header looks a header up case-insensitively: API Gateway passes names as the client sent them.
+func header(h map[string]string, name string) string {
+	if v, ok := h[name]; ok {
+		return v
+	}
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}

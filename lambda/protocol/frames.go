@@ -1,0 +1,154 @@
+package protocol
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
+	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+)
+
+// Server frame types.
+const (
+	TypeRoom  = "room"
+	TypeChat  = "chat"
+	TypeError = "error"
+	TypeLeft  = "left"
+)
+
+// RoomFrame carries a room's state; You is set only in the frame sent to that seat's holder.
+type RoomFrame struct {
+	Type string    `json:"type"`
+	Room RoomState `json:"room"`
+	You  *You      `json:"you,omitempty"`
+}
+
+// You tells a player which seat they hold. Token is sent only when the seat is granted
+// (createRoom, joinRoom, rejoin): the server keeps only its hash and never sends it to anyone else.
+type You struct {
+	Symbol string `json:"symbol"`
+	Token  string `json:"token,omitempty"`
+}
+
+// RoomState is the public view of a room: nothing secret, safe for players and spectators.
+type RoomState struct {
+	Code    string     `json:"code"`
+	Status  string     `json:"status"`
+	Board   [9]string  `json:"board"`
+	Turn    string     `json:"turn"`
+	Winner  string     `json:"winner"`
+	WinLine []int      `json:"winLine"`
+	Players Players    `json:"players"`
+	Score   Score      `json:"score"`
+	Rematch RematchAsk `json:"rematch"`
+	Version int64      `json:"version"`
+}
+
+// Players are the two seats; an empty seat is null.
+type Players struct {
+	X *PlayerState `json:"X"`
+	O *PlayerState `json:"O"`
+}
+
+// PlayerState is a seat's public view.
+type PlayerState struct {
+	Name   string `json:"name"`
+	Online bool   `json:"online"`
+}
+
+// Score is the series score.
+type Score struct {
+	X     int `json:"X"`
+	O     int `json:"O"`
+	Draws int `json:"draws"`
+}
+
+// RematchAsk says who has asked for a rematch of the finished game.
+type RematchAsk struct {
+	X bool `json:"X"`
+	O bool `json:"O"`
+}
+
+// ChatFrame is a chat message relayed to the room. At is epoch milliseconds.
+type ChatFrame struct {
+	Type     string `json:"type"`
+	RoomCode string `json:"roomCode"`
+	From     string `json:"from"`
+	Symbol   string `json:"symbol"`
+	Text     string `json:"text"`
+	At       int64  `json:"at"`
+}
+
+// ErrorFrame goes to the sender of a request that failed, and to nobody else.
+type ErrorFrame struct {
+	Type    string `json:"type"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Action  string `json:"action"`
+}
+
+// LeftFrame tells a connection it no longer follows a room: it left, or the room closed.
+type LeftFrame struct {
+	Type     string `json:"type"`
+	RoomCode string `json:"roomCode"`
+}
+
+// StateOf is the public view of r.
+func StateOf(r *game.Room) RoomState {
+	st := RoomState{
+		Code:    r.Code,
+		Status:  string(r.Status),
+		Turn:    string(r.Turn),
+		Winner:  string(r.Winner),
+		WinLine: r.WinLine,
+		Score:   Score{X: r.Score.X, O: r.Score.O, Draws: r.Score.Draws},
+		Version: r.Version,
+	}
+	for i, s := range r.Board {
+		st.Board[i] = string(s)
+	}
+	st.Players.X, st.Rematch.X = playerState(r.X)
+	st.Players.O, st.Rematch.O = playerState(r.O)
+	return st
+}
+
+func playerState(p *game.Player) (*PlayerState, bool) {
+	if p == nil {
+		return nil, false
+	}
+	return &PlayerState{Name: p.Name, Online: p.Online()}, p.Rematch
+}
+
+// Room encodes a room frame; you may be nil.
+func Room(r *game.Room, you *You) ([]byte, error) {
+	return encode(RoomFrame{Type: TypeRoom, Room: StateOf(r), You: you})
+}
+
+// Chat encodes a chat frame.
+func Chat(code, from string, symbol game.Symbol, text string, at time.Time) ([]byte, error) {
+	return encode(ChatFrame{Type: TypeChat, RoomCode: code, From: from, Symbol: string(symbol), Text: text, At: at.UnixMilli()})
+}
+
+// Left encodes a left frame.
+func Left(code string) ([]byte, error) {
+	return encode(LeftFrame{Type: TypeLeft, RoomCode: code})
+}
+
+// Error encodes the error frame for err, answering action. Server faults get a generic
+// message: their details are logged, never sent.
+func Error(err error, action string) ([]byte, error) {
+	f := ErrorFrame{Type: TypeError, Code: string(apperr.Internal), Message: apperr.MessageFor(apperr.Internal), Action: action}
+	if e := apperr.As(err); e != nil {
+		f.Code, f.Message = string(e.Code), e.Message()
+	}
+	return encode(f)
+}
+
+func encode(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %T: %w", v, err)
+	}
+	return b, nil
+}

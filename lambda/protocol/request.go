@@ -1,0 +1,206 @@
+// Package protocol is protocol v1 on the wire (docs/protocol.md): decoding and validating the
+// frames clients send, and the frames the server sends back. Fields may be added; none renamed.
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
+	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
+)
+
+// Limits on client input.
+const (
+	// MaxFrameBytes bounds a client frame: every valid v1 frame fits in far less, so anything
+	// bigger is refused before it is parsed.
+	MaxFrameBytes = 4096
+	MaxNameRunes  = 24
+	MaxChatRunes  = 500
+	// MaxTokenBytes bounds a seat token as sent back by a client (a real one is 22 bytes).
+	MaxTokenBytes = 64
+)
+
+// Request is a decoded, validated client frame. Only the fields of its Action are set.
+type Request struct {
+	Action   string
+	RoomCode string // normalized: upper case, well formed
+	Name     string // trimmed, control characters removed, 1..MaxNameRunes runes
+	Cell     int
+	Text     string // chat text, control characters (but newlines) removed, 1..MaxChatRunes runes
+	Token    string
+}
+
+// wireRequest is a client frame as JSON. Pointers tell a missing field from a zero one.
+type wireRequest struct {
+	Action   *string         `json:"action"`
+	RoomCode *string         `json:"roomCode"`
+	Name     *string         `json:"name"`
+	Cell     json.RawMessage `json:"cell"`
+	Text     *string         `json:"text"`
+	Token    *string         `json:"token"`
+}
+
+// ActionOf extracts the action of a frame the way API Gateway's route selection does: the
+// "action" string of a JSON object, or "" when there is none.
+func ActionOf(body string) string {
+	var w struct {
+		Action any `json:"action"`
+	}
+	if json.Unmarshal([]byte(body), &w) != nil {
+		return ""
+	}
+	s, _ := w.Action.(string)
+	return s
+}
+
+// Decode parses and validates a client frame sent on route. route is the route API Gateway
+// chose; it must equal the frame's action for action routes. Every failure is an *apperr.Error
+// whose message says what to fix.
+func Decode(route, body string) (Request, error) {
+	if len(body) > MaxFrameBytes {
+		return Request{}, apperr.New(apperr.TooLarge, "Frames are limited to %d bytes; this one has %d.", MaxFrameBytes, len(body))
+	}
+	var w wireRequest
+	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
+	if err := dec.Decode(&w); err != nil {
+		return Request{}, apperr.New(apperr.BadRequest, "A frame must be a JSON object: %s.", jsonProblem(err))
+	}
+	if dec.More() {
+		return Request{}, apperr.New(apperr.BadRequest, "A frame must be a single JSON object.")
+	}
+	if w.Action == nil || *w.Action == "" {
+		return Request{}, apperr.New(apperr.BadRequest, `A frame needs an "action" string.`)
+	}
+	req := Request{Action: *w.Action}
+	if !routes.IsAction(req.Action) {
+		return req, apperr.New(apperr.UnknownAction, "Unknown action %q.", truncate(req.Action, 40))
+	}
+	if route != req.Action {
+		return req, apperr.New(apperr.BadRequest, "Frame for %q arrived on route %q.", req.Action, route)
+	}
+	var err error
+	switch req.Action {
+	case routes.CreateRoom:
+		req.Name, err = name(w.Name)
+	case routes.JoinRoom:
+		if req.RoomCode, err = roomCode(w.RoomCode); err == nil {
+			req.Name, err = name(w.Name)
+		}
+	case routes.GetRoom, routes.Rematch, routes.LeaveRoom:
+		req.RoomCode, err = roomCode(w.RoomCode)
+	case routes.Move:
+		if req.RoomCode, err = roomCode(w.RoomCode); err == nil {
+			req.Cell, err = cell(w.Cell)
+		}
+	case routes.SendMessage:
+		if req.RoomCode, err = roomCode(w.RoomCode); err == nil {
+			req.Text, err = chatText(w.Text)
+		}
+	case routes.Rejoin:
+		if req.RoomCode, err = roomCode(w.RoomCode); err == nil {
+			req.Token, err = token(w.Token)
+		}
+	}
+	return req, err
+}
+
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %q must be a %s", typ.Field, typ.Type.Kind())
+	}
+	return "invalid JSON"
+}
+
+func roomCode(v *string) (string, error) {
+	if v == nil {
+		return "", apperr.New(apperr.BadRequest, `"roomCode" is required.`)
+	}
+	c, ok := game.NormalizeCode(*v)
+	if !ok {
+		return "", apperr.New(apperr.BadRequest, "A room code is %d letters and digits, like %q.", game.CodeLength, "K7M2QX")
+	}
+	return c, nil
+}
+
+func name(v *string) (string, error) {
+	if v == nil {
+		return "", apperr.New(apperr.BadRequest, `"name" is required.`)
+	}
+	n := strings.TrimSpace(clean(*v, false))
+	switch r := utf8.RuneCountInString(n); {
+	case r == 0:
+		return "", apperr.New(apperr.BadRequest, "A name needs at least one visible character.")
+	case r > MaxNameRunes:
+		return "", apperr.New(apperr.BadRequest, "Names are limited to %d characters.", MaxNameRunes)
+	}
+	return n, nil
+}
+
+func chatText(v *string) (string, error) {
+	if v == nil {
+		return "", apperr.New(apperr.BadRequest, `"text" is required.`)
+	}
+	t := strings.TrimSpace(clean(*v, true))
+	switch r := utf8.RuneCountInString(t); {
+	case r == 0:
+		return "", apperr.New(apperr.BadRequest, "A chat message cannot be empty.")
+	case r > MaxChatRunes:
+		return "", apperr.New(apperr.TooLarge, "Chat messages are limited to %d characters.", MaxChatRunes)
+	}
+	return t, nil
+}
+
+func cell(raw json.RawMessage) (int, error) {
+	if raw == nil {
+		return 0, apperr.New(apperr.BadRequest, `"cell" is required.`)
+	}
+	var c int
+	if err := json.Unmarshal(raw, &c); err != nil || c < 0 || c >= game.Cells {
+		return 0, apperr.New(apperr.BadRequest, "cell must be a whole number from 0 to 8.")
+	}
+	return c, nil
+}
+
+func token(v *string) (string, error) {
+	if v == nil || *v == "" {
+		return "", apperr.New(apperr.BadRequest, `"token" is required.`)
+	}
+	if len(*v) > MaxTokenBytes {
+		return "", apperr.New(apperr.BadRequest, "That is not a seat token.")
+	}
+	return *v, nil
+}
+
+// clean drops invalid UTF-8 and control and format characters (which can reorder or hide
+// text), keeping newlines when keepNewlines is set.
+func clean(s string, keepNewlines bool) string {
+	s = strings.ToValidUTF8(s, "")
+	return strings.Map(func(r rune) rune {
+		if keepNewlines && r == '\n' {
+			return r
+		}
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}

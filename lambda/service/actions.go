@@ -1,0 +1,276 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
+	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+	"github.com/serverless-tictactoe/tictactoe/lambda/protocol"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+)
+
+// CreateRoom opens a room with connID's player as X and sends them the room with their seat
+// token. A connection is in one room at a time: one it was in before is left first.
+func (s *Service) CreateRoom(ctx context.Context, connID, name string) (string, error) {
+	if err := s.leaveCurrent(ctx, connID, ""); err != nil {
+		return "", err
+	}
+	token, err := game.NewToken(s.rand)
+	if err != nil {
+		return "", err
+	}
+	seat := game.Seat{Name: name, TokenHash: game.HashToken(token), ConnID: connID}
+	var r *game.Room
+	for attempt := 1; ; attempt++ {
+		code, err := game.NewCode(s.rand)
+		if err != nil {
+			return "", err
+		}
+		r = game.NewRoom(code, seat, s.now())
+		err = s.store.CreateRoom(ctx, r)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, store.ErrExists) || attempt == maxCodeAttempts {
+			return "", fmt.Errorf("creating a room: %w", err)
+		}
+	}
+	if err := s.store.PutConnection(ctx, store.Connection{ID: connID, RoomCode: r.Code, Role: store.RoleX}); err != nil {
+		return r.Code, err
+	}
+	s.broadcast(ctx, r, map[string]string{connID: token})
+	return r.Code, nil
+}
+
+// JoinRoom seats connID's player as O in room code and starts the game. Joining a room the
+// connection already plays in answers with its state and changes nothing.
+func (s *Service) JoinRoom(ctx context.Context, connID, code, name string) error {
+	if err := s.leaveCurrent(ctx, connID, code); err != nil {
+		return err
+	}
+	token, err := game.NewToken(s.rand)
+	if err != nil {
+		return err
+	}
+	seat := game.Seat{Name: name, TokenHash: game.HashToken(token), ConnID: connID}
+	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
+		if r.SymbolOf(connID) != game.None {
+			return errNoChange
+		}
+		return r.Join(seat, now)
+	})
+	if err != nil {
+		s.announce(ctx, out)
+		return err
+	}
+	if !out.wrote || out.room.SymbolOf(connID) != game.O {
+		return s.reply(ctx, connID, out.room) // already seated here: no new token
+	}
+	if err := s.store.PutConnection(ctx, store.Connection{ID: connID, RoomCode: code, Role: store.RoleO}); err != nil {
+		return err
+	}
+	s.broadcast(ctx, out.room, map[string]string{connID: token})
+	return nil
+}
+
+// GetRoom answers connID with room code's state. A connection that follows no other room also
+// becomes a watcher and receives every update (spectating), up to game.MaxWatchers.
+func (s *Service) GetRoom(ctx context.Context, connID, code string) error {
+	current, err := s.currentRoom(ctx, connID)
+	if err != nil {
+		return err
+	}
+	mayWatch := current.RoomCode == "" || current.RoomCode == code || current.Role == store.RoleWatcher
+	out, err := s.update(ctx, code, func(r *game.Room, _ time.Time) error {
+		if mayWatch && r.AddWatcher(connID) {
+			return nil
+		}
+		return errNoChange
+	})
+	if err != nil {
+		s.announce(ctx, out)
+		return err
+	}
+	if watching := out.room.SymbolOf(connID) == game.None && containsConn(out.room.Watchers, connID); watching && out.wrote {
+		if current.RoomCode != "" && current.RoomCode != code {
+			s.dropFrom(ctx, current.RoomCode, connID) // stop following the room watched before
+		}
+		if err := s.store.PutConnection(ctx, store.Connection{ID: connID, RoomCode: code, Role: store.RoleWatcher}); err != nil {
+			return err
+		}
+		s.broadcast(ctx, out.room, nil) // the watcher is now among the room's connections
+		return nil
+	}
+	s.announce(ctx, out)
+	return s.reply(ctx, connID, out.room)
+}
+
+// Move plays cell for connID's player in room code and sends the new state to the room: one
+// read, one conditional write and one frame to each connection.
+func (s *Service) Move(ctx context.Context, connID, code string, cell int) error {
+	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
+		return r.Move(connID, cell, now)
+	})
+	s.announce(ctx, out)
+	return err
+}
+
+// SendMessage relays chat from connID's player to everyone following room code.
+func (s *Service) SendMessage(ctx context.Context, connID, code, text string) error {
+	var from game.Symbol
+	out, err := s.update(ctx, code, func(r *game.Room, _ time.Time) error {
+		if from = r.SymbolOf(connID); from == game.None {
+			return apperr.New(apperr.NotInRoom, "Only the players of room %s can chat.", code)
+		}
+		return errNoChange
+	})
+	s.announce(ctx, out)
+	if err != nil {
+		return err
+	}
+	frame, err := protocol.Chat(code, out.room.Player(from).Name, from, text, s.now())
+	if err != nil {
+		return err
+	}
+	s.sendAll(ctx, out.room, out.room.Connections(), func(string) []byte { return frame })
+	return nil
+}
+
+// Rematch records connID's player's wish for another game; the game starts once both have
+// asked, and the series score carries on.
+func (s *Service) Rematch(ctx context.Context, connID, code string) error {
+	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
+		_, err := r.RequestRematch(connID, now)
+		return err
+	})
+	s.announce(ctx, out)
+	return err
+}
+
+// LeaveRoom applies the leave rule for connID in room code (see game.Room.Leave) and tells the
+// leaver with a left frame.
+func (s *Service) LeaveRoom(ctx context.Context, connID, code string) error {
+	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
+		return r.Leave(connID, now)
+	})
+	s.announce(ctx, out)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteConnection(ctx, connID); err != nil {
+		return err
+	}
+	return s.sendLeft(ctx, connID, code)
+}
+
+// Rejoin gives the seat that token holds in room code to connID (a reload, a new network).
+// The connection that held it before, if still open, is told it left.
+func (s *Service) Rejoin(ctx context.Context, connID, code, token string) error {
+	if err := s.leaveCurrent(ctx, connID, code); err != nil {
+		return err
+	}
+	var symbol game.Symbol
+	var previous string
+	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
+		var err error
+		symbol, previous, err = r.Rejoin(game.HashToken(token), connID, now)
+		return err
+	})
+	if err != nil {
+		s.announce(ctx, out)
+		return err
+	}
+	if err := s.store.PutConnection(ctx, store.Connection{ID: connID, RoomCode: code, Role: store.RoleOf(symbol)}); err != nil {
+		return err
+	}
+	if previous != "" && previous != connID {
+		if err := s.sendLeft(ctx, previous, code); err != nil && !isGone(err) {
+			s.log.WarnContext(ctx, "telling the replaced connection", "room", code, "connectionId", previous, "error", err)
+		}
+	}
+	s.broadcast(ctx, out.room, map[string]string{connID: token})
+	return nil
+}
+
+// Disconnected handles $disconnect: the player shows offline at once and the opponent is told;
+// the seat is held for the grace period. It returns the room the connection was in, if any.
+func (s *Service) Disconnected(ctx context.Context, connID string) (string, error) {
+	current, err := s.currentRoom(ctx, connID)
+	if err != nil || current.RoomCode == "" {
+		return "", err
+	}
+	s.dropFrom(ctx, current.RoomCode, connID)
+	return current.RoomCode, s.store.DeleteConnection(ctx, connID)
+}
+
+// SendError tells connID that its action failed; server faults get a generic message.
+func (s *Service) SendError(ctx context.Context, connID string, cause error, action string) error {
+	frame, err := protocol.Error(cause, action)
+	if err != nil {
+		return err
+	}
+	return s.send.Send(ctx, connID, frame)
+}
+
+// leaveCurrent leaves the room connID follows, unless it is keep: one room per connection.
+func (s *Service) leaveCurrent(ctx context.Context, connID, keep string) error {
+	current, err := s.currentRoom(ctx, connID)
+	if err != nil || current.RoomCode == "" || current.RoomCode == keep {
+		return err
+	}
+	out, err := s.update(ctx, current.RoomCode, func(r *game.Room, now time.Time) error {
+		if r.Leave(connID, now) != nil {
+			return errNoChange // no longer in it: nothing to leave
+		}
+		return nil
+	})
+	if apperr.CodeOf(err) == apperr.RoomNotFound {
+		err = nil
+	}
+	if err != nil {
+		return err
+	}
+	s.announce(ctx, out)
+	if err := s.store.DeleteConnection(ctx, connID); err != nil {
+		return err
+	}
+	return nil
+}
+
+// currentRoom is the room connID follows; the zero Connection when none.
+func (s *Service) currentRoom(ctx context.Context, connID string) (store.Connection, error) {
+	c, err := s.store.GetConnection(ctx, connID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Connection{}, nil
+	}
+	return c, err
+}
+
+// dropFrom marks connID offline in room code (a player keeps the seat for the grace period; a
+// watcher is removed) and tells the rest of the room. Failures are logged: the caller's own
+// request must not fail because another connection went away.
+func (s *Service) dropFrom(ctx context.Context, code, connID string) {
+	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
+		if !r.Disconnect(connID, now) {
+			return errNoChange
+		}
+		return nil
+	})
+	if err != nil && apperr.CodeOf(err) != apperr.RoomNotFound {
+		s.log.WarnContext(ctx, "marking a connection offline", "room", code, "connectionId", connID, "error", err)
+		return
+	}
+	s.announce(ctx, out)
+}
+
+func containsConn(list []string, id string) bool {
+	for _, c := range list {
+		if c == id {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,102 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
+	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+	"github.com/serverless-tictactoe/tictactoe/lambda/protocol"
+)
+
+// announce tells a room's connections about a write that landed; it does nothing otherwise.
+func (s *Service) announce(ctx context.Context, out outcome) {
+	switch {
+	case !out.wrote:
+	case out.deleted:
+		frame, err := protocol.Left(out.room.Code)
+		if err != nil {
+			s.log.ErrorContext(ctx, "encoding a left frame", "room", out.room.Code, "error", err)
+			return
+		}
+		s.sendAll(ctx, out.room, out.room.Connections(), func(string) []byte { return frame })
+	default:
+		s.broadcast(ctx, out.room, nil)
+	}
+}
+
+// broadcast sends r to every connection following it: each player's frame says which seat is
+// theirs, and tokens (connection id → seat token) go only to the connection they belong to.
+func (s *Service) broadcast(ctx context.Context, r *game.Room, tokens map[string]string) {
+	frames := map[string][]byte{}
+	for _, id := range r.Connections() {
+		var you *protocol.You
+		if sym := r.SymbolOf(id); sym != game.None {
+			you = &protocol.You{Symbol: string(sym), Token: tokens[id]}
+		}
+		frame, err := protocol.Room(r, you)
+		if err != nil {
+			s.log.ErrorContext(ctx, "encoding a room frame", "room", r.Code, "error", err)
+			return
+		}
+		frames[id] = frame
+	}
+	s.sendAll(ctx, r, r.Connections(), func(id string) []byte { return frames[id] })
+}
+
+// reply sends r to one connection only.
+func (s *Service) reply(ctx context.Context, connID string, r *game.Room) error {
+	var you *protocol.You
+	if sym := r.SymbolOf(connID); sym != game.None {
+		you = &protocol.You{Symbol: string(sym)}
+	}
+	frame, err := protocol.Room(r, you)
+	if err != nil {
+		return err
+	}
+	return s.send.Send(ctx, connID, frame)
+}
+
+func (s *Service) sendLeft(ctx context.Context, connID, code string) error {
+	frame, err := protocol.Left(code)
+	if err != nil {
+		return err
+	}
+	return s.send.Send(ctx, connID, frame)
+}
+
+// sendAll posts concurrently (a room has a handful of connections, and each post is a network
+// round trip). A connection found gone is dropped from the room after the sends; other
+// failures are logged and never fail the action that caused them.
+func (s *Service) sendAll(ctx context.Context, r *game.Room, ids []string, frameFor func(id string) []byte) {
+	var mu sync.Mutex
+	var gone []string
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.send.Send(ctx, id, frameFor(id))
+			switch {
+			case err == nil:
+			case isGone(err):
+				mu.Lock()
+				gone = append(gone, id)
+				mu.Unlock()
+			default:
+				s.log.WarnContext(ctx, "sending a frame", "room", r.Code, "connectionId", id, "error", err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, id := range gone {
+		s.log.InfoContext(ctx, "dropping a gone connection", "room", r.Code, "connectionId", id)
+		if err := s.store.DeleteConnection(ctx, id); err != nil {
+			s.log.WarnContext(ctx, "deleting a gone connection", "connectionId", id, "error", err)
+		}
+		s.dropFrom(ctx, r.Code, id)
+	}
+}
+
+func isGone(err error) bool { return errors.Is(err, connections.ErrGone) }

@@ -1,0 +1,138 @@
+// Package service runs the game: each method is one client action, carried out as read the
+// room → apply the rules → one version-conditioned write → tell the room. It holds no state of
+// its own; the store and the sender are injected, as are the clock and the randomness.
+package service
+
+import (
+	"context"
+	crand "crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
+	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
+	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+)
+
+// Options configures a Service. Store and Sender are required.
+type Options struct {
+	Store  store.Store
+	Sender connections.Sender
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+	// Rand is the source of room codes and seat tokens. Default: crypto/rand.Reader.
+	Rand io.Reader
+	// Grace is how long a dropped player's seat is held. Default: 2 minutes.
+	Grace time.Duration
+	// Logger receives warnings about undeliverable frames. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Service carries out client actions.
+type Service struct {
+	store store.Store
+	send  connections.Sender
+	now   func() time.Time
+	rand  io.Reader
+	grace time.Duration
+	log   *slog.Logger
+}
+
+// New returns a Service; it panics only on a programming error (a missing store or sender).
+func New(o Options) *Service {
+	if o.Store == nil || o.Sender == nil {
+		panic("service.New: Store and Sender are required")
+	}
+	s := &Service{store: o.Store, send: o.Sender, now: o.Now, rand: o.Rand, grace: o.Grace, log: o.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = crand.Reader
+	}
+	if s.grace <= 0 {
+		s.grace = 2 * time.Minute
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s
+}
+
+// maxAttempts bounds the read-modify-write retries of one action. A conflict means another
+// write landed in between; each retry starts from that newer state.
+const maxAttempts = 8
+
+// maxCodeAttempts bounds the draws of a fresh room code (a collision is about one in 887
+// million per live room).
+const maxCodeAttempts = 5
+
+// errNoChange tells update that fn left the room as it was: nothing to write.
+var errNoChange = errors.New("no change")
+
+// outcome is what update did.
+type outcome struct {
+	room    *game.Room // the room as written (or as read, when nothing was written)
+	wrote   bool       // a write landed: the room's connections should hear about it
+	deleted bool       // the room was deleted: both seats are empty
+}
+
+// update applies fn to the latest state of room code and writes the result with a
+// version-conditioned write, starting again from a fresh read whenever another writer got there
+// first: racing actions never both succeed and none is lost. Before fn, seats held past the
+// grace period are given up (the leave rule), and that is written even when fn then fails.
+func (s *Service) update(ctx context.Context, code string, fn func(r *game.Room, now time.Time) error) (outcome, error) {
+	for attempt := 1; ; attempt++ {
+		r, err := s.store.GetRoom(ctx, code)
+		if errors.Is(err, store.ErrNotFound) {
+			return outcome{}, roomNotFound(code)
+		}
+		if err != nil {
+			return outcome{}, err
+		}
+		now := s.now()
+		expired := r.ExpireGrace(now, s.grace)
+		var opErr error
+		if r.Empty() {
+			opErr = roomNotFound(code)
+		} else {
+			opErr = fn(r, now)
+		}
+		if errors.Is(opErr, errNoChange) {
+			opErr = nil
+			if !expired {
+				return outcome{room: r}, nil
+			}
+		} else if opErr != nil && !expired {
+			return outcome{room: r}, opErr
+		}
+		if r.Empty() {
+			err = s.store.DeleteRoom(ctx, r)
+		} else {
+			err = s.store.SaveRoom(ctx, r)
+		}
+		switch {
+		case err == nil:
+			return outcome{room: r, wrote: true, deleted: r.Empty()}, opErr
+		case !errors.Is(err, store.ErrConflict):
+			return outcome{}, err
+		case attempt == maxAttempts:
+			return outcome{}, fmt.Errorf("room %s: still contended after %d attempts: %w", code, attempt, err)
+		}
+		// Back off a little, with jitter, so that contending writers spread out.
+		select {
+		case <-ctx.Done():
+			return outcome{}, ctx.Err()
+		case <-time.After(time.Duration(rand.IntN(attempt*5)+1) * time.Millisecond):
+		}
+	}
+}
+
+func roomNotFound(code string) error {
+	return apperr.New(apperr.RoomNotFound, "There is no room %s. Check the code; the room may have closed.", code)
+}

@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+)
+
+// DynamoAPI is the part of *dynamodb.Client the store uses.
+type DynamoAPI interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+}
+
+// DynamoStore is the Store over one DynamoDB table.
+type DynamoStore struct {
+	db     DynamoAPI
+	table  string
+	now    func() time.Time
+	expiry Expiry
+}
+
+var _ Store = (*DynamoStore)(nil)
+
+// NewDynamoStore returns a store over table. now is the clock that decides expiry (time.Now in
+// production); zero fields of expiry take DefaultExpiry's.
+func NewDynamoStore(db DynamoAPI, table string, now func() time.Time, expiry Expiry) *DynamoStore {
+	return &DynamoStore{db: db, table: table, now: now, expiry: expiry.withDefaults()}
+}
+
+func keyOf(pk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{PartitionKey: &types.AttributeValueMemberS{Value: pk}}
+}
+
+func epoch(t time.Time) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Unix(), 10)}
+}
+
+// get reads an item strongly consistently (a conditional write must start from the latest
+// version) and returns nil for an absent or expired one.
+func (s *DynamoStore) get(ctx context.Context, pk string) (map[string]types.AttributeValue, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: keyOf(pk), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", pk, err)
+	}
+	if out.Item == nil {
+		return nil, nil
+	}
+	var ttl struct {
+		ExpiresAt int64 `dynamodbav:"expiresAt"`
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &ttl); err != nil {
+		return nil, fmt.Errorf("reading the expiry of %s: %w", pk, err)
+	}
+	if ttl.ExpiresAt != 0 && ttl.ExpiresAt <= s.now().Unix() {
+		return nil, nil // expired: DynamoDB has not deleted it yet
+	}
+	return out.Item, nil
+}
+
+func (s *DynamoStore) GetRoom(ctx context.Context, code string) (*game.Room, error) {
+	item, err := s.get(ctx, roomKey(code))
+	if err != nil {
+		return nil, err
+	}
+	if item == nil {
+		return nil, ErrNotFound
+	}
+	var it roomItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return nil, fmt.Errorf("decoding room %s: %w", code, err)
+	}
+	return it.toRoom()
+}
+
+func (s *DynamoStore) put(ctx context.Context, v any, cond string, values map[string]types.AttributeValue) error {
+	item, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		return fmt.Errorf("encoding %T: %w", v, err)
+	}
+	in := &dynamodb.PutItemInput{TableName: &s.table, Item: item}
+	if cond != "" {
+		in.ConditionExpression = &cond
+		in.ExpressionAttributeValues = values
+	}
+	_, err = s.db.PutItem(ctx, in)
+	return err
+}
+
+func isConditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+func (s *DynamoStore) CreateRoom(ctx context.Context, r *game.Room) error {
+	now := s.now()
+	r.Version = 1
+	// An expired room that DynamoDB has not deleted yet does not hold its code.
+	err := s.put(ctx, toRoomItem(r, now.Add(s.expiry.Room)),
+		"attribute_not_exists(pk) OR expiresAt <= :now",
+		map[string]types.AttributeValue{":now": epoch(now)})
+	switch {
+	case isConditionFailed(err):
+		r.Version = 0
+		return ErrExists
+	case err != nil:
+		r.Version = 0
+		return fmt.Errorf("creating room %s: %w", r.Code, err)
+	}
+	return nil
+}
+
+func (s *DynamoStore) SaveRoom(ctx context.Context, r *game.Room) error {
+	read := r.Version
+	r.Version = read + 1
+	err := s.put(ctx, toRoomItem(r, s.now().Add(s.expiry.Room)), "version = :v",
+		map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(read, 10)}})
+	if err != nil {
+		r.Version = read
+		if isConditionFailed(err) {
+			return ErrConflict
+		}
+		return fmt.Errorf("saving room %s: %w", r.Code, err)
+	}
+	return nil
+}
+
+func (s *DynamoStore) DeleteRoom(ctx context.Context, r *game.Room) error {
+	cond := "version = :v"
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: &s.table, Key: keyOf(roomKey(r.Code)), ConditionExpression: &cond,
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(r.Version, 10)},
+		},
+	})
+	switch {
+	case isConditionFailed(err):
+		return ErrConflict
+	case err != nil:
+		return fmt.Errorf("deleting room %s: %w", r.Code, err)
+	}
+	return nil
+}
+
+func (s *DynamoStore) PutConnection(ctx context.Context, c Connection) error {
+	it := connItem{PK: connKey(c.ID), Kind: KindConnection, ID: c.ID, RoomCode: c.RoomCode, Role: string(c.Role),
+		ExpiresAt: s.now().Add(s.expiry.Connection).Unix()}
+	if err := s.put(ctx, it, "", nil); err != nil {
+		return fmt.Errorf("recording connection %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+func (s *DynamoStore) GetConnection(ctx context.Context, id string) (Connection, error) {
+	item, err := s.get(ctx, connKey(id))
+	if err != nil {
+		return Connection{}, err
+	}
+	if item == nil {
+		return Connection{}, ErrNotFound
+	}
+	var it connItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return Connection{}, fmt.Errorf("decoding connection %s: %w", id, err)
+	}
+	return Connection{ID: it.ID, RoomCode: it.RoomCode, Role: Role(it.Role)}, nil
+}
+
+func (s *DynamoStore) DeleteConnection(ctx context.Context, id string) error {
+	if _, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: keyOf(connKey(id))}); err != nil {
+		return fmt.Errorf("deleting connection %s: %w", id, err)
+	}
+	return nil
+}

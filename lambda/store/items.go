@@ -1,0 +1,131 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+)
+
+const (
+	roomPrefix = "ROOM#"
+	connPrefix = "CONN#"
+	// emptyCell marks a free cell in the stored board string.
+	emptyCell = '-'
+)
+
+// roomItem is a room as stored: one item, readable in the console and the stream, with
+// timestamps in epoch milliseconds and expiresAt in epoch seconds (DynamoDB TTL's unit).
+type roomItem struct {
+	PK        string      `dynamodbav:"pk"`
+	Kind      string      `dynamodbav:"kind"`
+	Code      string      `dynamodbav:"code"`
+	Status    string      `dynamodbav:"status"`
+	Board     string      `dynamodbav:"board"` // 9 characters: X, O or '-'
+	Turn      string      `dynamodbav:"turn,omitempty"`
+	Winner    string      `dynamodbav:"winner,omitempty"`
+	WinLine   []int       `dynamodbav:"winLine,omitempty"`
+	Starter   string      `dynamodbav:"starter,omitempty"`
+	PlayerX   *playerItem `dynamodbav:"playerX,omitempty"`
+	PlayerO   *playerItem `dynamodbav:"playerO,omitempty"`
+	Score     scoreItem   `dynamodbav:"score"`
+	Watchers  []string    `dynamodbav:"watchers,omitempty"`
+	Version   int64       `dynamodbav:"version"`
+	CreatedAt int64       `dynamodbav:"createdAt"`
+	UpdatedAt int64       `dynamodbav:"updatedAt"`
+	ExpiresAt int64       `dynamodbav:"expiresAt"`
+}
+
+type playerItem struct {
+	Name         string `dynamodbav:"name"`
+	TokenHash    string `dynamodbav:"tokenHash"`
+	ConnID       string `dynamodbav:"connectionId,omitempty"`
+	Online       bool   `dynamodbav:"online"` // derived, stored for stream filters and people
+	OfflineSince int64  `dynamodbav:"offlineSince,omitempty"`
+	Rematch      bool   `dynamodbav:"rematch"`
+}
+
+type scoreItem struct {
+	X     int `dynamodbav:"X"`
+	O     int `dynamodbav:"O"`
+	Draws int `dynamodbav:"draws"`
+}
+
+type connItem struct {
+	PK        string `dynamodbav:"pk"`
+	Kind      string `dynamodbav:"kind"`
+	ID        string `dynamodbav:"connectionId"`
+	RoomCode  string `dynamodbav:"roomCode"`
+	Role      string `dynamodbav:"role"`
+	ExpiresAt int64  `dynamodbav:"expiresAt"`
+}
+
+func roomKey(code string) string { return roomPrefix + code }
+func connKey(id string) string   { return connPrefix + id }
+
+func toRoomItem(r *game.Room, expires time.Time) roomItem {
+	var board [game.Cells]byte
+	for i, s := range r.Board {
+		board[i] = emptyCell
+		if s != game.None {
+			board[i] = string(s)[0]
+		}
+	}
+	return roomItem{
+		PK: roomKey(r.Code), Kind: KindRoom, Code: r.Code, Status: string(r.Status),
+		Board: string(board[:]), Turn: string(r.Turn), Winner: string(r.Winner), WinLine: r.WinLine,
+		Starter: string(r.Starter), PlayerX: toPlayerItem(r.X), PlayerO: toPlayerItem(r.O),
+		Score:    scoreItem{X: r.Score.X, O: r.Score.O, Draws: r.Score.Draws},
+		Watchers: r.Watchers, Version: r.Version,
+		CreatedAt: r.CreatedAt.UnixMilli(), UpdatedAt: r.UpdatedAt.UnixMilli(), ExpiresAt: expires.Unix(),
+	}
+}
+
+func toPlayerItem(p *game.Player) *playerItem {
+	if p == nil {
+		return nil
+	}
+	it := &playerItem{Name: p.Name, TokenHash: p.TokenHash, ConnID: p.ConnID, Online: p.Online(), Rematch: p.Rematch}
+	if !p.Online() {
+		it.OfflineSince = p.OfflineSince.UnixMilli()
+	}
+	return it
+}
+
+// toRoom rebuilds a room, refusing an item that is not one (a corrupted or foreign item must
+// not be played on).
+func (it roomItem) toRoom() (*game.Room, error) {
+	if it.Kind != KindRoom || len(it.Board) != game.Cells || !strings.HasPrefix(it.PK, roomPrefix) {
+		return nil, fmt.Errorf("item %q is not a well-formed room", it.PK)
+	}
+	r := &game.Room{
+		Code: it.Code, Status: game.Status(it.Status), Turn: game.Symbol(it.Turn),
+		Winner: game.Symbol(it.Winner), WinLine: it.WinLine, Starter: game.Symbol(it.Starter),
+		X: it.PlayerX.toPlayer(), O: it.PlayerO.toPlayer(),
+		Score:    game.Score{X: it.Score.X, O: it.Score.O, Draws: it.Score.Draws},
+		Watchers: it.Watchers, Version: it.Version,
+		CreatedAt: time.UnixMilli(it.CreatedAt), UpdatedAt: time.UnixMilli(it.UpdatedAt),
+	}
+	for i := 0; i < game.Cells; i++ {
+		switch c := it.Board[i]; c {
+		case 'X', 'O':
+			r.Board[i] = game.Symbol(c)
+		case emptyCell:
+		default:
+			return nil, fmt.Errorf("room %s has an invalid board %q", it.Code, it.Board)
+		}
+	}
+	return r, nil
+}
+
+func (it *playerItem) toPlayer() *game.Player {
+	if it == nil {
+		return nil
+	}
+	p := &game.Player{Name: it.Name, TokenHash: it.TokenHash, ConnID: it.ConnID, Rematch: it.Rematch}
+	if it.OfflineSince != 0 {
+		p.OfflineSince = time.UnixMilli(it.OfflineSince)
+	}
+	return p
+}

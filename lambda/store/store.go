@@ -1,0 +1,96 @@
+// Package store keeps rooms and connections in DynamoDB. A room's whole state is one item,
+// written back only if its version is unchanged, so racing writers can never both succeed and
+// no update is lost. It uses no transactions and no streams (dynalite, the local server, has
+// neither), and because DynamoDB deletes expired items up to days late, every read treats an
+// item past its expiry as absent.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+)
+
+// Table layout: the contract between this package, the CDK table construct and the stream
+// filters of the presence pipeline.
+const (
+	// PartitionKey is the table's only key attribute (string): "ROOM#<code>" or "CONN#<id>".
+	PartitionKey = "pk"
+	// TTLAttribute holds each item's expiry in epoch seconds: the table's TTL attribute.
+	TTLAttribute = "expiresAt"
+	// KindAttribute says what an item is: KindRoom or KindConnection.
+	KindAttribute  = "kind"
+	KindRoom       = "room"
+	KindConnection = "connection"
+)
+
+var (
+	// ErrNotFound: no such item, or it has expired.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the item changed since it was read; read it again and retry.
+	ErrConflict = errors.New("changed since read")
+	// ErrExists: a live room already has that code.
+	ErrExists = errors.New("already exists")
+)
+
+// Role is what a connection is in its room: a seat (X, O) or a watcher.
+type Role string
+
+const (
+	RoleX       Role = "X"
+	RoleO       Role = "O"
+	RoleWatcher Role = "watcher"
+)
+
+// RoleOf is the role of the holder of seat s.
+func RoleOf(s game.Symbol) Role { return Role(s) }
+
+// Connection records which room a WebSocket connection follows, so that $disconnect, which
+// carries no frame, knows which room to tell.
+type Connection struct {
+	ID       string
+	RoomCode string
+	Role     Role
+}
+
+// Store is what the game service needs of persistence.
+type Store interface {
+	// GetRoom reads the latest state of a room, or ErrNotFound.
+	GetRoom(ctx context.Context, code string) (*game.Room, error)
+	// CreateRoom stores a new room, or returns ErrExists when a live room has its code.
+	CreateRoom(ctx context.Context, r *game.Room) error
+	// SaveRoom writes r back if the stored version is still r.Version (else ErrConflict), and
+	// then advances r.Version.
+	SaveRoom(ctx context.Context, r *game.Room) error
+	// DeleteRoom deletes r if the stored version is still r.Version, else ErrConflict.
+	DeleteRoom(ctx context.Context, r *game.Room) error
+
+	PutConnection(ctx context.Context, c Connection) error
+	// GetConnection returns the connection's record, or ErrNotFound.
+	GetConnection(ctx context.Context, id string) (Connection, error)
+	DeleteConnection(ctx context.Context, id string) error
+}
+
+// Expiry is how long items live after their last write.
+type Expiry struct {
+	// Room is how long a room lives after its last change. Default: 24 hours.
+	Room time.Duration
+	// Connection is how long a connection record lives. Default: 3 hours, past API Gateway's
+	// 2-hour maximum connection duration, so a record whose $disconnect was missed still goes.
+	Connection time.Duration
+}
+
+// DefaultExpiry is the expiry used where a field is zero.
+var DefaultExpiry = Expiry{Room: 24 * time.Hour, Connection: 3 * time.Hour}
+
+func (e Expiry) withDefaults() Expiry {
+	if e.Room <= 0 {
+		e.Room = DefaultExpiry.Room
+	}
+	if e.Connection <= 0 {
+		e.Connection = DefaultExpiry.Connection
+	}
+	return e
+}
