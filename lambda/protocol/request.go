@@ -163,7 +163,7 @@ func chatText(v *string) (string, error) {
 }
 
 func cell(raw json.RawMessage) (int, error) {
-	if raw == nil {
+	if raw == nil || string(raw) == "null" {
 		return 0, apperr.New(apperr.BadRequest, `"cell" is required.`)
 	}
 	var c int

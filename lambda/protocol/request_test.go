@@ -1,0 +1,122 @@
+package protocol
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
+)
+
+func TestDecodeValid(t *testing.T) {
+	tests := []struct {
+		name  string
+		route string
+		body  string
+		want  Request
+	}{
+		{"create", "createRoom", `{"action":"createRoom","name":"  Ann  "}`, Request{Action: "createRoom", Name: "Ann"}},
+		{"join lower-case code", "joinRoom", `{"action":"joinRoom","roomCode":"k7m2qx","name":"Bob"}`, Request{Action: "joinRoom", RoomCode: "K7M2QX", Name: "Bob"}},
+		{"get", "getRoom", `{"action":"getRoom","roomCode":"K7M2QX"}`, Request{Action: "getRoom", RoomCode: "K7M2QX"}},
+		{"move 0", "move", `{"action":"move","roomCode":"K7M2QX","cell":0}`, Request{Action: "move", RoomCode: "K7M2QX", Cell: 0}},
+		{"move 8", "move", `{"action":"move","roomCode":"K7M2QX","cell":8}`, Request{Action: "move", RoomCode: "K7M2QX", Cell: 8}},
+		{"chat keeps newlines, strips control", "sendMessage", `{"action":"sendMessage","roomCode":"K7M2QX","text":"gg\nwp\u0007\u202e"}`, Request{Action: "sendMessage", RoomCode: "K7M2QX", Text: "gg\nwp"}},
+		{"rematch", "rematch", `{"action":"rematch","roomCode":"K7M2QX"}`, Request{Action: "rematch", RoomCode: "K7M2QX"}},
+		{"leave", "leaveRoom", `{"action":"leaveRoom","roomCode":"K7M2QX"}`, Request{Action: "leaveRoom", RoomCode: "K7M2QX"}},
+		{"rejoin", "rejoin", `{"action":"rejoin","roomCode":"K7M2QX","token":"abc"}`, Request{Action: "rejoin", RoomCode: "K7M2QX", Token: "abc"}},
+		{"unknown fields ignored", "getRoom", `{"action":"getRoom","roomCode":"K7M2QX","v":2}`, Request{Action: "getRoom", RoomCode: "K7M2QX"}},
+		{"name of 24 runes", "createRoom", `{"action":"createRoom","name":"` + strings.Repeat("é", 24) + `"}`, Request{Action: "createRoom", Name: strings.Repeat("é", 24)}},
+		{"name with tab inside", "createRoom", `{"action":"createRoom","name":"A\tB"}`, Request{Action: "createRoom", Name: "AB"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Decode(tc.route, tc.body)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if got != tc.want {
+				t.Fatalf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		route string
+		body  string
+		want  apperr.Code
+	}{
+		{"not JSON", "$default", `hello`, apperr.BadRequest},
+		{"JSON array", "$default", `[1,2]`, apperr.BadRequest},
+		{"two objects", "getRoom", `{"action":"getRoom","roomCode":"K7M2QX"}{}`, apperr.BadRequest},
+		{"no action", "$default", `{"roomCode":"K7M2QX"}`, apperr.BadRequest},
+		{"action not a string", "$default", `{"action":5}`, apperr.BadRequest},
+		{"unknown action", "$default", `{"action":"fly"}`, apperr.UnknownAction},
+		{"route action $connect is not a client action", "$default", `{"action":"$connect"}`, apperr.UnknownAction},
+		{"action on the wrong route", "$default", `{"action":"move","roomCode":"K7M2QX","cell":1}`, apperr.BadRequest},
+		{"too large", "sendMessage", `{"action":"sendMessage","roomCode":"K7M2QX","text":"` + strings.Repeat("a", MaxFrameBytes) + `"}`, apperr.TooLarge},
+		{"missing name", "createRoom", `{"action":"createRoom"}`, apperr.BadRequest},
+		{"blank name", "createRoom", `{"action":"createRoom","name":" \u0000 "}`, apperr.BadRequest},
+		{"name too long", "createRoom", `{"action":"createRoom","name":"` + strings.Repeat("a", 25) + `"}`, apperr.BadRequest},
+		{"name wrong type", "createRoom", `{"action":"createRoom","name":7}`, apperr.BadRequest},
+		{"missing code", "joinRoom", `{"action":"joinRoom","name":"B"}`, apperr.BadRequest},
+		{"short code", "joinRoom", `{"action":"joinRoom","roomCode":"K7M","name":"B"}`, apperr.BadRequest},
+		{"ambiguous character", "getRoom", `{"action":"getRoom","roomCode":"K7M2Q0"}`, apperr.BadRequest},
+		{"missing cell", "move", `{"action":"move","roomCode":"K7M2QX"}`, apperr.BadRequest},
+		{"cell 9", "move", `{"action":"move","roomCode":"K7M2QX","cell":9}`, apperr.BadRequest},
+		{"cell -1", "move", `{"action":"move","roomCode":"K7M2QX","cell":-1}`, apperr.BadRequest},
+		{"cell fraction", "move", `{"action":"move","roomCode":"K7M2QX","cell":1.5}`, apperr.BadRequest},
+		{"cell string", "move", `{"action":"move","roomCode":"K7M2QX","cell":"1"}`, apperr.BadRequest},
+		{"cell null", "move", `{"action":"move","roomCode":"K7M2QX","cell":null}`, apperr.BadRequest},
+		{"empty chat", "sendMessage", `{"action":"sendMessage","roomCode":"K7M2QX","text":"  "}`, apperr.BadRequest},
+		{"chat too long", "sendMessage", `{"action":"sendMessage","roomCode":"K7M2QX","text":"` + strings.Repeat("b", 501) + `"}`, apperr.TooLarge},
+		{"missing token", "rejoin", `{"action":"rejoin","roomCode":"K7M2QX"}`, apperr.BadRequest},
+		{"huge token", "rejoin", `{"action":"rejoin","roomCode":"K7M2QX","token":"` + strings.Repeat("t", 65) + `"}`, apperr.BadRequest},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Decode(tc.route, tc.body)
+			e := apperr.As(err)
+			if e == nil || e.Code != tc.want {
+				t.Fatalf("got %v, want code %s", err, tc.want)
+			}
+			if e.Message() == "" {
+				t.Fatal("an error must say what to fix")
+			}
+		})
+	}
+}
+
+func TestActionOf(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"action":"move"}`: "move", `{"action":3}`: "", `nope`: "", `{}`: "", `{"action":"fly"}`: "fly",
+	} {
+		if got := ActionOf(body); got != want {
+			t.Errorf("ActionOf(%s) = %q, want %q", body, got, want)
+		}
+	}
+}
+
+func TestErrorFrameHidesServerFaults(t *testing.T) {
+	b, err := Error(errorString("dynamodb: connection refused to 10.0.0.1"), "move")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f ErrorFrame
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Type != "error" || f.Code != "internal_error" || strings.Contains(f.Message, "10.0.0.1") || f.Action != "move" {
+		t.Fatalf("frame %+v leaks or is wrong", f)
+	}
+	b, _ = Error(apperr.New(apperr.CellTaken, "Cell 4 is already taken."), "move")
+	if !strings.Contains(string(b), `"code":"cell_taken"`) || !strings.Contains(string(b), "Cell 4") {
+		t.Fatalf("client error frame %s", b)
+	}
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
