@@ -1,0 +1,202 @@
+package handler_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/connectionstest"
+	"github.com/serverless-tictactoe/tictactoe/internal/dynalitetest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
+	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
+	"github.com/serverless-tictactoe/tictactoe/lambda/protocol"
+	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
+	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
+	"github.com/serverless-tictactoe/tictactoe/lambda/service"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+)
+
+// env is the game backend as deployed, minus API Gateway: real handlers, a real dynalite table,
+// the real @connections SDK client posting to a recording server, and a settable clock.
+type env struct {
+	t      *testing.T
+	h      *handler.Handler
+	conns  *connectionstest.Server
+	table  dynalitetest.Table
+	now    atomic.Int64
+	logs   *bytes.Buffer
+	tokens map[string]string // connection id → seat token it was given
+}
+
+type envOptions struct {
+	limiter *ratelimit.Limiter
+	origins []string
+	table   string // overrides the table name (a missing table simulates an outage)
+}
+
+const grace = 2 * time.Minute
+
+func newEnv(t *testing.T, o envOptions) *env {
+	t.Helper()
+	e := &env{t: t, table: dynalitetest.New(t), conns: connectionstest.New(t), logs: &bytes.Buffer{}, tokens: map[string]string{}}
+	e.now.Store(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC).UnixNano())
+	clock := func() time.Time { return time.Unix(0, e.now.Load()) }
+	name := e.table.Name
+	if o.table != "" {
+		name = o.table
+	}
+	logger := slog.New(slog.NewJSONHandler(io.MultiWriter(e.logs, testWriter{t}), nil))
+	svc := service.New(service.Options{
+		Store:  store.NewDynamoStore(e.table.Client, name, clock, store.Expiry{}),
+		Sender: connections.NewAPIGatewaySender(e.conns.Client()),
+		Now:    clock, Grace: grace, Logger: logger,
+	})
+	e.h = handler.New(handler.Options{Service: svc, Logger: logger, Limiter: o.limiter, AllowedOrigins: o.origins, Now: clock})
+	return e
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	if testing.Verbose() {
+		w.t.Logf("%s", bytes.TrimSpace(p))
+	}
+	return len(p), nil
+}
+
+func (e *env) advance(d time.Duration) { e.now.Add(int64(d)) }
+
+// golden loads the recorded API Gateway event for a route from testdata.
+func golden(t *testing.T, route string) events.APIGatewayWebsocketProxyRequest {
+	t.Helper()
+	name := strings.TrimPrefix(route, "$")
+	b, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+	if err != nil {
+		t.Fatalf("golden event for %s: %v", route, err)
+	}
+	var ev events.APIGatewayWebsocketProxyRequest
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatalf("golden event %s: %v", name, err)
+	}
+	return ev
+}
+
+// sendRaw delivers a frame as API Gateway would: routed by its action, else to $default.
+func (e *env) sendRaw(connID, body string) events.APIGatewayProxyResponse {
+	e.t.Helper()
+	route := protocol.ActionOf(body)
+	if _, ok := routes.FunctionFor(route); !ok || !routes.IsAction(route) {
+		route = routes.Default
+	}
+	ev := golden(e.t, route)
+	ev.RequestContext.RouteKey = route
+	ev.RequestContext.ConnectionID = connID
+	ev.Body = body
+	resp, err := e.h.Game(context.Background(), ev)
+	if err != nil || resp.StatusCode != 200 {
+		e.t.Fatalf("%s: status %d err %v; a client frame must never fail the invocation", route, resp.StatusCode, err)
+	}
+	e.collectTokens(connID)
+	return resp
+}
+
+// send marshals a frame and delivers it.
+func (e *env) send(connID string, frame map[string]any) {
+	e.t.Helper()
+	b, err := json.Marshal(frame)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.sendRaw(connID, string(b))
+}
+
+func (e *env) disconnect(connID string) {
+	e.t.Helper()
+	ev := golden(e.t, routes.Disconnect)
+	ev.RequestContext.ConnectionID = connID
+	if _, err := e.h.Disconnect(context.Background(), ev); err != nil {
+		e.t.Fatalf("$disconnect: %v", err)
+	}
+}
+
+func (e *env) collectTokens(connID string) {
+	for _, f := range e.conns.Frames(e.t, connID) {
+		if you, ok := f["you"].(map[string]any); ok {
+			if tok, ok := you["token"].(string); ok {
+				e.tokens[connID] = tok
+			}
+		}
+	}
+}
+
+// last returns the last frame connID received, failing if there is none.
+func (e *env) last(connID string) map[string]any {
+	e.t.Helper()
+	f := e.conns.Last(e.t, connID)
+	if f == nil {
+		e.t.Fatalf("%s received no frame", connID)
+	}
+	return f
+}
+
+// room returns the room of the last frame connID received, which must be a room frame.
+func (e *env) room(connID string) map[string]any {
+	e.t.Helper()
+	f := e.last(connID)
+	if f["type"] != "room" {
+		e.t.Fatalf("%s's last frame is %v, want a room frame", connID, f)
+	}
+	return f["room"].(map[string]any)
+}
+
+// wantError checks connID's last frame is an error with code, answering action.
+func (e *env) wantError(connID, code, action string) {
+	e.t.Helper()
+	f := e.last(connID)
+	if f["type"] != "error" || f["code"] != code || f["action"] != action || f["message"] == "" {
+		e.t.Fatalf("%s's last frame = %v, want error %s for %q", connID, f, code, action)
+	}
+}
+
+func (e *env) count(connID string) int { return len(e.conns.Frames(e.t, connID)) }
+
+// create opens a room from connID and returns its code.
+func (e *env) create(connID, name string) string {
+	e.t.Helper()
+	e.send(connID, map[string]any{"action": "createRoom", "name": name})
+	return e.room(connID)["code"].(string)
+}
+
+// startGame creates a room on "x" and joins it from "o".
+func (e *env) startGame() string {
+	e.t.Helper()
+	code := e.create("x", "Ann")
+	e.send("o", map[string]any{"action": "joinRoom", "roomCode": strings.ToLower(code), "name": "Bob"})
+	return code
+}
+
+func (e *env) move(connID, code string, cell int) {
+	e.send(connID, map[string]any{"action": "move", "roomCode": code, "cell": cell})
+}
+
+func board(room map[string]any) string {
+	var b strings.Builder
+	for _, c := range room["board"].([]any) {
+		if c == "" {
+			b.WriteByte('.')
+		} else {
+			b.WriteString(c.(string))
+		}
+	}
+	return b.String()
+}
