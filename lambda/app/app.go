@@ -10,14 +10,17 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
+	"github.com/serverless-tictactoe/tictactoe/lambda/presence"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
 	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 	"github.com/serverless-tictactoe/tictactoe/lambda/service"
@@ -41,12 +44,37 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 				o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
 			}
 		})
-		st := store.NewDynamoStore(db, cfg.TableName, time.Now, store.Expiry{Room: cfg.RoomTTL})
+		var st store.Store = store.NewDynamoStore(db, cfg.TableName, time.Now, store.Expiry{Room: cfg.RoomTTL})
+		if cfg.PresenceLog {
+			st = presence.Observe(st, presence.LogPublisher{Log: logger}, time.Now, logger)
+		}
 		sender := connections.NewAPIGatewaySender(connections.NewClient(awsCfg, cfg.CallbackURL))
 		opts.Service = service.New(service.Options{Store: st, Sender: sender, Grace: cfg.Grace, Logger: logger})
 		opts.Limiter = ratelimit.New(cfg.RatePerSecond, cfg.RateBurst, time.Now)
 	}
 	return handler.New(opts).For(function)
+}
+
+// PresenceFunction is the name of the stream function (lambda/cmd/presence): not a route.
+const PresenceFunction = "presence"
+
+// NewPresence builds the presence function: the game table's stream in, SNS out.
+func NewPresence(ctx context.Context, cfg config.Config, logger *slog.Logger) (func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error), error) {
+	if err := cfg.RequirePresence(); err != nil {
+		return nil, fmt.Errorf("function %s: %w", PresenceFunction, err)
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		if cfg.DynamoDBEndpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
+		}
+	})
+	pub := presence.NewSNSPublisher(sns.NewFromConfig(awsCfg), cfg.TopicARN)
+	done := store.NewDynamoStore(db, cfg.TableName, time.Now, store.Expiry{})
+	return presence.NewHandler(pub, done, logger).Handle, nil
 }
 
 // Logger is the JSON logger every function writes: one object per line, as CloudWatch Logs
@@ -55,15 +83,33 @@ func Logger(cfg config.Config) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel})).With("function", os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
 }
 
-// Main runs function as a Lambda: read the environment, wire, start. A configuration error
-// stops the process with a message naming the variable to fix (the init error shows in the
-// function's log).
-func Main(function string) {
+// mustConfig reads the environment or stops the process with a message naming what to fix.
+func mustConfig(function string) config.Config {
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: invalid configuration: %v\n", function, err)
 		os.Exit(1)
 	}
+	return cfg
+}
+
+// MainPresence runs the presence function as a Lambda.
+func MainPresence() {
+	cfg := mustConfig(PresenceFunction)
+	logger := Logger(cfg)
+	h, err := NewPresence(context.Background(), cfg, logger)
+	if err != nil {
+		logger.Error("starting", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(h)
+}
+
+// Main runs function as a Lambda: read the environment, wire, start. A configuration error
+// stops the process with a message naming the variable to fix (the init error shows in the
+// function's log).
+func Main(function string) {
+	cfg := mustConfig(function)
 	logger := Logger(cfg)
 	h, err := New(context.Background(), function, cfg, logger)
 	if err != nil {

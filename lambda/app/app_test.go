@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -76,5 +78,32 @@ func TestMissingConfigurationIsNamed(t *testing.T) {
 	}
 	if _, err := app.New(context.Background(), "nope", config.Config{TableName: "t", CallbackURL: "http://x"}, slog.Default()); err == nil {
 		t.Fatal("an unknown function must be an error")
+	}
+}
+
+func TestEveryCommandIsAFunction(t *testing.T) {
+	known := map[string]bool{app.PresenceFunction: true}
+	for _, fn := range routes.Functions() {
+		known[fn] = true
+	}
+	entries, err := os.ReadDir(filepath.Join("..", "cmd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !known[e.Name()] {
+			t.Errorf("lambda/cmd/%s is neither a route function nor the presence function", e.Name())
+		}
+		delete(known, e.Name())
+	}
+	if len(known) > 0 {
+		t.Errorf("functions without a lambda/cmd: %v", known)
+	}
+}
+
+func TestPresenceNeedsTopic(t *testing.T) {
+	_, err := app.NewPresence(context.Background(), config.Config{TableName: "t"}, slog.Default())
+	if err == nil || !strings.Contains(err.Error(), "TOPIC_ARN") {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -24,6 +24,8 @@ const (
 	EnvRatePerSecond  = "RATE_LIMIT_PER_SECOND"
 	EnvRateBurst      = "RATE_LIMIT_BURST"
 	EnvLogLevel       = "LOG_LEVEL"
+	EnvTopicARN       = "TOPIC_ARN"
+	EnvPresenceLog    = "PRESENCE_LOG"
 )
 
 // Config is one function's settings.
@@ -50,6 +52,12 @@ type Config struct {
 	RateBurst     int
 	// LogLevel is debug, info, warn or error (LOG_LEVEL). Default: info.
 	LogLevel slog.Level
+	// TopicARN is the SNS topic the presence function publishes to (TOPIC_ARN).
+	TopicARN string
+	// PresenceLog makes the game functions log the presence events of their own writes
+	// (PRESENCE_LOG=true): for DynamoDB servers without streams, such as dynalite under
+	// `make dev`. Default: off; on AWS the stream's presence function publishes them.
+	PresenceLog bool
 }
 
 // Defaults.
@@ -103,6 +111,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s: %q is not one of debug, info, warn, error", EnvLogLevel, v))
 		}
 	}
+	c.TopicARN = strings.TrimSpace(getenv(EnvTopicARN))
+	if v := strings.TrimSpace(getenv(EnvPresenceLog)); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not true or false", EnvPresenceLog, v))
+		}
+		c.PresenceLog = b
+	}
 	if c.CallbackURL != "" {
 		if u, err := url.Parse(c.CallbackURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL like https://abc.execute-api.eu-west-1.amazonaws.com/prod", EnvCallbackURL, c.CallbackURL))
@@ -132,6 +148,18 @@ func (c Config) RequireData() error {
 	}
 	if c.CallbackURL == "" {
 		errs = append(errs, fmt.Errorf("%s is not set: it is the WebSocket stage's @connections URL", EnvCallbackURL))
+	}
+	return errors.Join(errs...)
+}
+
+// RequirePresence checks the settings the presence function needs.
+func (c Config) RequirePresence() error {
+	var errs []error
+	if c.TableName == "" {
+		errs = append(errs, fmt.Errorf("%s is not set: it names the game's DynamoDB table (published-record markers live there)", EnvTableName))
+	}
+	if c.TopicARN == "" {
+		errs = append(errs, fmt.Errorf("%s is not set: it is the alerts SNS topic's ARN", EnvTopicARN))
 	}
 	return errors.Join(errs...)
 }

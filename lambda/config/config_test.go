@@ -52,6 +52,7 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{EnvRateBurst, "0", "RATE_LIMIT_BURST"},
 		{EnvLogLevel, "loud", "LOG_LEVEL"},
 		{EnvCallbackURL, "abc.execute-api.amazonaws.com", "CALLBACK_URL"},
+		{EnvPresenceLog, "yes please", "PRESENCE_LOG"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
@@ -60,5 +61,15 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 				t.Fatalf("got %v, want an error mentioning %s", err, tc.wantIn)
 			}
 		})
+	}
+}
+
+func TestPresenceSettings(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{EnvPresenceLog: "true", EnvTopicARN: "arn:aws:sns:eu-west-1:1:t"}))
+	if err != nil || !c.PresenceLog || c.TopicARN == "" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	if err := c.RequirePresence(); err == nil || !strings.Contains(err.Error(), "TABLE_NAME") {
+		t.Fatalf("RequirePresence = %v", err)
 	}
 }

@@ -67,6 +67,10 @@ type Room struct {
 	Version   int64 // the store's optimistic-concurrency counter
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// PresenceChanged is set by every change to who holds a seat, who is online, or whether the
+	// room was abandoned, since the room was loaded. The store writes it with the item so that
+	// the presence pipeline's stream filter can skip the writes that are only moves or chat.
+	PresenceChanged bool
 }
 
 // Seat is what a player brings to a room.
@@ -84,6 +88,8 @@ func NewRoom(code string, host Seat, now time.Time) *Room {
 		X:         &Player{Name: host.Name, TokenHash: host.TokenHash, ConnID: host.ConnID},
 		CreatedAt: now,
 		UpdatedAt: now,
+
+		PresenceChanged: true,
 	}
 }
 
@@ -147,6 +153,7 @@ func (r *Room) Join(seat Seat, now time.Time) error {
 	r.Score = Score{}
 	r.newGame(X)
 	r.UpdatedAt = now
+	r.PresenceChanged = true
 	return nil
 }
 
@@ -240,6 +247,7 @@ func (r *Room) Leave(connID string, now time.Time) error {
 func (r *Room) vacate(s Symbol, now time.Time) {
 	r.setPlayer(s, nil)
 	r.UpdatedAt = now
+	r.PresenceChanged = true
 	r.Turn, r.Winner, r.WinLine = None, None, nil
 	switch {
 	case r.Empty():
@@ -262,6 +270,7 @@ func (r *Room) Disconnect(connID string, now time.Time) bool {
 		p.ConnID = ""
 		p.OfflineSince = now
 		r.UpdatedAt = now
+		r.PresenceChanged = true
 		return true
 	}
 	return r.removeWatcher(connID)
@@ -279,6 +288,7 @@ func (r *Room) Rejoin(tokenHash, connID string, now time.Time) (seat Symbol, pre
 			p.OfflineSince = time.Time{}
 			r.removeWatcher(connID)
 			r.UpdatedAt = now
+			r.PresenceChanged = r.PresenceChanged || previous == ""
 			return s, previous, nil
 		}
 	}

@@ -78,9 +78,14 @@ func (s *DynamoStore) GetRoom(ctx context.Context, code string) (*game.Room, err
 	if item == nil {
 		return nil, ErrNotFound
 	}
+	return DecodeRoom(item)
+}
+
+// DecodeRoom rebuilds a room from an item image: a GetItem result or a stream record's image.
+func DecodeRoom(item map[string]types.AttributeValue) (*game.Room, error) {
 	var it roomItem
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-		return nil, fmt.Errorf("decoding room %s: %w", code, err)
+		return nil, fmt.Errorf("decoding a room item: %w", err)
 	}
 	return it.toRoom()
 }

@@ -195,18 +195,20 @@ func TestRacingWritersOneWins(t *testing.T) {
 	const writers = 9
 	var wins, conflicts atomic.Int32
 	var winner atomic.Int32
-	var wg sync.WaitGroup
+	var wg, read sync.WaitGroup
 	start := make(chan struct{})
 	for cell := 0; cell < writers; cell++ {
 		wg.Add(1)
+		read.Add(1)
 		go func() {
 			defer wg.Done()
 			mine, err := s.GetRoom(ctx(t), "ABCDEF")
+			read.Done()
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			<-start
+			<-start // every writer starts from the same version
 			if err := mine.Move("cx", cell, t0); err != nil {
 				t.Error(err)
 				return
@@ -222,6 +224,7 @@ func TestRacingWritersOneWins(t *testing.T) {
 			}
 		}()
 	}
+	read.Wait()
 	close(start)
 	wg.Wait()
 	if wins.Load() != 1 || conflicts.Load() != writers-1 {

@@ -35,6 +35,9 @@ type roomItem struct {
 	CreatedAt int64       `dynamodbav:"createdAt"`
 	UpdatedAt int64       `dynamodbav:"updatedAt"`
 	ExpiresAt int64       `dynamodbav:"expiresAt"`
+	// PresenceChanged marks the writes the presence pipeline cares about (its stream filter
+	// matches on it); it describes this write only and is not read back.
+	PresenceChanged bool `dynamodbav:"presenceChanged"`
 }
 
 type playerItem struct {
@@ -79,6 +82,7 @@ func toRoomItem(r *game.Room, expires time.Time) roomItem {
 		Score:    scoreItem{X: r.Score.X, O: r.Score.O, Draws: r.Score.Draws},
 		Watchers: r.Watchers, Version: r.Version,
 		CreatedAt: r.CreatedAt.UnixMilli(), UpdatedAt: r.UpdatedAt.UnixMilli(), ExpiresAt: expires.Unix(),
+		PresenceChanged: r.PresenceChanged,
 	}
 }
 

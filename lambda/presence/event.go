@@ -1,0 +1,93 @@
+// Package presence turns changes to rooms into presence events (a player came online, went
+// offline, left; a room was abandoned, closed or expired) and publishes them to SNS. On AWS its
+// input is the game table's stream; locally, where dynalite has no stream, the same derivation
+// runs on each write and the events go to the log.
+package presence
+
+import (
+	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+)
+
+// Type is what happened. Types are a contract with SNS subscription filter policies: add, never
+// rename.
+type Type string
+
+const (
+	PlayerOnline  Type = "player_online"  // took a seat, or came back within the grace period
+	PlayerOffline Type = "player_offline" // the connection dropped; the seat is held
+	PlayerLeft    Type = "player_left"    // gave the seat up (left, or the grace period ran out)
+	RoomAbandoned Type = "room_abandoned" // the host left: the game is over for everyone
+	RoomClosed    Type = "room_closed"    // both seats empty: the room was deleted
+	RoomExpired   Type = "room_expired"   // DynamoDB's TTL deleted the room
+)
+
+// Types lists every event type.
+func Types() []Type {
+	return []Type{PlayerOnline, PlayerOffline, PlayerLeft, RoomAbandoned, RoomClosed, RoomExpired}
+}
+
+// Event is one presence event, as published (JSON) and logged.
+type Event struct {
+	Type   Type   `json:"type"`
+	Room   string `json:"room"`
+	Symbol string `json:"symbol,omitempty"`
+	Name   string `json:"name,omitempty"`
+	// At is when the change happened, epoch milliseconds.
+	At int64 `json:"at"`
+	// Source identifies the change (the stream record's eventID): with it, a subscriber can
+	// drop duplicates and an operator can find the record.
+	Source string `json:"source,omitempty"`
+}
+
+// Derive lists the events that the change from old to new means. old is nil for a new room,
+// new is nil for a deleted one; expired says the deletion was DynamoDB's TTL, not the players.
+func Derive(old, new *game.Room, expired bool, at time.Time) []Event {
+	var out []Event
+	room := codeOf(old, new)
+	add := func(t Type, s game.Symbol, p *game.Player) {
+		e := Event{Type: t, Room: room, At: at.UnixMilli()}
+		if p != nil {
+			e.Symbol, e.Name = string(s), p.Name
+		}
+		out = append(out, e)
+	}
+	if new == nil {
+		if expired {
+			add(RoomExpired, game.None, nil)
+		} else {
+			add(RoomClosed, game.None, nil)
+		}
+		return out
+	}
+	for _, s := range []game.Symbol{game.X, game.O} {
+		var before *game.Player
+		if old != nil {
+			before = old.Player(s)
+		}
+		after := new.Player(s)
+		switch {
+		case after != nil && after.Online() && (before == nil || !before.Online() || before.TokenHash != after.TokenHash):
+			add(PlayerOnline, s, after)
+		case after != nil && !after.Online() && before != nil && before.Online():
+			add(PlayerOffline, s, after)
+		case after == nil && before != nil:
+			add(PlayerLeft, s, before)
+		}
+	}
+	if new.Status == game.Abandoned && (old == nil || old.Status != game.Abandoned) {
+		add(RoomAbandoned, game.None, nil)
+	}
+	return out
+}
+
+func codeOf(old, new *game.Room) string {
+	if new != nil {
+		return new.Code
+	}
+	if old != nil {
+		return old.Code
+	}
+	return ""
+}
