@@ -10,7 +10,7 @@ FUZZTIME ?= 5s
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: test unit fuzz lint deps dev synth bench clean
+.PHONY: test unit fuzz lint deps dev synth bench clean nginx-tools
 
 ## deps: the pinned Node tools (dynalite, the CDK CLI), from package-lock.json
 deps: $(NODE_STAMP)
@@ -26,8 +26,16 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-unit: deps
+unit: deps nginx-tools
 	$(GO) test -count=1 -timeout 15m ./...
+
+## nginx-tools: Debian's nginx, unzip and curl for the user data test (frontend/userdatatest),
+## installed only when missing (Debian puts nginx in /usr/sbin, off a non-root PATH)
+nginx-tools:
+	@if ! { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null || ! command -v unzip >/dev/null || ! command -v curl >/dev/null; then \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx unzip curl; \
+	fi
 
 fuzz: deps
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./lambda/protocol

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"strings"
 	"text/template"
 )
 
@@ -17,6 +18,9 @@ var siteFS embed.FS
 
 //go:embed userdata/user-data.sh.tmpl
 var userDataTmpl string
+
+//go:embed nginx/nginx.conf
+var nginxConf string
 
 // Site is the static site's files, rooted at the site directory.
 func Site() fs.FS {
@@ -34,22 +38,42 @@ const SiteDir = "frontend/site"
 // user data on EC2, by the local gateway in development): it sets window.TICTACTOE_CONFIG.
 const ConfigFile = "config.js"
 
-// UserDataParams are the values a deployment fills into the user data. They may be CDK tokens.
+// UserDataParams are the values a deployment fills into the user data. They may be CDK token
+// strings ("${Token[TOKEN.123]}"), resolved only by CloudFormation, so UserData checks no more
+// than presence here; the script checks each resolved value's form on the instance at boot.
 type UserDataParams struct {
 	SiteBucket   string // S3 bucket of the site asset
 	SiteKey      string // S3 object key of the site asset (a zip of site/)
-	WebSocketURL string // wss:// URL of the WebSocket API stage
-	Region       string
+	WebSocketURL string // wss:// URL of the WebSocket API stage; the CSP allows exactly its origin
+	Region       string // region of the site bucket, for the AWS CLI
 }
 
-// UserData renders the instance's bash user data.
+// MaxUserDataBytes is EC2's limit on user data, counted before base64 encoding.
+const MaxUserDataBytes = 16 * 1024
+
+// nginxConfEnd ends the quoted heredoc that carries nginx.conf inside the script.
+const nginxConfEnd = "TICTACTOE_NGINX_CONF"
+
+// UserData renders the instance's bash user data: one self-contained script (nginx.conf
+// included) for Amazon Linux 2023, described in docs/frontend-instances.md.
 func UserData(p UserDataParams) (string, error) {
-	for name, v := range map[string]string{"SiteBucket": p.SiteBucket, "SiteKey": p.SiteKey, "WebSocketURL": p.WebSocketURL, "Region": p.Region} {
-		if v == "" {
-			return "", fmt.Errorf("user data: %s is required", name)
+	for _, f := range []struct{ name, value string }{
+		{"SiteBucket", p.SiteBucket}, {"SiteKey", p.SiteKey},
+		{"WebSocketURL", p.WebSocketURL}, {"Region", p.Region},
+	} {
+		if f.value == "" {
+			return "", fmt.Errorf("user data: %s is required", f.name)
 		}
 	}
-	t, err := template.New("user-data").Option("missingkey=error").Parse(userDataTmpl)
+	for _, line := range strings.Split(nginxConf, "\n") {
+		if line == nginxConfEnd {
+			return "", fmt.Errorf("user data: nginx.conf contains the line %q that ends its heredoc", nginxConfEnd)
+		}
+	}
+	t, err := template.New("user-data").Option("missingkey=error").Funcs(template.FuncMap{
+		"shq":       shellQuote,
+		"nginxConf": func() string { return strings.TrimRight(nginxConf, "\n") },
+	}).Parse(userDataTmpl)
 	if err != nil {
 		return "", fmt.Errorf("parsing the user data template: %w", err)
 	}
@@ -57,5 +81,15 @@ func UserData(p UserDataParams) (string, error) {
 	if err := t.Execute(&b, p); err != nil {
 		return "", fmt.Errorf("rendering the user data: %w", err)
 	}
+	if b.Len() > MaxUserDataBytes {
+		return "", fmt.Errorf("user data: %d bytes rendered, EC2 takes at most %d", b.Len(), MaxUserDataBytes)
+	}
 	return b.String(), nil
+}
+
+// shellQuote makes s one single-quoted bash word. A CDK token passes through unchanged (it has
+// no quote), and CloudFormation puts the resolved value inside the quotes, which is why the
+// script, not this, checks the resolved values.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

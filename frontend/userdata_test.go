@@ -1,0 +1,116 @@
+package frontend_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/serverless-tictactoe/tictactoe/frontend"
+)
+
+// validUserDataParams are realistic resolved values. The script that runs them on this machine
+// is tested in frontend/userdatatest.
+func validUserDataParams() frontend.UserDataParams {
+	return frontend.UserDataParams{
+		SiteBucket:   "frontend-sitebucket-1a2b3c4d5e6f",
+		SiteKey:      "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9.zip",
+		WebSocketURL: "wss://a1b2c3d4e5.execute-api.eu-west-3.amazonaws.com/live",
+		Region:       "eu-west-3",
+	}
+}
+
+func TestUserDataRequiresEveryParam(t *testing.T) {
+	tests := []struct {
+		name    string
+		blank   func(*frontend.UserDataParams)
+		wantErr string
+	}{
+		{"all set", func(*frontend.UserDataParams) {}, ""},
+		{"no bucket", func(p *frontend.UserDataParams) { p.SiteBucket = "" }, "SiteBucket is required"},
+		{"no key", func(p *frontend.UserDataParams) { p.SiteKey = "" }, "SiteKey is required"},
+		{"no WebSocket URL", func(p *frontend.UserDataParams) { p.WebSocketURL = "" }, "WebSocketURL is required"},
+		{"no region", func(p *frontend.UserDataParams) { p.Region = "" }, "Region is required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := validUserDataParams()
+			tt.blank(&p)
+			_, err := frontend.UserData(p)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("UserData: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("UserData error = %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// EC2 refuses user data over 16 KB (before base64). CloudFormation substitutes the tokens after
+// synth, so the resolved case uses the longest values a deployment can have.
+func TestUserDataFitsEC2Limit(t *testing.T) {
+	tests := []struct {
+		name string
+		p    frontend.UserDataParams
+	}{
+		{"CDK tokens, as synth renders it", frontend.UserDataParams{
+			SiteBucket:   "${Token[TOKEN.1234]}",
+			SiteKey:      "${Token[TOKEN.1235]}",
+			WebSocketURL: "wss://${Token[TOKEN.1236]}.execute-api.${Token[AWS.Region.12]}.${Token[AWS.URLSuffix.13]}/${Token[TOKEN.1237]}",
+			Region:       "${Token[AWS.Region.12]}",
+		}},
+		{"longest resolved values", frontend.UserDataParams{
+			SiteBucket:   "cdk-hnb659fds-assets-123456789012-ap-southeast-4-abcdefghijklmn"[:63],
+			SiteKey:      strings.Repeat("f", 64) + ".zip",
+			WebSocketURL: "wss://a1b2c3d4e5.execute-api.ap-southeast-4.amazonaws.com.cn/" + strings.Repeat("s", 128),
+			Region:       "ap-southeast-4",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ud, err := frontend.UserData(tt.p)
+			if err != nil {
+				t.Fatalf("UserData: %v", err)
+			}
+			t.Logf("%d bytes of %d", len(ud), frontend.MaxUserDataBytes)
+			if len(ud) >= frontend.MaxUserDataBytes {
+				t.Fatalf("user data is %d bytes, EC2 takes at most %d", len(ud), frontend.MaxUserDataBytes)
+			}
+		})
+	}
+}
+
+// The values land in bash as single-quoted words: whatever a value holds, bash sees exactly it,
+// and the rendered script is valid bash.
+func TestUserDataQuotesParams(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatalf("bash: %v", err)
+	}
+	p := frontend.UserDataParams{
+		SiteBucket:   `it's`,
+		SiteKey:      `$(touch /tmp/never) "$HOME"`,
+		WebSocketURL: `wss://x.example/'; exit 7; '`,
+		Region:       "${Token[AWS.Region.12]}",
+	}
+	ud, err := frontend.UserData(p)
+	if err != nil {
+		t.Fatalf("UserData: %v", err)
+	}
+	if out, err := exec.Command(bash, "-n", "-c", ud).CombinedOutput(); err != nil {
+		t.Fatalf("bash -n rejects the rendered user data: %v\n%s", err, out)
+	}
+	// The assignments only, then print them back.
+	head, _, ok := strings.Cut(ud, "\nROOT=")
+	if !ok {
+		t.Fatal("rendered user data has no ROOT= line after the deployment values")
+	}
+	out, err := exec.Command(bash, "-c", head+"\nprintf '%s\\n' \"$SITE_BUCKET\" \"$SITE_KEY\" \"$WEBSOCKET_URL\" \"$AWS_REGION\"").Output()
+	if err != nil {
+		t.Fatalf("running the assignments: %v", err)
+	}
+	want := strings.Join([]string{p.SiteBucket, p.SiteKey, p.WebSocketURL, p.Region}, "\n") + "\n"
+	if string(out) != want {
+		t.Fatalf("bash saw\n%s\nwant\n%s", out, want)
+	}
+}
