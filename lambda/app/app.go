@@ -20,6 +20,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
+	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
 	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
@@ -49,7 +50,8 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 			st = presence.Observe(st, presence.LogPublisher{Log: logger}, time.Now, logger)
 		}
 		sender := connections.NewAPIGatewaySender(connections.NewClient(awsCfg, cfg.CallbackURL))
-		opts.Service = service.New(service.Options{Store: st, Sender: sender, Grace: cfg.Grace, Logger: logger})
+		opts.Service = service.New(service.Options{Store: st, Sender: sender, Grace: cfg.Grace, Logger: logger,
+			Metrics: metrics.NewEMF(os.Stdout, time.Now)})
 		opts.Limiter = ratelimit.New(cfg.RatePerSecond, cfg.RateBurst, time.Now)
 	}
 	return handler.New(opts).For(function)

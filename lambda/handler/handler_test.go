@@ -99,6 +99,10 @@ func TestWholeGame(t *testing.T) {
 		t.Fatalf("rematch: %v (O opens the second game, score carries on)", st)
 	}
 	assertTokensPrivate(t, e)
+	want := map[string]int{"RoomsCreated": 1, "GamesStarted": 2, "Moves": 5, "GamesFinished": 1, "ChatMessages": 1}
+	if got := e.metricCounts(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("game metrics %v, want %v", got, want)
+	}
 }
 
 // assertTokensPrivate checks that no connection ever received a token other than its own.

@@ -19,6 +19,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalitetest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
+	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 	"github.com/serverless-tictactoe/tictactoe/lambda/protocol"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
 	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
@@ -35,6 +36,7 @@ type env struct {
 	table  dynalitetest.Table
 	now    atomic.Int64
 	logs   *bytes.Buffer
+	emf    *bytes.Buffer     // the EMF metric lines the functions write
 	tokens map[string]string // connection id → seat token it was given
 }
 
@@ -48,7 +50,7 @@ const grace = 2 * time.Minute
 
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
-	e := &env{t: t, table: dynalitetest.New(t), conns: connectionstest.New(t), logs: &bytes.Buffer{}, tokens: map[string]string{}}
+	e := &env{t: t, table: dynalitetest.New(t), conns: connectionstest.New(t), logs: &bytes.Buffer{}, emf: &bytes.Buffer{}, tokens: map[string]string{}}
 	e.now.Store(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC).UnixNano())
 	clock := func() time.Time { return time.Unix(0, e.now.Load()) }
 	name := e.table.Name
@@ -59,7 +61,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	svc := service.New(service.Options{
 		Store:  store.NewDynamoStore(e.table.Client, name, clock, store.Expiry{}),
 		Sender: connections.NewAPIGatewaySender(e.conns.Client()),
-		Now:    clock, Grace: grace, Logger: logger,
+		Now:    clock, Grace: grace, Logger: logger, Metrics: metrics.NewEMF(e.emf, clock),
 	})
 	e.h = handler.New(handler.Options{Service: svc, Logger: logger, Limiter: o.limiter, AllowedOrigins: o.origins, Now: clock})
 	return e
@@ -199,4 +201,16 @@ func board(room map[string]any) string {
 		}
 	}
 	return b.String()
+}
+
+// metricCounts tallies the EMF lines written so far by event name.
+func (e *env) metricCounts() map[string]int {
+	out := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(e.emf.String()), "\n") {
+		var m struct{ Event string }
+		if json.Unmarshal([]byte(line), &m) == nil && m.Event != "" {
+			out[m.Event]++
+		}
+	}
+	return out
 }

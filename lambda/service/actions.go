@@ -8,6 +8,7 @@ import (
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 	"github.com/serverless-tictactoe/tictactoe/lambda/protocol"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
@@ -38,6 +39,7 @@ func (s *Service) CreateRoom(ctx context.Context, connID, name string) (string, 
 			return "", fmt.Errorf("creating a room: %w", err)
 		}
 	}
+	s.count.Count(ctx, metrics.RoomsCreated, r.Code)
 	if err := s.store.PutConnection(ctx, store.Connection{ID: connID, RoomCode: r.Code, Role: store.RoleX}); err != nil {
 		return r.Code, err
 	}
@@ -69,6 +71,7 @@ func (s *Service) JoinRoom(ctx context.Context, connID, code, name string) error
 	if !out.wrote || out.room.SymbolOf(connID) != game.O {
 		return s.reply(ctx, connID, out.room) // already seated here: no new token
 	}
+	s.count.Count(ctx, metrics.GamesStarted, code)
 	if err := s.store.PutConnection(ctx, store.Connection{ID: connID, RoomCode: code, Role: store.RoleO}); err != nil {
 		return err
 	}
@@ -111,10 +114,19 @@ func (s *Service) GetRoom(ctx context.Context, connID, code string) error {
 // Move plays cell for connID's player in room code and sends the new state to the room: one
 // read, one conditional write and one frame to each connection.
 func (s *Service) Move(ctx context.Context, connID, code string, cell int) error {
+	var moved bool
 	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
-		return r.Move(connID, cell, now)
+		err := r.Move(connID, cell, now)
+		moved = err == nil
+		return err
 	})
 	s.announce(ctx, out)
+	if moved && out.wrote {
+		s.count.Count(ctx, metrics.Moves, code)
+		if out.room.Status.Finished() {
+			s.count.Count(ctx, metrics.GamesFinished, code)
+		}
+	}
 	return err
 }
 
@@ -136,17 +148,23 @@ func (s *Service) SendMessage(ctx context.Context, connID, code, text string) er
 		return err
 	}
 	s.sendAll(ctx, out.room, out.room.Connections(), func(string) []byte { return frame })
+	s.count.Count(ctx, metrics.ChatMessages, code)
 	return nil
 }
 
 // Rematch records connID's player's wish for another game; the game starts once both have
 // asked, and the series score carries on.
 func (s *Service) Rematch(ctx context.Context, connID, code string) error {
+	var started bool
 	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
-		_, err := r.RequestRematch(connID, now)
+		var err error
+		started, err = r.RequestRematch(connID, now)
 		return err
 	})
 	s.announce(ctx, out)
+	if started && out.wrote && err == nil {
+		s.count.Count(ctx, metrics.GamesStarted, code)
+	}
 	return err
 }
 
@@ -183,6 +201,7 @@ func (s *Service) Rejoin(ctx context.Context, connID, code, token string) error 
 		s.announce(ctx, out)
 		return err
 	}
+	s.count.Count(ctx, metrics.Rejoins, code)
 	if err := s.store.PutConnection(ctx, store.Connection{ID: connID, RoomCode: code, Role: store.RoleOf(symbol)}); err != nil {
 		return err
 	}
@@ -203,6 +222,9 @@ func (s *Service) Disconnected(ctx context.Context, connID string) (string, erro
 		return "", err
 	}
 	s.dropFrom(ctx, current.RoomCode, connID)
+	if current.Role != store.RoleWatcher {
+		s.count.Count(ctx, metrics.Disconnects, current.RoomCode)
+	}
 	return current.RoomCode, s.store.DeleteConnection(ctx, connID)
 }
 

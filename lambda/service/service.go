@@ -16,6 +16,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
@@ -31,6 +32,8 @@ type Options struct {
 	Grace time.Duration
 	// Logger receives warnings about undeliverable frames. Default: slog.Default().
 	Logger *slog.Logger
+	// Metrics counts game events (rooms, games, moves…). Default: none.
+	Metrics metrics.Recorder
 }
 
 // Service carries out client actions.
@@ -41,6 +44,7 @@ type Service struct {
 	rand  io.Reader
 	grace time.Duration
 	log   *slog.Logger
+	count metrics.Recorder
 }
 
 // New returns a Service; it panics only on a programming error (a missing store or sender).
@@ -48,7 +52,7 @@ func New(o Options) *Service {
 	if o.Store == nil || o.Sender == nil {
 		panic("service.New: Store and Sender are required")
 	}
-	s := &Service{store: o.Store, send: o.Sender, now: o.Now, rand: o.Rand, grace: o.Grace, log: o.Logger}
+	s := &Service{store: o.Store, send: o.Sender, now: o.Now, rand: o.Rand, grace: o.Grace, log: o.Logger, count: o.Metrics}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -60,6 +64,9 @@ func New(o Options) *Service {
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.count == nil {
+		s.count = metrics.Nop{}
 	}
 	return s
 }
