@@ -83,3 +83,26 @@ func checkInvariants(t *testing.T, r *Room) {
 		t.Fatalf("unexpected status %s", r.Status)
 	}
 }
+
+// BenchmarkGame plays a whole drawn game (9 moves) and its rematch.
+func BenchmarkGame(b *testing.B) {
+	r := NewRoom("ABCDEF", Seat{Name: "A", ConnID: "cx"}, time.Unix(0, 0))
+	if err := r.Join(Seat{Name: "B", ConnID: "co"}, time.Unix(0, 0)); err != nil {
+		b.Fatal(err)
+	}
+	draw := []int{0, 1, 2, 4, 7, 3, 5, 8, 6}
+	conn := map[Symbol]string{X: "cx", O: "co"}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		for _, c := range draw {
+			if err := r.Move(conn[r.Turn], c, time.Unix(1, 0)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if r.Status != Draw {
+			b.Fatalf("status %s", r.Status)
+		}
+		_, _ = r.RequestRematch("cx", time.Unix(2, 0))
+		_, _ = r.RequestRematch("co", time.Unix(2, 0))
+	}
+}

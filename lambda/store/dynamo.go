@@ -90,6 +90,15 @@ func DecodeRoom(item map[string]types.AttributeValue) (*game.Room, error) {
 	return it.toRoom()
 }
 
+// EncodeRoom is the item a room is stored as, expiring at expires.
+func EncodeRoom(r *game.Room, expires time.Time) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(toRoomItem(r, expires))
+	if err != nil {
+		return nil, fmt.Errorf("encoding room %s: %w", r.Code, err)
+	}
+	return item, nil
+}
+
 func (s *DynamoStore) put(ctx context.Context, v any, cond string, values map[string]types.AttributeValue) error {
 	item, err := attributevalue.MarshalMap(v)
 	if err != nil {

@@ -1,0 +1,107 @@
+// Package memstore is store.Store in memory, for benchmarks of the game's own work per action
+// (no network I/O). Rooms go through the same item encoding as the DynamoDB store, so the
+// benchmark pays for that too. Tests of behaviour use the DynamoDB store against dynalite.
+package memstore
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+)
+
+// Store keeps items in a map, with the DynamoDB store's version conditions.
+type Store struct {
+	mu    sync.Mutex
+	rooms map[string]map[string]types.AttributeValue
+	vers  map[string]int64
+	conns map[string]store.Connection
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns an empty Store.
+func New() *Store {
+	return &Store{rooms: map[string]map[string]types.AttributeValue{}, vers: map[string]int64{}, conns: map[string]store.Connection{}}
+}
+
+func (s *Store) GetRoom(_ context.Context, code string) (*game.Room, error) {
+	s.mu.Lock()
+	item, ok := s.rooms[code]
+	s.mu.Unlock()
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	return store.DecodeRoom(item)
+}
+
+func (s *Store) write(r *game.Room, expect int64, exists bool) error {
+	item, err := store.EncodeRoom(r, time.Now().Add(24*time.Hour))
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, present := s.vers[r.Code]
+	switch {
+	case !exists && present:
+		return store.ErrExists
+	case exists && (!present || v != expect):
+		return store.ErrConflict
+	}
+	s.rooms[r.Code], s.vers[r.Code] = item, r.Version
+	return nil
+}
+
+func (s *Store) CreateRoom(_ context.Context, r *game.Room) error {
+	r.Version = 1
+	return s.write(r, 0, false)
+}
+
+func (s *Store) SaveRoom(_ context.Context, r *game.Room) error {
+	r.Version++
+	if err := s.write(r, r.Version-1, true); err != nil {
+		r.Version--
+		return err
+	}
+	return nil
+}
+
+func (s *Store) DeleteRoom(_ context.Context, r *game.Room) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.vers[r.Code] != r.Version {
+		return store.ErrConflict
+	}
+	delete(s.rooms, r.Code)
+	delete(s.vers, r.Code)
+	return nil
+}
+
+func (s *Store) PutConnection(_ context.Context, c store.Connection) error {
+	s.mu.Lock()
+	s.conns[c.ID] = c
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Store) GetConnection(_ context.Context, id string) (store.Connection, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.conns[id]
+	if !ok {
+		return store.Connection{}, store.ErrNotFound
+	}
+	return c, nil
+}
+
+func (s *Store) DeleteConnection(_ context.Context, id string) error {
+	s.mu.Lock()
+	delete(s.conns, id)
+	s.mu.Unlock()
+	return nil
+}
