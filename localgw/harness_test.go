@@ -137,7 +137,9 @@ func (s *stack) sdk() *apigatewaymanagementapi.Client {
 	}, s.callback)
 }
 
-func (s *stack) sender() *connections.APIGatewaySender { return connections.NewAPIGatewaySender(s.sdk()) }
+func (s *stack) sender() *connections.APIGatewaySender {
+	return connections.NewAPIGatewaySender(s.sdk())
+}
 
 // next returns the next invocation, failing the test after a while without one.
 func (s *stack) next(t *testing.T) call {
