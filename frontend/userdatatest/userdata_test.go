@@ -279,7 +279,7 @@ func TestUserDataNeedsIMDSv2Tokens(t *testing.T) {
 			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 				t.Fatalf("user data: %v, want exit status 1\n%s", err, out)
 			}
-			for _, want := range []string{"401", "error: reading instance metadata instance-id", "requires IMDSv2 tokens"} {
+			for _, want := range []string{"401", "error: reading instance metadata instance-id", "a 401 means no valid IMDSv2 token"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("output lacks %q:\n%s", want, out)
 				}
