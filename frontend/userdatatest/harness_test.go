@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -65,9 +64,9 @@ func requireTools(t *testing.T) tools {
 }
 
 var emulatorBin = sync.OnceValues(func() (string, error) {
-	goBin, err := exec.LookPath("go")
+	goBin, err := exec.LookPath("go") // go test puts its own GOROOT/bin first on PATH
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return "", fmt.Errorf("building the IMDS emulator needs the go command: %w", err)
 	}
 	// `go tool -n` builds the tool into the Go build cache once and prints its path.
 	out, err := exec.Command(goBin, "tool", "-n", "github.com/aws/amazon-ec2-metadata-mock/cmd").Output()
