@@ -1,0 +1,184 @@
+// What the browser tests share: the local stack (cmd/dev, as `make dev` runs it) started on a
+// free port, Debian's Chromium driven by playwright-core, the production CSP laid over the dev
+// server's pages, axe-core, and screenshots.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SITE_DIR = join(ROOT, 'frontend', 'site');
+export const SHOTS_DIR = join(ROOT, 'e2e', 'browser', 'screenshots');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+
+// The flags the project drives Chromium with (headless, no sandbox as root in CI, nothing that
+// phones home). Playwright adds a fresh temporary --user-data-dir itself and deletes it after.
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run',
+];
+
+/**
+ * needChromium answers why the browser tests cannot run here, or '' when they can. A missing
+ * browser fails the run under CI=true (the Makefile installs it) and skips it elsewhere.
+ */
+export function chromiumMissing() {
+  if (existsSync(CHROMIUM)) return '';
+  const why = `Chromium not found at ${CHROMIUM} (make browser-test installs Debian's chromium; or set CHROMIUM)`;
+  if (process.env.CI === 'true') throw new Error(`${why}: CI must run the browser tests`);
+  return why;
+}
+
+export async function launchBrowser() {
+  const require = createRequire(import.meta.url);
+  const { chromium } = require('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * startStack builds and starts the local stack (cmd/dev: site, /config.js, WebSocket API,
+ * handlers, dynalite) on a free port and resolves once it prints its URL. stop() ends its whole
+ * process group (the stack starts dynalite as a child).
+ */
+export async function startStack({ grace = '4s' } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'tictactoe-e2e-'));
+  const bin = join(dir, 'dev');
+  execFileSync('go', ['build', '-o', bin, './cmd/dev'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  const port = await freePort();
+  const child = spawn(bin, DEV_ARGS({ port, grace }), {
+    cwd: ROOT,
+    detached: true, // its own process group, so stop() reaches dynalite too
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, GRACE_PERIOD: grace },
+  });
+  let log = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`cmd/dev printed no URL within 60 s:\n${log}`)), 60000);
+    const onData = (chunk) => {
+      log += chunk;
+      const m = log.match(/https?:\/\/(?:localhost|127\.0\.0\.1|\[::1\]):\d+/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0].replace('localhost', '127.0.0.1'));
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`cmd/dev exited with ${code} before serving:\n${log}`));
+    });
+  });
+  // Keep draining its output, or a chatty stack blocks on a full pipe.
+  const keep = [];
+  child.stdout.on('data', (c) => keep.push(c));
+  child.stderr.on('data', (c) => keep.push(c));
+  return {
+    url,
+    output: () => log + keep.join(''),
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+        const timeout = setTimeout(() => {
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }, 5000);
+        await exited;
+        clearTimeout(timeout);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// DEV_ARGS are cmd/dev's flags for a test run: a free port and a short grace period.
+function DEV_ARGS({ port }) {
+  return ['-addr', `127.0.0.1:${port}`];
+}
+
+/** productionCSP is the policy NGINX sends in production, with the dev WebSocket origin. */
+export function productionCSP(baseURL) {
+  const wsOrigin = baseURL.replace(/^http/, 'ws');
+  const conf = readFileSync(join(ROOT, 'frontend', 'nginx', 'nginx.conf'), 'utf8');
+  const m = conf.match(/add_header\s+Content-Security-Policy\s+"([^"]+)"/);
+  const policy = m ? m[1] : "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' @WS_ORIGIN@; img-src 'self' data:; frame-ancestors 'none'";
+  return policy.replace('@WS_ORIGIN@', wsOrigin);
+}
+
+/**
+ * newPlayer opens a browser context and page that behave like production: the dev server's
+ * pages get the production CSP header, and every console error or CSP violation is recorded
+ * (pageErrors) so a test can assert there were none.
+ */
+export async function newPlayer(browser, baseURL, { viewport = DESKTOP, clipboard = false } = {}) {
+  const context = await browser.newContext({ viewport, baseURL });
+  if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
+  const csp = productionCSP(baseURL);
+  await context.route(`${baseURL}/**`, async (route) => {
+    if (route.request().resourceType() !== 'document') return route.continue();
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': csp } });
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    // instance.json exists only on EC2; its 404 in development is expected.
+    if (/404/.test(text) && /instance\.json/.test(msg.location().url || '')) return;
+    errors.push(text);
+  });
+  page.on('pageerror', (err) => errors.push(String(err)));
+  return { context, page, errors };
+}
+
+const AXE_SOURCE = () => readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axeViolations runs axe-core on the page and returns its serious and critical findings. */
+export async function axeViolations(page) {
+  // Evaluated through the DevTools protocol, which the page's CSP does not govern.
+  await page.evaluate(AXE_SOURCE());
+  const results = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return results.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** screenshot saves the page at phone and desktop widths as <name>-phone.png, <name>-desktop.png. */
+export async function screenshots(page, name) {
+  mkdirSync(SHOTS_DIR, { recursive: true });
+  const before = page.viewportSize();
+  for (const [label, size] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: join(SHOTS_DIR, `${name}-${label}.png`), fullPage: true, animations: 'disabled' });
+  }
+  await page.setViewportSize(before);
+}

@@ -1,0 +1,598 @@
+// The game page: lobby (create or join a room) and room (board, players, rematch, chat), driven
+// by the server's frames. The server is the referee: this page sends intentions and draws the
+// state it is told. Player-supplied text is only ever set with textContent.
+
+import { Socket } from './socket.mjs';
+import * as words from './words.mjs';
+import { loadSeat, saveSeat, clearSeat, loadName, saveName } from './seat.mjs';
+
+// API Gateway closes a WebSocket after 10 minutes without a message: a player thinking for a
+// long time, or waiting for a friend, sends one cheap getRoom after 5 quiet minutes.
+const HEARTBEAT_MS = 5 * 60 * 1000;
+const HEARTBEAT_CHECK_MS = 30 * 1000;
+// How long to wait before asking again when the server could not take a rejoin just now.
+const REJOIN_RETRY_MS = 3000;
+const CHAT_KEEP = 100;
+
+const $ = (id) => document.getElementById(id);
+const cells = [...document.querySelectorAll('#board .cell')];
+
+const app = {
+  room: null, // the latest room state from the server
+  me: '', // this tab's symbol in the room, '' when only watching
+  seat: loadSeat(), // {roomCode, token, symbol} while this tab holds a seat
+  pending: '', // the action whose answer we wait for: createRoom | joinRoom | rejoin | leaveRoom
+  moving: false, // a move was sent and its answer has not come yet
+  cursor: 4, // the board cell that takes Tab focus (roving tabindex)
+};
+
+const config = globalThis.TICTACTOE_CONFIG || {};
+const wsUrl = typeof config.webSocketUrl === 'string' && /^wss?:\/\//.test(config.webSocketUrl) ? config.webSocketUrl : '';
+const socket = new Socket(wsUrl, { onOpen, onFrame, onState });
+
+// ---- small view helpers ----
+
+function show(el, visible) {
+  el.hidden = !visible;
+}
+
+function say(id, text) {
+  const el = $(id);
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function gameNotice(text) {
+  say('game-notice', text);
+}
+
+function lobbyNotice(text) {
+  say('lobby-notice', text);
+}
+
+function fieldError(form, text, input) {
+  say(`${form}-error`, text);
+  if (input) {
+    if (text) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  }
+}
+
+function setUrl(code) {
+  const url = code ? `${location.pathname}?room=${encodeURIComponent(code)}` : location.pathname;
+  history.replaceState(null, '', url);
+}
+
+function inviteLink(code) {
+  return `${location.origin}${location.pathname}?room=${code}`;
+}
+
+function focusHeading(id) {
+  const h = $(id);
+  h.tabIndex = -1;
+  h.focus({ preventScroll: false });
+}
+
+// ---- the connection ----
+
+function onOpen() {
+  if (app.seat) sendRejoin();
+}
+
+function sendRejoin() {
+  if (!app.seat) return;
+  app.pending = 'rejoin';
+  socket.send({ action: 'rejoin', roomCode: app.seat.roomCode, token: app.seat.token });
+}
+
+function onState(state) {
+  let text = '';
+  if (state === 'retrying' || (state === 'connecting' && socket.attempts > 0)) {
+    text = navigator.onLine === false
+      ? 'You are offline. The game reconnects as soon as the network is back.'
+      : 'Connection lost. Reconnecting…';
+  } else if (state === 'connecting' && (app.room || app.seat)) {
+    text = 'Connecting…';
+  } else if (state === 'broken') {
+    text = 'The game server’s address is not set up correctly, so the game cannot start.';
+  }
+  say('conn', text);
+  document.body.classList.toggle('offline', state !== 'open' && Boolean(app.room));
+  if (state !== 'open') {
+    app.moving = false;
+    // A create or join that was sent but not answered before the drop may or may not have
+    // happened: let the player try again rather than wait forever.
+    if ((app.pending === 'createRoom' || app.pending === 'joinRoom') && socket.outbox.length === 0 && state !== 'connecting') {
+      app.pending = '';
+      lobbyBusy(false);
+      lobbyNotice('The connection dropped before the server answered. Please try again.');
+    }
+  }
+  if (app.room) renderRoom();
+}
+
+function onFrame(f) {
+  switch (f.type) {
+    case 'room':
+      onRoom(f);
+      break;
+    case 'chat':
+      onChat(f);
+      break;
+    case 'error':
+      onError(f);
+      break;
+    case 'left':
+      onLeft(f);
+      break;
+    default:
+    // frame types added to the protocol later are ignored, as v1 promises they may be
+  }
+}
+
+function onRoom(f) {
+  const r = f.room;
+  if (!r || typeof r.code !== 'string' || !Array.isArray(r.board)) return;
+  const current = app.room && app.room.code === r.code;
+  if (current && r.version < app.room.version) return; // older than what we show
+  const expected = app.pending === 'createRoom' || app.pending === 'joinRoom' || (app.seat && app.seat.roomCode === r.code);
+  if (!current && !expected) return; // a late frame from a room this tab has left
+
+  if (f.you && typeof f.you.token === 'string' && f.you.token) {
+    app.seat = { roomCode: r.code, token: f.you.token, symbol: f.you.symbol };
+    saveSeat(app.seat);
+  }
+  const before = current ? app.room : null;
+  app.me = f.you && (f.you.symbol === 'X' || f.you.symbol === 'O') ? f.you.symbol : '';
+  app.room = r;
+  app.moving = false;
+  const arriving = !current;
+  if (arriving || app.pending === 'rejoin') {
+    app.pending = '';
+    lobbyBusy(false);
+  }
+  socket.keep = Boolean(app.seat);
+  if (before) explainChange(before, r);
+  if (arriving) enterRoom(r);
+  renderRoom();
+}
+
+// explainChange says what a new state means when the status line alone would not.
+function explainChange(before, r) {
+  const guestBefore = before.players && before.players.O;
+  if (app.me === 'X' && guestBefore && !r.players.O && r.status === 'waiting') {
+    gameNotice(`${guestBefore.name} left the room. Share the code to play someone new.`);
+  } else if (before.status !== r.status && r.status === 'playing') {
+    gameNotice('');
+  }
+}
+
+function enterRoom(r) {
+  const fresh = $('game').hidden;
+  setUrl(r.code);
+  $('chat-log').replaceChildren();
+  gameNotice('');
+  say('copy-status', '');
+  lobbyNotice('');
+  show($('lobby'), false);
+  show($('game'), true);
+  document.title = `Room ${r.code} · TicTacToe`;
+  app.cursor = 4;
+  if (fresh || document.activeElement === document.body) focusHeading('game-title');
+}
+
+function onError(f) {
+  const text = words.errorText(f);
+  switch (f.action) {
+    case 'createRoom':
+    case 'joinRoom':
+      if (app.pending === f.action) {
+        app.pending = '';
+        lobbyBusy(false);
+      }
+      if (app.room) gameNotice(text);
+      else if (f.action === 'joinRoom') fieldError('join', text, f.code === 'room_not_found' ? $('join-code') : null);
+      else fieldError('create', text, null);
+      return;
+    case 'rejoin':
+      if (f.code === 'rate_limited' || f.code === 'internal_error') {
+        setTimeout(() => socket.state === 'open' && sendRejoin(), REJOIN_RETRY_MS);
+        return;
+      }
+      toLobby(seatLost(f.code, app.seat ? app.seat.roomCode : ''));
+      return;
+    case 'getRoom':
+      // Only the heartbeat asks; the room is gone if it cannot be found.
+      if (f.code === 'room_not_found' && app.room) toLobby(`Room ${app.room.code} has closed.`);
+      return;
+    case 'move':
+      app.moving = false;
+      break;
+    case 'leaveRoom':
+      if (app.pending === 'leaveRoom') {
+        toLobby(''); // not in the room any more, which is what the player wanted
+        return;
+      }
+      break;
+    default:
+  }
+  if (f.code === 'not_in_room' && app.room) {
+    toLobby(seatLost(f.code, app.room.code));
+    return;
+  }
+  if (app.room) {
+    gameNotice(text);
+    renderRoom();
+  } else {
+    lobbyNotice(text);
+  }
+}
+
+function seatLost(code, roomCode) {
+  switch (code) {
+    case 'not_in_room':
+      return `Your seat in room ${roomCode} was given up because you were away too long. Start or join a new game.`;
+    case 'room_not_found':
+      return `Room ${roomCode} has closed.`;
+    default:
+      return words.errorText({ code, action: 'rejoin' });
+  }
+}
+
+function onLeft(f) {
+  if (!app.room || f.roomCode !== app.room.code) {
+    if (app.seat && app.seat.roomCode === f.roomCode && app.pending === 'rejoin') toLobby(`Room ${f.roomCode} has closed.`);
+    return;
+  }
+  if (app.pending === 'leaveRoom') toLobby('');
+  else toLobby(`You are no longer in room ${f.roomCode}: it was closed, or you continued the game in another tab.`);
+}
+
+function toLobby(notice) {
+  app.room = null;
+  app.me = '';
+  app.seat = null;
+  app.pending = '';
+  app.moving = false;
+  clearSeat();
+  socket.keep = false;
+  setUrl('');
+  document.title = 'TicTacToe';
+  document.body.classList.remove('offline');
+  show($('game'), false);
+  show($('lobby'), true);
+  $('lobby').classList.remove('invited');
+  say('join-title', 'Join a game');
+  say('create-title', 'Start a game');
+  lobbyBusy(false);
+  lobbyNotice(notice);
+  onState(socket.state);
+  focusHeading('lobby-title');
+}
+
+// ---- the room view ----
+
+function renderRoom() {
+  const r = app.room;
+  if (!r) return;
+  const me = app.me;
+  const live = socket.state === 'open';
+  say('room-code', r.code);
+  $('room-code').setAttribute('aria-label', words.spell(r.code));
+  say('status', words.statusText(r, me));
+
+  const win = new Set(Array.isArray(r.winLine) ? r.winLine : []);
+  const canMove = live && me && r.status === 'playing' && r.turn === me && !app.moving;
+  cells.forEach((cell, i) => {
+    const mark = r.board[i] === 'X' || r.board[i] === 'O' ? r.board[i] : '';
+    say0(cell, mark);
+    cell.className = `cell${mark ? ` mark-${mark.toLowerCase()}` : ''}${win.has(i) ? ' win' : ''}`;
+    cell.setAttribute('aria-label', words.cellLabel(i, mark, win.has(i)));
+    cell.setAttribute('aria-disabled', String(!(canMove && !mark)));
+    cell.tabIndex = i === app.cursor ? 0 : -1;
+  });
+  const board = $('board');
+  board.classList.toggle('my-turn', Boolean(canMove));
+  board.classList.toggle('over', r.status === 'won' || r.status === 'draw' || r.status === 'abandoned');
+
+  for (const sym of ['X', 'O']) renderSeat(sym, r, me);
+  const both = r.players.X && r.players.O;
+  say('score', both ? words.scoreText(r, me) : '');
+
+  const inviting = me === 'X' && r.status === 'waiting';
+  show($('invite'), inviting);
+  if (inviting) {
+    say('invite-code', r.code);
+    $('invite-code').setAttribute('aria-label', `Room code: ${words.spell(r.code)}`);
+    const link = inviteLink(r.code);
+    if ($('invite-link').value !== link) $('invite-link').value = link;
+  }
+
+  const rm = words.rematchState(r, me);
+  const rb = $('rematch');
+  show(rb, Boolean(rm));
+  if (rm) {
+    say0(rb, rm.label);
+    rb.setAttribute('aria-disabled', String(rm.disabled || !live));
+  }
+  show($('chat-form'), Boolean(me) && r.status !== 'abandoned');
+}
+
+function say0(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function renderSeat(sym, r, me) {
+  const li = $(`seat-${sym}`);
+  const p = r.players[sym];
+  const name = li.querySelector('.pname');
+  const presence = li.querySelector('.presence');
+  if (!p) {
+    say0(name, sym === 'O' && r.status === 'waiting' ? 'Waiting for a player' : 'Empty seat');
+    say0(presence, '');
+  } else {
+    say0(name, sym === me ? `${p.name} (you)` : p.name);
+    say0(presence, p.online ? 'online' : 'offline, may be back soon');
+  }
+  li.classList.toggle('empty', !p);
+  li.classList.toggle('away', Boolean(p && !p.online));
+  li.classList.toggle('turn', r.status === 'playing' && r.turn === sym);
+  li.classList.toggle('winner', r.status === 'won' && r.winner === sym);
+}
+
+// ---- chat ----
+
+function onChat(f) {
+  if (!app.room || f.roomCode !== app.room.code || typeof f.text !== 'string') return;
+  const li = document.createElement('li');
+  li.className = f.symbol === app.me ? 'mine' : 'theirs';
+  const from = document.createElement('span');
+  from.className = `from mark-${f.symbol === 'O' ? 'o' : 'x'}`;
+  from.textContent = f.symbol === app.me ? 'You' : String(f.from || f.symbol || '');
+  const text = document.createElement('span');
+  text.className = 'text';
+  text.textContent = f.text;
+  const at = document.createElement('time');
+  const d = new Date(typeof f.at === 'number' ? f.at : Date.now());
+  at.dateTime = d.toISOString();
+  at.textContent = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  li.append(from, ' ', text, ' ', at);
+  const log = $('chat-log');
+  log.append(li);
+  while (log.children.length > CHAT_KEEP) log.firstElementChild.remove();
+  log.scrollTop = log.scrollHeight;
+}
+
+$('chat-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const input = $('chat-text');
+  const text = input.value.trim();
+  if (!app.room || !text) return;
+  if ([...text].length > words.CHAT_MAX) {
+    gameNotice(words.errorText({ code: 'too_large' }));
+    return;
+  }
+  if (!socket.send({ action: 'sendMessage', roomCode: app.room.code, text })) {
+    gameNotice('Not connected right now: your message will not be sent. Try again once reconnected.');
+    return;
+  }
+  input.value = '';
+  gameNotice('');
+});
+
+// ---- board input ----
+
+$('board').addEventListener('click', (e) => {
+  const cell = e.target.closest('.cell');
+  if (!cell || !app.room) return;
+  const i = Number(cell.dataset.cell);
+  app.cursor = i;
+  const r = app.room;
+  let problem = '';
+  if (!app.me) problem = 'You are watching this game.';
+  else if (socket.state !== 'open') problem = 'Reconnecting: you can play again in a moment.';
+  else if (r.status === 'waiting') problem = 'The game starts when your opponent joins.';
+  else if (r.status !== 'playing') problem = 'This game is over.';
+  else if (r.turn !== app.me) problem = words.errorText({ code: 'not_your_turn' });
+  else if (r.board[i]) problem = words.errorText({ code: 'cell_taken' });
+  else if (app.moving) return;
+  if (problem) {
+    gameNotice(problem);
+    renderRoom();
+    return;
+  }
+  if (socket.send({ action: 'move', roomCode: r.code, cell: i })) {
+    app.moving = true;
+    gameNotice('');
+    renderRoom();
+  }
+});
+
+// Arrow keys move between cells (one Tab stop for the whole board), Home and End jump.
+$('board').addEventListener('keydown', (e) => {
+  const cell = e.target.closest('.cell');
+  if (!cell) return;
+  const i = Number(cell.dataset.cell);
+  const row = Math.floor(i / 3);
+  const col = i % 3;
+  const to = {
+    ArrowLeft: row * 3 + Math.max(col - 1, 0),
+    ArrowRight: row * 3 + Math.min(col + 1, 2),
+    ArrowUp: Math.max(row - 1, 0) * 3 + col,
+    ArrowDown: Math.min(row + 1, 2) * 3 + col,
+    Home: 0,
+    End: 8,
+  }[e.key];
+  if (to === undefined) return;
+  e.preventDefault();
+  app.cursor = to;
+  cells.forEach((c, j) => (c.tabIndex = j === to ? 0 : -1));
+  cells[to].focus();
+});
+
+// ---- room buttons ----
+
+$('rematch').addEventListener('click', () => {
+  const r = app.room;
+  const rm = r && words.rematchState(r, app.me);
+  if (!rm || rm.disabled) return;
+  if (!socket.send({ action: 'rematch', roomCode: r.code })) gameNotice('Reconnecting: try again in a moment.');
+});
+
+$('leave').addEventListener('click', () => {
+  if (!app.room && !app.seat) return;
+  const code = app.room ? app.room.code : app.seat.roomCode;
+  if (socket.send({ action: 'leaveRoom', roomCode: code })) {
+    app.pending = 'leaveRoom';
+    return;
+  }
+  // Offline: the server gives the seat up once the grace period has passed.
+  toLobby('');
+});
+
+$('copy-link').addEventListener('click', async () => {
+  if (!app.room) return;
+  const link = inviteLink(app.room.code);
+  let copied = false;
+  try {
+    if (navigator.clipboard && globalThis.isSecureContext) {
+      await navigator.clipboard.writeText(link);
+      copied = true;
+    }
+  } catch {
+    copied = false;
+  }
+  if (!copied) {
+    // Plain-HTTP pages have no clipboard API: select the link and use the older command.
+    const input = $('invite-link');
+    input.focus();
+    input.select();
+    try {
+      copied = document.execCommand('copy');
+    } catch {
+      copied = false;
+    }
+  }
+  say('copy-status', copied ? 'Link copied. Send it to your friend.' : 'Select the link above and copy it.');
+});
+
+// ---- the lobby ----
+
+function lobbyBusy(busy) {
+  for (const form of [$('create-form'), $('join-form')]) {
+    form.setAttribute('aria-busy', String(busy));
+    form.querySelector('button').setAttribute('aria-disabled', String(busy));
+  }
+}
+
+const names = [$('create-name'), $('join-name')];
+for (const input of names) {
+  input.value = loadName();
+  input.addEventListener('input', () => {
+    for (const other of names) if (other !== input) other.value = input.value;
+  });
+}
+
+// The first sign of intent opens the connection, so Create and Join answer at once without
+// every visitor holding a connection open.
+$('lobby').addEventListener('focusin', () => {
+  if (wsUrl) socket.open();
+}, { once: true });
+
+$('join-code').addEventListener('input', (e) => {
+  const input = e.target;
+  const v = words.normalizeCode(input.value);
+  if (v !== input.value) input.value = v;
+});
+
+$('create-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  if (app.pending) return;
+  const input = $('create-name');
+  const problem = words.nameProblem(input.value);
+  fieldError('create', problem, input);
+  if (problem) return input.focus();
+  start('createRoom', { action: 'createRoom', name: input.value.trim() });
+});
+
+$('join-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  if (app.pending) return;
+  const codeInput = $('join-code');
+  const nameInput = $('join-name');
+  const code = words.normalizeCode(codeInput.value);
+  const codeProblem = words.codeProblem(code);
+  fieldError('join', codeProblem, codeInput);
+  if (codeProblem) return codeInput.focus();
+  const nameProblem = words.nameProblem(nameInput.value);
+  fieldError('join', nameProblem, nameInput);
+  if (nameProblem) return nameInput.focus();
+  start('joinRoom', { action: 'joinRoom', roomCode: code, name: nameInput.value.trim() });
+});
+
+function start(action, frame) {
+  if (!wsUrl) {
+    lobbyNotice('The game server’s address is not set up, so games cannot start. (Is config.js served?)');
+    return;
+  }
+  saveName(frame.name);
+  lobbyNotice('');
+  app.pending = action;
+  lobbyBusy(true);
+  socket.sendSoon(frame);
+}
+
+// ---- the page's life ----
+
+addEventListener('online', () => socket.retryNow());
+addEventListener('offline', () => onState(socket.state));
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState !== 'visible') return;
+  socket.retryNow();
+  heartbeat();
+});
+
+function heartbeat() {
+  if (app.room && app.seat && socket.state === 'open' && socket.idleFor() >= HEARTBEAT_MS) {
+    socket.send({ action: 'getRoom', roomCode: app.room.code });
+  }
+}
+setInterval(heartbeat, HEARTBEAT_CHECK_MS);
+
+function showServedBy() {
+  fetch('instance.json', { cache: 'no-store' })
+    .then((res) => (res.ok ? res.json() : null))
+    .then((info) => {
+      if (!info || typeof info.instanceId !== 'string' || !/^i-[0-9a-f]{8,17}$/.test(info.instanceId)) return;
+      const az = typeof info.availabilityZone === 'string' && /^[a-z0-9-]{1,32}$/.test(info.availabilityZone)
+        ? ` in ${info.availabilityZone}` : '';
+      say('served-by', `Served by ${info.instanceId}${az}.`);
+    })
+    .catch(() => {}); // no instance facts (local development): the footer says nothing
+}
+
+function boot() {
+  showServedBy();
+  const invited = words.normalizeCode(new URLSearchParams(location.search).get('room'));
+  if (!wsUrl) onState('broken');
+  if (app.seat && (!invited || invited === app.seat.roomCode)) {
+    // A reload or a return to this tab mid-game: take the seat back.
+    show($('lobby'), false);
+    show($('game'), true);
+    say('room-code', app.seat.roomCode);
+    say('status', 'Rejoining your game…');
+    socket.keep = true;
+    app.pending = 'rejoin';
+    socket.open();
+    return;
+  }
+  if (invited) {
+    $('lobby').classList.add('invited');
+    say('join-title', `Join room ${invited}`);
+    say('create-title', 'Or start your own game');
+    $('join-code').value = invited;
+    if (words.codeProblem(invited)) fieldError('join', words.codeProblem(invited), $('join-code'));
+    $('join-name').focus();
+  }
+}
+
+boot();

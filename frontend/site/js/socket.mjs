@@ -1,0 +1,114 @@
+// The one WebSocket to the game server, kept alive: after a drop it reconnects by itself with
+// backoff (while the page wants a connection), and tells the app each time it is open again so
+// the app can rejoin its room. Frames are JSON both ways (docs/protocol.md).
+
+/** backoff is how long to wait before reconnect attempt n (0-based): exponential from half a
+ * second, capped at 15 s, with jitter so that players dropped together do not all return in the
+ * same instant. */
+export function backoff(n, random = Math.random) {
+  const base = Math.min(15000, 500 * 2 ** Math.min(n, 10));
+  return Math.round(base / 2 + (random() * base) / 2);
+}
+
+// A connection attempt that neither opens nor fails within this long is abandoned and retried
+// (some networks swallow the handshake rather than refuse it).
+const CONNECT_TIMEOUT_MS = 10000;
+
+export class Socket {
+  /**
+   * @param {string} url the ws:// or wss:// endpoint
+   * @param {{onOpen?: () => void, onFrame?: (f: object) => void, onState?: (s: string) => void}} on
+   */
+  constructor(url, on = {}, env = globalThis) {
+    this.url = url;
+    this.on = on;
+    this.env = env;
+    this.ws = null;
+    this.state = 'closed'; // closed | connecting | open | retrying | broken
+    this.keep = false; // reconnect after a drop (the app is in a room or waits for an answer)
+    this.attempts = 0;
+    this.outbox = [];
+    this.timer = 0;
+    this.lastSent = 0;
+  }
+
+  setState(s) {
+    if (this.state === s) return;
+    this.state = s;
+    if (this.on.onState) this.on.onState(s);
+  }
+
+  /** open connects now unless a connection is open or on its way. */
+  open() {
+    if (this.state === 'open' || this.state === 'connecting' || this.state === 'broken') return;
+    this.env.clearTimeout(this.timer);
+    let ws;
+    try {
+      ws = new this.env.WebSocket(this.url);
+    } catch (err) {
+      // Only a malformed URL throws here: retrying cannot help.
+      this.setState('broken');
+      return;
+    }
+    this.ws = ws;
+    this.setState('connecting');
+    this.timer = this.env.setTimeout(() => ws.close(), CONNECT_TIMEOUT_MS);
+    ws.addEventListener('open', () => {
+      if (this.ws !== ws) return;
+      this.env.clearTimeout(this.timer);
+      this.attempts = 0;
+      this.setState('open');
+      if (this.on.onOpen) this.on.onOpen();
+      const queued = this.outbox.splice(0);
+      for (const f of queued) this.send(f);
+    });
+    ws.addEventListener('message', (ev) => {
+      if (this.ws !== ws || typeof ev.data !== 'string') return;
+      let frame;
+      try {
+        frame = JSON.parse(ev.data);
+      } catch {
+        return; // not ours to understand; the protocol only sends JSON
+      }
+      if (frame && typeof frame === 'object' && typeof frame.type === 'string' && this.on.onFrame) {
+        this.on.onFrame(frame);
+      }
+    });
+    ws.addEventListener('close', () => {
+      if (this.ws !== ws) return;
+      this.env.clearTimeout(this.timer);
+      this.ws = null;
+      if (this.keep || this.outbox.length > 0) {
+        this.setState('retrying');
+        this.timer = this.env.setTimeout(() => this.open(), backoff(this.attempts++));
+      } else {
+        this.setState('closed');
+      }
+    });
+  }
+
+  /** retryNow skips the rest of a backoff wait (the network came back, the tab is visible). */
+  retryNow() {
+    if (this.state === 'retrying') this.open();
+  }
+
+  /** send sends a frame if the connection is open, reporting whether it did. */
+  send(frame) {
+    if (this.state !== 'open' || !this.ws) return false;
+    this.ws.send(JSON.stringify(frame));
+    this.lastSent = Date.now();
+    return true;
+  }
+
+  /** sendSoon sends a frame now, or once the connection (opened for it) is up. */
+  sendSoon(frame) {
+    if (this.send(frame)) return;
+    this.outbox.push(frame);
+    this.open();
+  }
+
+  /** idleFor is how long since this page last sent a frame, in milliseconds. */
+  idleFor() {
+    return Date.now() - this.lastSent;
+  }
+}

@@ -1,0 +1,129 @@
+// What the site says to people: input rules, the server's error codes in plain words, the
+// status line, the cell labels. Pure functions (no DOM), so Node's test runner checks them too.
+
+// Room codes use an alphabet without look-alikes (no 0/O, 1/I/L), as the server makes them.
+const CODE_RE = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{6}$/;
+
+export const NAME_MAX = 24;
+export const CHAT_MAX = 500;
+
+/** normalizeCode turns what a person typed or pasted into a room code's form. */
+export function normalizeCode(text) {
+  return String(text ?? '').replace(/\s+/g, '').toUpperCase();
+}
+
+/** codeProblem says what is wrong with a normalized room code, or '' when it is fine. */
+export function codeProblem(code) {
+  if (code === '') return 'Enter the room code your friend shared.';
+  if (!CODE_RE.test(code)) return 'A room code is 6 letters and digits, like K7M2QX.';
+  return '';
+}
+
+/** nameProblem says what is wrong with a player name, or '' when it is fine. */
+export function nameProblem(name) {
+  const n = String(name ?? '').trim();
+  if (n === '') return 'Enter your name so your opponent knows who you are.';
+  if ([...n].length > NAME_MAX) return `Your name can be at most ${NAME_MAX} characters.`;
+  return '';
+}
+
+/** spell reads a code out character by character for screen readers ("K 7 M 2 Q X"). */
+export function spell(code) {
+  return [...code].join(' ');
+}
+
+// The server's error codes (docs/protocol.md) in words a player understands. The server's own
+// message is used only where it is the best we have (bad_request names the faulty field).
+const ERRORS = {
+  room_not_found: 'There is no open room with that code. Check the code, or ask your friend for a new one.',
+  room_full: 'That room already has two players.',
+  not_in_room: 'You are no longer a player in that room.',
+  not_your_turn: 'Wait for your turn: it is your opponent’s move.',
+  cell_taken: 'That square is already taken. Pick an empty one.',
+  too_large: `That message is too long: ${CHAT_MAX} characters at most.`,
+  rate_limited: 'That was a lot at once. Wait a moment and try again.',
+  internal_error: 'Something went wrong on the server. Nothing was changed; please try again.',
+  unknown_action: 'The game server did not understand this page. Reload it to get the latest version.',
+};
+
+/** errorText turns an error frame into a sentence for the player. */
+export function errorText(frame) {
+  const { code = '', action = '', message = '' } = frame || {};
+  if (code === 'game_not_active') {
+    if (action === 'joinRoom' || action === 'rejoin') return 'That game is over: the host has left the room.';
+    if (action === 'rematch') return 'A rematch can start only once a game has ended and both players are here.';
+    return 'There is no game in progress right now.';
+  }
+  if (code === 'bad_request') {
+    return message ? `That did not work: ${message}` : 'That did not work. Check what you entered.';
+  }
+  return ERRORS[code] || message || 'Something went wrong. Please try again.';
+}
+
+const other = (s) => (s === 'X' ? 'O' : 'X');
+
+function who(room, sym, me) {
+  if (sym === me) return 'You';
+  const p = room.players && room.players[sym];
+  return p ? p.name : `Player ${sym}`;
+}
+
+/**
+ * statusText is the one line that says where the game stands, from the point of view of me
+ * (the player's symbol, or '' for a spectator). It is read out by screen readers on change.
+ */
+export function statusText(room, me) {
+  const players = room.players || {};
+  switch (room.status) {
+    case 'waiting':
+      return me === 'X' ? 'Waiting for an opponent: share the code below.' : 'Waiting for a second player to join.';
+    case 'playing': {
+      const turn = room.turn;
+      const p = players[turn];
+      const away = p && !p.online ? ` ${p.name} is offline; their seat is kept while they reconnect.` : '';
+      if (turn === me) return `Your turn: place an ${me}.`;
+      if (me) return `${who(room, turn, me)}’s turn (${turn}).${away}`;
+      return `${who(room, turn, me)} to play (${turn}).${away}`;
+    }
+    case 'won':
+      if (room.winner === me) return 'You won!';
+      if (me) return `${who(room, room.winner, me)} won this one.`;
+      return `${who(room, room.winner, me)} (${room.winner}) won.`;
+    case 'draw':
+      return 'It’s a draw: the board is full and nobody made three in a row.';
+    case 'abandoned':
+      return me === 'X'
+        ? 'You left this room.'
+        : 'The host left, so this room is closed. Leave it to start or join another game.';
+    default:
+      return '';
+  }
+}
+
+/** rematchState says what the rematch button should offer, or null when it is hidden. */
+export function rematchState(room, me) {
+  if (!me || (room.status !== 'won' && room.status !== 'draw')) return null;
+  const players = room.players || {};
+  if (!players.X || !players.O) return null;
+  const asked = room.rematch || {};
+  const them = players[other(me)].name;
+  if (asked[me]) return { label: `Rematch asked: waiting for ${them}`, disabled: true };
+  if (asked[other(me)]) return { label: `${them} wants a rematch: play again`, disabled: false };
+  return { label: 'Rematch', disabled: false };
+}
+
+/** cellLabel names a board cell for screen readers: its place, its mark, its part in a win. */
+export function cellLabel(i, mark, winning) {
+  const place = `Row ${Math.floor(i / 3) + 1}, column ${(i % 3) + 1}`;
+  const what = mark ? mark : 'empty';
+  return `${place}: ${what}${winning ? ', winning line' : ''}`;
+}
+
+/** scoreText is the series score in one line. */
+export function scoreText(room, me) {
+  const s = room.score || { X: 0, O: 0, draws: 0 };
+  const players = room.players || {};
+  const name = (sym) => (sym === me ? 'You' : players[sym] ? players[sym].name : sym);
+  const draws = s.draws === 1 ? '1 draw' : `${s.draws} draws`;
+  return `${name('X')} ${s.X} · ${name('O')} ${s.O} · ${draws}`;
+}
