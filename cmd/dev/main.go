@@ -1,0 +1,113 @@
+// Command dev runs the whole game on this machine (`make dev`): dynalite with the game table,
+// the Lambda handlers behind the local WebSocket gateway, and the site. Ctrl-C stops all of
+// it. See docs/local.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/localgw"
+	"github.com/serverless-tictactoe/tictactoe/localgw/devstack"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "dev:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var o devstack.Options
+	flag.StringVar(&o.Addr, "addr", devstack.DefaultAddr, "`host:port` serving the site and the WebSocket API (0.0.0.0:8080 lets other devices in)")
+	flag.StringVar(&o.DataDir, "data", "", "keep the game data in `dir` across runs (default: in memory)")
+	flag.IntVar(&o.DynalitePort, "dynamodb-port", 0, "dynalite's `port` (default: a free one)")
+	flag.StringVar(&o.TableName, "table", devstack.DefaultTableName, "the game table's `name`")
+	site := flag.String("site", "", "serve the site from `dir` (e.g. frontend/site, to see edits on reload) instead of the copy built in")
+	flag.DurationVar(&o.Limits.IdleTimeout, "idle-timeout", localgw.DefaultIdleTimeout, "close connections quiet for this long, as API Gateway does")
+	flag.DurationVar(&o.Limits.MaxDuration, "max-duration", localgw.DefaultMaxDuration, "close connections this old, as API Gateway does")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./cmd/dev [flags]   (or: make dev DEV_FLAGS='...')\n\n"+
+			"Runs the game locally. The functions read their usual settings from the environment\n"+
+			"(GRACE_PERIOD, ROOM_TTL, ALLOWED_ORIGINS, RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST, LOG_LEVEL).\n\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() > 0 {
+		flag.Usage()
+		return fmt.Errorf("unexpected arguments %q", flag.Args())
+	}
+	if *site != "" {
+		if st, err := os.Stat(*site); err != nil || !st.IsDir() {
+			return fmt.Errorf("-site %s: not a directory", *site)
+		}
+		o.Site = os.DirFS(*site)
+	}
+
+	for k, v := range devstack.LocalAWSEnv {
+		if err := os.Setenv(k, v); err != nil {
+			return fmt.Errorf("setting %s: %w", k, err)
+		}
+	}
+	level := slog.LevelInfo
+	if v := os.Getenv("LOG_LEVEL"); v != "" {
+		if err := level.UnmarshalText([]byte(v)); err != nil {
+			return fmt.Errorf("LOG_LEVEL %q: not one of debug, info, warn, error", v)
+		}
+	}
+	o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: shortTime}))
+	o.Logger.Info("starting: dynalite, the game table, the local gateway, the site")
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := devstack.Start(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "\n  TicTacToe is running: open %s\n\n"+
+		"  WebSocket API  %s   (@connections: %s/@connections)\n"+
+		"  DynamoDB       %s   table %q (dynalite, %s)\n\n"+
+		"  Ctrl-C stops everything.\n\n",
+		st.URL, st.WebSocketURL, st.CallbackURL, st.DynamoDBEndpoint, st.TableName, storage(o.DataDir))
+
+	var failed error
+	select {
+	case <-ctx.Done():
+	case failed = <-st.Failed():
+	}
+	stop() // a second Ctrl-C ends the process at once (dynalite dies with it)
+	o.Logger.Info("stopping: closing connections, then the servers and dynalite")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := st.Stop(sctx); err != nil {
+		return errors.Join(failed, err)
+	}
+	if failed != nil {
+		return failed
+	}
+	o.Logger.Info("stopped")
+	return nil
+}
+
+func storage(dir string) string {
+	if dir == "" {
+		return "in memory: gone when this stops"
+	}
+	return "kept in " + dir
+}
+
+// shortTime prints log times as 15:04:05.000: the date is noise in a dev session.
+func shortTime(groups []string, a slog.Attr) slog.Attr {
+	if a.Key == slog.TimeKey && len(groups) == 0 {
+		return slog.String(slog.TimeKey, a.Value.Time().Format("15:04:05.000"))
+	}
+	return a
+}

@@ -1,0 +1,320 @@
+// Package devstack runs the whole game on one machine: dynalite with the game table, the
+// Lambda handlers in-process behind the local WebSocket gateway (localgw), and the static site
+// with a config.js pointing it at the gateway. It is what `make dev` starts (cmd/dev) and what
+// the end-to-end tests drive. The handlers are built exactly as on AWS (lambda/app.New, one
+// per function of lambda/routes), from the same environment variables; only the values
+// differ: the table's endpoint is dynalite and the @connections endpoint is the gateway.
+package devstack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/serverless-tictactoe/tictactoe/frontend"
+	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
+	"github.com/serverless-tictactoe/tictactoe/lambda/app"
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
+	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+	"github.com/serverless-tictactoe/tictactoe/localgw"
+)
+
+// Defaults.
+const (
+	DefaultAddr      = "127.0.0.1:8080"
+	DefaultTableName = "tictactoe"
+)
+
+// Options configures Start. The zero value runs a fresh in-memory stack on DefaultAddr.
+type Options struct {
+	// Addr is where the site, /config.js and the WebSocket endpoint listen. Default:
+	// 127.0.0.1:8080; port 0 picks a free one. On an address other than loopback, the
+	// @connections API gets its own loopback-only listener.
+	Addr string
+	// DynamoDBEndpoint is a running DynamoDB-compatible server to use. Default: start dynalite.
+	DynamoDBEndpoint string
+	// DynalitePort is the port of the dynalite started. Default: a free one.
+	DynalitePort int
+	// DataDir keeps dynalite's data there across runs. Default: in memory.
+	DataDir string
+	// TableName is the game table, created if missing. Default: "tictactoe".
+	TableName string
+	// Getenv reads the functions' other settings (GRACE_PERIOD, ROOM_TTL, ALLOWED_ORIGINS,
+	// RATE_LIMIT_*, LOG_LEVEL, PRESENCE_LOG: lambda/config). Default: os.Getenv. PRESENCE_LOG
+	// defaults to true here: dynalite has no stream to feed the presence function.
+	Getenv func(string) string
+	// Limits are the gateway's quotas; zero fields take API Gateway's.
+	Limits localgw.Limits
+	// Site is the static site served at /. Default: frontend.Site().
+	Site fs.FS
+	// Logger receives the gateway's lines (connect, route, disconnect, @connections).
+	// Default: slog.Default().
+	Logger *slog.Logger
+	// LambdaLogger receives what the handlers log. Default: Logger.
+	LambdaLogger *slog.Logger
+	// DynaliteLog receives dynalite's own output. Default: discarded.
+	DynaliteLog io.Writer
+}
+
+// Stack is a running local game.
+type Stack struct {
+	// URL is the site's address, e.g. http://localhost:8080/.
+	URL string
+	// WebSocketURL is what the site's config.js names, e.g. ws://localhost:8080/dev.
+	WebSocketURL string
+	// CallbackURL is the @connections endpoint the handlers post to (loopback).
+	CallbackURL string
+	// DynamoDBEndpoint and TableName are where the game's data is.
+	DynamoDBEndpoint string
+	TableName        string
+	// Gateway is the WebSocket gateway.
+	Gateway *localgw.Gateway
+
+	dyn     *dynalite.Server // nil when DynamoDBEndpoint was given
+	servers []*http.Server
+	failed  chan error
+}
+
+// LocalAWSEnv is the AWS SDK environment the handlers need in this process: dummy credentials
+// and a region (dynalite and the gateway check that requests are signed, not by whom), and
+// no shared config, profile or instance metadata, so that nothing can reach a real AWS
+// account. An empty value unsets. cmd/dev applies it with os.Setenv, tests with t.Setenv.
+var LocalAWSEnv = map[string]string{
+	"AWS_ACCESS_KEY_ID":           "local",
+	"AWS_SECRET_ACCESS_KEY":       "local",
+	"AWS_SESSION_TOKEN":           "",
+	"AWS_REGION":                  "us-east-1",
+	"AWS_PROFILE":                 "",
+	"AWS_DEFAULT_PROFILE":         "",
+	"AWS_CONFIG_FILE":             os.DevNull,
+	"AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
+	"AWS_EC2_METADATA_DISABLED":   "true",
+	// The SDK reads endpoint overrides from the environment too; the stack sets its own.
+	"AWS_ENDPOINT_URL": "",
+}
+
+// Start runs the stack. Stop it with Stop, which ends everything Start started.
+func Start(ctx context.Context, o Options) (_ *Stack, err error) {
+	if err := checkAWSEnv(); err != nil {
+		return nil, err
+	}
+	if o.Addr == "" {
+		o.Addr = DefaultAddr
+	}
+	if o.TableName == "" {
+		o.TableName = DefaultTableName
+	}
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	if o.Site == nil {
+		o.Site = frontend.Site()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.LambdaLogger == nil {
+		o.LambdaLogger = o.Logger
+	}
+
+	s := &Stack{TableName: o.TableName, failed: make(chan error, 2)}
+	var listeners []net.Listener
+	defer func() {
+		if err != nil { // undo what was started
+			for _, l := range listeners {
+				l.Close()
+			}
+			s.dyn.Stop()
+		}
+	}()
+
+	site, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s (is another `make dev` running? pick another address with -addr): %w", o.Addr, err)
+	}
+	listeners = append(listeners, site)
+	host, port := splitAddr(site.Addr())
+	mgmt := site
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		// Reachable from elsewhere: keep @connections on a loopback-only listener.
+		if mgmt, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("listening on loopback for @connections: %w", err)
+		}
+		listeners = append(listeners, mgmt)
+	}
+	stage := localgw.DefaultStage
+	_, mgmtPort := splitAddr(mgmt.Addr())
+	s.CallbackURL = fmt.Sprintf("http://127.0.0.1:%s/%s", mgmtPort, stage)
+	s.URL = fmt.Sprintf("http://%s/", net.JoinHostPort(browserHost(host), port))
+	s.WebSocketURL = fmt.Sprintf("ws://%s/%s", net.JoinHostPort(browserHost(host), port), stage)
+
+	s.DynamoDBEndpoint = o.DynamoDBEndpoint
+	if s.DynamoDBEndpoint == "" {
+		s.dyn, err = dynalite.Start(ctx, dynalite.Options{Port: o.DynalitePort, Dir: o.DataDir, Log: o.DynaliteLog})
+		if err != nil {
+			return nil, fmt.Errorf("starting dynalite: %w", err)
+		}
+		s.DynamoDBEndpoint = s.dyn.Endpoint
+	}
+	tableCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := store.EnsureTable(tableCtx, dynamoClient(s.DynamoDBEndpoint), o.TableName); err != nil {
+		return nil, fmt.Errorf("creating the game table in %s: %w", s.DynamoDBEndpoint, err)
+	}
+
+	// The functions' configuration: the environment, with the stack's endpoints and table.
+	cfg, err := config.FromEnv(func(name string) string {
+		switch name {
+		case config.EnvTableName:
+			return o.TableName
+		case config.EnvCallbackURL:
+			return s.CallbackURL
+		case config.EnvDynamoEndpoint:
+			return s.DynamoDBEndpoint
+		case config.EnvPresenceLog:
+			if v := o.Getenv(name); v != "" {
+				return v
+			}
+			return "true" // dynalite has no streams: the game functions log presence events
+		}
+		return o.Getenv(name)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("function settings: %w", err)
+	}
+	fns := map[string]handler.Func{}
+	for _, fn := range routes.Functions() {
+		if fns[fn], err = app.New(ctx, fn, cfg, o.LambdaLogger.With("function", fn)); err != nil {
+			return nil, fmt.Errorf("building function %s: %w", fn, err)
+		}
+	}
+	s.Gateway, err = localgw.New(localgw.Options{Functions: fns, Stage: stage, Limits: o.Limits, Logger: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/"+stage, s.Gateway)
+	mux.Handle("/"+stage+"/", s.Gateway)
+	mux.Handle("/"+frontend.ConfigFile, configJS(stage))
+	mux.Handle("/", noCache(http.FileServerFS(o.Site)))
+	s.serve(site, mux)
+	if mgmt != site {
+		s.serve(mgmt, s.Gateway)
+	}
+	return s, nil
+}
+
+// Failed delivers an error if a server of the stack stops on its own.
+func (s *Stack) Failed() <-chan error { return s.failed }
+
+// Stop ends the stack: the gateway closes every connection (running their $disconnect), then
+// the HTTP servers stop, then dynalite. It returns when all have, or ctx ends.
+func (s *Stack) Stop(ctx context.Context) error {
+	var errs []error
+	if err := s.Gateway.Shutdown(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.stopServers(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	s.dyn.Stop()
+	return errors.Join(errs...)
+}
+
+func (s *Stack) serve(l net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s.servers = append(s.servers, srv)
+	go func() {
+		if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+			s.failed <- fmt.Errorf("serving %s: %w", l.Addr(), err)
+		}
+	}()
+}
+
+func (s *Stack) stopServers(ctx context.Context) error {
+	var errs []error
+	for _, srv := range s.servers {
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stopping the HTTP server: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// configJS serves the site's settings. The WebSocket URL uses the host the browser asked
+// for, so the site works by any name that reaches it (localhost, 127.0.0.1, a LAN address).
+func configJS(stage string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := json.Marshal(map[string]string{"webSocketUrl": "ws://" + r.Host + "/" + stage})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		fmt.Fprintf(w, "window.TICTACTOE_CONFIG = %s;\n", b)
+	})
+}
+
+// noCache makes the browser revalidate every file, so a restarted `make dev` serves the
+// current site.
+func noCache(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// dynamoClient is the client that creates the table: the same dummy credentials.
+func dynamoClient(endpoint string) *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{
+		Region:       LocalAWSEnv["AWS_REGION"],
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+}
+
+// checkAWSEnv makes sure the handlers' SDK clients find credentials and a region in the
+// environment (LocalAWSEnv), rather than a profile or instance metadata.
+func checkAWSEnv() error {
+	var missing []string
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"} {
+		if os.Getenv(k) == "" {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("devstack: %v not set: apply devstack.LocalAWSEnv to the environment first (dummy values: nothing here calls AWS)", missing)
+	}
+	return nil
+}
+
+func splitAddr(a net.Addr) (host, port string) {
+	t := a.(*net.TCPAddr)
+	return t.IP.String(), strconv.Itoa(t.Port)
+}
+
+// browserHost is the host name to print for a listening address.
+func browserHost(host string) string {
+	ip := net.ParseIP(host)
+	if ip == nil || ip.IsLoopback() || ip.IsUnspecified() {
+		return "localhost"
+	}
+	return host
+}
