@@ -18,6 +18,14 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+## dev: the whole game on this machine, at http://localhost:8080: dynalite, the Lambda handlers
+## behind the local WebSocket gateway, the site. Ctrl-C stops all of it. Flags go in DEV_FLAGS,
+## e.g. make dev DEV_FLAGS='-addr 127.0.0.1:9090 -data .build/data' (docs/local.md)
+DEV_FLAGS ?=
+dev: deps
+	$(GO) build -o .build/dev ./cmd/dev
+	exec .build/dev $(DEV_FLAGS)
+
 ## test: every test: format and vet, unit and integration tests, a short fuzz of each target
 test: deps lint unit fuzz
 
