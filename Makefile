@@ -49,5 +49,12 @@ fuzz: deps
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./lambda/protocol
 	$(GO) test -run='^$$' -fuzz='^FuzzMoves$$' -fuzztime=$(FUZZTIME) ./lambda/game
 
+## synth: every stack's CloudFormation template into cdk.out, the Lambdas built locally (no
+## Docker). Offline: with no AWS credentials the stacks are environment-agnostic (with
+## credentials the CDK CLI sets CDK_DEFAULT_ACCOUNT/REGION). More options through CDK_ARGS:
+## make synth CDK_ARGS="-c env=prod -c alertEmail=ops@example.com". No telemetry, no notices.
+synth: deps
+	CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk synth --quiet --no-notices $(CDK_ARGS)
+
 clean:
 	rm -rf cdk.out .build

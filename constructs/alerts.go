@@ -1,0 +1,78 @@
+package constructs
+
+import (
+	"fmt"
+	"net/mail"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// AlertsTopicProps configures an AlertsTopic.
+type AlertsTopicProps struct {
+	// Email subscribes this address to the topic (AWS sends it a confirmation link first).
+	// Default: no subscription; subscribe later, or add subscriptions to Topic.
+	Email *string
+	// DisplayName is the sender name of email notifications. Default: "TicTacToe alerts".
+	DisplayName *string
+	// MasterKey encrypts messages at rest. Default: a new customer managed key with yearly
+	// rotation (about $1 a month) that CloudWatch alarms may use: the AWS managed key for SNS
+	// cannot be used by alarms, so alarms on a topic encrypted with it never arrive.
+	MasterKey awskms.IKey
+}
+
+// AlertsTopic is an SNS topic for operational alerts: messages encrypted at rest, publishing
+// only over TLS, optionally delivered by email. Publishers get permissions through
+// Topic.GrantPublish (which covers the key); CloudWatch alarms can publish as is.
+type AlertsTopic struct {
+	cdkconstructs.Construct
+	// Topic is the topic.
+	Topic awssns.Topic
+	// Key encrypts the topic.
+	Key awskms.IKey
+}
+
+// NewAlertsTopic defines the topic.
+func NewAlertsTopic(scope cdkconstructs.Construct, id *string, props *AlertsTopicProps) *AlertsTopic {
+	if props == nil {
+		props = &AlertsTopicProps{}
+	}
+	if props.Email != nil {
+		if a, err := mail.ParseAddress(*props.Email); err != nil || a.Address != *props.Email {
+			panic(fmt.Errorf("AlertsTopic %s: Email %q is not an email address like ops@example.com", *id, *props.Email))
+		}
+	}
+	this := cdkconstructs.NewConstruct(scope, id)
+	key := props.MasterKey
+	if key == nil {
+		k := awskms.NewKey(this, jsii.String("Key"), &awskms.KeyProps{
+			Description:       jsii.String("Encrypts the alerts topic"),
+			EnableKeyRotation: jsii.Bool(true),
+		})
+		// CloudWatch publishes alarm notifications with its service principal, which must be
+		// able to encrypt with the topic's key.
+		k.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+			Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+			Resources:  jsii.Strings("*"),
+		}), nil)
+		key = k
+	}
+	displayName := props.DisplayName
+	if displayName == nil {
+		displayName = jsii.String("TicTacToe alerts")
+	}
+	topic := awssns.NewTopic(this, jsii.String("Resource"), &awssns.TopicProps{
+		DisplayName: displayName,
+		MasterKey:   key,
+		EnforceSSL:  jsii.Bool(true),
+	})
+	if props.Email != nil {
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(props.Email, nil))
+	}
+	return &AlertsTopic{Construct: this, Topic: topic, Key: key}
+}

@@ -1,0 +1,171 @@
+package constructs
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// GoFunctionProps configures a GoFunction.
+type GoFunctionProps struct {
+	// Command is the directory of the function's main package under CommandsDir, e.g. "game".
+	// Required.
+	Command *string
+	// CommandsDir is where the commands live, relative to ModuleDir. Default: "lambda/cmd".
+	CommandsDir *string
+	// ModuleDir is the Go module root to build in. Default: the nearest directory holding a
+	// go.mod, from the working directory up (the repository root under `cdk synth` and in tests).
+	ModuleDir *string
+	// Description of the function. Default: "Go function <Command>".
+	Description *string
+	// Environment variables of the function. Default: none.
+	Environment *map[string]*string
+	// MemorySize in MB. Default: 256, which also buys twice the CPU of 128 MB: a game move is
+	// CPU-light but the first request after a cold start is not.
+	MemorySize *float64
+	// Timeout of one invocation. Default: 10 seconds, well inside API Gateway's 29-second
+	// integration limit.
+	Timeout awscdk.Duration
+	// Deployment picks the log group's removal policy and retention. Default: Prod (logs kept
+	// for a year and retained when the stack is deleted).
+	Deployment Environment
+	// LogRetention overrides the environment's log retention. Default: Environment's.
+	LogRetention awslogs.RetentionDays
+}
+
+// GoFunction is a Go Lambda function built from source at synth time, on this machine: no
+// Docker. It runs on provided.al2023 on arm64 (Graviton: cheaper per GB-second), logs JSON to
+// its own log group with a retention, and is traced with X-Ray. Its role starts with exactly
+// the permissions to write its logs and traces; grant it the rest.
+type GoFunction struct {
+	cdkconstructs.Construct
+	// Function is the Lambda function.
+	Function awslambda.Function
+	// Role is the function's execution role.
+	Role awsiam.Role
+	// LogGroup receives the function's logs.
+	LogGroup awslogs.LogGroup
+	// AssetHash fingerprints the function's sources (see the asset section of docs/deploy.md):
+	// unchanged code gives the same hash on any machine, so `cdk deploy` skips the upload.
+	AssetHash *string
+}
+
+var commandName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// NewGoFunction builds props.Command and defines the function. Synth fails with the compiler's
+// output when the build fails; it never falls back to a Docker build.
+func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionProps) *GoFunction {
+	if props == nil || props.Command == nil || !commandName.MatchString(*props.Command) {
+		panic(fmt.Errorf("GoFunction %s: Command must name a directory under lambda/cmd, such as \"game\"", *id))
+	}
+	this := cdkconstructs.NewConstruct(scope, id)
+	command := *props.Command
+	commandsDir := "lambda/cmd"
+	if props.CommandsDir != nil {
+		commandsDir = *props.CommandsDir
+	}
+	moduleDir := "."
+	if props.ModuleDir != nil {
+		moduleDir = *props.ModuleDir
+	}
+	moduleDir, err := findModuleDir(moduleDir)
+	if err != nil {
+		panic(fmt.Errorf("GoFunction %s: %w", *id, err))
+	}
+	build := goBuild{ModuleDir: moduleDir, Package: "./" + path.Join(commandsDir, command)}
+	hash, err := build.SourceHash()
+	if err != nil {
+		panic(fmt.Errorf("GoFunction %s: %w", *id, err))
+	}
+
+	env := props.Deployment.orDefault()
+	retention := env.LogRetention()
+	if props.LogRetention != "" {
+		retention = props.LogRetention
+	}
+	logGroup := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention:     retention,
+		RemovalPolicy: env.RemovalPolicy(),
+	})
+	// An explicit role instead of the default one: the default attaches the managed
+	// AWSLambdaBasicExecutionRole, which may write to any log group in the account.
+	role := awsiam.NewRole(this, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String(fmt.Sprintf("Runs the %s function: its logs and traces, plus what the stack grants", command)),
+	})
+	logGroup.GrantWrite(role)
+
+	description := props.Description
+	if description == nil {
+		description = jsii.String("Go function " + command)
+	}
+	memory := props.MemorySize
+	if memory == nil {
+		memory = jsii.Number(256)
+	}
+	timeout := props.Timeout
+	if timeout == nil {
+		timeout = awscdk.Duration_Seconds(jsii.Number(10))
+	}
+	fn := awslambda.NewFunction(this, jsii.String("Resource"), &awslambda.FunctionProps{
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code: awslambda.Code_FromAsset(jsii.String(moduleDir), &awss3assets.AssetOptions{
+			AssetHash:     jsii.String(hash),
+			AssetHashType: awscdk.AssetHashType_CUSTOM,
+			Bundling: &awscdk.BundlingOptions{
+				// Required by the API even though it is never used: localBundler either builds
+				// or fails synth, and CDK only runs the image when local bundling declines.
+				Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
+				Local: &localBundler{build: build},
+			},
+		}),
+		Description:   description,
+		Environment:   props.Environment,
+		MemorySize:    memory,
+		Timeout:       timeout,
+		Role:          role,
+		LogGroup:      logGroup,
+		LoggingFormat: awslambda.LoggingFormat_JSON,
+		// Lambda drops JSON lines below this level; TRACE lets the function's own LOG_LEVEL
+		// setting decide, instead of silently hiding its debug lines behind Lambda's INFO.
+		ApplicationLogLevelV2: awslambda.ApplicationLogLevel_TRACE,
+	})
+	// X-Ray tracing, with its permissions in a policy of their own rather than CDK's default
+	// (which would mix them into the policy that later grants land in): X-Ray's write calls
+	// take no resource, so the policy needs "*", and its suppression below then excuses
+	// exactly that and nothing a later grant adds.
+	fn.Node().DefaultChild().(awscdk.CfnResource).AddPropertyOverride(jsii.String("TracingConfig.Mode"), jsii.String("Active"))
+	tracing := awsiam.NewPolicy(this, jsii.String("Tracing"), &awsiam.PolicyProps{
+		Roles: &[]awsiam.IRole{role},
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("xray:PutTraceSegments", "xray:PutTelemetryRecords"),
+			Resources: jsii.Strings("*"),
+		})},
+	})
+	fn.Node().AddDependency(tracing)
+	SuppressNag(tracing, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: \"*\" is the only resource they accept", "Resource::*")
+	return &GoFunction{Construct: this, Function: fn, Role: role, LogGroup: logGroup, AssetHash: jsii.String(hash)}
+}
+
+// localBundler is CDK's local bundling hook (awscdk.ILocalBundling), implemented in Go.
+type localBundler struct{ build goBuild }
+
+// TryBundle builds into outputDir. A failed build panics: the jsii runtime turns the panic into
+// a synth error carrying the compiler's output. Returning false instead would make CDK retry
+// the build in Docker, which most machines and CI runners here do not have.
+func (l *localBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
+	if err := l.build.Build(*outputDir); err != nil {
+		panic(fmt.Errorf("building the Lambda function %s: %w", l.build.Package, err))
+	}
+	return jsii.Bool(true)
+}

@@ -1,0 +1,108 @@
+package constructs
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// NetworkProps configures a Network.
+type NetworkProps struct {
+	// MaxAzs is how many availability zones the VPC spans: at least 2, as the load balancer
+	// requires. Default: 2. An environment-agnostic stack can span at most 2.
+	MaxAzs *float64
+	// Cidr is the VPC's IPv4 range. Default: 10.0.0.0/16.
+	Cidr *string
+	// SessionManagerEndpoints adds the interface endpoints Session Manager needs to reach
+	// instances in isolated subnets (ssm, ssmmessages, ec2messages). Default: false: they bill
+	// per hour per AZ (about $44 a month for three services in two AZs), more than the rest of
+	// the idle stack; turn them on while you need a shell on an instance.
+	SessionManagerEndpoints *bool
+	// Deployment picks the flow log group's removal policy and retention. Default: Prod.
+	Deployment Environment
+}
+
+// Network is a VPC with public subnets (for internet-facing load balancers) and private
+// isolated subnets (for instances), and no NAT gateway: a NAT gateway costs about $33 a month
+// per AZ before any traffic. Instances reach S3, which also hosts the Amazon Linux 2023 package
+// repositories, through a free gateway endpoint. All traffic is recorded in VPC flow logs.
+type Network struct {
+	cdkconstructs.Construct
+	// Vpc is the network.
+	Vpc awsec2.Vpc
+	// S3Endpoint is the gateway endpoint that routes the isolated subnets' S3 traffic.
+	S3Endpoint awsec2.GatewayVpcEndpoint
+	// FlowLogs receives the VPC's flow logs.
+	FlowLogs awslogs.LogGroup
+}
+
+// Subnet group names: stable, they name the subnets' construct IDs.
+const (
+	PublicSubnets   = "Public"
+	IsolatedSubnets = "Isolated"
+)
+
+// NewNetwork defines the VPC.
+func NewNetwork(scope cdkconstructs.Construct, id *string, props *NetworkProps) *Network {
+	if props == nil {
+		props = &NetworkProps{}
+	}
+	maxAzs := 2.0
+	if props.MaxAzs != nil {
+		maxAzs = *props.MaxAzs
+	}
+	if maxAzs < 2 || maxAzs != float64(int(maxAzs)) {
+		panic(fmt.Errorf("Network %s: MaxAzs is %v: use a whole number of at least 2, since a load balancer needs subnets in two availability zones", *id, maxAzs))
+	}
+	cidr := props.Cidr
+	if cidr == nil {
+		cidr = jsii.String("10.0.0.0/16")
+	}
+	this := cdkconstructs.NewConstruct(scope, id)
+	env := props.Deployment.orDefault()
+
+	flowLogs := awslogs.NewLogGroup(this, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
+		Retention:     env.LogRetention(),
+		RemovalPolicy: env.RemovalPolicy(),
+	})
+	vpc := awsec2.NewVpc(this, jsii.String("Resource"), &awsec2.VpcProps{
+		IpAddresses: awsec2.IpAddresses_Cidr(cidr),
+		MaxAzs:      jsii.Number(maxAzs),
+		NatGateways: jsii.Number(0),
+		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
+			{Name: jsii.String(PublicSubnets), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24)},
+			{Name: jsii.String(IsolatedSubnets), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24)},
+		},
+		FlowLogs: &map[string]*awsec2.FlowLogOptions{
+			"FlowLog": {
+				Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(flowLogs, nil),
+				TrafficType: awsec2.FlowLogTrafficType_ALL,
+			},
+		},
+		RestrictDefaultSecurityGroup: jsii.Bool(true),
+	})
+	s3 := vpc.AddGatewayEndpoint(jsii.String("S3"), &awsec2.GatewayVpcEndpointOptions{
+		Service: awsec2.GatewayVpcEndpointAwsService_S3(),
+		Subnets: &[]*awsec2.SubnetSelection{{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}},
+	})
+	if props.SessionManagerEndpoints != nil && *props.SessionManagerEndpoints {
+		// A slice, not a map: construct order is template order, and synth must be repeatable.
+		for _, e := range []struct {
+			name string
+			svc  awsec2.InterfaceVpcEndpointAwsService
+		}{
+			{"Ssm", awsec2.InterfaceVpcEndpointAwsService_SSM()},
+			{"SsmMessages", awsec2.InterfaceVpcEndpointAwsService_SSM_MESSAGES()},
+			{"Ec2Messages", awsec2.InterfaceVpcEndpointAwsService_EC2_MESSAGES()},
+		} {
+			vpc.AddInterfaceEndpoint(jsii.String(e.name), &awsec2.InterfaceVpcEndpointOptions{
+				Service: e.svc,
+				Subnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
+			})
+		}
+	}
+	return &Network{Construct: this, Vpc: vpc, S3Endpoint: s3, FlowLogs: flowLogs}
+}

@@ -1,0 +1,286 @@
+package constructs
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/frontend"
+)
+
+// WebFrontendProps configures a WebFrontend.
+type WebFrontendProps struct {
+	// Vpc to run in: the load balancer goes in its public subnets, the instances in its private
+	// isolated subnets, which must reach S3 through a gateway endpoint (see Network). Required.
+	Vpc awsec2.IVpc
+	// WebSocketUrl is the wss:// URL the site connects to, written into its config.js.
+	// Required.
+	WebSocketUrl *string
+	// Certificate turns on HTTPS: port 443 serves the site with it, and port 80 redirects to
+	// 443. Default: none, the site is served over plain HTTP on port 80.
+	Certificate awscertificatemanager.ICertificate
+	// InstanceType of the instances; it must be a Graviton (arm64) type, as the image is the
+	// arm64 Amazon Linux 2023. Default: t4g.micro.
+	InstanceType awsec2.InstanceType
+	// MinCapacity is the fewest instances: at least 2, so the site survives losing an instance
+	// or an availability zone. Default: 2.
+	MinCapacity *float64
+	// MaxCapacity is the most instances scaling may run. Default: 4.
+	MaxCapacity *float64
+	// TargetCpuUtilization is the average CPU percentage target tracking keeps the group at.
+	// Default: 50.
+	TargetCpuUtilization *float64
+	// UpdatePauseTime is how long a rolling replacement waits after starting each new
+	// instance before replacing the next: long enough to boot, install NGINX and pass the
+	// health check. Default: 3 minutes.
+	UpdatePauseTime awscdk.Duration
+	// SiteDir is the static site to serve. Default: frontend/site in the Go module found from
+	// the working directory up.
+	SiteDir *string
+	// Deployment picks the access log bucket's fate and the load balancer's deletion
+	// protection. Default: Prod: the bucket is retained and the load balancer protected.
+	// Dev: the bucket is emptied and deleted with the stack.
+	Deployment Environment
+}
+
+// WebFrontend serves the static site: an internet-facing Application Load Balancer in front of
+// an Auto Scaling group of Amazon Linux 2023 arm64 instances running NGINX. The instances take
+// no SSH key (Session Manager only), require IMDSv2, have encrypted gp3 root volumes, and accept
+// traffic only from the load balancer. Their user data (package frontend) installs NGINX and
+// the site, which ships as an S3 asset. A change to the launch template (user data, site,
+// image) replaces the instances one at a time.
+type WebFrontend struct {
+	cdkconstructs.Construct
+	// LoadBalancer is the internet-facing load balancer.
+	LoadBalancer awselasticloadbalancingv2.ApplicationLoadBalancer
+	// AutoScalingGroup runs the instances.
+	AutoScalingGroup awsautoscaling.AutoScalingGroup
+	// TargetGroup is the instances' target group, health-checked on /healthz.
+	TargetGroup awselasticloadbalancingv2.ApplicationTargetGroup
+	// LaunchTemplate starts the instances.
+	LaunchTemplate awsec2.LaunchTemplate
+	// Role is the instances' role.
+	Role awsiam.Role
+	// Site is the site's S3 asset.
+	Site awss3assets.Asset
+	// AccessLogs is the bucket the load balancer writes its access logs to.
+	AccessLogs awss3.Bucket
+	// SiteUrl is the site's URL: http:// or https:// and the load balancer's DNS name.
+	SiteUrl *string
+}
+
+// HealthCheckPath is what the load balancer requests to check an instance; NGINX answers it.
+const HealthCheckPath = "/healthz"
+
+// NewWebFrontend defines the load balancer, the instances and their scaling.
+func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFrontendProps) *WebFrontend {
+	p := *props
+	fail := func(format string, args ...any) {
+		panic(fmt.Errorf("WebFrontend %s: %s", *id, fmt.Sprintf(format, args...)))
+	}
+	if p.Vpc == nil {
+		fail("Vpc is required")
+	}
+	if p.WebSocketUrl == nil || *p.WebSocketUrl == "" {
+		fail("WebSocketUrl is required: the site needs the API's wss:// URL")
+	}
+	if p.InstanceType == nil {
+		p.InstanceType = awsec2.NewInstanceType(jsii.String("t4g.micro"))
+	}
+	if p.InstanceType.Architecture() != awsec2.InstanceArchitecture_ARM_64 {
+		fail("InstanceType %s is not arm64: the instances run the arm64 Amazon Linux 2023 image, pick a Graviton type such as t4g.micro or t4g.small", *p.InstanceType.ToString())
+	}
+	if p.MinCapacity == nil {
+		p.MinCapacity = jsii.Number(2)
+	}
+	if p.MaxCapacity == nil {
+		p.MaxCapacity = jsii.Number(4)
+	}
+	if *p.MinCapacity < 2 {
+		fail("MinCapacity is %v: use at least 2, one per availability zone, so losing one keeps the site up", *p.MinCapacity)
+	}
+	if *p.MaxCapacity < *p.MinCapacity {
+		fail("MaxCapacity %v is below MinCapacity %v", *p.MaxCapacity, *p.MinCapacity)
+	}
+	if p.TargetCpuUtilization == nil {
+		p.TargetCpuUtilization = jsii.Number(50)
+	}
+	if p.UpdatePauseTime == nil {
+		p.UpdatePauseTime = awscdk.Duration_Minutes(jsii.Number(3))
+	}
+	if p.SiteDir == nil {
+		moduleDir, err := findModuleDir(".")
+		if err != nil {
+			fail("finding the site: %v", err)
+		}
+		p.SiteDir = jsii.String(filepath.Join(moduleDir, filepath.FromSlash(frontend.SiteDir)))
+	}
+	env := p.Deployment.orDefault()
+	this := cdkconstructs.NewConstruct(scope, id)
+
+	site := awss3assets.NewAsset(this, jsii.String("Site"), &awss3assets.AssetProps{Path: p.SiteDir})
+	role := awsiam.NewRole(this, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
+		Description: jsii.String("Web frontend instances: read the site asset, Session Manager"),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AmazonSSMManagedInstanceCore")),
+		},
+	})
+	// Read of the one object, rather than site.GrantRead, which grants the whole bootstrap
+	// bucket: every asset of every stack in the account.
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:GetObject"),
+		Resources: &[]*string{site.Bucket().ArnForObjects(site.S3ObjectKey())},
+	}))
+	SuppressNag(role, "AwsSolutions-IAM4", "AmazonSSMManagedInstanceCore is the policy AWS maintains for the SSM agent: Session Manager is the only way onto these instances (no SSH key, no open port)",
+		"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore")
+
+	userData, err := frontend.UserData(frontend.UserDataParams{
+		SiteBucket:   *site.S3BucketName(),
+		SiteKey:      *site.S3ObjectKey(),
+		WebSocketURL: *p.WebSocketUrl,
+		Region:       *awscdk.Stack_Of(this).Region(),
+	})
+	if err != nil {
+		fail("%v", err)
+	}
+
+	instanceSG := awsec2.NewSecurityGroup(this, jsii.String("InstanceSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:         p.Vpc,
+		Description: jsii.String("Web frontend instances: HTTP from the load balancer only"),
+		// No route leaves the isolated subnets but the S3 gateway endpoint's, so open egress
+		// reaches S3 and nothing else.
+		AllowAllOutbound: jsii.Bool(true),
+	})
+	launchTemplate := awsec2.NewLaunchTemplate(this, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
+		InstanceType: p.InstanceType,
+		MachineImage: awsec2.MachineImage_LatestAmazonLinux2023(&awsec2.AmazonLinux2023ImageSsmParameterProps{
+			CpuType: awsec2.AmazonLinuxCpuType_ARM_64,
+		}),
+		UserData:      awsec2.UserData_Custom(jsii.String(userData)),
+		Role:          role,
+		SecurityGroup: instanceSG,
+		HttpEndpoint:  jsii.Bool(true),
+		HttpTokens:    awsec2.LaunchTemplateHttpTokens_REQUIRED,
+		BlockDevices: &[]*awsec2.BlockDevice{{
+			DeviceName: jsii.String("/dev/xvda"),
+			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(8), &awsec2.EbsDeviceOptions{
+				VolumeType:          awsec2.EbsDeviceVolumeType_GP3,
+				Encrypted:           jsii.Bool(true),
+				DeleteOnTermination: jsii.Bool(true),
+			}),
+		}},
+	})
+	asg := awsautoscaling.NewAutoScalingGroup(this, jsii.String("Instances"), &awsautoscaling.AutoScalingGroupProps{
+		Vpc:            p.Vpc,
+		VpcSubnets:     &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
+		LaunchTemplate: launchTemplate,
+		MinCapacity:    p.MinCapacity,
+		MaxCapacity:    p.MaxCapacity,
+		HealthChecks: awsautoscaling.HealthChecks_WithAdditionalChecks(&awsautoscaling.AdditionalHealthChecksOptions{
+			AdditionalTypes: &[]awsautoscaling.AdditionalHealthCheckType{awsautoscaling.AdditionalHealthCheckType_ELB},
+			GracePeriod:     p.UpdatePauseTime,
+		}),
+		// Replace one instance at a time and never drop below the minimum. No signals: those
+		// need the CloudFormation endpoint, which isolated subnets cannot reach.
+		UpdatePolicy: awsautoscaling.UpdatePolicy_RollingUpdate(&awsautoscaling.RollingUpdateOptions{
+			MaxBatchSize:          jsii.Number(1),
+			MinInstancesInService: p.MinCapacity,
+			PauseTime:             p.UpdatePauseTime,
+		}),
+		DefaultInstanceWarmup: p.UpdatePauseTime,
+	})
+	SuppressNag(asg, "AwsSolutions-AS3", "Scaling events are in the group's activity history and its CloudWatch metrics; e-mailing every launch and termination of a self-healing web tier would bury the alerts that need a person")
+	asg.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsautoscaling.CpuUtilizationScalingProps{
+		TargetUtilizationPercent: p.TargetCpuUtilization,
+	})
+
+	accessLogs := awss3.NewBucket(this, jsii.String("AccessLogs"), &awss3.BucketProps{
+		// Load balancers can only write access logs to buckets with S3-managed keys.
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		RemovalPolicy:     env.RemovalPolicy(),
+		AutoDeleteObjects: jsii.Bool(!env.IsProd()),
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Expiration: awscdk.Duration_Days(jsii.Number(float64(retentionDays(env)))),
+		}},
+	})
+
+	SuppressNag(accessLogs, "AwsSolutions-S1", "This bucket is the access log: only the load balancer writes to it, and logging the log bucket's own access would need yet another bucket")
+	lb := awselasticloadbalancingv2.NewApplicationLoadBalancer(this, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
+		Vpc:                     p.Vpc,
+		InternetFacing:          jsii.Bool(true),
+		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
+		DropInvalidHeaderFields: jsii.Bool(true),
+		DeletionProtection:      jsii.Bool(env.IsProd()),
+	})
+	logAccessLogs(lb, accessLogs)
+
+	targets := &awselasticloadbalancingv2.AddApplicationTargetsProps{
+		Port:     jsii.Number(80),
+		Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+		Targets:  &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{asg},
+		HealthCheck: &awselasticloadbalancingv2.HealthCheck{
+			Path:                    jsii.String(HealthCheckPath),
+			Interval:                awscdk.Duration_Seconds(jsii.Number(15)),
+			HealthyThresholdCount:   jsii.Number(2),
+			UnhealthyThresholdCount: jsii.Number(2),
+		},
+		// The site is static: nothing in flight needs the default five minutes to drain.
+		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(30)),
+	}
+	var listener awselasticloadbalancingv2.ApplicationListener
+	scheme := "http"
+	if p.Certificate != nil {
+		scheme = "https"
+		listener = lb.AddListener(jsii.String("Https"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
+			Port:         jsii.Number(443),
+			Protocol:     awselasticloadbalancingv2.ApplicationProtocol_HTTPS,
+			Certificates: &[]awselasticloadbalancingv2.IListenerCertificate{awselasticloadbalancingv2.ListenerCertificate_FromCertificateManager(p.Certificate)},
+			SslPolicy:    awselasticloadbalancingv2.SslPolicy_RECOMMENDED_TLS,
+		})
+		lb.AddRedirect(&awselasticloadbalancingv2.ApplicationLoadBalancerRedirectConfig{
+			SourcePort: jsii.Number(80), SourceProtocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+			TargetPort: jsii.Number(443), TargetProtocol: awselasticloadbalancingv2.ApplicationProtocol_HTTPS,
+		})
+	} else {
+		listener = lb.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
+			Port:     jsii.Number(80),
+			Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+		})
+	}
+	SuppressNag(lb, "AwsSolutions-EC23", "A public website: the load balancer accepts players from any address, on its listener ports (80, and 443 with a certificate) only")
+	tg := listener.AddTargets(jsii.String("Instances"), targets)
+
+	return &WebFrontend{
+		Construct:        this,
+		LoadBalancer:     lb,
+		AutoScalingGroup: asg,
+		TargetGroup:      tg,
+		LaunchTemplate:   launchTemplate,
+		Role:             role,
+		Site:             site,
+		AccessLogs:       accessLogs,
+		SiteUrl:          awscdk.Fn_Join(jsii.String(""), jsii.Strings(scheme+"://", *lb.LoadBalancerDnsName())),
+	}
+}
+
+// retentionDays is how long access logs are kept: the environment's log retention in days.
+func retentionDays(e Environment) int {
+	if e.IsProd() {
+		return 365
+	}
+	return 30
+}

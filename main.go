@@ -1,0 +1,112 @@
+// Command tictactoe is the game's CDK app: it reads the deployment's settings from CDK context
+// (cdk.json, -c key=value; docs/deploy.md lists them) and composes the stacks. The CDK CLI runs
+// it: `npx cdk synth` (make synth), `npx cdk deploy --all`.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/serverless-tictactoe/tictactoe/stacks"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "tictactoe:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	defer jsii.Close()
+	app := awscdk.NewApp(nil)
+	if _, err := compose(app, os.Getenv); err != nil {
+		return err
+	}
+	app.Synth(nil)
+	return nil
+}
+
+// deployment is the composed app's stacks.
+type deployment struct {
+	Alerts   *stacks.AlertsStack
+	Network  *stacks.NetworkStack
+	Data     *stacks.DataStack
+	Realtime *stacks.RealtimeStack
+	Frontend *stacks.FrontendStack
+}
+
+// compose validates the settings in app's context and adds every stack to app, with the
+// AwsSolutions checks over all of them: a finding without a suppression fails synth.
+func compose(app awscdk.App, getenv func(string) string) (*deployment, error) {
+	ctx, _ := app.Node().GetAllContext(nil).(map[string]any)
+	cfg, err := stacks.FromContext(ctx, getenv)
+	if err != nil {
+		return nil, fmt.Errorf("invalid settings: fix them in cdk.json or with -c key=value (docs/deploy.md lists every key):\n%w", err)
+	}
+	var env *awscdk.Environment
+	if cfg.Account != "" {
+		env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
+	}
+	// Stack names carry the environment, so dev and prod can share an account.
+	prefix := "TicTacToe-" + strings.ToUpper(string(cfg.Env[:1])) + string(cfg.Env[1:]) + "-"
+	base := func(description string) awscdk.StackProps {
+		return awscdk.StackProps{
+			Env:                   env,
+			Description:           jsii.String("TicTacToe (" + string(cfg.Env) + "): " + description),
+			TerminationProtection: jsii.Bool(cfg.Env.IsProd()),
+		}
+	}
+	var d deployment
+	var email *string
+	if cfg.AlertEmail != "" {
+		email = jsii.String(cfg.AlertEmail)
+	}
+	d.Alerts = stacks.NewAlertsStack(app, prefix+"Alerts", &stacks.AlertsStackProps{
+		StackProps: base("operational alerts topic"),
+		Email:      email,
+	})
+	d.Network = stacks.NewNetworkStack(app, prefix+"Network", &stacks.NetworkStackProps{
+		StackProps:              base("VPC over two or more AZs, no NAT gateway"),
+		Deployment:              cfg.Env,
+		MaxAzs:                  jsii.Number(float64(cfg.MaxAzs)),
+		SessionManagerEndpoints: jsii.Bool(cfg.SsmEndpoints),
+	})
+	d.Data = stacks.NewDataStack(app, prefix+"Data", &stacks.DataStackProps{
+		StackProps: base("game table"),
+		Deployment: cfg.Env,
+	})
+	d.Realtime = stacks.NewRealtimeStack(app, prefix+"Realtime", &stacks.RealtimeStackProps{
+		StackProps:    base("WebSocket API and route functions"),
+		Table:         d.Data.Table,
+		Deployment:    cfg.Env,
+		FunctionEnv:   cfg.FunctionEnv,
+		ThrottleRate:  jsii.Number(cfg.ThrottleRate),
+		ThrottleBurst: jsii.Number(float64(cfg.ThrottleBurst)),
+	})
+	// Explicit, though the references imply them: the order of a deploy is read here. Pass the
+	// embedded awscdk.Stack: jsii cannot convert a Go struct that embeds one.
+	d.Realtime.AddStackDependency(d.Data.Stack, jsii.String("the functions read and write the game table"))
+	var maxInstances = jsii.Number(float64(cfg.MaxInstances))
+	d.Frontend = stacks.NewFrontendStack(app, prefix+"Frontend", &stacks.FrontendStackProps{
+		StackProps:     base("load balancer and NGINX instances serving the site"),
+		Vpc:            d.Network.Vpc,
+		WebSocketUrl:   d.Realtime.WebSocketUrl,
+		CertificateArn: cfg.CertificateArn,
+		InstanceType:   cfg.InstanceType,
+		MaxInstances:   maxInstances,
+		Deployment:     cfg.Env,
+	})
+	d.Frontend.AddStackDependency(d.Network.Stack, jsii.String("the instances and load balancer run in the VPC"))
+	d.Frontend.AddStackDependency(d.Realtime.Stack, jsii.String("the site connects to the WebSocket API"))
+
+	awscdk.Tags_Of(app).Add(jsii.String("project"), jsii.String("tictactoe"), nil)
+	awscdk.Tags_Of(app).Add(jsii.String("environment"), jsii.String(string(cfg.Env)), nil)
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	return &d, nil
+}

@@ -1,0 +1,40 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/constructs"
+)
+
+// NetworkStackProps configures the Network stack.
+type NetworkStackProps struct {
+	awscdk.StackProps
+	// Deployment picks the flow logs' retention and removal.
+	Deployment constructs.Environment
+	// MaxAzs is how many availability zones the VPC spans. Default: 2.
+	MaxAzs *float64
+	// SessionManagerEndpoints adds the endpoints Session Manager needs. Default: false.
+	SessionManagerEndpoints *bool
+}
+
+// NetworkStack is the VPC: public subnets for the load balancer, isolated subnets for the web
+// instances, no NAT gateway.
+type NetworkStack struct {
+	awscdk.Stack
+	// Vpc is the network.
+	Vpc awsec2.IVpc
+}
+
+// NewNetworkStack defines the stack.
+func NewNetworkStack(scope cdkconstructs.Construct, id string, props *NetworkStackProps) *NetworkStack {
+	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
+	network := constructs.NewNetwork(stack, jsii.String("Network"), &constructs.NetworkProps{
+		MaxAzs:                  props.MaxAzs,
+		SessionManagerEndpoints: props.SessionManagerEndpoints,
+		Deployment:              props.Deployment,
+	})
+	return &NetworkStack{Stack: stack, Vpc: network.Vpc}
+}
