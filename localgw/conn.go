@@ -93,8 +93,11 @@ func (g *Gateway) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		g.log.Info("connect", attrs...)
-		if p := resp.Headers["Sec-WebSocket-Protocol"]; p != "" {
-			subprotocols = []string{p}
+		// As on API Gateway, a subprotocol is agreed only when $connect answers with one.
+		for k, v := range resp.Headers {
+			if strings.EqualFold(k, "Sec-WebSocket-Protocol") && v != "" {
+				subprotocols = []string{v}
+			}
 		}
 	} else {
 		g.log.Info("connect", "conn", id, "ip", clientOf(r).sourceIP, "status", http.StatusOK)

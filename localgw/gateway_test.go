@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -259,4 +260,59 @@ func TestInvocationFailure(t *testing.T) {
 	}
 	c.send(t, "error")
 	c.read(t) // the connection survives failed invocations
+}
+
+// Without a $default route, a message no route selects gets API Gateway's "Forbidden".
+func TestNoDefaultRoute(t *testing.T) {
+	calls := make(chan string, 8)
+	fn := func(_ context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+		calls <- ev.RequestContext.RouteKey
+		return events.APIGatewayProxyResponse{StatusCode: 200}, nil
+	}
+	gw, err := localgw.New(localgw.Options{
+		Functions: map[string]handler.Func{"f": fn},
+		Routes:    []routes.Route{{Key: routes.Move, Function: "f"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+	defer gw.Shutdown(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/"+gw.Stage(), nil)
+	if err != nil {
+		t.Fatalf("dial without a $connect route: %v", err)
+	}
+	defer ws.CloseNow()
+	if err := ws.Write(ctx, websocket.MessageText, []byte(`{"action":"createRoom"}`)); err != nil {
+		t.Fatal(err)
+	}
+	_, b, err := ws.Read(ctx)
+	var got map[string]string
+	if err != nil || json.Unmarshal(b, &got) != nil || got["message"] != "Forbidden" || got["connectionId"] == "" {
+		t.Fatalf("client got %s, %v; want API Gateway's Forbidden message", b, err)
+	}
+	if err := ws.Write(ctx, websocket.MessageText, []byte(`{"action":"move"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-calls; r != routes.Move {
+		t.Fatalf("invoked on %s, want move", r)
+	}
+}
+
+// A subprotocol is agreed only when $connect answers with it, as on API Gateway.
+func TestSubprotocolFromConnect(t *testing.T) {
+	for _, answer := range []string{"", "tictactoe.v1"} {
+		s := newStack(t, stackOptions{functions: map[string]handler.Func{
+			routes.FnConnect: func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+				return events.APIGatewayProxyResponse{StatusCode: 200, Headers: map[string]string{"sec-websocket-protocol": answer}}, nil
+			},
+		}})
+		c := s.dial(t, &websocket.DialOptions{Subprotocols: []string{"tictactoe.v1"}})
+		if got := c.ws.Subprotocol(); got != answer {
+			t.Errorf("$connect answering %q: subprotocol %q", answer, got)
+		}
+	}
 }
