@@ -330,3 +330,74 @@ func TestWholeGame(t *testing.T) {
 		t.Fatalf("dynalite still listening at %s after Stop", st.DynamoDBEndpoint)
 	}
 }
+
+// Seats through drops and leaves: a rejoin takes the seat from a connection still open, a seat
+// held past the grace period is given up at the next action, the host leaving abandons the
+// room, and a room both players left is gone.
+func TestSeatsAndLeaving(t *testing.T) {
+	const grace = time.Second
+	st := startStack(t, map[string]string{"GRACE_PERIOD": grace.String()})
+
+	ann := connect(t, st, "Ann")
+	ann.send(map[string]any{"action": "createRoom", "name": "Ann"})
+	created := ann.room("the new room", func(f frame) bool { return f.You != nil })
+	code, annToken := created.Room.Code, created.You.Token
+	bob := connect(t, st, "Bob")
+	bob.send(map[string]any{"action": "joinRoom", "roomCode": code, "name": "Bob"})
+	bobToken := bob.room("the game", func(f frame) bool { return f.You != nil && f.Room.Status == "playing" }).You.Token
+	ann.room("Bob joining", func(f frame) bool { return f.Room.Status == "playing" })
+
+	// Ann opens a second tab and rejoins there: the first tab is told it left.
+	ann2 := connect(t, st, "Ann's second tab")
+	ann2.send(map[string]any{"action": "rejoin", "roomCode": code, "token": annToken})
+	ann2.room("the seat", func(f frame) bool { return f.You != nil && f.You.Symbol == "X" })
+	for {
+		f := ann.next(false)
+		if f.Type == "left" && f.RoomCode == code {
+			break
+		}
+		if f.Type != "room" {
+			t.Fatalf("Ann's first tab got %+v, want left", f)
+		}
+	}
+	ann.send(map[string]any{"action": "move", "roomCode": code, "cell": 0})
+	if f := ann.next(true); f.Type != "error" || f.Code != "not_in_room" {
+		t.Fatalf("the replaced tab moving got %+v, want not_in_room", f)
+	}
+	move(code, 0, ann2, ann2, bob)
+
+	// Bob drops and stays away past the grace period: the next action gives his seat up.
+	bob.ws.CloseNow()
+	ann2.room("Bob offline", func(f frame) bool { return f.Room.Players["O"] != nil && !f.Room.Players["O"].Online })
+	time.Sleep(grace + 200*time.Millisecond)
+	ann2.send(map[string]any{"action": "getRoom", "roomCode": code})
+	waiting := ann2.room("Bob's seat given up", func(f frame) bool { return f.Room.Status == "waiting" })
+	if waiting.Room.Players["O"] != nil {
+		t.Fatalf("after the grace period: %+v", waiting.Room)
+	}
+	bob = connect(t, st, "Bob back too late")
+	bob.send(map[string]any{"action": "rejoin", "roomCode": code, "token": bobToken})
+	if f := bob.next(true); f.Type != "error" || f.Code != "not_in_room" {
+		t.Fatalf("rejoining after the grace period got %+v, want not_in_room", f)
+	}
+
+	// Bob joins again; the host leaves: the room is abandoned for him.
+	bob.send(map[string]any{"action": "joinRoom", "roomCode": code, "name": "Bob"})
+	bob.room("the new game", func(f frame) bool { return f.Room.Status == "playing" })
+	ann2.room("Bob back", func(f frame) bool { return f.Room.Status == "playing" })
+	ann2.send(map[string]any{"action": "leaveRoom", "roomCode": code})
+	if f := ann2.next(false); f.Type != "left" {
+		t.Fatalf("the host leaving got %+v", f)
+	}
+	bob.room("the host gone", func(f frame) bool { return f.Room.Status == "abandoned" && f.Room.Players["X"] == nil })
+
+	// Bob leaves too: the room is deleted.
+	bob.send(map[string]any{"action": "leaveRoom", "roomCode": code})
+	if f := bob.next(false); f.Type != "left" {
+		t.Fatalf("the last player leaving got %+v", f)
+	}
+	bob.send(map[string]any{"action": "getRoom", "roomCode": code})
+	if f := bob.next(true); f.Type != "error" || f.Code != "room_not_found" {
+		t.Fatalf("getRoom of the emptied room got %+v, want room_not_found", f)
+	}
+}
