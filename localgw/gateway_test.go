@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +17,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/coder/websocket"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/app"
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
 	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 	"github.com/serverless-tictactoe/tictactoe/localgw"
@@ -314,5 +318,49 @@ func TestSubprotocolFromConnect(t *testing.T) {
 		if got := c.ws.Subprotocol(); got != answer {
 			t.Errorf("$connect answering %q: subprotocol %q", answer, got)
 		}
+	}
+}
+
+// The real connect function, configured as on AWS with ALLOWED_ORIGINS, refuses a browser
+// from another origin: the gateway turns its 403 into a refused upgrade.
+func TestAllowedOriginsRefuse(t *testing.T) {
+	cfg, err := config.FromEnv(func(k string) string {
+		if k == config.EnvAllowedOrigins {
+			return "https://game.example.com"
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	connect, err := app.New(context.Background(), routes.FnConnect, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newStack(t, stackOptions{functions: map[string]handler.Func{routes.FnConnect: connect}})
+	tests := []struct {
+		origin string
+		want   int
+	}{
+		{"https://evil.example.com", http.StatusForbidden},
+		{"", http.StatusForbidden},
+		{"https://game.example.com", http.StatusSwitchingProtocols},
+	}
+	for _, tc := range tests {
+		t.Run("origin "+tc.origin, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			h := http.Header{}
+			if tc.origin != "" {
+				h.Set("Origin", tc.origin)
+			}
+			ws, resp, err := websocket.Dial(ctx, s.wsURL, &websocket.DialOptions{HTTPHeader: h})
+			if ws != nil {
+				defer ws.CloseNow()
+			}
+			if resp == nil || resp.StatusCode != tc.want {
+				t.Fatalf("dial from %q: %v %v, want HTTP %d", tc.origin, resp, err, tc.want)
+			}
+		})
 	}
 }
