@@ -74,10 +74,11 @@ export async function startStack({ grace = '4s' } = {}) {
     const timer = setTimeout(() => reject(new Error(`cmd/dev printed no URL within 60 s:\n${log}`)), 60000);
     const onData = (chunk) => {
       log += chunk;
-      const m = log.match(/https?:\/\/(?:localhost|127\.0\.0\.1|\[::1\]):\d+/);
+      // cmd/dev's banner: "TicTacToe is running: open http://localhost:8080/"
+      const m = log.match(/is running: open (http:\/\/[^/\s]+)/);
       if (m) {
         clearTimeout(timer);
-        resolve(m[0].replace('localhost', '127.0.0.1'));
+        resolve(m[1].replace('localhost', '127.0.0.1'));
       }
     };
     child.stdout.setEncoding('utf8').on('data', onData);
@@ -117,7 +118,8 @@ export async function startStack({ grace = '4s' } = {}) {
   };
 }
 
-// DEV_ARGS are cmd/dev's flags for a test run: a free port and a short grace period.
+// DEV_ARGS are cmd/dev's flags for a test run: loopback on a free port. (The grace period is
+// the functions' GRACE_PERIOD variable, set in the environment.)
 function DEV_ARGS({ port }) {
   return ['-addr', `127.0.0.1:${port}`];
 }
@@ -134,18 +136,14 @@ export function productionCSP(baseURL) {
 /**
  * newPlayer opens a browser context and page that behave like production: the dev server's
  * pages get the production CSP header, and every console error or CSP violation is recorded
- * (pageErrors) so a test can assert there were none.
+ * (errors) so a test can assert there were none. With instance, /instance.json answers with it,
+ * as it does on EC2.
  */
-export async function newPlayer(browser, baseURL, { viewport = DESKTOP, clipboard = false } = {}) {
+export async function newPlayer(browser, baseURL, { viewport = DESKTOP, clipboard = false, instance = null } = {}) {
   const context = await browser.newContext({ viewport, baseURL });
   if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
-  const csp = productionCSP(baseURL);
-  await context.route(`${baseURL}/**`, async (route) => {
-    if (route.request().resourceType() !== 'document') return route.continue();
-    const response = await route.fetch();
-    await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': csp } });
-  });
   const page = await context.newPage();
+  await productionHeaders(context, page, baseURL, instance);
   const errors = [];
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
@@ -158,18 +156,46 @@ export async function newPlayer(browser, baseURL, { viewport = DESKTOP, clipboar
   return { context, page, errors };
 }
 
+// productionHeaders lays the production CSP over the dev server's pages: each page is fetched
+// from the dev server and handed to the browser with the policy added. A page handed over by
+// the test has no server address, which Chromium's Local Network Access checks count as
+// public, so the context is granted local network access for its WebSocket to the loopback
+// gateway (in production both sides are public and the check does not arise).
+async function productionHeaders(context, page, baseURL, instance) {
+  const csp = productionCSP(baseURL);
+  await context.grantPermissions(['local-network-access'], { origin: baseURL });
+  await page.route(`${baseURL}/**`, async (route) => {
+    const req = route.request();
+    if (instance && new URL(req.url()).pathname === '/instance.json') {
+      return route.fulfill({ contentType: 'application/json', body: JSON.stringify(instance) });
+    }
+    if (req.resourceType() !== 'document') return route.continue();
+    const response = await route.fetch();
+    return route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': csp } });
+  });
+}
+
 const AXE_SOURCE = () => readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-/** axeViolations runs axe-core on the page and returns its serious and critical findings. */
+/**
+ * axeViolations runs axe-core on the page in light and in dark mode and returns the serious
+ * and critical findings, each tagged with its color scheme.
+ */
 export async function axeViolations(page) {
   // Evaluated through the DevTools protocol, which the page's CSP does not govern.
   await page.evaluate(AXE_SOURCE());
-  const results = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-  return results.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const found = [];
+  for (const colorScheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme });
+    const results = await page.evaluate(async () => {
+      // eslint-disable-next-line no-undef
+      const r = await axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+    });
+    for (const v of results) if (v.impact === 'serious' || v.impact === 'critical') found.push({ colorScheme, ...v });
+  }
+  await page.emulateMedia({ colorScheme: null });
+  return found;
 }
 
 /** screenshot saves the page at phone and desktop widths as <name>-phone.png, <name>-desktop.png. */
@@ -181,4 +207,35 @@ export async function screenshots(page, name) {
     await page.screenshot({ path: join(SHOTS_DIR, `${name}-${label}.png`), fullPage: true, animations: 'disabled' });
   }
   await page.setViewportSize(before);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** until polls fn until it returns something truthy, failing after timeout with what it saw. */
+export async function until(fn, what, timeout = 10000) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) {
+      const desc = typeof what === 'function' ? what() : what;
+      throw new Error(`timed out after ${timeout} ms waiting for ${desc}; last saw: ${last}`);
+    }
+    await sleep(50);
+  }
+}
+
+/** waitText waits until the element at selector has text matching re, and returns the text. */
+export async function waitText(page, selector, re, timeout = 10000) {
+  let text = '';
+  await until(async () => {
+    text = (await page.locator(selector).first().textContent({ timeout: 1000 })) ?? '';
+    return re.test(text);
+  }, () => `${selector} to read ${re} (it reads ${JSON.stringify(text)})`, timeout);
+  return text;
 }

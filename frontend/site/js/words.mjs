@@ -76,7 +76,7 @@ export function statusText(room, me) {
   const players = room.players || {};
   switch (room.status) {
     case 'waiting':
-      return me === 'X' ? 'Waiting for an opponent: share the code below.' : 'Waiting for a second player to join.';
+      return me === 'X' ? 'Waiting for an opponent: share the room code to invite one.' : 'Waiting for a second player to join.';
     case 'playing': {
       const turn = room.turn;
       const p = players[turn];

@@ -1,0 +1,318 @@
+// The game site in Debian's Chromium against the local stack (cmd/dev: the same handlers,
+// dynalite, the local WebSocket gateway), with the production CSP on every page: two players
+// in two browser contexts create, share, join, play, chat, rematch, reload and leave.
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  chromiumMissing, launchBrowser, startStack, newPlayer, axeViolations, screenshots, until, waitText,
+  PHONE, DESKTOP,
+} from './harness.mjs';
+
+// Short, so the test of a seat given up after a drop takes seconds; long enough for a reload.
+const GRACE = '3s';
+const skip = chromiumMissing();
+
+const cell = (page, i) => page.locator(`#board .cell[data-cell="${i}"]`);
+
+async function boardOf(page) {
+  return page.locator('#board .cell').evaluateAll((cells) => cells.map((c) => c.textContent));
+}
+
+async function waitBoard(page, want) {
+  let got = [];
+  await until(async () => {
+    got = await boardOf(page);
+    return got.join(',') === want.join(',');
+  }, () => `board ${JSON.stringify(want)}, has ${JSON.stringify(got)}`);
+}
+
+// play clicks a cell on one page and waits until both players see the mark.
+async function play(mover, other, i, mark) {
+  await cell(mover, i).click();
+  for (const page of [mover, other]) await waitText(page, `#board .cell[data-cell="${i}"]`, new RegExp(`^${mark}$`));
+}
+
+async function seat(page) {
+  return page.evaluate(() => JSON.parse(sessionStorage.getItem('tictactoe.seat') || 'null'));
+}
+
+function noErrors(...players) {
+  for (const p of players) assert.deepEqual(p.errors, [], 'console errors or CSP violations on the page');
+}
+
+describe('the game site in Chromium', { skip: skip || false }, () => {
+  let stack;
+  let browser;
+
+  before(async () => {
+    [stack, browser] = await Promise.all([startStack({ grace: GRACE }), launchBrowser()]);
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (stack) await stack.stop();
+  });
+
+  test('lobby: accessible, explains bad codes in words, no instance shown locally', { timeout: 60000 }, async () => {
+    const p = await newPlayer(browser, stack.url, { viewport: PHONE });
+    const { page } = p;
+    await page.goto('/');
+    await waitText(page, '#lobby-title', /Play TicTacToe with a friend/);
+    assert.deepEqual(await axeViolations(page), [], 'axe: serious or critical violations in the lobby');
+    await screenshots(page, 'lobby');
+
+    await page.fill('#join-code', 'k7m2q');
+    await page.fill('#join-name', 'Zed');
+    await page.click('#join-form button');
+    await waitText(page, '#join-error', /6 letters and digits/);
+    assert.equal(await page.getAttribute('#join-code', 'aria-invalid'), 'true');
+
+    await page.fill('#join-code', 'zzz zz2');
+    await page.click('#join-form button');
+    await waitText(page, '#join-error', /no open room with that code/);
+    assert.equal(await page.inputValue('#join-code'), 'ZZZZZ2', 'codes are normalized as typed');
+
+    assert.equal(await page.textContent('#served-by'), '', 'no instance.json locally: the footer names none');
+    noErrors(p);
+    await p.context.close();
+  });
+
+  test('the footer names the instance that served the page when instance.json exists', { timeout: 30000 }, async () => {
+    const instance = { instanceId: 'i-0123456789abcdef0', availabilityZone: 'eu-west-1b' };
+    const p = await newPlayer(browser, stack.url, { instance });
+    await p.page.goto('/');
+    await waitText(p.page, '#served-by', /^Served by i-0123456789abcdef0 in eu-west-1b\.$/);
+    noErrors(p);
+    await p.context.close();
+  });
+
+  test('two players: create, copy link, join, win, chat, rematch, reload, leave', { timeout: 90000 }, async () => {
+    const host = await newPlayer(browser, stack.url, { viewport: DESKTOP, clipboard: true });
+    const guest = await newPlayer(browser, stack.url, { viewport: PHONE });
+    const a = host.page;
+    const b = guest.page;
+
+    // Ann creates a room with the keyboard alone.
+    await a.goto('/');
+    await a.focus('#create-name');
+    await a.keyboard.type('Ann');
+    await a.keyboard.press('Enter');
+    await waitText(a, '#status', /Waiting for an opponent/);
+    const code = (await a.textContent('#invite-code')).trim();
+    assert.match(code, /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{6}$/);
+    assert.equal(await a.textContent('#room-code'), code);
+    assert.ok(a.url().endsWith(`?room=${code}`), `the address names the room: ${a.url()}`);
+    await waitText(a, '#seat-O .pname', /Waiting for a player/);
+
+    // The copy-link button puts the invitation on the clipboard.
+    await a.click('#copy-link');
+    await waitText(a, '#copy-status', /Link copied/);
+    const link = await a.evaluate(() => navigator.clipboard.readText());
+    assert.equal(link, `${stack.url}/?room=${code}`);
+
+    // Bob opens the link: the join form, with the code filled in and his name field focused.
+    await b.goto(link);
+    await waitText(b, '#join-title', new RegExp(`Join room ${code}`));
+    assert.equal(await b.inputValue('#join-code'), code);
+    assert.equal(await b.evaluate(() => document.activeElement.id), 'join-name');
+    await b.keyboard.type('Bob');
+    await b.keyboard.press('Enter');
+
+    await waitText(a, '#status', /^Your turn: place an X\.$/);
+    await waitText(b, '#status', /^Ann’s turn \(X\)\.$/);
+    await waitText(a, '#seat-O .pname', /^Bob$/);
+    await waitText(a, '#seat-O .presence', /^online$/);
+    await waitText(b, '#seat-O .pname', /^Bob \(you\)$/);
+    assert.equal(await a.isHidden('#invite'), true, 'the invitation goes once the guest is in');
+
+    // A game: Ann takes the top row. Bob tries to move out of turn first.
+    await play(a, b, 0, 'X');
+    await play(b, a, 3, 'O');
+    // aria-disabled, not disabled: the cell stays focusable and explains itself when pressed.
+    await cell(b, 5).click({ force: true });
+    await waitText(b, '#game-notice', /Wait for your turn/);
+    await play(a, b, 1, 'X');
+    // Bob moves with the keyboard: from his last cell (3) one to the right is the centre.
+    await cell(b, 3).focus();
+    await b.keyboard.press('ArrowRight');
+    assert.equal(await b.evaluate(() => document.activeElement.dataset.cell), '4');
+    await b.keyboard.press('Enter');
+    await waitText(a, '#board .cell[data-cell="4"]', /^O$/);
+    await waitText(a, '#status', /^Your turn/);
+    await screenshots(a, 'playing');
+    await screenshots(b, 'playing-guest');
+
+    await play(a, b, 2, 'X');
+    await waitText(a, '#status', /^You won!$/);
+    await waitText(b, '#status', /^Ann won this one\.$/);
+    for (const page of [a, b]) {
+      const wins = await page.locator('#board .cell.win').evaluateAll((cs) => cs.map((c) => c.dataset.cell));
+      assert.deepEqual(wins, ['0', '1', '2'], 'the winning line is highlighted');
+      assert.match(await cell(page, 1).getAttribute('aria-label'), /Row 1, column 2: X, winning line/);
+    }
+    await waitText(a, '#score', /^You 1 · Bob 0 · 0 draws$/);
+    await waitText(b, '#score', /^Ann 1 · You 0 · 0 draws$/);
+    assert.deepEqual(await axeViolations(a), [], 'axe: serious or critical violations on the board (winner)');
+    assert.deepEqual(await axeViolations(b), [], 'axe: serious or critical violations on the board (phone)');
+    await screenshots(a, 'won');
+    await screenshots(b, 'won-guest');
+
+    // Chat: player text arrives as text, never as markup.
+    const hello = '<b>gg</b> & <img src=x onerror=alert(1)> well played';
+    await b.fill('#chat-text', hello);
+    await b.press('#chat-text', 'Enter');
+    await waitText(a, '#chat-log li:last-child .text', /well played/);
+    assert.equal(await a.textContent('#chat-log li:last-child .text'), hello);
+    assert.equal(await a.textContent('#chat-log li:last-child .from'), 'Bob');
+    assert.equal(await a.locator('#chat-log b, #chat-log img').count(), 0, 'no markup from chat text');
+    assert.equal(await b.inputValue('#chat-text'), '', 'the sent message leaves the field');
+    await a.fill('#chat-text', 'thanks, again?');
+    await a.click('#chat-form button');
+    await waitText(b, '#chat-log li:last-child .text', /^thanks, again\?$/);
+
+    // Rematch: Ann asks, Bob accepts; Bob opens the new game (the starter alternates).
+    await a.click('#rematch');
+    await waitText(a, '#rematch', /Rematch asked: waiting for Bob/);
+    await waitText(b, '#rematch', /Ann wants a rematch: play again/);
+    await b.click('#rematch');
+    await waitText(b, '#status', /^Your turn: place an O\.$/);
+    await waitText(a, '#status', /^Bob’s turn \(O\)\./);
+    await waitBoard(a, ['', '', '', '', '', '', '', '', '']);
+    assert.equal(await a.isHidden('#rematch'), true);
+    await waitText(a, '#score', /^You 1 · Bob 0 · 0 draws$/);
+
+    // A reload mid-game lands Ann back in the same game, in her seat.
+    await play(b, a, 4, 'O');
+    await play(a, b, 0, 'X');
+    const before = await seat(a);
+    assert.equal(before.roomCode, code);
+    await a.reload();
+    await waitBoard(a, ['X', '', '', '', 'O', '', '', '', '']);
+    await waitText(a, '#status', /^Bob’s turn \(O\)\./);
+    await waitText(a, '#seat-X .pname', /^Ann \(you\)$/);
+    assert.equal(await a.textContent('#room-code'), code);
+    assert.ok(a.url().endsWith(`?room=${code}`));
+    assert.equal((await seat(a)).token, before.token, 'the seat token is kept across the reload');
+    await waitText(b, '#seat-X .presence', /^online$/);
+    await play(b, a, 8, 'O'); // and the game goes on
+    await waitText(a, '#status', /^Your turn/);
+
+    // A third player finds the room full.
+    const third = await newPlayer(browser, stack.url, { viewport: PHONE });
+    await third.page.goto(link);
+    await third.page.fill('#join-name', 'Cy');
+    await third.page.click('#join-form button');
+    await waitText(third.page, '#join-error', /already has two players/);
+    noErrors(third);
+    await third.context.close();
+
+    // Bob leaves: he is back in the lobby, and Ann's room waits for someone new.
+    await b.click('#leave');
+    await until(() => b.isVisible('#lobby'), 'the lobby after leaving');
+    assert.equal(await b.isHidden('#game'), true);
+    assert.equal(new URL(b.url()).search, '', 'the address no longer names the room');
+    assert.equal(await seat(b), null, 'the seat is forgotten');
+    await waitText(a, '#game-notice', /Bob left the room/);
+    await waitText(a, '#status', /Waiting for an opponent/);
+    await waitText(a, '#seat-O .pname', /Waiting for a player/);
+    assert.equal(await a.isVisible('#invite'), true, 'the invitation is back');
+
+    noErrors(host, guest);
+    await host.context.close();
+    await guest.context.close();
+  });
+
+  test('a player gone longer than the grace period loses the seat; the host leaving closes the room', { timeout: 60000 }, async () => {
+    const host = await newPlayer(browser, stack.url, { viewport: DESKTOP });
+    const guest = await newPlayer(browser, stack.url, { viewport: DESKTOP });
+    const a = host.page;
+    const b = guest.page;
+    await a.goto('/');
+    await a.fill('#create-name', 'Ann');
+    await a.click('#create-form button');
+    const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
+
+    // Bob types the code (lower case) into the lobby rather than following a link.
+    await b.goto('/');
+    await b.fill('#join-code', code.toLowerCase());
+    await b.fill('#join-name', 'Bob');
+    await b.click('#join-form button');
+    await waitText(b, '#status', /Ann’s turn/);
+    await play(a, b, 4, 'X');
+
+    // Bob's browser goes away: Ann is told at once, and his seat is held for the grace period.
+    await guest.context.close();
+    await waitText(a, '#seat-O .presence', /offline/);
+    await waitText(a, '#status', /Bob is offline/);
+    await new Promise((r) => setTimeout(r, 3500));
+    // The next action on the room applies the leave rule for him.
+    await a.fill('#chat-text', 'still there?');
+    await a.press('#chat-text', 'Enter');
+    await waitText(a, '#game-notice', /Bob left the room/);
+    await waitText(a, '#status', /Waiting for an opponent/);
+
+    // Cy joins; then Ann (the host) leaves, which closes the room for Cy.
+    const third = await newPlayer(browser, stack.url, { viewport: PHONE });
+    const c = third.page;
+    await c.goto(`/?room=${code}`);
+    await c.fill('#join-name', 'Cy');
+    await c.click('#join-form button');
+    await waitText(c, '#status', /Ann’s turn/);
+    await a.click('#leave');
+    await until(() => a.isVisible('#lobby'), 'the host back in the lobby');
+    await waitText(c, '#status', /host left, so this room is closed/);
+    await waitText(c, '#seat-X .pname', /Empty seat/);
+    assert.equal(await c.isHidden('#chat-form'), true, 'no chat in a closed room');
+    await c.click('#leave');
+    await until(() => c.isVisible('#lobby'), 'Cy back in the lobby');
+    noErrors(host, third);
+    await host.context.close();
+    await third.context.close();
+  });
+
+  test('a dropped connection shows "reconnecting", comes back by itself and rejoins; idle rooms get a heartbeat', { timeout: 60000 }, async () => {
+    const p = await newPlayer(browser, stack.url, { viewport: PHONE });
+    const { page } = p;
+    await page.clock.install();
+    const sockets = [];
+    const sent = [];
+    await page.routeWebSocket(/.*/, (ws) => {
+      const server = ws.connectToServer();
+      sockets.push({ ws, server });
+      ws.onMessage((m) => {
+        sent.push(JSON.parse(String(m)));
+        server.send(m);
+      });
+    });
+    await page.goto('/');
+    await page.fill('#create-name', 'Ann');
+    await page.click('#create-form button');
+    const code = (await waitText(page, '#invite-code', /^\w{6}$/)).trim();
+    const token = (await seat(page)).token;
+
+    // Five quiet minutes: one getRoom keeps the connection under the 10-minute idle timeout.
+    const quiet = sent.length;
+    await page.clock.fastForward('05:30');
+    await until(() => sent.slice(quiet).some((f) => f.action === 'getRoom' && f.roomCode === code), 'a heartbeat getRoom');
+    assert.equal(sent.slice(quiet).length, 1, 'one frame per heartbeat, nothing more');
+
+    // The network drops the connection.
+    const first = sockets[sockets.length - 1];
+    await first.ws.close({ code: 4000, reason: 'test: network gone' });
+    await first.server.close();
+    await waitText(page, '#conn', /Reconnecting/);
+    assert.ok(await page.evaluate(() => document.body.classList.contains('offline')));
+    await cell(page, 0).click({ force: true });
+    await waitText(page, '#game-notice', /Reconnecting/);
+
+    await page.clock.runFor(1000); // the first retry comes within half a second
+    await until(() => sockets.length === 2, 'a new connection');
+    await until(() => sent.some((f) => f.action === 'rejoin' && f.roomCode === code && f.token === token), 'a rejoin with the kept token');
+    await waitText(page, '#conn', /^$/);
+    await waitText(page, '#status', /Waiting for an opponent/);
+    assert.equal(await page.textContent('#room-code'), code);
+    noErrors(p);
+    await p.context.close();
+  });
+});
