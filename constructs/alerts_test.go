@@ -1,0 +1,41 @@
+package constructs
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func TestAlertsTopicIsEncryptedAndTlsOnly(t *testing.T) {
+	stack := newStack(t)
+	NewAlertsTopic(stack, jsii.String("Alerts"), nil)
+	tpl := assertions.Template_FromStack(stack, nil)
+	has(t, tpl, "AWS::SNS::Topic", map[string]any{"KmsMasterKeyId": assertions.Match_AnyValue()})
+	has(t, tpl, "AWS::KMS::Key", map[string]any{"EnableKeyRotation": true})
+	policy := jsonOf(t, props(only(t, tpl, "AWS::SNS::TopicPolicy")))
+	if !strings.Contains(policy, `"aws:SecureTransport":"false"`) || !strings.Contains(policy, `"Deny"`) {
+		t.Errorf("topic policy %s does not deny non-TLS publishing", policy)
+	}
+	// CloudWatch alarms must be able to use the key, or their notifications never arrive.
+	if key := jsonOf(t, props(only(t, tpl, "AWS::KMS::Key"))["KeyPolicy"]); !strings.Contains(key, "cloudwatch.amazonaws.com") {
+		t.Errorf("key policy %s does not let CloudWatch alarms encrypt", key)
+	}
+	count(t, tpl, "AWS::SNS::Subscription", 0)
+}
+
+func TestAlertsTopicSubscribesTheEmailGiven(t *testing.T) {
+	stack := newStack(t)
+	NewAlertsTopic(stack, jsii.String("Alerts"), &AlertsTopicProps{Email: jsii.String("ops@example.com")})
+	tpl := assertions.Template_FromStack(stack, nil)
+	has(t, tpl, "AWS::SNS::Subscription", map[string]any{"Protocol": "email", "Endpoint": "ops@example.com"})
+}
+
+func TestAlertsTopicRejectsABadEmail(t *testing.T) {
+	for _, email := range []string{"ops", "Ops <ops@example.com>", "ops@"} {
+		mustPanic(t, "not an email address", func() {
+			NewAlertsTopic(newStack(t), jsii.String("Alerts"), &AlertsTopicProps{Email: jsii.String(email)})
+		})
+	}
+}

@@ -1,0 +1,55 @@
+package constructs
+
+import (
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+)
+
+func TestGameTableMatchesTheStoreLayout(t *testing.T) {
+	stack := newStack(t)
+	NewGameTable(stack, jsii.String("Games"), &GameTableProps{Deployment: Dev})
+	tpl := assertions.Template_FromStack(stack, nil)
+	has(t, tpl, "AWS::DynamoDB::GlobalTable", map[string]any{
+		"KeySchema":            []any{map[string]any{"AttributeName": store.PartitionKey, "KeyType": "HASH"}},
+		"AttributeDefinitions": []any{map[string]any{"AttributeName": store.PartitionKey, "AttributeType": "S"}},
+		"BillingMode":          "PAY_PER_REQUEST",
+		"TimeToLiveSpecification": map[string]any{
+			"AttributeName": store.TTLAttribute,
+			"Enabled":       true,
+		},
+		"StreamSpecification": map[string]any{"StreamViewType": "NEW_AND_OLD_IMAGES"},
+		"SSESpecification":    obj(map[string]any{"SSEEnabled": true}),
+		"Replicas": arr(obj(map[string]any{
+			"PointInTimeRecoverySpecification": obj(map[string]any{"PointInTimeRecoveryEnabled": true}),
+		})),
+	})
+}
+
+func TestGameTableProtectionFollowsTheEnvironment(t *testing.T) {
+	tests := []struct {
+		env        Environment
+		policy     string
+		protection bool
+	}{
+		{Dev, "Delete", false},
+		{Prod, "Retain", true},
+		{"", "Retain", true}, // unset: keep the data
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.env), func(t *testing.T) {
+			stack := newStack(t)
+			NewGameTable(stack, jsii.String("Games"), &GameTableProps{Deployment: tt.env})
+			tpl := assertions.Template_FromStack(stack, nil)
+			hasResource(t, tpl, "AWS::DynamoDB::GlobalTable", map[string]any{
+				"DeletionPolicy": tt.policy,
+				"Properties": map[string]any{
+					"Replicas": arr(obj(map[string]any{"DeletionProtectionEnabled": tt.protection})),
+				},
+			})
+		})
+	}
+}

@@ -1,0 +1,69 @@
+package constructs
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func TestNetworkDefaults(t *testing.T) {
+	stack := newStack(t)
+	n := NewNetwork(stack, jsii.String("Network"), &NetworkProps{Deployment: Dev})
+	tpl := assertions.Template_FromStack(stack, nil)
+
+	// Two AZs: a public and an isolated subnet in each, and no NAT gateway at all.
+	count(t, tpl, "AWS::EC2::Subnet", 4)
+	if got := len(*n.Vpc.PublicSubnets()); got != 2 {
+		t.Errorf("want 2 public subnets, got %d", got)
+	}
+	if got := len(*n.Vpc.IsolatedSubnets()); got != 2 {
+		t.Errorf("want 2 isolated subnets, got %d", got)
+	}
+	if got := len(*n.Vpc.PrivateSubnets()); got != 0 {
+		t.Errorf("want no private subnets with egress (they need NAT), got %d", got)
+	}
+	count(t, tpl, "AWS::EC2::NatGateway", 0)
+	count(t, tpl, "AWS::EC2::EIP", 0)
+
+	// The isolated subnets reach S3 (site asset, AL2023 repositories) through the gateway
+	// endpoint: both their route tables are attached to it.
+	ep := props(only(t, tpl, "AWS::EC2::VPCEndpoint"))
+	if ep["VpcEndpointType"] != nil && ep["VpcEndpointType"] != "Gateway" {
+		t.Errorf("S3 endpoint type %v, want Gateway (free)", ep["VpcEndpointType"])
+	}
+	if s := jsonOf(t, ep["ServiceName"]); !strings.Contains(s, ".s3") {
+		t.Errorf("endpoint service %s, want S3", s)
+	}
+	tables, _ := ep["RouteTableIds"].([]any)
+	if len(tables) != 2 || !strings.Contains(jsonOf(t, tables), "Isolated") {
+		t.Errorf("endpoint route tables %s, want the 2 isolated subnets'", jsonOf(t, tables))
+	}
+
+	// Flow logs of all traffic to a log group kept a month in dev.
+	has(t, tpl, "AWS::EC2::FlowLog", map[string]any{"TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs"})
+	hasResource(t, tpl, "AWS::Logs::LogGroup", map[string]any{
+		"Properties":     map[string]any{"RetentionInDays": 30},
+		"DeletionPolicy": "Delete",
+	})
+}
+
+func TestNetworkSessionManagerEndpointsOnlyWhenAskedFor(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		stack := newStack(t)
+		NewNetwork(stack, jsii.String("Network"), &NetworkProps{SessionManagerEndpoints: jsii.Bool(on)})
+		tpl := assertions.Template_FromStack(stack, nil)
+		want := 1 // the S3 gateway endpoint
+		if on {
+			want = 4
+		}
+		count(t, tpl, "AWS::EC2::VPCEndpoint", want)
+	}
+}
+
+func TestNetworkRejectsOneAz(t *testing.T) {
+	mustPanic(t, "at least 2", func() {
+		NewNetwork(newStack(t), jsii.String("Network"), &NetworkProps{MaxAzs: jsii.Number(1)})
+	})
+}
