@@ -22,12 +22,7 @@ const goldenDir = "../lambda/handler/testdata"
 
 // knownExtra lists key paths the gateway sends that a golden event lacks, each with why the
 // gateway is right. Anything else that differs fails.
-var knownExtra = map[string]string{
-	// API Gateway puts the client's user agent in every event's identity: see aws-lambda-go's
-	// events/testdata/apigw-websocket-request-send-message.json, recorded from API Gateway.
-	// The message goldens here omit it.
-	"requestContext.identity.userAgent": "sent in MESSAGE events too",
-}
+var knownExtra = map[string]string{}
 
 // The gateway's events have the shape of API Gateway's: for each golden event, the event the
 // gateway sends on that route has the same set of JSON key paths (header and query names

@@ -51,7 +51,7 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 		}
 		sender := connections.NewAPIGatewaySender(connections.NewClient(awsCfg, cfg.CallbackURL))
 		opts.Service = service.New(service.Options{Store: st, Sender: sender, Grace: cfg.Grace, Logger: logger,
-			Metrics: metrics.NewEMF(os.Stdout, time.Now)})
+			Metrics: metrics.NewEMF(logger, time.Now)})
 		opts.Limiter = ratelimit.New(cfg.RatePerSecond, cfg.RateBurst, time.Now)
 	}
 	return handler.New(opts).For(function)

@@ -61,7 +61,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	svc := service.New(service.Options{
 		Store:  store.NewDynamoStore(e.table.Client, name, clock, store.Expiry{}),
 		Sender: connections.NewAPIGatewaySender(e.conns.Client()),
-		Now:    clock, Grace: grace, Logger: logger, Metrics: metrics.NewEMF(e.emf, clock),
+		Now:    clock, Grace: grace, Logger: logger, Metrics: metrics.NewEMF(slog.New(slog.NewJSONHandler(e.emf, nil)), clock),
 	})
 	e.h = handler.New(handler.Options{Service: svc, Logger: logger, Limiter: o.limiter, AllowedOrigins: o.origins, Now: clock})
 	return e

@@ -5,10 +5,7 @@ package metrics
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"sync"
+	"log/slog"
 	"time"
 )
 
@@ -49,17 +46,18 @@ type Nop struct{}
 
 func (Nop) Count(context.Context, string, string) {}
 
-// EMF writes one EMF line per event.
+// EMF writes one EMF line per event through a JSON slog logger: EMF allows any other
+// top-level members, so the line is both a metric and an ordinary structured log record, and
+// it goes wherever the function's logs go (the log stream on AWS, the console under make dev).
 type EMF struct {
-	mu  sync.Mutex
-	w   io.Writer
+	log *slog.Logger
 	now func() time.Time
 }
 
 var _ Recorder = (*EMF)(nil)
 
-// NewEMF writes to w (stdout in a Lambda: its log stream).
-func NewEMF(w io.Writer, now func() time.Time) *EMF { return &EMF{w: w, now: now} }
+// NewEMF writes through log, which must use slog.JSONHandler for CloudWatch to read the lines.
+func NewEMF(log *slog.Logger, now func() time.Time) *EMF { return &EMF{log: log, now: now} }
 
 type emfMetric struct {
 	Name string `json:"Name"`
@@ -77,38 +75,23 @@ type emfMeta struct {
 	CloudWatchMetrics []emfDirective `json:"CloudWatchMetrics"`
 }
 
-// Line is the EMF line for one event (exported for tests and the docs).
-func Line(metric, room string, at time.Time) ([]byte, error) {
-	line := map[string]any{
-		"_aws": emfMeta{
-			Timestamp: at.UnixMilli(),
+// Count writes the event's line.
+func (e *EMF) Count(ctx context.Context, metric, room string) {
+	attrs := []slog.Attr{
+		slog.Any("_aws", emfMeta{
+			Timestamp: e.now().UnixMilli(),
 			CloudWatchMetrics: []emfDirective{{
 				Namespace:  Namespace,
 				Dimensions: [][]string{{ServiceDimension}},
 				Metrics:    []emfMetric{{Name: metric, Unit: "Count"}},
 			}},
-		},
-		ServiceDimension: ServiceName,
-		metric:           1,
-		"event":          metric,
+		}),
+		slog.String(ServiceDimension, ServiceName),
+		slog.Int(metric, 1),
+		slog.String("event", metric),
 	}
 	if room != "" {
-		line["room"] = room // a property, not a dimension: searchable, free
+		attrs = append(attrs, slog.String("room", room)) // a property, not a dimension: free
 	}
-	b, err := json.Marshal(line)
-	if err != nil {
-		return nil, fmt.Errorf("encoding the %s metric: %w", metric, err)
-	}
-	return append(b, '\n'), nil
-}
-
-// Count writes the event's line; a failure to write a metric never fails the game.
-func (e *EMF) Count(_ context.Context, metric, room string) {
-	b, err := Line(metric, room, e.now())
-	if err != nil {
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	_, _ = e.w.Write(b) // stdout: nowhere better to report its own failure
+	e.log.LogAttrs(ctx, slog.LevelInfo, "metric", attrs...)
 }

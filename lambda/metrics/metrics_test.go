@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 func TestLinesAreValidEMF(t *testing.T) {
 	var buf bytes.Buffer
 	at := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	e := NewEMF(&buf, func() time.Time { return at })
+	e := NewEMF(slog.New(slog.NewJSONHandler(&buf, nil)), func() time.Time { return at })
 	for _, m := range Names() {
 		e.Count(context.Background(), m, "K7M2QX")
 	}
