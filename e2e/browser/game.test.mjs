@@ -110,6 +110,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await waitText(a, '#copy-status', /Link copied/);
     const link = await a.evaluate(() => navigator.clipboard.readText());
     assert.equal(link, `${stack.url}/?room=${code}`);
+    await screenshots(a, 'waiting');
 
     // Bob opens the link: the join form, with the code filled in and his name field focused.
     await b.goto(link);
@@ -170,6 +171,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await a.fill('#chat-text', 'thanks, again?');
     await a.click('#chat-form button');
     await waitText(b, '#chat-log li:last-child .text', /^thanks, again\?$/);
+    await screenshots(b, 'chat', { dark: true });
 
     // Rematch: Ann asks, Bob accepts; Bob opens the new game (the starter alternates).
     await a.click('#rematch');

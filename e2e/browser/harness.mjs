@@ -198,14 +198,20 @@ export async function axeViolations(page) {
   return found;
 }
 
-/** screenshot saves the page at phone and desktop widths as <name>-phone.png, <name>-desktop.png. */
-export async function screenshots(page, name) {
+/**
+ * screenshots saves the page at phone and desktop widths as <name>-phone.png and
+ * <name>-desktop.png (with dark, in dark mode: <name>-phone-dark.png...).
+ */
+export async function screenshots(page, name, { dark = false } = {}) {
   mkdirSync(SHOTS_DIR, { recursive: true });
   const before = page.viewportSize();
+  if (dark) await page.emulateMedia({ colorScheme: 'dark' });
   for (const [label, size] of [['phone', PHONE], ['desktop', DESKTOP]]) {
     await page.setViewportSize(size);
-    await page.screenshot({ path: join(SHOTS_DIR, `${name}-${label}.png`), fullPage: true, animations: 'disabled' });
+    const file = `${name}-${label}${dark ? '-dark' : ''}.png`;
+    await page.screenshot({ path: join(SHOTS_DIR, file), fullPage: true, animations: 'disabled' });
   }
+  if (dark) await page.emulateMedia({ colorScheme: null });
   await page.setViewportSize(before);
 }
 
