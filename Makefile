@@ -10,7 +10,7 @@ FUZZTIME ?= 5s
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: test unit fuzz lint deps dev synth bench clean nginx-tools
+.PHONY: test unit fuzz lint deps dev synth bench clean nginx-tools browser-test
 
 ## deps: the pinned Node tools (dynalite, the CDK CLI), from package-lock.json
 deps: $(NODE_STAMP)
@@ -27,7 +27,7 @@ dev: deps
 	exec .build/dev $(DEV_FLAGS)
 
 ## test: every test: format and vet, unit and integration tests, a short fuzz of each target
-test: deps lint unit fuzz
+test: deps lint unit fuzz browser-test
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
@@ -44,6 +44,21 @@ nginx-tools:
 	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx unzip curl; \
 	fi
+
+## browser-test: the site in Debian's Chromium against cmd/dev, two players (e2e/browser), and
+## its size and CSP checks. Chromium is installed only when missing; if it can't be had, the
+## browser tests fail under CI=true and are skipped elsewhere, saying why (docs/site.md).
+browser-test: deps
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+	    || echo "browser-test: could not install Debian's chromium"; \
+	fi; \
+	if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$${CI:-}" = true ]; then echo "browser-test: /usr/bin/chromium is missing and CI=true: failing"; exit 1; fi; \
+	  echo "browser-test: SKIPPING the browser tests: no /usr/bin/chromium (apt-get install chromium)"; \
+	fi
+	GO=$(GO) node --test --test-reporter=spec e2e/browser/
 
 fuzz: deps
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./lambda/protocol

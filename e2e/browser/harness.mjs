@@ -61,7 +61,7 @@ function freePort() {
 export async function startStack({ grace = '4s' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tictactoe-e2e-'));
   const bin = join(dir, 'dev');
-  execFileSync('go', ['build', '-o', bin, './cmd/dev'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(process.env.GO || 'go', ['build', '-o', bin, './cmd/dev'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   const port = await freePort();
   const child = spawn(bin, DEV_ARGS({ port, grace }), {
     cwd: ROOT,
