@@ -69,6 +69,9 @@ type Options struct {
 	LambdaLogger *slog.Logger
 	// DynaliteLog receives dynalite's own output. Default: discarded.
 	DynaliteLog io.Writer
+	// Middleware, if set, wraps every HTTP handler of the stack (site, WebSocket endpoint and
+	// @connections): the benchmark counts @connections calls with it.
+	Middleware func(http.Handler) http.Handler
 }
 
 // Stack is a running local game.
@@ -213,9 +216,13 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	mux.Handle("/"+stage+"/", s.Gateway)
 	mux.Handle("/"+frontend.ConfigFile, configJS(stage))
 	mux.Handle("/", noCache(http.FileServerFS(o.Site)))
-	s.serve(site, mux)
+	wrap := o.Middleware
+	if wrap == nil {
+		wrap = func(h http.Handler) http.Handler { return h }
+	}
+	s.serve(site, wrap(mux))
 	if mgmt != site {
-		s.serve(mgmt, s.Gateway)
+		s.serve(mgmt, wrap(s.Gateway))
 	}
 	return s, nil
 }

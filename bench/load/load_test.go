@@ -1,0 +1,48 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
+)
+
+// TestSmallRun plays a few games through the whole local stack and checks what the benchmark
+// reports: every move lands, and each costs one read and one conditional write in DynamoDB and
+// one @connections post per player.
+func TestSmallRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	l, err := StartLocal(ctx)
+	if errors.Is(err, dynalite.ErrNotInstalled) && os.Getenv("CI") != "true" {
+		t.Skipf("skipping: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := l.Stop(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}()
+	res, err := Run(ctx, l.Stack.WebSocketURL, l.Counters, Options{Games: 6, Rounds: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Errors != 0 || res.Lost != 0 || res.Moves != 6*2*9 {
+		t.Fatalf("errors %d (%v) lost %d moves %d", res.Errors, res.ErrorSamples, res.Lost, res.Moves)
+	}
+	perMove := float64(res.MoveCounts.DynamoTotal()) / float64(res.Moves)
+	if perMove != 2 || res.MoveCounts.Dynamo["GetItem"] != int64(res.Moves) || res.MoveCounts.Dynamo["PutItem"] != int64(res.Moves) {
+		t.Fatalf("DynamoDB per move %.2f (%v), want one GetItem and one PutItem", perMove, res.MoveCounts.Dynamo)
+	}
+	if res.MoveCounts.Posts != int64(2*res.Moves) || res.MoveCounts.Gone != 0 {
+		t.Fatalf("@connections posts %d for %d moves, want 2 each", res.MoveCounts.Posts, res.Moves)
+	}
+	if res.P50 <= 0 || res.P99 < res.P50 || res.MovesPerSecond <= 0 {
+		t.Fatalf("latencies %v %v, rate %v", res.P50, res.P99, res.MovesPerSecond)
+	}
+}

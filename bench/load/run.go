@@ -1,0 +1,271 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Options bound a run.
+type Options struct {
+	// Games is the number of concurrent games (two clients each). Default: 200.
+	Games int
+	// Rounds is the number of full games each pair plays in the measured phase. Default: 2.
+	Rounds int
+	// Timeout bounds the whole run. Default: 3 minutes.
+	Timeout time.Duration
+	// MoveTimeout is how long a move may take to reach both players before it counts as lost.
+	// Default: 10 seconds.
+	MoveTimeout time.Duration
+}
+
+func (o *Options) fill() {
+	if o.Games <= 0 {
+		o.Games = 200
+	}
+	if o.Rounds <= 0 {
+		o.Rounds = 2
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 3 * time.Minute
+	}
+	if o.MoveTimeout <= 0 {
+		o.MoveTimeout = 10 * time.Second
+	}
+}
+
+// Result is what a run measured.
+type Result struct {
+	Games, Rounds, Moves int
+	// Errors counts error frames, timeouts and wrong states; Lost counts moves that did not
+	// reach both players. Both must be zero.
+	Errors, Lost int
+	ErrorSamples []string
+	// Play is the wall time of the measured phase (moves only).
+	Play              time.Duration
+	P50, P95, P99     time.Duration
+	Max               time.Duration
+	MovesPerSecond    float64
+	MoveCounts        Counts // at the endpoints, during the moves
+	SetupCounts       Counts // for creating and joining every room
+	MessagesInMoves   int64  // frames the clients sent during the moves
+	MessagesInSetup   int64
+	ConnectionsOpened int
+}
+
+// draw is a full game that ends in a draw: nine moves, the longest game there is.
+var draw = []int{0, 1, 2, 4, 7, 3, 5, 8, 6}
+
+type pair struct{ x, o *player }
+
+// Run plays o.Games games against the WebSocket endpoint url, counting with c.
+func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error) {
+	o.fill()
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	res := Result{Games: o.Games, Rounds: o.Rounds}
+
+	// Setup: every pair creates and joins its room.
+	before := c.Snapshot()
+	pairs := make([]*pair, o.Games)
+	codes := make([]string, o.Games)
+	errs := parallel(o.Games, func(i int) error {
+		x, err := dial(ctx, url)
+		if err != nil {
+			return err
+		}
+		op, err := dial(ctx, url)
+		if err != nil {
+			x.close()
+			return err
+		}
+		pairs[i] = &pair{x: x, o: op}
+		if err := x.send(ctx, map[string]any{"action": "createRoom", "name": fmt.Sprintf("x%d", i)}); err != nil {
+			return err
+		}
+		room, err := x.waitVersion(ctx, 1)
+		if err != nil {
+			return err
+		}
+		codes[i] = room.Code
+		if err := op.send(ctx, map[string]any{"action": "joinRoom", "roomCode": room.Code, "name": fmt.Sprintf("o%d", i)}); err != nil {
+			return err
+		}
+		for _, p := range []*player{x, op} {
+			if _, err := p.waitVersion(ctx, 2); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	defer func() {
+		for _, p := range pairs {
+			if p != nil {
+				p.x.close()
+				p.o.close()
+			}
+		}
+	}()
+	res.ConnectionsOpened = 2 * o.Games
+	res.SetupCounts = c.Snapshot().Sub(before)
+	res.MessagesInSetup = int64(2 * o.Games)
+	if len(errs) > 0 {
+		res.Errors = len(errs)
+		res.ErrorSamples = sample(errs)
+		return res, fmt.Errorf("setting up %d games: %d failed, first: %v", o.Games, len(errs), errs[0])
+	}
+
+	var mu sync.Mutex
+	var rtts []time.Duration
+	for round := 0; round < o.Rounds; round++ {
+		start := time.Now()
+		before := c.Snapshot()
+		errs := parallel(o.Games, func(i int) error {
+			d, err := playGame(ctx, pairs[i], codes[i], round, o.MoveTimeout)
+			mu.Lock()
+			rtts = append(rtts, d...)
+			mu.Unlock()
+			return err
+		})
+		res.Play += time.Since(start)
+		res.MoveCounts = add(res.MoveCounts, c.Snapshot().Sub(before))
+		if len(errs) > 0 {
+			res.Errors += len(errs)
+			res.ErrorSamples = append(res.ErrorSamples, sample(errs)...)
+			break
+		}
+		if round < o.Rounds-1 { // rematch: not counted as move cost
+			errs := parallel(o.Games, func(i int) error { return rematch(ctx, pairs[i], codes[i]) })
+			if len(errs) > 0 {
+				res.Errors += len(errs)
+				res.ErrorSamples = append(res.ErrorSamples, sample(errs)...)
+				break
+			}
+		}
+	}
+	res.Moves = len(rtts)
+	res.Lost = o.Games*o.Rounds*len(draw) - res.Moves
+	res.MessagesInMoves = int64(res.Moves)
+	for _, p := range pairs {
+		for _, pl := range []*player{p.x, p.o} {
+			if e := pl.errors(); len(e) > 0 {
+				res.Errors += len(e)
+				res.ErrorSamples = append(res.ErrorSamples, sample(e)...)
+			}
+		}
+	}
+	if res.Moves > 0 {
+		slices.Sort(rtts)
+		res.P50, res.P95, res.P99 = pct(rtts, 50), pct(rtts, 95), pct(rtts, 99)
+		res.Max = rtts[len(rtts)-1]
+		res.MovesPerSecond = float64(res.Moves) / res.Play.Seconds()
+	}
+	if len(res.ErrorSamples) > 5 {
+		res.ErrorSamples = res.ErrorSamples[:5]
+	}
+	return res, nil
+}
+
+// playGame plays the drawn game; round decides who opens (the opener alternates on rematch).
+// Each move's round trip is from sending it to both players holding the new state.
+func playGame(ctx context.Context, p *pair, code string, round int, moveTimeout time.Duration) ([]time.Duration, error) {
+	var rtts []time.Duration
+	p.x.mu.Lock()
+	v := p.x.version
+	p.x.mu.Unlock()
+	movers := [2]*player{p.x, p.o}
+	if round%2 == 1 {
+		movers = [2]*player{p.o, p.x}
+	}
+	for k, cell := range draw {
+		mover := movers[k%2]
+		mctx, cancel := context.WithTimeout(ctx, moveTimeout)
+		t0 := time.Now()
+		err := mover.send(mctx, map[string]any{"action": "move", "roomCode": code, "cell": cell})
+		for _, pl := range []*player{p.x, p.o} {
+			if err == nil {
+				_, err = pl.waitVersion(mctx, v+1)
+			}
+		}
+		cancel()
+		if err != nil {
+			return rtts, fmt.Errorf("room %s move %d: %w", code, k, err)
+		}
+		rtts = append(rtts, time.Since(t0))
+		v++
+	}
+	room, _ := p.o.waitVersion(ctx, v)
+	if room.Status != "draw" {
+		return rtts, fmt.Errorf("room %s ended %s, want draw (board %v)", code, room.Status, room.Board)
+	}
+	return rtts, nil
+}
+
+func rematch(ctx context.Context, p *pair, code string) error {
+	p.x.mu.Lock()
+	v := p.x.version
+	p.x.mu.Unlock()
+	for _, pl := range []*player{p.x, p.o} {
+		if err := pl.send(ctx, map[string]any{"action": "rematch", "roomCode": code}); err != nil {
+			return err
+		}
+	}
+	for _, pl := range []*player{p.x, p.o} {
+		if _, err := pl.waitVersion(ctx, v+2); err != nil {
+			return fmt.Errorf("room %s rematch: %w", code, err)
+		}
+	}
+	return nil
+}
+
+// parallel runs f(0..n-1) concurrently and returns the errors.
+func parallel(n int, f func(i int) error) []error {
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(i); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+func pct(sorted []time.Duration, p int) time.Duration {
+	i := (len(sorted)*p + 99) / 100
+	if i < 1 {
+		i = 1
+	}
+	return sorted[i-1]
+}
+
+func add(a, b Counts) Counts {
+	out := Counts{Dynamo: map[string]int64{}, Posts: a.Posts + b.Posts, Gone: a.Gone + b.Gone}
+	for k, v := range a.Dynamo {
+		out.Dynamo[k] += v
+	}
+	for k, v := range b.Dynamo {
+		out.Dynamo[k] += v
+	}
+	return out
+}
+
+func sample[T any](errs []T) []string {
+	var out []string
+	for i, e := range errs {
+		if i == 3 {
+			break
+		}
+		out = append(out, fmt.Sprint(e))
+	}
+	return out
+}
