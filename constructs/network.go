@@ -89,6 +89,14 @@ func NewNetwork(scope cdkconstructs.Construct, id *string, props *NetworkProps) 
 		Subnets: &[]*awsec2.SubnetSelection{{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}},
 	})
 	if props.SessionManagerEndpoints != nil && *props.SessionManagerEndpoints {
+		// HTTPS from inside the VPC only. The range is the literal Cidr (rather than the
+		// default rule's reference to the VPC's attribute) so checks can read it at synth.
+		endpointSG := awsec2.NewSecurityGroup(this, jsii.String("EndpointSecurityGroup"), &awsec2.SecurityGroupProps{
+			Vpc:              vpc,
+			Description:      jsii.String("Session Manager endpoints: HTTPS from inside the VPC"),
+			AllowAllOutbound: jsii.Bool(false),
+		})
+		endpointSG.AddIngressRule(awsec2.Peer_Ipv4(cidr), awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS from the VPC"), nil)
 		// A slice, not a map: construct order is template order, and synth must be repeatable.
 		for _, e := range []struct {
 			name string
@@ -99,8 +107,10 @@ func NewNetwork(scope cdkconstructs.Construct, id *string, props *NetworkProps) 
 			{"Ec2Messages", awsec2.InterfaceVpcEndpointAwsService_EC2_MESSAGES()},
 		} {
 			vpc.AddInterfaceEndpoint(jsii.String(e.name), &awsec2.InterfaceVpcEndpointOptions{
-				Service: e.svc,
-				Subnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
+				Service:        e.svc,
+				Subnets:        &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
+				Open:           jsii.Bool(false),
+				SecurityGroups: &[]awsec2.ISecurityGroup{endpointSG},
 			})
 		}
 	}

@@ -59,6 +59,12 @@ func TestNetworkSessionManagerEndpointsOnlyWhenAskedFor(t *testing.T) {
 			want = 4
 		}
 		count(t, tpl, "AWS::EC2::VPCEndpoint", want)
+		if on {
+			// HTTPS from the VPC's own range, nothing else.
+			has(t, tpl, "AWS::EC2::SecurityGroup", map[string]any{
+				"SecurityGroupIngress": []any{obj(map[string]any{"CidrIp": "10.0.0.0/16", "FromPort": 443, "ToPort": 443, "IpProtocol": "tcp"})},
+			})
+		}
 	}
 }
 

@@ -1,0 +1,120 @@
+package stacks
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/serverless-tictactoe/tictactoe/constructs"
+)
+
+func noEnv(string) string { return "" }
+
+func TestFromContextDefaults(t *testing.T) {
+	c, err := FromContext(map[string]any{}, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Env != constructs.Dev || c.InstanceType != "t4g.micro" || c.MaxInstances != 4 || c.MaxAzs != 2 ||
+		c.ThrottleRate != 100 || c.ThrottleBurst != 200 || c.SsmEndpoints || c.AlertEmail != "" || c.CertificateArn != "" ||
+		c.Account != "" || c.Region != "" || len(c.FunctionEnv) != 0 {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestFromContextReadsEveryKey(t *testing.T) {
+	ctx := map[string]any{
+		KeyEnv: "prod", KeyAlertEmail: "ops@example.com",
+		KeyCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f",
+		KeyInstanceType:   "m7g.medium", KeyMaxInstances: 6.0, // numbers arrive as float64 from cdk.json
+		KeyMaxAzs: "3", KeySsmEndpoints: true, KeyThrottleRate: "50", KeyThrottleBurst: "80",
+		KeyAllowedOrigins: "https://game.example.com, http://localhost:8080/", KeyLogLevel: "DEBUG",
+		KeyGracePeriod: "90s", KeyRoomTTL: "12h", KeyRateLimitPerSecond: "2.5", KeyRateLimitBurst: 10.0,
+	}
+	env := map[string]string{"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"}
+	c, err := FromContext(ctx, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		Env: constructs.Prod, Account: "123456789012", Region: "eu-west-1", AlertEmail: "ops@example.com",
+		CertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f",
+		InstanceType:   "m7g.medium", MaxInstances: 6, MaxAzs: 3, SsmEndpoints: true, ThrottleRate: 50, ThrottleBurst: 80,
+	}
+	gotEnv := c.FunctionEnv
+	c.FunctionEnv = nil
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("got %+v\nwant %+v", c, want)
+	}
+	wantEnv := map[string]string{
+		"ALLOWED_ORIGINS": "https://game.example.com,http://localhost:8080", "LOG_LEVEL": "debug",
+		"GRACE_PERIOD": "90s", "ROOM_TTL": "12h", "RATE_LIMIT_PER_SECOND": "2.5", "RATE_LIMIT_BURST": "10",
+	}
+	if len(gotEnv) != len(wantEnv) {
+		t.Errorf("function env %v, want %v", gotEnv, wantEnv)
+	}
+	for k, v := range wantEnv {
+		if gotEnv[k] != v {
+			t.Errorf("function env %s = %q, want %q", k, gotEnv[k], v)
+		}
+	}
+}
+
+// Every bad value fails synth with a message naming the key and saying what it takes.
+func TestFromContextRejectsBadValues(t *testing.T) {
+	tests := []struct {
+		name string
+		ctx  map[string]any
+		env  map[string]string
+		want []string
+	}{
+		{"env", map[string]any{KeyEnv: "staging"}, nil, []string{"context env", `"staging" is not dev or prod`}},
+		{"email", map[string]any{KeyAlertEmail: "ops"}, nil, []string{"context alertEmail", "ops@example.com"}},
+		{"certificate", map[string]any{KeyCertificateArn: "my-cert"}, nil, []string{"context certificateArn", "not an ACM certificate ARN"}},
+		{"certificate elsewhere", map[string]any{KeyCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc"},
+			map[string]string{"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"},
+			[]string{"certificate is in us-east-1 but the stacks deploy to eu-west-1"}},
+		{"x86", map[string]any{KeyInstanceType: "t3.micro"}, nil, []string{"context instanceType", "not a Graviton (arm64) type"}},
+		{"x86 with a g elsewhere", map[string]any{KeyInstanceType: "g4dn.xlarge"}, nil, []string{"not a Graviton"}},
+		{"not a type", map[string]any{KeyInstanceType: "micro"}, nil, []string{"not an EC2 instance type"}},
+		{"max instances", map[string]any{KeyMaxInstances: "1"}, nil, []string{"context maxInstances", "from 2 to 100"}},
+		{"max instances text", map[string]any{KeyMaxInstances: "many"}, nil, []string{"context maxInstances"}},
+		{"one AZ", map[string]any{KeyMaxAzs: 1.0}, nil, []string{"context maxAzs", "from 2 to 6"}},
+		{"three AZs without a region", map[string]any{KeyMaxAzs: "3"}, nil, []string{"context maxAzs", "CDK_DEFAULT_REGION"}},
+		{"ssm", map[string]any{KeySsmEndpoints: "yes please"}, nil, []string{"context ssmEndpoints", "true or false"}},
+		{"throttle rate", map[string]any{KeyThrottleRate: "0"}, nil, []string{"context throttleRate", "above 0"}},
+		{"throttle burst", map[string]any{KeyThrottleBurst: "0"}, nil, []string{"context throttleBurst"}},
+		{"origins", map[string]any{KeyAllowedOrigins: "game.example.com"}, nil, []string{"context allowedOrigins", "https://game.example.com"}},
+		{"log level", map[string]any{KeyLogLevel: "loud"}, nil, []string{"context logLevel", "debug, info, warn, error"}},
+		{"grace", map[string]any{KeyGracePeriod: "2 minutes"}, nil, []string{"context gracePeriod", "like 2m"}},
+		{"grace longer than a room", map[string]any{KeyGracePeriod: "2h", KeyRoomTTL: "1h"}, nil, []string{"the functions would refuse", "must not exceed"}},
+		{"rate limit", map[string]any{KeyRateLimitPerSecond: "-1"}, nil, []string{"context rateLimitPerSecond"}},
+		{"rate burst", map[string]any{KeyRateLimitBurst: "0"}, nil, []string{"context rateLimitBurst"}},
+		{"wrong case", map[string]any{"alertemail": "ops@example.com"}, nil, []string{"context alertemail", "did you mean alertEmail?"}},
+		{"a list", map[string]any{KeyAllowedOrigins: []any{"https://a.example"}}, nil, []string{"context allowedOrigins", "not a string, a number or a boolean"}},
+		{"every problem at once", map[string]any{KeyEnv: "qa", KeyMaxInstances: "0"}, nil, []string{"context env", "context maxInstances"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := FromContext(tt.ctx, func(k string) string { return tt.env[k] })
+			if err == nil {
+				t.Fatalf("no error; want one saying %q", tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// An account without a region (or the reverse) is not an environment: synth stays agnostic.
+func TestFromContextNeedsBothAccountAndRegion(t *testing.T) {
+	c, err := FromContext(map[string]any{}, func(k string) string {
+		return map[string]string{"CDK_DEFAULT_ACCOUNT": "123456789012"}[k]
+	})
+	if err != nil || c.Account != "" || c.Region != "" {
+		t.Errorf("got account %q region %q (err %v), want both empty", c.Account, c.Region, err)
+	}
+}
