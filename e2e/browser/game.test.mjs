@@ -130,6 +130,8 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     // A game: Ann takes the top row. Bob tries to move out of turn first.
     await play(a, b, 0, 'X');
     await play(b, a, 3, 'O');
+    await waitText(a, '#last-move', /^Bob played O in row 2, column 1\.$/); // for screen readers
+    assert.match(await a.title(), /^Your turn · Room /, 'the tab title says whose move it is');
     // aria-disabled, not disabled: the cell stays focusable and explains itself when pressed.
     await cell(b, 5).click({ force: true });
     await waitText(b, '#game-notice', /Wait for your turn/);
@@ -243,8 +245,8 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await waitText(b, '#status', /Ann’s turn/);
     await play(a, b, 4, 'X');
 
-    // Bob's browser goes away: Ann is told at once, and his seat is held for the grace period.
-    await guest.context.close();
+    // Bob's tab goes elsewhere: Ann is told at once, and his seat is held for the grace period.
+    await b.goto('about:blank');
     await waitText(a, '#seat-O .presence', /offline/);
     await waitText(a, '#status', /Bob is offline/);
     await new Promise((r) => setTimeout(r, 3500));
@@ -253,6 +255,12 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await a.press('#chat-text', 'Enter');
     await waitText(a, '#game-notice', /Bob left the room/);
     await waitText(a, '#status', /Waiting for an opponent/);
+
+    // Bob comes back too late: the page tries its seat, and explains why it is gone.
+    await b.goto(`/?room=${code}`);
+    await waitText(b, '#lobby-notice', /seat in room \w{6} was given up because you were away too long/);
+    assert.equal(await b.isVisible('#lobby'), true);
+    assert.equal(await seat(b), null);
 
     // Cy joins; then Ann (the host) leaves, which closes the room for Cy.
     const third = await newPlayer(browser, stack.url, { viewport: PHONE });
@@ -268,8 +276,9 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     assert.equal(await c.isHidden('#chat-form'), true, 'no chat in a closed room');
     await c.click('#leave');
     await until(() => c.isVisible('#lobby'), 'Cy back in the lobby');
-    noErrors(host, third);
+    noErrors(host, guest, third);
     await host.context.close();
+    await guest.context.close();
     await third.context.close();
   });
 

@@ -90,7 +90,7 @@ function onState(state) {
     text = navigator.onLine === false
       ? 'You are offline. The game reconnects as soon as the network is back.'
       : 'Connection lost. Reconnecting…';
-  } else if (state === 'connecting' && (app.room || app.seat)) {
+  } else if (state === 'connecting' && (app.room || app.seat || app.pending)) {
     text = 'Connecting…';
   } else if (state === 'broken') {
     text = 'The game server’s address is not set up correctly, so the game cannot start.';
@@ -156,8 +156,19 @@ function onRoom(f) {
   renderRoom();
 }
 
-// explainChange says what a new state means when the status line alone would not.
+// explainChange says what a new state means when the status line alone would not: the
+// other player's move (read out to screen readers, which cannot see the board change) and a
+// guest who left.
 function explainChange(before, r) {
+  let moved = '';
+  for (let i = 0; i < 9; i++) {
+    const mark = r.board[i];
+    if (mark && !before.board[i] && mark !== app.me) {
+      const p = r.players[mark];
+      moved = words.moveText(p ? p.name : '', mark, i);
+    }
+  }
+  say('last-move', moved);
   const guestBefore = before.players && before.players.O;
   if (app.me === 'X' && guestBefore && !r.players.O && r.status === 'waiting') {
     gameNotice(`${guestBefore.name} left the room. Share the code to play someone new.`);
@@ -170,12 +181,12 @@ function enterRoom(r) {
   const fresh = $('game').hidden;
   setUrl(r.code);
   $('chat-log').replaceChildren();
+  say('last-move', '');
   gameNotice('');
   say('copy-status', '');
   lobbyNotice('');
   show($('lobby'), false);
   show($('game'), true);
-  document.title = `Room ${r.code} · TicTacToe`;
   app.cursor = 4;
   if (fresh || document.activeElement === document.body) focusHeading('game-title');
 }
@@ -290,6 +301,8 @@ function renderRoom() {
     cell.setAttribute('aria-disabled', String(!(canMove && !mark)));
     cell.tabIndex = i === app.cursor ? 0 : -1;
   });
+  // The tab's title says when it is your move, for a player looking at another tab.
+  document.title = `${canMove ? 'Your turn · ' : ''}Room ${r.code} · TicTacToe`;
   const board = $('board');
   board.classList.toggle('my-turn', Boolean(canMove));
   board.classList.toggle('over', r.status === 'won' || r.status === 'draw' || r.status === 'abandoned');
@@ -586,6 +599,9 @@ function boot() {
     return;
   }
   if (invited) {
+    // An invitation to another room than the one this tab sat in: that seat is not taken back
+    // (joining the new room replaces it).
+    app.seat = null;
     $('lobby').classList.add('invited');
     say('join-title', `Join room ${invited}`);
     say('create-title', 'Or start your own game');

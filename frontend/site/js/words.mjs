@@ -119,6 +119,11 @@ export function cellLabel(i, mark, winning) {
   return `${place}: ${what}${winning ? ', winning line' : ''}`;
 }
 
+/** moveText tells a screen reader what the other player just did. */
+export function moveText(name, mark, i) {
+  return `${name || `Player ${mark}`} played ${mark} in row ${Math.floor(i / 3) + 1}, column ${(i % 3) + 1}.`;
+}
+
 /** scoreText is the series score in one line. */
 export function scoreText(room, me) {
   const s = room.score || { X: 0, O: 0, draws: 0 };
