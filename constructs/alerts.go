@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -41,7 +42,7 @@ func NewAlertsTopic(scope cdkconstructs.Construct, id *string, props *AlertsTopi
 	if props == nil {
 		props = &AlertsTopicProps{}
 	}
-	if props.Email != nil {
+	if props.Email != nil && !*awscdk.Token_IsUnresolved(props.Email) {
 		if a, err := mail.ParseAddress(*props.Email); err != nil || a.Address != *props.Email {
 			panic(fmt.Errorf("AlertsTopic %s: Email %q is not an email address like ops@example.com", *id, *props.Email))
 		}

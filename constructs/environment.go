@@ -61,3 +61,11 @@ func (e Environment) LogRetention() awslogs.RetentionDays {
 	}
 	return awslogs.RetentionDays_ONE_MONTH
 }
+
+// LogRetentionDays is LogRetention in days, for logs kept in S3 with a lifecycle rule.
+func (e Environment) LogRetentionDays() float64 {
+	if e.IsProd() {
+		return 365
+	}
+	return 30
+}

@@ -84,10 +84,13 @@ const HealthCheckPath = "/healthz"
 
 // NewWebFrontend defines the load balancer, the instances and their scaling.
 func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFrontendProps) *WebFrontend {
-	p := *props
 	fail := func(format string, args ...any) {
 		panic(fmt.Errorf("WebFrontend %s: %s", *id, fmt.Sprintf(format, args...)))
 	}
+	if props == nil {
+		fail("props are required: at least Vpc and WebSocketUrl")
+	}
+	p := *props // defaults fill this copy, never the caller's props
 	if p.Vpc == nil {
 		fail("Vpc is required")
 	}
@@ -214,7 +217,7 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 		RemovalPolicy:     env.RemovalPolicy(),
 		AutoDeleteObjects: jsii.Bool(!env.IsProd()),
 		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Expiration: awscdk.Duration_Days(jsii.Number(float64(retentionDays(env)))),
+			Expiration: awscdk.Duration_Days(jsii.Number(env.LogRetentionDays())),
 		}},
 	})
 
@@ -275,12 +278,4 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 		AccessLogs:       accessLogs,
 		SiteUrl:          awscdk.Fn_Join(jsii.String(""), jsii.Strings(scheme+"://", *lb.LoadBalancerDnsName())),
 	}
-}
-
-// retentionDays is how long access logs are kept: the environment's log retention in days.
-func retentionDays(e Environment) int {
-	if e.IsProd() {
-		return 365
-	}
-	return 30
 }
