@@ -106,6 +106,12 @@ function onState(state) {
       lobbyBusy(false);
       lobbyNotice('The connection dropped before the server answered. Please try again.');
     }
+    // A leave that got no answer: the player still wants out, and must not be rejoined on
+    // reconnect. If the server never saw it, the seat goes after the grace period.
+    if (app.pending === 'leaveRoom') {
+      toLobby('');
+      return;
+    }
   }
   if (app.room) renderRoom();
 }
@@ -131,7 +137,7 @@ function onFrame(f) {
 
 function onRoom(f) {
   const r = f.room;
-  if (!r || typeof r.code !== 'string' || !Array.isArray(r.board)) return;
+  if (!r || typeof r.code !== 'string' || !Array.isArray(r.board) || !r.players) return;
   const current = app.room && app.room.code === r.code;
   if (current && r.version < app.room.version) return; // older than what we show
   const expected = app.pending === 'createRoom' || app.pending === 'joinRoom' || (app.seat && app.seat.roomCode === r.code);
@@ -288,7 +294,6 @@ function renderRoom() {
   const me = app.me;
   const live = socket.state === 'open';
   say('room-code', r.code);
-  $('room-code').setAttribute('aria-label', words.spell(r.code));
   say('status', words.statusText(r, me));
 
   const win = new Set(Array.isArray(r.winLine) ? r.winLine : []);
@@ -315,7 +320,6 @@ function renderRoom() {
   show($('invite'), inviting);
   if (inviting) {
     say('invite-code', r.code);
-    $('invite-code').setAttribute('aria-label', `Room code: ${words.spell(r.code)}`);
     const link = inviteLink(r.code);
     if ($('invite-link').value !== link) $('invite-link').value = link;
   }

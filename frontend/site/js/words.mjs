@@ -27,11 +27,6 @@ export function nameProblem(name) {
   return '';
 }
 
-/** spell reads a code out character by character for screen readers ("K 7 M 2 Q X"). */
-export function spell(code) {
-  return [...code].join(' ');
-}
-
 // The server's error codes (docs/protocol.md) in words a player understands. The server's own
 // message is used only where it is the best we have (bad_request names the faulty field).
 const ERRORS = {
