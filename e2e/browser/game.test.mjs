@@ -87,7 +87,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await p.context.close();
   });
 
-  test('two players: create, copy link, join, win, chat, rematch, reload, leave', { timeout: 90000 }, async () => {
+  test('two players: create, copy link, join, win, chat, rematch, reload, draw, leave', { timeout: 90000 }, async () => {
     const host = await newPlayer(browser, stack.url, { viewport: DESKTOP, clipboard: true });
     const guest = await newPlayer(browser, stack.url, { viewport: PHONE });
     const a = host.page;
@@ -199,8 +199,16 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     assert.ok(a.url().endsWith(`?room=${code}`));
     assert.equal((await seat(a)).token, before.token, 'the seat token is kept across the reload');
     await waitText(b, '#seat-X .presence', /^online$/);
-    await play(b, a, 8, 'O'); // and the game goes on
+    await play(b, a, 8, 'O'); // and the game goes on, to a draw
     await waitText(a, '#status', /^Your turn/);
+    for (const [page, other, i, mark] of [[a, b, 2, 'X'], [b, a, 1, 'O'], [a, b, 7, 'X'], [b, a, 3, 'O'], [a, b, 5, 'X'], [b, a, 6, 'O']]) {
+      await play(page, other, i, mark);
+    }
+    await waitText(a, '#status', /draw/);
+    await waitText(b, '#status', /draw/);
+    assert.equal(await a.locator('#board .cell.win').count(), 0, 'no winning line in a draw');
+    await waitText(a, '#score', /^You 1 · Bob 0 · 1 draw$/);
+    await waitText(b, '#rematch', /^Rematch$/);
 
     // A third player finds the room full.
     const third = await newPlayer(browser, stack.url, { viewport: PHONE });
