@@ -73,3 +73,9 @@ synth: deps
 
 clean:
 	rm -rf cdk.out .build
+
+## bench: Go benchmarks, the load generator over real WebSockets against the local stack (200
+## and 500 concurrent games), Lambda package sizes and the cost model; writes docs/benchmarks.md.
+## Bounded in time and loopback only. BENCH_FLAGS="-games 100 -stress-games 0" for a quick one.
+bench: deps synth
+	$(GO) run ./cmd/bench $(BENCH_FLAGS)

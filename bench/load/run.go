@@ -53,6 +53,8 @@ type Result struct {
 	MessagesInMoves   int64  // frames the clients sent during the moves
 	MessagesInSetup   int64
 	ConnectionsOpened int
+	// TeardownCounts are what closing every connection cost ($disconnect of each player).
+	TeardownCounts Counts
 }
 
 // draw is a full game that ends in a draw: nine moves, the longest game there is.
@@ -100,14 +102,20 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 		}
 		return nil
 	})
-	defer func() {
+	closed := false
+	closeAll := func() {
+		if closed {
+			return
+		}
+		closed = true
 		for _, p := range pairs {
 			if p != nil {
 				p.x.close()
 				p.o.close()
 			}
 		}
-	}()
+	}
+	defer closeAll()
 	res.ConnectionsOpened = 2 * o.Games
 	res.SetupCounts = c.Snapshot().Sub(before)
 	res.MessagesInSetup = int64(2 * o.Games)
@@ -145,6 +153,11 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 			}
 		}
 	}
+	// Teardown: every client closes; $disconnect runs for each. Counted until quiet.
+	before = c.Snapshot()
+	closeAll()
+	res.TeardownCounts = settle(ctx, c).Sub(before)
+
 	res.Moves = len(rtts)
 	res.Lost = o.Games*o.Rounds*len(draw) - res.Moves
 	res.MessagesInMoves = int64(res.Moves)
@@ -268,4 +281,22 @@ func sample[T any](errs []T) []string {
 		out = append(out, fmt.Sprint(e))
 	}
 	return out
+}
+
+// settle waits until the counters stop moving (for half a second) and returns them.
+func settle(ctx context.Context, c *Counters) Counts {
+	last := c.Snapshot()
+	quiet := time.Now()
+	for time.Since(quiet) < 500*time.Millisecond {
+		select {
+		case <-ctx.Done():
+			return last
+		case <-time.After(50 * time.Millisecond):
+		}
+		now := c.Snapshot()
+		if now.DynamoTotal() != last.DynamoTotal() || now.Posts != last.Posts {
+			last, quiet = now, time.Now()
+		}
+	}
+	return last
 }

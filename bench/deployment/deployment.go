@@ -1,0 +1,100 @@
+// Package deployment reads what the synthesized CloudFormation templates (cdk.out) deploy, for
+// the idle-cost model: load balancers and their AZs, the instances the Auto Scaling group
+// keeps, volumes, keys, dashboards, alarms and NAT gateways.
+package deployment
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/serverless-tictactoe/tictactoe/bench/cost"
+)
+
+type resource struct {
+	Type       string          `json:"Type"`
+	Properties json.RawMessage `json:"Properties"`
+}
+
+type template struct {
+	Resources map[string]resource `json:"Resources"`
+}
+
+// Read counts the resources of every template in dir (cdk.out).
+func Read(dir string) (cost.Deployment, []string, error) {
+	var d cost.Deployment
+	var notes []string
+	files, err := filepath.Glob(filepath.Join(dir, "*.template.json"))
+	if err != nil || len(files) == 0 {
+		return d, nil, fmt.Errorf("no templates in %s: run `make synth` first", dir)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return d, nil, err
+		}
+		var t template
+		if err := json.Unmarshal(b, &t); err != nil {
+			return d, nil, fmt.Errorf("%s: %w", f, err)
+		}
+		for id, r := range t.Resources {
+			var p map[string]any
+			_ = json.Unmarshal(r.Properties, &p)
+			switch r.Type {
+			case "AWS::ElasticLoadBalancingV2::LoadBalancer":
+				d.LoadBalancers++
+				if subnets, ok := p["Subnets"].([]any); ok {
+					d.AZs = max(d.AZs, len(subnets))
+				} else if maps, ok := p["SubnetMappings"].([]any); ok {
+					d.AZs = max(d.AZs, len(maps))
+				}
+			case "AWS::AutoScaling::AutoScalingGroup":
+				n, err := number(p["MinSize"])
+				if err != nil {
+					notes = append(notes, fmt.Sprintf("%s: MinSize is not a plain number (%v); assumed 2", id, p["MinSize"]))
+					n = 2
+				}
+				d.Instances += int(n)
+			case "AWS::EC2::LaunchTemplate":
+				data, _ := p["LaunchTemplateData"].(map[string]any)
+				if it, ok := data["InstanceType"].(string); ok {
+					d.InstanceType = it
+				}
+				if bdm, ok := data["BlockDeviceMappings"].([]any); ok && len(bdm) > 0 {
+					ebs, _ := bdm[0].(map[string]any)["Ebs"].(map[string]any)
+					if v, err := number(ebs["VolumeSize"]); err == nil {
+						d.VolumeGB = v
+					}
+				}
+			case "AWS::KMS::Key":
+				d.KMSKeys++
+			case "AWS::CloudWatch::Dashboard":
+				d.Dashboards++
+			case "AWS::CloudWatch::Alarm":
+				d.Alarms++
+			case "AWS::EC2::NatGateway":
+				d.NATGateways++
+			}
+		}
+	}
+	if d.VolumeGB == 0 {
+		d.VolumeGB = 8
+		notes = append(notes, "root volume size not set in the launch template: AL2023's AMI default of 8 GB assumed")
+	}
+	if d.InstanceType == "" {
+		return d, notes, fmt.Errorf("no launch template with an instance type in %s", dir)
+	}
+	return d, notes, nil
+}
+
+func number(v any) (float64, error) {
+	switch v := v.(type) {
+	case float64:
+		return v, nil
+	case string:
+		return strconv.ParseFloat(v, 64)
+	}
+	return 0, fmt.Errorf("not a number: %v", v)
+}

@@ -1,0 +1,152 @@
+// Command bench is `make bench`: Go benchmarks of the rules and of a move's own work, the load
+// generator over real WebSockets against the local stack (counting DynamoDB requests and
+// @connections messages at their endpoints), Lambda package sizes, and the cost model from
+// those counts. It writes docs/benchmarks.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/bench/cost"
+	"github.com/serverless-tictactoe/tictactoe/bench/deployment"
+	"github.com/serverless-tictactoe/tictactoe/bench/load"
+	"github.com/serverless-tictactoe/tictactoe/bench/pkgsize"
+	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+)
+
+func main() {
+	games := flag.Int("games", 200, "concurrent games for the latency run (each two WebSocket clients)")
+	stress := flag.Int("stress-games", 500, "concurrent games for the zero-errors run (0 skips it)")
+	rounds := flag.Int("rounds", 2, "full games each pair plays per run")
+	timeout := flag.Duration("timeout", 3*time.Minute, "bound on each load run")
+	out := flag.String("out", "docs/benchmarks.md", "report file ('-' for stdout)")
+	cdkOut := flag.String("cdk-out", "cdk.out", "synthesized templates, for the idle cost")
+	flag.Parse()
+	if err := run(*games, *stress, *rounds, *timeout, *out, *cdkOut); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(games, stress, rounds int, timeout time.Duration, out, cdkOut string) error {
+	var r report
+	r.command = "make bench (go run ./cmd/bench " + strings.Join(os.Args[1:], " ") + ")"
+	r.started = time.Now().UTC()
+	r.machine = machine()
+
+	step("Go benchmarks")
+	gb, err := exec.Command("go", "test", "-run=^$", "-bench=.", "-benchmem", "-count=1", "./lambda/game", "./lambda/handler").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("go test -bench: %v\n%s", err, gb)
+	}
+	r.goBench = benchLines(string(gb))
+
+	ctx := context.Background()
+	for _, n := range []int{games, stress} {
+		if n <= 0 {
+			continue
+		}
+		step(fmt.Sprintf("load: %d concurrent games", n))
+		res, err := loadRun(ctx, n, rounds, timeout)
+		if err != nil {
+			return err
+		}
+		r.loads = append(r.loads, res)
+	}
+
+	step("Lambda package sizes")
+	if r.sizes, err = pkgsize.Measure("."); err != nil {
+		return err
+	}
+
+	step("cost model")
+	if r.prices, err = cost.LoadPrices(); err != nil {
+		return err
+	}
+	item, err := store.EncodeRoom(typicalRoom(), time.Now())
+	if err != nil {
+		return err
+	}
+	r.itemBytes = cost.ItemBytes(item)
+	r.deploy, r.deployNotes, r.deployErr = deployment.Read(cdkOut)
+
+	text := r.markdown()
+	if out == "-" {
+		fmt.Print(text)
+		return nil
+	}
+	if err := os.WriteFile(out, []byte(text), 0o644); err != nil {
+		return err
+	}
+	step("wrote " + out)
+	return r.verdict()
+}
+
+func loadRun(ctx context.Context, games, rounds int, timeout time.Duration) (load.Result, error) {
+	l, err := load.StartLocal(ctx)
+	if err != nil {
+		return load.Result{}, fmt.Errorf("starting the local stack: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := l.Stop(stopCtx); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: stopping the local stack:", err)
+		}
+	}()
+	res, err := load.Run(ctx, l.Stack.WebSocketURL, l.Counters, load.Options{Games: games, Rounds: rounds, Timeout: timeout})
+	if err != nil && res.Moves == 0 {
+		return res, err
+	}
+	fmt.Fprintf(os.Stderr, "  %d moves, %.0f/s, p50 %v p99 %v, errors %d, lost %d\n", res.Moves, res.MovesPerSecond, res.P50, res.P99, res.Errors, res.Lost)
+	return res, nil
+}
+
+// typicalRoom is a game in progress between two players with ordinary names: the item a move
+// reads and writes.
+func typicalRoom() *game.Room {
+	now := time.Now()
+	r := game.NewRoom("K7M2QX", game.Seat{Name: "Alexandra", TokenHash: game.HashToken("x"), ConnID: "GXLKAe7jFiACGgQ="}, now)
+	_ = r.Join(game.Seat{Name: "Bartholomew", TokenHash: game.HashToken("o"), ConnID: "GXLKJfX4FiACG1w="}, now)
+	for _, m := range []struct {
+		c    string
+		cell int
+	}{{"GXLKAe7jFiACGgQ=", 4}, {"GXLKJfX4FiACG1w=", 0}, {"GXLKAe7jFiACGgQ=", 8}} {
+		_ = r.Move(m.c, m.cell, now)
+	}
+	r.Score = game.Score{X: 3, O: 2, Draws: 1}
+	return r
+}
+
+func machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				model = strings.TrimSpace(strings.SplitN(line, ":", 2)[1])
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%d cores (%s), %s %s/%s", runtime.NumCPU(), model, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+func benchLines(out string) []string {
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "Benchmark") {
+			lines = append(lines, strings.Join(strings.Fields(l), " "))
+		}
+	}
+	return lines
+}
+
+func step(s string) { fmt.Fprintln(os.Stderr, "bench:", s) }

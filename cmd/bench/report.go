@@ -1,0 +1,203 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/bench/cost"
+	"github.com/serverless-tictactoe/tictactoe/bench/load"
+	"github.com/serverless-tictactoe/tictactoe/bench/pkgsize"
+)
+
+// Targets (issue: benchmarks). The report says for each whether it is met, and by how much not.
+const (
+	targetDynamoPerMove   = 2.0
+	targetMessagesPerMove = 3.0
+	targetP99             = 50 * time.Millisecond
+	targetIdleUSD         = 40.0
+)
+
+// Assumptions the local run cannot measure, stated in the report.
+var assumptions = cost.Assumptions{
+	ConnectionMinutesPerGame:  10,   // two players, five minutes each
+	LambdaMillisPerInvocation: 30,   // a read, a write and two posts, each a few ms inside AWS
+	LambdaMemoryMB:            256,  // the GoFunction construct's default
+	ExtraInvocationsPerGame:   4,    // $connect and $disconnect of both players
+	LogBytesPerInvocation:     1200, // the request line, an EMF line, Lambda's START/END/REPORT
+}
+
+type report struct {
+	command     string
+	started     time.Time
+	machine     string
+	goBench     []string
+	loads       []load.Result
+	sizes       []pkgsize.Size
+	prices      cost.Prices
+	itemBytes   int
+	deploy      cost.Deployment
+	deployNotes []string
+	deployErr   error
+	missed      []string
+}
+
+func perMove(n int64, moves int) float64 {
+	if moves == 0 {
+		return 0
+	}
+	return float64(n) / float64(moves)
+}
+
+// game derives one game's requests from a load run: setup and teardown per game, moves per
+// move times the moves of the game the run plays (a draw: 9, the longest game).
+func gameOf(r load.Result) cost.Game {
+	g := float64(r.Games)
+	moves := 9.0
+	writes := func(c load.Counts) float64 { return float64(c.Dynamo["PutItem"] + c.Dynamo["DeleteItem"]) }
+	reads := func(c load.Counts) float64 { return float64(c.Dynamo["GetItem"]) }
+	return cost.Game{
+		MessagesIn:         float64(r.MessagesInSetup)/g + moves,
+		MessagesOut:        float64(r.SetupCounts.Posts+r.TeardownCounts.Posts)/g + moves*perMove(r.MoveCounts.Posts, r.Moves),
+		DynamoReads:        (reads(r.SetupCounts)+reads(r.TeardownCounts))/g + moves*perMove(r.MoveCounts.Dynamo["GetItem"], r.Moves),
+		DynamoWrites:       (writes(r.SetupCounts)+writes(r.TeardownCounts))/g + moves*(float64(r.MoveCounts.Dynamo["PutItem"]+r.MoveCounts.Dynamo["DeleteItem"])/float64(max(r.Moves, 1))),
+		ReadUnitsPerRead:   1,
+		WriteUnitsPerWrite: 1,
+	}
+}
+
+func (r *report) markdown() string {
+	var b strings.Builder
+	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	w("# Benchmarks\n\n")
+	w("Produced by `%s` on %s, %s. Regenerate with `make bench`; numbers from another machine are not comparable.\n\n", r.command, r.started.Format("2006-01-02 15:04 MST"), r.machine)
+
+	w("## Targets\n\n| target | measured | verdict |\n|---|---|---|\n")
+	r.targets(w)
+
+	w("\n## What a move costs\n\nEach load run starts the local stack (the real Lambda handlers behind the local API Gateway emulator, on dynalite behind a counting proxy), opens two WebSocket clients per game, creates and joins every room, then has every pair play full games at once (a drawn game: nine moves, the longest). A move's round trip is from sending it to both players holding the new state. DynamoDB requests are counted at the DynamoDB endpoint, messages out at @connections, during the moves only; create, join, rematch and disconnect are counted apart.\n\n")
+	w("| concurrent games | moves | moves/s | p50 | p95 | p99 | max | errors | lost | DynamoDB req/move | @connections posts/move | API GW messages/move |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, l := range r.loads {
+		w("| %d | %d | %.0f | %s | %s | %s | %s | %d | %d | %.2f (%s) | %.2f | %.2f |\n", l.Games, l.Moves, l.MovesPerSecond,
+			ms(l.P50), ms(l.P95), ms(l.P99), ms(l.Max), l.Errors, l.Lost,
+			perMove(l.MoveCounts.DynamoTotal(), l.Moves), ops(l.MoveCounts), perMove(l.MoveCounts.Posts, l.Moves),
+			1+perMove(l.MoveCounts.Posts, l.Moves))
+	}
+	for _, l := range r.loads {
+		for _, e := range l.ErrorSamples {
+			w("\n- error sample (%d games): %s", l.Games, e)
+		}
+	}
+	if len(r.loads) > 0 {
+		l := r.loads[0]
+		w("\nPer game, outside the moves (%d games): create + join %.1f DynamoDB requests (%s) and %.1f messages out; both players disconnecting %.1f DynamoDB requests (%s) and %.1f messages out.\n",
+			l.Games, float64(l.SetupCounts.DynamoTotal())/float64(l.Games), ops(l.SetupCounts), float64(l.SetupCounts.Posts)/float64(l.Games),
+			float64(l.TeardownCounts.DynamoTotal())/float64(l.Games), ops(l.TeardownCounts), float64(l.TeardownCounts.Posts)/float64(l.Games))
+	}
+
+	w("\n## The game function's own work\n\n`go test -bench` with DynamoDB and @connections in memory (no network): the rules alone, and a whole move through the handler (decode, read and decode the item, rules, encode and write, a frame per player, the log line).\n\n```\n%s\n```\n", strings.Join(r.goBench, "\n"))
+
+	w("\n## Lambda packages\n\nBuilt as the CDK construct builds them (linux/arm64, `CGO_ENABLED=0 -trimpath -ldflags \"-s -w\" -tags lambda.norpc`), zipped with deflate.\n\n| function | bootstrap | zipped |\n|---|---|---|\n")
+	for _, s := range r.sizes {
+		w("| %s | %.1f MB | %.1f MB |\n", s.Function, float64(s.Binary)/1e6, float64(s.Zipped)/1e6)
+	}
+
+	w("\n## What AWS bills\n\nPrices: %s list prices as of %s (`bench/cost/prices.json`; %s)\n\n", r.prices.Region, r.prices.AsOf, r.prices.Source)
+	if len(r.loads) > 0 {
+		g := gameOf(r.loads[0])
+		g.WriteUnitsPerWrite = cost.Units(r.itemBytes, 1024)
+		g.ReadUnitsPerRead = cost.Units(r.itemBytes, 4096)
+		bill := cost.PerGames(1000, g, assumptions, r.prices)
+		w("### Per 1,000 games\n\nA game here: create, join, nine moves, both players leave. From the %d-game run: %.1f messages in and %.1f out, %.1f DynamoDB reads and %.1f writes per game; a room item is about %d bytes (%.0f WRU per write, %.0f RRU per strongly consistent read). Assumed, not measured: %.0f connection minutes per game, %.0f ms billed per invocation at %.0f MB, %.0f extra invocations per game ($connect, $disconnect), %.0f log bytes per invocation.\n\n",
+			r.loads[0].Games, g.MessagesIn, g.MessagesOut, g.DynamoReads, g.DynamoWrites, r.itemBytes, g.WriteUnitsPerWrite, g.ReadUnitsPerRead,
+			assumptions.ConnectionMinutesPerGame, assumptions.LambdaMillisPerInvocation, assumptions.LambdaMemoryMB, assumptions.ExtraInvocationsPerGame, assumptions.LogBytesPerInvocation)
+		bills(w, bill)
+	}
+	w("\n### The stack at idle, per month\n\n")
+	if r.deployErr != nil {
+		w("Not computed: %v\n", r.deployErr)
+	} else {
+		idle, err := cost.Idle(r.deploy, r.prices)
+		if err != nil {
+			w("Not computed: %v\n", err)
+		} else {
+			w("Counted from the synthesized templates in cdk.out (the default context: two AZs, `%s`).\n\n", r.deploy.InstanceType)
+			bills(w, idle)
+			for _, n := range r.deployNotes {
+				w("\n- %s", n)
+			}
+			w("\n")
+		}
+	}
+	return b.String()
+}
+
+func (r *report) targets(w func(string, ...any)) {
+	check := func(name, measured string, ok bool, why string) {
+		verdict := "met"
+		if !ok {
+			verdict = "**missed**: " + why
+			r.missed = append(r.missed, name+": "+why)
+		}
+		w("| %s | %s | %s |\n", name, measured, verdict)
+	}
+	if len(r.loads) > 0 {
+		l := r.loads[0]
+		d := perMove(l.MoveCounts.DynamoTotal(), l.Moves)
+		check("DynamoDB requests per move ≤ 2", fmt.Sprintf("%.2f (%s)", d, ops(l.MoveCounts)), d <= targetDynamoPerMove,
+			fmt.Sprintf("%.2f over", d-targetDynamoPerMove))
+		m := 1 + perMove(l.MoveCounts.Posts, l.Moves)
+		check("API Gateway messages per move = 3 (1 in, 1 out to each player)", fmt.Sprintf("%.2f", m), m <= targetMessagesPerMove,
+			fmt.Sprintf("%.2f over", m-targetMessagesPerMove))
+		check(fmt.Sprintf("p99 move round trip < 50 ms at %d games", l.Games), ms(l.P99), l.P99 < targetP99,
+			fmt.Sprintf("%s over: the 2-core machine runs the clients, the gateway, the handlers and dynalite at once", ms(l.P99-targetP99)))
+	}
+	if len(r.loads) > 1 {
+		l := r.loads[len(r.loads)-1]
+		check(fmt.Sprintf("zero errors and lost moves at %d games", l.Games), fmt.Sprintf("%d errors, %d lost of %d moves", l.Errors, l.Lost, l.Moves),
+			l.Errors == 0 && l.Lost == 0, fmt.Sprintf("%d errors, %d lost", l.Errors, l.Lost))
+	}
+	if r.deployErr == nil {
+		if idle, err := cost.Idle(r.deploy, r.prices); err == nil {
+			check("idle cost < $40/month, two AZs, no NAT", fmt.Sprintf("$%.2f", idle.Total), idle.Total < targetIdleUSD,
+				fmt.Sprintf("$%.2f over; the line items below say where it goes", idle.Total-targetIdleUSD))
+		}
+	}
+}
+
+func (r *report) verdict() error {
+	if len(r.missed) == 0 {
+		fmt.Fprintln(os.Stderr, "bench: every target met")
+		return nil
+	}
+	fmt.Fprintln(os.Stderr, "bench: targets missed (see the report):\n  "+strings.Join(r.missed, "\n  "))
+	return nil
+}
+
+func bills(w func(string, ...any), b cost.Bill) {
+	w("| item | quantity | USD |\n|---|---|---|\n")
+	for _, l := range b.Lines {
+		w("| %s | %s | %s |\n", l.Item, l.Quantity, usd(l.USD))
+	}
+	w("| **total** | | **%s** |\n", usd(b.Total))
+}
+
+func usd(v float64) string {
+	if v != 0 && v < 0.01 {
+		return fmt.Sprintf("$%.4f", v)
+	}
+	return fmt.Sprintf("$%.2f", v)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func ops(c load.Counts) string {
+	var parts []string
+	for _, op := range []string{"GetItem", "PutItem", "DeleteItem", "DescribeTable", "CreateTable"} {
+		if n := c.Dynamo[op]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", op, n))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
