@@ -70,6 +70,7 @@ func compose(app awscdk.App, getenv func(string) string) (*deployment, error) {
 	d.Alerts = stacks.NewAlertsStack(app, prefix+"Alerts", &stacks.AlertsStackProps{
 		StackProps: base("operational alerts topic"),
 		Email:      email,
+		Deployment: cfg.Env,
 	})
 	d.Network = stacks.NewNetworkStack(app, prefix+"Network", &stacks.NetworkStackProps{
 		StackProps:              base("VPC over two or more AZs, no NAT gateway"),

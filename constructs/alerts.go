@@ -24,6 +24,10 @@ type AlertsTopicProps struct {
 	// rotation (about $1 a month) that CloudWatch alarms may use: the AWS managed key for SNS
 	// cannot be used by alarms, so alarms on a topic encrypted with it never arrive.
 	MasterKey awskms.IKey
+	// Deployment decides the fate of the default key when the stack is deleted. Default: Prod,
+	// the key is retained. Dev: it is scheduled for deletion after the shortest waiting period
+	// (7 days).
+	Deployment Environment
 }
 
 // AlertsTopic is an SNS topic for operational alerts: messages encrypted at rest, publishing
@@ -53,6 +57,8 @@ func NewAlertsTopic(scope cdkconstructs.Construct, id *string, props *AlertsTopi
 		k := awskms.NewKey(this, jsii.String("Key"), &awskms.KeyProps{
 			Description:       jsii.String("Encrypts the alerts topic"),
 			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     props.Deployment.orDefault().RemovalPolicy(),
+			PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
 		})
 		// CloudWatch publishes alarm notifications with its service principal, which must be
 		// able to encrypt with the topic's key.

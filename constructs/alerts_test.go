@@ -23,6 +23,18 @@ func TestAlertsTopicIsEncryptedAndTlsOnly(t *testing.T) {
 		t.Errorf("key policy %s does not let CloudWatch alarms encrypt", key)
 	}
 	count(t, tpl, "AWS::SNS::Subscription", 0)
+	hasResource(t, tpl, "AWS::KMS::Key", map[string]any{"DeletionPolicy": "Retain"})
+}
+
+// In dev the key goes with the stack: a retained key would bill $1 a month forever.
+func TestAlertsTopicKeyInDevIsDeletedWithTheStack(t *testing.T) {
+	stack := newStack(t)
+	NewAlertsTopic(stack, jsii.String("Alerts"), &AlertsTopicProps{Deployment: Dev})
+	tpl := assertions.Template_FromStack(stack, nil)
+	hasResource(t, tpl, "AWS::KMS::Key", map[string]any{
+		"DeletionPolicy": "Delete",
+		"Properties":     map[string]any{"PendingWindowInDays": 7},
+	})
 }
 
 func TestAlertsTopicSubscribesTheEmailGiven(t *testing.T) {

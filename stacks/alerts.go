@@ -14,6 +14,8 @@ type AlertsStackProps struct {
 	awscdk.StackProps
 	// Email is subscribed to the topic when set. Default: no subscription.
 	Email *string
+	// Deployment decides whether the topic's key outlives the stack (prod) or not (dev).
+	Deployment constructs.Environment
 }
 
 // AlertsStack holds the operations topic: stacks with something to report (presence,
@@ -28,7 +30,7 @@ type AlertsStack struct {
 // NewAlertsStack defines the stack.
 func NewAlertsStack(scope cdkconstructs.Construct, id string, props *AlertsStackProps) *AlertsStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	alerts := constructs.NewAlertsTopic(stack, jsii.String("Alerts"), &constructs.AlertsTopicProps{Email: props.Email})
+	alerts := constructs.NewAlertsTopic(stack, jsii.String("Alerts"), &constructs.AlertsTopicProps{Email: props.Email, Deployment: props.Deployment})
 	awscdk.NewCfnOutput(stack, jsii.String("AlertsTopicArn"), &awscdk.CfnOutputProps{
 		Value:       alerts.Topic.TopicArn(),
 		Description: jsii.String("SNS topic for operational alerts: subscribe to it"),
