@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
@@ -19,6 +20,10 @@ type Options struct {
 	// MoveTimeout is how long a move may take to reach both players before it counts as lost.
 	// Default: 10 seconds.
 	MoveTimeout time.Duration
+	// Think is the pause between a move arriving and the next one being sent (±20%, so games
+	// do not march in step): people take a second or more. 0 plays as fast as the stack
+	// answers, which measures capacity rather than the latency a player sees.
+	Think time.Duration
 }
 
 func (o *Options) fill() {
@@ -43,6 +48,7 @@ type Result struct {
 	// reach both players. Both must be zero.
 	Errors, Lost int
 	ErrorSamples []string
+	Think        time.Duration
 	// Play is the wall time of the measured phase (moves only).
 	Play              time.Duration
 	P50, P95, P99     time.Duration
@@ -67,7 +73,7 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 	o.fill()
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	res := Result{Games: o.Games, Rounds: o.Rounds}
+	res := Result{Games: o.Games, Rounds: o.Rounds, Think: o.Think}
 
 	// Setup: every pair creates and joins its room.
 	before := c.Snapshot()
@@ -131,7 +137,7 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 		start := time.Now()
 		before := c.Snapshot()
 		errs := parallel(o.Games, func(i int) error {
-			d, err := playGame(ctx, pairs[i], codes[i], round, o.MoveTimeout)
+			d, err := playGame(ctx, pairs[i], codes[i], round, o.MoveTimeout, o.Think)
 			mu.Lock()
 			rtts = append(rtts, d...)
 			mu.Unlock()
@@ -183,7 +189,7 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 
 // playGame plays the drawn game; round decides who opens (the opener alternates on rematch).
 // Each move's round trip is from sending it to both players holding the new state.
-func playGame(ctx context.Context, p *pair, code string, round int, moveTimeout time.Duration) ([]time.Duration, error) {
+func playGame(ctx context.Context, p *pair, code string, round int, moveTimeout, think time.Duration) ([]time.Duration, error) {
 	var rtts []time.Duration
 	p.x.mu.Lock()
 	v := p.x.version
@@ -193,6 +199,14 @@ func playGame(ctx context.Context, p *pair, code string, round int, moveTimeout 
 		movers = [2]*player{p.o, p.x}
 	}
 	for k, cell := range draw {
+		if think > 0 {
+			pause := think + time.Duration(rand.Int64N(int64(think)*2/5)) - think/5
+			select {
+			case <-time.After(pause):
+			case <-ctx.Done():
+				return rtts, ctx.Err()
+			}
+		}
 		mover := movers[k%2]
 		mctx, cancel := context.WithTimeout(ctx, moveTimeout)
 		t0 := time.Now()

@@ -24,19 +24,20 @@ import (
 
 func main() {
 	games := flag.Int("games", 200, "concurrent games for the latency run (each two WebSocket clients)")
-	stress := flag.Int("stress-games", 500, "concurrent games for the zero-errors run (0 skips it)")
+	think := flag.Duration("think", time.Second, "pause between moves in the latency run: a player's pace")
+	stress := flag.Int("stress-games", 500, "concurrent games for the stress run, played without pauses (0 skips it)")
 	rounds := flag.Int("rounds", 2, "full games each pair plays per run")
 	timeout := flag.Duration("timeout", 3*time.Minute, "bound on each load run")
 	out := flag.String("out", "docs/benchmarks.md", "report file ('-' for stdout)")
 	cdkOut := flag.String("cdk-out", "cdk.out", "synthesized templates, for the idle cost")
 	flag.Parse()
-	if err := run(*games, *stress, *rounds, *timeout, *out, *cdkOut); err != nil {
+	if err := run(*games, *think, *stress, *rounds, *timeout, *out, *cdkOut); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(games, stress, rounds int, timeout time.Duration, out, cdkOut string) error {
+func run(games int, think time.Duration, stress, rounds int, timeout time.Duration, out, cdkOut string) error {
 	var r report
 	r.command = "make bench (go run ./cmd/bench " + strings.Join(os.Args[1:], " ") + ")"
 	r.started = time.Now().UTC()
@@ -50,12 +51,15 @@ func run(games, stress, rounds int, timeout time.Duration, out, cdkOut string) e
 	r.goBench = benchLines(string(gb))
 
 	ctx := context.Background()
-	for _, n := range []int{games, stress} {
-		if n <= 0 {
+	for _, l := range []struct {
+		games int
+		think time.Duration
+	}{{games, think}, {stress, 0}} {
+		if l.games <= 0 {
 			continue
 		}
-		step(fmt.Sprintf("load: %d concurrent games", n))
-		res, err := loadRun(ctx, n, rounds, timeout)
+		step(fmt.Sprintf("load: %d concurrent games, %v between moves", l.games, l.think))
+		res, err := loadRun(ctx, load.Options{Games: l.games, Rounds: rounds, Timeout: timeout, Think: l.think})
 		if err != nil {
 			return err
 		}
@@ -90,7 +94,7 @@ func run(games, stress, rounds int, timeout time.Duration, out, cdkOut string) e
 	return r.verdict()
 }
 
-func loadRun(ctx context.Context, games, rounds int, timeout time.Duration) (load.Result, error) {
+func loadRun(ctx context.Context, o load.Options) (load.Result, error) {
 	l, err := load.StartLocal(ctx)
 	if err != nil {
 		return load.Result{}, fmt.Errorf("starting the local stack: %w", err)
@@ -102,7 +106,7 @@ func loadRun(ctx context.Context, games, rounds int, timeout time.Duration) (loa
 			fmt.Fprintln(os.Stderr, "bench: stopping the local stack:", err)
 		}
 	}()
-	res, err := load.Run(ctx, l.Stack.WebSocketURL, l.Counters, load.Options{Games: games, Rounds: rounds, Timeout: timeout})
+	res, err := load.Run(ctx, l.Stack.WebSocketURL, l.Counters, o)
 	if err != nil && res.Moves == 0 {
 		return res, err
 	}
