@@ -22,8 +22,15 @@ func main() {
 	}
 }
 
-func run() error {
+func run() (err error) {
 	defer jsii.Close()
+	// Constructs reject bad props and failed builds by panicking (jsii has no other way out of
+	// a constructor): report the message, which says what to fix, without a Go stack trace.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synth failed: %v", r)
+		}
+	}()
 	app := awscdk.NewApp(nil)
 	if _, err := compose(app, os.Getenv); err != nil {
 		return err
