@@ -53,9 +53,10 @@ type GoFunction struct {
 	Role awsiam.Role
 	// LogGroup receives the function's logs.
 	LogGroup awslogs.LogGroup
-	// AssetHash fingerprints the function's sources (see the asset section of docs/deploy.md):
-	// unchanged code gives the same hash on any machine, so `cdk deploy` skips the upload.
-	AssetHash *string
+	// SourceHash fingerprints what the binary is built from (docs/deploy.md, "How the
+	// functions are built"); the staged asset's hash derives from it alone, so unchanged code
+	// stages the same asset on any machine and `cdk deploy` skips the upload.
+	SourceHash *string
 }
 
 var commandName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
@@ -154,7 +155,7 @@ func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 	})
 	fn.Node().AddDependency(tracing)
 	SuppressNag(tracing, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: \"*\" is the only resource they accept", "Resource::*")
-	return &GoFunction{Construct: this, Function: fn, Role: role, LogGroup: logGroup, AssetHash: jsii.String(hash)}
+	return &GoFunction{Construct: this, Function: fn, Role: role, LogGroup: logGroup, SourceHash: jsii.String(hash)}
 }
 
 // localBundler is CDK's local bundling hook (awscdk.ILocalBundling), implemented in Go.
