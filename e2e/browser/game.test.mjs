@@ -309,6 +309,9 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await page.click('#create-form button');
     const code = (await waitText(page, '#invite-code', /^\w{6}$/)).trim();
     const token = (await seat(page)).token;
+    // From here the page's timers run only when the test says (the fake clock otherwise keeps
+    // pace with real time, and the first reconnect would race the checks below).
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1000);
 
     // Five quiet minutes: one getRoom keeps the connection under the 10-minute idle timeout.
     const quiet = sent.length;
@@ -324,11 +327,15 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     assert.ok(await page.evaluate(() => document.body.classList.contains('offline')));
     await cell(page, 0).click({ force: true });
     await waitText(page, '#game-notice', /Reconnecting/);
+    await screenshots(page, 'reconnecting');
+    await waitText(page, '#seat-X .presence', /^reconnecting…$/);
 
     await page.clock.runFor(1000); // the first retry comes within half a second
     await until(() => sockets.length === 2, 'a new connection');
     await until(() => sent.some((f) => f.action === 'rejoin' && f.roomCode === code && f.token === token), 'a rejoin with the kept token');
     await waitText(page, '#conn', /^$/);
+    await waitText(page, '#game-notice', /^$/);
+    await waitText(page, '#seat-X .presence', /^online$/);
     await waitText(page, '#status', /Waiting for an opponent/);
     assert.equal(await page.textContent('#room-code'), code);
     noErrors(p);

@@ -13,6 +13,7 @@ const HEARTBEAT_CHECK_MS = 30 * 1000;
 // How long to wait before asking again when the server could not take a rejoin just now.
 const REJOIN_RETRY_MS = 3000;
 const CHAT_KEEP = 100;
+const OFFLINE_NOTICE = 'Reconnecting: you can play again in a moment.';
 
 const $ = (id) => document.getElementById(id);
 const cells = [...document.querySelectorAll('#board .cell')];
@@ -96,6 +97,7 @@ function onState(state) {
     text = 'The game server’s address is not set up correctly, so the game cannot start.';
   }
   say('conn', text);
+  if (state === 'open' && $('game-notice').textContent === OFFLINE_NOTICE) gameNotice('');
   document.body.classList.toggle('offline', state !== 'open' && Boolean(app.room));
   if (state !== 'open') {
     app.moving = false;
@@ -347,11 +349,14 @@ function renderSeat(sym, r, me) {
     say0(name, sym === 'O' && r.status === 'waiting' ? 'Waiting for a player' : 'Empty seat');
     say0(presence, '');
   } else {
+    // This page knows its own connection better than the last frame it got.
+    const online = sym === me ? socket.state === 'open' : p.online;
     say0(name, sym === me ? `${p.name} (you)` : p.name);
-    say0(presence, p.online ? 'online' : 'offline, may be back soon');
+    say0(presence, online ? 'online' : sym === me ? 'reconnecting…' : 'offline, may be back soon');
+    li.classList.toggle('away', !online);
   }
   li.classList.toggle('empty', !p);
-  li.classList.toggle('away', Boolean(p && !p.online));
+  if (!p) li.classList.remove('away');
   li.classList.toggle('turn', r.status === 'playing' && r.turn === sym);
   li.classList.toggle('winner', r.status === 'won' && r.winner === sym);
 }
@@ -406,7 +411,7 @@ $('board').addEventListener('click', (e) => {
   const r = app.room;
   let problem = '';
   if (!app.me) problem = 'You are watching this game.';
-  else if (socket.state !== 'open') problem = 'Reconnecting: you can play again in a moment.';
+  else if (socket.state !== 'open') problem = OFFLINE_NOTICE;
   else if (r.status === 'waiting') problem = 'The game starts when your opponent joins.';
   else if (r.status !== 'playing') problem = 'This game is over.';
   else if (r.turn !== app.me) problem = words.errorText({ code: 'not_your_turn' });
@@ -452,7 +457,7 @@ $('rematch').addEventListener('click', () => {
   const r = app.room;
   const rm = r && words.rematchState(r, app.me);
   if (!rm || rm.disabled) return;
-  if (!socket.send({ action: 'rematch', roomCode: r.code })) gameNotice('Reconnecting: try again in a moment.');
+  if (!socket.send({ action: 'rematch', roomCode: r.code })) gameNotice(OFFLINE_NOTICE);
 });
 
 $('leave').addEventListener('click', () => {
