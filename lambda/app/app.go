@@ -36,15 +36,10 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 		if err := cfg.RequireData(); err != nil {
 			return nil, fmt.Errorf("function %s: %w", function, err)
 		}
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		awsCfg, db, err := clients(ctx, cfg)
 		if err != nil {
-			return nil, fmt.Errorf("loading AWS configuration: %w", err)
+			return nil, err
 		}
-		db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-			if cfg.DynamoDBEndpoint != "" {
-				o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
-			}
-		})
 		var st store.Store = store.NewDynamoStore(db, cfg.TableName, time.Now, store.Expiry{Room: cfg.RoomTTL})
 		if cfg.PresenceLog {
 			st = presence.Observe(st, presence.LogPublisher{Log: logger}, time.Now, logger)
@@ -57,6 +52,21 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 	return handler.New(opts).For(function)
 }
 
+// clients loads the SDK's configuration (credentials and region from the environment, as on
+// Lambda) and the DynamoDB client, at the configured endpoint when one is set.
+func clients(ctx context.Context, cfg config.Config) (aws.Config, *dynamodb.Client, error) {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		if cfg.DynamoDBEndpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
+		}
+	})
+	return awsCfg, db, nil
+}
+
 // PresenceFunction is the name of the stream function (lambda/cmd/presence): not a route.
 const PresenceFunction = "presence"
 
@@ -65,15 +75,10 @@ func NewPresence(ctx context.Context, cfg config.Config, logger *slog.Logger) (f
 	if err := cfg.RequirePresence(); err != nil {
 		return nil, fmt.Errorf("function %s: %w", PresenceFunction, err)
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, db, err := clients(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		return nil, err
 	}
-	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-		if cfg.DynamoDBEndpoint != "" {
-			o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
-		}
-	})
 	pub := presence.NewSNSPublisher(sns.NewFromConfig(awsCfg), cfg.TopicARN)
 	done := store.NewDynamoStore(db, cfg.TableName, time.Now, store.Expiry{})
 	return presence.NewHandler(pub, done, logger).Handle, nil
