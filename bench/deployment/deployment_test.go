@@ -3,7 +3,7 @@ package deployment
 import "testing"
 
 func TestRead(t *testing.T) {
-	d, notes, err := Read("testdata/cdk.out")
+	d, notes, err := Read("testdata/templates")
 	if err != nil {
 		t.Fatal(err)
 	}
