@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -216,11 +217,12 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	mux.Handle("/"+stage+"/", s.Gateway)
 	mux.Handle("/"+frontend.ConfigFile, configJS(stage))
 	mux.Handle("/", noCache(http.FileServerFS(o.Site)))
+	pages := securityHeaders(mux)
 	wrap := o.Middleware
 	if wrap == nil {
 		wrap = func(h http.Handler) http.Handler { return h }
 	}
-	s.serve(site, wrap(mux))
+	s.serve(site, wrap(pages))
 	if mgmt != site {
 		s.serve(mgmt, wrap(s.Gateway))
 	}
@@ -276,6 +278,28 @@ func configJS(stage string) http.Handler {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		fmt.Fprintf(w, "window.TICTACTOE_CONFIG = %s;\n", b)
+	})
+}
+
+// securityHeaders adds the headers NGINX sends in production (frontend.SecurityHeaders), with
+// the WebSocket origin of the host the browser asked for, so CSP mistakes show under make dev.
+// The WebSocket endpoint and @connections get them too; they are harmless there.
+func securityHeaders(next http.Handler) http.Handler {
+	var byHost sync.Map // host → http.Header: nginx.conf is parsed once per name the stack is reached by
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, ok := byHost.Load(r.Host)
+		if !ok {
+			h, err := frontend.SecurityHeaders("ws://" + r.Host)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			v, _ = byHost.LoadOrStore(r.Host, h)
+		}
+		for k, vals := range v.(http.Header) {
+			w.Header()[k] = vals
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -1,0 +1,26 @@
+package frontend
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+)
+
+// addHeader matches nginx.conf's constant response headers: add_header NAME "VALUE" always;
+var addHeader = regexp.MustCompile(`(?m)^\s*add_header\s+([A-Za-z-]+)\s+"([^"$]*)"\s+always;`)
+
+// SecurityHeaders are the headers NGINX sends with every response in production
+// (nginx/nginx.conf), with wsOrigin (e.g. ws://localhost:8080) as the WebSocket origin the
+// Content-Security-Policy allows. The local stack sends the same, so a page that breaks the
+// policy breaks under `make dev` too, not first in production.
+func SecurityHeaders(wsOrigin string) (http.Header, error) {
+	h := http.Header{}
+	for _, m := range addHeader.FindAllStringSubmatch(nginxConf, -1) {
+		h.Set(m[1], strings.ReplaceAll(m[2], "@WS_ORIGIN@", wsOrigin))
+	}
+	if h.Get("Content-Security-Policy") == "" || strings.Contains(h.Get("Content-Security-Policy"), "@") {
+		return nil, fmt.Errorf("nginx.conf: no Content-Security-Policy header with the @WS_ORIGIN@ placeholder found")
+	}
+	return h, nil
+}
