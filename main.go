@@ -12,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/stacks"
 )
 
@@ -46,6 +47,7 @@ type deployment struct {
 	Data     *stacks.DataStack
 	Realtime *stacks.RealtimeStack
 	Frontend *stacks.FrontendStack
+	Presence *stacks.PresenceStack
 }
 
 // compose validates the settings in app's context and adds every stack to app, with the
@@ -70,14 +72,18 @@ func compose(app awscdk.App, getenv func(string) string) (*deployment, error) {
 		}
 	}
 	var d deployment
-	var email *string
-	if cfg.AlertEmail != "" {
-		email = jsii.String(cfg.AlertEmail)
+	optional := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return jsii.String(s)
 	}
 	d.Alerts = stacks.NewAlertsStack(app, prefix+"Alerts", &stacks.AlertsStackProps{
-		StackProps: base("operational alerts topic"),
-		Email:      email,
-		Deployment: cfg.Env,
+		StackProps:  base("alerts topic (presence events) and operations topic (alarms)"),
+		Email:       optional(cfg.AlertEmail),
+		EmailEvents: cfg.AlertEvents,
+		OpsEmail:    optional(cfg.OpsEmail),
+		Deployment:  cfg.Env,
 	})
 	d.Network = stacks.NewNetworkStack(app, prefix+"Network", &stacks.NetworkStackProps{
 		StackProps:              base("VPC over two or more AZs, no NAT gateway"),
@@ -100,6 +106,16 @@ func compose(app awscdk.App, getenv func(string) string) (*deployment, error) {
 	// Explicit, though the references imply them: the order of a deploy is read here. Pass the
 	// embedded awscdk.Stack: jsii cannot convert a Go struct that embeds one.
 	d.Realtime.AddStackDependency(d.Data.Stack, jsii.String("the functions read and write the game table"))
+	d.Presence = stacks.NewPresenceStack(app, prefix+"Presence", &stacks.PresenceStackProps{
+		StackProps: base("presence: the game table's stream to presence events on the alerts topic"),
+		Table:      d.Data.Table,
+		Topic:      d.Alerts.Topic,
+		AlarmTopic: d.Alerts.Operations,
+		LogLevel:   cfg.FunctionEnv[config.EnvLogLevel],
+		Deployment: cfg.Env,
+	})
+	d.Presence.AddStackDependency(d.Data.Stack, jsii.String("the function reads the game table's stream and writes its markers to the table"))
+	d.Presence.AddStackDependency(d.Alerts.Stack, jsii.String("the function publishes to the alerts topic; the alarms notify the operations topic"))
 	var maxInstances = jsii.Number(float64(cfg.MaxInstances))
 	d.Frontend = stacks.NewFrontendStack(app, prefix+"Frontend", &stacks.FrontendStackProps{
 		StackProps:     base("load balancer and NGINX instances serving the site"),

@@ -25,7 +25,8 @@ var (
 )
 
 var prodContext = map[string]any{
-	"env": "prod", "alertEmail": "ops@example.com",
+	"env": "prod", "alertEmail": "ops@example.com", "opsEmail": "oncall@example.com",
+	"alertEvents":    "room_abandoned,room_expired",
 	"certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d",
 	"maxInstances":   "6", "maxAzs": "3", "ssmEndpoints": "true", "instanceType": "t4g.small",
 	"allowedOrigins": "https://game.example.com", "logLevel": "debug", "gracePeriod": "90s",
@@ -42,6 +43,11 @@ type synthesized struct {
 
 var outdirs []string
 
+// all is every stack of the deployment.
+func (d *deployment) all() []awscdk.Stack {
+	return []awscdk.Stack{d.Alerts.Stack, d.Network.Stack, d.Data.Stack, d.Realtime.Stack, d.Frontend.Stack, d.Presence.Stack}
+}
+
 func synth(ctx map[string]any, env map[string]string) (*synthesized, error) {
 	outdir, err := os.MkdirTemp("", "cdk.out-")
 	if err != nil {
@@ -55,7 +61,7 @@ func synth(ctx map[string]any, env map[string]string) (*synthesized, error) {
 	}
 	app.Synth(nil)
 	s := &synthesized{d: d, templates: map[string]assertions.Template{}, stacks: map[string]awscdk.Stack{}}
-	for _, st := range []awscdk.Stack{d.Alerts.Stack, d.Network.Stack, d.Data.Stack, d.Realtime.Stack, d.Frontend.Stack} {
+	for _, st := range d.all() {
 		s.stacks[*st.StackName()] = st
 		s.templates[*st.StackName()] = assertions.Template_FromStack(st, nil)
 	}
@@ -87,7 +93,7 @@ func TestEveryStackSynthesizes(t *testing.T) {
 		}
 		sort.Strings(got)
 		prefix := "TicTacToe-" + strings.ToUpper(name[:1]) + name[1:] + "-"
-		want := []string{prefix + "Alerts", prefix + "Data", prefix + "Frontend", prefix + "Network", prefix + "Realtime"}
+		want := []string{prefix + "Alerts", prefix + "Data", prefix + "Frontend", prefix + "Network", prefix + "Presence", prefix + "Realtime"}
 		if strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("%s stacks %v, want %v", name, got, want)
 		}
@@ -243,7 +249,7 @@ func TestOutputsGiveTheSiteAndWebSocketUrls(t *testing.T) {
 
 func TestProdKeepsDataAndServesHttps(t *testing.T) {
 	d := prod.d
-	for _, st := range []awscdk.Stack{d.Alerts.Stack, d.Network.Stack, d.Data.Stack, d.Realtime.Stack, d.Frontend.Stack} {
+	for _, st := range d.all() {
 		if tp := st.TerminationProtection(); tp == nil || !*tp {
 			t.Errorf("%s has no termination protection in prod", *st.StackName())
 		}

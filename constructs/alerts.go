@@ -18,11 +18,17 @@ type AlertsTopicProps struct {
 	// Email subscribes this address to the topic (AWS sends it a confirmation link first).
 	// Default: no subscription; subscribe later, or add subscriptions to Topic.
 	Email *string
+	// EmailFilter is the email subscription's filter policy on message attributes: the address
+	// receives only the messages whose attributes match it (a message without the attribute
+	// never matches). Default: none, every message is mailed.
+	EmailFilter *map[string]awssns.SubscriptionFilter
 	// DisplayName is the sender name of email notifications. Default: "TicTacToe alerts".
 	DisplayName *string
 	// MasterKey encrypts messages at rest. Default: a new customer managed key with yearly
 	// rotation (about $1 a month) that CloudWatch alarms may use: the AWS managed key for SNS
 	// cannot be used by alarms, so alarms on a topic encrypted with it never arrive.
+	// Topics may share a key: pass another AlertsTopic's Key (whose policy already lets
+	// CloudWatch alarms use it) to pay for one key instead of two.
 	MasterKey awskms.IKey
 	// Deployment decides the fate of the default key when the stack is deleted. Default: Prod,
 	// the key is retained. Dev: it is scheduled for deletion after the shortest waiting period
@@ -32,7 +38,8 @@ type AlertsTopicProps struct {
 
 // AlertsTopic is an SNS topic for operational alerts: messages encrypted at rest, publishing
 // only over TLS, optionally delivered by email. Publishers get permissions through
-// Topic.GrantPublish (which covers the key); CloudWatch alarms can publish as is.
+// Topic.GrantPublish (which covers the key); CloudWatch alarms of the topic's account can
+// publish as is (the topic policy and the default key's policy let them).
 type AlertsTopic struct {
 	cdkconstructs.Construct
 	// Topic is the topic.
@@ -50,6 +57,9 @@ func NewAlertsTopic(scope cdkconstructs.Construct, id *string, props *AlertsTopi
 		if a, err := mail.ParseAddress(*props.Email); err != nil || a.Address != *props.Email {
 			panic(fmt.Errorf("AlertsTopic %s: Email %q is not an email address like ops@example.com", *id, *props.Email))
 		}
+	}
+	if props.EmailFilter != nil && props.Email == nil {
+		panic(fmt.Errorf("AlertsTopic %s: EmailFilter is set but Email is not: the filter applies to the email subscription", *id))
 	}
 	this := cdkconstructs.NewConstruct(scope, id)
 	key := props.MasterKey
@@ -78,8 +88,27 @@ func NewAlertsTopic(scope cdkconstructs.Construct, id *string, props *AlertsTopi
 		MasterKey:   key,
 		EnforceSSL:  jsii.Bool(true),
 	})
+	// The topic policy CDK writes for EnforceSSL replaces SNS's default one, which let any
+	// service acting for the account publish: without this statement, alarm notifications are
+	// refused ("no resource-based policy allows the SNS:Publish action").
+	stack := awscdk.Stack_Of(this)
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowAlarmsOfThisAccount"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String("*"),
+				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+			})},
+		},
+	}))
 	if props.Email != nil {
-		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(props.Email, nil))
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(props.Email, &awssnssubscriptions.EmailSubscriptionProps{
+			FilterPolicy: props.EmailFilter,
+		}))
 	}
 	return &AlertsTopic{Construct: this, Topic: topic, Key: key}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -21,6 +22,13 @@ func TestAlertsTopicIsEncryptedAndTlsOnly(t *testing.T) {
 	// CloudWatch alarms must be able to use the key, or their notifications never arrive.
 	if key := jsonOf(t, props(only(t, tpl, "AWS::KMS::Key"))["KeyPolicy"]); !strings.Contains(key, "cloudwatch.amazonaws.com") {
 		t.Errorf("key policy %s does not let CloudWatch alarms encrypt", key)
+	}
+	// The EnforceSSL topic policy replaces SNS's default one: alarms of this account (and only
+	// they) need a statement of their own to publish.
+	for _, want := range []string{`"Service":"cloudwatch.amazonaws.com"`, `"sns:Publish"`, `"aws:SourceAccount"`, `":alarm:*"`} {
+		if !strings.Contains(policy, want) {
+			t.Errorf("topic policy %s does not let this account's alarms publish: no %s", policy, want)
+		}
 	}
 	count(t, tpl, "AWS::SNS::Subscription", 0)
 	hasResource(t, tpl, "AWS::KMS::Key", map[string]any{"DeletionPolicy": "Retain"})
@@ -42,6 +50,40 @@ func TestAlertsTopicSubscribesTheEmailGiven(t *testing.T) {
 	NewAlertsTopic(stack, jsii.String("Alerts"), &AlertsTopicProps{Email: jsii.String("ops@example.com")})
 	tpl := assertions.Template_FromStack(stack, nil)
 	has(t, tpl, "AWS::SNS::Subscription", map[string]any{"Protocol": "email", "Endpoint": "ops@example.com"})
+}
+
+// The email receives only the messages its filter policy matches, on message attributes.
+func TestAlertsTopicFiltersTheEmail(t *testing.T) {
+	stack := newStack(t)
+	NewAlertsTopic(stack, jsii.String("Alerts"), &AlertsTopicProps{
+		Email: jsii.String("ops@example.com"),
+		EmailFilter: &map[string]awssns.SubscriptionFilter{
+			"eventType": awssns.SubscriptionFilter_StringFilter(&awssns.StringConditions{Allowlist: jsii.Strings("room_abandoned", "room_expired")}),
+		},
+	})
+	tpl := assertions.Template_FromStack(stack, nil)
+	has(t, tpl, "AWS::SNS::Subscription", map[string]any{
+		"Protocol":     "email",
+		"FilterPolicy": map[string]any{"eventType": []string{"room_abandoned", "room_expired"}},
+	})
+}
+
+// A second topic on the first one's key: one key to pay for.
+func TestAlertsTopicsCanShareAKey(t *testing.T) {
+	stack := newStack(t)
+	first := NewAlertsTopic(stack, jsii.String("Alerts"), nil)
+	NewAlertsTopic(stack, jsii.String("Operations"), &AlertsTopicProps{MasterKey: first.Key})
+	tpl := assertions.Template_FromStack(stack, nil)
+	count(t, tpl, "AWS::KMS::Key", 1)
+	count(t, tpl, "AWS::SNS::Topic", 2)
+}
+
+func TestAlertsTopicRejectsAFilterWithoutEmail(t *testing.T) {
+	mustPanic(t, "EmailFilter is set but Email is not", func() {
+		NewAlertsTopic(newStack(t), jsii.String("Alerts"), &AlertsTopicProps{
+			EmailFilter: &map[string]awssns.SubscriptionFilter{"eventType": awssns.SubscriptionFilter_ExistsFilter()},
+		})
+	})
 }
 
 func TestAlertsTopicRejectsABadEmail(t *testing.T) {

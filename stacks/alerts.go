@@ -1,39 +1,90 @@
 package stacks
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/lambda/presence"
 )
 
 // AlertsStackProps configures the Alerts stack.
 type AlertsStackProps struct {
 	awscdk.StackProps
-	// Email is subscribed to the topic when set. Default: no subscription.
+	// Email is subscribed to the alerts topic when set, for the presence events in EmailEvents
+	// only. Default: no subscription.
 	Email *string
-	// Deployment decides whether the topic's key outlives the stack (prod) or not (dev).
+	// EmailEvents are the presence event types (the eventType message attribute) Email
+	// receives. Default: DefaultAlertEvents, abandoned rooms.
+	EmailEvents []presence.Type
+	// OpsEmail is subscribed to the operations topic when set: every alarm, raised and
+	// cleared. Default: no subscription.
+	OpsEmail *string
+	// Deployment decides whether the topics' key outlives the stack (prod) or not (dev).
 	Deployment constructs.Environment
 }
 
-// AlertsStack holds the operations topic: stacks with something to report (presence,
-// monitoring alarms) take Topic and publish to it. It is its own stack, depending on nothing,
-// so any stack can use it without a dependency cycle, and it costs nothing but its key.
+// AlertsStack holds the two notification topics, on one key: Topic for what happens in the
+// game (presence events, published by the presence function with message attributes that
+// subscriptions filter on) and Operations for the alarms. They are two because alarm
+// notifications carry no message attributes, so a filtered subscription would drop every one,
+// and because the audiences differ: every alarm must reach whoever is on call, while game
+// events are many and each reader picks a few. The stack depends on nothing, so any stack can
+// publish without a dependency cycle; it costs nothing but its key.
 type AlertsStack struct {
 	awscdk.Stack
-	// Topic is the encrypted, TLS-only alerts topic.
+	// Topic is the encrypted, TLS-only alerts topic: presence events.
 	Topic awssns.ITopic
+	// Operations is the encrypted, TLS-only operations topic: alarm notifications.
+	Operations awssns.ITopic
 }
 
 // NewAlertsStack defines the stack.
 func NewAlertsStack(scope cdkconstructs.Construct, id string, props *AlertsStackProps) *AlertsStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	alerts := constructs.NewAlertsTopic(stack, jsii.String("Alerts"), &constructs.AlertsTopicProps{Email: props.Email, Deployment: props.Deployment})
+	var filter *map[string]awssns.SubscriptionFilter
+	if props.Email != nil {
+		events := props.EmailEvents
+		if len(events) == 0 {
+			events = DefaultAlertEvents
+		}
+		known := map[presence.Type]bool{}
+		for _, t := range presence.Types() {
+			known[t] = true
+		}
+		var allow []*string
+		for _, t := range events {
+			if !known[t] {
+				panic(fmt.Errorf("stack %s: EmailEvents: %q is not a presence event type (presence.Types())", id, t))
+			}
+			allow = append(allow, jsii.String(string(t)))
+		}
+		filter = &map[string]awssns.SubscriptionFilter{
+			presence.AttrEventType: awssns.SubscriptionFilter_StringFilter(&awssns.StringConditions{Allowlist: &allow}),
+		}
+	}
+	alerts := constructs.NewAlertsTopic(stack, jsii.String("Alerts"), &constructs.AlertsTopicProps{
+		Email:       props.Email,
+		EmailFilter: filter,
+		Deployment:  props.Deployment,
+	})
+	ops := constructs.NewAlertsTopic(stack, jsii.String("Operations"), &constructs.AlertsTopicProps{
+		Email:       props.OpsEmail,
+		DisplayName: jsii.String("TicTacToe operations"),
+		MasterKey:   alerts.Key,
+		Deployment:  props.Deployment,
+	})
 	awscdk.NewCfnOutput(stack, jsii.String("AlertsTopicArn"), &awscdk.CfnOutputProps{
 		Value:       alerts.Topic.TopicArn(),
-		Description: jsii.String("SNS topic for operational alerts: subscribe to it"),
+		Description: jsii.String("SNS topic of presence events (message attribute eventType): subscribe to it, filtering on eventType"),
 	})
-	return &AlertsStack{Stack: stack, Topic: alerts.Topic}
+	awscdk.NewCfnOutput(stack, jsii.String("OperationsTopicArn"), &awscdk.CfnOutputProps{
+		Value:       ops.Topic.TopicArn(),
+		Description: jsii.String("SNS topic of alarm notifications: subscribe whoever is on call"),
+	})
+	return &AlertsStack{Stack: stack, Topic: alerts.Topic, Operations: ops.Topic}
 }

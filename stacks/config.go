@@ -16,12 +16,15 @@ import (
 
 	"github.com/serverless-tictactoe/tictactoe/constructs"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+	"github.com/serverless-tictactoe/tictactoe/lambda/presence"
 )
 
 // Context keys: the deployer's settings (docs/deploy.md lists them with examples).
 const (
 	KeyEnv                = "env"
 	KeyAlertEmail         = "alertEmail"
+	KeyAlertEvents        = "alertEvents"
+	KeyOpsEmail           = "opsEmail"
 	KeyCertificateArn     = "certificateArn"
 	KeyInstanceType       = "instanceType"
 	KeyMaxInstances       = "maxInstances"
@@ -37,7 +40,7 @@ const (
 	KeyRateLimitBurst     = "rateLimitBurst"
 )
 
-var knownKeys = []string{KeyEnv, KeyAlertEmail, KeyCertificateArn, KeyInstanceType, KeyMaxInstances,
+var knownKeys = []string{KeyEnv, KeyAlertEmail, KeyAlertEvents, KeyOpsEmail, KeyCertificateArn, KeyInstanceType, KeyMaxInstances,
 	KeyMaxAzs, KeySsmEndpoints, KeyThrottleRate, KeyThrottleBurst, KeyAllowedOrigins, KeyLogLevel,
 	KeyGracePeriod, KeyRoomTTL, KeyRateLimitPerSecond, KeyRateLimitBurst}
 
@@ -48,8 +51,13 @@ type Config struct {
 	// Account and Region are where the stacks deploy; both empty for environment-agnostic
 	// stacks (synth with no AWS account).
 	Account, Region string
-	// AlertEmail is subscribed to the alerts topic when set.
+	// AlertEmail is subscribed to the alerts topic (presence events) when set.
 	AlertEmail string
+	// AlertEvents are the presence event types AlertEmail receives.
+	AlertEvents []presence.Type
+	// OpsEmail is subscribed to the operations topic (alarms) when set; it defaults to
+	// AlertEmail.
+	OpsEmail string
 	// CertificateArn is the ACM certificate that turns on HTTPS for the site when set.
 	CertificateArn string
 	// InstanceType of the web instances (a Graviton type).
@@ -67,6 +75,10 @@ type Config struct {
 	// (GRACE_PERIOD, ROOM_TTL, ALLOWED_ORIGINS, RATE_LIMIT_*, LOG_LEVEL).
 	FunctionEnv map[string]string
 }
+
+// DefaultAlertEvents are the presence events mailed to alertEmail unless alertEvents says
+// otherwise: a room abandoned by its host is worth a look; players coming and going are not.
+var DefaultAlertEvents = []presence.Type{presence.RoomAbandoned}
 
 // Defaults.
 const (
@@ -144,11 +156,24 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 	if c.Account == "" || c.Region == "" {
 		c.Account, c.Region = "", ""
 	}
-	if s, ok := get(KeyAlertEmail); ok && s != "" {
-		if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
-			bad(KeyAlertEmail, "%q is not an email address like ops@example.com", s)
+	email := func(key string) string {
+		s, ok := get(key)
+		if !ok || s == "" {
+			return ""
 		}
-		c.AlertEmail = s
+		if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
+			bad(key, "%q is not an email address like ops@example.com", s)
+		}
+		return s
+	}
+	c.AlertEmail = email(KeyAlertEmail)
+	c.OpsEmail = email(KeyOpsEmail)
+	if c.OpsEmail == "" {
+		c.OpsEmail = c.AlertEmail
+	}
+	c.AlertEvents = append([]presence.Type(nil), DefaultAlertEvents...)
+	if s, ok := get(KeyAlertEvents); ok {
+		c.AlertEvents = alertEvents(KeyAlertEvents, s, bad)
 	}
 	if s, ok := get(KeyCertificateArn); ok && s != "" {
 		if !certificateArnRE.MatchString(s) {
@@ -248,6 +273,36 @@ func functionEnv(get func(string) (string, bool), bad func(key, format string, a
 		}
 	}
 	return env
+}
+
+// alertEvents reads a comma-separated list of presence event types (presence.Types()), each
+// kept once, in the order given.
+func alertEvents(key, s string, bad func(key, format string, args ...any)) []presence.Type {
+	known := map[presence.Type]bool{}
+	var names []string
+	for _, t := range presence.Types() {
+		known[t] = true
+		names = append(names, string(t))
+	}
+	var out []presence.Type
+	seen := map[presence.Type]bool{}
+	unknown := false
+	for _, f := range strings.Split(s, ",") {
+		t := presence.Type(strings.TrimSpace(f))
+		switch {
+		case t == "":
+		case !known[t]:
+			unknown = true
+			bad(key, "%q is not a presence event type: use one or more of %s, comma-separated", t, strings.Join(names, ", "))
+		case !seen[t]:
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 && !unknown {
+		bad(key, "is empty: list the event types to mail, e.g. %s (to mail none, leave alertEmail unset)", presence.RoomAbandoned)
+	}
+	return out
 }
 
 // dedupe drops repeated messages (a typo'd key seen twice) and sorts them, so the error reads

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/lambda/presence"
 )
 
 func noEnv(string) string { return "" }
@@ -16,15 +17,20 @@ func TestFromContextDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Env != constructs.Dev || c.InstanceType != "t4g.micro" || c.MaxInstances != 4 || c.MaxAzs != 2 ||
-		c.ThrottleRate != 100 || c.ThrottleBurst != 200 || c.SsmEndpoints || c.AlertEmail != "" || c.CertificateArn != "" ||
+		c.ThrottleRate != 100 || c.ThrottleBurst != 200 || c.SsmEndpoints || c.AlertEmail != "" || c.OpsEmail != "" || c.CertificateArn != "" ||
 		c.Account != "" || c.Region != "" || len(c.FunctionEnv) != 0 {
 		t.Errorf("defaults: %+v", c)
+	}
+	// Abandoned rooms only: the one presence event an operator wants mailed by default.
+	if !reflect.DeepEqual(c.AlertEvents, []presence.Type{presence.RoomAbandoned}) {
+		t.Errorf("default alert events %v, want [room_abandoned]", c.AlertEvents)
 	}
 }
 
 func TestFromContextReadsEveryKey(t *testing.T) {
 	ctx := map[string]any{
-		KeyEnv: "prod", KeyAlertEmail: "ops@example.com",
+		KeyEnv: "prod", KeyAlertEmail: "ops@example.com", KeyOpsEmail: "oncall@example.com",
+		KeyAlertEvents:    "room_abandoned, room_expired,room_abandoned",
 		KeyCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f",
 		KeyInstanceType:   "m7g.medium", KeyMaxInstances: 6.0, // numbers arrive as float64 from cdk.json
 		KeyMaxAzs: "3", KeySsmEndpoints: true, KeyThrottleRate: "50", KeyThrottleBurst: "80",
@@ -38,6 +44,7 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 	}
 	want := Config{
 		Env: constructs.Prod, Account: "123456789012", Region: "eu-west-1", AlertEmail: "ops@example.com",
+		OpsEmail: "oncall@example.com", AlertEvents: []presence.Type{presence.RoomAbandoned, presence.RoomExpired},
 		CertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f",
 		InstanceType:   "m7g.medium", MaxInstances: 6, MaxAzs: 3, SsmEndpoints: true, ThrottleRate: 50, ThrottleBurst: 80,
 	}
@@ -70,6 +77,10 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 	}{
 		{"env", map[string]any{KeyEnv: "staging"}, nil, []string{"context env", `"staging" is not dev or prod`}},
 		{"email", map[string]any{KeyAlertEmail: "ops"}, nil, []string{"context alertEmail", "ops@example.com"}},
+		{"ops email", map[string]any{KeyOpsEmail: "oncall@"}, nil, []string{"context opsEmail", "ops@example.com"}},
+		{"alert event", map[string]any{KeyAlertEvents: "room_abandoned,player_joined"}, nil,
+			[]string{"context alertEvents", `"player_joined" is not a presence event type`, "player_online, player_offline, player_left, room_abandoned, room_closed, room_expired"}},
+		{"no alert events", map[string]any{KeyAlertEvents: " , "}, nil, []string{"context alertEvents", "is empty"}},
 		{"certificate", map[string]any{KeyCertificateArn: "my-cert"}, nil, []string{"context certificateArn", "not an ACM certificate ARN"}},
 		{"certificate elsewhere", map[string]any{KeyCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc"},
 			map[string]string{"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"},
@@ -106,6 +117,14 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The alarms go to the alerts address unless the operations one is given.
+func TestFromContextOpsEmailDefaultsToAlertEmail(t *testing.T) {
+	c, err := FromContext(map[string]any{KeyAlertEmail: "ops@example.com"}, noEnv)
+	if err != nil || c.OpsEmail != "ops@example.com" {
+		t.Errorf("opsEmail %q (err %v), want alertEmail's ops@example.com", c.OpsEmail, err)
 	}
 }
 
