@@ -9,10 +9,14 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/serverless-tictactoe/tictactoe/constructs"
+	lambdaapp "github.com/serverless-tictactoe/tictactoe/lambda/app"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 	"github.com/serverless-tictactoe/tictactoe/stacks"
 )
 
@@ -42,12 +46,13 @@ func run() (err error) {
 
 // deployment is the composed app's stacks.
 type deployment struct {
-	Alerts   *stacks.AlertsStack
-	Network  *stacks.NetworkStack
-	Data     *stacks.DataStack
-	Realtime *stacks.RealtimeStack
-	Frontend *stacks.FrontendStack
-	Presence *stacks.PresenceStack
+	Alerts     *stacks.AlertsStack
+	Network    *stacks.NetworkStack
+	Data       *stacks.DataStack
+	Realtime   *stacks.RealtimeStack
+	Frontend   *stacks.FrontendStack
+	Presence   *stacks.PresenceStack
+	Monitoring *stacks.MonitoringStack
 }
 
 // compose validates the settings in app's context and adds every stack to app, with the
@@ -128,6 +133,34 @@ func compose(app awscdk.App, getenv func(string) string) (*deployment, error) {
 	})
 	d.Frontend.AddStackDependency(d.Network.Stack, jsii.String("the instances and load balancer run in the VPC"))
 	d.Frontend.AddStackDependency(d.Realtime.Stack, jsii.String("the site connects to the WebSocket API"))
+
+	// Monitoring watches every other stack; nothing refers to it.
+	var functions []constructs.NamedFunction
+	for _, name := range routes.Functions() {
+		functions = append(functions, constructs.NamedFunction{Name: name, Function: d.Realtime.Functions[name].Function})
+	}
+	functions = append(functions, constructs.NamedFunction{Name: lambdaapp.PresenceFunction, Function: d.Presence.Function.Function})
+	stream := d.Presence.Stream
+	d.Monitoring = stacks.NewMonitoringStack(app, prefix+"Monitoring", &stacks.MonitoringStackProps{
+		StackProps: base("dashboard and alarms"),
+		Dashboard: constructs.GameDashboardProps{
+			Title:             jsii.String("TicTacToe (" + string(cfg.Env) + ")"),
+			Stage:             d.Realtime.Api.Stage,
+			Functions:         functions,
+			Table:             d.Data.Table,
+			StreamFunction:    d.Presence.Function.Function,
+			DeadLetterQueue:   stream.DeadLetterQueue,
+			LoadBalancer:      d.Frontend.Web.LoadBalancer,
+			TargetGroup:       d.Frontend.Web.TargetGroup,
+			AutoScalingGroup:  d.Frontend.Web.AutoScalingGroup,
+			AvailabilityZones: *d.Network.Vpc.AvailabilityZones(),
+			AlarmTopic:        d.Alerts.Operations,
+			OtherAlarms:       []awscloudwatch.IAlarm{stream.DeadLetterAlarm, stream.IteratorAgeAlarm},
+		},
+	})
+	for _, st := range []awscdk.Stack{d.Alerts.Stack, d.Data.Stack, d.Realtime.Stack, d.Presence.Stack, d.Frontend.Stack} {
+		d.Monitoring.AddStackDependency(st, jsii.String("the dashboard and alarms watch its resources"))
+	}
 
 	awscdk.Tags_Of(app).Add(jsii.String("project"), jsii.String("tictactoe"), nil)
 	awscdk.Tags_Of(app).Add(jsii.String("environment"), jsii.String(string(cfg.Env)), nil)

@@ -45,7 +45,7 @@ var outdirs []string
 
 // all is every stack of the deployment.
 func (d *deployment) all() []awscdk.Stack {
-	return []awscdk.Stack{d.Alerts.Stack, d.Network.Stack, d.Data.Stack, d.Realtime.Stack, d.Frontend.Stack, d.Presence.Stack}
+	return []awscdk.Stack{d.Alerts.Stack, d.Network.Stack, d.Data.Stack, d.Realtime.Stack, d.Frontend.Stack, d.Presence.Stack, d.Monitoring.Stack}
 }
 
 func synth(ctx map[string]any, env map[string]string) (*synthesized, error) {
@@ -93,7 +93,7 @@ func TestEveryStackSynthesizes(t *testing.T) {
 		}
 		sort.Strings(got)
 		prefix := "TicTacToe-" + strings.ToUpper(name[:1]) + name[1:] + "-"
-		want := []string{prefix + "Alerts", prefix + "Data", prefix + "Frontend", prefix + "Network", prefix + "Presence", prefix + "Realtime"}
+		want := []string{prefix + "Alerts", prefix + "Data", prefix + "Frontend", prefix + "Monitoring", prefix + "Network", prefix + "Presence", prefix + "Realtime"}
 		if strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("%s stacks %v, want %v", name, got, want)
 		}

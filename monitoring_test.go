@@ -1,0 +1,401 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
+	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
+)
+
+// The Monitoring stack's tests read the app synthesized once in TestMain (main_test.go).
+
+// logicalID is the logical ID of a construct's CloudFormation resource in its own stack.
+func logicalID(c cdkconstructs.IConstruct) string {
+	return *awscdk.Stack_Of(c).GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))
+}
+
+// dashboardMetric is one metric line of a dashboard graph, as CloudWatch reads it.
+type dashboardMetric struct {
+	Namespace, Name string
+	Dimensions      map[string]string // values that are references read as the reference's JSON
+	Stat            string
+	Widget          string // the graph's title
+}
+
+// dashboardBody joins the dashboard's DashboardBody (an Fn::Join of JSON text around
+// references) into JSON, writing each reference as its intrinsic's JSON with quotes removed,
+// and returns the metrics of every graph and the alarms of every alarm status widget.
+func dashboardBody(t *testing.T, s *synthesized) (metricLines []dashboardMetric, alarms []string) {
+	t.Helper()
+	tpl := s.templates[*s.d.Monitoring.StackName()]
+	var body struct {
+		Properties struct {
+			DashboardBody struct {
+				Join []any `json:"Fn::Join"`
+			}
+		}
+	}
+	dashboards := resources(t, tpl, "AWS::CloudWatch::Dashboard")
+	if len(dashboards) != 1 {
+		t.Fatalf("want one dashboard, got %d", len(dashboards))
+	}
+	roundTrip(t, dashboards[firstKey(dashboards)], &body)
+	join := body.Properties.DashboardBody.Join
+	if len(join) != 2 {
+		t.Fatalf("DashboardBody is not an Fn::Join: %v", join)
+	}
+	var text strings.Builder
+	for _, part := range join[1].([]any) {
+		if s, ok := part.(string); ok {
+			text.WriteString(s)
+			continue
+		}
+		text.WriteString(strings.NewReplacer(`"`, "", `\`, "").Replace(jsonOf(t, part)))
+	}
+	var doc struct {
+		Widgets []struct {
+			Type       string
+			Properties struct {
+				Title   string
+				Metrics [][]any
+				Alarms  []string
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(text.String()), &doc); err != nil {
+		t.Fatalf("the dashboard body is not JSON: %v\n%s", err, text.String())
+	}
+	for _, w := range doc.Widgets {
+		alarms = append(alarms, w.Properties.Alarms...)
+		for _, m := range w.Properties.Metrics {
+			ns, ok := m[0].(string)
+			if !ok {
+				continue // a math expression: its metrics follow as lines of their own
+			}
+			line := dashboardMetric{Namespace: ns, Name: m[1].(string), Dimensions: map[string]string{}, Widget: w.Properties.Title}
+			i := 2
+			for ; i+1 < len(m); i += 2 {
+				k, _ := m[i].(string)
+				v, _ := m[i+1].(string)
+				line.Dimensions[k] = v
+			}
+			if i < len(m) {
+				if opts, ok := m[i].(map[string]any); ok {
+					line.Stat, _ = opts["stat"].(string)
+				}
+			}
+			metricLines = append(metricLines, line)
+		}
+	}
+	return metricLines, alarms
+}
+
+// find returns the dashboard's lines of a metric whose dimensions contain each of dims (as
+// substrings: a reference's text contains its target's logical ID).
+func find(lines []dashboardMetric, namespace, name string, dims map[string]string) []dashboardMetric {
+	var out []dashboardMetric
+next:
+	for _, l := range lines {
+		if l.Namespace != namespace || l.Name != name {
+			continue
+		}
+		for k, v := range dims {
+			if !strings.Contains(l.Dimensions[k], v) {
+				continue next
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func stats(lines []dashboardMetric) string {
+	var s []string
+	for _, l := range lines {
+		st := l.Stat
+		if st == "" {
+			st = "Average" // CDK leaves out the default statistic
+		}
+		s = append(s, st)
+	}
+	sort.Strings(s)
+	return strings.Join(s, " ")
+}
+
+// The dashboard draws every metric of issue 8, each on the right resource.
+func TestDashboardShowsEveryRow(t *testing.T) {
+	for cfgName, s := range map[string]*synthesized{"dev": dev, "prod": prod} {
+		t.Run(cfgName, func(t *testing.T) {
+			lines, _ := dashboardBody(t, s)
+			d := s.d
+			want := func(namespace, name string, dims map[string]string, wantStats string) {
+				t.Helper()
+				got := find(lines, namespace, name, dims)
+				if len(got) == 0 {
+					t.Errorf("no %s %s with dimensions %v on the dashboard", namespace, name, dims)
+					return
+				}
+				if wantStats != "" && stats(got) != wantStats {
+					t.Errorf("%s %s %v drawn with statistics %q, want %q", namespace, name, dims, stats(got), wantStats)
+				}
+			}
+
+			// Players: the game metrics, one dimension.
+			for _, name := range metrics.Names() {
+				want(metrics.Namespace, name, map[string]string{metrics.ServiceDimension: metrics.ServiceName}, "")
+			}
+			for _, l := range find(lines, metrics.Namespace, metrics.Moves, nil) {
+				if len(l.Dimensions) != 1 || l.Stat != "Sum" {
+					t.Errorf("game metric %v: want the Sum over the Service dimension only", l)
+				}
+			}
+
+			// The WebSocket API, by its ID and stage.
+			api := map[string]string{"ApiId": logicalID(d.Realtime.Api.Api), "Stage": "prod"}
+			for _, name := range []string{"ConnectCount", "MessageCount", "ClientError", "ExecutionError", "IntegrationError"} {
+				want("AWS/ApiGateway", name, api, "")
+			}
+			want("AWS/ApiGateway", "IntegrationLatency", api, "p50 p99")
+
+			// Each function.
+			fns := map[string]cdkconstructs.IConstruct{"presence": d.Presence.Function.Function}
+			for _, name := range routes.Functions() {
+				fns[name] = d.Realtime.Functions[name].Function
+			}
+			for name, fn := range fns {
+				dims := map[string]string{"FunctionName": logicalID(fn)}
+				want("AWS/Lambda", "Invocations", dims, "")
+				want("AWS/Lambda", "Errors", dims, "")
+				want("AWS/Lambda", "Throttles", dims, "Sum")
+				want("AWS/Lambda", "Duration", dims, "p50 p99")
+				want("AWS/Lambda", "ConcurrentExecutions", dims, "Maximum")
+				if len(find(lines, "AWS/Lambda", "Duration", dims)) == 0 {
+					t.Errorf("function %s has no duration graph", name)
+				}
+			}
+
+			// The table: latency per call the store makes, throttles, capacity, errors.
+			table := map[string]string{"TableName": logicalID(d.Data.Table)}
+			for _, op := range []string{"GetItem", "PutItem", "DeleteItem"} {
+				dims := map[string]string{"TableName": table["TableName"], "Operation": op}
+				want("AWS/DynamoDB", "SuccessfulRequestLatency", dims, "")
+				want("AWS/DynamoDB", "ThrottledRequests", dims, "Sum")
+				want("AWS/DynamoDB", "SystemErrors", dims, "Sum")
+			}
+			want("AWS/DynamoDB", "ConsumedReadCapacityUnits", table, "Sum")
+			want("AWS/DynamoDB", "ConsumedWriteCapacityUnits", table, "Sum")
+
+			// The stream pipeline.
+			want("AWS/Lambda", "IteratorAge", map[string]string{"FunctionName": logicalID(d.Presence.Function.Function)}, "Maximum")
+			want("AWS/SQS", "ApproximateNumberOfMessagesVisible", map[string]string{"QueueName": logicalID(d.Presence.Stream.DeadLetterQueue)}, "Maximum")
+
+			// The site.
+			web := d.Frontend.Web
+			lb := map[string]string{"LoadBalancer": logicalID(web.LoadBalancer)}
+			want("AWS/ApplicationELB", "RequestCount", lb, "Sum")
+			want("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", lb, "Sum")
+			want("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", lb, "Sum")
+			want("AWS/ApplicationELB", "TargetResponseTime", lb, "p50 p99")
+			// (a target group's LoadBalancer dimension comes from its listener's ARN)
+			tg := map[string]string{"TargetGroup": logicalID(web.TargetGroup), "LoadBalancer": "LoadBalancer"}
+			var zones []string
+			for _, l := range find(lines, "AWS/ApplicationELB", "HealthyHostCount", tg) {
+				if az, ok := l.Dimensions["AvailabilityZone"]; ok {
+					zones = append(zones, az)
+				}
+			}
+			if wantZones := len(*d.Network.Vpc.AvailabilityZones()); len(zones) != wantZones {
+				t.Errorf("healthy hosts drawn for zones %v, want one line for each of the VPC's %d zones", zones, wantZones)
+			}
+			want("AWS/AutoScaling", "GroupInServiceInstances", map[string]string{"AutoScalingGroupName": logicalID(web.AutoScalingGroup)}, "")
+		})
+	}
+}
+
+// alarmSpec is what an alarm must watch and when it must fire.
+type alarmSpec struct {
+	alarm                  awscloudwatch.Alarm
+	namespace, metric, dim string // dim: a logical ID the metric's dimensions refer to
+	stat                   string
+	period                 float64
+	threshold              float64
+	periods                float64
+}
+
+func alarmSpecs(d *deployment) map[string]alarmSpec {
+	g := d.Monitoring.Dashboard
+	specs := map[string]alarmSpec{
+		"api execution errors": {g.APIExecutionErrors, "AWS/ApiGateway", "ExecutionError", logicalID(d.Realtime.Api.Api), "Sum", 300, 5, 1},
+		"unhealthy hosts":      {g.UnhealthyHosts, "AWS/ApplicationELB", "UnHealthyHostCount", logicalID(d.Frontend.Web.TargetGroup), "Maximum", 60, 1, 5},
+	}
+	fns := map[string]cdkconstructs.IConstruct{"presence": d.Presence.Function.Function}
+	for _, name := range routes.Functions() {
+		fns[name] = d.Realtime.Functions[name].Function
+	}
+	for name, fn := range fns {
+		specs[name+" errors"] = alarmSpec{g.FunctionErrors[name], "AWS/Lambda", "Errors", logicalID(fn), "Sum", 300, 3, 1}
+		specs[name+" throttles"] = alarmSpec{g.FunctionThrottles[name], "AWS/Lambda", "Throttles", logicalID(fn), "Sum", 300, 1, 1}
+	}
+	return specs
+}
+
+// Each alarm watches its metric with the threshold docs/monitoring.md explains, treats no data
+// as fine, and tells the operations topic both when it fires and when it clears.
+func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
+	d := dev.d
+	tpl := dev.templates[*d.Monitoring.StackName()]
+	all := resources(t, tpl, "AWS::CloudWatch::Alarm")
+	specs := alarmSpecs(d)
+	if len(all) != len(specs)+1 { // + the 5xx alarm, checked below
+		t.Errorf("%d alarms in the Monitoring stack, want %d", len(all), len(specs)+1)
+	}
+	check := func(name string, p map[string]any) {
+		t.Helper()
+		if p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || p["TreatMissingData"] != "notBreaching" {
+			t.Errorf("%s: comparison %v, missing data %v; want ≥ and notBreaching", name, p["ComparisonOperator"], p["TreatMissingData"])
+		}
+		if !notifiesOps(t, dev, p["AlarmActions"]) || !notifiesOps(t, dev, p["OKActions"]) {
+			t.Errorf("%s: alarm actions %s, OK actions %s; want the operations topic on both", name, jsonOf(t, p["AlarmActions"]), jsonOf(t, p["OKActions"]))
+		}
+	}
+	for name, sp := range specs {
+		if sp.alarm == nil {
+			t.Errorf("%s: no alarm", name)
+			continue
+		}
+		p := props(all[logicalID(sp.alarm)])
+		check(name, p)
+		got := fmt.Sprintf("%v %v %v %v %v %v/%v", p["Namespace"], p["MetricName"], p["Statistic"], p["Period"], p["Threshold"], p["DatapointsToAlarm"], p["EvaluationPeriods"])
+		want := fmt.Sprintf("%v %v %v %v %v %v/%v", sp.namespace, sp.metric, sp.stat, sp.period, sp.threshold, sp.periods, sp.periods)
+		if got != want {
+			t.Errorf("%s: alarm on %s, want %s", name, got, want)
+		}
+		if dims := jsonOf(t, p["Dimensions"]); !strings.Contains(dims, sp.dim) {
+			t.Errorf("%s: dimensions %s do not name %s", name, dims, sp.dim)
+		}
+	}
+
+	// The site's 5xx: the load balancer's and the instances' together.
+	p := props(all[logicalID(d.Monitoring.Dashboard.HTTP5xx)])
+	check("5xx", p)
+	var m struct {
+		Metrics []struct {
+			Id, Expression string
+			MetricStat     struct {
+				Metric struct{ MetricName, Namespace string }
+				Stat   string
+				Period float64
+			}
+		}
+	}
+	roundTrip(t, p, &m)
+	got := map[string]string{}
+	for _, x := range m.Metrics {
+		if x.Expression != "" {
+			got["expression"] = x.Expression
+		} else {
+			got[x.Id] = fmt.Sprintf("%s %s %s %v", x.MetricStat.Metric.Namespace, x.MetricStat.Metric.MetricName, x.MetricStat.Stat, x.MetricStat.Period)
+		}
+	}
+	wantMath := map[string]string{
+		"expression": "FILL(elb, 0) + FILL(target, 0)",
+		"elb":        "AWS/ApplicationELB HTTPCode_ELB_5XX_Count Sum 300",
+		"target":     "AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum 300",
+	}
+	if jsonOf(t, got) != jsonOf(t, wantMath) || p["Threshold"] != 5.0 || p["EvaluationPeriods"] != 1.0 {
+		t.Errorf("5xx alarm on %v ≥ %v over %v periods, want %v ≥ 5 over 1", got, p["Threshold"], p["EvaluationPeriods"], wantMath)
+	}
+}
+
+// The alarm status at the top shows every alarm of the deployment: the Monitoring stack's and
+// the stream pipeline's.
+func TestDashboardShowsEveryAlarm(t *testing.T) {
+	_, shown := dashboardBody(t, dev)
+	d := dev.d
+	var want []cdkconstructs.IConstruct
+	for _, sp := range alarmSpecs(d) {
+		want = append(want, sp.alarm)
+	}
+	want = append(want, d.Monitoring.Dashboard.HTTP5xx, d.Presence.Stream.DeadLetterAlarm, d.Presence.Stream.IteratorAgeAlarm)
+	if len(shown) != len(want) {
+		t.Errorf("the status widget shows %d alarms, want %d", len(shown), len(want))
+	}
+	text := strings.Join(shown, " ")
+	for _, a := range want {
+		if !strings.Contains(text, logicalID(a)) {
+			t.Errorf("alarm %s is not in the status widget: %s", logicalID(a), text)
+		}
+	}
+}
+
+func TestDashboardUrlOutput(t *testing.T) {
+	for cfgName, s := range map[string]*synthesized{"dev": dev, "prod": prod} {
+		region := map[string]any{"dev": map[string]any{"Ref": "AWS::Region"}, "prod": "eu-west-1"}[cfgName]
+		want := map[string]any{"Fn::Join": []any{"", []any{
+			"https://console.aws.amazon.com/cloudwatch/home?region=", region,
+			"#dashboards:name=", map[string]any{"Ref": logicalID(s.d.Monitoring.Dashboard.Dashboard)},
+		}}}
+		var outs map[string]struct{ Value any }
+		roundTrip(t, s.templates[*s.d.Monitoring.StackName()].FindOutputs(jsii.String("DashboardUrl"), nil), &outs)
+		if got := mergeJoin(t, outs["DashboardUrl"].Value); got != mergeJoin(t, want) {
+			t.Errorf("%s DashboardUrl = %s, want %s", cfgName, got, mergeJoin(t, want))
+		}
+	}
+}
+
+// mergeJoin renders an Fn::Join's parts as JSON with adjacent strings merged: CDK joins the
+// literal parts itself (a known region becomes part of the text).
+func mergeJoin(t *testing.T, v any) string {
+	t.Helper()
+	var j struct {
+		Join []any `json:"Fn::Join"`
+	}
+	roundTrip(t, v, &j)
+	if len(j.Join) != 2 {
+		t.Fatalf("%s is not an Fn::Join", jsonOf(t, v))
+	}
+	var parts []any
+	for _, p := range j.Join[1].([]any) {
+		if s, ok := p.(string); ok && len(parts) > 0 {
+			if prev, ok := parts[len(parts)-1].(string); ok {
+				parts[len(parts)-1] = prev + s
+				continue
+			}
+		}
+		parts = append(parts, p)
+	}
+	return jsonOf(t, parts)
+}
+
+// Auto Scaling publishes the in-service count the dashboard draws only when the group asks.
+func TestInstancesPublishGroupMetrics(t *testing.T) {
+	has(t, dev.templates[*dev.d.Frontend.StackName()], "AWS::AutoScaling::AutoScalingGroup", map[string]any{
+		"MetricsCollection": []any{map[string]any{"Granularity": "1Minute", "Metrics": []string{"GroupInServiceInstances", "GroupDesiredCapacity"}}},
+	})
+}
+
+// Monitoring reads every stack and nothing reads it: it can go and come back on its own.
+func TestNothingDependsOnMonitoring(t *testing.T) {
+	for _, s := range []*synthesized{dev, prod} {
+		m := s.d.Monitoring
+		for _, st := range s.d.all() {
+			for _, dep := range *st.Dependencies() {
+				if *dep.StackName() == *m.StackName() {
+					t.Errorf("%s depends on %s", *st.StackName(), *m.StackName())
+				}
+			}
+		}
+		if n := len(*m.Dependencies()); n != 5 {
+			t.Errorf("%s depends on %d stacks, want 5 (Alerts, Data, Realtime, Presence, Frontend)", *m.StackName(), n)
+		}
+	}
+}
