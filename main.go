@@ -137,9 +137,10 @@ func compose(app awscdk.App, getenv func(string) string) (*deployment, error) {
 	// Monitoring watches every other stack; nothing refers to it.
 	var functions []constructs.NamedFunction
 	for _, name := range routes.Functions() {
-		functions = append(functions, constructs.NamedFunction{Name: name, Function: d.Realtime.Functions[name].Function})
+		fn := d.Realtime.Functions[name]
+		functions = append(functions, constructs.NamedFunction{Name: name, Function: fn.Function, LogGroup: fn.LogGroup})
 	}
-	functions = append(functions, constructs.NamedFunction{Name: lambdaapp.PresenceFunction, Function: d.Presence.Function.Function})
+	functions = append(functions, constructs.NamedFunction{Name: lambdaapp.PresenceFunction, Function: d.Presence.Function.Function, LogGroup: d.Presence.Function.LogGroup})
 	stream := d.Presence.Stream
 	d.Monitoring = stacks.NewMonitoringStack(app, prefix+"Monitoring", &stacks.MonitoringStackProps{
 		StackProps: base("dashboard and alarms"),

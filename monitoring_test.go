@@ -167,11 +167,8 @@ func TestDashboardShowsEveryRow(t *testing.T) {
 			want("AWS/ApiGateway", "IntegrationLatency", api, "p50 p99")
 
 			// Each function.
-			fns := map[string]cdkconstructs.IConstruct{"presence": d.Presence.Function.Function}
-			for _, name := range routes.Functions() {
-				fns[name] = d.Realtime.Functions[name].Function
-			}
-			for name, fn := range fns {
+			for name, fn := range functionsOf(d) {
+				want(metrics.Namespace, "LoggedErrors", map[string]string{"Function": logicalID(fn)}, "Sum")
 				dims := map[string]string{"FunctionName": logicalID(fn)}
 				want("AWS/Lambda", "Invocations", dims, "")
 				want("AWS/Lambda", "Errors", dims, "")
@@ -237,12 +234,7 @@ func alarmSpecs(d *deployment) map[string]alarmSpec {
 		"api execution errors": {g.APIExecutionErrors, "AWS/ApiGateway", "ExecutionError", logicalID(d.Realtime.Api.Api), "Sum", 300, 5, 1},
 		"unhealthy hosts":      {g.UnhealthyHosts, "AWS/ApplicationELB", "UnHealthyHostCount", logicalID(d.Frontend.Web.TargetGroup), "Maximum", 60, 1, 5},
 	}
-	fns := map[string]cdkconstructs.IConstruct{"presence": d.Presence.Function.Function}
-	for _, name := range routes.Functions() {
-		fns[name] = d.Realtime.Functions[name].Function
-	}
-	for name, fn := range fns {
-		specs[name+" errors"] = alarmSpec{g.FunctionErrors[name], "AWS/Lambda", "Errors", logicalID(fn), "Sum", 300, 3, 1}
+	for name, fn := range functionsOf(d) {
 		specs[name+" throttles"] = alarmSpec{g.FunctionThrottles[name], "AWS/Lambda", "Throttles", logicalID(fn), "Sum", 300, 1, 1}
 	}
 	return specs
@@ -255,8 +247,8 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 	tpl := dev.templates[*d.Monitoring.StackName()]
 	all := resources(t, tpl, "AWS::CloudWatch::Alarm")
 	specs := alarmSpecs(d)
-	if len(all) != len(specs)+1 { // + the 5xx alarm, checked below
-		t.Errorf("%d alarms in the Monitoring stack, want %d", len(all), len(specs)+1)
+	if want := len(specs) + 1 + len(functionsOf(d)); len(all) != want { // + the math alarms, checked below
+		t.Errorf("%d alarms in the Monitoring stack, want %d", len(all), want)
 	}
 	check := func(name string, p map[string]any) {
 		t.Helper()
@@ -284,14 +276,58 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 		}
 	}
 
-	// The site's 5xx: the load balancer's and the instances' together.
-	p := props(all[logicalID(d.Monitoring.Dashboard.HTTP5xx)])
-	check("5xx", p)
+	// Math alarms: each function's failed invocations plus the errors it logged; the site's
+	// 5xx from the load balancer and from the instances together.
+	math := map[string]struct {
+		alarm     awscloudwatch.Alarm
+		threshold float64
+		want      map[string]string
+	}{
+		"5xx": {d.Monitoring.Dashboard.HTTP5xx, 5, map[string]string{
+			"expression": "FILL(elb, 0) + FILL(target, 0)",
+			"elb":        "AWS/ApplicationELB HTTPCode_ELB_5XX_Count Sum 300",
+			"target":     "AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum 300",
+		}},
+	}
+	for name, fn := range functionsOf(d) {
+		math[name+" errors"] = struct {
+			alarm     awscloudwatch.Alarm
+			threshold float64
+			want      map[string]string
+		}{d.Monitoring.Dashboard.FunctionErrors[name], 3, map[string]string{
+			"expression": "FILL(failed, 0) + FILL(logged, 0)",
+			"failed":     "AWS/Lambda Errors Sum 300 FunctionName=<" + logicalID(fn) + ">",
+			"logged":     "TicTacToe LoggedErrors Sum 300 Function=<" + logicalID(fn) + ">",
+		}}
+	}
+	var fnIDs []string
+	for _, fn := range functionsOf(d) {
+		fnIDs = append(fnIDs, logicalID(fn))
+	}
+	for name, m := range math {
+		p := props(all[logicalID(m.alarm)])
+		check(name, p)
+		if got := mathAlarm(t, p, fnIDs); jsonOf(t, got) != jsonOf(t, m.want) || p["Threshold"] != m.threshold || p["EvaluationPeriods"] != 1.0 {
+			t.Errorf("%s alarm on %v ≥ %v over %v periods, want %v ≥ %v over 1", name, got, p["Threshold"], p["EvaluationPeriods"], m.want, m.threshold)
+		}
+	}
+}
+
+// mathAlarm describes a metric math alarm's expression and metrics: "namespace name stat
+// period" by ID, and a function dimension as "Name=<the one of logicalIDs it refers to>".
+func mathAlarm(t *testing.T, p map[string]any, logicalIDs []string) map[string]string {
+	t.Helper()
 	var m struct {
 		Metrics []struct {
 			Id, Expression string
 			MetricStat     struct {
-				Metric struct{ MetricName, Namespace string }
+				Metric struct {
+					MetricName, Namespace string
+					Dimensions            []struct {
+						Name  string
+						Value any
+					}
+				}
 				Stat   string
 				Period float64
 			}
@@ -302,17 +338,79 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 	for _, x := range m.Metrics {
 		if x.Expression != "" {
 			got["expression"] = x.Expression
-		} else {
-			got[x.Id] = fmt.Sprintf("%s %s %s %v", x.MetricStat.Metric.Namespace, x.MetricStat.Metric.MetricName, x.MetricStat.Stat, x.MetricStat.Period)
+			continue
+		}
+		ms := x.MetricStat
+		got[x.Id] = fmt.Sprintf("%s %s %s %v", ms.Metric.Namespace, ms.Metric.MetricName, ms.Stat, ms.Period)
+		for _, dim := range ms.Metric.Dimensions {
+			if dim.Name == "FunctionName" || dim.Name == "Function" {
+				got[x.Id] += fmt.Sprintf(" %s=<%s>", dim.Name, refTarget(t, dim.Value, logicalIDs))
+			}
 		}
 	}
-	wantMath := map[string]string{
-		"expression": "FILL(elb, 0) + FILL(target, 0)",
-		"elb":        "AWS/ApplicationELB HTTPCode_ELB_5XX_Count Sum 300",
-		"target":     "AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum 300",
+	return got
+}
+
+// refTarget is the one of logicalIDs that a reference (Ref, or an import of another stack's
+// output of one) names, or the reference itself when it names none or several.
+func refTarget(t *testing.T, ref any, logicalIDs []string) string {
+	t.Helper()
+	text, found := jsonOf(t, ref), ""
+	for _, id := range logicalIDs {
+		if strings.Contains(text, id) {
+			if found != "" {
+				return text
+			}
+			found = id
+		}
 	}
-	if jsonOf(t, got) != jsonOf(t, wantMath) || p["Threshold"] != 5.0 || p["EvaluationPeriods"] != 1.0 {
-		t.Errorf("5xx alarm on %v ≥ %v over %v periods, want %v ≥ 5 over 1", got, p["Threshold"], p["EvaluationPeriods"], wantMath)
+	if found == "" {
+		return text
+	}
+	return found
+}
+
+// functionsOf is every function of the deployment, by name.
+func functionsOf(d *deployment) map[string]cdkconstructs.IConstruct {
+	fns := map[string]cdkconstructs.IConstruct{"presence": d.Presence.Function.Function}
+	for _, name := range routes.Functions() {
+		fns[name] = d.Realtime.Functions[name].Function
+	}
+	return fns
+}
+
+// Each function's log lines at level ERROR are counted, by function name, into the metric its
+// errors alarm reads.
+func TestLoggedErrorsAreCounted(t *testing.T) {
+	d := dev.d
+	tpl := dev.templates[*d.Monitoring.StackName()]
+	groups := map[string]string{"presence": logicalID(d.Presence.Function.LogGroup)}
+	for _, name := range routes.Functions() {
+		groups[name] = logicalID(d.Realtime.Functions[name].LogGroup)
+	}
+	filters := resources(t, tpl, "AWS::Logs::MetricFilter")
+	if len(filters) != len(groups) {
+		t.Errorf("%d metric filters, want one per function (%d)", len(filters), len(groups))
+	}
+	for name, group := range groups {
+		found := false
+		for _, f := range filters {
+			p := props(f)
+			if !strings.Contains(jsonOf(t, p["LogGroupName"]), group) {
+				continue
+			}
+			found = true
+			if p["FilterPattern"] != `{ $.level = "ERROR" }` {
+				t.Errorf("%s: filter pattern %v, want the lines at level ERROR", name, p["FilterPattern"])
+			}
+			want := `[{"Dimensions":[{"Key":"Function","Value":"$.function"}],"MetricName":"LoggedErrors","MetricNamespace":"TicTacToe","MetricValue":"1","Unit":"Count"}]`
+			if got := jsonOf(t, p["MetricTransformations"]); got != want {
+				t.Errorf("%s: metric %s, want %s", name, got, want)
+			}
+		}
+		if !found {
+			t.Errorf("no metric filter on the %s function's log group", name)
+		}
 	}
 }
 
@@ -324,6 +422,9 @@ func TestDashboardShowsEveryAlarm(t *testing.T) {
 	var want []cdkconstructs.IConstruct
 	for _, sp := range alarmSpecs(d) {
 		want = append(want, sp.alarm)
+	}
+	for _, a := range d.Monitoring.Dashboard.FunctionErrors {
+		want = append(want, a)
 	}
 	want = append(want, d.Monitoring.Dashboard.HTTP5xx, d.Presence.Stream.DeadLetterAlarm, d.Presence.Stream.IteratorAgeAlarm)
 	if len(shown) != len(want) {

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
@@ -24,6 +25,12 @@ import (
 type NamedFunction struct {
 	Name     string
 	Function awslambda.IFunction
+	// LogGroup is the function's log group, where it writes JSON lines with a level and a
+	// function field (lambda/app.Logger). When set, lines at level ERROR count as errors too:
+	// the handlers answer a failure (a table or @connections call failing, a record that
+	// cannot be published) without failing the invocation, so Lambda's Errors metric never
+	// sees it. Default: none, Lambda's Errors only.
+	LogGroup awslogs.ILogGroup
 }
 
 // GameDashboardProps configures a GameDashboard.
@@ -63,9 +70,11 @@ type GameDashboardProps struct {
 
 // The alarms' thresholds. docs/monitoring.md explains each choice.
 const (
-	// FunctionErrorsThreshold: Lambda errors per function in 5 minutes. The handlers answer bad
-	// input and lost races with protocol errors, so a Lambda error is a crash, a timeout or a
-	// failing dependency; one can be a transient blip, three in five minutes is a pattern.
+	// FunctionErrorsThreshold: a function's errors in 5 minutes: failed invocations (crashes,
+	// timeouts) plus the lines it logged at level ERROR (failures it handled). Bad input and
+	// lost races are not errors (they are answered with protocol error codes), so an error is a
+	// bug or a failing dependency; one can be a transient blip, three in five minutes is a
+	// pattern.
 	FunctionErrorsThreshold = 3
 	// FunctionThrottlesThreshold: throttled invocations per function in 5 minutes. Any: a
 	// throttled route invocation is a player's frame refused.
@@ -92,6 +101,9 @@ const (
 	apiExecutionError     = "ExecutionError"
 	apiIntegrationError   = "IntegrationError"
 	apiIntegrationLatency = "IntegrationLatency"
+	// LoggedErrorsMetric counts each function's log lines at level ERROR (namespace
+	// metrics.Namespace, dimension Function: the function's name), from a metric filter.
+	LoggedErrorsMetric = "LoggedErrors"
 	// Lambda metrics without a named method on IFunction.
 	lambdaConcurrentExecutions = "ConcurrentExecutions"
 	lambdaIteratorAge          = "IteratorAge"
@@ -225,18 +237,29 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 	for _, f := range props.Functions {
 		fn, name := f.Function, f.Name
 		scope := cdkconstructs.NewConstruct(alarmScope, jsii.String(name))
-		d.FunctionErrors[name] = alarm(scope, "Errors", fn.MetricErrors(&awscloudwatch.MetricOptions{Statistic: sum, Period: fiveMinutes}),
+		var errors awscloudwatch.IMetric = fn.MetricErrors(&awscloudwatch.MetricOptions{Statistic: sum, Period: fiveMinutes, Label: jsii.String("failed invocations")})
+		errorLines := []awscloudwatch.IMetric{fn.MetricErrors(opts(sum, "failed invocations"))}
+		if f.LogGroup != nil {
+			logged := loggedErrors(scope, f)
+			errorLines = append(errorLines, logged)
+			errors = awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+				Expression:   jsii.String("FILL(failed, 0) + FILL(logged, 0)"),
+				UsingMetrics: &map[string]awscloudwatch.IMetric{"failed": errors, "logged": logged},
+				Label:        jsii.String("errors"),
+				Period:       fiveMinutes,
+			})
+		}
+		d.FunctionErrors[name] = alarm(scope, "Errors", errors,
 			FunctionErrorsThreshold, 1,
-			fmt.Sprintf("The %s function failed (crashed, timed out or its dependencies did): its log group has the error lines (errorCode, outcome)", name))
+			fmt.Sprintf("The %s function failed or logged errors: its log group has the lines (level ERROR: route, room, outcome, errorCode, error)", name))
 		d.FunctionThrottles[name] = alarm(scope, "Throttles", fn.MetricThrottles(&awscloudwatch.MetricOptions{Statistic: sum, Period: fiveMinutes}),
 			FunctionThrottlesThreshold, 1,
 			fmt.Sprintf("Lambda refused to run the %s function: the account's concurrency limit is reached; ask for a higher quota", name))
 		fnRows = append(fnRows, fnRow{name, []awscloudwatch.IWidget{
-			graph(name+": invocations, errors, throttles", 8, []awscloudwatch.IMetric{
+			graph(name+": invocations, errors, throttles", 8, append([]awscloudwatch.IMetric{
 				fn.MetricInvocations(opts(sum, "invocations")),
-				fn.MetricErrors(opts(sum, "errors")),
 				fn.MetricThrottles(opts(sum, "throttles")),
-			}, line(FunctionErrorsThreshold, "errors alarm")),
+			}, errorLines...), line(FunctionErrorsThreshold, "errors alarm")),
 			graph(name+": duration", 8, []awscloudwatch.IMetric{
 				fn.MetricDuration(opts(p50, "p50")),
 				fn.MetricDuration(opts(p99, "p99")),
@@ -387,6 +410,28 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 		jsii.String("#dashboards:name="), d.Dashboard.DashboardName(),
 	})
 	return d
+}
+
+// loggedErrors counts f's log lines at level ERROR, by function name, with a metric filter
+// in scope (next to the alarm that reads it, not in the function's stack).
+func loggedErrors(scope cdkconstructs.Construct, f NamedFunction) awscloudwatch.IMetric {
+	awslogs.NewMetricFilter(scope, jsii.String("LoggedErrors"), &awslogs.MetricFilterProps{
+		LogGroup:        f.LogGroup,
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.level"), jsii.String("="), jsii.String("ERROR")),
+		MetricNamespace: jsii.String(metrics.Namespace),
+		MetricName:      jsii.String(LoggedErrorsMetric),
+		MetricValue:     jsii.String("1"),
+		Dimensions:      &map[string]*string{"Function": jsii.String("$.function")},
+		Unit:            awscloudwatch.Unit_COUNT,
+	})
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String(metrics.Namespace),
+		MetricName:    jsii.String(LoggedErrorsMetric),
+		DimensionsMap: &map[string]*string{"Function": f.Function.FunctionName()},
+		Statistic:     sum,
+		Period:        fiveMinutes,
+		Label:         jsii.String("logged errors (handled)"),
+	})
 }
 
 func minimumOf() *string { return awscloudwatch.Stats_MINIMUM() }
