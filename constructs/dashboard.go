@@ -135,16 +135,6 @@ type GameDashboard struct {
 	HTTP5xx awscloudwatch.Alarm
 }
 
-var (
-	fiveMinutes = awscdk.Duration_Minutes(jsii.Number(5))
-	oneMinute   = awscdk.Duration_Minutes(jsii.Number(1))
-	sum         = awscloudwatch.Stats_SUM()
-	maximum     = awscloudwatch.Stats_MAXIMUM()
-	average     = awscloudwatch.Stats_AVERAGE()
-	p50         = awscloudwatch.Stats_Percentile(jsii.Number(50))
-	p99         = awscloudwatch.Stats_Percentile(jsii.Number(99))
-)
-
 // NewGameDashboard defines the dashboard and the alarms.
 func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDashboardProps) *GameDashboard {
 	if props == nil || props.Stage == nil || props.Table == nil || props.LoadBalancer == nil || props.TargetGroup == nil || props.AutoScalingGroup == nil {
@@ -171,6 +161,11 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 	if len(ops) == 0 {
 		ops = []awsdynamodb.Operation{awsdynamodb.Operation_GET_ITEM, awsdynamodb.Operation_PUT_ITEM, awsdynamodb.Operation_DELETE_ITEM}
 	}
+
+	fiveMinutes, oneMinute := awscdk.Duration_Minutes(jsii.Number(5)), awscdk.Duration_Minutes(jsii.Number(1))
+	sum, average := awscloudwatch.Stats_SUM(), awscloudwatch.Stats_AVERAGE()
+	maximum, minimum := awscloudwatch.Stats_MAXIMUM(), awscloudwatch.Stats_MINIMUM()
+	p50, p99 := awscloudwatch.Stats_Percentile(jsii.Number(50)), awscloudwatch.Stats_Percentile(jsii.Number(99))
 
 	this := cdkconstructs.NewConstruct(scope, id)
 	d := &GameDashboard{Construct: this, FunctionErrors: map[string]awscloudwatch.Alarm{}, FunctionThrottles: map[string]awscloudwatch.Alarm{}}
@@ -287,9 +282,9 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 		1, UnhealthyHostsMinutes,
 		fmt.Sprintf("A web instance has failed its health checks (/healthz) for %d minutes: look at its user data log (/var/log/cloud-init-output.log) and the group's activity", UnhealthyHostsMinutes))
 
-	healthy := []awscloudwatch.IMetric{tgm.HealthyHostCount(opts(minimumOf(), "healthy, all zones"))}
+	healthy := []awscloudwatch.IMetric{tgm.HealthyHostCount(opts(minimum, "healthy, all zones"))}
 	for _, az := range props.AvailabilityZones {
-		m := tgm.HealthyHostCount(&awscloudwatch.MetricOptions{Statistic: minimumOf(), Period: fiveMinutes})
+		m := tgm.HealthyHostCount(&awscloudwatch.MetricOptions{Statistic: minimum, Period: fiveMinutes})
 		dims := map[string]*string{}
 		for k, v := range *m.Dimensions() {
 			dims[k] = asString(v)
@@ -303,7 +298,7 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 			Namespace:     jsii.String(asgNamespace),
 			MetricName:    jsii.String(name),
 			DimensionsMap: &map[string]*string{"AutoScalingGroupName": props.AutoScalingGroup.AutoScalingGroupName()},
-			Statistic:     minimumOf(),
+			Statistic:     minimum,
 			Period:        fiveMinutes,
 			Label:         jsii.String(label),
 		})
@@ -428,13 +423,11 @@ func loggedErrors(scope cdkconstructs.Construct, f NamedFunction) awscloudwatch.
 		Namespace:     jsii.String(metrics.Namespace),
 		MetricName:    jsii.String(LoggedErrorsMetric),
 		DimensionsMap: &map[string]*string{"Function": f.Function.FunctionName()},
-		Statistic:     sum,
-		Period:        fiveMinutes,
+		Statistic:     awscloudwatch.Stats_SUM(),
+		Period:        awscdk.Duration_Minutes(jsii.Number(5)),
 		Label:         jsii.String("logged errors (handled)"),
 	})
 }
-
-func minimumOf() *string { return awscloudwatch.Stats_MINIMUM() }
 
 // operationName is the Operation dimension's value for op: GET_ITEM is GetItem.
 func operationName(op awsdynamodb.Operation) string {
