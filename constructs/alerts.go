@@ -65,7 +65,7 @@ func NewAlertsTopic(scope cdkconstructs.Construct, id *string, props *AlertsTopi
 	key := props.MasterKey
 	if key == nil {
 		k := awskms.NewKey(this, jsii.String("Key"), &awskms.KeyProps{
-			Description:       jsii.String("Encrypts the alerts topic"),
+			Description:       jsii.String("Encrypts the TicTacToe SNS topics (alerts and operations)"),
 			EnableKeyRotation: jsii.Bool(true),
 			RemovalPolicy:     props.Deployment.orDefault().RemovalPolicy(),
 			PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),

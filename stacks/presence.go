@@ -42,11 +42,6 @@ type PresenceStack struct {
 	Stream *constructs.StreamProcessor
 }
 
-// presenceChangedAttribute is the room item attribute that marks the writes presence cares
-// about (a seat taken or given up, a player connected or dropped, the room abandoned); moves,
-// chat and rematch votes write it false. lambda/store/items.go writes it.
-const presenceChangedAttribute = "presenceChanged"
-
 // PresenceFilters are the stream records the presence function needs, in Lambda's event filter
 // syntax over the DynamoDB stream record: a room created, a room deleted (by the players or by
 // the TTL: the function tells them apart), and a room changed in a way that changes presence.
@@ -63,8 +58,8 @@ func PresenceFilters() []*map[string]any {
 		awslambda.FilterCriteria_Filter(&map[string]any{
 			"eventName": is(jsii.String("MODIFY")),
 			"dynamodb": map[string]any{"NewImage": map[string]any{
-				store.KindAttribute:      kindRoom[store.KindAttribute],
-				presenceChangedAttribute: map[string]any{"BOOL": is(jsii.Bool(true))},
+				store.KindAttribute:            kindRoom[store.KindAttribute],
+				store.PresenceChangedAttribute: map[string]any{"BOOL": is(jsii.Bool(true))},
 			}},
 		}),
 		awslambda.FilterCriteria_Filter(&map[string]any{

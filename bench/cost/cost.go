@@ -131,6 +131,7 @@ type Deployment struct {
 	VolumeGB                 float64 // root volume per instance (gp3)
 	KMSKeys                  int     // customer-managed keys
 	Dashboards, Alarms       int
+	AlarmMetrics             int     // metrics the alarms read: CloudWatch bills each (a math alarm reads several)
 	IdleLogsGBPerMonth       float64 // flow logs, ALB health checks, instance logs at idle
 	NATGateways              int     // must be 0
 	IdleCustomMetricsEmitted int     // custom metrics with data at idle (game metrics have none)
@@ -156,7 +157,8 @@ func Idle(d Deployment, p Prices) (Bill, error) {
 	b.add("EBS gp3 root volumes", fmt.Sprintf("%.0f GB", gb), gb*p.EBSGp3GBMonth)
 	b.add("KMS customer-managed keys", fmt.Sprintf("%d", d.KMSKeys), float64(d.KMSKeys)*p.KMSKeyMonth)
 	b.add("CloudWatch dashboards", fmt.Sprintf("%d", d.Dashboards), float64(d.Dashboards)*p.CloudWatch.DashboardMonth)
-	b.add("CloudWatch alarms", fmt.Sprintf("%d", d.Alarms), float64(d.Alarms)*p.CloudWatch.AlarmMonth)
+	metrics := max(d.AlarmMetrics, d.Alarms)
+	b.add("CloudWatch alarms (billed per metric read)", fmt.Sprintf("%d alarms, %d metrics", d.Alarms, metrics), float64(metrics)*p.CloudWatch.AlarmMonth)
 	b.add("CloudWatch custom metrics", fmt.Sprintf("%d with data at idle", d.IdleCustomMetricsEmitted), float64(d.IdleCustomMetricsEmitted)*p.CloudWatch.CustomMetricMonth)
 	b.add("CloudWatch Logs (flow logs, health checks)", fmt.Sprintf("%.2f GB", d.IdleLogsGBPerMonth), d.IdleLogsGBPerMonth*(p.CloudWatch.LogsIngestedGB+p.CloudWatch.LogsStoredGBMonth))
 	b.add("NAT gateways", "0 (S3 gateway endpoint instead: free)", 0)

@@ -74,6 +74,7 @@ func Read(dir string) (cost.Deployment, []string, error) {
 				d.Dashboards++
 			case "AWS::CloudWatch::Alarm":
 				d.Alarms++
+				d.AlarmMetrics += alarmMetrics(p)
 			case "AWS::EC2::NatGateway":
 				d.NATGateways++
 			}
@@ -97,4 +98,19 @@ func number(v any) (float64, error) {
 		return strconv.ParseFloat(v, 64)
 	}
 	return 0, fmt.Errorf("not a number: %v", v)
+}
+
+// alarmMetrics is how many metrics an alarm reads: one, or each MetricStat of a math alarm.
+func alarmMetrics(p map[string]any) int {
+	queries, ok := p["Metrics"].([]any)
+	if !ok {
+		return 1
+	}
+	n := 0
+	for _, q := range queries {
+		if m, ok := q.(map[string]any); ok && m["MetricStat"] != nil {
+			n++
+		}
+	}
+	return max(n, 1)
 }

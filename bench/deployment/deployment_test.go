@@ -8,7 +8,7 @@ func TestRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	if d.LoadBalancers != 1 || d.AZs != 2 || d.Instances != 2 || d.InstanceType != "t4g.micro" || d.VolumeGB != 8 ||
-		d.KMSKeys != 1 || d.Dashboards != 1 || d.Alarms != 2 || d.NATGateways != 0 || len(notes) != 0 {
+		d.KMSKeys != 1 || d.Dashboards != 1 || d.Alarms != 2 || d.AlarmMetrics != 3 || d.NATGateways != 0 || len(notes) != 0 {
 		t.Fatalf("read %+v notes %v", d, notes)
 	}
 	if _, _, err := Read("testdata/none"); err == nil {

@@ -95,6 +95,9 @@ func TestItemLayout(t *testing.T) {
 	if _, hasToken := px["token"]; hasToken {
 		t.Fatal("a plain token must never be stored")
 	}
+	if pc, ok := out.Item[store.PresenceChangedAttribute].(*types.AttributeValueMemberBOOL); !ok || !pc.Value {
+		t.Fatalf("%s = %#v, want BOOL true on a write that changed presence", store.PresenceChangedAttribute, out.Item[store.PresenceChangedAttribute])
+	}
 	if on := out.Item["playerO"].(*types.AttributeValueMemberM).Value["online"].(*types.AttributeValueMemberBOOL).Value; on {
 		t.Fatal("playerO.online must be false for an offline player")
 	}

@@ -20,10 +20,13 @@ const (
 	PartitionKey = "pk"
 	// TTLAttribute holds each item's expiry in epoch seconds: the table's TTL attribute.
 	TTLAttribute = "expiresAt"
-	// KindAttribute says what an item is: KindRoom or KindConnection.
-	KindAttribute  = "kind"
-	KindRoom       = "room"
-	KindConnection = "connection"
+	// KindAttribute says what an item is: KindRoom, KindConnection or KindMarker.
+	KindAttribute = "kind"
+	// PresenceChangedAttribute (BOOL) is true on the room writes that change a seat, who is
+	// online, or abandon the room: the presence pipeline's stream filter matches on it.
+	PresenceChangedAttribute = "presenceChanged"
+	KindRoom                 = "room"
+	KindConnection           = "connection"
 )
 
 var (
