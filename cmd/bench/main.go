@@ -39,7 +39,7 @@ func main() {
 
 func run(games int, think time.Duration, stress, rounds int, timeout time.Duration, out, cdkOut string) error {
 	var r report
-	r.command = "make bench (go run ./cmd/bench " + strings.Join(os.Args[1:], " ") + ")"
+	r.command = strings.TrimSpace("make bench (go run ./cmd/bench " + strings.Join(os.Args[1:], " ")) + ")"
 	r.started = time.Now().UTC()
 	r.machine = machine()
 
@@ -81,6 +81,10 @@ func run(games int, think time.Duration, stress, rounds int, timeout time.Durati
 	}
 	r.itemBytes = cost.ItemBytes(item)
 	r.deploy, r.deployNotes, r.deployErr = deployment.Read(cdkOut)
+	// Not in any template: VPC flow log records of the ALB's health checks (a new flow per
+	// check, from each ALB node to each instance) and the instances' own logs come to about
+	// 0.1 GB a month.
+	r.deploy.IdleLogsGBPerMonth = 0.1
 
 	text := r.markdown()
 	if out == "-" {
