@@ -39,7 +39,7 @@ func main() {
 
 func run(games int, think time.Duration, stress, rounds int, timeout time.Duration, out, cdkOut string) error {
 	var r report
-	r.command = strings.TrimSpace("make bench (go run ./cmd/bench " + strings.Join(os.Args[1:], " ")) + ")"
+	r.command = strings.TrimSpace("make bench (go run ./cmd/bench "+strings.Join(os.Args[1:], " ")) + ")"
 	r.started = time.Now().UTC()
 	r.machine = machine()
 
