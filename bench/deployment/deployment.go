@@ -41,7 +41,11 @@ func Read(dir string) (cost.Deployment, []string, error) {
 		}
 		for id, r := range t.Resources {
 			var p map[string]any
-			_ = json.Unmarshal(r.Properties, &p)
+			if len(r.Properties) > 0 {
+				if err := json.Unmarshal(r.Properties, &p); err != nil {
+					return d, nil, fmt.Errorf("%s: resource %s: %w", f, id, err)
+				}
+			}
 			switch r.Type {
 			case "AWS::ElasticLoadBalancingV2::LoadBalancer":
 				d.LoadBalancers++

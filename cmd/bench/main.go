@@ -75,7 +75,11 @@ func run(games int, think time.Duration, stress, rounds int, timeout time.Durati
 	if r.prices, err = cost.LoadPrices(); err != nil {
 		return err
 	}
-	item, err := store.EncodeRoom(typicalRoom(), time.Now())
+	room, err := typicalRoom()
+	if err != nil {
+		return err
+	}
+	item, err := store.EncodeRoom(room, time.Now())
 	if err != nil {
 		return err
 	}
@@ -120,18 +124,22 @@ func loadRun(ctx context.Context, o load.Options) (load.Result, error) {
 
 // typicalRoom is a game in progress between two players with ordinary names: the item a move
 // reads and writes.
-func typicalRoom() *game.Room {
+func typicalRoom() (*game.Room, error) {
 	now := time.Now()
 	r := game.NewRoom("K7M2QX", game.Seat{Name: "Alexandra", TokenHash: game.HashToken("x"), ConnID: "GXLKAe7jFiACGgQ="}, now)
-	_ = r.Join(game.Seat{Name: "Bartholomew", TokenHash: game.HashToken("o"), ConnID: "GXLKJfX4FiACG1w="}, now)
+	if err := r.Join(game.Seat{Name: "Bartholomew", TokenHash: game.HashToken("o"), ConnID: "GXLKJfX4FiACG1w="}, now); err != nil {
+		return nil, fmt.Errorf("the typical room: %w", err)
+	}
 	for _, m := range []struct {
 		c    string
 		cell int
 	}{{"GXLKAe7jFiACGgQ=", 4}, {"GXLKJfX4FiACG1w=", 0}, {"GXLKAe7jFiACGgQ=", 8}} {
-		_ = r.Move(m.c, m.cell, now)
+		if err := r.Move(m.c, m.cell, now); err != nil {
+			return nil, fmt.Errorf("the typical room: %w", err)
+		}
 	}
 	r.Score = game.Score{X: 3, O: 2, Draws: 1}
-	return r
+	return r, nil
 }
 
 func machine() string {
