@@ -2,6 +2,7 @@ package constructs
 
 import (
 	"debug/elf"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,8 +85,17 @@ func TestGoFunctionInProdKeepsLogsForAYear(t *testing.T) {
 
 func TestGoFunctionFailsSynthWithTheCompilerOutput(t *testing.T) {
 	dir := t.TempDir()
-	writeModule(t, dir)
-	write(t, filepath.Join(dir, "lambda/cmd/broken/main.go"), "package main\n\nfunc main() { undefinedThing() }\n")
+	for name, body := range map[string]string{
+		"go.mod":                    "module example.com/m\n\ngo 1.22\n",
+		"lambda/cmd/broken/main.go": "package main\n\nfunc main() { undefinedThing() }\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// go list succeeds on code that does not compile, so the failure comes from the build,
 	// through CDK's local bundling hook.
 	mustPanic(t, "undefinedThing", func() {

@@ -1,5 +1,5 @@
-// Package pkgsize measures what each Lambda uploads: its bootstrap binary, built as the CDK
-// Go function construct builds it (linux/arm64, static, stripped), and zipped.
+// Package pkgsize measures what each Lambda uploads: its bootstrap binary, built by the same
+// code as the CDK Go function construct's assets (internal/gobuild), and zipped.
 package pkgsize
 
 import (
@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/gobuild"
 )
 
 // Size is one function's package.
@@ -35,13 +36,11 @@ func Measure(moduleDir string) ([]Size, error) {
 		if !e.IsDir() {
 			continue
 		}
-		bin := filepath.Join(tmp, e.Name(), "bootstrap")
-		cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w", "-tags", "lambda.norpc", "-o", bin, "./lambda/cmd/"+e.Name())
-		cmd.Dir = moduleDir
-		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("building %s: %v\n%s", e.Name(), err, b)
+		dir := filepath.Join(tmp, e.Name())
+		if err := (gobuild.Command{ModuleDir: moduleDir, Package: "./lambda/cmd/" + e.Name()}).Build(dir); err != nil {
+			return nil, err
 		}
+		bin := filepath.Join(dir, "bootstrap")
 		data, err := os.ReadFile(bin)
 		if err != nil {
 			return nil, err

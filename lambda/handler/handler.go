@@ -90,7 +90,6 @@ func (h *Handler) Connect(ctx context.Context, ev events.APIGatewayWebsocketProx
 // Disconnect serves $disconnect: the player shows offline and the room is told.
 func (h *Handler) Disconnect(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	start := h.now()
-	h.limiter.Forget(ev.RequestContext.ConnectionID)
 	room, err := h.svc.Disconnected(ctx, ev.RequestContext.ConnectionID)
 	attrs := []slog.Attr{}
 	if ev.RequestContext.DisconnectStatusCode != 0 {

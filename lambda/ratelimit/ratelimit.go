@@ -12,6 +12,8 @@ import (
 )
 
 // maxKeys bounds memory: past it, buckets that have refilled completely (idle keys) are dropped.
+// That is also how a closed connection's bucket goes: $disconnect runs in another function
+// (another container on AWS), so there is no one here to tell.
 const maxKeys = 10000
 
 // Limiter is a set of token buckets, safe for concurrent use.
@@ -57,16 +59,6 @@ func (l *Limiter) Allow(key string) bool {
 	}
 	b.tokens--
 	return true
-}
-
-// Forget drops key's bucket (its connection has closed).
-func (l *Limiter) Forget(key string) {
-	if l == nil {
-		return
-	}
-	l.mu.Lock()
-	delete(l.buckets, key)
-	l.mu.Unlock()
 }
 
 func (l *Limiter) evictIdle(now time.Time) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
@@ -97,7 +98,7 @@ func (s *Service) GetRoom(ctx context.Context, connID, code string) error {
 		s.announce(ctx, out)
 		return err
 	}
-	if watching := out.room.SymbolOf(connID) == game.None && containsConn(out.room.Watchers, connID); watching && out.wrote {
+	if watching := out.room.SymbolOf(connID) == game.None && slices.Contains(out.room.Watchers, connID); watching && out.wrote {
 		if current.RoomCode != "" && current.RoomCode != code {
 			s.dropFrom(ctx, current.RoomCode, connID) // stop following the room watched before
 		}
@@ -286,13 +287,4 @@ func (s *Service) dropFrom(ctx context.Context, code, connID string) {
 		return
 	}
 	s.announce(ctx, out)
-}
-
-func containsConn(list []string, id string) bool {
-	for _, c := range list {
-		if c == id {
-			return true
-		}
-	}
-	return false
 }

@@ -1,4 +1,4 @@
-package constructs
+package gobuild
 
 import (
 	"debug/elf"
@@ -37,7 +37,7 @@ func write(t *testing.T, path, body string) {
 
 func sourceHash(t *testing.T, dir, pkg string) string {
 	t.Helper()
-	h, err := goBuild{ModuleDir: dir, Package: pkg}.SourceHash()
+	h, err := Command{ModuleDir: dir, Package: pkg}.SourceHash()
 	if err != nil {
 		t.Fatalf("hashing %s in %s: %v", pkg, dir, err)
 	}
@@ -83,7 +83,7 @@ func TestSourceHashCoversExactlyWhatTheBinaryIsBuiltFrom(t *testing.T) {
 // The repository's own functions hash the same from a copy elsewhere: a fresh clone on another
 // machine uploads nothing new for unchanged code.
 func TestSourceHashOfTheFunctionsIsLocationIndependent(t *testing.T) {
-	repo, err := findModuleDir(".")
+	repo, err := FindModuleDir(".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestBuildMakesAStaticArm64Bootstrap(t *testing.T) {
 	dir := t.TempDir()
 	writeModule(t, dir)
 	out := t.TempDir()
-	if err := (goBuild{ModuleDir: dir, Package: "./cmd/a"}).Build(out); err != nil {
+	if err := (Command{ModuleDir: dir, Package: "./cmd/a"}).Build(out); err != nil {
 		t.Fatal(err)
 	}
 	f, err := elf.Open(filepath.Join(out, "bootstrap"))
@@ -148,7 +148,7 @@ func TestBuildFailureCarriesTheCompilerOutput(t *testing.T) {
 	dir := t.TempDir()
 	writeModule(t, dir)
 	write(t, filepath.Join(dir, "cmd/broken/main.go"), "package main\n\nfunc main() { undefinedThing() }\n")
-	err := goBuild{ModuleDir: dir, Package: "./cmd/broken"}.Build(t.TempDir())
+	err := Command{ModuleDir: dir, Package: "./cmd/broken"}.Build(t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), "undefinedThing") {
 		t.Errorf("want the compiler's complaint about undefinedThing, got %v", err)
 	}
