@@ -18,6 +18,7 @@ type player struct {
 
 	mu      sync.Mutex
 	version int64
+	frames  int64 // room frames received, in any order: posts can overtake each other
 	room    roomState
 	symbol  string
 	errs    []string
@@ -73,6 +74,7 @@ func (p *player) read() {
 		switch f.Type {
 		case "room":
 			p.mu.Lock()
+			p.frames++
 			if f.Room.Version > p.version {
 				p.version, p.room = f.Room.Version, f.Room
 			}
@@ -112,6 +114,35 @@ func (p *player) waitVersion(ctx context.Context, v int64) (roomState, error) {
 		case <-ch:
 		case <-ctx.Done():
 			return room, fmt.Errorf("waiting for version %d (have %d): %w", v, ver, ctx.Err())
+		}
+	}
+}
+
+// roomFrames returns the room frames received so far.
+func (p *player) roomFrames() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.frames
+}
+
+// waitFrames waits until the player has received n room frames in all. Waiting for a version
+// is not enough where two invocations post concurrently (rematch): the newer state can arrive
+// first while the older post is still on its way, and would then be counted in the next phase.
+func (p *player) waitFrames(ctx context.Context, n int64) error {
+	for {
+		p.mu.Lock()
+		got, ch, rerr := p.frames, p.changed, p.readErr
+		p.mu.Unlock()
+		switch {
+		case got >= n:
+			return nil
+		case rerr != nil:
+			return fmt.Errorf("connection closed: %w", rerr)
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %d room frames (have %d): %w", n, got, ctx.Err())
 		}
 	}
 }

@@ -148,9 +148,11 @@ func (l *Local) countConnections(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// Counted before the gateway delivers the frame: a client that has read it must find
+		// it counted, or the post lands in the next phase's figures.
+		l.Counters.posts.Add(1)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		l.Counters.posts.Add(1)
 		if rec.status == http.StatusGone {
 			l.Counters.gone.Add(1)
 		}

@@ -106,7 +106,11 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 				return err
 			}
 		}
-		return nil
+		// X holds versions 1 and 2, O version 2: every setup post has landed.
+		if err := x.waitFrames(ctx, 2); err != nil {
+			return err
+		}
+		return op.waitFrames(ctx, 1)
 	})
 	closed := false
 	closeAll := func() {
@@ -234,13 +238,19 @@ func rematch(ctx context.Context, p *pair, code string) error {
 	p.x.mu.Lock()
 	v := p.x.version
 	p.x.mu.Unlock()
+	frames := [2]int64{p.x.roomFrames(), p.o.roomFrames()}
 	for _, pl := range []*player{p.x, p.o} {
 		if err := pl.send(ctx, map[string]any{"action": "rematch", "roomCode": code}); err != nil {
 			return err
 		}
 	}
-	for _, pl := range []*player{p.x, p.o} {
+	for i, pl := range []*player{p.x, p.o} {
 		if _, err := pl.waitVersion(ctx, v+2); err != nil {
+			return fmt.Errorf("room %s rematch: %w", code, err)
+		}
+		// Both rematch requests post to both players; wait for all four posts so none of them
+		// is counted as the cost of the next round's moves.
+		if err := pl.waitFrames(ctx, frames[i]+2); err != nil {
 			return fmt.Errorf("room %s rematch: %w", code, err)
 		}
 	}
