@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -38,6 +39,23 @@ type env struct {
 	logs   *bytes.Buffer
 	emf    *bytes.Buffer     // the EMF metric lines the functions write
 	tokens map[string]string // connection id → seat token it was given
+	store  *faultStore       // the store the handlers use, with faults to switch on
+}
+
+// faultStore is the real DynamoDB store with one fault that can be switched on: every
+// connection write fails, as on a throttled or unreachable table.
+type faultStore struct {
+	store.Store
+	failConnPuts atomic.Bool
+}
+
+var errInjected = errors.New("injected fault: connection write refused")
+
+func (f *faultStore) PutConnection(ctx context.Context, c store.Connection) error {
+	if f.failConnPuts.Load() {
+		return errInjected
+	}
+	return f.Store.PutConnection(ctx, c)
 }
 
 type envOptions struct {
@@ -58,8 +76,9 @@ func newEnv(t *testing.T, o envOptions) *env {
 		name = o.table
 	}
 	logger := slog.New(slog.NewJSONHandler(io.MultiWriter(e.logs, testWriter{t}), nil))
+	e.store = &faultStore{Store: store.NewDynamoStore(e.table.Client, name, clock, store.Expiry{})}
 	svc := service.New(service.Options{
-		Store:  store.NewDynamoStore(e.table.Client, name, clock, store.Expiry{}),
+		Store:  e.store,
 		Sender: connections.NewAPIGatewaySender(e.conns.Client()),
 		Now:    clock, Grace: grace, Logger: logger, Metrics: metrics.NewEMF(slog.New(slog.NewJSONHandler(e.emf, nil)), clock),
 	})

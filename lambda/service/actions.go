@@ -41,7 +41,7 @@ func (s *Service) CreateRoom(ctx context.Context, connID, name string) (string, 
 		}
 	}
 	s.count.Count(ctx, metrics.RoomsCreated, r.Code)
-	if err := s.store.PutConnection(ctx, store.Connection{ID: connID, RoomCode: r.Code, Role: store.RoleX}); err != nil {
+	if err := s.recordSeat(ctx, store.Connection{ID: connID, RoomCode: r.Code, Role: store.RoleX}, giveUp(connID)); err != nil {
 		return r.Code, err
 	}
 	s.broadcast(ctx, r, map[string]string{connID: token})
@@ -73,7 +73,7 @@ func (s *Service) JoinRoom(ctx context.Context, connID, code, name string) error
 		return s.reply(ctx, connID, out.room) // already seated here: no new token
 	}
 	s.count.Count(ctx, metrics.GamesStarted, code)
-	if err := s.store.PutConnection(ctx, store.Connection{ID: connID, RoomCode: code, Role: store.RoleO}); err != nil {
+	if err := s.recordSeat(ctx, store.Connection{ID: connID, RoomCode: code, Role: store.RoleO}, giveUp(connID)); err != nil {
 		return err
 	}
 	s.broadcast(ctx, out.room, map[string]string{connID: token})
@@ -102,7 +102,7 @@ func (s *Service) GetRoom(ctx context.Context, connID, code string) error {
 		if current.RoomCode != "" && current.RoomCode != code {
 			s.dropFrom(ctx, current.RoomCode, connID) // stop following the room watched before
 		}
-		if err := s.store.PutConnection(ctx, store.Connection{ID: connID, RoomCode: code, Role: store.RoleWatcher}); err != nil {
+		if err := s.recordSeat(ctx, store.Connection{ID: connID, RoomCode: code, Role: store.RoleWatcher}, giveUp(connID)); err != nil {
 			return err
 		}
 		s.broadcast(ctx, out.room, nil) // the watcher is now among the room's connections
@@ -203,7 +203,7 @@ func (s *Service) Rejoin(ctx context.Context, connID, code, token string) error 
 		return err
 	}
 	s.count.Count(ctx, metrics.Rejoins, code)
-	if err := s.store.PutConnection(ctx, store.Connection{ID: connID, RoomCode: code, Role: store.RoleOf(symbol)}); err != nil {
+	if err := s.recordSeat(ctx, store.Connection{ID: connID, RoomCode: code, Role: store.RoleOf(symbol)}, goOffline(connID)); err != nil {
 		return err
 	}
 	if previous != "" && previous != connID {
