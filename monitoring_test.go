@@ -477,7 +477,8 @@ func mergeJoin(t *testing.T, v any) string {
 	return jsonOf(t, parts)
 }
 
-// Auto Scaling publishes the in-service count the dashboard draws only when the group asks.
+// Auto Scaling publishes the in-service count the dashboard draws only when the group asks;
+// the frontend's group asks for it itself.
 func TestInstancesPublishGroupMetrics(t *testing.T) {
 	has(t, dev.templates[*dev.d.Frontend.StackName()], "AWS::AutoScaling::AutoScalingGroup", map[string]any{
 		"MetricsCollection": []any{map[string]any{"Granularity": "1Minute", "Metrics": []string{"GroupInServiceInstances", "GroupDesiredCapacity"}}},

@@ -452,7 +452,8 @@ func asString(v any) *string {
 }
 
 // enableGroupMetrics turns on the group metrics the dashboard draws, where they are off on a
-// group of this app (an imported group is left as it is).
+// group of this app (an imported group is left as it is). WebFrontend's group publishes them
+// itself; this is for a dashboard given some other group.
 func enableGroupMetrics(group awsautoscaling.IAutoScalingGroup) {
 	cfn, ok := group.Node().DefaultChild().(awsautoscaling.CfnAutoScalingGroup)
 	if !ok {

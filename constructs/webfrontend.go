@@ -202,6 +202,10 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 			PauseTime:             p.UpdatePauseTime,
 		}),
 		DefaultInstanceWarmup: p.UpdatePauseTime,
+		// The two counts that show whether the tier is at strength (dashboard, and anyone
+		// looking at the group). Group metrics are free; every other one stays off.
+		GroupMetrics: &[]awsautoscaling.GroupMetrics{awsautoscaling.NewGroupMetrics(
+			awsautoscaling.GroupMetric_IN_SERVICE_INSTANCES(), awsautoscaling.GroupMetric_DESIRED_CAPACITY())},
 	})
 	SuppressNag(asg, "AwsSolutions-AS3", "Scaling events are in the group's activity history and its CloudWatch metrics; e-mailing every launch and termination of a self-healing web tier would bury the alerts that need a person")
 	asg.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsautoscaling.CpuUtilizationScalingProps{

@@ -90,6 +90,8 @@ func TestWebFrontendDefaults(t *testing.T) {
 			"MaxSize":           "4",
 			"HealthCheckType":   "ELB",
 			"VPCZoneIdentifier": arr(obj(map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("NetworkIsolatedSubnet1"))})),
+			// The group publishes its strength itself, whether or not a dashboard draws it.
+			"MetricsCollection": []any{map[string]any{"Granularity": "1Minute", "Metrics": []string{"GroupInServiceInstances", "GroupDesiredCapacity"}}},
 		}),
 		"UpdatePolicy": map[string]any{"AutoScalingRollingUpdate": obj(map[string]any{"MaxBatchSize": 1, "MinInstancesInService": 2})},
 	})
