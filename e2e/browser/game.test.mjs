@@ -1,12 +1,12 @@
 // The game site in Debian's Chromium against the local stack (cmd/dev: the same handlers,
-// dynalite, the local WebSocket gateway), with the production CSP on every page: two players
+// dynalite, the local WebSocket gateway), which sends the production CSP on every page: two players
 // in two browser contexts create, share, join, play, chat, rematch, reload and leave.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   chromiumMissing, launchBrowser, startStack, newPlayer, axeViolations, screenshots, until, waitText,
-  PHONE, DESKTOP,
+  productionCSP, PHONE, DESKTOP,
 } from './harness.mjs';
 
 // Short, so the test of a seat given up after a drop takes seconds; long enough for a reload.
@@ -37,8 +37,14 @@ async function seat(page) {
   return page.evaluate(() => JSON.parse(sessionStorage.getItem('tictactoe.seat') || 'null'));
 }
 
+// noErrors checks that each player's pages came with the production CSP (as the dev server
+// sends it) and that nothing on them broke it or logged an error.
 function noErrors(...players) {
-  for (const p of players) assert.deepEqual(p.errors, [], 'console errors or CSP violations on the page');
+  for (const p of players) {
+    assert.ok(p.policies.length > 0, 'no page was loaded');
+    for (const got of p.policies) assert.equal(got, productionCSP(p.baseURL), 'the page was not served with the production CSP');
+    assert.deepEqual(p.errors, [], 'console errors or CSP violations on the page');
+  }
 }
 
 describe('the game site in Chromium', { skip: skip || false }, () => {

@@ -1,6 +1,5 @@
 // What the browser tests share: the local stack (cmd/dev, as `make dev` runs it) started on a
-// free port, Debian's Chromium driven by playwright-core, the production CSP laid over the dev
-// server's pages, axe-core, and screenshots.
+// free port, Debian's Chromium driven by playwright-core, axe-core, and screenshots.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -124,27 +123,39 @@ function DEV_ARGS({ port }) {
   return ['-addr', `127.0.0.1:${port}`];
 }
 
-/** productionCSP is the policy NGINX sends in production, with the dev WebSocket origin. */
+/**
+ * productionCSP is the policy in frontend/nginx/nginx.conf with the dev WebSocket origin: what
+ * the dev server must send, read here from the file itself rather than from the Go code that
+ * sends it.
+ */
 export function productionCSP(baseURL) {
   const wsOrigin = baseURL.replace(/^http/, 'ws');
   const conf = readFileSync(join(ROOT, 'frontend', 'nginx', 'nginx.conf'), 'utf8');
   const m = conf.match(/add_header\s+Content-Security-Policy\s+"([^"]+)"/);
-  const policy = m ? m[1] : "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' @WS_ORIGIN@; img-src 'self' data:; frame-ancestors 'none'";
-  return policy.replace('@WS_ORIGIN@', wsOrigin);
+  if (!m || !m[1].includes('@WS_ORIGIN@')) throw new Error('frontend/nginx/nginx.conf: no Content-Security-Policy with the @WS_ORIGIN@ placeholder');
+  return m[1].replace('@WS_ORIGIN@', wsOrigin);
 }
 
 /**
- * newPlayer opens a browser context and page that behave like production: the dev server's
- * pages get the production CSP header, and every console error or CSP violation is recorded
- * (errors) so a test can assert there were none. With instance, /instance.json answers with it,
- * as it does on EC2.
+ * newPlayer opens a browser context and page. The pages come with the headers the dev server
+ * sends, which are NGINX's production security headers (frontend.SecurityHeaders) with the dev
+ * WebSocket origin, so the production CSP governs every test. Every console error or CSP
+ * violation is recorded (errors) so a test can assert there were none, and every document's
+ * Content-Security-Policy header is kept (policies) so a test can check it. With instance,
+ * /instance.json answers with it, as it does on EC2.
  */
 export async function newPlayer(browser, baseURL, { viewport = DESKTOP, clipboard = false, instance = null } = {}) {
   const context = await browser.newContext({ viewport, baseURL });
   if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
   const page = await context.newPage();
-  await productionHeaders(context, page, baseURL, instance);
+  if (instance) {
+    await page.route(`${baseURL}/instance.json`, (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(instance) }));
+  }
   const errors = [];
+  const policies = [];
+  page.on('response', (res) => {
+    if (res.request().resourceType() === 'document') policies.push(res.headers()['content-security-policy'] ?? '(none)');
+  });
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
     const text = msg.text();
@@ -153,26 +164,7 @@ export async function newPlayer(browser, baseURL, { viewport = DESKTOP, clipboar
     errors.push(text);
   });
   page.on('pageerror', (err) => errors.push(String(err)));
-  return { context, page, errors };
-}
-
-// productionHeaders lays the production CSP over the dev server's pages: each page is fetched
-// from the dev server and handed to the browser with the policy added. A page handed over by
-// the test has no server address, which Chromium's Local Network Access checks count as
-// public, so the context is granted local network access for its WebSocket to the loopback
-// gateway (in production both sides are public and the check does not arise).
-async function productionHeaders(context, page, baseURL, instance) {
-  const csp = productionCSP(baseURL);
-  await context.grantPermissions(['local-network-access'], { origin: baseURL });
-  await page.route(`${baseURL}/**`, async (route) => {
-    const req = route.request();
-    if (instance && new URL(req.url()).pathname === '/instance.json') {
-      return route.fulfill({ contentType: 'application/json', body: JSON.stringify(instance) });
-    }
-    if (req.resourceType() !== 'document') return route.continue();
-    const response = await route.fetch();
-    return route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': csp } });
-  });
+  return { context, page, errors, policies, baseURL };
 }
 
 const AXE_SOURCE = () => readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
