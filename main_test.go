@@ -1,7 +1,10 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"sort"
 	"strings"
@@ -54,7 +57,14 @@ func synth(ctx map[string]any, env map[string]string) (*synthesized, error) {
 		return nil, err
 	}
 	outdirs = append(outdirs, outdir) // read again by Annotations_FromStack; removed after the tests
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &ctx})
+	// cdk.json's context (its feature flags) first, as the CLI gives it to the app, then the
+	// test's settings, as -c would.
+	all, err := cdkJSONContext()
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(all, ctx)
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &all})
 	d, err := compose(app, func(k string) string { return env[k] })
 	if err != nil {
 		return nil, err
@@ -66,6 +76,24 @@ func synth(ctx map[string]any, env map[string]string) (*synthesized, error) {
 		s.templates[*st.StackName()] = assertions.Template_FromStack(st, nil)
 	}
 	return s, nil
+}
+
+// cdkJSONContext reads the context of cdk.json: the feature flags every synth runs with.
+func cdkJSONContext() (map[string]any, error) {
+	b, err := os.ReadFile("cdk.json")
+	if err != nil {
+		return nil, err
+	}
+	var f struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("cdk.json: %w", err)
+	}
+	if len(f.Context) == 0 {
+		return nil, errors.New("cdk.json has no context: the feature flags are missing")
+	}
+	return f.Context, nil
 }
 
 func TestMain(m *testing.M) {

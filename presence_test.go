@@ -354,10 +354,10 @@ func notifiesOps(t *testing.T, s *synthesized, actions any) bool {
 	if !ok || len(list) != 1 {
 		return false
 	}
-	// Fn::ImportValue of "<stack>:ExportsOutputRef<topic>…" (a strong reference, as in tests,
-	// which do not read cdk.json), or Fn::GetStackOutput of "PublishOutputRef<topic>…" (weak).
+	// A weak reference, as cdk.json asks: Fn::GetStackOutput of the Alerts stack's
+	// "PublishOutputRef<topic>…" output, so Monitoring can go without pinning an export.
 	ref := jsonOf(t, list[0])
-	return strings.Contains(ref, *a.StackName()) && strings.Contains(ref, "OutputRef"+ops)
+	return strings.Contains(ref, "Fn::GetStackOutput") && strings.Contains(ref, *a.StackName()) && strings.Contains(ref, "OutputRef"+ops)
 }
 
 func firstKey[V any](m map[string]V) string {
