@@ -138,6 +138,27 @@ func TestUserDataBootsAnInstance(t *testing.T) {
 		}
 	})
 
+	t.Run("HSTS only to visitors who came over HTTPS", func(t *testing.T) {
+		for _, tt := range []struct {
+			proto, want string
+		}{
+			{"", ""},     // the ALB always sets the header; an absent one is not HTTPS
+			{"http", ""}, // a deployment without a certificate must not lock browsers out
+			{"https", "max-age=31536000"},
+		} {
+			header := map[string]string{}
+			if tt.proto != "" {
+				header["X-Forwarded-Proto"] = tt.proto
+			}
+			for _, path := range []string{"/", "/no-such-page"} {
+				resp, _ := get(t, client, base+path, header)
+				if got := resp.Header.Get("Strict-Transport-Security"); got != tt.want {
+					t.Errorf("GET %s with X-Forwarded-Proto %q: Strict-Transport-Security %q, want %q", path, tt.proto, got, tt.want)
+				}
+			}
+		}
+	})
+
 	t.Run("gzip for the page and assets", func(t *testing.T) {
 		for path, want := range map[string]string{"/": string(index), "/" + probeName: probe("000")} {
 			resp, body := get(t, client, base+path, map[string]string{"Accept-Encoding": "gzip"})
