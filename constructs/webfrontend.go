@@ -112,8 +112,8 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 	if *p.MinCapacity < 2 {
 		fail("MinCapacity is %v: use at least 2, one per availability zone, so losing one keeps the site up", *p.MinCapacity)
 	}
-	if *p.MaxCapacity < *p.MinCapacity {
-		fail("MaxCapacity %v is below MinCapacity %v", *p.MaxCapacity, *p.MinCapacity)
+	if *p.MaxCapacity <= *p.MinCapacity {
+		fail("MaxCapacity %v must exceed MinCapacity %v: a rolling replacement adds an instance before it removes one, keeping MinCapacity in service (CloudFormation requires MinInstancesInService below MaxSize)", *p.MaxCapacity, *p.MinCapacity)
 	}
 	if p.TargetCpuUtilization == nil {
 		p.TargetCpuUtilization = jsii.Number(50)

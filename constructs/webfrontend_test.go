@@ -175,7 +175,8 @@ func TestWebFrontendRejectsBadProps(t *testing.T) {
 			p.InstanceType = awsec2.NewInstanceType(jsii.String("t3.micro"))
 		}, "not arm64"},
 		{"one instance", func(_ awscdk.Stack, p *WebFrontendProps) { p.MinCapacity = jsii.Number(1) }, "at least 2"},
-		{"max below min", func(_ awscdk.Stack, p *WebFrontendProps) { p.MaxCapacity = jsii.Number(1) }, "below MinCapacity"},
+		{"max below min", func(_ awscdk.Stack, p *WebFrontendProps) { p.MaxCapacity = jsii.Number(1) }, "must exceed MinCapacity"},
+		{"no room for a rolling replacement", func(_ awscdk.Stack, p *WebFrontendProps) { p.MaxCapacity = jsii.Number(2) }, "MinInstancesInService below MaxSize"},
 		{"no API URL", func(_ awscdk.Stack, p *WebFrontendProps) { p.WebSocketUrl = nil }, "WebSocketUrl is required"},
 	}
 	for _, tt := range tests {

@@ -193,7 +193,9 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 		}
 		c.InstanceType = s
 	}
-	c.MaxInstances = integer(KeyMaxInstances, DefaultMaxInstances, 2, 100)
+	// At least 3: the group keeps its 2 instances in service during a rolling replacement by
+	// adding one first, and CloudFormation requires MinInstancesInService below MaxSize.
+	c.MaxInstances = integer(KeyMaxInstances, DefaultMaxInstances, 3, 100)
 	c.MaxAzs = integer(KeyMaxAzs, DefaultMaxAzs, 2, 6)
 	if c.MaxAzs > 2 && c.Region == "" {
 		bad(KeyMaxAzs, "%d availability zones need a known account and region: environment-agnostic stacks span 2; set CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION (the CDK CLI does when it has credentials)", c.MaxAzs)
