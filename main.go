@@ -101,12 +101,13 @@ func compose(app awscdk.App, getenv func(string) string) (*deployment, error) {
 		Deployment: cfg.Env,
 	})
 	d.Realtime = stacks.NewRealtimeStack(app, prefix+"Realtime", &stacks.RealtimeStackProps{
-		StackProps:    base("WebSocket API and route functions"),
-		Table:         d.Data.Table,
-		Deployment:    cfg.Env,
-		FunctionEnv:   cfg.FunctionEnv,
-		ThrottleRate:  jsii.Number(cfg.ThrottleRate),
-		ThrottleBurst: jsii.Number(float64(cfg.ThrottleBurst)),
+		StackProps:     base("WebSocket API and route functions"),
+		Table:          d.Data.Table,
+		Deployment:     cfg.Env,
+		FunctionEnv:    cfg.FunctionEnv,
+		ThrottleRate:   jsii.Number(cfg.ThrottleRate),
+		ThrottleBurst:  jsii.Number(float64(cfg.ThrottleBurst)),
+		AccountLogRole: jsii.Bool(cfg.ApiGatewayLogRole),
 	})
 	// Explicit, though the references imply them: the order of a deploy is read here. Pass the
 	// embedded awscdk.Stack: jsii cannot convert a Go struct that embeds one.

@@ -47,6 +47,13 @@ type WebSocketApiProps struct {
 	Description *string
 	// Deployment picks the access log group's removal policy and retention. Default: Prod.
 	Deployment Environment
+	// AccountLogRole sets the region's API Gateway CloudWatch Logs role (AWS::ApiGateway::Account),
+	// without which API Gateway refuses to create a stage with access logs ("CloudWatch Logs
+	// role ARN must be set in account settings"). It is one setting per account and region:
+	// turn it off where the account already has one (a landing zone, another app). The role is
+	// retained when the stack goes, so the setting never points at a deleted role.
+	// Default: true.
+	AccountLogRole *bool
 }
 
 // WebSocketApi is an API Gateway WebSocket API whose routes invoke Lambda functions, with one
@@ -165,7 +172,28 @@ func NewWebSocketApi(scope cdkconstructs.Construct, id *string, props *WebSocket
 			format:      awsapigateway.AccessLogFormat_Custom(jsii.String(accessLogFormat)),
 		},
 	})
+	if props.AccountLogRole == nil || *props.AccountLogRole {
+		stage.Node().AddDependency(accountLogRole(this))
+	}
 	return &WebSocketApi{Construct: this, Api: api, Stage: stage, AccessLogs: accessLogs, Routes: routes}
+}
+
+// accountLogRole creates the role API Gateway writes CloudWatch Logs with and sets it as the
+// region's API Gateway account setting; it returns the setting, for the stage to wait on.
+func accountLogRole(scope cdkconstructs.Construct) awsapigateway.CfnAccount {
+	role := awsiam.NewRole(scope, jsii.String("CloudWatchRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
+		Description: jsii.String("API Gateway writes access and execution logs to CloudWatch Logs (account setting)"),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AmazonAPIGatewayPushToCloudWatchLogs")),
+		},
+	})
+	role.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
+	SuppressNag(role, "AwsSolutions-IAM4", "AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for API Gateway's account-level logging role; API Gateway names its own log groups, so no narrower resource list can be written in advance",
+		"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+	account := awsapigateway.NewCfnAccount(scope, jsii.String("Account"), &awsapigateway.CfnAccountProps{CloudWatchRoleArn: role.RoleArn()})
+	account.Node().AddDependency(role)
+	return account
 }
 
 // GrantManageConnections lets grantee post to, read and close this stage's connections through

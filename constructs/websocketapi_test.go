@@ -143,3 +143,63 @@ func TestWebSocketApiRejectsBadRoutes(t *testing.T) {
 		})
 	})
 }
+
+// API Gateway refuses a stage with access logs until the region's account setting names a
+// CloudWatch Logs role: the construct sets one (retained, so the setting never points at a
+// deleted role) and the stage waits for it, unless the account already has its own.
+func TestWebSocketApiSetsTheAccountLogRoleItsAccessLogsNeed(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		set  *bool
+		want bool
+	}{
+		{"default", nil, true},
+		{"on", jsii.Bool(true), true},
+		{"the account has one", jsii.Bool(false), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			stack := newStack(t)
+			fn := inlineFunction(stack, "Fn")
+			NewWebSocketApi(stack, jsii.String("Api"), &WebSocketApiProps{Routes: []WebSocketRoute{{Key: "$default", Handler: fn}}, AccountLogRole: tt.set})
+			tpl := assertions.Template_FromStack(stack, nil)
+			accounts := resources(t, tpl, "AWS::ApiGateway::Account")
+			if !tt.want {
+				if len(accounts) != 0 {
+					t.Fatalf("the account setting was changed: %v", accounts)
+				}
+				return
+			}
+			if len(accounts) != 1 {
+				t.Fatalf("%d account settings, want 1", len(accounts))
+			}
+			var accountID string
+			for id, a := range accounts {
+				accountID = id
+				roleRef := jsonOf(t, props(a)["CloudWatchRoleArn"])
+				for roleID, r := range resources(t, tpl, "AWS::IAM::Role") {
+					if !strings.Contains(roleRef, roleID) {
+						continue
+					}
+					if r["DeletionPolicy"] != "Retain" {
+						t.Errorf("the log role is not retained: %v", r["DeletionPolicy"])
+					}
+					p := jsonOf(t, props(r))
+					for _, want := range []string{"apigateway.amazonaws.com", "service-role/AmazonAPIGatewayPushToCloudWatchLogs"} {
+						if !strings.Contains(p, want) {
+							t.Errorf("log role lacks %s: %s", want, p)
+						}
+					}
+					roleRef = ""
+				}
+				if roleRef != "" {
+					t.Fatalf("the account setting names no role of the stack: %s", roleRef)
+				}
+			}
+			for _, st := range resources(t, tpl, "AWS::ApiGatewayV2::Stage") {
+				if !strings.Contains(jsonOf(t, st["DependsOn"]), accountID) {
+					t.Errorf("the stage does not wait for the account setting: DependsOn %v", st["DependsOn"])
+				}
+			}
+		})
+	}
+}

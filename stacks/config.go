@@ -38,11 +38,12 @@ const (
 	KeyRoomTTL            = "roomTtl"
 	KeyRateLimitPerSecond = "rateLimitPerSecond"
 	KeyRateLimitBurst     = "rateLimitBurst"
+	KeyApiGatewayLogRole  = "apiGatewayLogRole"
 )
 
 var knownKeys = []string{KeyEnv, KeyAlertEmail, KeyAlertEvents, KeyOpsEmail, KeyCertificateArn, KeyInstanceType, KeyMaxInstances,
 	KeyMaxAzs, KeySsmEndpoints, KeyThrottleRate, KeyThrottleBurst, KeyAllowedOrigins, KeyLogLevel,
-	KeyGracePeriod, KeyRoomTTL, KeyRateLimitPerSecond, KeyRateLimitBurst}
+	KeyGracePeriod, KeyRoomTTL, KeyRateLimitPerSecond, KeyRateLimitBurst, KeyApiGatewayLogRole}
 
 // Config is one deployment's settings, validated.
 type Config struct {
@@ -68,6 +69,9 @@ type Config struct {
 	MaxAzs int
 	// SsmEndpoints adds the interface endpoints Session Manager needs (billed per hour).
 	SsmEndpoints bool
+	// ApiGatewayLogRole sets the region's API Gateway CloudWatch Logs role, which the
+	// WebSocket stage's access logs need (see constructs.WebSocketApiProps.AccountLogRole).
+	ApiGatewayLogRole bool
 	// ThrottleRate and ThrottleBurst limit the WebSocket stage's requests per second.
 	ThrottleRate  float64
 	ThrottleBurst int
@@ -144,7 +148,7 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 		}
 	}
 
-	c := Config{Env: constructs.Dev, InstanceType: DefaultInstanceType, ThrottleRate: DefaultThrottleRate}
+	c := Config{Env: constructs.Dev, InstanceType: DefaultInstanceType, ThrottleRate: DefaultThrottleRate, ApiGatewayLogRole: true}
 	if s, ok := get(KeyEnv); ok {
 		env, err := constructs.ParseEnvironment(s)
 		if err != nil {
@@ -206,6 +210,13 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 			bad(KeySsmEndpoints, "%q is not true or false", s)
 		}
 		c.SsmEndpoints = b
+	}
+	if s, ok := get(KeyApiGatewayLogRole); ok {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			bad(KeyApiGatewayLogRole, "%q is not true or false (false when the account already sets API Gateway's CloudWatch Logs role)", s)
+		}
+		c.ApiGatewayLogRole = b
 	}
 	if s, ok := get(KeyThrottleRate); ok {
 		f, err := strconv.ParseFloat(s, 64)

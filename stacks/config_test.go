@@ -18,7 +18,7 @@ func TestFromContextDefaults(t *testing.T) {
 	}
 	if c.Env != constructs.Dev || c.InstanceType != "t4g.micro" || c.MaxInstances != 4 || c.MaxAzs != 2 ||
 		c.ThrottleRate != 100 || c.ThrottleBurst != 200 || c.SsmEndpoints || c.AlertEmail != "" || c.OpsEmail != "" || c.CertificateArn != "" ||
-		c.Account != "" || c.Region != "" || len(c.FunctionEnv) != 0 {
+		c.Account != "" || c.Region != "" || len(c.FunctionEnv) != 0 || !c.ApiGatewayLogRole {
 		t.Errorf("defaults: %+v", c)
 	}
 	// Abandoned rooms only: the one presence event an operator wants mailed by default.
@@ -36,6 +36,7 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 		KeyMaxAzs: "3", KeySsmEndpoints: true, KeyThrottleRate: "50", KeyThrottleBurst: "80",
 		KeyAllowedOrigins: "https://game.example.com, http://localhost:8080/", KeyLogLevel: "DEBUG",
 		KeyGracePeriod: "90s", KeyRoomTTL: "12h", KeyRateLimitPerSecond: "2.5", KeyRateLimitBurst: 10.0,
+		KeyApiGatewayLogRole: "false",
 	}
 	env := map[string]string{"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"}
 	c, err := FromContext(ctx, func(k string) string { return env[k] })
@@ -91,6 +92,7 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 		{"max instances", map[string]any{KeyMaxInstances: "1"}, nil, []string{"context maxInstances", "from 3 to 100"}},
 		{"max instances no room to replace", map[string]any{KeyMaxInstances: "2"}, nil, []string{"context maxInstances", "from 3 to 100"}},
 		{"max instances text", map[string]any{KeyMaxInstances: "many"}, nil, []string{"context maxInstances"}},
+		{"api gateway log role", map[string]any{KeyApiGatewayLogRole: "maybe"}, nil, []string{"context apiGatewayLogRole", "true or false"}},
 		{"one AZ", map[string]any{KeyMaxAzs: 1.0}, nil, []string{"context maxAzs", "from 2 to 6"}},
 		{"three AZs without a region", map[string]any{KeyMaxAzs: "3"}, nil, []string{"context maxAzs", "CDK_DEFAULT_REGION"}},
 		{"ssm", map[string]any{KeySsmEndpoints: "yes please"}, nil, []string{"context ssmEndpoints", "true or false"}},

@@ -28,6 +28,9 @@ type RealtimeStackProps struct {
 	// ThrottleRate and ThrottleBurst limit the stage. Default: WebSocketApi's.
 	ThrottleRate  *float64
 	ThrottleBurst *float64
+	// AccountLogRole sets the region's API Gateway CloudWatch Logs role. Default: true (see
+	// constructs.WebSocketApiProps.AccountLogRole).
+	AccountLogRole *bool
 }
 
 // RealtimeStack is the WebSocket API and the Go functions behind its routes, wired from the
@@ -105,6 +108,7 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		ThrottleBurst:            props.ThrottleBurst,
 		Description:              jsii.String("TicTacToe protocol v1"),
 		Deployment:               props.Deployment,
+		AccountLogRole:           props.AccountLogRole,
 	})
 
 	constructs.SuppressNag(api.Routes[routes.Connect], "AwsSolutions-APIG4", "The game has no accounts by design: anyone may open a connection. The connect function checks the Origin against ALLOWED_ORIGINS, every frame is rate-limited per connection, and a seat in a room is held by a secret token only its player has")
