@@ -29,7 +29,9 @@ func (s *Service) recordSeat(ctx context.Context, c store.Connection, undo func(
 	defer cancel()
 	out, uerr := s.update(uctx, c.RoomCode, undo)
 	if uerr != nil && apperr.CodeOf(uerr) != apperr.RoomNotFound {
-		s.log.ErrorContext(ctx, "undoing a seat whose connection was not recorded; the grace period will free it",
+		// Left as it is, the seat shows online until a frame to the connection answers 410 Gone
+		// (marking it offline) and the grace period then passes.
+		s.log.ErrorContext(ctx, "undoing a seat whose connection was not recorded",
 			"room", c.RoomCode, "connectionId", c.ID, "error", uerr)
 		return err
 	}
