@@ -1,9 +1,14 @@
 package constructs
 
 import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 )
 
 // Notify sends alarm's transitions to ALARM and back to OK to topic, so whoever is told of a
@@ -16,4 +21,80 @@ func Notify(alarm awscloudwatch.Alarm, topic awssns.ITopic) {
 	action := awscloudwatchactions.NewSnsAction(topic)
 	alarm.AddAlarmAction(action)
 	alarm.AddOkAction(action)
+}
+
+// The GameDashboard's alarms' thresholds. docs/monitoring.md explains each choice.
+const (
+	// FunctionErrorsThreshold: a function's errors in 5 minutes: failed invocations (crashes,
+	// timeouts) plus the lines it logged at level ERROR (failures it handled). Bad input and
+	// lost races are not errors (they are answered with protocol error codes), so an error is a
+	// bug or a failing dependency; one can be a transient blip, three in five minutes is a
+	// pattern.
+	FunctionErrorsThreshold = 3
+	// FunctionThrottlesThreshold: throttled invocations per function in 5 minutes. Any: a
+	// throttled route invocation is a player's frame refused.
+	FunctionThrottlesThreshold = 1
+	// APIExecutionErrorsThreshold: WebSocket API execution errors in 5 minutes: frames API
+	// Gateway could not hand to a function, whichever function.
+	APIExecutionErrorsThreshold = 5
+	// UnhealthyHostsMinutes: minutes in a row with an unhealthy instance before the alarm. A
+	// booting instance fails its health checks for the two to three minutes NGINX takes to
+	// install; one unhealthy for five is broken, and the group's replacements are too.
+	UnhealthyHostsMinutes = 5
+	// HTTP5xxThreshold: load balancer and NGINX 5xx responses together in 5 minutes. A static
+	// site should serve none; five is at least one player's failed page load (a page is about
+	// five requests), fewer is a probe or a client hanging up.
+	HTTP5xxThreshold = 5
+)
+
+// defineAlarms creates the dashboard's alarms, each on a metric method of the construct that
+// owns the resource. Every alarm notifies p.AlarmTopic when it goes off and when it clears, and
+// treats missing data as fine: these metrics are only reported when something happens.
+func (d *GameDashboard) defineAlarms(p *GameDashboardProps) {
+	scope := cdkconstructs.NewConstruct(d.Construct, jsii.String("Alarms"))
+	alarm := func(scope cdkconstructs.Construct, id string, metric awscloudwatch.IMetric, threshold, periods float64, description string) awscloudwatch.Alarm {
+		a := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
+			Metric:             metric,
+			Threshold:          jsii.Number(threshold),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(periods),
+			DatapointsToAlarm:  jsii.Number(periods),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+			AlarmDescription:   jsii.String(description),
+		})
+		Notify(a, p.AlarmTopic)
+		return a
+	}
+	sum, five := awscloudwatch.Stats_SUM(), fiveMinutes()
+
+	d.APIExecutionErrors = alarm(scope, "ApiExecutionErrors",
+		p.Api.MetricExecutionError(&awscloudwatch.MetricOptions{Statistic: sum, Period: five}),
+		APIExecutionErrorsThreshold, 1,
+		"The WebSocket API could not hand frames to their functions: look at the functions' errors and throttles, and the API's access logs (integrationError)")
+
+	d.FunctionErrors, d.FunctionThrottles = map[string]awscloudwatch.Alarm{}, map[string]awscloudwatch.Alarm{}
+	for _, f := range p.Functions {
+		fnScope := cdkconstructs.NewConstruct(scope, jsii.String(f.Name))
+		d.FunctionErrors[f.Name] = alarm(fnScope, "Errors", f.Function.MetricAllErrors(five),
+			FunctionErrorsThreshold, 1,
+			fmt.Sprintf("The %s function failed or logged errors: its log group has the lines (level ERROR: route, room, outcome, errorCode, error)", f.Name))
+		d.FunctionThrottles[f.Name] = alarm(fnScope, "Throttles", f.Function.Function.MetricThrottles(&awscloudwatch.MetricOptions{Statistic: sum, Period: five}),
+			FunctionThrottlesThreshold, 1,
+			fmt.Sprintf("Lambda refused to run the %s function: the account's concurrency limit is reached; ask for a higher quota", f.Name))
+	}
+
+	d.HTTP5xx = alarm(scope, "Http5xx", p.Web.Metric5xx(five), HTTP5xxThreshold, 1,
+		"The site answers with server errors: 502/503 from the load balancer mean no healthy instance or one dropping connections; 5xx from the targets are NGINX's (its error log, through Session Manager)")
+	d.UnhealthyHosts = alarm(scope, "UnhealthyHosts",
+		p.Web.MetricUnhealthyHosts(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1))}),
+		1, UnhealthyHostsMinutes,
+		fmt.Sprintf("A web instance has failed its health checks (/healthz) for %d minutes: look at its user data log (/var/log/cloud-init-output.log) and the group's activity", UnhealthyHostsMinutes))
+}
+
+// withOptions is m changed by opts, or m itself when there are none (Metric.With refuses nil).
+func withOptions(m awscloudwatch.Metric, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	if opts == nil {
+		return m
+	}
+	return m.With(opts)
 }

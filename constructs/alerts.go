@@ -22,7 +22,7 @@ type AlertsTopicProps struct {
 	// receives only the messages whose attributes match it (a message without the attribute
 	// never matches). Default: none, every message is mailed.
 	EmailFilter *map[string]awssns.SubscriptionFilter
-	// DisplayName is the sender name of email notifications. Default: "TicTacToe alerts".
+	// DisplayName is the sender name of email notifications. Default: DefaultDisplayName.
 	DisplayName *string
 	// MasterKey encrypts messages at rest. Default: a new customer managed key with yearly
 	// rotation (about $1 a month) that CloudWatch alarms may use: the AWS managed key for SNS
@@ -30,10 +30,10 @@ type AlertsTopicProps struct {
 	// Topics may share a key: pass another AlertsTopic's Key (whose policy already lets
 	// CloudWatch alarms use it) to pay for one key instead of two.
 	MasterKey awskms.IKey
-	// Deployment decides the fate of the default key when the stack is deleted. Default: Prod,
+	// Lifecycle decides the fate of the default key when the stack is deleted. Default: Prod,
 	// the key is retained. Dev: it is scheduled for deletion after the shortest waiting period
 	// (7 days).
-	Deployment Environment
+	Lifecycle Lifecycle
 }
 
 // AlertsTopic is an SNS topic for operational alerts: messages encrypted at rest, publishing
@@ -48,14 +48,26 @@ type AlertsTopic struct {
 	Key awskms.IKey
 }
 
+// DefaultDisplayName is an AlertsTopic's default sender name.
+const DefaultDisplayName = "TicTacToe alerts"
+
+// ValidateEmail checks that s is a bare e-mail address (ops@example.com), as an SNS e-mail
+// subscription takes it: no display name, no angle brackets.
+func ValidateEmail(s string) error {
+	if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
+		return fmt.Errorf("%q is not an email address like ops@example.com", s)
+	}
+	return nil
+}
+
 // NewAlertsTopic defines the topic.
 func NewAlertsTopic(scope cdkconstructs.Construct, id *string, props *AlertsTopicProps) *AlertsTopic {
 	if props == nil {
 		props = &AlertsTopicProps{}
 	}
 	if props.Email != nil && !*awscdk.Token_IsUnresolved(props.Email) {
-		if a, err := mail.ParseAddress(*props.Email); err != nil || a.Address != *props.Email {
-			panic(fmt.Errorf("AlertsTopic %s: Email %q is not an email address like ops@example.com", *id, *props.Email))
+		if err := ValidateEmail(*props.Email); err != nil {
+			panic(fmt.Errorf("AlertsTopic %s: Email: %w", *id, err))
 		}
 	}
 	if props.EmailFilter != nil && props.Email == nil {
@@ -67,7 +79,7 @@ func NewAlertsTopic(scope cdkconstructs.Construct, id *string, props *AlertsTopi
 		k := awskms.NewKey(this, jsii.String("Key"), &awskms.KeyProps{
 			Description:       jsii.String("Encrypts the TicTacToe SNS topics (alerts and operations)"),
 			EnableKeyRotation: jsii.Bool(true),
-			RemovalPolicy:     props.Deployment.orDefault().RemovalPolicy(),
+			RemovalPolicy:     props.Lifecycle.orDefault().RemovalPolicy(),
 			PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
 		})
 		// CloudWatch publishes alarm notifications with its service principal, which must be
@@ -81,7 +93,7 @@ func NewAlertsTopic(scope cdkconstructs.Construct, id *string, props *AlertsTopi
 	}
 	displayName := props.DisplayName
 	if displayName == nil {
-		displayName = jsii.String("TicTacToe alerts")
+		displayName = jsii.String(DefaultDisplayName)
 	}
 	topic := awssns.NewTopic(this, jsii.String("Resource"), &awssns.TopicProps{
 		DisplayName: displayName,

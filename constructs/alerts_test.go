@@ -37,7 +37,7 @@ func TestAlertsTopicIsEncryptedAndTlsOnly(t *testing.T) {
 // In dev the key goes with the stack: a retained key would bill $1 a month forever.
 func TestAlertsTopicKeyInDevIsDeletedWithTheStack(t *testing.T) {
 	stack := newStack(t)
-	NewAlertsTopic(stack, jsii.String("Alerts"), &AlertsTopicProps{Deployment: Dev})
+	NewAlertsTopic(stack, jsii.String("Alerts"), &AlertsTopicProps{Lifecycle: Dev})
 	tpl := assertions.Template_FromStack(stack, nil)
 	hasResource(t, tpl, "AWS::KMS::Key", map[string]any{
 		"DeletionPolicy": "Delete",

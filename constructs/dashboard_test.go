@@ -3,18 +3,15 @@ package constructs
 import (
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/jsii-runtime-go"
 )
 
-// The whole dashboard is tested on the synthesized app (monitoring_test.go at the repository
-// root), where its inputs are the real stacks; these tests cover what the app cannot show.
+// The whole dashboard is tested on the synthesized app (stacks/monitoring_test.go), where its
+// inputs are the real stacks; these tests cover what the app cannot show.
 
 func TestGameDashboardRejectsMissingProps(t *testing.T) {
-	mustPanic(t, "Stage, Table, LoadBalancer, TargetGroup and AutoScalingGroup are required", func() {
+	mustPanic(t, "Api, Table and Web are required", func() {
 		NewGameDashboard(newStack(t), jsii.String("Dashboard"), &GameDashboardProps{})
 	})
 	mustPanic(t, "are required", func() { NewGameDashboard(newStack(t), jsii.String("Dashboard"), nil) })
@@ -27,43 +24,22 @@ func TestOperationNames(t *testing.T) {
 		awsdynamodb.Operation_TRANSACT_WRITE_ITEMS: "TransactWriteItems",
 		awsdynamodb.Operation_GET_RECORDS:          "GetRecords",
 	} {
-		if got := operationName(op); got != want {
-			t.Errorf("operationName(%s) = %s, want %s", op, got, want)
+		if got := OperationName(op); got != want {
+			t.Errorf("OperationName(%s) = %s, want %s", op, got, want)
 		}
 	}
 }
 
-// The dashboard turns on the group metrics it draws, but leaves a group's own choice alone.
-func TestEnableGroupMetrics(t *testing.T) {
-	for name, tc := range map[string]struct {
-		own  []awsautoscaling.GroupMetrics
-		want []any
-	}{
-		"off":         {nil, []any{map[string]any{"Granularity": "1Minute", "Metrics": []string{"GroupInServiceInstances", "GroupDesiredCapacity"}}}},
-		"group's own": {[]awsautoscaling.GroupMetrics{awsautoscaling.GroupMetrics_All()}, []any{map[string]any{"Granularity": "1Minute"}}},
-	} {
-		t.Run(name, func(t *testing.T) {
-			stack := newStack(t)
-			vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{NatGateways: jsii.Number(0), MaxAzs: jsii.Number(2)})
-			groupProps := &awsautoscaling.AutoScalingGroupProps{
-				Vpc:          vpc,
-				VpcSubnets:   &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
-				InstanceType: awsec2.NewInstanceType(jsii.String("t4g.micro")),
-				MachineImage: awsec2.MachineImage_LatestAmazonLinux2023(&awsec2.AmazonLinux2023ImageSsmParameterProps{CpuType: awsec2.AmazonLinuxCpuType_ARM_64}),
-			}
-			if tc.own != nil {
-				groupProps.GroupMetrics = &tc.own
-			}
-			group := awsautoscaling.NewAutoScalingGroup(stack, jsii.String("Group"), groupProps)
-			enableGroupMetrics(group)
-			tpl := assertions.Template_FromStack(stack, nil)
-			has(t, tpl, "AWS::AutoScaling::AutoScalingGroup", map[string]any{"MetricsCollection": tc.want})
-			if tc.own != nil {
-				// GroupMetrics.all() lists no metric names: every metric, not the two the dashboard sets.
-				if m := jsonOf(t, props(only(t, tpl, "AWS::AutoScaling::AutoScalingGroup"))["MetricsCollection"]); m != `[{"Granularity":"1Minute"}]` {
-					t.Errorf("the group's own metrics were replaced: %s", m)
-				}
-			}
-		})
+// The IAM actions of the catalog name the operations whose latency and errors are drawn.
+func TestOperationsOfActions(t *testing.T) {
+	got := Operations("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:TransactWriteItems")
+	want := []awsdynamodb.Operation{awsdynamodb.Operation_GET_ITEM, awsdynamodb.Operation_PUT_ITEM, awsdynamodb.Operation_TRANSACT_WRITE_ITEMS}
+	if len(got) != len(want) {
+		t.Fatalf("Operations = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("Operations = %v, want %v", got, want)
+		}
 	}
 }

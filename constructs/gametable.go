@@ -1,18 +1,23 @@
 package constructs
 
 import (
+	"strings"
+	"unicode"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
 
 // GameTableProps configures a GameTable.
 type GameTableProps struct {
-	// Deployment decides what protects the data. Default: Prod: deletion protection on, and the
+	// Lifecycle decides what protects the data. Default: Prod: deletion protection on, and the
 	// table is retained when its stack is deleted. Dev: neither, so `cdk destroy` removes it.
-	Deployment Environment
+	Lifecycle Lifecycle
 }
 
 // GameTable is the game's DynamoDB table, laid out as lambda/store reads and writes it: one
@@ -31,11 +36,11 @@ func NewGameTable(scope cdkconstructs.Construct, id *string, props *GameTablePro
 		props = &GameTableProps{}
 	}
 	this := cdkconstructs.NewConstruct(scope, id)
-	env := props.Deployment.orDefault()
+	env := props.Lifecycle.orDefault()
 	table := awsdynamodb.NewTableV2(this, jsii.String("Resource"), &awsdynamodb.TablePropsV2{
-		PartitionKey:        &awsdynamodb.Attribute{Name: jsii.String(store.PartitionKey), Type: awsdynamodb.AttributeType_STRING},
+		PartitionKey:        &awsdynamodb.Attribute{Name: jsii.String(schema.PartitionKey), Type: awsdynamodb.AttributeType_STRING},
 		Billing:             awsdynamodb.Billing_OnDemand(nil),
-		TimeToLiveAttribute: jsii.String(store.TTLAttribute),
+		TimeToLiveAttribute: jsii.String(schema.TTLAttribute),
 		DynamoStream:        awsdynamodb.StreamViewType_NEW_AND_OLD_IMAGES,
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
 			PointInTimeRecoveryEnabled: jsii.Bool(true),
@@ -45,4 +50,64 @@ func NewGameTable(scope cdkconstructs.Construct, id *string, props *GameTablePro
 		RemovalPolicy:      env.RemovalPolicy(),
 	})
 	return &GameTable{Construct: this, Table: table}
+}
+
+// MetricLatency is the average latency of op's successful requests, in milliseconds.
+func (g *GameTable) MetricLatency(op awsdynamodb.Operation, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	name := OperationName(op)
+	return withOptions(g.Table.MetricSuccessfulRequestLatency(&awscloudwatch.MetricOptions{
+		DimensionsMap: &map[string]*string{"Operation": jsii.String(name)},
+		Statistic:     awscloudwatch.Stats_AVERAGE(),
+		Label:         jsii.String(name),
+	}), opts)
+}
+
+// MetricThrottled is the throttled requests of ops together.
+func (g *GameTable) MetricThrottled(ops []awsdynamodb.Operation, period awscdk.Duration, label string) awscloudwatch.IMetric {
+	return g.Table.MetricThrottledRequestsForOperations(&awsdynamodb.OperationsMetricOptions{Operations: &ops, Period: period, Label: jsii.String(label)})
+}
+
+// MetricSystemErrors is the server errors of ops together.
+func (g *GameTable) MetricSystemErrors(ops []awsdynamodb.Operation, period awscdk.Duration, label string) awscloudwatch.IMetric {
+	return g.Table.MetricSystemErrorsForOperations(&awsdynamodb.SystemErrorsForOperationsMetricOptions{Operations: &ops, Period: period, Label: jsii.String(label)})
+}
+
+// MetricVersionConflicts is the conditional writes refused because the item changed since it
+// was read: racing players, each retried by the store from the newer state.
+func (g *GameTable) MetricVersionConflicts(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return g.Table.MetricConditionalCheckFailedRequests(opts)
+}
+
+// Operations are the DynamoDB operations of IAM actions such as "dynamodb:GetItem", each once,
+// in the order first given: the calls whose latency and errors are worth watching.
+func Operations(actions ...string) []awsdynamodb.Operation {
+	var out []awsdynamodb.Operation
+	seen := map[string]bool{}
+	for _, a := range actions {
+		name := strings.TrimPrefix(a, "dynamodb:")
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		var b strings.Builder
+		for i, r := range name {
+			if i > 0 && unicode.IsUpper(r) {
+				b.WriteByte('_')
+			}
+			b.WriteRune(unicode.ToUpper(r))
+		}
+		out = append(out, awsdynamodb.Operation(b.String()))
+	}
+	return out
+}
+
+// OperationName is the Operation dimension's value for op: GET_ITEM is GetItem.
+func OperationName(op awsdynamodb.Operation) string {
+	var b strings.Builder
+	for _, part := range strings.Split(string(op), "_") {
+		if part != "" {
+			b.WriteString(part[:1] + strings.ToLower(part[1:]))
+		}
+	}
+	return b.String()
 }

@@ -6,19 +6,19 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
 
 func TestGameTableMatchesTheStoreLayout(t *testing.T) {
 	stack := newStack(t)
-	NewGameTable(stack, jsii.String("Games"), &GameTableProps{Deployment: Dev})
+	NewGameTable(stack, jsii.String("Games"), &GameTableProps{Lifecycle: Dev})
 	tpl := assertions.Template_FromStack(stack, nil)
 	has(t, tpl, "AWS::DynamoDB::GlobalTable", map[string]any{
-		"KeySchema":            []any{map[string]any{"AttributeName": store.PartitionKey, "KeyType": "HASH"}},
-		"AttributeDefinitions": []any{map[string]any{"AttributeName": store.PartitionKey, "AttributeType": "S"}},
+		"KeySchema":            []any{map[string]any{"AttributeName": schema.PartitionKey, "KeyType": "HASH"}},
+		"AttributeDefinitions": []any{map[string]any{"AttributeName": schema.PartitionKey, "AttributeType": "S"}},
 		"BillingMode":          "PAY_PER_REQUEST",
 		"TimeToLiveSpecification": map[string]any{
-			"AttributeName": store.TTLAttribute,
+			"AttributeName": schema.TTLAttribute,
 			"Enabled":       true,
 		},
 		"StreamSpecification": map[string]any{"StreamViewType": "NEW_AND_OLD_IMAGES"},
@@ -29,9 +29,9 @@ func TestGameTableMatchesTheStoreLayout(t *testing.T) {
 	})
 }
 
-func TestGameTableProtectionFollowsTheEnvironment(t *testing.T) {
+func TestGameTableProtectionFollowsTheLifecycle(t *testing.T) {
 	tests := []struct {
-		env        Environment
+		env        Lifecycle
 		policy     string
 		protection bool
 	}{
@@ -42,7 +42,7 @@ func TestGameTableProtectionFollowsTheEnvironment(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.env), func(t *testing.T) {
 			stack := newStack(t)
-			NewGameTable(stack, jsii.String("Games"), &GameTableProps{Deployment: tt.env})
+			NewGameTable(stack, jsii.String("Games"), &GameTableProps{Lifecycle: tt.env})
 			tpl := assertions.Template_FromStack(stack, nil)
 			hasResource(t, tpl, "AWS::DynamoDB::GlobalTable", map[string]any{
 				"DeletionPolicy": tt.policy,

@@ -6,12 +6,15 @@ import (
 	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 )
 
 // GoFunctionProps configures a GoFunction.
@@ -28,23 +31,34 @@ type GoFunctionProps struct {
 	Description *string
 	// Environment variables of the function. Default: none.
 	Environment *map[string]*string
-	// MemorySize in MB. Default: 256, which also buys twice the CPU of 128 MB: a game move is
-	// CPU-light but the first request after a cold start is not.
+	// MemorySize in MB. Default: DefaultMemorySize, 256, which also buys twice the CPU of
+	// 128 MB: a game move is CPU-light but the first request after a cold start is not.
 	MemorySize *float64
-	// Timeout of one invocation. Default: 10 seconds, well inside API Gateway's 29-second
-	// integration limit.
+	// Timeout of one invocation. Default: DefaultTimeoutSeconds, 10 seconds, well inside API
+	// Gateway's 29-second integration limit.
 	Timeout awscdk.Duration
-	// Deployment picks the log group's removal policy and retention. Default: Prod (logs kept
+	// Lifecycle picks the log group's removal policy and retention. Default: Prod (logs kept
 	// for a year and retained when the stack is deleted).
-	Deployment Environment
-	// LogRetention overrides the environment's log retention. Default: Environment's.
+	Lifecycle Lifecycle
+	// LogRetention overrides the lifecycle's log retention. Default: Lifecycle's.
 	LogRetention awslogs.RetentionDays
 }
+
+// GoFunction's defaults.
+const (
+	DefaultCommandsDir    = "lambda/cmd"
+	DefaultMemorySize     = 256
+	DefaultTimeoutSeconds = 10
+)
 
 // GoFunction is a Go Lambda function built from source at synth time, on this machine: no
 // Docker. It runs on provided.al2023 on arm64 (Graviton: cheaper per GB-second), logs JSON to
 // its own log group with a retention, and is traced with X-Ray. Its role starts with exactly
 // the permissions to write its logs and traces; grant it the rest.
+//
+// Its log lines at level ERROR are counted (MetricLoggedErrors): a function that answers a
+// failure without failing the invocation (a table or @connections call failing, a record that
+// cannot be published) logs it at that level, which Lambda's Errors metric never sees.
 type GoFunction struct {
 	cdkconstructs.Construct
 	// Function is the Lambda function.
@@ -53,6 +67,8 @@ type GoFunction struct {
 	Role awsiam.Role
 	// LogGroup receives the function's logs.
 	LogGroup awslogs.LogGroup
+	// LoggedErrors counts the function's log lines at level ERROR into MetricLoggedErrors.
+	LoggedErrors awslogs.MetricFilter
 	// SourceHash fingerprints what the binary is built from (docs/deploy.md, "How the
 	// functions are built"); the staged asset's hash derives from it alone, so unchanged code
 	// stages the same asset on any machine and `cdk deploy` skips the upload.
@@ -69,7 +85,7 @@ func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 	}
 	this := cdkconstructs.NewConstruct(scope, id)
 	command := *props.Command
-	commandsDir := "lambda/cmd"
+	commandsDir := DefaultCommandsDir
 	if props.CommandsDir != nil {
 		commandsDir = *props.CommandsDir
 	}
@@ -87,7 +103,7 @@ func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 		panic(fmt.Errorf("GoFunction %s: %w", *id, err))
 	}
 
-	env := props.Deployment.orDefault()
+	env := props.Lifecycle.orDefault()
 	retention := env.LogRetention()
 	if props.LogRetention != "" {
 		retention = props.LogRetention
@@ -110,11 +126,11 @@ func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 	}
 	memory := props.MemorySize
 	if memory == nil {
-		memory = jsii.Number(256)
+		memory = jsii.Number(DefaultMemorySize)
 	}
 	timeout := props.Timeout
 	if timeout == nil {
-		timeout = awscdk.Duration_Seconds(jsii.Number(10))
+		timeout = awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds))
 	}
 	fn := awslambda.NewFunction(this, jsii.String("Resource"), &awslambda.FunctionProps{
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
@@ -155,7 +171,56 @@ func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 	})
 	fn.Node().AddDependency(tracing)
 	SuppressNag(tracing, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: \"*\" is the only resource they accept", "Resource::*")
-	return &GoFunction{Construct: this, Function: fn, Role: role, LogGroup: logGroup, SourceHash: jsii.String(hash)}
+	loggedErrors := awslogs.NewMetricFilter(this, jsii.String("LoggedErrors"), &awslogs.MetricFilterProps{
+		LogGroup:        logGroup,
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.level"), jsii.String("="), jsii.String("ERROR")),
+		MetricNamespace: jsii.String(metrics.Namespace),
+		MetricName:      jsii.String(LoggedErrorsMetric),
+		MetricValue:     jsii.String("1"),
+		Dimensions:      &map[string]*string{LoggedErrorsDimension: jsii.String("$.function")},
+		Unit:            awscloudwatch.Unit_COUNT,
+	})
+	return &GoFunction{Construct: this, Function: fn, Role: role, LogGroup: logGroup, LoggedErrors: loggedErrors, SourceHash: jsii.String(hash)}
+}
+
+// The logged-errors metric: namespace metrics.Namespace, one dimension, the function's name
+// as its log lines carry it (the "function" field, lambda/app.Logger).
+const (
+	LoggedErrorsMetric    = "LoggedErrors"
+	LoggedErrorsDimension = "Function"
+)
+
+// MetricLoggedErrors is the function's log lines at level ERROR: failures it handled.
+// Default statistic: sum over 5 minutes.
+func (f *GoFunction) MetricLoggedErrors(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return withOptions(awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String(metrics.Namespace),
+		MetricName:    jsii.String(LoggedErrorsMetric),
+		DimensionsMap: &map[string]*string{LoggedErrorsDimension: f.Function.FunctionName()},
+		Statistic:     awscloudwatch.Stats_SUM(),
+		Period:        awscdk.Duration_Minutes(jsii.Number(5)),
+	}), opts)
+}
+
+// MetricAllErrors is failed invocations (crashes, timeouts) plus logged errors (failures the
+// function handled), over period: what an errors alarm should count.
+func (f *GoFunction) MetricAllErrors(period awscdk.Duration) awscloudwatch.IMetric {
+	sum := awscloudwatch.Stats_SUM()
+	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String("FILL(failed, 0) + FILL(logged, 0)"),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{
+			"failed": f.Function.MetricErrors(&awscloudwatch.MetricOptions{Statistic: sum, Period: period, Label: jsii.String("failed invocations")}),
+			"logged": f.MetricLoggedErrors(&awscloudwatch.MetricOptions{Statistic: sum, Period: period}),
+		},
+		Label:  jsii.String("errors"),
+		Period: period,
+	})
+}
+
+// MetricConcurrentExecutions is how many instances of the function run at once (Lambda has
+// no named method for it on a function).
+func (f *GoFunction) MetricConcurrentExecutions(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return f.Function.Metric(jsii.String("ConcurrentExecutions"), opts)
 }
 
 // localBundler is CDK's local bundling hook (awscdk.ILocalBundling), implemented in Go.

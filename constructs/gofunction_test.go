@@ -42,7 +42,7 @@ func TestGoFunctionDefaults(t *testing.T) {
 	NewGoFunction(stack, jsii.String("Fn"), &GoFunctionProps{
 		Command:     jsii.String("connect"),
 		Environment: &map[string]*string{"LOG_LEVEL": jsii.String("debug")},
-		Deployment:  Dev,
+		Lifecycle:   Dev,
 	})
 	tpl := assertions.Template_FromStack(stack, nil)
 	has(t, tpl, "AWS::Lambda::Function", map[string]any{

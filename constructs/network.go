@@ -12,17 +12,19 @@ import (
 // NetworkProps configures a Network.
 type NetworkProps struct {
 	// MaxAzs is how many availability zones the VPC spans: at least 2, as the load balancer
-	// requires. Default: 2. An environment-agnostic stack can span at most 2.
+	// requires (ValidateMaxAzs). Default: DefaultMaxAzs. An environment-agnostic stack can
+	// span at most 2.
 	MaxAzs *float64
-	// Cidr is the VPC's IPv4 range. Default: 10.0.0.0/16.
+	// Cidr is the VPC's IPv4 range. Default: DefaultCidr.
 	Cidr *string
 	// SessionManagerEndpoints adds the interface endpoints Session Manager needs to reach
 	// instances in isolated subnets (ssm, ssmmessages, ec2messages). Default: false: they bill
 	// per hour per AZ (about $44 a month for three services in two AZs), more than the rest of
 	// the idle stack; turn them on while you need a shell on an instance.
+	// (DefaultSessionManagerEndpoints)
 	SessionManagerEndpoints *bool
-	// Deployment picks the flow log group's removal policy and retention. Default: Prod.
-	Deployment Environment
+	// Lifecycle picks the flow log group's removal policy and retention. Default: Prod.
+	Lifecycle Lifecycle
 }
 
 // Network is a VPC with public subnets (for internet-facing load balancers) and private
@@ -39,6 +41,22 @@ type Network struct {
 	FlowLogs awslogs.LogGroup
 }
 
+// Network's defaults.
+const (
+	DefaultMaxAzs                  = 2
+	DefaultCidr                    = "10.0.0.0/16"
+	DefaultSessionManagerEndpoints = false
+)
+
+// ValidateMaxAzs checks a VPC's zone count: a whole number from 2 (a load balancer needs
+// subnets in two availability zones) to 6.
+func ValidateMaxAzs(n float64) error {
+	if n < 2 || n > 6 || n != float64(int(n)) {
+		return fmt.Errorf("%v availability zones: use a whole number from 2 to 6, since a load balancer needs subnets in two", n)
+	}
+	return nil
+}
+
 // Subnet group names: stable, they name the subnets' construct IDs.
 const (
 	PublicSubnets   = "Public"
@@ -50,19 +68,19 @@ func NewNetwork(scope cdkconstructs.Construct, id *string, props *NetworkProps) 
 	if props == nil {
 		props = &NetworkProps{}
 	}
-	maxAzs := 2.0
+	maxAzs := float64(DefaultMaxAzs)
 	if props.MaxAzs != nil {
 		maxAzs = *props.MaxAzs
 	}
-	if maxAzs < 2 || maxAzs != float64(int(maxAzs)) {
-		panic(fmt.Errorf("Network %s: MaxAzs is %v: use a whole number of at least 2, since a load balancer needs subnets in two availability zones", *id, maxAzs))
+	if err := ValidateMaxAzs(maxAzs); err != nil {
+		panic(fmt.Errorf("Network %s: MaxAzs: %w", *id, err))
 	}
 	cidr := props.Cidr
 	if cidr == nil {
-		cidr = jsii.String("10.0.0.0/16")
+		cidr = jsii.String(DefaultCidr)
 	}
 	this := cdkconstructs.NewConstruct(scope, id)
-	env := props.Deployment.orDefault()
+	env := props.Lifecycle.orDefault()
 
 	flowLogs := awslogs.NewLogGroup(this, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
 		Retention:     env.LogRetention(),
@@ -88,7 +106,11 @@ func NewNetwork(scope cdkconstructs.Construct, id *string, props *NetworkProps) 
 		Service: awsec2.GatewayVpcEndpointAwsService_S3(),
 		Subnets: &[]*awsec2.SubnetSelection{{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}},
 	})
-	if props.SessionManagerEndpoints != nil && *props.SessionManagerEndpoints {
+	endpoints := DefaultSessionManagerEndpoints
+	if props.SessionManagerEndpoints != nil {
+		endpoints = *props.SessionManagerEndpoints
+	}
+	if endpoints {
 		// HTTPS from inside the VPC only. The range is the literal Cidr (rather than the
 		// default rule's reference to the VPC's attribute) so checks can read it at synth.
 		endpointSG := awsec2.NewSecurityGroup(this, jsii.String("EndpointSecurityGroup"), &awsec2.SecurityGroupProps{

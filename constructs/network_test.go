@@ -10,7 +10,7 @@ import (
 
 func TestNetworkDefaults(t *testing.T) {
 	stack := newStack(t)
-	n := NewNetwork(stack, jsii.String("Network"), &NetworkProps{Deployment: Dev})
+	n := NewNetwork(stack, jsii.String("Network"), &NetworkProps{Lifecycle: Dev})
 	tpl := assertions.Template_FromStack(stack, nil)
 
 	// Two AZs: a public and an isolated subnet in each, and no NAT gateway at all.

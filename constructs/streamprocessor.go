@@ -71,6 +71,36 @@ type StreamProcessor struct {
 	DeadLetterAlarm awscloudwatch.Alarm
 	// IteratorAgeAlarm fires when the function is IteratorAgeThreshold behind the stream.
 	IteratorAgeAlarm awscloudwatch.Alarm
+
+	function awslambda.IFunction
+}
+
+// MetricIteratorAge is how old the newest record of a batch was when the function got it, in
+// milliseconds: how far behind the stream it is. Default statistic: maximum over 5 minutes.
+func (p *StreamProcessor) MetricIteratorAge(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return withOptions(p.function.Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{
+		Period:    awscdk.Duration_Minutes(jsii.Number(5)),
+		Statistic: awscloudwatch.Stats_MAXIMUM(),
+	}), opts)
+}
+
+// MetricBatches is the function's invocations: one per batch of records.
+func (p *StreamProcessor) MetricBatches(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return p.function.MetricInvocations(opts)
+}
+
+// MetricFailedBatches is the invocations that failed (and will be retried or bisected).
+func (p *StreamProcessor) MetricFailedBatches(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return p.function.MetricErrors(opts)
+}
+
+// MetricDeadLetters is the descriptions of failed records waiting in DeadLetterQueue.
+// Default statistic: maximum over 1 minute.
+func (p *StreamProcessor) MetricDeadLetters(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return withOptions(p.DeadLetterQueue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+		Period:    awscdk.Duration_Minutes(jsii.Number(1)),
+		Statistic: awscloudwatch.Stats_MAXIMUM(),
+	}), opts)
 }
 
 // NewStreamProcessor defines the mapping, the queue and the alarms.
@@ -134,12 +164,10 @@ func NewStreamProcessor(scope cdkconstructs.Construct, id *string, props *Stream
 	})
 	p.Function.AddEventSource(source)
 
+	sp := &StreamProcessor{Construct: this, EventSource: source, DeadLetterQueue: queue, function: p.Function}
 	deadLetters := awscloudwatch.NewAlarm(this, jsii.String("DeadLetterAlarm"), &awscloudwatch.AlarmProps{
-		AlarmDescription: jsii.String("Stream records failed for good and wait in the dead-letter queue: read the message for the shard and sequence numbers, fix the cause, replay them (docs/monitoring.md)"),
-		Metric: queue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
-			Period:    awscdk.Duration_Minutes(jsii.Number(1)),
-			Statistic: awscloudwatch.Stats_MAXIMUM(),
-		}),
+		AlarmDescription:   jsii.String("Stream records failed for good and wait in the dead-letter queue: read the message for the shard and sequence numbers, fix the cause, replay them (docs/monitoring.md)"),
+		Metric:             sp.MetricDeadLetters(nil),
 		Threshold:          jsii.Number(1),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 		EvaluationPeriods:  jsii.Number(1),
@@ -151,10 +179,7 @@ func NewStreamProcessor(scope cdkconstructs.Construct, id *string, props *Stream
 	iteratorAge := awscloudwatch.NewAlarm(this, jsii.String("IteratorAgeAlarm"), &awscloudwatch.AlarmProps{
 		AlarmDescription: jsii.String(fmt.Sprintf("The stream function is %s behind the table's changes: it is failing or throttled; past %s records are discarded to the dead-letter queue",
 			*p.IteratorAgeThreshold.ToHumanString(), *p.MaxRecordAge.ToHumanString())),
-		Metric: p.Function.Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{
-			Period:    awscdk.Duration_Minutes(jsii.Number(5)),
-			Statistic: awscloudwatch.Stats_MAXIMUM(),
-		}),
+		Metric:             sp.MetricIteratorAge(nil),
 		Threshold:          p.IteratorAgeThreshold.ToMilliseconds(nil),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 		EvaluationPeriods:  jsii.Number(1),
@@ -163,5 +188,6 @@ func NewStreamProcessor(scope cdkconstructs.Construct, id *string, props *Stream
 	})
 	Notify(iteratorAge, p.AlarmTopic)
 
-	return &StreamProcessor{Construct: this, EventSource: source, DeadLetterQueue: queue, DeadLetterAlarm: deadLetters, IteratorAgeAlarm: iteratorAge}
+	sp.DeadLetterAlarm, sp.IteratorAgeAlarm = deadLetters, iteratorAge
+	return sp
 }

@@ -3,10 +3,12 @@ package constructs
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -30,27 +32,28 @@ type WebFrontendProps struct {
 	// 443. Default: none, the site is served over plain HTTP on port 80.
 	Certificate awscertificatemanager.ICertificate
 	// InstanceType of the instances; it must be a Graviton (arm64) type, as the image is the
-	// arm64 Amazon Linux 2023. Default: t4g.micro.
+	// arm64 Amazon Linux 2023 (ParseInstanceType checks a name). Default: DefaultInstanceType.
 	InstanceType awsec2.InstanceType
 	// MinCapacity is the fewest instances: at least 2, so the site survives losing an instance
-	// or an availability zone. Default: 2.
+	// or an availability zone. Default: DefaultMinCapacity.
 	MinCapacity *float64
-	// MaxCapacity is the most instances scaling may run. Default: 4.
+	// MaxCapacity is the most instances scaling may run: above MinCapacity (ValidateCapacity).
+	// Default: DefaultMaxCapacity.
 	MaxCapacity *float64
 	// TargetCpuUtilization is the average CPU percentage target tracking keeps the group at.
-	// Default: 50.
+	// Default: DefaultTargetCpuUtilization.
 	TargetCpuUtilization *float64
 	// UpdatePauseTime is how long a rolling replacement waits after starting each new
 	// instance before replacing the next: long enough to boot, install NGINX and pass the
-	// health check. Default: 3 minutes.
+	// health check. Default: DefaultUpdatePauseMinutes.
 	UpdatePauseTime awscdk.Duration
 	// SiteDir is the static site to serve. Default: frontend/site in the Go module found from
 	// the working directory up.
 	SiteDir *string
-	// Deployment picks the access log bucket's fate and the load balancer's deletion
+	// Lifecycle picks the access log bucket's fate and the load balancer's deletion
 	// protection. Default: Prod: the bucket is retained and the load balancer protected.
 	// Dev: the bucket is emptied and deleted with the stack.
-	Deployment Environment
+	Lifecycle Lifecycle
 }
 
 // WebFrontend serves the static site: an internet-facing Application Load Balancer in front of
@@ -77,10 +80,157 @@ type WebFrontend struct {
 	AccessLogs awss3.Bucket
 	// SiteUrl is the site's URL: http:// or https:// and the load balancer's DNS name.
 	SiteUrl *string
+
+	lb awselasticloadbalancingv2.ApplicationLoadBalancer
+}
+
+// The metrics below carry their dimensions from the load balancer's and target group's
+// LoadBalancerFullName and TargetGroupFullName attributes. CDK's own target group metrics
+// derive the LoadBalancer dimension by splitting the listener's ARN, which, read from another
+// stack, puts a weak reference (Fn::GetStackOutput) inside Fn::Split: CloudFormation is not
+// known to accept that.
+
+// albMetric is a load balancer metric with statistic, over 5 minutes, unless opts says
+// otherwise.
+func (w *WebFrontend) albMetric(name string, dims map[string]*string, statistic *string, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return withOptions(awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String("AWS/ApplicationELB"),
+		MetricName:    jsii.String(name),
+		DimensionsMap: &dims,
+		Statistic:     statistic,
+		Period:        awscdk.Duration_Minutes(jsii.Number(5)),
+	}), opts)
+}
+
+func (w *WebFrontend) lbDims() map[string]*string {
+	return map[string]*string{"LoadBalancer": w.lb.LoadBalancerFullName()}
+}
+
+func (w *WebFrontend) targetDims() map[string]*string {
+	return map[string]*string{"LoadBalancer": w.lb.LoadBalancerFullName(), "TargetGroup": w.TargetGroup.TargetGroupFullName()}
+}
+
+// MetricRequestCount is the requests the load balancer served. Default statistic: sum.
+func (w *WebFrontend) MetricRequestCount(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return w.albMetric("RequestCount", w.lbDims(), awscloudwatch.Stats_SUM(), opts)
+}
+
+// MetricLoadBalancer5xx is the 5xx responses the load balancer made itself (502/503: no
+// healthy instance, or one dropping connections). Default statistic: sum.
+func (w *WebFrontend) MetricLoadBalancer5xx(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return w.albMetric("HTTPCode_ELB_5XX_Count", w.lbDims(), awscloudwatch.Stats_SUM(), opts)
+}
+
+// MetricTarget5xx is the 5xx responses of the instances (NGINX). Default statistic: sum.
+func (w *WebFrontend) MetricTarget5xx(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return w.albMetric("HTTPCode_Target_5XX_Count", w.lbDims(), awscloudwatch.Stats_SUM(), opts)
+}
+
+// Metric5xx is both kinds of 5xx together, over period.
+func (w *WebFrontend) Metric5xx(period awscdk.Duration) awscloudwatch.IMetric {
+	sum := awscloudwatch.Stats_SUM()
+	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String("FILL(elb, 0) + FILL(target, 0)"),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{
+			"elb":    w.MetricLoadBalancer5xx(&awscloudwatch.MetricOptions{Statistic: sum, Period: period}),
+			"target": w.MetricTarget5xx(&awscloudwatch.MetricOptions{Statistic: sum, Period: period}),
+		},
+		Label:  jsii.String("5xx responses"),
+		Period: period,
+	})
+}
+
+// MetricTargetResponseTime is how long the instances took to answer, in seconds.
+func (w *WebFrontend) MetricTargetResponseTime(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return w.albMetric("TargetResponseTime", w.lbDims(), awscloudwatch.Stats_AVERAGE(), opts)
+}
+
+// MetricHealthyHosts is the instances passing their health checks, in availabilityZone when
+// it is set, else across all zones. Default statistic: minimum.
+func (w *WebFrontend) MetricHealthyHosts(availabilityZone *string, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	dims := w.targetDims()
+	if availabilityZone != nil {
+		dims["AvailabilityZone"] = availabilityZone
+	}
+	return w.albMetric("HealthyHostCount", dims, awscloudwatch.Stats_MINIMUM(), opts)
+}
+
+// MetricUnhealthyHosts is the instances failing their health checks. Default statistic:
+// maximum.
+func (w *WebFrontend) MetricUnhealthyHosts(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return w.albMetric("UnHealthyHostCount", w.targetDims(), awscloudwatch.Stats_MAXIMUM(), opts)
+}
+
+// MetricInServiceInstances and MetricDesiredCapacity are the group's own counts (the group
+// publishes them: GroupMetrics). Default statistic: minimum.
+func (w *WebFrontend) MetricInServiceInstances(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return w.groupMetric("GroupInServiceInstances", opts)
+}
+
+// MetricDesiredCapacity: see MetricInServiceInstances.
+func (w *WebFrontend) MetricDesiredCapacity(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return w.groupMetric("GroupDesiredCapacity", opts)
+}
+
+func (w *WebFrontend) groupMetric(name string, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return withOptions(awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String("AWS/AutoScaling"),
+		MetricName:    jsii.String(name),
+		DimensionsMap: &map[string]*string{"AutoScalingGroupName": w.AutoScalingGroup.AutoScalingGroupName()},
+		Statistic:     awscloudwatch.Stats_MINIMUM(),
+		Period:        awscdk.Duration_Minutes(jsii.Number(5)),
+	}), opts)
 }
 
 // HealthCheckPath is what the load balancer requests to check an instance; NGINX answers it.
 const HealthCheckPath = "/healthz"
+
+// WebFrontend's defaults.
+const (
+	DefaultInstanceType         = "t4g.micro"
+	DefaultMinCapacity          = 2
+	DefaultMaxCapacity          = 4
+	DefaultTargetCpuUtilization = 50
+	DefaultUpdatePauseMinutes   = 3
+)
+
+// ParseInstanceType reads an EC2 instance type name such as t4g.small and checks that the
+// instances can run it: a Graviton (arm64) type, since they boot the arm64 Amazon Linux 2023.
+func ParseInstanceType(name string) (awsec2.InstanceType, error) {
+	if !instanceTypeName.MatchString(name) {
+		return nil, fmt.Errorf("%q is not an EC2 instance type like t4g.small", name)
+	}
+	it := awsec2.NewInstanceType(jsii.String(name))
+	if err := checkArm64(it); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+// instanceTypeName is an instance type's shape, family.size (t4g.micro, c6gn.large,
+// m7i-flex.xlarge): CDK reads the architecture from the family, and takes any string.
+var instanceTypeName = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+
+func checkArm64(it awsec2.InstanceType) error {
+	if it.Architecture() != awsec2.InstanceArchitecture_ARM_64 {
+		return fmt.Errorf("%s is not a Graviton (arm64) type: the instances run arm64 Amazon Linux 2023, pick one such as t4g.micro, t4g.small or m7g.medium", *it.ToString())
+	}
+	return nil
+}
+
+// ValidateCapacity checks the group's bounds: at least 2 instances, one per availability
+// zone, so losing one keeps the site up; and a maximum above the minimum, since a rolling
+// replacement adds an instance before it removes one, keeping the minimum in service
+// (CloudFormation requires MinInstancesInService below MaxSize).
+func ValidateCapacity(min, max float64) error {
+	if min < 2 || min != float64(int(min)) {
+		return fmt.Errorf("the minimum of %v instances is too few: use a whole number of at least 2, one per availability zone, so losing one keeps the site up", min)
+	}
+	if max <= min || max != float64(int(max)) {
+		return fmt.Errorf("the maximum of %v instances must be a whole number above the minimum, %v: a rolling replacement adds an instance before it removes one, keeping the minimum in service (CloudFormation requires MinInstancesInService below MaxSize)", max, min)
+	}
+	return nil
+}
 
 // NewWebFrontend defines the load balancer, the instances and their scaling.
 func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFrontendProps) *WebFrontend {
@@ -98,28 +248,25 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 		fail("WebSocketUrl is required: the site needs the API's wss:// URL")
 	}
 	if p.InstanceType == nil {
-		p.InstanceType = awsec2.NewInstanceType(jsii.String("t4g.micro"))
+		p.InstanceType = awsec2.NewInstanceType(jsii.String(DefaultInstanceType))
 	}
-	if p.InstanceType.Architecture() != awsec2.InstanceArchitecture_ARM_64 {
-		fail("InstanceType %s is not arm64: the instances run the arm64 Amazon Linux 2023 image, pick a Graviton type such as t4g.micro or t4g.small", *p.InstanceType.ToString())
+	if err := checkArm64(p.InstanceType); err != nil {
+		fail("InstanceType: %v", err)
 	}
 	if p.MinCapacity == nil {
-		p.MinCapacity = jsii.Number(2)
+		p.MinCapacity = jsii.Number(DefaultMinCapacity)
 	}
 	if p.MaxCapacity == nil {
-		p.MaxCapacity = jsii.Number(4)
+		p.MaxCapacity = jsii.Number(DefaultMaxCapacity)
 	}
-	if *p.MinCapacity < 2 {
-		fail("MinCapacity is %v: use at least 2, one per availability zone, so losing one keeps the site up", *p.MinCapacity)
-	}
-	if *p.MaxCapacity <= *p.MinCapacity {
-		fail("MaxCapacity %v must exceed MinCapacity %v: a rolling replacement adds an instance before it removes one, keeping MinCapacity in service (CloudFormation requires MinInstancesInService below MaxSize)", *p.MaxCapacity, *p.MinCapacity)
+	if err := ValidateCapacity(*p.MinCapacity, *p.MaxCapacity); err != nil {
+		fail("MinCapacity and MaxCapacity: %v", err)
 	}
 	if p.TargetCpuUtilization == nil {
-		p.TargetCpuUtilization = jsii.Number(50)
+		p.TargetCpuUtilization = jsii.Number(DefaultTargetCpuUtilization)
 	}
 	if p.UpdatePauseTime == nil {
-		p.UpdatePauseTime = awscdk.Duration_Minutes(jsii.Number(3))
+		p.UpdatePauseTime = awscdk.Duration_Minutes(jsii.Number(DefaultUpdatePauseMinutes))
 	}
 	if p.SiteDir == nil {
 		moduleDir, err := findModuleDir(".")
@@ -128,7 +275,7 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 		}
 		p.SiteDir = jsii.String(filepath.Join(moduleDir, filepath.FromSlash(frontend.SiteDir)))
 	}
-	env := p.Deployment.orDefault()
+	env := p.Lifecycle.orDefault()
 	this := cdkconstructs.NewConstruct(scope, id)
 
 	site := awss3assets.NewAsset(this, jsii.String("Site"), &awss3assets.AssetProps{Path: p.SiteDir})
@@ -273,6 +420,7 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 
 	return &WebFrontend{
 		Construct:        this,
+		lb:               lb,
 		LoadBalancer:     lb,
 		AutoScalingGroup: asg,
 		TargetGroup:      tg,

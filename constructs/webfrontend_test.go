@@ -19,7 +19,7 @@ func frontendStack(t *testing.T, change func(awscdk.Stack, *WebFrontendProps)) (
 	t.Helper()
 	stack := newStack(t)
 	network := NewNetwork(stack, jsii.String("Network"), nil)
-	p := &WebFrontendProps{Vpc: network.Vpc, WebSocketUrl: jsii.String(testWebSocketURL), Deployment: Dev}
+	p := &WebFrontendProps{Vpc: network.Vpc, WebSocketUrl: jsii.String(testWebSocketURL), Lifecycle: Dev}
 	if change != nil {
 		change(stack, p)
 	}
@@ -156,7 +156,7 @@ func TestWebFrontendWithACertificateServesHttpsAndRedirects(t *testing.T) {
 }
 
 func TestWebFrontendInProdProtectsTheLoadBalancerAndKeepsItsLogs(t *testing.T) {
-	stack, _ := frontendStack(t, func(_ awscdk.Stack, p *WebFrontendProps) { p.Deployment = Prod; p.MaxCapacity = jsii.Number(6) })
+	stack, _ := frontendStack(t, func(_ awscdk.Stack, p *WebFrontendProps) { p.Lifecycle = Prod; p.MaxCapacity = jsii.Number(6) })
 	tpl := assertions.Template_FromStack(stack, nil)
 	has(t, tpl, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]any{
 		"LoadBalancerAttributes": arr(map[string]any{"Key": "deletion_protection.enabled", "Value": "true"}),

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -15,28 +16,35 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// WebSocketRoute binds a route key to the function that serves it.
-type WebSocketRoute struct {
-	// Key is the route key: "$connect", "$disconnect", "$default" or a value of the route
-	// selection expression, such as "move".
-	Key string
-	// Handler is the function API Gateway invokes for the route.
+// WebSocketIntegration is one Lambda function and the route keys it serves: one API Gateway
+// integration, invoked by each of its routes.
+type WebSocketIntegration struct {
+	// Name identifies the integration in the API: it names the integration's construct ID, so
+	// keep it stable (the function's name does, e.g. "game"). Required, unique.
+	Name string
+	// Handler is the function API Gateway invokes. Required.
 	Handler awslambda.IFunction
+	// RouteKeys are the routes it serves: "$connect", "$disconnect", "$default" or a value of
+	// the route selection expression, such as "move". Required, at least one; a key belongs
+	// to one integration only.
+	RouteKeys []string
 }
 
 // WebSocketApiProps configures a WebSocketApi.
 type WebSocketApiProps struct {
-	// Routes are the API's routes, each integrated with its Lambda function. Required, at
-	// least one; keys must be unique. Routes sharing a function share one integration.
-	Routes []WebSocketRoute
-	// RouteSelectionExpression picks a frame's route key. Default: "$request.body.action".
+	// Integrations are the API's functions, each with the routes it serves. Required, at least
+	// one.
+	Integrations []WebSocketIntegration
+	// RouteSelectionExpression picks a frame's route key. Default:
+	// DefaultRouteSelectionExpression, the frame's "action" member.
 	RouteSelectionExpression *string
-	// StageName is the one stage, deployed automatically on every change. Default: "prod".
+	// StageName is the one stage, deployed automatically on every change. Default:
+	// DefaultStageName.
 	StageName *string
 	// ThrottleRate is the stage's steady limit on connects and messages per second across all
-	// clients. Default: 100.
+	// clients. Default: DefaultThrottleRate.
 	ThrottleRate *float64
-	// ThrottleBurst is the stage's burst limit. Default: 200.
+	// ThrottleBurst is the stage's burst limit. Default: DefaultThrottleBurst.
 	ThrottleBurst *float64
 	// ConnectAuthorizer authorizes clients on $connect, the only route of a WebSocket API that
 	// can carry an authorizer. Default: none: anyone may connect, and the $connect function
@@ -45,15 +53,33 @@ type WebSocketApiProps struct {
 	ConnectAuthorizer awsapigatewayv2.IWebSocketRouteAuthorizer
 	// Description of the API. Default: none.
 	Description *string
-	// Deployment picks the access log group's removal policy and retention. Default: Prod.
-	Deployment Environment
+	// Lifecycle picks the access log group's removal policy and retention. Default: Prod.
+	Lifecycle Lifecycle
 	// AccountLogRole sets the region's API Gateway CloudWatch Logs role (AWS::ApiGateway::Account),
 	// without which API Gateway refuses to create a stage with access logs ("CloudWatch Logs
 	// role ARN must be set in account settings"). It is one setting per account and region:
 	// turn it off where the account already has one (a landing zone, another app). The role is
 	// retained when the stack goes, so the setting never points at a deleted role.
-	// Default: true.
+	// Default: DefaultAccountLogRole.
 	AccountLogRole *bool
+}
+
+// WebSocketApi's defaults.
+const (
+	DefaultRouteSelectionExpression = "$request.body.action"
+	DefaultStageName                = "prod"
+	DefaultThrottleRate             = 100
+	DefaultThrottleBurst            = 200
+	DefaultAccountLogRole           = true
+)
+
+// ValidateThrottle checks a stage's throttling: a rate above 0 and a burst of at least 1, or
+// every client would be refused.
+func ValidateThrottle(rate, burst float64) error {
+	if rate <= 0 || burst < 1 {
+		return fmt.Errorf("throttling of %v per second with bursts of %v would refuse every client: use a rate above 0 and a burst of at least 1", rate, burst)
+	}
+	return nil
 }
 
 // WebSocketApi is an API Gateway WebSocket API whose routes invoke Lambda functions, with one
@@ -70,6 +96,17 @@ type WebSocketApi struct {
 	// Routes are the API's routes by key.
 	Routes map[string]awsapigatewayv2.WebSocketRoute
 }
+
+// WebSocket API metric names (namespace AWS/ApiGateway, dimensions ApiId and Stage): CDK has
+// named metric methods for REST and HTTP APIs, not for WebSocket ones.
+const (
+	apiConnectCount       = "ConnectCount"
+	apiMessageCount       = "MessageCount"
+	apiClientError        = "ClientError"
+	apiExecutionError     = "ExecutionError"
+	apiIntegrationError   = "IntegrationError"
+	apiIntegrationLatency = "IntegrationLatency"
+)
 
 // accessLogFormat is one JSON object per event, for CloudWatch Logs Insights.
 var accessLogFormat = func() string {
@@ -94,68 +131,72 @@ var accessLogFormat = func() string {
 
 // NewWebSocketApi defines the API, its routes and its stage.
 func NewWebSocketApi(scope cdkconstructs.Construct, id *string, props *WebSocketApiProps) *WebSocketApi {
-	if props == nil || len(props.Routes) == 0 {
-		panic(fmt.Errorf("WebSocketApi %s: Routes is empty: give every route key its function", *id))
+	if props == nil || len(props.Integrations) == 0 {
+		panic(fmt.Errorf("WebSocketApi %s: Integrations is empty: give every function the routes it serves", *id))
 	}
-	seen := map[string]bool{}
-	for _, r := range props.Routes {
+	names, keys := map[string]bool{}, map[string]bool{}
+	for _, in := range props.Integrations {
 		switch {
-		case r.Key == "":
-			panic(fmt.Errorf("WebSocketApi %s: a route has an empty key", *id))
-		case r.Handler == nil:
-			panic(fmt.Errorf("WebSocketApi %s: route %q has no Handler function", *id, r.Key))
-		case seen[r.Key]:
-			panic(fmt.Errorf("WebSocketApi %s: route %q is listed twice", *id, r.Key))
+		case in.Name == "" || names[in.Name]:
+			panic(fmt.Errorf("WebSocketApi %s: integration %q: each needs a unique, non-empty Name", *id, in.Name))
+		case in.Handler == nil:
+			panic(fmt.Errorf("WebSocketApi %s: integration %q has no Handler function", *id, in.Name))
+		case len(in.RouteKeys) == 0:
+			panic(fmt.Errorf("WebSocketApi %s: integration %q serves no route", *id, in.Name))
 		}
-		seen[r.Key] = true
+		names[in.Name] = true
+		for _, k := range in.RouteKeys {
+			switch {
+			case k == "":
+				panic(fmt.Errorf("WebSocketApi %s: integration %q has an empty route key", *id, in.Name))
+			case keys[k]:
+				panic(fmt.Errorf("WebSocketApi %s: route %q is listed twice", *id, k))
+			}
+			keys[k] = true
+		}
 	}
 	selection := props.RouteSelectionExpression
 	if selection == nil {
-		selection = jsii.String("$request.body.action")
+		selection = jsii.String(DefaultRouteSelectionExpression)
 	}
 	stageName := props.StageName
 	if stageName == nil {
-		stageName = jsii.String("prod")
+		stageName = jsii.String(DefaultStageName)
 	}
 	rate, burst := props.ThrottleRate, props.ThrottleBurst
 	if rate == nil {
-		rate = jsii.Number(100)
+		rate = jsii.Number(DefaultThrottleRate)
 	}
 	if burst == nil {
-		burst = jsii.Number(200)
+		burst = jsii.Number(DefaultThrottleBurst)
 	}
-	if *rate <= 0 || *burst < 1 {
-		panic(fmt.Errorf("WebSocketApi %s: throttling of %v per second with bursts of %v would refuse every client: use a rate above 0 and a burst of at least 1", *id, *rate, *burst))
+	if err := ValidateThrottle(*rate, *burst); err != nil {
+		panic(fmt.Errorf("WebSocketApi %s: %w", *id, err))
 	}
 
 	this := cdkconstructs.NewConstruct(scope, id)
-	env := props.Deployment.orDefault()
+	env := props.Lifecycle.orDefault()
 	api := awsapigatewayv2.NewWebSocketApi(this, jsii.String("Resource"), &awsapigatewayv2.WebSocketApiProps{
 		RouteSelectionExpression: selection,
 		Description:              props.Description,
 	})
-	// One integration per function, whichever number of routes it serves; each route still
-	// gets its own invoke permission, scoped to its route key.
-	integrations := map[awslambda.IFunction]awsapigatewayv2integrations.WebSocketLambdaIntegration{}
+	// One integration per function, whichever number of routes it serves, named after the
+	// integration (CDK creates it under the first route that uses it); each route still gets
+	// its own invoke permission, scoped to its route key.
 	routes := map[string]awsapigatewayv2.WebSocketRoute{}
-	for _, r := range props.Routes {
-		integration, ok := integrations[r.Handler]
-		if !ok {
-			// Named after the function's unique ID: stable, and distinct for functions that
-			// share a construct ID ("Resource") under different parents.
-			integration = awsapigatewayv2integrations.NewWebSocketLambdaIntegration(
-				jsii.String("Integration"+*awscdk.Names_NodeUniqueId(r.Handler.Node())), r.Handler, nil)
-			integrations[r.Handler] = integration
+	for _, in := range props.Integrations {
+		integration := awsapigatewayv2integrations.NewWebSocketLambdaIntegration(jsii.String(in.Name+"Integration"), in.Handler, nil)
+		for _, key := range in.RouteKeys {
+			options := &awsapigatewayv2.WebSocketRouteOptions{Integration: integration}
+			if key == "$connect" {
+				options.Authorizer = props.ConnectAuthorizer
+			}
+			route := api.AddRoute(jsii.String(key), options)
+			if key != "$connect" {
+				SuppressNag(route, "AwsSolutions-APIG4", "API Gateway accepts an authorizer only on a WebSocket API's $connect route: this route runs on a connection $connect already admitted")
+			}
+			routes[key] = route
 		}
-		options := &awsapigatewayv2.WebSocketRouteOptions{Integration: integration}
-		if r.Key == "$connect" {
-			options.Authorizer = props.ConnectAuthorizer
-		}
-		route := api.AddRoute(jsii.String(r.Key), options)
-		if r.Key != "$connect" {
-			SuppressNag(route, "AwsSolutions-APIG4", "API Gateway accepts an authorizer only on a WebSocket API's $connect route: this route runs on a connection $connect already admitted")
-		}
-		routes[r.Key] = route
 	}
 
 	accessLogs := awslogs.NewLogGroup(this, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
@@ -172,7 +213,11 @@ func NewWebSocketApi(scope cdkconstructs.Construct, id *string, props *WebSocket
 			format:      awsapigateway.AccessLogFormat_Custom(jsii.String(accessLogFormat)),
 		},
 	})
-	if props.AccountLogRole == nil || *props.AccountLogRole {
+	setAccountLogRole := DefaultAccountLogRole
+	if props.AccountLogRole != nil {
+		setAccountLogRole = *props.AccountLogRole
+	}
+	if setAccountLogRole {
 		stage.Node().AddDependency(accountLogRole(this))
 	}
 	return &WebSocketApi{Construct: this, Api: api, Stage: stage, AccessLogs: accessLogs, Routes: routes}
@@ -200,6 +245,42 @@ func accountLogRole(scope cdkconstructs.Construct) awsapigateway.CfnAccount {
 // the @connections API (stage.CallbackUrl()), and nothing on any other stage or API.
 func (a *WebSocketApi) GrantManageConnections(grantee awsiam.IGrantable) awsiam.Grant {
 	return a.Stage.GrantManagementApiAccess(grantee)
+}
+
+// Metric is one of the stage's metrics (namespace AWS/ApiGateway, dimensions ApiId and
+// Stage).
+func (a *WebSocketApi) Metric(name string, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return a.Stage.Metric(jsii.String(name), opts)
+}
+
+// MetricConnectCount is the connections API Gateway accepted and refused.
+func (a *WebSocketApi) MetricConnectCount(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return a.Metric(apiConnectCount, opts)
+}
+
+// MetricMessageCount is the frames sent to and from clients.
+func (a *WebSocketApi) MetricMessageCount(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return a.Metric(apiMessageCount, opts)
+}
+
+// MetricClientError is the requests API Gateway answered with 4xx (throttled, bad route).
+func (a *WebSocketApi) MetricClientError(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return a.Metric(apiClientError, opts)
+}
+
+// MetricExecutionError is the frames API Gateway could not hand to a function.
+func (a *WebSocketApi) MetricExecutionError(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return a.Metric(apiExecutionError, opts)
+}
+
+// MetricIntegrationError is the invocations whose function answered with an error.
+func (a *WebSocketApi) MetricIntegrationError(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return a.Metric(apiIntegrationError, opts)
+}
+
+// MetricIntegrationLatency is how long the functions took to answer, in milliseconds.
+func (a *WebSocketApi) MetricIntegrationLatency(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return a.Metric(apiIntegrationLatency, opts)
 }
 
 // accessLogSettings implements awsapigatewayv2.IAccessLogSettings, a jsii interface of two

@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"sort"
 	"strings"
 	"testing"
 
@@ -24,14 +25,13 @@ func TestWebSocketApiWiresEveryRouteToItsFunction(t *testing.T) {
 	stack := newStack(t)
 	connect, game := inlineFunction(stack, "Connect"), inlineFunction(stack, "Game")
 	api := NewWebSocketApi(stack, jsii.String("Api"), &WebSocketApiProps{
-		Routes: []WebSocketRoute{
-			{Key: "$connect", Handler: connect},
-			{Key: "$default", Handler: game},
-			{Key: "move", Handler: game},
+		Integrations: []WebSocketIntegration{
+			{Name: "connect", Handler: connect, RouteKeys: []string{"$connect"}},
+			{Name: "game", Handler: game, RouteKeys: []string{"$default", "move"}},
 		},
 		ThrottleRate:  jsii.Number(10),
 		ThrottleBurst: jsii.Number(20),
-		Deployment:    Dev,
+		Lifecycle:     Dev,
 	})
 	role := awsiam.NewRole(stack, jsii.String("Poster"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
 	api.GrantManageConnections(role)
@@ -98,8 +98,8 @@ func TestWebSocketApiWiresEveryRouteToItsFunction(t *testing.T) {
 func TestWebSocketApiExcusesOnlyRoutesThatCannotHaveAnAuthorizer(t *testing.T) {
 	stack := newStack(t)
 	fn := inlineFunction(stack, "Fn")
-	NewWebSocketApi(stack, jsii.String("Api"), &WebSocketApiProps{Routes: []WebSocketRoute{
-		{Key: "$connect", Handler: fn}, {Key: "$disconnect", Handler: fn}, {Key: "move", Handler: fn},
+	NewWebSocketApi(stack, jsii.String("Api"), &WebSocketApiProps{Integrations: []WebSocketIntegration{
+		{Name: "fn", Handler: fn, RouteKeys: []string{"$connect", "$disconnect", "move"}},
 	}})
 	tpl := assertions.Template_FromStack(stack, nil)
 	for _, r := range resources(t, tpl, "AWS::ApiGatewayV2::Route") {
@@ -111,25 +111,38 @@ func TestWebSocketApiExcusesOnlyRoutesThatCannotHaveAnAuthorizer(t *testing.T) {
 	}
 }
 
-func TestWebSocketApiRejectsBadRoutes(t *testing.T) {
+func TestWebSocketApiRejectsBadIntegrations(t *testing.T) {
 	tests := []struct {
-		name   string
-		routes func(fn awslambda.IFunction) []WebSocketRoute
-		want   string
+		name         string
+		integrations func(fn awslambda.IFunction) []WebSocketIntegration
+		want         string
 	}{
-		{"none", func(awslambda.IFunction) []WebSocketRoute { return nil }, "Routes is empty"},
-		{"twice", func(fn awslambda.IFunction) []WebSocketRoute {
-			return []WebSocketRoute{{Key: "move", Handler: fn}, {Key: "move", Handler: fn}}
+		{"none", func(awslambda.IFunction) []WebSocketIntegration { return nil }, "Integrations is empty"},
+		{"a route twice", func(fn awslambda.IFunction) []WebSocketIntegration {
+			return []WebSocketIntegration{{Name: "a", Handler: fn, RouteKeys: []string{"move"}}, {Name: "b", Handler: fn, RouteKeys: []string{"move"}}}
 		}, `"move" is listed twice`},
-		{"no handler", func(awslambda.IFunction) []WebSocketRoute { return []WebSocketRoute{{Key: "move"}} }, "no Handler"},
-		{"no key", func(fn awslambda.IFunction) []WebSocketRoute { return []WebSocketRoute{{Handler: fn}} }, "empty key"},
+		{"a name twice", func(fn awslambda.IFunction) []WebSocketIntegration {
+			return []WebSocketIntegration{{Name: "a", Handler: fn, RouteKeys: []string{"move"}}, {Name: "a", Handler: fn, RouteKeys: []string{"chat"}}}
+		}, `integration "a": each needs a unique, non-empty Name`},
+		{"no name", func(fn awslambda.IFunction) []WebSocketIntegration {
+			return []WebSocketIntegration{{Handler: fn, RouteKeys: []string{"move"}}}
+		}, "non-empty Name"},
+		{"no handler", func(awslambda.IFunction) []WebSocketIntegration {
+			return []WebSocketIntegration{{Name: "a", RouteKeys: []string{"move"}}}
+		}, "no Handler"},
+		{"no route", func(fn awslambda.IFunction) []WebSocketIntegration {
+			return []WebSocketIntegration{{Name: "a", Handler: fn}}
+		}, "serves no route"},
+		{"no key", func(fn awslambda.IFunction) []WebSocketIntegration {
+			return []WebSocketIntegration{{Name: "a", Handler: fn, RouteKeys: []string{""}}}
+		}, "empty route key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			stack := newStack(t)
 			fn := inlineFunction(stack, "Fn")
 			mustPanic(t, tt.want, func() {
-				NewWebSocketApi(stack, jsii.String("Api"), &WebSocketApiProps{Routes: tt.routes(fn)})
+				NewWebSocketApi(stack, jsii.String("Api"), &WebSocketApiProps{Integrations: tt.integrations(fn)})
 			})
 		})
 	}
@@ -138,10 +151,28 @@ func TestWebSocketApiRejectsBadRoutes(t *testing.T) {
 		fn := inlineFunction(stack, "Fn")
 		mustPanic(t, "would refuse every client", func() {
 			NewWebSocketApi(stack, jsii.String("Api"), &WebSocketApiProps{
-				Routes: []WebSocketRoute{{Key: "$default", Handler: fn}}, ThrottleRate: jsii.Number(0),
+				Integrations: []WebSocketIntegration{{Name: "fn", Handler: fn, RouteKeys: []string{"$default"}}}, ThrottleRate: jsii.Number(0),
 			})
 		})
 	})
+}
+
+// Integration IDs come from the integration's name, never from a generated unique ID: the
+// logical ID of each integration reads as the route and function it is for.
+func TestWebSocketApiNamesIntegrationsAfterThemselves(t *testing.T) {
+	stack := newStack(t)
+	NewWebSocketApi(stack, jsii.String("Api"), &WebSocketApiProps{Integrations: []WebSocketIntegration{
+		{Name: "connect", Handler: inlineFunction(stack, "C"), RouteKeys: []string{"$connect"}},
+		{Name: "game", Handler: inlineFunction(stack, "G"), RouteKeys: []string{"$default", "move"}},
+	}})
+	var ids []string
+	for id := range resources(t, assertions.Template_FromStack(stack, nil), "AWS::ApiGatewayV2::Integration") {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	if len(ids) != 2 || !strings.HasPrefix(ids[0], "ApiconnectRouteconnectIntegration") || !strings.HasPrefix(ids[1], "ApidefaultRoutegameIntegration") {
+		t.Errorf("integration logical IDs %v, want ApiconnectRouteconnectIntegration… and ApidefaultRoutegameIntegration…", ids)
+	}
 }
 
 // API Gateway refuses a stage with access logs until the region's account setting names a
@@ -160,7 +191,7 @@ func TestWebSocketApiSetsTheAccountLogRoleItsAccessLogsNeed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			stack := newStack(t)
 			fn := inlineFunction(stack, "Fn")
-			NewWebSocketApi(stack, jsii.String("Api"), &WebSocketApiProps{Routes: []WebSocketRoute{{Key: "$default", Handler: fn}}, AccountLogRole: tt.set})
+			NewWebSocketApi(stack, jsii.String("Api"), &WebSocketApiProps{Integrations: []WebSocketIntegration{{Name: "fn", Handler: fn, RouteKeys: []string{"$default"}}}, AccountLogRole: tt.set})
 			tpl := assertions.Template_FromStack(stack, nil)
 			accounts := resources(t, tpl, "AWS::ApiGateway::Account")
 			if !tt.want {

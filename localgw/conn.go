@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/coder/websocket"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 )
 
 // closing is why the gateway closed a connection: the code and reason the client receives and
@@ -72,8 +74,8 @@ func (g *Gateway) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := newID()
 	var subprotocols []string
-	if _, ok := g.routes[routeConnect]; ok {
-		resp, fn, err := g.invoke(routeConnect, g.connectEvent(r, id, start))
+	if _, ok := g.routes[catalog.Connect]; ok {
+		resp, fn, err := g.invoke(catalog.Connect, g.connectEvent(r, id, start))
 		status := resp.StatusCode
 		if status == 0 {
 			status = http.StatusOK // a handler that sets no status accepts, as on API Gateway
@@ -352,11 +354,11 @@ func (c *conn) send(ctx context.Context, data []byte) error {
 func (g *Gateway) disconnect(c *conn, why closing) {
 	start := time.Now()
 	attrs := []any{"conn", c.id, "code", int(why.code), "reason", why.reason, "connectedFor", time.Since(c.connectedAt).Round(time.Millisecond)}
-	if _, ok := g.routes[routeDisconnect]; !ok {
+	if _, ok := g.routes[catalog.Disconnect]; !ok {
 		g.log.Info("disconnect", attrs...)
 		return
 	}
-	resp, fn, err := g.invoke(routeDisconnect, g.disconnectEvent(c, int(why.code), why.reason, start))
+	resp, fn, err := g.invoke(catalog.Disconnect, g.disconnectEvent(c, int(why.code), why.reason, start))
 	attrs = append(attrs, "fn", fn, "duration", since(start))
 	if err != nil {
 		g.log.Error("disconnect failed", append(attrs, "error", err.Error())...)

@@ -16,9 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi/types"
 	"github.com/coder/websocket"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 )
 
 // The handlers' own sender, with the real SDK client, posts to a live connection; a closed or
@@ -50,7 +50,7 @@ func TestPostToConnection(t *testing.T) {
 	}
 
 	c.ws.Close(websocket.StatusNormalClosure, "")
-	s.nextOf(t, routes.Disconnect)
+	s.nextOf(t, catalog.Disconnect)
 	if err := s.sender().Send(ctx, c.id, []byte("hi")); !errors.Is(err, connections.ErrGone) {
 		t.Fatalf("posting to a closed connection: %v, want ErrGone", err)
 	}
@@ -61,7 +61,7 @@ func TestGoneDuringDisconnect(t *testing.T) {
 	var s *stack
 	got := make(chan error, 1)
 	s = newStack(t, stackOptions{functions: map[string]handler.Func{
-		routes.FnDisconnect: func(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+		catalog.FnDisconnect: func(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 			got <- s.sender().Send(ctx, ev.RequestContext.ConnectionID, []byte("bye"))
 			return events.APIGatewayProxyResponse{StatusCode: 200}, nil
 		},
@@ -94,7 +94,7 @@ func TestGetAndDeleteConnection(t *testing.T) {
 	if code := c.closedWith(t, 5*time.Second); code != websocket.StatusNormalClosure {
 		t.Fatalf("deleted connection closed with %v, want 1000", code)
 	}
-	d := s.nextOf(t, routes.Disconnect).ev.RequestContext
+	d := s.nextOf(t, catalog.Disconnect).ev.RequestContext
 	if d.ConnectionID != c.id || d.DisconnectStatusCode != 1000 {
 		t.Fatalf("$disconnect %s %d", d.ConnectionID, d.DisconnectStatusCode)
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 )
 
 // Event types, as in requestContext.eventType.
@@ -85,7 +87,7 @@ func (g *Gateway) connectEvent(r *http.Request, connID string, now time.Time) ev
 	ev := events.APIGatewayWebsocketProxyRequest{
 		Headers:           lastValues(multi),
 		MultiValueHeaders: multi,
-		RequestContext:    g.requestContext(routeConnect, eventConnect, connID, now, cl, now),
+		RequestContext:    g.requestContext(catalog.Connect, eventConnect, connID, now, cl, now),
 	}
 	if q := r.URL.Query(); len(q) > 0 {
 		ev.MultiValueQueryStringParameters = q
@@ -109,7 +111,7 @@ func (g *Gateway) disconnectEvent(c *conn, code int, reason string, now time.Tim
 		"X-Forwarded-For": {""},
 		"x-restapi":       {""},
 	}
-	rc := g.requestContext(routeDisconnect, eventDisconnect, c.id, c.connectedAt, c.client, now)
+	rc := g.requestContext(catalog.Disconnect, eventDisconnect, c.id, c.connectedAt, c.client, now)
 	rc.DisconnectStatusCode = int64(code)
 	rc.DisconnectReason = &reason
 	return events.APIGatewayWebsocketProxyRequest{Headers: lastValues(multi), MultiValueHeaders: multi, RequestContext: rc}

@@ -32,8 +32,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 )
 
 // Limits are API Gateway's WebSocket quotas; tests shorten them.
@@ -96,9 +96,9 @@ type Options struct {
 	// Functions are the Lambda handlers by function name. Every function a route names must
 	// be here. Required.
 	Functions map[string]handler.Func
-	// Routes binds route keys to functions. Default: routes.Table, the table the CDK stack
+	// Routes binds route keys to functions. Default: catalog.Routes(), the table the CDK stack
 	// deploys.
-	Routes []routes.Route
+	Routes []catalog.Route
 	// Stage names the stage: the WebSocket endpoint is /{Stage} and the @connections API is
 	// under /{Stage}/@connections/. Default: "dev".
 	Stage string
@@ -134,7 +134,7 @@ type Gateway struct {
 // New checks o and returns a Gateway.
 func New(o Options) (*Gateway, error) {
 	if o.Routes == nil {
-		o.Routes = routes.Table
+		o.Routes = catalog.Routes()
 	}
 	if o.Stage == "" {
 		o.Stage = DefaultStage

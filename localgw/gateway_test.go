@@ -18,9 +18,9 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/app"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 	"github.com/serverless-tictactoe/tictactoe/localgw"
 )
 
@@ -30,20 +30,20 @@ func TestRouteSelection(t *testing.T) {
 	tests := []struct {
 		name, body, route string
 	}{
-		{"an action route", `{"action":"createRoom","name":"Ann"}`, routes.CreateRoom},
-		{"another action route", `{"roomCode":"K7M2QX","cell":4,"action":"move"}`, routes.Move},
-		{"unknown action", `{"action":"fly"}`, routes.Default},
-		{"not JSON", `hello`, routes.Default},
-		{"empty object", `{}`, routes.Default},
-		{"action not a string", `{"action":5}`, routes.Default},
-		{"action null", `{"action":null}`, routes.Default},
-		{"a JSON array", `["createRoom"]`, routes.Default},
-		{"a JSON string", `"createRoom"`, routes.Default},
-		{"member name is case-sensitive", `{"Action":"createRoom"}`, routes.Default},
-		{"action value is case-sensitive", `{"action":"CreateRoom"}`, routes.Default},
-		{"$connect is not selectable", `{"action":"$connect"}`, routes.Default},
-		{"$disconnect is not selectable", `{"action":"$disconnect"}`, routes.Default},
-		{"$default by name", `{"action":"$default"}`, routes.Default},
+		{"an action route", `{"action":"createRoom","name":"Ann"}`, catalog.CreateRoom},
+		{"another action route", `{"roomCode":"K7M2QX","cell":4,"action":"move"}`, catalog.Move},
+		{"unknown action", `{"action":"fly"}`, catalog.Default},
+		{"not JSON", `hello`, catalog.Default},
+		{"empty object", `{}`, catalog.Default},
+		{"action not a string", `{"action":5}`, catalog.Default},
+		{"action null", `{"action":null}`, catalog.Default},
+		{"a JSON array", `["createRoom"]`, catalog.Default},
+		{"a JSON string", `"createRoom"`, catalog.Default},
+		{"member name is case-sensitive", `{"Action":"createRoom"}`, catalog.Default},
+		{"action value is case-sensitive", `{"action":"CreateRoom"}`, catalog.Default},
+		{"$connect is not selectable", `{"action":"$connect"}`, catalog.Default},
+		{"$disconnect is not selectable", `{"action":"$disconnect"}`, catalog.Default},
+		{"$default by name", `{"action":"$default"}`, catalog.Default},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -65,20 +65,20 @@ func TestRouteSelection(t *testing.T) {
 }
 
 // The gateway serves exactly the route table the CDK stack deploys: every route key reaches
-// the function routes.Table names, and no other key is routed.
+// the function catalog.Routes() names, and no other key is routed.
 func TestServesRouteTable(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	want := map[string]string{}
-	for _, r := range routes.Table {
+	for _, r := range catalog.Routes() {
 		want[r.Key] = r.Function
 	}
 	if got := s.gw.Routes(); !maps.Equal(got, want) {
-		t.Fatalf("gateway routes %v, want routes.Table %v", got, want)
+		t.Fatalf("gateway routes %v, want catalog.Routes() %v", got, want)
 	}
 
 	c := s.dial(t, nil) // $connect reached the connect function: dial checks the route
-	for _, r := range routes.Table {
-		if !routes.IsAction(r.Key) {
+	for _, r := range catalog.Routes() {
+		if !catalog.IsAction(r.Key) {
 			continue
 		}
 		c.send(t, fmt.Sprintf(`{"action":%q}`, r.Key))
@@ -89,13 +89,13 @@ func TestServesRouteTable(t *testing.T) {
 		c.read(t)
 	}
 	c.ws.Close(websocket.StatusNormalClosure, "")
-	if got := s.nextOf(t, routes.Disconnect); got.fn != routes.FnDisconnect {
-		t.Errorf("$disconnect invoked %s, want %s", got.fn, routes.FnDisconnect)
+	if got := s.nextOf(t, catalog.Disconnect); got.fn != catalog.FnDisconnect {
+		t.Errorf("$disconnect invoked %s, want %s", got.fn, catalog.FnDisconnect)
 	}
-	for _, r := range routes.Table {
-		fn, _ := routes.FunctionFor(r.Key)
+	for _, r := range catalog.Routes() {
+		fn, _ := catalog.FunctionFor(r.Key)
 		if fn != r.Function {
-			t.Errorf("routes.FunctionFor(%s) = %s, want %s", r.Key, fn, r.Function)
+			t.Errorf("catalog.FunctionFor(%s) = %s, want %s", r.Key, fn, r.Function)
 		}
 	}
 }
@@ -105,7 +105,7 @@ func TestNewValidates(t *testing.T) {
 		return events.APIGatewayProxyResponse{StatusCode: 200}, nil
 	}
 	all := map[string]handler.Func{}
-	for _, fn := range routes.Functions() {
+	for _, fn := range catalog.RouteFunctionNames() {
 		all[fn] = ok
 	}
 	tests := []struct {
@@ -113,8 +113,8 @@ func TestNewValidates(t *testing.T) {
 		o    localgw.Options
 		want string
 	}{
-		{"a function missing", localgw.Options{Functions: map[string]handler.Func{routes.FnConnect: ok}}, `no handler for function "game"`},
-		{"a route twice", localgw.Options{Functions: all, Routes: []routes.Route{{Key: routes.Move, Function: routes.FnGame}, {Key: routes.Move, Function: routes.FnGame}}}, `route "move" is listed twice`},
+		{"a function missing", localgw.Options{Functions: map[string]handler.Func{catalog.FnConnect: ok}}, `no handler for function "game"`},
+		{"a route twice", localgw.Options{Functions: all, Routes: []catalog.Route{{Key: catalog.Move, Function: catalog.FnGame}, {Key: catalog.Move, Function: catalog.FnGame}}}, `route "move" is listed twice`},
 		{"a slash in the stage", localgw.Options{Functions: all, Stage: "a/b"}, "cannot contain"},
 		{"frames bigger than messages", localgw.Options{Functions: all, Limits: localgw.Limits{FrameBytes: 10, MessageBytes: 5}}, "cannot exceed"},
 	}
@@ -141,7 +141,7 @@ func TestConnectEvent(t *testing.T) {
 		t.Fatalf("dial: %v", err)
 	}
 	defer ws.CloseNow()
-	ev := s.nextOf(t, routes.Connect).ev
+	ev := s.nextOf(t, catalog.Connect).ev
 	rc := ev.RequestContext
 	checks := []struct {
 		what      string
@@ -192,7 +192,7 @@ func TestConnectRefused(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStack(t, stackOptions{functions: map[string]handler.Func{
-				routes.FnConnect: func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+				catalog.FnConnect: func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 					return events.APIGatewayProxyResponse{StatusCode: tc.status}, tc.err
 				},
 			}})
@@ -206,7 +206,7 @@ func TestConnectRefused(t *testing.T) {
 			if resp == nil || resp.StatusCode != tc.want {
 				t.Fatalf("dial: %v (response %v), want HTTP %d", err, resp, tc.want)
 			}
-			s.nextOf(t, routes.Connect)
+			s.nextOf(t, catalog.Connect)
 			s.quiet(t, 200*time.Millisecond)
 		})
 	}
@@ -231,7 +231,7 @@ func TestDisconnectCodes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := s.dial(t, nil)
 			tc.close(c.ws)
-			ev := s.nextOf(t, routes.Disconnect).ev
+			ev := s.nextOf(t, catalog.Disconnect).ev
 			rc := ev.RequestContext
 			if rc.ConnectionID != c.id || rc.EventType != "DISCONNECT" || rc.DisconnectStatusCode != tc.code || rc.DisconnectReason == nil || *rc.DisconnectReason != tc.reason {
 				t.Fatalf("$disconnect context %+v, want code %d reason %q", rc, tc.code, tc.reason)
@@ -243,7 +243,7 @@ func TestDisconnectCodes(t *testing.T) {
 // A handler failing (an error or a panic) gets the client API Gateway's own message.
 func TestInvocationFailure(t *testing.T) {
 	s := newStack(t, stackOptions{functions: map[string]handler.Func{
-		routes.FnGame: func(_ context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+		catalog.FnGame: func(_ context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 			if ev.Body == "panic" {
 				panic("handler bug")
 			}
@@ -257,7 +257,7 @@ func TestInvocationFailure(t *testing.T) {
 		if err := json.Unmarshal(c.read(t), &got); err != nil {
 			t.Fatal(err)
 		}
-		ev := s.nextOf(t, routes.Default).ev
+		ev := s.nextOf(t, catalog.Default).ev
 		if got["message"] != "Internal server error" || got["connectionId"] != c.id || got["requestId"] != ev.RequestContext.RequestID {
 			t.Fatalf("%s: client got %v", body, got)
 		}
@@ -275,7 +275,7 @@ func TestNoDefaultRoute(t *testing.T) {
 	}
 	gw, err := localgw.New(localgw.Options{
 		Functions: map[string]handler.Func{"f": fn},
-		Routes:    []routes.Route{{Key: routes.Move, Function: "f"}},
+		Routes:    []catalog.Route{{Key: catalog.Move, Function: "f"}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -301,7 +301,7 @@ func TestNoDefaultRoute(t *testing.T) {
 	if err := ws.Write(ctx, websocket.MessageText, []byte(`{"action":"move"}`)); err != nil {
 		t.Fatal(err)
 	}
-	if r := <-calls; r != routes.Move {
+	if r := <-calls; r != catalog.Move {
 		t.Fatalf("invoked on %s, want move", r)
 	}
 }
@@ -310,7 +310,7 @@ func TestNoDefaultRoute(t *testing.T) {
 func TestSubprotocolFromConnect(t *testing.T) {
 	for _, answer := range []string{"", "tictactoe.v1"} {
 		s := newStack(t, stackOptions{functions: map[string]handler.Func{
-			routes.FnConnect: func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+			catalog.FnConnect: func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 				return events.APIGatewayProxyResponse{StatusCode: 200, Headers: map[string]string{"sec-websocket-protocol": answer}}, nil
 			},
 		}})
@@ -333,11 +333,11 @@ func TestAllowedOriginsRefuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	connect, err := app.New(context.Background(), routes.FnConnect, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	connect, err := app.New(context.Background(), catalog.FnConnect, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newStack(t, stackOptions{functions: map[string]handler.Func{routes.FnConnect: connect}})
+	s := newStack(t, stackOptions{functions: map[string]handler.Func{catalog.FnConnect: connect}})
 	tests := []struct {
 		origin string
 		want   int

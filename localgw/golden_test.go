@@ -14,7 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 )
 
 // goldenDir holds the API Gateway events the backend's handler tests replay, one per route.
@@ -48,7 +48,7 @@ func TestEventsMatchGoldenShape(t *testing.T) {
 		}
 		goldens[route] = ev
 	}
-	for _, r := range routes.Table {
+	for _, r := range catalog.Routes() {
 		if goldens[r.Key] == nil {
 			t.Errorf("no golden event for route %s in %s", r.Key, goldenDir)
 		}
@@ -64,9 +64,9 @@ func TestEventsMatchGoldenShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.CloseNow()
-	got := map[string]map[string]any{routes.Connect: marshalEvent(t, s.nextOf(t, routes.Connect))}
+	got := map[string]map[string]any{catalog.Connect: marshalEvent(t, s.nextOf(t, catalog.Connect))}
 	for _, key := range slices.Sorted(maps.Keys(goldens)) {
-		if key == routes.Connect || key == routes.Disconnect {
+		if key == catalog.Connect || key == catalog.Disconnect {
 			continue
 		}
 		body, _ := goldens[key]["body"].(string)
@@ -80,7 +80,7 @@ func TestEventsMatchGoldenShape(t *testing.T) {
 		}
 	}
 	ws.Close(websocket.StatusGoingAway, "")
-	got[routes.Disconnect] = marshalEvent(t, s.nextOf(t, routes.Disconnect))
+	got[catalog.Disconnect] = marshalEvent(t, s.nextOf(t, catalog.Disconnect))
 
 	for key, golden := range goldens {
 		t.Run(key, func(t *testing.T) {

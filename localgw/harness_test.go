@@ -18,9 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/coder/websocket"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 	"github.com/serverless-tictactoe/tictactoe/localgw"
 )
 
@@ -76,7 +76,7 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	t.Helper()
 	s := &stack{calls: make(chan call, 256), logs: &syncBuffer{}, replace: o.functions}
 	fns := map[string]handler.Func{}
-	for _, name := range routes.Functions() {
+	for _, name := range catalog.RouteFunctionNames() {
 		fns[name] = s.function(name)
 	}
 	gw, err := localgw.New(localgw.Options{
@@ -116,7 +116,7 @@ func (s *stack) function(name string) handler.Func {
 		if f := s.replace[name]; f != nil {
 			return f(ctx, ev)
 		}
-		if name == routes.FnGame {
+		if name == catalog.FnGame {
 			b, err := json.Marshal(echo{Route: ev.RequestContext.RouteKey, Fn: name, Body: ev.Body})
 			if err != nil {
 				return events.APIGatewayProxyResponse{}, err
@@ -189,7 +189,7 @@ func (s *stack) dial(t *testing.T, opts *websocket.DialOptions) client {
 		t.Fatalf("dial: %v", err)
 	}
 	t.Cleanup(func() { ws.CloseNow() })
-	c := s.nextOf(t, routes.Connect)
+	c := s.nextOf(t, catalog.Connect)
 	return client{ws: ws, id: c.ev.RequestContext.ConnectionID}
 }
 

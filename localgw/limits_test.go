@@ -8,7 +8,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/localgw"
 )
 
@@ -61,18 +61,18 @@ func TestSizeLimits(t *testing.T) {
 			writeFrames(t, c.ws, body, tc.frame)
 			if tc.delivered {
 				got := s.next(t).ev
-				if got.RequestContext.RouteKey != routes.SendMessage || got.Body != body {
+				if got.RequestContext.RouteKey != catalog.SendMessage || got.Body != body {
 					t.Fatalf("routed to %q, body of %d bytes; want sendMessage with %d", got.RequestContext.RouteKey, len(got.Body), len(body))
 				}
 				c.ws.CloseNow()
-				s.nextOf(t, routes.Disconnect)
+				s.nextOf(t, catalog.Disconnect)
 				return
 			}
 			if got := c.closedWith(t, 5*time.Second); got != tc.code {
 				t.Fatalf("closed with %v, want %v", got, tc.code)
 			}
 			d := s.next(t) // nothing routed: the next invocation is $disconnect
-			if rc := d.ev.RequestContext; rc.RouteKey != routes.Disconnect || rc.DisconnectStatusCode != int64(tc.code) {
+			if rc := d.ev.RequestContext; rc.RouteKey != catalog.Disconnect || rc.DisconnectStatusCode != int64(tc.code) {
 				t.Fatalf("invocation on %s (code %d), want $disconnect with %d", rc.RouteKey, rc.DisconnectStatusCode, tc.code)
 			}
 		})
@@ -91,7 +91,7 @@ func TestBinaryFrameCloses(t *testing.T) {
 	if got := c.closedWith(t, 5*time.Second); got != websocket.StatusUnsupportedData {
 		t.Fatalf("closed with %v, want 1003", got)
 	}
-	if d := s.next(t).ev.RequestContext; d.RouteKey != routes.Disconnect || d.DisconnectStatusCode != 1003 {
+	if d := s.next(t).ev.RequestContext; d.RouteKey != catalog.Disconnect || d.DisconnectStatusCode != 1003 {
 		t.Fatalf("next invocation %s %d, want $disconnect 1003", d.RouteKey, d.DisconnectStatusCode)
 	}
 }
@@ -161,7 +161,7 @@ func TestMaxDuration(t *testing.T) {
 	if took := time.Since(start); took < max || took > max+2*time.Second {
 		t.Fatalf("closed after %s, want about %s", took, max)
 	}
-	d := s.nextOf(t, routes.Disconnect).ev.RequestContext
+	d := s.nextOf(t, catalog.Disconnect).ev.RequestContext
 	if d.DisconnectStatusCode != 1001 || !strings.Contains(*d.DisconnectReason, "duration") {
 		t.Fatalf("$disconnect %d %q", d.DisconnectStatusCode, *d.DisconnectReason)
 	}

@@ -2,7 +2,6 @@ package localgw
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"runtime/debug"
 	"time"
@@ -10,32 +9,20 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 )
 
-// The predefined route keys.
-const (
-	routeConnect    = routes.Connect
-	routeDisconnect = routes.Disconnect
-	routeDefault    = routes.Default
-)
-
-// selectRoute evaluates the selection expression $request.body.action on a message: the
-// "action" member (exact name, as API Gateway matches it) of a JSON object, when it is a
-// string naming a route other than $connect and $disconnect; $default otherwise. It returns
-// "" when nothing matches and there is no $default route.
+// selectRoute evaluates the selection expression on a message (catalog.ActionOf): the route
+// it names, when that is a route other than $connect and $disconnect; $default otherwise. It
+// returns "" when nothing matches and there is no $default route.
 func (g *Gateway) selectRoute(body string) string {
-	var obj map[string]json.RawMessage
-	if json.Unmarshal([]byte(body), &obj) == nil {
-		var action string
-		if raw, ok := obj["action"]; ok && json.Unmarshal(raw, &action) == nil {
-			if _, ok := g.routes[action]; ok && action != routeConnect && action != routeDisconnect {
-				return action
-			}
+	if action := catalog.ActionOf(body); action != "" {
+		if _, ok := g.routes[action]; ok && action != catalog.Connect && action != catalog.Disconnect {
+			return action
 		}
 	}
-	if _, ok := g.routes[routeDefault]; ok {
-		return routeDefault
+	if _, ok := g.routes[catalog.Default]; ok {
+		return catalog.Default
 	}
 	return ""
 }

@@ -20,8 +20,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/coder/websocket"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 	"github.com/serverless-tictactoe/tictactoe/localgw"
 )
 
@@ -48,12 +48,12 @@ func rawUpgrade(t *testing.T, srvURL, stage string) net.Conn {
 func TestVanishedClient(t *testing.T) {
 	s := newStack(t, stackOptions{limits: localgw.Limits{PingInterval: 100 * time.Millisecond}})
 	rawUpgrade(t, s.srv.URL, s.gw.Stage())
-	id := s.nextOf(t, routes.Connect).ev.RequestContext.ConnectionID
+	id := s.nextOf(t, catalog.Connect).ev.RequestContext.ConnectionID
 	answering := s.dial(t, nil)
 	go answering.ws.Read(context.Background()) // reading answers the pings
 
 	start := time.Now()
-	d := s.nextOf(t, routes.Disconnect).ev.RequestContext
+	d := s.nextOf(t, catalog.Disconnect).ev.RequestContext
 	if d.ConnectionID != id || d.DisconnectStatusCode != 1006 {
 		t.Fatalf("$disconnect of %s with %d, want %s with 1006", d.ConnectionID, d.DisconnectStatusCode, id)
 	}
@@ -75,14 +75,14 @@ func TestShutdown(t *testing.T) {
 	gw, err := localgw.New(localgw.Options{
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Functions: map[string]handler.Func{
-			routes.FnConnect: func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+			catalog.FnConnect: func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 				return ok, nil
 			},
-			routes.FnDisconnect: func(_ context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+			catalog.FnDisconnect: func(_ context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 				disconnects <- fmt.Sprintf("%s %d", ev.RequestContext.ConnectionID, ev.RequestContext.DisconnectStatusCode)
 				return ok, nil
 			},
-			routes.FnGame: func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+			catalog.FnGame: func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 				close(invoked)
 				<-release
 				close(finished)
@@ -167,7 +167,7 @@ func TestShutdown(t *testing.T) {
 func TestShutdownTimeout(t *testing.T) {
 	var s *stack
 	s = newStack(t, stackOptions{functions: map[string]handler.Func{
-		routes.FnGame: func(ctx context.Context, _ events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+		catalog.FnGame: func(ctx context.Context, _ events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 			<-ctx.Done() // a handler stuck until cancelled
 			return events.APIGatewayProxyResponse{}, ctx.Err()
 		},
@@ -175,7 +175,7 @@ func TestShutdownTimeout(t *testing.T) {
 	c := s.dial(t, nil)
 	go c.ws.Read(context.Background())
 	c.send(t, "stuck")
-	s.nextOf(t, routes.Default)
+	s.nextOf(t, catalog.Default)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()

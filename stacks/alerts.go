@@ -9,7 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/constructs"
-	"github.com/serverless-tictactoe/tictactoe/lambda/presence"
+	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
 )
 
 // AlertsStackProps configures the Alerts stack.
@@ -20,13 +20,17 @@ type AlertsStackProps struct {
 	Email *string
 	// EmailEvents are the presence event types (the eventType message attribute) Email
 	// receives. Default: DefaultAlertEvents, abandoned rooms.
-	EmailEvents []presence.Type
+	EmailEvents []eventtype.Type
 	// OpsEmail is subscribed to the operations topic when set: every alarm, raised and
 	// cleared. Default: no subscription.
 	OpsEmail *string
-	// Deployment decides whether the topics' key outlives the stack (prod) or not (dev).
-	Deployment constructs.Environment
+	// Lifecycle decides whether the topics' key outlives the stack (prod) or not (dev).
+	Lifecycle constructs.Lifecycle
 }
+
+// DefaultAlertEvents are the presence events mailed to Email unless EmailEvents says
+// otherwise: a room abandoned by its host is worth a look; players coming and going are not.
+func DefaultAlertEvents() []eventtype.Type { return []eventtype.Type{eventtype.RoomAbandoned} }
 
 // AlertsStack holds the two notification topics, on one key: Topic for what happens in the
 // game (presence events, published by the presence function with message attributes that
@@ -50,33 +54,29 @@ func NewAlertsStack(scope cdkconstructs.Construct, id string, props *AlertsStack
 	if props.Email != nil {
 		events := props.EmailEvents
 		if len(events) == 0 {
-			events = DefaultAlertEvents
-		}
-		known := map[presence.Type]bool{}
-		for _, t := range presence.Types() {
-			known[t] = true
+			events = DefaultAlertEvents()
 		}
 		var allow []*string
 		for _, t := range events {
-			if !known[t] {
-				panic(fmt.Errorf("stack %s: EmailEvents: %q is not a presence event type (presence.Types())", id, t))
+			if err := eventtype.Check(t); err != nil {
+				panic(fmt.Errorf("stack %s: EmailEvents: %w", id, err))
 			}
 			allow = append(allow, jsii.String(string(t)))
 		}
 		filter = &map[string]awssns.SubscriptionFilter{
-			presence.AttrEventType: awssns.SubscriptionFilter_StringFilter(&awssns.StringConditions{Allowlist: &allow}),
+			eventtype.Attribute: awssns.SubscriptionFilter_StringFilter(&awssns.StringConditions{Allowlist: &allow}),
 		}
 	}
 	alerts := constructs.NewAlertsTopic(stack, jsii.String("Alerts"), &constructs.AlertsTopicProps{
 		Email:       props.Email,
 		EmailFilter: filter,
-		Deployment:  props.Deployment,
+		Lifecycle:   props.Lifecycle,
 	})
 	ops := constructs.NewAlertsTopic(stack, jsii.String("Operations"), &constructs.AlertsTopicProps{
 		Email:       props.OpsEmail,
 		DisplayName: jsii.String("TicTacToe operations"),
 		MasterKey:   alerts.Key,
-		Deployment:  props.Deployment,
+		Lifecycle:   props.Lifecycle,
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("AlertsTopicArn"), &awscdk.CfnOutputProps{
 		Value:       alerts.Topic.TopicArn(),

@@ -1,22 +1,21 @@
 // Package stacks holds the game's CloudFormation stacks, one per file: each wires constructs
-// from package constructs and exposes what other stacks need as CDK interfaces. main.go composes
-// them; Config is what a deployer chooses through CDK context (-c key=value or cdk.json).
+// from package constructs and exposes what other stacks need as CDK interfaces. NewDeployment
+// composes them; Config is what a deployer chose through CDK context (-c key=value or
+// cdk.json). A setting the deployer left out stays unset here: the construct or function that
+// applies it owns its default.
 package stacks
 
 import (
 	"errors"
 	"fmt"
-	"net/mail"
-	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/constructs"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
-	"github.com/serverless-tictactoe/tictactoe/lambda/presence"
+	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
 )
 
 // Context keys: the deployer's settings (docs/deploy.md lists them with examples).
@@ -41,21 +40,37 @@ const (
 	KeyApiGatewayLogRole  = "apiGatewayLogRole"
 )
 
+// functionKeys are the settings that become every route function's environment variables,
+// read and validated by lambda/config.
+var functionKeys = map[string]string{
+	KeyAllowedOrigins:     config.EnvAllowedOrigins,
+	KeyLogLevel:           config.EnvLogLevel,
+	KeyGracePeriod:        config.EnvGracePeriod,
+	KeyRoomTTL:            config.EnvRoomTTL,
+	KeyRateLimitPerSecond: config.EnvRatePerSecond,
+	KeyRateLimitBurst:     config.EnvRateBurst,
+}
+
 var knownKeys = []string{KeyEnv, KeyAlertEmail, KeyAlertEvents, KeyOpsEmail, KeyCertificateArn, KeyInstanceType, KeyMaxInstances,
 	KeyMaxAzs, KeySsmEndpoints, KeyThrottleRate, KeyThrottleBurst, KeyAllowedOrigins, KeyLogLevel,
 	KeyGracePeriod, KeyRoomTTL, KeyRateLimitPerSecond, KeyRateLimitBurst, KeyApiGatewayLogRole}
 
-// Config is one deployment's settings, validated.
+// DefaultLifecycle is the lifecycle of a deployment whose env is not set.
+const DefaultLifecycle = constructs.Dev
+
+// Config is one deployment's settings, validated. Nil and empty fields are unset.
 type Config struct {
-	// Env is dev (data deleted with the stacks) or prod (data retained, deletion protection).
-	Env constructs.Environment
+	// Lifecycle is dev (data deleted with the stacks) or prod (data retained, deletion
+	// protection), from the env key. Default: DefaultLifecycle.
+	Lifecycle constructs.Lifecycle
 	// Account and Region are where the stacks deploy; both empty for environment-agnostic
 	// stacks (synth with no AWS account).
 	Account, Region string
 	// AlertEmail is subscribed to the alerts topic (presence events) when set.
 	AlertEmail string
-	// AlertEvents are the presence event types AlertEmail receives.
-	AlertEvents []presence.Type
+	// AlertEvents are the presence event types AlertEmail receives. Default: the Alerts
+	// stack's.
+	AlertEvents []eventtype.Type
 	// OpsEmail is subscribed to the operations topic (alarms) when set; it defaults to
 	// AlertEmail.
 	OpsEmail string
@@ -64,50 +79,40 @@ type Config struct {
 	// InstanceType of the web instances (a Graviton type).
 	InstanceType string
 	// MaxInstances is the most web instances scaling may run.
-	MaxInstances int
+	MaxInstances *float64
 	// MaxAzs is how many availability zones the VPC spans.
-	MaxAzs int
+	MaxAzs *float64
 	// SsmEndpoints adds the interface endpoints Session Manager needs (billed per hour).
-	SsmEndpoints bool
+	SsmEndpoints *bool
 	// ApiGatewayLogRole sets the region's API Gateway CloudWatch Logs role, which the
 	// WebSocket stage's access logs need (see constructs.WebSocketApiProps.AccountLogRole).
-	ApiGatewayLogRole bool
+	ApiGatewayLogRole *bool
 	// ThrottleRate and ThrottleBurst limit the WebSocket stage's requests per second.
-	ThrottleRate  float64
-	ThrottleBurst int
+	ThrottleRate, ThrottleBurst *float64
 	// FunctionEnv are the settings every route function gets, as lambda/config reads them
-	// (GRACE_PERIOD, ROOM_TTL, ALLOWED_ORIGINS, RATE_LIMIT_*, LOG_LEVEL).
+	// (GRACE_PERIOD, ROOM_TTL, ALLOWED_ORIGINS, RATE_LIMIT_*, LOG_LEVEL): only those set.
 	FunctionEnv map[string]string
 }
 
-// DefaultAlertEvents are the presence events mailed to alertEmail unless alertEvents says
-// otherwise: a room abandoned by its host is worth a look; players coming and going are not.
-var DefaultAlertEvents = []presence.Type{presence.RoomAbandoned}
+// ACM certificate ARNs, in any partition.
+var certificateArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$`)
 
-// Defaults.
-const (
-	DefaultInstanceType  = "t4g.micro"
-	DefaultMaxInstances  = 4
-	DefaultMaxAzs        = 2
-	DefaultThrottleRate  = 100
-	DefaultThrottleBurst = 200
-)
-
-var (
-	// ACM certificate ARNs, in any partition.
-	certificateArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$`)
-	// Instance types as family.size, and the Graviton families among them: a "g" after the
-	// generation digit (t4g, m7g, c6gn, r8gd, im4gn...), or the first Graviton, a1.
-	instanceTypeRE = regexp.MustCompile(`^([a-z]+)(\d+)([a-z-]*)\.([a-z0-9]+)$`)
-)
+// maxMaxInstances bounds maxInstances: a typo (4000) should not reach an account.
+const maxMaxInstances = 100
 
 // FromContext reads and validates the settings from a CDK app's context (all of it, as
 // app.Node().GetAllContext returns it) and the CDK CLI's environment variables (through
-// getenv). The error lists every problem, each naming the key and what it takes.
+// getenv). Each rule is checked by its owner (a construct's validator, lambda/config,
+// eventtype); the error lists every problem, each naming the key.
 func FromContext(ctx map[string]any, getenv func(string) string) (Config, error) {
 	var errs []error
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("context %s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	badErr := func(key string, err error) {
+		if err != nil {
+			bad(key, "%v", err)
+		}
 	}
 	get := func(key string) (string, bool) {
 		v, ok := ctx[key]
@@ -125,17 +130,43 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 		bad(key, "%v is not a string, a number or a boolean", v)
 		return "", false
 	}
-	integer := func(key string, def, min, max int) int {
+	number := func(key string, parse func(string) (float64, error)) *float64 {
 		s, ok := get(key)
 		if !ok {
-			return def
+			return nil
 		}
+		f, err := parse(s)
+		if err != nil {
+			bad(key, "%q %v", s, err)
+			return nil
+		}
+		return &f
+	}
+	whole := func(s string) (float64, error) {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < min || n > max {
-			bad(key, "%q is not a whole number from %d to %d", s, min, max)
-			return def
+		if err != nil {
+			return 0, errors.New("is not a whole number")
 		}
-		return n
+		return float64(n), nil
+	}
+	decimal := func(s string) (float64, error) {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return 0, errors.New("is not a number")
+		}
+		return f, nil
+	}
+	boolean := func(key, hint string) *bool {
+		s, ok := get(key)
+		if !ok {
+			return nil
+		}
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			bad(key, "%q is not true or false%s", s, hint)
+			return nil
+		}
+		return &b
 	}
 
 	// A key differing from a known one only in case is a typo that would otherwise be
@@ -148,25 +179,20 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 		}
 	}
 
-	c := Config{Env: constructs.Dev, InstanceType: DefaultInstanceType, ThrottleRate: DefaultThrottleRate, ApiGatewayLogRole: true}
+	c := Config{Lifecycle: DefaultLifecycle}
 	if s, ok := get(KeyEnv); ok {
-		env, err := constructs.ParseEnvironment(s)
-		if err != nil {
-			bad(KeyEnv, "%q is not dev or prod (dev deletes data with the stacks, prod retains it)", s)
-		}
-		c.Env = env
+		l, err := constructs.ParseLifecycle(s)
+		badErr(KeyEnv, err)
+		c.Lifecycle = l
 	}
 	c.Account, c.Region = getenv("CDK_DEFAULT_ACCOUNT"), getenv("CDK_DEFAULT_REGION")
 	if c.Account == "" || c.Region == "" {
 		c.Account, c.Region = "", ""
 	}
 	email := func(key string) string {
-		s, ok := get(key)
-		if !ok || s == "" {
-			return ""
-		}
-		if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
-			bad(key, "%q is not an email address like ops@example.com", s)
+		s, _ := get(key)
+		if s != "" {
+			badErr(key, constructs.ValidateEmail(s))
 		}
 		return s
 	}
@@ -175,9 +201,12 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 	if c.OpsEmail == "" {
 		c.OpsEmail = c.AlertEmail
 	}
-	c.AlertEvents = append([]presence.Type(nil), DefaultAlertEvents...)
 	if s, ok := get(KeyAlertEvents); ok {
-		c.AlertEvents = alertEvents(KeyAlertEvents, s, bad)
+		events, err := eventtype.ParseList(s)
+		if err != nil {
+			bad(KeyAlertEvents, "%v (to mail none, leave alertEmail unset)", err)
+		}
+		c.AlertEvents = events
 	}
 	if s, ok := get(KeyCertificateArn); ok && s != "" {
 		if !certificateArnRE.MatchString(s) {
@@ -188,134 +217,74 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 		c.CertificateArn = s
 	}
 	if s, ok := get(KeyInstanceType); ok {
-		m := instanceTypeRE.FindStringSubmatch(s)
-		switch {
-		case m == nil:
-			bad(KeyInstanceType, "%q is not an EC2 instance type like t4g.small", s)
-		case !(strings.Contains(m[3], "g") || m[1]+m[2] == "a1"):
-			bad(KeyInstanceType, "%q is not a Graviton (arm64) type: the instances run arm64 Amazon Linux 2023, pick one such as t4g.micro, t4g.small or m7g.medium", s)
-		}
+		_, err := constructs.ParseInstanceType(s)
+		badErr(KeyInstanceType, err)
 		c.InstanceType = s
 	}
-	// At least 3: the group keeps its 2 instances in service during a rolling replacement by
-	// adding one first, and CloudFormation requires MinInstancesInService below MaxSize.
-	c.MaxInstances = integer(KeyMaxInstances, DefaultMaxInstances, 3, 100)
-	c.MaxAzs = integer(KeyMaxAzs, DefaultMaxAzs, 2, 6)
-	if c.MaxAzs > 2 && c.Region == "" {
-		bad(KeyMaxAzs, "%d availability zones need a known account and region: environment-agnostic stacks span 2; set CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION (the CDK CLI does when it has credentials)", c.MaxAzs)
-	}
-	if s, ok := get(KeySsmEndpoints); ok {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			bad(KeySsmEndpoints, "%q is not true or false", s)
+	if c.MaxInstances = number(KeyMaxInstances, whole); c.MaxInstances != nil {
+		if *c.MaxInstances > maxMaxInstances {
+			bad(KeyMaxInstances, "%v is more than %d instances", *c.MaxInstances, maxMaxInstances)
 		}
-		c.SsmEndpoints = b
+		badErr(KeyMaxInstances, constructs.ValidateCapacity(constructs.DefaultMinCapacity, *c.MaxInstances))
 	}
-	if s, ok := get(KeyApiGatewayLogRole); ok {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			bad(KeyApiGatewayLogRole, "%q is not true or false (false when the account already sets API Gateway's CloudWatch Logs role)", s)
-		}
-		c.ApiGatewayLogRole = b
-	}
-	if s, ok := get(KeyThrottleRate); ok {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || f <= 0 {
-			bad(KeyThrottleRate, "%q is not a number of requests per second above 0", s)
-		} else {
-			c.ThrottleRate = f
+	if c.MaxAzs = number(KeyMaxAzs, whole); c.MaxAzs != nil {
+		badErr(KeyMaxAzs, constructs.ValidateMaxAzs(*c.MaxAzs))
+		if *c.MaxAzs > 2 && c.Region == "" {
+			bad(KeyMaxAzs, "%v availability zones need a known account and region: environment-agnostic stacks span 2; set CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION (the CDK CLI does when it has credentials)", *c.MaxAzs)
 		}
 	}
-	c.ThrottleBurst = integer(KeyThrottleBurst, DefaultThrottleBurst, 1, 1_000_000)
+	c.SsmEndpoints = boolean(KeySsmEndpoints, "")
+	c.ApiGatewayLogRole = boolean(KeyApiGatewayLogRole, " (false when the account already sets API Gateway's CloudWatch Logs role)")
+	c.ThrottleRate = number(KeyThrottleRate, decimal)
+	c.ThrottleBurst = number(KeyThrottleBurst, whole)
+	if c.ThrottleRate != nil || c.ThrottleBurst != nil {
+		rate, burst := float64(constructs.DefaultThrottleRate), float64(constructs.DefaultThrottleBurst)
+		key := KeyThrottleRate
+		if c.ThrottleRate != nil {
+			rate = *c.ThrottleRate
+		}
+		if c.ThrottleBurst != nil {
+			burst = *c.ThrottleBurst
+			if c.ThrottleRate == nil {
+				key = KeyThrottleBurst
+			}
+		}
+		badErr(key, constructs.ValidateThrottle(rate, burst))
+	}
 
-	c.FunctionEnv = functionEnv(get, bad)
-	if _, err := config.FromEnv(func(k string) string { return c.FunctionEnv[k] }); err != nil {
-		// Each key was checked above; this catches what only the pair reveals (a grace period
-		// longer than a room's life) in the functions' own words.
-		errs = append(errs, fmt.Errorf("context: the functions would refuse these settings: %w", err))
-	}
+	env, err := functionEnv(get)
+	errs = append(errs, err...)
+	c.FunctionEnv = env
 	return c, errors.Join(dedupe(errs)...)
 }
 
-// functionEnv maps the function settings' context keys to the variables lambda/config reads.
-func functionEnv(get func(string) (string, bool), bad func(key, format string, args ...any)) map[string]string {
+// functionEnv maps the function settings that are set to lambda/config's variables and has
+// lambda/config validate them; each problem is reported under its context key.
+func functionEnv(get func(string) (string, bool)) (map[string]string, []error) {
 	env := map[string]string{}
-	duration := func(key, name string) {
-		if s, ok := get(key); ok {
-			if d, err := time.ParseDuration(s); err != nil || d <= 0 {
-				bad(key, "%q is not a positive duration like 2m or 24h", s)
-				return
-			}
+	keyOf := map[string]string{}
+	for key, name := range functionKeys {
+		keyOf[name] = key
+		if s, ok := get(key); ok && s != "" {
 			env[name] = s
 		}
 	}
-	duration(KeyGracePeriod, config.EnvGracePeriod)
-	duration(KeyRoomTTL, config.EnvRoomTTL)
-	if s, ok := get(KeyAllowedOrigins); ok && s != "" {
-		var origins []string
-		for _, o := range strings.Split(s, ",") {
-			o = strings.TrimRight(strings.TrimSpace(o), "/")
-			if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
-				bad(KeyAllowedOrigins, "%q is not an origin like https://game.example.com", o)
-				continue
-			}
-			origins = append(origins, o)
-		}
-		env[config.EnvAllowedOrigins] = strings.Join(origins, ",")
+	parsed, err := config.FromEnv(func(k string) string { return env[k] })
+	var errs []error
+	for _, se := range config.SettingErrors(err) {
+		errs = append(errs, fmt.Errorf("context %s: %s", keyOf[se.Var], se.Problem))
 	}
-	if s, ok := get(KeyRateLimitPerSecond); ok {
-		if f, err := strconv.ParseFloat(s, 64); err != nil || f < 0 {
-			bad(KeyRateLimitPerSecond, "%q is not a number of frames per second ≥ 0 (0 turns the limit off)", s)
-		} else {
-			env[config.EnvRatePerSecond] = s
-		}
+	if err != nil && len(errs) == 0 {
+		errs = append(errs, fmt.Errorf("context: the functions would refuse these settings: %w", err))
 	}
-	if s, ok := get(KeyRateLimitBurst); ok {
-		if n, err := strconv.Atoi(s); err != nil || n < 1 {
-			bad(KeyRateLimitBurst, "%q is not a whole number ≥ 1", s)
-		} else {
-			env[config.EnvRateBurst] = s
-		}
+	// Written as lambda/config reads them back: origins normalized, the level in lower case.
+	if _, ok := env[config.EnvAllowedOrigins]; ok && err == nil {
+		env[config.EnvAllowedOrigins] = strings.Join(parsed.AllowedOrigins, ",")
 	}
-	if s, ok := get(KeyLogLevel); ok {
-		switch strings.ToLower(s) {
-		case "debug", "info", "warn", "error":
-			env[config.EnvLogLevel] = strings.ToLower(s)
-		default:
-			bad(KeyLogLevel, "%q is not one of debug, info, warn, error", s)
-		}
+	if _, ok := env[config.EnvLogLevel]; ok && err == nil {
+		env[config.EnvLogLevel] = strings.ToLower(parsed.LogLevel.String())
 	}
-	return env
-}
-
-// alertEvents reads a comma-separated list of presence event types (presence.Types()), each
-// kept once, in the order given.
-func alertEvents(key, s string, bad func(key, format string, args ...any)) []presence.Type {
-	known := map[presence.Type]bool{}
-	var names []string
-	for _, t := range presence.Types() {
-		known[t] = true
-		names = append(names, string(t))
-	}
-	var out []presence.Type
-	seen := map[presence.Type]bool{}
-	unknown := false
-	for _, f := range strings.Split(s, ",") {
-		t := presence.Type(strings.TrimSpace(f))
-		switch {
-		case t == "":
-		case !known[t]:
-			unknown = true
-			bad(key, "%q is not a presence event type: use one or more of %s, comma-separated", t, strings.Join(names, ", "))
-		case !seen[t]:
-			seen[t] = true
-			out = append(out, t)
-		}
-	}
-	if len(out) == 0 && !unknown {
-		bad(key, "is empty: list the event types to mail, e.g. %s (to mail none, leave alertEmail unset)", presence.RoomAbandoned)
-	}
-	return out
+	return env, errs
 }
 
 // dedupe drops repeated messages (a typo'd key seen twice) and sorts them, so the error reads

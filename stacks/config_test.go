@@ -6,24 +6,21 @@ import (
 	"testing"
 
 	"github.com/serverless-tictactoe/tictactoe/constructs"
-	"github.com/serverless-tictactoe/tictactoe/lambda/presence"
+	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
 )
 
 func noEnv(string) string { return "" }
 
-func TestFromContextDefaults(t *testing.T) {
+// A setting left out stays unset: the construct or function that applies it owns its default
+// (TestDocumentedDefaultsAreApplied checks what those are).
+func TestFromContextLeavesUnsetSettingsUnset(t *testing.T) {
 	c, err := FromContext(map[string]any{}, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Env != constructs.Dev || c.InstanceType != "t4g.micro" || c.MaxInstances != 4 || c.MaxAzs != 2 ||
-		c.ThrottleRate != 100 || c.ThrottleBurst != 200 || c.SsmEndpoints || c.AlertEmail != "" || c.OpsEmail != "" || c.CertificateArn != "" ||
-		c.Account != "" || c.Region != "" || len(c.FunctionEnv) != 0 || !c.ApiGatewayLogRole {
-		t.Errorf("defaults: %+v", c)
-	}
-	// Abandoned rooms only: the one presence event an operator wants mailed by default.
-	if !reflect.DeepEqual(c.AlertEvents, []presence.Type{presence.RoomAbandoned}) {
-		t.Errorf("default alert events %v, want [room_abandoned]", c.AlertEvents)
+	want := Config{Lifecycle: constructs.Dev, FunctionEnv: map[string]string{}}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("defaults: %+v, want %+v", c, want)
 	}
 }
 
@@ -43,28 +40,21 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	num := func(f float64) *float64 { return &f }
+	yes, no := true, false
 	want := Config{
-		Env: constructs.Prod, Account: "123456789012", Region: "eu-west-1", AlertEmail: "ops@example.com",
-		OpsEmail: "oncall@example.com", AlertEvents: []presence.Type{presence.RoomAbandoned, presence.RoomExpired},
+		Lifecycle: constructs.Prod, Account: "123456789012", Region: "eu-west-1", AlertEmail: "ops@example.com",
+		OpsEmail: "oncall@example.com", AlertEvents: []eventtype.Type{eventtype.RoomAbandoned, eventtype.RoomExpired},
 		CertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f",
-		InstanceType:   "m7g.medium", MaxInstances: 6, MaxAzs: 3, SsmEndpoints: true, ThrottleRate: 50, ThrottleBurst: 80,
+		InstanceType:   "m7g.medium", MaxInstances: num(6), MaxAzs: num(3), SsmEndpoints: &yes, ApiGatewayLogRole: &no,
+		ThrottleRate: num(50), ThrottleBurst: num(80),
+		FunctionEnv: map[string]string{
+			"ALLOWED_ORIGINS": "https://game.example.com,http://localhost:8080", "LOG_LEVEL": "debug",
+			"GRACE_PERIOD": "90s", "ROOM_TTL": "12h", "RATE_LIMIT_PER_SECOND": "2.5", "RATE_LIMIT_BURST": "10",
+		},
 	}
-	gotEnv := c.FunctionEnv
-	c.FunctionEnv = nil
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got %+v\nwant %+v", c, want)
-	}
-	wantEnv := map[string]string{
-		"ALLOWED_ORIGINS": "https://game.example.com,http://localhost:8080", "LOG_LEVEL": "debug",
-		"GRACE_PERIOD": "90s", "ROOM_TTL": "12h", "RATE_LIMIT_PER_SECOND": "2.5", "RATE_LIMIT_BURST": "10",
-	}
-	if len(gotEnv) != len(wantEnv) {
-		t.Errorf("function env %v, want %v", gotEnv, wantEnv)
-	}
-	for k, v := range wantEnv {
-		if gotEnv[k] != v {
-			t.Errorf("function env %s = %q, want %q", k, gotEnv[k], v)
-		}
 	}
 }
 
@@ -89,9 +79,10 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 		{"x86", map[string]any{KeyInstanceType: "t3.micro"}, nil, []string{"context instanceType", "not a Graviton (arm64) type"}},
 		{"x86 with a g elsewhere", map[string]any{KeyInstanceType: "g4dn.xlarge"}, nil, []string{"not a Graviton"}},
 		{"not a type", map[string]any{KeyInstanceType: "micro"}, nil, []string{"not an EC2 instance type"}},
-		{"max instances", map[string]any{KeyMaxInstances: "1"}, nil, []string{"context maxInstances", "from 3 to 100"}},
-		{"max instances no room to replace", map[string]any{KeyMaxInstances: "2"}, nil, []string{"context maxInstances", "from 3 to 100"}},
-		{"max instances text", map[string]any{KeyMaxInstances: "many"}, nil, []string{"context maxInstances"}},
+		{"max instances", map[string]any{KeyMaxInstances: "1"}, nil, []string{"context maxInstances", "above the minimum, 2"}},
+		{"max instances no room to replace", map[string]any{KeyMaxInstances: "2"}, nil, []string{"context maxInstances", "a rolling replacement adds an instance"}},
+		{"max instances too many", map[string]any{KeyMaxInstances: "4000"}, nil, []string{"context maxInstances", "more than 100"}},
+		{"max instances text", map[string]any{KeyMaxInstances: "many"}, nil, []string{"context maxInstances", "not a whole number"}},
 		{"api gateway log role", map[string]any{KeyApiGatewayLogRole: "maybe"}, nil, []string{"context apiGatewayLogRole", "true or false"}},
 		{"one AZ", map[string]any{KeyMaxAzs: 1.0}, nil, []string{"context maxAzs", "from 2 to 6"}},
 		{"three AZs without a region", map[string]any{KeyMaxAzs: "3"}, nil, []string{"context maxAzs", "CDK_DEFAULT_REGION"}},
@@ -101,7 +92,11 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 		{"origins", map[string]any{KeyAllowedOrigins: "game.example.com"}, nil, []string{"context allowedOrigins", "https://game.example.com"}},
 		{"log level", map[string]any{KeyLogLevel: "loud"}, nil, []string{"context logLevel", "debug, info, warn, error"}},
 		{"grace", map[string]any{KeyGracePeriod: "2 minutes"}, nil, []string{"context gracePeriod", "like 2m"}},
-		{"grace longer than a room", map[string]any{KeyGracePeriod: "2h", KeyRoomTTL: "1h"}, nil, []string{"the functions would refuse", "must not exceed"}},
+		{"grace longer than a room", map[string]any{KeyGracePeriod: "2h", KeyRoomTTL: "1h"}, nil, []string{"context gracePeriod", "must not exceed"}},
+		{"grace longer than the default room", map[string]any{KeyGracePeriod: "48h"}, nil, []string{"context gracePeriod", "must not exceed the room's life, 24h0m0s"}},
+		{"origin of another scheme", map[string]any{KeyAllowedOrigins: "chrome-extension://abc"}, nil, []string{"context allowedOrigins", "not an origin"}},
+		{"burst alone refusing all", map[string]any{KeyThrottleBurst: "0"}, nil, []string{"context throttleBurst", "burst of at least 1"}},
+		{"an arm64 type of another shape", map[string]any{KeyInstanceType: "t4g..micro"}, nil, []string{"context instanceType"}},
 		{"rate limit", map[string]any{KeyRateLimitPerSecond: "-1"}, nil, []string{"context rateLimitPerSecond"}},
 		{"rate burst", map[string]any{KeyRateLimitBurst: "0"}, nil, []string{"context rateLimitBurst"}},
 		{"wrong case", map[string]any{"alertemail": "ops@example.com"}, nil, []string{"context alertemail", "did you mean alertEmail?"}},

@@ -21,12 +21,12 @@ type FrontendStackProps struct {
 	WebSocketUrl *string
 	// CertificateArn turns on HTTPS when set. Default: HTTP only.
 	CertificateArn string
-	// InstanceType of the web instances. Default: WebFrontend's (t4g.micro).
+	// InstanceType of the web instances, by name. Default: WebFrontend's.
 	InstanceType string
-	// MaxInstances is the most instances scaling may run. Default: WebFrontend's (4).
+	// MaxInstances is the most instances scaling may run. Default: WebFrontend's.
 	MaxInstances *float64
-	// Deployment picks the access logs' fate and the load balancer's deletion protection.
-	Deployment constructs.Environment
+	// Lifecycle picks the access logs' fate and the load balancer's deletion protection.
+	Lifecycle constructs.Lifecycle
 }
 
 // FrontendStack serves the site: load balancer, instances, scaling.
@@ -50,7 +50,11 @@ func NewFrontendStack(scope cdkconstructs.Construct, id string, props *FrontendS
 	}
 	var instanceType awsec2.InstanceType
 	if props.InstanceType != "" {
-		instanceType = awsec2.NewInstanceType(jsii.String(props.InstanceType))
+		it, err := constructs.ParseInstanceType(props.InstanceType)
+		if err != nil {
+			panic(fmt.Errorf("stack %s: InstanceType: %w", id, err))
+		}
+		instanceType = it
 	}
 	web := constructs.NewWebFrontend(stack, jsii.String("Web"), &constructs.WebFrontendProps{
 		Vpc:          props.Vpc,
@@ -58,7 +62,7 @@ func NewFrontendStack(scope cdkconstructs.Construct, id string, props *FrontendS
 		Certificate:  cert,
 		InstanceType: instanceType,
 		MaxCapacity:  props.MaxInstances,
-		Deployment:   props.Deployment,
+		Lifecycle:    props.Lifecycle,
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("SiteUrl"), &awscdk.CfnOutputProps{
 		Value:       web.SiteUrl,

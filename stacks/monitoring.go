@@ -1,33 +1,74 @@
 package stacks
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 )
 
-// MonitoringStackProps configures the Monitoring stack.
+// MonitoringStackProps configures the Monitoring stack: the stacks it watches, as the Go
+// values their constructors returned.
 type MonitoringStackProps struct {
 	awscdk.StackProps
-	// Dashboard is what to watch and whom to tell, taken from the other stacks (the API's
-	// stage, the functions, the table, the stream pipeline, the site) as CDK interfaces.
-	Dashboard constructs.GameDashboardProps
+	// Title heads the dashboard. Default: GameDashboard's.
+	Title *string
+	// Network, Data, Realtime, Presence and Frontend are what is watched. Required.
+	Network  *NetworkStack
+	Data     *DataStack
+	Realtime *RealtimeStack
+	Presence *PresenceStack
+	Frontend *FrontendStack
+	// AlarmTopic is told when an alarm fires and when it clears. Default: none.
+	AlarmTopic awssns.ITopic
 }
 
 // MonitoringStack is the game's dashboard and alarms. It reads every other stack and nothing
-// reads it, so it deploys last and can be destroyed and redeployed on its own.
+// reads it, so it deploys last and can be destroyed and redeployed on its own; it changes no
+// resource of another stack.
 type MonitoringStack struct {
 	awscdk.Stack
 	// Dashboard is the dashboard and its alarms.
 	Dashboard *constructs.GameDashboard
 }
 
-// NewMonitoringStack defines the stack.
+// NewMonitoringStack defines the stack: a row and alarms for every function of lambda/catalog,
+// the table's latency for the calls the catalog says the functions make.
 func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *MonitoringStackProps) *MonitoringStack {
+	if props.Network == nil || props.Data == nil || props.Realtime == nil || props.Presence == nil || props.Frontend == nil {
+		panic(fmt.Errorf("stack %s: Network, Data, Realtime, Presence and Frontend are required", id))
+	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	dashboard := constructs.NewGameDashboard(stack, jsii.String("Dashboard"), &props.Dashboard)
+	deployed := map[string]*constructs.GoFunction{catalog.FnPresence: props.Presence.Function}
+	for name, fn := range props.Realtime.Functions {
+		deployed[name] = fn
+	}
+	var functions []constructs.NamedFunction
+	var actions []string
+	for _, f := range catalog.All() {
+		fn, ok := deployed[f.Name]
+		if !ok {
+			panic(fmt.Errorf("stack %s: function %s of lambda/catalog is deployed by no stack", id, f.Name))
+		}
+		functions = append(functions, constructs.NamedFunction{Name: f.Name, Function: fn})
+		actions = append(actions, f.Needs.TableActions...)
+	}
+	dashboard := constructs.NewGameDashboard(stack, jsii.String("Dashboard"), &constructs.GameDashboardProps{
+		Title:             props.Title,
+		Api:               props.Realtime.Api,
+		Functions:         functions,
+		Table:             props.Data.Games,
+		TableOperations:   constructs.Operations(actions...),
+		Stream:            props.Presence.Stream,
+		Web:               props.Frontend.Web,
+		AvailabilityZones: *props.Network.Vpc.AvailabilityZones(),
+		AlarmTopic:        props.AlarmTopic,
+	})
 	awscdk.NewCfnOutput(stack, jsii.String("DashboardUrl"), &awscdk.CfnOutputProps{
 		Value:       dashboard.Url,
 		Description: jsii.String("The CloudWatch dashboard: can players play?"),

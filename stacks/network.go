@@ -12,11 +12,11 @@ import (
 // NetworkStackProps configures the Network stack.
 type NetworkStackProps struct {
 	awscdk.StackProps
-	// Deployment picks the flow logs' retention and removal.
-	Deployment constructs.Environment
-	// MaxAzs is how many availability zones the VPC spans. Default: 2.
+	// Lifecycle picks the flow logs' retention and removal.
+	Lifecycle constructs.Lifecycle
+	// MaxAzs is how many availability zones the VPC spans. Default: Network's.
 	MaxAzs *float64
-	// SessionManagerEndpoints adds the endpoints Session Manager needs. Default: false.
+	// SessionManagerEndpoints adds the endpoints Session Manager needs. Default: Network's.
 	SessionManagerEndpoints *bool
 }
 
@@ -34,7 +34,7 @@ func NewNetworkStack(scope cdkconstructs.Construct, id string, props *NetworkSta
 	network := constructs.NewNetwork(stack, jsii.String("Network"), &constructs.NetworkProps{
 		MaxAzs:                  props.MaxAzs,
 		SessionManagerEndpoints: props.SessionManagerEndpoints,
-		Deployment:              props.Deployment,
+		Lifecycle:               props.Lifecycle,
 	})
 	return &NetworkStack{Stack: stack, Vpc: network.Vpc}
 }

@@ -11,9 +11,10 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/constructs"
-	"github.com/serverless-tictactoe/tictactoe/lambda/app"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
-	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
 
 // PresenceStackProps configures the Presence stack.
@@ -28,8 +29,8 @@ type PresenceStackProps struct {
 	AlarmTopic awssns.ITopic
 	// LogLevel of the function (LOG_LEVEL). Default: the function's own, info.
 	LogLevel string
-	// Deployment picks the log group's retention and removal.
-	Deployment constructs.Environment
+	// Lifecycle picks the log group's retention and removal.
+	Lifecycle constructs.Lifecycle
 }
 
 // PresenceStack is the game table's stream pipeline: the presence function reads the changes
@@ -49,7 +50,7 @@ type PresenceStack struct {
 // before it is billed. Lambda accepts five filters per mapping; these are three.
 func PresenceFilters() []*map[string]any {
 	is := func(v any) any { return awslambda.FilterRule_IsEqual(v) }
-	kindRoom := map[string]any{store.KindAttribute: map[string]any{"S": is(jsii.String(store.KindRoom))}}
+	kindRoom := map[string]any{schema.KindAttribute: map[string]any{"S": is(jsii.String(schema.KindRoom))}}
 	return []*map[string]any{
 		awslambda.FilterCriteria_Filter(&map[string]any{
 			"eventName": is(jsii.String("INSERT")),
@@ -58,8 +59,8 @@ func PresenceFilters() []*map[string]any {
 		awslambda.FilterCriteria_Filter(&map[string]any{
 			"eventName": is(jsii.String("MODIFY")),
 			"dynamodb": map[string]any{"NewImage": map[string]any{
-				store.KindAttribute:            kindRoom[store.KindAttribute],
-				store.PresenceChangedAttribute: map[string]any{"BOOL": is(jsii.Bool(true))},
+				schema.KindAttribute:            kindRoom[schema.KindAttribute],
+				schema.PresenceChangedAttribute: map[string]any{"BOOL": is(jsii.Bool(true))},
 			}},
 		}),
 		awslambda.FilterCriteria_Filter(&map[string]any{
@@ -69,28 +70,31 @@ func PresenceFilters() []*map[string]any {
 	}
 }
 
-// presenceTableActions are the presence function's only table calls: it checks and writes the
-// markers that make publishing idempotent (store.DynamoStore's Done and MarkDone).
-var presenceTableActions = []*string{jsii.String("dynamodb:GetItem"), jsii.String("dynamodb:PutItem")}
-
 // NewPresenceStack defines the stack.
 func NewPresenceStack(scope cdkconstructs.Construct, id string, props *PresenceStackProps) *PresenceStack {
 	if props.Table == nil || props.Topic == nil {
 		panic(fmt.Errorf("stack %s: Table and Topic are required", id))
 	}
+	f, ok := catalog.Lookup(catalog.FnPresence)
+	if !ok || !f.Needs.StreamRead {
+		panic(fmt.Errorf("stack %s: lambda/catalog has no stream function %s", id, catalog.FnPresence))
+	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	env := map[string]*string{
-		config.EnvTableName: props.Table.TableName(),
-		config.EnvTopicARN:  props.Topic.TopicArn(),
+	env := map[string]*string{}
+	if f.Needs.Table() {
+		env[config.EnvTableName] = props.Table.TableName()
+	}
+	if f.Needs.PublishAlerts {
+		env[config.EnvTopicARN] = props.Topic.TopicArn()
 	}
 	if props.LogLevel != "" {
 		env[config.EnvLogLevel] = jsii.String(props.LogLevel)
 	}
 	fn := constructs.NewGoFunction(stack, jsii.String("Function"), &constructs.GoFunctionProps{
-		Command:     jsii.String(app.PresenceFunction),
-		Description: jsii.String("TicTacToe presence: game table stream to presence events on the alerts topic"),
+		Command:     jsii.String(f.Name),
+		Description: jsii.String(f.Description),
 		Environment: &env,
-		Deployment:  props.Deployment,
+		Lifecycle:   props.Lifecycle,
 	})
 	stream := constructs.NewStreamProcessor(stack, jsii.String("Stream"), &constructs.StreamProcessorProps{
 		Table:      props.Table,
@@ -98,8 +102,12 @@ func NewPresenceStack(scope cdkconstructs.Construct, id string, props *PresenceS
 		Filters:    PresenceFilters(),
 		AlarmTopic: props.AlarmTopic,
 	})
-	props.Table.Grant(fn.Function, presenceTableActions...)
-	props.Topic.GrantPublish(fn.Function)
+	if f.Needs.Table() {
+		props.Table.Grant(fn.Function, *jsii.Strings(f.Needs.TableActions...)...)
+	}
+	if f.Needs.PublishAlerts {
+		props.Topic.GrantPublish(fn.Function)
+	}
 	constructs.SuppressNag(fn.Role, "AwsSolutions-IAM5", "Publishing to the KMS-encrypted alerts topic needs GenerateDataKey* on its key (CDK's GrantPublish): the wildcard is the action's variants, on that one key",
 		"Action::kms:GenerateDataKey*")
 

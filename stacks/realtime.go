@@ -11,8 +11,8 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 )
 
 // RealtimeStackProps configures the Realtime stack.
@@ -20,43 +20,29 @@ type RealtimeStackProps struct {
 	awscdk.StackProps
 	// Table is the game table the functions read and write. Required.
 	Table awsdynamodb.ITableV2
-	// Deployment picks the log groups' retention and removal.
-	Deployment constructs.Environment
+	// Lifecycle picks the log groups' retention and removal.
+	Lifecycle constructs.Lifecycle
 	// FunctionEnv are settings every function gets (lambda/config variables). Default: none,
 	// the functions' own defaults.
 	FunctionEnv map[string]string
 	// ThrottleRate and ThrottleBurst limit the stage. Default: WebSocketApi's.
-	ThrottleRate  *float64
-	ThrottleBurst *float64
-	// AccountLogRole sets the region's API Gateway CloudWatch Logs role. Default: true (see
-	// constructs.WebSocketApiProps.AccountLogRole).
+	ThrottleRate, ThrottleBurst *float64
+	// AccountLogRole sets the region's API Gateway CloudWatch Logs role. Default:
+	// WebSocketApi's (see constructs.WebSocketApiProps.AccountLogRole).
 	AccountLogRole *bool
 }
 
-// RealtimeStack is the WebSocket API and the Go functions behind its routes, wired from the
-// one route table in lambda/routes.
+// RealtimeStack is the WebSocket API and the Go functions behind its routes: one per route
+// function of lambda/catalog, each granted what the catalog says it needs.
 type RealtimeStack struct {
 	awscdk.Stack
 	// Api is the WebSocket API with its stage.
 	Api *constructs.WebSocketApi
-	// Functions are the route functions by name (routes.Fn*).
+	// Functions are the route functions by name (catalog.Fn*).
 	Functions map[string]*constructs.GoFunction
 	// WebSocketUrl is the stage's wss:// URL.
 	WebSocketUrl *string
 }
-
-// functionAccess is what each function does with the game's data, and so what it is granted:
-// $connect only checks the request, so it gets neither the table nor @connections; the others
-// read and write rooms and connections and post frames to players. A function in the route
-// table without an entry here fails synth rather than deploying with guessed permissions.
-var functionAccess = map[string]bool{
-	routes.FnConnect:    false,
-	routes.FnDisconnect: true,
-	routes.FnGame:       true,
-}
-
-// tableActions are the only DynamoDB calls lambda/store makes: one item at a time, by key.
-var tableActions = []*string{jsii.String("dynamodb:GetItem"), jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:DeleteItem")}
 
 // NewRealtimeStack defines the stack.
 func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeStackProps) *RealtimeStack {
@@ -65,60 +51,47 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 
-	env := map[string]*string{}
-	names := make([]string, 0, len(props.FunctionEnv))
-	for k := range props.FunctionEnv {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		env[k] = jsii.String(props.FunctionEnv[k])
-	}
-
 	functions := map[string]*constructs.GoFunction{}
 	functionsScope := cdkconstructs.NewConstruct(stack, jsii.String("Functions"))
-	for _, name := range routes.Functions() {
-		data, ok := functionAccess[name]
-		if !ok {
-			panic(fmt.Errorf("stack %s: function %q serves routes but has no entry in functionAccess (stacks/realtime.go): say whether it uses the table and @connections", id, name))
+	var integrations []constructs.WebSocketIntegration
+	for _, f := range catalog.RouteFunctions() {
+		if f.Needs.StreamRead || f.Needs.PublishAlerts {
+			panic(fmt.Errorf("stack %s: route function %s needs the stream or the alerts topic, which this stack does not have: serve it from the Presence stack", id, f.Name))
 		}
-		fnEnv := map[string]*string{}
-		for k, v := range env {
-			fnEnv[k] = v
+		env := environment(props.FunctionEnv)
+		if f.Needs.Table() {
+			env[config.EnvTableName] = props.Table.TableName()
 		}
-		if data {
-			fnEnv[config.EnvTableName] = props.Table.TableName()
-		}
-		functions[name] = constructs.NewGoFunction(functionsScope, jsii.String(name), &constructs.GoFunctionProps{
-			Command:     jsii.String(name),
-			Description: jsii.String(fmt.Sprintf("TicTacToe WebSocket routes served by %s (lambda/routes)", name)),
-			Environment: &fnEnv,
-			Deployment:  props.Deployment,
+		fn := constructs.NewGoFunction(functionsScope, jsii.String(f.Name), &constructs.GoFunctionProps{
+			Command:     jsii.String(f.Name),
+			Description: jsii.String(f.Description),
+			Environment: &env,
+			Lifecycle:   props.Lifecycle,
 		})
+		if f.Needs.Table() {
+			props.Table.Grant(fn.Function, *jsii.Strings(f.Needs.TableActions...)...)
+		}
+		functions[f.Name] = fn
+		integrations = append(integrations, constructs.WebSocketIntegration{Name: f.Name, Handler: fn.Function, RouteKeys: f.Routes})
 	}
 
-	var apiRoutes []constructs.WebSocketRoute
-	for _, r := range routes.Table {
-		apiRoutes = append(apiRoutes, constructs.WebSocketRoute{Key: r.Key, Handler: functions[r.Function].Function})
-	}
 	api := constructs.NewWebSocketApi(stack, jsii.String("Api"), &constructs.WebSocketApiProps{
-		Routes:                   apiRoutes,
-		RouteSelectionExpression: jsii.String(routes.SelectionExpression),
+		Integrations:             integrations,
+		RouteSelectionExpression: jsii.String(catalog.SelectionExpression),
 		ThrottleRate:             props.ThrottleRate,
 		ThrottleBurst:            props.ThrottleBurst,
 		Description:              jsii.String("TicTacToe protocol v1"),
-		Deployment:               props.Deployment,
+		Lifecycle:                props.Lifecycle,
 		AccountLogRole:           props.AccountLogRole,
 	})
 
-	constructs.SuppressNag(api.Routes[routes.Connect], "AwsSolutions-APIG4", "The game has no accounts by design: anyone may open a connection. The connect function checks the Origin against ALLOWED_ORIGINS, every frame is rate-limited per connection, and a seat in a room is held by a secret token only its player has")
+	constructs.SuppressNag(api.Routes[catalog.Connect], "AwsSolutions-APIG4", "The game has no accounts by design: anyone may open a connection. The connect function checks the Origin against ALLOWED_ORIGINS, every frame is rate-limited per connection, and a seat in a room is held by a secret token only its player has")
 
-	for _, name := range routes.Functions() {
-		if !functionAccess[name] {
+	for _, f := range catalog.RouteFunctions() {
+		if !f.Needs.ManageConnections {
 			continue
 		}
-		fn := functions[name]
-		props.Table.Grant(fn.Function, tableActions...)
+		fn := functions[f.Name]
 		api.GrantManageConnections(fn.Function)
 		constructs.SuppressNag(fn.Role, "AwsSolutions-IAM5", "Connection IDs exist only at run time: the grant covers @connections of this API's one stage and nothing else",
 			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):execute-api:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]+):<[A-Za-z0-9]+>\/[^/*]+\/\*\/@connections\/\*$/`)})
@@ -130,4 +103,18 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		Description: jsii.String("WebSocket API URL the site connects to"),
 	})
 	return &RealtimeStack{Stack: stack, Api: api, Functions: functions, WebSocketUrl: api.Stage.Url()}
+}
+
+// environment is a function's environment: the deployer's settings, in a stable order.
+func environment(settings map[string]string) map[string]*string {
+	names := make([]string, 0, len(settings))
+	for k := range settings {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	env := map[string]*string{}
+	for _, k := range names {
+		env[k] = jsii.String(settings[k])
+	}
+	return env
 }

@@ -17,25 +17,30 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 	"github.com/serverless-tictactoe/tictactoe/lambda/service"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
-// New builds the handler of function (a routes.Fn* name) from cfg. AWS credentials and region
-// come from the SDK's usual sources (the Lambda environment on AWS).
+// New builds the handler of function (a route function of lambda/catalog) from cfg, with the
+// clients of what the catalog says it needs and no others. AWS credentials and region come
+// from the SDK's usual sources (the Lambda environment on AWS).
 func New(ctx context.Context, function string, cfg config.Config, logger *slog.Logger) (handler.Func, error) {
+	fn, ok := catalog.Lookup(function)
+	if !ok || len(fn.Routes) == 0 {
+		return nil, fmt.Errorf("function %s: not a route function of lambda/catalog", function)
+	}
+	if err := cfg.Require(fn); err != nil {
+		return nil, err
+	}
 	opts := handler.Options{Logger: logger, AllowedOrigins: cfg.AllowedOrigins}
-	if function != routes.FnConnect { // $connect touches no data and gets no clients
-		if err := cfg.RequireData(); err != nil {
-			return nil, fmt.Errorf("function %s: %w", function, err)
-		}
+	if fn.Needs.Table() {
 		awsCfg, db, err := clients(ctx, cfg)
 		if err != nil {
 			return nil, err
@@ -67,20 +72,18 @@ func clients(ctx context.Context, cfg config.Config) (aws.Config, *dynamodb.Clie
 	return awsCfg, db, nil
 }
 
-// PresenceFunction is the name of the stream function (lambda/cmd/presence): not a route.
-const PresenceFunction = "presence"
-
 // NewPresence builds the presence function: the game table's stream in, SNS out.
 func NewPresence(ctx context.Context, cfg config.Config, logger *slog.Logger) (func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error), error) {
-	if err := cfg.RequirePresence(); err != nil {
-		return nil, fmt.Errorf("function %s: %w", PresenceFunction, err)
+	fn, _ := catalog.Lookup(catalog.FnPresence)
+	if err := cfg.Require(fn); err != nil {
+		return nil, err
 	}
 	awsCfg, db, err := clients(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	pub := presence.NewSNSPublisher(sns.NewFromConfig(awsCfg), cfg.TopicARN)
-	done := store.NewDynamoStore(db, cfg.TableName, time.Now, store.Expiry{})
+	done := store.NewDynamoStore(db, cfg.TableName, time.Now, store.Expiry{Room: cfg.RoomTTL})
 	return presence.NewHandler(pub, done, logger).Handle, nil
 }
 
@@ -102,7 +105,7 @@ func mustConfig(function string) config.Config {
 
 // MainPresence runs the presence function as a Lambda.
 func MainPresence() {
-	cfg := mustConfig(PresenceFunction)
+	cfg := mustConfig(catalog.FnPresence)
 	logger := Logger(cfg)
 	h, err := NewPresence(context.Background(), cfg, logger)
 	if err != nil {

@@ -4,8 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
+
 	"strings"
 	"testing"
 
@@ -14,8 +13,8 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/internal/connectionstest"
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalitetest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/app"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 )
 
 // TestWiringFromConfig builds every function exactly as its main does, from configuration
@@ -37,7 +36,7 @@ func TestWiringFromConfig(t *testing.T) {
 	}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	fns := map[string]func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error){}
-	for _, name := range routes.Functions() {
+	for _, name := range catalog.RouteFunctionNames() {
 		h, err := app.New(context.Background(), name, cfg, logger)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -45,21 +44,21 @@ func TestWiringFromConfig(t *testing.T) {
 		fns[name] = h
 	}
 	ev := events.APIGatewayWebsocketProxyRequest{Body: `{"action":"createRoom","name":"Ann"}`}
-	ev.RequestContext.RouteKey, ev.RequestContext.ConnectionID = routes.CreateRoom, "c1"
-	if resp, err := fns[routes.FnGame](context.Background(), ev); err != nil || resp.StatusCode != 200 {
+	ev.RequestContext.RouteKey, ev.RequestContext.ConnectionID = catalog.CreateRoom, "c1"
+	if resp, err := fns[catalog.FnGame](context.Background(), ev); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("createRoom: %d %v", resp.StatusCode, err)
 	}
 	if f := conns.Last(t, "c1"); f == nil || f["type"] != "room" {
 		t.Fatalf("the room frame must reach @connections through the configured callback URL: %v", f)
 	}
-	ev.RequestContext.RouteKey, ev.Body = routes.Disconnect, ""
-	if _, err := fns[routes.FnDisconnect](context.Background(), ev); err != nil {
+	ev.RequestContext.RouteKey, ev.Body = catalog.Disconnect, ""
+	if _, err := fns[catalog.FnDisconnect](context.Background(), ev); err != nil {
 		t.Fatalf("$disconnect: %v", err)
 	}
 }
 
 func TestConnectNeedsNoData(t *testing.T) {
-	h, err := app.New(context.Background(), routes.FnConnect, config.Config{}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	h, err := app.New(context.Background(), catalog.FnConnect, config.Config{}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatalf("connect must start without a table or callback URL: %v", err)
 	}
@@ -70,7 +69,7 @@ func TestConnectNeedsNoData(t *testing.T) {
 }
 
 func TestMissingConfigurationIsNamed(t *testing.T) {
-	for _, fn := range []string{routes.FnGame, routes.FnDisconnect} {
+	for _, fn := range []string{catalog.FnGame, catalog.FnDisconnect} {
 		_, err := app.New(context.Background(), fn, config.Config{}, slog.Default())
 		if err == nil || !strings.Contains(err.Error(), "TABLE_NAME") {
 			t.Fatalf("%s: %v, want TABLE_NAME named", fn, err)
@@ -78,26 +77,6 @@ func TestMissingConfigurationIsNamed(t *testing.T) {
 	}
 	if _, err := app.New(context.Background(), "nope", config.Config{TableName: "t", CallbackURL: "http://x"}, slog.Default()); err == nil {
 		t.Fatal("an unknown function must be an error")
-	}
-}
-
-func TestEveryCommandIsAFunction(t *testing.T) {
-	known := map[string]bool{app.PresenceFunction: true}
-	for _, fn := range routes.Functions() {
-		known[fn] = true
-	}
-	entries, err := os.ReadDir(filepath.Join("..", "cmd"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if !known[e.Name()] {
-			t.Errorf("lambda/cmd/%s is neither a route function nor the presence function", e.Name())
-		}
-		delete(known, e.Name())
-	}
-	if len(known) > 0 {
-		t.Errorf("functions without a lambda/cmd: %v", known)
 	}
 }
 

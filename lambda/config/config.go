@@ -1,6 +1,8 @@
 // Package config reads a function's settings from its environment: the CDK stack sets these
 // variables on AWS, the local gateway sets them in development, tests pass their own. Every
-// setting is validated up front, with a message that names the variable and what it takes.
+// setting is validated here and only here (the CDK app validates the deployer's settings by
+// calling FromEnv), with a message that names the variable and what it takes. The functions'
+// defaults live here alone.
 package config
 
 import (
@@ -11,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 )
 
 // Environment variable names: the contract with the CDK stack and the local gateway.
@@ -30,7 +34,7 @@ const (
 
 // Config is one function's settings.
 type Config struct {
-	// TableName is the game table (TABLE_NAME). Required by the functions that read rooms.
+	// TableName is the game table (TABLE_NAME). Required by the functions that use it.
 	TableName string
 	// CallbackURL is the @connections endpoint, the stage's callback URL (CALLBACK_URL), e.g.
 	// https://abc.execute-api.eu-west-1.amazonaws.com/prod. Required by the functions that
@@ -39,15 +43,18 @@ type Config struct {
 	// DynamoDBEndpoint overrides the DynamoDB endpoint (AWS_ENDPOINT_URL_DYNAMODB); empty on AWS.
 	DynamoDBEndpoint string
 	// Grace is how long a dropped player's seat is held for a rejoin (GRACE_PERIOD, a Go
-	// duration). Default: 2m.
+	// duration). Default: DefaultGrace.
 	Grace time.Duration
-	// RoomTTL is how long a room lives after its last change (ROOM_TTL). Default: 24h.
+	// RoomTTL is how long a room lives after its last change (ROOM_TTL). Default:
+	// DefaultRoomTTL.
 	RoomTTL time.Duration
 	// AllowedOrigins are the browser origins $connect accepts (ALLOWED_ORIGINS, comma
-	// separated). Default: empty, any origin (and clients that send none).
+	// separated http(s) origins, kept as scheme://host[:port] in lower case). Default: empty,
+	// any origin (and clients that send none).
 	AllowedOrigins []string
 	// RatePerSecond and RateBurst limit each connection's frames (RATE_LIMIT_PER_SECOND,
-	// RATE_LIMIT_BURST). Defaults: 5 per second, bursts of 20. 0 per second turns it off.
+	// RATE_LIMIT_BURST). Defaults: DefaultRatePerSecond, DefaultRateBurst. 0 per second turns
+	// it off.
 	RatePerSecond float64
 	RateBurst     int
 	// LogLevel is debug, info, warn or error (LOG_LEVEL). Default: info.
@@ -66,35 +73,67 @@ const (
 	DefaultRoomTTL       = 24 * time.Hour
 	DefaultRatePerSecond = 5
 	DefaultRateBurst     = 20
+	DefaultLogLevel      = slog.LevelInfo
 )
 
+// SettingError is what is wrong with one variable. FromEnv joins one per problem, so a caller
+// that knows the variable under another name (the CDK app's context keys) can say so.
+type SettingError struct {
+	// Var is the variable, e.g. GRACE_PERIOD.
+	Var string
+	// Problem says what is wrong and what the variable takes.
+	Problem string
+}
+
+func (e *SettingError) Error() string { return e.Var + ": " + e.Problem }
+
+// SettingErrors lists the SettingErrors in err (as FromEnv returns it).
+func SettingErrors(err error) []*SettingError {
+	var out []*SettingError
+	var walk func(error)
+	walk = func(err error) {
+		if se, ok := err.(*SettingError); ok {
+			out = append(out, se)
+			return
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	walk(err)
+	return out
+}
+
 // FromEnv reads a Config through getenv (os.Getenv in production) and validates every value.
+// The error joins a *SettingError per problem.
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		TableName:        strings.TrimSpace(getenv(EnvTableName)),
 		CallbackURL:      strings.TrimRight(strings.TrimSpace(getenv(EnvCallbackURL)), "/"),
 		DynamoDBEndpoint: strings.TrimSpace(getenv(EnvDynamoEndpoint)),
+		LogLevel:         DefaultLogLevel,
 	}
 	var errs []error
-	c.Grace = duration(getenv, EnvGracePeriod, DefaultGrace, &errs)
-	c.RoomTTL = duration(getenv, EnvRoomTTL, DefaultRoomTTL, &errs)
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, &SettingError{Var: name, Problem: fmt.Sprintf(format, args...)})
+	}
+	c.Grace = duration(getenv, EnvGracePeriod, DefaultGrace, bad)
+	c.RoomTTL = duration(getenv, EnvRoomTTL, DefaultRoomTTL, bad)
 	if c.Grace > c.RoomTTL {
-		errs = append(errs, fmt.Errorf("%s (%s) must not exceed %s (%s): a held seat would outlive its room", EnvGracePeriod, c.Grace, EnvRoomTTL, c.RoomTTL))
+		bad(EnvGracePeriod, "%s must not exceed the room's life, %s (%s): a held seat would outlive its room", c.Grace, c.RoomTTL, EnvRoomTTL)
 	}
-	for _, o := range strings.Split(getenv(EnvAllowedOrigins), ",") {
-		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
-			if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
-				errs = append(errs, fmt.Errorf("%s: %q is not an origin like https://game.example.com", EnvAllowedOrigins, o))
-				continue
-			}
-			c.AllowedOrigins = append(c.AllowedOrigins, o)
-		}
+	origins, err := ParseOrigins(getenv(EnvAllowedOrigins))
+	if err != nil {
+		bad(EnvAllowedOrigins, "%v", err)
 	}
+	c.AllowedOrigins = origins
 	c.RatePerSecond = DefaultRatePerSecond
 	if v := strings.TrimSpace(getenv(EnvRatePerSecond)); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f < 0 {
-			errs = append(errs, fmt.Errorf("%s: %q is not a number ≥ 0 (0 turns rate limiting off)", EnvRatePerSecond, v))
+			bad(EnvRatePerSecond, "%q is not a number of frames per second ≥ 0 (0 turns rate limiting off)", v)
 		}
 		c.RatePerSecond = f
 	}
@@ -102,64 +141,85 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if v := strings.TrimSpace(getenv(EnvRateBurst)); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			errs = append(errs, fmt.Errorf("%s: %q is not a whole number ≥ 1", EnvRateBurst, v))
+			bad(EnvRateBurst, "%q is not a whole number ≥ 1", v)
 		}
 		c.RateBurst = n
 	}
 	if v := strings.TrimSpace(getenv(EnvLogLevel)); v != "" {
-		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q is not one of debug, info, warn, error", EnvLogLevel, v))
+		switch strings.ToLower(v) {
+		case "debug", "info", "warn", "error":
+			_ = c.LogLevel.UnmarshalText([]byte(v)) // accepts exactly these, in any case
+		default:
+			bad(EnvLogLevel, "%q is not one of debug, info, warn, error", v)
 		}
 	}
 	c.TopicARN = strings.TrimSpace(getenv(EnvTopicARN))
 	if v := strings.TrimSpace(getenv(EnvPresenceLog)); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q is not true or false", EnvPresenceLog, v))
+			bad(EnvPresenceLog, "%q is not true or false", v)
 		}
 		c.PresenceLog = b
 	}
 	if c.CallbackURL != "" {
 		if u, err := url.Parse(c.CallbackURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL like https://abc.execute-api.eu-west-1.amazonaws.com/prod", EnvCallbackURL, c.CallbackURL))
+			bad(EnvCallbackURL, "%q is not an http(s) URL like https://abc.execute-api.eu-west-1.amazonaws.com/prod", c.CallbackURL)
 		}
 	}
 	return c, errors.Join(errs...)
 }
 
-func duration(getenv func(string) string, name string, def time.Duration, errs *[]error) time.Duration {
+// ParseOrigins reads a comma-separated list of browser origins: each an http or https
+// origin (scheme, host and optional port; no path, query, fragment or user), as a browser
+// sends it in the Origin header. A trailing slash is dropped and the scheme and host are
+// lower-cased, as browsers send them. Empty entries are skipped.
+func ParseOrigins(s string) ([]string, error) {
+	var out []string
+	var errs []error
+	for _, o := range strings.Split(s, ",") {
+		o = strings.TrimRight(strings.TrimSpace(o), "/")
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery || u.User != nil || u.Opaque != "" {
+			errs = append(errs, fmt.Errorf("%q is not an origin like https://game.example.com", o))
+			continue
+		}
+		out = append(out, strings.ToLower(u.Scheme+"://"+u.Host))
+	}
+	return out, errors.Join(errs...)
+}
+
+func duration(getenv func(string) string, name string, def time.Duration, bad func(name, format string, args ...any)) time.Duration {
 	v := strings.TrimSpace(getenv(name))
 	if v == "" {
 		return def
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
-		*errs = append(*errs, fmt.Errorf("%s: %q is not a positive duration like 2m or 90s", name, v))
+		bad(name, "%q is not a positive duration like 2m or 90s", v)
 		return def
 	}
 	return d
 }
 
-// RequireData checks the settings that the functions reading rooms and sending frames need.
-func (c Config) RequireData() error {
+// Require checks that the settings fn needs (catalog.Needs) are present: the table's name for
+// a function that uses the table, the @connections URL for one that posts to connections, the
+// topic for one that publishes alerts.
+func (c Config) Require(fn catalog.Function) error {
 	var errs []error
-	if c.TableName == "" {
+	if fn.Needs.Table() && c.TableName == "" {
 		errs = append(errs, fmt.Errorf("%s is not set: it names the game's DynamoDB table", EnvTableName))
 	}
-	if c.CallbackURL == "" {
+	if fn.Needs.ManageConnections && c.CallbackURL == "" {
 		errs = append(errs, fmt.Errorf("%s is not set: it is the WebSocket stage's @connections URL", EnvCallbackURL))
 	}
-	return errors.Join(errs...)
-}
-
-// RequirePresence checks the settings the presence function needs.
-func (c Config) RequirePresence() error {
-	var errs []error
-	if c.TableName == "" {
-		errs = append(errs, fmt.Errorf("%s is not set: it names the game's DynamoDB table (published-record markers live there)", EnvTableName))
-	}
-	if c.TopicARN == "" {
+	if fn.Needs.PublishAlerts && c.TopicARN == "" {
 		errs = append(errs, fmt.Errorf("%s is not set: it is the alerts SNS topic's ARN", EnvTopicARN))
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("function %s: %w", fn.Name, err)
+	}
+	return nil
 }

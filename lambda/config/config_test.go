@@ -2,9 +2,12 @@ package config
 
 import (
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -17,8 +20,9 @@ func TestDefaults(t *testing.T) {
 	if c.Grace != 2*time.Minute || c.RoomTTL != 24*time.Hour || c.RatePerSecond != 5 || c.RateBurst != 20 || c.LogLevel != slog.LevelInfo || c.AllowedOrigins != nil {
 		t.Fatalf("defaults %+v", c)
 	}
-	if err := c.RequireData(); err == nil || !strings.Contains(err.Error(), "TABLE_NAME") || !strings.Contains(err.Error(), "CALLBACK_URL") {
-		t.Fatalf("RequireData = %v, want both variables named", err)
+	game, _ := catalog.Lookup(catalog.FnGame)
+	if err := c.Require(game); err == nil || !strings.Contains(err.Error(), "TABLE_NAME") || !strings.Contains(err.Error(), "CALLBACK_URL") {
+		t.Fatalf("Require(game) = %v, want both variables named", err)
 	}
 }
 
@@ -33,7 +37,7 @@ func TestValues(t *testing.T) {
 	}
 	if c.CallbackURL != "https://abc.execute-api.eu-west-1.amazonaws.com/prod" || c.Grace != 90*time.Second || c.RoomTTL != 2*time.Hour ||
 		len(c.AllowedOrigins) != 2 || c.AllowedOrigins[1] != "http://localhost:8080" || c.RatePerSecond != 0 || c.RateBurst != 5 ||
-		c.LogLevel != slog.LevelDebug || c.DynamoDBEndpoint != "http://127.0.0.1:4567" || c.RequireData() != nil {
+		c.LogLevel != slog.LevelDebug || c.DynamoDBEndpoint != "http://127.0.0.1:4567" || c.Require(mustLookup(t, catalog.FnGame)) != nil {
 		t.Fatalf("parsed %+v", c)
 	}
 }
@@ -48,6 +52,11 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{EnvGracePeriod, "48h", "must not exceed"},
 		{EnvAllowedOrigins, "game.example.com", "ALLOWED_ORIGINS"},
 		{EnvAllowedOrigins, "https://a.example/path", "ALLOWED_ORIGINS"},
+		{EnvAllowedOrigins, "ftp://a.example", "ALLOWED_ORIGINS"},
+		{EnvAllowedOrigins, "chrome-extension://abc", "ALLOWED_ORIGINS"},
+		{EnvAllowedOrigins, "https://a.example?x=1", "ALLOWED_ORIGINS"},
+		{EnvAllowedOrigins, "https://user@a.example", "ALLOWED_ORIGINS"},
+		{EnvLogLevel, "debug+2", "LOG_LEVEL"},
 		{EnvRatePerSecond, "fast", "RATE_LIMIT_PER_SECOND"},
 		{EnvRateBurst, "0", "RATE_LIMIT_BURST"},
 		{EnvLogLevel, "loud", "LOG_LEVEL"},
@@ -69,7 +78,60 @@ func TestPresenceSettings(t *testing.T) {
 	if err != nil || !c.PresenceLog || c.TopicARN == "" {
 		t.Fatalf("%+v %v", c, err)
 	}
-	if err := c.RequirePresence(); err == nil || !strings.Contains(err.Error(), "TABLE_NAME") {
-		t.Fatalf("RequirePresence = %v", err)
+	if err := c.Require(mustLookup(t, catalog.FnPresence)); err == nil || !strings.Contains(err.Error(), "TABLE_NAME") || strings.Contains(err.Error(), "TOPIC_ARN") {
+		t.Fatalf("Require(presence) = %v, want TABLE_NAME (and only it) named", err)
+	}
+}
+
+func mustLookup(t *testing.T, name string) catalog.Function {
+	t.Helper()
+	f, ok := catalog.Lookup(name)
+	if !ok {
+		t.Fatalf("no function %s in the catalog", name)
+	}
+	return f
+}
+
+// Each function requires exactly the variables of what the catalog says it needs.
+func TestRequireFollowsTheCatalog(t *testing.T) {
+	for _, fn := range catalog.All() {
+		t.Run(fn.Name, func(t *testing.T) {
+			err := Config{}.Require(fn)
+			msg := ""
+			if err != nil {
+				msg = err.Error()
+			}
+			for v, needed := range map[string]bool{EnvTableName: fn.Needs.Table(), EnvCallbackURL: fn.Needs.ManageConnections, EnvTopicARN: fn.Needs.PublishAlerts} {
+				if strings.Contains(msg, v) != needed {
+					t.Errorf("Require's error %q names %s: %v, want %v", msg, v, !needed, needed)
+				}
+			}
+			full := Config{TableName: "t", CallbackURL: "https://x", TopicARN: "arn:aws:sns:eu-west-1:1:t"}
+			if err := full.Require(fn); err != nil {
+				t.Errorf("with every variable set: %v", err)
+			}
+		})
+	}
+}
+
+func TestOriginsAreNormalized(t *testing.T) {
+	got, err := ParseOrigins(" HTTPS://Game.Example.com/ ,http://localhost:8080,, https://[::1]:9000")
+	want := []string{"https://game.example.com", "http://localhost:8080", "https://[::1]:9000"}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("ParseOrigins = %v, %v; want %v", got, err, want)
+	}
+}
+
+// The CDK app maps each problem back to its context key: every one is a SettingError naming
+// its variable.
+func TestEveryProblemNamesItsVariable(t *testing.T) {
+	_, err := FromEnv(env(map[string]string{EnvGracePeriod: "soon", EnvRateBurst: "0", EnvAllowedOrigins: "a.example,b.example"}))
+	var got []string
+	for _, se := range SettingErrors(err) {
+		got = append(got, se.Var)
+	}
+	slices.Sort(got)
+	if want := []string{EnvAllowedOrigins, EnvGracePeriod, EnvRateBurst}; !slices.Equal(got, want) {
+		t.Fatalf("problems for %v, want %v (error: %v)", got, want, err)
 	}
 }

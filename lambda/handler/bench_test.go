@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/memstore"
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
 	"github.com/serverless-tictactoe/tictactoe/lambda/service"
 )
@@ -36,7 +37,7 @@ func BenchmarkMove(b *testing.B) {
 	st := memstore.New()
 	sender := &capture{}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	h := handler.New(handler.Options{Service: service.New(service.Options{Store: st, Sender: sender, Logger: logger}), Logger: logger})
+	h := handler.New(handler.Options{Service: service.New(service.Options{Store: st, Sender: sender, Grace: config.DefaultGrace, Logger: logger}), Logger: logger})
 	ctx := context.Background()
 	call := func(conn, body string) {
 		ev := events.APIGatewayWebsocketProxyRequest{Body: body}

@@ -1,5 +1,5 @@
 // Package handler turns API Gateway WebSocket events into service calls: one method per Lambda
-// function (routes.FnConnect, FnDisconnect, FnGame), each writing one structured log line per
+// function (catalog.FnConnect, FnDisconnect, FnGame), each writing one structured log line per
 // invocation. A client's mistake never fails an invocation: it becomes an error frame to that
 // client, and the Lambda answers 200.
 package handler
@@ -16,9 +16,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/protocol"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 	"github.com/serverless-tictactoe/tictactoe/lambda/service"
 )
 
@@ -62,11 +62,11 @@ func New(o Options) *Handler {
 // For returns the Func of a function name in routes.
 func (h *Handler) For(function string) (Func, error) {
 	switch function {
-	case routes.FnConnect:
+	case catalog.FnConnect:
 		return h.Connect, nil
-	case routes.FnDisconnect:
+	case catalog.FnDisconnect:
 		return h.Disconnect, nil
-	case routes.FnGame:
+	case catalog.FnGame:
 		return h.Game, nil
 	}
 	return nil, errors.New("no function named " + function)
@@ -116,7 +116,7 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 			req.RoomCode, err = h.dispatch(ctx, connID, req)
 		}
 	} else {
-		req.Action = protocol.ActionOf(ev.Body)
+		req.Action = catalog.ActionOf(ev.Body)
 		err = apperr.New(apperr.RateLimited, "Too many messages: wait a moment and try again.")
 	}
 	if err == nil {
@@ -139,21 +139,21 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 // dispatch runs a decoded request and returns the room it concerned (for the log line).
 func (h *Handler) dispatch(ctx context.Context, connID string, req protocol.Request) (string, error) {
 	switch req.Action {
-	case routes.CreateRoom:
+	case catalog.CreateRoom:
 		return h.svc.CreateRoom(ctx, connID, req.Name)
-	case routes.JoinRoom:
+	case catalog.JoinRoom:
 		return req.RoomCode, h.svc.JoinRoom(ctx, connID, req.RoomCode, req.Name)
-	case routes.GetRoom:
+	case catalog.GetRoom:
 		return req.RoomCode, h.svc.GetRoom(ctx, connID, req.RoomCode)
-	case routes.Move:
+	case catalog.Move:
 		return req.RoomCode, h.svc.Move(ctx, connID, req.RoomCode, req.Cell)
-	case routes.SendMessage:
+	case catalog.SendMessage:
 		return req.RoomCode, h.svc.SendMessage(ctx, connID, req.RoomCode, req.Text)
-	case routes.Rematch:
+	case catalog.Rematch:
 		return req.RoomCode, h.svc.Rematch(ctx, connID, req.RoomCode)
-	case routes.LeaveRoom:
+	case catalog.LeaveRoom:
 		return req.RoomCode, h.svc.LeaveRoom(ctx, connID, req.RoomCode)
-	case routes.Rejoin:
+	case catalog.Rejoin:
 		return req.RoomCode, h.svc.Rejoin(ctx, connID, req.RoomCode, req.Token)
 	}
 	// Decode admits only the actions above; reaching here is a bug, reported as one.

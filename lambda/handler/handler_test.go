@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 )
 
 func TestGoldenEventForEveryRoute(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	for _, r := range routes.Table {
+	for _, r := range catalog.Routes() {
 		t.Run(r.Key, func(t *testing.T) {
 			ev := golden(t, r.Key)
 			if ev.RequestContext.RouteKey != r.Key || ev.RequestContext.ConnectionID == "" || ev.RequestContext.DomainName == "" {
@@ -404,7 +404,7 @@ func TestConnectOrigins(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, envOptions{origins: tc.allowed})
-			ev := golden(t, routes.Connect)
+			ev := golden(t, catalog.Connect)
 			delete(ev.Headers, "Origin")
 			if tc.origin != "" {
 				ev.Headers["origin"] = tc.origin // API Gateway keeps the client's header case

@@ -18,12 +18,12 @@ import (
 
 	"github.com/serverless-tictactoe/tictactoe/internal/connectionstest"
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalitetest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
-	"github.com/serverless-tictactoe/tictactoe/lambda/protocol"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 	"github.com/serverless-tictactoe/tictactoe/lambda/service"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
@@ -76,7 +76,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		name = o.table
 	}
 	logger := slog.New(slog.NewJSONHandler(io.MultiWriter(e.logs, testWriter{t}), nil))
-	e.store = &faultStore{Store: store.NewDynamoStore(e.table.Client, name, clock, store.Expiry{})}
+	e.store = &faultStore{Store: store.NewDynamoStore(e.table.Client, name, clock, store.Expiry{Room: config.DefaultRoomTTL})}
 	svc := service.New(service.Options{
 		Store:  e.store,
 		Sender: connections.NewAPIGatewaySender(e.conns.Client()),
@@ -115,9 +115,9 @@ func golden(t *testing.T, route string) events.APIGatewayWebsocketProxyRequest {
 // sendRaw delivers a frame as API Gateway would: routed by its action, else to $default.
 func (e *env) sendRaw(connID, body string) events.APIGatewayProxyResponse {
 	e.t.Helper()
-	route := protocol.ActionOf(body)
-	if _, ok := routes.FunctionFor(route); !ok || !routes.IsAction(route) {
-		route = routes.Default
+	route := catalog.ActionOf(body)
+	if _, ok := catalog.FunctionFor(route); !ok || !catalog.IsAction(route) {
+		route = catalog.Default
 	}
 	ev := golden(e.t, route)
 	ev.RequestContext.RouteKey = route
@@ -143,7 +143,7 @@ func (e *env) send(connID string, frame map[string]any) {
 
 func (e *env) disconnect(connID string) {
 	e.t.Helper()
-	ev := golden(e.t, routes.Disconnect)
+	ev := golden(e.t, catalog.Disconnect)
 	ev.RequestContext.ConnectionID = connID
 	if _, err := e.h.Disconnect(context.Background(), ev); err != nil {
 		e.t.Fatalf("$disconnect: %v", err)

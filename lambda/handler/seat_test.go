@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
 
 // When the connection item cannot be written after a seat was taken, the seat change is taken
@@ -97,8 +97,8 @@ func (e *env) rooms() []map[string]types.AttributeValue {
 	out, err := e.table.Client.Scan(context.Background(), &dynamodb.ScanInput{
 		TableName:                 aws.String(e.table.Name),
 		FilterExpression:          aws.String("#k = :room"),
-		ExpressionAttributeNames:  map[string]string{"#k": store.KindAttribute},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":room": &types.AttributeValueMemberS{Value: store.KindRoom}},
+		ExpressionAttributeNames:  map[string]string{"#k": schema.KindAttribute},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":room": &types.AttributeValueMemberS{Value: schema.KindRoom}},
 	})
 	if err != nil {
 		e.t.Fatalf("scanning the table: %v", err)

@@ -8,32 +8,15 @@ import (
 	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
 )
-
-// Type is what happened. Types are a contract with SNS subscription filter policies: add, never
-// rename.
-type Type string
-
-const (
-	PlayerOnline  Type = "player_online"  // took a seat, or came back within the grace period
-	PlayerOffline Type = "player_offline" // the connection dropped; the seat is held
-	PlayerLeft    Type = "player_left"    // gave the seat up (left, or the grace period ran out)
-	RoomAbandoned Type = "room_abandoned" // the host left: the game is over for everyone
-	RoomClosed    Type = "room_closed"    // both seats empty: the room was deleted
-	RoomExpired   Type = "room_expired"   // DynamoDB's TTL deleted the room
-)
-
-// Types lists every event type.
-func Types() []Type {
-	return []Type{PlayerOnline, PlayerOffline, PlayerLeft, RoomAbandoned, RoomClosed, RoomExpired}
-}
 
 // Event is one presence event, as published (JSON) and logged.
 type Event struct {
-	Type   Type   `json:"type"`
-	Room   string `json:"room"`
-	Symbol string `json:"symbol,omitempty"`
-	Name   string `json:"name,omitempty"`
+	Type   eventtype.Type `json:"type"`
+	Room   string         `json:"room"`
+	Symbol string         `json:"symbol,omitempty"`
+	Name   string         `json:"name,omitempty"`
 	// At is when the change happened, epoch milliseconds.
 	At int64 `json:"at"`
 	// Source identifies the change (the stream record's eventID): with it, a subscriber can
@@ -46,7 +29,7 @@ type Event struct {
 func Derive(old, new *game.Room, expired bool, at time.Time) []Event {
 	var out []Event
 	room := codeOf(old, new)
-	add := func(t Type, s game.Symbol, p *game.Player) {
+	add := func(t eventtype.Type, s game.Symbol, p *game.Player) {
 		e := Event{Type: t, Room: room, At: at.UnixMilli()}
 		if p != nil {
 			e.Symbol, e.Name = string(s), p.Name
@@ -55,9 +38,9 @@ func Derive(old, new *game.Room, expired bool, at time.Time) []Event {
 	}
 	if new == nil {
 		if expired {
-			add(RoomExpired, game.None, nil)
+			add(eventtype.RoomExpired, game.None, nil)
 		} else {
-			add(RoomClosed, game.None, nil)
+			add(eventtype.RoomClosed, game.None, nil)
 		}
 		return out
 	}
@@ -69,15 +52,15 @@ func Derive(old, new *game.Room, expired bool, at time.Time) []Event {
 		after := new.Player(s)
 		switch {
 		case after != nil && after.Online() && (before == nil || !before.Online() || before.TokenHash != after.TokenHash):
-			add(PlayerOnline, s, after)
+			add(eventtype.PlayerOnline, s, after)
 		case after != nil && !after.Online() && before != nil && before.Online():
-			add(PlayerOffline, s, after)
+			add(eventtype.PlayerOffline, s, after)
 		case after == nil && before != nil:
-			add(PlayerLeft, s, before)
+			add(eventtype.PlayerLeft, s, before)
 		}
 	}
 	if new.Status == game.Abandoned && (old == nil || old.Status != game.Abandoned) {
-		add(RoomAbandoned, game.None, nil)
+		add(eventtype.RoomAbandoned, game.None, nil)
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalitetest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
@@ -49,7 +50,7 @@ func TestObservedStoreDerivesWhatTheStreamWould(t *testing.T) {
 	tb := dynalitetest.New(t)
 	db := &counting{Client: tb.Client}
 	rec := &recorder{}
-	s := presence.Observe(store.NewDynamoStore(db, tb.Name, time.Now, store.Expiry{}), rec, time.Now, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	s := presence.Observe(store.NewDynamoStore(db, tb.Name, time.Now, store.Expiry{Room: config.DefaultRoomTTL}), rec, time.Now, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	ctx := context.Background()
 	now := time.Now()
 	step := func(f func(r *game.Room)) {

@@ -8,13 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
-)
 
-// Message attribute names: subscription filter policies match on them (the email
-// subscription, for one, receives only the event types an operator wants).
-const (
-	AttrEventType = "eventType"
-	AttrRoom      = "room"
+	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
 )
 
 // Publisher sends events somewhere: SNS on AWS, the log locally.
@@ -52,8 +47,8 @@ func (p *SNSPublisher) Publish(ctx context.Context, e Event) error {
 		Subject:  aws.String(Subject(e)),
 		Message:  aws.String(string(body)),
 		MessageAttributes: map[string]types.MessageAttributeValue{
-			AttrEventType: {DataType: aws.String("String"), StringValue: aws.String(string(e.Type))},
-			AttrRoom:      {DataType: aws.String("String"), StringValue: aws.String(e.Room)},
+			eventtype.Attribute:     {DataType: aws.String("String"), StringValue: aws.String(string(e.Type))},
+			eventtype.RoomAttribute: {DataType: aws.String("String"), StringValue: aws.String(e.Room)},
 		},
 	})
 	if err != nil {

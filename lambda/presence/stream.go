@@ -9,6 +9,8 @@ import (
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
 
 // ttlPrincipal is the principal of the deletions DynamoDB's TTL makes.
@@ -57,8 +59,8 @@ func roomImage(img map[string]events.DynamoDBAttributeValue) (*game.Room, error)
 	if err != nil {
 		return nil, err
 	}
-	kind, _ := item[store.KindAttribute].(*types.AttributeValueMemberS)
-	if kind == nil || kind.Value != store.KindRoom {
+	kind, _ := item[schema.KindAttribute].(*types.AttributeValueMemberS)
+	if kind == nil || kind.Value != schema.KindRoom {
 		return nil, nil
 	}
 	return store.DecodeRoom(item)

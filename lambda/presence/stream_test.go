@@ -27,8 +27,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalitetest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence"
+	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
@@ -62,7 +64,7 @@ func TestFixturesMatchTheStore(t *testing.T) {
 func buildFixtures(t *testing.T) []byte {
 	tb := dynalitetest.New(t)
 	now := t0
-	s := store.NewDynamoStore(tb.Client, tb.Name, func() time.Time { return now }, store.Expiry{})
+	s := store.NewDynamoStore(tb.Client, tb.Name, func() time.Time { return now }, store.Expiry{Room: config.DefaultRoomTTL})
 	ctx := context.Background()
 	var recs []events.DynamoDBEventRecord
 	var prev map[string]ddbtypes.AttributeValue
@@ -256,7 +258,7 @@ func newHandler(t *testing.T, s *snsServer) *presence.Handler {
 	client := sns.New(sns.Options{Region: "eu-west-1", BaseEndpoint: aws.String(s.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")})
 	pub := presence.NewSNSPublisher(client, "arn:aws:sns:eu-west-1:123456789012:alerts")
-	done := store.NewDynamoStore(tb.Client, tb.Name, time.Now, store.Expiry{})
+	done := store.NewDynamoStore(tb.Client, tb.Name, time.Now, store.Expiry{Room: config.DefaultRoomTTL})
 	return presence.NewHandler(pub, done, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 }
 
@@ -372,7 +374,7 @@ func TestEveryTypeIsCovered(t *testing.T) {
 		}
 	}
 	var missing []string
-	for _, ty := range presence.Types() {
+	for _, ty := range eventtype.All() {
 		if !seen[string(ty)] {
 			missing = append(missing, string(ty))
 		}

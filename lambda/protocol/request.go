@@ -12,8 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 )
 
 // Limits on client input.
@@ -47,19 +47,6 @@ type wireRequest struct {
 	Token    *string         `json:"token"`
 }
 
-// ActionOf extracts the action of a frame the way API Gateway's route selection does: the
-// "action" string of a JSON object, or "" when there is none.
-func ActionOf(body string) string {
-	var w struct {
-		Action any `json:"action"`
-	}
-	if json.Unmarshal([]byte(body), &w) != nil {
-		return ""
-	}
-	s, _ := w.Action.(string)
-	return s
-}
-
 // Decode parses and validates a client frame sent on route. route is the route API Gateway
 // chose; it must equal the frame's action for action routes. Every failure is an *apperr.Error
 // whose message says what to fix.
@@ -79,7 +66,7 @@ func Decode(route, body string) (Request, error) {
 		return Request{}, apperr.New(apperr.BadRequest, `A frame needs an "action" string.`)
 	}
 	req := Request{Action: *w.Action}
-	if !routes.IsAction(req.Action) {
+	if !catalog.IsAction(req.Action) {
 		return req, apperr.New(apperr.UnknownAction, "Unknown action %q.", truncate(req.Action, 40))
 	}
 	if route != req.Action {
@@ -87,23 +74,23 @@ func Decode(route, body string) (Request, error) {
 	}
 	var err error
 	switch req.Action {
-	case routes.CreateRoom:
+	case catalog.CreateRoom:
 		req.Name, err = name(w.Name)
-	case routes.JoinRoom:
+	case catalog.JoinRoom:
 		if req.RoomCode, err = roomCode(w.RoomCode); err == nil {
 			req.Name, err = name(w.Name)
 		}
-	case routes.GetRoom, routes.Rematch, routes.LeaveRoom:
+	case catalog.GetRoom, catalog.Rematch, catalog.LeaveRoom:
 		req.RoomCode, err = roomCode(w.RoomCode)
-	case routes.Move:
+	case catalog.Move:
 		if req.RoomCode, err = roomCode(w.RoomCode); err == nil {
 			req.Cell, err = cell(w.Cell)
 		}
-	case routes.SendMessage:
+	case catalog.SendMessage:
 		if req.RoomCode, err = roomCode(w.RoomCode); err == nil {
 			req.Text, err = chatText(w.Text)
 		}
-	case routes.Rejoin:
+	case catalog.Rejoin:
 		if req.RoomCode, err = roomCode(w.RoomCode); err == nil {
 			req.Token, err = token(w.Token)
 		}

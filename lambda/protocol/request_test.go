@@ -89,16 +89,6 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
-func TestActionOf(t *testing.T) {
-	for body, want := range map[string]string{
-		`{"action":"move"}`: "move", `{"action":3}`: "", `nope`: "", `{}`: "", `{"action":"fly"}`: "fly",
-	} {
-		if got := ActionOf(body); got != want {
-			t.Errorf("ActionOf(%s) = %q, want %q", body, got, want)
-		}
-	}
-}
-
 func TestErrorFrameHidesServerFaults(t *testing.T) {
 	b, err := Error(errorString("dynamodb: connection refused to 10.0.0.1"), "move")
 	if err != nil {

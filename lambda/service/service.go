@@ -20,7 +20,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
-// Options configures a Service. Store and Sender are required.
+// Options configures a Service. Store, Sender and Grace are required.
 type Options struct {
 	Store  store.Store
 	Sender connections.Sender
@@ -28,7 +28,8 @@ type Options struct {
 	Now func() time.Time
 	// Rand is the source of room codes and seat tokens. Default: crypto/rand.Reader.
 	Rand io.Reader
-	// Grace is how long a dropped player's seat is held. Default: 2 minutes.
+	// Grace is how long a dropped player's seat is held (lambda/config's GRACE_PERIOD, which
+	// owns its default). Required.
 	Grace time.Duration
 	// Logger receives warnings about undeliverable frames. Default: slog.Default().
 	Logger *slog.Logger
@@ -47,10 +48,11 @@ type Service struct {
 	count metrics.Recorder
 }
 
-// New returns a Service; it panics only on a programming error (a missing store or sender).
+// New returns a Service; it panics only on a programming error (a missing store, sender or
+// grace period).
 func New(o Options) *Service {
-	if o.Store == nil || o.Sender == nil {
-		panic("service.New: Store and Sender are required")
+	if o.Store == nil || o.Sender == nil || o.Grace <= 0 {
+		panic("service.New: Store, Sender and a positive Grace are required")
 	}
 	s := &Service{store: o.Store, send: o.Sender, now: o.Now, rand: o.Rand, grace: o.Grace, log: o.Logger, count: o.Metrics}
 	if s.now == nil {
@@ -58,9 +60,6 @@ func New(o Options) *Service {
 	}
 	if s.rand == nil {
 		s.rand = crand.Reader
-	}
-	if s.grace <= 0 {
-		s.grace = 2 * time.Minute
 	}
 	if s.log == nil {
 		s.log = slog.Default()

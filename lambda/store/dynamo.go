@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
 
 // DynamoAPI is the part of *dynamodb.Client the store uses.
@@ -33,13 +35,13 @@ type DynamoStore struct {
 var _ Store = (*DynamoStore)(nil)
 
 // NewDynamoStore returns a store over table. now is the clock that decides expiry (time.Now in
-// production); zero fields of expiry take DefaultExpiry's.
+// production); expiry.Room is required, a zero Connection takes ConnectionTTL.
 func NewDynamoStore(db DynamoAPI, table string, now func() time.Time, expiry Expiry) *DynamoStore {
 	return &DynamoStore{db: db, table: table, now: now, expiry: expiry.withDefaults()}
 }
 
 func keyOf(pk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{PartitionKey: &types.AttributeValueMemberS{Value: pk}}
+	return map[string]types.AttributeValue{schema.PartitionKey: &types.AttributeValueMemberS{Value: pk}}
 }
 
 func epoch(t time.Time) types.AttributeValue {
@@ -169,7 +171,7 @@ func (s *DynamoStore) DeleteRoom(ctx context.Context, r *game.Room) error {
 }
 
 func (s *DynamoStore) PutConnection(ctx context.Context, c Connection) error {
-	it := connItem{PK: connKey(c.ID), Kind: KindConnection, ID: c.ID, RoomCode: c.RoomCode, Role: string(c.Role),
+	it := connItem{PK: connKey(c.ID), Kind: schema.KindConnection, ID: c.ID, RoomCode: c.RoomCode, Role: string(c.Role),
 		ExpiresAt: s.now().Add(s.expiry.Connection).Unix()}
 	if err := s.put(ctx, it, "", nil); err != nil {
 		return fmt.Errorf("recording connection %s: %w", c.ID, err)

@@ -14,8 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalitetest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
 
 var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
@@ -34,7 +37,7 @@ func ctx(t *testing.T) context.Context {
 
 func newStore(t *testing.T, c *clock) (*store.DynamoStore, dynalitetest.Table) {
 	tb := dynalitetest.New(t)
-	return store.NewDynamoStore(tb.Client, tb.Name, c.now, store.Expiry{}), tb
+	return store.NewDynamoStore(tb.Client, tb.Name, c.now, store.Expiry{Room: config.DefaultRoomTTL}), tb
 }
 
 // fullRoom is a room using every field, so a round trip proves the item layout.
@@ -95,8 +98,8 @@ func TestItemLayout(t *testing.T) {
 	if _, hasToken := px["token"]; hasToken {
 		t.Fatal("a plain token must never be stored")
 	}
-	if pc, ok := out.Item[store.PresenceChangedAttribute].(*types.AttributeValueMemberBOOL); !ok || !pc.Value {
-		t.Fatalf("%s = %#v, want BOOL true on a write that changed presence", store.PresenceChangedAttribute, out.Item[store.PresenceChangedAttribute])
+	if pc, ok := out.Item[schema.PresenceChangedAttribute].(*types.AttributeValueMemberBOOL); !ok || !pc.Value {
+		t.Fatalf("%s = %#v, want BOOL true on a write that changed presence", schema.PresenceChangedAttribute, out.Item[schema.PresenceChangedAttribute])
 	}
 	if on := out.Item["playerO"].(*types.AttributeValueMemberM).Value["online"].(*types.AttributeValueMemberBOOL).Value; on {
 		t.Fatal("playerO.online must be false for an offline player")
@@ -285,7 +288,7 @@ func TestCorruptItemIsAnError(t *testing.T) {
 func TestStoreErrorsCarryContext(t *testing.T) {
 	// A table that does not exist: every call fails with the SDK's error wrapped, not swallowed.
 	tb := dynalitetest.New(t)
-	s := store.NewDynamoStore(tb.Client, "no-such-table", time.Now, store.Expiry{})
+	s := store.NewDynamoStore(tb.Client, "no-such-table", time.Now, store.Expiry{Room: config.DefaultRoomTTL})
 	_, err := s.GetRoom(ctx(t), "ABCDEF")
 	var rnf *types.ResourceNotFoundException
 	if !errors.As(err, &rnf) {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
 
 const (
@@ -76,7 +78,7 @@ func toRoomItem(r *game.Room, expires time.Time) roomItem {
 		}
 	}
 	return roomItem{
-		PK: roomKey(r.Code), Kind: KindRoom, Code: r.Code, Status: string(r.Status),
+		PK: roomKey(r.Code), Kind: schema.KindRoom, Code: r.Code, Status: string(r.Status),
 		Board: string(board[:]), Turn: string(r.Turn), Winner: string(r.Winner), WinLine: r.WinLine,
 		Starter: string(r.Starter), PlayerX: toPlayerItem(r.X), PlayerO: toPlayerItem(r.O),
 		Score:    scoreItem{X: r.Score.X, O: r.Score.O, Draws: r.Score.Draws},
@@ -100,7 +102,7 @@ func toPlayerItem(p *game.Player) *playerItem {
 // toRoom rebuilds a room, refusing an item that is not one (a corrupted or foreign item must
 // not be played on).
 func (it roomItem) toRoom() (*game.Room, error) {
-	if it.Kind != KindRoom || len(it.Board) != game.Cells || !strings.HasPrefix(it.PK, roomPrefix) {
+	if it.Kind != schema.KindRoom || len(it.Board) != game.Cells || !strings.HasPrefix(it.PK, roomPrefix) {
 		return nil, fmt.Errorf("item %q is not a well-formed room", it.PK)
 	}
 	r := &game.Room{

@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 	"time"
-)
 
-// KindMarker is the kind of the items that record work done once (see Done).
-const KindMarker = "marker"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
+)
 
 const markerPrefix = "DONE#"
 
@@ -30,7 +29,7 @@ func (s *DynamoStore) Done(ctx context.Context, id string) (bool, error) {
 
 // MarkDone records that the work identified by id was done; the record lives for keep.
 func (s *DynamoStore) MarkDone(ctx context.Context, id string, keep time.Duration) error {
-	it := markerItem{PK: markerPrefix + id, Kind: KindMarker, ExpiresAt: s.now().Add(keep).Unix()}
+	it := markerItem{PK: markerPrefix + id, Kind: schema.KindMarker, ExpiresAt: s.now().Add(keep).Unix()}
 	if err := s.put(ctx, it, "", nil); err != nil {
 		return fmt.Errorf("marking %s done: %w", id, err)
 	}

@@ -13,22 +13,6 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 )
 
-// Table layout: the contract between this package, the CDK table construct and the stream
-// filters of the presence pipeline.
-const (
-	// PartitionKey is the table's only key attribute (string): "ROOM#<code>" or "CONN#<id>".
-	PartitionKey = "pk"
-	// TTLAttribute holds each item's expiry in epoch seconds: the table's TTL attribute.
-	TTLAttribute = "expiresAt"
-	// KindAttribute says what an item is: KindRoom, KindConnection or KindMarker.
-	KindAttribute = "kind"
-	// PresenceChangedAttribute (BOOL) is true on the room writes that change a seat, who is
-	// online, or abandon the room: the presence pipeline's stream filter matches on it.
-	PresenceChangedAttribute = "presenceChanged"
-	KindRoom                 = "room"
-	KindConnection           = "connection"
-)
-
 var (
 	// ErrNotFound: no such item, or it has expired.
 	ErrNotFound = errors.New("not found")
@@ -78,22 +62,23 @@ type Store interface {
 
 // Expiry is how long items live after their last write.
 type Expiry struct {
-	// Room is how long a room lives after its last change. Default: 24 hours.
+	// Room is how long a room lives after its last change (lambda/config's ROOM_TTL, which
+	// owns its default). Required.
 	Room time.Duration
-	// Connection is how long a connection record lives. Default: 3 hours, past API Gateway's
-	// 2-hour maximum connection duration, so a record whose $disconnect was missed still goes.
+	// Connection is how long a connection record lives. Default: ConnectionTTL.
 	Connection time.Duration
 }
 
-// DefaultExpiry is the expiry used where a field is zero.
-var DefaultExpiry = Expiry{Room: 24 * time.Hour, Connection: 3 * time.Hour}
+// ConnectionTTL is a connection record's life: past API Gateway's 2-hour maximum connection
+// duration, so a record whose $disconnect was missed still goes.
+const ConnectionTTL = 3 * time.Hour
 
 func (e Expiry) withDefaults() Expiry {
 	if e.Room <= 0 {
-		e.Room = DefaultExpiry.Room
+		panic("store: Expiry.Room is required (ROOM_TTL, lambda/config)")
 	}
 	if e.Connection <= 0 {
-		e.Connection = DefaultExpiry.Connection
+		e.Connection = ConnectionTTL
 	}
 	return e
 }

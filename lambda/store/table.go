@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
 
 // TableAPI is the part of *dynamodb.Client that EnsureTable uses.
@@ -27,8 +29,8 @@ func EnsureTable(ctx context.Context, db TableAPI, name string) error {
 		_, err = db.CreateTable(ctx, &dynamodb.CreateTableInput{
 			TableName:            &name,
 			BillingMode:          types.BillingModePayPerRequest,
-			AttributeDefinitions: []types.AttributeDefinition{{AttributeName: strp(PartitionKey), AttributeType: types.ScalarAttributeTypeS}},
-			KeySchema:            []types.KeySchemaElement{{AttributeName: strp(PartitionKey), KeyType: types.KeyTypeHash}},
+			AttributeDefinitions: []types.AttributeDefinition{{AttributeName: strp(schema.PartitionKey), AttributeType: types.ScalarAttributeTypeS}},
+			KeySchema:            []types.KeySchemaElement{{AttributeName: strp(schema.PartitionKey), KeyType: types.KeyTypeHash}},
 		})
 		var inUse *types.ResourceInUseException
 		if err != nil && !errors.As(err, &inUse) {

@@ -28,9 +28,9 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/frontend"
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
 	"github.com/serverless-tictactoe/tictactoe/lambda/app"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 	"github.com/serverless-tictactoe/tictactoe/localgw"
 )
@@ -202,7 +202,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		return nil, fmt.Errorf("function settings: %w", err)
 	}
 	fns := map[string]handler.Func{}
-	for _, fn := range routes.Functions() {
+	for _, fn := range catalog.RouteFunctionNames() {
 		if fns[fn], err = app.New(ctx, fn, cfg, o.LambdaLogger.With("function", fn)); err != nil {
 			return nil, fmt.Errorf("building function %s: %w", fn, err)
 		}

@@ -1,10 +1,10 @@
-// Command connect is the Lambda that serves the WebSocket API's routes.FnConnect routes (see
+// Command connect is the Lambda that serves the WebSocket API's catalog.FnConnect routes (see
 // lambda/routes for which, and why routes are grouped as they are).
 package main
 
 import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/app"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 )
 
-func main() { app.Main(routes.FnConnect) }
+func main() { app.Main(catalog.FnConnect) }

@@ -1,10 +1,10 @@
-// Command disconnect is the Lambda that serves the WebSocket API's routes.FnDisconnect routes (see
+// Command disconnect is the Lambda that serves the WebSocket API's catalog.FnDisconnect routes (see
 // lambda/routes for which, and why routes are grouped as they are).
 package main
 
 import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/app"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 )
 
-func main() { app.Main(routes.FnDisconnect) }
+func main() { app.Main(catalog.FnDisconnect) }

@@ -1,10 +1,10 @@
-// Command game is the Lambda that serves the WebSocket API's routes.FnGame routes (see
+// Command game is the Lambda that serves the WebSocket API's catalog.FnGame routes (see
 // lambda/routes for which, and why routes are grouped as they are).
 package main
 
 import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/app"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 )
 
-func main() { app.Main(routes.FnGame) }
+func main() { app.Main(catalog.FnGame) }

@@ -1,4 +1,4 @@
-package main
+package stacks
 
 import (
 	"encoding/json"
@@ -11,7 +11,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
-	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
 
 // The Presence stack's tests read the app synthesized once in TestMain (main_test.go).
@@ -20,12 +22,12 @@ import (
 func mapping(t *testing.T, s *synthesized) map[string]any {
 	t.Helper()
 	tpl := s.templates[*s.d.Presence.StackName()]
-	ms := resources(t, tpl, "AWS::Lambda::EventSourceMapping")
+	ms := cdktest.Resources(t, tpl, "AWS::Lambda::EventSourceMapping")
 	if len(ms) != 1 {
 		t.Fatalf("want 1 event source mapping, got %d", len(ms))
 	}
 	for _, m := range ms {
-		return props(m)
+		return cdktest.Props(m)
 	}
 	return nil
 }
@@ -34,7 +36,7 @@ func mapping(t *testing.T, s *synthesized) map[string]any {
 func filterPatterns(t *testing.T, m map[string]any) []map[string]any {
 	t.Helper()
 	var fc struct{ Filters []struct{ Pattern string } }
-	roundTrip(t, m["FilterCriteria"], &fc)
+	cdktest.RoundTrip(t, m["FilterCriteria"], &fc)
 	var out []map[string]any
 	for _, f := range fc.Filters {
 		var p map[string]any
@@ -48,7 +50,7 @@ func filterPatterns(t *testing.T, m map[string]any) []map[string]any {
 
 // The filter is exactly: rooms created, rooms deleted, and rooms changed with presenceChanged.
 func TestPresenceFilterCriteria(t *testing.T) {
-	got := filterPatterns(t, mapping(t, dev))
+	got := filterPatterns(t, mapping(t, dev(t)))
 	var want []map[string]any
 	for _, p := range []string{
 		`{"eventName":["INSERT"],"dynamodb":{"NewImage":{"kind":{"S":["room"]}}}}`,
@@ -62,7 +64,7 @@ func TestPresenceFilterCriteria(t *testing.T) {
 		want = append(want, m)
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("filter patterns\n got %s\nwant %s", jsonOf(t, got), jsonOf(t, want))
+		t.Errorf("filter patterns\n got %s\nwant %s", cdktest.JSONOf(t, got), cdktest.JSONOf(t, want))
 	}
 }
 
@@ -97,8 +99,8 @@ func matches(pattern, record any) bool {
 // from the items the store really writes (lambda/presence's golden fixtures) and on the other
 // kinds of item the table holds.
 func TestPresenceFilterSelectsTheRecordsPresenceNeeds(t *testing.T) {
-	patterns := filterPatterns(t, mapping(t, dev))
-	raw, err := os.ReadFile("lambda/presence/testdata/stream-events.json")
+	patterns := filterPatterns(t, mapping(t, dev(t)))
+	raw, err := os.ReadFile("../lambda/presence/testdata/stream-events.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,14 +109,14 @@ func TestPresenceFilterSelectsTheRecordsPresenceNeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	image := func(kind string) map[string]any {
-		return map[string]any{"pk": map[string]any{"S": "X#1"}, store.KindAttribute: map[string]any{"S": kind}, store.TTLAttribute: map[string]any{"N": "1795435200"}}
+		return map[string]any{"pk": map[string]any{"S": "X#1"}, schema.KindAttribute: map[string]any{"S": kind}, schema.TTLAttribute: map[string]any{"N": "1795435200"}}
 	}
 	other := []map[string]any{
-		{"eventID": "marker-insert", "eventName": "INSERT", "dynamodb": map[string]any{"NewImage": image(store.KindMarker)}},
-		{"eventID": "marker-expired", "eventName": "REMOVE", "dynamodb": map[string]any{"OldImage": image(store.KindMarker)}},
-		{"eventID": "connection-insert", "eventName": "INSERT", "dynamodb": map[string]any{"NewImage": image(store.KindConnection)}},
-		{"eventID": "connection-modify", "eventName": "MODIFY", "dynamodb": map[string]any{"OldImage": image(store.KindConnection), "NewImage": image(store.KindConnection)}},
-		{"eventID": "connection-remove", "eventName": "REMOVE", "dynamodb": map[string]any{"OldImage": image(store.KindConnection)}},
+		{"eventID": "marker-insert", "eventName": "INSERT", "dynamodb": map[string]any{"NewImage": image(schema.KindMarker)}},
+		{"eventID": "marker-expired", "eventName": "REMOVE", "dynamodb": map[string]any{"OldImage": image(schema.KindMarker)}},
+		{"eventID": "connection-insert", "eventName": "INSERT", "dynamodb": map[string]any{"NewImage": image(schema.KindConnection)}},
+		{"eventID": "connection-modify", "eventName": "MODIFY", "dynamodb": map[string]any{"OldImage": image(schema.KindConnection), "NewImage": image(schema.KindConnection)}},
+		{"eventID": "connection-remove", "eventName": "REMOVE", "dynamodb": map[string]any{"OldImage": image(schema.KindConnection)}},
 	}
 	// ev-101 room created, ev-102 second player joined, ev-103 a move, ev-104 a player dropped,
 	// ev-105 rejoined, ev-106 the host left (abandoned), then a room deleted and one expired.
@@ -140,7 +142,7 @@ func TestPresenceFilterSelectsTheRecordsPresenceNeeds(t *testing.T) {
 }
 
 func TestPresenceMappingRetriesBoundedAndReportsBatchFailures(t *testing.T) {
-	m := mapping(t, dev)
+	m := mapping(t, dev(t))
 	for k, want := range map[string]any{
 		"BisectBatchOnFunctionError": true, "MaximumRetryAttempts": 3.0, "MaximumRecordAgeInSeconds": 3600.0,
 		"BatchSize": 20.0, "MaximumBatchingWindowInSeconds": 2.0, "StartingPosition": "LATEST",
@@ -150,23 +152,23 @@ func TestPresenceMappingRetriesBoundedAndReportsBatchFailures(t *testing.T) {
 			t.Errorf("mapping %s = %v, want %v", k, m[k], want)
 		}
 	}
-	p := dev.d.Presence
-	tpl := dev.templates[*p.StackName()]
+	p := dev(t).d.Presence
+	tpl := dev(t).templates[*p.StackName()]
 	queue := *p.GetLogicalId(p.Stream.DeadLetterQueue.Node().DefaultChild().(awscdk.CfnElement))
 	fn := *p.GetLogicalId(p.Function.Function.Node().DefaultChild().(awscdk.CfnElement))
-	if d := jsonOf(t, m["DestinationConfig"]); d != `{"OnFailure":{"Destination":{"Fn::GetAtt":["`+queue+`","Arn"]}}}` {
+	if d := cdktest.JSONOf(t, m["DestinationConfig"]); d != `{"OnFailure":{"Destination":{"Fn::GetAtt":["`+queue+`","Arn"]}}}` {
 		t.Errorf("on-failure destination %s, want the dead-letter queue %s", d, queue)
 	}
-	if f := jsonOf(t, m["FunctionName"]); f != `{"Ref":"`+fn+`"}` {
+	if f := cdktest.JSONOf(t, m["FunctionName"]); f != `{"Ref":"`+fn+`"}` {
 		t.Errorf("mapping invokes %s, want the presence function %s", f, fn)
 	}
-	if src := jsonOf(t, m["EventSourceArn"]); !strings.Contains(src, "StreamArn") || !strings.Contains(src, *dev.d.Data.StackName()) {
+	if src := cdktest.JSONOf(t, m["EventSourceArn"]); !strings.Contains(src, "StreamArn") || !strings.Contains(src, *dev(t).d.Data.StackName()) {
 		t.Errorf("mapping reads %s, want the Data stack's table stream", src)
 	}
-	hasResource(t, tpl, "AWS::SQS::Queue", map[string]any{"Properties": map[string]any{
+	cdktest.HasResource(t, tpl, "AWS::SQS::Queue", map[string]any{"Properties": map[string]any{
 		"SqsManagedSseEnabled": true, "MessageRetentionPeriod": 14 * 24 * 3600,
 	}})
-	policy := jsonOf(t, props(resources(t, tpl, "AWS::SQS::QueuePolicy")[firstKey(resources(t, tpl, "AWS::SQS::QueuePolicy"))]))
+	policy := cdktest.JSONOf(t, cdktest.Props(cdktest.Resources(t, tpl, "AWS::SQS::QueuePolicy")[firstKey(cdktest.Resources(t, tpl, "AWS::SQS::QueuePolicy"))]))
 	if !strings.Contains(policy, `"aws:SecureTransport":"false"`) || !strings.Contains(policy, `"Effect":"Deny"`) || !strings.Contains(policy, queue) {
 		t.Errorf("queue policy %s does not deny non-TLS access to the queue", policy)
 	}
@@ -174,21 +176,21 @@ func TestPresenceMappingRetriesBoundedAndReportsBatchFailures(t *testing.T) {
 
 // The pipeline's alarms notify the operations topic, on alarm and when it clears.
 func TestPresenceAlarmsNotifyOperations(t *testing.T) {
-	p := dev.d.Presence
-	tpl := dev.templates[*p.StackName()]
+	p := dev(t).d.Presence
+	tpl := dev(t).templates[*p.StackName()]
 	queue := *p.GetLogicalId(p.Stream.DeadLetterQueue.Node().DefaultChild().(awscdk.CfnElement))
 	fn := *p.GetLogicalId(p.Function.Function.Node().DefaultChild().(awscdk.CfnElement))
-	alarms := resources(t, tpl, "AWS::CloudWatch::Alarm")
+	alarms := cdktest.Resources(t, tpl, "AWS::CloudWatch::Alarm")
 	if len(alarms) != 2 {
 		t.Fatalf("want the dead-letter and iterator-age alarms, got %d alarms", len(alarms))
 	}
 	found := map[string]bool{}
 	for id, a := range alarms {
-		pr := props(a)
-		if !notifiesOps(t, dev, pr["AlarmActions"]) || !notifiesOps(t, dev, pr["OKActions"]) {
-			t.Errorf("alarm %s: actions %s, OK actions %s; want the operations topic on both", id, jsonOf(t, pr["AlarmActions"]), jsonOf(t, pr["OKActions"]))
+		pr := cdktest.Props(a)
+		if !notifiesOps(t, dev(t), pr["AlarmActions"]) || !notifiesOps(t, dev(t), pr["OKActions"]) {
+			t.Errorf("alarm %s: actions %s, OK actions %s; want the operations topic on both", id, cdktest.JSONOf(t, pr["AlarmActions"]), cdktest.JSONOf(t, pr["OKActions"]))
 		}
-		dims := jsonOf(t, pr["Dimensions"])
+		dims := cdktest.JSONOf(t, pr["Dimensions"])
 		switch pr["MetricName"] {
 		case "ApproximateNumberOfMessagesVisible":
 			found["dlq"] = pr["Threshold"] == 1.0 && pr["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" &&
@@ -199,20 +201,20 @@ func TestPresenceAlarmsNotifyOperations(t *testing.T) {
 		}
 	}
 	if !found["dlq"] || !found["age"] {
-		t.Errorf("alarms %s: want DLQ depth ≥ 1 on the queue and iterator age ≥ 10 min on the function", jsonOf(t, alarms))
+		t.Errorf("alarms %s: want DLQ depth ≥ 1 on the queue and iterator age ≥ 10 min on the function", cdktest.JSONOf(t, alarms))
 	}
 }
 
 // The presence function may read the stream, check and write its markers (GetItem, PutItem on
 // the table), publish to the alerts topic only, and send failures to its queue: nothing else.
 func TestPresenceFunctionGetsOnlyItsPermissions(t *testing.T) {
-	p := dev.d.Presence
-	tpl := dev.templates[*p.StackName()]
+	p := dev(t).d.Presence
+	tpl := dev(t).templates[*p.StackName()]
 	role := *p.GetLogicalId(p.Function.Role.Node().DefaultChild().(awscdk.CfnElement))
 	got := map[string]string{} // action → resource
-	for _, r := range resources(t, tpl, "AWS::IAM::Policy") {
-		pr := props(r)
-		if !strings.Contains(jsonOf(t, pr["Roles"]), `"`+role+`"`) {
+	for _, r := range cdktest.Resources(t, tpl, "AWS::IAM::Policy") {
+		pr := cdktest.Props(r)
+		if !strings.Contains(cdktest.JSONOf(t, pr["Roles"]), `"`+role+`"`) {
 			continue
 		}
 		var doc struct {
@@ -222,7 +224,7 @@ func TestPresenceFunctionGetsOnlyItsPermissions(t *testing.T) {
 				Resource any
 			}
 		}
-		roundTrip(t, pr["PolicyDocument"], &doc)
+		cdktest.RoundTrip(t, pr["PolicyDocument"], &doc)
 		for _, st := range doc.Statement {
 			var actions []string
 			switch a := st.Action.(type) {
@@ -234,7 +236,7 @@ func TestPresenceFunctionGetsOnlyItsPermissions(t *testing.T) {
 				}
 			}
 			for _, a := range actions {
-				got[a] = jsonOf(t, st.Resource)
+				got[a] = cdktest.JSONOf(t, st.Resource)
 			}
 		}
 	}
@@ -249,7 +251,7 @@ func TestPresenceFunctionGetsOnlyItsPermissions(t *testing.T) {
 	if g := strings.Join(actions, " "); g != want {
 		t.Errorf("presence function may\n %s\nwant\n %s", g, want)
 	}
-	data := *dev.d.Data.StackName()
+	data := *dev(t).d.Data.StackName()
 	for _, a := range []string{"dynamodb:GetItem", "dynamodb:PutItem"} {
 		if r := got[a]; !strings.Contains(r, data) || strings.Contains(r, "Stream") || strings.Contains(r, "*") {
 			t.Errorf("%s on %s, want the game table itself", a, r)
@@ -260,7 +262,7 @@ func TestPresenceFunctionGetsOnlyItsPermissions(t *testing.T) {
 			t.Errorf("%s on %s, want the table's stream", a, r)
 		}
 	}
-	alerts := dev.d.Alerts
+	alerts := dev(t).d.Alerts
 	topic := *alerts.GetLogicalId(alerts.Topic.Node().DefaultChild().(awscdk.CfnElement))
 	if r := got["sns:Publish"]; !strings.Contains(r, *alerts.StackName()) || !strings.Contains(r, topic) {
 		t.Errorf("sns:Publish on %s, want the alerts topic %s only", r, topic)
@@ -268,7 +270,7 @@ func TestPresenceFunctionGetsOnlyItsPermissions(t *testing.T) {
 }
 
 func TestPresenceFunctionSettings(t *testing.T) {
-	for cfgName, s := range map[string]*synthesized{"dev": dev, "prod": prod} {
+	for cfgName, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
 		p := s.d.Presence
 		logical := *p.GetLogicalId(p.Function.Function.Node().DefaultChild().(awscdk.CfnElement))
 		var fn struct {
@@ -276,14 +278,14 @@ func TestPresenceFunctionSettings(t *testing.T) {
 				Environment struct{ Variables map[string]any }
 			}
 		}
-		roundTrip(t, resources(t, s.templates[*p.StackName()], "AWS::Lambda::Function")[logical], &fn)
+		cdktest.RoundTrip(t, cdktest.Resources(t, s.templates[*p.StackName()], "AWS::Lambda::Function")[logical], &fn)
 		vars := fn.Properties.Environment.Variables
 		alerts := s.d.Alerts
 		topic := *alerts.GetLogicalId(alerts.Topic.Node().DefaultChild().(awscdk.CfnElement))
-		if v := jsonOf(t, vars[config.EnvTopicARN]); !strings.Contains(v, topic) {
+		if v := cdktest.JSONOf(t, vars[config.EnvTopicARN]); !strings.Contains(v, topic) {
 			t.Errorf("%s: TOPIC_ARN %s is not the alerts topic", cfgName, v)
 		}
-		if v := jsonOf(t, vars[config.EnvTableName]); !strings.Contains(v, *s.d.Data.StackName()) {
+		if v := cdktest.JSONOf(t, vars[config.EnvTableName]); !strings.Contains(v, *s.d.Data.StackName()) {
 			t.Errorf("%s: TABLE_NAME %s is not the game table", cfgName, v)
 		}
 		wantLevel := map[string]any{"dev": nil, "prod": "debug"}[cfgName]
@@ -296,20 +298,20 @@ func TestPresenceFunctionSettings(t *testing.T) {
 // The email gets only the presence events chosen (prod: alertEvents=room_abandoned,room_expired),
 // filtered on the eventType message attribute; the alarms' address gets every alarm.
 func TestAlertEmailIsFilteredAndOpsEmailIsNot(t *testing.T) {
-	a := prod.d.Alerts
-	tpl := prod.templates[*a.StackName()]
+	a := prod(t).d.Alerts
+	tpl := prod(t).templates[*a.StackName()]
 	alerts := *a.GetLogicalId(a.Topic.Node().DefaultChild().(awscdk.CfnElement))
 	ops := *a.GetLogicalId(a.Operations.Node().DefaultChild().(awscdk.CfnElement))
 	subs := map[string]map[string]any{}
-	for _, r := range resources(t, tpl, "AWS::SNS::Subscription") {
-		pr := props(r)
-		subs[jsonOf(t, pr["TopicArn"])] = pr
+	for _, r := range cdktest.Resources(t, tpl, "AWS::SNS::Subscription") {
+		pr := cdktest.Props(r)
+		subs[cdktest.JSONOf(t, pr["TopicArn"])] = pr
 	}
 	alertSub, opsSub := subs[`{"Ref":"`+alerts+`"}`], subs[`{"Ref":"`+ops+`"}`]
 	if alertSub == nil || alertSub["Endpoint"] != "ops@example.com" {
 		t.Fatalf("no email subscription of ops@example.com to the alerts topic: %v", subs)
 	}
-	if f := jsonOf(t, alertSub["FilterPolicy"]); f != `{"eventType":["room_abandoned","room_expired"]}` {
+	if f := cdktest.JSONOf(t, alertSub["FilterPolicy"]); f != `{"eventType":["room_abandoned","room_expired"]}` {
 		t.Errorf("alerts email filter policy %s, want eventType room_abandoned and room_expired", f)
 	}
 	if s, ok := alertSub["FilterPolicyScope"]; ok && s != "MessageAttributes" {
@@ -322,20 +324,20 @@ func TestAlertEmailIsFilteredAndOpsEmailIsNot(t *testing.T) {
 		t.Errorf("the operations email is filtered (%v): alarm notifications carry no attributes and would all be dropped", opsSub["FilterPolicy"])
 	}
 	// Both topics are TLS-only and on the one key.
-	count(t, tpl, "AWS::KMS::Key", 1)
-	for id, r := range resources(t, tpl, "AWS::SNS::TopicPolicy") {
-		if pol := jsonOf(t, props(r)); !strings.Contains(pol, `"aws:SecureTransport":"false"`) {
+	cdktest.Count(t, tpl, "AWS::KMS::Key", 1)
+	for id, r := range cdktest.Resources(t, tpl, "AWS::SNS::TopicPolicy") {
+		if pol := cdktest.JSONOf(t, cdktest.Props(r)); !strings.Contains(pol, `"aws:SecureTransport":"false"`) {
 			t.Errorf("topic policy %s does not deny non-TLS publishing: %s", id, pol)
 		}
 	}
-	count(t, tpl, "AWS::SNS::TopicPolicy", 2)
+	cdktest.Count(t, tpl, "AWS::SNS::TopicPolicy", 2)
 	// dev sets no address: no subscription at all.
-	count(t, dev.templates[*dev.d.Alerts.StackName()], "AWS::SNS::Subscription", 0)
+	cdktest.Count(t, dev(t).templates[*dev(t).d.Alerts.StackName()], "AWS::SNS::Subscription", 0)
 }
 
 // Nothing the presence pipeline adds makes an earlier stack depend on a later one.
 func TestPresenceAddsNoDependencyCycle(t *testing.T) {
-	for _, s := range []*synthesized{dev, prod} {
+	for _, s := range []*synthesized{dev(t), prod(t)} {
 		for _, st := range []awscdk.Stack{s.d.Alerts.Stack, s.d.Data.Stack} {
 			for _, dep := range *st.Dependencies() {
 				t.Errorf("%s depends on %s", *st.StackName(), *dep.StackName())
@@ -356,7 +358,7 @@ func notifiesOps(t *testing.T, s *synthesized, actions any) bool {
 	}
 	// A weak reference, as cdk.json asks: Fn::GetStackOutput of the Alerts stack's
 	// "PublishOutputRef<topic>…" output, so Monitoring can go without pinning an export.
-	ref := jsonOf(t, list[0])
+	ref := cdktest.JSONOf(t, list[0])
 	return strings.Contains(ref, "Fn::GetStackOutput") && strings.Contains(ref, *a.StackName()) && strings.Contains(ref, "OutputRef"+ops)
 }
 

@@ -1,4 +1,4 @@
-package main
+package stacks
 
 import (
 	"encoding/json"
@@ -12,8 +12,9 @@ import (
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
-	"github.com/serverless-tictactoe/tictactoe/lambda/routes"
 )
 
 // The Monitoring stack's tests read the app synthesized once in TestMain (main_test.go).
@@ -44,11 +45,11 @@ func dashboardBody(t *testing.T, s *synthesized) (metricLines []dashboardMetric,
 			}
 		}
 	}
-	dashboards := resources(t, tpl, "AWS::CloudWatch::Dashboard")
+	dashboards := cdktest.Resources(t, tpl, "AWS::CloudWatch::Dashboard")
 	if len(dashboards) != 1 {
 		t.Fatalf("want one dashboard, got %d", len(dashboards))
 	}
-	roundTrip(t, dashboards[firstKey(dashboards)], &body)
+	cdktest.RoundTrip(t, dashboards[firstKey(dashboards)], &body)
 	join := body.Properties.DashboardBody.Join
 	if len(join) != 2 {
 		t.Fatalf("DashboardBody is not an Fn::Join: %v", join)
@@ -59,7 +60,7 @@ func dashboardBody(t *testing.T, s *synthesized) (metricLines []dashboardMetric,
 			text.WriteString(s)
 			continue
 		}
-		text.WriteString(strings.NewReplacer(`"`, "", `\`, "").Replace(jsonOf(t, part)))
+		text.WriteString(strings.NewReplacer(`"`, "", `\`, "").Replace(cdktest.JSONOf(t, part)))
 	}
 	var doc struct {
 		Widgets []struct {
@@ -133,7 +134,7 @@ func stats(lines []dashboardMetric) string {
 
 // The dashboard draws every metric of issue 8, each on the right resource.
 func TestDashboardShowsEveryRow(t *testing.T) {
-	for cfgName, s := range map[string]*synthesized{"dev": dev, "prod": prod} {
+	for cfgName, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
 		t.Run(cfgName, func(t *testing.T) {
 			lines, _ := dashboardBody(t, s)
 			d := s.d
@@ -228,7 +229,7 @@ type alarmSpec struct {
 	periods                float64
 }
 
-func alarmSpecs(d *deployment) map[string]alarmSpec {
+func alarmSpecs(d *Deployment) map[string]alarmSpec {
 	g := d.Monitoring.Dashboard
 	specs := map[string]alarmSpec{
 		"api execution errors": {g.APIExecutionErrors, "AWS/ApiGateway", "ExecutionError", logicalID(d.Realtime.Api.Api), "Sum", 300, 5, 1},
@@ -243,9 +244,9 @@ func alarmSpecs(d *deployment) map[string]alarmSpec {
 // Each alarm watches its metric with the threshold docs/monitoring.md explains, treats no data
 // as fine, and tells the operations topic both when it fires and when it clears.
 func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
-	d := dev.d
-	tpl := dev.templates[*d.Monitoring.StackName()]
-	all := resources(t, tpl, "AWS::CloudWatch::Alarm")
+	d := dev(t).d
+	tpl := dev(t).templates[*d.Monitoring.StackName()]
+	all := cdktest.Resources(t, tpl, "AWS::CloudWatch::Alarm")
 	specs := alarmSpecs(d)
 	if want := len(specs) + 1 + len(functionsOf(d)); len(all) != want { // + the math alarms, checked below
 		t.Errorf("%d alarms in the Monitoring stack, want %d", len(all), want)
@@ -255,8 +256,8 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 		if p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || p["TreatMissingData"] != "notBreaching" {
 			t.Errorf("%s: comparison %v, missing data %v; want ≥ and notBreaching", name, p["ComparisonOperator"], p["TreatMissingData"])
 		}
-		if !notifiesOps(t, dev, p["AlarmActions"]) || !notifiesOps(t, dev, p["OKActions"]) {
-			t.Errorf("%s: alarm actions %s, OK actions %s; want the operations topic on both", name, jsonOf(t, p["AlarmActions"]), jsonOf(t, p["OKActions"]))
+		if !notifiesOps(t, dev(t), p["AlarmActions"]) || !notifiesOps(t, dev(t), p["OKActions"]) {
+			t.Errorf("%s: alarm actions %s, OK actions %s; want the operations topic on both", name, cdktest.JSONOf(t, p["AlarmActions"]), cdktest.JSONOf(t, p["OKActions"]))
 		}
 	}
 	for name, sp := range specs {
@@ -264,14 +265,14 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 			t.Errorf("%s: no alarm", name)
 			continue
 		}
-		p := props(all[logicalID(sp.alarm)])
+		p := cdktest.Props(all[logicalID(sp.alarm)])
 		check(name, p)
 		got := fmt.Sprintf("%v %v %v %v %v %v/%v", p["Namespace"], p["MetricName"], p["Statistic"], p["Period"], p["Threshold"], p["DatapointsToAlarm"], p["EvaluationPeriods"])
 		want := fmt.Sprintf("%v %v %v %v %v %v/%v", sp.namespace, sp.metric, sp.stat, sp.period, sp.threshold, sp.periods, sp.periods)
 		if got != want {
 			t.Errorf("%s: alarm on %s, want %s", name, got, want)
 		}
-		if dims := jsonOf(t, p["Dimensions"]); !strings.Contains(dims, sp.dim) {
+		if dims := cdktest.JSONOf(t, p["Dimensions"]); !strings.Contains(dims, sp.dim) {
 			t.Errorf("%s: dimensions %s do not name %s", name, dims, sp.dim)
 		}
 	}
@@ -305,9 +306,9 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 		fnIDs = append(fnIDs, logicalID(fn))
 	}
 	for name, m := range math {
-		p := props(all[logicalID(m.alarm)])
+		p := cdktest.Props(all[logicalID(m.alarm)])
 		check(name, p)
-		if got := mathAlarm(t, p, fnIDs); jsonOf(t, got) != jsonOf(t, m.want) || p["Threshold"] != m.threshold || p["EvaluationPeriods"] != 1.0 {
+		if got := mathAlarm(t, p, fnIDs); cdktest.JSONOf(t, got) != cdktest.JSONOf(t, m.want) || p["Threshold"] != m.threshold || p["EvaluationPeriods"] != 1.0 {
 			t.Errorf("%s alarm on %v ≥ %v over %v periods, want %v ≥ %v over 1", name, got, p["Threshold"], p["EvaluationPeriods"], m.want, m.threshold)
 		}
 	}
@@ -333,7 +334,7 @@ func mathAlarm(t *testing.T, p map[string]any, logicalIDs []string) map[string]s
 			}
 		}
 	}
-	roundTrip(t, p, &m)
+	cdktest.RoundTrip(t, p, &m)
 	got := map[string]string{}
 	for _, x := range m.Metrics {
 		if x.Expression != "" {
@@ -355,7 +356,7 @@ func mathAlarm(t *testing.T, p map[string]any, logicalIDs []string) map[string]s
 // output of one) names, or the reference itself when it names none or several.
 func refTarget(t *testing.T, ref any, logicalIDs []string) string {
 	t.Helper()
-	text, found := jsonOf(t, ref), ""
+	text, found := cdktest.JSONOf(t, ref), ""
 	for _, id := range logicalIDs {
 		if strings.Contains(text, id) {
 			if found != "" {
@@ -371,9 +372,9 @@ func refTarget(t *testing.T, ref any, logicalIDs []string) string {
 }
 
 // functionsOf is every function of the deployment, by name.
-func functionsOf(d *deployment) map[string]cdkconstructs.IConstruct {
+func functionsOf(d *Deployment) map[string]cdkconstructs.IConstruct {
 	fns := map[string]cdkconstructs.IConstruct{"presence": d.Presence.Function.Function}
-	for _, name := range routes.Functions() {
+	for _, name := range catalog.RouteFunctionNames() {
 		fns[name] = d.Realtime.Functions[name].Function
 	}
 	return fns
@@ -382,34 +383,36 @@ func functionsOf(d *deployment) map[string]cdkconstructs.IConstruct {
 // Each function's log lines at level ERROR are counted, by function name, into the metric its
 // errors alarm reads.
 func TestLoggedErrorsAreCounted(t *testing.T) {
-	d := dev.d
-	tpl := dev.templates[*d.Monitoring.StackName()]
-	groups := map[string]string{"presence": logicalID(d.Presence.Function.LogGroup)}
-	for _, name := range routes.Functions() {
-		groups[name] = logicalID(d.Realtime.Functions[name].LogGroup)
+	d := dev(t).d
+	if n := len(cdktest.Resources(t, dev(t).templates[*d.Monitoring.StackName()], "AWS::Logs::MetricFilter")); n != 0 {
+		t.Errorf("the Monitoring stack has %d metric filters: each function's filter belongs to the function (GoFunction)", n)
 	}
-	filters := resources(t, tpl, "AWS::Logs::MetricFilter")
-	if len(filters) != len(groups) {
-		t.Errorf("%d metric filters, want one per function (%d)", len(filters), len(groups))
+	type owner struct {
+		stack awscdk.Stack
+		group string
 	}
-	for name, group := range groups {
-		found := false
-		for _, f := range filters {
-			p := props(f)
-			if !strings.Contains(jsonOf(t, p["LogGroupName"]), group) {
+	groups := map[string]owner{catalog.FnPresence: {d.Presence.Stack, logicalID(d.Presence.Function.LogGroup)}}
+	for _, name := range catalog.RouteFunctionNames() {
+		groups[name] = owner{d.Realtime.Stack, logicalID(d.Realtime.Functions[name].LogGroup)}
+	}
+	for name, o := range groups {
+		found := 0
+		for _, f := range cdktest.Resources(t, dev(t).templates[*o.stack.StackName()], "AWS::Logs::MetricFilter") {
+			p := cdktest.Props(f)
+			if !strings.Contains(cdktest.JSONOf(t, p["LogGroupName"]), o.group) {
 				continue
 			}
-			found = true
+			found++
 			if p["FilterPattern"] != `{ $.level = "ERROR" }` {
 				t.Errorf("%s: filter pattern %v, want the lines at level ERROR", name, p["FilterPattern"])
 			}
 			want := `[{"Dimensions":[{"Key":"Function","Value":"$.function"}],"MetricName":"LoggedErrors","MetricNamespace":"TicTacToe","MetricValue":"1","Unit":"Count"}]`
-			if got := jsonOf(t, p["MetricTransformations"]); got != want {
+			if got := cdktest.JSONOf(t, p["MetricTransformations"]); got != want {
 				t.Errorf("%s: metric %s, want %s", name, got, want)
 			}
 		}
-		if !found {
-			t.Errorf("no metric filter on the %s function's log group", name)
+		if found != 1 {
+			t.Errorf("%d metric filters on the %s function's log group, want 1", found, name)
 		}
 	}
 }
@@ -417,8 +420,8 @@ func TestLoggedErrorsAreCounted(t *testing.T) {
 // The alarm status at the top shows every alarm of the deployment: the Monitoring stack's and
 // the stream pipeline's.
 func TestDashboardShowsEveryAlarm(t *testing.T) {
-	_, shown := dashboardBody(t, dev)
-	d := dev.d
+	_, shown := dashboardBody(t, dev(t))
+	d := dev(t).d
 	var want []cdkconstructs.IConstruct
 	for _, sp := range alarmSpecs(d) {
 		want = append(want, sp.alarm)
@@ -439,14 +442,14 @@ func TestDashboardShowsEveryAlarm(t *testing.T) {
 }
 
 func TestDashboardUrlOutput(t *testing.T) {
-	for cfgName, s := range map[string]*synthesized{"dev": dev, "prod": prod} {
+	for cfgName, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
 		region := map[string]any{"dev": map[string]any{"Ref": "AWS::Region"}, "prod": "eu-west-1"}[cfgName]
 		want := map[string]any{"Fn::Join": []any{"", []any{
 			"https://console.aws.amazon.com/cloudwatch/home?region=", region,
 			"#dashboards:name=", map[string]any{"Ref": logicalID(s.d.Monitoring.Dashboard.Dashboard)},
 		}}}
 		var outs map[string]struct{ Value any }
-		roundTrip(t, s.templates[*s.d.Monitoring.StackName()].FindOutputs(jsii.String("DashboardUrl"), nil), &outs)
+		cdktest.RoundTrip(t, s.templates[*s.d.Monitoring.StackName()].FindOutputs(jsii.String("DashboardUrl"), nil), &outs)
 		if got := mergeJoin(t, outs["DashboardUrl"].Value); got != mergeJoin(t, want) {
 			t.Errorf("%s DashboardUrl = %s, want %s", cfgName, got, mergeJoin(t, want))
 		}
@@ -460,9 +463,9 @@ func mergeJoin(t *testing.T, v any) string {
 	var j struct {
 		Join []any `json:"Fn::Join"`
 	}
-	roundTrip(t, v, &j)
+	cdktest.RoundTrip(t, v, &j)
 	if len(j.Join) != 2 {
-		t.Fatalf("%s is not an Fn::Join", jsonOf(t, v))
+		t.Fatalf("%s is not an Fn::Join", cdktest.JSONOf(t, v))
 	}
 	var parts []any
 	for _, p := range j.Join[1].([]any) {
@@ -474,22 +477,22 @@ func mergeJoin(t *testing.T, v any) string {
 		}
 		parts = append(parts, p)
 	}
-	return jsonOf(t, parts)
+	return cdktest.JSONOf(t, parts)
 }
 
 // Auto Scaling publishes the in-service count the dashboard draws only when the group asks;
 // the frontend's group asks for it itself.
 func TestInstancesPublishGroupMetrics(t *testing.T) {
-	has(t, dev.templates[*dev.d.Frontend.StackName()], "AWS::AutoScaling::AutoScalingGroup", map[string]any{
+	cdktest.Has(t, dev(t).templates[*dev(t).d.Frontend.StackName()], "AWS::AutoScaling::AutoScalingGroup", map[string]any{
 		"MetricsCollection": []any{map[string]any{"Granularity": "1Minute", "Metrics": []string{"GroupInServiceInstances", "GroupDesiredCapacity"}}},
 	})
 }
 
 // Monitoring reads every stack and nothing reads it: it can go and come back on its own.
 func TestNothingDependsOnMonitoring(t *testing.T) {
-	for _, s := range []*synthesized{dev, prod} {
+	for _, s := range []*synthesized{dev(t), prod(t)} {
 		m := s.d.Monitoring
-		for _, st := range s.d.all() {
+		for _, st := range s.d.Stacks() {
 			for _, dep := range *st.Dependencies() {
 				if *dep.StackName() == *m.StackName() {
 					t.Errorf("%s depends on %s", *st.StackName(), *m.StackName())

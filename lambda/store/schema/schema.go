@@ -1,0 +1,21 @@
+// Package schema is the game table's layout: the contract between lambda/store (which reads
+// and writes it), the CDK table construct (which creates it) and the presence pipeline's stream
+// filters (which match on it). It is a leaf package, so the CDK app reads it without linking
+// the DynamoDB client.
+package schema
+
+const (
+	// PartitionKey is the table's only key attribute (string): "ROOM#<code>" or "CONN#<id>".
+	PartitionKey = "pk"
+	// TTLAttribute holds each item's expiry in epoch seconds: the table's TTL attribute.
+	TTLAttribute = "expiresAt"
+	// KindAttribute says what an item is: KindRoom, KindConnection or KindMarker.
+	KindAttribute = "kind"
+	// PresenceChangedAttribute (BOOL) is true on the room writes that change a seat, who is
+	// online, or abandon the room: the presence pipeline's stream filter matches on it.
+	PresenceChangedAttribute = "presenceChanged"
+	KindRoom                 = "room"
+	KindConnection           = "connection"
+	// KindMarker is the presence function's record that it published a stream record's events.
+	KindMarker = "marker"
+)

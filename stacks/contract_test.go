@@ -1,0 +1,142 @@
+package stacks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
+)
+
+// The logical IDs of the stateful resources are a contract with every deployed stack: a changed
+// ID makes CloudFormation replace the resource, and a replaced table loses every room. These
+// are the IDs the first deployments were made with; a refactor must keep them.
+var statefulLogicalIDs = map[string]map[string]string{ // stack (without prefix) → logical ID → type
+	"Alerts":   {"AlertsKey9E1197AF": "AWS::KMS::Key"},
+	"Data":     {"Games20B3A5C1": "AWS::DynamoDB::GlobalTable"},
+	"Frontend": {"WebAccessLogs024BC47D": "AWS::S3::Bucket"},
+	"Network":  {"NetworkFlowLogs2BEC3212": "AWS::Logs::LogGroup"},
+	"Presence": {"FunctionLogsB2C1DB5C": "AWS::Logs::LogGroup", "StreamDeadLetterQueueBE53CE81": "AWS::SQS::Queue"},
+	"Realtime": {
+		"ApiAccessLogs50B185DB":           "AWS::Logs::LogGroup",
+		"FunctionsconnectLogs7E0EB65B":    "AWS::Logs::LogGroup",
+		"FunctionsdisconnectLogs5F2C0A74": "AWS::Logs::LogGroup",
+		"FunctionsgameLogsF3C30F55":       "AWS::Logs::LogGroup",
+		// Retained: the region's API Gateway account setting names it.
+		"ApiCloudWatchRole73EC6FC4": "AWS::IAM::Role",
+	},
+}
+
+// statefulTypes are the resource types whose every instance must be in statefulLogicalIDs: a
+// new table, key, queue, log group or bucket is added there on purpose, not by accident.
+var statefulTypes = []string{"AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table", "AWS::KMS::Key", "AWS::SQS::Queue", "AWS::Logs::LogGroup", "AWS::S3::Bucket"}
+
+func TestStatefulLogicalIDsNeverChange(t *testing.T) {
+	for name, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
+		for _, st := range s.d.Stacks() {
+			short := strings.TrimPrefix(*st.StackName(), StackPrefix(s.cfg))
+			tpl := s.templates[*st.StackName()]
+			want := statefulLogicalIDs[short]
+			for id, typ := range want {
+				if r, ok := cdktest.Resources(t, tpl, typ)[id]; !ok {
+					t.Errorf("%s %s: the %s %s is gone: a deployed stack would replace it", name, short, typ, id)
+				} else if typ == "AWS::IAM::Role" && r["DeletionPolicy"] != "Retain" {
+					t.Errorf("%s %s: %s is no longer retained", name, short, id)
+				}
+			}
+			for _, typ := range statefulTypes {
+				for id := range cdktest.Resources(t, tpl, typ) {
+					if _, ok := want[id]; !ok {
+						t.Errorf("%s %s: %s %s is not in statefulLogicalIDs: add it there (it is a contract from its first deploy)", name, short, typ, id)
+					}
+				}
+			}
+		}
+	}
+}
+
+// No template may put a weak cross-stack reference (Fn::GetStackOutput) inside Fn::Split:
+// CloudFormation is not known to accept it there. A reader takes the exact attribute it needs
+// as its own output instead (the load balancer's and target group's full names).
+func TestNoStackOutputInsideSplit(t *testing.T) {
+	for name, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
+		for stack, tpl := range s.templates {
+			var doc any
+			cdktest.RoundTrip(t, tpl.ToJSON(), &doc)
+			if found := stackOutputsInSplit(doc, ""); len(found) > 0 {
+				t.Errorf("%s %s: Fn::GetStackOutput inside Fn::Split at %d places, first %s", name, stack, len(found), found[0])
+			}
+		}
+	}
+}
+
+// The scan finds what it looks for, however deep.
+func TestTheSplitScanFindsANestedReference(t *testing.T) {
+	doc := map[string]any{"Resources": map[string]any{"A": map[string]any{"Properties": map[string]any{
+		"Value": map[string]any{"Fn::Select": []any{1, map[string]any{"Fn::Split": []any{"/", map[string]any{"Fn::Join": []any{"", []any{
+			map[string]any{"Fn::GetStackOutput": map[string]any{"OutputName": "X"}}}}}}}}},
+		"Other": map[string]any{"Fn::GetStackOutput": map[string]any{"OutputName": "Y"}},
+	}}}}
+	if found := stackOutputsInSplit(doc, ""); len(found) != 1 || found[0] != "/Resources/A/Properties/Value/Fn::Select/1/Fn::Split/1/Fn::Join/1/0/Fn::GetStackOutput" {
+		t.Errorf("found %v, want the one under Fn::Split", found)
+	}
+}
+
+// stackOutputsInSplit lists the paths of the Fn::GetStackOutput references under an Fn::Split
+// in a template (as plain JSON values).
+func stackOutputsInSplit(v any, path string) []string {
+	var found []string
+	var walk func(v any, path string, inSplit bool)
+	walk = func(v any, path string, inSplit bool) {
+		switch v := v.(type) {
+		case map[string]any:
+			keys := make([]string, 0, len(v))
+			for k := range v {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				if k == "Fn::GetStackOutput" && inSplit {
+					found = append(found, path+"/"+k)
+				}
+				walk(v[k], path+"/"+k, inSplit || k == "Fn::Split")
+			}
+		case []any:
+			for i, x := range v {
+				walk(x, fmt.Sprintf("%s/%d", path, i), inSplit)
+			}
+		}
+	}
+	walk(v, path, false)
+	return found
+}
+
+// The Frontend stack publishes the exact attributes Monitoring's load balancer metrics need,
+// and Monitoring reads those (never a listener ARN to split).
+func TestFrontendPublishesTheFullNamesMonitoringReads(t *testing.T) {
+	for name, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
+		var outs map[string]struct{ Value any }
+		cdktest.RoundTrip(t, (*s.templates[*s.d.Frontend.StackName()].ToJSON())["Outputs"], &outs)
+		published := map[string]string{}
+		for id, o := range outs {
+			published[cdktest.JSONOf(t, o.Value)] = id
+		}
+		monitoring := cdktest.JSONOf(t, s.templates[*s.d.Monitoring.StackName()].ToJSON())
+		for _, attr := range []string{"LoadBalancerFullName", "TargetGroupFullName"} {
+			var id string
+			for value, out := range published {
+				if strings.Contains(value, `"`+attr+`"`) && strings.Contains(value, "Fn::GetAtt") {
+					id = out
+				}
+			}
+			if id == "" {
+				t.Errorf("%s: the Frontend stack publishes no %s output", name, attr)
+				continue
+			}
+			if !strings.Contains(monitoring, `"`+id+`"`) {
+				t.Errorf("%s: Monitoring does not read the %s output %s", name, attr, id)
+			}
+		}
+	}
+}

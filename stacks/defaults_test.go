@@ -1,0 +1,149 @@
+package stacks
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
+)
+
+// docTable reads the first two columns of the markdown table rows in the section of path that
+// starts with heading: `key` → its default, with backquotes removed.
+func docTable(t *testing.T, path, heading string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	i := strings.Index(text, heading)
+	if i < 0 {
+		t.Fatalf("%s has no %q section", path, heading)
+	}
+	text = text[i+len(heading):]
+	if j := strings.Index(text, "\n#"); j >= 0 {
+		text = text[:j]
+	}
+	row := regexp.MustCompile("(?m)^\\| `([A-Za-z_]+)` \\| ([^|]+) \\|")
+	out := map[string]string{}
+	for _, m := range row.FindAllStringSubmatch(text, -1) {
+		out[m[1]] = strings.TrimSpace(strings.ReplaceAll(m[2], "`", ""))
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s: no settings table under %q", path, heading)
+	}
+	return out
+}
+
+// The defaults docs/deploy.md states for every setting are the ones the app applies: read off
+// the default deployment's templates where a construct applies them, and off lambda/config
+// where the functions do.
+func TestDocumentedDefaultsAreApplied(t *testing.T) {
+	doc := docTable(t, "../docs/deploy.md", "## Settings (CDK context)")
+	s := dev(t)
+	resources := func(stack, typ string) map[string]map[string]any {
+		return cdktest.Resources(t, s.templates[*map[string]*string{
+			"Network": s.d.Network.StackName(), "Realtime": s.d.Realtime.StackName(), "Frontend": s.d.Frontend.StackName(),
+		}[stack]], typ)
+	}
+	one := func(stack, typ string) map[string]any {
+		rs := resources(stack, typ)
+		if len(rs) != 1 {
+			t.Fatalf("%s: %d %s, want 1", stack, len(rs), typ)
+		}
+		for _, r := range rs {
+			return cdktest.Props(r)
+		}
+		return nil
+	}
+	var lt struct{ LaunchTemplateData struct{ InstanceType string } }
+	cdktest.RoundTrip(t, one("Frontend", "AWS::EC2::LaunchTemplate"), &lt)
+	var stage struct {
+		DefaultRouteSettings struct{ ThrottlingRateLimit, ThrottlingBurstLimit float64 }
+	}
+	cdktest.RoundTrip(t, one("Realtime", "AWS::ApiGatewayV2::Stage"), &stage)
+	fn, err := config.FromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var alertEvents []string
+	for _, e := range DefaultAlertEvents() {
+		alertEvents = append(alertEvents, string(e))
+	}
+	num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+	duration := func(doc string) string { // the doc's "2m" read as the functions read it
+		d, err := time.ParseDuration(doc)
+		if err != nil {
+			return "not a duration: " + doc
+		}
+		return d.String()
+	}
+	applied := map[string]struct{ got, want string }{
+		KeyEnv:                {doc[KeyEnv], string(s.cfg.Lifecycle)},
+		KeyAlertEmail:         {doc[KeyAlertEmail], "none"},
+		KeyAlertEvents:        {doc[KeyAlertEvents], strings.Join(alertEvents, ",")},
+		KeyOpsEmail:           {doc[KeyOpsEmail], KeyAlertEmail},
+		KeyCertificateArn:     {doc[KeyCertificateArn], "none"},
+		KeyInstanceType:       {doc[KeyInstanceType], lt.LaunchTemplateData.InstanceType},
+		KeyMaxInstances:       {doc[KeyMaxInstances], fmt.Sprint(one("Frontend", "AWS::AutoScaling::AutoScalingGroup")["MaxSize"])},
+		KeyMaxAzs:             {doc[KeyMaxAzs], strconv.Itoa(len(resources("Network", "AWS::EC2::Subnet")) / 2)},
+		KeySsmEndpoints:       {doc[KeySsmEndpoints], strconv.FormatBool(len(resources("Network", "AWS::EC2::VPCEndpoint")) > 1)},
+		KeyThrottleRate:       {doc[KeyThrottleRate], num(stage.DefaultRouteSettings.ThrottlingRateLimit)},
+		KeyThrottleBurst:      {doc[KeyThrottleBurst], num(stage.DefaultRouteSettings.ThrottlingBurstLimit)},
+		KeyApiGatewayLogRole:  {doc[KeyApiGatewayLogRole], strconv.FormatBool(len(resources("Realtime", "AWS::ApiGateway::Account")) == 1)},
+		KeyAllowedOrigins:     {doc[KeyAllowedOrigins], "none (any)"},
+		KeyLogLevel:           {doc[KeyLogLevel], strings.ToLower(fn.LogLevel.String())},
+		KeyGracePeriod:        {duration(doc[KeyGracePeriod]), fn.Grace.String()},
+		KeyRoomTTL:            {duration(doc[KeyRoomTTL]), fn.RoomTTL.String()},
+		KeyRateLimitPerSecond: {doc[KeyRateLimitPerSecond], num(fn.RatePerSecond)},
+		KeyRateLimitBurst:     {doc[KeyRateLimitBurst], strconv.Itoa(fn.RateBurst)},
+	}
+	for _, key := range knownKeys {
+		a, ok := applied[key]
+		switch {
+		case !ok:
+			t.Errorf("setting %s: this test does not check its default", key)
+		case doc[key] == "":
+			t.Errorf("docs/deploy.md does not list %s", key)
+		case a.got != a.want:
+			t.Errorf("%s: docs/deploy.md says the default is %q, the app applies %q", key, a.got, a.want)
+		}
+	}
+	for key := range doc {
+		if _, ok := applied[key]; !ok {
+			t.Errorf("docs/deploy.md lists %s, which is not a setting", key)
+		}
+	}
+	// Every event type the docs offer is one.
+	if _, err := eventtype.ParseList(doc[KeyAlertEvents]); err != nil {
+		t.Errorf("alertEvents default: %v", err)
+	}
+}
+
+// The README's table of the functions' variables states lambda/config's defaults.
+func TestReadmeStatesTheFunctionDefaults(t *testing.T) {
+	doc := docTable(t, "../README.md", "### Function configuration")
+	fn, err := config.FromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		config.EnvGracePeriod: fn.Grace.String(), config.EnvRoomTTL: fn.RoomTTL.String(),
+		config.EnvLogLevel: strings.ToLower(fn.LogLevel.String()),
+	} {
+		got := doc[name]
+		if d, err := time.ParseDuration(got); err == nil {
+			got = d.String()
+		}
+		if got != want {
+			t.Errorf("README: %s defaults to %q, lambda/config to %q", name, doc[name], want)
+		}
+	}
+}

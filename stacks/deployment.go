@@ -1,0 +1,133 @@
+package stacks
+
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+)
+
+// Deployment is the game's stacks, composed in one app.
+type Deployment struct {
+	Alerts     *AlertsStack
+	Network    *NetworkStack
+	Data       *DataStack
+	Realtime   *RealtimeStack
+	Frontend   *FrontendStack
+	Presence   *PresenceStack
+	Monitoring *MonitoringStack
+}
+
+// Stacks lists every stack of the deployment.
+func (d *Deployment) Stacks() []awscdk.Stack {
+	return []awscdk.Stack{d.Alerts.Stack, d.Network.Stack, d.Data.Stack, d.Realtime.Stack, d.Frontend.Stack, d.Presence.Stack, d.Monitoring.Stack}
+}
+
+// StackPrefix is what every stack name of a deployment starts with: the lifecycle is in it, so
+// a dev and a prod deployment can share an account.
+func StackPrefix(cfg Config) string {
+	l := string(cfg.Lifecycle)
+	return "TicTacToe-" + strings.ToUpper(l[:1]) + l[1:] + "-"
+}
+
+// NewDeployment adds every stack to app, wired from cfg (FromContext), with the AwsSolutions
+// checks over all of them: a finding without a suppression fails synth. Only what the
+// deployer set is passed on; the constructs and functions apply their own defaults.
+func NewDeployment(app awscdk.App, cfg Config) *Deployment {
+	var env *awscdk.Environment
+	if cfg.Account != "" {
+		env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
+	}
+	prefix := StackPrefix(cfg)
+	base := func(description string) awscdk.StackProps {
+		return awscdk.StackProps{
+			Env:                   env,
+			Description:           jsii.String("TicTacToe (" + string(cfg.Lifecycle) + "): " + description),
+			TerminationProtection: jsii.Bool(cfg.Lifecycle.IsProd()),
+		}
+	}
+	optional := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return jsii.String(s)
+	}
+	// Explicit dependencies, though the references imply them: the order of a deploy is read
+	// here. Pass the embedded awscdk.Stack: jsii cannot convert a Go struct that embeds one.
+	after := func(st awscdk.Stack, reason string, on ...awscdk.Stack) {
+		for _, o := range on {
+			st.AddStackDependency(o, jsii.String(reason))
+		}
+	}
+
+	var d Deployment
+	d.Alerts = NewAlertsStack(app, prefix+"Alerts", &AlertsStackProps{
+		StackProps:  base("alerts topic (presence events) and operations topic (alarms)"),
+		Email:       optional(cfg.AlertEmail),
+		EmailEvents: cfg.AlertEvents,
+		OpsEmail:    optional(cfg.OpsEmail),
+		Lifecycle:   cfg.Lifecycle,
+	})
+	d.Network = NewNetworkStack(app, prefix+"Network", &NetworkStackProps{
+		StackProps:              base("VPC over two or more AZs, no NAT gateway"),
+		Lifecycle:               cfg.Lifecycle,
+		MaxAzs:                  cfg.MaxAzs,
+		SessionManagerEndpoints: cfg.SsmEndpoints,
+	})
+	d.Data = NewDataStack(app, prefix+"Data", &DataStackProps{
+		StackProps: base("game table"),
+		Lifecycle:  cfg.Lifecycle,
+	})
+	d.Realtime = NewRealtimeStack(app, prefix+"Realtime", &RealtimeStackProps{
+		StackProps:     base("WebSocket API and route functions"),
+		Table:          d.Data.Table,
+		Lifecycle:      cfg.Lifecycle,
+		FunctionEnv:    cfg.FunctionEnv,
+		ThrottleRate:   cfg.ThrottleRate,
+		ThrottleBurst:  cfg.ThrottleBurst,
+		AccountLogRole: cfg.ApiGatewayLogRole,
+	})
+	after(d.Realtime.Stack, "the functions read and write the game table", d.Data.Stack)
+	d.Presence = NewPresenceStack(app, prefix+"Presence", &PresenceStackProps{
+		StackProps: base("presence: the game table's stream to presence events on the alerts topic"),
+		Table:      d.Data.Table,
+		Topic:      d.Alerts.Topic,
+		AlarmTopic: d.Alerts.Operations,
+		LogLevel:   cfg.FunctionEnv[config.EnvLogLevel],
+		Lifecycle:  cfg.Lifecycle,
+	})
+	after(d.Presence.Stack, "the function reads the game table's stream and writes its markers to the table", d.Data.Stack)
+	after(d.Presence.Stack, "the function publishes to the alerts topic; the alarms notify the operations topic", d.Alerts.Stack)
+	d.Frontend = NewFrontendStack(app, prefix+"Frontend", &FrontendStackProps{
+		StackProps:     base("load balancer and NGINX instances serving the site"),
+		Vpc:            d.Network.Vpc,
+		WebSocketUrl:   d.Realtime.WebSocketUrl,
+		CertificateArn: cfg.CertificateArn,
+		InstanceType:   cfg.InstanceType,
+		MaxInstances:   cfg.MaxInstances,
+		Lifecycle:      cfg.Lifecycle,
+	})
+	after(d.Frontend.Stack, "the instances and load balancer run in the VPC", d.Network.Stack)
+	after(d.Frontend.Stack, "the site connects to the WebSocket API", d.Realtime.Stack)
+
+	// Monitoring watches every other stack; nothing refers to it.
+	d.Monitoring = NewMonitoringStack(app, prefix+"Monitoring", &MonitoringStackProps{
+		StackProps: base("dashboard and alarms"),
+		Title:      jsii.String("TicTacToe (" + string(cfg.Lifecycle) + ")"),
+		Network:    d.Network,
+		Data:       d.Data,
+		Realtime:   d.Realtime,
+		Presence:   d.Presence,
+		Frontend:   d.Frontend,
+		AlarmTopic: d.Alerts.Operations,
+	})
+	after(d.Monitoring.Stack, "the dashboard and alarms watch its resources", d.Alerts.Stack, d.Data.Stack, d.Realtime.Stack, d.Presence.Stack, d.Frontend.Stack)
+
+	awscdk.Tags_Of(app).Add(jsii.String("project"), jsii.String("tictactoe"), nil)
+	awscdk.Tags_Of(app).Add(jsii.String("environment"), jsii.String(string(cfg.Lifecycle)), nil)
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	return &d
+}

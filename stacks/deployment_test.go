@@ -1,0 +1,328 @@
+package stacks
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+)
+
+// Synthesizing the whole app takes seconds, so each configuration is synthesized once, by the
+// first test that needs it, and every test reads its templates. Tests of one stack build only
+// that stack (and what it reads) in an app of their own.
+var (
+	devOnce, prodOnce sync.Once
+	devApp, prodApp   *synthesized
+	devErr, prodErr   error
+)
+
+// dev is the app as `make synth` builds it offline: default settings, environment-agnostic.
+func dev(t *testing.T) *synthesized {
+	t.Helper()
+	devOnce.Do(func() { devApp, devErr = synth(map[string]any{}, nil) })
+	if devErr != nil {
+		t.Fatalf("synthesizing the default app: %v", devErr)
+	}
+	return devApp
+}
+
+// prod is every setting turned on, for an account and region.
+func prod(t *testing.T) *synthesized {
+	t.Helper()
+	prodOnce.Do(func() { prodApp, prodErr = synth(prodContext, prodEnv) })
+	if prodErr != nil {
+		t.Fatalf("synthesizing the prod app: %v", prodErr)
+	}
+	return prodApp
+}
+
+var prodContext = map[string]any{
+	"env": "prod", "alertEmail": "ops@example.com", "opsEmail": "oncall@example.com",
+	"alertEvents":    "room_abandoned,room_expired",
+	"certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d",
+	"maxInstances":   "6", "maxAzs": "3", "ssmEndpoints": "true", "instanceType": "t4g.small",
+	"allowedOrigins": "https://game.example.com", "logLevel": "debug", "gracePeriod": "90s",
+}
+
+var prodEnv = map[string]string{"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"}
+
+// synthesized is one synthesized app: its stacks and their templates.
+type synthesized struct {
+	d         *Deployment
+	cfg       Config
+	templates map[string]assertions.Template // by stack name
+	stacks    map[string]awscdk.Stack
+}
+
+var outdirs []string
+
+func synth(ctx map[string]any, env map[string]string) (*synthesized, error) {
+	outdir, err := os.MkdirTemp("", "cdk.out-")
+	if err != nil {
+		return nil, err
+	}
+	outdirs = append(outdirs, outdir) // read again by Annotations_FromStack; removed after the tests
+	// cdk.json's context (its feature flags) first, as the CLI gives it to the app, then the
+	// test's settings, as -c would.
+	all, err := cdkJSONContext()
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(all, ctx)
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &all})
+	cfg, err := FromContext(all, func(k string) string { return env[k] })
+	if err != nil {
+		return nil, err
+	}
+	d := NewDeployment(app, cfg)
+	app.Synth(nil)
+	s := &synthesized{d: d, cfg: cfg, templates: map[string]assertions.Template{}, stacks: map[string]awscdk.Stack{}}
+	for _, st := range d.Stacks() {
+		s.stacks[*st.StackName()] = st
+		s.templates[*st.StackName()] = assertions.Template_FromStack(st, nil)
+	}
+	return s, nil
+}
+
+// cdkJSONContext reads the context of cdk.json: the feature flags every synth runs with.
+func cdkJSONContext() (map[string]any, error) {
+	b, err := os.ReadFile("../cdk.json")
+	if err != nil {
+		return nil, err
+	}
+	var f struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("cdk.json: %w", err)
+	}
+	if len(f.Context) == 0 {
+		return nil, errors.New("cdk.json has no context: the feature flags are missing")
+	}
+	return f.Context, nil
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, d := range outdirs {
+		os.RemoveAll(d)
+	}
+	jsii.Close()
+	os.Exit(code)
+}
+
+// The default settings as `cdk deploy` synthesizes them: the CLI always knows the account and
+// region, and ARNs then carry a literal partition and region. The app's validation (cdk-nag)
+// fails the synth on any finding it does not excuse.
+func TestDefaultsSynthesizeForAnAccount(t *testing.T) {
+	if _, err := synth(map[string]any{}, prodEnv); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEveryStackSynthesizes(t *testing.T) {
+	for name, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
+		var got []string
+		for n := range s.templates {
+			got = append(got, n)
+		}
+		sort.Strings(got)
+		prefix := "TicTacToe-" + strings.ToUpper(name[:1]) + name[1:] + "-"
+		want := []string{prefix + "Alerts", prefix + "Data", prefix + "Frontend", prefix + "Monitoring", prefix + "Network", prefix + "Presence", prefix + "Realtime"}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s stacks %v, want %v", name, got, want)
+		}
+	}
+}
+
+// The AwsSolutions checks run over every stack of both configurations: no error or warning
+// is left without a suppression (each suppression sits next to its resource, with its reason).
+func TestNoUnsuppressedNagFindings(t *testing.T) {
+	rule := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-"))
+	for name, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
+		for stackName, st := range s.stacks {
+			a := assertions.Annotations_FromStack(st)
+			for _, f := range *a.FindError(jsii.String("*"), rule) {
+				t.Errorf("%s %s: nag error at %s: %v", name, stackName, *f.Id, firstLine(f.Entry.Data))
+			}
+			for _, f := range *a.FindWarning(jsii.String("*"), rule) {
+				t.Errorf("%s %s: nag warning at %s: %v", name, stackName, *f.Id, firstLine(f.Entry.Data))
+			}
+		}
+	}
+}
+
+// The deployed API has exactly the routes of lambda/catalog.Routes(), each integrated with the
+// function the table names.
+func TestDeployedRoutesAreTheRouteTable(t *testing.T) {
+	rt := dev(t).d.Realtime
+	tpl := dev(t).templates[*rt.StackName()]
+	fnLogicalID := map[string]string{}
+	for name, fn := range rt.Functions {
+		fnLogicalID[name] = *rt.GetLogicalId(fn.Function.Node().DefaultChild().(awscdk.CfnElement))
+	}
+	integrationFn := map[string]string{}
+	for id, r := range cdktest.Resources(t, tpl, "AWS::ApiGatewayV2::Integration") {
+		uri := cdktest.JSONOf(t, cdktest.Props(r)["IntegrationUri"])
+		for name, logical := range fnLogicalID {
+			if strings.Contains(uri, `"`+logical+`"`) {
+				integrationFn[id] = name
+			}
+		}
+	}
+	got := map[string]string{}
+	for _, r := range cdktest.Resources(t, tpl, "AWS::ApiGatewayV2::Route") {
+		p := cdktest.Props(r)
+		key, _ := p["RouteKey"].(string)
+		got[key] = "(no function)"
+		for id, name := range integrationFn {
+			if strings.Contains(cdktest.JSONOf(t, p["Target"]), `"`+id+`"`) {
+				got[key] = name
+			}
+		}
+	}
+	want := map[string]string{}
+	for _, r := range catalog.Routes() {
+		want[r.Key] = r.Function
+	}
+	if cdktest.JSONOf(t, got) != cdktest.JSONOf(t, want) {
+		t.Errorf("deployed routes → functions:\n got %v\nwant %v (catalog.Routes())", got, want)
+	}
+	cdktest.Has(t, tpl, "AWS::ApiGatewayV2::Api", map[string]any{"RouteSelectionExpression": catalog.SelectionExpression})
+}
+
+// Each function can do what it does and no more: $connect touches neither the table nor
+// @connections; the others make the store's three calls and post to connections.
+func TestFunctionsGetOnlyTheirPermissions(t *testing.T) {
+	rt := dev(t).d.Realtime
+	tpl := dev(t).templates[*rt.StackName()]
+	for _, name := range catalog.RouteFunctionNames() {
+		role := *rt.GetLogicalId(rt.Functions[name].Role.Node().DefaultChild().(awscdk.CfnElement))
+		actions := map[string]bool{}
+		for _, r := range cdktest.Resources(t, tpl, "AWS::IAM::Policy") {
+			p := cdktest.Props(r)
+			if !strings.Contains(cdktest.JSONOf(t, p["Roles"]), `"`+role+`"`) {
+				continue
+			}
+			var doc struct{ Statement []struct{ Action any } }
+			cdktest.RoundTrip(t, p["PolicyDocument"], &doc)
+			for _, st := range doc.Statement {
+				switch a := st.Action.(type) {
+				case string:
+					actions[a] = true
+				case []any:
+					for _, x := range a {
+						actions[x.(string)] = true
+					}
+				}
+			}
+		}
+		var data []string
+		for a := range actions {
+			if strings.HasPrefix(a, "dynamodb:") || strings.HasPrefix(a, "execute-api:") {
+				data = append(data, a)
+			}
+		}
+		sort.Strings(data)
+		want := "dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem execute-api:ManageConnections"
+		if name == catalog.FnConnect {
+			want = ""
+		}
+		if got := strings.Join(data, " "); got != want {
+			t.Errorf("%s may %q, want %q", name, got, want)
+		}
+	}
+}
+
+// The functions get the settings lambda/config reads: the table and the @connections URL only
+// where they use them, and the deployer's context settings everywhere.
+func TestFunctionsGetTheirSettings(t *testing.T) {
+	for cfgName, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
+		rt := s.d.Realtime
+		tpl := s.templates[*rt.StackName()]
+		for _, name := range catalog.RouteFunctionNames() {
+			logical := *rt.GetLogicalId(rt.Functions[name].Function.Node().DefaultChild().(awscdk.CfnElement))
+			var fn struct {
+				Properties struct {
+					Environment struct{ Variables map[string]any }
+				}
+			}
+			cdktest.RoundTrip(t, cdktest.Resources(t, tpl, "AWS::Lambda::Function")[logical], &fn)
+			vars := fn.Properties.Environment.Variables
+			_, hasTable := vars[config.EnvTableName]
+			_, hasCallback := vars[config.EnvCallbackURL]
+			if data := name != catalog.FnConnect; hasTable != data || hasCallback != data {
+				t.Errorf("%s %s: TABLE_NAME set %v, CALLBACK_URL set %v; want both %v", cfgName, name, hasTable, hasCallback, data)
+			}
+			if cb := cdktest.JSONOf(t, vars[config.EnvCallbackURL]); hasCallback && !strings.Contains(cb, "https://") {
+				t.Errorf("%s %s: CALLBACK_URL %s is not the stage's https callback URL", cfgName, name, cb)
+			}
+			if cfgName == "prod" {
+				for k, v := range map[string]string{config.EnvLogLevel: "debug", config.EnvAllowedOrigins: "https://game.example.com", config.EnvGracePeriod: "90s"} {
+					if vars[k] != v {
+						t.Errorf("prod %s: %s = %v, want %q", name, k, vars[k], v)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestOutputsGiveTheSiteAndWebSocketUrls(t *testing.T) {
+	for cfgName, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
+		scheme := map[string]string{"dev": "http://", "prod": "https://"}[cfgName]
+		site := cdktest.JSONOf(t, s.templates[*s.d.Frontend.StackName()].FindOutputs(jsii.String("SiteUrl"), nil))
+		if !strings.Contains(site, `"`+scheme+`"`) {
+			t.Errorf("%s SiteUrl output %s, want %s", cfgName, site, scheme)
+		}
+		ws := cdktest.JSONOf(t, s.templates[*s.d.Realtime.StackName()].FindOutputs(jsii.String("WebSocketUrl"), nil))
+		if !strings.Contains(ws, "wss://") {
+			t.Errorf("%s WebSocketUrl output %s, want wss://", cfgName, ws)
+		}
+	}
+}
+
+func TestProdKeepsDataAndServesHttps(t *testing.T) {
+	d := prod(t).d
+	for _, st := range d.Stacks() {
+		if tp := st.TerminationProtection(); tp == nil || !*tp {
+			t.Errorf("%s has no termination protection in prod", *st.StackName())
+		}
+		if env := *st.Account() + "/" + *st.Region(); env != "123456789012/eu-west-1" {
+			t.Errorf("%s deploys to %s, want the CDK_DEFAULT_ACCOUNT/REGION one", *st.StackName(), env)
+		}
+	}
+	cdktest.HasResource(t, prod(t).templates[*d.Data.StackName()], "AWS::DynamoDB::GlobalTable", map[string]any{"DeletionPolicy": "Retain"})
+	front := prod(t).templates[*d.Frontend.StackName()]
+	cdktest.Has(t, front, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{"Port": 443, "Protocol": "HTTPS"})
+	cdktest.Has(t, front, "AWS::AutoScaling::AutoScalingGroup", map[string]any{"MaxSize": "6"})
+	cdktest.Has(t, front, "AWS::EC2::LaunchTemplate", map[string]any{"LaunchTemplateData": map[string]any{"InstanceType": "t4g.small"}})
+	cdktest.Has(t, prod(t).templates[*d.Alerts.StackName()], "AWS::SNS::Subscription", map[string]any{"Endpoint": "ops@example.com"})
+	cdktest.Count(t, prod(t).templates[*d.Network.StackName()], "AWS::EC2::Subnet", 6)
+	cdktest.Count(t, prod(t).templates[*d.Network.StackName()], "AWS::EC2::VPCEndpoint", 4)
+	if dev(t).d.Data.Stack.TerminationProtection() != nil && *dev(t).d.Data.Stack.TerminationProtection() {
+		t.Errorf("dev stacks have termination protection: cdk destroy would fail")
+	}
+	cdktest.HasResource(t, dev(t).templates[*dev(t).d.Data.StackName()], "AWS::DynamoDB::GlobalTable", map[string]any{"DeletionPolicy": "Delete"})
+}
+
+func firstLine(v any) string {
+	s := fmt.Sprint(v)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
