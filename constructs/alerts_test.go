@@ -7,20 +7,22 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 )
 
 func TestAlertsTopicIsEncryptedAndTlsOnly(t *testing.T) {
 	stack := newStack(t)
 	NewAlertsTopic(stack, jsii.String("Alerts"), nil)
 	tpl := assertions.Template_FromStack(stack, nil)
-	has(t, tpl, "AWS::SNS::Topic", map[string]any{"KmsMasterKeyId": assertions.Match_AnyValue()})
-	has(t, tpl, "AWS::KMS::Key", map[string]any{"EnableKeyRotation": true})
-	policy := jsonOf(t, props(only(t, tpl, "AWS::SNS::TopicPolicy")))
+	cdktest.Has(t, tpl, "AWS::SNS::Topic", map[string]any{"KmsMasterKeyId": assertions.Match_AnyValue()})
+	cdktest.Has(t, tpl, "AWS::KMS::Key", map[string]any{"EnableKeyRotation": true})
+	policy := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, tpl, "AWS::SNS::TopicPolicy")))
 	if !strings.Contains(policy, `"aws:SecureTransport":"false"`) || !strings.Contains(policy, `"Deny"`) {
 		t.Errorf("topic policy %s does not deny non-TLS publishing", policy)
 	}
 	// CloudWatch alarms must be able to use the key, or their notifications never arrive.
-	if key := jsonOf(t, props(only(t, tpl, "AWS::KMS::Key"))["KeyPolicy"]); !strings.Contains(key, "cloudwatch.amazonaws.com") {
+	if key := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, tpl, "AWS::KMS::Key"))["KeyPolicy"]); !strings.Contains(key, "cloudwatch.amazonaws.com") {
 		t.Errorf("key policy %s does not let CloudWatch alarms encrypt", key)
 	}
 	// The EnforceSSL topic policy replaces SNS's default one: alarms of this account (and only
@@ -30,8 +32,8 @@ func TestAlertsTopicIsEncryptedAndTlsOnly(t *testing.T) {
 			t.Errorf("topic policy %s does not let this account's alarms publish: no %s", policy, want)
 		}
 	}
-	count(t, tpl, "AWS::SNS::Subscription", 0)
-	hasResource(t, tpl, "AWS::KMS::Key", map[string]any{"DeletionPolicy": "Retain"})
+	cdktest.Count(t, tpl, "AWS::SNS::Subscription", 0)
+	cdktest.HasResource(t, tpl, "AWS::KMS::Key", map[string]any{"DeletionPolicy": "Retain"})
 }
 
 // In dev the key goes with the stack: a retained key would bill $1 a month forever.
@@ -39,7 +41,7 @@ func TestAlertsTopicKeyInDevIsDeletedWithTheStack(t *testing.T) {
 	stack := newStack(t)
 	NewAlertsTopic(stack, jsii.String("Alerts"), &AlertsTopicProps{Lifecycle: Dev})
 	tpl := assertions.Template_FromStack(stack, nil)
-	hasResource(t, tpl, "AWS::KMS::Key", map[string]any{
+	cdktest.HasResource(t, tpl, "AWS::KMS::Key", map[string]any{
 		"DeletionPolicy": "Delete",
 		"Properties":     map[string]any{"PendingWindowInDays": 7},
 	})
@@ -49,7 +51,7 @@ func TestAlertsTopicSubscribesTheEmailGiven(t *testing.T) {
 	stack := newStack(t)
 	NewAlertsTopic(stack, jsii.String("Alerts"), &AlertsTopicProps{Email: jsii.String("ops@example.com")})
 	tpl := assertions.Template_FromStack(stack, nil)
-	has(t, tpl, "AWS::SNS::Subscription", map[string]any{"Protocol": "email", "Endpoint": "ops@example.com"})
+	cdktest.Has(t, tpl, "AWS::SNS::Subscription", map[string]any{"Protocol": "email", "Endpoint": "ops@example.com"})
 }
 
 // The email receives only the messages its filter policy matches, on message attributes.
@@ -62,7 +64,7 @@ func TestAlertsTopicFiltersTheEmail(t *testing.T) {
 		},
 	})
 	tpl := assertions.Template_FromStack(stack, nil)
-	has(t, tpl, "AWS::SNS::Subscription", map[string]any{
+	cdktest.Has(t, tpl, "AWS::SNS::Subscription", map[string]any{
 		"Protocol":     "email",
 		"FilterPolicy": map[string]any{"eventType": []string{"room_abandoned", "room_expired"}},
 	})
@@ -74,8 +76,8 @@ func TestAlertsTopicsCanShareAKey(t *testing.T) {
 	first := NewAlertsTopic(stack, jsii.String("Alerts"), nil)
 	NewAlertsTopic(stack, jsii.String("Operations"), &AlertsTopicProps{MasterKey: first.Key})
 	tpl := assertions.Template_FromStack(stack, nil)
-	count(t, tpl, "AWS::KMS::Key", 1)
-	count(t, tpl, "AWS::SNS::Topic", 2)
+	cdktest.Count(t, tpl, "AWS::KMS::Key", 1)
+	cdktest.Count(t, tpl, "AWS::SNS::Topic", 2)
 }
 
 func TestAlertsTopicRejectsAFilterWithoutEmail(t *testing.T) {

@@ -7,13 +7,15 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 )
 
 func TestGameTableMatchesTheStoreLayout(t *testing.T) {
 	stack := newStack(t)
 	NewGameTable(stack, jsii.String("Games"), &GameTableProps{Lifecycle: Dev})
 	tpl := assertions.Template_FromStack(stack, nil)
-	has(t, tpl, "AWS::DynamoDB::GlobalTable", map[string]any{
+	cdktest.Has(t, tpl, "AWS::DynamoDB::GlobalTable", map[string]any{
 		"KeySchema":            []any{map[string]any{"AttributeName": schema.PartitionKey, "KeyType": "HASH"}},
 		"AttributeDefinitions": []any{map[string]any{"AttributeName": schema.PartitionKey, "AttributeType": "S"}},
 		"BillingMode":          "PAY_PER_REQUEST",
@@ -44,7 +46,7 @@ func TestGameTableProtectionFollowsTheLifecycle(t *testing.T) {
 			stack := newStack(t)
 			NewGameTable(stack, jsii.String("Games"), &GameTableProps{Lifecycle: tt.env})
 			tpl := assertions.Template_FromStack(stack, nil)
-			hasResource(t, tpl, "AWS::DynamoDB::GlobalTable", map[string]any{
+			cdktest.HasResource(t, tpl, "AWS::DynamoDB::GlobalTable", map[string]any{
 				"DeletionPolicy": tt.policy,
 				"Properties": map[string]any{
 					"Replicas": arr(obj(map[string]any{"DeletionProtectionEnabled": tt.protection})),

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/gobuild"
 )
 
 // GoFunctionProps configures a GoFunction.
@@ -93,11 +95,11 @@ func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 	if props.ModuleDir != nil {
 		moduleDir = *props.ModuleDir
 	}
-	moduleDir, err := findModuleDir(moduleDir)
+	moduleDir, err := gobuild.FindModuleDir(moduleDir)
 	if err != nil {
 		panic(fmt.Errorf("GoFunction %s: %w", *id, err))
 	}
-	build := goBuild{ModuleDir: moduleDir, Package: "./" + path.Join(commandsDir, command)}
+	build := gobuild.Command{ModuleDir: moduleDir, Package: "./" + path.Join(commandsDir, command)}
 	hash, err := build.SourceHash()
 	if err != nil {
 		panic(fmt.Errorf("GoFunction %s: %w", *id, err))
@@ -224,7 +226,7 @@ func (f *GoFunction) MetricConcurrentExecutions(opts *awscloudwatch.MetricOption
 }
 
 // localBundler is CDK's local bundling hook (awscdk.ILocalBundling), implemented in Go.
-type localBundler struct{ build goBuild }
+type localBundler struct{ build gobuild.Command }
 
 // TryBundle builds into outputDir. A failed build panics: the jsii runtime turns the panic into
 // a synth error carrying the compiler's output. Returning false instead would make CDK retry

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 )
 
 // Two synths of unchanged code, in two apps writing to two directories, stage the same asset:
@@ -20,7 +22,7 @@ func TestGoFunctionStagesTheSameArm64BootstrapOnEverySynth(t *testing.T) {
 		stack := newStack(t)
 		NewGoFunction(stack, jsii.String("Game"), &GoFunctionProps{Command: jsii.String("game")})
 		tpl := assertions.Template_FromStack(stack, nil)
-		key, _ := props(only(t, tpl, "AWS::Lambda::Function"))["Code"].(map[string]any)["S3Key"].(string)
+		key, _ := cdktest.Props(cdktest.Only(t, tpl, "AWS::Lambda::Function"))["Code"].(map[string]any)["S3Key"].(string)
 		keys = append(keys, key)
 		bin := filepath.Join(*awscdk.Stage_Of(stack).Outdir(), "asset."+strings.TrimSuffix(key, ".zip"), "bootstrap")
 		f, err := elf.Open(bin)
@@ -45,7 +47,7 @@ func TestGoFunctionDefaults(t *testing.T) {
 		Lifecycle:   Dev,
 	})
 	tpl := assertions.Template_FromStack(stack, nil)
-	has(t, tpl, "AWS::Lambda::Function", map[string]any{
+	cdktest.Has(t, tpl, "AWS::Lambda::Function", map[string]any{
 		"Runtime":       "provided.al2023",
 		"Architectures": []string{"arm64"},
 		"Handler":       "bootstrap",
@@ -56,16 +58,16 @@ func TestGoFunctionDefaults(t *testing.T) {
 		"Environment":   map[string]any{"Variables": map[string]any{"LOG_LEVEL": "debug"}},
 	})
 	// Dev: a month of logs, deleted with the stack.
-	hasResource(t, tpl, "AWS::Logs::LogGroup", map[string]any{
+	cdktest.HasResource(t, tpl, "AWS::Logs::LogGroup", map[string]any{
 		"Properties":     map[string]any{"RetentionInDays": 30},
 		"DeletionPolicy": "Delete",
 	})
 	// Its own least-privilege role: no managed policy such as AWSLambdaBasicExecutionRole.
-	role := props(only(t, tpl, "AWS::IAM::Role"))
+	role := cdktest.Props(cdktest.Only(t, tpl, "AWS::IAM::Role"))
 	if _, ok := role["ManagedPolicyArns"]; ok {
 		t.Errorf("the role has managed policies: %v", role["ManagedPolicyArns"])
 	}
-	policies := jsonOf(t, resources(t, tpl, "AWS::IAM::Policy"))
+	policies := cdktest.JSONOf(t, cdktest.Resources(t, tpl, "AWS::IAM::Policy"))
 	for _, want := range []string{"logs:PutLogEvents", "xray:PutTraceSegments"} {
 		if !strings.Contains(policies, want) {
 			t.Errorf("the role cannot %s: %s", want, policies)
@@ -77,7 +79,7 @@ func TestGoFunctionInProdKeepsLogsForAYear(t *testing.T) {
 	stack := newStack(t)
 	NewGoFunction(stack, jsii.String("Fn"), &GoFunctionProps{Command: jsii.String("connect")})
 	tpl := assertions.Template_FromStack(stack, nil)
-	hasResource(t, tpl, "AWS::Logs::LogGroup", map[string]any{
+	cdktest.HasResource(t, tpl, "AWS::Logs::LogGroup", map[string]any{
 		"Properties":     map[string]any{"RetentionInDays": 365},
 		"DeletionPolicy": "Retain",
 	})

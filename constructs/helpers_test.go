@@ -19,29 +19,15 @@ func newStack(t *testing.T) awscdk.Stack {
 	return awscdk.NewStack(app, jsii.String("Test"), nil)
 }
 
-// Template helpers shared with the app's tests (internal/cdktest).
-var (
-	has         = cdktest.Has
-	hasResource = cdktest.HasResource
-	count       = cdktest.Count
-	catch       = cdktest.Catch
-	firstLines  = cdktest.FirstLines
-	resources   = cdktest.Resources
-	only        = cdktest.Only
-	props       = cdktest.Props
-	roundTrip   = cdktest.RoundTrip
-	jsonOf      = cdktest.JSONOf
-)
-
 // mustPanic asserts that f fails with a message containing want.
 func mustPanic(t *testing.T, want string, f func()) {
 	t.Helper()
-	err := catch(f)
+	err := cdktest.Catch(f)
 	if err == nil {
 		t.Fatalf("no error; want one containing %q", want)
 	}
 	if !strings.Contains(err.Error(), want) {
-		t.Errorf("error %q does not contain %q", firstLines(err.Error(), 5), want)
+		t.Errorf("error %q does not contain %q", cdktest.FirstLines(err.Error(), 5), want)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 )
 
 func TestNetworkDefaults(t *testing.T) {
@@ -14,7 +16,7 @@ func TestNetworkDefaults(t *testing.T) {
 	tpl := assertions.Template_FromStack(stack, nil)
 
 	// Two AZs: a public and an isolated subnet in each, and no NAT gateway at all.
-	count(t, tpl, "AWS::EC2::Subnet", 4)
+	cdktest.Count(t, tpl, "AWS::EC2::Subnet", 4)
 	if got := len(*n.Vpc.PublicSubnets()); got != 2 {
 		t.Errorf("want 2 public subnets, got %d", got)
 	}
@@ -24,26 +26,26 @@ func TestNetworkDefaults(t *testing.T) {
 	if got := len(*n.Vpc.PrivateSubnets()); got != 0 {
 		t.Errorf("want no private subnets with egress (they need NAT), got %d", got)
 	}
-	count(t, tpl, "AWS::EC2::NatGateway", 0)
-	count(t, tpl, "AWS::EC2::EIP", 0)
+	cdktest.Count(t, tpl, "AWS::EC2::NatGateway", 0)
+	cdktest.Count(t, tpl, "AWS::EC2::EIP", 0)
 
 	// The isolated subnets reach S3 (site asset, AL2023 repositories) through the gateway
 	// endpoint: both their route tables are attached to it.
-	ep := props(only(t, tpl, "AWS::EC2::VPCEndpoint"))
+	ep := cdktest.Props(cdktest.Only(t, tpl, "AWS::EC2::VPCEndpoint"))
 	if ep["VpcEndpointType"] != nil && ep["VpcEndpointType"] != "Gateway" {
 		t.Errorf("S3 endpoint type %v, want Gateway (free)", ep["VpcEndpointType"])
 	}
-	if s := jsonOf(t, ep["ServiceName"]); !strings.Contains(s, ".s3") {
+	if s := cdktest.JSONOf(t, ep["ServiceName"]); !strings.Contains(s, ".s3") {
 		t.Errorf("endpoint service %s, want S3", s)
 	}
 	tables, _ := ep["RouteTableIds"].([]any)
-	if len(tables) != 2 || !strings.Contains(jsonOf(t, tables), "Isolated") {
-		t.Errorf("endpoint route tables %s, want the 2 isolated subnets'", jsonOf(t, tables))
+	if len(tables) != 2 || !strings.Contains(cdktest.JSONOf(t, tables), "Isolated") {
+		t.Errorf("endpoint route tables %s, want the 2 isolated subnets'", cdktest.JSONOf(t, tables))
 	}
 
 	// Flow logs of all traffic to a log group kept a month in dev.
-	has(t, tpl, "AWS::EC2::FlowLog", map[string]any{"TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs"})
-	hasResource(t, tpl, "AWS::Logs::LogGroup", map[string]any{
+	cdktest.Has(t, tpl, "AWS::EC2::FlowLog", map[string]any{"TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs"})
+	cdktest.HasResource(t, tpl, "AWS::Logs::LogGroup", map[string]any{
 		"Properties":     map[string]any{"RetentionInDays": 30},
 		"DeletionPolicy": "Delete",
 	})
@@ -58,10 +60,10 @@ func TestNetworkSessionManagerEndpointsOnlyWhenAskedFor(t *testing.T) {
 		if on {
 			want = 4
 		}
-		count(t, tpl, "AWS::EC2::VPCEndpoint", want)
+		cdktest.Count(t, tpl, "AWS::EC2::VPCEndpoint", want)
 		if on {
 			// HTTPS from the VPC's own range, nothing else.
-			has(t, tpl, "AWS::EC2::SecurityGroup", map[string]any{
+			cdktest.Has(t, tpl, "AWS::EC2::SecurityGroup", map[string]any{
 				"SecurityGroupIngress": []any{obj(map[string]any{"CidrIp": "10.0.0.0/16", "FromPort": 443, "ToPort": 443, "IpProtocol": "tcp"})},
 			})
 		}
@@ -69,7 +71,7 @@ func TestNetworkSessionManagerEndpointsOnlyWhenAskedFor(t *testing.T) {
 }
 
 func TestNetworkRejectsOneAz(t *testing.T) {
-	mustPanic(t, "at least 2", func() {
+	mustPanic(t, "from 2 to 6", func() {
 		NewNetwork(newStack(t), jsii.String("Network"), &NetworkProps{MaxAzs: jsii.Number(1)})
 	})
 }

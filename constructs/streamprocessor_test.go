@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 )
 
 // streamParts is a table with a stream and a function to read it: the construct's inputs.
@@ -34,7 +36,7 @@ func TestStreamProcessorDefaultsLoseNothingAndBlockNothing(t *testing.T) {
 	NewStreamProcessor(stack, jsii.String("Stream"), &StreamProcessorProps{Table: table, Function: fn, AlarmTopic: topic})
 	tpl := assertions.Template_FromStack(stack, nil)
 
-	has(t, tpl, "AWS::Lambda::EventSourceMapping", map[string]any{
+	cdktest.Has(t, tpl, "AWS::Lambda::EventSourceMapping", map[string]any{
 		"StartingPosition":               "LATEST",
 		"BatchSize":                      20,
 		"MaximumBatchingWindowInSeconds": 2,
@@ -44,26 +46,26 @@ func TestStreamProcessorDefaultsLoseNothingAndBlockNothing(t *testing.T) {
 		"FunctionResponseTypes":          []string{"ReportBatchItemFailures"},
 		"DestinationConfig":              map[string]any{"OnFailure": map[string]any{"Destination": assertions.Match_AnyValue()}},
 	})
-	mapping := props(only(t, tpl, "AWS::Lambda::EventSourceMapping"))
+	mapping := cdktest.Props(cdktest.Only(t, tpl, "AWS::Lambda::EventSourceMapping"))
 	if _, ok := mapping["FilterCriteria"]; ok {
 		t.Errorf("no filters given, yet the mapping filters: %v", mapping["FilterCriteria"])
 	}
 	// The on-failure destination is this construct's queue.
 	queueID := ""
-	for id := range resources(t, tpl, "AWS::SQS::Queue") {
+	for id := range cdktest.Resources(t, tpl, "AWS::SQS::Queue") {
 		queueID = id
 	}
-	if dest := jsonOf(t, mapping["DestinationConfig"]); !strings.Contains(dest, `"`+queueID+`"`) {
+	if dest := cdktest.JSONOf(t, mapping["DestinationConfig"]); !strings.Contains(dest, `"`+queueID+`"`) {
 		t.Errorf("on-failure destination %s is not the queue %s", dest, queueID)
 	}
-	has(t, tpl, "AWS::SQS::Queue", map[string]any{"SqsManagedSseEnabled": true, "MessageRetentionPeriod": 14 * 24 * 3600})
-	policy := jsonOf(t, props(only(t, tpl, "AWS::SQS::QueuePolicy")))
+	cdktest.Has(t, tpl, "AWS::SQS::Queue", map[string]any{"SqsManagedSseEnabled": true, "MessageRetentionPeriod": 14 * 24 * 3600})
+	policy := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, tpl, "AWS::SQS::QueuePolicy")))
 	if !strings.Contains(policy, `"aws:SecureTransport":"false"`) || !strings.Contains(policy, `"Deny"`) {
 		t.Errorf("queue policy %s does not deny non-TLS access", policy)
 	}
 
 	// The function may read the stream and send to the queue.
-	grants := jsonOf(t, resources(t, tpl, "AWS::IAM::Policy"))
+	grants := cdktest.JSONOf(t, cdktest.Resources(t, tpl, "AWS::IAM::Policy"))
 	for _, want := range []string{"dynamodb:GetRecords", "dynamodb:GetShardIterator", "sqs:SendMessage"} {
 		if !strings.Contains(grants, want) {
 			t.Errorf("the function cannot %s: %s", want, grants)
@@ -71,14 +73,14 @@ func TestStreamProcessorDefaultsLoseNothingAndBlockNothing(t *testing.T) {
 	}
 
 	// Both alarms tell the topic when they fire and when they clear.
-	count(t, tpl, "AWS::CloudWatch::Alarm", 2)
+	cdktest.Count(t, tpl, "AWS::CloudWatch::Alarm", 2)
 	ops := map[string]any{"Ref": *stack.GetLogicalId(topic.Node().DefaultChild().(awscdk.CfnElement))}
-	has(t, tpl, "AWS::CloudWatch::Alarm", map[string]any{
+	cdktest.Has(t, tpl, "AWS::CloudWatch::Alarm", map[string]any{
 		"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible", "Statistic": "Maximum",
 		"Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold", "EvaluationPeriods": 1,
 		"TreatMissingData": "notBreaching", "AlarmActions": []any{ops}, "OKActions": []any{ops},
 	})
-	has(t, tpl, "AWS::CloudWatch::Alarm", map[string]any{
+	cdktest.Has(t, tpl, "AWS::CloudWatch::Alarm", map[string]any{
 		"Namespace": "AWS/Lambda", "MetricName": "IteratorAge", "Statistic": "Maximum",
 		"Threshold": 600000, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
 		"TreatMissingData": "notBreaching", "AlarmActions": []any{ops}, "OKActions": []any{ops},
@@ -97,14 +99,14 @@ func TestStreamProcessorFiltersAndSettings(t *testing.T) {
 		IteratorAgeThreshold: awscdk.Duration_Minutes(jsii.Number(1)),
 	})
 	tpl := assertions.Template_FromStack(stack, nil)
-	has(t, tpl, "AWS::Lambda::EventSourceMapping", map[string]any{
+	cdktest.Has(t, tpl, "AWS::Lambda::EventSourceMapping", map[string]any{
 		"BatchSize": 5, "MaximumRetryAttempts": 0, "MaximumRecordAgeInSeconds": 300,
 		"FilterCriteria": map[string]any{"Filters": []any{map[string]any{"Pattern": `{"eventName":["INSERT"]}`}}},
 	})
-	has(t, tpl, "AWS::CloudWatch::Alarm", map[string]any{"MetricName": "IteratorAge", "Threshold": 60000})
+	cdktest.Has(t, tpl, "AWS::CloudWatch::Alarm", map[string]any{"MetricName": "IteratorAge", "Threshold": 60000})
 	// No topic: alarms without actions.
-	for id, a := range resources(t, tpl, "AWS::CloudWatch::Alarm") {
-		if _, ok := props(a)["AlarmActions"]; ok {
+	for id, a := range cdktest.Resources(t, tpl, "AWS::CloudWatch::Alarm") {
+		if _, ok := cdktest.Props(a)["AlarmActions"]; ok {
 			t.Errorf("alarm %s has actions without a topic", id)
 		}
 	}

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/frontend"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/gobuild"
 )
 
 // WebFrontendProps configures a WebFrontend.
@@ -269,7 +271,7 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 		p.UpdatePauseTime = awscdk.Duration_Minutes(jsii.Number(DefaultUpdatePauseMinutes))
 	}
 	if p.SiteDir == nil {
-		moduleDir, err := findModuleDir(".")
+		moduleDir, err := gobuild.FindModuleDir(".")
 		if err != nil {
 			fail("finding the site: %v", err)
 		}

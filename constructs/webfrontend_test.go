@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 )
 
 const testWebSocketURL = "wss://abc.execute-api.eu-west-1.amazonaws.com/prod"
@@ -32,7 +34,7 @@ func TestWebFrontendDefaults(t *testing.T) {
 
 	// An internet-facing load balancer in the public subnets, logging to an encrypted,
 	// TLS-only bucket, serving HTTP when there is no certificate.
-	has(t, tpl, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]any{
+	cdktest.Has(t, tpl, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]any{
 		"Scheme": "internet-facing",
 		"Subnets": arr(obj(map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("NetworkPublicSubnet1"))}),
 			obj(map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("NetworkPublicSubnet2"))})),
@@ -42,15 +44,15 @@ func TestWebFrontendDefaults(t *testing.T) {
 			map[string]any{"Key": "access_logs.s3.enabled", "Value": "true"},
 		),
 	})
-	count(t, tpl, "AWS::ElasticLoadBalancingV2::Listener", 1)
-	has(t, tpl, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{"Port": 80, "Protocol": "HTTP"})
-	has(t, tpl, "AWS::S3::Bucket", map[string]any{
+	cdktest.Count(t, tpl, "AWS::ElasticLoadBalancingV2::Listener", 1)
+	cdktest.Has(t, tpl, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{"Port": 80, "Protocol": "HTTP"})
+	cdktest.Has(t, tpl, "AWS::S3::Bucket", map[string]any{
 		"BucketEncryption": obj(map[string]any{"ServerSideEncryptionConfiguration": arr(obj(map[string]any{
 			"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"},
 		}))}),
 		"PublicAccessBlockConfiguration": map[string]any{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
 	})
-	bucketPolicy := jsonOf(t, props(only(t, tpl, "AWS::S3::BucketPolicy")))
+	bucketPolicy := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, tpl, "AWS::S3::BucketPolicy")))
 	for _, want := range []string{`"aws:SecureTransport":"false"`, "logdelivery.elasticloadbalancing.amazonaws.com", "ElbLogDeliveryAccounts"} {
 		if !strings.Contains(bucketPolicy, want) {
 			t.Errorf("access log bucket policy lacks %s: %s", want, bucketPolicy)
@@ -58,24 +60,24 @@ func TestWebFrontendDefaults(t *testing.T) {
 	}
 
 	// Instances: t4g.micro, arm64 AL2023, IMDSv2 only, encrypted gp3 root, no SSH key.
-	lt := props(only(t, tpl, "AWS::EC2::LaunchTemplate"))["LaunchTemplateData"].(map[string]any)
+	lt := cdktest.Props(cdktest.Only(t, tpl, "AWS::EC2::LaunchTemplate"))["LaunchTemplateData"].(map[string]any)
 	if lt["InstanceType"] != "t4g.micro" {
 		t.Errorf("instance type %v, want t4g.micro", lt["InstanceType"])
 	}
 	if _, ok := lt["KeyName"]; ok {
 		t.Errorf("the launch template has an SSH key: %v", lt["KeyName"])
 	}
-	if s := jsonOf(t, lt["MetadataOptions"]); !strings.Contains(s, `"HttpTokens":"required"`) {
+	if s := cdktest.JSONOf(t, lt["MetadataOptions"]); !strings.Contains(s, `"HttpTokens":"required"`) {
 		t.Errorf("metadata options %s, want IMDSv2 required", s)
 	}
-	if s := jsonOf(t, lt["BlockDeviceMappings"]); !strings.Contains(s, `"Encrypted":true`) || !strings.Contains(s, `"VolumeType":"gp3"`) {
+	if s := cdktest.JSONOf(t, lt["BlockDeviceMappings"]); !strings.Contains(s, `"Encrypted":true`) || !strings.Contains(s, `"VolumeType":"gp3"`) {
 		t.Errorf("root volume %s, want encrypted gp3", s)
 	}
-	if image := jsonOf(t, (*tpl.ToJSON())["Parameters"]); !regexp.MustCompile(`/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-[0-9.a-z]+-arm64`).MatchString(image) {
+	if image := cdktest.JSONOf(t, (*tpl.ToJSON())["Parameters"]); !regexp.MustCompile(`/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-[0-9.a-z]+-arm64`).MatchString(image) {
 		t.Errorf("the image is not arm64 Amazon Linux 2023: parameters %s", image)
 	}
 	// The user data (package frontend) gets the site asset and the WebSocket URL.
-	userData := jsonOf(t, lt["UserData"])
+	userData := cdktest.JSONOf(t, lt["UserData"])
 	for _, want := range []string{testWebSocketURL, *web.Site.S3ObjectKey()} {
 		if !strings.Contains(userData, want) {
 			t.Errorf("user data lacks %s", want)
@@ -84,7 +86,7 @@ func TestWebFrontendDefaults(t *testing.T) {
 
 	// Group: 2 to 4 in the isolated subnets, ELB health checks, CPU target tracking, rolling
 	// replacement one at a time keeping the minimum in service.
-	hasResource(t, tpl, "AWS::AutoScaling::AutoScalingGroup", map[string]any{
+	cdktest.HasResource(t, tpl, "AWS::AutoScaling::AutoScalingGroup", map[string]any{
 		"Properties": obj(map[string]any{
 			"MinSize":           "2",
 			"MaxSize":           "4",
@@ -95,39 +97,39 @@ func TestWebFrontendDefaults(t *testing.T) {
 		}),
 		"UpdatePolicy": map[string]any{"AutoScalingRollingUpdate": obj(map[string]any{"MaxBatchSize": 1, "MinInstancesInService": 2})},
 	})
-	has(t, tpl, "AWS::AutoScaling::ScalingPolicy", map[string]any{
+	cdktest.Has(t, tpl, "AWS::AutoScaling::ScalingPolicy", map[string]any{
 		"PolicyType": "TargetTrackingScaling",
 		"TargetTrackingConfiguration": obj(map[string]any{
 			"PredefinedMetricSpecification": map[string]any{"PredefinedMetricType": "ASGAverageCPUUtilization"},
 			"TargetValue":                   50,
 		}),
 	})
-	has(t, tpl, "AWS::ElasticLoadBalancingV2::TargetGroup", map[string]any{
+	cdktest.Has(t, tpl, "AWS::ElasticLoadBalancingV2::TargetGroup", map[string]any{
 		"HealthCheckPath": "/healthz",
 		"Port":            80,
 	})
 
 	// The instances accept traffic from the load balancer only.
-	for id, sg := range resources(t, tpl, "AWS::EC2::SecurityGroup") {
+	for id, sg := range cdktest.Resources(t, tpl, "AWS::EC2::SecurityGroup") {
 		if !strings.Contains(id, "InstanceSecurityGroup") {
 			continue
 		}
-		if ingress, ok := props(sg)["SecurityGroupIngress"]; ok {
-			t.Errorf("instance security group has inline ingress %s", jsonOf(t, ingress))
+		if ingress, ok := cdktest.Props(sg)["SecurityGroupIngress"]; ok {
+			t.Errorf("instance security group has inline ingress %s", cdktest.JSONOf(t, ingress))
 		}
 	}
-	for _, r := range resources(t, tpl, "AWS::EC2::SecurityGroupIngress") {
-		p := props(r)
-		if strings.Contains(jsonOf(t, p["GroupId"]), "InstanceSecurityGroup") && !strings.Contains(jsonOf(t, p["SourceSecurityGroupId"]), "LoadBalancerSecurityGroup") {
-			t.Errorf("instances accept traffic from %s, want only the load balancer", jsonOf(t, p))
+	for _, r := range cdktest.Resources(t, tpl, "AWS::EC2::SecurityGroupIngress") {
+		p := cdktest.Props(r)
+		if strings.Contains(cdktest.JSONOf(t, p["GroupId"]), "InstanceSecurityGroup") && !strings.Contains(cdktest.JSONOf(t, p["SourceSecurityGroupId"]), "LoadBalancerSecurityGroup") {
+			t.Errorf("instances accept traffic from %s, want only the load balancer", cdktest.JSONOf(t, p))
 		}
 	}
 
 	// The role reads the site object, and nothing else of the asset bucket.
 	var policy string
-	for id, r := range resources(t, tpl, "AWS::IAM::Policy") {
+	for id, r := range cdktest.Resources(t, tpl, "AWS::IAM::Policy") {
 		if strings.HasPrefix(id, "WebRole") {
-			policy = jsonOf(t, props(r)["PolicyDocument"])
+			policy = cdktest.JSONOf(t, cdktest.Props(r)["PolicyDocument"])
 		}
 	}
 	if strings.Contains(policy, "s3:List") || !strings.Contains(policy, `"s3:GetObject"`) {
@@ -141,28 +143,28 @@ func TestWebFrontendWithACertificateServesHttpsAndRedirects(t *testing.T) {
 			jsii.String("arn:aws:acm:eu-west-1:123456789012:certificate/abc"))
 	})
 	tpl := assertions.Template_FromStack(stack, nil)
-	count(t, tpl, "AWS::ElasticLoadBalancingV2::Listener", 2)
-	has(t, tpl, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{
+	cdktest.Count(t, tpl, "AWS::ElasticLoadBalancingV2::Listener", 2)
+	cdktest.Has(t, tpl, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{
 		"Port": 443, "Protocol": "HTTPS",
 		"Certificates": []any{map[string]any{"CertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/abc"}},
 	})
-	has(t, tpl, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{
+	cdktest.Has(t, tpl, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{
 		"Port": 80, "Protocol": "HTTP",
 		"DefaultActions": []any{obj(map[string]any{"Type": "redirect", "RedirectConfig": obj(map[string]any{"Port": "443", "Protocol": "HTTPS"})})},
 	})
-	if !strings.HasPrefix(jsonOf(t, stack.Resolve(web.SiteUrl)), `{"Fn::Join":["",["https://"`) {
-		t.Errorf("site URL %s, want https://", jsonOf(t, stack.Resolve(web.SiteUrl)))
+	if !strings.HasPrefix(cdktest.JSONOf(t, stack.Resolve(web.SiteUrl)), `{"Fn::Join":["",["https://"`) {
+		t.Errorf("site URL %s, want https://", cdktest.JSONOf(t, stack.Resolve(web.SiteUrl)))
 	}
 }
 
 func TestWebFrontendInProdProtectsTheLoadBalancerAndKeepsItsLogs(t *testing.T) {
 	stack, _ := frontendStack(t, func(_ awscdk.Stack, p *WebFrontendProps) { p.Lifecycle = Prod; p.MaxCapacity = jsii.Number(6) })
 	tpl := assertions.Template_FromStack(stack, nil)
-	has(t, tpl, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]any{
+	cdktest.Has(t, tpl, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]any{
 		"LoadBalancerAttributes": arr(map[string]any{"Key": "deletion_protection.enabled", "Value": "true"}),
 	})
-	hasResource(t, tpl, "AWS::S3::Bucket", map[string]any{"DeletionPolicy": "Retain"})
-	has(t, tpl, "AWS::AutoScaling::AutoScalingGroup", map[string]any{"MaxSize": "6"})
+	cdktest.HasResource(t, tpl, "AWS::S3::Bucket", map[string]any{"DeletionPolicy": "Retain"})
+	cdktest.Has(t, tpl, "AWS::AutoScaling::AutoScalingGroup", map[string]any{"MaxSize": "6"})
 }
 
 func TestWebFrontendRejectsBadProps(t *testing.T) {
@@ -173,15 +175,32 @@ func TestWebFrontendRejectsBadProps(t *testing.T) {
 	}{
 		{"x86 instances", func(_ awscdk.Stack, p *WebFrontendProps) {
 			p.InstanceType = awsec2.NewInstanceType(jsii.String("t3.micro"))
-		}, "not arm64"},
+		}, "not a Graviton (arm64) type"},
 		{"one instance", func(_ awscdk.Stack, p *WebFrontendProps) { p.MinCapacity = jsii.Number(1) }, "at least 2"},
-		{"max below min", func(_ awscdk.Stack, p *WebFrontendProps) { p.MaxCapacity = jsii.Number(1) }, "must exceed MinCapacity"},
+		{"max below min", func(_ awscdk.Stack, p *WebFrontendProps) { p.MaxCapacity = jsii.Number(1) }, "must be a whole number above the minimum, 2"},
 		{"no room for a rolling replacement", func(_ awscdk.Stack, p *WebFrontendProps) { p.MaxCapacity = jsii.Number(2) }, "MinInstancesInService below MaxSize"},
 		{"no API URL", func(_ awscdk.Stack, p *WebFrontendProps) { p.WebSocketUrl = nil }, "WebSocketUrl is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			mustPanic(t, tt.want, func() { frontendStack(t, tt.change) })
+		})
+	}
+}
+
+// One rule for instance types, on CDK's own reading of the architecture: what the deployer
+// writes is checked before any stack exists.
+func TestParseInstanceType(t *testing.T) {
+	for _, tc := range []struct{ name, wantErr string }{
+		{"t4g.micro", ""}, {"m7g.medium", ""}, {"c6gn.large", ""}, {"a1.large", ""},
+		{"t3.micro", "not a Graviton"}, {"g4dn.xlarge", "not a Graviton"}, {"micro", "not an EC2 instance type"},
+		{"t4g..micro", "not an EC2 instance type"}, {"T4G.MICRO", "not an EC2 instance type"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseInstanceType(tc.name)
+			if (err == nil) != (tc.wantErr == "") || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("ParseInstanceType(%q) = %v, want an error saying %q", tc.name, err, tc.wantErr)
+			}
 		})
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 )
 
 // inlineFunction is a stand-in handler: the API construct takes any function.
@@ -37,15 +39,15 @@ func TestWebSocketApiWiresEveryRouteToItsFunction(t *testing.T) {
 	api.GrantManageConnections(role)
 	tpl := assertions.Template_FromStack(stack, nil)
 
-	has(t, tpl, "AWS::ApiGatewayV2::Api", map[string]any{
+	cdktest.Has(t, tpl, "AWS::ApiGatewayV2::Api", map[string]any{
 		"ProtocolType":             "WEBSOCKET",
 		"RouteSelectionExpression": "$request.body.action",
 	})
 	// Each route targets the integration of its own function; routes sharing a function share
 	// its integration, and each has an invoke permission.
 	integrationOf := map[string]string{}
-	for id, r := range resources(t, tpl, "AWS::ApiGatewayV2::Integration") {
-		uri := jsonOf(t, props(r)["IntegrationUri"])
+	for id, r := range cdktest.Resources(t, tpl, "AWS::ApiGatewayV2::Integration") {
+		uri := cdktest.JSONOf(t, cdktest.Props(r)["IntegrationUri"])
 		for name, fn := range map[string]awslambda.Function{"Connect": connect, "Game": game} {
 			if strings.Contains(uri, *stack.GetLogicalId(fn.Node().DefaultChild().(awscdk.CfnElement))) {
 				integrationOf[id] = name
@@ -56,9 +58,9 @@ func TestWebSocketApiWiresEveryRouteToItsFunction(t *testing.T) {
 		t.Fatalf("want one integration per function, got %v", integrationOf)
 	}
 	got := map[string]string{}
-	for _, r := range resources(t, tpl, "AWS::ApiGatewayV2::Route") {
-		p := props(r)
-		target := jsonOf(t, p["Target"])
+	for _, r := range cdktest.Resources(t, tpl, "AWS::ApiGatewayV2::Route") {
+		p := cdktest.Props(r)
+		target := cdktest.JSONOf(t, p["Target"])
 		for id, fn := range integrationOf {
 			if strings.Contains(target, id) {
 				got[p["RouteKey"].(string)] = fn
@@ -66,13 +68,13 @@ func TestWebSocketApiWiresEveryRouteToItsFunction(t *testing.T) {
 		}
 	}
 	want := map[string]string{"$connect": "Connect", "$default": "Game", "move": "Game"}
-	if jsonOf(t, got) != jsonOf(t, want) {
+	if cdktest.JSONOf(t, got) != cdktest.JSONOf(t, want) {
 		t.Errorf("routes → functions: got %v, want %v", got, want)
 	}
-	count(t, tpl, "AWS::Lambda::Permission", 3)
+	cdktest.Count(t, tpl, "AWS::Lambda::Permission", 3)
 
 	// One auto-deployed stage, throttled, with JSON access logs kept a month in dev.
-	has(t, tpl, "AWS::ApiGatewayV2::Stage", map[string]any{
+	cdktest.Has(t, tpl, "AWS::ApiGatewayV2::Stage", map[string]any{
 		"StageName":            "prod",
 		"AutoDeploy":           true,
 		"DefaultRouteSettings": obj(map[string]any{"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}),
@@ -81,13 +83,13 @@ func TestWebSocketApiWiresEveryRouteToItsFunction(t *testing.T) {
 			"Format":         assertions.Match_StringLikeRegexp(jsii.String(`^\{.*"routeKey":"\$context\.routeKey".*\}$`)),
 		}),
 	})
-	hasResource(t, tpl, "AWS::Logs::LogGroup", map[string]any{
+	cdktest.HasResource(t, tpl, "AWS::Logs::LogGroup", map[string]any{
 		"Properties":     map[string]any{"RetentionInDays": 30},
 		"DeletionPolicy": "Delete",
 	})
 
 	// @connections of this stage only.
-	policy := jsonOf(t, props(only(t, tpl, "AWS::IAM::Policy"))["PolicyDocument"])
+	policy := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, tpl, "AWS::IAM::Policy"))["PolicyDocument"])
 	if !strings.Contains(policy, "execute-api:ManageConnections") || !strings.Contains(policy, "/prod/*/@connections/*") {
 		t.Errorf("GrantManageConnections gave %s, want ManageConnections on /prod/*/@connections/*", policy)
 	}
@@ -102,9 +104,9 @@ func TestWebSocketApiExcusesOnlyRoutesThatCannotHaveAnAuthorizer(t *testing.T) {
 		{Name: "fn", Handler: fn, RouteKeys: []string{"$connect", "$disconnect", "move"}},
 	}})
 	tpl := assertions.Template_FromStack(stack, nil)
-	for _, r := range resources(t, tpl, "AWS::ApiGatewayV2::Route") {
-		key := props(r)["RouteKey"].(string)
-		excused := strings.Contains(jsonOf(t, r["Metadata"]), "AwsSolutions-APIG4")
+	for _, r := range cdktest.Resources(t, tpl, "AWS::ApiGatewayV2::Route") {
+		key := cdktest.Props(r)["RouteKey"].(string)
+		excused := strings.Contains(cdktest.JSONOf(t, r["Metadata"]), "AwsSolutions-APIG4")
 		if excused != (key != "$connect") {
 			t.Errorf("route %s: APIG4 suppressed %v", key, excused)
 		}
@@ -166,7 +168,7 @@ func TestWebSocketApiNamesIntegrationsAfterThemselves(t *testing.T) {
 		{Name: "game", Handler: inlineFunction(stack, "G"), RouteKeys: []string{"$default", "move"}},
 	}})
 	var ids []string
-	for id := range resources(t, assertions.Template_FromStack(stack, nil), "AWS::ApiGatewayV2::Integration") {
+	for id := range cdktest.Resources(t, assertions.Template_FromStack(stack, nil), "AWS::ApiGatewayV2::Integration") {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
@@ -193,7 +195,7 @@ func TestWebSocketApiSetsTheAccountLogRoleItsAccessLogsNeed(t *testing.T) {
 			fn := inlineFunction(stack, "Fn")
 			NewWebSocketApi(stack, jsii.String("Api"), &WebSocketApiProps{Integrations: []WebSocketIntegration{{Name: "fn", Handler: fn, RouteKeys: []string{"$default"}}}, AccountLogRole: tt.set})
 			tpl := assertions.Template_FromStack(stack, nil)
-			accounts := resources(t, tpl, "AWS::ApiGateway::Account")
+			accounts := cdktest.Resources(t, tpl, "AWS::ApiGateway::Account")
 			if !tt.want {
 				if len(accounts) != 0 {
 					t.Fatalf("the account setting was changed: %v", accounts)
@@ -206,15 +208,15 @@ func TestWebSocketApiSetsTheAccountLogRoleItsAccessLogsNeed(t *testing.T) {
 			var accountID string
 			for id, a := range accounts {
 				accountID = id
-				roleRef := jsonOf(t, props(a)["CloudWatchRoleArn"])
-				for roleID, r := range resources(t, tpl, "AWS::IAM::Role") {
+				roleRef := cdktest.JSONOf(t, cdktest.Props(a)["CloudWatchRoleArn"])
+				for roleID, r := range cdktest.Resources(t, tpl, "AWS::IAM::Role") {
 					if !strings.Contains(roleRef, roleID) {
 						continue
 					}
 					if r["DeletionPolicy"] != "Retain" {
 						t.Errorf("the log role is not retained: %v", r["DeletionPolicy"])
 					}
-					p := jsonOf(t, props(r))
+					p := cdktest.JSONOf(t, cdktest.Props(r))
 					for _, want := range []string{"apigateway.amazonaws.com", "service-role/AmazonAPIGatewayPushToCloudWatchLogs"} {
 						if !strings.Contains(p, want) {
 							t.Errorf("log role lacks %s: %s", want, p)
@@ -226,8 +228,8 @@ func TestWebSocketApiSetsTheAccountLogRoleItsAccessLogsNeed(t *testing.T) {
 					t.Fatalf("the account setting names no role of the stack: %s", roleRef)
 				}
 			}
-			for _, st := range resources(t, tpl, "AWS::ApiGatewayV2::Stage") {
-				if !strings.Contains(jsonOf(t, st["DependsOn"]), accountID) {
+			for _, st := range cdktest.Resources(t, tpl, "AWS::ApiGatewayV2::Stage") {
+				if !strings.Contains(cdktest.JSONOf(t, st["DependsOn"]), accountID) {
 					t.Errorf("the stage does not wait for the account setting: DependsOn %v", st["DependsOn"])
 				}
 			}

@@ -10,11 +10,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/serverless-tictactoe/tictactoe/internal/connectionstest"
-	"github.com/serverless-tictactoe/tictactoe/internal/dynalitetest"
+	"github.com/serverless-tictactoe/tictactoe/internal/dynalite/dynalitetest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/app"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+	"github.com/serverless-tictactoe/tictactoe/lambda/connections/connectionstest"
 )
 
 // TestWiringFromConfig builds every function exactly as its main does, from configuration

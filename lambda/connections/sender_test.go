@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 
-	"github.com/serverless-tictactoe/tictactoe/internal/connectionstest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
+	"github.com/serverless-tictactoe/tictactoe/lambda/connections/connectionstest"
 )
 
 func TestSendPostsSignedFrame(t *testing.T) {

@@ -11,10 +11,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/serverless-tictactoe/tictactoe/internal/memstore"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
 	"github.com/serverless-tictactoe/tictactoe/lambda/service"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store/memstore"
 )
 
 // capture keeps the last frame per connection and counts sends, without any network.

@@ -16,11 +16,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/serverless-tictactoe/tictactoe/internal/connectionstest"
-	"github.com/serverless-tictactoe/tictactoe/internal/dynalitetest"
+	"github.com/serverless-tictactoe/tictactoe/internal/dynalite/dynalitetest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
+	"github.com/serverless-tictactoe/tictactoe/lambda/connections/connectionstest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"

@@ -244,12 +244,7 @@ func (s *Service) leaveCurrent(ctx context.Context, connID, keep string) error {
 	if err != nil || current.RoomCode == "" || current.RoomCode == keep {
 		return err
 	}
-	out, err := s.update(ctx, current.RoomCode, func(r *game.Room, now time.Time) error {
-		if r.Leave(connID, now) != nil {
-			return errNoChange // no longer in it: nothing to leave
-		}
-		return nil
-	})
+	out, err := s.update(ctx, current.RoomCode, giveUp(connID)) // no longer in it: nothing to leave
 	if apperr.CodeOf(err) == apperr.RoomNotFound {
 		err = nil
 	}
@@ -276,12 +271,7 @@ func (s *Service) currentRoom(ctx context.Context, connID string) (store.Connect
 // watcher is removed) and tells the rest of the room. Failures are logged: the caller's own
 // request must not fail because another connection went away.
 func (s *Service) dropFrom(ctx context.Context, code, connID string) {
-	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
-		if !r.Disconnect(connID, now) {
-			return errNoChange
-		}
-		return nil
-	})
+	out, err := s.update(ctx, code, goOffline(connID))
 	if err != nil && apperr.CodeOf(err) != apperr.RoomNotFound {
 		s.log.WarnContext(ctx, "marking a connection offline", "room", code, "connectionId", connID, "error", err)
 		return

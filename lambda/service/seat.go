@@ -39,8 +39,9 @@ func (s *Service) recordSeat(ctx context.Context, c store.Connection, undo func(
 	return err
 }
 
-// giveUp is the undo of a seat its client never got the token of: leave it (an emptied room is
-// deleted).
+// giveUp leaves connID's seat or watch (an emptied room is deleted), or changes nothing when it
+// holds none: leaving a room for another, and the undo of a seat whose client never got its
+// token.
 func giveUp(connID string) func(r *game.Room, now time.Time) error {
 	return func(r *game.Room, now time.Time) error {
 		if r.Leave(connID, now) != nil {
@@ -50,8 +51,9 @@ func giveUp(connID string) func(r *game.Room, now time.Time) error {
 	}
 }
 
-// goOffline is the undo of a rejoin: the client holds the token, so the seat is kept for the
-// grace period, offline, for it to rejoin again.
+// goOffline marks connID offline in the room (its seat is held for the grace period, a watch
+// ends), or changes nothing when it is not there: a dropped connection, and the undo of a rejoin,
+// whose client holds the token and may rejoin again.
 func goOffline(connID string) func(r *game.Room, now time.Time) error {
 	return func(r *game.Room, now time.Time) error {
 		if !r.Disconnect(connID, now) {

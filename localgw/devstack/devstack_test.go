@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/serverless-tictactoe/tictactoe/internal/dynalitetest"
+	"github.com/serverless-tictactoe/tictactoe/internal/dynalite/dynalitetest"
 	"github.com/serverless-tictactoe/tictactoe/localgw/devstack"
 )
 

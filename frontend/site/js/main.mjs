@@ -37,8 +37,10 @@ function show(el, visible) {
   el.hidden = !visible;
 }
 
-function say(id, text) {
-  const el = $(id);
+// say sets an element's text (an element or its id) only when it changes, so screen readers
+// announce nothing twice and the layout is not redone.
+function say(target, text) {
+  const el = typeof target === 'string' ? $(target) : target;
   if (el.textContent !== text) el.textContent = text;
 }
 
@@ -302,7 +304,7 @@ function renderRoom() {
   const canMove = live && me && r.status === 'playing' && r.turn === me && !app.moving;
   cells.forEach((cell, i) => {
     const mark = r.board[i] === 'X' || r.board[i] === 'O' ? r.board[i] : '';
-    say0(cell, mark);
+    say(cell, mark);
     cell.className = `cell${mark ? ` mark-${mark.toLowerCase()}` : ''}${win.has(i) ? ' win' : ''}`;
     cell.setAttribute('aria-label', words.cellLabel(i, mark, win.has(i)));
     cell.setAttribute('aria-disabled', String(!(canMove && !mark)));
@@ -330,14 +332,10 @@ function renderRoom() {
   const rb = $('rematch');
   show(rb, Boolean(rm));
   if (rm) {
-    say0(rb, rm.label);
+    say(rb, rm.label);
     rb.setAttribute('aria-disabled', String(rm.disabled || !live));
   }
   show($('chat-form'), Boolean(me) && r.status !== 'abandoned');
-}
-
-function say0(el, text) {
-  if (el.textContent !== text) el.textContent = text;
 }
 
 function renderSeat(sym, r, me) {
@@ -346,13 +344,13 @@ function renderSeat(sym, r, me) {
   const name = li.querySelector('.pname');
   const presence = li.querySelector('.presence');
   if (!p) {
-    say0(name, sym === 'O' && r.status === 'waiting' ? 'Waiting for a player' : 'Empty seat');
-    say0(presence, '');
+    say(name, sym === 'O' && r.status === 'waiting' ? 'Waiting for a player' : 'Empty seat');
+    say(presence, '');
   } else {
     // This page knows its own connection better than the last frame it got.
     const online = sym === me ? socket.state === 'open' : p.online;
-    say0(name, sym === me ? `${p.name} (you)` : p.name);
-    say0(presence, online ? 'online' : sym === me ? 'reconnecting…' : 'offline, may be back soon');
+    say(name, sym === me ? `${p.name} (you)` : p.name);
+    say(presence, online ? 'online' : sym === me ? 'reconnecting…' : 'offline, may be back soon');
     li.classList.toggle('away', !online);
   }
   li.classList.toggle('empty', !p);
