@@ -17,7 +17,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 )
 
-// The Monitoring stack's tests read the app synthesized once in TestMain (main_test.go).
+// The Monitoring stack's tests read the whole app (dev and prod, synthesized once: deployment_test.go), since it watches every other stack.
 
 // logicalID is the logical ID of a construct's CloudFormation resource in its own stack.
 func logicalID(c cdkconstructs.IConstruct) string {

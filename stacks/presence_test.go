@@ -16,7 +16,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
 
-// The Presence stack's tests read the app synthesized once in TestMain (main_test.go).
+// The Presence stack's tests read the whole app (synthesized once: deployment_test.go).
 
 // mapping is the Presence stack's one event source mapping's properties.
 func mapping(t *testing.T, s *synthesized) map[string]any {

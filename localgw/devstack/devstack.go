@@ -2,7 +2,7 @@
 // Lambda handlers in-process behind the local WebSocket gateway (localgw), and the static site
 // with a config.js pointing it at the gateway. It is what `make dev` starts (cmd/dev) and what
 // the end-to-end tests drive. The handlers are built exactly as on AWS (lambda/app.New, one
-// per function of lambda/routes), from the same environment variables; only the values
+// per route function of lambda/catalog), from the same environment variables; only the values
 // differ: the table's endpoint is dynalite and the @connections endpoint is the gateway.
 package devstack
 

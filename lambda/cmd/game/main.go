@@ -1,5 +1,5 @@
 // Command game is the Lambda that serves the WebSocket API's catalog.FnGame routes (see
-// lambda/routes for which, and why routes are grouped as they are).
+// lambda/catalog for which, and why routes are grouped as they are).
 package main
 
 import (
