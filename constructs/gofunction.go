@@ -212,7 +212,7 @@ func (f *GoFunction) MetricAllErrors(period awscdk.Duration) awscloudwatch.IMetr
 		Expression: jsii.String("FILL(failed, 0) + FILL(logged, 0)"),
 		UsingMetrics: &map[string]awscloudwatch.IMetric{
 			"failed": f.Function.MetricErrors(&awscloudwatch.MetricOptions{Statistic: sum, Period: period, Label: jsii.String("failed invocations")}),
-			"logged": f.MetricLoggedErrors(&awscloudwatch.MetricOptions{Statistic: sum, Period: period}),
+			"logged": f.MetricLoggedErrors(&awscloudwatch.MetricOptions{Statistic: sum, Period: period, Label: jsii.String("logged errors (handled)")}),
 		},
 		Label:  jsii.String("errors"),
 		Period: period,
