@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -146,10 +147,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.RateBurst = n
 	}
 	if v := strings.TrimSpace(getenv(EnvLogLevel)); v != "" {
-		switch strings.ToLower(v) {
-		case "debug", "info", "warn", "error":
-			_ = c.LogLevel.UnmarshalText([]byte(v)) // accepts exactly these, in any case
-		default:
+		// slog also reads "info+2" and the like: only the four names are a setting here.
+		known := slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(v))
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil || !known {
+			c.LogLevel = DefaultLogLevel
 			bad(EnvLogLevel, "%q is not one of debug, info, warn, error", v)
 		}
 	}
