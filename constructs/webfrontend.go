@@ -82,8 +82,6 @@ type WebFrontend struct {
 	AccessLogs awss3.Bucket
 	// SiteUrl is the site's URL: http:// or https:// and the load balancer's DNS name.
 	SiteUrl *string
-
-	lb awselasticloadbalancingv2.ApplicationLoadBalancer
 }
 
 // The metrics below carry their dimensions from the load balancer's and target group's
@@ -105,11 +103,11 @@ func (w *WebFrontend) albMetric(name string, dims map[string]*string, statistic 
 }
 
 func (w *WebFrontend) lbDims() map[string]*string {
-	return map[string]*string{"LoadBalancer": w.lb.LoadBalancerFullName()}
+	return map[string]*string{"LoadBalancer": w.LoadBalancer.LoadBalancerFullName()}
 }
 
 func (w *WebFrontend) targetDims() map[string]*string {
-	return map[string]*string{"LoadBalancer": w.lb.LoadBalancerFullName(), "TargetGroup": w.TargetGroup.TargetGroupFullName()}
+	return map[string]*string{"LoadBalancer": w.LoadBalancer.LoadBalancerFullName(), "TargetGroup": w.TargetGroup.TargetGroupFullName()}
 }
 
 // MetricRequestCount is the requests the load balancer served. Default statistic: sum.
@@ -422,7 +420,6 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 
 	return &WebFrontend{
 		Construct:        this,
-		lb:               lb,
 		LoadBalancer:     lb,
 		AutoScalingGroup: asg,
 		TargetGroup:      tg,
