@@ -39,7 +39,7 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 	if err := cfg.Require(fn); err != nil {
 		return nil, err
 	}
-	opts := handler.Options{Logger: logger, AllowedOrigins: cfg.AllowedOrigins}
+	opts := handler.Options{Logger: logger, AllowedOrigins: cfg.AllowedOrigins, EdgeSecret: cfg.EdgeSecret}
 	if fn.Needs.Table() {
 		awsCfg, db, err := clients(ctx, cfg)
 		if err != nil {

@@ -31,6 +31,18 @@ const (
 	EnvLogLevel       = "LOG_LEVEL"
 	EnvTopicARN       = "TOPIC_ARN"
 	EnvPresenceLog    = "PRESENCE_LOG"
+	EnvEdgeSecret     = "EDGE_SECRET"
+)
+
+// Headers the CloudFront distribution adds to each WebSocket connection it passes to the API,
+// read by $connect when EDGE_SECRET is set.
+const (
+	// EdgeSecretHeader carries EDGE_SECRET's value: a connection without it skipped the
+	// distribution (and its firewall).
+	EdgeSecretHeader = "X-Tictactoe-Edge"
+	// ViewerHostHeader is the host name the player connected to (the distribution's or the
+	// deployment's own domain): the API sees its own host in Host.
+	ViewerHostHeader = "X-Tictactoe-Viewer-Host"
 )
 
 // Config is one function's settings.
@@ -62,6 +74,11 @@ type Config struct {
 	LogLevel slog.Level
 	// TopicARN is the SNS topic the presence function publishes to (TOPIC_ARN).
 	TopicARN string
+	// EdgeSecret is set when the API is served through the site's CloudFront distribution
+	// (EDGE_SECRET, from Secrets Manager): $connect then refuses connections that do not carry
+	// it in EdgeSecretHeader, and, unless AllowedOrigins lists origins, pages from any host but
+	// the one the player connected to (ViewerHostHeader). Default: empty, no such check.
+	EdgeSecret string
 	// PresenceLog makes the game functions log the presence events of their own writes
 	// (PRESENCE_LOG=true): for DynamoDB servers without streams, such as dynalite under
 	// `make dev`. Default: off; on AWS the stream's presence function publishes them.
@@ -155,6 +172,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.TopicARN = strings.TrimSpace(getenv(EnvTopicARN))
+	c.EdgeSecret = strings.TrimSpace(getenv(EnvEdgeSecret))
+	if c.EdgeSecret != "" && len(c.EdgeSecret) < minEdgeSecret {
+		// The value itself never goes into a message: it is a secret.
+		bad(EnvEdgeSecret, "is %d characters: use at least %d (Secrets Manager generates 32)", len(c.EdgeSecret), minEdgeSecret)
+	}
 	if v := strings.TrimSpace(getenv(EnvPresenceLog)); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -169,6 +191,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	return c, errors.Join(errs...)
 }
+
+// minEdgeSecret is the shortest EDGE_SECRET accepted: long enough that it cannot be guessed.
+const minEdgeSecret = 16
 
 // ParseOrigins reads a comma-separated list of browser origins: each an http or https
 // origin (scheme, host and optional port; no path, query, fragment or user), as a browser

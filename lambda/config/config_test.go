@@ -42,6 +42,18 @@ func TestValues(t *testing.T) {
 	}
 }
 
+func TestEdgeSecret(t *testing.T) {
+	const secret = "0123456789abcdef0123456789abcdef"
+	c, err := FromEnv(env(map[string]string{EnvEdgeSecret: " " + secret + " "}))
+	if err != nil || c.EdgeSecret != secret {
+		t.Fatalf("EdgeSecret %q, err %v", c.EdgeSecret, err)
+	}
+	_, err = FromEnv(env(map[string]string{EnvEdgeSecret: "guessable"}))
+	if err == nil || strings.Contains(err.Error(), "guessable") {
+		t.Fatalf("a short secret: error %v, want one that does not repeat the value", err)
+	}
+}
+
 func TestInvalidValuesNameTheVariable(t *testing.T) {
 	tests := []struct {
 		name, value, wantIn string
@@ -62,6 +74,7 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{EnvLogLevel, "loud", "LOG_LEVEL"},
 		{EnvCallbackURL, "abc.execute-api.amazonaws.com", "CALLBACK_URL"},
 		{EnvPresenceLog, "yes please", "PRESENCE_LOG"},
+		{EnvEdgeSecret, "short", "EDGE_SECRET"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {

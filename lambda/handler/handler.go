@@ -6,6 +6,7 @@ package handler
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/protocol"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
 	"github.com/serverless-tictactoe/tictactoe/lambda/service"
@@ -32,6 +34,7 @@ type Handler struct {
 	log     *slog.Logger
 	limiter *ratelimit.Limiter
 	origins []string
+	edge    string
 	now     func() time.Time
 }
 
@@ -43,13 +46,17 @@ type Options struct {
 	Limiter *ratelimit.Limiter
 	// AllowedOrigins are the Origin headers $connect accepts; empty accepts any.
 	AllowedOrigins []string
+	// EdgeSecret is what the distribution adds to every connection it passes on
+	// (config.EdgeSecret): when set, $connect refuses connections without it and, if
+	// AllowedOrigins is empty, pages not served from the host the player connected to.
+	EdgeSecret string
 	// Now is the clock for durations in logs. Default: time.Now.
 	Now func() time.Time
 }
 
 // New returns a Handler.
 func New(o Options) *Handler {
-	h := &Handler{svc: o.Service, log: o.Logger, limiter: o.Limiter, origins: o.AllowedOrigins, now: o.Now}
+	h := &Handler{svc: o.Service, log: o.Logger, limiter: o.Limiter, origins: o.AllowedOrigins, edge: o.EdgeSecret, now: o.Now}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -74,12 +81,26 @@ func (h *Handler) For(function string) (Func, error) {
 
 var ok = events.APIGatewayProxyResponse{StatusCode: http.StatusOK}
 
-// Connect serves $connect: it accepts the connection unless an allow-list of origins is
-// configured and the browser's Origin is not on it (a non-2xx answer refuses the upgrade).
+// Connect serves $connect: it accepts the connection unless the browser's Origin is refused
+// (a non-2xx answer refuses the upgrade). Behind the distribution (an edge secret is set), a
+// connection must carry the secret, and its page must come from the host the player connected
+// to; an allow-list of origins, when configured, replaces that same-site rule.
 func (h *Handler) Connect(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	start := h.now()
 	origin := header(ev.Headers, "Origin")
-	if len(h.origins) > 0 && !slices.Contains(h.origins, strings.TrimRight(origin, "/")) {
+	if h.edge != "" && subtle.ConstantTimeCompare([]byte(header(ev.Headers, config.EdgeSecretHeader)), []byte(h.edge)) != 1 {
+		h.logLine(ctx, ev, start, "", "refused", "not_through_edge", slog.String("origin", origin))
+		return events.APIGatewayProxyResponse{StatusCode: http.StatusForbidden}, nil
+	}
+	allowed := true
+	switch {
+	case len(h.origins) > 0:
+		allowed = slices.Contains(h.origins, strings.ToLower(strings.TrimRight(origin, "/")))
+	case h.edge != "":
+		host := strings.ToLower(header(ev.Headers, config.ViewerHostHeader))
+		allowed = host != "" && strings.ToLower(strings.TrimRight(origin, "/")) == "https://"+host
+	}
+	if !allowed {
 		h.logLine(ctx, ev, start, "", "refused", "origin_not_allowed", slog.String("origin", origin))
 		return events.APIGatewayProxyResponse{StatusCode: http.StatusForbidden}, nil
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
 )
 
@@ -389,29 +390,50 @@ func TestConcurrentMovesOneWins(t *testing.T) {
 }
 
 func TestConnectOrigins(t *testing.T) {
+	const secret = "0123456789abcdef0123456789abcdef"
+	site := map[string]string{config.EdgeSecretHeader: secret, config.ViewerHostHeader: "d111.cloudfront.net"}
 	tests := []struct {
 		name    string
 		allowed []string
+		edge    string
 		origin  string
+		headers map[string]string
 		want    int
 	}{
-		{"any origin by default", nil, "https://evil.example", 200},
-		{"no origin by default", nil, "", 200},
-		{"allowed", []string{"https://game.example.com"}, "https://game.example.com", 200},
-		{"other site refused", []string{"https://game.example.com"}, "https://evil.example", 403},
-		{"no origin refused when a list is set", []string{"https://game.example.com"}, "", 403},
+		{"any origin by default", nil, "", "https://evil.example", nil, 200},
+		{"no origin by default", nil, "", "", nil, 200},
+		{"allowed", []string{"https://game.example.com"}, "", "https://game.example.com", nil, 200},
+		{"other site refused", []string{"https://game.example.com"}, "", "https://evil.example", nil, 403},
+		{"no origin refused when a list is set", []string{"https://game.example.com"}, "", "", nil, 403},
+		{"through the edge, the site's own page", nil, secret, "https://d111.cloudfront.net", site, 200},
+		{"through the edge, host compared without case", nil, secret, "https://D111.cloudfront.net/", site, 200},
+		{"through the edge, another site's page refused", nil, secret, "https://evil.example", site, 403},
+		{"through the edge, plain http page refused", nil, secret, "http://d111.cloudfront.net", site, 403},
+		{"through the edge, no origin refused", nil, secret, "", site, 403},
+		{"through the edge, no viewer host refused", nil, secret, "https://d111.cloudfront.net", map[string]string{config.EdgeSecretHeader: secret}, 403},
+		{"skipping the edge refused", nil, secret, "https://d111.cloudfront.net", map[string]string{config.ViewerHostHeader: "d111.cloudfront.net"}, 403},
+		{"a wrong secret refused", nil, secret, "https://d111.cloudfront.net", map[string]string{config.EdgeSecretHeader: secret[1:] + "x", config.ViewerHostHeader: "d111.cloudfront.net"}, 403},
+		{"through the edge, the list replaces the same-site rule", []string{"https://game.example.com"}, secret, "https://game.example.com", site, 200},
+		{"through the edge, the list only", []string{"https://game.example.com"}, secret, "https://d111.cloudfront.net", site, 403},
+		{"the list still needs the secret", []string{"https://game.example.com"}, secret, "https://game.example.com", map[string]string{}, 403},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, envOptions{origins: tc.allowed})
+			e := newEnv(t, envOptions{origins: tc.allowed, edge: tc.edge})
 			ev := golden(t, catalog.Connect)
 			delete(ev.Headers, "Origin")
 			if tc.origin != "" {
 				ev.Headers["origin"] = tc.origin // API Gateway keeps the client's header case
 			}
+			for k, v := range tc.headers {
+				ev.Headers[strings.ToLower(k)] = v
+			}
 			resp, err := e.h.Connect(context.Background(), ev)
 			if err != nil || resp.StatusCode != tc.want {
 				t.Fatalf("status %d err %v, want %d", resp.StatusCode, err, tc.want)
+			}
+			if strings.Contains(e.logs.String(), secret) {
+				t.Errorf("the log shows the edge secret: %s", e.logs.String())
 			}
 		})
 	}

@@ -61,6 +61,7 @@ func (f *faultStore) PutConnection(ctx context.Context, c store.Connection) erro
 type envOptions struct {
 	limiter *ratelimit.Limiter
 	origins []string
+	edge    string // the edge secret
 	table   string // overrides the table name (a missing table simulates an outage)
 }
 
@@ -82,7 +83,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Sender: connections.NewAPIGatewaySender(e.conns.Client()),
 		Now:    clock, Grace: grace, Logger: logger, Metrics: metrics.NewEMF(slog.New(slog.NewJSONHandler(e.emf, nil)), clock),
 	})
-	e.h = handler.New(handler.Options{Service: svc, Logger: logger, Limiter: o.limiter, AllowedOrigins: o.origins, Now: clock})
+	e.h = handler.New(handler.Options{Service: svc, Logger: logger, Limiter: o.limiter, AllowedOrigins: o.origins, EdgeSecret: o.edge, Now: clock})
 	return e
 }
 
