@@ -44,7 +44,7 @@ const ConfigFile = "config.js"
 type UserDataParams struct {
 	SiteBucket   string // S3 bucket of the site asset
 	SiteKey      string // S3 object key of the site asset (a zip of site/)
-	WebSocketURL string // wss:// URL of the WebSocket API stage; the CSP allows exactly its origin
+	WebSocketURL string // wss:// URL of the WebSocket API stage (the CSP allows exactly its origin), or a path such as /ws on the page's own host
 	Region       string // region of the site bucket, for the AWS CLI
 }
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as words from '../../frontend/site/js/words.mjs';
-import { backoff } from '../../frontend/site/js/socket.mjs';
+import { backoff, socketUrl } from '../../frontend/site/js/socket.mjs';
 
 const room = (over = {}) => ({
   code: 'K7M2QX',
@@ -93,6 +93,23 @@ test('cell labels and score for screen readers', () => {
   assert.equal(words.cellLabel(8, 'X', true), 'Row 3, column 3: X, winning line');
   assert.equal(words.scoreText(room({ score: { X: 2, O: 1, draws: 1 } }), 'O'), 'Ann 2 · You 1 · 1 draw');
   assert.equal(words.moveText('Bob', 'O', 5), 'Bob played O in row 2, column 3.');
+});
+
+test('the socket address: absolute, or a path on the page\'s own host', () => {
+  const cases = [
+    ['wss://abc.execute-api.eu-west-1.amazonaws.com/prod', 'http://lb.example/', 'wss://abc.execute-api.eu-west-1.amazonaws.com/prod'],
+    ['ws://localhost:8080/ws', 'http://localhost:8080/', 'ws://localhost:8080/ws'],
+    ['/ws', 'https://d111.cloudfront.net/', 'wss://d111.cloudfront.net/ws'],
+    ['/ws', 'https://play.example.com/index.html?x=1#y', 'wss://play.example.com/ws'],
+    ['/ws', 'http://localhost:8080/', 'ws://localhost:8080/ws'],
+    ['//evil.example/ws', 'https://d111.cloudfront.net/', ''],
+    ['ws', 'https://d111.cloudfront.net/', ''],
+    ['https://d111.cloudfront.net/ws', 'https://d111.cloudfront.net/', ''],
+    ['/ws?x="', 'https://d111.cloudfront.net/', ''],
+    [undefined, 'https://d111.cloudfront.net/', ''],
+    ['', 'https://d111.cloudfront.net/', ''],
+  ];
+  for (const [value, page, want] of cases) assert.equal(socketUrl(value, page), want, `${value} on ${page}`);
 });
 
 test('reconnect backoff grows, is capped, and is jittered', () => {

@@ -26,6 +26,10 @@ var deployment = frontend.UserDataParams{
 
 const wsOrigin = "wss://a1b2c3d4e5.execute-api.eu-west-3.amazonaws.com"
 
+// assetCache is an asset's Cache-Control: browsers revalidate every time, the distribution
+// keeps it 5 minutes.
+const assetCache = "max-age=0, must-revalidate, s-maxage=300"
+
 // probeName is a static asset the test adds beside the real site's files, so caching and
 // compression are checked on an asset whose size the test controls.
 const probeName = "probe.css"
@@ -85,7 +89,7 @@ func TestUserDataBootsAnInstance(t *testing.T) {
 				`window.TICTACTOE_CONFIG = {"webSocketUrl": "` + deployment.WebSocketURL + `"};` + "\n"},
 			{"/instance.json", "application/json; charset=utf-8", "no-store",
 				`{"instanceId": "` + emulatedInstanceID + `", "availabilityZone": "` + emulatedZone + `", "region": "` + emulatedRegion + `"}` + "\n"},
-			{"/" + probeName, "text/css; charset=utf-8", "no-cache", probe("000")},
+			{"/" + probeName, "text/css; charset=utf-8", assetCache, probe("000")},
 		}
 		for _, tt := range tests {
 			resp, body := get(t, client, base+tt.path, nil)
@@ -257,8 +261,8 @@ func revalidates(t *testing.T, client *http.Client, url string) string {
 	t.Run("assets revalidate with their ETag", func(t *testing.T) {
 		resp, _ := get(t, client, url, nil)
 		etag = resp.Header.Get("ETag")
-		if etag == "" || resp.Header.Get("Cache-Control") != "no-cache" {
-			t.Fatalf("GET %s: ETag %q, Cache-Control %q; want an ETag and no-cache", url, etag, resp.Header.Get("Cache-Control"))
+		if etag == "" || resp.Header.Get("Cache-Control") != assetCache {
+			t.Fatalf("GET %s: ETag %q, Cache-Control %q; want an ETag and %s", url, etag, resp.Header.Get("Cache-Control"), assetCache)
 		}
 		resp, body := get(t, client, url, map[string]string{"If-None-Match": etag})
 		if resp.StatusCode != http.StatusNotModified || len(body) != 0 {
@@ -314,6 +318,27 @@ func TestUserDataNeedsIMDSv2Tokens(t *testing.T) {
 
 // Resolved values are checked on the instance before anything is installed: a value that is not
 // what its name says stops the boot with a message naming it.
+// Behind the CloudFront distribution the socket is a path on the page's own host: config.js
+// carries the path and the CSP's 'self' covers it, naming no other origin.
+func TestUserDataServesASocketOnItsOwnHost(t *testing.T) {
+	tl := requireTools(t)
+	p := deployment
+	p.WebSocketURL = "/ws"
+	in := newInstance(t, p, startIMDS(t, true))
+	in.deploySite(nil)
+	in.mustRun()
+	base := in.startNginx(tl)
+	client := &http.Client{Timeout: 5 * time.Second}
+	_, body := get(t, client, base+"/config.js", nil)
+	if want := `window.TICTACTOE_CONFIG = {"webSocketUrl": "/ws"};` + "\n"; string(body) != want {
+		t.Errorf("config.js = %q, want %q", body, want)
+	}
+	resp, _ := get(t, client, base+"/", map[string]string{"X-Forwarded-Proto": "http"})
+	if got := parseCSP(resp.Header.Get("Content-Security-Policy"))["connect-src"]; got != "'self'" {
+		t.Errorf("CSP connect-src = %q, want only 'self'", got)
+	}
+}
+
 func TestUserDataRejectsBadValues(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Fatalf("bash: %v", err)
@@ -328,6 +353,8 @@ func TestUserDataRejectsBadValues(t *testing.T) {
 		{"space in the key", func(p *frontend.UserDataParams) { p.SiteKey = "a b.zip" }, "SITE_KEY is not an S3 object key"},
 		{"region name", func(p *frontend.UserDataParams) { p.Region = "Europe (Paris)" }, "AWS_REGION is not an AWS region"},
 		{"plain ws URL", func(p *frontend.UserDataParams) { p.WebSocketURL = "ws://example.com/live" }, "WEBSOCKET_URL is not a wss:// URL"},
+		{"relative path", func(p *frontend.UserDataParams) { p.WebSocketURL = "ws" }, "WEBSOCKET_URL is not a wss:// URL or a path"},
+		{"path breaking JSON", func(p *frontend.UserDataParams) { p.WebSocketURL = `/ws"};alert(1);//` }, "WEBSOCKET_URL is not a wss:// URL or a path"},
 		{"URL breaking JSON", func(p *frontend.UserDataParams) { p.WebSocketURL = `wss://example.com/"};alert(1);//` },
 			"WEBSOCKET_URL is not a wss:// URL"},
 		{"URL breaking the shell quotes", func(p *frontend.UserDataParams) { p.WebSocketURL = `wss://example.com/'; touch "$ROOT/pwned"; '` },

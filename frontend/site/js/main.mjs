@@ -2,7 +2,7 @@
 // by the server's frames. The server is the referee: this page sends intentions and draws the
 // state it is told. Player-supplied text is only ever set with textContent.
 
-import { Socket } from './socket.mjs';
+import { Socket, socketUrl } from './socket.mjs';
 import * as words from './words.mjs';
 import { loadSeat, saveSeat, clearSeat, loadName, saveName } from './seat.mjs';
 
@@ -28,7 +28,7 @@ const app = {
 };
 
 const config = globalThis.TICTACTOE_CONFIG || {};
-const wsUrl = typeof config.webSocketUrl === 'string' && /^wss?:\/\//.test(config.webSocketUrl) ? config.webSocketUrl : '';
+const wsUrl = socketUrl(config.webSocketUrl, location.href);
 const socket = new Socket(wsUrl, { onOpen, onFrame, onState });
 
 // ---- small view helpers ----

@@ -10,6 +10,20 @@ export function backoff(n, random = Math.random) {
   return Math.round(base / 2 + (random() * base) / 2);
 }
 
+/** socketUrl is the game server's address from config.js's webSocketUrl: an absolute ws:// or
+ * wss:// URL as is, or a path ("/ws": the socket is served by the page's own host, behind the
+ * CloudFront distribution) resolved against the page, wss:// for an https:// page. Anything
+ * else is '' (the page then says the address is not set up). */
+export function socketUrl(value, pageUrl) {
+  if (typeof value !== 'string') return '';
+  if (/^wss?:\/\/[^/]/.test(value)) return value;
+  if (!/^\/[A-Za-z0-9._~-]*$/.test(value)) return '';
+  const u = new URL(value, pageUrl);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return '';
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  return u.href;
+}
+
 // A connection attempt that neither opens nor fails within this long is abandoned and retried
 // (some networks swallow the handshake rather than refuse it).
 const CONNECT_TIMEOUT_MS = 10000;
