@@ -40,6 +40,11 @@ type GameDashboardProps struct {
 	Stream *StreamProcessor
 	// Web serves the site. Required.
 	Web *WebFrontend
+	// Edge is the distribution in front of Web: it gets a row. Default: none.
+	Edge *SiteDistribution
+	// Firewall is the web ACL on Edge: its allowed and blocked requests join Edge's row (its
+	// alarm lives with it, in us-east-1). Default: none.
+	Firewall *WebFirewall
 	// AvailabilityZones the instances run in: healthy hosts are drawn per zone. Default: none,
 	// healthy hosts across all zones only.
 	AvailabilityZones []*string
@@ -54,7 +59,8 @@ const DefaultDashboardTitle = "TicTacToe"
 // GameDashboard is the game's one CloudWatch dashboard and the alarms that page (alarms.go):
 // whether players can play, on one screen. Rows, top to bottom: alarm status; players (the game
 // metrics the functions write as EMF, lambda/metrics); the WebSocket API; each function; the
-// table; the stream pipeline; the site's load balancer and instances.
+// table; the stream pipeline; the edge (distribution and firewall, when there are); the site's
+// load balancer and instances.
 type GameDashboard struct {
 	cdkconstructs.Construct
 	// Dashboard is the dashboard.
@@ -177,6 +183,27 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 			graph("Batches and failures", 8, s.MetricBatches(sumOf("batches")), s.MetricFailedBatches(sumOf("failed batches"))),
 			graphLine(1, "alarm", "Dead-letter queue", 8, s.MetricDeadLetters(statOf(awscloudwatch.Stats_MAXIMUM(), "failed batches waiting"))),
 		)
+	}
+
+	if e := p.Edge; e != nil {
+		l.header("## Edge (CloudFront, metrics from us-east-1)")
+		edge := []awscloudwatch.IWidget{
+			graph("Requests (pages and socket handshakes)", 8, e.MetricRequests(sumOf("requests"))),
+			graph("Error rate (%)", 8,
+				e.Metric4xxErrorRate(statOf(awscloudwatch.Stats_AVERAGE(), "4xx (firewall blocks included)")),
+				e.Metric5xxErrorRate(statOf(awscloudwatch.Stats_AVERAGE(), "5xx")),
+			),
+		}
+		if f := p.Firewall; f != nil {
+			blocked := []awscloudwatch.IMetric{f.MetricAllowedRequests(sumOf("allowed")), f.MetricBlockedRequests(sumOf("blocked"))}
+			for _, rule := range FirewallRules() {
+				blocked = append(blocked, f.MetricBlocked(rule, sumOf("blocked by "+rule)))
+			}
+			edge = append(edge, graph("Firewall: allowed and blocked", 8, blocked...))
+		} else {
+			edge = append(edge, graph("Downloaded (bytes)", 8, e.MetricBytesDownloaded(sumOf("bytes"))))
+		}
+		l.row(edge...)
 	}
 
 	web := p.Web

@@ -24,9 +24,15 @@ import (
 
 // WebFrontendProps configures a WebFrontend.
 type WebFrontendProps struct {
-	// Vpc to run in: the load balancer goes in its public subnets, the instances in its private
-	// isolated subnets, which must reach S3 through a gateway endpoint (see Network). Required.
+	// Vpc to run in: the instances go in its private isolated subnets, which must reach S3
+	// through a gateway endpoint (see Network); the load balancer in its public subnets, or
+	// beside the instances when Internal. Required.
 	Vpc awsec2.IVpc
+	// Internal makes the load balancer internal: in the isolated subnets, with no public
+	// address, taking HTTP on port 80 from inside the VPC only. That is where a CloudFront VPC
+	// origin reaches it (SiteDistribution): players never reach it directly. It takes no
+	// Certificate: the distribution terminates TLS. Default: false, internet-facing.
+	Internal bool
 	// WebSocketUrl is the wss:// URL the site connects to, written into its config.js.
 	// Required.
 	WebSocketUrl *string
@@ -66,7 +72,7 @@ type WebFrontendProps struct {
 // image) replaces the instances one at a time.
 type WebFrontend struct {
 	cdkconstructs.Construct
-	// LoadBalancer is the internet-facing load balancer.
+	// LoadBalancer is the load balancer: internet-facing, or internal (Props.Internal).
 	LoadBalancer awselasticloadbalancingv2.ApplicationLoadBalancer
 	// AutoScalingGroup runs the instances.
 	AutoScalingGroup awsautoscaling.AutoScalingGroup
@@ -80,7 +86,8 @@ type WebFrontend struct {
 	Site awss3assets.Asset
 	// AccessLogs is the bucket the load balancer writes its access logs to.
 	AccessLogs awss3.Bucket
-	// SiteUrl is the site's URL: http:// or https:// and the load balancer's DNS name.
+	// SiteUrl is the site's URL: http:// or https:// and the load balancer's DNS name (for an
+	// internal one, reachable from inside the VPC only).
 	SiteUrl *string
 }
 
@@ -247,6 +254,9 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 	if p.WebSocketUrl == nil || *p.WebSocketUrl == "" {
 		fail("WebSocketUrl is required: the site needs the API's wss:// URL")
 	}
+	if p.Internal && p.Certificate != nil {
+		fail("an Internal load balancer takes no Certificate: the CloudFront distribution in front of it terminates TLS")
+	}
 	if p.InstanceType == nil {
 		p.InstanceType = awsec2.NewInstanceType(jsii.String(DefaultInstanceType))
 	}
@@ -373,10 +383,14 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 	})
 
 	SuppressNag(accessLogs, "AwsSolutions-S1", "This bucket is the access log: only the load balancer writes to it, and logging the log bucket's own access would need yet another bucket")
+	subnets := awsec2.SubnetType_PUBLIC
+	if p.Internal {
+		subnets = awsec2.SubnetType_PRIVATE_ISOLATED
+	}
 	lb := awselasticloadbalancingv2.NewApplicationLoadBalancer(this, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
 		Vpc:                     p.Vpc,
-		InternetFacing:          jsii.Bool(true),
-		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
+		InternetFacing:          jsii.Bool(!p.Internal),
+		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: subnets},
 		DropInvalidHeaderFields: jsii.Bool(true),
 		DeletionProtection:      jsii.Bool(env.IsProd()),
 	})
@@ -413,9 +427,19 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 		listener = lb.AddListener(jsii.String("Http"), &awselasticloadbalancingv2.BaseApplicationListenerProps{
 			Port:     jsii.Number(80),
 			Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+			Open:     jsii.Bool(!p.Internal),
 		})
 	}
-	SuppressNag(lb, "AwsSolutions-EC23", "A public website: the load balancer accepts players from any address, on its listener ports (80, and 443 with a certificate) only")
+	if p.Internal {
+		// The VPC origin's network interfaces sit in the VPC's subnets: the VPC's range covers
+		// them wherever CloudFront places them, and nothing outside the VPC can route here.
+		lb.Connections().AllowFrom(awsec2.Peer_Ipv4(p.Vpc.VpcCidrBlock()), awsec2.Port_Tcp(jsii.Number(80)),
+			jsii.String("HTTP from inside the VPC: the CloudFront VPC origin"))
+		// The check cannot read a CIDR that comes from the VPC's stack; it is the VPC's own.
+		SuppressNag(lb, "CdkNagValidationFailure", "AwsSolutions-EC23 cannot resolve the VPC's CIDR, a reference to the Network stack: the internal load balancer takes port 80 from the VPC's own range only, never 0.0.0.0/0", "AwsSolutions-EC23")
+	} else {
+		SuppressNag(lb, "AwsSolutions-EC23", "A public website: the load balancer accepts players from any address, on its listener ports (80, and 443 with a certificate) only")
+	}
 	tg := listener.AddTargets(jsii.String("Instances"), targets)
 
 	return &WebFrontend{

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // addHeader matches nginx.conf's constant response headers: add_header NAME "VALUE" always;
@@ -23,4 +25,21 @@ func SecurityHeaders(wsOrigin string) (http.Header, error) {
 		return nil, fmt.Errorf("nginx.conf: no Content-Security-Policy header with the @WS_ORIGIN@ placeholder found")
 	}
 	return h, nil
+}
+
+// hstsValue is the Strict-Transport-Security value nginx.conf sends to HTTPS visitors.
+var hstsValue = regexp.MustCompile(`(?m)^\s*https\s+"max-age=([0-9]+)";`)
+
+// HSTSMaxAge is how long browsers are told to use HTTPS only: nginx.conf's value, which the
+// CloudFront distribution sends too, so the site says one thing whoever answers.
+func HSTSMaxAge() (time.Duration, error) {
+	m := hstsValue.FindStringSubmatch(nginxConf)
+	if m == nil {
+		return 0, fmt.Errorf("nginx.conf: no Strict-Transport-Security max-age found in the HSTS map")
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil {
+		return 0, fmt.Errorf("nginx.conf: HSTS max-age %q: %w", m[1], err)
+	}
+	return time.Duration(n) * time.Second, nil
 }

@@ -3,6 +3,7 @@ package frontend
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSecurityHeadersMatchNginx(t *testing.T) {
@@ -21,5 +22,12 @@ func TestSecurityHeadersMatchNginx(t *testing.T) {
 	}
 	if h.Get("Cache-Control") != "" {
 		t.Fatal("Cache-Control depends on the path in nginx; it must not be copied as a constant")
+	}
+}
+
+func TestHSTSMaxAgeIsAYear(t *testing.T) {
+	got, err := HSTSMaxAge()
+	if err != nil || got != 365*24*time.Hour {
+		t.Fatalf("HSTSMaxAge = %v, %v; want a year (nginx.conf's max-age=31536000)", got, err)
 	}
 }

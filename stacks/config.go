@@ -38,6 +38,10 @@ const (
 	KeyRateLimitPerSecond = "rateLimitPerSecond"
 	KeyRateLimitBurst     = "rateLimitBurst"
 	KeyApiGatewayLogRole  = "apiGatewayLogRole"
+	KeyCloudFront         = "cloudFront"
+	KeyDomainName         = "domainName"
+	KeyHostedZoneId       = "hostedZoneId"
+	KeyWaf                = "waf"
 )
 
 // functionKeys are the settings that become every route function's environment variables,
@@ -53,7 +57,8 @@ var functionKeys = map[string]string{
 
 var knownKeys = []string{KeyEnv, KeyAlertEmail, KeyAlertEvents, KeyOpsEmail, KeyCertificateArn, KeyInstanceType, KeyMaxInstances,
 	KeyMaxAzs, KeySsmEndpoints, KeyThrottleRate, KeyThrottleBurst, KeyAllowedOrigins, KeyLogLevel,
-	KeyGracePeriod, KeyRoomTTL, KeyRateLimitPerSecond, KeyRateLimitBurst, KeyApiGatewayLogRole}
+	KeyGracePeriod, KeyRoomTTL, KeyRateLimitPerSecond, KeyRateLimitBurst, KeyApiGatewayLogRole,
+	KeyCloudFront, KeyDomainName, KeyHostedZoneId, KeyWaf}
 
 // DefaultLifecycle is the lifecycle of a deployment whose env is not set.
 const DefaultLifecycle = constructs.Dev
@@ -74,7 +79,21 @@ type Config struct {
 	// OpsEmail is subscribed to the operations topic (alarms) when set; it defaults to
 	// AlertEmail.
 	OpsEmail string
-	// CertificateArn is the ACM certificate that turns on HTTPS for the site when set.
+	// CloudFront puts the site and its socket behind a CloudFront distribution, the load
+	// balancer internal; false serves the site from an internet-facing load balancer, as
+	// before the distribution. Default (nil): true.
+	CloudFront *bool
+	// DomainName is the deployment's own name (play.example.com) on the distribution. With
+	// HostedZoneId, the certificate and the alias records are made; with CertificateArn alone,
+	// the deployer points the name at the distribution.
+	DomainName string
+	// HostedZoneId is the Route 53 public hosted zone DomainName belongs to.
+	HostedZoneId string
+	// Waf puts a web application firewall on the distribution. Default (nil): on in prod,
+	// off in dev.
+	Waf *bool
+	// CertificateArn is an ACM certificate made elsewhere: for DomainName on the distribution
+	// (in us-east-1), or for the internet-facing load balancer (in the stacks' region).
 	CertificateArn string
 	// InstanceType of the web instances (a Graviton type).
 	InstanceType string
@@ -93,6 +112,31 @@ type Config struct {
 	// (GRACE_PERIOD, ROOM_TTL, ALLOWED_ORIGINS, RATE_LIMIT_*, LOG_LEVEL): only those set.
 	FunctionEnv map[string]string
 }
+
+// UsesCloudFront reports whether the site is behind the distribution (CloudFront's default).
+func (c Config) UsesCloudFront() bool { return c.CloudFront == nil || *c.CloudFront }
+
+// UsesWaf reports whether the distribution gets a web application firewall: Waf, else on in
+// prod; never without the distribution.
+func (c Config) UsesWaf() bool {
+	if !c.UsesCloudFront() {
+		return false
+	}
+	if c.Waf != nil {
+		return *c.Waf
+	}
+	return c.Lifecycle.IsProd()
+}
+
+// EdgeRegion is where CloudFront takes its certificates and web ACLs from.
+const EdgeRegion = "us-east-1"
+
+// domainNameRE is a DNS name of two labels or more, as Route 53 and ACM take it (lower case,
+// no trailing dot, no wildcard).
+var domainNameRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// hostedZoneIdRE is a Route 53 hosted zone ID.
+var hostedZoneIdRE = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 
 // ACM certificate ARNs, in any partition.
 var certificateArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$`)
@@ -208,13 +252,51 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 		}
 		c.AlertEvents = events
 	}
+	c.CloudFront = boolean(KeyCloudFront, " (false serves the site from an internet-facing load balancer)")
+	c.Waf = boolean(KeyWaf, "")
+	if s, ok := get(KeyDomainName); ok && s != "" {
+		s = strings.TrimSuffix(strings.ToLower(s), ".")
+		if len(s) > 253 || !domainNameRE.MatchString(s) {
+			bad(KeyDomainName, "%q is not a domain name like play.example.com", s)
+		}
+		c.DomainName = s
+	}
+	if s, ok := get(KeyHostedZoneId); ok && s != "" {
+		if !hostedZoneIdRE.MatchString(s) {
+			bad(KeyHostedZoneId, "%q is not a Route 53 hosted zone ID like Z0123456789ABCDEFGHIJ", s)
+		}
+		c.HostedZoneId = s
+		if c.DomainName == "" {
+			bad(KeyHostedZoneId, "needs domainName: the name to make records for in the zone")
+		}
+	}
 	if s, ok := get(KeyCertificateArn); ok && s != "" {
+		c.CertificateArn = s
+		region := ""
 		if !certificateArnRE.MatchString(s) {
-			bad(KeyCertificateArn, "%q is not an ACM certificate ARN like arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-...", s)
-		} else if region := strings.Split(s, ":")[3]; c.Region != "" && region != c.Region {
+			bad(KeyCertificateArn, "%q is not an ACM certificate ARN like arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-...", s)
+		} else {
+			region = strings.Split(s, ":")[3]
+		}
+		switch {
+		case region == "":
+		case c.UsesCloudFront() && region != EdgeRegion:
+			bad(KeyCertificateArn, "the certificate is in %s: CloudFront takes certificates from %s only (or set cloudFront=false to put it on the load balancer)", region, EdgeRegion)
+		case c.UsesCloudFront() && c.DomainName == "":
+			bad(KeyCertificateArn, "needs domainName: the name the certificate covers, served by the distribution")
+		case !c.UsesCloudFront() && c.Region != "" && region != c.Region:
 			bad(KeyCertificateArn, "the certificate is in %s but the stacks deploy to %s: a load balancer needs a certificate from its own region", region, c.Region)
 		}
-		c.CertificateArn = s
+	}
+	if !c.UsesCloudFront() {
+		for key, set := range map[string]bool{KeyDomainName: c.DomainName != "", KeyHostedZoneId: c.HostedZoneId != "", KeyWaf: c.Waf != nil && *c.Waf} {
+			if set {
+				bad(key, "needs the CloudFront distribution, which cloudFront=false turns off (with a direct load balancer, point your DNS at it and give certificateArn)")
+			}
+		}
+	}
+	if c.UsesCloudFront() && c.DomainName != "" && c.HostedZoneId == "" && c.CertificateArn == "" {
+		bad(KeyDomainName, "needs hostedZoneId (the certificate and records are made in that zone) or certificateArn (a us-east-1 certificate you made; you then point the name at the distribution)")
 	}
 	if s, ok := get(KeyInstanceType); ok {
 		_, err := constructs.ParseInstanceType(s)

@@ -28,8 +28,9 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 	ctx := map[string]any{
 		KeyEnv: "prod", KeyAlertEmail: "ops@example.com", KeyOpsEmail: "oncall@example.com",
 		KeyAlertEvents:    "room_abandoned, room_expired,room_abandoned",
-		KeyCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f",
-		KeyInstanceType:   "m7g.medium", KeyMaxInstances: 6.0, // numbers arrive as float64 from cdk.json
+		KeyCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f",
+		KeyDomainName:     "Play.Example.com.", KeyHostedZoneId: "Z0123456789ABCDEFGHIJ", KeyWaf: "false", KeyCloudFront: true,
+		KeyInstanceType: "m7g.medium", KeyMaxInstances: 6.0, // numbers arrive as float64 from cdk.json
 		KeyMaxAzs: "3", KeySsmEndpoints: true, KeyThrottleRate: "50", KeyThrottleBurst: "80",
 		KeyAllowedOrigins: "https://game.example.com, http://localhost:8080/", KeyLogLevel: "DEBUG",
 		KeyGracePeriod: "90s", KeyRoomTTL: "12h", KeyRateLimitPerSecond: "2.5", KeyRateLimitBurst: 10.0,
@@ -45,8 +46,9 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 	want := Config{
 		Lifecycle: constructs.Prod, Account: "123456789012", Region: "eu-west-1", AlertEmail: "ops@example.com",
 		OpsEmail: "oncall@example.com", AlertEvents: []eventtype.Type{eventtype.RoomAbandoned, eventtype.RoomExpired},
-		CertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f",
-		InstanceType:   "m7g.medium", MaxInstances: num(6), MaxAzs: num(3), SsmEndpoints: &yes, ApiGatewayLogRole: &no,
+		CertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f",
+		CloudFront:     &yes, Waf: &no, DomainName: "play.example.com", HostedZoneId: "Z0123456789ABCDEFGHIJ",
+		InstanceType: "m7g.medium", MaxInstances: num(6), MaxAzs: num(3), SsmEndpoints: &yes, ApiGatewayLogRole: &no,
 		ThrottleRate: num(50), ThrottleBurst: num(80),
 		FunctionEnv: map[string]string{
 			"ALLOWED_ORIGINS": "https://game.example.com,http://localhost:8080", "LOG_LEVEL": "debug",
@@ -73,9 +75,24 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 			[]string{"context alertEvents", `"player_joined" is not a presence event type`, "player_online, player_offline, player_left, room_abandoned, room_closed, room_expired"}},
 		{"no alert events", map[string]any{KeyAlertEvents: " , "}, nil, []string{"context alertEvents", "is empty"}},
 		{"certificate", map[string]any{KeyCertificateArn: "my-cert"}, nil, []string{"context certificateArn", "not an ACM certificate ARN"}},
-		{"certificate elsewhere", map[string]any{KeyCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc"},
+		{"load balancer certificate elsewhere", map[string]any{KeyCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc", KeyCloudFront: "false"},
 			map[string]string{"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"},
 			[]string{"certificate is in us-east-1 but the stacks deploy to eu-west-1"}},
+		{"distribution certificate outside us-east-1", map[string]any{KeyCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc", KeyDomainName: "play.example.com"},
+			nil, []string{"context certificateArn", "CloudFront takes certificates from us-east-1 only"}},
+		{"distribution certificate without its name", map[string]any{KeyCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc"},
+			nil, []string{"context certificateArn", "needs domainName"}},
+		{"domain", map[string]any{KeyDomainName: "play example.com", KeyHostedZoneId: "Z123"}, nil, []string{"context domainName", "not a domain name"}},
+		{"domain of one label", map[string]any{KeyDomainName: "localhost", KeyHostedZoneId: "Z123"}, nil, []string{"context domainName", "not a domain name"}},
+		{"wildcard domain", map[string]any{KeyDomainName: "*.example.com", KeyHostedZoneId: "Z123"}, nil, []string{"context domainName", "not a domain name"}},
+		{"domain without zone or certificate", map[string]any{KeyDomainName: "play.example.com"}, nil, []string{"context domainName", "needs hostedZoneId", "or certificateArn"}},
+		{"zone", map[string]any{KeyDomainName: "play.example.com", KeyHostedZoneId: "example.com"}, nil, []string{"context hostedZoneId", "not a Route 53 hosted zone ID"}},
+		{"zone without domain", map[string]any{KeyHostedZoneId: "Z123"}, nil, []string{"context hostedZoneId", "needs domainName"}},
+		{"domain without the distribution", map[string]any{KeyCloudFront: false, KeyDomainName: "play.example.com", KeyHostedZoneId: "Z123"}, nil,
+			[]string{"context domainName", "context hostedZoneId", "cloudFront=false"}},
+		{"firewall without the distribution", map[string]any{KeyCloudFront: "false", KeyWaf: "true"}, nil, []string{"context waf", "cloudFront=false"}},
+		{"cloudFront", map[string]any{KeyCloudFront: "no"}, nil, []string{"context cloudFront", "true or false"}},
+		{"waf", map[string]any{KeyWaf: "on"}, nil, []string{"context waf", "true or false"}},
 		{"x86", map[string]any{KeyInstanceType: "t3.micro"}, nil, []string{"context instanceType", "not a Graviton (arm64) type"}},
 		{"x86 with a g elsewhere", map[string]any{KeyInstanceType: "g4dn.xlarge"}, nil, []string{"not a Graviton"}},
 		{"not a type", map[string]any{KeyInstanceType: "micro"}, nil, []string{"not an EC2 instance type"}},
@@ -115,6 +132,30 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The distribution is on unless turned off; its firewall is on in prod unless turned off,
+// and never without the distribution.
+func TestFromContextEdgeDefaults(t *testing.T) {
+	tests := []struct {
+		ctx                 map[string]any
+		wantCloudFront, waf bool
+	}{
+		{map[string]any{}, true, false},
+		{map[string]any{KeyEnv: "prod"}, true, true},
+		{map[string]any{KeyEnv: "prod", KeyWaf: "false"}, true, false},
+		{map[string]any{KeyWaf: "true"}, true, true},
+		{map[string]any{KeyEnv: "prod", KeyCloudFront: "false"}, false, false},
+	}
+	for _, tt := range tests {
+		c, err := FromContext(tt.ctx, noEnv)
+		if err != nil {
+			t.Fatalf("%v: %v", tt.ctx, err)
+		}
+		if c.UsesCloudFront() != tt.wantCloudFront || c.UsesWaf() != tt.waf {
+			t.Errorf("%v: CloudFront %v, WAF %v; want %v, %v", tt.ctx, c.UsesCloudFront(), c.UsesWaf(), tt.wantCloudFront, tt.waf)
+		}
 	}
 }
 

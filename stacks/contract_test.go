@@ -13,9 +13,13 @@ import (
 // ID makes CloudFormation replace the resource, and a replaced table loses every room. These
 // are the IDs the first deployments were made with; a refactor must keep them.
 var statefulLogicalIDs = map[string]map[string]string{ // stack (without prefix) → logical ID → type
-	"Alerts":   {"AlertsKey9E1197AF": "AWS::KMS::Key"},
-	"Data":     {"Games20B3A5C1": "AWS::DynamoDB::GlobalTable"},
-	"Frontend": {"WebAccessLogs024BC47D": "AWS::S3::Bucket"},
+	"Alerts": {"AlertsKey9E1197AF": "AWS::KMS::Key"},
+	"Data":   {"Games20B3A5C1": "AWS::DynamoDB::GlobalTable"},
+	"Edge":   {"OperationsKeyD0717C64": "AWS::KMS::Key", "FirewallLogs7FB06776": "AWS::Logs::LogGroup"},
+	"Frontend": {
+		"WebAccessLogs024BC47D":          "AWS::S3::Bucket",
+		"DistributionAccessLogs02AD2349": "AWS::S3::Bucket",
+	},
 	"Network":  {"NetworkFlowLogs2BEC3212": "AWS::Logs::LogGroup"},
 	"Presence": {"FunctionLogsB2C1DB5C": "AWS::Logs::LogGroup", "StreamDeadLetterQueueBE53CE81": "AWS::SQS::Queue"},
 	"Realtime": {

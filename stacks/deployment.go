@@ -12,6 +12,9 @@ import (
 
 // Deployment is the game's stacks, composed in one app.
 type Deployment struct {
+	// Edge is in us-east-1: the firewall and the domain's certificate; nil when the
+	// deployment needs neither.
+	Edge       *EdgeStack
 	Alerts     *AlertsStack
 	Network    *NetworkStack
 	Data       *DataStack
@@ -23,7 +26,11 @@ type Deployment struct {
 
 // Stacks lists every stack of the deployment.
 func (d *Deployment) Stacks() []awscdk.Stack {
-	return []awscdk.Stack{d.Alerts.Stack, d.Network.Stack, d.Data.Stack, d.Realtime.Stack, d.Frontend.Stack, d.Presence.Stack, d.Monitoring.Stack}
+	all := []awscdk.Stack{d.Alerts.Stack, d.Network.Stack, d.Data.Stack, d.Realtime.Stack, d.Frontend.Stack, d.Presence.Stack, d.Monitoring.Stack}
+	if d.Edge != nil {
+		all = append([]awscdk.Stack{d.Edge.Stack}, all...)
+	}
+	return all
 }
 
 // StackPrefix is what every stack name of a deployment starts with: the lifecycle is in it, so
@@ -64,6 +71,25 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 	}
 
 	var d Deployment
+	makeCertificate := cfg.UsesCloudFront() && cfg.DomainName != "" && cfg.CertificateArn == ""
+	if cfg.UsesWaf() || makeCertificate {
+		props := &EdgeStackProps{
+			StackProps: base("what CloudFront takes from us-east-1: the web application firewall, the domain's certificate"),
+			OpsEmail:   optional(cfg.OpsEmail),
+			Lifecycle:  cfg.Lifecycle,
+		}
+		props.Env = &awscdk.Environment{Region: jsii.String(EdgeRegion)}
+		if cfg.Account != "" {
+			props.Env.Account = jsii.String(cfg.Account)
+		}
+		if cfg.UsesWaf() {
+			props.FirewallName = prefix + "Site"
+		}
+		if makeCertificate {
+			props.DomainName, props.HostedZoneId = cfg.DomainName, cfg.HostedZoneId
+		}
+		d.Edge = NewEdgeStack(app, prefix+"Edge", props)
+	}
 	d.Alerts = NewAlertsStack(app, prefix+"Alerts", &AlertsStackProps{
 		StackProps:  base("alerts topic (presence events) and operations topic (alarms)"),
 		Email:       optional(cfg.AlertEmail),
@@ -89,6 +115,8 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 		ThrottleRate:   cfg.ThrottleRate,
 		ThrottleBurst:  cfg.ThrottleBurst,
 		AccountLogRole: cfg.ApiGatewayLogRole,
+
+		BehindDistribution: cfg.UsesCloudFront(),
 	})
 	after(d.Realtime.Stack, "the functions read and write the game table", d.Data.Stack)
 	d.Presence = NewPresenceStack(app, prefix+"Presence", &PresenceStackProps{
@@ -101,17 +129,41 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 	})
 	after(d.Presence.Stack, "the function reads the game table's stream and writes its markers to the table", d.Data.Stack)
 	after(d.Presence.Stack, "the function publishes to the alerts topic; the alarms notify the operations topic", d.Alerts.Stack)
-	d.Frontend = NewFrontendStack(app, prefix+"Frontend", &FrontendStackProps{
-		StackProps:     base("load balancer and NGINX instances serving the site"),
-		Vpc:            d.Network.Vpc,
-		WebSocketUrl:   d.Realtime.WebSocketUrl,
-		CertificateArn: cfg.CertificateArn,
-		InstanceType:   cfg.InstanceType,
-		MaxInstances:   cfg.MaxInstances,
-		Lifecycle:      cfg.Lifecycle,
-	})
+	frontendProps := &FrontendStackProps{
+		StackProps:   base("CloudFront distribution, load balancer and NGINX instances serving the site"),
+		Vpc:          d.Network.Vpc,
+		InstanceType: cfg.InstanceType,
+		MaxInstances: cfg.MaxInstances,
+		Lifecycle:    cfg.Lifecycle,
+	}
+	if cfg.UsesCloudFront() {
+		edge := &FrontendEdge{
+			ApiDomainName: d.Realtime.ApiDomainName,
+			ApiStageName:  d.Realtime.Api.Stage.StageName(),
+			EdgeSecret:    d.Realtime.EdgeSecret,
+			DomainName:    cfg.DomainName,
+			HostedZoneId:  cfg.HostedZoneId,
+		}
+		if cfg.CertificateArn != "" {
+			edge.CertificateArn = jsii.String(cfg.CertificateArn)
+		} else if d.Edge != nil {
+			edge.CertificateArn = d.Edge.CertificateArn()
+		}
+		if d.Edge != nil {
+			edge.WebAclArn = d.Edge.WebAclArn()
+		}
+		frontendProps.Edge = edge
+	} else {
+		frontendProps.StackProps = base("internet-facing load balancer and NGINX instances serving the site")
+		frontendProps.WebSocketUrl = d.Realtime.WebSocketUrl
+		frontendProps.CertificateArn = cfg.CertificateArn
+	}
+	d.Frontend = NewFrontendStack(app, prefix+"Frontend", frontendProps)
 	after(d.Frontend.Stack, "the instances and load balancer run in the VPC", d.Network.Stack)
 	after(d.Frontend.Stack, "the site connects to the WebSocket API", d.Realtime.Stack)
+	if d.Edge != nil {
+		after(d.Frontend.Stack, "the distribution reads the firewall's and the certificate's ARNs from its outputs", d.Edge.Stack)
+	}
 
 	// Monitoring watches every other stack; nothing refers to it.
 	d.Monitoring = NewMonitoringStack(app, prefix+"Monitoring", &MonitoringStackProps{
@@ -122,6 +174,7 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 		Realtime:   d.Realtime,
 		Presence:   d.Presence,
 		Frontend:   d.Frontend,
+		Edge:       d.Edge,
 		AlarmTopic: d.Alerts.Operations,
 	})
 	after(d.Monitoring.Stack, "the dashboard and alarms watch its resources", d.Alerts.Stack, d.Data.Stack, d.Realtime.Stack, d.Presence.Stack, d.Frontend.Stack)

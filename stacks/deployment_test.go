@@ -52,7 +52,7 @@ func prod(t *testing.T) *synthesized {
 var prodContext = map[string]any{
 	"env": "prod", "alertEmail": "ops@example.com", "opsEmail": "oncall@example.com",
 	"alertEvents":    "room_abandoned,room_expired",
-	"certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d",
+	"domainName": "play.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ",
 	"maxInstances":   "6", "maxAzs": "3", "ssmEndpoints": "true", "instanceType": "t4g.small",
 	"allowedOrigins": "https://game.example.com", "logLevel": "debug", "gracePeriod": "90s",
 }
@@ -142,6 +142,9 @@ func TestEveryStackSynthesizes(t *testing.T) {
 		sort.Strings(got)
 		prefix := "TicTacToe-" + strings.ToUpper(name[:1]) + name[1:] + "-"
 		want := []string{prefix + "Alerts", prefix + "Data", prefix + "Frontend", prefix + "Monitoring", prefix + "Network", prefix + "Presence", prefix + "Realtime"}
+		if name == "prod" { // the firewall and the domain's certificate, in us-east-1
+			want = append([]string{want[0], want[1], prefix + "Edge"}, want[2:]...)
+		}
 		if strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("%s stacks %v, want %v", name, got, want)
 		}
@@ -283,10 +286,10 @@ func TestFunctionsGetTheirSettings(t *testing.T) {
 
 func TestOutputsGiveTheSiteAndWebSocketUrls(t *testing.T) {
 	for cfgName, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
-		scheme := map[string]string{"dev": "http://", "prod": "https://"}[cfgName]
 		site := cdktest.JSONOf(t, s.templates[*s.d.Frontend.StackName()].FindOutputs(jsii.String("SiteUrl"), nil))
-		if !strings.Contains(site, `"`+scheme+`"`) {
-			t.Errorf("%s SiteUrl output %s, want %s", cfgName, site, scheme)
+		want := map[string]string{"dev": `"https://",{"Fn::GetAtt":["Distribution9930A484","DomainName"]}`, "prod": `"https://play.example.com"`}[cfgName]
+		if !strings.Contains(site, want) {
+			t.Errorf("%s SiteUrl output %s, want %s", cfgName, site, want)
 		}
 		ws := cdktest.JSONOf(t, s.templates[*s.d.Realtime.StackName()].FindOutputs(jsii.String("WebSocketUrl"), nil))
 		if !strings.Contains(ws, "wss://") {
@@ -295,19 +298,22 @@ func TestOutputsGiveTheSiteAndWebSocketUrls(t *testing.T) {
 	}
 }
 
-func TestProdKeepsDataAndServesHttps(t *testing.T) {
+func TestProdKeepsDataAndServesItsDomain(t *testing.T) {
 	d := prod(t).d
 	for _, st := range d.Stacks() {
 		if tp := st.TerminationProtection(); tp == nil || !*tp {
 			t.Errorf("%s has no termination protection in prod", *st.StackName())
 		}
-		if env := *st.Account() + "/" + *st.Region(); env != "123456789012/eu-west-1" {
-			t.Errorf("%s deploys to %s, want the CDK_DEFAULT_ACCOUNT/REGION one", *st.StackName(), env)
+		want := "123456789012/eu-west-1"
+		if st == d.Edge.Stack {
+			want = "123456789012/us-east-1"
+		}
+		if env := *st.Account() + "/" + *st.Region(); env != want {
+			t.Errorf("%s deploys to %s, want %s", *st.StackName(), env, want)
 		}
 	}
 	cdktest.HasResource(t, prod(t).templates[*d.Data.StackName()], "AWS::DynamoDB::GlobalTable", map[string]any{"DeletionPolicy": "Retain"})
 	front := prod(t).templates[*d.Frontend.StackName()]
-	cdktest.Has(t, front, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{"Port": 443, "Protocol": "HTTPS"})
 	cdktest.Has(t, front, "AWS::AutoScaling::AutoScalingGroup", map[string]any{"MaxSize": "6"})
 	cdktest.Has(t, front, "AWS::EC2::LaunchTemplate", map[string]any{"LaunchTemplateData": map[string]any{"InstanceType": "t4g.small"}})
 	cdktest.Has(t, prod(t).templates[*d.Alerts.StackName()], "AWS::SNS::Subscription", map[string]any{"Endpoint": "ops@example.com"})

@@ -6,10 +6,15 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/frontend"
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 )
 
 // FrontendStackProps configures the Frontend stack.
@@ -17,9 +22,14 @@ type FrontendStackProps struct {
 	awscdk.StackProps
 	// Vpc to run in (public and isolated subnets, S3 gateway endpoint). Required.
 	Vpc awsec2.IVpc
-	// WebSocketUrl is the API's wss:// URL the site connects to. Required.
+	// Edge puts the site and its socket behind a CloudFront distribution, the load balancer
+	// internal. Default: false, an internet-facing load balancer and the API's own URL.
+	Edge *FrontendEdge
+	// WebSocketUrl is the API's wss:// URL the site connects to without Edge. Required
+	// without Edge.
 	WebSocketUrl *string
-	// CertificateArn turns on HTTPS when set. Default: HTTP only.
+	// CertificateArn turns on HTTPS on an internet-facing load balancer when set (no Edge).
+	// Default: HTTP only.
 	CertificateArn string
 	// InstanceType of the web instances, by name. Default: WebFrontend's.
 	InstanceType string
@@ -29,19 +39,42 @@ type FrontendStackProps struct {
 	Lifecycle constructs.Lifecycle
 }
 
-// FrontendStack serves the site: load balancer, instances, scaling.
+// FrontendEdge is what the distribution in front of the site needs.
+type FrontendEdge struct {
+	// ApiDomainName and ApiStageName are where sockets go. Required.
+	ApiDomainName, ApiStageName *string
+	// EdgeSecret is added to every connection (config.EdgeSecretHeader). Required.
+	EdgeSecret awssecretsmanager.ISecret
+	// DomainName is the deployment's own name, served with CertificateArn (us-east-1), and
+	// given A and AAAA alias records in HostedZoneId when that is set. Default: none.
+	DomainName, HostedZoneId string
+	CertificateArn              *string
+	// WebAclArn filters every request. Default: none.
+	WebAclArn *string
+}
+
+// FrontendStack serves the site: distribution, load balancer, instances, scaling.
 type FrontendStack struct {
 	awscdk.Stack
 	// Web is the load balancer and its instances.
 	Web *constructs.WebFrontend
+	// Distribution is in front of Web; nil without Edge.
+	Distribution *constructs.SiteDistribution
 	// SiteUrl is where players open the game.
 	SiteUrl *string
 }
 
 // NewFrontendStack defines the stack.
 func NewFrontendStack(scope cdkconstructs.Construct, id string, props *FrontendStackProps) *FrontendStack {
-	if props.Vpc == nil || props.WebSocketUrl == nil {
-		panic(fmt.Errorf("stack %s: Vpc and WebSocketUrl are required", id))
+	edge := props.Edge
+	if props.Vpc == nil || (edge == nil && props.WebSocketUrl == nil) {
+		panic(fmt.Errorf("stack %s: Vpc, and WebSocketUrl or Edge, are required", id))
+	}
+	if edge != nil && (edge.ApiDomainName == nil || edge.ApiStageName == nil || edge.EdgeSecret == nil) {
+		panic(fmt.Errorf("stack %s: Edge needs ApiDomainName, ApiStageName and EdgeSecret", id))
+	}
+	if edge != nil && props.CertificateArn != "" {
+		panic(fmt.Errorf("stack %s: behind the distribution the certificate is the distribution's: give Edge.CertificateArn", id))
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	var cert awscertificatemanager.ICertificate
@@ -56,17 +89,70 @@ func NewFrontendStack(scope cdkconstructs.Construct, id string, props *FrontendS
 		}
 		instanceType = it
 	}
+	socketUrl := props.WebSocketUrl
+	if edge != nil {
+		// The socket is on the page's own host; with a domain, config.js names it.
+		socketUrl = jsii.String(constructs.DefaultSocketPath)
+		if edge.DomainName != "" {
+			socketUrl = jsii.String("wss://" + edge.DomainName + constructs.DefaultSocketPath)
+		}
+	}
 	web := constructs.NewWebFrontend(stack, jsii.String("Web"), &constructs.WebFrontendProps{
 		Vpc:          props.Vpc,
-		WebSocketUrl: props.WebSocketUrl,
+		Internal:     edge != nil,
+		WebSocketUrl: socketUrl,
 		Certificate:  cert,
 		InstanceType: instanceType,
 		MaxCapacity:  props.MaxInstances,
 		Lifecycle:    props.Lifecycle,
 	})
+	fs := &FrontendStack{Stack: stack, Web: web, SiteUrl: web.SiteUrl}
+	if edge != nil {
+		fs.Distribution = newSiteDistribution(stack, web, edge, props.Lifecycle)
+		fs.SiteUrl = fs.Distribution.SiteUrl
+		awscdk.NewCfnOutput(stack, jsii.String("DistributionDomainName"), &awscdk.CfnOutputProps{
+			Value:       fs.Distribution.Distribution.DistributionDomainName(),
+			Description: jsii.String("The distribution's own name: point your domain's CNAME (or alias) here when its DNS is not in Route 53"),
+		})
+	}
 	awscdk.NewCfnOutput(stack, jsii.String("SiteUrl"), &awscdk.CfnOutputProps{
-		Value:       web.SiteUrl,
+		Value:       fs.SiteUrl,
 		Description: jsii.String("Open this to play"),
 	})
-	return &FrontendStack{Stack: stack, Web: web, SiteUrl: web.SiteUrl}
+	return fs
+}
+
+// newSiteDistribution puts the distribution in front of web, with the domain's records.
+func newSiteDistribution(stack awscdk.Stack, web *constructs.WebFrontend, edge *FrontendEdge, lifecycle constructs.Lifecycle) *constructs.SiteDistribution {
+	hsts, err := frontend.HSTSMaxAge()
+	if err != nil {
+		panic(fmt.Errorf("stack %s: %w", *stack.StackName(), err))
+	}
+	props := &constructs.SiteDistributionProps{
+		LoadBalancer:     web.LoadBalancer,
+		ApiDomainName:    edge.ApiDomainName,
+		ApiStageName:     edge.ApiStageName,
+		ApiHeaders:       map[string]*string{config.EdgeSecretHeader: edge.EdgeSecret.SecretValue().UnsafeUnwrap()},
+		ViewerHostHeader: jsii.String(config.ViewerHostHeader),
+		HstsMaxAge:       awscdk.Duration_Seconds(jsii.Number(hsts.Seconds())),
+		WebAclArn:        edge.WebAclArn,
+		Lifecycle:        lifecycle,
+	}
+	if edge.DomainName != "" {
+		if edge.CertificateArn == nil {
+			panic(fmt.Errorf("stack %s: DomainName %s needs a certificate", *stack.StackName(), edge.DomainName))
+		}
+		props.DomainNames = []*string{jsii.String(edge.DomainName)}
+		props.Certificate = awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("DistributionCertificate"), edge.CertificateArn)
+	}
+	dist := constructs.NewSiteDistribution(stack, jsii.String("Distribution"), props)
+	if edge.HostedZoneId != "" {
+		zone := awsroute53.HostedZone_FromHostedZoneId(stack, jsii.String("Zone"), jsii.String(edge.HostedZoneId))
+		target := awsroute53.RecordTarget_FromAlias(awsroute53targets.NewCloudFrontTarget(dist.Distribution))
+		// A trailing dot: the name is whole, the imported zone's own name is not known here.
+		name := jsii.String(edge.DomainName + ".")
+		awsroute53.NewARecord(stack, jsii.String("SiteAlias"), &awsroute53.ARecordProps{Zone: zone, RecordName: name, Target: target})
+		awsroute53.NewAaaaRecord(stack, jsii.String("SiteAliasIpv6"), &awsroute53.AaaaRecordProps{Zone: zone, RecordName: name, Target: target})
+	}
+	return dist
 }

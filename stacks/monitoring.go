@@ -24,6 +24,8 @@ type MonitoringStackProps struct {
 	Realtime *RealtimeStack
 	Presence *PresenceStack
 	Frontend *FrontendStack
+	// Edge holds the firewall, whose metrics the dashboard draws. Default: none.
+	Edge *EdgeStack
 	// AlarmTopic is told when an alarm fires and when it clears. Default: none.
 	AlarmTopic awssns.ITopic
 }
@@ -66,6 +68,8 @@ func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *Monitor
 		TableOperations:   constructs.Operations(actions...),
 		Stream:            props.Presence.Stream,
 		Web:               props.Frontend.Web,
+		Edge:              props.Frontend.Distribution,
+		Firewall:          firewallOf(props.Edge),
 		AvailabilityZones: *props.Network.Vpc.AvailabilityZones(),
 		AlarmTopic:        props.AlarmTopic,
 	})
@@ -74,4 +78,11 @@ func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *Monitor
 		Description: jsii.String("The CloudWatch dashboard: can players play?"),
 	})
 	return &MonitoringStack{Stack: stack, Dashboard: dashboard}
+}
+
+func firewallOf(e *EdgeStack) *constructs.WebFirewall {
+	if e == nil {
+		return nil
+	}
+	return e.Firewall
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -30,6 +31,10 @@ type RealtimeStackProps struct {
 	// AccountLogRole sets the region's API Gateway CloudWatch Logs role. Default:
 	// WebSocketApi's (see constructs.WebSocketApiProps.AccountLogRole).
 	AccountLogRole *bool
+	// BehindDistribution makes the edge secret the site's CloudFront distribution adds to
+	// every connection, and has the functions that check it (catalog Needs.EdgeSecret) refuse
+	// connections without it. Default: false, connections straight to the API.
+	BehindDistribution bool
 }
 
 // RealtimeStack is the WebSocket API and the Go functions behind its routes: one per route
@@ -42,6 +47,11 @@ type RealtimeStack struct {
 	Functions map[string]*constructs.GoFunction
 	// WebSocketUrl is the stage's wss:// URL.
 	WebSocketUrl *string
+	// ApiDomainName is the API's own host, where the distribution passes sockets.
+	ApiDomainName *string
+	// EdgeSecret is the value the distribution adds to connections (BehindDistribution);
+	// nil without one.
+	EdgeSecret awssecretsmanager.ISecret
 }
 
 // NewRealtimeStack defines the stack.
@@ -50,6 +60,19 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		panic(fmt.Errorf("stack %s: Table is required", id))
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
+
+	var edgeSecret awssecretsmanager.Secret
+	if props.BehindDistribution {
+		edgeSecret = awssecretsmanager.NewSecret(stack, jsii.String("EdgeSecret"), &awssecretsmanager.SecretProps{
+			Description: jsii.String("TicTacToe: the value the site's CloudFront distribution adds to each WebSocket connection; $connect refuses connections without it"),
+			GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+				PasswordLength: jsii.Number(32), ExcludePunctuation: jsii.Bool(true),
+			},
+			// Nothing but this deployment reads it, and a new one is made with the stack.
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		})
+		constructs.SuppressNag(edgeSecret, "AwsSolutions-SMG4", "The value is written into the distribution's origin header and the connect function's settings at deploy time; a rotation would refuse players until both are redeployed. It grants nothing: it only tells connections through the distribution (and its firewall) from those that skip it")
+	}
 
 	functions := map[string]*constructs.GoFunction{}
 	functionsScope := cdkconstructs.NewConstruct(stack, jsii.String("Functions"))
@@ -61,6 +84,10 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		env := environment(props.FunctionEnv)
 		if f.Needs.Table() {
 			env[config.EnvTableName] = props.Table.TableName()
+		}
+		if f.Needs.EdgeSecret && edgeSecret != nil {
+			// Resolved by CloudFormation at deploy time: the function reads no secret at run time.
+			env[config.EnvEdgeSecret] = edgeSecret.SecretValue().UnsafeUnwrap()
 		}
 		fn := constructs.NewGoFunction(functionsScope, jsii.String(f.Name), &constructs.GoFunctionProps{
 			Command:     jsii.String(f.Name),
@@ -102,7 +129,12 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		Value:       api.Stage.Url(),
 		Description: jsii.String("WebSocket API URL the site connects to"),
 	})
-	return &RealtimeStack{Stack: stack, Api: api, Functions: functions, WebSocketUrl: api.Stage.Url()}
+	apiDomain := awscdk.Fn_Join(jsii.String(""), &[]*string{api.Api.ApiId(), jsii.String(".execute-api."), stack.Region(), jsii.String("."), stack.UrlSuffix()})
+	rs := &RealtimeStack{Stack: stack, Api: api, Functions: functions, WebSocketUrl: api.Stage.Url(), ApiDomainName: apiDomain}
+	if edgeSecret != nil {
+		rs.EdgeSecret = edgeSecret
+	}
+	return rs
 }
 
 // environment is a function's environment: the deployer's settings, in a stable order.

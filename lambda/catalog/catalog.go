@@ -60,6 +60,9 @@ type Needs struct {
 	StreamRead bool
 	// PublishAlerts publishes to the alerts topic (TOPIC_ARN).
 	PublishAlerts bool
+	// EdgeSecret checks that connections came through the site's CloudFront distribution
+	// (EDGE_SECRET, set when the deployment has one).
+	EdgeSecret bool
 }
 
 // Table reports whether the function uses the game table.
@@ -96,6 +99,7 @@ var all = []Function{
 		Name:        FnConnect,
 		Description: "TicTacToe $connect: checks the Origin, touches no data",
 		Routes:      []string{Connect},
+		Needs:       Needs{EdgeSecret: true},
 	},
 	{
 		Name:        FnDisconnect,

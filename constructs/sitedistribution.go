@@ -1,0 +1,282 @@
+package constructs
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// SiteDistributionProps configures a SiteDistribution.
+type SiteDistributionProps struct {
+	// LoadBalancer serves the site: an internal one (WebFrontendProps.Internal), reached
+	// through a CloudFront VPC origin over HTTP on port 80. Required.
+	LoadBalancer awselasticloadbalancingv2.IApplicationLoadBalancer
+	// ApiDomainName is the WebSocket API's host (abc123.execute-api.eu-west-1.amazonaws.com),
+	// and ApiStageName its stage: SocketPath on the distribution is that stage. Required.
+	ApiDomainName, ApiStageName *string
+	// SocketPath is where players open the WebSocket on the distribution's own host. Default:
+	// DefaultSocketPath.
+	SocketPath *string
+	// ApiHeaders are added to every connection passed to the API, such as the secret the
+	// connect function checks (a viewer's header of the same name is overwritten). Default:
+	// none.
+	ApiHeaders map[string]*string
+	// ViewerHostHeader is the header that tells the API which host the player connected to
+	// (the API sees its own in Host). Required.
+	ViewerHostHeader *string
+	// HstsMaxAge is the Strict-Transport-Security max-age sent on every response. Required:
+	// the site's (frontend.HSTSMaxAge), so NGINX and the distribution say the same.
+	HstsMaxAge awscdk.Duration
+	// DomainNames are the deployment's own names (play.example.com), served with
+	// Certificate. Default: none, only the distribution's *.cloudfront.net name.
+	DomainNames []*string
+	// Certificate is an ACM certificate in us-east-1 covering DomainNames. Required with
+	// DomainNames.
+	Certificate awscertificatemanager.ICertificate
+	// WebAclArn is a WAFv2 web ACL of CLOUDFRONT scope (in us-east-1) to filter every request.
+	// Default: none.
+	WebAclArn *string
+	// PriceClass picks the edge locations. Default: DefaultPriceClass.
+	PriceClass awscloudfront.PriceClass
+	// Lifecycle picks the access log bucket's fate. Default: Prod, retained.
+	Lifecycle Lifecycle
+}
+
+// SiteDistribution is the site's CloudFront distribution: HTTPS (HTTP redirected), HTTP/2 and
+// HTTP/3, IPv6, on its *.cloudfront.net name and any own domain. It serves the site from an
+// internal load balancer through a VPC origin, with the freshness NGINX sets (assets up to 5
+// minutes, the entry page and the per-deployment files never), and passes WebSocket
+// connections on SocketPath to the API: one origin for the page and its socket, so the page
+// needs no cross-origin socket and a firewall on the distribution sees every connection
+// attempt. A CloudFront function on SocketPath rewrites the path to the API's stage and names
+// the viewer's host for the connect function's same-site check.
+type SiteDistribution struct {
+	cdkconstructs.Construct
+	// Distribution is the distribution.
+	Distribution awscloudfront.Distribution
+	// SocketFunction is the CloudFront function on SocketPath.
+	SocketFunction awscloudfront.Function
+	// AccessLogs is the bucket CloudFront writes its standard logs to.
+	AccessLogs awss3.Bucket
+	// DomainName is the name players use: the first of DomainNames, else the distribution's.
+	DomainName *string
+	// SiteUrl is https:// and DomainName.
+	SiteUrl *string
+}
+
+// SiteDistribution's defaults.
+const (
+	DefaultSocketPath = "/ws"
+	// DefaultPriceClass serves from North America and Europe, the cheapest class; players
+	// elsewhere are served too, from farther away.
+	DefaultPriceClass = awscloudfront.PriceClass_PRICE_CLASS_100
+)
+
+// socketPath is a path CloudFront can match exactly and the site's config.js can carry as is.
+var socketPath = regexp.MustCompile(`^/[A-Za-z0-9._~-]+$`)
+
+// NewSiteDistribution defines the distribution, its policies, the socket function and the log
+// bucket.
+func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteDistributionProps) *SiteDistribution {
+	fail := func(format string, args ...any) {
+		panic(fmt.Errorf("SiteDistribution %s: %s", *id, fmt.Sprintf(format, args...)))
+	}
+	if props == nil {
+		fail("props are required")
+	}
+	p := *props
+	switch {
+	case p.LoadBalancer == nil:
+		fail("LoadBalancer is required")
+	case p.ApiDomainName == nil || p.ApiStageName == nil:
+		fail("ApiDomainName and ApiStageName are required: the distribution passes sockets to the API")
+	case p.ViewerHostHeader == nil || *p.ViewerHostHeader == "":
+		fail("ViewerHostHeader is required")
+	case p.HstsMaxAge == nil:
+		fail("HstsMaxAge is required")
+	case len(p.DomainNames) > 0 && p.Certificate == nil:
+		fail("DomainNames need a Certificate (in us-east-1) that covers them")
+	case len(p.DomainNames) == 0 && p.Certificate != nil:
+		fail("a Certificate needs the DomainNames it covers")
+	}
+	if p.SocketPath == nil {
+		p.SocketPath = jsii.String(DefaultSocketPath)
+	}
+	if !socketPath.MatchString(*p.SocketPath) {
+		fail("SocketPath %q is not a path like /ws", *p.SocketPath)
+	}
+	if p.PriceClass == "" {
+		p.PriceClass = DefaultPriceClass
+	}
+	env := p.Lifecycle.orDefault()
+	this := cdkconstructs.NewConstruct(scope, id)
+
+	// CloudFront's standard logs need a bucket with ACLs (the log delivery writes as the
+	// object's owner).
+	logs := awss3.NewBucket(this, jsii.String("AccessLogs"), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   awss3.ObjectOwnership_OBJECT_WRITER,
+		RemovalPolicy:     env.RemovalPolicy(),
+		AutoDeleteObjects: jsii.Bool(!env.IsProd()),
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Expiration: awscdk.Duration_Days(jsii.Number(env.LogRetentionDays())),
+		}},
+	})
+	SuppressNag(logs, "AwsSolutions-S1", "This bucket is the distribution's access log: only CloudFront writes to it, and logging the log bucket's own access would need yet another bucket")
+
+	site := awscloudfrontorigins.VpcOrigin_WithApplicationLoadBalancer(p.LoadBalancer, &awscloudfrontorigins.VpcOriginWithEndpointProps{
+		ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTP_ONLY,
+		HttpPort:       jsii.Number(80),
+	})
+	// Freshness is NGINX's: no minimum, so no-store (the entry page, config.js,
+	// instance.json) is never kept, and s-maxage keeps an asset as long as NGINX says.
+	cache := awscloudfront.NewCachePolicy(this, jsii.String("SiteCache"), &awscloudfront.CachePolicyProps{
+		Comment:                    jsii.String("TicTacToe site: the origin's Cache-Control decides; compressed variants kept apart"),
+		MinTtl:                     awscdk.Duration_Seconds(jsii.Number(0)),
+		DefaultTtl:                 awscdk.Duration_Seconds(jsii.Number(0)),
+		MaxTtl:                     awscdk.Duration_Days(jsii.Number(1)),
+		EnableAcceptEncodingGzip:   jsii.Bool(true),
+		EnableAcceptEncodingBrotli: jsii.Bool(true),
+		QueryStringBehavior:        awscloudfront.CacheQueryStringBehavior_None(),
+		HeaderBehavior:             awscloudfront.CacheHeaderBehavior_None(),
+		CookieBehavior:             awscloudfront.CacheCookieBehavior_None(),
+	})
+	headers := awscloudfront.NewResponseHeadersPolicy(this, jsii.String("Headers"), &awscloudfront.ResponseHeadersPolicyProps{
+		Comment: jsii.String("TicTacToe site: HSTS on every response (NGINX sends the other security headers)"),
+		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
+			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{
+				AccessControlMaxAge: p.HstsMaxAge,
+				IncludeSubdomains:   jsii.Bool(false),
+				Override:            jsii.Bool(true),
+			},
+		},
+	})
+	fn := awscloudfront.NewFunction(this, jsii.String("SocketFunction"), &awscloudfront.FunctionProps{
+		Comment: jsii.String("TicTacToe socket: to the API's stage, naming the viewer's host"),
+		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
+		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(socketFunctionCode(*p.ViewerHostHeader, *p.ApiStageName))),
+	})
+	api := awscloudfrontorigins.NewHttpOrigin(p.ApiDomainName, &awscloudfrontorigins.HttpOriginProps{
+		ProtocolPolicy:     awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
+		OriginSslProtocols: &[]awscloudfront.OriginSslPolicy{awscloudfront.OriginSslPolicy_TLS_V1_2},
+		CustomHeaders:      &p.ApiHeaders,
+	})
+
+	distProps := &awscloudfront.DistributionProps{
+		Comment: jsii.String("TicTacToe site and socket"),
+		DefaultBehavior: &awscloudfront.BehaviorOptions{
+			Origin:                site,
+			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+			AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
+			CachePolicy:           cache,
+			ResponseHeadersPolicy: headers,
+			Compress:              jsii.Bool(true),
+		},
+		AdditionalBehaviors: &map[string]*awscloudfront.BehaviorOptions{
+			*p.SocketPath: {
+				Origin: api,
+				// wss:// only: a socket never starts on plain HTTP.
+				ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY,
+				AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
+				CachePolicy:          awscloudfront.CachePolicy_CACHING_DISABLED(),
+				// The handshake's headers (Sec-WebSocket-*, Origin) reach the API; Host must be
+				// the API's own.
+				OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
+				ResponseHeadersPolicy: headers,
+				FunctionAssociations: &[]*awscloudfront.FunctionAssociation{{
+					Function: fn, EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST,
+				}},
+			},
+		},
+		HttpVersion:   awscloudfront.HttpVersion_HTTP2_AND_3,
+		EnableIpv6:    jsii.Bool(true),
+		PriceClass:    p.PriceClass,
+		EnableLogging: jsii.Bool(true),
+		LogBucket:     logs,
+		WebAclId:      p.WebAclArn,
+	}
+	if p.Certificate != nil {
+		distProps.DomainNames = &p.DomainNames
+		distProps.Certificate = p.Certificate
+		distProps.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
+	}
+	dist := awscloudfront.NewDistribution(this, jsii.String("Resource"), distProps)
+	if p.Certificate == nil {
+		SuppressNag(dist, "AwsSolutions-CFR4", "With no domain of its own the site is on the distribution's *.cloudfront.net name, whose certificate and TLS policy CloudFront sets; with a domain the minimum is TLS 1.2 (2021)")
+	}
+	SuppressNag(dist, "AwsSolutions-CFR1", "A game open to players anywhere: no country is blocked")
+	if p.WebAclArn == nil {
+		SuppressNag(dist, "AwsSolutions-CFR2", "The web application firewall is a setting (waf, on by default in prod) at $10 a month; without it stage throttling, the per-connection rate limit and the connect function's checks bound the API")
+	}
+	SuppressNag(dist, "AwsSolutions-CFR5", "The site's origin is an internal load balancer reached over HTTP inside the VPC (a VPC origin, no public route); the API's origin takes TLS 1.2 only")
+
+	name := dist.DistributionDomainName()
+	if len(p.DomainNames) > 0 {
+		name = p.DomainNames[0]
+	}
+	return &SiteDistribution{
+		Construct:      this,
+		Distribution:   dist,
+		SocketFunction: fn,
+		AccessLogs:     logs,
+		DomainName:     name,
+		SiteUrl:        awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), name}),
+	}
+}
+
+// socketFunctionCode is the viewer-request function of the socket path: the request goes to
+// the API's stage (a WebSocket API serves its stage's path only), carrying the host the player
+// connected to in hostHeader (CloudFront sends the API's own host in Host). A viewer's header
+// of that name is overwritten.
+func socketFunctionCode(hostHeader, stage string) string {
+	return strings.Join([]string{
+		"function handler(event) {",
+		"  var request = event.request;",
+		fmt.Sprintf("  request.headers[%q] = { value: request.headers.host.value };", strings.ToLower(hostHeader)),
+		fmt.Sprintf("  request.uri = %q;", "/"+stage),
+		"  return request;",
+		"}",
+	}, "\n")
+}
+
+// MetricRequests is the requests the distribution served, pages and socket handshakes.
+// Default statistic: sum. (CloudFront publishes in us-east-1; the metric says so.)
+func (s *SiteDistribution) MetricRequests(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return s.Distribution.MetricRequests(orSum(opts))
+}
+
+// Metric5xxErrorRate is the percentage of responses with a 5xx status: the origin failing, or
+// CloudFront unable to reach it. Default statistic: average.
+func (s *SiteDistribution) Metric5xxErrorRate(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return s.Distribution.Metric5xxErrorRate(opts)
+}
+
+// Metric4xxErrorRate is the percentage of responses with a 4xx status (including the
+// firewall's blocks). Default statistic: average.
+func (s *SiteDistribution) Metric4xxErrorRate(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return s.Distribution.Metric4xxErrorRate(opts)
+}
+
+// MetricBytesDownloaded is what players downloaded. Default statistic: sum.
+func (s *SiteDistribution) MetricBytesDownloaded(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return s.Distribution.MetricBytesDownloaded(orSum(opts))
+}
+
+func orSum(opts *awscloudwatch.MetricOptions) *awscloudwatch.MetricOptions {
+	if opts == nil {
+		return &awscloudwatch.MetricOptions{Statistic: awscloudwatch.Stats_SUM()}
+	}
+	return opts
+}
