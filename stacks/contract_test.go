@@ -37,12 +37,16 @@ var statefulLogicalIDs = map[string]map[string]string{ // stack (without prefix)
 var statefulTypes = []string{"AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table", "AWS::KMS::Key", "AWS::SQS::Queue", "AWS::Logs::LogGroup", "AWS::S3::Bucket"}
 
 func TestStatefulLogicalIDsNeverChange(t *testing.T) {
-	for name, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
+	for name, s := range every(t) {
 		for _, st := range s.d.Stacks() {
 			short := strings.TrimPrefix(*st.StackName(), StackPrefix(s.cfg))
 			tpl := s.templates[*st.StackName()]
 			want := statefulLogicalIDs[short]
+			// dev and prod have every stateful resource; the other combinations leave some out.
 			for id, typ := range want {
+				if name != "dev" && name != "prod" {
+					break
+				}
 				if r, ok := cdktest.Resources(t, tpl, typ)[id]; !ok {
 					t.Errorf("%s %s: the %s %s is gone: a deployed stack would replace it", name, short, typ, id)
 				} else if typ == "AWS::IAM::Role" && r["DeletionPolicy"] != "Retain" {
@@ -64,7 +68,7 @@ func TestStatefulLogicalIDsNeverChange(t *testing.T) {
 // CloudFormation is not known to accept it there. A reader takes the exact attribute it needs
 // as its own output instead (the load balancer's and target group's full names).
 func TestNoStackOutputInsideSplit(t *testing.T) {
-	for name, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
+	for name, s := range every(t) {
 		for stack, tpl := range s.templates {
 			var doc any
 			cdktest.RoundTrip(t, tpl.ToJSON(), &doc)

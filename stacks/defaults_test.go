@@ -78,6 +78,30 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 		alertEvents = append(alertEvents, string(e))
 	}
 	num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+	none := func(unset bool) string {
+		if unset {
+			return "none"
+		}
+		return "set"
+	}
+	// Unset, no function gets a list, and the connect function gets the edge secret that
+	// turns on the same-site rule.
+	allowedOrigins := "a list, or no same-site rule"
+	edgeSecret := false
+	for _, r := range resources("Realtime", "AWS::Lambda::Function") {
+		var fn struct{ Environment struct{ Variables map[string]any } }
+		cdktest.RoundTrip(t, cdktest.Props(r), &fn)
+		if _, ok := fn.Environment.Variables[config.EnvAllowedOrigins]; ok {
+			edgeSecret = false
+			break
+		}
+		if _, ok := fn.Environment.Variables[config.EnvEdgeSecret]; ok {
+			edgeSecret = true
+		}
+	}
+	if edgeSecret {
+		allowedOrigins = "none (the site's own)"
+	}
 	duration := func(doc string) string { // the doc's "2m" read as the functions read it
 		d, err := time.ParseDuration(doc)
 		if err != nil {
@@ -91,6 +115,10 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 		KeyAlertEvents:        {doc[KeyAlertEvents], strings.Join(alertEvents, ",")},
 		KeyOpsEmail:           {doc[KeyOpsEmail], KeyAlertEmail},
 		KeyCertificateArn:     {doc[KeyCertificateArn], "none"},
+		KeyCloudFront:         {doc[KeyCloudFront], strconv.FormatBool(len(resources("Frontend", "AWS::CloudFront::Distribution")) == 1)},
+		KeyDomainName:         {doc[KeyDomainName], none(len(resources("Frontend", "AWS::Route53::RecordSet")) == 0 && s.d.Edge == nil)},
+		KeyHostedZoneId:       {doc[KeyHostedZoneId], none(len(resources("Frontend", "AWS::Route53::RecordSet")) == 0)},
+		KeyWaf:                {doc[KeyWaf], fmt.Sprintf("%v (%v in prod)", s.d.Edge != nil, prod(t).d.Edge != nil && prod(t).d.Edge.Firewall != nil)},
 		KeyInstanceType:       {doc[KeyInstanceType], lt.LaunchTemplateData.InstanceType},
 		KeyMaxInstances:       {doc[KeyMaxInstances], fmt.Sprint(one("Frontend", "AWS::AutoScaling::AutoScalingGroup")["MaxSize"])},
 		KeyMaxAzs:             {doc[KeyMaxAzs], strconv.Itoa(len(resources("Network", "AWS::EC2::Subnet")) / 2)},
@@ -98,7 +126,7 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 		KeyThrottleRate:       {doc[KeyThrottleRate], num(stage.DefaultRouteSettings.ThrottlingRateLimit)},
 		KeyThrottleBurst:      {doc[KeyThrottleBurst], num(stage.DefaultRouteSettings.ThrottlingBurstLimit)},
 		KeyApiGatewayLogRole:  {doc[KeyApiGatewayLogRole], strconv.FormatBool(len(resources("Realtime", "AWS::ApiGateway::Account")) == 1)},
-		KeyAllowedOrigins:     {doc[KeyAllowedOrigins], "none (any)"},
+		KeyAllowedOrigins:     {doc[KeyAllowedOrigins], allowedOrigins},
 		KeyLogLevel:           {doc[KeyLogLevel], strings.ToLower(fn.LogLevel.String())},
 		KeyGracePeriod:        {duration(doc[KeyGracePeriod]), fn.Grace.String()},
 		KeyRoomTTL:            {duration(doc[KeyRoomTTL]), fn.RoomTTL.String()},

@@ -151,11 +151,11 @@ func TestEveryStackSynthesizes(t *testing.T) {
 	}
 }
 
-// The AwsSolutions checks run over every stack of both configurations: no error or warning
+// The AwsSolutions checks run over every stack of every settings combination: no error or warning
 // is left without a suppression (each suppression sits next to its resource, with its reason).
 func TestNoUnsuppressedNagFindings(t *testing.T) {
 	rule := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-"))
-	for name, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
+	for name, s := range every(t) {
 		for stackName, st := range s.stacks {
 			a := assertions.Annotations_FromStack(st)
 			for _, f := range *a.FindError(jsii.String("*"), rule) {
