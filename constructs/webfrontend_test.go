@@ -167,6 +167,25 @@ func TestWebFrontendInProdProtectsTheLoadBalancerAndKeepsItsLogs(t *testing.T) {
 	cdktest.Has(t, tpl, "AWS::AutoScaling::AutoScalingGroup", map[string]any{"MaxSize": "6"})
 }
 
+// Internal: the load balancer has no public address, sits beside the instances in the
+// isolated subnets and takes HTTP from the VPC's range only, with nothing open to the world.
+func TestWebFrontendInternalTakesTheVpcOnly(t *testing.T) {
+	stack, web := frontendStack(t, func(_ awscdk.Stack, p *WebFrontendProps) { p.Internal = true; p.WebSocketUrl = jsii.String("/ws") })
+	tpl := assertions.Template_FromStack(stack, nil)
+	cdktest.Has(t, tpl, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]any{
+		"Scheme": "internal",
+		"Subnets": arr(obj(map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("NetworkIsolatedSubnet1"))}),
+			obj(map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("NetworkIsolatedSubnet2"))})),
+	})
+	sg := cdktest.Props(cdktest.Resources(t, tpl, "AWS::EC2::SecurityGroup")[*stack.GetLogicalId((*web.LoadBalancer.Connections().SecurityGroups())[0].Node().DefaultChild().(awscdk.CfnElement))])
+	var rules struct{ SecurityGroupIngress []map[string]any }
+	cdktest.RoundTrip(t, sg, &rules)
+	if len(rules.SecurityGroupIngress) != 1 || rules.SecurityGroupIngress[0]["FromPort"] != 80.0 ||
+		!strings.Contains(cdktest.JSONOf(t, rules.SecurityGroupIngress[0]["CidrIp"]), "CidrBlock") {
+		t.Errorf("load balancer ingress %v, want port 80 from the VPC's CIDR alone", rules.SecurityGroupIngress)
+	}
+}
+
 func TestWebFrontendRejectsBadProps(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -180,6 +199,10 @@ func TestWebFrontendRejectsBadProps(t *testing.T) {
 		{"max below min", func(_ awscdk.Stack, p *WebFrontendProps) { p.MaxCapacity = jsii.Number(1) }, "must be a whole number above the minimum, 2"},
 		{"no room for a rolling replacement", func(_ awscdk.Stack, p *WebFrontendProps) { p.MaxCapacity = jsii.Number(2) }, "MinInstancesInService below MaxSize"},
 		{"no API URL", func(_ awscdk.Stack, p *WebFrontendProps) { p.WebSocketUrl = nil }, "WebSocketUrl is required"},
+		{"internal with a certificate", func(s awscdk.Stack, p *WebFrontendProps) {
+			p.Internal = true
+			p.Certificate = awscertificatemanager.Certificate_FromCertificateArn(s, jsii.String("Cert"), jsii.String("arn:aws:acm:eu-west-1:123456789012:certificate/abc"))
+		}, "takes no Certificate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
