@@ -200,10 +200,10 @@ func NewWebFirewall(scope cdkconstructs.Construct, id *string, props *WebFirewal
 	logging.Node().AddDependency(w.Logs)
 
 	w.BlockedSpike = w.MetricBlockedRequests(&awscloudwatch.MetricOptions{Period: fiveMinutes()}).CreateAlarm(this, jsii.String("BlockedSpike"), &awscloudwatch.CreateAlarmOptions{
-		AlarmDescription:   jsii.String(fmt.Sprintf("The firewall blocked more than %v requests in 5 minutes: an attack, a client stuck in a loop, or a rule blocking players. Its log (%s…) says which rule and which address.", *p.BlockedAlarmThreshold, "aws-waf-logs-"+*p.Name)),
+		AlarmDescription:   jsii.String(fmt.Sprintf("The firewall blocked %v requests or more in 5 minutes: an attack, a client stuck in a loop, or a rule blocking players. Its log (%s…) says which rule and which address.", *p.BlockedAlarmThreshold, "aws-waf-logs-"+*p.Name)),
 		Threshold:          p.BlockedAlarmThreshold,
 		EvaluationPeriods:  jsii.Number(1),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
 	if p.AlarmTopic != nil {

@@ -47,6 +47,22 @@ type Prices struct {
 		LogsStoredGBMonth float64 `json:"logsStoredGBMonth"`
 	} `json:"cloudWatch"`
 	KMSKeyMonth float64 `json:"kmsKeyMonth"`
+	CloudFront  struct {
+		HTTPSRequestsPerMillion       float64 `json:"httpsRequestsPerMillion"`
+		DataOutGB                     float64 `json:"dataOutGB"`
+		FunctionInvocationsPerMillion float64 `json:"functionInvocationsPerMillion"`
+	} `json:"cloudFront"`
+	WAF struct {
+		WebACLMonth        float64 `json:"webACLMonth"`
+		RuleMonth          float64 `json:"ruleMonth"`
+		RequestsPerMillion float64 `json:"requestsPerMillion"`
+	} `json:"waf"`
+	SecretsManager struct {
+		SecretMonth float64 `json:"secretMonth"`
+	} `json:"secretsManager"`
+	Route53 struct {
+		HostedZoneMonth float64 `json:"hostedZoneMonth"`
+	} `json:"route53"`
 }
 
 // LoadPrices reads prices.json.
@@ -55,7 +71,7 @@ func LoadPrices() (Prices, error) {
 	if err := json.Unmarshal(pricesJSON, &p); err != nil {
 		return p, fmt.Errorf("reading prices.json: %w", err)
 	}
-	if p.AsOf == "" || p.HoursPerMonth == 0 || p.APIGateway.MessagesPerMillion == 0 {
+	if p.AsOf == "" || p.HoursPerMonth == 0 || p.APIGateway.MessagesPerMillion == 0 || p.CloudFront.HTTPSRequestsPerMillion == 0 || p.WAF.WebACLMonth == 0 || p.SecretsManager.SecretMonth == 0 {
 		return p, fmt.Errorf("prices.json is incomplete")
 	}
 	return p, nil
@@ -125,7 +141,11 @@ func PerGames(n float64, g Game, a Assumptions, p Prices) Bill {
 
 // Deployment is what the stack runs at idle, counted from the synthesized templates.
 type Deployment struct {
-	LoadBalancers, AZs       int // internet-facing ALBs, and the AZs each spans (one public IPv4 per AZ)
+	LoadBalancers, AZs       int // ALBs, and the AZs each spans
+	InternetFacing           int // of LoadBalancers, those with a public IPv4 address per AZ
+	Distributions            int // CloudFront distributions: billed per request, nothing at idle
+	WebACLs, WebACLRules     int // WAF web ACLs and their rules (a managed rule group is one)
+	Secrets                  int // Secrets Manager secrets
 	Instances                int // the Auto Scaling group's minimum
 	InstanceType             string
 	VolumeGB                 float64 // root volume per instance (gp3)
@@ -150,8 +170,18 @@ func Idle(d Deployment, p Prices) (Bill, error) {
 	}
 	b.add("Application Load Balancer (hours)", fmt.Sprintf("%d × %.0f h", d.LoadBalancers, h), float64(d.LoadBalancers)*h*p.ALB.Hour)
 	b.add("ALB load balancer capacity units", "≈0 at idle (health checks only)", 0)
-	ips := d.LoadBalancers * d.AZs
-	b.add("Public IPv4 addresses (the ALB's, one per AZ)", fmt.Sprintf("%d × %.0f h", ips, h), float64(ips)*h*p.PublicIPv4Hour)
+	ips := d.InternetFacing * d.AZs
+	b.add("Public IPv4 addresses (an internet-facing ALB's, one per AZ)", fmt.Sprintf("%d × %.0f h", ips, h), float64(ips)*h*p.PublicIPv4Hour)
+	if d.Distributions > 0 {
+		b.add("CloudFront distribution, VPC origin, socket function", fmt.Sprintf("%d; no monthly fee, $%.2f per million HTTPS requests and $%.3f per GB once played", d.Distributions, p.CloudFront.HTTPSRequestsPerMillion, p.CloudFront.DataOutGB), 0)
+	}
+	if d.WebACLs > 0 {
+		b.add("WAF web ACL and its rules", fmt.Sprintf("%d ACL, %d rules; plus $%.2f per million requests", d.WebACLs, d.WebACLRules, p.WAF.RequestsPerMillion),
+			float64(d.WebACLs)*p.WAF.WebACLMonth+float64(d.WebACLRules)*p.WAF.RuleMonth)
+	}
+	if d.Secrets > 0 {
+		b.add("Secrets Manager secret (the edge secret)", fmt.Sprintf("%d", d.Secrets), float64(d.Secrets)*p.SecretsManager.SecretMonth)
+	}
 	b.add(fmt.Sprintf("EC2 %s instances (the ASG minimum)", d.InstanceType), fmt.Sprintf("%d × %.0f h", d.Instances, h), float64(d.Instances)*h*ec2)
 	gb := float64(d.Instances) * d.VolumeGB
 	b.add("EBS gp3 root volumes", fmt.Sprintf("%.0f GB", gb), gb*p.EBSGp3GBMonth)

@@ -43,12 +43,36 @@ func TestIdleRefusesNAT(t *testing.T) {
 	if _, err := Idle(Deployment{InstanceType: "m9.huge"}, p); err == nil {
 		t.Fatal("an unpriced instance type must be an error")
 	}
-	b, err := Idle(Deployment{LoadBalancers: 1, AZs: 2, Instances: 2, InstanceType: "t4g.micro", VolumeGB: 8}, p)
+	b, err := Idle(Deployment{LoadBalancers: 1, InternetFacing: 1, AZs: 2, Instances: 2, InstanceType: "t4g.micro", VolumeGB: 8}, p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := 730*0.0225 + 2*730*0.005 + 2*730*0.0084 + 16*0.08
 	if math.Abs(b.Total-want) > 1e-9 {
 		t.Fatalf("idle total %v, want %v", b.Total, want)
+	}
+}
+
+// Behind the distribution the load balancer is internal: no public address to pay for. The
+// distribution bills per request only; the firewall, its rules and the edge secret by the month.
+func TestIdleBehindTheDistribution(t *testing.T) {
+	p, _ := LoadPrices()
+	base := Deployment{LoadBalancers: 1, AZs: 2, Instances: 2, InstanceType: "t4g.micro", VolumeGB: 8, Distributions: 1, Secrets: 1}
+	b, err := Idle(base, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 730*0.0225 + 2*730*0.0084 + 16*0.08 + 0.40
+	if math.Abs(b.Total-want) > 1e-9 {
+		t.Fatalf("idle total %v, want %v (no public IPv4, the secret)", b.Total, want)
+	}
+	withWaf := base
+	withWaf.WebACLs, withWaf.WebACLRules = 1, 5
+	w, err := Idle(withWaf, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.Total - b.Total; math.Abs(got-(5.00+5*1.00)) > 1e-9 {
+		t.Fatalf("the firewall adds %v a month, want $10 (ACL and 5 rules)", got)
 	}
 }

@@ -1,6 +1,7 @@
 // Package deployment reads what the synthesized CloudFormation templates (cdk.out) deploy, for
-// the idle-cost model: load balancers and their AZs, the instances the Auto Scaling group
-// keeps, volumes, keys, dashboards, alarms and NAT gateways.
+// the idle-cost model: load balancers (internet-facing or internal) and their AZs, the
+// instances the Auto Scaling group keeps, volumes, keys, dashboards, alarms, NAT gateways,
+// distributions, web ACLs and secrets.
 package deployment
 
 import (
@@ -49,6 +50,9 @@ func Read(dir string) (cost.Deployment, []string, error) {
 			switch r.Type {
 			case "AWS::ElasticLoadBalancingV2::LoadBalancer":
 				d.LoadBalancers++
+				if p["Scheme"] != "internal" {
+					d.InternetFacing++
+				}
 				if subnets, ok := p["Subnets"].([]any); ok {
 					d.AZs = max(d.AZs, len(subnets))
 				} else if maps, ok := p["SubnetMappings"].([]any); ok {
@@ -72,6 +76,15 @@ func Read(dir string) (cost.Deployment, []string, error) {
 						d.VolumeGB = v
 					}
 				}
+			case "AWS::CloudFront::Distribution":
+				d.Distributions++
+			case "AWS::WAFv2::WebACL":
+				d.WebACLs++
+				if rules, ok := p["Rules"].([]any); ok {
+					d.WebACLRules += len(rules)
+				}
+			case "AWS::SecretsManager::Secret":
+				d.Secrets++
 			case "AWS::KMS::Key":
 				d.KMSKeys++
 			case "AWS::CloudWatch::Dashboard":

@@ -160,7 +160,7 @@ func (r *report) targets(w func(string, ...any)) {
 	}
 	if r.deployErr == nil {
 		if idle, err := cost.Idle(r.deploy, r.prices); err == nil {
-			why := fmt.Sprintf("$%.2f over. The ALB, its two public IPv4 addresses and two instances are most of it; the dashboard and alarms tip it over.", idle.Total-targetIdleUSD)
+			why := fmt.Sprintf("$%.2f over. The ALB and two instances are most of it (and, with cloudFront=false, the ALB's public IPv4 addresses); the dashboard and alarms tip it over.", idle.Total-targetIdleUSD)
 			if r.deploy.InstanceType != "t4g.nano" {
 				nano := r.deploy
 				nano.InstanceType = "t4g.nano"
