@@ -66,6 +66,9 @@ type SiteDistribution struct {
 	Distribution awscloudfront.Distribution
 	// SocketFunction is the CloudFront function on SocketPath.
 	SocketFunction awscloudfront.Function
+	// CanonicalFunction redirects the site's pages from any other name (the distribution's
+	// own) to the first of DomainNames; nil without DomainNames.
+	CanonicalFunction awscloudfront.Function
 	// AccessLogs is the bucket CloudFront writes its standard logs to.
 	AccessLogs awss3.Bucket
 	// DomainName is the name players use: the first of DomainNames, else the distribution's.
@@ -207,10 +210,21 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 		LogBucket:     logs,
 		WebAclId:      p.WebAclArn,
 	}
+	var canonical awscloudfront.Function
 	if p.Certificate != nil {
 		distProps.DomainNames = &p.DomainNames
 		distProps.Certificate = p.Certificate
 		distProps.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
+		// One name for players: a page opened on the distribution's own name would open its
+		// socket on the domain (config.js names it), which the same-site check refuses.
+		canonical = awscloudfront.NewFunction(this, jsii.String("CanonicalFunction"), &awscloudfront.FunctionProps{
+			Comment: jsii.String("TicTacToe site: redirect other names to " + *p.DomainNames[0]),
+			Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
+			Code:    awscloudfront.FunctionCode_FromInline(jsii.String(canonicalFunctionCode(*p.DomainNames[0]))),
+		})
+		distProps.DefaultBehavior.FunctionAssociations = &[]*awscloudfront.FunctionAssociation{{
+			Function: canonical, EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST,
+		}}
 	}
 	dist := awscloudfront.NewDistribution(this, jsii.String("Resource"), distProps)
 	if p.Certificate == nil {
@@ -227,12 +241,13 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 		name = p.DomainNames[0]
 	}
 	return &SiteDistribution{
-		Construct:      this,
-		Distribution:   dist,
-		SocketFunction: fn,
-		AccessLogs:     logs,
-		DomainName:     name,
-		SiteUrl:        awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), name}),
+		Construct:         this,
+		Distribution:      dist,
+		SocketFunction:    fn,
+		CanonicalFunction: canonical,
+		AccessLogs:        logs,
+		DomainName:        name,
+		SiteUrl:           awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), name}),
 	}
 }
 
@@ -247,6 +262,29 @@ func socketFunctionCode(hostHeader, stage string) string {
 		fmt.Sprintf("  request.headers[%q] = { value: request.headers.host.value };", strings.ToLower(hostHeader)),
 		fmt.Sprintf("  request.uri = %q;", "/"+stage),
 		"  return request;",
+		"}",
+	}, "\n")
+}
+
+// canonicalFunctionCode is the viewer-request function of the site's pages when the deployment
+// has a domain: a request for any other host name is redirected (301) to the same path and
+// query on host.
+func canonicalFunctionCode(host string) string {
+	return strings.Join([]string{
+		"function handler(event) {",
+		"  var request = event.request;",
+		fmt.Sprintf("  var host = %q;", host),
+		"  if (request.headers.host && request.headers.host.value === host) return request;",
+		"  var query = [];",
+		"  for (var key in request.querystring) {",
+		"    var q = request.querystring[key];",
+		"    var values = q.multiValue ? q.multiValue : [q];",
+		"    for (var i = 0; i < values.length; i++) {",
+		"      query.push(encodeURIComponent(key) + (values[i].value === '' ? '' : '=' + encodeURIComponent(values[i].value)));",
+		"    }",
+		"  }",
+		"  var location = 'https://' + host + request.uri + (query.length ? '?' + query.join('&') : '');",
+		"  return { statusCode: 301, statusDescription: 'Moved Permanently', headers: { location: { value: location } } };",
 		"}",
 	}, "\n")
 }

@@ -16,7 +16,10 @@ import (
 // of it, configured by change.
 func distributionStack(t *testing.T, change func(awscdk.Stack, *SiteDistributionProps)) (awscdk.Stack, *SiteDistribution) {
 	t.Helper()
-	stack, web := frontendStack(t, func(_ awscdk.Stack, p *WebFrontendProps) { p.Internal = true; p.WebSocketUrl = jsii.String(DefaultSocketPath) })
+	stack, web := frontendStack(t, func(_ awscdk.Stack, p *WebFrontendProps) {
+		p.Internal = true
+		p.WebSocketUrl = jsii.String(DefaultSocketPath)
+	})
 	p := &SiteDistributionProps{
 		LoadBalancer:     web.LoadBalancer,
 		ApiDomainName:    jsii.String("abc123.execute-api.eu-west-1.amazonaws.com"),
@@ -106,7 +109,9 @@ func TestSiteDistributionRejectsBadProps(t *testing.T) {
 		{"no API", func(_ awscdk.Stack, p *SiteDistributionProps) { p.ApiDomainName = nil }, "ApiDomainName and ApiStageName are required"},
 		{"no host header", func(_ awscdk.Stack, p *SiteDistributionProps) { p.ViewerHostHeader = nil }, "ViewerHostHeader is required"},
 		{"no HSTS", func(_ awscdk.Stack, p *SiteDistributionProps) { p.HstsMaxAge = nil }, "HstsMaxAge is required"},
-		{"domain without certificate", func(_ awscdk.Stack, p *SiteDistributionProps) { p.DomainNames = []*string{jsii.String("play.example.com")} }, "need a Certificate"},
+		{"domain without certificate", func(_ awscdk.Stack, p *SiteDistributionProps) {
+			p.DomainNames = []*string{jsii.String("play.example.com")}
+		}, "need a Certificate"},
 		{"certificate without domain", func(s awscdk.Stack, p *SiteDistributionProps) {
 			p.Certificate = awscertificatemanager.Certificate_FromCertificateArn(s, jsii.String("Cert"), jsii.String("arn:aws:acm:us-east-1:123456789012:certificate/abc"))
 		}, "needs the DomainNames"},

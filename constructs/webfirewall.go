@@ -50,7 +50,7 @@ type WebFirewall struct {
 	Logs awslogs.LogGroup
 	// BlockedSpike fires on a spike of blocked requests.
 	BlockedSpike awscloudwatch.Alarm
-	name string
+	name         string
 }
 
 // WebFirewall's defaults.

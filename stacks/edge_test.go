@@ -370,3 +370,52 @@ func TestDirectLoadBalancer(t *testing.T) {
 		t.Errorf("SiteUrl %s, want https:// on the load balancer", site)
 	}
 }
+
+// With a domain, a page opened on the distribution's own name is redirected to the domain,
+// path and query kept (a shared ?room= link still lands in its room): its socket would be on
+// the domain, which the same-site check refuses to a page of another name.
+func TestPagesMoveToTheDomain(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("node: %v", err)
+	}
+	s := prod(t)
+	var code string
+	for _, r := range cdktest.Resources(t, s.tpl(s.d.Frontend.Stack), "AWS::CloudFront::Function") {
+		if c := cdktest.Props(r)["FunctionCode"].(string); strings.Contains(c, "statusCode: 301") {
+			code = c
+		}
+	}
+	if code == "" {
+		t.Fatal("no redirecting function with a domain")
+	}
+	if def := cdktest.JSONOf(t, distribution(t, s)["DefaultCacheBehavior"]); !strings.Contains(def, "FunctionAssociations") {
+		t.Errorf("the site's behavior runs no function: %s", def)
+	}
+	run := func(host, query string) map[string]any {
+		event := `{"request":{"method":"GET","uri":"/index.html","querystring":` + query + `,"headers":{"host":{"value":"` + host + `"}}}}`
+		out, err := exec.Command(node, "-e", code+"\nprocess.stdout.write(JSON.stringify(handler("+event+")))").CombinedOutput()
+		if err != nil {
+			t.Fatalf("running the function: %v\n%s", err, out)
+		}
+		var res map[string]any
+		if err := json.Unmarshal(out, &res); err != nil {
+			t.Fatalf("the function returned %s: %v", out, err)
+		}
+		return res
+	}
+	res := run("d111.cloudfront.net", `{"room":{"value":"K7M2QX"},"a b":{"value":"x&y","multiValue":[{"value":"x&y"},{"value":""}]}}`)
+	headers, _ := res["headers"].(map[string]any)
+	loc, _ := headers["location"].(map[string]any)
+	if res["statusCode"] != 301.0 || loc["value"] != "https://play.example.com/index.html?room=K7M2QX&a%20b=x%26y&a%20b" {
+		t.Errorf("from the distribution's name: %v", res)
+	}
+	if res := run("play.example.com", `{"room":{"value":"K7M2QX"}}`); res["uri"] != "/index.html" || res["statusCode"] != nil {
+		t.Errorf("on the domain the request must pass: %v", res)
+	}
+	for name, s := range map[string]*synthesized{"dev": dev(t), "direct": direct(t)} {
+		if n := len(cdktest.Resources(t, s.tpl(s.d.Frontend.Stack), "AWS::CloudFront::Function")); n > 1 {
+			t.Errorf("%s: %d CloudFront functions, want the socket's alone (no domain to move to)", name, n)
+		}
+	}
+}
