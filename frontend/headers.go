@@ -14,12 +14,17 @@ var addHeader = regexp.MustCompile(`(?m)^\s*add_header\s+([A-Za-z-]+)\s+"([^"$]*
 
 // SecurityHeaders are the headers NGINX sends with every response in production
 // (nginx/nginx.conf), with wsOrigin (e.g. ws://localhost:8080) as the WebSocket origin the
-// Content-Security-Policy allows. The local stack sends the same, so a page that breaks the
+// Content-Security-Policy allows beside 'self', or none when it is empty (the socket on the
+// page's own host, as behind the CloudFront distribution). The local stack sends the same, so a page that breaks the
 // policy breaks under `make dev` too, not first in production.
 func SecurityHeaders(wsOrigin string) (http.Header, error) {
 	h := http.Header{}
 	for _, m := range addHeader.FindAllStringSubmatch(nginxConf, -1) {
-		h.Set(m[1], strings.ReplaceAll(m[2], "@WS_ORIGIN@", wsOrigin))
+		v := m[2]
+		if wsOrigin == "" { // the socket on the page's own host: 'self' covers it
+			v = strings.ReplaceAll(v, " @WS_ORIGIN@", "")
+		}
+		h.Set(m[1], strings.ReplaceAll(v, "@WS_ORIGIN@", wsOrigin))
 	}
 	if h.Get("Content-Security-Policy") == "" || strings.Contains(h.Get("Content-Security-Policy"), "@") {
 		return nil, fmt.Errorf("nginx.conf: no Content-Security-Policy header with the @WS_ORIGIN@ placeholder found")

@@ -31,3 +31,13 @@ func TestHSTSMaxAgeIsAYear(t *testing.T) {
 		t.Fatalf("HSTSMaxAge = %v, %v; want a year (nginx.conf's max-age=31536000)", got, err)
 	}
 }
+
+func TestSecurityHeadersWithTheSocketOnThePagesHost(t *testing.T) {
+	h, err := SecurityHeaders("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self'; ") {
+		t.Errorf("CSP %q: want connect-src 'self' alone", csp)
+	}
+}

@@ -42,7 +42,7 @@ async function seat(page) {
 function noErrors(...players) {
   for (const p of players) {
     assert.ok(p.policies.length > 0, 'no page was loaded');
-    const want = productionCSP(p.baseURL);
+    const want = productionCSP();
     for (const got of p.policies) assert.equal(got, want, 'the page was not served with the production CSP');
     assert.deepEqual(p.errors, [], 'console errors or CSP violations on the page');
   }

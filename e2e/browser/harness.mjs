@@ -124,22 +124,23 @@ function DEV_ARGS({ port }) {
 }
 
 /**
- * productionCSP is the policy in frontend/nginx/nginx.conf with the dev WebSocket origin: what
- * the dev server must send, read here from the file itself rather than from the Go code that
- * sends it.
+ * productionCSP is the policy in frontend/nginx/nginx.conf as NGINX sends it behind the
+ * CloudFront distribution, with the socket on the page's own host: 'self' alone covers it, no
+ * other origin is named. That is what the dev server must send (its config.js names a path
+ * too), read here from the file itself rather than from the Go code that sends it, so every
+ * test proves Chromium lets 'self' reach a ws:// socket on the page's host.
  */
-export function productionCSP(baseURL) {
-  const wsOrigin = baseURL.replace(/^http/, 'ws');
+export function productionCSP() {
   const conf = readFileSync(join(ROOT, 'frontend', 'nginx', 'nginx.conf'), 'utf8');
   const m = conf.match(/add_header\s+Content-Security-Policy\s+"([^"]+)"/);
-  if (!m || !m[1].includes('@WS_ORIGIN@')) throw new Error('frontend/nginx/nginx.conf: no Content-Security-Policy with the @WS_ORIGIN@ placeholder');
-  return m[1].replace('@WS_ORIGIN@', wsOrigin);
+  if (!m || !m[1].includes(' @WS_ORIGIN@')) throw new Error('frontend/nginx/nginx.conf: no Content-Security-Policy with the @WS_ORIGIN@ placeholder');
+  return m[1].replace(' @WS_ORIGIN@', '');
 }
 
 /**
  * newPlayer opens a browser context and page. The pages come with the headers the dev server
- * sends, which are NGINX's production security headers (frontend.SecurityHeaders) with the dev
- * WebSocket origin, so the production CSP governs every test. Every console error or CSP
+ * sends, which are NGINX's production security headers (frontend.SecurityHeaders) as they are
+ * behind the distribution, so the production CSP governs every test. Every console error or CSP
  * violation is recorded (errors) so a test can assert there were none, and every document's
  * Content-Security-Policy header is kept (policies) so a test can check it. With instance,
  * /instance.json answers with it, as it does on EC2.

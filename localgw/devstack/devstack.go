@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -79,7 +78,9 @@ type Options struct {
 type Stack struct {
 	// URL is the site's address, e.g. http://localhost:8080/.
 	URL string
-	// WebSocketURL is what the site's config.js names, e.g. ws://localhost:8080/dev.
+	// WebSocketURL is the socket's address, e.g. ws://localhost:8080/dev: the site's
+	// config.js names its path (/dev), on the page's own host, as behind the CloudFront
+	// distribution in production.
 	WebSocketURL string
 	// CallbackURL is the @connections endpoint the handlers post to (loopback).
 	CallbackURL string
@@ -217,7 +218,10 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	mux.Handle("/"+stage+"/", s.Gateway)
 	mux.Handle("/"+frontend.ConfigFile, configJS(stage))
 	mux.Handle("/", noCache(http.FileServerFS(o.Site)))
-	pages := securityHeaders(mux)
+	pages, err := securityHeaders(mux)
+	if err != nil {
+		return nil, err
+	}
 	wrap := o.Middleware
 	if wrap == nil {
 		wrap = func(h http.Handler) http.Handler { return h }
@@ -266,11 +270,12 @@ func (s *Stack) stopServers(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// configJS serves the site's settings. The WebSocket URL uses the host the browser asked
-// for, so the site works by any name that reaches it (localhost, 127.0.0.1, a LAN address).
+// configJS serves the site's settings. The socket is a path on the page's own host, as the
+// distribution serves it in production, so the site works by any name that reaches it
+// (localhost, 127.0.0.1, a LAN address) and the browser tests take the production path.
 func configJS(stage string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, err := json.Marshal(map[string]string{"webSocketUrl": "ws://" + r.Host + "/" + stage})
+		b, err := json.Marshal(map[string]string{"webSocketUrl": "/" + stage})
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -281,26 +286,21 @@ func configJS(stage string) http.Handler {
 	})
 }
 
-// securityHeaders adds the headers NGINX sends in production (frontend.SecurityHeaders), with
-// the WebSocket origin of the host the browser asked for, so CSP mistakes show under make dev.
-// The WebSocket endpoint and @connections get them too; they are harmless there.
-func securityHeaders(next http.Handler) http.Handler {
-	var byHost sync.Map // host → http.Header: nginx.conf is parsed once per name the stack is reached by
+// securityHeaders adds the headers NGINX sends in production behind the distribution
+// (frontend.SecurityHeaders with no other socket origin: the CSP's 'self' covers the socket on
+// the page's own host), so CSP mistakes show under make dev. The WebSocket endpoint and
+// @connections get them too; they are harmless there.
+func securityHeaders(next http.Handler) (http.Handler, error) {
+	h, err := frontend.SecurityHeaders("")
+	if err != nil {
+		return nil, err
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v, ok := byHost.Load(r.Host)
-		if !ok {
-			h, err := frontend.SecurityHeaders("ws://" + r.Host)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusInternalServerError)
-				return
-			}
-			v, _ = byHost.LoadOrStore(r.Host, h)
-		}
-		for k, vals := range v.(http.Header) {
+		for k, vals := range h {
 			w.Header()[k] = vals
 		}
 		next.ServeHTTP(w, r)
-	})
+	}), nil
 }
 
 // noCache makes the browser revalidate every file, so a restarted `make dev` serves the

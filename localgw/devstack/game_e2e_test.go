@@ -211,7 +211,7 @@ func TestWholeGame(t *testing.T) {
 	st := startStack(t, map[string]string{})
 
 	// The site and its settings.
-	for path, want := range map[string]string{"": "<html", "config.js": `"webSocketUrl":"` + strings.Replace(st.WebSocketURL, "localhost", "127.0.0.1", 1) + `"`} {
+	for path, want := range map[string]string{"": "<html", "config.js": `"webSocketUrl":"/dev"`} {
 		resp, err := http.Get(strings.Replace(st.URL, "localhost", "127.0.0.1", 1) + path)
 		if err != nil {
 			t.Fatal(err)

@@ -12,7 +12,7 @@ export function backoff(n, random = Math.random) {
 
 /** socketUrl is the game server's address from config.js's webSocketUrl: an absolute ws:// or
  * wss:// URL as is, or a path ("/ws": the socket is served by the page's own host, behind the
- * CloudFront distribution) resolved against the page, wss:// for an https:// page. Anything
+ * CloudFront distribution) resolved against the page, wss:// for a page served over HTTPS. Anything
  * else is '' (the page then says the address is not set up). */
 export function socketUrl(value, pageUrl) {
   if (typeof value !== 'string') return '';
