@@ -85,6 +85,21 @@ const (
 	DefaultPriceClass = awscloudfront.PriceClass_PRICE_CLASS_100
 )
 
+// noStandardLogs are the Regions CloudFront delivers no standard logs to (opt-in Regions
+// launched before 2024 that it lists as unsupported).
+var noStandardLogs = map[string]bool{
+	"af-south-1": true, "ap-east-1": true, "ap-south-2": true, "ap-southeast-3": true, "ap-southeast-4": true,
+	"ca-west-1": true, "eu-central-2": true, "eu-south-1": true, "eu-south-2": true, "il-central-1": true,
+	"me-central-1": true, "me-south-1": true,
+}
+
+// regionalName is a name unique to this construct's stack and Region, for CloudFront's
+// account-wide names.
+func regionalName(scope cdkconstructs.Construct, suffix string) *string {
+	stack := awscdk.Stack_Of(scope)
+	return awscdk.Fn_Join(jsii.String("-"), &[]*string{stack.StackName(), jsii.String(suffix), stack.Region()})
+}
+
 // socketPath is a path CloudFront can match exactly and the site's config.js can carry as is.
 var socketPath = regexp.MustCompile(`^/[A-Za-z0-9._~-]+$`)
 
@@ -121,6 +136,9 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 	if p.PriceClass == "" {
 		p.PriceClass = DefaultPriceClass
 	}
+	if region := awscdk.Stack_Of(scope).Region(); !*awscdk.Token_IsUnresolved(region) && noStandardLogs[*region] {
+		fail("CloudFront delivers no standard logs to a bucket in %s: deploy the site from another Region, or serve it from the load balancer directly", *region)
+	}
 	env := p.Lifecycle.orDefault()
 	this := cdkconstructs.NewConstruct(scope, id)
 
@@ -139,10 +157,17 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 	})
 	SuppressNag(logs, "AwsSolutions-S1", "This bucket is the distribution's access log: only CloudFront writes to it, and logging the log bucket's own access would need yet another bucket")
 
-	site := awscloudfrontorigins.VpcOrigin_WithApplicationLoadBalancer(p.LoadBalancer, &awscloudfrontorigins.VpcOriginWithEndpointProps{
+	// CloudFront refuses any change to a VPC origin a distribution uses, so it is never
+	// changed in place: its ID follows the load balancer's, and a new load balancer gets a new
+	// origin (the distribution moves over, then the old one is deleted). Its name carries the
+	// Region: two deployments of one lifecycle in two Regions share an account's CloudFront.
+	vpcOrigin := awscloudfront.NewVpcOrigin(this, jsii.String("Origin"+*p.LoadBalancer.Node().Id()), &awscloudfront.VpcOriginProps{
+		Endpoint:       awscloudfront.VpcOriginEndpoint_ApplicationLoadBalancer(p.LoadBalancer),
 		ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTP_ONLY,
 		HttpPort:       jsii.Number(80),
+		VpcOriginName:  regionalName(this, *p.LoadBalancer.Node().Id()),
 	})
+	site := awscloudfrontorigins.VpcOrigin_WithVpcOrigin(vpcOrigin, nil)
 	// Freshness is NGINX's: no minimum, so no-store (the entry page, config.js,
 	// instance.json) is never kept, and s-maxage keeps an asset as long as NGINX says.
 	cache := awscloudfront.NewCachePolicy(this, jsii.String("SiteCache"), &awscloudfront.CachePolicyProps{
@@ -157,7 +182,8 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 		CookieBehavior:             awscloudfront.CacheCookieBehavior_None(),
 	})
 	headers := awscloudfront.NewResponseHeadersPolicy(this, jsii.String("Headers"), &awscloudfront.ResponseHeadersPolicyProps{
-		Comment: jsii.String("TicTacToe site: HSTS on every response (NGINX sends the other security headers)"),
+		ResponseHeadersPolicyName: regionalName(this, "Headers"),
+		Comment:                   jsii.String("TicTacToe site: HSTS on every response (NGINX sends the other security headers)"),
 		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
 			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{
 				AccessControlMaxAge: p.HstsMaxAge,
@@ -227,6 +253,11 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 		}}
 	}
 	dist := awscloudfront.NewDistribution(this, jsii.String("Resource"), distProps)
+	if empty := logs.Node().TryFindChild(jsii.String("AutoDeleteObjectsCustomResource")); empty != nil {
+		// Deleted after the distribution, so the bucket is emptied once no more logs come
+		// from it.
+		dist.Node().AddDependency(empty)
+	}
 	if p.Certificate == nil {
 		SuppressNag(dist, "AwsSolutions-CFR4", "With no domain of its own the site is on the distribution's *.cloudfront.net name, whose certificate and TLS policy CloudFront sets; with a domain the minimum is TLS 1.2 (2021)")
 	}
@@ -289,32 +320,38 @@ func canonicalFunctionCode(host string) string {
 	}, "\n")
 }
 
+// cloudFrontMetric is one of the distribution's metrics: CloudFront publishes them in
+// us-east-1 with the dimension Region=Global, whatever the Region of the reader.
+func (s *SiteDistribution) cloudFrontMetric(name string, statistic *string, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return withOptions(awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String("AWS/CloudFront"),
+		MetricName:    jsii.String(name),
+		DimensionsMap: &map[string]*string{"DistributionId": s.Distribution.DistributionId(), "Region": jsii.String("Global")},
+		Statistic:     statistic,
+		Period:        fiveMinutes(),
+		Region:        jsii.String("us-east-1"),
+	}), opts)
+}
+
 // MetricRequests is the requests the distribution served, pages and socket handshakes.
-// Default statistic: sum. (CloudFront publishes in us-east-1; the metric says so.)
+// Default statistic: sum.
 func (s *SiteDistribution) MetricRequests(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return s.Distribution.MetricRequests(orSum(opts))
+	return s.cloudFrontMetric("Requests", awscloudwatch.Stats_SUM(), opts)
 }
 
 // Metric5xxErrorRate is the percentage of responses with a 5xx status: the origin failing, or
 // CloudFront unable to reach it. Default statistic: average.
 func (s *SiteDistribution) Metric5xxErrorRate(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return s.Distribution.Metric5xxErrorRate(opts)
+	return s.cloudFrontMetric("5xxErrorRate", awscloudwatch.Stats_AVERAGE(), opts)
 }
 
 // Metric4xxErrorRate is the percentage of responses with a 4xx status (including the
 // firewall's blocks). Default statistic: average.
 func (s *SiteDistribution) Metric4xxErrorRate(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return s.Distribution.Metric4xxErrorRate(opts)
+	return s.cloudFrontMetric("4xxErrorRate", awscloudwatch.Stats_AVERAGE(), opts)
 }
 
 // MetricBytesDownloaded is what players downloaded. Default statistic: sum.
 func (s *SiteDistribution) MetricBytesDownloaded(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return s.Distribution.MetricBytesDownloaded(orSum(opts))
-}
-
-func orSum(opts *awscloudwatch.MetricOptions) *awscloudwatch.MetricOptions {
-	if opts == nil {
-		return &awscloudwatch.MetricOptions{Statistic: awscloudwatch.Stats_SUM()}
-	}
-	return opts
+	return s.cloudFrontMetric("BytesDownloaded", awscloudwatch.Stats_SUM(), opts)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
@@ -78,6 +79,36 @@ func TestSiteDistributionServesTheSiteAndTheSocket(t *testing.T) {
 	cdktest.Has(t, tpl, "AWS::S3::Bucket", map[string]any{"OwnershipControls": map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "ObjectWriter"}}}})
 	if got := cdktest.JSONOf(t, stack.Resolve(site.SiteUrl)); !strings.Contains(got, "https://") || !strings.Contains(got, "DomainName") {
 		t.Errorf("SiteUrl %s, want https:// and the distribution's name", got)
+	}
+}
+
+// CloudFront publishes in us-east-1 with Region=Global: a metric without either draws nothing.
+func TestSiteDistributionMetricsAreReadFromUsEast1(t *testing.T) {
+	_, site := distributionStack(t, nil)
+	for _, m := range []awscloudwatch.Metric{site.MetricRequests(nil), site.Metric4xxErrorRate(nil), site.Metric5xxErrorRate(nil), site.MetricBytesDownloaded(nil)} {
+		dims := *m.Dimensions()
+		if *m.Namespace() != "AWS/CloudFront" || m.Region() == nil || *m.Region() != "us-east-1" || dims["Region"] != "Global" || dims["DistributionId"] == nil {
+			t.Errorf("metric %s: region %v, dimensions %v; want us-east-1 and Region=Global", *m.MetricName(), m.Region(), dims)
+		}
+	}
+}
+
+// The VPC origin is never changed in place (CloudFront refuses while a distribution uses it):
+// it follows the load balancer's ID, carries a Region-unique name.
+func TestSiteDistributionVpcOriginFollowsTheLoadBalancer(t *testing.T) {
+	stack, _ := distributionStack(t, nil)
+	tpl := assertions.Template_FromStack(stack, nil)
+	origins := cdktest.Resources(t, tpl, "AWS::CloudFront::VpcOrigin")
+	for id, r := range origins {
+		if !strings.Contains(id, "OriginInternalLoadBalancer") {
+			t.Errorf("VPC origin %s: its ID does not follow the load balancer's", id)
+		}
+		if name := cdktest.JSONOf(t, cdktest.Props(r)["VpcOriginEndpointConfig"].(map[string]any)["Name"]); !strings.Contains(name, "AWS::Region") {
+			t.Errorf("VPC origin name %s does not carry the Region", name)
+		}
+	}
+	if len(origins) != 1 {
+		t.Errorf("%d VPC origins, want 1", len(origins))
 	}
 }
 

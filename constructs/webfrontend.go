@@ -384,10 +384,14 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 
 	SuppressNag(accessLogs, "AwsSolutions-S1", "This bucket is the access log: only the load balancer writes to it, and logging the log bucket's own access would need yet another bucket")
 	subnets := awsec2.SubnetType_PUBLIC
+	// An internal load balancer is another resource, not the internet-facing one changed: a
+	// scheme change replaces it, and its listener could not take over the target group the
+	// old one still holds.
+	lbID := "LoadBalancer"
 	if p.Internal {
-		subnets = awsec2.SubnetType_PRIVATE_ISOLATED
+		subnets, lbID = awsec2.SubnetType_PRIVATE_ISOLATED, "InternalLoadBalancer"
 	}
-	lb := awselasticloadbalancingv2.NewApplicationLoadBalancer(this, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
+	lb := awselasticloadbalancingv2.NewApplicationLoadBalancer(this, jsii.String(lbID), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
 		Vpc:                     p.Vpc,
 		InternetFacing:          jsii.Bool(!p.Internal),
 		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: subnets},

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -337,6 +338,12 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 	env, err := functionEnv(get)
 	errs = append(errs, err...)
 	c.FunctionEnv = env
+	// Behind the distribution a list replaces the same-site rule: one without the domain would
+	// refuse every player on it.
+	if list, ok := env[config.EnvAllowedOrigins]; ok && len(err) == 0 && c.UsesCloudFront() && c.DomainName != "" &&
+		!slices.Contains(strings.Split(list, ","), "https://"+c.DomainName) {
+		bad(KeyAllowedOrigins, "lacks https://%s: behind the distribution the list replaces the same-site rule, so players on your domain would be refused (leave allowedOrigins unset to accept the site's own pages)", c.DomainName)
+	}
 	return c, errors.Join(dedupe(errs)...)
 }
 

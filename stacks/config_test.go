@@ -32,7 +32,7 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 		KeyDomainName:     "Play.Example.com.", KeyHostedZoneId: "Z0123456789ABCDEFGHIJ", KeyWaf: "false", KeyCloudFront: true,
 		KeyInstanceType: "m7g.medium", KeyMaxInstances: 6.0, // numbers arrive as float64 from cdk.json
 		KeyMaxAzs: "3", KeySsmEndpoints: true, KeyThrottleRate: "50", KeyThrottleBurst: "80",
-		KeyAllowedOrigins: "https://game.example.com, http://localhost:8080/", KeyLogLevel: "DEBUG",
+		KeyAllowedOrigins: "https://play.example.com, http://localhost:8080/", KeyLogLevel: "DEBUG",
 		KeyGracePeriod: "90s", KeyRoomTTL: "12h", KeyRateLimitPerSecond: "2.5", KeyRateLimitBurst: 10.0,
 		KeyApiGatewayLogRole: "false",
 	}
@@ -51,7 +51,7 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 		InstanceType: "m7g.medium", MaxInstances: num(6), MaxAzs: num(3), SsmEndpoints: &yes, ApiGatewayLogRole: &no,
 		ThrottleRate: num(50), ThrottleBurst: num(80),
 		FunctionEnv: map[string]string{
-			"ALLOWED_ORIGINS": "https://game.example.com,http://localhost:8080", "LOG_LEVEL": "debug",
+			"ALLOWED_ORIGINS": "https://play.example.com,http://localhost:8080", "LOG_LEVEL": "debug",
 			"GRACE_PERIOD": "90s", "ROOM_TTL": "12h", "RATE_LIMIT_PER_SECOND": "2.5", "RATE_LIMIT_BURST": "10",
 		},
 	}
@@ -93,6 +93,8 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 		{"firewall without the distribution", map[string]any{KeyCloudFront: "false", KeyWaf: "true"}, nil, []string{"context waf", "cloudFront=false"}},
 		{"cloudFront", map[string]any{KeyCloudFront: "no"}, nil, []string{"context cloudFront", "true or false"}},
 		{"waf", map[string]any{KeyWaf: "on"}, nil, []string{"context waf", "true or false"}},
+		{"origins without the domain", map[string]any{KeyDomainName: "play.example.com", KeyHostedZoneId: "Z123", KeyAllowedOrigins: "https://game.example.com"}, nil,
+			[]string{"context allowedOrigins", "lacks https://play.example.com"}},
 		{"x86", map[string]any{KeyInstanceType: "t3.micro"}, nil, []string{"context instanceType", "not a Graviton (arm64) type"}},
 		{"x86 with a g elsewhere", map[string]any{KeyInstanceType: "g4dn.xlarge"}, nil, []string{"not a Graviton"}},
 		{"not a type", map[string]any{KeyInstanceType: "micro"}, nil, []string{"not an EC2 instance type"}},

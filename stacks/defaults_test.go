@@ -89,7 +89,9 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 	allowedOrigins := "a list, or no same-site rule"
 	edgeSecret := false
 	for _, r := range resources("Realtime", "AWS::Lambda::Function") {
-		var fn struct{ Environment struct{ Variables map[string]any } }
+		var fn struct {
+			Environment struct{ Variables map[string]any }
+		}
 		cdktest.RoundTrip(t, cdktest.Props(r), &fn)
 		if _, ok := fn.Environment.Variables[config.EnvAllowedOrigins]; ok {
 			edgeSecret = false

@@ -179,8 +179,11 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 	})
 	after(d.Monitoring.Stack, "the dashboard and alarms watch its resources", d.Alerts.Stack, d.Data.Stack, d.Realtime.Stack, d.Presence.Stack, d.Frontend.Stack)
 
-	awscdk.Tags_Of(app).Add(jsii.String("project"), jsii.String("tictactoe"), nil)
-	awscdk.Tags_Of(app).Add(jsii.String("environment"), jsii.String(string(cfg.Lifecycle)), nil)
+	// Not on VPC origins: CloudFront refuses any change to one a distribution uses, a tag
+	// included, so a new tag would fail the Frontend stack's update.
+	untagged := &awscdk.TagProps{ExcludeResourceTypes: jsii.Strings("AWS::CloudFront::VpcOrigin")}
+	awscdk.Tags_Of(app).Add(jsii.String("project"), jsii.String("tictactoe"), untagged)
+	awscdk.Tags_Of(app).Add(jsii.String("environment"), jsii.String(string(cfg.Lifecycle)), untagged)
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	return &d
 }

@@ -51,10 +51,10 @@ func prod(t *testing.T) *synthesized {
 
 var prodContext = map[string]any{
 	"env": "prod", "alertEmail": "ops@example.com", "opsEmail": "oncall@example.com",
-	"alertEvents":    "room_abandoned,room_expired",
-	"domainName": "play.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ",
-	"maxInstances":   "6", "maxAzs": "3", "ssmEndpoints": "true", "instanceType": "t4g.small",
-	"allowedOrigins": "https://game.example.com", "logLevel": "debug", "gracePeriod": "90s",
+	"alertEvents": "room_abandoned,room_expired",
+	"domainName":  "play.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ",
+	"maxInstances": "6", "maxAzs": "3", "ssmEndpoints": "true", "instanceType": "t4g.small",
+	"allowedOrigins": "https://play.example.com,https://game.example.com", "logLevel": "debug", "gracePeriod": "90s",
 }
 
 var prodEnv = map[string]string{"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"}
@@ -274,7 +274,7 @@ func TestFunctionsGetTheirSettings(t *testing.T) {
 				t.Errorf("%s %s: CALLBACK_URL %s is not the stage's https callback URL", cfgName, name, cb)
 			}
 			if cfgName == "prod" {
-				for k, v := range map[string]string{config.EnvLogLevel: "debug", config.EnvAllowedOrigins: "https://game.example.com", config.EnvGracePeriod: "90s"} {
+				for k, v := range map[string]string{config.EnvLogLevel: "debug", config.EnvAllowedOrigins: "https://play.example.com,https://game.example.com", config.EnvGracePeriod: "90s"} {
 					if vars[k] != v {
 						t.Errorf("prod %s: %s = %v, want %q", name, k, vars[k], v)
 					}

@@ -77,7 +77,9 @@ func connectEnv(t *testing.T, s *synthesized) map[string]any {
 	t.Helper()
 	rt := s.d.Realtime
 	logical := *rt.GetLogicalId(rt.Functions[catalog.FnConnect].Function.Node().DefaultChild().(awscdk.CfnElement))
-	var fn struct{ Environment struct{ Variables map[string]any } }
+	var fn struct {
+		Environment struct{ Variables map[string]any }
+	}
 	cdktest.RoundTrip(t, cdktest.Props(cdktest.Resources(t, s.tpl(rt.Stack), "AWS::Lambda::Function")[logical]), &fn)
 	return fn.Environment.Variables
 }
@@ -91,7 +93,11 @@ func TestDefaultServesHttpsThroughTheDistribution(t *testing.T) {
 	cdktest.Has(t, front, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]any{"Scheme": "internal"})
 	cdktest.Count(t, front, "AWS::ElasticLoadBalancingV2::Listener", 1)
 	cdktest.Has(t, front, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{"Port": 80, "Protocol": "HTTP"})
-	cdktest.Has(t, front, "AWS::CloudFront::VpcOrigin", map[string]any{"VpcOriginEndpointConfig": map[string]any{"HTTPPort": 80, "OriginProtocolPolicy": "http-only"}})
+	cdktest.Has(t, front, "AWS::CloudFront::VpcOrigin", map[string]any{"VpcOriginEndpointConfig": assertions.Match_ObjectLike(&map[string]any{"HTTPPort": 80, "OriginProtocolPolicy": "http-only"})})
+	// Untagged: CloudFront refuses any change, a new tag included, to a VPC origin in use.
+	if _, tagged := cdktest.Props(cdktest.Only(t, front, "AWS::CloudFront::VpcOrigin"))["Tags"]; tagged {
+		t.Errorf("the VPC origin is tagged: a tag change would fail the stack's update")
+	}
 	var ingress []map[string]any
 	for _, r := range cdktest.Resources(t, front, "AWS::EC2::SecurityGroup") {
 		var sg struct{ SecurityGroupIngress []map[string]any }
@@ -163,7 +169,9 @@ func TestDefaultServesHttpsThroughTheDistribution(t *testing.T) {
 	}
 	var withSecret int
 	for _, r := range cdktest.Resources(t, rt, "AWS::Lambda::Function") {
-		var fn struct{ Environment struct{ Variables map[string]any } }
+		var fn struct {
+			Environment struct{ Variables map[string]any }
+		}
 		cdktest.RoundTrip(t, cdktest.Props(r), &fn)
 		if _, ok := fn.Environment.Variables[config.EnvEdgeSecret]; ok {
 			withSecret++

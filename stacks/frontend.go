@@ -48,7 +48,7 @@ type FrontendEdge struct {
 	// DomainName is the deployment's own name, served with CertificateArn (us-east-1), and
 	// given A and AAAA alias records in HostedZoneId when that is set. Default: none.
 	DomainName, HostedZoneId string
-	CertificateArn              *string
+	CertificateArn           *string
 	// WebAclArn filters every request. Default: none.
 	WebAclArn *string
 }
