@@ -6,8 +6,30 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/regioninfo"
+	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
+
+// newLogBucket is an access-log bucket: S3-managed encryption (the only kind load balancers
+// can write to), TLS only, never public, objects kept as long as lifecycle keeps logs, emptied
+// and deleted with a dev stack. ownership is how the writer delivers (ACLs for CloudFront's
+// standard logs, none for a load balancer's); writer names it in the S1 suppression.
+func newLogBucket(scope cdkconstructs.Construct, id string, lifecycle Lifecycle, ownership awss3.ObjectOwnership, writer string) awss3.Bucket {
+	env := lifecycle.orDefault()
+	b := awss3.NewBucket(scope, jsii.String(id), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   ownership,
+		RemovalPolicy:     env.RemovalPolicy(),
+		AutoDeleteObjects: jsii.Bool(!env.IsProd()),
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Expiration: awscdk.Duration_Days(jsii.Number(env.LogRetentionDays())),
+		}},
+	})
+	SuppressNag(b, "AwsSolutions-S1", "This bucket is the "+writer+"'s access log: only it writes here, and logging the log bucket's own access would need yet another bucket")
+	return b
+}
 
 // logAccessLogs sends lb's access logs to bucket, in any region, even when the stack's region
 // is unknown at synth (environment-agnostic stacks, as CI synthesizes them).

@@ -139,23 +139,10 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 	if region := awscdk.Stack_Of(scope).Region(); !*awscdk.Token_IsUnresolved(region) && noStandardLogs[*region] {
 		fail("CloudFront delivers no standard logs to a bucket in %s: deploy the site from another Region, or serve it from the load balancer directly", *region)
 	}
-	env := p.Lifecycle.orDefault()
 	this := cdkconstructs.NewConstruct(scope, id)
 
-	// CloudFront's standard logs need a bucket with ACLs (the log delivery writes as the
-	// object's owner).
-	logs := awss3.NewBucket(this, jsii.String("AccessLogs"), &awss3.BucketProps{
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:   awss3.ObjectOwnership_OBJECT_WRITER,
-		RemovalPolicy:     env.RemovalPolicy(),
-		AutoDeleteObjects: jsii.Bool(!env.IsProd()),
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Expiration: awscdk.Duration_Days(jsii.Number(env.LogRetentionDays())),
-		}},
-	})
-	SuppressNag(logs, "AwsSolutions-S1", "This bucket is the distribution's access log: only CloudFront writes to it, and logging the log bucket's own access would need yet another bucket")
+	// CloudFront's standard logs need ACLs: the log delivery writes as the object's owner.
+	logs := newLogBucket(this, "AccessLogs", p.Lifecycle, awss3.ObjectOwnership_OBJECT_WRITER, "distribution")
 
 	// CloudFront refuses any change to a VPC origin a distribution uses, so it is never
 	// changed in place: its ID follows the load balancer's, and a new load balancer gets a new

@@ -369,20 +369,7 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 		TargetUtilizationPercent: p.TargetCpuUtilization,
 	})
 
-	accessLogs := awss3.NewBucket(this, jsii.String("AccessLogs"), &awss3.BucketProps{
-		// Load balancers can only write access logs to buckets with S3-managed keys.
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		RemovalPolicy:     env.RemovalPolicy(),
-		AutoDeleteObjects: jsii.Bool(!env.IsProd()),
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Expiration: awscdk.Duration_Days(jsii.Number(env.LogRetentionDays())),
-		}},
-	})
-
-	SuppressNag(accessLogs, "AwsSolutions-S1", "This bucket is the access log: only the load balancer writes to it, and logging the log bucket's own access would need yet another bucket")
+	accessLogs := newLogBucket(this, "AccessLogs", p.Lifecycle, awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED, "load balancer")
 	subnets := awsec2.SubnetType_PUBLIC
 	// An internal load balancer is another resource, not the internet-facing one changed: a
 	// scheme change replaces it, and its listener could not take over the target group the

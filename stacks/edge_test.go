@@ -185,24 +185,13 @@ func TestDefaultServesHttpsThroughTheDistribution(t *testing.T) {
 // The socket function sends a connection to the API's stage and names the viewer's host, over
 // whatever the viewer sent in that header: run in Node, as CloudFront runs it.
 func TestSocketFunctionRewritesToTheStage(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node: %v", err)
-	}
 	s := dev(t)
 	code := cdktest.Props(cdktest.Only(t, s.tpl(s.d.Frontend.Stack), "AWS::CloudFront::Function"))["FunctionCode"].(string)
-	event := `{"request":{"uri":"/ws","querystring":{},"headers":{"host":{"value":"d111.cloudfront.net"},"origin":{"value":"https://d111.cloudfront.net"},"x-tictactoe-viewer-host":{"value":"forged.example"}}}}`
-	out, err := exec.Command(node, "-e", code+"\nprocess.stdout.write(JSON.stringify(handler("+event+")))").CombinedOutput()
-	if err != nil {
-		t.Fatalf("running the function: %v\n%s", err, out)
-	}
 	var req struct {
 		URI     string                       `json:"uri"`
 		Headers map[string]map[string]string `json:"headers"`
 	}
-	if err := json.Unmarshal(out, &req); err != nil {
-		t.Fatalf("the function returned %s: %v", out, err)
-	}
+	runFunction(t, code, `{"request":{"uri":"/ws","querystring":{},"headers":{"host":{"value":"d111.cloudfront.net"},"origin":{"value":"https://d111.cloudfront.net"},"x-tictactoe-viewer-host":{"value":"forged.example"}}}}`, &req)
 	if req.URI != "/prod" {
 		t.Errorf("uri %q, want the stage /prod", req.URI)
 	}
@@ -383,10 +372,6 @@ func TestDirectLoadBalancer(t *testing.T) {
 // path and query kept (a shared ?room= link still lands in its room): its socket would be on
 // the domain, which the same-site check refuses to a page of another name.
 func TestPagesMoveToTheDomain(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node: %v", err)
-	}
 	s := prod(t)
 	var code string
 	for _, r := range cdktest.Resources(t, s.tpl(s.d.Frontend.Stack), "AWS::CloudFront::Function") {
@@ -401,15 +386,8 @@ func TestPagesMoveToTheDomain(t *testing.T) {
 		t.Errorf("the site's behavior runs no function: %s", def)
 	}
 	run := func(host, query string) map[string]any {
-		event := `{"request":{"method":"GET","uri":"/index.html","querystring":` + query + `,"headers":{"host":{"value":"` + host + `"}}}}`
-		out, err := exec.Command(node, "-e", code+"\nprocess.stdout.write(JSON.stringify(handler("+event+")))").CombinedOutput()
-		if err != nil {
-			t.Fatalf("running the function: %v\n%s", err, out)
-		}
 		var res map[string]any
-		if err := json.Unmarshal(out, &res); err != nil {
-			t.Fatalf("the function returned %s: %v", out, err)
-		}
+		runFunction(t, code, `{"request":{"method":"GET","uri":"/index.html","querystring":`+query+`,"headers":{"host":{"value":"`+host+`"}}}}`, &res)
 		return res
 	}
 	res := run("d111.cloudfront.net", `{"room":{"value":"K7M2QX"},"a b":{"value":"x&y","multiValue":[{"value":"x&y"},{"value":""}]}}`)
@@ -425,5 +403,22 @@ func TestPagesMoveToTheDomain(t *testing.T) {
 		if n := len(cdktest.Resources(t, s.tpl(s.d.Frontend.Stack), "AWS::CloudFront::Function")); n > 1 {
 			t.Errorf("%s: %d CloudFront functions, want the socket's alone (no domain to move to)", name, n)
 		}
+	}
+}
+
+// runFunction runs a CloudFront function's code on event in Node, as CloudFront runs it, and
+// decodes what its handler returns into out.
+func runFunction(t *testing.T, code, event string, out any) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("node: %v", err)
+	}
+	b, err := exec.Command(node, "-e", code+"\nprocess.stdout.write(JSON.stringify(handler("+event+")))").CombinedOutput()
+	if err != nil {
+		t.Fatalf("running the function: %v\n%s", err, b)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Fatalf("the function returned %s: %v", b, err)
 	}
 }
