@@ -8,20 +8,22 @@ import (
 	"os"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
 
+	"github.com/serverless-tictactoe/tictactoe/internal/jsiiexit"
 	"github.com/serverless-tictactoe/tictactoe/stacks"
 )
 
 func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "tictactoe:", err)
+	stderr, closeRuntime := jsiiexit.Quiet()
+	err := run()
+	closeRuntime()
+	if err != nil {
+		fmt.Fprintln(stderr, "tictactoe:", err)
 		os.Exit(1)
 	}
 }
 
 func run() (err error) {
-	defer jsii.Close()
 	// Constructs reject bad props and failed builds by panicking (jsii has no other way out of
 	// a constructor): report the message, which says what to fix, without a Go stack trace.
 	defer func() {

@@ -57,3 +57,24 @@ func TestTheAppLinksNoLambdaRuntime(t *testing.T) {
 		}
 	}
 }
+
+// `make synth` says it synthesized and nothing else: no jsii end-of-life box (the Makefile
+// silences it for the Node the project runs on), no waitid false alarm (internal/jsiiexit).
+func TestSynthIsQuiet(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Fatalf("make: %v", err)
+	}
+	out, err := exec.Command("make", "-s", "synth", "CDK_ARGS=-o "+t.TempDir()).CombinedOutput()
+	if err != nil {
+		t.Fatalf("make synth: %v\n%s", err, out)
+	}
+	text := string(out)
+	if !strings.Contains(text, "Successfully synthesized") {
+		t.Errorf("make synth did not say it synthesized:\n%s", text)
+	}
+	for _, noise := range []string{"end-of-life", "!!!!", "waitid", "exited abnormally"} {
+		if strings.Contains(text, noise) {
+			t.Errorf("make synth printed %q:\n%s", noise, text)
+		}
+	}
+}

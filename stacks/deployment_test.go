@@ -16,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
+	"github.com/serverless-tictactoe/tictactoe/internal/jsiiexit"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 )
@@ -116,11 +117,12 @@ func cdkJSONContext() (map[string]any, error) {
 }
 
 func TestMain(m *testing.M) {
+	_, closeRuntime := jsiiexit.Quiet()
 	code := m.Run()
 	for _, d := range outdirs {
 		os.RemoveAll(d)
 	}
-	jsii.Close()
+	closeRuntime()
 	os.Exit(code)
 }
 
