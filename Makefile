@@ -14,7 +14,7 @@ FUZZTIME ?= 5s
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: test unit fuzz lint deps dev synth bench clean nginx-tools browser-test
+.PHONY: test unit fuzz lint deps dev synth deploy outputs bench clean nginx-tools browser-test
 
 ## deps: the pinned Node tools (dynalite, the CDK CLI), from package-lock.json
 deps: $(NODE_STAMP)
@@ -74,6 +74,15 @@ fuzz: deps
 ## make synth CDK_ARGS="-c env=prod -c alertEmail=ops@example.com". No telemetry, no notices.
 synth: deps
 	CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk synth --quiet --no-notices $(CDK_ARGS)
+
+## deploy: every stack (give settings as CDK_ARGS="-c env=prod ..."), the outputs of all of them
+## collected in cdk-outputs.json
+deploy: deps
+	CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk deploy --all --no-notices --outputs-file cdk-outputs.json $(CDK_ARGS)
+
+## outputs: every stack output of the last `make deploy`, in one place, the teardown's list last
+outputs:
+	$(GO) run ./cmd/outputs
 
 clean:
 	rm -rf cdk.out .build

@@ -179,6 +179,12 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 	})
 	after(d.Monitoring.Stack, "the dashboard and alarms watch its resources", d.Alerts.Stack, d.Data.Stack, d.Realtime.Stack, d.Presence.Stack, d.Frontend.Stack)
 
+	if cfg.Lifecycle.IsProd() {
+		for _, st := range d.Stacks() {
+			publishTeardown(st)
+		}
+	}
+
 	// Not on VPC origins: CloudFront refuses any change to one a distribution uses, a tag
 	// included, so a new tag would fail the Frontend stack's update.
 	untagged := &awscdk.TagProps{ExcludeResourceTypes: jsii.Strings("AWS::CloudFront::VpcOrigin")}
