@@ -7,7 +7,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/serverless-tictactoe/tictactoe/constructs"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
 
 // Deployment is the game's stacks, composed in one app.
@@ -191,5 +193,7 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 	awscdk.Tags_Of(app).Add(jsii.String("project"), jsii.String("tictactoe"), untagged)
 	awscdk.Tags_Of(app).Add(jsii.String("environment"), jsii.String(string(cfg.Lifecycle)), untagged)
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	// AwsSolutions checks AWS::DynamoDB::Table only; the game table is a global table.
+	awscdk.Aspects_Of(app).Add(&constructs.TableRules{Prod: cfg.Lifecycle.IsProd(), TTLAttribute: schema.TTLAttribute}, nil)
 	return &d
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/serverless-tictactoe/tictactoe/constructs"
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 	"github.com/serverless-tictactoe/tictactoe/internal/jsiiexit"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
@@ -156,7 +157,7 @@ func TestEveryStackSynthesizes(t *testing.T) {
 // The AwsSolutions checks run over every stack of every settings combination: no error or warning
 // is left without a suppression (each suppression sits next to its resource, with its reason).
 func TestNoUnsuppressedNagFindings(t *testing.T) {
-	rule := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-"))
+	rule := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-|" + constructs.TableRulesPrefix))
 	for name, s := range every(t) {
 		for stackName, st := range s.stacks {
 			a := assertions.Annotations_FromStack(st)
