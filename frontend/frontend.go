@@ -46,6 +46,7 @@ type UserDataParams struct {
 	SiteKey      string // S3 object key of the site asset (a zip of site/)
 	WebSocketURL string // wss:// URL of the WebSocket API stage (the CSP allows exactly its origin), or a path such as /ws on the page's own host
 	Region       string // region of the site bucket, for the AWS CLI
+	SignalBucket string // where the instance reports SUCCESS/<id> or FAILURE/<id> (same region)
 }
 
 // MaxUserDataBytes is EC2's limit on user data, counted before base64 encoding.
@@ -59,7 +60,7 @@ const nginxConfEnd = "TICTACTOE_NGINX_CONF"
 func UserData(p UserDataParams) (string, error) {
 	for _, f := range []struct{ name, value string }{
 		{"SiteBucket", p.SiteBucket}, {"SiteKey", p.SiteKey},
-		{"WebSocketURL", p.WebSocketURL}, {"Region", p.Region},
+		{"WebSocketURL", p.WebSocketURL}, {"Region", p.Region}, {"SignalBucket", p.SignalBucket},
 	} {
 		if f.value == "" {
 			return "", fmt.Errorf("user data: %s is required", f.name)

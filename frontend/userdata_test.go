@@ -16,6 +16,7 @@ func validUserDataParams() frontend.UserDataParams {
 		SiteKey:      "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9.zip",
 		WebSocketURL: "wss://a1b2c3d4e5.execute-api.eu-west-3.amazonaws.com/live",
 		Region:       "eu-west-3",
+		SignalBucket: "frontend-signals-9f8e7d6c5b4a",
 	}
 }
 
@@ -30,6 +31,7 @@ func TestUserDataRequiresEveryParam(t *testing.T) {
 		{"no key", func(p *frontend.UserDataParams) { p.SiteKey = "" }, "SiteKey is required"},
 		{"no WebSocket URL", func(p *frontend.UserDataParams) { p.WebSocketURL = "" }, "WebSocketURL is required"},
 		{"no region", func(p *frontend.UserDataParams) { p.Region = "" }, "Region is required"},
+		{"no signals bucket", func(p *frontend.UserDataParams) { p.SignalBucket = "" }, "SignalBucket is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,12 +60,14 @@ func TestUserDataFitsEC2Limit(t *testing.T) {
 			SiteKey:      "${Token[TOKEN.1235]}",
 			WebSocketURL: "wss://${Token[TOKEN.1236]}.execute-api.${Token[AWS.Region.12]}.${Token[AWS.URLSuffix.13]}/${Token[TOKEN.1237]}",
 			Region:       "${Token[AWS.Region.12]}",
+			SignalBucket: "${Token[TOKEN.99]}",
 		}},
 		{"longest resolved values", frontend.UserDataParams{
 			SiteBucket:   "cdk-hnb659fds-assets-123456789012-ap-southeast-4-abcdefghijklmn"[:63],
 			SiteKey:      strings.Repeat("f", 64) + ".zip",
 			WebSocketURL: "wss://a1b2c3d4e5.execute-api.ap-southeast-4.amazonaws.com.cn/" + strings.Repeat("s", 128),
 			Region:       "ap-southeast-4",
+			SignalBucket: strings.Repeat("s", 63),
 		}},
 	}
 	for _, tt := range tests {
@@ -92,6 +96,7 @@ func TestUserDataQuotesParams(t *testing.T) {
 		SiteKey:      `$(touch /tmp/never) "$HOME"`,
 		WebSocketURL: `wss://x.example/'; exit 7; '`,
 		Region:       "${Token[AWS.Region.12]}",
+		SignalBucket: `sig'nals`,
 	}
 	ud, err := frontend.UserData(p)
 	if err != nil {

@@ -194,7 +194,9 @@ var shims = map[string]string{
 echo "dnf $*" >>"$SHIM_CALLS"
 [[ ${1-} == install ]] || { echo "dnf shim: only install is expected, got: $*" >&2; exit 1; }
 `,
-	// A unit's state is a file; reload signals the nginx the test started, as systemd would.
+	// A unit's state is a file; start runs the real nginx as a daemon on the written config (the
+	// script then checks that it serves), unless SHIM_NGINX_DEAD says the unit starts and dies;
+	// reload signals it, as systemd would.
 	"systemctl": `#!/bin/bash
 echo "systemctl $*" >>"$SHIM_CALLS"
 unit=${*: -1}
@@ -202,19 +204,28 @@ unit=${*: -1}
 case $1 in
 enable) ;;
 is-active) [[ -e $SHIM_STATE/nginx.active ]] ;;
-start) touch "$SHIM_STATE/nginx.active" ;;
+start)
+	touch "$SHIM_STATE/nginx.active"
+	if [[ -z ${SHIM_NGINX_DEAD-} ]]; then
+		nginx -p "$ROOT/" -c "$ROOT/etc/nginx/nginx.conf" -e "$ROOT/var/log/nginx/error.log"
+	fi ;;
 reload)
 	[[ -e $SHIM_STATE/nginx.active ]] || { echo "nginx.service is not active, cannot reload." >&2; exit 1; }
 	if [[ -s $ROOT/run/nginx.pid ]]; then kill -HUP "$(<"$ROOT/run/nginx.pid")"; fi ;;
 *) echo "systemctl shim: unexpected: $*" >&2; exit 1 ;;
 esac
 `,
-	// The S3 download: the zip the test made, for the one object the stack names.
+	// The S3 download: the zip the test made, for the one object the stack names; and the
+	// signal upload, to the signals bucket only.
 	"aws": `#!/bin/bash
 echo "aws $*" >>"$SHIM_CALLS"
 [[ ${1-} == s3 && ${2-} == cp && $# -ge 4 ]] || { echo "aws shim: only s3 cp is expected, got: $*" >&2; exit 1; }
 src=${*: -2:1}
 dst=${*: -1}
+if [[ $dst == s3://* ]]; then
+	[[ $dst == "s3://$SHIM_SIGNAL_BUCKET/"* && -f $src && ! -s $src ]] || { echo "upload failed: $src to $dst" >&2; exit 1; }
+	exit 0
+fi
 [[ $src == "$SHIM_S3_OBJECT" ]] || { echo "fatal error: An error occurred (404) when calling the HeadObject operation: Key \"$src\" does not exist" >&2; exit 1; }
 cp "$SHIM_SITE_ZIP" "$dst"
 `,
@@ -254,7 +265,37 @@ func newInstance(t *testing.T, p frontend.UserDataParams, imds string) *instance
 		}
 	}
 	in.zip = in.path("site.zip")
+	// The nginx the systemctl shim starts runs as a daemon: stopped here, with the test.
+	t.Cleanup(in.stopDaemon)
 	return in
+}
+
+// daemonPid is the pid of the nginx the systemctl shim started, or 0.
+func (in *instance) daemonPid() int {
+	b, err := os.ReadFile(in.rootPath("run/nginx.pid"))
+	if err != nil {
+		return 0
+	}
+	var pid int
+	if _, err := fmt.Sscan(strings.TrimSpace(string(b)), &pid); err != nil || pid <= 0 || syscall.Kill(pid, 0) != nil {
+		return 0
+	}
+	return pid
+}
+
+func (in *instance) stopDaemon() {
+	pid := in.daemonPid()
+	if pid == 0 {
+		return
+	}
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	for i := 0; i < 50 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if syscall.Kill(pid, 0) == nil {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		in.t.Errorf("nginx (pid %d) ignored SIGTERM for 5s and was killed", pid)
+	}
 }
 
 func (in *instance) path(elem ...string) string {
@@ -268,33 +309,50 @@ func (in *instance) rootPath(p string) string { return filepath.Join(in.root, p)
 // plus extra files.
 func (in *instance) deploySite(extra map[string]string) {
 	in.t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	add := func(name string, data []byte) {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)})
-		if err != nil {
-			in.t.Fatalf("zipping %s: %v", name, err)
-		}
-		if _, err := w.Write(data); err != nil {
-			in.t.Fatalf("zipping %s: %v", name, err)
-		}
+	files := in.siteFiles("")
+	for name, data := range extra {
+		files[name] = []byte(data)
 	}
+	in.deployZip(files)
+}
+
+// deploySiteWithout is the site's asset with one file left out.
+func (in *instance) deploySiteWithout(name string) {
+	in.t.Helper()
+	in.deployZip(in.siteFiles(name))
+}
+
+// siteFiles are the real site's files by name, but drop.
+func (in *instance) siteFiles(drop string) map[string][]byte {
+	in.t.Helper()
+	files := map[string][]byte{}
 	err := fs.WalkDir(frontend.Site(), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil || d.IsDir() || name == drop {
 			return err
 		}
 		data, err := fs.ReadFile(frontend.Site(), name)
-		if err != nil {
-			return err
-		}
-		add(name, data)
-		return nil
+		files[name] = data
+		return err
 	})
 	if err != nil {
 		in.t.Fatalf("reading the site: %v", err)
 	}
-	for _, name := range slices.Sorted(maps.Keys(extra)) {
-		add(name, []byte(extra[name]))
+	return files
+}
+
+// deployZip writes the asset zip as CDK does (every entry dated 1980-01-01), in name order.
+func (in *instance) deployZip(files map[string][]byte) {
+	in.t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			in.t.Fatalf("zipping %s: %v", name, err)
+		}
+		if _, err := w.Write(files[name]); err != nil {
+			in.t.Fatalf("zipping %s: %v", name, err)
+		}
 	}
 	if err := zw.Close(); err != nil {
 		in.t.Fatalf("zipping the site: %v", err)
@@ -340,6 +398,7 @@ func (in *instance) run(extraEnv ...string) (output string, calls []string, err 
 		"SHIM_STATE=" + in.path("state"),
 		"SHIM_S3_OBJECT=s3://" + in.p.SiteBucket + "/" + in.p.SiteKey,
 		"SHIM_SITE_ZIP=" + in.zip,
+		"SHIM_SIGNAL_BUCKET=" + in.p.SignalBucket,
 	}, extraEnv...)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
@@ -370,9 +429,13 @@ func (in *instance) nginxArgs(extra ...string) []string {
 }
 
 // startNginx runs the real nginx in the foreground on the generated config, as systemd would
-// start it on the instance, and waits for /healthz.
+// start it on the instance, and waits for /healthz; when the script's systemctl start already
+// runs it, it waits for that one.
 func (in *instance) startNginx(tl tools) string {
 	in.t.Helper()
+	if in.daemonPid() != 0 {
+		return "http://" + in.listen
+	}
 	logFile := in.path("nginx.out")
 	f, err := os.Create(logFile)
 	if err != nil {

@@ -22,6 +22,7 @@ var deployment = frontend.UserDataParams{
 	SiteKey:      "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9.zip",
 	WebSocketURL: "wss://a1b2c3d4e5.execute-api.eu-west-3.amazonaws.com/live",
 	Region:       "eu-west-3",
+	SignalBucket: "frontend-signals-9f8e7d6c5b4a",
 }
 
 const wsOrigin = "wss://a1b2c3d4e5.execute-api.eu-west-3.amazonaws.com"
@@ -53,6 +54,24 @@ func TestUserDataBootsAnInstance(t *testing.T) {
 			if !hasCall(calls, want) {
 				t.Errorf("no call %q among:\n%s", want, strings.Join(calls, "\n"))
 			}
+		}
+	})
+	t.Run("reports success once nginx serves the site, and only then", func(t *testing.T) {
+		success := "s3://" + deployment.SignalBucket + "/SUCCESS/" + emulatedInstanceID
+		var started, signalled = -1, -1
+		for i, c := range calls {
+			if c == "systemctl start nginx" {
+				started = i
+			}
+			if strings.HasPrefix(c, "aws s3 cp --only-show-errors --region eu-west-3 ") && strings.HasSuffix(c, " "+success) {
+				signalled = i
+			}
+			if strings.Contains(c, "/FAILURE/") {
+				t.Errorf("a good boot reported a failure: %s", c)
+			}
+		}
+		if signalled < 0 || signalled < started {
+			t.Errorf("no %s after nginx started among:\n%s", success, strings.Join(calls, "\n"))
 		}
 	})
 	t.Run("logs to the console and a file", func(t *testing.T) {
@@ -336,6 +355,47 @@ func TestUserDataServesASocketOnItsOwnHost(t *testing.T) {
 	resp, _ := get(t, client, base+"/", map[string]string{"X-Forwarded-Proto": "http"})
 	if got := parseCSP(resp.Header.Get("Content-Security-Policy"))["connect-src"]; got != "'self'" {
 		t.Errorf("CSP connect-src = %q, want only 'self'", got)
+	}
+}
+
+// A broken boot never reports success, so CloudFormation never counts the instance as
+// launched: the rolling update stops and rolls back. It reports the failure instead, when it
+// knows which instance it is, so the rollback starts at once rather than at the timeout.
+func TestUserDataBrokenBootReportsNoSuccess(t *testing.T) {
+	tests := []struct {
+		name    string
+		prepare func(*instance) []string // extra environment
+		wantLog string
+	}{
+		{"a site asset without its page", func(in *instance) []string {
+			in.deploySiteWithout("index.html")
+			return nil
+		}, "the site asset has no index.html"},
+		{"nginx that starts and dies", func(in *instance) []string {
+			in.deploySite(nil)
+			return []string{"SHIM_NGINX_DEAD=1", "SERVE_WAIT=2"}
+		}, "NGINX does not serve the site"},
+	}
+	requireTools(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := newInstance(t, deployment, startIMDS(t, true))
+			env := tt.prepare(in)
+			out, calls, err := in.run(env...)
+			if err == nil || !strings.Contains(out, tt.wantLog) {
+				t.Fatalf("user data: %v, want a failure logging %q:\n%s", err, tt.wantLog, out)
+			}
+			var failure bool
+			for _, c := range calls {
+				if strings.Contains(c, "/SUCCESS/") {
+					t.Errorf("a broken boot reported success: %s", c)
+				}
+				failure = failure || strings.HasSuffix(c, "s3://"+deployment.SignalBucket+"/FAILURE/"+emulatedInstanceID)
+			}
+			if !failure {
+				t.Errorf("no FAILURE report among:\n%s", strings.Join(calls, "\n"))
+			}
+		})
 	}
 }
 

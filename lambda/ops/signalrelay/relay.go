@@ -1,0 +1,111 @@
+// Package signalrelay passes a web instance's word that it serves the site on to
+// CloudFormation. The instances run in isolated subnets and cannot reach CloudFormation, but
+// they reach S3 through the gateway endpoint: at the end of its user data an instance writes
+// an empty object SUCCESS/<instance id> (or FAILURE/<instance id>) to the signals bucket, S3
+// tells EventBridge, and this function calls SignalResource for the Auto Scaling group, whose
+// creation and rolling-update policies wait for those signals.
+package signalrelay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/smithy-go"
+)
+
+// Statuses are the key prefixes an instance writes, and the signal each becomes.
+var Statuses = map[string]types.ResourceSignalStatus{
+	"SUCCESS": types.ResourceSignalStatusSuccess,
+	"FAILURE": types.ResourceSignalStatusFailure,
+}
+
+// Environment variables: the contract with the WebFrontend construct.
+const (
+	EnvStackName  = "STACK_NAME"
+	EnvLogicalID  = "GROUP_LOGICAL_ID"
+	EnvBucketName = "SIGNAL_BUCKET"
+)
+
+// key is STATUS/i-<hex>: nothing else is a signal.
+var key = regexp.MustCompile(`^(SUCCESS|FAILURE)/(i-[0-9a-f]{8,32})$`)
+
+// Signaler is the part of the CloudFormation client the relay uses.
+type Signaler interface {
+	SignalResource(ctx context.Context, in *cloudformation.SignalResourceInput, opts ...func(*cloudformation.Options)) (*cloudformation.SignalResourceOutput, error)
+}
+
+// Relay signals one Auto Scaling group of one stack.
+type Relay struct {
+	CFN                          Signaler
+	StackName, LogicalID, Bucket string
+	Log                          *slog.Logger
+}
+
+// s3Detail is the part of an EventBridge "Object Created" event's detail the relay reads.
+type s3Detail struct {
+	Bucket struct {
+		Name string `json:"name"`
+	} `json:"bucket"`
+	Object struct {
+		Key string `json:"key"`
+	} `json:"object"`
+}
+
+// Handle turns one "Object Created" event into a signal. A key that is no signal, or a group
+// that is not waiting for one (the instance was launched by scaling, not by a deploy, or the
+// deploy is over), is logged and dropped: retrying cannot help. Any other failure is returned,
+// so Lambda retries the event.
+func (r *Relay) Handle(ctx context.Context, ev events.CloudWatchEvent) error {
+	var d s3Detail
+	if err := json.Unmarshal(ev.Detail, &d); err != nil {
+		r.Log.Warn("not an S3 event", "error", err.Error())
+		return nil
+	}
+	if d.Bucket.Name != r.Bucket {
+		r.Log.Warn("an event of another bucket", "bucket", d.Bucket.Name)
+		return nil
+	}
+	m := key.FindStringSubmatch(d.Object.Key)
+	if m == nil {
+		r.Log.Warn("not a signal key", "key", d.Object.Key)
+		return nil
+	}
+	status, instance := Statuses[m[1]], m[2]
+	_, err := r.CFN.SignalResource(ctx, &cloudformation.SignalResourceInput{
+		StackName:         aws.String(r.StackName),
+		LogicalResourceId: aws.String(r.LogicalID),
+		UniqueId:          aws.String(instance),
+		Status:            status,
+	})
+	if err != nil && notWaiting(err) {
+		r.Log.Info("the group waits for no signal", "instance", instance, "status", string(status), "reason", err.Error())
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("signalling %s of %s for %s: %w", status, r.LogicalID, instance, err)
+	}
+	r.Log.Info("signalled", "instance", instance, "status", string(status))
+	return nil
+}
+
+// notWaiting reports CloudFormation's answer when nothing waits for the signal: a
+// ValidationError saying the resource cannot be signalled (it is in a COMPLETE state) or was
+// already signalled by this instance.
+func notWaiting(err error) bool {
+	var api smithy.APIError
+	if !errors.As(err, &api) || api.ErrorCode() != "ValidationError" {
+		return false
+	}
+	msg := strings.ToLower(api.ErrorMessage())
+	return strings.Contains(msg, "cannot be signaled") || strings.Contains(msg, "cannot be signalled") ||
+		strings.Contains(msg, "already") || strings.Contains(msg, "state")
+}
