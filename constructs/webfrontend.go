@@ -16,10 +16,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/serverless-tictactoe/tictactoe/frontend"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/gobuild"
+	"github.com/serverless-tictactoe/tictactoe/lambda/ops/signalkey"
 )
 
 // WebFrontendProps configures a WebFrontend.
@@ -51,10 +53,14 @@ type WebFrontendProps struct {
 	// TargetCpuUtilization is the average CPU percentage target tracking keeps the group at.
 	// Default: DefaultTargetCpuUtilization.
 	TargetCpuUtilization *float64
-	// UpdatePauseTime is how long a rolling replacement waits after starting each new
-	// instance before replacing the next: long enough to boot, install NGINX and pass the
-	// health check. Default: DefaultUpdatePauseMinutes.
-	UpdatePauseTime awscdk.Duration
+	// BootTime is how long an instance takes to boot, install NGINX and pass its health
+	// checks: the ELB health checks' grace period and the group's warm-up. Default:
+	// DefaultBootMinutes.
+	BootTime awscdk.Duration
+	// SignalTimeout is how long CloudFormation waits for an instance to report that it serves
+	// the site (creation, and each instance of a rolling update) before it counts the instance
+	// as failed and rolls back. Default: DefaultSignalTimeoutMinutes.
+	SignalTimeout awscdk.Duration
 	// SiteDir is the static site to serve. Default: frontend/site in the Go module found from
 	// the working directory up.
 	SiteDir *string
@@ -198,7 +204,8 @@ const (
 	DefaultMinCapacity          = 2
 	DefaultMaxCapacity          = 4
 	DefaultTargetCpuUtilization = 50
-	DefaultUpdatePauseMinutes   = 3
+	DefaultBootMinutes          = 3
+	DefaultSignalTimeoutMinutes = 15
 )
 
 // ParseInstanceType reads an EC2 instance type name such as t4g.small and checks that the
@@ -275,8 +282,11 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 	if p.TargetCpuUtilization == nil {
 		p.TargetCpuUtilization = jsii.Number(DefaultTargetCpuUtilization)
 	}
-	if p.UpdatePauseTime == nil {
-		p.UpdatePauseTime = awscdk.Duration_Minutes(jsii.Number(DefaultUpdatePauseMinutes))
+	if p.BootTime == nil {
+		p.BootTime = awscdk.Duration_Minutes(jsii.Number(DefaultBootMinutes))
+	}
+	if p.SignalTimeout == nil {
+		p.SignalTimeout = awscdk.Duration_Minutes(jsii.Number(DefaultSignalTimeoutMinutes))
 	}
 	if p.SiteDir == nil {
 		moduleDir, err := gobuild.FindModuleDir(".")
@@ -305,11 +315,21 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 	SuppressNag(role, "AwsSolutions-IAM4", "AmazonSSMManagedInstanceCore is the policy AWS maintains for the SSM agent: Session Manager is the only way onto these instances (no SSH key, no open port)",
 		"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore")
 
+	signals := newSignals(this, p.Lifecycle)
+	for _, status := range signalkey.Statuses() {
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("s3:PutObject"),
+			Resources: &[]*string{signals.Bucket.ArnForObjects(jsii.String(status + "/*"))},
+		}))
+	}
+	SuppressNag(role, "AwsSolutions-IAM5", "An instance writes its one boot report, STATUS/<its own instance id>, and an ID exists only once the instance runs: the grant covers the two status prefixes of the signals bucket and nothing else",
+		&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<[A-Za-z0-9]*Signals[0-9A-F]{8}\.Arn>\/(SUCCESS|FAILURE)\/\*$/`)})
 	userData, err := frontend.UserData(frontend.UserDataParams{
 		SiteBucket:   *site.S3BucketName(),
 		SiteKey:      *site.S3ObjectKey(),
 		WebSocketURL: *p.WebSocketUrl,
 		Region:       *awscdk.Stack_Of(this).Region(),
+		SignalBucket: *signals.Bucket.BucketName(),
 	})
 	if err != nil {
 		fail("%v", err)
@@ -349,21 +369,28 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 		MaxCapacity:    p.MaxCapacity,
 		HealthChecks: awsautoscaling.HealthChecks_WithAdditionalChecks(&awsautoscaling.AdditionalHealthChecksOptions{
 			AdditionalTypes: &[]awsautoscaling.AdditionalHealthCheckType{awsautoscaling.AdditionalHealthCheckType_ELB},
-			GracePeriod:     p.UpdatePauseTime,
+			GracePeriod:     p.BootTime,
 		}),
-		// Replace one instance at a time and never drop below the minimum. No signals: those
-		// need the CloudFormation endpoint, which isolated subnets cannot reach.
+		// An instance counts as launched only once it reported that it serves the site (the
+		// signal relay's SignalResource): the group is created with the minimum serving, and a
+		// rolling update replaces one instance at a time, never dropping below the minimum,
+		// waiting for each new one's signal. One that fails, or says nothing within the
+		// timeout, stops the update, and CloudFormation rolls back to the old launch template
+		// with the old instances still serving.
+		Signals: awsautoscaling.Signals_WaitForMinCapacity(&awsautoscaling.SignalsOptions{Timeout: p.SignalTimeout}),
 		UpdatePolicy: awsautoscaling.UpdatePolicy_RollingUpdate(&awsautoscaling.RollingUpdateOptions{
 			MaxBatchSize:          jsii.Number(1),
 			MinInstancesInService: p.MinCapacity,
-			PauseTime:             p.UpdatePauseTime,
+			PauseTime:             p.SignalTimeout,
+			WaitOnResourceSignals: jsii.Bool(true),
 		}),
-		DefaultInstanceWarmup: p.UpdatePauseTime,
+		DefaultInstanceWarmup: p.BootTime,
 		// The two counts that show whether the tier is at strength (dashboard, and anyone
 		// looking at the group). Group metrics are free; every other one stays off.
 		GroupMetrics: &[]awsautoscaling.GroupMetrics{awsautoscaling.NewGroupMetrics(
 			awsautoscaling.GroupMetric_IN_SERVICE_INSTANCES(), awsautoscaling.GroupMetric_DESIRED_CAPACITY())},
 	})
+	signals.relayFor(asg)
 	SuppressNag(asg, "AwsSolutions-AS3", "Scaling events are in the group's activity history and its CloudWatch metrics; e-mailing every launch and termination of a self-healing web tier would bury the alerts that need a person")
 	asg.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsautoscaling.CpuUtilizationScalingProps{
 		TargetUtilizationPercent: p.TargetCpuUtilization,

@@ -52,7 +52,12 @@ func TestWebFrontendDefaults(t *testing.T) {
 		}))}),
 		"PublicAccessBlockConfiguration": map[string]any{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
 	})
-	bucketPolicy := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, tpl, "AWS::S3::BucketPolicy")))
+	var bucketPolicy string
+	for id, r := range cdktest.Resources(t, tpl, "AWS::S3::BucketPolicy") {
+		if strings.HasPrefix(id, "WebAccessLogs") {
+			bucketPolicy = cdktest.JSONOf(t, cdktest.Props(r))
+		}
+	}
 	for _, want := range []string{`"aws:SecureTransport":"false"`, "logdelivery.elasticloadbalancing.amazonaws.com", "ElbLogDeliveryAccounts"} {
 		if !strings.Contains(bucketPolicy, want) {
 			t.Errorf("access log bucket policy lacks %s: %s", want, bucketPolicy)
@@ -95,8 +100,41 @@ func TestWebFrontendDefaults(t *testing.T) {
 			// The group publishes its strength itself, whether or not a dashboard draws it.
 			"MetricsCollection": []any{map[string]any{"Granularity": "1Minute", "Metrics": []string{"GroupInServiceInstances", "GroupDesiredCapacity"}}},
 		}),
-		"UpdatePolicy": map[string]any{"AutoScalingRollingUpdate": obj(map[string]any{"MaxBatchSize": 1, "MinInstancesInService": 2})},
+		// Created and updated only with instances that said they serve the site: two at
+		// creation, each one of a rolling update, 15 minutes each, or the deploy rolls back.
+		"CreationPolicy": map[string]any{"ResourceSignal": map[string]any{"Count": 2, "Timeout": "PT15M"}},
+		"UpdatePolicy": map[string]any{"AutoScalingRollingUpdate": obj(map[string]any{
+			"MaxBatchSize": 1, "MinInstancesInService": 2, "WaitOnResourceSignals": true, "PauseTime": "PT15M",
+		})},
+		"DependsOn": assertions.Match_ArrayWith(&[]any{assertions.Match_StringLikeRegexp(jsii.String("WebSignalRule"))}),
 	})
+	// The signals: a bucket sending its events to EventBridge, a rule for the two statuses,
+	// the relay allowed to signal this stack alone, the instances to write the two prefixes.
+	cdktest.Has(t, tpl, "AWS::S3::Bucket", map[string]any{
+		"NotificationConfiguration": map[string]any{"EventBridgeConfiguration": map[string]any{"EventBridgeEnabled": true}},
+		"LifecycleConfiguration":    obj(map[string]any{"Rules": arr(obj(map[string]any{"ExpirationInDays": 1}))}),
+	})
+	rule := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, tpl, "AWS::Events::Rule")))
+	for _, want := range []string{`"source":["aws.s3"]`, `"detail-type":["Object Created"]`, `{"prefix":"SUCCESS/"}`, `{"prefix":"FAILURE/"}`, "WebSignalRelay"} {
+		if !strings.Contains(rule, want) {
+			t.Errorf("signal rule lacks %s: %s", want, rule)
+		}
+	}
+	relay := cdktest.JSONOf(t, cdktest.Resources(t, tpl, "AWS::Lambda::Function"))
+	for _, want := range []string{`"GROUP_LOGICAL_ID":"WebInstancesASG09F72588"`, `"STACK_NAME":"Test"`, `"SIGNAL_BUCKET":{"Ref":"WebSignals`} {
+		if !strings.Contains(relay, want) {
+			t.Errorf("relay settings lack %s", want)
+		}
+	}
+	var relayPolicy string
+	for id, r := range cdktest.Resources(t, tpl, "AWS::IAM::Policy") {
+		if strings.HasPrefix(id, "WebSignalRelay") {
+			relayPolicy += cdktest.JSONOf(t, cdktest.Props(r)["PolicyDocument"])
+		}
+	}
+	if !strings.Contains(relayPolicy, `{"Action":"cloudformation:SignalResource","Effect":"Allow","Resource":{"Ref":"AWS::StackId"}}`) {
+		t.Errorf("relay policy %s, want SignalResource on this stack only", relayPolicy)
+	}
 	cdktest.Has(t, tpl, "AWS::AutoScaling::ScalingPolicy", map[string]any{
 		"PolicyType": "TargetTrackingScaling",
 		"TargetTrackingConfiguration": obj(map[string]any{
@@ -134,6 +172,11 @@ func TestWebFrontendDefaults(t *testing.T) {
 	}
 	if strings.Contains(policy, "s3:List") || !strings.Contains(policy, `"s3:GetObject"`) {
 		t.Errorf("instance policy %s, want s3:GetObject on the site object only", policy)
+	}
+	for _, prefix := range []string{"/SUCCESS/*", "/FAILURE/*"} {
+		if !strings.Contains(policy, `"s3:PutObject"`) || !strings.Contains(policy, prefix) {
+			t.Errorf("instance policy %s, want s3:PutObject on the signals bucket's %s", policy, prefix)
+		}
 	}
 }
 

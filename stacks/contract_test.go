@@ -19,6 +19,8 @@ var statefulLogicalIDs = map[string]map[string]string{ // stack (without prefix)
 	"Frontend": {
 		"WebAccessLogs024BC47D":          "AWS::S3::Bucket",
 		"DistributionAccessLogs02AD2349": "AWS::S3::Bucket",
+		"WebSignals795EA3C5":             "AWS::S3::Bucket", // transient boot reports, deleted with the stack
+		"WebSignalRelayLogsF0747121":     "AWS::Logs::LogGroup",
 	},
 	"Network":  {"NetworkFlowLogs2BEC3212": "AWS::Logs::LogGroup"},
 	"Presence": {"FunctionLogsB2C1DB5C": "AWS::Logs::LogGroup", "StreamDeadLetterQueueBE53CE81": "AWS::SQS::Queue"},

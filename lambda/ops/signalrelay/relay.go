@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -20,23 +19,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/ops/signalkey"
 )
 
-// Statuses are the key prefixes an instance writes, and the signal each becomes.
-var Statuses = map[string]types.ResourceSignalStatus{
-	"SUCCESS": types.ResourceSignalStatusSuccess,
-	"FAILURE": types.ResourceSignalStatusFailure,
+// statuses are the signal each status an instance reports becomes.
+var statuses = map[string]types.ResourceSignalStatus{
+	signalkey.Success: types.ResourceSignalStatusSuccess,
+	signalkey.Failure: types.ResourceSignalStatusFailure,
 }
-
-// Environment variables: the contract with the WebFrontend construct.
-const (
-	EnvStackName  = "STACK_NAME"
-	EnvLogicalID  = "GROUP_LOGICAL_ID"
-	EnvBucketName = "SIGNAL_BUCKET"
-)
-
-// key is STATUS/i-<hex>: nothing else is a signal.
-var key = regexp.MustCompile(`^(SUCCESS|FAILURE)/(i-[0-9a-f]{8,32})$`)
 
 // Signaler is the part of the CloudFormation client the relay uses.
 type Signaler interface {
@@ -74,12 +65,12 @@ func (r *Relay) Handle(ctx context.Context, ev events.CloudWatchEvent) error {
 		r.Log.Warn("an event of another bucket", "bucket", d.Bucket.Name)
 		return nil
 	}
-	m := key.FindStringSubmatch(d.Object.Key)
+	m := signalkey.Key.FindStringSubmatch(d.Object.Key)
 	if m == nil {
 		r.Log.Warn("not a signal key", "key", d.Object.Key)
 		return nil
 	}
-	status, instance := Statuses[m[1]], m[2]
+	status, instance := statuses[m[1]], m[2]
 	_, err := r.CFN.SignalResource(ctx, &cloudformation.SignalResourceInput{
 		StackName:         aws.String(r.StackName),
 		LogicalResourceId: aws.String(r.LogicalID),

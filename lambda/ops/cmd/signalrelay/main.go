@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/ops/signalkey"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ops/signalrelay"
 )
 
@@ -27,13 +28,13 @@ func main() {
 
 func relay(ctx context.Context, log *slog.Logger) (*signalrelay.Relay, error) {
 	r := &signalrelay.Relay{
-		StackName: os.Getenv(signalrelay.EnvStackName),
-		LogicalID: os.Getenv(signalrelay.EnvLogicalID),
-		Bucket:    os.Getenv(signalrelay.EnvBucketName),
+		StackName: os.Getenv(signalkey.EnvStackName),
+		LogicalID: os.Getenv(signalkey.EnvLogicalID),
+		Bucket:    os.Getenv(signalkey.EnvBucketName),
 		Log:       log,
 	}
 	if r.StackName == "" || r.LogicalID == "" || r.Bucket == "" {
-		return nil, fmt.Errorf("%s, %s and %s are required", signalrelay.EnvStackName, signalrelay.EnvLogicalID, signalrelay.EnvBucketName)
+		return nil, fmt.Errorf("%s, %s and %s are required", signalkey.EnvStackName, signalkey.EnvLogicalID, signalkey.EnvBucketName)
 	}
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
