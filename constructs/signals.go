@@ -13,9 +13,9 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/ops/signalkey"
 )
 
-// SignalRelayCommandsDir holds the signal relay's main package (lambda/ops/cmd/signalrelay):
-// an operations function of the web tier, not one of the game's (lambda/catalog).
-const SignalRelayCommandsDir = "lambda/ops/cmd"
+// OpsCommandsDir holds the main packages of the operations functions the constructs deploy
+// (the signal relay, the account-role setter): not the game's (lambda/catalog).
+const OpsCommandsDir = "lambda/ops/cmd"
 
 // bootSignals carry a web instance's "I serve the site" to CloudFormation. The instances sit
 // in isolated subnets with no route to CloudFormation (an interface endpoint would cost more
@@ -57,7 +57,7 @@ func (s *bootSignals) relayFor(group awsautoscaling.AutoScalingGroup) {
 	logicalID := stack.GetLogicalId(group.Node().DefaultChild().(awscdk.CfnElement))
 	s.Relay = NewGoFunction(s.scope, jsii.String("SignalRelay"), &GoFunctionProps{
 		Command:     jsii.String("signalrelay"),
-		CommandsDir: jsii.String(SignalRelayCommandsDir),
+		CommandsDir: jsii.String(OpsCommandsDir),
 		Description: jsii.String("TicTacToe web tier: instances' boot reports in S3 to CloudFormation signals"),
 		Environment: &map[string]*string{
 			signalkey.EnvStackName:  stack.StackName(),

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/ops/accountkey"
 )
 
 // WebSocketIntegration is one Lambda function and the route keys it serves: one API Gateway
@@ -55,12 +57,14 @@ type WebSocketApiProps struct {
 	Description *string
 	// Lifecycle picks the access log group's removal policy and retention. Default: Prod.
 	Lifecycle Lifecycle
-	// AccountLogRole sets the region's API Gateway CloudWatch Logs role (AWS::ApiGateway::Account),
-	// without which API Gateway refuses to create a stage with access logs ("CloudWatch Logs
-	// role ARN must be set in account settings"). It is one setting per account and region:
-	// turn it off where the account already has one (a landing zone, another app). The role is
-	// retained when the stack goes, so the setting never points at a deleted role.
-	// Default: DefaultAccountLogRole.
+	// AccountLogRole makes sure the region's API Gateway CloudWatch Logs role is set, without
+	// which API Gateway refuses to create a stage with access logs ("CloudWatch Logs role ARN
+	// must be set in account settings"). It is one setting per account and region, so a custom
+	// resource (lambda/ops/accountrole) sets this construct's role only when none is set, never
+	// changes one a landing zone, another app or another deployment set, and leaves it in place
+	// when the stack goes; the role is retained, so the setting never points at a deleted role.
+	// false does nothing at all: the account must have the role already. Default:
+	// DefaultAccountLogRole.
 	AccountLogRole *bool
 }
 
@@ -223,9 +227,10 @@ func NewWebSocketApi(scope cdkconstructs.Construct, id *string, props *WebSocket
 	return &WebSocketApi{Construct: this, Api: api, Stage: stage, AccessLogs: accessLogs, Routes: routes}
 }
 
-// accountLogRole creates the role API Gateway writes CloudWatch Logs with and sets it as the
-// region's API Gateway account setting; it returns the setting, for the stage to wait on.
-func accountLogRole(scope cdkconstructs.Construct) awsapigateway.CfnAccount {
+// accountLogRole creates the role API Gateway writes CloudWatch Logs with and the custom
+// resource that sets it as the region's API Gateway account setting when none is set; it
+// returns the custom resource, for the stage to wait on.
+func accountLogRole(scope cdkconstructs.Construct) cdkconstructs.IConstruct {
 	role := awsiam.NewRole(scope, jsii.String("CloudWatchRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
 		Description: jsii.String("API Gateway writes access and execution logs to CloudWatch Logs (account setting)"),
@@ -236,9 +241,32 @@ func accountLogRole(scope cdkconstructs.Construct) awsapigateway.CfnAccount {
 	role.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
 	SuppressNag(role, "AwsSolutions-IAM4", "AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for API Gateway's account-level logging role; API Gateway names its own log groups, so no narrower resource list can be written in advance",
 		"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
-	account := awsapigateway.NewCfnAccount(scope, jsii.String("Account"), &awsapigateway.CfnAccountProps{CloudWatchRoleArn: role.RoleArn()})
-	account.Node().AddDependency(role)
-	return account
+	setter := NewGoFunction(scope, jsii.String("AccountRoleSetter"), &GoFunctionProps{
+		Command:     jsii.String("accountrole"),
+		CommandsDir: jsii.String(OpsCommandsDir),
+		Description: jsii.String("TicTacToe: sets the region's API Gateway CloudWatch Logs role only when none is set"),
+		Timeout:     awscdk.Duration_Minutes(jsii.Number(2)), // waits for a new role to propagate
+		Lifecycle:   Dev,                                     // its log says little worth a year
+	})
+	account := awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("apigateway"), Account: jsii.String(""), Resource: jsii.String("/account"),
+		ArnFormat: awscdk.ArnFormat_NO_RESOURCE_NAME,
+	})
+	setter.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("apigateway:GET", "apigateway:PATCH"),
+		Resources: &[]*string{account},
+	}))
+	setter.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("iam:PassRole"),
+		Resources: &[]*string{role.RoleArn()},
+	}))
+	res := awscdk.NewCustomResource(scope, jsii.String("AccountCloudWatchRole"), &awscdk.CustomResourceProps{
+		ServiceToken: setter.Function.FunctionArn(),
+		ResourceType: jsii.String(accountkey.ResourceType),
+		Properties:   &map[string]any{accountkey.PropertyRoleArn: role.RoleArn()},
+	})
+	res.Node().AddDependency(role)
+	return res
 }
 
 // GrantManageConnections lets grantee post to, read and close this stage's connections through

@@ -89,7 +89,12 @@ func TestWebSocketApiWiresEveryRouteToItsFunction(t *testing.T) {
 	})
 
 	// @connections of this stage only.
-	policy := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, tpl, "AWS::IAM::Policy"))["PolicyDocument"])
+	var policy string
+	for id, r := range cdktest.Resources(t, tpl, "AWS::IAM::Policy") {
+		if !strings.Contains(id, "AccountRoleSetter") { // the account-role custom resource's own
+			policy += cdktest.JSONOf(t, cdktest.Props(r)["PolicyDocument"])
+		}
+	}
 	if !strings.Contains(policy, "execute-api:ManageConnections") || !strings.Contains(policy, "/prod/*/@connections/*") {
 		t.Errorf("GrantManageConnections gave %s, want ManageConnections on /prod/*/@connections/*", policy)
 	}
@@ -178,8 +183,9 @@ func TestWebSocketApiNamesIntegrationsAfterThemselves(t *testing.T) {
 }
 
 // API Gateway refuses a stage with access logs until the region's account setting names a
-// CloudWatch Logs role: the construct sets one (retained, so the setting never points at a
-// deleted role) and the stage waits for it, unless the account already has its own.
+// CloudWatch Logs role: the construct's custom resource sets its role (retained, so the setting
+// never points at a deleted role) only when none is set, and the stage waits for it; false
+// touches nothing. (The handler's paths are tested in lambda/ops/accountrole.)
 func TestWebSocketApiSetsTheAccountLogRoleItsAccessLogsNeed(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -195,22 +201,25 @@ func TestWebSocketApiSetsTheAccountLogRoleItsAccessLogsNeed(t *testing.T) {
 			fn := inlineFunction(stack, "Fn")
 			NewWebSocketApi(stack, jsii.String("Api"), &WebSocketApiProps{Integrations: []WebSocketIntegration{{Name: "fn", Handler: fn, RouteKeys: []string{"$default"}}}, AccountLogRole: tt.set})
 			tpl := assertions.Template_FromStack(stack, nil)
-			accounts := cdktest.Resources(t, tpl, "AWS::ApiGateway::Account")
+			if n := len(cdktest.Resources(t, tpl, "AWS::ApiGateway::Account")); n != 0 {
+				t.Fatalf("%d AWS::ApiGateway::Account: it overwrites whatever role is set", n)
+			}
+			setters := cdktest.Resources(t, tpl, "Custom::ApiGatewayCloudWatchRole")
 			if !tt.want {
-				if len(accounts) != 0 {
-					t.Fatalf("the account setting was changed: %v", accounts)
+				if len(setters) != 0 {
+					t.Fatalf("the account setting is touched: %v", setters)
 				}
 				return
 			}
-			if len(accounts) != 1 {
-				t.Fatalf("%d account settings, want 1", len(accounts))
+			if len(setters) != 1 {
+				t.Fatalf("%d account role setters, want 1", len(setters))
 			}
-			var accountID string
-			for id, a := range accounts {
-				accountID = id
-				roleRef := cdktest.JSONOf(t, cdktest.Props(a)["CloudWatchRoleArn"])
+			var setterID string
+			for id, a := range setters {
+				setterID = id
+				roleRef := cdktest.JSONOf(t, cdktest.Props(a)["RoleArn"])
 				for roleID, r := range cdktest.Resources(t, tpl, "AWS::IAM::Role") {
-					if !strings.Contains(roleRef, roleID) {
+					if !strings.Contains(roleRef, `"`+roleID+`"`) {
 						continue
 					}
 					if r["DeletionPolicy"] != "Retain" {
@@ -225,11 +234,23 @@ func TestWebSocketApiSetsTheAccountLogRoleItsAccessLogsNeed(t *testing.T) {
 					roleRef = ""
 				}
 				if roleRef != "" {
-					t.Fatalf("the account setting names no role of the stack: %s", roleRef)
+					t.Fatalf("the setter names no role of the stack: %s", roleRef)
+				}
+			}
+			// Least privilege: read and patch the account setting, pass that one role.
+			var policy string
+			for id, r := range cdktest.Resources(t, tpl, "AWS::IAM::Policy") {
+				if strings.Contains(id, "AccountRoleSetter") {
+					policy += cdktest.JSONOf(t, cdktest.Props(r)["PolicyDocument"])
+				}
+			}
+			for _, want := range []string{`"apigateway:GET","apigateway:PATCH"`, `::/account"`, `"iam:PassRole"`, `"Resource":{"Fn::GetAtt":["ApiCloudWatchRole`} {
+				if !strings.Contains(policy, want) {
+					t.Errorf("setter policy lacks %s: %s", want, policy)
 				}
 			}
 			for _, st := range cdktest.Resources(t, tpl, "AWS::ApiGatewayV2::Stage") {
-				if !strings.Contains(cdktest.JSONOf(t, st["DependsOn"]), accountID) {
+				if !strings.Contains(cdktest.JSONOf(t, st["DependsOn"]), setterID) {
 					t.Errorf("the stage does not wait for the account setting: DependsOn %v", st["DependsOn"])
 				}
 			}

@@ -30,7 +30,8 @@ var statefulLogicalIDs = map[string]map[string]string{ // stack (without prefix)
 		"FunctionsdisconnectLogs5F2C0A74": "AWS::Logs::LogGroup",
 		"FunctionsgameLogsF3C30F55":       "AWS::Logs::LogGroup",
 		// Retained: the region's API Gateway account setting names it.
-		"ApiCloudWatchRole73EC6FC4": "AWS::IAM::Role",
+		"ApiCloudWatchRole73EC6FC4":        "AWS::IAM::Role",
+		"ApiAccountRoleSetterLogs9DD145EC": "AWS::Logs::LogGroup",
 	},
 }
 

@@ -127,7 +127,7 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 		KeySsmEndpoints:       {doc[KeySsmEndpoints], strconv.FormatBool(len(resources("Network", "AWS::EC2::VPCEndpoint")) > 1)},
 		KeyThrottleRate:       {doc[KeyThrottleRate], num(stage.DefaultRouteSettings.ThrottlingRateLimit)},
 		KeyThrottleBurst:      {doc[KeyThrottleBurst], num(stage.DefaultRouteSettings.ThrottlingBurstLimit)},
-		KeyApiGatewayLogRole:  {doc[KeyApiGatewayLogRole], strconv.FormatBool(len(resources("Realtime", "AWS::ApiGateway::Account")) == 1)},
+		KeyApiGatewayLogRole:  {doc[KeyApiGatewayLogRole], strconv.FormatBool(len(resources("Realtime", "Custom::ApiGatewayCloudWatchRole")) == 1)},
 		KeyAllowedOrigins:     {doc[KeyAllowedOrigins], allowedOrigins},
 		KeyLogLevel:           {doc[KeyLogLevel], strings.ToLower(fn.LogLevel.String())},
 		KeyGracePeriod:        {duration(doc[KeyGracePeriod]), fn.Grace.String()},
