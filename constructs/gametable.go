@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -18,16 +19,24 @@ type GameTableProps struct {
 	// Lifecycle decides what protects the data. Default: Prod: deletion protection on, and the
 	// table is retained when its stack is deleted. Dev: neither, so `cdk destroy` removes it.
 	Lifecycle Lifecycle
+	// CustomerManagedKey encrypts the table (and its stream) with a key of the account's own,
+	// rotated yearly, whose policy and CloudTrail record every use: about $1 a month plus KMS
+	// requests. Readers and writers need the key too (Table.EncryptionKey()). Default: false, the AWS
+	// managed key (free, no key policy to manage).
+	CustomerManagedKey bool
 }
 
 // GameTable is the game's DynamoDB table, laid out as lambda/store reads and writes it: one
 // string partition key, items expiring through the TTL attribute. It bills on demand (nothing
-// at idle), keeps 35 days of point-in-time recovery, is encrypted with the AWS managed key, and
+// at idle), keeps 35 days of point-in-time recovery, is encrypted with the AWS managed key (or a
+// customer managed one), and
 // streams new and old images of every change for the functions that react to them.
 type GameTable struct {
 	cdkconstructs.Construct
 	// Table is the table; its stream is enabled.
 	Table awsdynamodb.TableV2
+	// Key encrypts the table when CustomerManagedKey; nil with the AWS managed key.
+	Key awskms.Key
 }
 
 // NewGameTable defines the table.
@@ -37,6 +46,18 @@ func NewGameTable(scope cdkconstructs.Construct, id *string, props *GameTablePro
 	}
 	this := cdkconstructs.NewConstruct(scope, id)
 	env := props.Lifecycle.orDefault()
+	encryption := awsdynamodb.TableEncryptionV2_AwsManagedKey()
+	var key awskms.Key
+	if props.CustomerManagedKey {
+		key = awskms.NewKey(this, jsii.String("Key"), &awskms.KeyProps{
+			Description:       jsii.String("TicTacToe game table and its stream"),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     env.RemovalPolicy(),
+			// If it is ever deleted (dev, or by hand), after the shortest wait.
+			PendingWindow: awscdk.Duration_Days(jsii.Number(7)),
+		})
+		encryption = awsdynamodb.TableEncryptionV2_CustomerManagedKey(key, nil)
+	}
 	table := awsdynamodb.NewTableV2(this, jsii.String("Resource"), &awsdynamodb.TablePropsV2{
 		PartitionKey:        &awsdynamodb.Attribute{Name: jsii.String(schema.PartitionKey), Type: awsdynamodb.AttributeType_STRING},
 		Billing:             awsdynamodb.Billing_OnDemand(nil),
@@ -45,11 +66,11 @@ func NewGameTable(scope cdkconstructs.Construct, id *string, props *GameTablePro
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
 			PointInTimeRecoveryEnabled: jsii.Bool(true),
 		},
-		Encryption:         awsdynamodb.TableEncryptionV2_AwsManagedKey(),
+		Encryption:         encryption,
 		DeletionProtection: jsii.Bool(env.IsProd()),
 		RemovalPolicy:      env.RemovalPolicy(),
 	})
-	return &GameTable{Construct: this, Table: table}
+	return &GameTable{Construct: this, Table: table, Key: key}
 }
 
 // MetricLatency is the average latency of op's successful requests, in milliseconds.

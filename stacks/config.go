@@ -43,6 +43,7 @@ const (
 	KeyDomainName         = "domainName"
 	KeyHostedZoneId       = "hostedZoneId"
 	KeyWaf                = "waf"
+	KeyTableKey           = "tableKey"
 )
 
 // functionKeys are the settings that become every route function's environment variables,
@@ -59,7 +60,7 @@ var functionKeys = map[string]string{
 var knownKeys = []string{KeyEnv, KeyAlertEmail, KeyAlertEvents, KeyOpsEmail, KeyCertificateArn, KeyInstanceType, KeyMaxInstances,
 	KeyMaxAzs, KeySsmEndpoints, KeyThrottleRate, KeyThrottleBurst, KeyAllowedOrigins, KeyLogLevel,
 	KeyGracePeriod, KeyRoomTTL, KeyRateLimitPerSecond, KeyRateLimitBurst, KeyApiGatewayLogRole,
-	KeyCloudFront, KeyDomainName, KeyHostedZoneId, KeyWaf}
+	KeyCloudFront, KeyDomainName, KeyHostedZoneId, KeyWaf, KeyTableKey}
 
 // DefaultLifecycle is the lifecycle of a deployment whose env is not set.
 const DefaultLifecycle = constructs.Dev
@@ -93,6 +94,9 @@ type Config struct {
 	// Waf puts a web application firewall on the distribution. Default (nil): on in prod,
 	// off in dev.
 	Waf *bool
+	// TableKey encrypts the game table with a customer managed KMS key instead of the AWS
+	// managed one. Default (nil): off.
+	TableKey *bool
 	// CertificateArn is an ACM certificate made elsewhere: for DomainName on the distribution
 	// (in us-east-1), or for the internet-facing load balancer (in the stacks' region).
 	CertificateArn string
@@ -255,6 +259,10 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 	}
 	c.CloudFront = boolean(KeyCloudFront, " (false serves the site from an internet-facing load balancer)")
 	c.Waf = boolean(KeyWaf, "")
+	c.TableKey = boolean(KeyTableKey, "")
+	if c.TableKey != nil && *c.TableKey && c.Region == "" {
+		bad(KeyTableKey, "a customer managed key for the global table needs a known account and region (CDK renders the key per replica Region): set CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION (the CDK CLI does when it has credentials)")
+	}
 	if s, ok := get(KeyDomainName); ok && s != "" {
 		s = strings.TrimSuffix(strings.ToLower(s), ".")
 		if len(s) > 253 || !domainNameRE.MatchString(s) {

@@ -29,7 +29,7 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 		KeyEnv: "prod", KeyAlertEmail: "ops@example.com", KeyOpsEmail: "oncall@example.com",
 		KeyAlertEvents:    "room_abandoned, room_expired,room_abandoned",
 		KeyCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f",
-		KeyDomainName:     "Play.Example.com.", KeyHostedZoneId: "Z0123456789ABCDEFGHIJ", KeyWaf: "false", KeyCloudFront: true,
+		KeyDomainName:     "Play.Example.com.", KeyHostedZoneId: "Z0123456789ABCDEFGHIJ", KeyWaf: "false", KeyCloudFront: true, KeyTableKey: "true",
 		KeyInstanceType: "m7g.medium", KeyMaxInstances: 6.0, // numbers arrive as float64 from cdk.json
 		KeyMaxAzs: "3", KeySsmEndpoints: true, KeyThrottleRate: "50", KeyThrottleBurst: "80",
 		KeyAllowedOrigins: "https://play.example.com, http://localhost:8080/", KeyLogLevel: "DEBUG",
@@ -47,7 +47,7 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 		Lifecycle: constructs.Prod, Account: "123456789012", Region: "eu-west-1", AlertEmail: "ops@example.com",
 		OpsEmail: "oncall@example.com", AlertEvents: []eventtype.Type{eventtype.RoomAbandoned, eventtype.RoomExpired},
 		CertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f",
-		CloudFront:     &yes, Waf: &no, DomainName: "play.example.com", HostedZoneId: "Z0123456789ABCDEFGHIJ",
+		CloudFront:     &yes, Waf: &no, DomainName: "play.example.com", HostedZoneId: "Z0123456789ABCDEFGHIJ", TableKey: &yes,
 		InstanceType: "m7g.medium", MaxInstances: num(6), MaxAzs: num(3), SsmEndpoints: &yes, ApiGatewayLogRole: &no,
 		ThrottleRate: num(50), ThrottleBurst: num(80),
 		FunctionEnv: map[string]string{
@@ -93,6 +93,8 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 		{"firewall without the distribution", map[string]any{KeyCloudFront: "false", KeyWaf: "true"}, nil, []string{"context waf", "cloudFront=false"}},
 		{"cloudFront", map[string]any{KeyCloudFront: "no"}, nil, []string{"context cloudFront", "true or false"}},
 		{"waf", map[string]any{KeyWaf: "on"}, nil, []string{"context waf", "true or false"}},
+		{"table key", map[string]any{KeyTableKey: "kms"}, nil, []string{"context tableKey", "true or false"}},
+		{"table key without a region", map[string]any{KeyTableKey: "true"}, nil, []string{"context tableKey", "CDK_DEFAULT_REGION"}},
 		{"origins without the domain", map[string]any{KeyDomainName: "play.example.com", KeyHostedZoneId: "Z123", KeyAllowedOrigins: "https://game.example.com"}, nil,
 			[]string{"context allowedOrigins", "lacks https://play.example.com"}},
 		{"x86", map[string]any{KeyInstanceType: "t3.micro"}, nil, []string{"context instanceType", "not a Graviton (arm64) type"}},

@@ -14,6 +14,9 @@ type DataStackProps struct {
 	awscdk.StackProps
 	// Lifecycle decides whether the table survives the stack (prod) or not (dev).
 	Lifecycle constructs.Lifecycle
+	// CustomerManagedKey encrypts the table with a key of its own. Default: the AWS managed
+	// key (constructs.GameTableProps.CustomerManagedKey).
+	CustomerManagedKey bool
 }
 
 // DataStack holds the game table. It is its own stack so that the stateless stacks around it
@@ -29,10 +32,22 @@ type DataStack struct {
 // NewDataStack defines the stack.
 func NewDataStack(scope cdkconstructs.Construct, id string, props *DataStackProps) *DataStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	table := constructs.NewGameTable(stack, jsii.String("Games"), &constructs.GameTableProps{Lifecycle: props.Lifecycle})
+	table := constructs.NewGameTable(stack, jsii.String("Games"), &constructs.GameTableProps{Lifecycle: props.Lifecycle, CustomerManagedKey: props.CustomerManagedKey})
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{
 		Value:       table.Table.TableName(),
 		Description: jsii.String("DynamoDB table of rooms and connections"),
 	})
 	return &DataStack{Stack: stack, Games: table, Table: table.Table}
+}
+
+// grantTableKey lets fn use the game table's customer managed key, when it has one: a Grant
+// of table actions covers the table alone (CDK's TableV2.Grant leaves the key to the caller).
+func grantTableKey(table awsdynamodb.ITableV2, fn *constructs.GoFunction) {
+	key := table.EncryptionKey()
+	if key == nil {
+		return
+	}
+	key.GrantEncryptDecrypt(fn.Function)
+	constructs.SuppressNag(fn.Role, "AwsSolutions-IAM5", "KMS names its data-key and re-encrypt calls with a wildcard (kms:GenerateDataKey*, kms:ReEncrypt*): the grant is on the game table's one key, which DynamoDB uses for the function's reads and writes",
+		"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*")
 }

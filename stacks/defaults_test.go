@@ -50,7 +50,7 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 	s := dev(t)
 	resources := func(stack, typ string) map[string]map[string]any {
 		return cdktest.Resources(t, s.templates[*map[string]*string{
-			"Network": s.d.Network.StackName(), "Realtime": s.d.Realtime.StackName(), "Frontend": s.d.Frontend.StackName(),
+			"Network": s.d.Network.StackName(), "Realtime": s.d.Realtime.StackName(), "Frontend": s.d.Frontend.StackName(), "Data": s.d.Data.StackName(),
 		}[stack]], typ)
 	}
 	one := func(stack, typ string) map[string]any {
@@ -120,6 +120,7 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 		KeyCloudFront:         {doc[KeyCloudFront], strconv.FormatBool(len(resources("Frontend", "AWS::CloudFront::Distribution")) == 1)},
 		KeyDomainName:         {doc[KeyDomainName], none(len(resources("Frontend", "AWS::Route53::RecordSet")) == 0 && s.d.Edge == nil)},
 		KeyHostedZoneId:       {doc[KeyHostedZoneId], none(len(resources("Frontend", "AWS::Route53::RecordSet")) == 0)},
+		KeyTableKey:           {doc[KeyTableKey], strconv.FormatBool(len(resources("Data", "AWS::KMS::Key")) == 1)},
 		KeyWaf:                {doc[KeyWaf], fmt.Sprintf("%v (%v in prod)", s.d.Edge != nil, prod(t).d.Edge != nil && prod(t).d.Edge.Firewall != nil)},
 		KeyInstanceType:       {doc[KeyInstanceType], lt.LaunchTemplateData.InstanceType},
 		KeyMaxInstances:       {doc[KeyMaxInstances], fmt.Sprint(one("Frontend", "AWS::AutoScaling::AutoScalingGroup")["MaxSize"])},

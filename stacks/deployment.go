@@ -106,8 +106,9 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 		SessionManagerEndpoints: cfg.SsmEndpoints,
 	})
 	d.Data = NewDataStack(app, prefix+"Data", &DataStackProps{
-		StackProps: base("game table"),
-		Lifecycle:  cfg.Lifecycle,
+		StackProps:         base("game table"),
+		Lifecycle:          cfg.Lifecycle,
+		CustomerManagedKey: cfg.TableKey != nil && *cfg.TableKey,
 	})
 	d.Realtime = NewRealtimeStack(app, prefix+"Realtime", &RealtimeStackProps{
 		StackProps:     base("WebSocket API and route functions"),

@@ -22,7 +22,7 @@ import (
 // with the firewall asked for in dev, and the direct load balancer.
 var (
 	ownCertContext = map[string]any{
-		"domainName": "play.example.com", "waf": "true",
+		"domainName": "play.example.com", "waf": "true", "tableKey": "true",
 		"certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d",
 	}
 	directContext = map[string]any{
@@ -48,8 +48,10 @@ func synthOnce(t *testing.T, name string, ctx map[string]any, env map[string]str
 	return s.(*synthesized)
 }
 
-func ownCert(t *testing.T) *synthesized { return synthOnce(t, "own certificate", ownCertContext, nil) }
-func direct(t *testing.T) *synthesized  { return synthOnce(t, "direct", directContext, prodEnv) }
+func ownCert(t *testing.T) *synthesized {
+	return synthOnce(t, "own certificate", ownCertContext, prodEnv)
+}
+func direct(t *testing.T) *synthesized { return synthOnce(t, "direct", directContext, prodEnv) }
 
 // every is each settings combination that changes resources.
 func every(t *testing.T) map[string]*synthesized {
@@ -420,5 +422,26 @@ func runFunction(t *testing.T, code, event string, out any) {
 	}
 	if err := json.Unmarshal(b, out); err != nil {
 		t.Fatalf("the function returned %s: %v", b, err)
+	}
+}
+
+// tableKey: the table and its stream under a customer managed key, rotated, and every function
+// that touches the table able to use it.
+func TestTableKeyEncryptsTheTableForItsFunctions(t *testing.T) {
+	s := ownCert(t)
+	data := s.tpl(s.d.Data.Stack)
+	cdktest.Has(t, data, "AWS::KMS::Key", map[string]any{"EnableKeyRotation": true})
+	table := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, data, "AWS::DynamoDB::GlobalTable")))
+	if !strings.Contains(table, `"SSEType":"KMS"`) || !strings.Contains(table, "KMSMasterKeyId") {
+		t.Errorf("table %s: want the customer managed key", table)
+	}
+	for name, st := range map[string]awscdk.Stack{"Realtime": s.d.Realtime.Stack, "Presence": s.d.Presence.Stack} {
+		policies := cdktest.JSONOf(t, cdktest.Resources(t, s.tpl(st), "AWS::IAM::Policy"))
+		if !strings.Contains(policies, "kms:Decrypt") || !strings.Contains(policies, "kms:GenerateDataKey") {
+			t.Errorf("%s: no function may use the table's key", name)
+		}
+	}
+	if n := len(cdktest.Resources(t, dev(t).tpl(dev(t).d.Data.Stack), "AWS::KMS::Key")); n != 0 {
+		t.Errorf("dev has %d table keys: the AWS managed key is the default", n)
 	}
 }

@@ -104,6 +104,7 @@ func NewPresenceStack(scope cdkconstructs.Construct, id string, props *PresenceS
 	})
 	if f.Needs.Table() {
 		props.Table.Grant(fn.Function, *jsii.Strings(f.Needs.TableActions...)...)
+		grantTableKey(props.Table, fn)
 	}
 	if f.Needs.PublishAlerts {
 		props.Topic.GrantPublish(fn.Function)

@@ -97,6 +97,7 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		})
 		if f.Needs.Table() {
 			props.Table.Grant(fn.Function, *jsii.Strings(f.Needs.TableActions...)...)
+			grantTableKey(props.Table, fn)
 		}
 		functions[f.Name] = fn
 		integrations = append(integrations, constructs.WebSocketIntegration{Name: f.Name, Handler: fn.Function, RouteKeys: f.Routes})
