@@ -73,7 +73,7 @@ func UserData(p UserDataParams) (string, error) {
 	}
 	t, err := template.New("user-data").Option("missingkey=error").Funcs(template.FuncMap{
 		"shq":       shellQuote,
-		"nginxConf": func() string { return strings.TrimRight(nginxConf, "\n") },
+		"nginxConf": instanceNginxConf,
 	}).Parse(userDataTmpl)
 	if err != nil {
 		return "", fmt.Errorf("parsing the user data template: %w", err)
@@ -86,6 +86,19 @@ func UserData(p UserDataParams) (string, error) {
 		return "", fmt.Errorf("user data: %d bytes rendered, EC2 takes at most %d", b.Len(), MaxUserDataBytes)
 	}
 	return b.String(), nil
+}
+
+// instanceNginxConf is nginx.conf as the instance gets it: without its comment lines, which
+// would take a third of EC2's 16 KB of user data. The repository's file keeps them, and the
+// first line of the instance's says where it is.
+func instanceNginxConf() string {
+	lines := []string{"# frontend/nginx/nginx.conf of the TicTacToe repository, its comments left out"}
+	for _, line := range strings.Split(strings.TrimRight(nginxConf, "\n"), "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
+			lines = append(lines, line)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // shellQuote makes s one single-quoted bash word. A CDK token passes through unchanged (it has

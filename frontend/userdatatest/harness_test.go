@@ -216,7 +216,7 @@ reload)
 esac
 `,
 	// The S3 download: the zip the test made, for the one object the stack names; and the
-	// signal upload, to the signals bucket only.
+	// signal upload, to the signals bucket only (SHIM_UPLOADS_OK=N: only the first N succeed).
 	"aws": `#!/bin/bash
 echo "aws $*" >>"$SHIM_CALLS"
 [[ ${1-} == s3 && ${2-} == cp && $# -ge 4 ]] || { echo "aws shim: only s3 cp is expected, got: $*" >&2; exit 1; }
@@ -224,6 +224,11 @@ src=${*: -2:1}
 dst=${*: -1}
 if [[ $dst == s3://* ]]; then
 	[[ $dst == "s3://$SHIM_SIGNAL_BUCKET/"* && -f $src && ! -s $src ]] || { echo "upload failed: $src to $dst" >&2; exit 1; }
+	echo >>"$SHIM_STATE/uploads"
+	if [[ -n ${SHIM_UPLOADS_OK-} ]] && (($(wc -l <"$SHIM_STATE/uploads") > SHIM_UPLOADS_OK)); then
+		echo "upload failed: Could not connect to the endpoint URL" >&2
+		exit 1
+	fi
 	exit 0
 fi
 [[ $src == "$SHIM_S3_OBJECT" ]] || { echo "fatal error: An error occurred (404) when calling the HeadObject operation: Key \"$src\" does not exist" >&2; exit 1; }
@@ -399,6 +404,7 @@ func (in *instance) run(extraEnv ...string) (output string, calls []string, err 
 		"SHIM_S3_OBJECT=s3://" + in.p.SiteBucket + "/" + in.p.SiteKey,
 		"SHIM_SITE_ZIP=" + in.zip,
 		"SHIM_SIGNAL_BUCKET=" + in.p.SignalBucket,
+		"SIGNAL_EVERY=0", // the repeats without the minutes between them
 	}, extraEnv...)
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {

@@ -74,6 +74,17 @@ func TestUserDataBootsAnInstance(t *testing.T) {
 			t.Errorf("no %s after nginx started among:\n%s", success, strings.Join(calls, "\n"))
 		}
 	})
+	t.Run("reports success again, for a signals bucket whose events are not flowing yet", func(t *testing.T) {
+		var n int
+		for _, c := range calls {
+			if strings.HasSuffix(c, " s3://"+deployment.SignalBucket+"/SUCCESS/"+emulatedInstanceID) {
+				n++
+			}
+		}
+		if n < 2 {
+			t.Errorf("%d success reports, want the first and its repeats", n)
+		}
+	})
 	t.Run("logs to the console and a file", func(t *testing.T) {
 		logged, err := os.ReadFile(in.rootPath("var/log/tictactoe-user-data.log"))
 		if err != nil {
@@ -396,6 +407,26 @@ func TestUserDataBrokenBootReportsNoSuccess(t *testing.T) {
 				t.Errorf("no FAILURE report among:\n%s", strings.Join(calls, "\n"))
 			}
 		})
+	}
+}
+
+// A repeat of the success report that fails is no failed boot: the instance serves the site and
+// said so once.
+func TestUserDataFailedRepeatIsNoFailure(t *testing.T) {
+	requireTools(t)
+	in := newInstance(t, deployment, startIMDS(t, true))
+	in.deploySite(nil)
+	out, calls, err := in.run("SHIM_UPLOADS_OK=1", "SIGNAL_REPEATS=2")
+	if err != nil {
+		t.Fatalf("user data failed after its success was reported: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "repeat 1 of the success report failed") {
+		t.Errorf("the failed repeat is not logged:\n%s", out)
+	}
+	for _, c := range calls {
+		if strings.Contains(c, "/FAILURE/") {
+			t.Errorf("a boot that reported success reported a failure: %s", c)
+		}
 	}
 }
 
