@@ -377,7 +377,6 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 		// waiting for each new one's signal. One that fails, or says nothing within the
 		// timeout, stops the update, and CloudFormation rolls back to the old launch template
 		// with the old instances still serving.
-		Signals: awsautoscaling.Signals_WaitForMinCapacity(&awsautoscaling.SignalsOptions{Timeout: p.SignalTimeout}),
 		UpdatePolicy: awsautoscaling.UpdatePolicy_RollingUpdate(&awsautoscaling.RollingUpdateOptions{
 			MaxBatchSize:          jsii.Number(1),
 			MinInstancesInService: p.MinCapacity,
@@ -389,6 +388,12 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 		// looking at the group). Group metrics are free; every other one stays off.
 		GroupMetrics: &[]awsautoscaling.GroupMetrics{awsautoscaling.NewGroupMetrics(
 			awsautoscaling.GroupMetric_IN_SERVICE_INSTANCES(), awsautoscaling.GroupMetric_DESIRED_CAPACITY())},
+	})
+	// The creation policy is set on the L1 group rather than through Signals, which would also
+	// grant the instances cloudformation:SignalResource they have no route to use: the relay
+	// signals for them.
+	asg.Node().DefaultChild().(awsautoscaling.CfnAutoScalingGroup).CfnOptions().SetCreationPolicy(&awscdk.CfnCreationPolicy{
+		ResourceSignal: &awscdk.CfnResourceSignal{Count: p.MinCapacity, Timeout: p.SignalTimeout.ToIsoString()},
 	})
 	signals.relayFor(asg)
 	SuppressNag(asg, "AwsSolutions-AS3", "Scaling events are in the group's activity history and its CloudWatch metrics; e-mailing every launch and termination of a self-healing web tier would bury the alerts that need a person")

@@ -3,6 +3,7 @@ package constructs
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -260,10 +261,22 @@ func accountLogRole(scope cdkconstructs.Construct) cdkconstructs.IConstruct {
 		Actions:   jsii.Strings("iam:PassRole"),
 		Resources: &[]*string{role.RoleArn()},
 	}))
+	// Whether the role set still exists: a deleted one is replaced. Which role is set is known
+	// only at deploy time, so the grant names every role of the account, for reading only.
+	setter.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("iam:GetRole"),
+		Resources: &[]*string{awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"), ResourceName: jsii.String("*"),
+		})},
+	}))
+	SuppressNag(setter.Function.Role(), "AwsSolutions-IAM5", "iam:GetRole on the account's roles: the role the Region's API Gateway setting names is known only at deploy time, and GetRole only reads it",
+		&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):iam::(<AWS::AccountId>|[0-9]+):role\/\*$/`)})
 	res := awscdk.NewCustomResource(scope, jsii.String("AccountCloudWatchRole"), &awscdk.CustomResourceProps{
 		ServiceToken: setter.Function.FunctionArn(),
-		ResourceType: jsii.String(accountkey.ResourceType),
-		Properties:   &map[string]any{accountkey.PropertyRoleArn: role.RoleArn()},
+		// A function that dies without answering fails the deploy in minutes, not in an hour.
+		ServiceTimeout: awscdk.Duration_Minutes(jsii.Number(3)),
+		ResourceType:   jsii.String(accountkey.ResourceType),
+		Properties:     &map[string]any{accountkey.PropertyRoleArn: role.RoleArn()},
 	})
 	res.Node().AddDependency(role)
 	return res

@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -237,14 +238,19 @@ func TestWebSocketApiSetsTheAccountLogRoleItsAccessLogsNeed(t *testing.T) {
 					t.Fatalf("the setter names no role of the stack: %s", roleRef)
 				}
 			}
-			// Least privilege: read and patch the account setting, pass that one role.
+			for _, a := range setters {
+				if got := cdktest.Props(a)["ServiceTimeout"]; fmt.Sprint(got) != "180" {
+					t.Errorf("ServiceTimeout = %v, want 180 (a dead function fails the deploy in minutes)", got)
+				}
+			}
+			// Least privilege: read and patch the account setting, pass that one role, read roles.
 			var policy string
 			for id, r := range cdktest.Resources(t, tpl, "AWS::IAM::Policy") {
 				if strings.Contains(id, "AccountRoleSetter") {
 					policy += cdktest.JSONOf(t, cdktest.Props(r)["PolicyDocument"])
 				}
 			}
-			for _, want := range []string{`"apigateway:GET","apigateway:PATCH"`, `::/account"`, `"iam:PassRole"`, `"Resource":{"Fn::GetAtt":["ApiCloudWatchRole`} {
+			for _, want := range []string{`"apigateway:GET","apigateway:PATCH"`, `::/account"`, `"iam:PassRole"`, `"Resource":{"Fn::GetAtt":["ApiCloudWatchRole`, `"Action":"iam:GetRole"`, `:role/*"`} {
 				if !strings.Contains(policy, want) {
 					t.Errorf("setter policy lacks %s: %s", want, policy)
 				}

@@ -20,6 +20,11 @@ var protectedTypes = map[string]string{
 	"AWS::DynamoDB::GlobalTable":                "deletion protection on in prod, and retained: lift it, then delete the table by hand once you are sure",
 }
 
+// retainedAdvice replaces the plain "delete it by hand" for a retained type that needs an order.
+var retainedAdvice = map[string]string{
+	"AWS::KMS::Key": "retained when the stack is deleted: schedule its deletion last, once the table and backups it encrypts are gone (they cannot be read without it)",
+}
+
 // publishTeardown adds an output to stack for every resource a teardown must handle by hand:
 // each one CloudFormation retains when the stack is deleted, and each one with deletion
 // protection. The output's value is the resource's Ref (a name, an ARN, an ID: what the AWS
@@ -42,6 +47,9 @@ func publishTeardown(stack awscdk.Stack) {
 		}
 		if !protected {
 			why = "retained when the stack is deleted: delete it by hand once you are sure"
+			if advice, ok := retainedAdvice[typ]; ok {
+				why = advice
+			}
 		}
 		id := *stack.GetLogicalId(res)
 		byID[id] = res

@@ -4,6 +4,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/jsii-runtime-go"
+
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 )
 
@@ -44,5 +49,27 @@ func TestProdOutputsNameWhatATeardownLeaves(t *testing.T) {
 		if outs := cdktest.JSONOf(t, tpl.ToJSON()); strings.Contains(outs, `"`+TeardownOutputPrefix) {
 			t.Errorf("dev %s names teardown resources: dev deletes everything", name)
 		}
+	}
+}
+
+// A retained key outlives what it encrypts: its teardown output says to delete it last.
+func TestTeardownDeletesAKeyLast(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Keys"), nil)
+	awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
+	publishTeardown(stack)
+	var doc struct {
+		Outputs map[string]struct{ Description string }
+	}
+	cdktest.RoundTrip(t, assertions.Template_FromStack(stack, nil).ToJSON(), &doc)
+	var found bool
+	for id, out := range doc.Outputs {
+		found = found || strings.HasPrefix(id, TeardownOutputPrefix+"Key")
+		if strings.HasPrefix(id, TeardownOutputPrefix+"Key") && !strings.Contains(out.Description, "last") {
+			t.Errorf("key teardown output %s says %q, want it deleted last", id, out.Description)
+		}
+	}
+	if !found {
+		t.Errorf("no teardown output for a retained key among %v", doc.Outputs)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/ops/accountrole"
 )
@@ -22,6 +23,6 @@ func main() {
 		log.Error("loading the AWS configuration", "error", err.Error())
 		os.Exit(1)
 	}
-	h := &accountrole.Handler{API: apigateway.NewFromConfig(cfg), Log: log}
+	h := &accountrole.Handler{API: apigateway.NewFromConfig(cfg), IAM: iam.NewFromConfig(cfg), Log: log}
 	lambda.Start(cfn.LambdaWrap(h.Handle))
 }
