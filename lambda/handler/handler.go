@@ -144,6 +144,10 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 		h.logLine(ctx, ev, start, req.RoomCode, "ok", "", slog.String("action", req.Action))
 		return ok, nil
 	}
+	if errors.Is(err, service.ErrClosed) { // nobody left to answer
+		h.logLine(ctx, ev, start, req.RoomCode, "closed", "", slog.String("action", req.Action))
+		return ok, nil
+	}
 	outcome := "client_error"
 	attrs := []slog.Attr{slog.String("action", req.Action)}
 	if apperr.As(err) == nil {

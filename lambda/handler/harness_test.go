@@ -51,7 +51,7 @@ type faultStore struct {
 
 var errInjected = errors.New("injected fault: connection write refused")
 
-func (f *faultStore) PutConnection(ctx context.Context, c store.Connection) error {
+func (f *faultStore) PutConnection(ctx context.Context, c *store.Connection) error {
 	if f.failConnPuts.Load() {
 		return errInjected
 	}

@@ -17,7 +17,17 @@ import (
 // CreateRoom opens a room with connID's player as X and sends them the room with their seat
 // token. A connection is in one room at a time: one it was in before is left first.
 func (s *Service) CreateRoom(ctx context.Context, connID, name string) (string, error) {
-	if err := s.leaveCurrent(ctx, connID, ""); err != nil {
+	var code string
+	err := s.serialized(ctx, connID, func(current store.Connection) (err error) {
+		code, err = s.createRoom(ctx, current, name)
+		return err
+	})
+	return code, err
+}
+
+func (s *Service) createRoom(ctx context.Context, current store.Connection, name string) (string, error) {
+	connID := current.ID
+	if err := s.leaveCurrent(ctx, current, ""); err != nil {
 		return "", err
 	}
 	token, err := game.NewToken(s.rand)
@@ -40,10 +50,10 @@ func (s *Service) CreateRoom(ctx context.Context, connID, name string) (string, 
 			return "", fmt.Errorf("creating a room: %w", err)
 		}
 	}
-	s.count.Count(ctx, metrics.RoomsCreated, r.Code)
-	if err := s.recordSeat(ctx, store.Connection{ID: connID, RoomCode: r.Code, Role: store.RoleX}, giveUp(connID)); err != nil {
+	if err := s.recordSeat(ctx, current, r.Code, store.RoleX, giveUp(connID)); err != nil {
 		return r.Code, err
 	}
+	s.count.Count(ctx, metrics.RoomsCreated, r.Code)
 	s.broadcast(ctx, r, map[string]string{connID: token})
 	return r.Code, nil
 }
@@ -51,7 +61,12 @@ func (s *Service) CreateRoom(ctx context.Context, connID, name string) (string, 
 // JoinRoom seats connID's player as O in room code and starts the game. Joining a room the
 // connection already plays in answers with its state and changes nothing.
 func (s *Service) JoinRoom(ctx context.Context, connID, code, name string) error {
-	if err := s.leaveCurrent(ctx, connID, code); err != nil {
+	return s.serialized(ctx, connID, func(current store.Connection) error { return s.joinRoom(ctx, current, code, name) })
+}
+
+func (s *Service) joinRoom(ctx context.Context, current store.Connection, code, name string) error {
+	connID := current.ID
+	if err := s.leaveCurrent(ctx, current, code); err != nil {
 		return err
 	}
 	token, err := game.NewToken(s.rand)
@@ -72,10 +87,10 @@ func (s *Service) JoinRoom(ctx context.Context, connID, code, name string) error
 	if !out.wrote || out.room.SymbolOf(connID) != game.O {
 		return s.reply(ctx, connID, out.room) // already seated here: no new token
 	}
-	s.count.Count(ctx, metrics.GamesStarted, code)
-	if err := s.recordSeat(ctx, store.Connection{ID: connID, RoomCode: code, Role: store.RoleO}, giveUp(connID)); err != nil {
+	if err := s.recordSeat(ctx, current, code, store.RoleO, giveUp(connID)); err != nil {
 		return err
 	}
+	s.count.Count(ctx, metrics.GamesStarted, code)
 	s.broadcast(ctx, out.room, map[string]string{connID: token})
 	return nil
 }
@@ -83,10 +98,11 @@ func (s *Service) JoinRoom(ctx context.Context, connID, code, name string) error
 // GetRoom answers connID with room code's state. A connection that follows no other room also
 // becomes a watcher and receives every update (spectating), up to game.MaxWatchers.
 func (s *Service) GetRoom(ctx context.Context, connID, code string) error {
-	current, err := s.currentRoom(ctx, connID)
-	if err != nil {
-		return err
-	}
+	return s.serialized(ctx, connID, func(current store.Connection) error { return s.getRoom(ctx, current, code) })
+}
+
+func (s *Service) getRoom(ctx context.Context, current store.Connection, code string) error {
+	connID := current.ID
 	mayWatch := current.RoomCode == "" || current.RoomCode == code || current.Role == store.RoleWatcher
 	out, err := s.update(ctx, code, func(r *game.Room, _ time.Time) error {
 		if mayWatch && r.AddWatcher(connID) {
@@ -102,7 +118,7 @@ func (s *Service) GetRoom(ctx context.Context, connID, code string) error {
 		if current.RoomCode != "" && current.RoomCode != code {
 			s.dropFrom(ctx, current.RoomCode, connID) // stop following the room watched before
 		}
-		if err := s.recordSeat(ctx, store.Connection{ID: connID, RoomCode: code, Role: store.RoleWatcher}, giveUp(connID)); err != nil {
+		if err := s.recordSeat(ctx, current, code, store.RoleWatcher, giveUp(connID)); err != nil {
 			return err
 		}
 		s.broadcast(ctx, out.room, nil) // the watcher is now among the room's connections
@@ -172,6 +188,10 @@ func (s *Service) Rematch(ctx context.Context, connID, code string) error {
 // LeaveRoom applies the leave rule for connID in room code (see game.Room.Leave) and tells the
 // leaver with a left frame.
 func (s *Service) LeaveRoom(ctx context.Context, connID, code string) error {
+	current, err := s.currentRoom(ctx, connID)
+	if err != nil {
+		return err
+	}
 	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
 		return r.Leave(connID, now)
 	})
@@ -179,8 +199,13 @@ func (s *Service) LeaveRoom(ctx context.Context, connID, code string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteConnection(ctx, connID); err != nil {
-		return err
+	if current.RoomCode == code && !current.Closed {
+		// Follows nothing now. A conflict means another frame of this connection recorded a
+		// seat elsewhere since: that record stands.
+		current.RoomCode, current.Role = "", ""
+		if err := s.store.PutConnection(ctx, &current); err != nil && !errors.Is(err, store.ErrConflict) {
+			return err
+		}
 	}
 	return s.sendLeft(ctx, connID, code)
 }
@@ -188,7 +213,12 @@ func (s *Service) LeaveRoom(ctx context.Context, connID, code string) error {
 // Rejoin gives the seat that token holds in room code to connID (a reload, a new network).
 // The connection that held it before, if still open, is told it left.
 func (s *Service) Rejoin(ctx context.Context, connID, code, token string) error {
-	if err := s.leaveCurrent(ctx, connID, code); err != nil {
+	return s.serialized(ctx, connID, func(current store.Connection) error { return s.rejoin(ctx, current, code, token) })
+}
+
+func (s *Service) rejoin(ctx context.Context, current store.Connection, code, token string) error {
+	connID := current.ID
+	if err := s.leaveCurrent(ctx, current, code); err != nil {
 		return err
 	}
 	var symbol game.Symbol
@@ -202,10 +232,10 @@ func (s *Service) Rejoin(ctx context.Context, connID, code, token string) error 
 		s.announce(ctx, out)
 		return err
 	}
-	s.count.Count(ctx, metrics.Rejoins, code)
-	if err := s.recordSeat(ctx, store.Connection{ID: connID, RoomCode: code, Role: store.RoleOf(symbol)}, goOffline(connID)); err != nil {
+	if err := s.recordSeat(ctx, current, code, store.RoleOf(symbol), goOffline(connID)); err != nil {
 		return err
 	}
+	s.count.Count(ctx, metrics.Rejoins, code)
 	if previous != "" && previous != connID {
 		if err := s.sendLeft(ctx, previous, code); err != nil && !isGone(err) {
 			s.log.WarnContext(ctx, "telling the replaced connection", "room", code, "connectionId", previous, "error", err)
@@ -217,16 +247,31 @@ func (s *Service) Rejoin(ctx context.Context, connID, code, token string) error 
 
 // Disconnected handles $disconnect: the player shows offline at once and the opponent is told;
 // the seat is held for the grace period. It returns the room the connection was in, if any.
+// The record is closed, not deleted: a frame of the connection still running then fails to
+// record a seat, gives it back and stops, so no seat shows online for a closed connection.
 func (s *Service) Disconnected(ctx context.Context, connID string) (string, error) {
-	current, err := s.currentRoom(ctx, connID)
-	if err != nil || current.RoomCode == "" {
-		return "", err
+	for attempt := 1; ; attempt++ {
+		current, err := s.currentRoom(ctx, connID)
+		if err != nil || current.Closed {
+			return current.RoomCode, err
+		}
+		if current.RoomCode != "" {
+			s.dropFrom(ctx, current.RoomCode, connID)
+		}
+		closed := current
+		closed.Closed = true
+		err = s.store.PutConnection(ctx, &closed)
+		if errors.Is(err, store.ErrConflict) && attempt < maxAttempts {
+			continue // a frame recorded a seat meanwhile: leave that room too
+		}
+		if err == nil && current.RoomCode != "" && current.Role != store.RoleWatcher {
+			s.count.Count(ctx, metrics.Disconnects, current.RoomCode)
+		}
+		if err != nil {
+			err = fmt.Errorf("closing the record of connection %s: %w", connID, err)
+		}
+		return current.RoomCode, err
 	}
-	s.dropFrom(ctx, current.RoomCode, connID)
-	if current.Role != store.RoleWatcher {
-		s.count.Count(ctx, metrics.Disconnects, current.RoomCode)
-	}
-	return current.RoomCode, s.store.DeleteConnection(ctx, connID)
 }
 
 // SendError tells connID that its action failed; server faults get a generic message.
@@ -238,13 +283,13 @@ func (s *Service) SendError(ctx context.Context, connID string, cause error, act
 	return s.send.Send(ctx, connID, frame)
 }
 
-// leaveCurrent leaves the room connID follows, unless it is keep: one room per connection.
-func (s *Service) leaveCurrent(ctx context.Context, connID, keep string) error {
-	current, err := s.currentRoom(ctx, connID)
-	if err != nil || current.RoomCode == "" || current.RoomCode == keep {
-		return err
+// leaveCurrent leaves the room current follows, unless it is keep: one room per connection.
+// The record is left as it is: the seat taken next replaces it, if unchanged.
+func (s *Service) leaveCurrent(ctx context.Context, current store.Connection, keep string) error {
+	if current.RoomCode == "" || current.RoomCode == keep {
+		return nil
 	}
-	out, err := s.update(ctx, current.RoomCode, giveUp(connID)) // no longer in it: nothing to leave
+	out, err := s.update(ctx, current.RoomCode, giveUp(current.ID)) // no longer in it: nothing to leave
 	if apperr.CodeOf(err) == apperr.RoomNotFound {
 		err = nil
 	}
@@ -252,17 +297,15 @@ func (s *Service) leaveCurrent(ctx context.Context, connID, keep string) error {
 		return err
 	}
 	s.announce(ctx, out)
-	if err := s.store.DeleteConnection(ctx, connID); err != nil {
-		return err
-	}
 	return nil
 }
 
-// currentRoom is the room connID follows; the zero Connection when none.
+// currentRoom is connID's record: the room it follows, and the version a seat's record must
+// replace. A connection with no record gets one with its ID, version 0.
 func (s *Service) currentRoom(ctx context.Context, connID string) (store.Connection, error) {
 	c, err := s.store.GetConnection(ctx, connID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Connection{}, nil
+		return store.Connection{ID: connID}, nil
 	}
 	return c, err
 }

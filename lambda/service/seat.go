@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,25 +15,62 @@ import (
 // context has ended (a timeout is a common reason for the first write to fail).
 const undoTimeout = 5 * time.Second
 
-// recordSeat writes the connection item that ties c.ID to the seat (or watch) it has just taken
-// in room c.RoomCode. Without that item $disconnect cannot find the room, so the seat would
-// show online forever and, for a new seat, belong to a token its client never received. When
-// the write fails, undo is applied to the room to take the change back, and the write's error is
-// returned: the client hears internal_error and can simply try again.
-func (s *Service) recordSeat(ctx context.Context, c store.Connection, undo func(r *game.Room, now time.Time) error) error {
-	err := s.store.PutConnection(ctx, c)
+// ErrClosed: the connection's $disconnect came while one of its frames was taking a seat. The
+// seat is given back; there is no one to answer.
+var ErrClosed = errors.New("the connection closed")
+
+// errRaced: another frame of the same connection recorded a seat first.
+var errRaced = errors.New("another frame of this connection recorded a seat first")
+
+// serialized runs a seat-taking action from connID's current record and runs it again, from the
+// newer record, when another frame of the same connection recorded a seat in between (the
+// action gave its own back): racing frames of one connection act one after the other, and the
+// connection ends with one seat.
+func (s *Service) serialized(ctx context.Context, connID string, action func(current store.Connection) error) error {
+	for attempt := 1; ; attempt++ {
+		current, err := s.currentRoom(ctx, connID)
+		if err != nil {
+			return err
+		}
+		if current.Closed {
+			return ErrClosed
+		}
+		err = action(current)
+		if !errors.Is(err, errRaced) {
+			return err
+		}
+		if attempt == maxAttempts {
+			return fmt.Errorf("connection %s: still racing after %d attempts: %w", connID, attempt, err)
+		}
+	}
+}
+
+// recordSeat replaces current, the connection record the action started from, with one that
+// ties the connection to the seat (or watch) it has just taken in room code. Without that
+// record $disconnect cannot find the room, so the seat would show online forever and, for a new
+// seat, belong to a token its client never received. When the write fails, undo is applied to
+// the room to take the change back, and the write's error is returned: errRaced when another
+// frame of the connection recorded first (serialized starts again), else the client hears
+// internal_error and can simply try again.
+func (s *Service) recordSeat(ctx context.Context, current store.Connection, code string, role store.Role, undo func(r *game.Room, now time.Time) error) error {
+	c := current
+	c.RoomCode, c.Role = code, role
+	err := s.store.PutConnection(ctx, &c)
 	if err == nil {
 		return nil
 	}
-	err = fmt.Errorf("recording connection %s in room %s: %w", c.ID, c.RoomCode, err)
+	if errors.Is(err, store.ErrConflict) {
+		err = errRaced
+	}
+	err = fmt.Errorf("recording connection %s in room %s: %w", c.ID, code, err)
 	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
 	defer cancel()
-	out, uerr := s.update(uctx, c.RoomCode, undo)
+	out, uerr := s.update(uctx, code, undo)
 	if uerr != nil && apperr.CodeOf(uerr) != apperr.RoomNotFound {
 		// Left as it is, the seat shows online until a frame to the connection answers 410 Gone
 		// (marking it offline) and the grace period then passes.
 		s.log.ErrorContext(ctx, "undoing a seat whose connection was not recorded",
-			"room", c.RoomCode, "connectionId", c.ID, "error", uerr)
+			"room", code, "connectionId", c.ID, "error", uerr)
 		return err
 	}
 	s.announce(uctx, out)

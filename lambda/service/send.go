@@ -91,10 +91,8 @@ func (s *Service) sendAll(ctx context.Context, r *game.Room, ids []string, frame
 	}
 	wg.Wait()
 	for _, id := range gone {
+		// Its record stays for its $disconnect (or its expiry) to close.
 		s.log.InfoContext(ctx, "dropping a gone connection", "room", r.Code, "connectionId", id)
-		if err := s.store.DeleteConnection(ctx, id); err != nil {
-			s.log.WarnContext(ctx, "deleting a gone connection", "connectionId", id, "error", err)
-		}
 		s.dropFrom(ctx, r.Code, id)
 	}
 }

@@ -170,12 +170,23 @@ func (s *DynamoStore) DeleteRoom(ctx context.Context, r *game.Room) error {
 	return nil
 }
 
-func (s *DynamoStore) PutConnection(ctx context.Context, c Connection) error {
+func (s *DynamoStore) PutConnection(ctx context.Context, c *Connection) error {
+	now := s.now()
 	it := connItem{PK: connKey(c.ID), Kind: schema.KindConnection, ID: c.ID, RoomCode: c.RoomCode, Role: string(c.Role),
-		ExpiresAt: s.now().Add(s.expiry.Connection).Unix()}
-	if err := s.put(ctx, it, "", nil); err != nil {
+		Closed: c.Closed, Version: c.Version + 1, ExpiresAt: now.Add(s.expiry.Connection).Unix()}
+	// An expired record that DynamoDB has not deleted yet counts as none, as it reads.
+	cond, values := "attribute_not_exists(pk) OR expiresAt <= :now", map[string]types.AttributeValue{":now": epoch(now)}
+	if c.Version != 0 {
+		cond, values = "version = :v", map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(c.Version, 10)}}
+	}
+	err := s.put(ctx, it, cond, values)
+	switch {
+	case isConditionFailed(err):
+		return ErrConflict
+	case err != nil:
 		return fmt.Errorf("recording connection %s: %w", c.ID, err)
 	}
+	c.Version++
 	return nil
 }
 
@@ -191,12 +202,5 @@ func (s *DynamoStore) GetConnection(ctx context.Context, id string) (Connection,
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return Connection{}, fmt.Errorf("decoding connection %s: %w", id, err)
 	}
-	return Connection{ID: it.ID, RoomCode: it.RoomCode, Role: Role(it.Role)}, nil
-}
-
-func (s *DynamoStore) DeleteConnection(ctx context.Context, id string) error {
-	if _, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: keyOf(connKey(id))}); err != nil {
-		return fmt.Errorf("deleting connection %s: %w", id, err)
-	}
-	return nil
+	return Connection{ID: it.ID, RoomCode: it.RoomCode, Role: Role(it.Role), Closed: it.Closed, Version: it.Version}, nil
 }

@@ -132,7 +132,7 @@ func TestExpiredItemsReadAsAbsent(t *testing.T) {
 	if err := s.CreateRoom(ctx(t), fullRoom("ABCDEF")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutConnection(ctx(t), store.Connection{ID: "cx", RoomCode: "ABCDEF", Role: store.RoleX}); err != nil {
+	if err := s.PutConnection(ctx(t), &store.Connection{ID: "cx", RoomCode: "ABCDEF", Role: store.RoleX}); err != nil {
 		t.Fatal(err)
 	}
 	c.set(t0.Add(3*time.Hour - time.Second))
@@ -254,20 +254,52 @@ func TestConnections(t *testing.T) {
 		t.Fatalf("missing connection: %v", err)
 	}
 	want := store.Connection{ID: "c1", RoomCode: "ABCDEF", Role: store.RoleWatcher}
-	if err := s.PutConnection(ctx(t), want); err != nil {
-		t.Fatal(err)
+	if err := s.PutConnection(ctx(t), &want); err != nil || want.Version != 1 {
+		t.Fatalf("first record: %v, version %d; want version 1", err, want.Version)
 	}
 	if got, err := s.GetConnection(ctx(t), "c1"); err != nil || got != want {
-		t.Fatalf("got %+v %v", got, err)
+		t.Fatalf("got %+v %v, want %+v", got, err, want)
 	}
-	if err := s.DeleteConnection(ctx(t), "c1"); err != nil {
+	closed := want
+	closed.Closed = true
+	if err := s.PutConnection(ctx(t), &closed); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteConnection(ctx(t), "c1"); err != nil {
-		t.Fatalf("deleting twice must be fine: %v", err)
+	if got, err := s.GetConnection(ctx(t), "c1"); err != nil || !got.Closed || got.Version != 2 {
+		t.Fatalf("got %+v %v, want closed at version 2", got, err)
 	}
-	if _, err := s.GetConnection(ctx(t), "c1"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("after delete: %v", err)
+}
+
+// Two frames of one connection that read the same record: only the first write lands, so the
+// second learns it raced (a version is never reused: records are replaced, not deleted).
+func TestConnectionWritesAreConditional(t *testing.T) {
+	tests := []struct {
+		name string
+		read int64 // the version both writers read
+	}{
+		{"no record yet", 0},
+		{"an existing record", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newStore(t, newClock(t0))
+			if tt.read > 0 {
+				if err := s.PutConnection(ctx(t), &store.Connection{ID: "c1", RoomCode: "AAAAAA", Role: store.RoleX}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			first := store.Connection{ID: "c1", RoomCode: "BBBBBB", Role: store.RoleX, Version: tt.read}
+			second := store.Connection{ID: "c1", RoomCode: "CCCCCC", Role: store.RoleO, Version: tt.read}
+			if err := s.PutConnection(ctx(t), &first); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.PutConnection(ctx(t), &second); !errors.Is(err, store.ErrConflict) || second.Version != tt.read {
+				t.Fatalf("second write: %v, version %d; want ErrConflict and the version unchanged", err, second.Version)
+			}
+			if got, _ := s.GetConnection(ctx(t), "c1"); got.RoomCode != "BBBBBB" {
+				t.Fatalf("record %+v, want the first write's", got)
+			}
+		})
 	}
 }
 

@@ -63,6 +63,8 @@ type connItem struct {
 	ID        string `dynamodbav:"connectionId"`
 	RoomCode  string `dynamodbav:"roomCode"`
 	Role      string `dynamodbav:"role"`
+	Closed    bool   `dynamodbav:"closed,omitempty"`
+	Version   int64  `dynamodbav:"version"`
 	ExpiresAt int64  `dynamodbav:"expiresAt"`
 }
 

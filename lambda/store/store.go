@@ -35,11 +35,18 @@ const (
 func RoleOf(s game.Symbol) Role { return Role(s) }
 
 // Connection records which room a WebSocket connection follows, so that $disconnect, which
-// carries no frame, knows which room to tell.
+// carries no frame, knows which room to tell. It is written only if unchanged since it was
+// read (Version), so two frames of one connection racing to take seats serialize: the one
+// that records second finds the record changed, gives its seat back and starts again. A record
+// is never deleted, only replaced (and expired), so a version is never reused.
 type Connection struct {
 	ID       string
-	RoomCode string
+	RoomCode string // "": it follows no room
 	Role     Role
+	// Closed: its $disconnect has come, and no seat may be recorded for it any more.
+	Closed bool
+	// Version of the stored record, 0 when there is none.
+	Version int64
 }
 
 // Store is what the game service needs of persistence.
@@ -54,10 +61,11 @@ type Store interface {
 	// DeleteRoom deletes r if the stored version is still r.Version, else ErrConflict.
 	DeleteRoom(ctx context.Context, r *game.Room) error
 
-	PutConnection(ctx context.Context, c Connection) error
+	// PutConnection writes c if the stored record is still at c.Version (0: there is none),
+	// else ErrConflict, and then advances c.Version.
+	PutConnection(ctx context.Context, c *Connection) error
 	// GetConnection returns the connection's record, or ErrNotFound.
 	GetConnection(ctx context.Context, id string) (Connection, error)
-	DeleteConnection(ctx context.Context, id string) error
 }
 
 // Expiry is how long items live after their last write.

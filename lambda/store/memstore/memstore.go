@@ -82,10 +82,14 @@ func (s *Store) DeleteRoom(_ context.Context, r *game.Room) error {
 	return nil
 }
 
-func (s *Store) PutConnection(_ context.Context, c store.Connection) error {
+func (s *Store) PutConnection(_ context.Context, c *store.Connection) error {
 	s.mu.Lock()
-	s.conns[c.ID] = c
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if s.conns[c.ID].Version != c.Version {
+		return store.ErrConflict
+	}
+	c.Version++
+	s.conns[c.ID] = *c
 	return nil
 }
 
@@ -97,11 +101,4 @@ func (s *Store) GetConnection(_ context.Context, id string) (store.Connection, e
 		return store.Connection{}, store.ErrNotFound
 	}
 	return c, nil
-}
-
-func (s *Store) DeleteConnection(_ context.Context, id string) error {
-	s.mu.Lock()
-	delete(s.conns, id)
-	s.mu.Unlock()
-	return nil
 }
