@@ -131,7 +131,10 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await waitText(b, '#status', /^Ann’s turn \(X\)\.$/);
     await waitText(a, '#seat-O .pname', /^Bob$/);
     await waitText(a, '#seat-O .presence', /^online$/);
-    await waitText(b, '#seat-O .pname', /^Bob \(you\)$/);
+    await waitText(b, '#seat-O .pname', /^Bob$/);
+    assert.equal(await b.isVisible('#seat-O .you-badge'), true, 'the guest sees its own seat marked');
+    assert.equal(await b.isHidden('#seat-X .you-badge'), true, 'and not the host\'s');
+    assert.equal(await a.isHidden('#seat-O .you-badge'), true, 'the host does not see the guest\'s seat as its own');
     assert.equal(await a.isHidden('#invite'), true, 'the invitation goes once the guest is in');
 
     // A game: Ann takes the top row. Bob tries to move out of turn first.
@@ -201,7 +204,8 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await a.reload();
     await waitBoard(a, ['X', '', '', '', 'O', '', '', '', '']);
     await waitText(a, '#status', /^Bob’s turn \(O\)\./);
-    await waitText(a, '#seat-X .pname', /^Ann \(you\)$/);
+    await waitText(a, '#seat-X .pname', /^Ann$/);
+    assert.equal(await a.isVisible('#seat-X .you-badge'), true, 'the reloaded page marks its own seat');
     assert.equal(await a.textContent('#room-code'), code);
     assert.ok(a.url().endsWith(`?room=${code}`));
     assert.equal((await seat(a)).token, before.token, 'the seat token is kept across the reload');

@@ -35,12 +35,15 @@ test('room codes: typed input is normalized, bad codes explained', () => {
   }
 });
 
-test('names: 1 to 24 characters after trimming', () => {
+test('names: 1 to 24 characters after trimming, with a letter or digit', () => {
   assert.equal(words.nameProblem('  Ann '), '');
   assert.match(words.nameProblem('   '), /Enter your name/);
   assert.equal(words.nameProblem('x'.repeat(24)), '');
   assert.match(words.nameProblem('x'.repeat(25)), /at most 24/);
-  assert.equal(words.nameProblem('😀'.repeat(24)), '', 'counted in characters, not UTF-16 units');
+  assert.equal(words.nameProblem('A' + '😀'.repeat(23)), '', 'counted in characters, not UTF-16 units');
+  assert.match(words.nameProblem('\u3164'), /letter or digit/, 'an invisible filler is no name');
+  assert.match(words.nameProblem('😀'), /letter or digit/);
+  assert.equal(words.nameProblem('山田'), '');
 });
 
 test('every protocol error code reads as plain words, not as a code', () => {

@@ -121,14 +121,61 @@ func roomCode(v *string) (string, error) {
 	return c, nil
 }
 
+// invisibleLetters are characters Unicode counts as letters or symbols that draw nothing: a
+// name of them alone would be a blank seat.
+var invisibleLetters = map[rune]bool{
+	'\u115F': true, '\u1160': true, // Hangul choseong and jungseong fillers
+	'\u3164': true, '\uFFA0': true, // Hangul filler, halfwidth Hangul filler
+	'\u2800': true, // Braille pattern blank
+	'\u17B4': true, '\u17B5': true, // Khmer inherent vowels
+}
+
+// maxMarksPerLetter bounds the combining marks on one base character: enough for any script's
+// accents, too few to stack a name over its neighbours' lines.
+const maxMarksPerLetter = 4
+
+// name is a player's name as shown to others: what it looks like is what it is. Spaces of every
+// kind become one space, invisible fillers go, and what is left must have a letter or a digit
+// and no accent standing on its own.
 func name(v *string) (string, error) {
 	if v == nil {
 		return "", apperr.New(apperr.BadRequest, `"name" is required.`)
 	}
-	n := strings.TrimSpace(clean(*v, false))
+	var b strings.Builder
+	space := false
+	for _, r := range clean(*v, false) {
+		switch {
+		case invisibleLetters[r]:
+			continue
+		case unicode.IsSpace(r) || unicode.Is(unicode.Zs, r) || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r):
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	n := b.String()
+	visible, marks := false, 0
+	var prev rune
+	for i, r := range n {
+		visible = visible || unicode.IsLetter(r) || unicode.IsNumber(r)
+		if !unicode.Is(unicode.M, r) {
+			marks, prev = 0, r
+			continue
+		}
+		if marks++; i == 0 || prev == ' ' {
+			return "", apperr.New(apperr.BadRequest, "An accent or mark in a name needs a letter to sit on.")
+		}
+		if marks > maxMarksPerLetter {
+			return "", apperr.New(apperr.BadRequest, "A letter in a name takes at most %d accents or marks.", maxMarksPerLetter)
+		}
+	}
 	switch r := utf8.RuneCountInString(n); {
-	case r == 0:
-		return "", apperr.New(apperr.BadRequest, "A name needs at least one visible character.")
+	case !visible:
+		return "", apperr.New(apperr.BadRequest, "A name needs at least one visible letter or digit.")
 	case r > MaxNameRunes:
 		return "", apperr.New(apperr.BadRequest, "Names are limited to %d characters.", MaxNameRunes)
 	}

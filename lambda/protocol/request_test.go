@@ -27,6 +27,12 @@ func TestDecodeValid(t *testing.T) {
 		{"unknown fields ignored", "getRoom", `{"action":"getRoom","roomCode":"K7M2QX","v":2}`, Request{Action: "getRoom", RoomCode: "K7M2QX"}},
 		{"name of 24 runes", "createRoom", `{"action":"createRoom","name":"` + strings.Repeat("é", 24) + `"}`, Request{Action: "createRoom", Name: strings.Repeat("é", 24)}},
 		{"name with tab inside", "createRoom", `{"action":"createRoom","name":"A\tB"}`, Request{Action: "createRoom", Name: "AB"}},
+		{"spaces of every kind become one", "createRoom", `{"action":"createRoom","name":" Ann\u3000\u00a0 Lee\u2028"}`, Request{Action: "createRoom", Name: "Ann Lee"}},
+		{"fillers dropped", "createRoom", `{"action":"createRoom","name":"\u3164Ann\u3164"}`, Request{Action: "createRoom", Name: "Ann"}},
+		{"accents on their letters", "createRoom", `{"action":"createRoom","name":"Zoe\u0301 Nguye\u0302\u0303n"}`, Request{Action: "createRoom", Name: "Zoe\u0301 Nguye\u0302\u0303n"}},
+		{"a script without spaces", "createRoom", `{"action":"createRoom","name":"山田 太郎"}`, Request{Action: "createRoom", Name: "山田 太郎"}},
+		{"digits only", "createRoom", `{"action":"createRoom","name":"42"}`, Request{Action: "createRoom", Name: "42"}},
+		{"emoji beside a letter", "createRoom", `{"action":"createRoom","name":"Ann 🦊"}`, Request{Action: "createRoom", Name: "Ann 🦊"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,6 +65,14 @@ func TestDecodeErrors(t *testing.T) {
 		{"too large", "sendMessage", `{"action":"sendMessage","roomCode":"K7M2QX","text":"` + strings.Repeat("a", MaxFrameBytes) + `"}`, apperr.TooLarge},
 		{"missing name", "createRoom", `{"action":"createRoom"}`, apperr.BadRequest},
 		{"blank name", "createRoom", `{"action":"createRoom","name":" \u0000 "}`, apperr.BadRequest},
+		{"Hangul filler name", "createRoom", `{"action":"createRoom","name":"\u3164"}`, apperr.BadRequest},
+		{"fillers and blanks", "createRoom", `{"action":"createRoom","name":"\u115F\u1160\uFFA0\u2800 \u3000"}`, apperr.BadRequest},
+		{"zero-width only", "createRoom", `{"action":"createRoom","name":"\u200b\u200d\u2060"}`, apperr.BadRequest},
+		{"punctuation only", "createRoom", `{"action":"createRoom","name":"(…) !?"}`, apperr.BadRequest},
+		{"emoji only", "createRoom", `{"action":"createRoom","name":"🦊"}`, apperr.BadRequest},
+		{"lone combining mark", "createRoom", `{"action":"createRoom","name":"\u0301"}`, apperr.BadRequest},
+		{"mark after a space", "createRoom", `{"action":"createRoom","name":"Ann \u0301"}`, apperr.BadRequest},
+		{"stacked marks", "createRoom", `{"action":"createRoom","name":"Ze\u0301\u0302\u0303\u0304\u0305"}`, apperr.BadRequest},
 		{"name too long", "createRoom", `{"action":"createRoom","name":"` + strings.Repeat("a", 25) + `"}`, apperr.BadRequest},
 		{"name wrong type", "createRoom", `{"action":"createRoom","name":7}`, apperr.BadRequest},
 		{"missing code", "joinRoom", `{"action":"joinRoom","name":"B"}`, apperr.BadRequest},

@@ -349,10 +349,12 @@ function renderSeat(sym, r, me) {
   } else {
     // This page knows its own connection better than the last frame it got.
     const online = sym === me ? socket.state === 'open' : p.online;
-    say(name, sym === me ? `${p.name} (you)` : p.name);
+    say(name, p.name); // the player's own seat is marked by its badge, which no name can draw
     say(presence, online ? 'online' : sym === me ? 'reconnecting…' : 'offline, may be back soon');
     li.classList.toggle('away', !online);
   }
+  li.querySelector('.you-badge').hidden = !p || sym !== me;
+  li.classList.toggle('mine', Boolean(p) && sym === me);
   li.classList.toggle('empty', !p);
   if (!p) li.classList.remove('away');
   li.classList.toggle('turn', r.status === 'playing' && r.turn === sym);

@@ -24,8 +24,13 @@ export function nameProblem(name) {
   const n = String(name ?? '').trim();
   if (n === '') return 'Enter your name so your opponent knows who you are.';
   if ([...n].length > NAME_MAX) return `Your name can be at most ${NAME_MAX} characters.`;
+  // As the server rules (docs/protocol.md): something visible to read, not only fillers.
+  if (!/[\p{L}\p{N}]/u.test(n.replace(NAME_FILLERS, ''))) return 'Your name needs at least one letter or digit.';
   return '';
 }
+
+// Letters that draw nothing (the server drops them too).
+const NAME_FILLERS = /[\u115F\u1160\u3164\uFFA0\u2800\u17B4\u17B5]/gu;
 
 // The server's error codes (docs/protocol.md) in words a player understands. The server's own
 // message is used only where it is the best we have (bad_request names the faulty field).
