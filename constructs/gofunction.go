@@ -44,6 +44,11 @@ type GoFunctionProps struct {
 	Lifecycle Lifecycle
 	// LogRetention overrides the lifecycle's log retention. Default: Lifecycle's.
 	LogRetention awslogs.RetentionDays
+	// ReservedConcurrency reserves this many concurrent executions of the Region's quota for
+	// the function, which is also the most it runs at once. Lambda refuses a reservation that
+	// leaves the Region fewer than 100 unreserved, so it fails to deploy in an account whose
+	// quota is low. Default: none, the Region's unreserved pool.
+	ReservedConcurrency *float64
 }
 
 // GoFunction's defaults.
@@ -148,13 +153,14 @@ func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 				Local: &localBundler{build: build},
 			},
 		}),
-		Description:   description,
-		Environment:   props.Environment,
-		MemorySize:    memory,
-		Timeout:       timeout,
-		Role:          role,
-		LogGroup:      logGroup,
-		LoggingFormat: awslambda.LoggingFormat_JSON,
+		Description:                  description,
+		Environment:                  props.Environment,
+		ReservedConcurrentExecutions: props.ReservedConcurrency,
+		MemorySize:                   memory,
+		Timeout:                      timeout,
+		Role:                         role,
+		LogGroup:                     logGroup,
+		LoggingFormat:                awslambda.LoggingFormat_JSON,
 		// Lambda drops JSON lines below this level; TRACE lets the function's own LOG_LEVEL
 		// setting decide, instead of silently hiding its debug lines behind Lambda's INFO.
 		ApplicationLogLevelV2: awslambda.ApplicationLogLevel_TRACE,

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
+	"sort"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -45,10 +47,14 @@ type WebSocketApiProps struct {
 	// DefaultStageName.
 	StageName *string
 	// ThrottleRate is the stage's steady limit on connects and messages per second across all
-	// clients. Default: DefaultThrottleRate.
+	// clients. Default: the default capacity model's (lambda/capacity).
 	ThrottleRate *float64
-	// ThrottleBurst is the stage's burst limit. Default: DefaultThrottleBurst.
+	// ThrottleBurst is the stage's burst limit. Default: the default capacity model's.
 	ThrottleBurst *float64
+	// RouteThrottles are tighter limits of single routes (by route key), within the stage's:
+	// $connect's keeps a flood of connection attempts from eating every frame's share.
+	// Default: none.
+	RouteThrottles map[string]Throttle
 	// ConnectAuthorizer authorizes clients on $connect, the only route of a WebSocket API that
 	// can carry an authorizer. Default: none: anyone may connect, and the $connect function
 	// decides; the caller must then record why with an AwsSolutions-APIG4 suppression on
@@ -73,10 +79,11 @@ type WebSocketApiProps struct {
 const (
 	DefaultRouteSelectionExpression = "$request.body.action"
 	DefaultStageName                = "prod"
-	DefaultThrottleRate             = 100
-	DefaultThrottleBurst            = 200
 	DefaultAccountLogRole           = true
 )
+
+// Throttle is a steady rate per second and a burst.
+type Throttle struct{ Rate, Burst float64 }
 
 // ValidateThrottle checks a stage's throttling: a rate above 0 and a burst of at least 1, or
 // every client would be refused.
@@ -170,10 +177,10 @@ func NewWebSocketApi(scope cdkconstructs.Construct, id *string, props *WebSocket
 	}
 	rate, burst := props.ThrottleRate, props.ThrottleBurst
 	if rate == nil {
-		rate = jsii.Number(DefaultThrottleRate)
+		rate = jsii.Number(capacity.Default().StageRate())
 	}
 	if burst == nil {
-		burst = jsii.Number(DefaultThrottleBurst)
+		burst = jsii.Number(capacity.Default().StageBurst())
 	}
 	if err := ValidateThrottle(*rate, *burst); err != nil {
 		panic(fmt.Errorf("WebSocketApi %s: %w", *id, err))
@@ -218,6 +225,7 @@ func NewWebSocketApi(scope cdkconstructs.Construct, id *string, props *WebSocket
 			format:      awsapigateway.AccessLogFormat_Custom(jsii.String(accessLogFormat)),
 		},
 	})
+	routeThrottles(stage, routes, props.RouteThrottles)
 	setAccountLogRole := DefaultAccountLogRole
 	if props.AccountLogRole != nil {
 		setAccountLogRole = *props.AccountLogRole
@@ -226,6 +234,31 @@ func NewWebSocketApi(scope cdkconstructs.Construct, id *string, props *WebSocket
 		stage.Node().AddDependency(accountLogRole(this))
 	}
 	return &WebSocketApi{Construct: this, Api: api, Stage: stage, AccessLogs: accessLogs, Routes: routes}
+}
+
+// routeThrottles sets the stage's per-route limits. The stage's CloudFormation resource names
+// each route by key, and CloudFormation refuses a key with no route yet: it waits for them.
+func routeThrottles(stage awsapigatewayv2.WebSocketStage, routes map[string]awsapigatewayv2.WebSocketRoute, limits map[string]Throttle) {
+	keys := make([]string, 0, len(limits))
+	for k := range limits {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	cfn := stage.Node().DefaultChild().(awsapigatewayv2.CfnStage)
+	for _, key := range keys {
+		t := limits[key]
+		route, ok := routes[key]
+		if !ok {
+			panic(fmt.Errorf("WebSocketApi: a throttle for route %q, which the API does not have", key))
+		}
+		if err := ValidateThrottle(t.Rate, t.Burst); err != nil {
+			panic(fmt.Errorf("WebSocketApi: route %s: %w", key, err))
+		}
+		cfn.AddPropertyOverride(jsii.String("RouteSettings."+key), map[string]any{
+			"ThrottlingRateLimit": t.Rate, "ThrottlingBurstLimit": t.Burst,
+		})
+		stage.Node().AddDependency(route)
+	}
 }
 
 // accountLogRole creates the role API Gateway writes CloudWatch Logs with and the custom

@@ -8,6 +8,7 @@ package stacks
 import (
 	"errors"
 	"fmt"
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"regexp"
 	"slices"
 	"sort"
@@ -21,29 +22,31 @@ import (
 
 // Context keys: the deployer's settings (docs/deploy.md lists them with examples).
 const (
-	KeyEnv                = "env"
-	KeyAlertEmail         = "alertEmail"
-	KeyAlertEvents        = "alertEvents"
-	KeyOpsEmail           = "opsEmail"
-	KeyCertificateArn     = "certificateArn"
-	KeyInstanceType       = "instanceType"
-	KeyMaxInstances       = "maxInstances"
-	KeyMaxAzs             = "maxAzs"
-	KeySsmEndpoints       = "ssmEndpoints"
-	KeyThrottleRate       = "throttleRate"
-	KeyThrottleBurst      = "throttleBurst"
-	KeyAllowedOrigins     = "allowedOrigins"
-	KeyLogLevel           = "logLevel"
-	KeyGracePeriod        = "gracePeriod"
-	KeyRoomTTL            = "roomTtl"
-	KeyRateLimitPerSecond = "rateLimitPerSecond"
-	KeyRateLimitBurst     = "rateLimitBurst"
-	KeyApiGatewayLogRole  = "apiGatewayLogRole"
-	KeyCloudFront         = "cloudFront"
-	KeyDomainName         = "domainName"
-	KeyHostedZoneId       = "hostedZoneId"
-	KeyWaf                = "waf"
-	KeyTableKey           = "tableKey"
+	KeyEnv                 = "env"
+	KeyAlertEmail          = "alertEmail"
+	KeyAlertEvents         = "alertEvents"
+	KeyOpsEmail            = "opsEmail"
+	KeyCertificateArn      = "certificateArn"
+	KeyInstanceType        = "instanceType"
+	KeyMaxInstances        = "maxInstances"
+	KeyMaxAzs              = "maxAzs"
+	KeySsmEndpoints        = "ssmEndpoints"
+	KeyThrottleRate        = "throttleRate"
+	KeyThrottleBurst       = "throttleBurst"
+	KeyAllowedOrigins      = "allowedOrigins"
+	KeyLogLevel            = "logLevel"
+	KeyGracePeriod         = "gracePeriod"
+	KeyRoomTTL             = "roomTtl"
+	KeyRateLimitPerSecond  = "rateLimitPerSecond"
+	KeyRateLimitBurst      = "rateLimitBurst"
+	KeyApiGatewayLogRole   = "apiGatewayLogRole"
+	KeyCloudFront          = "cloudFront"
+	KeyDomainName          = "domainName"
+	KeyHostedZoneId        = "hostedZoneId"
+	KeyWaf                 = "waf"
+	KeyTableKey            = "tableKey"
+	KeyGames               = "games"
+	KeyReservedConcurrency = "reservedConcurrency"
 )
 
 // functionKeys are the settings that become every route function's environment variables,
@@ -60,7 +63,7 @@ var functionKeys = map[string]string{
 var knownKeys = []string{KeyEnv, KeyAlertEmail, KeyAlertEvents, KeyOpsEmail, KeyCertificateArn, KeyInstanceType, KeyMaxInstances,
 	KeyMaxAzs, KeySsmEndpoints, KeyThrottleRate, KeyThrottleBurst, KeyAllowedOrigins, KeyLogLevel,
 	KeyGracePeriod, KeyRoomTTL, KeyRateLimitPerSecond, KeyRateLimitBurst, KeyApiGatewayLogRole,
-	KeyCloudFront, KeyDomainName, KeyHostedZoneId, KeyWaf, KeyTableKey}
+	KeyCloudFront, KeyDomainName, KeyHostedZoneId, KeyWaf, KeyTableKey, KeyGames, KeyReservedConcurrency}
 
 // DefaultLifecycle is the lifecycle of a deployment whose env is not set.
 const DefaultLifecycle = constructs.Dev
@@ -111,11 +114,56 @@ type Config struct {
 	// ApiGatewayLogRole sets the region's API Gateway CloudWatch Logs role, which the
 	// WebSocket stage's access logs need (see constructs.WebSocketApiProps.AccountLogRole).
 	ApiGatewayLogRole *bool
-	// ThrottleRate and ThrottleBurst limit the WebSocket stage's requests per second.
+	// Games is how many concurrent games the deployment is sized for (lambda/capacity): the
+	// stage's throttle, $connect's and the game function's reserved concurrency follow from
+	// it. Default (nil): capacity.DefaultGames.
+	Games *float64
+	// ThrottleRate and ThrottleBurst override the stage's throttle the capacity model sets.
 	ThrottleRate, ThrottleBurst *float64
+	// ReserveConcurrency reserves the game function's concurrency: ReservedConcurrency when
+	// set, else the capacity model's. Default (nil): in prod only, as a fresh account's quota
+	// may be too low for any reservation.
+	ReserveConcurrency  *bool
+	ReservedConcurrency *float64
 	// FunctionEnv are the settings every route function gets, as lambda/config reads them
 	// (GRACE_PERIOD, ROOM_TTL, ALLOWED_ORIGINS, RATE_LIMIT_*, LOG_LEVEL): only those set.
 	FunctionEnv map[string]string
+}
+
+// Capacity is the capacity model the deployment is sized by.
+func (c Config) Capacity() capacity.Model {
+	if c.Games == nil {
+		return capacity.Default()
+	}
+	return capacity.Model{Games: int(*c.Games)}
+}
+
+// StageThrottle is the stage's rate and burst: the settings', else the capacity model's.
+func (c Config) StageThrottle() (rate, burst float64) {
+	rate, burst = c.Capacity().StageRate(), c.Capacity().StageBurst()
+	if c.ThrottleRate != nil {
+		rate = *c.ThrottleRate
+	}
+	if c.ThrottleBurst != nil {
+		burst = *c.ThrottleBurst
+	}
+	return rate, burst
+}
+
+// GameConcurrency is the game function's reserved concurrency, or nil for none.
+func (c Config) GameConcurrency() *float64 {
+	reserve := c.Lifecycle.IsProd()
+	if c.ReserveConcurrency != nil {
+		reserve = *c.ReserveConcurrency
+	}
+	switch {
+	case !reserve:
+		return nil
+	case c.ReservedConcurrency != nil:
+		return c.ReservedConcurrency
+	}
+	n := float64(c.Capacity().GameConcurrency())
+	return &n
 }
 
 // UsesCloudFront reports whether the site is behind the distribution (CloudFront's default).
@@ -145,6 +193,10 @@ var hostedZoneIdRE = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 
 // ACM certificate ARNs, in any partition.
 var certificateArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$`)
+
+// maxReservedConcurrency bounds reservedConcurrency: Lambda's default Regional quota is 1,000,
+// of which 100 stay unreserved.
+const maxReservedConcurrency = 900
 
 // maxMaxInstances bounds maxInstances: a typo (4000) should not reach an account.
 const maxMaxInstances = 100
@@ -326,21 +378,29 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 	}
 	c.SsmEndpoints = boolean(KeySsmEndpoints, "")
 	c.ApiGatewayLogRole = boolean(KeyApiGatewayLogRole, " (false when the account already sets API Gateway's CloudWatch Logs role)")
+	if c.Games = number(KeyGames, whole); c.Games != nil {
+		badErr(KeyGames, capacity.Model{Games: int(*c.Games)}.Validate())
+	}
 	c.ThrottleRate = number(KeyThrottleRate, decimal)
 	c.ThrottleBurst = number(KeyThrottleBurst, whole)
 	if c.ThrottleRate != nil || c.ThrottleBurst != nil {
-		rate, burst := float64(constructs.DefaultThrottleRate), float64(constructs.DefaultThrottleBurst)
 		key := KeyThrottleRate
-		if c.ThrottleRate != nil {
-			rate = *c.ThrottleRate
+		if c.ThrottleRate == nil {
+			key = KeyThrottleBurst
 		}
-		if c.ThrottleBurst != nil {
-			burst = *c.ThrottleBurst
-			if c.ThrottleRate == nil {
-				key = KeyThrottleBurst
-			}
+		badErr(key, constructs.ValidateThrottle(c.StageThrottle()))
+	}
+	if s, ok := get(KeyReservedConcurrency); ok {
+		// Only the words: ParseBool would read "0" and "1" as booleans, not as numbers.
+		if b := strings.ToLower(s); b == "true" || b == "false" {
+			yes := b == "true"
+			c.ReserveConcurrency = &yes
+		} else if n, err := strconv.Atoi(s); err == nil && n >= 1 && n <= maxReservedConcurrency {
+			f, yes := float64(n), true
+			c.ReservedConcurrency, c.ReserveConcurrency = &f, &yes
+		} else {
+			bad(KeyReservedConcurrency, "%q is not true, false or a whole number of executions from 1 to %d (true reserves the capacity model's)", s, maxReservedConcurrency)
 		}
-		badErr(key, constructs.ValidateThrottle(rate, burst))
 	}
 
 	env, err := functionEnv(get)

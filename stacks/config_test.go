@@ -34,7 +34,7 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 		KeyMaxAzs: "3", KeySsmEndpoints: true, KeyThrottleRate: "50", KeyThrottleBurst: "80",
 		KeyAllowedOrigins: "https://play.example.com, http://localhost:8080/", KeyLogLevel: "DEBUG",
 		KeyGracePeriod: "90s", KeyRoomTTL: "12h", KeyRateLimitPerSecond: "2.5", KeyRateLimitBurst: 10.0,
-		KeyApiGatewayLogRole: "false",
+		KeyApiGatewayLogRole: "false", KeyGames: "250", KeyReservedConcurrency: "40",
 	}
 	env := map[string]string{"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"}
 	c, err := FromContext(ctx, func(k string) string { return env[k] })
@@ -49,7 +49,7 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 		CertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f",
 		CloudFront:     &yes, Waf: &no, DomainName: "play.example.com", HostedZoneId: "Z0123456789ABCDEFGHIJ", TableKey: &yes,
 		InstanceType: "m7g.medium", MaxInstances: num(6), MaxAzs: num(3), SsmEndpoints: &yes, ApiGatewayLogRole: &no,
-		ThrottleRate: num(50), ThrottleBurst: num(80),
+		ThrottleRate: num(50), ThrottleBurst: num(80), Games: num(250), ReserveConcurrency: &yes, ReservedConcurrency: num(40),
 		FunctionEnv: map[string]string{
 			"ALLOWED_ORIGINS": "https://play.example.com,http://localhost:8080", "LOG_LEVEL": "debug",
 			"GRACE_PERIOD": "90s", "ROOM_TTL": "12h", "RATE_LIMIT_PER_SECOND": "2.5", "RATE_LIMIT_BURST": "10",
@@ -110,6 +110,12 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 		{"ssm", map[string]any{KeySsmEndpoints: "yes please"}, nil, []string{"context ssmEndpoints", "true or false"}},
 		{"throttle rate", map[string]any{KeyThrottleRate: "0"}, nil, []string{"context throttleRate", "above 0"}},
 		{"throttle burst", map[string]any{KeyThrottleBurst: "0"}, nil, []string{"context throttleBurst"}},
+		{"no games", map[string]any{KeyGames: "0"}, nil, []string{"context games", "use 1 to 3000"}},
+		{"too many games", map[string]any{KeyGames: 5000.0}, nil, []string{"context games", "10,000 requests per second"}},
+		{"games in words", map[string]any{KeyGames: "lots"}, nil, []string{"context games", "not a whole number"}},
+		{"reserved none", map[string]any{KeyReservedConcurrency: "0"}, nil, []string{"context reservedConcurrency", "from 1 to 900"}},
+		{"reserved past the quota", map[string]any{KeyReservedConcurrency: "1000"}, nil, []string{"context reservedConcurrency", "from 1 to 900"}},
+		{"reserved in words", map[string]any{KeyReservedConcurrency: "some"}, nil, []string{"context reservedConcurrency", "true, false or a whole number"}},
 		{"origins", map[string]any{KeyAllowedOrigins: "game.example.com"}, nil, []string{"context allowedOrigins", "https://game.example.com"}},
 		{"log level", map[string]any{KeyLogLevel: "loud"}, nil, []string{"context logLevel", "debug, info, warn, error"}},
 		{"grace", map[string]any{KeyGracePeriod: "2 minutes"}, nil, []string{"context gracePeriod", "like 2m"}},
@@ -159,6 +165,39 @@ func TestFromContextEdgeDefaults(t *testing.T) {
 		}
 		if c.UsesCloudFront() != tt.wantCloudFront || c.UsesWaf() != tt.waf {
 			t.Errorf("%v: CloudFront %v, WAF %v; want %v, %v", tt.ctx, c.UsesCloudFront(), c.UsesWaf(), tt.wantCloudFront, tt.waf)
+		}
+	}
+}
+
+// The capacity model sizes the stage and, in prod or when asked, the game function's reserved
+// concurrency; settings override each.
+func TestFromContextCapacity(t *testing.T) {
+	tests := []struct {
+		name        string
+		ctx         map[string]any
+		rate, burst float64
+		reserved    float64 // 0: none
+	}{
+		{"dev default", map[string]any{}, 100, 200, 0},
+		{"prod default", map[string]any{KeyEnv: "prod"}, 100, 200, 20},
+		{"prod sized up", map[string]any{KeyEnv: "prod", KeyGames: "1000"}, 1000, 2000, 200},
+		{"prod without a reservation", map[string]any{KeyEnv: "prod", KeyReservedConcurrency: "false"}, 100, 200, 0},
+		{"dev asking for the model's", map[string]any{KeyReservedConcurrency: "true", KeyGames: "50"}, 50, 100, 10},
+		{"dev asking for a number", map[string]any{KeyReservedConcurrency: "7"}, 100, 200, 7},
+		{"throttle overridden", map[string]any{KeyGames: "1000", KeyThrottleRate: "300"}, 300, 2000, 0},
+	}
+	for _, tt := range tests {
+		c, err := FromContext(tt.ctx, noEnv)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		rate, burst := c.StageThrottle()
+		var reserved float64
+		if r := c.GameConcurrency(); r != nil {
+			reserved = *r
+		}
+		if rate != tt.rate || burst != tt.burst || reserved != tt.reserved {
+			t.Errorf("%s: stage %v/%v, reserved %v; want %v/%v, %v", tt.name, rate, burst, reserved, tt.rate, tt.burst, tt.reserved)
 		}
 	}
 }

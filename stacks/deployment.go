@@ -110,14 +110,20 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 		Lifecycle:          cfg.Lifecycle,
 		CustomerManagedKey: cfg.TableKey != nil && *cfg.TableKey,
 	})
+	// The capacity model sizes the API: the stage, $connect within it, the game function.
+	rate, burst := cfg.StageThrottle()
+	model := cfg.Capacity()
+	connect := constructs.Throttle{Rate: min(model.ConnectRate(), rate), Burst: min(model.ConnectBurst(), burst)}
 	d.Realtime = NewRealtimeStack(app, prefix+"Realtime", &RealtimeStackProps{
-		StackProps:     base("WebSocket API and route functions"),
-		Table:          d.Data.Table,
-		Lifecycle:      cfg.Lifecycle,
-		FunctionEnv:    cfg.FunctionEnv,
-		ThrottleRate:   cfg.ThrottleRate,
-		ThrottleBurst:  cfg.ThrottleBurst,
-		AccountLogRole: cfg.ApiGatewayLogRole,
+		StackProps:      base("WebSocket API and route functions"),
+		Table:           d.Data.Table,
+		Lifecycle:       cfg.Lifecycle,
+		FunctionEnv:     cfg.FunctionEnv,
+		ThrottleRate:    &rate,
+		ThrottleBurst:   &burst,
+		ConnectThrottle: &connect,
+		GameConcurrency: cfg.GameConcurrency(),
+		AccountLogRole:  cfg.ApiGatewayLogRole,
 
 		BehindDistribution: cfg.UsesCloudFront(),
 	})

@@ -28,6 +28,10 @@ type RealtimeStackProps struct {
 	FunctionEnv map[string]string
 	// ThrottleRate and ThrottleBurst limit the stage. Default: WebSocketApi's.
 	ThrottleRate, ThrottleBurst *float64
+	// ConnectThrottle limits $connect within the stage's limit. Default: none of its own.
+	ConnectThrottle *constructs.Throttle
+	// GameConcurrency is the game function's reserved concurrency. Default: none reserved.
+	GameConcurrency *float64
 	// AccountLogRole sets the region's API Gateway CloudWatch Logs role. Default:
 	// WebSocketApi's (see constructs.WebSocketApiProps.AccountLogRole).
 	AccountLogRole *bool
@@ -89,11 +93,16 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 			// Resolved by CloudFormation at deploy time: the function reads no secret at run time.
 			env[config.EnvEdgeSecret] = edgeSecret.SecretValue().UnsafeUnwrap()
 		}
+		var reserved *float64
+		if f.Name == catalog.FnGame {
+			reserved = props.GameConcurrency
+		}
 		fn := constructs.NewGoFunction(functionsScope, jsii.String(f.Name), &constructs.GoFunctionProps{
-			Command:     jsii.String(f.Name),
-			Description: jsii.String(f.Description),
-			Environment: &env,
-			Lifecycle:   props.Lifecycle,
+			Command:             jsii.String(f.Name),
+			Description:         jsii.String(f.Description),
+			Environment:         &env,
+			Lifecycle:           props.Lifecycle,
+			ReservedConcurrency: reserved,
 		})
 		if f.Needs.Table() {
 			props.Table.Grant(fn.Function, *jsii.Strings(f.Needs.TableActions...)...)
@@ -103,11 +112,16 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		integrations = append(integrations, constructs.WebSocketIntegration{Name: f.Name, Handler: fn.Function, RouteKeys: f.Routes})
 	}
 
+	var routeThrottles map[string]constructs.Throttle
+	if props.ConnectThrottle != nil {
+		routeThrottles = map[string]constructs.Throttle{catalog.Connect: *props.ConnectThrottle}
+	}
 	api := constructs.NewWebSocketApi(stack, jsii.String("Api"), &constructs.WebSocketApiProps{
 		Integrations:             integrations,
 		RouteSelectionExpression: jsii.String(catalog.SelectionExpression),
 		ThrottleRate:             props.ThrottleRate,
 		ThrottleBurst:            props.ThrottleBurst,
+		RouteThrottles:           routeThrottles,
 		Description:              jsii.String("TicTacToe protocol v1"),
 		Lifecycle:                props.Lifecycle,
 		AccountLogRole:           props.AccountLogRole,

@@ -47,8 +47,9 @@ type Score struct {
 	X, O, Draws int
 }
 
-// MaxWatchers bounds the spectators that receive live updates, so a room item stays small.
-const MaxWatchers = 16
+// MaxWatchers bounds the spectators that receive live updates: a room item stays small, and
+// one frame costs at most 2 + MaxWatchers frames out (lambda/capacity, docs/capacity.md).
+const MaxWatchers = 6
 
 // Room is a room's whole state. The store keeps it as one item and writes it back only if
 // Version is unchanged, so every method here can assume it sees the latest state.
