@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/coder/websocket"
 
+	"github.com/serverless-tictactoe/tictactoe/internal/dynalite/dynalitetest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/app"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
@@ -324,9 +325,19 @@ func TestSubprotocolFromConnect(t *testing.T) {
 // The real connect function, configured as on AWS with ALLOWED_ORIGINS, refuses a browser
 // from another origin: the gateway turns its 403 into a refused upgrade.
 func TestAllowedOriginsRefuse(t *testing.T) {
+	tb := dynalitetest.New(t) // where $connect counts the connections of each address
+	t.Setenv("AWS_ACCESS_KEY_ID", "local")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	cfg, err := config.FromEnv(func(k string) string {
-		if k == config.EnvAllowedOrigins {
+		switch k {
+		case config.EnvAllowedOrigins:
 			return "https://game.example.com"
+		case config.EnvTableName:
+			return tb.Name
+		case config.EnvDynamoEndpoint:
+			return tb.Endpoint
 		}
 		return ""
 	})

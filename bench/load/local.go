@@ -123,6 +123,8 @@ func StartLocal(ctx context.Context) (*Local, error) {
 			return "0"
 		case config.EnvPresenceLog:
 			return "false" // production's path: presence comes from the stream there
+		case config.EnvConnectionsPerSource:
+			return "0" // every simulated player is this one machine
 		}
 		return ""
 	}

@@ -17,9 +17,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
+	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence"
@@ -45,14 +47,23 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 		if err != nil {
 			return nil, err
 		}
-		var st store.Store = store.NewDynamoStore(db, cfg.TableName, time.Now, store.Expiry{Room: cfg.RoomTTL})
-		if cfg.PresenceLog {
-			st = presence.Observe(st, presence.LogPublisher{Log: logger}, time.Now, logger)
+		dynamo := store.NewDynamoStore(db, cfg.TableName, time.Now, store.Expiry{Room: cfg.RoomTTL})
+		perSource := cfg.ConnectionsPerSource
+		if perSource == 0 {
+			perSource = -1 // the setting's 0 is no limit
 		}
-		sender := connections.NewAPIGatewaySender(connections.NewClient(awsCfg, cfg.CallbackURL))
-		opts.Service = service.New(service.Options{Store: st, Sender: sender, Grace: cfg.Grace, Logger: logger,
-			Metrics: metrics.NewEMF(logger, time.Now)})
-		opts.Limiter = ratelimit.New(cfg.RatePerSecond, cfg.RateBurst, time.Now)
+		opts.Guard = guard.New(dynamo, time.Now, guard.Limits{ConnectionsPerSource: perSource})
+		if fn.Needs.ManageConnections {
+			var st store.Store = dynamo
+			if cfg.PresenceLog {
+				st = presence.Observe(st, presence.LogPublisher{Log: logger}, time.Now, logger)
+			}
+			sender := connections.NewAPIGatewaySender(connections.NewClient(awsCfg, cfg.CallbackURL))
+			opts.Service = service.New(service.Options{Store: st, Sender: sender, Grace: cfg.Grace, Logger: logger,
+				Metrics: metrics.NewEMF(logger, time.Now)})
+			opts.Limiter = ratelimit.New(cfg.RatePerSecond, cfg.RateBurst, time.Now)
+			opts.Strikes = ratelimit.New(1.0/capacity.StrikeForgiveSeconds, capacity.StrikesToClose, time.Now)
+		}
 	}
 	return handler.New(opts).For(function)
 }

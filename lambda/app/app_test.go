@@ -57,14 +57,11 @@ func TestWiringFromConfig(t *testing.T) {
 	}
 }
 
-func TestConnectNeedsNoData(t *testing.T) {
-	h, err := app.New(context.Background(), catalog.FnConnect, config.Config{}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatalf("connect must start without a table or callback URL: %v", err)
-	}
-	resp, err := h(context.Background(), events.APIGatewayWebsocketProxyRequest{})
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("%d %v", resp.StatusCode, err)
+// $connect needs the table (its source's share) and nothing to send with.
+func TestConnectNeedsTheTableOnly(t *testing.T) {
+	_, err := app.New(context.Background(), catalog.FnConnect, config.Config{}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err == nil || !strings.Contains(err.Error(), "TABLE_NAME") || strings.Contains(err.Error(), "CALLBACK_URL") {
+		t.Fatalf("connect without a table: %v, want TABLE_NAME named and nothing about CALLBACK_URL", err)
 	}
 }
 

@@ -86,8 +86,9 @@ var storeActions = []string{GetItem, PutItem, DeleteItem}
 
 // all lists every function, route functions first, in a stable order. Routes are grouped by
 // what they need rather than one Lambda per route:
-//   - connect serves only $connect, which touches no data, so it runs with no table or
-//     @connections permissions at all;
+//   - connect serves only $connect: it counts the connection against its source address's
+//     share and records it (two items, read and written by key), and sends nothing, so it has
+//     no @connections permission;
 //   - disconnect serves $disconnect, the one route API Gateway invokes without a client frame;
 //   - game serves every client action and $default: they share one set of permissions, so
 //     splitting them would buy no least privilege, and one function keeps a game's moves on
@@ -97,9 +98,9 @@ var storeActions = []string{GetItem, PutItem, DeleteItem}
 var all = []Function{
 	{
 		Name:        FnConnect,
-		Description: "TicTacToe $connect: checks the Origin, touches no data",
+		Description: "TicTacToe $connect: checks the Origin, counts connections per source address",
 		Routes:      []string{Connect},
-		Needs:       Needs{EdgeSecret: true},
+		Needs:       Needs{TableActions: []string{GetItem, PutItem}, EdgeSecret: true},
 	},
 	{
 		Name:        FnDisconnect,

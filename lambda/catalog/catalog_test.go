@@ -48,14 +48,15 @@ func TestRoutes(t *testing.T) {
 	}
 }
 
-// What each function may do is the least it needs: $connect nothing, the stream function only
-// its marker calls, and only functions with a table need a table's calls.
+// What each function may do is the least it needs: $connect reads and writes items by key (its
+// source's share, the connection's record) and sends nothing, the stream function only its
+// marker calls, and only functions with a table need a table's calls.
 func TestNeeds(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		want Needs
 	}{
-		{FnConnect, Needs{}},
+		{FnConnect, Needs{TableActions: []string{GetItem, PutItem}}},
 		{FnDisconnect, Needs{TableActions: []string{GetItem, PutItem, DeleteItem}, ManageConnections: true}},
 		{FnGame, Needs{TableActions: []string{GetItem, PutItem, DeleteItem}, ManageConnections: true}},
 		{FnPresence, Needs{TableActions: []string{GetItem, PutItem}, StreamRead: true, PublishAlerts: true}},

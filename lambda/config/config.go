@@ -8,6 +8,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -32,6 +33,8 @@ const (
 	EnvTopicARN       = "TOPIC_ARN"
 	EnvPresenceLog    = "PRESENCE_LOG"
 	EnvEdgeSecret     = "EDGE_SECRET"
+	// EnvConnectionsPerSource is the open connections one source address may hold.
+	EnvConnectionsPerSource = "CONNECTIONS_PER_SOURCE"
 )
 
 // Headers the CloudFront distribution adds to each WebSocket connection it passes to the API,
@@ -43,6 +46,11 @@ const (
 	// ViewerHostHeader is the host name the player connected to (the distribution's or the
 	// deployment's own domain): the API sees its own host in Host.
 	ViewerHostHeader = "X-Tictactoe-Viewer-Host"
+	// ViewerAddressHeader is the player's address as the distribution saw it (its function
+	// overwrites whatever a client sent): behind the distribution, API Gateway's source IP is
+	// CloudFront's, so $connect counts connections per source by this instead, trusting it only
+	// on connections that carry the edge secret.
+	ViewerAddressHeader = "X-Tictactoe-Viewer-Address"
 )
 
 // Config is one function's settings.
@@ -70,6 +78,10 @@ type Config struct {
 	// it off.
 	RatePerSecond float64
 	RateBurst     int
+	// ConnectionsPerSource is how many open connections one source address (an IPv4 address,
+	// an IPv6 /64) may hold (CONNECTIONS_PER_SOURCE). Default: capacity.ConnectionsPerSource;
+	// 0 turns the limit off.
+	ConnectionsPerSource int
 	// LogLevel is debug, info, warn or error (LOG_LEVEL). Default: info.
 	LogLevel slog.Level
 	// TopicARN is the SNS topic the presence function publishes to (TOPIC_ARN).
@@ -163,6 +175,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.RateBurst = n
 	}
+	c.ConnectionsPerSource = capacity.ConnectionsPerSource
+	if v := strings.TrimSpace(getenv(EnvConnectionsPerSource)); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxConnectionsPerSource {
+			bad(EnvConnectionsPerSource, "%q is not a whole number from 0 (no limit) to %d", v, maxConnectionsPerSource)
+		}
+		c.ConnectionsPerSource = n
+	}
 	if v := strings.TrimSpace(getenv(EnvLogLevel)); v != "" {
 		// slog also reads "info+2" and the like: only the four names are a setting here.
 		known := slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(v))
@@ -191,6 +211,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	return c, errors.Join(errs...)
 }
+
+// maxConnectionsPerSource bounds CONNECTIONS_PER_SOURCE: a source item lists its connections,
+// and DynamoDB items are at most 400 KB.
+const maxConnectionsPerSource = 5000
 
 // minEdgeSecret is the shortest EDGE_SECRET accepted: long enough that it cannot be guessed.
 const minEdgeSecret = 16

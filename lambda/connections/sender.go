@@ -1,5 +1,6 @@
 // Package connections sends frames to WebSocket clients through API Gateway's @connections
-// management API (PostToConnection), on AWS and against the local gateway alike.
+// management API (PostToConnection), and closes connections (DeleteConnection), on AWS and
+// against the local gateway alike.
 package connections
 
 import (
@@ -18,14 +19,17 @@ import (
 // without API Gateway having invoked $disconnect yet.
 var ErrGone = errors.New("connection gone")
 
-// Sender delivers one frame to one connection.
+// Sender delivers one frame to one connection, and closes a connection the server is done
+// with (a flood, a prober).
 type Sender interface {
 	Send(ctx context.Context, connectionID string, frame []byte) error
+	Close(ctx context.Context, connectionID string) error
 }
 
 // PostAPI is the part of *apigatewaymanagementapi.Client a Sender uses.
 type PostAPI interface {
 	PostToConnection(ctx context.Context, in *apigatewaymanagementapi.PostToConnectionInput, opts ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error)
+	DeleteConnection(ctx context.Context, in *apigatewaymanagementapi.DeleteConnectionInput, opts ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error)
 }
 
 // APIGatewaySender is the Sender over @connections.
@@ -53,13 +57,24 @@ func (s *APIGatewaySender) Send(ctx context.Context, connectionID string, frame 
 		ConnectionId: aws.String(connectionID),
 		Data:         frame,
 	})
+	return classify(err, "posting to", connectionID)
+}
+
+// Close closes the connection (API Gateway then invokes $disconnect). A connection already
+// gone is ErrGone (wrapped).
+func (s *APIGatewaySender) Close(ctx context.Context, connectionID string) error {
+	_, err := s.api.DeleteConnection(ctx, &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: aws.String(connectionID)})
+	return classify(err, "closing", connectionID)
+}
+
+func classify(err error, what, connectionID string) error {
 	if err == nil {
 		return nil
 	}
 	var gone *types.GoneException
 	var resp *awshttp.ResponseError
 	if errors.As(err, &gone) || (errors.As(err, &resp) && resp.HTTPStatusCode() == http.StatusGone) {
-		return fmt.Errorf("posting to %s: %w", connectionID, ErrGone)
+		return fmt.Errorf("%s %s: %w", what, connectionID, ErrGone)
 	}
-	return fmt.Errorf("posting to %s: %w", connectionID, err)
+	return fmt.Errorf("%s %s: %w", what, connectionID, err)
 }

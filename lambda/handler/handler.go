@@ -17,8 +17,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
 	"github.com/serverless-tictactoe/tictactoe/lambda/protocol"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
 	"github.com/serverless-tictactoe/tictactoe/lambda/service"
@@ -30,9 +32,12 @@ type Func func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.
 
 // Handler serves the routes.
 type Handler struct {
-	svc     *service.Service // nil for the connect function, which touches no data
+	svc     *service.Service // nil for the connect function, which sends no frame
 	log     *slog.Logger
 	limiter *ratelimit.Limiter
+	strikes *ratelimit.Limiter
+	guard   *guard.Guard
+	misses  int
 	origins []string
 	edge    string
 	now     func() time.Time
@@ -44,6 +49,15 @@ type Options struct {
 	Logger  *slog.Logger
 	// Limiter bounds each connection's frames; nil means no limit.
 	Limiter *ratelimit.Limiter
+	// Strikes counts each connection's frames past Limiter: when it refuses too, the
+	// connection is closed. Nil: a flooding connection is only answered rate_limited.
+	Strikes *ratelimit.Limiter
+	// Guard keeps the ceilings per source address ($connect) and the probing budget. Nil:
+	// none.
+	Guard *guard.Guard
+	// MissesPerConnection is how many room_not_found answers a connection gets before it is
+	// closed (with Guard). Default: capacity.MissesPerConnection.
+	MissesPerConnection int
 	// AllowedOrigins are the Origin headers $connect accepts; empty accepts any.
 	AllowedOrigins []string
 	// EdgeSecret is what the distribution adds to every connection it passes on
@@ -56,7 +70,11 @@ type Options struct {
 
 // New returns a Handler.
 func New(o Options) *Handler {
-	h := &Handler{svc: o.Service, log: o.Logger, limiter: o.Limiter, origins: o.AllowedOrigins, edge: o.EdgeSecret, now: o.Now}
+	h := &Handler{svc: o.Service, log: o.Logger, limiter: o.Limiter, strikes: o.Strikes, guard: o.Guard, misses: o.MissesPerConnection,
+		origins: o.AllowedOrigins, edge: o.EdgeSecret, now: o.Now}
+	if h.misses <= 0 {
+		h.misses = capacity.MissesPerConnection
+	}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -104,14 +122,44 @@ func (h *Handler) Connect(ctx context.Context, ev events.APIGatewayWebsocketProx
 		h.logLine(ctx, ev, start, "", "refused", "origin_not_allowed", slog.String("origin", origin))
 		return events.APIGatewayProxyResponse{StatusCode: http.StatusForbidden}, nil
 	}
+	if h.guard != nil {
+		err := h.guard.Admit(ctx, guard.SourceKey(h.sourceIP(ev)), ev.RequestContext.ConnectionID)
+		switch {
+		case errors.Is(err, guard.ErrTooManyConnections):
+			h.logLine(ctx, ev, start, "", "refused", "too_many_connections")
+			return events.APIGatewayProxyResponse{StatusCode: http.StatusTooManyRequests}, nil
+		case errors.Is(err, guard.ErrProbing):
+			h.logLine(ctx, ev, start, "", "refused", "probing")
+			return events.APIGatewayProxyResponse{StatusCode: http.StatusTooManyRequests}, nil
+		case err != nil:
+			h.logLine(ctx, ev, start, "", "server_error", string(apperr.Internal), slog.String("error", err.Error()))
+			return events.APIGatewayProxyResponse{StatusCode: http.StatusInternalServerError}, nil
+		}
+	}
 	h.logLine(ctx, ev, start, "", "ok", "")
 	return ok, nil
+}
+
+// sourceIP is the player's address: the distribution's word for it behind the distribution
+// (the connection proved it came through with the edge secret; API Gateway sees CloudFront's
+// address), else the address API Gateway saw.
+func (h *Handler) sourceIP(ev events.APIGatewayWebsocketProxyRequest) string {
+	if h.edge != "" {
+		if ip := header(ev.Headers, config.ViewerAddressHeader); ip != "" {
+			return ip
+		}
+	}
+	return ev.RequestContext.Identity.SourceIP
 }
 
 // Disconnect serves $disconnect: the player shows offline and the room is told.
 func (h *Handler) Disconnect(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	start := h.now()
-	room, err := h.svc.Disconnected(ctx, ev.RequestContext.ConnectionID)
+	rec, err := h.svc.Disconnected(ctx, ev.RequestContext.ConnectionID)
+	room := rec.RoomCode
+	if h.guard != nil {
+		err = errors.Join(err, h.guard.Release(ctx, rec.Source, ev.RequestContext.ConnectionID))
+	}
 	attrs := []slog.Attr{}
 	if ev.RequestContext.DisconnectStatusCode != 0 {
 		attrs = append(attrs, slog.Int("closeCode", int(ev.RequestContext.DisconnectStatusCode)))
@@ -138,6 +186,10 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 		}
 	} else {
 		req.Action = catalog.ActionOf(ev.Body)
+		if h.strikes != nil && !h.strikes.Allow(connID) {
+			// It keeps sending past its limit: answering would only cost more.
+			return h.closeConnection(ctx, ev, start, req, string(apperr.RateLimited))
+		}
 		err = apperr.New(apperr.RateLimited, "Too many messages: wait a moment and try again.")
 	}
 	if err == nil {
@@ -157,7 +209,37 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 	if sendErr := h.svc.SendError(ctx, connID, err, req.Action); sendErr != nil {
 		attrs = append(attrs, slog.String("sendError", sendErr.Error()))
 	}
+	if apperr.CodeOf(err) == apperr.RoomNotFound && h.guard != nil {
+		probing, perr := h.probing(ctx, connID)
+		if perr != nil {
+			attrs = append(attrs, slog.String("error", perr.Error()))
+		}
+		if probing {
+			return h.closeConnection(ctx, ev, start, req, string(apperr.RoomNotFound))
+		}
+	}
 	h.logLine(ctx, ev, start, req.RoomCode, outcome, string(apperr.CodeOf(err)), attrs...)
+	return ok, nil
+}
+
+// probing counts a room_not_found answer against the connection's and its source's budgets and
+// reports whether either is spent.
+func (h *Handler) probing(ctx context.Context, connID string) (bool, error) {
+	rec, err := h.svc.Missed(ctx, connID)
+	if err != nil {
+		return false, err
+	}
+	spent, err := h.guard.Miss(ctx, rec.Source)
+	return spent || rec.Misses >= h.misses, err
+}
+
+// closeConnection closes a connection the server is done with and logs why (code).
+func (h *Handler) closeConnection(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest, start time.Time, req protocol.Request, code string) (events.APIGatewayProxyResponse, error) {
+	attrs := []slog.Attr{slog.String("action", req.Action)}
+	if err := h.svc.Close(ctx, ev.RequestContext.ConnectionID); err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	h.logLine(ctx, ev, start, req.RoomCode, "closed", code, attrs...)
 	return ok, nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections/connectionstest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
@@ -60,6 +61,8 @@ func (f *faultStore) PutConnection(ctx context.Context, c *store.Connection) err
 
 type envOptions struct {
 	limiter *ratelimit.Limiter
+	strikes *ratelimit.Limiter
+	guard   *guard.Limits // nil: no per-source ceilings
 	origins []string
 	edge    string // the edge secret
 	table   string // overrides the table name (a missing table simulates an outage)
@@ -83,7 +86,12 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Sender: connections.NewAPIGatewaySender(e.conns.Client()),
 		Now:    clock, Grace: grace, Logger: logger, Metrics: metrics.NewEMF(slog.New(slog.NewJSONHandler(e.emf, nil)), clock),
 	})
-	e.h = handler.New(handler.Options{Service: svc, Logger: logger, Limiter: o.limiter, AllowedOrigins: o.origins, EdgeSecret: o.edge, Now: clock})
+	var g *guard.Guard
+	if o.guard != nil {
+		g = guard.New(e.store.Store.(*store.DynamoStore), clock, *o.guard)
+	}
+	e.h = handler.New(handler.Options{Service: svc, Logger: logger, Limiter: o.limiter, Strikes: o.strikes, Guard: g,
+		AllowedOrigins: o.origins, EdgeSecret: o.edge, Now: clock})
 	return e
 }
 

@@ -126,7 +126,7 @@ func roomCode(v *string) (string, error) {
 var invisibleLetters = map[rune]bool{
 	'\u115F': true, '\u1160': true, // Hangul choseong and jungseong fillers
 	'\u3164': true, '\uFFA0': true, // Hangul filler, halfwidth Hangul filler
-	'\u2800': true, // Braille pattern blank
+	'\u2800': true,                 // Braille pattern blank
 	'\u17B4': true, '\u17B5': true, // Khmer inherent vowels
 }
 

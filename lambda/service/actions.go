@@ -246,14 +246,15 @@ func (s *Service) rejoin(ctx context.Context, current store.Connection, code, to
 }
 
 // Disconnected handles $disconnect: the player shows offline at once and the opponent is told;
-// the seat is held for the grace period. It returns the room the connection was in, if any.
+// the seat is held for the grace period. It returns the connection's record (the room it was
+// in, the source it came from).
 // The record is closed, not deleted: a frame of the connection still running then fails to
 // record a seat, gives it back and stops, so no seat shows online for a closed connection.
-func (s *Service) Disconnected(ctx context.Context, connID string) (string, error) {
+func (s *Service) Disconnected(ctx context.Context, connID string) (store.Connection, error) {
 	for attempt := 1; ; attempt++ {
 		current, err := s.currentRoom(ctx, connID)
 		if err != nil || current.Closed {
-			return current.RoomCode, err
+			return current, err
 		}
 		if current.RoomCode != "" {
 			s.dropFrom(ctx, current.RoomCode, connID)
@@ -270,8 +271,37 @@ func (s *Service) Disconnected(ctx context.Context, connID string) (string, erro
 		if err != nil {
 			err = fmt.Errorf("closing the record of connection %s: %w", connID, err)
 		}
-		return current.RoomCode, err
+		return current, err
 	}
+}
+
+// Missed counts a room_not_found answer against connID's probing budget and returns its record
+// (with the count so far, and its source).
+func (s *Service) Missed(ctx context.Context, connID string) (store.Connection, error) {
+	for attempt := 1; ; attempt++ {
+		current, err := s.currentRoom(ctx, connID)
+		if err != nil || current.Closed {
+			return current, err
+		}
+		current.Misses++
+		err = s.store.PutConnection(ctx, &current)
+		if errors.Is(err, store.ErrConflict) && attempt < maxAttempts {
+			continue
+		}
+		if err != nil {
+			return current, fmt.Errorf("counting a miss of connection %s: %w", connID, err)
+		}
+		return current, nil
+	}
+}
+
+// Close closes connID: the server is done with it (a flood, a prober). API Gateway then
+// invokes $disconnect, which gives up its seat as for any closed connection.
+func (s *Service) Close(ctx context.Context, connID string) error {
+	if err := s.send.Close(ctx, connID); err != nil && !isGone(err) {
+		return err
+	}
+	return nil
 }
 
 // SendError tells connID that its action failed; server faults get a generic message.

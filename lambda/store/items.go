@@ -64,6 +64,8 @@ type connItem struct {
 	RoomCode  string `dynamodbav:"roomCode"`
 	Role      string `dynamodbav:"role"`
 	Closed    bool   `dynamodbav:"closed,omitempty"`
+	Source    string `dynamodbav:"source,omitempty"`
+	Misses    int    `dynamodbav:"misses,omitempty"`
 	Version   int64  `dynamodbav:"version"`
 	ExpiresAt int64  `dynamodbav:"expiresAt"`
 }

@@ -45,6 +45,10 @@ type Connection struct {
 	Role     Role
 	// Closed: its $disconnect has come, and no seat may be recorded for it any more.
 	Closed bool
+	// Source is the key of the address it came from (lambda/guard), set at $connect.
+	Source string
+	// Misses counts its room_not_found answers, against its probing budget.
+	Misses int
 	// Version of the stored record, 0 when there is none.
 	Version int64
 }

@@ -25,6 +25,7 @@ type Server struct {
 	mu     sync.Mutex
 	frames map[string][][]byte
 	gone   map[string]bool
+	closed map[string]bool
 	posts  int
 	signed bool
 	wake   chan struct{}
@@ -32,7 +33,7 @@ type Server struct {
 
 // New starts a server for the test's lifetime.
 func New(t testing.TB) *Server {
-	s := &Server{frames: map[string][][]byte{}, gone: map[string]bool{}, signed: true, wake: make(chan struct{})}
+	s := &Server{frames: map[string][][]byte{}, gone: map[string]bool{}, closed: map[string]bool{}, signed: true, wake: make(chan struct{})}
 	hs := httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(hs.Close)
 	s.URL = hs.URL + "/prod"
@@ -51,6 +52,18 @@ func (s *Server) Client() *apigatewaymanagementapi.Client {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	path, _ := url.PathUnescape(r.URL.EscapedPath())
 	id, ok := strings.CutPrefix(path, "/prod/@connections/")
+	if ok && r.Method == http.MethodDelete {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.gone[id] {
+			w.Header().Set("X-Amzn-Errortype", "GoneException")
+			w.WriteHeader(http.StatusGone)
+			return
+		}
+		s.gone[id], s.closed[id] = true, true
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	if !ok || r.Method != http.MethodPost {
 		http.Error(w, `{"message":"no route"}`, http.StatusNotFound)
 		return
@@ -83,6 +96,13 @@ func (s *Server) SetGone(id string) {
 	s.mu.Lock()
 	s.gone[id] = true
 	s.mu.Unlock()
+}
+
+// Closed reports whether the server closed id (DeleteConnection); it is gone from then on.
+func (s *Server) Closed(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed[id]
 }
 
 // Posts is how many posts arrived (gone ones included).

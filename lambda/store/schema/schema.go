@@ -5,17 +5,20 @@
 package schema
 
 const (
-	// PartitionKey is the table's only key attribute (string): "ROOM#<code>" or "CONN#<id>".
+	// PartitionKey is the table's only key attribute (string): "ROOM#<code>", "CONN#<id>" or
+	// "SRC#<source key>".
 	PartitionKey = "pk"
 	// TTLAttribute holds each item's expiry in epoch seconds: the table's TTL attribute.
 	TTLAttribute = "expiresAt"
-	// KindAttribute says what an item is: KindRoom, KindConnection or KindMarker.
+	// KindAttribute says what an item is: KindRoom, KindConnection, KindSource or KindMarker.
 	KindAttribute = "kind"
 	// PresenceChangedAttribute (BOOL) is true on the room writes that change a seat, who is
 	// online, or abandon the room: the presence pipeline's stream filter matches on it.
 	PresenceChangedAttribute = "presenceChanged"
 	KindRoom                 = "room"
 	KindConnection           = "connection"
+	// KindSource is one source address's open connections and room misses (lambda/guard).
+	KindSource = "source"
 	// KindMarker is the presence function's record that it published a stream record's events.
 	KindMarker = "marker"
 )
