@@ -34,6 +34,9 @@ type SiteDistributionProps struct {
 	// ViewerHostHeader is the header that tells the API which host the player connected to
 	// (the API sees its own in Host). Required.
 	ViewerHostHeader *string
+	// ViewerAddressHeader, when set, carries the viewer's IP address as CloudFront saw it to
+	// the API (which sees CloudFront's), over any the viewer sent. Default: none.
+	ViewerAddressHeader *string
 	// HstsMaxAge is the Strict-Transport-Security max-age sent on every response. Required:
 	// the site's (frontend.HSTSMaxAge), so NGINX and the distribution say the same.
 	HstsMaxAge awscdk.Duration
@@ -182,7 +185,7 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 	fn := awscloudfront.NewFunction(this, jsii.String("SocketFunction"), &awscloudfront.FunctionProps{
 		Comment: jsii.String("TicTacToe socket: to the API's stage, naming the viewer's host"),
 		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
-		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(socketFunctionCode(*p.ViewerHostHeader, *p.ApiStageName))),
+		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(socketFunctionCode(*p.ViewerHostHeader, stringOr(p.ViewerAddressHeader), *p.ApiStageName))),
 	})
 	api := awscloudfrontorigins.NewHttpOrigin(p.ApiDomainName, &awscloudfrontorigins.HttpOriginProps{
 		ProtocolPolicy:     awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
@@ -273,15 +276,28 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 // the API's stage (a WebSocket API serves its stage's path only), carrying the host the player
 // connected to in hostHeader (CloudFront sends the API's own host in Host). A viewer's header
 // of that name is overwritten.
-func socketFunctionCode(hostHeader, stage string) string {
-	return strings.Join([]string{
+func socketFunctionCode(hostHeader, addressHeader, stage string) string {
+	lines := []string{
 		"function handler(event) {",
 		"  var request = event.request;",
 		fmt.Sprintf("  request.headers[%q] = { value: request.headers.host.value };", strings.ToLower(hostHeader)),
+	}
+	if addressHeader != "" {
+		lines = append(lines, fmt.Sprintf("  request.headers[%q] = { value: event.viewer.ip };", strings.ToLower(addressHeader)))
+	}
+	return strings.Join(append(lines,
 		fmt.Sprintf("  request.uri = %q;", "/"+stage),
 		"  return request;",
 		"}",
-	}, "\n")
+	), "\n")
+}
+
+// stringOr is the value of an optional string prop, "" when unset.
+func stringOr(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // canonicalFunctionCode is the viewer-request function of the site's pages when the deployment

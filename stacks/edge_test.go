@@ -184,8 +184,8 @@ func TestDefaultServesHttpsThroughTheDistribution(t *testing.T) {
 	}
 }
 
-// The socket function sends a connection to the API's stage and names the viewer's host, over
-// whatever the viewer sent in that header: run in Node, as CloudFront runs it.
+// The socket function sends a connection to the API's stage and names the viewer's host and
+// address, over whatever the viewer sent in those headers: run in Node, as CloudFront runs it.
 func TestSocketFunctionRewritesToTheStage(t *testing.T) {
 	s := dev(t)
 	code := cdktest.Props(cdktest.Only(t, s.tpl(s.d.Frontend.Stack), "AWS::CloudFront::Function"))["FunctionCode"].(string)
@@ -193,7 +193,10 @@ func TestSocketFunctionRewritesToTheStage(t *testing.T) {
 		URI     string                       `json:"uri"`
 		Headers map[string]map[string]string `json:"headers"`
 	}
-	runFunction(t, code, `{"request":{"uri":"/ws","querystring":{},"headers":{"host":{"value":"d111.cloudfront.net"},"origin":{"value":"https://d111.cloudfront.net"},"x-tictactoe-viewer-host":{"value":"forged.example"}}}}`, &req)
+	runFunction(t, code, `{"viewer":{"ip":"203.0.113.7"},"request":{"uri":"/ws","querystring":{},"headers":{"host":{"value":"d111.cloudfront.net"},"origin":{"value":"https://d111.cloudfront.net"},"x-tictactoe-viewer-host":{"value":"forged.example"},"x-tictactoe-viewer-address":{"value":"198.51.100.99"}}}}`, &req)
+	if got := req.Headers[strings.ToLower(config.ViewerAddressHeader)]["value"]; got != "203.0.113.7" {
+		t.Errorf("%s = %q, want the viewer's address 203.0.113.7 over the forged one", config.ViewerAddressHeader, got)
+	}
 	if req.URI != "/prod" {
 		t.Errorf("uri %q, want the stage /prod", req.URI)
 	}

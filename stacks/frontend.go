@@ -129,14 +129,15 @@ func newSiteDistribution(stack awscdk.Stack, web *constructs.WebFrontend, edge *
 		panic(fmt.Errorf("stack %s: %w", *stack.StackName(), err))
 	}
 	props := &constructs.SiteDistributionProps{
-		LoadBalancer:     web.LoadBalancer,
-		ApiDomainName:    edge.ApiDomainName,
-		ApiStageName:     edge.ApiStageName,
-		ApiHeaders:       map[string]*string{config.EdgeSecretHeader: edge.EdgeSecret.SecretValue().UnsafeUnwrap()},
-		ViewerHostHeader: jsii.String(config.ViewerHostHeader),
-		HstsMaxAge:       awscdk.Duration_Seconds(jsii.Number(hsts.Seconds())),
-		WebAclArn:        edge.WebAclArn,
-		Lifecycle:        lifecycle,
+		LoadBalancer:        web.LoadBalancer,
+		ApiDomainName:       edge.ApiDomainName,
+		ApiStageName:        edge.ApiStageName,
+		ApiHeaders:          map[string]*string{config.EdgeSecretHeader: edge.EdgeSecret.SecretValue().UnsafeUnwrap()},
+		ViewerHostHeader:    jsii.String(config.ViewerHostHeader),
+		ViewerAddressHeader: jsii.String(config.ViewerAddressHeader),
+		HstsMaxAge:          awscdk.Duration_Seconds(jsii.Number(hsts.Seconds())),
+		WebAclArn:           edge.WebAclArn,
+		Lifecycle:           lifecycle,
 	}
 	if edge.DomainName != "" {
 		if edge.CertificateArn == nil {
