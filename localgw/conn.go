@@ -74,6 +74,11 @@ func (g *Gateway) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := newID()
 	var subprotocols []string
+	if !g.limit.allow(catalog.Connect) {
+		g.log.Info("connect throttled", "conn", id, "ip", clientOf(r).sourceIP, "status", http.StatusTooManyRequests)
+		http.Error(w, http.StatusText(http.StatusTooManyRequests), http.StatusTooManyRequests)
+		return
+	}
 	if _, ok := g.routes[catalog.Connect]; ok {
 		resp, fn, err := g.invoke(catalog.Connect, g.connectEvent(r, id, start))
 		status := resp.StatusCode
@@ -283,6 +288,11 @@ func (c *conn) dispatch(body string) {
 		if route == "" {
 			g.log.Info("route", "conn", c.id, "route", "(none)", "status", http.StatusForbidden, "bytes", len(body))
 			c.sendGatewayMessage("Forbidden", newID())
+			return
+		}
+		if !g.limit.allow(route) {
+			g.log.Info("route throttled", "conn", c.id, "route", route, "status", http.StatusTooManyRequests, "bytes", len(body))
+			c.sendGatewayMessage("Too Many Requests", newID())
 			return
 		}
 		ev := g.messageEvent(c, route, body, start)

@@ -18,8 +18,13 @@
 //   - @connections: POST /{stage}/@connections/{id} sends the body as one message, GET
 //     describes the connection, DELETE closes it; 410 Gone for an unknown id.
 //   - Limits (Limits): 32 KB frames, 128 KB messages, 10 minutes idle, 2 hours in all.
+//   - Throttling (Throttle, RouteThrottles): token buckets, one for the stage's routes and one
+//     per route with its own settings. A throttled $connect is refused with 429 before any
+//     function runs; a throttled message reaches no function, and the client gets API
+//     Gateway's {"message": "Too Many Requests", ...}.
 //
-// What it does not: authorizers, route responses, API keys, throttling, stage variables.
+// What it does not: authorizers, route responses, API keys, stage variables, the account's
+// Regional quota.
 package localgw
 
 import (
@@ -28,6 +33,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -106,6 +112,10 @@ type Options struct {
 	APIID string
 	// Limits are the quotas; zero fields take API Gateway's defaults.
 	Limits Limits
+	// Throttle is the stage's default route throttle. Default: none.
+	Throttle *Throttle
+	// RouteThrottles are routes' own throttles, by route key. Default: none.
+	RouteThrottles map[string]Throttle
 	// Logger receives one line per connect, route invocation, disconnect and @connections
 	// call. Default: slog.Default().
 	Logger *slog.Logger
@@ -119,6 +129,7 @@ type Gateway struct {
 	apiID  string
 	limits Limits
 	log    *slog.Logger
+	limit  throttles
 
 	// ctx is cancelled when a shutdown runs out of time: it ends invocations and connections.
 	ctx    context.Context
@@ -162,6 +173,14 @@ func New(o Options) (*Gateway, error) {
 		conns:  map[string]*conn{},
 	}
 	var errs []error
+	limit, err := newThrottles(o.Throttle, o.RouteThrottles, time.Now)
+	errs = append(errs, err)
+	g.limit = limit
+	for key := range o.RouteThrottles {
+		if !slices.ContainsFunc(o.Routes, func(r catalog.Route) bool { return r.Key == key }) {
+			errs = append(errs, fmt.Errorf("a throttle for route %q, which no route has", key))
+		}
+	}
 	for _, r := range o.Routes {
 		if _, dup := g.routes[r.Key]; dup {
 			errs = append(errs, fmt.Errorf("route %q is listed twice", r.Key))

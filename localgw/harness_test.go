@@ -69,6 +69,8 @@ type echo struct {
 
 type stackOptions struct {
 	limits    localgw.Limits
+	throttle  *localgw.Throttle
+	routes    map[string]localgw.Throttle
 	functions map[string]handler.Func // override test functions by name
 }
 
@@ -80,9 +82,11 @@ func newStack(t *testing.T, o stackOptions) *stack {
 		fns[name] = s.function(name)
 	}
 	gw, err := localgw.New(localgw.Options{
-		Functions: fns,
-		Limits:    o.limits,
-		Logger:    slog.New(slog.NewTextHandler(io.MultiWriter(s.logs, testWriter{t}), nil)),
+		Functions:      fns,
+		Limits:         o.limits,
+		Throttle:       o.throttle,
+		RouteThrottles: o.routes,
+		Logger:         slog.New(slog.NewTextHandler(io.MultiWriter(s.logs, testWriter{t}), nil)),
 	})
 	if err != nil {
 		t.Fatalf("localgw.New: %v", err)

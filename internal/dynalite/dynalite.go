@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -26,6 +27,9 @@ type Server struct {
 	Endpoint string
 	cmd      *exec.Cmd
 	done     chan error
+	exited   chan struct{} // closed when the process has ended, for whatever reason
+	exitErr  error         // how it ended; read after exited is closed
+	stopping atomic.Bool
 }
 
 // Options configures Start.
@@ -96,7 +100,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting dynalite: %w", err)
 	}
-	s := &Server{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, done: make(chan error, 1)}
+	s := &Server{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, done: make(chan error, 1), exited: make(chan struct{})}
 	ready := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -107,7 +111,10 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 			}
 			fmt.Fprintln(out, line)
 		}
-		s.done <- cmd.Wait()
+		err := cmd.Wait()
+		s.exitErr = err
+		close(s.exited)
+		s.done <- err
 	}()
 	select {
 	case <-ready:
@@ -123,11 +130,26 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 }
 
+// Died delivers how the server ended when it ends without Stop (killed, crashed): the
+// game's data is then unreachable, which a caller must not keep quiet about.
+func (s *Server) Died() <-chan error {
+	died := make(chan error, 1)
+	go func() {
+		<-s.exited
+		if !s.stopping.Load() {
+			died <- fmt.Errorf("dynalite on %s exited on its own (%v)", s.Endpoint, s.exitErr)
+		}
+		close(died)
+	}()
+	return died
+}
+
 // Stop ends the server and waits for it. Safe to call twice.
 func (s *Server) Stop() {
 	if s == nil || s.cmd.Process == nil {
 		return
 	}
+	s.stopping.Store(true)
 	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM) // the group: npm shims may fork
 	select {
 	case <-s.done:

@@ -27,6 +27,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/frontend"
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
 	"github.com/serverless-tictactoe/tictactoe/lambda/app"
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
@@ -60,6 +61,9 @@ type Options struct {
 	Getenv func(string) string
 	// Limits are the gateway's quotas; zero fields take API Gateway's.
 	Limits localgw.Limits
+	// Unthrottled turns the gateway's throttling off. Default: the stage and $connect are
+	// throttled as a default deployment's are (the capacity model's, lambda/capacity).
+	Unthrottled bool
 	// Site is the static site served at /. Default: frontend.Site().
 	Site fs.FS
 	// Logger receives the gateway's lines (connect, route, disconnect, @connections).
@@ -174,6 +178,11 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("starting dynalite: %w", err)
 		}
+		go func(died <-chan error) {
+			if err, ok := <-died; ok {
+				s.fail(fmt.Errorf("%w: the game can no longer read or write rooms; start make dev again", err))
+			}
+		}(s.dyn.Died())
 		s.DynamoDBEndpoint = s.dyn.Endpoint
 	}
 	tableCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -208,7 +217,13 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 			return nil, fmt.Errorf("building function %s: %w", fn, err)
 		}
 	}
-	s.Gateway, err = localgw.New(localgw.Options{Functions: fns, Stage: stage, Limits: o.Limits, Logger: o.Logger})
+	gw := localgw.Options{Functions: fns, Stage: stage, Limits: o.Limits, Logger: o.Logger}
+	if !o.Unthrottled {
+		m := capacity.Default()
+		gw.Throttle = &localgw.Throttle{Rate: m.StageRate(), Burst: m.StageBurst()}
+		gw.RouteThrottles = map[string]localgw.Throttle{catalog.Connect: {Rate: m.ConnectRate(), Burst: m.ConnectBurst()}}
+	}
+	s.Gateway, err = localgw.New(gw)
 	if err != nil {
 		return nil, err
 	}
@@ -233,8 +248,17 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	return s, nil
 }
 
-// Failed delivers an error if a server of the stack stops on its own.
+// Failed delivers an error if a part of the stack stops on its own: an HTTP server, or
+// dynalite.
 func (s *Stack) Failed() <-chan error { return s.failed }
+
+// fail reports a failure on Failed; past the first few, one is enough to stop for.
+func (s *Stack) fail(err error) {
+	select {
+	case s.failed <- err:
+	default:
+	}
+}
 
 // Stop ends the stack: the gateway closes every connection (running their $disconnect), then
 // the HTTP servers stop, then dynalite. It returns when all have, or ctx ends.
@@ -255,7 +279,7 @@ func (s *Stack) serve(l net.Listener, h http.Handler) {
 	s.servers = append(s.servers, srv)
 	go func() {
 		if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
-			s.failed <- fmt.Errorf("serving %s: %w", l.Addr(), err)
+			s.fail(fmt.Errorf("serving %s: %w", l.Addr(), err))
 		}
 	}()
 }

@@ -2,9 +2,12 @@ package devstack_test
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalite/dynalitetest"
 	"github.com/serverless-tictactoe/tictactoe/localgw/devstack"
@@ -70,5 +73,36 @@ func TestStartRefusesBadSetting(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "GRACE_PERIOD") {
 		t.Fatalf("error %q does not name GRACE_PERIOD", err)
+	}
+}
+
+// When dynalite dies under a running stack, the stack says so (make dev then stops with the
+// error) rather than serving a game that can no longer read or write a room.
+func TestStackReportsDynaliteDying(t *testing.T) {
+	dynalitetest.New(t) // skips, or fails under CI, without dynalite
+	for k, v := range devstack.LocalAWSEnv {
+		t.Setenv(k, v)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	st, err := devstack.Start(context.Background(), devstack.Options{Addr: "127.0.0.1:0", DynalitePort: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Stop(context.Background()) })
+	if out, err := exec.Command("pkill", "-KILL", "-f", "--", fmt.Sprintf("--port %d ", port)).CombinedOutput(); err != nil {
+		t.Fatalf("killing dynalite: %v %s", err, out)
+	}
+	select {
+	case err := <-st.Failed():
+		if err == nil || !strings.Contains(err.Error(), "dynalite") || !strings.Contains(err.Error(), "start make dev again") {
+			t.Fatalf("Failed: %v, want the dynalite's end and what to do", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stack said nothing of its dead dynalite within 10s")
 	}
 }
