@@ -24,12 +24,16 @@ var ErrGone = errors.New("connection gone")
 type Sender interface {
 	Send(ctx context.Context, connectionID string, frame []byte) error
 	Close(ctx context.Context, connectionID string) error
+	// Alive reports whether the connection is still open (GetConnection): a seat can show
+	// online for a connection whose $disconnect was lost.
+	Alive(ctx context.Context, connectionID string) (bool, error)
 }
 
 // PostAPI is the part of *apigatewaymanagementapi.Client a Sender uses.
 type PostAPI interface {
 	PostToConnection(ctx context.Context, in *apigatewaymanagementapi.PostToConnectionInput, opts ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error)
 	DeleteConnection(ctx context.Context, in *apigatewaymanagementapi.DeleteConnectionInput, opts ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error)
+	GetConnection(ctx context.Context, in *apigatewaymanagementapi.GetConnectionInput, opts ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.GetConnectionOutput, error)
 }
 
 // APIGatewaySender is the Sender over @connections.
@@ -65,6 +69,18 @@ func (s *APIGatewaySender) Send(ctx context.Context, connectionID string, frame 
 func (s *APIGatewaySender) Close(ctx context.Context, connectionID string) error {
 	_, err := s.api.DeleteConnection(ctx, &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: aws.String(connectionID)})
 	return classify(err, "closing", connectionID)
+}
+
+// Alive asks API Gateway whether the connection is open.
+func (s *APIGatewaySender) Alive(ctx context.Context, connectionID string) (bool, error) {
+	_, err := s.api.GetConnection(ctx, &apigatewaymanagementapi.GetConnectionInput{ConnectionId: aws.String(connectionID)})
+	switch err = classify(err, "describing", connectionID); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrGone):
+		return false, nil
+	}
+	return false, err
 }
 
 func classify(err error, what, connectionID string) error {

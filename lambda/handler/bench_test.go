@@ -31,6 +31,8 @@ func (c *capture) Send(_ context.Context, _ string, frame []byte) error {
 
 func (c *capture) Close(context.Context, string) error { return nil }
 
+func (c *capture) Alive(context.Context, string) (bool, error) { return true, nil }
+
 // BenchmarkMove measures the game function's own work for one move: decode the frame, read and
 // decode the room item, apply the rules, encode and conditionally write the item, encode a
 // frame for each player, and log. DynamoDB and @connections are in memory, so network time is

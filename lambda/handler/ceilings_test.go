@@ -170,3 +170,23 @@ func unknownCode(connID string, i int) string {
 	}
 	return string(b)
 }
+
+// A seat left online by a lost $disconnect is healed the next time the room is read: the
+// player sees the truth, the opponent offline and its grace period running.
+func TestGhostSeatIsHealedOnRead(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	code := e.startGame()
+	e.send("x", map[string]any{"action": "getRoom", "roomCode": code})
+	if o := e.room("x")["players"].(map[string]any)["O"].(map[string]any); o["online"] != true {
+		t.Fatalf("a live opponent shows %v", o)
+	}
+	e.conns.SetGone("o") // its connection is gone, and its $disconnect never came
+	e.send("x", map[string]any{"action": "getRoom", "roomCode": code})
+	if o := e.room("x")["players"].(map[string]any)["O"].(map[string]any); o["online"] != false {
+		t.Fatalf("the ghost still shows %v to its opponent", o)
+	}
+	r, err := e.store.GetRoom(context.Background(), code)
+	if err != nil || r.O.Online() {
+		t.Fatalf("the stored seat is still online: %+v, %v", r.O, err)
+	}
+}

@@ -103,6 +103,7 @@ func (s *Service) GetRoom(ctx context.Context, connID, code string) error {
 
 func (s *Service) getRoom(ctx context.Context, current store.Connection, code string) error {
 	connID := current.ID
+	s.healGhosts(ctx, code, connID)
 	mayWatch := current.RoomCode == "" || current.RoomCode == code || current.Role == store.RoleWatcher
 	out, err := s.update(ctx, code, func(r *game.Room, _ time.Time) error {
 		if mayWatch && r.AddWatcher(connID) {
@@ -328,6 +329,32 @@ func (s *Service) leaveCurrent(ctx context.Context, current store.Connection, ke
 	}
 	s.announce(ctx, out)
 	return nil
+}
+
+// healGhosts marks offline the players of room code who show online on a connection that is
+// gone: their $disconnect was lost (a database outage, a failed invocation). A getRoom (a page
+// load, a spectator, the site's heartbeat) is the check: it costs a read and one @connections
+// call per online player, and getRoom is rare. Failures leave the room as it is.
+func (s *Service) healGhosts(ctx context.Context, code, asker string) {
+	r, err := s.store.GetRoom(ctx, code)
+	if err != nil {
+		return
+	}
+	for _, sym := range []game.Symbol{game.X, game.O} {
+		p := r.Player(sym)
+		if p == nil || !p.Online() || p.ConnID == "" || p.ConnID == asker {
+			continue
+		}
+		alive, err := s.send.Alive(ctx, p.ConnID)
+		if err != nil {
+			s.log.WarnContext(ctx, "checking a seat's connection", "room", code, "connectionId", p.ConnID, "error", err)
+			continue
+		}
+		if !alive {
+			s.log.InfoContext(ctx, "a seat showed online for a gone connection", "room", code, "connectionId", p.ConnID)
+			s.dropFrom(ctx, code, p.ConnID)
+		}
+	}
 }
 
 // currentRoom is connID's record: the room it follows, and the version a seat's record must

@@ -27,6 +27,8 @@ type Server struct {
 	gone   map[string]bool
 	closed map[string]bool
 	posts  int
+	// described counts GetConnection calls.
+	described int
 	signed bool
 	wake   chan struct{}
 }
@@ -52,6 +54,19 @@ func (s *Server) Client() *apigatewaymanagementapi.Client {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	path, _ := url.PathUnescape(r.URL.EscapedPath())
 	id, ok := strings.CutPrefix(path, "/prod/@connections/")
+	if ok && r.Method == http.MethodGet {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.described++
+		if s.gone[id] {
+			w.Header().Set("X-Amzn-Errortype", "GoneException")
+			w.WriteHeader(http.StatusGone)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"connectedAt":"2026-12-01T10:00:00Z","identity":{"sourceIp":"203.0.113.7"},"lastActiveAt":"2026-12-01T10:00:00Z"}`))
+		return
+	}
 	if ok && r.Method == http.MethodDelete {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -103,6 +118,13 @@ func (s *Server) Closed(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.closed[id]
+}
+
+// Described is how many GetConnection calls arrived.
+func (s *Server) Described() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.described
 }
 
 // Posts is how many posts arrived (gone ones included).
