@@ -29,8 +29,8 @@ type Server struct {
 	posts  int
 	// described counts GetConnection calls.
 	described int
-	signed bool
-	wake   chan struct{}
+	signed    bool
+	wake      chan struct{}
 }
 
 // New starts a server for the test's lifetime.
