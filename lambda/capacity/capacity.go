@@ -52,6 +52,10 @@ const (
 	// MissesPerSourceHour is the same budget for a source address across its connections,
 	// per hour; past it the source's new connections are refused until the hour is out.
 	MissesPerSourceHour = 60
+	// FloodCloseMisses is what a connection closed for flooding costs its source, in misses
+	// of that budget: an address whose connections are closed three times in an hour for
+	// flooding gets no new one until the hour is out, so reconnecting to flood again stops.
+	FloodCloseMisses = 20
 	// StrikesToClose is how many frames a connection may send past its rate limit, in a
 	// burst, before the server closes it; a strike is forgiven every StrikeForgiveSeconds.
 	StrikesToClose       = 20

@@ -133,11 +133,17 @@ func (g *Guard) Release(ctx context.Context, source, connID string) error {
 // Miss counts one room_not_found answer to the source and reports whether that used up the
 // hour's budget (the caller closes the connection; the source's next ones are refused).
 func (g *Guard) Miss(ctx context.Context, source string) (exhausted bool, err error) {
+	return g.Penalize(ctx, source, 1)
+}
+
+// Penalize counts n misses against the source's hour (a connection closed for flooding is
+// capacity.FloodCloseMisses) and reports whether the budget is spent.
+func (g *Guard) Penalize(ctx context.Context, source string, n int) (exhausted bool, err error) {
 	if source == "" {
 		return false, nil
 	}
 	err = g.change(ctx, source, func(src *store.Source, _ time.Time) error {
-		src.Misses++
+		src.Misses += n
 		exhausted = src.Misses >= g.limits.MissesPerSourceHour
 		return nil
 	})

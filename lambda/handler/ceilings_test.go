@@ -190,3 +190,33 @@ func TestGhostSeatIsHealedOnRead(t *testing.T) {
 		t.Fatalf("the stored seat is still online: %+v, %v", r.O, err)
 	}
 }
+
+// An address whose connections are closed for flooding three times in an hour gets no new one:
+// reconnecting to flood again stops.
+func TestFloodingAddressIsRefused(t *testing.T) {
+	var now time.Time
+	clock := func() time.Time { return now }
+	e := newEnv(t, envOptions{
+		limiter: ratelimit.New(1, 1, clock),
+		strikes: ratelimit.New(0.0001, 1, clock),
+		guard:   &guard.Limits{},
+	})
+	now = time.Unix(0, e.now.Load())
+	frame := map[string]any{"action": "getRoom", "roomCode": "ABCDEF"}
+	for i := range capacity.MissesPerSourceHour / capacity.FloodCloseMisses {
+		id := fmt.Sprintf("f%d", i)
+		if code := e.connectFrom(id, "203.0.113.66", nil); code != 200 {
+			t.Fatalf("flood connection %d: %d, want 200", i, code)
+		}
+		for !e.conns.Closed(id) {
+			e.send(id, frame)
+		}
+		e.disconnect(id)
+	}
+	if code := e.connectFrom("again", "203.0.113.66", nil); code != 429 {
+		t.Fatalf("the flooder's next connection: %d, want 429", code)
+	}
+	if code := e.connectFrom("player", "198.51.100.3", nil); code != 200 {
+		t.Fatalf("another address: %d", code)
+	}
+}

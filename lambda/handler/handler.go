@@ -187,7 +187,15 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 	} else {
 		req.Action = catalog.ActionOf(ev.Body)
 		if h.strikes != nil && !h.strikes.Allow(connID) {
-			// It keeps sending past its limit: answering would only cost more.
+			// It keeps sending past its limit: answering would only cost more, and its
+			// address pays for it, so reconnecting to flood again soon stops too.
+			if h.guard != nil {
+				if rec, err := h.svc.Record(ctx, connID); err == nil {
+					if _, err := h.guard.Penalize(ctx, rec.Source, capacity.FloodCloseMisses); err != nil {
+						h.log.WarnContext(ctx, "penalizing a flooding address", "connectionId", connID, "error", err.Error())
+					}
+				}
+			}
 			return h.closeConnection(ctx, ev, start, req, string(apperr.RateLimited))
 		}
 		err = apperr.New(apperr.RateLimited, "Too many messages: wait a moment and try again.")

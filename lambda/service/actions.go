@@ -296,6 +296,11 @@ func (s *Service) Missed(ctx context.Context, connID string) (store.Connection, 
 	}
 }
 
+// Record is connID's record: the room it follows, the source it came from.
+func (s *Service) Record(ctx context.Context, connID string) (store.Connection, error) {
+	return s.currentRoom(ctx, connID)
+}
+
 // Close closes connID: the server is done with it (a flood, a prober). API Gateway then
 // invokes $disconnect, which gives up its seat as for any closed connection.
 func (s *Service) Close(ctx context.Context, connID string) error {
