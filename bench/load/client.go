@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -24,6 +26,9 @@ type player struct {
 	errs    []string
 	changed chan struct{} // closed and replaced on every room frame
 	readErr error
+	// throttled counts API Gateway's "Too Many Requests" answers: the frame reached no
+	// function, and a client sends it again.
+	throttled int64
 }
 
 type roomState struct {
@@ -43,10 +48,24 @@ type frame struct {
 	Action  string `json:"action"`
 }
 
-func dial(ctx context.Context, url string) (*player, error) {
-	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"User-Agent": {"tictactoe-loadgen"}}})
+// throttledMessage is what API Gateway answers a throttled frame with.
+const throttledMessage = "Too Many Requests"
+
+// dial connects from the loopback address from (nil: the system's choice), so that the
+// gateway sees many players on one machine as many addresses.
+func dial(ctx context.Context, url string, from net.IP) (*player, error) {
+	ws, err := dialFrom(ctx, url, from)
+	// Throttled ($connect's limit): try again after a growing pause, as the site does.
+	for wait := connectRetry; isThrottled(err) && wait <= maxConnectRetry; wait *= 2 {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		ws, err = dialFrom(ctx, url, from)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("connecting to %s: %w", url, err)
+		return nil, err
 	}
 	ws.SetReadLimit(128 << 10)
 	p := &player{ws: ws, changed: make(chan struct{})}
@@ -72,6 +91,16 @@ func (p *player) read() {
 			continue
 		}
 		switch f.Type {
+		case "":
+			if f.Message == throttledMessage {
+				p.mu.Lock()
+				p.throttled++
+				close(p.changed)
+				p.changed = make(chan struct{})
+				p.mu.Unlock()
+				continue
+			}
+			p.fail(fmt.Sprintf("gateway: %s", f.Message))
 		case "room":
 			p.mu.Lock()
 			p.frames++
@@ -162,3 +191,97 @@ func (p *player) errors() []string {
 }
 
 func (p *player) close() { _ = p.ws.Close(websocket.StatusNormalClosure, "done") }
+
+func (p *player) throttles() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.throttled
+}
+
+// sendUntilServed sends v until the player holds room version want, sending it again a moment
+// after each time the gateway throttles it, as a client should.
+func (p *player) sendUntilServed(ctx context.Context, v any, want int64) error {
+	for {
+		throttled := p.throttles()
+		err := p.send(ctx, v)
+		if err == nil {
+			err = p.waitVersionOrThrottle(ctx, want, throttled)
+		}
+		if !errors.Is(err, errThrottled) {
+			return err
+		}
+		select {
+		case <-time.After(throttleRetry):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// errThrottled: the gateway refused the frame; send it again.
+var errThrottled = errors.New("throttled")
+
+// waitVersionOrThrottle is waitVersion that gives up with errThrottled once the gateway has
+// throttled more of the player's frames than before.
+func (p *player) waitVersionOrThrottle(ctx context.Context, v, throttledBefore int64) error {
+	for {
+		p.mu.Lock()
+		ver, ch, rerr, nerr, th := p.version, p.changed, p.readErr, len(p.errs), p.throttled
+		p.mu.Unlock()
+		switch {
+		case ver >= v:
+			return nil
+		case th > throttledBefore:
+			return errThrottled
+		case rerr != nil:
+			return fmt.Errorf("connection closed: %w", rerr)
+		case nerr > 0:
+			return errors.New("the server answered with an error")
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for version %d (have %d): %w", v, ver, ctx.Err())
+		}
+	}
+}
+
+// dialFrom opens a WebSocket from the local address from, or the system's when nil.
+func dialFrom(ctx context.Context, url string, from net.IP) (*websocket.Conn, error) {
+	opts := &websocket.DialOptions{HTTPHeader: http.Header{"User-Agent": {"tictactoe-loadgen"}}}
+	if from != nil {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: from}}
+		// No keep-alive: a refused upgrade's connection is closed, not pooled (a flood of
+		// refused connects would otherwise hold a file per attempt).
+		opts.HTTPClient = &http.Client{Transport: &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true}}
+	}
+	ws, resp, err := websocket.Dial(ctx, url, opts)
+	if err != nil {
+		if resp != nil {
+			return nil, &dialError{status: resp.StatusCode, err: err}
+		}
+		return nil, fmt.Errorf("connecting to %s: %w", url, err)
+	}
+	return ws, nil
+}
+
+// The pauses of a player whose connect was throttled: 250 ms, doubling, 8 s at most.
+const (
+	connectRetry    = 250 * time.Millisecond
+	maxConnectRetry = 8 * time.Second
+)
+
+func isThrottled(err error) bool {
+	var de *dialError
+	return errors.As(err, &de) && de.status == http.StatusTooManyRequests
+}
+
+// dialError is a refused upgrade, with the HTTP status.
+type dialError struct {
+	status int
+	err    error
+}
+
+func (e *dialError) Error() string {
+	return fmt.Sprintf("connect refused with %d: %v", e.status, e.err)
+}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -25,13 +26,36 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/localgw/devstack"
 )
 
-// Counters count requests at the DynamoDB endpoint (by operation) and @connections calls.
+// Counters count requests at the DynamoDB endpoint (by operation) and @connections calls,
+// and what the gateway did with each connect and message (its log lines, by message).
 type Counters struct {
-	mu     sync.Mutex
-	dynamo map[string]int64
-	posts  atomic.Int64
-	gone   atomic.Int64
+	mu      sync.Mutex
+	dynamo  map[string]int64
+	gateway map[string]int64
+	posts   atomic.Int64
+	gone    atomic.Int64
 }
+
+// Gateway is how many of the gateway's log lines said msg ("route": an invocation, "route
+// throttled", "connect", "connect refused", "connect throttled").
+func (c *Counters) Gateway(msg string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gateway[msg]
+}
+
+// gatewayLog counts the gateway's lines by message and writes nothing.
+type gatewayLog struct{ c *Counters }
+
+func (g gatewayLog) Enabled(context.Context, slog.Level) bool { return true }
+func (g gatewayLog) Handle(_ context.Context, r slog.Record) error {
+	g.c.mu.Lock()
+	g.c.gateway[r.Message]++
+	g.c.mu.Unlock()
+	return nil
+}
+func (g gatewayLog) WithAttrs([]slog.Attr) slog.Handler { return g }
+func (g gatewayLog) WithGroup(string) slog.Handler      { return g }
 
 // Counts is a snapshot of Counters.
 type Counts struct {
@@ -80,7 +104,14 @@ type Local struct {
 
 // StartLocal starts dynalite behind a counting proxy and the dev stack on free loopback ports.
 // Per-connection rate limiting is off: the load plays faster than people do, on purpose.
-func StartLocal(ctx context.Context) (*Local, error) {
+func StartLocal(ctx context.Context) (*Local, error) { return startLocal(ctx, false) }
+
+// StartLocalWithCeilings is StartLocal with every ceiling of a default deployment on: the
+// stage's and $connect's throttles, the per-connection rate limit (and closing a connection
+// that keeps flooding), the per-address limits.
+func StartLocalWithCeilings(ctx context.Context) (*Local, error) { return startLocal(ctx, true) }
+
+func startLocal(ctx context.Context, ceilings bool) (*Local, error) {
 	for k, v := range devstack.LocalAWSEnv {
 		if err := setenv(k, v); err != nil {
 			return nil, err
@@ -90,7 +121,7 @@ func StartLocal(ctx context.Context) (*Local, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Local{dyn: dyn, Counters: &Counters{dynamo: map[string]int64{}}}
+	l := &Local{dyn: dyn, Counters: &Counters{dynamo: map[string]int64{}, gateway: map[string]int64{}}}
 	target, err := url.Parse(dyn.Endpoint)
 	if err != nil {
 		dyn.Stop()
@@ -98,7 +129,7 @@ func StartLocal(ctx context.Context) (*Local, error) {
 	}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.Transport = &http.Transport{MaxIdleConnsPerHost: 512, MaxIdleConns: 512, IdleConnTimeout: time.Minute}
-	rp.ErrorLog = nil
+	rp.ErrorLog = log.New(io.Discard, "", 0) // a client gone mid-request is no news
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		dyn.Stop()
@@ -118,21 +149,22 @@ func StartLocal(ctx context.Context) (*Local, error) {
 
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	getenv := func(k string) string {
-		switch k {
-		case config.EnvRatePerSecond:
-			return "0"
-		case config.EnvPresenceLog:
+		switch {
+		case k == config.EnvPresenceLog:
 			return "false" // production's path: presence comes from the stream there
-		case config.EnvConnectionsPerSource:
+		case ceilings:
+		case k == config.EnvRatePerSecond:
+			return "0"
+		case k == config.EnvConnectionsPerSource:
 			return "0" // every simulated player is this one machine
 		}
 		return ""
 	}
 	st, err := devstack.Start(ctx, devstack.Options{
 		Addr: "127.0.0.1:0", DynamoDBEndpoint: "http://" + ln.Addr().String(), Getenv: getenv,
-		Logger: quiet, LambdaLogger: quiet,
+		Logger: slog.New(gatewayLog{l.Counters}), LambdaLogger: quiet,
 		Limits:      localgw.Limits{},
-		Unthrottled: true, // the stress run measures capacity, past any one deployment's throttle
+		Unthrottled: !ceilings, // the stress run measures capacity, past any one deployment's throttle
 		Middleware:  l.countConnections,
 	})
 	if err != nil {

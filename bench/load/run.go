@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"slices"
 	"sync"
 	"time"
@@ -24,6 +25,12 @@ type Options struct {
 	// do not march in step): people take a second or more. 0 plays as fast as the stack
 	// answers, which measures capacity rather than the latency a player sees.
 	Think time.Duration
+	// From is the local address player n (0, 1 for the first game…) connects from. Default:
+	// the system's choice, one address for every player.
+	From func(n int) net.IP
+	// AfterPlay runs once the games are played, before the players leave (the flood run
+	// stops its flood there, so the teardown is counted on a quiet stack). Default: nothing.
+	AfterPlay func()
 }
 
 func (o *Options) fill() {
@@ -38,6 +45,9 @@ func (o *Options) fill() {
 	}
 	if o.MoveTimeout <= 0 {
 		o.MoveTimeout = 10 * time.Second
+	}
+	if o.From == nil {
+		o.From = func(int) net.IP { return nil }
 	}
 }
 
@@ -57,11 +67,15 @@ type Result struct {
 	MoveCounts        Counts // at the endpoints, during the moves
 	SetupCounts       Counts // for creating and joining every room
 	MessagesInMoves   int64  // frames the clients sent during the moves
+	Throttled         int64  // moves the gateway throttled (each sent again)
 	MessagesInSetup   int64
 	ConnectionsOpened int
 	// TeardownCounts are what closing every connection cost ($disconnect of each player).
 	TeardownCounts Counts
 }
+
+// throttleRetry is how long a player waits before sending a throttled move again.
+const throttleRetry = 250 * time.Millisecond
 
 // draw is a full game that ends in a draw: nine moves, the longest game there is.
 var draw = []int{0, 1, 2, 4, 7, 3, 5, 8, 6}
@@ -80,17 +94,17 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 	pairs := make([]*pair, o.Games)
 	codes := make([]string, o.Games)
 	errs := parallel(o.Games, func(i int) error {
-		x, err := dial(ctx, url)
+		x, err := dial(ctx, url, o.From(2*i))
 		if err != nil {
 			return err
 		}
-		op, err := dial(ctx, url)
+		op, err := dial(ctx, url, o.From(2*i+1))
 		if err != nil {
 			x.close()
 			return err
 		}
 		pairs[i] = &pair{x: x, o: op}
-		if err := x.send(ctx, map[string]any{"action": "createRoom", "name": fmt.Sprintf("x%d", i)}); err != nil {
+		if err := x.sendUntilServed(ctx, map[string]any{"action": "createRoom", "name": fmt.Sprintf("x%d", i)}, 1); err != nil {
 			return err
 		}
 		room, err := x.waitVersion(ctx, 1)
@@ -98,7 +112,7 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 			return err
 		}
 		codes[i] = room.Code
-		if err := op.send(ctx, map[string]any{"action": "joinRoom", "roomCode": room.Code, "name": fmt.Sprintf("o%d", i)}); err != nil {
+		if err := op.sendUntilServed(ctx, map[string]any{"action": "joinRoom", "roomCode": room.Code, "name": fmt.Sprintf("o%d", i)}, 2); err != nil {
 			return err
 		}
 		for _, p := range []*player{x, op} {
@@ -163,6 +177,9 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 			}
 		}
 	}
+	if o.AfterPlay != nil {
+		o.AfterPlay()
+	}
 	// Teardown: every client closes; $disconnect runs for each. Counted until quiet.
 	before = c.Snapshot()
 	closeAll()
@@ -173,6 +190,7 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 	res.MessagesInMoves = int64(res.Moves)
 	for _, p := range pairs {
 		for _, pl := range []*player{p.x, p.o} {
+			res.Throttled += pl.throttles()
 			if e := pl.errors(); len(e) > 0 {
 				res.Errors += len(e)
 				res.ErrorSamples = append(res.ErrorSamples, sample(e)...)
@@ -214,11 +232,9 @@ func playGame(ctx context.Context, p *pair, code string, round int, moveTimeout,
 		mover := movers[k%2]
 		mctx, cancel := context.WithTimeout(ctx, moveTimeout)
 		t0 := time.Now()
-		err := mover.send(mctx, map[string]any{"action": "move", "roomCode": code, "cell": cell})
-		for _, pl := range []*player{p.x, p.o} {
-			if err == nil {
-				_, err = pl.waitVersion(mctx, v+1)
-			}
+		err := mover.sendUntilServed(mctx, map[string]any{"action": "move", "roomCode": code, "cell": cell}, v+1)
+		if err == nil {
+			_, err = movers[(k+1)%2].waitVersion(mctx, v+1)
 		}
 		cancel()
 		if err != nil {

@@ -28,16 +28,17 @@ func main() {
 	stress := flag.Int("stress-games", 500, "concurrent games for the stress run, played without pauses (0 skips it)")
 	rounds := flag.Int("rounds", 2, "full games each pair plays per run")
 	timeout := flag.Duration("timeout", 3*time.Minute, "bound on each load run")
+	floodGames := flag.Int("flood-games", 20, "honest games of the flood runs, played while hostile clients flood (0 skips them)")
 	out := flag.String("out", "docs/benchmarks.md", "report file ('-' for stdout)")
 	cdkOut := flag.String("cdk-out", "cdk.out", "synthesized templates, for the idle cost")
 	flag.Parse()
-	if err := run(*games, *think, *stress, *rounds, *timeout, *out, *cdkOut); err != nil {
+	if err := run(*games, *think, *stress, *rounds, *floodGames, *timeout, *out, *cdkOut); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(games int, think time.Duration, stress, rounds int, timeout time.Duration, out, cdkOut string) error {
+func run(games int, think time.Duration, stress, rounds, floodGames int, timeout time.Duration, out, cdkOut string) error {
 	var r report
 	r.command = strings.TrimSpace("make bench (go run ./cmd/bench "+strings.Join(os.Args[1:], " ")) + ")"
 	r.started = time.Now().UTC()
@@ -64,6 +65,17 @@ func run(games int, think time.Duration, stress, rounds int, timeout time.Durati
 			return err
 		}
 		r.loads = append(r.loads, res)
+	}
+
+	if floodGames > 0 {
+		for _, ceilings := range []bool{false, true} {
+			step(fmt.Sprintf("flood: %d honest games, hostile clients flooding, ceilings %v", floodGames, ceilings))
+			res, err := floodRun(ctx, ceilings, load.FloodOptions{Games: floodGames, Timeout: timeout})
+			if err != nil {
+				return err
+			}
+			r.floods = append(r.floods, floodOf{ceilings: ceilings, FloodResult: res})
+		}
 	}
 
 	step("Lambda package sizes")
@@ -121,6 +133,34 @@ func loadRun(ctx context.Context, o load.Options) (load.Result, error) {
 	fmt.Fprintf(os.Stderr, "  %d moves, %.0f/s, p50 %v p99 %v, errors %d, lost %d\n", res.Moves, res.MovesPerSecond, res.P50, res.P99, res.Errors, res.Lost)
 	return res, nil
 }
+
+func floodRun(ctx context.Context, ceilings bool, o load.FloodOptions) (load.FloodResult, error) {
+	start := load.StartLocal
+	if ceilings {
+		start = load.StartLocalWithCeilings
+	}
+	l, err := start(ctx)
+	if err != nil {
+		return load.FloodResult{}, fmt.Errorf("starting the local stack: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := l.Stop(stopCtx); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: stopping the local stack:", err)
+		}
+	}()
+	res, err := load.Flood(ctx, l.Stack.WebSocketURL, l.Counters, o)
+	fmt.Fprintln(os.Stderr, " ", res)
+	if err != nil && res.Honest.Moves == 0 && !ceilingsBroke(ceilings, err) {
+		return res, err
+	}
+	return res, nil
+}
+
+// ceilingsBroke: without the ceilings the honest games are expected to suffer; a failed run
+// is then a result to report, not an error of the benchmark.
+func ceilingsBroke(ceilings bool, err error) bool { return !ceilings && err != nil }
 
 // typicalRoom is a game in progress between two players with ordinary names: the item a move
 // reads and writes.

@@ -34,6 +34,7 @@ type report struct {
 	machine     string
 	goBench     []string
 	loads       []load.Result
+	floods      []floodOf
 	sizes       []pkgsize.Size
 	prices      cost.Prices
 	itemBytes   int
@@ -94,6 +95,32 @@ func (r *report) markdown() string {
 		w("\nPer game, outside the moves (%d games): create + join %.1f DynamoDB requests (%s) and %.1f messages out; both players disconnecting %.1f DynamoDB requests (%s) and %.1f messages out.\n",
 			l.Games, float64(l.SetupCounts.DynamoTotal())/float64(l.Games), ops(l.SetupCounts), float64(l.SetupCounts.Posts)/float64(l.Games),
 			float64(l.TeardownCounts.DynamoTotal())/float64(l.Games), ops(l.TeardownCounts), float64(l.TeardownCounts.Posts)/float64(l.Games))
+	}
+
+	if len(r.floods) > 0 {
+		o := r.floods[0]
+		w("\n## Under a flood\n\n%d honest games (each player from its own loopback address) play one full game at a player's pace while %d hostile clients from %d addresses send chat to rooms of their own as fast as their sockets take it, ignore every answer, and connect again whenever they are closed. Without the ceilings is the stack before them (no stage or `$connect` throttle in the local gateway, no per-connection rate limit, no per-address limits); with them is a default deployment's (docs/capacity.md). Honest players send a move the gateway throttled again after 250 ms, as a client should. Messages per hostile frame: the frames that reached a function plus the posts to hostile clients, per hostile frame the gateway received (a throttled one is counted as unbilled).\n\n",
+			o.Honest.Games, o.hostiles(), load.DefaultFloodAddresses)
+		w("| ceilings | honest moves | honest p50 | honest p99 | honest errors | honest moves throttled | hostile frames at the gateway | reached a function | throttled | rate_limited answers | connections closed by the server | connects refused | messages per hostile frame |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+		for _, f := range r.floods {
+			on := "off"
+			if f.ceilings {
+				on = "on"
+			}
+			w("| %s | %d | %s | %s | %d | %d | %d | %d | %d | %d | %d | %d | %.2f |\n", on, f.Honest.Moves, ms(f.Honest.P50), ms(f.Honest.P99),
+				f.Honest.Errors+f.Honest.Lost, f.HonestThrottled, f.HostileInvocations+f.HostileThrottled, f.HostileInvocations, f.HostileThrottled,
+				f.Hostile.RateLimited, f.Hostile.Closed, f.Hostile.ConnectsRefused, f.MessagesPerFrame())
+		}
+		for _, f := range r.floods {
+			if len(f.Honest.ErrorSamples) > 0 {
+				on := "without"
+				if f.ceilings {
+					on = "with"
+				}
+				w("\n%s the ceilings, the first honest failure: `%s`.\n", strings.ToUpper(on[:1])+on[1:], f.Honest.ErrorSamples[0])
+			}
+		}
+		w("\nOn one 2-core machine the clients, the gateway emulator, the handlers and dynalite share the CPU, so a flood slows honest moves here even where it costs a deployment nothing: the gateway's work on throttled frames is API Gateway's on AWS, not the game's.\n")
 	}
 
 	w("\n## The game function's own work\n\n`go test -bench` with DynamoDB and @connections in memory (no network): the rules alone, and a whole move through the handler (decode, read and decode the item, rules, encode and write, a frame per player, the log line).\n\n```\n%s\n```\n", strings.Join(r.goBench, "\n"))
@@ -172,6 +199,14 @@ func (r *report) targets(w func(string, ...any)) {
 		}
 	}
 }
+
+// floodOf is one flood run.
+type floodOf struct {
+	ceilings bool
+	load.FloodResult
+}
+
+func (f floodOf) hostiles() int { return load.DefaultFloodAddresses * load.DefaultFloodPerAddress }
 
 func (r *report) verdict() error {
 	if len(r.missed) == 0 {

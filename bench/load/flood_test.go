@@ -1,0 +1,41 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
+)
+
+// Under a flood from a few addresses, with a default deployment's ceilings on, every honest
+// move still lands, and the flooders are throttled, closed and then refused.
+func TestFloodWithCeilings(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	l, err := StartLocalWithCeilings(ctx)
+	if errors.Is(err, dynalite.ErrNotInstalled) && os.Getenv("CI") != "true" {
+		t.Skipf("skipping: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := l.Stop(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}()
+	res, err := Flood(ctx, l.Stack.WebSocketURL, l.Counters, FloodOptions{Games: 4, Think: 100 * time.Millisecond, Addresses: 2, PerAddress: 2})
+	t.Log(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Honest.Errors != 0 || res.Honest.Lost != 0 || res.Honest.Moves != 4*9 {
+		t.Fatalf("honest games: errors %d (%v), lost %d, moves %d", res.Honest.Errors, res.Honest.ErrorSamples, res.Honest.Lost, res.Honest.Moves)
+	}
+	if res.Hostile.Closed == 0 || res.Hostile.ConnectsRefused == 0 || res.Hostile.Throttled+res.Hostile.RateLimited == 0 {
+		t.Fatalf("the flood met no ceiling: %+v", res.Hostile)
+	}
+}
