@@ -135,8 +135,25 @@ function onFrame(f) {
       onLeft(f);
       break;
     default:
+      // API Gateway's own answer to a throttled frame has no type and names no action.
+      if (f.type === undefined && f.message === 'Too Many Requests') onThrottled();
     // frame types added to the protocol later are ignored, as v1 promises they may be
   }
+}
+
+// onThrottled: the gateway dropped a frame of ours, which reached no server. What was waiting
+// for an answer waits no more, and the player is told to try again.
+function onThrottled() {
+  const text = words.errorText({ type: 'error', code: 'rate_limited' });
+  if (app.pending === 'createRoom' || app.pending === 'joinRoom') {
+    app.pending = '';
+    lobbyBusy(false);
+  }
+  app.moving = false;
+  if (app.room) {
+    gameNotice(text);
+    renderRoom();
+  } else lobbyNotice(text);
 }
 
 function onRoom(f) {
