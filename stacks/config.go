@@ -22,48 +22,50 @@ import (
 
 // Context keys: the deployer's settings (docs/deploy.md lists them with examples).
 const (
-	KeyEnv                 = "env"
-	KeyAlertEmail          = "alertEmail"
-	KeyAlertEvents         = "alertEvents"
-	KeyOpsEmail            = "opsEmail"
-	KeyCertificateArn      = "certificateArn"
-	KeyInstanceType        = "instanceType"
-	KeyMaxInstances        = "maxInstances"
-	KeyMaxAzs              = "maxAzs"
-	KeySsmEndpoints        = "ssmEndpoints"
-	KeyThrottleRate        = "throttleRate"
-	KeyThrottleBurst       = "throttleBurst"
-	KeyAllowedOrigins      = "allowedOrigins"
-	KeyLogLevel            = "logLevel"
-	KeyGracePeriod         = "gracePeriod"
-	KeyRoomTTL             = "roomTtl"
-	KeyRateLimitPerSecond  = "rateLimitPerSecond"
-	KeyRateLimitBurst      = "rateLimitBurst"
-	KeyApiGatewayLogRole   = "apiGatewayLogRole"
-	KeyCloudFront          = "cloudFront"
-	KeyDomainName          = "domainName"
-	KeyHostedZoneId        = "hostedZoneId"
-	KeyWaf                 = "waf"
-	KeyTableKey            = "tableKey"
-	KeyGames               = "games"
-	KeyReservedConcurrency = "reservedConcurrency"
+	KeyEnv                  = "env"
+	KeyAlertEmail           = "alertEmail"
+	KeyAlertEvents          = "alertEvents"
+	KeyOpsEmail             = "opsEmail"
+	KeyCertificateArn       = "certificateArn"
+	KeyInstanceType         = "instanceType"
+	KeyMaxInstances         = "maxInstances"
+	KeyMaxAzs               = "maxAzs"
+	KeySsmEndpoints         = "ssmEndpoints"
+	KeyThrottleRate         = "throttleRate"
+	KeyThrottleBurst        = "throttleBurst"
+	KeyAllowedOrigins       = "allowedOrigins"
+	KeyLogLevel             = "logLevel"
+	KeyGracePeriod          = "gracePeriod"
+	KeyRoomTTL              = "roomTtl"
+	KeyRateLimitPerSecond   = "rateLimitPerSecond"
+	KeyRateLimitBurst       = "rateLimitBurst"
+	KeyApiGatewayLogRole    = "apiGatewayLogRole"
+	KeyCloudFront           = "cloudFront"
+	KeyDomainName           = "domainName"
+	KeyHostedZoneId         = "hostedZoneId"
+	KeyWaf                  = "waf"
+	KeyTableKey             = "tableKey"
+	KeyGames                = "games"
+	KeyReservedConcurrency  = "reservedConcurrency"
+	KeyConnectionsPerSource = "connectionsPerSource"
 )
 
 // functionKeys are the settings that become every route function's environment variables,
 // read and validated by lambda/config.
 var functionKeys = map[string]string{
-	KeyAllowedOrigins:     config.EnvAllowedOrigins,
-	KeyLogLevel:           config.EnvLogLevel,
-	KeyGracePeriod:        config.EnvGracePeriod,
-	KeyRoomTTL:            config.EnvRoomTTL,
-	KeyRateLimitPerSecond: config.EnvRatePerSecond,
-	KeyRateLimitBurst:     config.EnvRateBurst,
+	KeyAllowedOrigins:       config.EnvAllowedOrigins,
+	KeyLogLevel:             config.EnvLogLevel,
+	KeyGracePeriod:          config.EnvGracePeriod,
+	KeyRoomTTL:              config.EnvRoomTTL,
+	KeyRateLimitPerSecond:   config.EnvRatePerSecond,
+	KeyRateLimitBurst:       config.EnvRateBurst,
+	KeyConnectionsPerSource: config.EnvConnectionsPerSource,
 }
 
 var knownKeys = []string{KeyEnv, KeyAlertEmail, KeyAlertEvents, KeyOpsEmail, KeyCertificateArn, KeyInstanceType, KeyMaxInstances,
 	KeyMaxAzs, KeySsmEndpoints, KeyThrottleRate, KeyThrottleBurst, KeyAllowedOrigins, KeyLogLevel,
 	KeyGracePeriod, KeyRoomTTL, KeyRateLimitPerSecond, KeyRateLimitBurst, KeyApiGatewayLogRole,
-	KeyCloudFront, KeyDomainName, KeyHostedZoneId, KeyWaf, KeyTableKey, KeyGames, KeyReservedConcurrency}
+	KeyCloudFront, KeyDomainName, KeyHostedZoneId, KeyWaf, KeyTableKey, KeyGames, KeyReservedConcurrency, KeyConnectionsPerSource}
 
 // DefaultLifecycle is the lifecycle of a deployment whose env is not set.
 const DefaultLifecycle = constructs.Dev

@@ -126,6 +126,7 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 		{"an arm64 type of another shape", map[string]any{KeyInstanceType: "t4g..micro"}, nil, []string{"context instanceType"}},
 		{"rate limit", map[string]any{KeyRateLimitPerSecond: "-1"}, nil, []string{"context rateLimitPerSecond"}},
 		{"rate burst", map[string]any{KeyRateLimitBurst: "0"}, nil, []string{"context rateLimitBurst"}},
+		{"connections per source", map[string]any{KeyConnectionsPerSource: "-1"}, nil, []string{"context connectionsPerSource", "from 0 (no limit)"}},
 		{"wrong case", map[string]any{"alertemail": "ops@example.com"}, nil, []string{"context alertemail", "did you mean alertEmail?"}},
 		{"a list", map[string]any{KeyAllowedOrigins: []any{"https://a.example"}}, nil, []string{"context allowedOrigins", "not a string, a number or a boolean"}},
 		{"every problem at once", map[string]any{KeyEnv: "qa", KeyMaxInstances: "0"}, nil, []string{"context env", "context maxInstances"}},
