@@ -220,3 +220,27 @@ func TestFloodingAddressIsRefused(t *testing.T) {
 		t.Fatalf("another address: %d", code)
 	}
 }
+
+// The worst fan-out: a full room (two players, every spectator it takes) turns one chat line
+// into capacity.FramesOutPerFrameIn frames, and a spectator past the cap only gets an answer.
+func TestFanOutIsBounded(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	code := e.startGame()
+	for i := range capacity.MaxWatchers + 1 {
+		e.send(fmt.Sprintf("w%d", i), map[string]any{"action": "getRoom", "roomCode": code})
+	}
+	r, err := e.store.GetRoom(context.Background(), code)
+	if err != nil || len(r.Watchers) != capacity.MaxWatchers {
+		t.Fatalf("watchers %v (%v), want the cap of %d", r.Watchers, err, capacity.MaxWatchers)
+	}
+	before := e.conns.Posts()
+	e.send("x", map[string]any{"action": "sendMessage", "roomCode": code, "text": "hello all"})
+	if out := e.conns.Posts() - before; out != capacity.FramesOutPerFrameIn {
+		t.Fatalf("one chat line made %d frames out, want %d", out, capacity.FramesOutPerFrameIn)
+	}
+	before = e.conns.Posts()
+	e.move("x", code, 4)
+	if out := e.conns.Posts() - before; out != capacity.FramesOutPerFrameIn {
+		t.Fatalf("one move made %d frames out, want %d", out, capacity.FramesOutPerFrameIn)
+	}
+}
