@@ -9,7 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
 )
@@ -40,6 +44,27 @@ func docTable(t *testing.T, path, heading string) map[string]string {
 		t.Fatalf("%s: no settings table under %q", path, heading)
 	}
 	return out
+}
+
+// gamesSizing is the documented games when a deployment sized for them has the stage's rate.
+func gamesSizing(doc string, stageRate float64) string {
+	n, err := strconv.Atoi(doc)
+	if err != nil {
+		return "not a number: " + doc
+	}
+	if got := (capacity.Model{Games: n}).StageRate(); got != stageRate {
+		return fmt.Sprintf("a stage of %v/s (%d games would make %v/s)", stageRate, n, got)
+	}
+	return doc
+}
+
+// gameReserved reports whether the deployment's game function reserves concurrency.
+func gameReserved(t *testing.T, s *synthesized) bool {
+	t.Helper()
+	rt := s.d.Realtime
+	logical := *rt.GetLogicalId(rt.Functions[catalog.FnGame].Function.Node().DefaultChild().(awscdk.CfnElement))
+	_, ok := cdktest.Props(cdktest.Resources(t, s.tpl(rt.Stack), "AWS::Lambda::Function")[logical])["ReservedConcurrentExecutions"]
+	return ok
 }
 
 // The defaults docs/deploy.md states for every setting are the ones the app applies: read off
@@ -135,6 +160,10 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 		KeyRoomTTL:            {duration(doc[KeyRoomTTL]), fn.RoomTTL.String()},
 		KeyRateLimitPerSecond: {doc[KeyRateLimitPerSecond], num(fn.RatePerSecond)},
 		KeyRateLimitBurst:     {doc[KeyRateLimitBurst], strconv.Itoa(fn.RateBurst)},
+		KeyGames:              {doc[KeyGames], gamesSizing(doc[KeyGames], stage.DefaultRouteSettings.ThrottlingRateLimit)},
+		KeyReservedConcurrency: {doc[KeyReservedConcurrency], fmt.Sprintf("%v in prod, %v in dev",
+			gameReserved(t, prod(t)), gameReserved(t, s))},
+		KeyConnectionsPerSource: {doc[KeyConnectionsPerSource], strconv.Itoa(fn.ConnectionsPerSource)},
 	}
 	for _, key := range knownKeys {
 		a, ok := applied[key]
