@@ -184,6 +184,7 @@ func TestFromContextCapacity(t *testing.T) {
 		{"prod sized up", map[string]any{KeyEnv: "prod", KeyGames: "1000"}, 1000, 2000, 200},
 		{"prod without a reservation", map[string]any{KeyEnv: "prod", KeyReservedConcurrency: "false"}, 100, 200, 0},
 		{"dev asking for the model's", map[string]any{KeyReservedConcurrency: "true", KeyGames: "50"}, 50, 100, 10},
+		{"a small deployment keeps the floor", map[string]any{KeyEnv: "prod", KeyGames: "5"}, 5, 10, 10},
 		{"dev asking for a number", map[string]any{KeyReservedConcurrency: "7"}, 100, 200, 7},
 		{"throttle overridden", map[string]any{KeyGames: "1000", KeyThrottleRate: "300"}, 300, 2000, 0},
 	}

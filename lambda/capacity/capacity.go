@@ -109,11 +109,16 @@ func (m Model) ConnectBurst() float64 {
 }
 
 // GameConcurrency is the game function's reserved concurrency: the stage's whole burst in
-// flight for GameSeconds each. It is a floor for the game (nothing else in the account can
-// take it) and a ceiling on what a flood can take from everything else.
+// flight for GameSeconds each, and never fewer than MinGameConcurrency. It is a floor for the
+// game (nothing else in the account can take it) and a ceiling on what a flood can take from
+// everything else.
 func (m Model) GameConcurrency() int {
-	return int(math.Ceil(m.StageBurst() * GameSeconds))
+	return max(MinGameConcurrency, int(math.Ceil(m.StageBurst()*GameSeconds)))
 }
+
+// MinGameConcurrency is the smallest reservation: a small deployment's players all coming back
+// at once after a deploy, on cold starts slower than GameSeconds, must not be throttled.
+const MinGameConcurrency = 10
 
 // MinUnreservedConcurrency is what Lambda insists stays unreserved in an account's Region: a
 // reservation that leaves less is refused at deploy time.

@@ -11,7 +11,7 @@ func TestModel(t *testing.T) {
 		connectRate, connectBurst float64
 		concurrency               int
 	}{
-		{1, 1, 2, 1, 2, 1},
+		{1, 1, 2, 1, 2, MinGameConcurrency},
 		{DefaultGames, 100, 200, 10, 30, 20},
 		{1000, 1000, 2000, 100, 300, 200},
 		{MaxGames, 3000, 6000, 300, 900, 600},

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"time"
 
@@ -83,12 +84,19 @@ func SourceKey(ip string) string {
 }
 
 // maxAttempts bounds the retries when connections of one source race.
-const maxAttempts = 8
+const maxAttempts = 10
 
 // Admit counts connection connID against its source and records the connection with the
 // source's key (for $disconnect to release it, and for the probing budget), or refuses it:
-// ErrTooManyConnections, ErrProbing.
+// ErrTooManyConnections, ErrProbing. With no source ("": its address is unknown) it only
+// records the connection.
 func (g *Guard) Admit(ctx context.Context, source, connID string) error {
+	if source == "" {
+		if err := g.store.PutConnection(ctx, &store.Connection{ID: connID}); err != nil {
+			return fmt.Errorf("recording connection %s: %w", connID, err)
+		}
+		return nil
+	}
 	err := g.change(ctx, source, func(src *store.Source, now time.Time) error {
 		if src.Misses >= g.limits.MissesPerSourceHour {
 			return ErrProbing
@@ -186,6 +194,12 @@ func (g *Guard) change(ctx context.Context, source string, fn func(src *store.So
 			return err
 		case attempt == maxAttempts:
 			return fmt.Errorf("source %s: still contended after %d attempts: %w", source, attempt, err)
+		}
+		// A class behind one NAT address connects at once: spread the retries out.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(rand.IntN(attempt*10)+1) * time.Millisecond):
 		}
 	}
 }

@@ -76,6 +76,15 @@ func TestConnectionsPerSourceBehindTheEdge(t *testing.T) {
 	if code := e.connectFrom("p4", edgeIP, through("203.0.113.1")); code != 429 {
 		t.Fatalf("a third connection of 203.0.113.1: %d, want 429", code)
 	}
+	// A distribution that does not say the player's address yet (mid-deploy): CloudFront's
+	// address is no player's, so nothing is counted by it.
+	noAddress := through("")
+	delete(noAddress, config.ViewerAddressHeader)
+	for i := range 3 {
+		if code := e.connectFrom(fmt.Sprintf("n%d", i), edgeIP, noAddress); code != 200 {
+			t.Fatalf("connection %d without a viewer address: %d, want 200", i, code)
+		}
+	}
 }
 
 // A connection that keeps asking for rooms that do not exist is closed after its budget, and

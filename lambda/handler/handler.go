@@ -123,7 +123,13 @@ func (h *Handler) Connect(ctx context.Context, ev events.APIGatewayWebsocketProx
 		return events.APIGatewayProxyResponse{StatusCode: http.StatusForbidden}, nil
 	}
 	if h.guard != nil {
-		err := h.guard.Admit(ctx, guard.SourceKey(h.sourceIP(ev)), ev.RequestContext.ConnectionID)
+		source := ""
+		if ip, ok := h.sourceIP(ev); ok {
+			source = guard.SourceKey(ip)
+		} else {
+			h.log.WarnContext(ctx, "no viewer address from the distribution: the connection is not counted per address", "connectionId", ev.RequestContext.ConnectionID)
+		}
+		err := h.guard.Admit(ctx, source, ev.RequestContext.ConnectionID)
 		switch {
 		case errors.Is(err, guard.ErrTooManyConnections):
 			h.logLine(ctx, ev, start, "", "refused", "too_many_connections")
@@ -142,14 +148,15 @@ func (h *Handler) Connect(ctx context.Context, ev events.APIGatewayWebsocketProx
 
 // sourceIP is the player's address: the distribution's word for it behind the distribution
 // (the connection proved it came through with the edge secret; API Gateway sees CloudFront's
-// address), else the address API Gateway saw.
-func (h *Handler) sourceIP(ev events.APIGatewayWebsocketProxyRequest) string {
+// address), else the address API Gateway saw. Behind the distribution without that word (a
+// distribution whose function predates it, mid-deploy) there is no player's address: counting
+// CloudFront's would make every player behind one edge address share one address's share.
+func (h *Handler) sourceIP(ev events.APIGatewayWebsocketProxyRequest) (string, bool) {
 	if h.edge != "" {
-		if ip := header(ev.Headers, config.ViewerAddressHeader); ip != "" {
-			return ip
-		}
+		ip := header(ev.Headers, config.ViewerAddressHeader)
+		return ip, ip != ""
 	}
-	return ev.RequestContext.Identity.SourceIP
+	return ev.RequestContext.Identity.SourceIP, true
 }
 
 // Disconnect serves $disconnect: the player shows offline and the room is told.

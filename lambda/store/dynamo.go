@@ -174,8 +174,9 @@ func (s *DynamoStore) PutConnection(ctx context.Context, c *Connection) error {
 	now := s.now()
 	it := connItem{PK: connKey(c.ID), Kind: schema.KindConnection, ID: c.ID, RoomCode: c.RoomCode, Role: string(c.Role),
 		Closed: c.Closed, Source: c.Source, Misses: c.Misses, Version: c.Version + 1, ExpiresAt: now.Add(s.expiry.Connection).Unix()}
-	// An expired record that DynamoDB has not deleted yet counts as none, as it reads.
-	cond, values := "attribute_not_exists(pk) OR expiresAt <= :now", map[string]types.AttributeValue{":now": epoch(now)}
+	// An expired record that DynamoDB has not deleted yet counts as none, as it reads; so does
+	// one without a version, written before records had one (a deploy's open connections).
+	cond, values := "attribute_not_exists(pk) OR expiresAt <= :now OR attribute_not_exists(version)", map[string]types.AttributeValue{":now": epoch(now)}
 	if c.Version != 0 {
 		cond, values = "version = :v", map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(c.Version, 10)}}
 	}

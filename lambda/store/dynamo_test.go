@@ -270,6 +270,28 @@ func TestConnections(t *testing.T) {
 	}
 }
 
+// A record written before records had a version (a connection open across the deploy that
+// brought them) reads as version 0, and the next write replaces it.
+func TestUnversionedConnectionRecordIsReplaced(t *testing.T) {
+	s, tb := newStore(t, newClock(t0))
+	_, err := tb.Client.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String(tb.Name), Item: map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "CONN#old"}, "kind": &types.AttributeValueMemberS{Value: "connection"},
+		"connectionId": &types.AttributeValueMemberS{Value: "old"}, "roomCode": &types.AttributeValueMemberS{Value: "ABCDEF"},
+		"role": &types.AttributeValueMemberS{Value: "X"}, "expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(t0.Add(time.Hour).Unix(), 10)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.GetConnection(ctx(t), "old")
+	if err != nil || rec.Version != 0 || rec.RoomCode != "ABCDEF" {
+		t.Fatalf("old record %+v, %v; want room ABCDEF at version 0", rec, err)
+	}
+	rec.RoomCode = "GHJKMN"
+	if err := s.PutConnection(ctx(t), &rec); err != nil {
+		t.Fatalf("replacing an unversioned record: %v", err)
+	}
+}
+
 // Two frames of one connection that read the same record: only the first write lands, so the
 // second learns it raced (a version is never reused: records are replaced, not deleted).
 func TestConnectionWritesAreConditional(t *testing.T) {

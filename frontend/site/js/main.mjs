@@ -135,16 +135,18 @@ function onFrame(f) {
       onLeft(f);
       break;
     default:
-      // API Gateway's own answer to a throttled frame has no type and names no action.
-      if (f.type === undefined && f.message === 'Too Many Requests') onThrottled();
+      // API Gateway's own answers (a throttled frame; a function it could not run) have no
+      // type and name no action.
+      if (f.type === undefined && f.message === 'Too Many Requests') onDropped('rate_limited');
+      else if (f.type === undefined && f.message === 'Internal server error') onDropped('internal_error');
     // frame types added to the protocol later are ignored, as v1 promises they may be
   }
 }
 
-// onThrottled: the gateway dropped a frame of ours, which reached no server. What was waiting
-// for an answer waits no more, and the player is told to try again.
-function onThrottled() {
-  const text = words.errorText({ type: 'error', code: 'rate_limited' });
+// onDropped: the gateway dropped a frame of ours (code says why), which no game function
+// answered. What was waiting for an answer waits no more, and the player is told to try again.
+function onDropped(code) {
+  const text = words.errorText({ type: 'error', code });
   if (app.pending === 'createRoom' || app.pending === 'joinRoom') {
     app.pending = '';
     lobbyBusy(false);

@@ -135,6 +135,9 @@ func roleOf(arn string) (account, name string, ok bool) {
 	return parts[4], name, parts[4] != "" && name != ""
 }
 
+// answerTime is what the handler keeps of its invocation to answer CloudFormation.
+const answerTime = 10 * time.Second
+
 // retry runs call until it succeeds, fails for good, or the tries run out.
 func (h *Handler) retry(ctx context.Context, what string, call func() error) error {
 	retries, wait := h.Retries, h.Wait
@@ -151,6 +154,11 @@ func (h *Handler) retry(ctx context.Context, what string, call func() error) err
 		}
 		if !notYetUsable(err) || try >= retries {
 			return fmt.Errorf("%s: %w", what, err)
+		}
+		// Both calls share the invocation's time: give up while there is still time to tell
+		// CloudFormation, rather than be killed at the timeout and leave it waiting.
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait+answerTime {
+			return fmt.Errorf("%s: out of time after %d tries: %w", what, try, err)
 		}
 		h.Log.Info("not allowed yet: retrying", "what", what, "try", try, "error", err.Error())
 		select {

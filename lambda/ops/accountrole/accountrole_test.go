@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -167,6 +168,20 @@ func TestSetsTheRoleOnlyWhenNoneIsSet(t *testing.T) {
 				t.Errorf("id %s, role %q, %d patches, outcome %v; want role %q, %d patches, %v", id, f.role, f.patches, data["Outcome"], tt.wantRole, tt.wantPatches, tt.wantOutcome)
 			}
 		})
+	}
+}
+
+// Out of time, it stops retrying while it can still answer CloudFormation.
+func TestGivesUpBeforeTheTimeout(t *testing.T) {
+	f := &fakeAccount{refuse: 1000}
+	h := handler(t, f, nil)
+	h.Retries, h.Wait = 1000, 20*time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), answerTime+200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, _, err := h.Handle(ctx, event(cfn.RequestCreate))
+	if err == nil || !strings.Contains(err.Error(), "out of time") || ctx.Err() != nil {
+		t.Fatalf("err %v after %v (context %v): want an 'out of time' failure before the deadline", err, time.Since(start), ctx.Err())
 	}
 }
 
