@@ -70,6 +70,17 @@ func (s *bootSignals) relayFor(group awsautoscaling.AutoScalingGroup) {
 		Actions:   jsii.Strings("cloudformation:SignalResource"),
 		Resources: &[]*string{stack.StackId()},
 	}))
+	// Its marks of the instances it relayed, so that their repeats are not counted again.
+	s.Relay.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:GetObject", "s3:PutObject"),
+		Resources: &[]*string{s.Bucket.ArnForObjects(jsii.String(signalkey.Relayed + "/*"))},
+	}))
+	// Without it S3 answers a missing mark with 403, not 404. The bucket holds empty objects
+	// named by instance IDs, nothing more.
+	s.Relay.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:ListBucket"),
+		Resources: &[]*string{s.Bucket.BucketArn()},
+	}))
 	var prefixes []any
 	for _, status := range signalkey.Statuses() {
 		prefixes = append(prefixes, map[string]any{"prefix": status + "/"})

@@ -135,6 +135,11 @@ func TestWebFrontendDefaults(t *testing.T) {
 	if !strings.Contains(relayPolicy, `{"Action":"cloudformation:SignalResource","Effect":"Allow","Resource":{"Ref":"AWS::StackId"}}`) {
 		t.Errorf("relay policy %s, want SignalResource on this stack only", relayPolicy)
 	}
+	for _, want := range []string{`"s3:GetObject","s3:PutObject"`, `/RELAYED/*"`, `"Action":"s3:ListBucket"`} {
+		if !strings.Contains(relayPolicy, want) {
+			t.Errorf("relay policy lacks %s (its marks of the instances it relayed): %s", want, relayPolicy)
+		}
+	}
 	for id, r := range cdktest.Resources(t, tpl, "AWS::IAM::Policy") {
 		if p := cdktest.JSONOf(t, cdktest.Props(r)); !strings.HasPrefix(id, "WebSignalRelay") && strings.Contains(p, "cloudformation:") {
 			t.Errorf("%s allows CloudFormation calls; only the relay signals: %s", id, p)

@@ -14,6 +14,11 @@ const (
 // Statuses lists them.
 func Statuses() []string { return []string{Success, Failure} }
 
+// Relayed is the prefix of the relay's own marks: RELAYED/<instance id> once an instance's
+// signal reached CloudFormation, so that its repeats are not counted again (for another
+// instance of a later rolling-update batch).
+const Relayed = "RELAYED"
+
 // Key is STATUS/<instance id>: nothing else is a signal.
 var Key = regexp.MustCompile(`^(SUCCESS|FAILURE)/(i-[0-9a-f]{8,32})$`)
 

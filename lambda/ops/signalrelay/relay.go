@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/ops/signalkey"
@@ -34,9 +36,16 @@ type Signaler interface {
 	SignalResource(ctx context.Context, in *cloudformation.SignalResourceInput, opts ...func(*cloudformation.Options)) (*cloudformation.SignalResourceOutput, error)
 }
 
+// Marks is the part of the S3 client the relay keeps its marks with (in the signals bucket).
+type Marks interface {
+	HeadObject(ctx context.Context, in *s3.HeadObjectInput, opts ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+}
+
 // Relay signals one Auto Scaling group of one stack.
 type Relay struct {
 	CFN                          Signaler
+	Marks                        Marks
 	StackName, LogicalID, Bucket string
 	Log                          *slog.Logger
 }
@@ -71,7 +80,20 @@ func (r *Relay) Handle(ctx context.Context, ev events.CloudWatchEvent) error {
 		return nil
 	}
 	status, instance := statuses[m[1]], m[2]
-	_, err := r.CFN.SignalResource(ctx, &cloudformation.SignalResourceInput{
+	// An instance repeats its report (a new bucket's first events may reach no one): one that
+	// reached CloudFormation once must not be counted again, as another instance's signal of a
+	// later batch of the rolling update.
+	mark := aws.String(signalkey.Relayed + "/" + instance)
+	_, err := r.Marks.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(r.Bucket), Key: mark})
+	var missing *s3types.NotFound
+	switch {
+	case err == nil:
+		r.Log.Info("already relayed: a repeat", "instance", instance, "status", string(status))
+		return nil
+	case !errors.As(err, &missing):
+		return fmt.Errorf("reading the relay's mark for %s: %w", instance, err)
+	}
+	_, err = r.CFN.SignalResource(ctx, &cloudformation.SignalResourceInput{
 		StackName:         aws.String(r.StackName),
 		LogicalResourceId: aws.String(r.LogicalID),
 		UniqueId:          aws.String(instance),
@@ -85,6 +107,10 @@ func (r *Relay) Handle(ctx context.Context, ev events.CloudWatchEvent) error {
 		return fmt.Errorf("signalling %s of %s for %s: %w", status, r.LogicalID, instance, err)
 	}
 	r.Log.Info("signalled", "instance", instance, "status", string(status))
+	if _, err := r.Marks.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(r.Bucket), Key: mark, Body: strings.NewReader("")}); err != nil {
+		// Retried: the signal itself would then be answered "already", and the mark written.
+		return fmt.Errorf("marking %s relayed: %w", instance, err)
+	}
 	return nil
 }
 

@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -21,6 +23,33 @@ type fakeCFN struct {
 func (f *fakeCFN) SignalResource(_ context.Context, in *cloudformation.SignalResourceInput, _ ...func(*cloudformation.Options)) (*cloudformation.SignalResourceOutput, error) {
 	f.calls = append(f.calls, in)
 	return &cloudformation.SignalResourceOutput{}, f.err
+}
+
+// fakeMarks is the signals bucket's RELAYED/ objects, as S3 answers HeadObject and PutObject.
+type fakeMarks struct {
+	keys map[string]bool
+	err  error // every call fails with it
+}
+
+func (f *fakeMarks) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	switch {
+	case f.err != nil:
+		return nil, f.err
+	case !f.keys[*in.Bucket+"/"+*in.Key]:
+		return nil, &s3types.NotFound{}
+	}
+	return &s3.HeadObjectOutput{}, nil
+}
+
+func (f *fakeMarks) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	if f.keys == nil {
+		f.keys = map[string]bool{}
+	}
+	f.keys[*in.Bucket+"/"+*in.Key] = true
+	return &s3.PutObjectOutput{}, nil
 }
 
 func event(t *testing.T, bucket, key string) events.CloudWatchEvent {
@@ -45,7 +74,7 @@ func TestRelaySignalsWhatTheInstanceSaid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
 			cfn := &fakeCFN{}
-			r := &Relay{CFN: cfn, StackName: "TicTacToe-Dev-Frontend", LogicalID: "WebInstancesASG09F72588", Bucket: "signals", Log: slog.New(slog.DiscardHandler)}
+			r := &Relay{CFN: cfn, Marks: &fakeMarks{}, StackName: "TicTacToe-Dev-Frontend", LogicalID: "WebInstancesASG09F72588", Bucket: "signals", Log: slog.New(slog.DiscardHandler)}
 			if err := r.Handle(context.Background(), event(t, "signals", tt.key)); err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +97,7 @@ func TestRelaySignalsWhatTheInstanceSaid(t *testing.T) {
 
 func TestRelayIgnoresOtherBuckets(t *testing.T) {
 	cfn := &fakeCFN{}
-	r := &Relay{CFN: cfn, StackName: "s", LogicalID: "g", Bucket: "signals", Log: slog.New(slog.DiscardHandler)}
+	r := &Relay{CFN: cfn, Marks: &fakeMarks{}, StackName: "s", LogicalID: "g", Bucket: "signals", Log: slog.New(slog.DiscardHandler)}
 	if err := r.Handle(context.Background(), event(t, "someone-elses", "SUCCESS/i-0123abcd")); err != nil || len(cfn.calls) != 0 {
 		t.Fatalf("err %v, %d calls: another bucket's object is no signal", err, len(cfn.calls))
 	}
@@ -90,11 +119,37 @@ func TestRelayErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs bytes.Buffer
-			r := &Relay{CFN: &fakeCFN{err: tt.err}, StackName: "s", LogicalID: "g", Bucket: "signals", Log: slog.New(slog.NewJSONHandler(&logs, nil))}
+			r := &Relay{CFN: &fakeCFN{err: tt.err}, Marks: &fakeMarks{}, StackName: "s", LogicalID: "g", Bucket: "signals", Log: slog.New(slog.NewJSONHandler(&logs, nil))}
 			err := r.Handle(context.Background(), event(t, "signals", "SUCCESS/i-0123abcd"))
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err %v, want an error: %v", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// An instance's repeated report reaches CloudFormation once: a repeat that arrived while a later
+// batch of the rolling update waits must not count as that batch's signal.
+func TestRelaySignalsAnInstanceOnce(t *testing.T) {
+	cfn, marks := &fakeCFN{}, &fakeMarks{}
+	r := &Relay{CFN: cfn, Marks: marks, StackName: "s", LogicalID: "g", Bucket: "signals", Log: slog.New(slog.DiscardHandler)}
+	for range 3 {
+		if err := r.Handle(context.Background(), event(t, "signals", "SUCCESS/i-0123abcd")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Handle(context.Background(), event(t, "signals", "SUCCESS/i-0456abcd")); err != nil {
+		t.Fatal(err)
+	}
+	if len(cfn.calls) != 2 || *cfn.calls[0].UniqueId != "i-0123abcd" || *cfn.calls[1].UniqueId != "i-0456abcd" {
+		t.Fatalf("%d signals, want one per instance", len(cfn.calls))
+	}
+	if !marks.keys["signals/RELAYED/i-0123abcd"] {
+		t.Errorf("no mark written: %v", marks.keys)
+	}
+	// A mark that cannot be read is retried, not taken for a missing one.
+	r.Marks = &fakeMarks{err: &smithy.GenericAPIError{Code: "AccessDenied", Message: "denied"}}
+	if err := r.Handle(context.Background(), event(t, "signals", "SUCCESS/i-0789abcd")); err == nil || len(cfn.calls) != 2 {
+		t.Fatalf("err %v, %d signals: an unreadable mark must fail the event (and signal nothing)", err, len(cfn.calls))
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/ops/signalkey"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ops/signalrelay"
@@ -41,5 +42,6 @@ func relay(ctx context.Context, log *slog.Logger) (*signalrelay.Relay, error) {
 		return nil, fmt.Errorf("loading the AWS configuration: %w", err)
 	}
 	r.CFN = cloudformation.NewFromConfig(cfg)
+	r.Marks = s3.NewFromConfig(cfg)
 	return r, nil
 }
