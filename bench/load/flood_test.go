@@ -1,32 +1,14 @@
 package load
 
 import (
-	"context"
-	"errors"
-	"os"
 	"testing"
 	"time"
-
-	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
 )
 
 // Under a flood from a few addresses, with a default deployment's ceilings on, every honest
 // move still lands, and the flooders are throttled, closed and then refused.
 func TestFloodWithCeilings(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	l, err := StartLocalWithCeilings(ctx)
-	if errors.Is(err, dynalite.ErrNotInstalled) && os.Getenv("CI") != "true" {
-		t.Skipf("skipping: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := l.Stop(context.Background()); err != nil {
-			t.Error(err)
-		}
-	}()
+	ctx, l := startForTest(t, StartLocalWithCeilings)
 	res, err := Flood(ctx, l.Stack.WebSocketURL, l.Counters, FloodOptions{Games: 4, Think: 100 * time.Millisecond, Addresses: 2, PerAddress: 2})
 	t.Log(res)
 	if err != nil {

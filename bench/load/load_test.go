@@ -14,20 +14,7 @@ import (
 // reports: every move lands, and each costs one read and one conditional write in DynamoDB and
 // one @connections post per player.
 func TestSmallRun(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	l, err := StartLocal(ctx)
-	if errors.Is(err, dynalite.ErrNotInstalled) && os.Getenv("CI") != "true" {
-		t.Skipf("skipping: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := l.Stop(context.Background()); err != nil {
-			t.Error(err)
-		}
-	}()
+	ctx, l := startForTest(t, StartLocal)
 	res, err := Run(ctx, l.Stack.WebSocketURL, l.Counters, Options{Games: 6, Rounds: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -45,4 +32,25 @@ func TestSmallRun(t *testing.T) {
 	if res.P50 <= 0 || res.P99 < res.P50 || res.MovesPerSecond <= 0 {
 		t.Fatalf("latencies %v %v, rate %v", res.P50, res.P99, res.MovesPerSecond)
 	}
+}
+
+// startForTest starts a local stack for the test's life (2 minutes at most), skipping it without
+// dynalite outside CI.
+func startForTest(t *testing.T, start func(context.Context) (*Local, error)) (context.Context, *Local) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	l, err := start(ctx)
+	if errors.Is(err, dynalite.ErrNotInstalled) && os.Getenv("CI") != "true" {
+		t.Skipf("skipping: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := l.Stop(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	return ctx, l
 }

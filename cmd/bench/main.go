@@ -115,23 +115,17 @@ func run(games int, think time.Duration, stress, rounds, floodGames int, timeout
 }
 
 func loadRun(ctx context.Context, o load.Options) (load.Result, error) {
-	l, err := load.StartLocal(ctx)
-	if err != nil {
-		return load.Result{}, fmt.Errorf("starting the local stack: %w", err)
-	}
-	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := l.Stop(stopCtx); err != nil {
-			fmt.Fprintln(os.Stderr, "bench: stopping the local stack:", err)
+	var res load.Result
+	err := onLocal(ctx, load.StartLocal, func(l *load.Local) error {
+		var err error
+		res, err = load.Run(ctx, l.Stack.WebSocketURL, l.Counters, o)
+		if err != nil && res.Moves == 0 {
+			return err
 		}
-	}()
-	res, err := load.Run(ctx, l.Stack.WebSocketURL, l.Counters, o)
-	if err != nil && res.Moves == 0 {
-		return res, err
-	}
-	fmt.Fprintf(os.Stderr, "  %d moves, %.0f/s, p50 %v p99 %v, errors %d, lost %d\n", res.Moves, res.MovesPerSecond, res.P50, res.P99, res.Errors, res.Lost)
-	return res, nil
+		fmt.Fprintf(os.Stderr, "  %d moves, %.0f/s, p50 %v p99 %v, errors %d, lost %d\n", res.Moves, res.MovesPerSecond, res.P50, res.P99, res.Errors, res.Lost)
+		return nil
+	})
+	return res, err
 }
 
 func floodRun(ctx context.Context, ceilings bool, o load.FloodOptions) (load.FloodResult, error) {
@@ -139,9 +133,24 @@ func floodRun(ctx context.Context, ceilings bool, o load.FloodOptions) (load.Flo
 	if ceilings {
 		start = load.StartLocalWithCeilings
 	}
+	var res load.FloodResult
+	err := onLocal(ctx, start, func(l *load.Local) error {
+		var err error
+		res, err = load.Flood(ctx, l.Stack.WebSocketURL, l.Counters, o)
+		fmt.Fprintln(os.Stderr, " ", res)
+		if err != nil && res.Honest.Moves == 0 && !ceilingsBroke(ceilings, err) {
+			return err
+		}
+		return nil
+	})
+	return res, err
+}
+
+// onLocal runs fn on a fresh local stack, which it stops afterwards.
+func onLocal(ctx context.Context, start func(context.Context) (*load.Local, error), fn func(*load.Local) error) error {
 	l, err := start(ctx)
 	if err != nil {
-		return load.FloodResult{}, fmt.Errorf("starting the local stack: %w", err)
+		return fmt.Errorf("starting the local stack: %w", err)
 	}
 	defer func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -150,12 +159,7 @@ func floodRun(ctx context.Context, ceilings bool, o load.FloodOptions) (load.Flo
 			fmt.Fprintln(os.Stderr, "bench: stopping the local stack:", err)
 		}
 	}()
-	res, err := load.Flood(ctx, l.Stack.WebSocketURL, l.Counters, o)
-	fmt.Fprintln(os.Stderr, " ", res)
-	if err != nil && res.Honest.Moves == 0 && !ceilingsBroke(ceilings, err) {
-		return res, err
-	}
-	return res, nil
+	return fn(l)
 }
 
 // ceilingsBroke: without the ceilings the honest games are expected to suffer; a failed run

@@ -80,7 +80,7 @@ type Config struct {
 	RateBurst     int
 	// ConnectionsPerSource is how many open connections one source address (an IPv4 address,
 	// an IPv6 /64) may hold (CONNECTIONS_PER_SOURCE). Default: capacity.ConnectionsPerSource;
-	// 0 turns the limit off.
+	// 0 turns the per-address ceilings off (this limit and the per-address miss budget).
 	ConnectionsPerSource int
 	// LogLevel is debug, info, warn or error (LOG_LEVEL). Default: info.
 	LogLevel slog.Level

@@ -35,7 +35,9 @@ type Store interface {
 
 // Limits are the ceilings; zero values take lambda/capacity's.
 type Limits struct {
-	// ConnectionsPerSource: open connections of one source; below 0, no limit.
+	// ConnectionsPerSource: open connections of one source; below 0, no per-source ceilings
+	// at all (no connection limit and no probing budget per address: nothing is kept per
+	// source), for a load generator that is every player at once.
 	ConnectionsPerSource int
 	// MissesPerSourceHour: room_not_found answers to one source in an hour.
 	MissesPerSourceHour int
@@ -83,14 +85,18 @@ func SourceKey(ip string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// maxAttempts bounds the retries when connections of one source race.
-const maxAttempts = 10
+// maxAttempts bounds the retries when connections of one source race: about 3 s in all at
+// worst.
+const maxAttempts = 12
 
 // Admit counts connection connID against its source and records the connection with the
 // source's key (for $disconnect to release it, and for the probing budget), or refuses it:
 // ErrTooManyConnections, ErrProbing. With no source ("": its address is unknown) it only
 // records the connection.
 func (g *Guard) Admit(ctx context.Context, source, connID string) error {
+	if g.limits.ConnectionsPerSource < 0 {
+		source = ""
+	}
 	if source == "" {
 		if err := g.store.PutConnection(ctx, &store.Connection{ID: connID}); err != nil {
 			return fmt.Errorf("recording connection %s: %w", connID, err)
@@ -195,11 +201,12 @@ func (g *Guard) change(ctx context.Context, source string, fn func(src *store.So
 		case attempt == maxAttempts:
 			return fmt.Errorf("source %s: still contended after %d attempts: %w", source, attempt, err)
 		}
-		// A class behind one NAT address connects at once: spread the retries out.
+		// A class behind one NAT address connects at once: spread the retries out, more and
+		// more (full jitter, up to 2^attempt × 5 ms, capped at 400 ms).
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Duration(rand.IntN(attempt*10)+1) * time.Millisecond):
+		case <-time.After(time.Duration(rand.Int64N(int64(min(5*time.Millisecond<<attempt, 400*time.Millisecond)))) + time.Millisecond):
 		}
 	}
 }

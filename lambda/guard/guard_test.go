@@ -108,6 +108,46 @@ func TestMissesPerSourceHour(t *testing.T) {
 	}
 }
 
+// Many connections from one address at once (a class behind one NAT) are all admitted while
+// the address has room: the racing writes to its item back off and retry.
+func TestManyConnectsFromOneAddressAtOnce(t *testing.T) {
+	ctx := context.Background()
+	g, _, _ := newGuard(t, guard.Limits{ConnectionsPerSource: 60})
+	src := guard.SourceKey("203.0.113.50")
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := g.Admit(ctx, src, fmt.Sprintf("c%d", i)); err != nil {
+				failed.Add(1)
+				t.Log(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if failed.Load() != 0 {
+		t.Fatalf("%d of 40 simultaneous connects from one address failed", failed.Load())
+	}
+}
+
+// With the per-source ceilings off, nothing is kept per source: a load generator's thousand
+// players on one machine do not contend for one item.
+func TestNoPerSourceCeilings(t *testing.T) {
+	ctx := context.Background()
+	g, st, _ := newGuard(t, guard.Limits{ConnectionsPerSource: -1})
+	if err := g.Admit(ctx, guard.SourceKey("127.0.0.1"), "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.GetSource(ctx, guard.SourceKey("127.0.0.1")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a source item was kept: %v", err)
+	}
+	if rec, err := st.GetConnection(ctx, "c1"); err != nil || rec.Source != "" {
+		t.Fatalf("record %+v, %v: want the connection recorded with no source", rec, err)
+	}
+}
+
 func TestSourceKey(t *testing.T) {
 	tests := []struct {
 		a, b string

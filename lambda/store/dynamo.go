@@ -174,21 +174,27 @@ func (s *DynamoStore) PutConnection(ctx context.Context, c *Connection) error {
 	now := s.now()
 	it := connItem{PK: connKey(c.ID), Kind: schema.KindConnection, ID: c.ID, RoomCode: c.RoomCode, Role: string(c.Role),
 		Closed: c.Closed, Source: c.Source, Misses: c.Misses, Version: c.Version + 1, ExpiresAt: now.Add(s.expiry.Connection).Unix()}
-	// An expired record that DynamoDB has not deleted yet counts as none, as it reads; so does
-	// one without a version, written before records had one (a deploy's open connections).
-	cond, values := "attribute_not_exists(pk) OR expiresAt <= :now OR attribute_not_exists(version)", map[string]types.AttributeValue{":now": epoch(now)}
-	if c.Version != 0 {
-		cond, values = "version = :v", map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(c.Version, 10)}}
-	}
-	err := s.put(ctx, it, cond, values)
-	switch {
-	case isConditionFailed(err):
-		return ErrConflict
-	case err != nil:
+	if err := s.putVersioned(ctx, it, c.Version, now); err != nil {
 		return fmt.Errorf("recording connection %s: %w", c.ID, err)
 	}
 	c.Version++
 	return nil
+}
+
+// putVersioned writes item if the stored one is still at version read, else ErrConflict (not
+// wrapped). Version 0 is no item: none at all, an expired one DynamoDB has not deleted yet (as
+// reads see it), or one written before items had versions (open across the deploy that brought
+// them).
+func (s *DynamoStore) putVersioned(ctx context.Context, item any, read int64, now time.Time) error {
+	cond, values := "attribute_not_exists(pk) OR expiresAt <= :now OR attribute_not_exists(version)", map[string]types.AttributeValue{":now": epoch(now)}
+	if read != 0 {
+		cond, values = "version = :v", map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(read, 10)}}
+	}
+	err := s.put(ctx, item, cond, values)
+	if isConditionFailed(err) {
+		return ErrConflict
+	}
+	return err
 }
 
 func (s *DynamoStore) GetConnection(ctx context.Context, id string) (Connection, error) {

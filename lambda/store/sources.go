@@ -2,12 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
@@ -79,14 +78,9 @@ func (s *DynamoStore) PutSource(ctx context.Context, src *Source) error {
 		}
 	}
 	it.ExpiresAt = expires.Unix()
-	cond, values := "attribute_not_exists(pk) OR expiresAt <= :now", map[string]types.AttributeValue{":now": epoch(now)}
-	if src.Version != 0 {
-		cond, values = "version = :v", map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(src.Version, 10)}}
-	}
-	err := s.put(ctx, it, cond, values)
-	switch {
-	case isConditionFailed(err):
-		return ErrConflict
+	switch err := s.putVersioned(ctx, it, src.Version, now); {
+	case errors.Is(err, ErrConflict):
+		return err
 	case err != nil:
 		return fmt.Errorf("recording source %s: %w", src.Key, err)
 	}
