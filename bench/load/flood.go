@@ -25,6 +25,10 @@ type FloodOptions struct {
 	// Addresses and PerAddress are the hostile clients: that many connections from each of
 	// that many addresses. Default: 4 and 5.
 	Addresses, PerAddress int
+	// Rate is the frames per second each hostile connection sends, ignoring every answer.
+	// Default: DefaultFloodRate (with the defaults, 10× a default stage's throttle and about
+	// twice what this machine's stack serves: a backlog that grows, bounded by the run).
+	Rate int
 	// Timeout bounds the run. Default: 3 minutes.
 	Timeout time.Duration
 }
@@ -45,12 +49,16 @@ func (o *FloodOptions) fill() {
 	if o.Timeout <= 0 {
 		o.Timeout = 3 * time.Minute
 	}
+	if o.Rate <= 0 {
+		o.Rate = DefaultFloodRate
+	}
 }
 
 // The hostile clients of a flood run by default.
 const (
 	DefaultFloodAddresses  = 4
 	DefaultFloodPerAddress = 5
+	DefaultFloodRate       = 50
 )
 
 // FloodResult is what a flood run measured.
@@ -110,7 +118,7 @@ func Flood(ctx context.Context, url string, c *Counters, o FloodOptions) (FloodR
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				h.flood(fctx, url, net.IPv4(127, 0, 2, byte(1+a)))
+				h.flood(fctx, url, net.IPv4(127, 0, 2, byte(1+a)), time.Second/time.Duration(o.Rate))
 			}()
 		}
 	}
@@ -147,9 +155,9 @@ func (h *hostile) counts() HostileCounts {
 		Throttled: h.throttled.Load(), RateLimited: h.rateLimited.Load(), Answered: h.answered.Load(), Closed: h.closed.Load()}
 }
 
-// flood connects from from and sends chat to a room of its own as fast as the socket takes
-// it, ignoring every answer; closed, it connects again, until ctx ends.
-func (h *hostile) flood(ctx context.Context, url string, from net.IP) {
+// flood connects from from and sends chat to a room of its own, a frame every interval,
+// ignoring every answer; closed, it connects again, until ctx ends.
+func (h *hostile) flood(ctx context.Context, url string, from net.IP, interval time.Duration) {
 	chat, _ := json.Marshal(map[string]any{"action": "sendMessage", "roomCode": "ZZ2222", "text": "spam spam spam"})
 	create, _ := json.Marshal(map[string]any{"action": "createRoom", "name": "Flood"})
 	for ctx.Err() == nil {
@@ -177,22 +185,25 @@ func (h *hostile) flood(ctx context.Context, url string, from net.IP) {
 		case <-time.After(2 * time.Second):
 		case <-done:
 		}
+		tick := time.NewTicker(interval)
 	writing:
 		for {
 			select {
 			case <-ctx.Done():
+				tick.Stop()
 				ws.CloseNow()
 				<-done
 				return
 			case <-done:
 				break writing
-			default:
+			case <-tick.C:
 			}
 			if err := ws.Write(ctx, websocket.MessageText, chat); err != nil {
 				break
 			}
 			h.frames.Add(1)
 		}
+		tick.Stop()
 		ws.CloseNow() // the server's close, or the end of the run
 		<-done
 	}
