@@ -120,7 +120,7 @@ func (r *report) markdown() string {
 				w("\n%s the ceilings, the first honest failure: `%s`.\n", strings.ToUpper(on[:1])+on[1:], f.Honest.ErrorSamples[0])
 			}
 		}
-		w("\nOn one 2-core machine the clients, the gateway emulator, the handlers and dynalite share the CPU, so a flood slows honest moves here even where it costs a deployment nothing: the gateway's work on throttled frames is API Gateway's on AWS, not the game's.\n")
+		w("\nWhat the ceilings buy is the bill and the backend: a hostile frame costs a fraction of a message instead of two, and the flooders' connections are closed and their addresses refused. What they cost honest players is the stage's throttle: the local gateway keeps one bucket for the stage (docs/capacity.md), so until the flooders are closed and refused, honest moves are throttled too and sent again, which is the p99 with the ceilings on. Per-IP refusal before the stage is the edge firewall's job (`waf`, on in prod). On one 2-core machine the clients, the gateway emulator, the handlers and dynalite share the CPU; the gateway's work on throttled frames is API Gateway's on AWS, not the game's.\n")
 	}
 
 	w("\n## The game function's own work\n\n`go test -bench` with DynamoDB and @connections in memory (no network): the rules alone, and a whole move through the handler (decode, read and decode the item, rules, encode and write, a frame per player, the log line).\n\n```\n%s\n```\n", strings.Join(r.goBench, "\n"))
