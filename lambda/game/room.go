@@ -37,6 +37,8 @@ type Player struct {
 	// held for a grace period from then (ExpireGrace).
 	OfflineSince time.Time
 	Rematch      bool // asked for a rematch of the finished game
+	// Computer is the level of the computer that holds the seat; "" for a person.
+	Computer Level
 }
 
 // Online reports whether the player has a live connection.
@@ -126,8 +128,37 @@ func (r *Room) SymbolOf(connID string) Symbol {
 	return None
 }
 
-// Empty reports whether both seats are empty: such a room is deleted.
-func (r *Room) Empty() bool { return r.X == nil && r.O == nil }
+// Empty reports whether no person holds a seat: such a room is deleted (a computer does not
+// keep a room alive on its own).
+func (r *Room) Empty() bool { return !r.X.person() && !r.O.person() }
+
+func (p *Player) person() bool { return p != nil && p.Computer == "" }
+
+// NewComputerRoom opens a room where the host holds X and opens the first game against the
+// computer at level, which holds O.
+func NewComputerRoom(code string, host Seat, level Level, now time.Time) *Room {
+	r := NewRoom(code, host, now)
+	r.O = &Player{Name: ComputerName(level), Computer: level}
+	r.newGame(X)
+	return r
+}
+
+// ComputerName is the computer's name at level, as players see it.
+func ComputerName(level Level) string { return "Computer (" + string(level) + ")" }
+
+// PlayComputer makes the computer's move when it is the computer's turn; pick is the
+// randomness (see ComputerMove). It reports whether it moved.
+func (r *Room) PlayComputer(pick func(n int) int, now time.Time) bool {
+	if r.Status != Playing {
+		return false
+	}
+	p := r.Player(r.Turn)
+	if p == nil || p.Computer == "" {
+		return false
+	}
+	r.place(r.Turn, ComputerMove(r.Board, r.Turn, p.Computer, pick), now)
+	return true
+}
 
 // Connections lists every connection that receives the room's updates: online players first,
 // then watchers.
@@ -188,6 +219,12 @@ func (r *Room) Move(connID string, cell int, now time.Time) error {
 	case r.Board[cell] != None:
 		return apperr.New(apperr.CellTaken, "Cell %d is already taken.", cell)
 	}
+	r.place(s, cell, now)
+	return nil
+}
+
+// place puts s on cell and ends the game or passes the turn.
+func (r *Room) place(s Symbol, cell int, now time.Time) {
 	r.Board[cell] = s
 	r.UpdatedAt = now
 	if w, line := r.Board.Winner(); w != None {
@@ -197,15 +234,14 @@ func (r *Room) Move(connID string, cell int, now time.Time) error {
 		} else {
 			r.Score.O++
 		}
-		return nil
+		return
 	}
 	if r.Board.Full() {
 		r.Status, r.Turn = Draw, None
 		r.Score.Draws++
-		return nil
+		return
 	}
 	r.Turn = s.Other()
-	return nil
 }
 
 // RequestRematch records that the player on connID wants another game; once both have asked,
@@ -220,6 +256,9 @@ func (r *Room) RequestRematch(connID string, now time.Time) (bool, error) {
 		return false, apperr.New(apperr.GameNotActive, "A rematch needs a finished game and both players.")
 	}
 	r.Player(s).Rematch = true
+	if c := r.Player(s.Other()); c.Computer != "" {
+		c.Rematch = true // the computer is always up for another game
+	}
 	r.UpdatedAt = now
 	if r.X.Rematch && r.O.Rematch {
 		r.newGame(r.Starter.Other())
