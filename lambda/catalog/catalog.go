@@ -38,6 +38,8 @@ const (
 	Rematch     = "rematch"
 	LeaveRoom   = "leaveRoom"
 	Rejoin      = "rejoin"
+	// PlayComputer opens a room against the computer (issue 18).
+	PlayComputer = "playComputer"
 )
 
 // DynamoDB actions on the game table. lambda/store makes only these calls, one item at a time
@@ -111,7 +113,7 @@ var all = []Function{
 	{
 		Name:        FnGame,
 		Description: "TicTacToe game actions: every client frame and $default",
-		Routes:      []string{Default, CreateRoom, JoinRoom, GetRoom, Move, SendMessage, Rematch, LeaveRoom, Rejoin},
+		Routes:      []string{Default, CreateRoom, JoinRoom, GetRoom, Move, SendMessage, Rematch, LeaveRoom, Rejoin, PlayComputer},
 		Needs:       Needs{TableActions: storeActions, ManageConnections: true},
 	},
 	{

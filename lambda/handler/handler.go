@@ -277,6 +277,8 @@ func (h *Handler) dispatch(ctx context.Context, connID string, req protocol.Requ
 		return req.RoomCode, h.svc.LeaveRoom(ctx, connID, req.RoomCode)
 	case catalog.Rejoin:
 		return req.RoomCode, h.svc.Rejoin(ctx, connID, req.RoomCode, req.Token)
+	case catalog.PlayComputer:
+		return h.svc.PlayComputer(ctx, connID, req.Name, req.Level)
 	}
 	// Decode admits only the actions above; reaching here is a bug, reported as one.
 	return req.RoomCode, errors.New("no dispatch for action " + req.Action)

@@ -55,6 +55,9 @@ type Players struct {
 type PlayerState struct {
 	Name   string `json:"name"`
 	Online bool   `json:"online"`
+	// Computer marks the computer's seat (issue 18); Level is its level.
+	Computer bool   `json:"computer,omitempty"`
+	Level    string `json:"level,omitempty"`
 }
 
 // Score is the series score.
@@ -117,7 +120,7 @@ func playerState(p *game.Player) (*PlayerState, bool) {
 	if p == nil {
 		return nil, false
 	}
-	return &PlayerState{Name: p.Name, Online: p.Online()}, p.Rematch
+	return &PlayerState{Name: p.Name, Online: p.Online(), Computer: p.Computer != "", Level: string(p.Computer)}, p.Rematch
 }
 
 // Room encodes a room frame; you may be nil.

@@ -35,6 +35,7 @@ type Request struct {
 	Cell     int
 	Text     string // chat text, control characters (but newlines) removed, 1..MaxChatRunes runes
 	Token    string
+	Level    game.Level // playComputer's level, DefaultLevel when not given
 }
 
 // wireRequest is a client frame as JSON. Pointers tell a missing field from a zero one.
@@ -45,6 +46,7 @@ type wireRequest struct {
 	Cell     json.RawMessage `json:"cell"`
 	Text     *string         `json:"text"`
 	Token    *string         `json:"token"`
+	Level    *string         `json:"level"`
 }
 
 // Decode parses and validates a client frame sent on route. route is the route API Gateway
@@ -93,6 +95,10 @@ func Decode(route, body string) (Request, error) {
 	case catalog.Rejoin:
 		if req.RoomCode, err = roomCode(w.RoomCode); err == nil {
 			req.Token, err = token(w.Token)
+		}
+	case catalog.PlayComputer:
+		if req.Name, err = name(w.Name); err == nil {
+			req.Level, err = level(w.Level)
 		}
 	}
 	return req, err
@@ -205,6 +211,18 @@ func cell(raw json.RawMessage) (int, error) {
 		return 0, apperr.New(apperr.BadRequest, "cell must be a whole number from 0 to 8.")
 	}
 	return c, nil
+}
+
+func level(v *string) (game.Level, error) {
+	s := ""
+	if v != nil {
+		s = *v
+	}
+	l, err := game.ParseLevel(s)
+	if err != nil {
+		return "", apperr.New(apperr.BadRequest, `"level" is easy, medium or perfect (the default).`)
+	}
+	return l, nil
 }
 
 func token(v *string) (string, error) {

@@ -31,6 +31,8 @@ func TestDecodeValid(t *testing.T) {
 		{"fillers dropped", "createRoom", `{"action":"createRoom","name":"\u3164Ann\u3164"}`, Request{Action: "createRoom", Name: "Ann"}},
 		{"accents on their letters", "createRoom", `{"action":"createRoom","name":"Zoe\u0301 Nguye\u0302\u0303n"}`, Request{Action: "createRoom", Name: "Zoe\u0301 Nguye\u0302\u0303n"}},
 		{"a script without spaces", "createRoom", `{"action":"createRoom","name":"山田 太郎"}`, Request{Action: "createRoom", Name: "山田 太郎"}},
+		{"computer, default level", "playComputer", `{"action":"playComputer","name":"Ann"}`, Request{Action: "playComputer", Name: "Ann", Level: "perfect"}},
+		{"computer, easy", "playComputer", `{"action":"playComputer","name":"Ann","level":"easy"}`, Request{Action: "playComputer", Name: "Ann", Level: "easy"}},
 		{"digits only", "createRoom", `{"action":"createRoom","name":"42"}`, Request{Action: "createRoom", Name: "42"}},
 		{"emoji beside a letter", "createRoom", `{"action":"createRoom","name":"Ann 🦊"}`, Request{Action: "createRoom", Name: "Ann 🦊"}},
 	}
@@ -65,6 +67,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"too large", "sendMessage", `{"action":"sendMessage","roomCode":"K7M2QX","text":"` + strings.Repeat("a", MaxFrameBytes) + `"}`, apperr.TooLarge},
 		{"missing name", "createRoom", `{"action":"createRoom"}`, apperr.BadRequest},
 		{"blank name", "createRoom", `{"action":"createRoom","name":" \u0000 "}`, apperr.BadRequest},
+		{"computer, unknown level", "playComputer", `{"action":"playComputer","name":"Ann","level":"hard"}`, apperr.BadRequest},
+		{"computer, no name", "playComputer", `{"action":"playComputer","level":"easy"}`, apperr.BadRequest},
 		{"Hangul filler name", "createRoom", `{"action":"createRoom","name":"\u3164"}`, apperr.BadRequest},
 		{"fillers and blanks", "createRoom", `{"action":"createRoom","name":"\u115F\u1160\uFFA0\u2800 \u3000"}`, apperr.BadRequest},
 		{"zero-width only", "createRoom", `{"action":"createRoom","name":"\u200b\u200d\u2060"}`, apperr.BadRequest},

@@ -25,7 +25,30 @@ func (s *Service) CreateRoom(ctx context.Context, connID, name string) (string, 
 	return code, err
 }
 
+// PlayComputer opens a room where connID's player holds X and opens against the computer at
+// level, which holds O and answers each move within the same write.
+func (s *Service) PlayComputer(ctx context.Context, connID, name string, level game.Level) (string, error) {
+	var code string
+	err := s.serialized(ctx, connID, func(current store.Connection) (err error) {
+		code, err = s.openRoom(ctx, current, name, func(code string, seat game.Seat, now time.Time) *game.Room {
+			return game.NewComputerRoom(code, seat, level, now)
+		})
+		return err
+	})
+	if err == nil {
+		s.count.Count(ctx, metrics.GamesStarted, code)
+	}
+	return code, err
+}
+
 func (s *Service) createRoom(ctx context.Context, current store.Connection, name string) (string, error) {
+	return s.openRoom(ctx, current, name, func(code string, seat game.Seat, now time.Time) *game.Room {
+		return game.NewRoom(code, seat, now)
+	})
+}
+
+// openRoom opens a room (made by open) under a fresh code with current's player as X.
+func (s *Service) openRoom(ctx context.Context, current store.Connection, name string, open func(code string, seat game.Seat, now time.Time) *game.Room) (string, error) {
 	connID := current.ID
 	if err := s.leaveCurrent(ctx, current, ""); err != nil {
 		return "", err
@@ -41,7 +64,7 @@ func (s *Service) createRoom(ctx context.Context, current store.Connection, name
 		if err != nil {
 			return "", err
 		}
-		r = game.NewRoom(code, seat, s.now())
+		r = open(code, seat, s.now())
 		err = s.store.CreateRoom(ctx, r)
 		if err == nil {
 			break
@@ -136,6 +159,9 @@ func (s *Service) Move(ctx context.Context, connID, code string, cell int) error
 	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
 		err := r.Move(connID, cell, now)
 		moved = err == nil
+		if moved {
+			r.PlayComputer(s.pick, now) // its answer goes in the same write
+		}
 		return err
 	})
 	s.announce(ctx, out)
@@ -177,6 +203,9 @@ func (s *Service) Rematch(ctx context.Context, connID, code string) error {
 	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
 		var err error
 		started, err = r.RequestRematch(connID, now)
+		if started {
+			r.PlayComputer(s.pick, now) // the computer opens at once when it is its turn
+		}
 		return err
 	})
 	s.announce(ctx, out)

@@ -139,6 +139,25 @@ func (s *Service) update(ctx context.Context, code string, fn func(r *game.Room,
 	}
 }
 
+// pick is a uniform number in [0, n) from the service's randomness (the computer's choices);
+// 0 when the source fails, which only makes the computer predictable.
+func (s *Service) pick(n int) int {
+	if n <= 1 {
+		return 0
+	}
+	limit := 256 - 256%n // a byte below it maps uniformly
+	var b [1]byte
+	for range 16 {
+		if _, err := io.ReadFull(s.rand, b[:]); err != nil {
+			return 0
+		}
+		if int(b[0]) < limit {
+			return int(b[0]) % n
+		}
+	}
+	return 0
+}
+
 func roomNotFound(code string) error {
 	return apperr.New(apperr.RoomNotFound, "There is no room %s. Check the code; the room may have closed.", code)
 }

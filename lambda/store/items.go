@@ -49,6 +49,7 @@ type playerItem struct {
 	Online       bool   `dynamodbav:"online"` // derived, stored for stream filters and people
 	OfflineSince int64  `dynamodbav:"offlineSince,omitempty"`
 	Rematch      bool   `dynamodbav:"rematch"`
+	Computer     string `dynamodbav:"computer,omitempty"` // the computer's level; absent for a person
 }
 
 type scoreItem struct {
@@ -96,7 +97,7 @@ func toPlayerItem(p *game.Player) *playerItem {
 	if p == nil {
 		return nil
 	}
-	it := &playerItem{Name: p.Name, TokenHash: p.TokenHash, ConnID: p.ConnID, Online: p.Online(), Rematch: p.Rematch}
+	it := &playerItem{Name: p.Name, TokenHash: p.TokenHash, ConnID: p.ConnID, Online: p.Online(), Rematch: p.Rematch, Computer: string(p.Computer)}
 	if !p.Online() {
 		it.OfflineSince = p.OfflineSince.UnixMilli()
 	}
@@ -133,7 +134,7 @@ func (it *playerItem) toPlayer() *game.Player {
 	if it == nil {
 		return nil
 	}
-	p := &game.Player{Name: it.Name, TokenHash: it.TokenHash, ConnID: it.ConnID, Rematch: it.Rematch}
+	p := &game.Player{Name: it.Name, TokenHash: it.TokenHash, ConnID: it.ConnID, Rematch: it.Rematch, Computer: game.Level(it.Computer)}
 	if it.OfflineSince != 0 {
 		p.OfflineSince = time.UnixMilli(it.OfflineSince)
 	}
