@@ -352,4 +352,35 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     noErrors(p);
     await p.context.close();
   });
+
+  test('playing the computer: the perfect one answers every move, never loses, and opens the rematch', { timeout: 60000 }, async () => {
+    const p = await newPlayer(browser, stack.url);
+    const { page } = p;
+    await page.goto('/');
+    await page.fill('#computer-name', 'Ann');
+    await page.selectOption('#computer-level', 'perfect');
+    await page.click('#computer-form button[type="submit"]');
+    await waitText(page, '#status', /^Your turn: place an X\.$/);
+    await waitText(page, '#seat-O .pname', /^Computer \(perfect\)$/);
+    assert.equal(await page.isHidden('#invite'), true, 'no friend to invite');
+    for (let turn = 0; turn < 5; turn++) {
+      const board = await boardOf(page);
+      if (!(await page.textContent('#status')).startsWith('Your turn')) break;
+      const marks = board.filter(Boolean).length;
+      await cell(page, board.indexOf('')).click();
+      await until(async () => {
+        const now = await boardOf(page);
+        const status = await page.textContent('#status');
+        return now.filter(Boolean).length >= marks + 2 || /won|draw/.test(status);
+      }, () => 'the computer did not answer');
+    }
+    const status = await page.textContent('#status');
+    assert.match(status, /won this one|draw/, `the game did not end in the computer's win or a draw: ${status}`);
+    await screenshots(page, 'computer');
+    await page.click('#rematch');
+    await until(async () => (await boardOf(page)).filter(Boolean).length === 1, () => 'the computer did not open the rematch');
+    await waitText(page, '#status', /^Your turn: place an X\.$/);
+    noErrors(p);
+    await p.context.close();
+  });
 });

@@ -105,7 +105,7 @@ function onState(state) {
     app.moving = false;
     // A create or join that was sent but not answered before the drop may or may not have
     // happened: let the player try again rather than wait forever.
-    if ((app.pending === 'createRoom' || app.pending === 'joinRoom') && socket.outbox.length === 0 && state !== 'connecting') {
+    if (opensRoom(app.pending) && socket.outbox.length === 0 && state !== 'connecting') {
       app.pending = '';
       lobbyBusy(false);
       lobbyNotice('The connection dropped before the server answered. Please try again.');
@@ -147,7 +147,7 @@ function onFrame(f) {
 // answered. What was waiting for an answer waits no more, and the player is told to try again.
 function onDropped(code) {
   const text = words.errorText({ type: 'error', code });
-  if (app.pending === 'createRoom' || app.pending === 'joinRoom') {
+  if (opensRoom(app.pending)) {
     app.pending = '';
     lobbyBusy(false);
   }
@@ -163,7 +163,7 @@ function onRoom(f) {
   if (!r || typeof r.code !== 'string' || !Array.isArray(r.board) || !r.players) return;
   const current = app.room && app.room.code === r.code;
   if (current && r.version < app.room.version) return; // older than what we show
-  const expected = app.pending === 'createRoom' || app.pending === 'joinRoom' || (app.seat && app.seat.roomCode === r.code);
+  const expected = opensRoom(app.pending) || (app.seat && app.seat.roomCode === r.code);
   if (!current && !expected) return; // a late frame from a room this tab has left
 
   if (f.you && typeof f.you.token === 'string' && f.you.token) {
@@ -225,13 +225,14 @@ function onError(f) {
   switch (f.action) {
     case 'createRoom':
     case 'joinRoom':
+    case 'playComputer':
       if (app.pending === f.action) {
         app.pending = '';
         lobbyBusy(false);
       }
       if (app.room) gameNotice(text);
       else if (f.action === 'joinRoom') fieldError('join', text, f.code === 'room_not_found' ? $('join-code') : null);
-      else fieldError('create', text, null);
+      else fieldError(f.action === 'playComputer' ? 'computer' : 'create', text, null);
       return;
     case 'rejoin':
       if (f.code === 'rate_limited' || f.code === 'internal_error') {
@@ -369,7 +370,8 @@ function renderSeat(sym, r, me) {
     // This page knows its own connection better than the last frame it got.
     const online = sym === me ? socket.state === 'open' : p.online;
     say(name, p.name); // the player's own seat is marked by its badge, which no name can draw
-    say(presence, online ? 'online' : sym === me ? 'reconnecting…' : 'offline, may be back soon');
+    if (p.computer) say(presence, ''); // always there: nothing to say
+    else say(presence, online ? 'online' : sym === me ? 'reconnecting…' : 'offline, may be back soon');
     li.classList.toggle('away', !online);
   }
   li.querySelector('.you-badge').hidden = !p || sym !== me;
@@ -518,14 +520,19 @@ $('copy-link').addEventListener('click', async () => {
 
 // ---- the lobby ----
 
+// opensRoom: the lobby's actions, each answered by the room it opens.
+function opensRoom(action) {
+  return action === 'createRoom' || action === 'joinRoom' || action === 'playComputer';
+}
+
 function lobbyBusy(busy) {
-  for (const form of [$('create-form'), $('join-form')]) {
+  for (const form of [$('create-form'), $('join-form'), $('computer-form')]) {
     form.setAttribute('aria-busy', String(busy));
     form.querySelector('button').setAttribute('aria-disabled', String(busy));
   }
 }
 
-const names = [$('create-name'), $('join-name')];
+const names = [$('create-name'), $('join-name'), $('computer-name')];
 for (const input of names) {
   input.value = loadName();
   input.addEventListener('input', () => {
@@ -553,6 +560,16 @@ $('create-form').addEventListener('submit', (e) => {
   fieldError('create', problem, input);
   if (problem) return input.focus();
   start('createRoom', { action: 'createRoom', name: input.value.trim() });
+});
+
+$('computer-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  if (app.pending) return;
+  const input = $('computer-name');
+  const problem = words.nameProblem(input.value);
+  fieldError('computer', problem, input);
+  if (problem) return input.focus();
+  start('playComputer', { action: 'playComputer', name: input.value.trim(), level: $('computer-level').value });
 });
 
 $('join-form').addEventListener('submit', (e) => {
