@@ -221,12 +221,12 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await waitText(a, '#score', /^You 1 · Bob 0 · 1 draw$/);
     await waitText(b, '#rematch', /^Rematch$/);
 
-    // A third player finds the room full.
+    // A third player finds the room full, and watches it instead.
     const third = await newPlayer(browser, stack.url, { viewport: PHONE });
     await third.page.goto(link);
     await third.page.fill('#join-name', 'Cy');
     await third.page.click('#join-form button');
-    await waitText(third.page, '#join-error', /already has two players/);
+    await waitText(third.page, '#game-notice', /You are watching this game/);
     noErrors(third);
     await third.context.close();
 
@@ -382,5 +382,43 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await waitText(page, '#status', /^Your turn: place an X\.$/);
     noErrors(p);
     await p.context.close();
+  });
+
+  test('a visitor with a full room’s link watches it live, read-only, and never sees a token', { timeout: 60000 }, async () => {
+    const [a, b, c] = await Promise.all([newPlayer(browser, stack.url), newPlayer(browser, stack.url), newPlayer(browser, stack.url)]);
+    await a.page.goto('/');
+    await a.page.fill('#create-name', 'Ann');
+    await a.page.click('#create-form button[type="submit"]');
+    await waitText(a.page, '#status', /Waiting/);
+    const code = await a.page.textContent('#room-code');
+    await b.page.goto(`/?room=${code}`);
+    await b.page.fill('#join-name', 'Bob');
+    await b.page.click('#join-form button[type="submit"]');
+    await waitText(a.page, '#status', /^Your turn/);
+
+    await c.page.goto(`/?room=${code}`);
+    await c.page.fill('#join-name', 'Cy');
+    await c.page.click('#join-form button[type="submit"]'); // the room is full: watched instead
+    await waitText(c.page, '#game-notice', /You are watching this game/);
+    await waitText(c.page, '#seat-X .pname', /^Ann$/);
+    assert.equal(await c.page.isHidden('#chat-form'), true, 'a spectator cannot chat');
+    assert.equal(await c.page.isHidden('#seat-X .you-badge') && await c.page.isHidden('#seat-O .you-badge'), true, 'no seat is the spectator\'s');
+    await play(a.page, b.page, 4, 'X');
+    await waitText(c.page, '#board .cell[data-cell="4"]', /^X$/); // live
+    await cell(c.page, 0).click({ force: true }); // disabled for a spectator: try anyway
+    await waitText(a.page, '#status', /^Bob’s turn/); // the spectator's click moved nothing
+    assert.equal((await boardOf(c.page))[0], '', 'a spectator moved');
+    assert.equal(await c.page.evaluate(() => sessionStorage.getItem('tictactoe.seat')), null, 'a spectator holds a token');
+    await screenshots(c.page, 'watching');
+
+    // The lobby watches by code, too.
+    const d = await newPlayer(browser, stack.url);
+    await d.page.goto('/');
+    await d.page.fill('#join-code', code.toLowerCase());
+    await d.page.click('#watch');
+    await waitText(d.page, '#game-notice', /You are watching this game/);
+    await waitText(d.page, '#board .cell[data-cell="4"]', /^X$/);
+    noErrors(a, b, c, d);
+    for (const p of [a, b, c, d]) await p.context.close();
   });
 });

@@ -14,6 +14,7 @@ const HEARTBEAT_CHECK_MS = 30 * 1000;
 const REJOIN_RETRY_MS = 3000;
 const CHAT_KEEP = 100;
 const OFFLINE_NOTICE = 'Reconnecting: you can play again in a moment.';
+const WATCHING_NOTICE = 'You are watching this game: the players see you as a spectator, and only they can move or chat.';
 
 const $ = (id) => document.getElementById(id);
 const cells = [...document.querySelectorAll('#board .cell')];
@@ -22,7 +23,8 @@ const app = {
   room: null, // the latest room state from the server
   me: '', // this tab's symbol in the room, '' when only watching
   seat: loadSeat(), // {roomCode, token, symbol} while this tab holds a seat
-  pending: '', // the action whose answer we wait for: createRoom | joinRoom | rejoin | leaveRoom
+  pending: '', // the action whose answer we wait for: createRoom | joinRoom | playComputer | watch | rejoin | leaveRoom
+  joining: '', // the code of the room a join was sent for (a full one is watched instead)
   moving: false, // a move was sent and its answer has not come yet
   cursor: 4, // the board cell that takes Tab focus (roving tabindex)
 };
@@ -182,6 +184,7 @@ function onRoom(f) {
   socket.keep = Boolean(app.seat);
   if (before) explainChange(before, r);
   if (arriving) enterRoom(r);
+  if (arriving && !app.me) gameNotice(WATCHING_NOTICE);
   renderRoom();
 }
 
@@ -231,6 +234,7 @@ function onError(f) {
         lobbyBusy(false);
       }
       if (app.room) gameNotice(text);
+      else if (f.action === 'joinRoom' && f.code === 'room_full' && app.joining) watch(app.joining); // a full room: watch it
       else if (f.action === 'joinRoom') fieldError('join', text, f.code === 'room_not_found' ? $('join-code') : null);
       else fieldError(f.action === 'playComputer' ? 'computer' : 'create', text, null);
       return;
@@ -242,7 +246,13 @@ function onError(f) {
       toLobby(seatLost(f.code, app.seat ? app.seat.roomCode : ''));
       return;
     case 'getRoom':
-      // Only the heartbeat asks; the room is gone if it cannot be found.
+      if (app.pending === 'watch') { // watching a room that is not there
+        app.pending = '';
+        lobbyBusy(false);
+        fieldError('join', text, f.code === 'room_not_found' ? $('join-code') : null);
+        return;
+      }
+      // Otherwise only the heartbeat asks; the room is gone if it cannot be found.
       if (f.code === 'room_not_found' && app.room) toLobby(`Room ${app.room.code} has closed.`);
       return;
     case 'move':
@@ -522,7 +532,7 @@ $('copy-link').addEventListener('click', async () => {
 
 // opensRoom: the lobby's actions, each answered by the room it opens.
 function opensRoom(action) {
-  return action === 'createRoom' || action === 'joinRoom' || action === 'playComputer';
+  return action === 'createRoom' || action === 'joinRoom' || action === 'playComputer' || action === 'watch';
 }
 
 function lobbyBusy(busy) {
@@ -584,8 +594,30 @@ $('join-form').addEventListener('submit', (e) => {
   const nameProblem = words.nameProblem(nameInput.value);
   fieldError('join', nameProblem, nameInput);
   if (nameProblem) return nameInput.focus();
+  app.joining = code;
   start('joinRoom', { action: 'joinRoom', roomCode: code, name: nameInput.value.trim() });
 });
+
+$('watch').addEventListener('click', () => {
+  if (app.pending) return;
+  const codeInput = $('join-code');
+  const code = words.normalizeCode(codeInput.value);
+  const problem = words.codeProblem(code);
+  fieldError('join', problem, codeInput);
+  if (problem) return codeInput.focus();
+  watch(code);
+});
+
+// watch follows room code as a spectator: the live board, names, score and chat, read-only.
+function watch(code) {
+  if (!wsUrl) return;
+  lobbyNotice('');
+  fieldError('join', '', $('join-code'));
+  app.pending = 'watch';
+  lobbyBusy(true);
+  socket.open();
+  socket.send({ action: 'getRoom', roomCode: code });
+}
 
 function start(action, frame) {
   if (!wsUrl) {
