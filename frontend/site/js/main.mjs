@@ -562,25 +562,21 @@ $('join-code').addEventListener('input', (e) => {
   if (v !== input.value) input.value = v;
 });
 
-$('create-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  if (app.pending) return;
-  const input = $('create-name');
-  const problem = words.nameProblem(input.value);
-  fieldError('create', problem, input);
-  if (problem) return input.focus();
-  start('createRoom', { action: 'createRoom', name: input.value.trim() });
-});
-
-$('computer-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  if (app.pending) return;
-  const input = $('computer-name');
-  const problem = words.nameProblem(input.value);
-  fieldError('computer', problem, input);
-  if (problem) return input.focus();
-  start('playComputer', { action: 'playComputer', name: input.value.trim(), level: $('computer-level').value });
-});
+// A lobby form that needs only a name (form is its id's prefix) starts action with the frame
+// extra() adds to.
+function onNameForm(form, action, extra = () => ({})) {
+  $(`${form}-form`).addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (app.pending) return;
+    const input = $(`${form}-name`);
+    const problem = words.nameProblem(input.value);
+    fieldError(form, problem, input);
+    if (problem) return input.focus();
+    start(action, { action, name: input.value.trim(), ...extra() });
+  });
+}
+onNameForm('create', 'createRoom');
+onNameForm('computer', 'playComputer', () => ({ level: $('computer-level').value }));
 
 $('join-form').addEventListener('submit', (e) => {
   e.preventDefault();
