@@ -126,7 +126,8 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 	l.header("## Players")
 	l.row(
 		graph("Connections and frames", 6, api.MetricConnectCount(sumOf("connections")), api.MetricMessageCount(sumOf("frames"))),
-		graph("Rooms and games", 6, gameMetric(metrics.RoomsCreated), gameMetric(metrics.GamesStarted), gameMetric(metrics.GamesFinished)),
+		graph("Rooms and games", 6, gameMetric(metrics.RoomsCreated), gameMetric(metrics.GamesStarted), gameMetric(metrics.GamesFinished),
+			gameMetric(metrics.ComputerGamesEasy), gameMetric(metrics.ComputerGamesMedium), gameMetric(metrics.ComputerGamesPerfect)),
 		graph("Moves and chat", 6, gameMetric(metrics.Moves), gameMetric(metrics.ChatMessages)),
 		graph("Dropped and rejoined", 6, gameMetric(metrics.Disconnects), gameMetric(metrics.Rejoins)),
 	)

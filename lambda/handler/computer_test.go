@@ -57,6 +57,9 @@ func TestPlayComputer(t *testing.T) {
 	if room["status"] != "playing" || room["turn"] != "X" || marks != 1 {
 		t.Fatalf("rematch: %v, want the computer's opening move made and the player to move", room)
 	}
+	if n := e.metricCounts()["ComputerGamesPerfect"]; n != 2 {
+		t.Errorf("%d games against the perfect computer counted, want 2 (the first and the rematch)", n)
+	}
 	e.send("p", map[string]any{"action": "leaveRoom", "roomCode": code})
 	if _, err := e.store.GetRoom(context.Background(), code); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("the room outlived its player: %v", err)

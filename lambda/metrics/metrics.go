@@ -28,11 +28,30 @@ const (
 	ChatMessages  = "ChatMessages"
 	Rejoins       = "Rejoins"
 	Disconnects   = "Disconnects"
+	// Games against the computer, by its level (each also counts in GamesStarted).
+	ComputerGamesEasy    = "ComputerGamesEasy"
+	ComputerGamesMedium  = "ComputerGamesMedium"
+	ComputerGamesPerfect = "ComputerGamesPerfect"
 )
 
 // Names lists every metric.
 func Names() []string {
-	return []string{RoomsCreated, GamesStarted, GamesFinished, Moves, ChatMessages, Rejoins, Disconnects}
+	return []string{RoomsCreated, GamesStarted, GamesFinished, Moves, ChatMessages, Rejoins, Disconnects,
+		ComputerGamesEasy, ComputerGamesMedium, ComputerGamesPerfect}
+}
+
+// ComputerGames is the metric of games against the computer at level ("easy", "medium",
+// "perfect"), or "" for another.
+func ComputerGames(level string) string {
+	switch level {
+	case "easy":
+		return ComputerGamesEasy
+	case "medium":
+		return ComputerGamesMedium
+	case "perfect":
+		return ComputerGamesPerfect
+	}
+	return ""
 }
 
 // Recorder counts game events.

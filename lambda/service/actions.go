@@ -37,6 +37,7 @@ func (s *Service) PlayComputer(ctx context.Context, connID, name string, level g
 	})
 	if err == nil {
 		s.count.Count(ctx, metrics.GamesStarted, code)
+		s.count.Count(ctx, metrics.ComputerGames(string(level)), code)
 	}
 	return code, err
 }
@@ -211,6 +212,9 @@ func (s *Service) Rematch(ctx context.Context, connID, code string) error {
 	s.announce(ctx, out)
 	if started && out.wrote && err == nil {
 		s.count.Count(ctx, metrics.GamesStarted, code)
+		if c := out.room.O; c != nil && c.Computer != "" {
+			s.count.Count(ctx, metrics.ComputerGames(string(c.Computer)), code)
+		}
 	}
 	return err
 }
