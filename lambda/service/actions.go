@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
@@ -127,10 +126,12 @@ func (s *Service) GetRoom(ctx context.Context, connID, code string) error {
 
 func (s *Service) getRoom(ctx context.Context, current store.Connection, code string) error {
 	connID := current.ID
-	s.healGhosts(ctx, code, connID)
 	mayWatch := current.RoomCode == "" || current.RoomCode == code || current.Role == store.RoleWatcher
-	out, err := s.update(ctx, code, func(r *game.Room, _ time.Time) error {
-		if mayWatch && r.AddWatcher(connID) {
+	var added bool
+	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
+		healed := s.healGhosts(ctx, r, connID, now)
+		added = mayWatch && r.AddWatcher(connID)
+		if added || healed {
 			return nil
 		}
 		return errNoChange
@@ -139,7 +140,7 @@ func (s *Service) getRoom(ctx context.Context, current store.Connection, code st
 		s.announce(ctx, out)
 		return err
 	}
-	if watching := out.room.SymbolOf(connID) == game.None && slices.Contains(out.room.Watchers, connID); watching && out.wrote {
+	if added && out.wrote {
 		if current.RoomCode != "" && current.RoomCode != code {
 			s.dropFrom(ctx, current.RoomCode, connID) // stop following the room watched before
 		}
@@ -369,15 +370,13 @@ func (s *Service) leaveCurrent(ctx context.Context, current store.Connection, ke
 	return nil
 }
 
-// healGhosts marks offline the players of room code who show online on a connection that is
-// gone: their $disconnect was lost (a database outage, a failed invocation). A getRoom (a page
-// load, a spectator, the site's heartbeat) is the check: it costs a read and one @connections
-// call per online player, and getRoom is rare. Failures leave the room as it is.
-func (s *Service) healGhosts(ctx context.Context, code, asker string) {
-	r, err := s.store.GetRoom(ctx, code)
-	if err != nil {
-		return
-	}
+// healGhosts marks offline, in r as getRoom read it, the players other than asker who show
+// online on a connection that is gone: their $disconnect was lost (a database outage, a failed
+// invocation). A getRoom (a page load, a spectator, the site's heartbeat) is the check: one
+// @connections call per online player, in the write getRoom makes anyway, and getRoom is rare.
+// A failed check leaves the seat as it is. It reports whether it changed r.
+func (s *Service) healGhosts(ctx context.Context, r *game.Room, asker string, now time.Time) bool {
+	code, healed := r.Code, false
 	for _, sym := range []game.Symbol{game.X, game.O} {
 		p := r.Player(sym)
 		if p == nil || !p.Online() || p.ConnID == "" || p.ConnID == asker {
@@ -390,9 +389,10 @@ func (s *Service) healGhosts(ctx context.Context, code, asker string) {
 		}
 		if !alive {
 			s.log.InfoContext(ctx, "a seat showed online for a gone connection", "room", code, "connectionId", p.ConnID)
-			s.dropFrom(ctx, code, p.ConnID)
+			healed = r.Disconnect(p.ConnID, now) || healed
 		}
 	}
+	return healed
 }
 
 // currentRoom is connID's record: the room it follows, and the version a seat's record must
