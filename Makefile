@@ -14,7 +14,7 @@ FUZZTIME ?= 5s
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: test unit fuzz lint deps dev synth deploy outputs bench clean nginx-tools browser-test
+.PHONY: test unit fuzz lint deps dev synth deploy outputs smoke bench clean nginx-tools browser-test
 
 ## deps: the pinned Node tools (dynalite, the CDK CLI), from package-lock.json
 deps: $(NODE_STAMP)
@@ -83,6 +83,16 @@ deploy: deps
 ## outputs: every stack output of the last `make deploy`, in one place, the teardown's list last
 outputs:
 	$(GO) run ./cmd/outputs
+
+## smoke: one whole game against a deployment from the outside (cmd/smoke): the site's headers and
+## config.js, two players, a room, a win, chat, a rematch, leaving. SITE is the Frontend stack's
+## SiteUrl output; WS (optional) a socket to play through instead of config.js's. Against
+## `make dev`: make smoke SITE=http://127.0.0.1:8080/
+SITE ?=
+WS ?=
+smoke:
+	@if [ -z "$(SITE)" ]; then echo "make smoke: give SITE=<the SiteUrl output>, e.g. make smoke SITE=https://play.example.com/"; exit 2; fi
+	$(GO) run ./cmd/smoke -site '$(SITE)' $(if $(WS),-ws '$(WS)')
 
 clean:
 	rm -rf cdk.out .build

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
+	"github.com/serverless-tictactoe/tictactoe/localgw/devstack"
+)
+
+// TestExitCodes: 0 against the local stack, 1 naming the failed step against a broken site,
+// 2 without a site.
+func TestExitCodes(t *testing.T) {
+	for k, v := range devstack.LocalAWSEnv {
+		t.Setenv(k, v)
+	}
+	t.Setenv("SITE_URL", "")
+	t.Setenv("WS_URL", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := devstack.Start(ctx, devstack.Options{Addr: "127.0.0.1:0", Getenv: func(string) string { return "" }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if errors.Is(err, dynalite.ErrNotInstalled) && os.Getenv("CI") != "true" {
+		t.Skipf("skipping: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Stop(context.Background())
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "upstream connect error", http.StatusBadGateway)
+	}))
+	defer broken.Close()
+
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{args: []string{"-site", st.URL, "-timeout", "10s"}, code: 0, stdout: "every step passed"},
+		{args: []string{"-site", broken.URL}, code: 1, stderr: "smoke: FAILED: step site failed: want 200 OK; got 502 Bad Gateway"},
+		{args: nil, code: 2, stderr: "give the site's URL"},
+		{args: []string{"-site", "ftp://example.com"}, code: 1, stderr: "an http:// or https:// site URL"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(tc.args, &stdout, &stderr); code != tc.code {
+			t.Errorf("%v: exit %d, want %d\nstdout: %s\nstderr: %s", tc.args, code, tc.code, stdout.String(), stderr.String())
+		}
+		if !strings.Contains(stdout.String(), tc.stdout) || !strings.Contains(stderr.String(), tc.stderr) {
+			t.Errorf("%v: stdout %q, stderr %q; want %q and %q", tc.args, stdout.String(), stderr.String(), tc.stdout, tc.stderr)
+		}
+	}
+}

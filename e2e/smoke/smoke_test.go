@@ -1,0 +1,155 @@
+package smoke_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/e2e/smoke"
+	"github.com/serverless-tictactoe/tictactoe/frontend"
+	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+	"github.com/serverless-tictactoe/tictactoe/localgw/devstack"
+)
+
+// startStack runs the local stack as `make dev` does, on a free port, with the functions'
+// settings env and middleware around every handler. Without dynalite it skips, except under
+// CI=true where it fails.
+func startStack(t *testing.T, env map[string]string, middleware func(http.Handler) http.Handler) *devstack.Stack {
+	t.Helper()
+	for k, v := range devstack.LocalAWSEnv {
+		t.Setenv(k, v)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := devstack.Start(ctx, devstack.Options{
+		Addr:       "127.0.0.1:0",
+		Getenv:     func(k string) string { return env[k] },
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Middleware: middleware,
+	})
+	if errors.Is(err, dynalite.ErrNotInstalled) && os.Getenv("CI") != "true" {
+		t.Skipf("skipping: %v", err)
+	}
+	if err != nil {
+		t.Fatalf("starting the local stack: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := st.Stop(ctx); err != nil {
+			t.Errorf("stopping the stack: %v", err)
+		}
+	})
+	return st
+}
+
+// TestSmokePassesAgainstTheLocalStack: the whole scenario passes against `make dev`'s stack,
+// every step reported.
+func TestSmokePassesAgainstTheLocalStack(t *testing.T) {
+	st := startStack(t, nil, nil)
+	var log bytes.Buffer
+	if err := smoke.Run(context.Background(), smoke.Target{Site: st.URL, StepTimeout: 10 * time.Second}, &log); err != nil {
+		t.Fatalf("smoke test failed against a working stack: %v\n%s", err, log.String())
+	}
+	for _, step := range []string{"site", "config.js", "connect", "createRoom", "joinRoom", "move", "sendMessage", "rematch", "leaveRoom"} {
+		if !strings.Contains(log.String(), "ok   "+step+" ") {
+			t.Errorf("step %s not reported as passed:\n%s", step, log.String())
+		}
+	}
+}
+
+// TestSmokeFailsClearlyAgainstABrokenStack: each stack broken on purpose fails the step that
+// meets the breakage, saying what came back.
+func TestSmokeFailsClearlyAgainstABrokenStack(t *testing.T) {
+	dropHeader := func(name string) func(http.Handler) http.Handler {
+		return func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				next.ServeHTTP(dropping{w, name}, r)
+			})
+		}
+	}
+	serve := func(path, body string) func(http.Handler) http.Handler {
+		return func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == path {
+					h, _ := frontend.SecurityHeaders("")
+					for k, v := range h {
+						w.Header()[k] = v
+					}
+					io.WriteString(w, body)
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
+		}
+	}
+	for _, tc := range []struct {
+		name       string
+		env        map[string]string
+		middleware func(http.Handler) http.Handler
+		site       string // the site's path, default /
+		step       string
+		got        []string
+	}{
+		{name: "no content security policy", middleware: dropHeader("Content-Security-Policy"),
+			step: "site", got: []string{"Content-Security-Policy", "none"}},
+		{name: "not the game's page", site: "/css/",
+			step: "site", got: []string{"the game's page", "site.css"}},
+		{name: "config.js without a socket", middleware: serve("/config.js", "window.TICTACTOE_CONFIG = {};\n"),
+			step: "config.js", got: []string{"window.TICTACTOE_CONFIG = {}"}},
+		{name: "config.js names a socket on another origin the CSP does not allow", middleware: serve("/config.js", `window.TICTACTOE_CONFIG = {"webSocketUrl": "wss://elsewhere.example/ws"};`),
+			step: "config.js", got: []string{"connect-src allowing wss://elsewhere.example", "connect-src 'self';"}},
+		{name: "config.js names a socket nobody serves", middleware: serve("/config.js", `window.TICTACTOE_CONFIG = {"webSocketUrl": "/nowhere"};`),
+			step: "connect", got: []string{"/nowhere", "404"}},
+		{name: "the connect function refuses the site's origin", env: map[string]string{config.EnvAllowedOrigins: "https://elsewhere.example"},
+			step: "connect", got: []string{"403"}},
+		{name: "the referee refuses the host's fourth frame", env: map[string]string{config.EnvRateBurst: "3", config.EnvRatePerSecond: "0.01"},
+			step: "move", got: []string{"move 5 (X in cell 2)", `"code":"rate_limited"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := startStack(t, tc.env, tc.middleware)
+			site := st.URL
+			if tc.site != "" {
+				site = strings.TrimSuffix(st.URL, "/") + tc.site
+			}
+			var log bytes.Buffer
+			err := smoke.Run(context.Background(), smoke.Target{Site: site, StepTimeout: 5 * time.Second}, &log)
+			var se *smoke.StepError
+			if !errors.As(err, &se) {
+				t.Fatalf("want a failed step, got %v\n%s", err, log.String())
+			}
+			if se.Step != tc.step {
+				t.Fatalf("failed at step %s, want %s: %v", se.Step, tc.step, err)
+			}
+			for _, g := range tc.got {
+				if !strings.Contains(err.Error(), g) {
+					t.Errorf("the failure does not say %q: %v", g, err)
+				}
+			}
+		})
+	}
+}
+
+// dropping is a ResponseWriter that never sends the header name.
+type dropping struct {
+	http.ResponseWriter
+	name string
+}
+
+func (d dropping) WriteHeader(code int) {
+	d.Header().Del(d.name)
+	d.ResponseWriter.WriteHeader(code)
+}
+
+func (d dropping) Write(b []byte) (int, error) {
+	d.Header().Del(d.name)
+	return d.ResponseWriter.Write(b)
+}
