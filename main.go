@@ -4,6 +4,7 @@
 package main
 
 import (
+	_ "embed"
 	"fmt"
 	"os"
 
@@ -32,19 +33,30 @@ func run() (err error) {
 		}
 	}()
 	app := awscdk.NewApp(nil)
-	if _, err := compose(app, os.Getenv); err != nil {
+	if err := compose(app, os.Getenv); err != nil {
 		return err
 	}
 	app.Synth(nil)
 	return nil
 }
 
-// compose validates the settings in app's context and adds the deployment's stacks to app.
-func compose(app awscdk.App, getenv func(string) string) (*stacks.Deployment, error) {
+// packageJSON pins the CDK CLI the pipeline runs, as it pins the one `make deploy` runs.
+//
+//go:embed package.json
+var packageJSON []byte
+
+// compose validates the settings in app's context and adds the deployment's stacks to app, or
+// with pipeline=true the pipeline that deploys them (docs/pipeline.md).
+func compose(app awscdk.App, getenv func(string) string) error {
 	ctx, _ := app.Node().GetAllContext(nil).(map[string]any)
 	cfg, err := stacks.FromContext(ctx, getenv)
 	if err != nil {
-		return nil, fmt.Errorf("invalid settings: fix them in cdk.json or with -c key=value (docs/deploy.md lists every key):\n%w", err)
+		return fmt.Errorf("invalid settings: fix them in cdk.json or with -c key=value (docs/deploy.md lists every key):\n%w", err)
 	}
-	return stacks.NewDeployment(app, cfg), nil
+	cli, err := stacks.CLIVersion(packageJSON)
+	if err != nil {
+		return err
+	}
+	stacks.Compose(app, cfg, cli)
+	return nil
 }

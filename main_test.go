@@ -2,11 +2,14 @@ package main
 
 import (
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/stacks"
 )
 
 // The app's own part is reading the settings and reporting them: the stacks' tests (stacks/)
@@ -15,7 +18,7 @@ import (
 // Bad settings stop synth before any stack exists, with a message that says what to fix.
 func TestComposeRejectsBadSettings(t *testing.T) {
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir()), Context: &map[string]any{"env": "staging", "maxInstances": "1"}})
-	_, err := compose(app, func(string) string { return "" })
+	err := compose(app, func(string) string { return "" })
 	if err == nil {
 		t.Fatal("compose accepted env=staging")
 	}
@@ -76,5 +79,13 @@ func TestSynthIsQuiet(t *testing.T) {
 		if strings.Contains(text, noise) {
 			t.Errorf("make synth printed %q:\n%s", noise, text)
 		}
+	}
+}
+
+// The pipeline runs the CDK CLI package.json pins: an exact version.
+func TestThePipelineGetsThePinnedCLI(t *testing.T) {
+	v, err := stacks.CLIVersion(packageJSON)
+	if err != nil || !regexp.MustCompile(`^\d+\.\d+\.\d+$`).MatchString(v) {
+		t.Errorf("CLI version %q, %v", v, err)
 	}
 }

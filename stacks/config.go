@@ -48,6 +48,15 @@ const (
 	KeyGames                = "games"
 	KeyReservedConcurrency  = "reservedConcurrency"
 	KeyConnectionsPerSource = "connectionsPerSource"
+	// The delivery pipeline's (docs/pipeline.md).
+	KeyPipeline      = "pipeline"
+	KeyRepository    = "repository"
+	KeyBranch        = "branch"
+	KeyConnectionArn = "connectionArn"
+	KeyProdAccount   = "prodAccount"
+	// The role GitHub's deploy workflow assumes (docs/pipeline.md).
+	KeyGitHubRepository      = "githubRepository"
+	KeyGitHubOidcProviderArn = "githubOidcProviderArn"
 )
 
 // functionKeys are the settings that become every route function's environment variables,
@@ -65,7 +74,8 @@ var functionKeys = map[string]string{
 var knownKeys = []string{KeyEnv, KeyAlertEmail, KeyAlertEvents, KeyOpsEmail, KeyCertificateArn, KeyInstanceType, KeyMaxInstances,
 	KeyMaxAzs, KeySsmEndpoints, KeyThrottleRate, KeyThrottleBurst, KeyAllowedOrigins, KeyLogLevel,
 	KeyGracePeriod, KeyRoomTTL, KeyRateLimitPerSecond, KeyRateLimitBurst, KeyApiGatewayLogRole,
-	KeyCloudFront, KeyDomainName, KeyHostedZoneId, KeyWaf, KeyTableKey, KeyGames, KeyReservedConcurrency, KeyConnectionsPerSource}
+	KeyCloudFront, KeyDomainName, KeyHostedZoneId, KeyWaf, KeyTableKey, KeyGames, KeyReservedConcurrency, KeyConnectionsPerSource,
+	KeyPipeline, KeyRepository, KeyBranch, KeyConnectionArn, KeyProdAccount, KeyGitHubRepository, KeyGitHubOidcProviderArn}
 
 // DefaultLifecycle is the lifecycle of a deployment whose env is not set.
 const DefaultLifecycle = constructs.Dev
@@ -130,7 +140,38 @@ type Config struct {
 	// FunctionEnv are the settings every route function gets, as lambda/config reads them
 	// (GRACE_PERIOD, ROOM_TTL, ALLOWED_ORIGINS, RATE_LIMIT_*, LOG_LEVEL): only those set.
 	FunctionEnv map[string]string
+	// Pipeline, when set, makes the app the delivery pipeline that deploys these settings to
+	// a Dev and a Prod stage (stacks/pipeline.go) instead of the stacks themselves.
+	Pipeline *PipelineSettings
+	// GitHub, when set, adds the role GitHub's deploy workflow assumes (stacks/githubdeploy.go).
+	GitHub *GitHubSettings
+	// Given are the settings as the deployer gave them (known keys only), for the pipeline's
+	// synth step to give the app again.
+	Given map[string]string
 }
+
+// PipelineSettings are the delivery pipeline's own settings.
+type PipelineSettings struct {
+	// Repository is the GitHub (or GitLab, Bitbucket) repository, owner/name.
+	Repository string
+	// Branch is the branch the pipeline follows. Default: DefaultBranch.
+	Branch string
+	// ConnectionArn is the AWS CodeConnections connection to the repository's host.
+	ConnectionArn string
+	// ProdAccount is the account of the Prod stage; empty for the pipeline's own account.
+	ProdAccount string
+}
+
+// GitHubSettings are the deploy role's.
+type GitHubSettings struct {
+	// Repository is owner/name, whose dev and prod environments may assume the role.
+	Repository string
+	// ProviderArn is the account's OIDC provider for GitHub; empty for the conventional one.
+	ProviderArn string
+}
+
+// DefaultBranch is the branch a pipeline follows when the deployer names none.
+const DefaultBranch = "main"
 
 // Capacity is the capacity model the deployment is sized by.
 func (c Config) Capacity() capacity.Model {
@@ -195,6 +236,15 @@ var hostedZoneIdRE = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 
 // ACM certificate ARNs, in any partition.
 var certificateArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$`)
+
+// The pipeline's settings' forms.
+var (
+	repositoryRE    = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	branchRE        = regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`)
+	connectionArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection/[A-Za-z0-9-]+$`)
+	accountRE       = regexp.MustCompile(`^\d{12}$`)
+	oidcProviderRE  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/` + regexp.QuoteMeta(GitHubTokenHost) + `$`)
+)
 
 // maxReservedConcurrency bounds reservedConcurrency: Lambda's default Regional quota is 1,000,
 // of which 100 stay unreserved.
@@ -405,6 +455,30 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 		}
 	}
 
+	c.Given = map[string]string{}
+	for _, k := range knownKeys {
+		if v, ok := get(k); ok {
+			c.Given[k] = v
+		}
+	}
+	c.Pipeline = pipelineSettings(get, boolean, bad, c)
+	if repo, _ := get(KeyGitHubRepository); repo != "" {
+		if !repositoryRE.MatchString(repo) {
+			bad(KeyGitHubRepository, "%q is not a GitHub repository like owner/name", repo)
+		}
+		c.GitHub = &GitHubSettings{Repository: repo}
+	}
+	if arn, _ := get(KeyGitHubOidcProviderArn); arn != "" {
+		switch {
+		case !oidcProviderRE.MatchString(arn):
+			bad(KeyGitHubOidcProviderArn, "%q is not the ARN of an OIDC provider for %s like arn:aws:iam::123456789012:oidc-provider/%s", arn, GitHubTokenHost, GitHubTokenHost)
+		case c.GitHub == nil:
+			bad(KeyGitHubOidcProviderArn, "needs githubRepository: the repository whose workflows may assume the role")
+		default:
+			c.GitHub.ProviderArn = arn
+		}
+	}
+
 	env, err := functionEnv(get)
 	errs = append(errs, err...)
 	c.FunctionEnv = env
@@ -415,6 +489,50 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 		bad(KeyAllowedOrigins, "lacks https://%s: behind the distribution the list replaces the same-site rule, so players on your domain would be refused (leave allowedOrigins unset to accept the site's own pages)", c.DomainName)
 	}
 	return c, errors.Join(dedupe(errs)...)
+}
+
+// pipelineSettings reads the pipeline's keys: all or none of them, with pipeline=true.
+func pipelineSettings(get func(string) (string, bool), boolean func(key, hint string) *bool, bad func(key, format string, args ...any), c Config) *PipelineSettings {
+	_, given := get(KeyPipeline)
+	on := boolean(KeyPipeline, "")
+	p := &PipelineSettings{Branch: DefaultBranch}
+	for _, f := range []struct {
+		key, form, example string
+		re                 *regexp.Regexp
+		to                 *string
+	}{
+		{KeyRepository, "a repository", "owner/name", repositoryRE, &p.Repository},
+		{KeyBranch, "a branch name", "main", branchRE, &p.Branch},
+		{KeyConnectionArn, "a CodeConnections connection ARN", "arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-...", connectionArnRE, &p.ConnectionArn},
+		{KeyProdAccount, "an AWS account ID", "123456789012", accountRE, &p.ProdAccount},
+	} {
+		s, ok := get(f.key)
+		if !ok || s == "" {
+			continue
+		}
+		switch {
+		case !f.re.MatchString(s):
+			bad(f.key, "%q is not %s like %s", s, f.form, f.example)
+		case (on == nil && !given) || (on != nil && !*on): // not when pipeline itself is malformed
+			bad(f.key, "is a setting of the delivery pipeline: give pipeline=true with it (docs/pipeline.md)")
+		}
+		*f.to = s
+	}
+	if on == nil || !*on {
+		return nil
+	}
+	for key, missing := range map[string]bool{KeyRepository: p.Repository == "", KeyConnectionArn: p.ConnectionArn == ""} {
+		if missing {
+			bad(key, "the pipeline needs it: the source it follows (docs/pipeline.md)")
+		}
+	}
+	if c.Account == "" {
+		bad(KeyPipeline, "the pipeline needs a known account and region, where it runs: set CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION (the CDK CLI does when it has credentials)")
+	}
+	if p.ProdAccount == c.Account {
+		p.ProdAccount = ""
+	}
+	return p
 }
 
 // functionEnv maps the function settings that are set to lambda/config's variables and has

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,6 +12,35 @@ import (
 
 func noEnv(string) string { return "" }
 
+var pipelineEnv = map[string]string{"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"}
+
+const testConnectionArn = "arn:aws:codestar-connections:eu-west-1:123456789012:connection/0a1b2c3d-1111"
+
+// The pipeline's settings: the branch defaults to main; a Prod account that is the pipeline's
+// own is no second account; the settings given are kept for the synth step to give again.
+func TestFromContextPipeline(t *testing.T) {
+	get := func(k string) string { return pipelineEnv[k] }
+	c, err := FromContext(map[string]any{KeyPipeline: true, KeyRepository: "acme/tictactoe", KeyConnectionArn: testConnectionArn, KeyProdAccount: "123456789012", KeyGames: "200", "someFeatureFlag": "x"}, get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &PipelineSettings{Repository: "acme/tictactoe", Branch: DefaultBranch, ConnectionArn: testConnectionArn}
+	if !reflect.DeepEqual(c.Pipeline, want) {
+		t.Errorf("pipeline %+v, want %+v", c.Pipeline, want)
+	}
+	wantGiven := map[string]string{KeyPipeline: "true", KeyRepository: "acme/tictactoe", KeyConnectionArn: testConnectionArn, KeyProdAccount: "123456789012", KeyGames: "200"}
+	if !reflect.DeepEqual(c.Given, wantGiven) {
+		t.Errorf("given %v, want %v", c.Given, wantGiven)
+	}
+	if got := synthArgs(map[string]string{"b": "x'y", "a": "1"}); got != `-c 'a=1' -c 'b=x'\''y'` {
+		t.Errorf("synthArgs %s", got)
+	}
+	prod := c.ForStage(constructs.Prod)
+	if prod.Pipeline != nil || !prod.Lifecycle.IsProd() || prod.Account != "123456789012" {
+		t.Errorf("prod stage config %+v", prod)
+	}
+}
+
 // A setting left out stays unset: the construct or function that applies it owns its default
 // (TestDocumentedDefaultsAreApplied checks what those are).
 func TestFromContextLeavesUnsetSettingsUnset(t *testing.T) {
@@ -18,7 +48,7 @@ func TestFromContextLeavesUnsetSettingsUnset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Lifecycle: constructs.Dev, FunctionEnv: map[string]string{}}
+	want := Config{Lifecycle: constructs.Dev, FunctionEnv: map[string]string{}, Given: map[string]string{}}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults: %+v, want %+v", c, want)
 	}
@@ -54,6 +84,10 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 			"ALLOWED_ORIGINS": "https://play.example.com,http://localhost:8080", "LOG_LEVEL": "debug",
 			"GRACE_PERIOD": "90s", "ROOM_TTL": "12h", "RATE_LIMIT_PER_SECOND": "2.5", "RATE_LIMIT_BURST": "10",
 		},
+		Given: map[string]string{},
+	}
+	for k, v := range ctx { // as given, for a pipeline's synth to give again
+		want.Given[k] = strings.TrimSpace(fmt.Sprint(v))
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got %+v\nwant %+v", c, want)
@@ -92,6 +126,20 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 			[]string{"context domainName", "context hostedZoneId", "cloudFront=false"}},
 		{"firewall without the distribution", map[string]any{KeyCloudFront: "false", KeyWaf: "true"}, nil, []string{"context waf", "cloudFront=false"}},
 		{"cloudFront", map[string]any{KeyCloudFront: "no"}, nil, []string{"context cloudFront", "true or false"}},
+		{"github repository", map[string]any{KeyGitHubRepository: "acme"}, nil, []string{"context githubRepository", `"acme" is not a GitHub repository like owner/name`}},
+		{"github provider", map[string]any{KeyGitHubRepository: "acme/t", KeyGitHubOidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/gitlab.com"}, nil,
+			[]string{"context githubOidcProviderArn", "not the ARN of an OIDC provider for token.actions.githubusercontent.com"}},
+		{"github provider without the repository", map[string]any{KeyGitHubOidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}, nil,
+			[]string{"context githubOidcProviderArn", "needs githubRepository"}},
+		{"pipeline setting without the pipeline", map[string]any{KeyRepository: "acme/tictactoe", KeyProdAccount: "210987654321"}, nil,
+			[]string{"context repository", "context prodAccount", "give pipeline=true"}},
+		{"pipeline without its source", map[string]any{KeyPipeline: "true"}, pipelineEnv,
+			[]string{"context repository", "context connectionArn", "the pipeline needs it"}},
+		{"pipeline without an account", map[string]any{KeyPipeline: "true", KeyRepository: "acme/tictactoe", KeyConnectionArn: testConnectionArn}, nil,
+			[]string{"context pipeline", "needs a known account and region", "CDK_DEFAULT_ACCOUNT"}},
+		{"pipeline settings malformed", map[string]any{KeyPipeline: "yes", KeyRepository: "tictactoe", KeyBranch: "a b", KeyConnectionArn: "arn:aws:codestar:eu-west-1:1:x", KeyProdAccount: "12345"}, pipelineEnv,
+			[]string{"context pipeline", "true or false", "context repository", `"tictactoe" is not a repository like owner/name`, `"a b" is not a branch name`,
+				"context connectionArn", "not a CodeConnections connection ARN", `"12345" is not an AWS account ID`}},
 		{"waf", map[string]any{KeyWaf: "on"}, nil, []string{"context waf", "true or false"}},
 		{"table key", map[string]any{KeyTableKey: "kms"}, nil, []string{"context tableKey", "true or false"}},
 		{"table key without a region", map[string]any{KeyTableKey: "true"}, nil, []string{"context tableKey", "CDK_DEFAULT_REGION"}},

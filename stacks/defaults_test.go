@@ -163,7 +163,14 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 		KeyGames:              {doc[KeyGames], gamesSizing(doc[KeyGames], stage.DefaultRouteSettings.ThrottlingRateLimit)},
 		KeyReservedConcurrency: {doc[KeyReservedConcurrency], fmt.Sprintf("%v in prod, %v in dev",
 			gameReserved(t, prod(t)), gameReserved(t, s))},
-		KeyConnectionsPerSource: {doc[KeyConnectionsPerSource], strconv.Itoa(fn.ConnectionsPerSource)},
+		KeyConnectionsPerSource:  {doc[KeyConnectionsPerSource], strconv.Itoa(fn.ConnectionsPerSource)},
+		KeyPipeline:              {doc[KeyPipeline], strconv.FormatBool(s.cfg.Pipeline != nil)},
+		KeyRepository:            {doc[KeyRepository], "none"},
+		KeyBranch:                {doc[KeyBranch], DefaultBranch},
+		KeyConnectionArn:         {doc[KeyConnectionArn], "none"},
+		KeyProdAccount:           {doc[KeyProdAccount], "the pipeline's"},
+		KeyGitHubRepository:      {doc[KeyGitHubRepository], none(s.cfg.GitHub == nil)},
+		KeyGitHubOidcProviderArn: {doc[KeyGitHubOidcProviderArn], "the account's"},
 	}
 	for _, key := range knownKeys {
 		a, ok := applied[key]

@@ -1,9 +1,12 @@
 package stacks
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
@@ -35,6 +38,20 @@ func (d *Deployment) Stacks() []awscdk.Stack {
 	return all
 }
 
+// checkStack tags st as the project's (and with tags) and runs the AwsSolutions checks over it:
+// a finding without a suppression fails synth. Each stack has its own, so that every stack of
+// the app is checked once, whether it is in the app or in a pipeline's stage.
+func checkStack(st awscdk.Stack, tags map[string]string) {
+	// Not on VPC origins: CloudFront refuses any change to one a distribution uses, a tag
+	// included, so a new tag would fail the Frontend stack's update.
+	untagged := &awscdk.TagProps{ExcludeResourceTypes: jsii.Strings("AWS::CloudFront::VpcOrigin")}
+	awscdk.Tags_Of(st).Add(jsii.String("project"), jsii.String("tictactoe"), untagged)
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		awscdk.Tags_Of(st).Add(jsii.String(k), jsii.String(tags[k]), untagged)
+	}
+	awscdk.Aspects_Of(st).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+}
+
 // StackPrefix is what every stack name of a deployment starts with: the lifecycle is in it, so
 // a dev and a prod deployment can share an account.
 func StackPrefix(cfg Config) string {
@@ -42,17 +59,20 @@ func StackPrefix(cfg Config) string {
 	return "TicTacToe-" + strings.ToUpper(l[:1]) + l[1:] + "-"
 }
 
-// NewDeployment adds every stack to app, wired from cfg (FromContext), with the AwsSolutions
-// checks over all of them: a finding without a suppression fails synth. Only what the
-// deployer set is passed on; the constructs and functions apply their own defaults.
-func NewDeployment(app awscdk.App, cfg Config) *Deployment {
+// NewDeployment adds every stack to scope (the app, or a pipeline's stage), wired from cfg
+// (FromContext), with the AwsSolutions checks over all of them: a finding without a
+// suppression fails synth. Only what the deployer set is passed on; the constructs and
+// functions apply their own defaults. Each stack is named for cfg alone (StackPrefix), so the
+// stacks a pipeline's stage deploys are those `make deploy` would: switching takes them over.
+func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 	var env *awscdk.Environment
 	if cfg.Account != "" {
 		env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
 	}
 	prefix := StackPrefix(cfg)
-	base := func(description string) awscdk.StackProps {
+	base := func(name, description string) awscdk.StackProps {
 		return awscdk.StackProps{
+			StackName:             jsii.String(prefix + name),
 			Env:                   env,
 			Description:           jsii.String("TicTacToe (" + string(cfg.Lifecycle) + "): " + description),
 			TerminationProtection: jsii.Bool(cfg.Lifecycle.IsProd()),
@@ -76,7 +96,7 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 	makeCertificate := cfg.UsesCloudFront() && cfg.DomainName != "" && cfg.CertificateArn == ""
 	if cfg.UsesWaf() || makeCertificate {
 		props := &EdgeStackProps{
-			StackProps: base("what CloudFront takes from us-east-1: the web application firewall, the domain's certificate"),
+			StackProps: base("Edge", "what CloudFront takes from us-east-1: the web application firewall, the domain's certificate"),
 			OpsEmail:   optional(cfg.OpsEmail),
 			Lifecycle:  cfg.Lifecycle,
 		}
@@ -90,23 +110,23 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 		if makeCertificate {
 			props.DomainName, props.HostedZoneId = cfg.DomainName, cfg.HostedZoneId
 		}
-		d.Edge = NewEdgeStack(app, prefix+"Edge", props)
+		d.Edge = NewEdgeStack(scope, prefix+"Edge", props)
 	}
-	d.Alerts = NewAlertsStack(app, prefix+"Alerts", &AlertsStackProps{
-		StackProps:  base("alerts topic (presence events) and operations topic (alarms)"),
+	d.Alerts = NewAlertsStack(scope, prefix+"Alerts", &AlertsStackProps{
+		StackProps:  base("Alerts", "alerts topic (presence events) and operations topic (alarms)"),
 		Email:       optional(cfg.AlertEmail),
 		EmailEvents: cfg.AlertEvents,
 		OpsEmail:    optional(cfg.OpsEmail),
 		Lifecycle:   cfg.Lifecycle,
 	})
-	d.Network = NewNetworkStack(app, prefix+"Network", &NetworkStackProps{
-		StackProps:              base("VPC over two or more AZs, no NAT gateway"),
+	d.Network = NewNetworkStack(scope, prefix+"Network", &NetworkStackProps{
+		StackProps:              base("Network", "VPC over two or more AZs, no NAT gateway"),
 		Lifecycle:               cfg.Lifecycle,
 		MaxAzs:                  cfg.MaxAzs,
 		SessionManagerEndpoints: cfg.SsmEndpoints,
 	})
-	d.Data = NewDataStack(app, prefix+"Data", &DataStackProps{
-		StackProps:         base("game table"),
+	d.Data = NewDataStack(scope, prefix+"Data", &DataStackProps{
+		StackProps:         base("Data", "game table"),
 		Lifecycle:          cfg.Lifecycle,
 		CustomerManagedKey: cfg.TableKey != nil && *cfg.TableKey,
 	})
@@ -114,8 +134,8 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 	rate, burst := cfg.StageThrottle()
 	model := cfg.Capacity()
 	connect := constructs.Throttle{Rate: min(model.ConnectRate(), rate), Burst: min(model.ConnectBurst(), burst)}
-	d.Realtime = NewRealtimeStack(app, prefix+"Realtime", &RealtimeStackProps{
-		StackProps:      base("WebSocket API and route functions"),
+	d.Realtime = NewRealtimeStack(scope, prefix+"Realtime", &RealtimeStackProps{
+		StackProps:      base("Realtime", "WebSocket API and route functions"),
 		Table:           d.Data.Table,
 		Lifecycle:       cfg.Lifecycle,
 		FunctionEnv:     cfg.FunctionEnv,
@@ -128,8 +148,8 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 		BehindDistribution: cfg.UsesCloudFront(),
 	})
 	after(d.Realtime.Stack, "the functions read and write the game table", d.Data.Stack)
-	d.Presence = NewPresenceStack(app, prefix+"Presence", &PresenceStackProps{
-		StackProps: base("presence: the game table's stream to presence events on the alerts topic"),
+	d.Presence = NewPresenceStack(scope, prefix+"Presence", &PresenceStackProps{
+		StackProps: base("Presence", "presence: the game table's stream to presence events on the alerts topic"),
 		Table:      d.Data.Table,
 		Topic:      d.Alerts.Topic,
 		AlarmTopic: d.Alerts.Operations,
@@ -139,7 +159,7 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 	after(d.Presence.Stack, "the function reads the game table's stream and writes its markers to the table", d.Data.Stack)
 	after(d.Presence.Stack, "the function publishes to the alerts topic; the alarms notify the operations topic", d.Alerts.Stack)
 	frontendProps := &FrontendStackProps{
-		StackProps:   base("CloudFront distribution, load balancer and NGINX instances serving the site"),
+		StackProps:   base("Frontend", "CloudFront distribution, load balancer and NGINX instances serving the site"),
 		Vpc:          d.Network.Vpc,
 		InstanceType: cfg.InstanceType,
 		MaxInstances: cfg.MaxInstances,
@@ -163,11 +183,11 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 		}
 		frontendProps.Edge = edge
 	} else {
-		frontendProps.StackProps = base("internet-facing load balancer and NGINX instances serving the site")
+		frontendProps.StackProps = base("Frontend", "internet-facing load balancer and NGINX instances serving the site")
 		frontendProps.WebSocketUrl = d.Realtime.WebSocketUrl
 		frontendProps.CertificateArn = cfg.CertificateArn
 	}
-	d.Frontend = NewFrontendStack(app, prefix+"Frontend", frontendProps)
+	d.Frontend = NewFrontendStack(scope, prefix+"Frontend", frontendProps)
 	after(d.Frontend.Stack, "the instances and load balancer run in the VPC", d.Network.Stack)
 	after(d.Frontend.Stack, "the site connects to the WebSocket API", d.Realtime.Stack)
 	if d.Edge != nil {
@@ -175,8 +195,8 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 	}
 
 	// Monitoring watches every other stack; nothing refers to it.
-	d.Monitoring = NewMonitoringStack(app, prefix+"Monitoring", &MonitoringStackProps{
-		StackProps: base("dashboard and alarms"),
+	d.Monitoring = NewMonitoringStack(scope, prefix+"Monitoring", &MonitoringStackProps{
+		StackProps: base("Monitoring", "dashboard and alarms"),
 		Title:      jsii.String("TicTacToe (" + string(cfg.Lifecycle) + ")"),
 		Network:    d.Network,
 		Data:       d.Data,
@@ -194,13 +214,10 @@ func NewDeployment(app awscdk.App, cfg Config) *Deployment {
 		}
 	}
 
-	// Not on VPC origins: CloudFront refuses any change to one a distribution uses, a tag
-	// included, so a new tag would fail the Frontend stack's update.
-	untagged := &awscdk.TagProps{ExcludeResourceTypes: jsii.Strings("AWS::CloudFront::VpcOrigin")}
-	awscdk.Tags_Of(app).Add(jsii.String("project"), jsii.String("tictactoe"), untagged)
-	awscdk.Tags_Of(app).Add(jsii.String("environment"), jsii.String(string(cfg.Lifecycle)), untagged)
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	for _, st := range d.Stacks() {
+		checkStack(st, map[string]string{"environment": string(cfg.Lifecycle)})
+	}
 	// AwsSolutions checks AWS::DynamoDB::Table only; the game table is a global table.
-	awscdk.Aspects_Of(app).Add(&constructs.TableRules{Prod: cfg.Lifecycle.IsProd(), TTLAttribute: schema.TTLAttribute}, nil)
+	awscdk.Aspects_Of(d.Data.Stack).Add(&constructs.TableRules{Prod: cfg.Lifecycle.IsProd(), TTLAttribute: schema.TTLAttribute}, nil)
 	return &d
 }

@@ -62,6 +62,8 @@ type FrontendStack struct {
 	Distribution *constructs.SiteDistribution
 	// SiteUrl is where players open the game.
 	SiteUrl *string
+	// SiteUrlOutput publishes SiteUrl: the pipeline's smoke test reads it.
+	SiteUrlOutput awscdk.CfnOutput
 }
 
 // NewFrontendStack defines the stack.
@@ -115,7 +117,7 @@ func NewFrontendStack(scope cdkconstructs.Construct, id string, props *FrontendS
 			Description: jsii.String("The distribution's own name: point your domain's CNAME (or alias) here when its DNS is not in Route 53"),
 		})
 	}
-	awscdk.NewCfnOutput(stack, jsii.String("SiteUrl"), &awscdk.CfnOutputProps{
+	fs.SiteUrlOutput = awscdk.NewCfnOutput(stack, jsii.String("SiteUrl"), &awscdk.CfnOutputProps{
 		Value:       fs.SiteUrl,
 		Description: jsii.String("Open this to play"),
 	})
