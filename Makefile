@@ -80,12 +80,12 @@ fuzz: deps
 ## credentials the CDK CLI sets CDK_DEFAULT_ACCOUNT/REGION). More options through CDK_ARGS:
 ## make synth CDK_ARGS="-c env=prod -c alertEmail=ops@example.com". No telemetry, no notices.
 synth: deps
-	CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk synth --quiet --no-notices $(CDK_ARGS)
+	CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk synth --quiet --no-notices $(value CDK_ARGS)
 
 ## deploy: every stack (give settings as CDK_ARGS="-c env=prod ..."), the outputs of all of them
 ## collected in cdk-outputs.json
 deploy: deps
-	CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk deploy --all --no-notices --outputs-file cdk-outputs.json $(CDK_ARGS)
+	CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk deploy --all --no-notices --outputs-file cdk-outputs.json $(value CDK_ARGS)
 
 ## outputs: every stack output of the last `make deploy`, in one place, the teardown's list last
 outputs:
@@ -93,13 +93,15 @@ outputs:
 
 ## smoke: one whole game against a deployment from the outside (cmd/smoke): the site's headers and
 ## config.js, two players, a room, a win, chat, a rematch, leaving. SITE is the Frontend stack's
-## SiteUrl output; WS (optional) a socket to play through instead of config.js's. Against
+## SiteUrl output; WS (optional) a socket to play through instead of config.js's; SMOKE_FLAGS
+## more flags (-wait 5m: retry the site that long, as after a first deploy). Against
 ## `make dev`: make smoke SITE=http://127.0.0.1:8080/
 SITE ?=
 WS ?=
+SMOKE_FLAGS ?=
 smoke:
 	@if [ -z "$(SITE)" ]; then echo "make smoke: give SITE=<the SiteUrl output>, e.g. make smoke SITE=https://play.example.com/"; exit 2; fi
-	$(GO) run ./cmd/smoke -site '$(SITE)' $(if $(WS),-ws '$(WS)')
+	$(GO) run ./cmd/smoke -site '$(SITE)' $(if $(WS),-ws '$(WS)') $(SMOKE_FLAGS)
 
 clean:
 	rm -rf cdk.out .build

@@ -5,7 +5,10 @@ package main
 
 import (
 	_ "embed"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -40,6 +43,21 @@ func run() (err error) {
 	return nil
 }
 
+// fileContext is the context of the CDK CLI's settings file.
+func fileContext(path string) (map[string]any, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var f struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Context, nil
+}
+
 // packageJSON pins the CDK CLI the pipeline runs, as it pins the one `make deploy` runs.
 //
 //go:embed package.json
@@ -52,6 +70,11 @@ func compose(app awscdk.App, getenv func(string) string) error {
 	cfg, err := stacks.FromContext(ctx, getenv)
 	if err != nil {
 		return fmt.Errorf("invalid settings: fix them in cdk.json or with -c key=value (docs/deploy.md lists every key):\n%w", err)
+	}
+	if file, err := fileContext("cdk.json"); err == nil {
+		cfg.ForgetFileSettings(file)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
 	cli, err := stacks.CLIVersion(packageJSON)
 	if err != nil {

@@ -272,13 +272,8 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 		if !ok || v == nil {
 			return "", false
 		}
-		switch v := v.(type) {
-		case string:
-			return strings.TrimSpace(v), true
-		case float64:
-			return strconv.FormatFloat(v, 'f', -1, 64), true
-		case bool:
-			return strconv.FormatBool(v), true
+		if s, ok := contextString(v); ok {
+			return s, true
 		}
 		bad(key, "%v is not a string, a number or a boolean", v)
 		return "", false
@@ -533,6 +528,30 @@ func pipelineSettings(get func(string) (string, bool), boolean func(key, hint st
 		p.ProdAccount = ""
 	}
 	return p
+}
+
+// contextString is a context value as a setting reads it.
+func contextString(v any) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return strings.TrimSpace(v), true
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), true
+	case bool:
+		return strconv.FormatBool(v), true
+	}
+	return "", false
+}
+
+// ForgetFileSettings drops from Given the settings file (cdk.json's context) holds as given:
+// the pipeline's synth reads those from the commit's cdk.json, so passing them again as -c
+// would pin them to today's values.
+func (c *Config) ForgetFileSettings(file map[string]any) {
+	for k, v := range file {
+		if s, ok := contextString(v); ok && c.Given[k] == s {
+			delete(c.Given, k)
+		}
+	}
 }
 
 // functionEnv maps the function settings that are set to lambda/config's variables and has

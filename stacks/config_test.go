@@ -35,6 +35,10 @@ func TestFromContextPipeline(t *testing.T) {
 	if got := synthArgs(map[string]string{"b": "x'y", "a": "1"}); got != `-c 'a=1' -c 'b=x'\''y'` {
 		t.Errorf("synthArgs %s", got)
 	}
+	c.ForgetFileSettings(map[string]any{KeyGames: 200.0, KeyRepository: "other/repo", "someFeatureFlag": "x"})
+	if _, ok := c.Given[KeyGames]; ok || c.Given[KeyRepository] != "acme/tictactoe" {
+		t.Errorf("after forgetting cdk.json's settings: %v", c.Given)
+	}
 	prod := c.ForStage(constructs.Prod)
 	if prod.Pipeline != nil || !prod.Lifecycle.IsProd() || prod.Account != "123456789012" {
 		t.Errorf("prod stage config %+v", prod)

@@ -3,18 +3,22 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
+	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 )
 
 // PipelineStackName is the delivery pipeline's stack: deployed once by hand, it then updates
@@ -48,8 +52,21 @@ type PipelineStackProps struct {
 	CliVersion string
 }
 
-// toolchain installs the pinned Go (go.mod's toolchain line, which GOTOOLCHAIN=auto fetches)
-// and Node (.node-version) on CodeBuild's standard image, whose `n` installs Node versions.
+// goRuntime is the Go the standard image selects (its default, 1.20, cannot read go.mod):
+// go.mod's minor version, which TestGoRuntimeIsGoMods holds to it; GOTOOLCHAIN=auto then
+// fetches go.mod's exact release when the image's is older.
+const goRuntime = "1.26"
+
+// buildSpec selects goRuntime on every CodeBuild step of the pipeline.
+func buildSpec() awscodebuild.BuildSpec {
+	return awscodebuild.BuildSpec_FromObject(&map[string]any{
+		"version": "0.2",
+		"phases":  map[string]any{"install": map[string]any{"runtime-versions": map[string]any{"golang": goRuntime}}},
+	})
+}
+
+// toolchain installs the pinned Node (.node-version; the image's `n` installs Node versions)
+// and shows the Go that GOTOOLCHAIN chose from go.mod.
 var toolchain = []string{
 	`n "$(cat .node-version)"`,
 	`go version && node --version`,
@@ -97,6 +114,7 @@ func NewPipelineStack(app awscdk.App, props *PipelineStackProps) *PipelineStack 
 		EnableKeyRotation: jsii.Bool(true),
 		CliVersion:        jsii.String(props.CliVersion),
 		CodeBuildDefaults: &pipelines.CodeBuildOptions{
+			PartialBuildSpec: buildSpec(),
 			BuildEnvironment: &awscodebuild.BuildEnvironment{
 				BuildImage:  awscodebuild.LinuxBuildImage_STANDARD_7_0(),
 				ComputeType: awscodebuild.ComputeType_MEDIUM,
@@ -121,10 +139,17 @@ func NewPipelineStack(app awscdk.App, props *PipelineStackProps) *PipelineStack 
 		Post: &[]pipelines.Step{smokeStep(ProdStageName, source, ps.Prod)},
 	})
 
-	// Built now rather than at synth, so that the checks below see every resource it makes:
-	// the pipeline stack's, and the support stack CodePipeline adds to app for each other
-	// Region a stage deploys to (its artifact replication bucket).
-	pipeline.BuildPipeline()
+	// Connections made since mid-2024 are codeconnections ARNs, and IAM matches the service
+	// prefix of the resource: CDK grants only codestar-connections:UseConnection.
+	if strings.Contains(p.ConnectionArn, ":codeconnections:") {
+		grantUseConnection(pipeline, p.ConnectionArn)
+	}
+	// Built now (if the grant above has not) rather than at synth, so that the checks below
+	// see every resource it makes: the pipeline stack's, and the support stack CodePipeline
+	// adds to app for each other Region a stage deploys to (its artifact replication bucket).
+	if !strings.Contains(p.ConnectionArn, ":codeconnections:") {
+		pipeline.BuildPipeline()
+	}
 	suppressPipelineFindings(pipeline)
 	checked := []awscdk.Stack{stack}
 	for _, c := range *app.Node().Children() {
@@ -139,13 +164,36 @@ func NewPipelineStack(app awscdk.App, props *PipelineStackProps) *PipelineStack 
 	return ps
 }
 
+// grantUseConnection lets the source action's role use the connection under its new prefix.
+func grantUseConnection(pipeline pipelines.CodePipeline, arn string) {
+	pipeline.BuildPipeline()
+	src := pipeline.Pipeline().Node().TryFindChild(jsii.String("Source"))
+	if src == nil {
+		panic("stacks: the pipeline has no Source stage to grant the connection to")
+	}
+	granted := false
+	for _, c := range *src.Node().FindAll(cdkconstructs.ConstructOrder_PREORDER) {
+		if role, ok := c.(awsiam.Role); ok {
+			role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("codeconnections:UseConnection"), Resources: jsii.Strings(arn),
+			}))
+			granted = true
+		}
+	}
+	if !granted {
+		panic("stacks: found no role of the Source action to grant the connection to")
+	}
+}
+
 // smokeStep plays a game against the stage just deployed (cmd/smoke), at the site its
 // Frontend stack publishes; a failure stops the pipeline there.
 func smokeStep(stage string, source pipelines.IFileSetProducer, d *Deployment) pipelines.Step {
 	return pipelines.NewCodeBuildStep(jsii.String(SmokeStepPrefix+stage), &pipelines.CodeBuildStepProps{
-		Input:             source,
-		InstallCommands:   jsii.Strings(toolchain...),
-		Commands:          jsii.Strings(`make smoke SITE="$SITE_URL"`),
+		Input:           source,
+		InstallCommands: jsii.Strings(toolchain...),
+		// A first deploy's load balancer may still be taking its instances in: the site may
+		// answer 502 for a minute or two, which the smoke test waits out.
+		Commands:          jsii.Strings(`make smoke SITE="$SITE_URL" SMOKE_FLAGS="-wait 5m"`),
 		Env:               env(toolchainEnv),
 		EnvFromCfnOutputs: &map[string]awscdk.CfnOutput{"SITE_URL": d.Frontend.SiteUrlOutput},
 		Timeout:           awscdk.Duration_Minutes(jsii.Number(15)),
@@ -153,13 +201,16 @@ func smokeStep(stage string, source pipelines.IFileSetProducer, d *Deployment) p
 }
 
 // ForStage is the settings a pipeline's stage deploys with: these, in lifecycle l. The
-// domain (and its certificate) names one deployment, so only Prod has it; Prod deploys to
-// ProdAccount when one is given.
+// domain (its certificate, the origins its pages come from) names one deployment, so only
+// Prod has it; Prod deploys to ProdAccount when one is given.
 func (c Config) ForStage(l constructs.Lifecycle) Config {
 	s := c
 	s.Lifecycle, s.Pipeline = l, nil
 	if !l.IsProd() {
+		// allowedOrigins lists the domain's pages: Dev, on its own name, keeps the same-site rule.
 		s.DomainName, s.HostedZoneId, s.CertificateArn = "", "", ""
+		s.FunctionEnv = maps.Clone(c.FunctionEnv)
+		delete(s.FunctionEnv, config.EnvAllowedOrigins)
 		return s
 	}
 	if c.Pipeline != nil && c.Pipeline.ProdAccount != "" {

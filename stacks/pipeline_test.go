@@ -1,8 +1,11 @@
 package stacks
 
 import (
+	"bytes"
+	"encoding/json"
 	"maps"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +23,7 @@ var pipelineContext = map[string]any{
 	"connectionArn": "arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-1111-2222-3333-444455556666",
 	"prodAccount":   "210987654321", "alertEmail": "ops@example.com",
 	"domainName": "play.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ",
+	"allowedOrigins": "https://play.example.com",
 }
 
 var (
@@ -43,12 +47,14 @@ func pipelineSynth(t *testing.T) (*PipelineStack, assertions.Template) {
 			if err != nil {
 				panic(err)
 			}
+			file := maps.Clone(all)
 			maps.Copy(all, pipelineContext)
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &all})
 			cfg, err := FromContext(all, func(k string) string { return prodEnv[k] })
 			if err != nil {
 				panic(err)
 			}
+			cfg.ForgetFileSettings(file) // as main does: cdk.json's come from the commit
 			pkg, err := os.ReadFile("../package.json")
 			if err != nil {
 				panic(err)
@@ -161,7 +167,11 @@ func TestPipelineBuildSteps(t *testing.T) {
 			Environment any
 		}
 		cdktest.RoundTrip(t, cdktest.Props(p), &props)
-		js := props.Source.BuildSpec + cdktest.JSONOf(t, props.Environment)
+		var spec bytes.Buffer
+		if err := json.Compact(&spec, []byte(props.Source.BuildSpec)); err != nil {
+			t.Fatalf("buildspec: %v", err)
+		}
+		js := spec.String() + cdktest.JSONOf(t, props.Environment)
 		switch {
 		case strings.Contains(js, "make synth"):
 			synth = js
@@ -174,7 +184,13 @@ func TestPipelineBuildSteps(t *testing.T) {
 			t.Errorf("the synth step lacks %s", want)
 		}
 	}
-	if !strings.Contains(smoke, `make smoke SITE=\"$SITE_URL\"`) {
+	if strings.Contains(synth, `-c 'env=`) {
+		t.Errorf("the synth step pins cdk.json's env instead of reading it from the commit")
+	}
+	if !strings.Contains(synth, `"runtime-versions":{"golang":"`+goRuntime+`"}`) {
+		t.Errorf("the synth step does not select Go %s: the image's default cannot read go.mod", goRuntime)
+	}
+	if !strings.Contains(smoke, `make smoke SITE=\"$SITE_URL\" SMOKE_FLAGS=\"-wait 5m\"`) {
 		t.Errorf("the smoke step does not run make smoke against SITE_URL: %s", cdktest.FirstLines(smoke, 3))
 	}
 	// Every build logs to the retained log group; the artifacts are under a rotated key.
@@ -244,6 +260,43 @@ func TestPipelineHasNoUnsuppressedNagFindings(t *testing.T) {
 		a := assertions.Annotations_FromStack(st)
 		for _, f := range append(*a.FindError(jsii.String("*"), rule), *a.FindWarning(jsii.String("*"), rule)...) {
 			t.Errorf("%s: nag finding at %s: %v", *st.StackName(), *f.Id, firstLine(f.Entry.Data))
+		}
+	}
+}
+
+// goRuntime, the Go the CodeBuild image selects, is go.mod's minor version.
+func TestGoRuntimeIsGoMods(t *testing.T) {
+	b, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^go (\d+\.\d+)(\.\d+)?$`).FindSubmatch(b)
+	if m == nil || string(m[1]) != goRuntime {
+		t.Errorf("go.mod's go line %q, the pipeline selects Go %s", m, goRuntime)
+	}
+}
+
+// The source action may use a connection of the codeconnections prefix (IAM matches the
+// prefix of the resource); Dev keeps the same-site rule while Prod gets allowedOrigins.
+func TestPipelineConnectionAndStageSettings(t *testing.T) {
+	ps, tpl := pipelineSynth(t)
+	found := false
+	for _, p := range cdktest.Resources(t, tpl, "AWS::IAM::Policy") {
+		js := cdktest.JSONOf(t, cdktest.Props(p)["PolicyDocument"])
+		if strings.Contains(js, `"codeconnections:UseConnection"`) && strings.Contains(js, pipelineContext["connectionArn"].(string)) {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no role may codeconnections:UseConnection the connection")
+	}
+	for _, tc := range []struct {
+		d    *Deployment
+		want bool
+	}{{ps.Dev, false}, {ps.Prod, true}} {
+		fns := cdktest.JSONOf(t, cdktest.Resources(t, assertions.Template_FromStack(tc.d.Realtime.Stack, nil), "AWS::Lambda::Function"))
+		if got := strings.Contains(fns, `"ALLOWED_ORIGINS":"https://play.example.com"`); got != tc.want {
+			t.Errorf("%s: ALLOWED_ORIGINS set %v, want %v", *tc.d.Realtime.StackName(), got, tc.want)
 		}
 	}
 }

@@ -4,7 +4,7 @@
 // 0 when every step passed, 1 with the step that failed and what came back, 2 on bad flags.
 //
 //	make smoke SITE=https://play.example.com/
-//	go run ./cmd/smoke -site http://127.0.0.1:8080/ [-ws ws://127.0.0.1:8080/dev] [-timeout 20s]
+//	go run ./cmd/smoke -site http://127.0.0.1:8080/ [-ws ws://127.0.0.1:8080/dev] [-timeout 20s] [-wait 5m]
 //
 // The pipeline runs it after each stage's deploy, with the site from the Frontend stack's
 // SiteUrl output (docs/pipeline.md).
@@ -32,6 +32,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	site := fs.String("site", os.Getenv("SITE_URL"), "the site's URL, the Frontend stack's SiteUrl output (default $SITE_URL)")
 	ws := fs.String("ws", os.Getenv("WS_URL"), "the WebSocket URL to play through instead of the one config.js names (default $WS_URL; leave it empty behind CloudFront)")
 	timeout := fs.Duration("timeout", smoke.DefaultStepTimeout, "how long each step may take")
+	wait := fs.Duration("wait", 0, "retry loading the site this long before failing (a deployment just made may not serve yet)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -43,7 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	start := time.Now()
 	fmt.Fprintf(stdout, "smoke test of %s\n", *site)
-	if err := smoke.Run(ctx, smoke.Target{Site: *site, WebSocket: *ws, StepTimeout: *timeout}, stdout); err != nil {
+	if err := smoke.Run(ctx, smoke.Target{Site: *site, WebSocket: *ws, StepTimeout: *timeout, Wait: *wait}, stdout); err != nil {
 		fmt.Fprintln(stderr, "smoke: FAILED:", err)
 		return 1
 	}

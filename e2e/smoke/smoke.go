@@ -34,9 +34,16 @@ type Target struct {
 	WebSocket string
 	// StepTimeout bounds each step. Default: DefaultStepTimeout.
 	StepTimeout time.Duration
+	// Wait retries the first step, every few seconds, until it passes or this long has
+	// gone: a deployment just made may not serve yet (its load balancer still taking its
+	// instances in answers 502/503). Default: no retry.
+	Wait time.Duration
 	// Client makes the HTTP requests. Default: one with StepTimeout.
 	Client *http.Client
 }
+
+// retryEvery is the pause between tries of the first step within Target.Wait.
+const retryEvery = 5 * time.Second
 
 // DefaultStepTimeout is long enough for a cold start of every function on the way.
 const DefaultStepTimeout = 20 * time.Second
@@ -87,12 +94,23 @@ func Run(ctx context.Context, t Target, log io.Writer) error {
 		{catalog.LeaveRoom, r.leave},
 	}
 	defer r.close()
-	for _, s := range steps {
+	for i, s := range steps {
 		start := time.Now()
 		r.step = s.name
-		sctx, cancel := context.WithTimeout(ctx, t.StepTimeout)
-		err := s.do(sctx)
-		cancel()
+		var err error
+		for {
+			sctx, cancel := context.WithTimeout(ctx, t.StepTimeout)
+			err = s.do(sctx)
+			cancel()
+			if err == nil || i > 0 || time.Since(start)+retryEvery > t.Wait || ctx.Err() != nil {
+				break
+			}
+			fmt.Fprintf(log, "wait %-12s %v; again in %s\n", s.name, err, retryEvery)
+			select {
+			case <-time.After(retryEvery):
+			case <-ctx.Done():
+			}
+		}
 		if err != nil {
 			var se *StepError
 			if !errors.As(err, &se) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,6 +136,40 @@ func TestSmokeFailsClearlyAgainstABrokenStack(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSmokeWaitsForASiteThatIsNotServingYet: with Wait, a site that answers 503 for a while
+// (a load balancer still taking its instances in) is tried again; without, that is a failure.
+func TestSmokeWaitsForASiteThatIsNotServingYet(t *testing.T) {
+	var mu sync.Mutex
+	refusals := 2
+	st := startStack(t, nil, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			refuse := r.URL.Path == "/" && refusals > 0
+			if refuse {
+				refusals--
+			}
+			mu.Unlock()
+			if refuse {
+				http.Error(w, "no healthy upstream", http.StatusServiceUnavailable)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	var log bytes.Buffer
+	err := smoke.Run(context.Background(), smoke.Target{Site: st.URL, StepTimeout: 5 * time.Second}, &log)
+	if err == nil || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("without Wait: %v, want the 503", err)
+	}
+	log.Reset()
+	if err := smoke.Run(context.Background(), smoke.Target{Site: st.URL, StepTimeout: 5 * time.Second, Wait: 30 * time.Second}, &log); err != nil {
+		t.Fatalf("with Wait: %v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "wait site") || !strings.Contains(log.String(), "ok   leaveRoom") {
+		t.Errorf("log:\n%s", log.String())
 	}
 }
 
