@@ -40,6 +40,10 @@ const (
 	Rejoin      = "rejoin"
 	// PlayComputer opens a room against the computer (issue 18).
 	PlayComputer = "playComputer"
+	// QuickMatch pairs the sender with the longest-waiting stranger, or queues them;
+	// CancelQuickMatch leaves the queue.
+	QuickMatch       = "quickMatch"
+	CancelQuickMatch = "cancelQuickMatch"
 )
 
 // DynamoDB actions on the game table. lambda/store makes only these calls, one item at a time
@@ -113,7 +117,7 @@ var all = []Function{
 	{
 		Name:        FnGame,
 		Description: "TicTacToe game actions: every client frame and $default",
-		Routes:      []string{Default, CreateRoom, JoinRoom, GetRoom, Move, SendMessage, Rematch, LeaveRoom, Rejoin, PlayComputer},
+		Routes:      []string{Default, CreateRoom, JoinRoom, GetRoom, Move, SendMessage, Rematch, LeaveRoom, Rejoin, PlayComputer, QuickMatch, CancelQuickMatch},
 		Needs:       Needs{TableActions: storeActions, ManageConnections: true},
 	},
 	{

@@ -279,6 +279,10 @@ func (h *Handler) dispatch(ctx context.Context, connID string, req protocol.Requ
 		return req.RoomCode, h.svc.Rejoin(ctx, connID, req.RoomCode, req.Token)
 	case catalog.PlayComputer:
 		return h.svc.PlayComputer(ctx, connID, req.Name, req.Level)
+	case catalog.QuickMatch:
+		return h.svc.QuickMatch(ctx, connID, req.Name)
+	case catalog.CancelQuickMatch:
+		return "", h.svc.CancelQuickMatch(ctx, connID)
 	}
 	// Decode admits only the actions above; reaching here is a bug, reported as one.
 	return req.RoomCode, errors.New("no dispatch for action " + req.Action)

@@ -32,12 +32,16 @@ const (
 	ComputerGamesEasy    = "ComputerGamesEasy"
 	ComputerGamesMedium  = "ComputerGamesMedium"
 	ComputerGamesPerfect = "ComputerGamesPerfect"
+	// QuickMatches counts pairs made by quick match; QuickMatchWait is how long the player
+	// paired had waited in the queue, in seconds (one value per pair).
+	QuickMatches   = "QuickMatches"
+	QuickMatchWait = "QuickMatchWait"
 )
 
 // Names lists every metric.
 func Names() []string {
 	return []string{RoomsCreated, GamesStarted, GamesFinished, Moves, ChatMessages, Rejoins, Disconnects,
-		ComputerGamesEasy, ComputerGamesMedium, ComputerGamesPerfect}
+		ComputerGamesEasy, ComputerGamesMedium, ComputerGamesPerfect, QuickMatches, QuickMatchWait}
 }
 
 // ComputerGames is the metric of games against the computer at level ("easy", "medium",
@@ -58,12 +62,15 @@ func ComputerGames(level string) string {
 type Recorder interface {
 	// Count records one occurrence of metric in room.
 	Count(ctx context.Context, metric, room string)
+	// Seconds records a duration of metric in room, in seconds.
+	Seconds(ctx context.Context, metric, room string, d time.Duration)
 }
 
 // Nop records nothing.
 type Nop struct{}
 
-func (Nop) Count(context.Context, string, string) {}
+func (Nop) Count(context.Context, string, string)                  {}
+func (Nop) Seconds(context.Context, string, string, time.Duration) {}
 
 // EMF writes one EMF line per event through a JSON slog logger: EMF allows any other
 // top-level members, so the line is both a metric and an ordinary structured log record, and
@@ -96,17 +103,26 @@ type emfMeta struct {
 
 // Count writes the event's line.
 func (e *EMF) Count(ctx context.Context, metric, room string) {
+	e.write(ctx, metric, room, "Count", slog.Int(metric, 1))
+}
+
+// Seconds writes the measurement's line.
+func (e *EMF) Seconds(ctx context.Context, metric, room string, d time.Duration) {
+	e.write(ctx, metric, room, "Seconds", slog.Float64(metric, d.Seconds()))
+}
+
+func (e *EMF) write(ctx context.Context, metric, room, unit string, value slog.Attr) {
 	attrs := []slog.Attr{
 		slog.Any("_aws", emfMeta{
 			Timestamp: e.now().UnixMilli(),
 			CloudWatchMetrics: []emfDirective{{
 				Namespace:  Namespace,
 				Dimensions: [][]string{{ServiceDimension}},
-				Metrics:    []emfMetric{{Name: metric, Unit: "Count"}},
+				Metrics:    []emfMetric{{Name: metric, Unit: unit}},
 			}},
 		}),
 		slog.String(ServiceDimension, ServiceName),
-		slog.Int(metric, 1),
+		value,
 		slog.String("event", metric),
 	}
 	if room != "" {

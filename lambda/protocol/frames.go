@@ -15,6 +15,10 @@ const (
 	TypeChat  = "chat"
 	TypeError = "error"
 	TypeLeft  = "left"
+	// TypeQueued: the sender waits in the quick-match queue; a room frame follows when a
+	// stranger arrives. TypeUnqueued: it no longer waits (cancelQuickMatch).
+	TypeQueued   = "queued"
+	TypeUnqueued = "unqueued"
 )
 
 // RoomFrame carries a room's state; You is set only in the frame sent to that seat's holder.
@@ -96,6 +100,18 @@ type LeftFrame struct {
 	Type     string `json:"type"`
 	RoomCode string `json:"roomCode"`
 }
+
+// QueueFrame says the sender waits in the quick-match queue (TypeQueued) or no longer does
+// (TypeUnqueued).
+type QueueFrame struct {
+	Type string `json:"type"`
+}
+
+// Queued encodes the queued frame.
+func Queued() ([]byte, error) { return encode(QueueFrame{Type: TypeQueued}) }
+
+// Unqueued encodes the unqueued frame.
+func Unqueued() ([]byte, error) { return encode(QueueFrame{Type: TypeUnqueued}) }
 
 // StateOf is the public view of r.
 func StateOf(r *game.Room) RoomState {

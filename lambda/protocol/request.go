@@ -76,7 +76,7 @@ func Decode(route, body string) (Request, error) {
 	}
 	var err error
 	switch req.Action {
-	case catalog.CreateRoom:
+	case catalog.CreateRoom, catalog.QuickMatch:
 		req.Name, err = name(w.Name)
 	case catalog.JoinRoom:
 		if req.RoomCode, err = roomCode(w.RoomCode); err == nil {

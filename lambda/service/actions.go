@@ -295,13 +295,16 @@ func (s *Service) Disconnected(ctx context.Context, connID string) (store.Connec
 			s.dropFrom(ctx, current.RoomCode, connID)
 		}
 		closed := current
-		closed.Closed = true
+		closed.Closed, closed.Queued = true, false
 		err = s.store.PutConnection(ctx, &closed)
 		if errors.Is(err, store.ErrConflict) && attempt < maxAttempts {
 			continue // a frame recorded a seat meanwhile: leave that room too
 		}
 		if err == nil && current.RoomCode != "" && current.Role != store.RoleWatcher {
 			s.count.Count(ctx, metrics.Disconnects, current.RoomCode)
+		}
+		if err == nil && current.Queued {
+			s.leaveQueue(ctx, connID)
 		}
 		if err != nil {
 			err = fmt.Errorf("closing the record of connection %s: %w", connID, err)

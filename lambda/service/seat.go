@@ -54,9 +54,12 @@ func (s *Service) serialized(ctx context.Context, connID string, action func(cur
 // internal_error and can simply try again.
 func (s *Service) recordSeat(ctx context.Context, current store.Connection, code string, role store.Role, undo func(r *game.Room, now time.Time) error) error {
 	c := current
-	c.RoomCode, c.Role = code, role
+	c.RoomCode, c.Role, c.Queued = code, role, false // a seat ends a wait for a quick match
 	err := s.store.PutConnection(ctx, &c)
 	if err == nil {
+		if current.Queued {
+			s.leaveQueue(ctx, c.ID)
+		}
 		return nil
 	}
 	if errors.Is(err, store.ErrConflict) {

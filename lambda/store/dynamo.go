@@ -173,7 +173,7 @@ func (s *DynamoStore) DeleteRoom(ctx context.Context, r *game.Room) error {
 func (s *DynamoStore) PutConnection(ctx context.Context, c *Connection) error {
 	now := s.now()
 	it := connItem{PK: connKey(c.ID), Kind: schema.KindConnection, ID: c.ID, RoomCode: c.RoomCode, Role: string(c.Role),
-		Closed: c.Closed, Source: c.Source, Misses: c.Misses, Version: c.Version + 1, ExpiresAt: now.Add(s.expiry.Connection).Unix()}
+		Closed: c.Closed, Source: c.Source, Misses: c.Misses, Queued: c.Queued, Version: c.Version + 1, ExpiresAt: now.Add(s.expiry.Connection).Unix()}
 	if err := s.putVersioned(ctx, it, c.Version, now); err != nil {
 		return fmt.Errorf("recording connection %s: %w", c.ID, err)
 	}
@@ -209,5 +209,5 @@ func (s *DynamoStore) GetConnection(ctx context.Context, id string) (Connection,
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return Connection{}, fmt.Errorf("decoding connection %s: %w", id, err)
 	}
-	return Connection{ID: it.ID, RoomCode: it.RoomCode, Role: Role(it.Role), Closed: it.Closed, Source: it.Source, Misses: it.Misses, Version: it.Version}, nil
+	return Connection{ID: it.ID, RoomCode: it.RoomCode, Role: Role(it.Role), Closed: it.Closed, Source: it.Source, Misses: it.Misses, Queued: it.Queued, Version: it.Version}, nil
 }

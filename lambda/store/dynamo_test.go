@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -347,5 +348,47 @@ func TestStoreErrorsCarryContext(t *testing.T) {
 	var rnf *types.ResourceNotFoundException
 	if !errors.As(err, &rnf) {
 		t.Fatalf("got %v, want the SDK's ResourceNotFoundException wrapped", err)
+	}
+}
+
+// The quick-match queue: empty at first; written only over the version read; its entries come
+// back as written, oldest first; an entry past QueueEntryTTL is no longer live; and a
+// connection's Queued flag round-trips.
+func TestQueue(t *testing.T) {
+	c := newClock(t0)
+	s, _ := newStore(t, c)
+	q, err := s.GetQueue(ctx(t))
+	if err != nil || len(q.Entries) != 0 || q.Version != 0 {
+		t.Fatalf("empty queue: %+v, %v", q, err)
+	}
+	q.Entries = []store.QueueEntry{{ConnID: "a", Name: "Ann ☃", At: t0}, {ConnID: "b", Name: "Bob", At: t0.Add(1500 * time.Millisecond)}}
+	if err := s.PutQueue(ctx(t), &q); err != nil || q.Version != 1 {
+		t.Fatalf("first write: %v, version %d", err, q.Version)
+	}
+	stale := store.Queue{Entries: []store.QueueEntry{{ConnID: "x", Name: "X", At: t0}}}
+	if err := s.PutQueue(ctx(t), &stale); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a write over a version not read: %v, want ErrConflict", err)
+	}
+	got, err := s.GetQueue(ctx(t))
+	if err != nil || got.Version != 1 || !reflect.DeepEqual(got.Entries, q.Entries) {
+		t.Fatalf("read back %+v (%v), want %+v", got, err, q)
+	}
+	if live := got.Live(t0.Add(store.QueueEntryTTL + time.Second)); len(live) != 1 || live[0].ConnID != "b" {
+		t.Fatalf("live past a's expiry: %+v", live)
+	}
+	got.Entries = nil
+	if err := s.PutQueue(ctx(t), &got); err != nil {
+		t.Fatalf("emptying: %v", err)
+	}
+	if q, _ := s.GetQueue(ctx(t)); len(q.Entries) != 0 || q.Version != 2 {
+		t.Fatalf("emptied queue %+v", q)
+	}
+
+	conn := store.Connection{ID: "a", Queued: true}
+	if err := s.PutConnection(ctx(t), &conn); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := s.GetConnection(ctx(t), "a"); err != nil || !rec.Queued {
+		t.Fatalf("queued record read back %+v, %v", rec, err)
 	}
 }

@@ -67,6 +67,7 @@ type connItem struct {
 	Closed    bool   `dynamodbav:"closed,omitempty"`
 	Source    string `dynamodbav:"source,omitempty"`
 	Misses    int    `dynamodbav:"misses,omitempty"`
+	Queued    bool   `dynamodbav:"queued,omitempty"`
 	Version   int64  `dynamodbav:"version"`
 	ExpiresAt int64  `dynamodbav:"expiresAt"`
 }

@@ -49,6 +49,9 @@ type Connection struct {
 	Source string
 	// Misses counts its room_not_found answers, against its probing budget.
 	Misses int
+	// Queued: it waits in the quick-match queue. Taking a seat, cancelling or closing ends it;
+	// a matcher pairs it only while this is set.
+	Queued bool
 	// Version of the stored record, 0 when there is none.
 	Version int64
 }
@@ -70,6 +73,12 @@ type Store interface {
 	PutConnection(ctx context.Context, c *Connection) error
 	// GetConnection returns the connection's record, or ErrNotFound.
 	GetConnection(ctx context.Context, id string) (Connection, error)
+
+	// GetQueue reads the quick-match queue (empty, version 0, when there is none).
+	GetQueue(ctx context.Context) (Queue, error)
+	// PutQueue writes q if the stored queue is still at q.Version, else ErrConflict, and then
+	// advances q.Version.
+	PutQueue(ctx context.Context, q *Queue) error
 }
 
 // Expiry is how long items live after their last write.

@@ -20,6 +20,7 @@ type Store struct {
 	rooms map[string]map[string]types.AttributeValue
 	vers  map[string]int64
 	conns map[string]store.Connection
+	queue store.Queue
 }
 
 var _ store.Store = (*Store)(nil)
@@ -101,4 +102,23 @@ func (s *Store) GetConnection(_ context.Context, id string) (store.Connection, e
 		return store.Connection{}, store.ErrNotFound
 	}
 	return c, nil
+}
+
+func (s *Store) GetQueue(context.Context) (store.Queue, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.queue
+	q.Entries = append([]store.QueueEntry(nil), q.Entries...)
+	return q, nil
+}
+
+func (s *Store) PutQueue(_ context.Context, q *store.Queue) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.queue.Version != q.Version {
+		return store.ErrConflict
+	}
+	q.Version++
+	s.queue = store.Queue{Entries: append([]store.QueueEntry(nil), q.Entries...), Version: q.Version}
+	return nil
 }

@@ -5,12 +5,13 @@
 package schema
 
 const (
-	// PartitionKey is the table's only key attribute (string): "ROOM#<code>", "CONN#<id>" or
-	// "SRC#<source key>".
+	// PartitionKey is the table's only key attribute (string): "ROOM#<code>", "CONN#<id>",
+	// "SRC#<source key>" or "QUEUE#quick".
 	PartitionKey = "pk"
 	// TTLAttribute holds each item's expiry in epoch seconds: the table's TTL attribute.
 	TTLAttribute = "expiresAt"
-	// KindAttribute says what an item is: KindRoom, KindConnection, KindSource or KindMarker.
+	// KindAttribute says what an item is: KindRoom, KindConnection, KindSource, KindQueue or
+	// KindMarker.
 	KindAttribute = "kind"
 	// PresenceChangedAttribute (BOOL) is true on the room writes that change a seat, who is
 	// online, or abandon the room: the presence pipeline's stream filter matches on it.
@@ -19,6 +20,8 @@ const (
 	KindConnection           = "connection"
 	// KindSource is one source address's open connections and room misses (lambda/guard).
 	KindSource = "source"
+	// KindQueue is the quick-match queue: the players waiting for a stranger.
+	KindQueue = "queue"
 	// KindMarker is the presence function's record that it published a stream record's events.
 	KindMarker = "marker"
 )
