@@ -131,6 +131,12 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 		graph("Moves and chat", 6, gameMetric(metrics.Moves), gameMetric(metrics.ChatMessages)),
 		graph("Dropped and rejoined", 6, gameMetric(metrics.Disconnects), gameMetric(metrics.Rejoins)),
 	)
+	l.row(
+		graph("Quick matches made", 12, gameMetric(metrics.QuickMatches)),
+		graph("Time in the quick-match queue (s)", 12,
+			gameMetricOf(metrics.QuickMatchWait, awscloudwatch.Stats_Percentile(jsii.Number(50)), "median wait"),
+			gameMetricOf(metrics.QuickMatchWait, awscloudwatch.Stats_Percentile(jsii.Number(90)), "p90 wait")),
+	)
 
 	l.header("## WebSocket API")
 	l.row(
@@ -280,11 +286,20 @@ func sumOf(label string) *awscloudwatch.MetricOptions {
 
 // gameMetric is one of the game's own metrics (lambda/metrics), summed over 5 minutes.
 func gameMetric(name string) awscloudwatch.IMetric {
-	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+	return gameMetricOf(name, awscloudwatch.Stats_SUM(), "")
+}
+
+// gameMetricOf is one of the game's own metrics over 5 minutes, by statistic, labelled.
+func gameMetricOf(name string, stat *string, label string) awscloudwatch.IMetric {
+	props := &awscloudwatch.MetricProps{
 		Namespace:     jsii.String(metrics.Namespace),
 		MetricName:    jsii.String(name),
 		DimensionsMap: &map[string]*string{metrics.ServiceDimension: jsii.String(metrics.ServiceName)},
-		Statistic:     awscloudwatch.Stats_SUM(),
+		Statistic:     stat,
 		Period:        fiveMinutes(),
-	})
+	}
+	if label != "" {
+		props.Label = jsii.String(label)
+	}
+	return awscloudwatch.NewMetric(props)
 }

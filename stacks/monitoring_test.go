@@ -154,6 +154,7 @@ func TestDashboardShowsEveryRow(t *testing.T) {
 			for _, name := range metrics.Names() {
 				want(metrics.Namespace, name, map[string]string{metrics.ServiceDimension: metrics.ServiceName}, "")
 			}
+			want(metrics.Namespace, metrics.QuickMatchWait, map[string]string{metrics.ServiceDimension: metrics.ServiceName}, "p50 p90")
 			for _, l := range find(lines, metrics.Namespace, metrics.Moves, nil) {
 				if len(l.Dimensions) != 1 || l.Stat != "Sum" {
 					t.Errorf("game metric %v: want the Sum over the Service dimension only", l)
