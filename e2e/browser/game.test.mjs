@@ -65,7 +65,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     const p = await newPlayer(browser, stack.url, { viewport: PHONE });
     const { page } = p;
     await page.goto('/');
-    await waitText(page, '#lobby-title', /Play TicTacToe with a friend/);
+    await waitText(page, '#lobby-title', /^Play TicTacToe$/);
     assert.deepEqual(await axeViolations(page), [], 'axe: serious or critical violations in the lobby');
     await screenshots(page, 'lobby');
 
@@ -382,6 +382,48 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await waitText(page, '#status', /^Your turn: place an X\.$/);
     noErrors(p);
     await p.context.close();
+  });
+
+  test('quick match: a cancelled wait is no match; two strangers are paired and play; a long wait is offered the computer', { timeout: 60000 }, async () => {
+    const [a, b] = await Promise.all([newPlayer(browser, stack.url), newPlayer(browser, stack.url)]);
+    for (const p of [a, b]) await p.page.goto('/');
+    await a.page.fill('#quick-name', 'Ann');
+    await a.page.click('#quick-form button[type="submit"]');
+    await waitText(a.page, '#quick-status', /^Looking for an opponent/);
+    assert.equal(await a.page.getAttribute('#create-form button', 'aria-disabled'), 'true', 'other games can start while waiting');
+    await screenshots(a.page, 'quick-waiting');
+    await a.page.click('#quick-cancel');
+    await until(async () => a.page.isHidden('#quick-wait'), () => 'the cancelled wait is still shown');
+    assert.equal(await a.page.getAttribute('#quick-form button[type="submit"]', 'aria-disabled'), 'false');
+
+    // b asks while a does not wait: b waits; then a asks and they are paired, b (who waited) as X.
+    await b.page.fill('#quick-name', 'Bob');
+    await b.page.click('#quick-form button[type="submit"]');
+    await waitText(b.page, '#quick-status', /^Looking for an opponent/);
+    await a.page.click('#quick-form button[type="submit"]');
+    for (const p of [a, b]) await waitText(p.page, '#room-code', /^[A-Z0-9]{6}$/);
+    assert.equal(await a.page.textContent('#room-code'), await b.page.textContent('#room-code'), 'not in the same room');
+    await waitText(b.page, '#status', /^Your turn: place an X\.$/);
+    await waitText(a.page, '#seat-X .pname', /^Bob$/);
+    await play(b.page, a.page, 4, 'X');
+    await play(a.page, b.page, 0, 'O');
+    await screenshots(a.page, 'quick-matched');
+    noErrors(a, b);
+    await Promise.all([a.context.close(), b.context.close()]);
+
+    // Alone for a while: the computer is offered, and taken.
+    const c = await newPlayer(browser, stack.url);
+    await c.page.goto('/');
+    await c.page.fill('#quick-name', 'Cy');
+    await c.page.click('#quick-form button[type="submit"]');
+    await waitText(c.page, '#quick-status', /^Looking for an opponent/);
+    await c.page.waitForSelector('#quick-computer', { state: 'visible', timeout: 25000 });
+    await waitText(c.page, '#quick-status', /play the computer instead/);
+    await c.page.click('#quick-computer');
+    await waitText(c.page, '#seat-O .pname', /^Computer/);
+    await waitText(c.page, '#status', /^Your turn: place an X\.$/);
+    noErrors(c);
+    await c.context.close();
   });
 
   test('a visitor with a full room’s link watches it live, read-only, and never sees a token', { timeout: 60000 }, async () => {

@@ -23,8 +23,10 @@ const app = {
   room: null, // the latest room state from the server
   me: '', // this tab's symbol in the room, '' when only watching
   seat: loadSeat(), // {roomCode, token, symbol} while this tab holds a seat
-  pending: '', // the action whose answer we wait for: createRoom | joinRoom | playComputer | watch | rejoin | leaveRoom
+  pending: '', // the action whose answer we wait for: createRoom | joinRoom | playComputer | quickMatch | cancelQuickMatch | watch | rejoin | leaveRoom
   joining: '', // the code of the room a join was sent for (a full one is watched instead)
+  quickOffer: 0, // the timer that offers the computer to a player waiting for a quick match
+  afterQuick: null, // the frame to send once a cancelled quick match is answered (play the computer)
   moving: false, // a move was sent and its answer has not come yet
   cursor: 4, // the board cell that takes Tab focus (roving tabindex)
 };
@@ -108,9 +110,12 @@ function onState(state) {
     // A create or join that was sent but not answered before the drop may or may not have
     // happened: let the player try again rather than wait forever.
     if (opensRoom(app.pending) && socket.outbox.length === 0 && state !== 'connecting') {
+      const waited = !$('quick-wait').hidden; // the server takes a dropped connection off the queue
+      quickDone();
       app.pending = '';
       lobbyBusy(false);
-      lobbyNotice('The connection dropped before the server answered. Please try again.');
+      lobbyNotice(waited ? 'The connection dropped, which ended your wait for an opponent. Please try again.'
+        : 'The connection dropped before the server answered. Please try again.');
     }
     // A leave that got no answer: the player still wants out, and must not be rejoined on
     // reconnect. If the server never saw it, the seat goes after the grace period.
@@ -135,6 +140,12 @@ function onFrame(f) {
       break;
     case 'left':
       onLeft(f);
+      break;
+    case 'queued':
+      onQueued();
+      break;
+    case 'unqueued':
+      onUnqueued();
       break;
     default:
       // API Gateway's own answers (a throttled frame; a function it could not run) have no
@@ -211,6 +222,9 @@ function explainChange(before, r) {
 
 function enterRoom(r) {
   const fresh = $('game').hidden;
+  clearTimeout(app.quickOffer);
+  app.afterQuick = null;
+  show($('quick-wait'), false);
   setUrl(r.code);
   $('chat-log').replaceChildren();
   say('last-move', '');
@@ -229,14 +243,17 @@ function onError(f) {
     case 'createRoom':
     case 'joinRoom':
     case 'playComputer':
+    case 'quickMatch':
+    case 'cancelQuickMatch':
       if (app.pending === f.action) {
+        if (f.action === 'quickMatch' || f.action === 'cancelQuickMatch') quickDone();
         app.pending = '';
         lobbyBusy(false);
       }
       if (app.room) gameNotice(text);
       else if (f.action === 'joinRoom' && f.code === 'room_full' && app.joining) watch(app.joining); // a full room: watch it
       else if (f.action === 'joinRoom') fieldError('join', text, f.code === 'room_not_found' ? $('join-code') : null);
-      else fieldError(f.action === 'playComputer' ? 'computer' : 'create', text, null);
+      else fieldError({ playComputer: 'computer', quickMatch: 'quick', cancelQuickMatch: 'quick' }[f.action] || 'create', text, null);
       return;
     case 'rejoin':
       if (f.code === 'rate_limited' || f.code === 'internal_error') {
@@ -531,18 +548,21 @@ $('copy-link').addEventListener('click', async () => {
 // ---- the lobby ----
 
 // opensRoom: the lobby's actions, each answered by the room it opens.
+// A quick match, even one being cancelled, is answered by a room when a stranger is found
+// first.
 function opensRoom(action) {
-  return action === 'createRoom' || action === 'joinRoom' || action === 'playComputer' || action === 'watch';
+  return action === 'createRoom' || action === 'joinRoom' || action === 'playComputer' || action === 'watch' ||
+    action === 'quickMatch' || action === 'cancelQuickMatch';
 }
 
 function lobbyBusy(busy) {
-  for (const form of [$('create-form'), $('join-form'), $('computer-form')]) {
+  for (const form of [$('create-form'), $('join-form'), $('quick-form'), $('computer-form')]) {
     form.setAttribute('aria-busy', String(busy));
     form.querySelector('button').setAttribute('aria-disabled', String(busy));
   }
 }
 
-const names = [$('create-name'), $('join-name'), $('computer-name')];
+const names = [$('create-name'), $('join-name'), $('quick-name'), $('computer-name')];
 for (const input of names) {
   input.value = loadName();
   input.addEventListener('input', () => {
@@ -577,6 +597,60 @@ function onNameForm(form, action, extra = () => ({})) {
 }
 onNameForm('create', 'createRoom');
 onNameForm('computer', 'playComputer', () => ({ level: $('computer-level').value }));
+onNameForm('quick', 'quickMatch');
+
+// ---- quick match ----
+
+// After this long without a match, the waiting player is offered the computer instead.
+const QUICK_OFFER_MS = 15000;
+
+// onQueued: the server has no one to pair us with yet; we wait, and may cancel.
+function onQueued() {
+  if (app.pending !== 'quickMatch' || app.room) return;
+  show($('quick-wait'), true);
+  show($('quick-computer'), false);
+  say('quick-status', 'Looking for an opponent… You will play the next person who asks.');
+  clearTimeout(app.quickOffer);
+  app.quickOffer = setTimeout(() => {
+    if (app.pending !== 'quickMatch') return;
+    say('quick-status', 'Nobody has turned up yet. Keep waiting, or play the computer instead.');
+    show($('quick-computer'), true);
+  }, QUICK_OFFER_MS);
+}
+
+// onUnqueued: we no longer wait; then what the player chose instead, if anything.
+function onUnqueued() {
+  if (app.pending !== 'cancelQuickMatch') return;
+  quickDone();
+  const next = app.afterQuick;
+  app.afterQuick = null;
+  if (next && !app.room) start(next.action, next);
+  else $('quick-name').focus();
+}
+
+// quickDone: the wait is over (a room, a cancel, a drop): the card is a form again.
+function quickDone() {
+  clearTimeout(app.quickOffer);
+  show($('quick-wait'), false);
+  say('quick-status', '');
+  if (opensRoom(app.pending) && !app.room) {
+    app.pending = '';
+    lobbyBusy(false);
+  }
+}
+
+function cancelQuick(then) {
+  if (app.pending !== 'quickMatch') return;
+  app.afterQuick = then || null;
+  app.pending = 'cancelQuickMatch';
+  say('quick-status', 'Cancelling…');
+  socket.sendSoon({ action: 'cancelQuickMatch' });
+}
+$('quick-cancel').addEventListener('click', () => cancelQuick());
+$('quick-computer').addEventListener('click', () => {
+  const name = $('quick-name').value.trim();
+  cancelQuick({ action: 'playComputer', name, level: $('computer-level').value });
+});
 
 $('join-form').addEventListener('submit', (e) => {
   e.preventDefault();
