@@ -54,3 +54,19 @@ func startForTest(t *testing.T, start func(context.Context) (*Local, error)) (co
 	})
 	return ctx, l
 }
+
+// TestComputerMovesCostWhatMovesCost: a move against the computer, its answer included, is one
+// read and one conditional write of the room and one frame out to the player.
+func TestComputerMovesCostWhatMovesCost(t *testing.T) {
+	ctx, l := startForTest(t, StartLocal)
+	res, err := Computer(ctx, l.Stack.WebSocketURL, l.Counters, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Moves < 5*3 || res.DynamoPerMove() != 2 || res.MoveCounts.Dynamo["GetItem"] != int64(res.Moves) {
+		t.Fatalf("%d moves cost %v DynamoDB requests (%.2f each), want one GetItem and one PutItem each", res.Moves, res.MoveCounts.Dynamo, res.DynamoPerMove())
+	}
+	if res.MessagesPerMove() != 2 {
+		t.Fatalf("%.2f API Gateway messages per move, want 2 (the move in, the room with both marks out)", res.MessagesPerMove())
+	}
+}

@@ -29,16 +29,17 @@ func main() {
 	rounds := flag.Int("rounds", 2, "full games each pair plays per run")
 	timeout := flag.Duration("timeout", 3*time.Minute, "bound on each load run")
 	floodGames := flag.Int("flood-games", 20, "honest games of the flood runs, played while hostile clients flood (0 skips them)")
+	computerGames := flag.Int("computer-games", 50, "games against the computer, played at once, whose moves are counted (0 skips them)")
 	out := flag.String("out", "docs/benchmarks.md", "report file ('-' for stdout)")
 	cdkOut := flag.String("cdk-out", "cdk.out", "synthesized templates, for the idle cost")
 	flag.Parse()
-	if err := run(*games, *think, *stress, *rounds, *floodGames, *timeout, *out, *cdkOut); err != nil {
+	if err := run(*games, *think, *stress, *rounds, *floodGames, *computerGames, *timeout, *out, *cdkOut); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(games int, think time.Duration, stress, rounds, floodGames int, timeout time.Duration, out, cdkOut string) error {
+func run(games int, think time.Duration, stress, rounds, floodGames, computerGames int, timeout time.Duration, out, cdkOut string) error {
 	var r report
 	r.command = strings.TrimSpace("make bench (go run ./cmd/bench "+strings.Join(os.Args[1:], " ")) + ")"
 	r.started = time.Now().UTC()
@@ -75,6 +76,19 @@ func run(games int, think time.Duration, stress, rounds, floodGames int, timeout
 				return err
 			}
 			r.floods = append(r.floods, floodOf{ceilings: ceilings, FloodResult: res})
+		}
+	}
+
+	if computerGames > 0 {
+		step(fmt.Sprintf("computer: %d games against the perfect computer at once", computerGames))
+		err := onLocal(ctx, load.StartLocal, func(l *load.Local) error {
+			res, err := load.Computer(ctx, l.Stack.WebSocketURL, l.Counters, computerGames)
+			r.computer = &res
+			fmt.Fprintf(os.Stderr, "  %d moves, %.2f DynamoDB requests and %.2f messages each\n", res.Moves, res.DynamoPerMove(), res.MessagesPerMove())
+			return err
+		})
+		if err != nil {
+			return err
 		}
 	}
 

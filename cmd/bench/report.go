@@ -35,6 +35,7 @@ type report struct {
 	goBench     []string
 	loads       []load.Result
 	floods      []floodOf
+	computer    *load.ComputerResult
 	sizes       []pkgsize.Size
 	prices      cost.Prices
 	itemBytes   int
@@ -179,6 +180,13 @@ func (r *report) targets(w func(string, ...any)) {
 			fmt.Sprintf("%.2f over", m-targetMessagesPerMove))
 		check(fmt.Sprintf("p99 move round trip < 50 ms at %d games (%v between moves)", l.Games, l.Think), ms(l.P99), l.P99 < targetP99,
 			fmt.Sprintf("%s over: the 2-core machine runs the clients, the gateway, the handlers and dynalite at once", ms(l.P99-targetP99)))
+	}
+	if c := r.computer; c != nil {
+		d, m := c.DynamoPerMove(), c.MessagesPerMove()
+		check(fmt.Sprintf("a move against the computer, its answer included, costs what a move costs: DynamoDB requests ≤ 2 (%d games, %d moves)", c.Games, c.Moves),
+			fmt.Sprintf("%.2f (%s)", d, ops(c.MoveCounts)), d <= targetDynamoPerMove, fmt.Sprintf("%.2f over", d-targetDynamoPerMove))
+		check("API Gateway messages per move against the computer = 2 (1 in, 1 out with both marks)", fmt.Sprintf("%.2f", m), m <= 2,
+			fmt.Sprintf("%.2f over", m-2))
 	}
 	if len(r.loads) > 1 {
 		l := r.loads[len(r.loads)-1]
