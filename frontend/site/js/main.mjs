@@ -27,6 +27,7 @@ const app = {
   joining: '', // the code of the room a join was sent for (a full one is watched instead)
   quickOffer: 0, // the timer that offers the computer to a player waiting for a quick match
   afterQuick: null, // the frame to send once a cancelled quick match is answered (play the computer)
+  quickCancelled: 0, // when a quick match was last cancelled (Date.now())
   moving: false, // a move was sent and its answer has not come yet
   cursor: 4, // the board cell that takes Tab focus (roving tabindex)
 };
@@ -176,7 +177,9 @@ function onRoom(f) {
   if (!r || typeof r.code !== 'string' || !Array.isArray(r.board) || !r.players) return;
   const current = app.room && app.room.code === r.code;
   if (current && r.version < app.room.version) return; // older than what we show
-  const expected = opensRoom(app.pending) || (app.seat && app.seat.roomCode === r.code);
+  // A cancel can lose the race to a pairing, whose seat then arrives after the unqueued.
+  const paired = Boolean(f.you && f.you.token) && !app.room && Date.now() - app.quickCancelled < QUICK_RACE_MS;
+  const expected = opensRoom(app.pending) || (app.seat && app.seat.roomCode === r.code) || paired;
   if (!current && !expected) return; // a late frame from a room this tab has left
 
   if (f.you && typeof f.you.token === 'string' && f.you.token) {
@@ -603,6 +606,8 @@ onNameForm('quick', 'quickMatch');
 
 // After this long without a match, the waiting player is offered the computer instead.
 const QUICK_OFFER_MS = 15000;
+// A pairing's seat arriving this soon after a cancel was sent won the race: it stands.
+const QUICK_RACE_MS = 10000;
 
 // onQueued: the server has no one to pair us with yet; we wait, and may cancel.
 function onQueued() {
@@ -641,6 +646,7 @@ function quickDone() {
 
 function cancelQuick(then) {
   if (app.pending !== 'quickMatch') return;
+  app.quickCancelled = Date.now();
   app.afterQuick = then || null;
   app.pending = 'cancelQuickMatch';
   say('quick-status', 'Cancelling…');
