@@ -2,39 +2,20 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
-	"github.com/serverless-tictactoe/tictactoe/localgw/devstack"
+	"github.com/serverless-tictactoe/tictactoe/localgw/devstack/devstacktest"
 )
 
 // TestExitCodes: 0 against the local stack, 1 naming the failed step against a broken site,
 // 2 without a site.
 func TestExitCodes(t *testing.T) {
-	for k, v := range devstack.LocalAWSEnv {
-		t.Setenv(k, v)
-	}
+	st := devstacktest.Start(t, devstacktest.Options{})
 	t.Setenv("SITE_URL", "")
 	t.Setenv("WS_URL", "")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	st, err := devstack.Start(ctx, devstack.Options{Addr: "127.0.0.1:0", Getenv: func(string) string { return "" }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if errors.Is(err, dynalite.ErrNotInstalled) && os.Getenv("CI") != "true" {
-		t.Skipf("skipping: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Stop(context.Background())
 	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "upstream connect error", http.StatusBadGateway)
 	}))

@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -15,41 +13,14 @@ import (
 
 	"github.com/serverless-tictactoe/tictactoe/e2e/smoke"
 	"github.com/serverless-tictactoe/tictactoe/frontend"
-	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/localgw/devstack"
+	"github.com/serverless-tictactoe/tictactoe/localgw/devstack/devstacktest"
 )
 
-// startStack runs the local stack as `make dev` does, on a free port, with the functions'
-// settings env and middleware around every handler. Without dynalite it skips, except under
-// CI=true where it fails.
 func startStack(t *testing.T, env map[string]string, middleware func(http.Handler) http.Handler) *devstack.Stack {
 	t.Helper()
-	for k, v := range devstack.LocalAWSEnv {
-		t.Setenv(k, v)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	st, err := devstack.Start(ctx, devstack.Options{
-		Addr:       "127.0.0.1:0",
-		Getenv:     func(k string) string { return env[k] },
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Middleware: middleware,
-	})
-	if errors.Is(err, dynalite.ErrNotInstalled) && os.Getenv("CI") != "true" {
-		t.Skipf("skipping: %v", err)
-	}
-	if err != nil {
-		t.Fatalf("starting the local stack: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		if err := st.Stop(ctx); err != nil {
-			t.Errorf("stopping the stack: %v", err)
-		}
-	})
-	return st
+	return devstacktest.Start(t, devstacktest.Options{Env: env, Middleware: middleware})
 }
 
 // TestSmokePassesAgainstTheLocalStack: the whole scenario passes against `make dev`'s stack,

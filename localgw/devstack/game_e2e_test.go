@@ -3,13 +3,10 @@ package devstack_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -17,32 +14,14 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
 	"github.com/serverless-tictactoe/tictactoe/localgw/devstack"
+	"github.com/serverless-tictactoe/tictactoe/localgw/devstack/devstacktest"
 )
 
-// startStack runs the local stack as `make dev` does, on a free port. Without dynalite it
-// skips, except under CI=true where it fails.
+// startStack runs the local stack as `make dev` does, on a free port, its lines in the log.
 func startStack(t *testing.T, getenv map[string]string) *devstack.Stack {
 	t.Helper()
-	for k, v := range devstack.LocalAWSEnv {
-		t.Setenv(k, v)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	st, err := devstack.Start(ctx, devstack.Options{
-		Addr:   "127.0.0.1:0",
-		Getenv: func(k string) string { return getenv[k] },
-		Logger: slog.New(slog.NewTextHandler(testLog{t}, nil)),
-	})
-	if errors.Is(err, dynalite.ErrNotInstalled) && os.Getenv("CI") != "true" {
-		t.Skipf("skipping: %v", err)
-	}
-	if err != nil {
-		t.Fatalf("starting the local stack: %v", err)
-	}
-	t.Cleanup(func() { stop(t, st) })
-	return st
+	return devstacktest.Start(t, devstacktest.Options{Env: getenv, Log: true})
 }
 
 func stop(t *testing.T, st *devstack.Stack) {
@@ -51,13 +30,6 @@ func stop(t *testing.T, st *devstack.Stack) {
 	if err := st.Stop(ctx); err != nil {
 		t.Errorf("stopping the stack: %v", err)
 	}
-}
-
-type testLog struct{ t *testing.T }
-
-func (w testLog) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
 
 // Frames of protocol v1 (docs/protocol.md), as a client decodes them.
