@@ -26,6 +26,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
+	"github.com/serverless-tictactoe/tictactoe/lambda/region"
 	"github.com/serverless-tictactoe/tictactoe/lambda/service"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
@@ -55,17 +56,52 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 		opts.Guard = guard.New(dynamo, time.Now, guard.Limits{ConnectionsPerSource: perSource})
 		if fn.Needs.ManageConnections {
 			var st store.Store = dynamo
+			var sender connections.Sender = connections.NewAPIGatewaySender(connections.NewClient(awsCfg, cfg.CallbackURL))
+			var homed func(string) bool
+			if len(cfg.Regions) > 0 {
+				if st, sender, err = regional(awsCfg, cfg, dynamo, logger); err != nil {
+					return nil, err
+				}
+				homed = func(code string) bool { return region.HomeOf(code, cfg.Regions) == cfg.Region }
+				opts.Region = cfg.Region
+			}
 			if cfg.PresenceLog {
 				st = presence.Observe(st, presence.LogPublisher{Log: logger}, time.Now, logger)
 			}
-			sender := connections.NewAPIGatewaySender(connections.NewClient(awsCfg, cfg.CallbackURL))
 			opts.Service = service.New(service.Options{Store: st, Sender: sender, Grace: cfg.Grace, Logger: logger,
-				Metrics: metrics.NewEMF(logger, time.Now)})
+				Metrics: metrics.NewEMF(logger, time.Now), Homed: homed})
 			opts.Limiter = ratelimit.New(cfg.RatePerSecond, cfg.RateBurst, time.Now)
 			opts.Strikes = ratelimit.New(1.0/capacity.StrikeForgiveSeconds, capacity.StrikesToClose, time.Now)
 		}
 	}
 	return handler.New(opts).For(function)
+}
+
+// regional is a multi-Region deployment's store and sender (docs/regions.md): a replica
+// store and an @connections client per Region, each signed for its Region; local is this
+// Region's replica store.
+func regional(awsCfg aws.Config, cfg config.Config, local *store.DynamoStore, logger *slog.Logger) (store.Store, connections.Sender, error) {
+	replicas := map[string]*store.DynamoStore{}
+	senders := map[string]connections.Sender{}
+	for _, r := range cfg.Regions {
+		rc := awsCfg.Copy()
+		rc.Region = r
+		replicas[r] = local
+		if r != cfg.Region {
+			db := dynamodb.NewFromConfig(rc, func(o *dynamodb.Options) {
+				if ep := cfg.DynamoDBEndpoints[r]; ep != "" {
+					o.BaseEndpoint = aws.String(ep)
+				}
+			})
+			replicas[r] = store.NewDynamoStore(db, cfg.TableName, time.Now, store.Expiry{Room: cfg.RoomTTL})
+		}
+		senders[r] = connections.NewAPIGatewaySender(connections.NewClient(rc, cfg.CallbackURLs[r]))
+	}
+	st, err := store.NewRegional(&store.Regional{Local: cfg.Region, Regions: cfg.Regions, Replicas: replicas, Log: logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, &connections.Regional{Primary: cfg.Regions[0], By: senders}, nil
 }
 
 // clients loads the SDK's configuration (credentials and region from the environment, as on

@@ -8,7 +8,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -16,7 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
+	"github.com/serverless-tictactoe/tictactoe/lambda/region"
 )
 
 // Environment variable names: the contract with the CDK stack and the local gateway.
@@ -35,6 +36,13 @@ const (
 	EnvEdgeSecret     = "EDGE_SECRET"
 	// EnvConnectionsPerSource is the open connections one source address may hold.
 	EnvConnectionsPerSource = "CONNECTIONS_PER_SOURCE"
+	// A multi-Region deployment's (docs/regions.md): the function's own Region (the SDK's
+	// variable, which Lambda sets), every Region in the deployment's order, each Region's
+	// @connections URL, and (locally) each Region's DynamoDB endpoint.
+	EnvRegion            = "AWS_REGION"
+	EnvRegions           = "REGIONS"
+	EnvCallbackURLs      = "CALLBACK_URLS"
+	EnvDynamoDBEndpoints = "DYNAMODB_ENDPOINTS"
 )
 
 // Headers the CloudFront distribution adds to each WebSocket connection it passes to the API,
@@ -91,6 +99,15 @@ type Config struct {
 	// it in EdgeSecretHeader, and, unless AllowedOrigins lists origins, pages from any host but
 	// the one the player connected to (ViewerHostHeader). Default: empty, no such check.
 	EdgeSecret string
+	// Region is the function's own Region (AWS_REGION). Regions are every Region of a
+	// multi-Region deployment, in its order, the first the primary (REGIONS, comma-separated);
+	// empty in one Region. CallbackURLs are each Region's @connections URL (CALLBACK_URLS,
+	// region=url pairs); DynamoDBEndpoints override each Region's DynamoDB endpoint
+	// (DYNAMODB_ENDPOINTS, region=url pairs; the local stack's).
+	Region            string
+	Regions           []string
+	CallbackURLs      map[string]string
+	DynamoDBEndpoints map[string]string
 	// PresenceLog makes the game functions log the presence events of their own writes
 	// (PRESENCE_LOG=true): for DynamoDB servers without streams, such as dynalite under
 	// `make dev`. Default: off; on AWS the stream's presence function publishes them.
@@ -204,12 +221,60 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.PresenceLog = b
 	}
-	if c.CallbackURL != "" {
-		if u, err := url.Parse(c.CallbackURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			bad(EnvCallbackURL, "%q is not an http(s) URL like https://abc.execute-api.eu-west-1.amazonaws.com/prod", c.CallbackURL)
+	if c.CallbackURL != "" && !httpURL(c.CallbackURL) {
+		bad(EnvCallbackURL, "%q is not an http(s) URL like https://abc.execute-api.eu-west-1.amazonaws.com/prod", c.CallbackURL)
+	}
+	regionSettings(&c, getenv, bad)
+	return c, errors.Join(errs...)
+}
+
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
+// regionSettings reads a multi-Region deployment's settings: the Regions, each with its
+// @connections URL (and, locally, its DynamoDB endpoint), the function's own among them.
+func regionSettings(c *Config, getenv func(string) string, bad func(name, format string, args ...any)) {
+	c.Region = strings.TrimSpace(getenv(EnvRegion))
+	v := strings.TrimSpace(getenv(EnvRegions))
+	if v == "" {
+		return
+	}
+	for _, r := range strings.Split(v, ",") {
+		r = strings.TrimSpace(r)
+		switch {
+		case !region.Valid(r):
+			bad(EnvRegions, "%q is not a Region name like us-east-1", r)
+		case slices.Contains(c.Regions, r):
+			bad(EnvRegions, "%s is listed twice", r)
+		default:
+			c.Regions = append(c.Regions, r)
 		}
 	}
-	return c, errors.Join(errs...)
+	if len(c.Regions) > 0 && !slices.Contains(c.Regions, c.Region) {
+		bad(EnvRegion, "%q is not one of the deployment's Regions (%s)", c.Region, strings.Join(c.Regions, ", "))
+	}
+	pairs := func(name string) map[string]string {
+		out := map[string]string{}
+		for _, p := range strings.Split(getenv(name), ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			r, u, ok := strings.Cut(p, "=")
+			switch {
+			case !ok || !httpURL(strings.TrimSpace(u)):
+				bad(name, "%q is not region=URL, like us-west-2=https://abc.execute-api.us-west-2.amazonaws.com/prod", p)
+			case !slices.Contains(c.Regions, strings.TrimSpace(r)):
+				bad(name, "%q names a Region not in %s", p, EnvRegions)
+			default:
+				out[strings.TrimSpace(r)] = strings.TrimRight(strings.TrimSpace(u), "/")
+			}
+		}
+		return out
+	}
+	c.CallbackURLs = pairs(EnvCallbackURLs)
+	c.DynamoDBEndpoints = pairs(EnvDynamoDBEndpoints)
 }
 
 // maxConnectionsPerSource bounds CONNECTIONS_PER_SOURCE: a source item lists its connections,
@@ -264,6 +329,13 @@ func (c Config) Require(fn catalog.Function) error {
 	}
 	if fn.Needs.ManageConnections && c.CallbackURL == "" {
 		errs = append(errs, fmt.Errorf("%s is not set: it is the WebSocket stage's @connections URL", EnvCallbackURL))
+	}
+	if fn.Needs.ManageConnections {
+		for _, r := range c.Regions {
+			if c.CallbackURLs[r] == "" {
+				errs = append(errs, fmt.Errorf("%s has no URL for %s: frames to players connected there could not be sent", EnvCallbackURLs, r))
+			}
+		}
 	}
 	if fn.Needs.PublishAlerts && c.TopicARN == "" {
 		errs = append(errs, fmt.Errorf("%s is not set: it is the alerts SNS topic's ARN", EnvTopicARN))

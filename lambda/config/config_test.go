@@ -148,3 +148,47 @@ func TestEveryProblemNamesItsVariable(t *testing.T) {
 		t.Fatalf("problems for %v, want %v (error: %v)", got, want, err)
 	}
 }
+
+// A multi-Region deployment's settings: the Regions in order, the function's own among them,
+// each with its @connections URL; every problem names its variable.
+func TestRegionSettings(t *testing.T) {
+	env := map[string]string{
+		EnvRegion: "us-west-2", EnvRegions: "us-east-1, us-west-2",
+		EnvCallbackURLs:      "us-east-1=https://a.execute-api.us-east-1.amazonaws.com/prod/, us-west-2=https://b.execute-api.us-west-2.amazonaws.com/prod",
+		EnvDynamoDBEndpoints: "us-east-1=http://127.0.0.1:8000",
+	}
+	c, err := FromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Region != "us-west-2" || strings.Join(c.Regions, ",") != "us-east-1,us-west-2" ||
+		c.CallbackURLs["us-east-1"] != "https://a.execute-api.us-east-1.amazonaws.com/prod" || c.DynamoDBEndpoints["us-east-1"] != "http://127.0.0.1:8000" {
+		t.Errorf("read %+v", c)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want []string
+	}{
+		{map[string]string{EnvRegion: "eu-west-1", EnvRegions: "us-east-1,us-west-2"}, []string{"AWS_REGION", `"eu-west-1" is not one of`}},
+		{map[string]string{EnvRegion: "us-east-1", EnvRegions: "us-east-1,us-east-1"}, []string{"REGIONS", "listed twice"}},
+		{map[string]string{EnvRegion: "us-east-1", EnvRegions: "us-east-1,Mars"}, []string{"REGIONS", `"Mars" is not a Region name`}},
+		{map[string]string{EnvRegion: "us-east-1", EnvRegions: "us-east-1", EnvCallbackURLs: "eu-west-1=https://x.example/prod"}, []string{"CALLBACK_URLS", "not in REGIONS"}},
+		{map[string]string{EnvRegion: "us-east-1", EnvRegions: "us-east-1", EnvCallbackURLs: "us-east-1"}, []string{"CALLBACK_URLS", "is not region=URL"}},
+	} {
+		_, err := FromEnv(func(k string) string { return tc.env[k] })
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%v: error %v, want %q", tc.env, err, w)
+			}
+		}
+	}
+	// The game function needs every Region's @connections URL.
+	c, _ = FromEnv(func(k string) string {
+		return map[string]string{EnvRegion: "us-east-1", EnvRegions: "us-east-1,us-west-2", EnvTableName: "t", EnvCallbackURL: "https://a.example/prod",
+			EnvCallbackURLs: "us-east-1=https://a.example/prod"}[k]
+	})
+	fn, _ := catalog.Lookup(catalog.FnGame)
+	if err := c.Require(fn); err == nil || !strings.Contains(err.Error(), "CALLBACK_URLS has no URL for us-west-2") {
+		t.Errorf("Require: %v", err)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
 	"github.com/serverless-tictactoe/tictactoe/lambda/protocol"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
+	"github.com/serverless-tictactoe/tictactoe/lambda/region"
 	"github.com/serverless-tictactoe/tictactoe/lambda/service"
 )
 
@@ -40,6 +41,7 @@ type Handler struct {
 	misses  int
 	origins []string
 	edge    string
+	region  string
 	now     func() time.Time
 }
 
@@ -64,6 +66,10 @@ type Options struct {
 	// (config.EdgeSecret): when set, $connect refuses connections without it and, if
 	// AllowedOrigins is empty, pages not served from the host the player connected to.
 	EdgeSecret string
+	// Region is this function's Region in a multi-Region deployment: connection ids are
+	// qualified with it (region.Qualify), so that any Region's functions know which Region's
+	// @connections API holds a connection. "" in one Region.
+	Region string
 	// Now is the clock for durations in logs. Default: time.Now.
 	Now func() time.Time
 }
@@ -71,7 +77,7 @@ type Options struct {
 // New returns a Handler.
 func New(o Options) *Handler {
 	h := &Handler{svc: o.Service, log: o.Logger, limiter: o.Limiter, strikes: o.Strikes, guard: o.Guard, misses: o.MissesPerConnection,
-		origins: o.AllowedOrigins, edge: o.EdgeSecret, now: o.Now}
+		origins: o.AllowedOrigins, edge: o.EdgeSecret, region: o.Region, now: o.Now}
 	if h.misses <= 0 {
 		h.misses = capacity.MissesPerConnection
 	}
@@ -127,9 +133,9 @@ func (h *Handler) Connect(ctx context.Context, ev events.APIGatewayWebsocketProx
 		if ip, ok := h.sourceIP(ev); ok {
 			source = guard.SourceKey(ip)
 		} else {
-			h.log.WarnContext(ctx, "no viewer address from the distribution: the connection is not counted per address", "connectionId", ev.RequestContext.ConnectionID)
+			h.log.WarnContext(ctx, "no viewer address from the distribution: the connection is not counted per address", "connectionId", h.connID(ev))
 		}
-		err := h.guard.Admit(ctx, source, ev.RequestContext.ConnectionID)
+		err := h.guard.Admit(ctx, source, h.connID(ev))
 		switch {
 		case errors.Is(err, guard.ErrTooManyConnections):
 			h.logLine(ctx, ev, start, "", "refused", "too_many_connections")
@@ -159,13 +165,18 @@ func (h *Handler) sourceIP(ev events.APIGatewayWebsocketProxyRequest) (string, b
 	return ev.RequestContext.Identity.SourceIP, true
 }
 
+// connID is the connection of ev as the game knows it: qualified with this Region.
+func (h *Handler) connID(ev events.APIGatewayWebsocketProxyRequest) string {
+	return region.Qualify(h.region, ev.RequestContext.ConnectionID)
+}
+
 // Disconnect serves $disconnect: the player shows offline and the room is told.
 func (h *Handler) Disconnect(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	start := h.now()
-	rec, err := h.svc.Disconnected(ctx, ev.RequestContext.ConnectionID)
+	rec, err := h.svc.Disconnected(ctx, h.connID(ev))
 	room := rec.RoomCode
 	if h.guard != nil {
-		err = errors.Join(err, h.guard.Release(ctx, rec.Source, ev.RequestContext.ConnectionID))
+		err = errors.Join(err, h.guard.Release(ctx, rec.Source, h.connID(ev)))
 	}
 	attrs := []slog.Attr{}
 	if ev.RequestContext.DisconnectStatusCode != 0 {
@@ -183,7 +194,7 @@ func (h *Handler) Disconnect(ctx context.Context, ev events.APIGatewayWebsocketP
 // Game serves every client action and $default.
 func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	start := h.now()
-	connID := ev.RequestContext.ConnectionID
+	connID := h.connID(ev)
 	var req protocol.Request
 	var err error
 	if h.limiter.Allow(connID) {
@@ -251,7 +262,7 @@ func (h *Handler) probing(ctx context.Context, connID string) (bool, error) {
 // closeConnection closes a connection the server is done with and logs why (code).
 func (h *Handler) closeConnection(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest, start time.Time, req protocol.Request, code string) (events.APIGatewayProxyResponse, error) {
 	attrs := []slog.Attr{slog.String("action", req.Action)}
-	if err := h.svc.Close(ctx, ev.RequestContext.ConnectionID); err != nil {
+	if err := h.svc.Close(ctx, h.connID(ev)); err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	h.logLine(ctx, ev, start, req.RoomCode, "closed", code, attrs...)
@@ -292,7 +303,7 @@ func (h *Handler) dispatch(ctx context.Context, connID string, req protocol.Requ
 func (h *Handler) logLine(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest, start time.Time, room, outcome, code string, extra ...slog.Attr) {
 	attrs := []slog.Attr{
 		slog.String("route", ev.RequestContext.RouteKey),
-		slog.String("connectionId", ev.RequestContext.ConnectionID),
+		slog.String("connectionId", h.connID(ev)),
 		slog.String("requestId", ev.RequestContext.RequestID),
 		slog.String("outcome", outcome),
 		slog.Float64("durationMs", float64(h.now().Sub(start).Microseconds())/1000),

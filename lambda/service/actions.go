@@ -60,7 +60,7 @@ func (s *Service) openRoom(ctx context.Context, current store.Connection, name s
 	seat := game.Seat{Name: name, TokenHash: game.HashToken(token), ConnID: connID}
 	var r *game.Room
 	for attempt := 1; ; attempt++ {
-		code, err := game.NewCode(s.rand)
+		code, err := s.newCode()
 		if err != nil {
 			return "", err
 		}

@@ -132,7 +132,7 @@ func (s *Service) pair(ctx context.Context, current store.Connection, name strin
 	}
 	var r *game.Room
 	for attempt := 1; ; attempt++ {
-		code, err := game.NewCode(s.rand)
+		code, err := s.newCode()
 		if err != nil {
 			return "", err
 		}

@@ -35,6 +35,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Metrics counts game events (rooms, games, moves…). Default: none.
 	Metrics metrics.Recorder
+	// Homed reports whether a room code is homed in this function's Region (region.HomeOf):
+	// new rooms take such codes, so that any Region finds them with no lookup. Default: any
+	// code (one Region).
+	Homed func(code string) bool
 }
 
 // Service carries out client actions.
@@ -46,6 +50,7 @@ type Service struct {
 	grace time.Duration
 	log   *slog.Logger
 	count metrics.Recorder
+	homed func(code string) bool
 }
 
 // New returns a Service; it panics only on a programming error (a missing store, sender or
@@ -54,7 +59,7 @@ func New(o Options) *Service {
 	if o.Store == nil || o.Sender == nil || o.Grace <= 0 {
 		panic("service.New: Store, Sender and a positive Grace are required")
 	}
-	s := &Service{store: o.Store, send: o.Sender, now: o.Now, rand: o.Rand, grace: o.Grace, log: o.Logger, count: o.Metrics}
+	s := &Service{store: o.Store, send: o.Sender, now: o.Now, rand: o.Rand, grace: o.Grace, log: o.Logger, count: o.Metrics, homed: o.Homed}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -67,6 +72,9 @@ func New(o Options) *Service {
 	if s.count == nil {
 		s.count = metrics.Nop{}
 	}
+	if s.homed == nil {
+		s.homed = func(string) bool { return true }
+	}
 	return s
 }
 
@@ -77,6 +85,17 @@ const maxAttempts = 8
 // maxCodeAttempts bounds the draws of a fresh room code (a collision is about one in 887
 // million per live room).
 const maxCodeAttempts = 5
+
+// newCode draws a fresh room code homed in this Region (with N Regions, one draw in N fits).
+func (s *Service) newCode() (string, error) {
+	for range 64 {
+		code, err := game.NewCode(s.rand)
+		if err != nil || s.homed(code) {
+			return code, err
+		}
+	}
+	return "", errors.New("no room code homed in this Region in 64 draws")
+}
 
 // errNoChange tells update that fn left the room as it was: nothing to write.
 var errNoChange = errors.New("no change")

@@ -30,6 +30,9 @@ type DynamoStore struct {
 	table  string
 	now    func() time.Time
 	expiry Expiry
+	// region is the Region of this replica in a multi-Region deployment (Regional): the rooms
+	// it writes are homed there. "" in one Region.
+	region string
 }
 
 var _ Store = (*DynamoStore)(nil)
@@ -73,14 +76,37 @@ func (s *DynamoStore) get(ctx context.Context, pk string) (map[string]types.Attr
 }
 
 func (s *DynamoStore) GetRoom(ctx context.Context, code string) (*game.Room, error) {
+	r, _, err := s.getRoomHome(ctx, code)
+	return r, err
+}
+
+// getRoomHome reads a room and the Region it is homed in ("" for a room of one Region).
+func (s *DynamoStore) getRoomHome(ctx context.Context, code string) (*game.Room, string, error) {
 	item, err := s.get(ctx, roomKey(code))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if item == nil {
-		return nil, ErrNotFound
+		return nil, "", ErrNotFound
 	}
-	return DecodeRoom(item)
+	var home struct {
+		Home string `dynamodbav:"home"`
+	}
+	if err := attributevalue.UnmarshalMap(item, &home); err != nil {
+		return nil, "", fmt.Errorf("decoding the home of room %s: %w", code, err)
+	}
+	r, err := DecodeRoom(item)
+	return r, home.Home, err
+}
+
+// homeCondition adds to cond that the room is still homed where it was read (home): a room
+// taken over by another Region since must not be written here.
+func homeCondition(cond string, values map[string]types.AttributeValue, home string) string {
+	if home == "" {
+		return cond + " AND attribute_not_exists(home)"
+	}
+	values[":home"] = &types.AttributeValueMemberS{Value: home}
+	return cond + " AND home = :home"
 }
 
 // DecodeRoom rebuilds a room from an item image: a GetItem result or a stream record's image.
@@ -99,6 +125,13 @@ func EncodeRoom(r *game.Room, expires time.Time) (map[string]types.AttributeValu
 		return nil, fmt.Errorf("encoding room %s: %w", r.Code, err)
 	}
 	return item, nil
+}
+
+// roomItem is r as this replica writes it: homed in its Region, if it has one.
+func (s *DynamoStore) roomItem(r *game.Room, expires time.Time) roomItem {
+	it := toRoomItem(r, expires)
+	it.Home = s.region
+	return it
 }
 
 func (s *DynamoStore) put(ctx context.Context, v any, cond string, values map[string]types.AttributeValue) error {
@@ -124,7 +157,7 @@ func (s *DynamoStore) CreateRoom(ctx context.Context, r *game.Room) error {
 	now := s.now()
 	r.Version = 1
 	// An expired room that DynamoDB has not deleted yet does not hold its code.
-	err := s.put(ctx, toRoomItem(r, now.Add(s.expiry.Room)),
+	err := s.put(ctx, s.roomItem(r, now.Add(s.expiry.Room)),
 		"attribute_not_exists(pk) OR expiresAt <= :now",
 		map[string]types.AttributeValue{":now": epoch(now)})
 	switch {
@@ -139,10 +172,19 @@ func (s *DynamoStore) CreateRoom(ctx context.Context, r *game.Room) error {
 }
 
 func (s *DynamoStore) SaveRoom(ctx context.Context, r *game.Room) error {
+	return s.saveRoom(ctx, r, false, "")
+}
+
+// saveRoom writes r over the version read; in a multi-Region deployment also over the home it
+// was read with (home), and homes it here.
+func (s *DynamoStore) saveRoom(ctx context.Context, r *game.Room, regional bool, home string) error {
 	read := r.Version
 	r.Version = read + 1
-	err := s.put(ctx, toRoomItem(r, s.now().Add(s.expiry.Room)), "version = :v",
-		map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(read, 10)}})
+	cond, values := "version = :v", map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(read, 10)}}
+	if regional {
+		cond = homeCondition(cond, values, home)
+	}
+	err := s.put(ctx, s.roomItem(r, s.now().Add(s.expiry.Room)), cond, values)
 	if err != nil {
 		r.Version = read
 		if isConditionFailed(err) {
@@ -154,12 +196,16 @@ func (s *DynamoStore) SaveRoom(ctx context.Context, r *game.Room) error {
 }
 
 func (s *DynamoStore) DeleteRoom(ctx context.Context, r *game.Room) error {
-	cond := "version = :v"
+	return s.deleteRoom(ctx, r, false, "")
+}
+
+func (s *DynamoStore) deleteRoom(ctx context.Context, r *game.Room, regional bool, home string) error {
+	cond, values := "version = :v", map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(r.Version, 10)}}
+	if regional {
+		cond = homeCondition(cond, values, home)
+	}
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: &s.table, Key: keyOf(roomKey(r.Code)), ConditionExpression: &cond,
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(r.Version, 10)},
-		},
+		TableName: &s.table, Key: keyOf(roomKey(r.Code)), ConditionExpression: &cond, ExpressionAttributeValues: values,
 	})
 	switch {
 	case isConditionFailed(err):

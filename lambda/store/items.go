@@ -40,6 +40,9 @@ type roomItem struct {
 	// PresenceChanged marks the writes the presence pipeline cares about (its stream filter
 	// matches on it); it describes this write only and is not read back.
 	PresenceChanged bool `dynamodbav:"presenceChanged"`
+	// Home is the Region whose replica takes every write of the room (docs/regions.md); absent
+	// in one Region. Every write is made there, so it also says where this write was made.
+	Home string `dynamodbav:"home,omitempty"`
 }
 
 type playerItem struct {

@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+	"github.com/serverless-tictactoe/tictactoe/lambda/region"
+)
+
+// Regional is the Store of a multi-Region deployment over the replicas of one global table
+// (docs/regions.md). Global tables resolve concurrent writes to one item in two Regions by
+// "last writer wins", which would lose moves; so every item has one replica that takes all its
+// writes, and every Region's functions read and write it there:
+//   - a room, in its home Region: the one it was created in (its code says which, see
+//     region.HomeOf), or the one that took it over when that Region failed (its item says);
+//   - a connection's record, in the Region the connection is held by (its id says which);
+//   - the quick-match queue, in the primary Region.
+//
+// One strongly consistent read and one conditional write per change on one replica: the
+// single-Region invariant (no double move, no lost update) holds whatever Region the players
+// are connected to.
+//
+// Failover: when the home of a room does not answer (a network failure or a server fault,
+// after the SDK's retries), the room is read from this Region's replica and, if that copy
+// still names the failed home, the next write here takes it over, conditioned on that home:
+// what the failed Region wrote in its last moments and did not replicate is lost (the
+// recovery point is the replication lag).
+type Regional struct {
+	// Local is this function's Region; Primary the deployment's first; Regions all of them in
+	// the deployment's order (region.HomeOf reads codes against it).
+	Local, Primary string
+	Regions        []string
+	// Replicas is each Region's store over its replica.
+	Replicas map[string]*DynamoStore
+	// Timeout bounds a call to another Region's replica, so that a Region that stopped
+	// answering is given up quickly. Default: RemoteTimeout.
+	Timeout time.Duration
+	// Log receives takeovers. Default: slog.Default().
+	Log *slog.Logger
+
+	mu    sync.Mutex
+	homes map[string]homed // room code → where its last read found it
+}
+
+// RemoteTimeout bounds a call to another Region's replica by default.
+const RemoteTimeout = 2 * time.Second
+
+// maxHomes bounds the remembered homes; past it they are forgotten (and looked up again).
+const maxHomes = 10000
+
+// homed is where a room is written: at Region write, over the home it was read with (the
+// failed Region's during a takeover).
+type homed struct{ write, expect string }
+
+var _ Store = (*Regional)(nil)
+
+// NewRegional checks that every Region has a replica.
+func NewRegional(r *Regional) (*Regional, error) {
+	if r.Primary == "" && len(r.Regions) > 0 {
+		r.Primary = r.Regions[0]
+	}
+	for _, name := range r.Regions {
+		rep, ok := r.Replicas[name]
+		if !ok {
+			return nil, fmt.Errorf("store: no replica for Region %s", name)
+		}
+		rep.region = name
+	}
+	if r.Replicas[r.Local] == nil {
+		return nil, fmt.Errorf("store: no replica for this function's Region %q", r.Local)
+	}
+	if r.Timeout <= 0 {
+		r.Timeout = RemoteTimeout
+	}
+	if r.Log == nil {
+		r.Log = slog.Default()
+	}
+	r.homes = map[string]homed{}
+	return r, nil
+}
+
+// at is ctx bounded for a call to Region name.
+func (s *Regional) at(ctx context.Context, name string) (context.Context, context.CancelFunc) {
+	if name == s.Local {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.Timeout)
+}
+
+// unreachable reports whether err says a Region did not answer, rather than answering no.
+func unreachable(err error) bool {
+	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrExists) {
+		return false
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorFault() == smithy.FaultServer
+	}
+	return true // no answer at all: a network failure, a timeout
+}
+
+func (s *Regional) remember(code string, h homed) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.homes) >= maxHomes {
+		s.homes = map[string]homed{}
+	}
+	s.homes[code] = h
+}
+
+func (s *Regional) recall(code string) homed {
+	s.mu.Lock()
+	h, ok := s.homes[code]
+	s.mu.Unlock()
+	if !ok {
+		home := region.HomeOf(code, s.Regions)
+		h = homed{write: home, expect: home}
+	}
+	return h
+}
+
+// GetRoom reads the room at its home, following the home its item names, and from this
+// Region's replica when the home does not answer.
+func (s *Regional) GetRoom(ctx context.Context, code string) (*game.Room, error) {
+	at, failed := s.recall(code).write, ""
+	for hop := 0; hop <= len(s.Regions); hop++ {
+		cctx, cancel := s.at(ctx, at)
+		r, home, err := s.Replicas[at].getRoomHome(cctx, code)
+		cancel()
+		if unreachable(err) && at != s.Local {
+			s.Log.WarnContext(ctx, "a room's home Region does not answer: reading this Region's replica", "room", code, "home", at, "error", err)
+			failed, at = at, s.Local
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		eff := home
+		if eff == "" { // a room of the deployment's one Region, before there were more
+			eff = s.Primary
+		}
+		switch {
+		case eff == at:
+			s.remember(code, homed{write: at, expect: home})
+			return r, nil
+		case eff == failed:
+			// This Region's copy is homed where nobody answers: the next write takes it over.
+			s.Log.WarnContext(ctx, "taking over a room whose home Region does not answer", "room", code, "from", failed, "to", s.Local)
+			s.remember(code, homed{write: s.Local, expect: home})
+			return r, nil
+		}
+		at = eff
+	}
+	return nil, fmt.Errorf("room %s: its home kept moving", code)
+}
+
+// CreateRoom creates the room in this Region: its home.
+func (s *Regional) CreateRoom(ctx context.Context, r *game.Room) error {
+	if err := s.Replicas[s.Local].CreateRoom(ctx, r); err != nil {
+		return err
+	}
+	s.remember(r.Code, homed{write: s.Local, expect: s.Local})
+	return nil
+}
+
+// SaveRoom writes the room at its home, over the version and the home it was read with.
+func (s *Regional) SaveRoom(ctx context.Context, r *game.Room) error {
+	h := s.recall(r.Code)
+	cctx, cancel := s.at(ctx, h.write)
+	defer cancel()
+	if err := s.Replicas[h.write].saveRoom(cctx, r, true, h.expect); err != nil {
+		return err
+	}
+	s.remember(r.Code, homed{write: h.write, expect: h.write})
+	return nil
+}
+
+// DeleteRoom deletes the room at its home.
+func (s *Regional) DeleteRoom(ctx context.Context, r *game.Room) error {
+	h := s.recall(r.Code)
+	cctx, cancel := s.at(ctx, h.write)
+	defer cancel()
+	return s.Replicas[h.write].deleteRoom(cctx, r, true, h.expect)
+}
+
+// connectionReplica is where a connection's record lives: with the Region that holds it.
+func (s *Regional) connectionReplica(id string) (*DynamoStore, string, error) {
+	name, _ := region.Split(id)
+	if name == "" {
+		name = s.Primary
+	}
+	rep, ok := s.Replicas[name]
+	if !ok {
+		return nil, "", fmt.Errorf("connection %s: Region %s is not one of the deployment's", id, name)
+	}
+	return rep, name, nil
+}
+
+func (s *Regional) PutConnection(ctx context.Context, c *Connection) error {
+	rep, name, err := s.connectionReplica(c.ID)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := s.at(ctx, name)
+	defer cancel()
+	return rep.PutConnection(cctx, c)
+}
+
+func (s *Regional) GetConnection(ctx context.Context, id string) (Connection, error) {
+	rep, name, err := s.connectionReplica(id)
+	if err != nil {
+		return Connection{}, err
+	}
+	cctx, cancel := s.at(ctx, name)
+	defer cancel()
+	return rep.GetConnection(cctx, id)
+}
+
+// GetQueue reads the quick-match queue at the primary Region.
+func (s *Regional) GetQueue(ctx context.Context) (Queue, error) {
+	cctx, cancel := s.at(ctx, s.Primary)
+	defer cancel()
+	return s.Replicas[s.Primary].GetQueue(cctx)
+}
+
+// PutQueue writes the quick-match queue at the primary Region.
+func (s *Regional) PutQueue(ctx context.Context, q *Queue) error {
+	cctx, cancel := s.at(ctx, s.Primary)
+	defer cancel()
+	return s.Replicas[s.Primary].PutQueue(cctx, q)
+}
