@@ -35,6 +35,8 @@ var (
 	closeBinary   = closing{websocket.StatusUnsupportedData, "Binary frames are not supported"}
 	// closeVanished is for a client that stopped answering: nothing is sent, as to a dead peer.
 	closeVanished = closing{websocket.StatusAbnormalClosure, "Client stopped answering pings"}
+	// closeKilled is the gateway's Region failing (Kill): the socket just drops.
+	closeKilled = closing{websocket.StatusAbnormalClosure, "The Region failed"}
 )
 
 // conn is one accepted WebSocket connection.
@@ -364,6 +366,10 @@ func (c *conn) send(ctx context.Context, data []byte) error {
 func (g *Gateway) disconnect(c *conn, why closing) {
 	start := time.Now()
 	attrs := []any{"conn", c.id, "code", int(why.code), "reason", why.reason, "connectedFor", time.Since(c.connectedAt).Round(time.Millisecond)}
+	if g.isKilled() { // the Region's functions failed with it: nobody runs $disconnect
+		g.log.Info("disconnect lost with the Region", attrs...)
+		return
+	}
 	if _, ok := g.routes[catalog.Disconnect]; !ok {
 		g.log.Info("disconnect", attrs...)
 		return

@@ -138,6 +138,7 @@ type Gateway struct {
 	mu       sync.Mutex
 	conns    map[string]*conn
 	stopping bool
+	killed   bool           // Kill: the Region failed
 	serving  sync.WaitGroup // connections, until their $disconnect has returned
 	invoking sync.WaitGroup // message invocations
 }
@@ -215,6 +216,10 @@ func (g *Gateway) Stage() string { return g.stage }
 // ServeHTTP serves the WebSocket endpoint /{stage} and the @connections API under
 // /{stage}/@connections/; everything else is not found.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.isKilled() {
+		apiError(w, http.StatusServiceUnavailable, "ServiceUnavailableException", "The Region of this local gateway has failed (Kill).")
+		return
+	}
 	path := r.URL.EscapedPath()
 	base := "/" + g.stage
 	switch {
@@ -256,6 +261,29 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		<-done // cancelled invocations and connections end promptly
 		return fmt.Errorf("local gateway shutdown: %w", ctx.Err())
 	}
+}
+
+// Kill stands in for the failure of the gateway's Region: every connection drops at once,
+// with no close frame and no $disconnect (the Region's functions fail with it), and the
+// endpoint and its @connections API answer 503 from then on. There is no way back: a Region
+// that returns is a new gateway.
+func (g *Gateway) Kill() {
+	g.mu.Lock()
+	g.killed, g.stopping = true, true
+	open := make([]*conn, 0, len(g.conns))
+	for _, c := range g.conns {
+		open = append(open, c)
+	}
+	g.mu.Unlock()
+	for _, c := range open {
+		c.closeWith(closeKilled)
+	}
+}
+
+func (g *Gateway) isKilled() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.killed
 }
 
 // register adds an accepted connection; false when the gateway is shutting down.

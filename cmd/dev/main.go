@@ -31,6 +31,7 @@ func run() error {
 	flag.StringVar(&o.DataDir, "data", "", "keep the game data in `dir` across runs (default: in memory)")
 	flag.IntVar(&o.DynalitePort, "dynamodb-port", 0, "dynalite's `port` (default: a free one)")
 	flag.StringVar(&o.TableName, "table", devstack.DefaultTableName, "the game table's `name`")
+	flag.IntVar(&o.Regions, "regions", 1, fmt.Sprintf("run `n` local Regions (1 to %d), each its own gateway and functions over the one table (docs/regions.md)", devstack.MaxRegions))
 	site := flag.String("site", "", "serve the site from `dir` (e.g. frontend/site, to see edits on reload) instead of the copy built in")
 	flag.DurationVar(&o.Limits.IdleTimeout, "idle-timeout", localgw.DefaultIdleTimeout, "close connections quiet for this long, as API Gateway does")
 	flag.DurationVar(&o.Limits.MaxDuration, "max-duration", localgw.DefaultMaxDuration, "close connections this old, as API Gateway does")
@@ -72,11 +73,16 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "\n  TicTacToe is running: open %s\n\n"+
-		"  WebSocket API  %s   (@connections: %s/@connections)\n"+
-		"  DynamoDB       %s   table %q (dynalite, %s)\n\n"+
-		"  Ctrl-C stops everything.\n\n",
-		st.URL, st.WebSocketURL, st.CallbackURL, st.DynamoDBEndpoint, st.TableName, storage(o.DataDir))
+	fmt.Fprintf(os.Stderr, "\n  TicTacToe is running: open %s\n\n", st.URL)
+	for _, r := range st.Regions {
+		name := "WebSocket API"
+		if r.Name != "" {
+			name = r.Name
+		}
+		fmt.Fprintf(os.Stderr, "  %-14s %s   (@connections: %s/@connections)\n", name, r.WebSocketURL, r.CallbackURL)
+	}
+	fmt.Fprintf(os.Stderr, "  DynamoDB       %s   table %q (dynalite, %s)\n\n"+
+		"  Ctrl-C stops everything.\n\n", st.DynamoDBEndpoint, st.TableName, storage(o.DataDir))
 
 	var failed error
 	select {

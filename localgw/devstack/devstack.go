@@ -26,11 +26,6 @@ import (
 
 	"github.com/serverless-tictactoe/tictactoe/frontend"
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
-	"github.com/serverless-tictactoe/tictactoe/lambda/app"
-	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
-	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
-	"github.com/serverless-tictactoe/tictactoe/lambda/config"
-	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 	"github.com/serverless-tictactoe/tictactoe/localgw"
 )
@@ -73,6 +68,10 @@ type Options struct {
 	LambdaLogger *slog.Logger
 	// DynaliteLog receives dynalite's own output. Default: discarded.
 	DynaliteLog io.Writer
+	// Regions is how many local "Regions" to run (docs/regions.md): each with its own gateway,
+	// @connections endpoint, function set and DynamoDB endpoint, over the one local table
+	// standing in for the global table. 0 or 1: one, as a single-Region deployment.
+	Regions int
 	// Middleware, if set, wraps every HTTP handler of the stack (site, WebSocket endpoint and
 	// @connections): the benchmark counts @connections calls with it.
 	Middleware func(http.Handler) http.Handler
@@ -91,8 +90,11 @@ type Stack struct {
 	// DynamoDBEndpoint and TableName are where the game's data is.
 	DynamoDBEndpoint string
 	TableName        string
-	// Gateway is the WebSocket gateway.
+	// Gateway is the WebSocket gateway (the first Region's).
 	Gateway *localgw.Gateway
+	// Regions are the local stand-ins for a multi-Region deployment's Regions (Options.Regions),
+	// or the one gateway's, with an empty Name.
+	Regions []*Region
 
 	dyn     *dynalite.Server // nil when DynamoDBEndpoint was given
 	servers []*http.Server
@@ -121,6 +123,9 @@ var LocalAWSEnv = map[string]string{
 func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err := checkAWSEnv(); err != nil {
 		return nil, err
+	}
+	if o.Regions < 0 || o.Regions > MaxRegions {
+		return nil, fmt.Errorf("%d local Regions: run 1 to %d", o.Regions, MaxRegions)
 	}
 	if o.Addr == "" {
 		o.Addr = DefaultAddr
@@ -166,11 +171,21 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		}
 		listeners = append(listeners, mgmt)
 	}
-	stage := localgw.DefaultStage
 	_, mgmtPort := splitAddr(mgmt.Addr())
-	s.CallbackURL = fmt.Sprintf("http://127.0.0.1:%s/%s", mgmtPort, stage)
 	s.URL = fmt.Sprintf("http://%s/", net.JoinHostPort(browserHost(host), port))
-	s.WebSocketURL = fmt.Sprintf("ws://%s/%s", net.JoinHostPort(browserHost(host), port), stage)
+	names := RegionNames(o.Regions)
+	if len(names) == 0 {
+		names = []string{""} // one Region, named by nothing
+	}
+	for i, name := range names {
+		stage := stageOf(i)
+		s.Regions = append(s.Regions, &Region{
+			Name: name, Stage: stage,
+			WebSocketURL: fmt.Sprintf("ws://%s/%s", net.JoinHostPort(browserHost(host), port), stage),
+			CallbackURL:  fmt.Sprintf("http://127.0.0.1:%s/%s", mgmtPort, stage),
+		})
+	}
+	s.CallbackURL, s.WebSocketURL = s.Regions[0].CallbackURL, s.Regions[0].WebSocketURL
 
 	s.DynamoDBEndpoint = o.DynamoDBEndpoint
 	if s.DynamoDBEndpoint == "" {
@@ -191,47 +206,26 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		return nil, fmt.Errorf("creating the game table in %s: %w", s.DynamoDBEndpoint, err)
 	}
 
-	// The functions' configuration: the environment, with the stack's endpoints and table.
-	cfg, err := config.FromEnv(func(name string) string {
-		switch name {
-		case config.EnvTableName:
-			return o.TableName
-		case config.EnvCallbackURL:
-			return s.CallbackURL
-		case config.EnvDynamoEndpoint:
-			return s.DynamoDBEndpoint
-		case config.EnvPresenceLog:
-			if v := o.Getenv(name); v != "" {
-				return v
-			}
-			return "true" // dynalite has no streams: the game functions log presence events
-		}
-		return o.Getenv(name)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("function settings: %w", err)
-	}
-	fns := map[string]handler.Func{}
-	for _, fn := range catalog.RouteFunctionNames() {
-		if fns[fn], err = app.New(ctx, fn, cfg, o.LambdaLogger.With("function", fn)); err != nil {
-			return nil, fmt.Errorf("building function %s: %w", fn, err)
+	if len(s.Regions) > 1 {
+		if err := s.regionEndpoints(); err != nil {
+			return nil, err
 		}
 	}
-	gw := localgw.Options{Functions: fns, Stage: stage, Limits: o.Limits, Logger: o.Logger}
-	if !o.Unthrottled {
-		m := capacity.Default()
-		gw.Throttle = &localgw.Throttle{Rate: m.StageRate(), Burst: m.StageBurst()}
-		gw.RouteThrottles = map[string]localgw.Throttle{catalog.Connect: {Rate: m.ConnectRate(), Burst: m.ConnectBurst()}}
-	}
-	s.Gateway, err = localgw.New(gw)
-	if err != nil {
-		return nil, err
-	}
-
 	mux := http.NewServeMux()
-	mux.Handle("/"+stage, s.Gateway)
-	mux.Handle("/"+stage+"/", s.Gateway)
-	mux.Handle("/"+frontend.ConfigFile, configJS(stage))
+	gateways := http.NewServeMux()
+	var stages []string
+	for _, r := range s.Regions {
+		if r.Gateway, err = s.regionGateway(ctx, o, r); err != nil {
+			return nil, err
+		}
+		for _, m := range []*http.ServeMux{mux, gateways} {
+			m.Handle("/"+r.Stage, r.Gateway)
+			m.Handle("/"+r.Stage+"/", r.Gateway)
+		}
+		stages = append(stages, r.Stage)
+	}
+	s.Gateway = s.Regions[0].Gateway
+	mux.Handle("/"+frontend.ConfigFile, configJS(stages))
 	mux.Handle("/", noCache(http.FileServerFS(o.Site)))
 	pages, err := securityHeaders(mux)
 	if err != nil {
@@ -243,7 +237,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	}
 	s.serve(site, wrap(pages))
 	if mgmt != site {
-		s.serve(mgmt, wrap(s.Gateway))
+		s.serve(mgmt, wrap(gateways))
 	}
 	return s, nil
 }
@@ -264,11 +258,23 @@ func (s *Stack) fail(err error) {
 // the HTTP servers stop, then dynalite. It returns when all have, or ctx ends.
 func (s *Stack) Stop(ctx context.Context) error {
 	var errs []error
-	if err := s.Gateway.Shutdown(ctx); err != nil {
-		errs = append(errs, err)
+	for _, r := range s.Regions {
+		if r.Gateway == nil {
+			continue
+		}
+		if err := r.Gateway.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := s.stopServers(ctx); err != nil {
 		errs = append(errs, err)
+	}
+	for _, r := range s.Regions {
+		if r.proxy != nil {
+			if err := r.proxy.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("stopping %s's DynamoDB endpoint: %w", r.Name, err))
+			}
+		}
 	}
 	s.dyn.Stop()
 	return errors.Join(errs...)
@@ -296,10 +302,19 @@ func (s *Stack) stopServers(ctx context.Context) error {
 
 // configJS serves the site's settings. The socket is a path on the page's own host, as the
 // distribution serves it in production, so the site works by any name that reaches it
-// (localhost, 127.0.0.1, a LAN address) and the browser tests take the production path.
-func configJS(stage string) http.Handler {
+// (localhost, 127.0.0.1, a LAN address) and the browser tests take the production path. With
+// more than one Region, webSocketUrls lists every Region's, in the order the page tries them.
+func configJS(stages []string) http.Handler {
+	settings := map[string]any{"webSocketUrl": "/" + stages[0]}
+	if len(stages) > 1 {
+		var urls []string
+		for _, st := range stages {
+			urls = append(urls, "/"+st)
+		}
+		settings["webSocketUrls"] = urls
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, err := json.Marshal(map[string]string{"webSocketUrl": "/" + stage})
+		b, err := json.Marshal(settings)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

@@ -79,9 +79,15 @@ type client struct {
 
 func connect(t *testing.T, st *devstack.Stack, name string) *client {
 	t.Helper()
+	return connectTo(t, st, st.WebSocketURL, name)
+}
+
+// connectTo connects to socket (one Region's of a multi-Region stack) from the site's origin.
+func connectTo(t *testing.T, st *devstack.Stack, socket, name string) *client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(ctx, st.WebSocketURL, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {strings.TrimSuffix(st.URL, "/")}}})
+	ws, _, err := websocket.Dial(ctx, socket, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {strings.TrimSuffix(st.URL, "/")}}})
 	if err != nil {
 		t.Fatalf("%s connecting: %v", name, err)
 	}

@@ -27,6 +27,10 @@ type Options struct {
 	Middleware func(http.Handler) http.Handler
 	// Log shows the gateway's lines in the test's log. Default: discarded.
 	Log bool
+	// Regions is how many local Regions to run (devstack.Options.Regions).
+	Regions int
+	// Unthrottled turns the gateway's throttles off (a test opening connections fast).
+	Unthrottled bool
 }
 
 // Start starts the stack.
@@ -42,10 +46,12 @@ func Start(t testing.TB, o Options) *devstack.Stack {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st, err := devstack.Start(ctx, devstack.Options{
-		Addr:       "127.0.0.1:0",
-		Getenv:     func(k string) string { return o.Env[k] },
-		Logger:     logger,
-		Middleware: o.Middleware,
+		Addr:        "127.0.0.1:0",
+		Getenv:      func(k string) string { return o.Env[k] },
+		Logger:      logger,
+		Middleware:  o.Middleware,
+		Regions:     o.Regions,
+		Unthrottled: o.Unthrottled,
 	})
 	if errors.Is(err, dynalite.ErrNotInstalled) && os.Getenv("CI") != "true" {
 		t.Skipf("skipping: %v", err)
