@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as words from '../../frontend/site/js/words.mjs';
-import { backoff, socketUrl } from '../../frontend/site/js/socket.mjs';
+import { Socket, backoff, socketUrl } from '../../frontend/site/js/socket.mjs';
 
 const room = (over = {}) => ({
   code: 'K7M2QX',
@@ -122,4 +122,30 @@ test('reconnect backoff grows, is capped, and is jittered', () => {
   assert.ok(backoff(0, high) <= 500);
   assert.ok(backoff(3, low) === 2000 && backoff(3, high) <= 4000);
   for (const n of [5, 10, 50, 1000]) assert.ok(backoff(n, high) <= 15000 && backoff(n, low) >= 7500, `attempt ${n}`);
+});
+
+test('a socket with every Region\'s endpoint moves on when one does not open, and stays after a drop', () => {
+  const made = [];
+  const timers = [];
+  class FakeWS {
+    constructor(url) { this.url = url; this.listeners = {}; made.push(this); }
+    addEventListener(type, fn) { this.listeners[type] = fn; }
+    close() { this.listeners.close?.(); }
+    send() {}
+    open() { this.listeners.open?.(); }
+  }
+  const env = { WebSocket: FakeWS, setTimeout: (fn) => { timers.push(fn); return timers.length; }, clearTimeout() {} };
+  const s = new Socket(['wss://a/ws', 'wss://b/ws'], {}, env);
+  s.keep = true;
+  s.open();
+  made[0].open(); // a opens, then drops
+  made[0].close();
+  timers.pop()(); // the retry
+  assert.equal(made[1].url, 'wss://a/ws', 'a drop is tried again where it was');
+  made[1].close(); // a no longer opens: its Region is gone
+  timers.pop()();
+  assert.equal(made[2].url, 'wss://b/ws', 'an endpoint that does not open is given up for the next');
+  made[2].close();
+  timers.pop()();
+  assert.equal(made[3].url, 'wss://a/ws', 'and round again');
 });

@@ -33,8 +33,11 @@ const app = {
 };
 
 const config = globalThis.TICTACTOE_CONFIG || {};
-const wsUrl = socketUrl(config.webSocketUrl, location.href);
-const socket = new Socket(wsUrl, { onOpen, onFrame, onState });
+// Every Region's socket, in the order to try them, when the deployment has several.
+const wsUrls = (Array.isArray(config.webSocketUrls) ? config.webSocketUrls : [config.webSocketUrl])
+  .map((u) => socketUrl(u, location.href)).filter(Boolean);
+const wsUrl = wsUrls[0] || '';
+const socket = new Socket(wsUrls.length > 0 ? wsUrls : '', { onOpen, onFrame, onState });
 
 // ---- small view helpers ----
 

@@ -30,11 +30,14 @@ const CONNECT_TIMEOUT_MS = 10000;
 
 export class Socket {
   /**
-   * @param {string} url the ws:// or wss:// endpoint
+   * @param {string|string[]} urls the ws:// or wss:// endpoint, or every Region's in the order to
+   *   try them (a multi-Region deployment: docs/regions.md)
    * @param {{onOpen?: () => void, onFrame?: (f: object) => void, onState?: (s: string) => void}} on
    */
-  constructor(url, on = {}, env = globalThis) {
-    this.url = url;
+  constructor(urls, on = {}, env = globalThis) {
+    this.urls = Array.isArray(urls) ? urls : [urls];
+    this.index = 0; // the endpoint in use
+    this.url = this.urls[0];
     this.on = on;
     this.env = env;
     this.ws = null;
@@ -67,8 +70,10 @@ export class Socket {
     this.ws = ws;
     this.setState('connecting');
     this.timer = this.env.setTimeout(() => ws.close(), CONNECT_TIMEOUT_MS);
+    let opened = false;
     ws.addEventListener('open', () => {
       if (this.ws !== ws) return;
+      opened = true;
       this.env.clearTimeout(this.timer);
       this.attempts = 0;
       this.setState('open');
@@ -92,6 +97,12 @@ export class Socket {
       if (this.ws !== ws) return;
       this.env.clearTimeout(this.timer);
       this.ws = null;
+      // A drop is tried again where it was; an endpoint that then does not open is given up
+      // for the next Region's, where the page rejoins its seat.
+      if (!opened && this.urls.length > 1) {
+        this.index = (this.index + 1) % this.urls.length;
+        this.url = this.urls[this.index];
+      }
       if (this.keep || this.outbox.length > 0) {
         this.setState('retrying');
         this.timer = this.env.setTimeout(() => this.open(), backoff(this.attempts++));
