@@ -24,6 +24,10 @@ type GameTableProps struct {
 	// requests. Readers and writers need the key too (Table.EncryptionKey()). Default: false, the AWS
 	// managed key (free, no key policy to manage).
 	CustomerManagedKey bool
+	// Replicas are the other Regions the global table keeps a replica in (a multi-Region
+	// deployment: docs/regions.md); each gets the table's settings. Adding one to a deployed
+	// table keeps its data. Default: none, the stack's Region alone.
+	Replicas []string
 }
 
 // GameTable is the game's DynamoDB table, laid out as lambda/store reads and writes it: one
@@ -58,7 +62,19 @@ func NewGameTable(scope cdkconstructs.Construct, id *string, props *GameTablePro
 		})
 		encryption = awsdynamodb.TableEncryptionV2_CustomerManagedKey(key, nil)
 	}
+	var replicas []*awsdynamodb.ReplicaTableProps
+	for _, r := range props.Replicas {
+		replicas = append(replicas, &awsdynamodb.ReplicaTableProps{Region: jsii.String(r), DeletionProtection: jsii.Bool(env.IsProd())})
+	}
+	if len(replicas) > 0 && props.CustomerManagedKey {
+		panic("constructs: GameTable: replicas with a customer managed key need a key per Region, which this construct does not make")
+	}
+	var replicasProp *[]*awsdynamodb.ReplicaTableProps
+	if len(replicas) > 0 {
+		replicasProp = &replicas
+	}
 	table := awsdynamodb.NewTableV2(this, jsii.String("Resource"), &awsdynamodb.TablePropsV2{
+		Replicas:            replicasProp,
 		PartitionKey:        &awsdynamodb.Attribute{Name: jsii.String(schema.PartitionKey), Type: awsdynamodb.AttributeType_STRING},
 		Billing:             awsdynamodb.Billing_OnDemand(nil),
 		TimeToLiveAttribute: jsii.String(schema.TTLAttribute),

@@ -57,6 +57,8 @@ const (
 	// The role GitHub's deploy workflow assumes (docs/pipeline.md).
 	KeyGitHubRepository      = "githubRepository"
 	KeyGitHubOidcProviderArn = "githubOidcProviderArn"
+	// KeyRegions deploys to several Regions, the first the primary (docs/regions.md).
+	KeyRegions = "regions"
 )
 
 // functionKeys are the settings that become every route function's environment variables,
@@ -75,7 +77,7 @@ var knownKeys = []string{KeyEnv, KeyAlertEmail, KeyAlertEvents, KeyOpsEmail, Key
 	KeyMaxAzs, KeySsmEndpoints, KeyThrottleRate, KeyThrottleBurst, KeyAllowedOrigins, KeyLogLevel,
 	KeyGracePeriod, KeyRoomTTL, KeyRateLimitPerSecond, KeyRateLimitBurst, KeyApiGatewayLogRole,
 	KeyCloudFront, KeyDomainName, KeyHostedZoneId, KeyWaf, KeyTableKey, KeyGames, KeyReservedConcurrency, KeyConnectionsPerSource,
-	KeyPipeline, KeyRepository, KeyBranch, KeyConnectionArn, KeyProdAccount, KeyGitHubRepository, KeyGitHubOidcProviderArn}
+	KeyPipeline, KeyRepository, KeyBranch, KeyConnectionArn, KeyProdAccount, KeyGitHubRepository, KeyGitHubOidcProviderArn, KeyRegions}
 
 // DefaultLifecycle is the lifecycle of a deployment whose env is not set.
 const DefaultLifecycle = constructs.Dev
@@ -143,6 +145,9 @@ type Config struct {
 	// Pipeline, when set, makes the app the delivery pipeline that deploys these settings to
 	// a Dev and a Prod stage (stacks/pipeline.go) instead of the stacks themselves.
 	Pipeline *PipelineSettings
+	// Regions are the Regions of a multi-Region deployment, the primary (Region) first; empty
+	// for one Region (docs/regions.md).
+	Regions []string
 	// GitHub, when set, adds the role GitHub's deploy workflow assumes (stacks/githubdeploy.go).
 	GitHub *GitHubSettings
 	// Given are the settings as the deployer gave them (known keys only), for the pipeline's
@@ -169,6 +174,12 @@ type GitHubSettings struct {
 	// ProviderArn is the account's OIDC provider for GitHub; empty for the conventional one.
 	ProviderArn string
 }
+
+// awsRegionRE is an AWS Region's name.
+var awsRegionRE = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d+$`)
+
+// maxRegions bounds regions: each Region is a whole deployment to pay for.
+const maxRegions = 5
 
 // DefaultBranch is the branch a pipeline follows when the deployer names none.
 const DefaultBranch = "main"
@@ -454,6 +465,33 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 	for _, k := range knownKeys {
 		if v, ok := get(k); ok {
 			c.Given[k] = v
+		}
+	}
+	if s, ok := get(KeyRegions); ok && s != "" {
+		for _, r := range strings.Split(s, ",") {
+			r = strings.TrimSpace(r)
+			switch {
+			case !awsRegionRE.MatchString(r):
+				bad(KeyRegions, "%q is not an AWS Region like us-east-1", r)
+			case slices.Contains(c.Regions, r):
+				bad(KeyRegions, "%s is listed twice", r)
+			default:
+				c.Regions = append(c.Regions, r)
+			}
+		}
+		switch {
+		case len(c.Regions) == 1:
+			bad(KeyRegions, "lists one Region: for one, leave regions unset (the stacks go to CDK_DEFAULT_REGION)")
+		case len(c.Regions) > maxRegions:
+			bad(KeyRegions, "lists %d Regions, more than %d", len(c.Regions), maxRegions)
+		case c.Account == "":
+			bad(KeyRegions, "a multi-Region deployment needs a known account (its stacks name their Regions): set CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION (the CDK CLI does when it has credentials)")
+		}
+		if c.TableKey != nil && *c.TableKey {
+			bad(KeyRegions, "tableKey is not supported with several Regions yet: each replica would need a key of its own Region")
+		}
+		if len(c.Regions) > 1 && c.Account != "" {
+			c.Region = c.Regions[0] // the primary
 		}
 	}
 	c.Pipeline = pipelineSettings(get, boolean, bad, c)

@@ -130,6 +130,10 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 			[]string{"context domainName", "context hostedZoneId", "cloudFront=false"}},
 		{"firewall without the distribution", map[string]any{KeyCloudFront: "false", KeyWaf: "true"}, nil, []string{"context waf", "cloudFront=false"}},
 		{"cloudFront", map[string]any{KeyCloudFront: "no"}, nil, []string{"context cloudFront", "true or false"}},
+		{"one Region", map[string]any{KeyRegions: "eu-west-1"}, pipelineEnv, []string{"context regions", "lists one Region"}},
+		{"Regions malformed", map[string]any{KeyRegions: "eu-west-1,Frankfurt,eu-west-1"}, pipelineEnv, []string{"context regions", `"Frankfurt" is not an AWS Region`, "eu-west-1 is listed twice"}},
+		{"Regions without an account", map[string]any{KeyRegions: "eu-west-1,eu-central-1"}, nil, []string{"context regions", "needs a known account"}},
+		{"Regions with a table key", map[string]any{KeyRegions: "eu-west-1,eu-central-1", KeyTableKey: "true"}, pipelineEnv, []string{"context regions", "tableKey is not supported"}},
 		{"github repository", map[string]any{KeyGitHubRepository: "acme"}, nil, []string{"context githubRepository", `"acme" is not a GitHub repository like owner/name`}},
 		{"github provider", map[string]any{KeyGitHubRepository: "acme/t", KeyGitHubOidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/gitlab.com"}, nil,
 			[]string{"context githubOidcProviderArn", "not the ARN of an OIDC provider for token.actions.githubusercontent.com"}},
@@ -271,5 +275,16 @@ func TestFromContextNeedsBothAccountAndRegion(t *testing.T) {
 	})
 	if err != nil || c.Account != "" || c.Region != "" {
 		t.Errorf("got account %q region %q (err %v), want both empty", c.Account, c.Region, err)
+	}
+}
+
+// regions puts the primary, the first, where the stacks of one Region would go.
+func TestFromContextRegions(t *testing.T) {
+	c, err := FromContext(map[string]any{KeyRegions: "eu-central-1, eu-west-1"}, func(k string) string { return pipelineEnv[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Region != "eu-central-1" || strings.Join(c.Regions, ",") != "eu-central-1,eu-west-1" {
+		t.Errorf("region %s, regions %v", c.Region, c.Regions)
 	}
 }

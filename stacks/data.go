@@ -17,6 +17,8 @@ type DataStackProps struct {
 	// CustomerManagedKey encrypts the table with a key of its own. Default: the AWS managed
 	// key (constructs.GameTableProps.CustomerManagedKey).
 	CustomerManagedKey bool
+	// Replicas are the other Regions of a multi-Region deployment (docs/regions.md).
+	Replicas []string
 }
 
 // DataStack holds the game table. It is its own stack so that the stateless stacks around it
@@ -32,8 +34,8 @@ type DataStack struct {
 // NewDataStack defines the stack.
 func NewDataStack(scope cdkconstructs.Construct, id string, props *DataStackProps) *DataStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	table := constructs.NewGameTable(stack, jsii.String("Games"), &constructs.GameTableProps{Lifecycle: props.Lifecycle, CustomerManagedKey: props.CustomerManagedKey})
-	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{
+	table := constructs.NewGameTable(stack, jsii.String("Games"), &constructs.GameTableProps{Lifecycle: props.Lifecycle, CustomerManagedKey: props.CustomerManagedKey, Replicas: props.Replicas})
+	awscdk.NewCfnOutput(stack, jsii.String(dataOutputTableName), &awscdk.CfnOutputProps{
 		Value:       table.Table.TableName(),
 		Description: jsii.String("DynamoDB table of rooms and connections"),
 	})
@@ -51,3 +53,6 @@ func grantTableKey(table awsdynamodb.ITableV2, fn *constructs.GoFunction) {
 	constructs.SuppressNag(fn.Role, "AwsSolutions-IAM5", "KMS names its data-key and re-encrypt calls with a wildcard (kms:GenerateDataKey*, kms:ReEncrypt*): the grant is on the game table's one key, which DynamoDB uses for the function's reads and writes",
 		"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*")
 }
+
+// dataOutputTableName is the output naming the game table, which other Regions' stacks read.
+const dataOutputTableName = "TableName"

@@ -171,6 +171,7 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 		KeyProdAccount:           {doc[KeyProdAccount], "the pipeline's"},
 		KeyGitHubRepository:      {doc[KeyGitHubRepository], none(s.cfg.GitHub == nil)},
 		KeyGitHubOidcProviderArn: {doc[KeyGitHubOidcProviderArn], "the account's"},
+		KeyRegions:               {doc[KeyRegions], map[bool]string{true: "none (one Region)"}[len(s.d.Secondary) == 0 && len(s.cfg.Regions) == 0]},
 	}
 	for _, key := range knownKeys {
 		a, ok := applied[key]

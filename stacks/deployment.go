@@ -27,6 +27,20 @@ type Deployment struct {
 	Frontend   *FrontendStack
 	Presence   *PresenceStack
 	Monitoring *MonitoringStack
+	// Secondary are the other Regions' stacks of a multi-Region deployment, and Links each
+	// Region's ties to the others (docs/regions.md); empty in one Region.
+	Secondary []*RegionStacks
+	Links     []*LinksStack
+}
+
+// RegionStacks are a secondary Region's own stacks: it shares the primary's table (a replica),
+// presence pipeline and edge.
+type RegionStacks struct {
+	Region   string
+	Alerts   *AlertsStack
+	Network  *NetworkStack
+	Realtime *RealtimeStack
+	Frontend *FrontendStack
 }
 
 // Stacks lists every stack of the deployment.
@@ -34,6 +48,12 @@ func (d *Deployment) Stacks() []awscdk.Stack {
 	all := []awscdk.Stack{d.Alerts.Stack, d.Network.Stack, d.Data.Stack, d.Realtime.Stack, d.Frontend.Stack, d.Presence.Stack, d.Monitoring.Stack}
 	if d.Edge != nil {
 		all = append([]awscdk.Stack{d.Edge.Stack}, all...)
+	}
+	for _, r := range d.Secondary {
+		all = append(all, r.Alerts.Stack, r.Network.Stack, r.Realtime.Stack, r.Frontend.Stack)
+	}
+	for _, l := range d.Links {
+		all = append(all, l.Stack)
 	}
 	return all
 }
@@ -50,6 +70,44 @@ func checkStack(st awscdk.Stack, tags map[string]string) {
 		awscdk.Tags_Of(st).Add(jsii.String(k), jsii.String(tags[k]), untagged)
 	}
 	awscdk.Aspects_Of(st).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+}
+
+// frontendPropsFor is a Frontend stack's props, serving the site of rt: behind the
+// distribution (with the domain, on the primary only) or from an internet-facing load balancer.
+func frontendPropsFor(cfg Config, edgeStack *EdgeStack, rt *RealtimeStack, network *NetworkStack, stackProps func(description string) awscdk.StackProps, primary bool) *FrontendStackProps {
+	props := &FrontendStackProps{
+		StackProps:   stackProps("CloudFront distribution, load balancer and NGINX instances serving the site"),
+		Vpc:          network.Vpc,
+		InstanceType: cfg.InstanceType,
+		MaxInstances: cfg.MaxInstances,
+		Lifecycle:    cfg.Lifecycle,
+	}
+	if !cfg.UsesCloudFront() {
+		props.StackProps = stackProps("internet-facing load balancer and NGINX instances serving the site")
+		props.WebSocketUrl = rt.WebSocketUrl
+		if primary {
+			props.CertificateArn = cfg.CertificateArn
+		}
+		return props
+	}
+	edge := &FrontendEdge{
+		ApiDomainName: rt.ApiDomainName,
+		ApiStageName:  rt.Api.Stage.StageName(),
+		EdgeSecret:    rt.EdgeSecret,
+	}
+	if primary { // a domain names one distribution: the primary's
+		edge.DomainName, edge.HostedZoneId = cfg.DomainName, cfg.HostedZoneId
+		if cfg.CertificateArn != "" {
+			edge.CertificateArn = jsii.String(cfg.CertificateArn)
+		} else if edgeStack != nil {
+			edge.CertificateArn = edgeStack.CertificateArn()
+		}
+	}
+	if edgeStack != nil {
+		edge.WebAclArn = edgeStack.WebAclArn()
+	}
+	props.Edge = edge
+	return props
 }
 
 // StackPrefix is what every stack name of a deployment starts with: the lifecycle is in it, so
@@ -70,14 +128,22 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 		env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
 	}
 	prefix := StackPrefix(cfg)
-	base := func(name, description string) awscdk.StackProps {
+	// baseIn is the props of stack name in region ("" for the primary's).
+	baseIn := func(region, name, description string) awscdk.StackProps {
+		stackName, stackEnv := prefix+name, env
+		if region != "" {
+			stackName += "-" + region
+			stackEnv = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(region)}
+			description += " (" + region + ")"
+		}
 		return awscdk.StackProps{
-			StackName:             jsii.String(prefix + name),
-			Env:                   env,
+			StackName:             jsii.String(stackName),
+			Env:                   stackEnv,
 			Description:           jsii.String("TicTacToe (" + string(cfg.Lifecycle) + "): " + description),
 			TerminationProtection: jsii.Bool(cfg.Lifecycle.IsProd()),
 		}
 	}
+	base := func(name, description string) awscdk.StackProps { return baseIn("", name, description) }
 	optional := func(s string) *string {
 		if s == "" {
 			return nil
@@ -129,6 +195,7 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 		StackProps:         base("Data", "game table"),
 		Lifecycle:          cfg.Lifecycle,
 		CustomerManagedKey: cfg.TableKey != nil && *cfg.TableKey,
+		Replicas:           secondaryRegions(cfg),
 	})
 	// The capacity model sizes the API: the stage, $connect within it, the game function.
 	rate, burst := cfg.StageThrottle()
@@ -146,6 +213,9 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 		AccountLogRole:  cfg.ApiGatewayLogRole,
 
 		BehindDistribution: cfg.UsesCloudFront(),
+
+		Regions:               cfg.Regions,
+		CallbackURLsParameter: callbackURLsParameter(cfg),
 	})
 	after(d.Realtime.Stack, "the functions read and write the game table", d.Data.Stack)
 	d.Presence = NewPresenceStack(scope, prefix+"Presence", &PresenceStackProps{
@@ -158,40 +228,16 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 	})
 	after(d.Presence.Stack, "the function reads the game table's stream and writes its markers to the table", d.Data.Stack)
 	after(d.Presence.Stack, "the function publishes to the alerts topic; the alarms notify the operations topic", d.Alerts.Stack)
-	frontendProps := &FrontendStackProps{
-		StackProps:   base("Frontend", "CloudFront distribution, load balancer and NGINX instances serving the site"),
-		Vpc:          d.Network.Vpc,
-		InstanceType: cfg.InstanceType,
-		MaxInstances: cfg.MaxInstances,
-		Lifecycle:    cfg.Lifecycle,
-	}
-	if cfg.UsesCloudFront() {
-		edge := &FrontendEdge{
-			ApiDomainName: d.Realtime.ApiDomainName,
-			ApiStageName:  d.Realtime.Api.Stage.StageName(),
-			EdgeSecret:    d.Realtime.EdgeSecret,
-			DomainName:    cfg.DomainName,
-			HostedZoneId:  cfg.HostedZoneId,
-		}
-		if cfg.CertificateArn != "" {
-			edge.CertificateArn = jsii.String(cfg.CertificateArn)
-		} else if d.Edge != nil {
-			edge.CertificateArn = d.Edge.CertificateArn()
-		}
-		if d.Edge != nil {
-			edge.WebAclArn = d.Edge.WebAclArn()
-		}
-		frontendProps.Edge = edge
-	} else {
-		frontendProps.StackProps = base("Frontend", "internet-facing load balancer and NGINX instances serving the site")
-		frontendProps.WebSocketUrl = d.Realtime.WebSocketUrl
-		frontendProps.CertificateArn = cfg.CertificateArn
-	}
+	frontendProps := frontendPropsFor(cfg, d.Edge, d.Realtime, d.Network, func(desc string) awscdk.StackProps { return base("Frontend", desc) }, true)
 	d.Frontend = NewFrontendStack(scope, prefix+"Frontend", frontendProps)
 	after(d.Frontend.Stack, "the instances and load balancer run in the VPC", d.Network.Stack)
 	after(d.Frontend.Stack, "the site connects to the WebSocket API", d.Realtime.Stack)
 	if d.Edge != nil {
 		after(d.Frontend.Stack, "the distribution reads the firewall's and the certificate's ARNs from its outputs", d.Edge.Stack)
+	}
+
+	if len(cfg.Regions) > 1 {
+		d.addRegions(scope, cfg, baseIn, after)
 	}
 
 	// Monitoring watches every other stack; nothing refers to it.

@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -19,8 +20,17 @@ import (
 // RealtimeStackProps configures the Realtime stack.
 type RealtimeStackProps struct {
 	awscdk.StackProps
-	// Table is the game table the functions read and write. Required.
+	// Table is the game table the functions read and write. Required, unless TableName is
+	// given.
 	Table awsdynamodb.ITableV2
+	// TableName names the table to import in this stack's Region (a replica of the primary's
+	// global table), when Table is not given.
+	TableName *string
+	// Regions are a multi-Region deployment's, the primary first (docs/regions.md): the
+	// functions get them, may use every Region's replica, and read every Region's @connections
+	// URL from CallbackURLsParameter, which the Links stack of their Region writes.
+	Regions               []string
+	CallbackURLsParameter string
 	// Lifecycle picks the log groups' retention and removal.
 	Lifecycle constructs.Lifecycle
 	// FunctionEnv are settings every function gets (lambda/config variables). Default: none,
@@ -60,10 +70,13 @@ type RealtimeStack struct {
 
 // NewRealtimeStack defines the stack.
 func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeStackProps) *RealtimeStack {
-	if props.Table == nil {
-		panic(fmt.Errorf("stack %s: Table is required", id))
+	if props.Table == nil && props.TableName == nil {
+		panic(fmt.Errorf("stack %s: Table or TableName is required", id))
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
+	if props.Table == nil {
+		props.Table = awsdynamodb.TableV2_FromTableName(stack, jsii.String("Games"), props.TableName)
+	}
 
 	var edgeSecret awssecretsmanager.Secret
 	if props.BehindDistribution {
@@ -89,6 +102,9 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		if f.Needs.Table() {
 			env[config.EnvTableName] = props.Table.TableName()
 		}
+		if len(props.Regions) > 0 {
+			env[config.EnvRegions] = jsii.String(strings.Join(props.Regions, ","))
+		}
 		if f.Needs.EdgeSecret && edgeSecret != nil {
 			// Resolved by CloudFormation at deploy time: the function reads no secret at run time.
 			env[config.EnvEdgeSecret] = edgeSecret.SecretValue().UnsafeUnwrap()
@@ -107,6 +123,9 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		if f.Needs.Table() {
 			props.Table.Grant(fn.Function, *jsii.Strings(f.Needs.TableActions...)...)
 			grantTableKey(props.Table, fn)
+			if len(props.Regions) > 0 && f.Needs.ManageConnections {
+				grantReplicas(stack, props.Table, props.Regions, f, fn)
+			}
 		}
 		functions[f.Name] = fn
 		integrations = append(integrations, constructs.WebSocketIntegration{Name: f.Name, Handler: fn.Function, RouteKeys: f.Routes})
@@ -138,6 +157,21 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		constructs.SuppressNag(fn.Role, "AwsSolutions-IAM5", "Connection IDs exist only at run time: the grant covers @connections of this API's one stage and nothing else",
 			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):execute-api:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]+):<[A-Za-z0-9]+>\/[^/*]+\/\*\/@connections\/\*$/`)})
 		fn.Function.AddEnvironment(jsii.String(config.EnvCallbackURL), api.Stage.CallbackUrl(), nil)
+		if len(props.Regions) > 0 {
+			wireRegions(stack, fn, props.CallbackURLsParameter)
+			awscdk.NewCfnOutput(stack, jsii.String(roleOutput(f.Name)), &awscdk.CfnOutputProps{
+				Value:       fn.Role.RoleName(),
+				Description: jsii.String("The " + f.Name + " function's role: the Links stack grants it the other Regions' @connections"),
+			})
+		}
+	}
+	if len(props.Regions) > 0 {
+		awscdk.NewCfnOutput(stack, jsii.String(realtimeOutputApiId), &awscdk.CfnOutputProps{
+			Value: api.Api.ApiId(), Description: jsii.String("The WebSocket API's id, for the other Regions' grants"),
+		})
+		awscdk.NewCfnOutput(stack, jsii.String(realtimeOutputCallbackUrl), &awscdk.CfnOutputProps{
+			Value: api.Stage.CallbackUrl(), Description: jsii.String("The stage's @connections URL, for the other Regions' functions"),
+		})
 	}
 
 	awscdk.NewCfnOutput(stack, jsii.String("WebSocketUrl"), &awscdk.CfnOutputProps{

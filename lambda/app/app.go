@@ -16,6 +16,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
@@ -43,6 +44,9 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 		return nil, err
 	}
 	opts := handler.Options{Logger: logger, AllowedOrigins: cfg.AllowedOrigins, EdgeSecret: cfg.EdgeSecret}
+	if len(cfg.Regions) > 0 {
+		opts.Region = cfg.Region // every function names connections the same way
+	}
 	if fn.Needs.Table() {
 		awsCfg, db, err := clients(ctx, cfg)
 		if err != nil {
@@ -59,11 +63,13 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 			var sender connections.Sender = connections.NewAPIGatewaySender(connections.NewClient(awsCfg, cfg.CallbackURL))
 			var homed func(string) bool
 			if len(cfg.Regions) > 0 {
+				if cfg, err = callbackURLs(ctx, awsCfg, cfg); err != nil {
+					return nil, fmt.Errorf("function %s: %w", function, err)
+				}
 				if st, sender, err = regional(awsCfg, cfg, dynamo, logger); err != nil {
 					return nil, err
 				}
 				homed = func(code string) bool { return region.HomeOf(code, cfg.Regions) == cfg.Region }
-				opts.Region = cfg.Region
 			}
 			if cfg.PresenceLog {
 				st = presence.Observe(st, presence.LogPublisher{Log: logger}, time.Now, logger)
@@ -75,6 +81,26 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 		}
 	}
 	return handler.New(opts).For(function)
+}
+
+// callbackURLs completes cfg's CallbackURLs from their SSM parameter, when they come from one:
+// it is written once every Region's API exists (the Links stacks).
+func callbackURLs(ctx context.Context, awsCfg aws.Config, cfg config.Config) (config.Config, error) {
+	if cfg.CallbackURLsParameter != "" && len(cfg.MissingCallbackURLs()) > 0 {
+		out, err := ssm.NewFromConfig(awsCfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(cfg.CallbackURLsParameter)})
+		if err != nil {
+			return cfg, fmt.Errorf("reading the Regions' @connections URLs from %s: %w", cfg.CallbackURLsParameter, err)
+		}
+		urls, err := cfg.RegionURLs(aws.ToString(out.Parameter.Value))
+		if err != nil {
+			return cfg, fmt.Errorf("parameter %s: %w", cfg.CallbackURLsParameter, err)
+		}
+		cfg.CallbackURLs = urls
+	}
+	if missing := cfg.MissingCallbackURLs(); len(missing) > 0 {
+		return cfg, fmt.Errorf("no @connections URL for %v (%s, %s)", missing, config.EnvCallbackURLs, config.EnvCallbackURLsParameter)
+	}
+	return cfg, nil
 }
 
 // regional is a multi-Region deployment's store and sender (docs/regions.md): a replica

@@ -43,6 +43,9 @@ const (
 	EnvRegions           = "REGIONS"
 	EnvCallbackURLs      = "CALLBACK_URLS"
 	EnvDynamoDBEndpoints = "DYNAMODB_ENDPOINTS"
+	// EnvCallbackURLsParameter names an SSM parameter in the function's Region holding
+	// CALLBACK_URLS: on AWS each Region's API is known only once every Region is deployed.
+	EnvCallbackURLsParameter = "CALLBACK_URLS_PARAMETER"
 )
 
 // Headers the CloudFront distribution adds to each WebSocket connection it passes to the API,
@@ -108,6 +111,9 @@ type Config struct {
 	Regions           []string
 	CallbackURLs      map[string]string
 	DynamoDBEndpoints map[string]string
+	// CallbackURLsParameter is the SSM parameter CallbackURLs are read from at start
+	// (CALLBACK_URLS_PARAMETER), when they are not given.
+	CallbackURLsParameter string
 	// PresenceLog makes the game functions log the presence events of their own writes
 	// (PRESENCE_LOG=true): for DynamoDB servers without streams, such as dynalite under
 	// `make dev`. Default: off; on AWS the stream's presence function publishes them.
@@ -256,25 +262,48 @@ func regionSettings(c *Config, getenv func(string) string, bad func(name, format
 		bad(EnvRegion, "%q is not one of the deployment's Regions (%s)", c.Region, strings.Join(c.Regions, ", "))
 	}
 	pairs := func(name string) map[string]string {
-		out := map[string]string{}
-		for _, p := range strings.Split(getenv(name), ",") {
-			if p = strings.TrimSpace(p); p == "" {
-				continue
-			}
-			r, u, ok := strings.Cut(p, "=")
-			switch {
-			case !ok || !httpURL(strings.TrimSpace(u)):
-				bad(name, "%q is not region=URL, like us-west-2=https://abc.execute-api.us-west-2.amazonaws.com/prod", p)
-			case !slices.Contains(c.Regions, strings.TrimSpace(r)):
-				bad(name, "%q names a Region not in %s", p, EnvRegions)
-			default:
-				out[strings.TrimSpace(r)] = strings.TrimRight(strings.TrimSpace(u), "/")
-			}
+		out, err := c.RegionURLs(getenv(name))
+		if err != nil {
+			bad(name, "%v", err)
 		}
 		return out
 	}
 	c.CallbackURLs = pairs(EnvCallbackURLs)
 	c.DynamoDBEndpoints = pairs(EnvDynamoDBEndpoints)
+	c.CallbackURLsParameter = strings.TrimSpace(getenv(EnvCallbackURLsParameter))
+}
+
+// RegionURLs reads region=url pairs (CALLBACK_URLS, DYNAMODB_ENDPOINTS, the parameter that
+// holds CALLBACK_URLS), each Region one of c.Regions.
+func (c Config) RegionURLs(s string) (map[string]string, error) {
+	out := map[string]string{}
+	var errs []error
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		r, u, ok := strings.Cut(p, "=")
+		switch {
+		case !ok || !httpURL(strings.TrimSpace(u)):
+			errs = append(errs, fmt.Errorf("%q is not region=URL, like us-west-2=https://abc.execute-api.us-west-2.amazonaws.com/prod", p))
+		case !slices.Contains(c.Regions, strings.TrimSpace(r)):
+			errs = append(errs, fmt.Errorf("%q names a Region not in %s", p, EnvRegions))
+		default:
+			out[strings.TrimSpace(r)] = strings.TrimRight(strings.TrimSpace(u), "/")
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// MissingCallbackURLs lists the Regions with no @connections URL.
+func (c Config) MissingCallbackURLs() []string {
+	var out []string
+	for _, r := range c.Regions {
+		if c.CallbackURLs[r] == "" {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // maxConnectionsPerSource bounds CONNECTIONS_PER_SOURCE: a source item lists its connections,
@@ -330,11 +359,9 @@ func (c Config) Require(fn catalog.Function) error {
 	if fn.Needs.ManageConnections && c.CallbackURL == "" {
 		errs = append(errs, fmt.Errorf("%s is not set: it is the WebSocket stage's @connections URL", EnvCallbackURL))
 	}
-	if fn.Needs.ManageConnections {
-		for _, r := range c.Regions {
-			if c.CallbackURLs[r] == "" {
-				errs = append(errs, fmt.Errorf("%s has no URL for %s: frames to players connected there could not be sent", EnvCallbackURLs, r))
-			}
+	if fn.Needs.ManageConnections && c.CallbackURLsParameter == "" {
+		for _, r := range c.MissingCallbackURLs() {
+			errs = append(errs, fmt.Errorf("%s has no URL for %s: frames to players connected there could not be sent", EnvCallbackURLs, r))
 		}
 	}
 	if fn.Needs.PublishAlerts && c.TopicARN == "" {
