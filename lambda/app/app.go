@@ -44,8 +44,10 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 		return nil, err
 	}
 	opts := handler.Options{Logger: logger, AllowedOrigins: cfg.AllowedOrigins, EdgeSecret: cfg.EdgeSecret}
-	if len(cfg.Regions) > 0 {
-		opts.Region = cfg.Region // every function names connections the same way
+	if len(cfg.Regions) > 0 && cfg.Region != cfg.Regions[0] {
+		// Connections of the other Regions carry their Region in their ids; the primary's stay
+		// as they were in one Region, so that records and seats made before keep matching.
+		opts.Region = cfg.Region
 	}
 	if fn.Needs.Table() {
 		awsCfg, db, err := clients(ctx, cfg)
@@ -53,6 +55,9 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 			return nil, err
 		}
 		dynamo := store.NewDynamoStore(db, cfg.TableName, time.Now, store.Expiry{Room: cfg.RoomTTL})
+		if len(cfg.Regions) > 0 {
+			dynamo.InRegion(cfg.Region) // every function of the Region, connect's included
+		}
 		perSource := cfg.ConnectionsPerSource
 		if perSource == 0 {
 			perSource = -1 // the setting's 0 is no limit
@@ -63,10 +68,7 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 			var sender connections.Sender = connections.NewAPIGatewaySender(connections.NewClient(awsCfg, cfg.CallbackURL))
 			var homed func(string) bool
 			if len(cfg.Regions) > 0 {
-				if cfg, err = callbackURLs(ctx, awsCfg, cfg); err != nil {
-					return nil, fmt.Errorf("function %s: %w", function, err)
-				}
-				if st, sender, err = regional(awsCfg, cfg, dynamo, logger); err != nil {
+				if st, sender, err = regional(ctx, awsCfg, cfg, dynamo, logger); err != nil {
 					return nil, err
 				}
 				homed = func(code string) bool { return region.HomeOf(code, cfg.Regions) == cfg.Region }
@@ -83,37 +85,46 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 	return handler.New(opts).For(function)
 }
 
-// callbackURLs completes cfg's CallbackURLs from their SSM parameter, when they come from one:
-// it is written once every Region's API exists (the Links stacks).
-func callbackURLs(ctx context.Context, awsCfg aws.Config, cfg config.Config) (config.Config, error) {
-	if cfg.CallbackURLsParameter != "" && len(cfg.MissingCallbackURLs()) > 0 {
-		out, err := ssm.NewFromConfig(awsCfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(cfg.CallbackURLsParameter)})
-		if err != nil {
-			return cfg, fmt.Errorf("reading the Regions' @connections URLs from %s: %w", cfg.CallbackURLsParameter, err)
-		}
-		urls, err := cfg.RegionURLs(aws.ToString(out.Parameter.Value))
-		if err != nil {
-			return cfg, fmt.Errorf("parameter %s: %w", cfg.CallbackURLsParameter, err)
-		}
-		cfg.CallbackURLs = urls
+// callbackURLs are the Regions' @connections URLs: this Region's own (CALLBACK_URL), those
+// given (CALLBACK_URLS), and those in the parameter (CALLBACK_URLS_PARAMETER), written once
+// every Region's API exists (the Links stacks). A Region the parameter does not list yet (one
+// being added) is left out and looked up again later: frames to it fail until then, while
+// the rest of the game goes on.
+func callbackURLs(ctx context.Context, awsCfg aws.Config, cfg config.Config, logger *slog.Logger) map[string]string {
+	urls := map[string]string{cfg.Region: cfg.CallbackURL}
+	for r, u := range cfg.CallbackURLs {
+		urls[r] = u
 	}
-	if missing := cfg.MissingCallbackURLs(); len(missing) > 0 {
-		return cfg, fmt.Errorf("no @connections URL for %v (%s, %s)", missing, config.EnvCallbackURLs, config.EnvCallbackURLsParameter)
+	if cfg.CallbackURLsParameter == "" {
+		return urls
 	}
-	return cfg, nil
+	out, err := ssm.NewFromConfig(awsCfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(cfg.CallbackURLsParameter)})
+	if err != nil {
+		logger.WarnContext(ctx, "reading the Regions' @connections URLs", "parameter", cfg.CallbackURLsParameter, "error", err)
+		return urls
+	}
+	found, err := cfg.RegionURLs(aws.ToString(out.Parameter.Value))
+	if err != nil { // a Region being removed, or added before this function knows it
+		logger.WarnContext(ctx, "some Regions' @connections URLs were left out", "parameter", cfg.CallbackURLsParameter, "error", err)
+	}
+	for r, u := range found {
+		if r != cfg.Region {
+			urls[r] = u
+		}
+	}
+	return urls
 }
 
 // regional is a multi-Region deployment's store and sender (docs/regions.md): a replica
 // store and an @connections client per Region, each signed for its Region; local is this
 // Region's replica store.
-func regional(awsCfg aws.Config, cfg config.Config, local *store.DynamoStore, logger *slog.Logger) (store.Store, connections.Sender, error) {
+func regional(ctx context.Context, awsCfg aws.Config, cfg config.Config, local *store.DynamoStore, logger *slog.Logger) (store.Store, connections.Sender, error) {
 	replicas := map[string]*store.DynamoStore{}
-	senders := map[string]connections.Sender{}
 	for _, r := range cfg.Regions {
-		rc := awsCfg.Copy()
-		rc.Region = r
 		replicas[r] = local
 		if r != cfg.Region {
+			rc := awsCfg.Copy()
+			rc.Region = r
 			db := dynamodb.NewFromConfig(rc, func(o *dynamodb.Options) {
 				if ep := cfg.DynamoDBEndpoints[r]; ep != "" {
 					o.BaseEndpoint = aws.String(ep)
@@ -121,13 +132,22 @@ func regional(awsCfg aws.Config, cfg config.Config, local *store.DynamoStore, lo
 			})
 			replicas[r] = store.NewDynamoStore(db, cfg.TableName, time.Now, store.Expiry{Room: cfg.RoomTTL})
 		}
-		senders[r] = connections.NewAPIGatewaySender(connections.NewClient(rc, cfg.CallbackURLs[r]))
 	}
 	st, err := store.NewRegional(&store.Regional{Local: cfg.Region, Regions: cfg.Regions, Replicas: replicas, Log: logger})
 	if err != nil {
 		return nil, nil, err
 	}
-	return st, &connections.Regional{Primary: cfg.Regions[0], By: senders}, nil
+	senders := func(ctx context.Context) (map[string]connections.Sender, error) {
+		by := map[string]connections.Sender{}
+		for r, u := range callbackURLs(ctx, awsCfg, cfg, logger) {
+			rc := awsCfg.Copy()
+			rc.Region = r
+			by[r] = connections.NewAPIGatewaySender(connections.NewClient(rc, u))
+		}
+		return by, nil
+	}
+	by, _ := senders(ctx)
+	return st, connections.NewRegional(&connections.Regional{Local: cfg.Region, Primary: cfg.Regions[0], Refresh: senders}, by), nil
 }
 
 // clients loads the SDK's configuration (credentials and region from the environment, as on

@@ -361,6 +361,9 @@ func (c Config) Require(fn catalog.Function) error {
 	}
 	if fn.Needs.ManageConnections && c.CallbackURLsParameter == "" {
 		for _, r := range c.MissingCallbackURLs() {
+			if r == c.Region && c.CallbackURL != "" {
+				continue
+			}
 			errs = append(errs, fmt.Errorf("%s has no URL for %s: frames to players connected there could not be sent", EnvCallbackURLs, r))
 		}
 	}

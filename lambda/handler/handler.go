@@ -66,9 +66,10 @@ type Options struct {
 	// (config.EdgeSecret): when set, $connect refuses connections without it and, if
 	// AllowedOrigins is empty, pages not served from the host the player connected to.
 	EdgeSecret string
-	// Region is this function's Region in a multi-Region deployment: connection ids are
-	// qualified with it (region.Qualify), so that any Region's functions know which Region's
-	// @connections API holds a connection. "" in one Region.
+	// Region is this function's Region in a multi-Region deployment, unless it is the primary:
+	// connection ids are qualified with it (region.Qualify), so that any Region's functions
+	// know which Region's @connections API holds a connection; an unqualified id is the
+	// primary's. "" in one Region and in the primary.
 	Region string
 	// Now is the clock for durations in logs. Default: time.Now.
 	Now func() time.Time

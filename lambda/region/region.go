@@ -22,8 +22,8 @@ var nameRE = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
 // Valid reports whether name is a Region's name.
 func Valid(name string) bool { return nameRE.MatchString(name) }
 
-// Qualify is connection id of Region r as the game stores it: r~id. In one Region (r empty)
-// it is id itself.
+// Qualify is connection id of Region r as the game stores it: r~id. For r empty (one Region,
+// or the primary of several) it is id itself.
 func Qualify(r, id string) string {
 	if r == "" {
 		return id

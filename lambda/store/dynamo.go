@@ -43,6 +43,13 @@ func NewDynamoStore(db DynamoAPI, table string, now func() time.Time, expiry Exp
 	return &DynamoStore{db: db, table: table, now: now, expiry: expiry.withDefaults()}
 }
 
+// InRegion makes s the store over Region region's replica of a multi-Region deployment: the
+// rooms it writes are homed there and its per-address counts are that Region's.
+func (s *DynamoStore) InRegion(region string) *DynamoStore {
+	s.region = region
+	return s
+}
+
 func keyOf(pk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{schema.PartitionKey: &types.AttributeValueMemberS{Value: pk}}
 }
@@ -256,4 +263,32 @@ func (s *DynamoStore) GetConnection(ctx context.Context, id string) (Connection,
 		return Connection{}, fmt.Errorf("decoding connection %s: %w", id, err)
 	}
 	return Connection{ID: it.ID, RoomCode: it.RoomCode, Role: Role(it.Role), Closed: it.Closed, Source: it.Source, Misses: it.Misses, Queued: it.Queued, Version: it.Version}, nil
+}
+
+const regionPrefix = "REGION#"
+
+// MarkRegion marks Region name of a multi-Region deployment failed, or clears the mark: with
+// it, the other Regions take over its rooms and write nothing there (store.Regional). Written
+// in any Region's replica, it reaches the others as any item does.
+func (s *DynamoStore) MarkRegion(ctx context.Context, name string, failed bool) error {
+	var err error
+	if failed {
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: map[string]types.AttributeValue{
+			schema.PartitionKey:  &types.AttributeValueMemberS{Value: regionPrefix + name},
+			schema.KindAttribute: &types.AttributeValueMemberS{Value: schema.KindRegion},
+			"failed":             &types.AttributeValueMemberBOOL{Value: true},
+		}})
+	} else {
+		_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: keyOf(regionPrefix + name)})
+	}
+	if err != nil {
+		return fmt.Errorf("marking Region %s: %w", name, err)
+	}
+	return nil
+}
+
+// RegionFailed reports whether Region name is marked failed.
+func (s *DynamoStore) RegionFailed(ctx context.Context, name string) (bool, error) {
+	item, err := s.get(ctx, regionPrefix+name)
+	return item != nil, err
 }

@@ -27,11 +27,13 @@ import (
 // single-Region invariant (no double move, no lost update) holds whatever Region the players
 // are connected to.
 //
-// Failover: when the home of a room does not answer (a network failure or a server fault,
-// after the SDK's retries), the room is read from this Region's replica and, if that copy
-// still names the failed home, the next write here takes it over, conditioned on that home:
-// what the failed Region wrote in its last moments and did not replicate is lost (the
-// recovery point is the replication lag).
+// Failover: once a Region is marked failed (MarkRegion: by the runbook's operator, or by
+// automation on its health check; never by what one request sees, which would let two
+// Regions write one room), a room homed there is read from this Region's replica and, if that
+// copy still names the failed home, the next write here takes it over, conditioned on that
+// home: what the failed Region wrote in its last moments and did not replicate is lost (the
+// recovery point is the replication lag). The mark also fences the way back: nobody writes at
+// a marked Region, so it is cleared only once that Region's replica has caught up.
 type Regional struct {
 	// Local is this function's Region; Primary the deployment's first; Regions all of them in
 	// the deployment's order (region.HomeOf reads codes against it).
@@ -45,9 +47,19 @@ type Regional struct {
 	// Log receives takeovers. Default: slog.Default().
 	Log *slog.Logger
 
-	mu    sync.Mutex
-	homes map[string]homed // room code → where its last read found it
+	mu     sync.Mutex
+	homes  map[string]homed // room code → where its last read found it
+	failed map[string]mark  // Region → whether it is marked failed, as last read
 }
+
+// mark is a Region's failure mark as read at.
+type mark struct {
+	failed bool
+	at     time.Time
+}
+
+// MarkTTL is how long a read failure mark is trusted before it is read again.
+const MarkTTL = 10 * time.Second
 
 // RemoteTimeout bounds a call to another Region's replica by default.
 const RemoteTimeout = 2 * time.Second
@@ -82,8 +94,28 @@ func NewRegional(r *Regional) (*Regional, error) {
 	if r.Log == nil {
 		r.Log = slog.Default()
 	}
-	r.homes = map[string]homed{}
+	r.homes, r.failed = map[string]homed{}, map[string]mark{}
 	return r, nil
+}
+
+// regionFailed reports whether Region name is marked failed, from this Region's replica (the
+// mark is replicated like any item), read at most every MarkTTL.
+func (s *Regional) regionFailed(ctx context.Context, name string, fresh bool) bool {
+	s.mu.Lock()
+	m, ok := s.failed[name]
+	s.mu.Unlock()
+	if ok && !fresh && time.Since(m.at) < MarkTTL {
+		return m.failed
+	}
+	failed, err := s.Replicas[s.Local].RegionFailed(ctx, name)
+	if err != nil {
+		s.Log.WarnContext(ctx, "reading a Region's failure mark", "region", name, "error", err)
+		return m.failed
+	}
+	s.mu.Lock()
+	s.failed[name] = mark{failed: failed, at: time.Now()}
+	s.mu.Unlock()
+	return failed
 }
 
 // at is ctx bounded for a call to Region name.
@@ -98,6 +130,9 @@ func (s *Regional) at(ctx context.Context, name string) (context.Context, contex
 func unreachable(err error) bool {
 	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrExists) {
 		return false
+	}
+	if errors.Is(err, context.Canceled) {
+		return false // the request itself ended
 	}
 	var api smithy.APIError
 	if errors.As(err, &api) {
@@ -131,13 +166,21 @@ func (s *Regional) recall(code string) homed {
 func (s *Regional) GetRoom(ctx context.Context, code string) (*game.Room, error) {
 	at, failed := s.recall(code).write, ""
 	for hop := 0; hop <= len(s.Regions); hop++ {
+		if at != s.Local && s.regionFailed(ctx, at, false) {
+			failed, at = at, s.Local // marked failed: its rooms are read, and taken over, here
+			continue
+		}
 		cctx, cancel := s.at(ctx, at)
 		r, home, err := s.Replicas[at].getRoomHome(cctx, code)
 		cancel()
 		if unreachable(err) && at != s.Local {
-			s.Log.WarnContext(ctx, "a room's home Region does not answer: reading this Region's replica", "room", code, "home", at, "error", err)
-			failed, at = at, s.Local
-			continue
+			if s.regionFailed(ctx, at, true) { // marked since the mark was last read
+				failed, at = at, s.Local
+				continue
+			}
+			// Not marked failed: the request fails and is retried; the room stays where it is.
+			s.Log.WarnContext(ctx, "a room's home Region does not answer", "room", code, "home", at, "error", err)
+			return nil, fmt.Errorf("room %s: its home Region %s does not answer: %w", code, at, err)
 		}
 		if err != nil {
 			return nil, err

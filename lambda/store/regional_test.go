@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -117,9 +118,11 @@ func TestRegionalRoomsAreWrittenAtHome(t *testing.T) {
 	}
 }
 
-// Region 1 stops answering: Region 2 reads the room from its own replica (as replication left
-// it) and its next write takes the room over, conditioned on the old home; from then on the
-// room is homed in Region 2 for everyone who can reach it.
+// Region 1 stops answering. Until it is marked failed, Region 2 does not touch its rooms (a
+// request that cannot reach the home fails, and is retried): one slow call must not put a
+// room in two Regions. Once marked, Region 2 reads the room from its own replica (as
+// replication left it) and its next write takes the room over, conditioned on the old home;
+// from then on the room is homed in Region 2 for everyone who can reach it.
 func TestRegionalTakeoverWhenTheHomeFails(t *testing.T) {
 	rs := newReplicas(t)
 	code := codeHomedIn("local-1")
@@ -129,6 +132,17 @@ func TestRegionalTakeoverWhenTheHomeFails(t *testing.T) {
 	}
 	// What replication had copied to Region 2 before the outage.
 	copyItem(t, rs, "local-1", "local-2", code)
+
+	if _, err := rs.regional(t, "local-2", "local-1").GetRoom(ctx(t), code); err == nil || !strings.Contains(err.Error(), "does not answer") {
+		t.Fatalf("an unreachable home not marked failed: %v, want the request to fail", err)
+	}
+	if v, home, _ := rs.has(t, "local-2", code); v != 1 || home != "local-1" {
+		t.Fatalf("Region 2's copy changed without a mark: version %d home %q", v, home)
+	}
+	local2 := store.NewDynamoStore(rs.tables["local-2"].Client, rs.tables["local-2"].Name, rs.clock.now, store.Expiry{Room: config.DefaultRoomTTL})
+	if err := local2.MarkRegion(ctx(t), "local-1", true); err != nil {
+		t.Fatal(err)
+	}
 
 	two := rs.regional(t, "local-2", "local-1")
 	got, err := two.GetRoom(ctx(t), code)

@@ -37,13 +37,20 @@ type sourceItem struct {
 	ExpiresAt int64            `dynamodbav:"expiresAt"`
 }
 
-func sourceKey(key string) string { return sourcePrefix + key }
+// sourceKey is the source's item in this replica's Region: counts are per Region, and an item
+// written in two Regions of a global table would lose one Region's writes.
+func (s *DynamoStore) sourceKey(key string) string {
+	if s.region != "" {
+		return sourcePrefix + s.region + "#" + key
+	}
+	return sourcePrefix + key
+}
 
 const sourcePrefix = "SRC#"
 
 // GetSource returns the source's item, or ErrNotFound.
 func (s *DynamoStore) GetSource(ctx context.Context, key string) (Source, error) {
-	item, err := s.get(ctx, sourceKey(key))
+	item, err := s.get(ctx, s.sourceKey(key))
 	if err != nil {
 		return Source{}, err
 	}
@@ -67,7 +74,7 @@ func (s *DynamoStore) GetSource(ctx context.Context, key string) (Source, error)
 func (s *DynamoStore) PutSource(ctx context.Context, src *Source) error {
 	now := s.now()
 	expires := src.Hour.Add(time.Hour)
-	it := sourceItem{PK: sourceKey(src.Key), Kind: schema.KindSource, Misses: src.Misses, Hour: src.Hour.Unix(), Version: src.Version + 1}
+	it := sourceItem{PK: s.sourceKey(src.Key), Kind: schema.KindSource, Misses: src.Misses, Hour: src.Hour.Unix(), Version: src.Version + 1}
 	if len(src.Conns) > 0 {
 		it.Conns = map[string]int64{}
 	}

@@ -9,12 +9,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/app"
 	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 	"github.com/serverless-tictactoe/tictactoe/localgw"
 )
 
@@ -143,8 +145,10 @@ func (s *Stack) regionGateway(ctx context.Context, o Options, r *Region) (*local
 }
 
 // Kill fails Region name as an outage would: its gateway drops every connection with no
-// $disconnect and answers nothing more, and its DynamoDB endpoint stops. The other Regions'
-// players reconnect to theirs and rejoin; rooms homed in it are taken over.
+// $disconnect and answers nothing more, and its DynamoDB endpoint stops. It then marks the
+// Region failed, as the runbook's operator (or automation on the health check) does on AWS;
+// the other Regions' players reconnect to theirs and rejoin, and rooms homed in it are taken
+// over.
 func (s *Stack) Kill(ctx context.Context, name string) error {
 	for _, r := range s.Regions {
 		if r.Name != name || name == "" {
@@ -152,9 +156,12 @@ func (s *Stack) Kill(ctx context.Context, name string) error {
 		}
 		r.Gateway.Kill()
 		if r.proxy != nil {
-			return r.proxy.Shutdown(ctx)
+			if err := r.proxy.Shutdown(ctx); err != nil {
+				return err
+			}
 		}
-		return nil
+		st := store.NewDynamoStore(dynamoClient(s.DynamoDBEndpoint), s.TableName, time.Now, store.Expiry{Room: time.Hour})
+		return st.MarkRegion(ctx, name, true)
 	}
 	return fmt.Errorf("no local Region %q (the stack has %d)", name, len(s.Regions))
 }

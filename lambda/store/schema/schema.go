@@ -6,7 +6,7 @@ package schema
 
 const (
 	// PartitionKey is the table's only key attribute (string): "ROOM#<code>", "CONN#<id>",
-	// "SRC#<source key>" or "QUEUE#quick".
+	// "SRC#<source key>", "QUEUE#quick" or "REGION#<name>".
 	PartitionKey = "pk"
 	// TTLAttribute holds each item's expiry in epoch seconds: the table's TTL attribute.
 	TTLAttribute = "expiresAt"
@@ -22,6 +22,9 @@ const (
 	KindSource = "source"
 	// KindQueue is the quick-match queue: the players waiting for a stranger.
 	KindQueue = "queue"
+	// KindRegion marks a Region of a multi-Region deployment failed ("REGION#<name>"): the
+	// others may then take its rooms over (docs/regions.md).
+	KindRegion = "region"
 	// KindMarker is the presence function's record that it published a stream record's events.
 	KindMarker = "marker"
 )
