@@ -72,6 +72,45 @@ func checkStack(st awscdk.Stack, tags map[string]string) {
 	awscdk.Aspects_Of(st).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }
 
+// Stack descriptions shared by every Region's stacks.
+const (
+	networkDescription  = "VPC over two or more AZs, no NAT gateway"
+	realtimeDescription = "WebSocket API and route functions"
+)
+
+// networkPropsFor is a Network stack's props.
+func networkPropsFor(cfg Config, stackProps awscdk.StackProps) *NetworkStackProps {
+	return &NetworkStackProps{
+		StackProps:              stackProps,
+		Lifecycle:               cfg.Lifecycle,
+		MaxAzs:                  cfg.MaxAzs,
+		SessionManagerEndpoints: cfg.SsmEndpoints,
+	}
+}
+
+// realtimePropsFor is a Realtime stack's props but its table: the capacity model sizes the
+// API (the stage, $connect within it, the game function).
+func realtimePropsFor(cfg Config, stackProps awscdk.StackProps) *RealtimeStackProps {
+	rate, burst := cfg.StageThrottle()
+	model := cfg.Capacity()
+	connect := constructs.Throttle{Rate: min(model.ConnectRate(), rate), Burst: min(model.ConnectBurst(), burst)}
+	return &RealtimeStackProps{
+		StackProps:      stackProps,
+		Lifecycle:       cfg.Lifecycle,
+		FunctionEnv:     cfg.FunctionEnv,
+		ThrottleRate:    &rate,
+		ThrottleBurst:   &burst,
+		ConnectThrottle: &connect,
+		GameConcurrency: cfg.GameConcurrency(),
+		AccountLogRole:  cfg.ApiGatewayLogRole,
+
+		BehindDistribution: cfg.UsesCloudFront(),
+
+		Regions:               cfg.Regions,
+		CallbackURLsParameter: callbackURLsParameter(cfg),
+	}
+}
+
 // frontendPropsFor is a Frontend stack's props, serving the site of rt: behind the
 // distribution (with the domain, on the primary only) or from an internet-facing load balancer.
 func frontendPropsFor(cfg Config, edgeStack *EdgeStack, rt *RealtimeStack, network *NetworkStack, stackProps func(description string) awscdk.StackProps, primary bool) *FrontendStackProps {
@@ -185,38 +224,16 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 		OpsEmail:    optional(cfg.OpsEmail),
 		Lifecycle:   cfg.Lifecycle,
 	})
-	d.Network = NewNetworkStack(scope, prefix+"Network", &NetworkStackProps{
-		StackProps:              base("Network", "VPC over two or more AZs, no NAT gateway"),
-		Lifecycle:               cfg.Lifecycle,
-		MaxAzs:                  cfg.MaxAzs,
-		SessionManagerEndpoints: cfg.SsmEndpoints,
-	})
+	d.Network = NewNetworkStack(scope, prefix+"Network", networkPropsFor(cfg, base("Network", networkDescription)))
 	d.Data = NewDataStack(scope, prefix+"Data", &DataStackProps{
 		StackProps:         base("Data", "game table"),
 		Lifecycle:          cfg.Lifecycle,
 		CustomerManagedKey: cfg.TableKey != nil && *cfg.TableKey,
 		Replicas:           secondaryRegions(cfg),
 	})
-	// The capacity model sizes the API: the stage, $connect within it, the game function.
-	rate, burst := cfg.StageThrottle()
-	model := cfg.Capacity()
-	connect := constructs.Throttle{Rate: min(model.ConnectRate(), rate), Burst: min(model.ConnectBurst(), burst)}
-	d.Realtime = NewRealtimeStack(scope, prefix+"Realtime", &RealtimeStackProps{
-		StackProps:      base("Realtime", "WebSocket API and route functions"),
-		Table:           d.Data.Table,
-		Lifecycle:       cfg.Lifecycle,
-		FunctionEnv:     cfg.FunctionEnv,
-		ThrottleRate:    &rate,
-		ThrottleBurst:   &burst,
-		ConnectThrottle: &connect,
-		GameConcurrency: cfg.GameConcurrency(),
-		AccountLogRole:  cfg.ApiGatewayLogRole,
-
-		BehindDistribution: cfg.UsesCloudFront(),
-
-		Regions:               cfg.Regions,
-		CallbackURLsParameter: callbackURLsParameter(cfg),
-	})
+	rtProps := realtimePropsFor(cfg, base("Realtime", realtimeDescription))
+	rtProps.Table = d.Data.Table
+	d.Realtime = NewRealtimeStack(scope, prefix+"Realtime", rtProps)
 	after(d.Realtime.Stack, "the functions read and write the game table", d.Data.Stack)
 	d.Presence = NewPresenceStack(scope, prefix+"Presence", &PresenceStackProps{
 		StackProps: base("Presence", "presence: the game table's stream to presence events on the alerts topic"),

@@ -142,9 +142,6 @@ func secondaryRegions(cfg Config) []string {
 func (d *Deployment) addRegions(scope cdkconstructs.Construct, cfg Config, baseIn func(region, name, description string) awscdk.StackProps, after func(awscdk.Stack, string, ...awscdk.Stack)) {
 	primary := cfg.Regions[0]
 	realtimeIn := map[string]string{primary: *d.Realtime.StackName()}
-	rate, burst := cfg.StageThrottle()
-	model := cfg.Capacity()
-	connect := constructs.Throttle{Rate: min(model.ConnectRate(), rate), Burst: min(model.ConnectBurst(), burst)}
 	for _, r := range secondaryRegions(cfg) {
 		rs := &RegionStacks{Region: r}
 		rs.Alerts = NewAlertsStack(scope, StackPrefix(cfg)+"Alerts-"+r, &AlertsStackProps{
@@ -152,27 +149,10 @@ func (d *Deployment) addRegions(scope cdkconstructs.Construct, cfg Config, baseI
 			OpsEmail:   optionalString(cfg.OpsEmail),
 			Lifecycle:  cfg.Lifecycle,
 		})
-		rs.Network = NewNetworkStack(scope, StackPrefix(cfg)+"Network-"+r, &NetworkStackProps{
-			StackProps:              baseIn(r, "Network", "VPC over two or more AZs, no NAT gateway"),
-			Lifecycle:               cfg.Lifecycle,
-			MaxAzs:                  cfg.MaxAzs,
-			SessionManagerEndpoints: cfg.SsmEndpoints,
-		})
-		rs.Realtime = NewRealtimeStack(scope, StackPrefix(cfg)+"Realtime-"+r, &RealtimeStackProps{
-			StackProps:         baseIn(r, "Realtime", "WebSocket API and route functions"),
-			TableName:          regionalOutput(*d.Data.StackName(), dataOutputTableName, primary),
-			Lifecycle:          cfg.Lifecycle,
-			FunctionEnv:        cfg.FunctionEnv,
-			ThrottleRate:       &rate,
-			ThrottleBurst:      &burst,
-			ConnectThrottle:    &connect,
-			GameConcurrency:    cfg.GameConcurrency(),
-			AccountLogRole:     cfg.ApiGatewayLogRole,
-			BehindDistribution: cfg.UsesCloudFront(),
-
-			Regions:               cfg.Regions,
-			CallbackURLsParameter: callbackURLsParameter(cfg),
-		})
+		rs.Network = NewNetworkStack(scope, StackPrefix(cfg)+"Network-"+r, networkPropsFor(cfg, baseIn(r, "Network", networkDescription)))
+		rtProps := realtimePropsFor(cfg, baseIn(r, "Realtime", realtimeDescription))
+		rtProps.TableName = regionalOutput(*d.Data.StackName(), dataOutputTableName, primary)
+		rs.Realtime = NewRealtimeStack(scope, StackPrefix(cfg)+"Realtime-"+r, rtProps)
 		after(rs.Realtime.Stack, "the functions use the game table's replica, which the primary's Data stack makes", d.Data.Stack)
 		rs.Frontend = NewFrontendStack(scope, StackPrefix(cfg)+"Frontend-"+r,
 			frontendPropsFor(cfg, d.Edge, rs.Realtime, rs.Network, func(desc string) awscdk.StackProps { return baseIn(r, "Frontend", desc) }, false))

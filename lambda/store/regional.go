@@ -162,7 +162,7 @@ func (s *Regional) recall(code string) homed {
 }
 
 // GetRoom reads the room at its home, following the home its item names, and from this
-// Region's replica when the home does not answer.
+// Region's replica when the home is marked failed.
 func (s *Regional) GetRoom(ctx context.Context, code string) (*game.Room, error) {
 	at, failed := s.recall(code).write, ""
 	for hop := 0; hop <= len(s.Regions); hop++ {
