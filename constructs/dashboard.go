@@ -32,6 +32,9 @@ type GameDashboardProps struct {
 	Functions []NamedFunction
 	// Table is the game table. Required.
 	Table *GameTable
+	// Replicas are the table's other Regions (a multi-Region deployment): how far each lags is
+	// drawn under the table.
+	Replicas []string
 	// TableOperations are the calls made to the table: its latency, throttling and errors are
 	// shown for these. Default: GetItem, PutItem and DeleteItem.
 	TableOperations []awsdynamodb.Operation
@@ -182,6 +185,16 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 			table.MetricVersionConflicts(sumOf("version conflicts (conditional check failed)")),
 		),
 	)
+	if len(p.Replicas) > 0 {
+		var lag []awscloudwatch.IMetric
+		for _, r := range p.Replicas {
+			lag = append(lag,
+				table.MetricReplicationLatency(r, awscloudwatch.Stats_AVERAGE(), r+" (average)"),
+				table.MetricReplicationLatency(r, awscloudwatch.Stats_MAXIMUM(), r+" (max)"))
+		}
+		// The failover's recovery point: what a Region's failure would lose (docs/regions.md).
+		l.row(graph("Replication latency to the other Regions (ms)", 24, lag...))
+	}
 
 	if s := p.Stream; s != nil {
 		l.header("## Stream pipeline (presence)")

@@ -99,6 +99,19 @@ func (g *GameTable) MetricLatency(op awsdynamodb.Operation, opts *awscloudwatch.
 	}), opts)
 }
 
+// MetricReplicationLatency is how far region's replica lags this Region's writes (a global
+// table's ReplicationLatency, in milliseconds), at stat.
+func (g *GameTable) MetricReplicationLatency(region string, stat *string, label string) awscloudwatch.IMetric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String("AWS/DynamoDB"),
+		MetricName:    jsii.String("ReplicationLatency"),
+		DimensionsMap: &map[string]*string{"TableName": g.Table.TableName(), "ReceivingRegion": jsii.String(region)},
+		Statistic:     stat,
+		Period:        awscdk.Duration_Minutes(jsii.Number(5)),
+		Label:         jsii.String(label),
+	})
+}
+
 // MetricThrottled is the throttled requests of ops together.
 func (g *GameTable) MetricThrottled(ops []awsdynamodb.Operation, period awscdk.Duration, label string) awscloudwatch.IMetric {
 	return g.Table.MetricThrottledRequestsForOperations(&awsdynamodb.OperationsMetricOptions{Operations: &ops, Period: period, Label: jsii.String(label)})

@@ -268,6 +268,7 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 		Frontend:   d.Frontend,
 		Edge:       d.Edge,
 		AlarmTopic: d.Alerts.Operations,
+		Replicas:   secondaryRegions(cfg),
 	})
 	after(d.Monitoring.Stack, "the dashboard and alarms watch its resources", d.Alerts.Stack, d.Data.Stack, d.Realtime.Stack, d.Presence.Stack, d.Frontend.Stack)
 

@@ -28,6 +28,8 @@ type MonitoringStackProps struct {
 	Edge *EdgeStack
 	// AlarmTopic is told when an alarm fires and when it clears. Default: none.
 	AlarmTopic awssns.ITopic
+	// Replicas are the game table's other Regions (docs/regions.md). Default: none.
+	Replicas []string
 }
 
 // MonitoringStack is the game's dashboard and alarms. It reads every other stack and nothing
@@ -65,6 +67,7 @@ func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *Monitor
 		Api:               props.Realtime.Api,
 		Functions:         functions,
 		Table:             props.Data.Games,
+		Replicas:          props.Replicas,
 		TableOperations:   constructs.Operations(actions...),
 		Stream:            props.Presence.Stream,
 		Web:               props.Frontend.Web,

@@ -81,6 +81,17 @@ func TestTwoRegionsGlobalTable(t *testing.T) {
 	}
 }
 
+// The primary's dashboard draws how far each other Region's replica lags.
+func TestTwoRegionsReplicationLatencyOnTheDashboard(t *testing.T) {
+	s := twoRegions(t)
+	body := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, s.templates["TicTacToe-Dev-Monitoring"], "AWS::CloudWatch::Dashboard"))["DashboardBody"])
+	for _, want := range []string{"ReplicationLatency", "ReceivingRegion", "eu-central-1", "Replication latency to the other Regions"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the dashboard lacks %s", want)
+		}
+	}
+}
+
 // The functions of each Region know every Region, may use every replica and read every
 // Region's @connections URL from their own Region's parameter; each Links stack writes that
 // parameter and grants the other Regions' @connections, and nothing more.
