@@ -183,12 +183,6 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 		}
 	}
 	base := func(name, description string) awscdk.StackProps { return baseIn("", name, description) }
-	optional := func(s string) *string {
-		if s == "" {
-			return nil
-		}
-		return jsii.String(s)
-	}
 	// Explicit dependencies, though the references imply them: the order of a deploy is read
 	// here. Pass the embedded awscdk.Stack: jsii cannot convert a Go struct that embeds one.
 	after := func(st awscdk.Stack, reason string, on ...awscdk.Stack) {
@@ -202,7 +196,7 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 	if cfg.UsesWaf() || makeCertificate {
 		props := &EdgeStackProps{
 			StackProps: base("Edge", "what CloudFront takes from us-east-1: the web application firewall, the domain's certificate"),
-			OpsEmail:   optional(cfg.OpsEmail),
+			OpsEmail:   optionalString(cfg.OpsEmail),
 			Lifecycle:  cfg.Lifecycle,
 		}
 		props.Env = &awscdk.Environment{Region: jsii.String(EdgeRegion)}
@@ -219,9 +213,9 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 	}
 	d.Alerts = NewAlertsStack(scope, prefix+"Alerts", &AlertsStackProps{
 		StackProps:  base("Alerts", "alerts topic (presence events) and operations topic (alarms)"),
-		Email:       optional(cfg.AlertEmail),
+		Email:       optionalString(cfg.AlertEmail),
 		EmailEvents: cfg.AlertEvents,
-		OpsEmail:    optional(cfg.OpsEmail),
+		OpsEmail:    optionalString(cfg.OpsEmail),
 		Lifecycle:   cfg.Lifecycle,
 	})
 	d.Network = NewNetworkStack(scope, prefix+"Network", networkPropsFor(cfg, base("Network", networkDescription)))

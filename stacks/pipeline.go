@@ -139,16 +139,14 @@ func NewPipelineStack(app awscdk.App, props *PipelineStackProps) *PipelineStack 
 		Post: &[]pipelines.Step{smokeStep(ProdStageName, source, ps.Prod)},
 	})
 
+	// Built now rather than at synth, so that the grant and the checks below see every
+	// resource it makes: the pipeline stack's, and the support stack CodePipeline adds to app
+	// for each other Region a stage deploys to (its artifact replication bucket).
+	pipeline.BuildPipeline()
 	// Connections made since mid-2024 are codeconnections ARNs, and IAM matches the service
 	// prefix of the resource: CDK grants only codestar-connections:UseConnection.
 	if strings.Contains(p.ConnectionArn, ":codeconnections:") {
 		grantUseConnection(pipeline, p.ConnectionArn)
-	}
-	// Built now (if the grant above has not) rather than at synth, so that the checks below
-	// see every resource it makes: the pipeline stack's, and the support stack CodePipeline
-	// adds to app for each other Region a stage deploys to (its artifact replication bucket).
-	if !strings.Contains(p.ConnectionArn, ":codeconnections:") {
-		pipeline.BuildPipeline()
 	}
 	suppressPipelineFindings(pipeline)
 	checked := []awscdk.Stack{stack}
@@ -164,9 +162,9 @@ func NewPipelineStack(app awscdk.App, props *PipelineStackProps) *PipelineStack 
 	return ps
 }
 
-// grantUseConnection lets the source action's role use the connection under its new prefix.
+// grantUseConnection lets the source action's role of the built pipeline use the connection
+// under its new prefix.
 func grantUseConnection(pipeline pipelines.CodePipeline, arn string) {
-	pipeline.BuildPipeline()
 	src := pipeline.Pipeline().Node().TryFindChild(jsii.String("Source"))
 	if src == nil {
 		panic("stacks: the pipeline has no Source stage to grant the connection to")

@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -74,8 +75,12 @@ func (s *Stack) regionEndpoints() error {
 			return fmt.Errorf("listening for %s's DynamoDB endpoint: %w", r.Name, err)
 		}
 		r.DynamoDBEndpoint = "http://" + l.Addr().String()
-		r.proxy = &http.Server{Handler: httputil.NewSingleHostReverseProxy(target)}
-		go r.proxy.Serve(l) //nolint:errcheck // ErrServerClosed at Stop or Kill
+		r.proxy = &http.Server{Handler: httputil.NewSingleHostReverseProxy(target), ReadHeaderTimeout: 10 * time.Second}
+		go func(srv *http.Server, name string) {
+			if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+				s.fail(fmt.Errorf("serving %s's DynamoDB endpoint: %w", name, err))
+			}
+		}(r.proxy, r.Name)
 	}
 	return nil
 }
