@@ -27,6 +27,11 @@ type SiteDistributionProps struct {
 	// SocketPath is where players open the WebSocket on the distribution's own host. Default:
 	// DefaultSocketPath.
 	SocketPath *string
+	// OtherSockets are more socket paths on the distribution, each passed to another API (a
+	// multi-Region deployment's other Regions), with the same stage name, headers and socket
+	// function: a page keeps one origin whichever Region it fails over to, and the
+	// distribution, global, still answers when this stack's Region does not. Default: none.
+	OtherSockets []SocketOrigin
 	// ApiHeaders are added to every connection passed to the API, such as the secret the
 	// connect function checks (a viewer's header of the same name is overwritten). Default:
 	// none.
@@ -53,6 +58,14 @@ type SiteDistributionProps struct {
 	PriceClass awscloudfront.PriceClass
 	// Lifecycle picks the access log bucket's fate. Default: Prod, retained.
 	Lifecycle Lifecycle
+}
+
+// SocketOrigin is a socket path of the distribution and the API host it is passed to.
+type SocketOrigin struct {
+	// Path is where players open it (/ws-eu-central-1).
+	Path string
+	// ApiDomainName is the API's host.
+	ApiDomainName *string
 }
 
 // SiteDistribution is the site's CloudFront distribution: HTTPS (HTTP redirected), HTTP/2 and
@@ -136,6 +149,16 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 	if !socketPath.MatchString(*p.SocketPath) {
 		fail("SocketPath %q is not a path like /ws", *p.SocketPath)
 	}
+	for _, o := range p.OtherSockets {
+		switch {
+		case !socketPath.MatchString(o.Path):
+			fail("OtherSockets: %q is not a path like /ws-eu-central-1", o.Path)
+		case o.Path == *p.SocketPath:
+			fail("OtherSockets: %q is SocketPath already", o.Path)
+		case o.ApiDomainName == nil:
+			fail("OtherSockets %s: ApiDomainName is required", o.Path)
+		}
+	}
 	if p.PriceClass == "" {
 		p.PriceClass = DefaultPriceClass
 	}
@@ -187,11 +210,30 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
 		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(socketFunctionCode(*p.ViewerHostHeader, stringOr(p.ViewerAddressHeader), *p.ApiStageName))),
 	})
-	api := awscloudfrontorigins.NewHttpOrigin(p.ApiDomainName, &awscloudfrontorigins.HttpOriginProps{
-		ProtocolPolicy:     awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
-		OriginSslProtocols: &[]awscloudfront.OriginSslPolicy{awscloudfront.OriginSslPolicy_TLS_V1_2},
-		CustomHeaders:      &p.ApiHeaders,
-	})
+	socketBehavior := func(apiDomainName *string) *awscloudfront.BehaviorOptions {
+		return &awscloudfront.BehaviorOptions{
+			Origin: awscloudfrontorigins.NewHttpOrigin(apiDomainName, &awscloudfrontorigins.HttpOriginProps{
+				ProtocolPolicy:     awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
+				OriginSslProtocols: &[]awscloudfront.OriginSslPolicy{awscloudfront.OriginSslPolicy_TLS_V1_2},
+				CustomHeaders:      &p.ApiHeaders,
+			}),
+			// wss:// only: a socket never starts on plain HTTP.
+			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY,
+			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
+			CachePolicy:          awscloudfront.CachePolicy_CACHING_DISABLED(),
+			// The handshake's headers (Sec-WebSocket-*, Origin) reach the API; Host must be
+			// the API's own.
+			OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
+			ResponseHeadersPolicy: headers,
+			FunctionAssociations: &[]*awscloudfront.FunctionAssociation{{
+				Function: fn, EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST,
+			}},
+		}
+	}
+	sockets := map[string]*awscloudfront.BehaviorOptions{*p.SocketPath: socketBehavior(p.ApiDomainName)}
+	for _, o := range p.OtherSockets {
+		sockets[o.Path] = socketBehavior(o.ApiDomainName)
+	}
 
 	distProps := &awscloudfront.DistributionProps{
 		Comment: jsii.String("TicTacToe site and socket"),
@@ -203,28 +245,13 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 			ResponseHeadersPolicy: headers,
 			Compress:              jsii.Bool(true),
 		},
-		AdditionalBehaviors: &map[string]*awscloudfront.BehaviorOptions{
-			*p.SocketPath: {
-				Origin: api,
-				// wss:// only: a socket never starts on plain HTTP.
-				ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY,
-				AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
-				CachePolicy:          awscloudfront.CachePolicy_CACHING_DISABLED(),
-				// The handshake's headers (Sec-WebSocket-*, Origin) reach the API; Host must be
-				// the API's own.
-				OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
-				ResponseHeadersPolicy: headers,
-				FunctionAssociations: &[]*awscloudfront.FunctionAssociation{{
-					Function: fn, EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST,
-				}},
-			},
-		},
-		HttpVersion:   awscloudfront.HttpVersion_HTTP2_AND_3,
-		EnableIpv6:    jsii.Bool(true),
-		PriceClass:    p.PriceClass,
-		EnableLogging: jsii.Bool(true),
-		LogBucket:     logs,
-		WebAclId:      p.WebAclArn,
+		AdditionalBehaviors: &sockets,
+		HttpVersion:         awscloudfront.HttpVersion_HTTP2_AND_3,
+		EnableIpv6:          jsii.Bool(true),
+		PriceClass:          p.PriceClass,
+		EnableLogging:       jsii.Bool(true),
+		LogBucket:           logs,
+		WebAclId:            p.WebAclArn,
 	}
 	var canonical awscloudfront.Function
 	if p.Certificate != nil {

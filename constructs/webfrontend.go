@@ -38,6 +38,10 @@ type WebFrontendProps struct {
 	// WebSocketUrl is the wss:// URL the site connects to, written into its config.js.
 	// Required.
 	WebSocketUrl *string
+	// FallbackSockets are other Regions' sockets, paths on the page's own host (a
+	// SiteDistribution's OtherSockets), listed in config.js after WebSocketUrl for the page to
+	// fail over to. Default: none.
+	FallbackSockets []string
 	// Certificate turns on HTTPS: port 443 serves the site with it, and port 80 redirects to
 	// 443. Default: none, the site is served over plain HTTP on port 80.
 	Certificate awscertificatemanager.ICertificate
@@ -325,11 +329,12 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 	SuppressNag(role, "AwsSolutions-IAM5", "An instance writes its one boot report, STATUS/<its own instance id>, and an ID exists only once the instance runs: the grant covers the two status prefixes of the signals bucket and nothing else",
 		&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<[A-Za-z0-9]*Signals[0-9A-F]{8}\.Arn>\/(SUCCESS|FAILURE)\/\*$/`)})
 	userData, err := frontend.UserData(frontend.UserDataParams{
-		SiteBucket:   *site.S3BucketName(),
-		SiteKey:      *site.S3ObjectKey(),
-		WebSocketURL: *p.WebSocketUrl,
-		Region:       *awscdk.Stack_Of(this).Region(),
-		SignalBucket: *signals.Bucket.BucketName(),
+		SiteBucket:      *site.S3BucketName(),
+		SiteKey:         *site.S3ObjectKey(),
+		WebSocketURL:    *p.WebSocketUrl,
+		FallbackSockets: p.FallbackSockets,
+		Region:          *awscdk.Stack_Of(this).Region(),
+		SignalBucket:    *signals.Bucket.BucketName(),
 	})
 	if err != nil {
 		fail("%v", err)

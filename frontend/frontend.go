@@ -45,8 +45,16 @@ type UserDataParams struct {
 	SiteBucket   string // S3 bucket of the site asset
 	SiteKey      string // S3 object key of the site asset (a zip of site/)
 	WebSocketURL string // wss:// URL of the WebSocket API stage (the CSP allows exactly its origin), or a path such as /ws on the page's own host
-	Region       string // region of the site bucket, for the AWS CLI
-	SignalBucket string // where the instance reports SUCCESS/<id> or FAILURE/<id> (same region)
+	// FallbackSockets are other Regions' sockets, paths on the page's own host (/ws-eu-central-1),
+	// which config.js lists after WebSocketURL for the page to fail over to. Default: none.
+	FallbackSockets []string
+	Region          string // region of the site bucket, for the AWS CLI
+	SignalBucket    string // where the instance reports SUCCESS/<id> or FAILURE/<id> (same region)
+}
+
+// FallbackSocketList is FallbackSockets as the script reads them: space-separated.
+func (p UserDataParams) FallbackSocketList() string {
+	return strings.Join(p.FallbackSockets, " ")
 }
 
 // MaxUserDataBytes is EC2's limit on user data, counted before base64 encoding.

@@ -108,12 +108,47 @@ func realtimePropsFor(cfg Config, stackProps awscdk.StackProps) *RealtimeStackPr
 
 		Regions:               cfg.Regions,
 		CallbackURLsParameter: callbackURLsParameter(cfg),
+		SharedSecretName:      sharedSecretName(cfg),
 	}
 }
 
-// frontendPropsFor is a Frontend stack's props, serving the site of rt: behind the
-// distribution (with the domain, on the primary only) or from an internet-facing load balancer.
-func frontendPropsFor(cfg Config, edgeStack *EdgeStack, rt *RealtimeStack, network *NetworkStack, stackProps func(description string) awscdk.StackProps, primary bool) *FrontendStackProps {
+// sharedSecretName names the edge secret every Region's distribution sends to every Region's
+// API in a multi-Region deployment behind distributions; "" otherwise.
+func sharedSecretName(cfg Config) string {
+	if len(cfg.Regions) < 2 || !cfg.UsesCloudFront() {
+		return ""
+	}
+	return StackPrefix(cfg) + "EdgeSecret"
+}
+
+// fallbackSocketPath is where a distribution passes sockets to region's API in a multi-Region
+// deployment.
+func fallbackSocketPath(region string) string {
+	return constructs.DefaultSocketPath + "-" + region
+}
+
+// otherSockets are the sockets a distribution in region passes to the other Regions' APIs, in
+// the deployment's order: each reads the API's host from its Realtime stack's output.
+func otherSockets(cfg Config, region string) []constructs.SocketOrigin {
+	var sockets []constructs.SocketOrigin
+	for i, r := range cfg.Regions {
+		if r == region {
+			continue
+		}
+		stack := StackPrefix(cfg) + "Realtime"
+		if i > 0 {
+			stack += suffix(r)
+		}
+		sockets = append(sockets, constructs.SocketOrigin{Path: fallbackSocketPath(r), ApiDomainName: regionalOutput(stack, realtimeOutputApiDomain, r)})
+	}
+	return sockets
+}
+
+// frontendPropsFor is a Frontend stack's props, serving the site of rt in region: behind the
+// distribution (with the domain, on the primary only; with every other Region's socket in a
+// multi-Region deployment) or from an internet-facing load balancer.
+func frontendPropsFor(cfg Config, edgeStack *EdgeStack, rt *RealtimeStack, network *NetworkStack, stackProps func(description string) awscdk.StackProps, region string) *FrontendStackProps {
+	primary := len(cfg.Regions) == 0 || region == cfg.Regions[0]
 	props := &FrontendStackProps{
 		StackProps:   stackProps("CloudFront distribution, load balancer and NGINX instances serving the site"),
 		Vpc:          network.Vpc,
@@ -133,6 +168,9 @@ func frontendPropsFor(cfg Config, edgeStack *EdgeStack, rt *RealtimeStack, netwo
 		ApiDomainName: rt.ApiDomainName,
 		ApiStageName:  rt.Api.Stage.StageName(),
 		EdgeSecret:    rt.EdgeSecret,
+	}
+	if len(cfg.Regions) > 1 {
+		edge.OtherSockets = otherSockets(cfg, region)
 	}
 	if primary { // a domain names one distribution: the primary's
 		edge.DomainName, edge.HostedZoneId = cfg.DomainName, cfg.HostedZoneId
@@ -227,6 +265,9 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 	})
 	rtProps := realtimePropsFor(cfg, base("Realtime", realtimeDescription))
 	rtProps.Table = d.Data.Table
+	if rtProps.SharedSecretName != "" {
+		rtProps.SharedSecretReplicas = secondaryRegions(cfg)
+	}
 	d.Realtime = NewRealtimeStack(scope, prefix+"Realtime", rtProps)
 	after(d.Realtime.Stack, "the functions read and write the game table", d.Data.Stack)
 	d.Presence = NewPresenceStack(scope, prefix+"Presence", &PresenceStackProps{
@@ -239,7 +280,7 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 	})
 	after(d.Presence.Stack, "the function reads the game table's stream and writes its markers to the table", d.Data.Stack)
 	after(d.Presence.Stack, "the function publishes to the alerts topic; the alarms notify the operations topic", d.Alerts.Stack)
-	frontendProps := frontendPropsFor(cfg, d.Edge, d.Realtime, d.Network, func(desc string) awscdk.StackProps { return base("Frontend", desc) }, true)
+	frontendProps := frontendPropsFor(cfg, d.Edge, d.Realtime, d.Network, func(desc string) awscdk.StackProps { return base("Frontend", desc) }, cfg.Region)
 	d.Frontend = NewFrontendStack(scope, prefix+"Frontend", frontendProps)
 	after(d.Frontend.Stack, "the instances and load balancer run in the VPC", d.Network.Stack)
 	after(d.Frontend.Stack, "the site connects to the WebSocket API", d.Realtime.Stack)

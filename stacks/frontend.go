@@ -51,6 +51,9 @@ type FrontendEdge struct {
 	CertificateArn           *string
 	// WebAclArn filters every request. Default: none.
 	WebAclArn *string
+	// OtherSockets pass sockets to the other Regions' APIs (a multi-Region deployment): the
+	// page lists them after its own. Default: none.
+	OtherSockets []constructs.SocketOrigin
 }
 
 // FrontendStack serves the site: distribution, load balancer, instances, scaling.
@@ -99,8 +102,15 @@ func NewFrontendStack(scope cdkconstructs.Construct, id string, props *FrontendS
 			socketUrl = jsii.String("wss://" + edge.DomainName + constructs.DefaultSocketPath)
 		}
 	}
+	var fallbacks []string
+	if edge != nil {
+		for _, o := range edge.OtherSockets {
+			fallbacks = append(fallbacks, o.Path)
+		}
+	}
 	web := constructs.NewWebFrontend(stack, jsii.String("Web"), &constructs.WebFrontendProps{
-		Vpc:          props.Vpc,
+		Vpc:             props.Vpc,
+		FallbackSockets: fallbacks,
 		Internal:     edge != nil,
 		WebSocketUrl: socketUrl,
 		Certificate:  cert,
@@ -139,6 +149,7 @@ func newSiteDistribution(stack awscdk.Stack, web *constructs.WebFrontend, edge *
 		ViewerAddressHeader: jsii.String(config.ViewerAddressHeader),
 		HstsMaxAge:          awscdk.Duration_Seconds(jsii.Number(hsts.Seconds())),
 		WebAclArn:           edge.WebAclArn,
+		OtherSockets:        edge.OtherSockets,
 		Lifecycle:           lifecycle,
 	}
 	if edge.DomainName != "" {

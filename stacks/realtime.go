@@ -49,6 +49,13 @@ type RealtimeStackProps struct {
 	// every connection, and has the functions that check it (catalog Needs.EdgeSecret) refuse
 	// connections without it. Default: false, connections straight to the API.
 	BehindDistribution bool
+	// SharedSecretName names, in a multi-Region deployment behind distributions, the edge
+	// secret every Region's distribution sends to every Region's API (a page may fail over
+	// through its own distribution to any Region). The primary makes it, with a replica in
+	// each of SharedSecretReplicas; the other Regions read their replica by name, so they
+	// deploy after the primary's Realtime stack. Default: none, one Region.
+	SharedSecretName     string
+	SharedSecretReplicas []string
 }
 
 // RealtimeStack is the WebSocket API and the Go functions behind its routes: one per route
@@ -63,10 +70,13 @@ type RealtimeStack struct {
 	WebSocketUrl *string
 	// ApiDomainName is the API's own host, where the distribution passes sockets.
 	ApiDomainName *string
-	// EdgeSecret is the value the distribution adds to connections (BehindDistribution);
-	// nil without one.
+	// EdgeSecret is the value the distribution adds to connections (BehindDistribution): the
+	// shared one in a multi-Region deployment; nil without one.
 	EdgeSecret awssecretsmanager.ISecret
 }
+
+// Outputs a multi-Region deployment's other Regions read from a Realtime stack.
+const realtimeOutputApiDomain = "ApiDomainName"
 
 // NewRealtimeStack defines the stack.
 func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeStackProps) *RealtimeStack {
@@ -78,8 +88,11 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		props.Table = awsdynamodb.TableV2_FromTableName(stack, jsii.String("Games"), props.TableName)
 	}
 
-	var edgeSecret awssecretsmanager.Secret
-	if props.BehindDistribution {
+	// accepted are the secrets $connect takes; edgeSecret is the one the distributions send.
+	var edgeSecret awssecretsmanager.ISecret
+	var accepted []awssecretsmanager.ISecret
+	primary := len(props.SharedSecretReplicas) > 0
+	if props.BehindDistribution && (props.SharedSecretName == "" || primary) {
 		edgeSecret = awssecretsmanager.NewSecret(stack, jsii.String("EdgeSecret"), &awssecretsmanager.SecretProps{
 			Description: jsii.String("TicTacToe: the value the site's CloudFront distribution adds to each WebSocket connection; $connect refuses connections without it"),
 			GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
@@ -88,7 +101,34 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 			// Nothing but this deployment reads it, and a new one is made with the stack.
 			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 		})
-		constructs.SuppressNag(edgeSecret, "AwsSolutions-SMG4", "The value is written into the distribution's origin header and the connect function's settings at deploy time; a rotation would refuse players until both are redeployed. It grants nothing: it only tells connections through the distribution (and its firewall) from those that skip it")
+		constructs.SuppressNag(edgeSecret, "AwsSolutions-SMG4", edgeSecretNoRotation)
+		accepted = append(accepted, edgeSecret)
+	}
+	if props.BehindDistribution && props.SharedSecretName != "" {
+		if primary {
+			var replicas []*awssecretsmanager.ReplicaRegion
+			for _, r := range props.SharedSecretReplicas {
+				replicas = append(replicas, &awssecretsmanager.ReplicaRegion{Region: jsii.String(r)})
+			}
+			shared := awssecretsmanager.NewSecret(stack, jsii.String("SharedEdgeSecret"), &awssecretsmanager.SecretProps{
+				SecretName:  jsii.String(props.SharedSecretName),
+				Description: jsii.String("TicTacToe: the value every Region's CloudFront distribution adds to each WebSocket connection to any Region's API; $connect refuses connections without it"),
+				GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+					PasswordLength: jsii.Number(32), ExcludePunctuation: jsii.Bool(true),
+				},
+				ReplicaRegions: &replicas,
+				RemovalPolicy:  awscdk.RemovalPolicy_DESTROY,
+			})
+			constructs.SuppressNag(shared, "AwsSolutions-SMG4", edgeSecretNoRotation)
+			edgeSecret = shared
+		} else {
+			// This Region's replica of the primary's: a dynamic reference by name resolves
+			// in the stack's own Region.
+			edgeSecret = awssecretsmanager.Secret_FromSecretNameV2(stack, jsii.String("SharedEdgeSecret"), jsii.String(props.SharedSecretName))
+		}
+		// The primary keeps accepting its own secret, which its distribution sent before a
+		// second Region: no connection is refused while the stacks update one by one.
+		accepted = append(accepted, edgeSecret)
 	}
 
 	functions := map[string]*constructs.GoFunction{}
@@ -105,9 +145,16 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		if len(props.Regions) > 0 {
 			env[config.EnvRegions] = jsii.String(strings.Join(props.Regions, ","))
 		}
-		if f.Needs.EdgeSecret && edgeSecret != nil {
+		if f.Needs.EdgeSecret && len(accepted) > 0 {
 			// Resolved by CloudFormation at deploy time: the function reads no secret at run time.
-			env[config.EnvEdgeSecret] = edgeSecret.SecretValue().UnsafeUnwrap()
+			values := make([]*string, len(accepted))
+			for i, a := range accepted {
+				values[i] = a.SecretValue().UnsafeUnwrap()
+			}
+			env[config.EnvEdgeSecret] = values[0]
+			if len(values) > 1 {
+				env[config.EnvEdgeSecret] = awscdk.Fn_Join(jsii.String(","), &values)
+			}
 		}
 		var reserved *float64
 		if f.Name == catalog.FnGame {
@@ -179,12 +226,16 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		Description: jsii.String("WebSocket API URL the site connects to"),
 	})
 	apiDomain := awscdk.Fn_Join(jsii.String(""), &[]*string{api.Api.ApiId(), jsii.String(".execute-api."), stack.Region(), jsii.String("."), stack.UrlSuffix()})
-	rs := &RealtimeStack{Stack: stack, Api: api, Functions: functions, WebSocketUrl: api.Stage.Url(), ApiDomainName: apiDomain}
-	if edgeSecret != nil {
-		rs.EdgeSecret = edgeSecret
+	if len(props.Regions) > 0 {
+		awscdk.NewCfnOutput(stack, jsii.String(realtimeOutputApiDomain), &awscdk.CfnOutputProps{
+			Value: apiDomain, Description: jsii.String("The WebSocket API's host, where the other Regions' distributions pass their fallback sockets"),
+		})
 	}
-	return rs
+	return &RealtimeStack{Stack: stack, Api: api, Functions: functions, WebSocketUrl: api.Stage.Url(), ApiDomainName: apiDomain, EdgeSecret: edgeSecret}
 }
+
+// edgeSecretNoRotation is why an edge secret does not rotate.
+const edgeSecretNoRotation = "The value is written into the distribution's origin header and the connect function's settings at deploy time; a rotation would refuse players until both are redeployed. It grants nothing: it only tells connections through the distribution (and its firewall) from those that skip it"
 
 // environment is a function's environment: the deployer's settings, in a stable order.
 func environment(settings map[string]string) map[string]*string {

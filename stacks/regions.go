@@ -154,15 +154,31 @@ func (d *Deployment) addRegions(scope cdkconstructs.Construct, cfg Config, baseI
 		rtProps.TableName = regionalOutput(*d.Data.StackName(), dataOutputTableName, primary)
 		rs.Realtime = NewRealtimeStack(scope, StackPrefix(cfg)+"Realtime-"+r, rtProps)
 		after(rs.Realtime.Stack, "the functions use the game table's replica, which the primary's Data stack makes", d.Data.Stack)
-		rs.Frontend = NewFrontendStack(scope, StackPrefix(cfg)+"Frontend-"+r,
-			frontendPropsFor(cfg, d.Edge, rs.Realtime, rs.Network, func(desc string) awscdk.StackProps { return baseIn(r, "Frontend", desc) }, false))
-		after(rs.Frontend.Stack, "the instances and load balancer run in the VPC", rs.Network.Stack)
-		after(rs.Frontend.Stack, "the site connects to the WebSocket API", rs.Realtime.Stack)
-		if d.Edge != nil {
-			after(rs.Frontend.Stack, "the distribution reads the firewall's ARN from its outputs", d.Edge.Stack)
+		if rtProps.SharedSecretName != "" {
+			after(rs.Realtime.Stack, "the connect function reads this Region's replica of the edge secret the primary's Realtime stack makes", d.Realtime.Stack)
 		}
 		realtimeIn[r] = *rs.Realtime.StackName()
 		d.Secondary = append(d.Secondary, rs)
+	}
+	realtimes := []awscdk.Stack{d.Realtime.Stack}
+	for _, rs := range d.Secondary {
+		realtimes = append(realtimes, rs.Realtime.Stack)
+	}
+	if cfg.UsesCloudFront() {
+		after(d.Frontend.Stack, "the distribution passes fallback sockets to every Region's API, read from its Realtime stack's outputs", realtimes[1:]...)
+	}
+	for _, rs := range d.Secondary {
+		r := rs.Region
+		rs.Frontend = NewFrontendStack(scope, StackPrefix(cfg)+"Frontend-"+r,
+			frontendPropsFor(cfg, d.Edge, rs.Realtime, rs.Network, func(desc string) awscdk.StackProps { return baseIn(r, "Frontend", desc) }, r))
+		after(rs.Frontend.Stack, "the instances and load balancer run in the VPC", rs.Network.Stack)
+		after(rs.Frontend.Stack, "the site connects to the WebSocket API", rs.Realtime.Stack)
+		if cfg.UsesCloudFront() {
+			after(rs.Frontend.Stack, "the distribution passes fallback sockets to every Region's API, read from its Realtime stack's outputs", realtimes...)
+		}
+		if d.Edge != nil {
+			after(rs.Frontend.Stack, "the distribution reads the firewall's ARN from its outputs", d.Edge.Stack)
+		}
 	}
 	for _, r := range cfg.Regions {
 		region := ""

@@ -133,3 +133,62 @@ func TestTwoRegionsWiring(t *testing.T) {
 		}
 	}
 }
+
+// Each Region's distribution passes a socket path to every other Region's API, with the
+// edge secret every Region accepts, and its page lists them after its own: a player whose
+// Region fails keeps the page's origin and moves on.
+func TestTwoRegionsFallbackSockets(t *testing.T) {
+	s := twoRegions(t)
+	for _, tc := range []struct{ stack, other, otherRealtime string }{
+		{"TicTacToe-Dev-Frontend", "eu-central-1", "TicTacToe-Dev-Realtime-eu-central-1"},
+		{"TicTacToe-Dev-Frontend-eu-central-1", "eu-west-1", "TicTacToe-Dev-Realtime"},
+	} {
+		tpl := s.templates[tc.stack]
+		dist := cdktest.Props(cdktest.Only(t, tpl, "AWS::CloudFront::Distribution"))
+		js := cdktest.JSONOf(t, dist)
+		for _, want := range []string{`"PathPattern":"/ws-` + tc.other + `"`, `"Fn::GetStackOutput"`, `"StackName":"` + tc.otherRealtime + `"`, `"OutputName":"ApiDomainName"`, `"Region":"` + tc.other + `"`} {
+			if !strings.Contains(js, want) {
+				t.Errorf("%s: the distribution lacks %s", tc.stack, want)
+			}
+		}
+		// Every origin to an API sends one header: the shared secret.
+		if n := strings.Count(js, "X-Tictactoe-Edge"); n != 2 {
+			t.Errorf("%s: %d origins send the edge secret, want 2 (own and other Region's)", tc.stack, n)
+		}
+		lt := cdktest.JSONOf(t, cdktest.Resources(t, tpl, "AWS::EC2::LaunchTemplate"))
+		if !strings.Contains(lt, "FALLBACK_SOCKETS='/ws-"+tc.other+"'") {
+			t.Errorf("%s: the user data does not list /ws-%s", tc.stack, tc.other)
+		}
+	}
+	primary := s.templates["TicTacToe-Dev-Realtime"]
+	secrets := cdktest.JSONOf(t, cdktest.Resources(t, primary, "AWS::SecretsManager::Secret"))
+	for _, want := range []string{`"Name":"TicTacToe-Dev-EdgeSecret"`, `"ReplicaRegions":[{"Region":"eu-central-1"}]`} {
+		if !strings.Contains(secrets, want) {
+			t.Errorf("the primary's secrets lack %s: %s", want, secrets)
+		}
+	}
+	if n := len(cdktest.Resources(t, primary, "AWS::SecretsManager::Secret")); n != 2 {
+		t.Errorf("the primary has %d secrets, want its own and the shared one", n)
+	}
+	if n := len(cdktest.Resources(t, s.templates["TicTacToe-Dev-Realtime-eu-central-1"], "AWS::SecretsManager::Secret")); n != 0 {
+		t.Errorf("eu-central-1 makes %d secrets, want none: it reads its replica of the shared one", n)
+	}
+	fns := cdktest.JSONOf(t, cdktest.Resources(t, s.templates["TicTacToe-Dev-Realtime-eu-central-1"], "AWS::Lambda::Function"))
+	// A partial ARN (no suffix) in the function's own Region: its replica.
+	if !strings.Contains(fns, "{{resolve:secretsmanager:arn:aws:secretsmanager:eu-central-1:123456789012:secret:TicTacToe-Dev-EdgeSecret:SecretString:::}}") {
+		t.Errorf("eu-central-1's connect function does not read the shared secret by name")
+	}
+	if !s.dependsOn("TicTacToe-Dev-Realtime-eu-central-1", "TicTacToe-Dev-Realtime") || !s.dependsOn("TicTacToe-Dev-Frontend", "TicTacToe-Dev-Realtime-eu-central-1") {
+		t.Error("the secondary's Realtime stack must follow the primary's (the secret's replica), and every Frontend every Realtime (the API hosts)")
+	}
+}
+
+// dependsOn reports whether stack a is deployed after stack b.
+func (s *synthesized) dependsOn(a, b string) bool {
+	for _, dep := range *s.stacks[a].Dependencies() {
+		if *dep.StackName() == b {
+			return true
+		}
+	}
+	return false
+}

@@ -369,6 +369,43 @@ func TestUserDataServesASocketOnItsOwnHost(t *testing.T) {
 	}
 }
 
+// In a multi-Region deployment config.js lists the other Regions' sockets after the page's own,
+// in order, each a path on the distribution's host that 'self' covers; a value that is not
+// such a path stops the boot.
+func TestUserDataListsOtherRegionsSockets(t *testing.T) {
+	tl := requireTools(t)
+	p := deployment
+	p.WebSocketURL = "/ws"
+	p.FallbackSockets = []string{"/ws-eu-central-1", "/ws-us-east-2"}
+	in := newInstance(t, p, startIMDS(t, true))
+	in.deploySite(nil)
+	in.mustRun()
+	base := in.startNginx(tl)
+	client := &http.Client{Timeout: 5 * time.Second}
+	_, body := get(t, client, base+"/config.js", nil)
+	want := `window.TICTACTOE_CONFIG = {"webSocketUrl": "/ws", "webSocketUrls": ["/ws", "/ws-eu-central-1", "/ws-us-east-2"]};` + "\n"
+	if string(body) != want {
+		t.Errorf("config.js = %q, want %q", body, want)
+	}
+	resp, _ := get(t, client, base+"/", map[string]string{"X-Forwarded-Proto": "http"})
+	if got := parseCSP(resp.Header.Get("Content-Security-Policy"))["connect-src"]; got != "'self'" {
+		t.Errorf("CSP connect-src = %q, want only 'self'", got)
+	}
+
+	bad := deployment
+	bad.WebSocketURL = "/ws"
+	bad.FallbackSockets = []string{"/ws-b", `wss://evil.example/"`}
+	refused := newInstance(t, bad, startIMDS(t, true))
+	refused.deploySite(nil)
+	out, _, err := refused.run()
+	if err == nil {
+		t.Fatal("a fallback socket that is not a path: the boot went on")
+	}
+	if !strings.Contains(out, "FALLBACK_SOCKETS is not space-separated paths") {
+		t.Errorf("output does not name FALLBACK_SOCKETS:\n%s", out)
+	}
+}
+
 // A broken boot never reports success, so CloudFormation never counts the instance as
 // launched: the rolling update stops and rolls back. It reports the failure instead, when it
 // knows which instance it is, so the rollback starts at once rather than at the timeout.

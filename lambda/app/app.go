@@ -43,7 +43,7 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 	if err := cfg.Require(fn); err != nil {
 		return nil, err
 	}
-	opts := handler.Options{Logger: logger, AllowedOrigins: cfg.AllowedOrigins, EdgeSecret: cfg.EdgeSecret}
+	opts := handler.Options{Logger: logger, AllowedOrigins: cfg.AllowedOrigins, EdgeSecrets: cfg.EdgeSecrets}
 	if len(cfg.Regions) > 0 && cfg.Region != cfg.Regions[0] {
 		// Connections of the other Regions carry their Region in their ids; the primary's stay
 		// as they were in one Region, so that records and seats made before keep matching.

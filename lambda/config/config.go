@@ -97,11 +97,13 @@ type Config struct {
 	LogLevel slog.Level
 	// TopicARN is the SNS topic the presence function publishes to (TOPIC_ARN).
 	TopicARN string
-	// EdgeSecret is set when the API is served through the site's CloudFront distribution
-	// (EDGE_SECRET, from Secrets Manager): $connect then refuses connections that do not carry
-	// it in EdgeSecretHeader, and, unless AllowedOrigins lists origins, pages from any host but
-	// the one the player connected to (ViewerHostHeader). Default: empty, no such check.
-	EdgeSecret string
+	// EdgeSecrets are set when the API is served through the site's CloudFront distributions
+	// (EDGE_SECRET, from Secrets Manager; comma-separated when more than one value is accepted,
+	// as in a multi-Region deployment's primary): $connect then refuses connections that do
+	// not carry one of them in EdgeSecretHeader, and, unless AllowedOrigins lists origins,
+	// pages from any host but the one the player connected to (ViewerHostHeader). Default:
+	// empty, no such check.
+	EdgeSecrets []string
 	// Region is the function's own Region (AWS_REGION). Regions are every Region of a
 	// multi-Region deployment, in its order, the first the primary (REGIONS, comma-separated);
 	// empty in one Region. CallbackURLs are each Region's @connections URL (CALLBACK_URLS,
@@ -215,10 +217,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.TopicARN = strings.TrimSpace(getenv(EnvTopicARN))
-	c.EdgeSecret = strings.TrimSpace(getenv(EnvEdgeSecret))
-	if c.EdgeSecret != "" && len(c.EdgeSecret) < minEdgeSecret {
-		// The value itself never goes into a message: it is a secret.
-		bad(EnvEdgeSecret, "is %d characters: use at least %d (Secrets Manager generates 32)", len(c.EdgeSecret), minEdgeSecret)
+	if v := strings.TrimSpace(getenv(EnvEdgeSecret)); v != "" {
+		for i, s := range strings.Split(v, ",") {
+			s = strings.TrimSpace(s)
+			if len(s) < minEdgeSecret {
+				// The value itself never goes into a message: it is a secret.
+				bad(EnvEdgeSecret, "value %d is %d characters: use at least %d (Secrets Manager generates 32)", i+1, len(s), minEdgeSecret)
+				continue
+			}
+			c.EdgeSecrets = append(c.EdgeSecrets, s)
+		}
 	}
 	if v := strings.TrimSpace(getenv(EnvPresenceLog)); v != "" {
 		b, err := strconv.ParseBool(v)

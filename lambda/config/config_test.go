@@ -45,8 +45,17 @@ func TestValues(t *testing.T) {
 func TestEdgeSecret(t *testing.T) {
 	const secret = "0123456789abcdef0123456789abcdef"
 	c, err := FromEnv(env(map[string]string{EnvEdgeSecret: " " + secret + " "}))
-	if err != nil || c.EdgeSecret != secret {
-		t.Fatalf("EdgeSecret %q, err %v", c.EdgeSecret, err)
+	if err != nil || !slices.Equal(c.EdgeSecrets, []string{secret}) {
+		t.Fatalf("EdgeSecrets %q, err %v", c.EdgeSecrets, err)
+	}
+	// A multi-Region primary accepts its own and the deployment's shared secret.
+	c, err = FromEnv(env(map[string]string{EnvEdgeSecret: secret + ", " + strings.ToUpper(secret)}))
+	if err != nil || !slices.Equal(c.EdgeSecrets, []string{secret, strings.ToUpper(secret)}) {
+		t.Fatalf("two secrets: %q, err %v", c.EdgeSecrets, err)
+	}
+	_, err = FromEnv(env(map[string]string{EnvEdgeSecret: secret + ",guessable"}))
+	if err == nil || strings.Contains(err.Error(), "guessable") || !strings.Contains(err.Error(), "value 2") {
+		t.Fatalf("a short second secret: error %v, want one naming value 2 and not repeating it", err)
 	}
 	_, err = FromEnv(env(map[string]string{EnvEdgeSecret: "guessable"}))
 	if err == nil || strings.Contains(err.Error(), "guessable") {

@@ -40,7 +40,7 @@ type Handler struct {
 	guard   *guard.Guard
 	misses  int
 	origins []string
-	edge    string
+	edge    []string
 	region  string
 	now     func() time.Time
 }
@@ -62,10 +62,10 @@ type Options struct {
 	MissesPerConnection int
 	// AllowedOrigins are the Origin headers $connect accepts; empty accepts any.
 	AllowedOrigins []string
-	// EdgeSecret is what the distribution adds to every connection it passes on
-	// (config.EdgeSecret): when set, $connect refuses connections without it and, if
-	// AllowedOrigins is empty, pages not served from the host the player connected to.
-	EdgeSecret string
+	// EdgeSecrets are what the distributions add to every connection they pass on
+	// (config.EdgeSecrets): when set, $connect refuses connections without one of them and,
+	// if AllowedOrigins is empty, pages not served from the host the player connected to.
+	EdgeSecrets []string
 	// Region is this function's Region in a multi-Region deployment, unless it is the primary:
 	// connection ids are qualified with it (region.Qualify), so that any Region's functions
 	// know which Region's @connections API holds a connection; an unqualified id is the
@@ -78,7 +78,7 @@ type Options struct {
 // New returns a Handler.
 func New(o Options) *Handler {
 	h := &Handler{svc: o.Service, log: o.Logger, limiter: o.Limiter, strikes: o.Strikes, guard: o.Guard, misses: o.MissesPerConnection,
-		origins: o.AllowedOrigins, edge: o.EdgeSecret, region: o.Region, now: o.Now}
+		origins: o.AllowedOrigins, edge: o.EdgeSecrets, region: o.Region, now: o.Now}
 	if h.misses <= 0 {
 		h.misses = capacity.MissesPerConnection
 	}
@@ -113,7 +113,7 @@ var ok = events.APIGatewayProxyResponse{StatusCode: http.StatusOK}
 func (h *Handler) Connect(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	start := h.now()
 	origin := header(ev.Headers, "Origin")
-	if h.edge != "" && subtle.ConstantTimeCompare([]byte(header(ev.Headers, config.EdgeSecretHeader)), []byte(h.edge)) != 1 {
+	if len(h.edge) > 0 && !h.throughEdge(header(ev.Headers, config.EdgeSecretHeader)) {
 		h.logLine(ctx, ev, start, "", "refused", "not_through_edge", slog.String("origin", origin))
 		return events.APIGatewayProxyResponse{StatusCode: http.StatusForbidden}, nil
 	}
@@ -121,7 +121,7 @@ func (h *Handler) Connect(ctx context.Context, ev events.APIGatewayWebsocketProx
 	switch {
 	case len(h.origins) > 0:
 		allowed = slices.Contains(h.origins, strings.ToLower(strings.TrimRight(origin, "/")))
-	case h.edge != "":
+	case len(h.edge) > 0:
 		host := strings.ToLower(header(ev.Headers, config.ViewerHostHeader))
 		allowed = host != "" && strings.ToLower(strings.TrimRight(origin, "/")) == "https://"+host
 	}
@@ -153,13 +153,24 @@ func (h *Handler) Connect(ctx context.Context, ev events.APIGatewayWebsocketProx
 	return ok, nil
 }
 
+// throughEdge reports whether got is one of the edge secrets, comparing each in constant time.
+func (h *Handler) throughEdge(got string) bool {
+	found := false
+	for _, s := range h.edge {
+		if subtle.ConstantTimeCompare([]byte(got), []byte(s)) == 1 {
+			found = true
+		}
+	}
+	return found
+}
+
 // sourceIP is the player's address: the distribution's word for it behind the distribution
 // (the connection proved it came through with the edge secret; API Gateway sees CloudFront's
 // address), else the address API Gateway saw. Behind the distribution without that word (a
 // distribution whose function predates it, mid-deploy) there is no player's address: counting
 // CloudFront's would make every player behind one edge address share one address's share.
 func (h *Handler) sourceIP(ev events.APIGatewayWebsocketProxyRequest) (string, bool) {
-	if h.edge != "" {
+	if len(h.edge) > 0 {
 		ip := header(ev.Headers, config.ViewerAddressHeader)
 		return ip, ip != ""
 	}

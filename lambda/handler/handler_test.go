@@ -390,7 +390,7 @@ func TestConcurrentMovesOneWins(t *testing.T) {
 }
 
 func TestConnectOrigins(t *testing.T) {
-	const secret = "0123456789abcdef0123456789abcdef"
+	const secret, other = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
 	site := map[string]string{config.EdgeSecretHeader: secret, config.ViewerHostHeader: "d111.cloudfront.net"}
 	tests := []struct {
 		name    string
@@ -412,6 +412,8 @@ func TestConnectOrigins(t *testing.T) {
 		{"through the edge, no origin refused", nil, secret, "", site, 403},
 		{"through the edge, no viewer host refused", nil, secret, "https://d111.cloudfront.net", map[string]string{config.EdgeSecretHeader: secret}, 403},
 		{"skipping the edge refused", nil, secret, "https://d111.cloudfront.net", map[string]string{config.ViewerHostHeader: "d111.cloudfront.net"}, 403},
+		{"either of two secrets, the first", nil, secret + "," + other, "https://d111.cloudfront.net", site, 200},
+		{"either of two secrets, the second", nil, other + "," + secret, "https://d111.cloudfront.net", site, 200},
 		{"a wrong secret refused", nil, secret, "https://d111.cloudfront.net", map[string]string{config.EdgeSecretHeader: secret[1:] + "x", config.ViewerHostHeader: "d111.cloudfront.net"}, 403},
 		{"through the edge, the list replaces the same-site rule", []string{"https://game.example.com"}, secret, "https://game.example.com", site, 200},
 		{"through the edge, the list only", []string{"https://game.example.com"}, secret, "https://d111.cloudfront.net", site, 403},

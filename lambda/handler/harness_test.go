@@ -64,7 +64,7 @@ type envOptions struct {
 	strikes *ratelimit.Limiter
 	guard   *guard.Limits // nil: no per-source ceilings
 	origins []string
-	edge    string // the edge secret
+	edge    string // the edge secrets, comma-separated as in EDGE_SECRET
 	table   string // overrides the table name (a missing table simulates an outage)
 }
 
@@ -91,8 +91,16 @@ func newEnv(t *testing.T, o envOptions) *env {
 		g = guard.New(e.store.Store.(*store.DynamoStore), clock, *o.guard)
 	}
 	e.h = handler.New(handler.Options{Service: svc, Logger: logger, Limiter: o.limiter, Strikes: o.strikes, Guard: g,
-		AllowedOrigins: o.origins, EdgeSecret: o.edge, Now: clock})
+		AllowedOrigins: o.origins, EdgeSecrets: edgeSecrets(o.edge), Now: clock})
 	return e
+}
+
+// edgeSecrets splits the harness's comma-separated secrets.
+func edgeSecrets(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 type testWriter struct{ t *testing.T }
