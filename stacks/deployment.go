@@ -31,6 +31,9 @@ type Deployment struct {
 	// Region's ties to the others (docs/regions.md); empty in one Region.
 	Secondary []*RegionStacks
 	Links     []*LinksStack
+	// Health watches every Region from us-east-1 (and holds the socket domain's latency
+	// records); nil in one Region.
+	Health *HealthStack
 }
 
 // RegionStacks are a secondary Region's own stacks: it shares the primary's table (a replica),
@@ -54,6 +57,9 @@ func (d *Deployment) Stacks() []awscdk.Stack {
 	}
 	for _, l := range d.Links {
 		all = append(all, l.Stack)
+	}
+	if d.Health != nil {
+		all = append(all, d.Health.Stack)
 	}
 	return all
 }
@@ -109,7 +115,18 @@ func realtimePropsFor(cfg Config, stackProps awscdk.StackProps) *RealtimeStackPr
 		Regions:               cfg.Regions,
 		CallbackURLsParameter: callbackURLsParameter(cfg),
 		SharedSecretName:      sharedSecretName(cfg),
+		SocketDomain:          socketDomain(cfg),
 	}
+}
+
+// socketDomain is the name every Region's API answers on in a multi-Region deployment with a
+// domain in a Route 53 zone: latency records of it send the domain's sockets to the nearest
+// healthy Region. "" otherwise.
+func socketDomain(cfg Config) string {
+	if len(cfg.Regions) < 2 || !cfg.UsesCloudFront() || cfg.DomainName == "" || cfg.HostedZoneId == "" {
+		return ""
+	}
+	return "ws." + cfg.DomainName
 }
 
 // sharedSecretName names the edge secret every Region's distribution sends to every Region's
@@ -171,6 +188,10 @@ func frontendPropsFor(cfg Config, edgeStack *EdgeStack, rt *RealtimeStack, netwo
 	}
 	if len(cfg.Regions) > 1 {
 		edge.OtherSockets = otherSockets(cfg, region)
+	}
+	if name := socketDomain(cfg); name != "" && primary {
+		// The domain's socket goes to whichever Region its latency records answer with.
+		edge.ApiDomainName = jsii.String(name)
 	}
 	if primary { // a domain names one distribution: the primary's
 		edge.DomainName, edge.HostedZoneId = cfg.DomainName, cfg.HostedZoneId
@@ -267,6 +288,9 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 	rtProps.Table = d.Data.Table
 	if rtProps.SharedSecretName != "" {
 		rtProps.SharedSecretReplicas = secondaryRegions(cfg)
+	}
+	if rtProps.SocketDomain != "" {
+		rtProps.ValidationZoneId = cfg.HostedZoneId
 	}
 	d.Realtime = NewRealtimeStack(scope, prefix+"Realtime", rtProps)
 	after(d.Realtime.Stack, "the functions read and write the game table", d.Data.Stack)

@@ -111,12 +111,12 @@ func NewFrontendStack(scope cdkconstructs.Construct, id string, props *FrontendS
 	web := constructs.NewWebFrontend(stack, jsii.String("Web"), &constructs.WebFrontendProps{
 		Vpc:             props.Vpc,
 		FallbackSockets: fallbacks,
-		Internal:     edge != nil,
-		WebSocketUrl: socketUrl,
-		Certificate:  cert,
-		InstanceType: instanceType,
-		MaxCapacity:  props.MaxInstances,
-		Lifecycle:    props.Lifecycle,
+		Internal:        edge != nil,
+		WebSocketUrl:    socketUrl,
+		Certificate:     cert,
+		InstanceType:    instanceType,
+		MaxCapacity:     props.MaxInstances,
+		Lifecycle:       props.Lifecycle,
 	})
 	fs := &FrontendStack{Stack: stack, Web: web, SiteUrl: web.SiteUrl}
 	if edge != nil {

@@ -6,7 +6,10 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -56,6 +59,12 @@ type RealtimeStackProps struct {
 	// deploy after the primary's Realtime stack. Default: none, one Region.
 	SharedSecretName     string
 	SharedSecretReplicas []string
+	// SocketDomain gives the API a regional custom domain of that name (every Region's API
+	// the same name, as latency records of it need), with a certificate of this Region.
+	// ValidationZoneId is the Route 53 zone the primary validates it in; the other Regions'
+	// certificates need the same record (ACM's DNS validation record of a name is one per
+	// account, whatever the Region), so they deploy after the primary's. Default: none.
+	SocketDomain, ValidationZoneId string
 }
 
 // RealtimeStack is the WebSocket API and the Go functions behind its routes: one per route
@@ -76,7 +85,11 @@ type RealtimeStack struct {
 }
 
 // Outputs a multi-Region deployment's other Regions read from a Realtime stack.
-const realtimeOutputApiDomain = "ApiDomainName"
+const (
+	realtimeOutputApiDomain          = "ApiDomainName"
+	realtimeOutputSocketDomain       = "SocketRegionalDomainName"
+	realtimeOutputSocketHostedZoneId = "SocketRegionalHostedZoneId"
+)
 
 // NewRealtimeStack defines the stack.
 func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeStackProps) *RealtimeStack {
@@ -231,7 +244,40 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 			Value: apiDomain, Description: jsii.String("The WebSocket API's host, where the other Regions' distributions pass their fallback sockets"),
 		})
 	}
+	if props.SocketDomain != "" {
+		newSocketDomain(stack, api, props.SocketDomain, props.ValidationZoneId)
+	}
 	return &RealtimeStack{Stack: stack, Api: api, Functions: functions, WebSocketUrl: api.Stage.Url(), ApiDomainName: apiDomain, EdgeSecret: edgeSecret}
+}
+
+// newSocketDomain gives api the custom domain name, mapped to its stage under the stage's name
+// (so the path is the one the execute-api host takes), and publishes its regional endpoint for
+// the latency records.
+func newSocketDomain(stack awscdk.Stack, api *constructs.WebSocketApi, name, zoneId string) {
+	validation := awscertificatemanager.CertificateValidation_FromDns(nil)
+	if zoneId != "" {
+		validation = awscertificatemanager.CertificateValidation_FromDns(awsroute53.HostedZone_FromHostedZoneId(stack, jsii.String("Zone"), jsii.String(zoneId)))
+	}
+	cert := awscertificatemanager.NewCertificate(stack, jsii.String("SocketCertificate"), &awscertificatemanager.CertificateProps{
+		DomainName: jsii.String(name),
+		Validation: validation,
+	})
+	domain := awsapigatewayv2.NewDomainName(stack, jsii.String("SocketDomain"), &awsapigatewayv2.DomainNameProps{
+		DomainName:  jsii.String(name),
+		Certificate: cert,
+	})
+	awsapigatewayv2.NewApiMapping(stack, jsii.String("SocketMapping"), &awsapigatewayv2.ApiMappingProps{
+		Api:           api.Api,
+		DomainName:    domain,
+		Stage:         api.Stage,
+		ApiMappingKey: api.Stage.StageName(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String(realtimeOutputSocketDomain), &awscdk.CfnOutputProps{
+		Value: domain.RegionalDomainName(), Description: jsii.String("The regional endpoint of " + name + ", for its latency record"),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String(realtimeOutputSocketHostedZoneId), &awscdk.CfnOutputProps{
+		Value: domain.RegionalHostedZoneId(), Description: jsii.String("The hosted zone of that endpoint, for the record's alias"),
+	})
 }
 
 // edgeSecretNoRotation is why an edge secret does not rotate.

@@ -167,6 +167,11 @@ func (d *Deployment) addRegions(scope cdkconstructs.Construct, cfg Config, baseI
 	if cfg.UsesCloudFront() {
 		after(d.Frontend.Stack, "the distribution passes fallback sockets to every Region's API, read from its Realtime stack's outputs", realtimes[1:]...)
 	}
+	d.Health = newHealth(scope, cfg, d, baseIn)
+	after(d.Health.Stack, "its health checks and records read every Region's API from its Realtime stack's outputs", realtimes...)
+	if socketDomain(cfg) != "" {
+		after(d.Frontend.Stack, "the domain's socket goes to "+socketDomain(cfg)+", whose records the Health stack makes", d.Health.Stack)
+	}
 	for _, rs := range d.Secondary {
 		r := rs.Region
 		rs.Frontend = NewFrontendStack(scope, StackPrefix(cfg)+"Frontend-"+r,
@@ -199,6 +204,35 @@ func (d *Deployment) addRegions(scope cdkconstructs.Construct, cfg Config, baseI
 		}
 		d.Links = append(d.Links, links)
 	}
+}
+
+// newHealth is the Health stack of a multi-Region deployment, in us-east-1.
+func newHealth(scope cdkconstructs.Construct, cfg Config, d *Deployment, baseIn func(region, name, description string) awscdk.StackProps) *HealthStack {
+	props := &HealthStackProps{
+		StackProps: baseIn("", "Health", "Route 53 health checks of every Region's API, their alarms and the socket domain's latency records"),
+		OpsEmail:   optionalString(cfg.OpsEmail),
+		Lifecycle:  cfg.Lifecycle,
+	}
+	props.Env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(EdgeRegion)}
+	name := socketDomain(cfg)
+	if name != "" {
+		props.SocketDomain, props.HostedZoneId = name, cfg.HostedZoneId
+	}
+	stacks := map[string]string{cfg.Regions[0]: *d.Realtime.StackName()}
+	for _, rs := range d.Secondary {
+		stacks[rs.Region] = *rs.Realtime.StackName()
+	}
+	for _, r := range cfg.Regions {
+		hr := HealthRegion{Region: r, ApiHost: regionalOutput(stacks[r], realtimeOutputApiDomain, r)}
+		if name != "" {
+			hr.SocketTarget = &SocketDomainTarget{
+				RegionalDomainName:   regionalOutput(stacks[r], realtimeOutputSocketDomain, r),
+				RegionalHostedZoneId: regionalOutput(stacks[r], realtimeOutputSocketHostedZoneId, r),
+			}
+		}
+		props.Regions = append(props.Regions, hr)
+	}
+	return NewHealthStack(scope, StackPrefix(cfg)+"Health", props)
 }
 
 func suffix(region string) string {

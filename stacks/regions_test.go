@@ -40,6 +40,7 @@ func TestTwoRegionsStacks(t *testing.T) {
 		"TicTacToe-Dev-Frontend@eu-west-1", "TicTacToe-Dev-Presence@eu-west-1", "TicTacToe-Dev-Monitoring@eu-west-1", "TicTacToe-Dev-Links@eu-west-1",
 		"TicTacToe-Dev-Alerts-eu-central-1@eu-central-1", "TicTacToe-Dev-Network-eu-central-1@eu-central-1", "TicTacToe-Dev-Realtime-eu-central-1@eu-central-1",
 		"TicTacToe-Dev-Frontend-eu-central-1@eu-central-1", "TicTacToe-Dev-Links-eu-central-1@eu-central-1",
+		"TicTacToe-Dev-Health@us-east-1",
 	}
 	for _, w := range want {
 		found := false
@@ -191,4 +192,99 @@ func (s *synthesized) dependsOn(a, b string) bool {
 		}
 	}
 	return false
+}
+
+// Every Region's API is watched from outside it, with an alarm to the operations topic.
+func TestTwoRegionsHealthChecks(t *testing.T) {
+	s := twoRegions(t)
+	tpl := s.templates["TicTacToe-Dev-Health"]
+	checks := cdktest.Resources(t, tpl, "AWS::Route53::HealthCheck")
+	if len(checks) != 2 {
+		t.Fatalf("%d health checks, want one per Region", len(checks))
+	}
+	js := cdktest.JSONOf(t, checks)
+	for _, want := range []string{`"Type":"TCP"`, `"Port":443`, `"StackName":"TicTacToe-Dev-Realtime"`, `"StackName":"TicTacToe-Dev-Realtime-eu-central-1"`, `"OutputName":"ApiDomainName"`} {
+		if !strings.Contains(js, want) {
+			t.Errorf("health checks lack %s: %s", want, js)
+		}
+	}
+	alarms := cdktest.Resources(t, tpl, "AWS::CloudWatch::Alarm")
+	if len(alarms) != 2 {
+		t.Fatalf("%d alarms, want one per Region", len(alarms))
+	}
+	for id, a := range alarms {
+		p := cdktest.Props(a)
+		if p["MetricName"] != "HealthCheckStatus" || p["Namespace"] != "AWS/Route53" || p["ComparisonOperator"] != "LessThanThreshold" || p["Threshold"] != 1.0 {
+			t.Errorf("alarm %s: %v", id, p)
+		}
+		if !strings.Contains(cdktest.JSONOf(t, p["AlarmActions"]), "Operations") {
+			t.Errorf("alarm %s notifies %v, want the operations topic", id, p["AlarmActions"])
+		}
+	}
+	if n := len(cdktest.Resources(t, tpl, "AWS::Route53::RecordSet")); n != 0 {
+		t.Errorf("%d records with no domain", n)
+	}
+	for _, r := range []string{"TicTacToe-Dev-Realtime", "TicTacToe-Dev-Realtime-eu-central-1"} {
+		if !s.dependsOn("TicTacToe-Dev-Health", r) {
+			t.Errorf("the Health stack does not follow %s", r)
+		}
+	}
+}
+
+// With a domain in a Route 53 zone, the domain's socket goes to ws.<domain>, which every
+// Region's API answers and latency records with the health checks resolve: the nearest
+// healthy Region.
+func TestTwoRegionsSocketDomain(t *testing.T) {
+	s := synthOnce(t, "two Regions with a domain", map[string]any{
+		"regions": "eu-west-1,eu-central-1", "domainName": "play.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ",
+	}, prodEnv)
+	for _, tc := range []struct {
+		stack    string
+		validate bool
+	}{{"TicTacToe-Dev-Realtime", true}, {"TicTacToe-Dev-Realtime-eu-central-1", false}} {
+		tpl := s.templates[tc.stack]
+		domain := cdktest.Props(cdktest.Only(t, tpl, "AWS::ApiGatewayV2::DomainName"))
+		if domain["DomainName"] != "ws.play.example.com" {
+			t.Errorf("%s: custom domain %v", tc.stack, domain["DomainName"])
+		}
+		mapping := cdktest.Props(cdktest.Only(t, tpl, "AWS::ApiGatewayV2::ApiMapping"))
+		if cdktest.JSONOf(t, mapping["ApiMappingKey"]) != cdktest.JSONOf(t, mapping["Stage"]) {
+			t.Errorf("%s: mapping key %v, want the stage's name (%v): the path the execute-api host takes", tc.stack, mapping["ApiMappingKey"], mapping["Stage"])
+		}
+		cert := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, tpl, "AWS::CertificateManager::Certificate")))
+		if got := strings.Contains(cert, "Z0123456789ABCDEFGHIJ"); got != tc.validate {
+			t.Errorf("%s: certificate validated in the zone %v, want %v (one validation record, made once): %s", tc.stack, got, tc.validate, cert)
+		}
+	}
+	health := s.templates["TicTacToe-Dev-Health"]
+	records := cdktest.Resources(t, health, "AWS::Route53::RecordSet")
+	regions := map[string]bool{}
+	for id, r := range records {
+		p := cdktest.Props(r)
+		if p["Name"] != "ws.play.example.com." || p["Type"] != "A" || p["SetIdentifier"] != p["Region"] || p["HealthCheckId"] == nil {
+			t.Errorf("record %s: %v", id, p)
+		}
+		if !strings.Contains(cdktest.JSONOf(t, p["AliasTarget"]), "SocketRegionalDomainName") {
+			t.Errorf("record %s: alias %v, want the Region's custom domain", id, p["AliasTarget"])
+		}
+		regions[p["Region"].(string)] = true
+	}
+	if !regions["eu-west-1"] || !regions["eu-central-1"] || len(records) != 2 {
+		t.Errorf("latency records for %v, want one per Region", regions)
+	}
+	var d struct{ DistributionConfig map[string]any }
+	cdktest.RoundTrip(t, cdktest.Props(cdktest.Only(t, s.templates["TicTacToe-Dev-Frontend"], "AWS::CloudFront::Distribution")), &d)
+	if js := cdktest.JSONOf(t, d.DistributionConfig["Origins"]); !strings.Contains(js, `"DomainName":"ws.play.example.com"`) {
+		t.Errorf("the primary's distribution does not pass the domain's socket to ws.play.example.com: %s", js)
+	}
+	if !s.dependsOn("TicTacToe-Dev-Frontend", "TicTacToe-Dev-Health") {
+		t.Error("the primary's Frontend must follow the records it sends sockets to")
+	}
+	rule := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-|" + "TicTacToe-"))
+	for name, st := range s.stacks {
+		a := assertions.Annotations_FromStack(st)
+		for _, f := range append(*a.FindError(jsii.String("*"), rule), *a.FindWarning(jsii.String("*"), rule)...) {
+			t.Errorf("%s: nag finding at %s: %v", name, *f.Id, firstLine(f.Entry.Data))
+		}
+	}
 }
