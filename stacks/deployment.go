@@ -44,6 +44,8 @@ type RegionStacks struct {
 	Network  *NetworkStack
 	Realtime *RealtimeStack
 	Frontend *FrontendStack
+	// Presence publishes the rooms homed in this Region to its Alerts topic.
+	Presence *PresenceStack
 }
 
 // Stacks lists every stack of the deployment.
@@ -53,7 +55,7 @@ func (d *Deployment) Stacks() []awscdk.Stack {
 		all = append([]awscdk.Stack{d.Edge.Stack}, all...)
 	}
 	for _, r := range d.Secondary {
-		all = append(all, r.Alerts.Stack, r.Network.Stack, r.Realtime.Stack, r.Frontend.Stack)
+		all = append(all, r.Alerts.Stack, r.Network.Stack, r.Realtime.Stack, r.Frontend.Stack, r.Presence.Stack)
 	}
 	for _, l := range d.Links {
 		all = append(all, l.Stack)
@@ -127,6 +129,14 @@ func socketDomain(cfg Config) string {
 		return ""
 	}
 	return "ws." + cfg.DomainName
+}
+
+// primaryRegion is the primary's name in a multi-Region deployment, "" in one Region.
+func primaryRegion(cfg Config) string {
+	if len(cfg.Regions) < 2 {
+		return ""
+	}
+	return cfg.Regions[0]
 }
 
 // sharedSecretName names the edge secret every Region's distribution sends to every Region's
@@ -301,6 +311,8 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 		AlarmTopic: d.Alerts.Operations,
 		LogLevel:   cfg.FunctionEnv[config.EnvLogLevel],
 		Lifecycle:  cfg.Lifecycle,
+		Region:     primaryRegion(cfg),
+		Primary:    true,
 	})
 	after(d.Presence.Stack, "the function reads the game table's stream and writes its markers to the table", d.Data.Stack)
 	after(d.Presence.Stack, "the function publishes to the alerts topic; the alarms notify the operations topic", d.Alerts.Stack)

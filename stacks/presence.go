@@ -5,23 +5,33 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/constructs"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
-
-	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
+	presencemapping "github.com/serverless-tictactoe/tictactoe/lambda/presence/mapping"
 )
 
 // PresenceStackProps configures the Presence stack.
 type PresenceStackProps struct {
 	awscdk.StackProps
-	// Table is the game table, with its stream enabled. Required.
+	// Table is the game table, with its stream enabled. Required, unless TableName is given.
 	Table awsdynamodb.ITableV2
+	// TableName names a replica of the global table in this stack's Region, when Table is not
+	// given: its stream is looked up at deploy time (CloudFormation gives no other Region's
+	// replica stream ARN).
+	TableName *string
+	// Region and Primary pick the rooms this Region's function publishes for in a
+	// multi-Region deployment (mapping.Filters). Default: "", one Region.
+	Region  string
+	Primary bool
 	// Topic receives the presence events. Required.
 	Topic awssns.ITopic
 	// AlarmTopic is told when the pipeline's alarms (dead letters, falling behind) fire and
@@ -43,43 +53,28 @@ type PresenceStack struct {
 	Stream *constructs.StreamProcessor
 }
 
-// PresenceFilters are the stream records the presence function needs, in Lambda's event filter
-// syntax over the DynamoDB stream record: a room created, a room deleted (by the players or by
-// the TTL: the function tells them apart), and a room changed in a way that changes presence.
-// Everything else (moves, chat, connection items, the function's own markers) is dropped
-// before it is billed. Lambda accepts five filters per mapping; these are three.
-func PresenceFilters() []*map[string]any {
-	is := func(v any) any { return awslambda.FilterRule_IsEqual(v) }
-	kindRoom := map[string]any{schema.KindAttribute: map[string]any{"S": is(jsii.String(schema.KindRoom))}}
-	return []*map[string]any{
-		awslambda.FilterCriteria_Filter(&map[string]any{
-			"eventName": is(jsii.String("INSERT")),
-			"dynamodb":  map[string]any{"NewImage": kindRoom},
-		}),
-		awslambda.FilterCriteria_Filter(&map[string]any{
-			"eventName": is(jsii.String("MODIFY")),
-			"dynamodb": map[string]any{"NewImage": map[string]any{
-				schema.KindAttribute:            kindRoom[schema.KindAttribute],
-				schema.PresenceChangedAttribute: map[string]any{"BOOL": is(jsii.Bool(true))},
-			}},
-		}),
-		awslambda.FilterCriteria_Filter(&map[string]any{
-			"eventName": is(jsii.String("REMOVE")),
-			"dynamodb":  map[string]any{"OldImage": kindRoom},
-		}),
+// PresenceFilters are mapping.Filters, as CDK takes them.
+func PresenceFilters(region string, primary bool) []*map[string]any {
+	var filters []*map[string]any
+	for _, f := range presencemapping.Filters(region, primary) {
+		filters = append(filters, awslambda.FilterCriteria_Filter(&f))
 	}
+	return filters
 }
 
 // NewPresenceStack defines the stack.
 func NewPresenceStack(scope cdkconstructs.Construct, id string, props *PresenceStackProps) *PresenceStack {
-	if props.Table == nil || props.Topic == nil {
-		panic(fmt.Errorf("stack %s: Table and Topic are required", id))
+	if (props.Table == nil && props.TableName == nil) || props.Topic == nil {
+		panic(fmt.Errorf("stack %s: Table (or TableName) and Topic are required", id))
 	}
 	f, ok := catalog.Lookup(catalog.FnPresence)
 	if !ok || !f.Needs.StreamRead {
 		panic(fmt.Errorf("stack %s: lambda/catalog has no stream function %s", id, catalog.FnPresence))
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
+	if props.Table == nil {
+		props.Table = replicaWithStream(stack, props.TableName, props.Lifecycle)
+	}
 	env := map[string]*string{}
 	if f.Needs.Table() {
 		env[config.EnvTableName] = props.Table.TableName()
@@ -97,10 +92,12 @@ func NewPresenceStack(scope cdkconstructs.Construct, id string, props *PresenceS
 		Lifecycle:   props.Lifecycle,
 	})
 	stream := constructs.NewStreamProcessor(stack, jsii.String("Stream"), &constructs.StreamProcessorProps{
-		Table:      props.Table,
-		Function:   fn.Function,
-		Filters:    PresenceFilters(),
-		AlarmTopic: props.AlarmTopic,
+		Table:         props.Table,
+		Function:      fn.Function,
+		Filters:       PresenceFilters(props.Region, props.Primary),
+		BatchSize:     jsii.Number(presencemapping.BatchSize),
+		RetryAttempts: jsii.Number(presencemapping.RetryAttempts),
+		AlarmTopic:    props.AlarmTopic,
 	})
 	if f.Needs.Table() {
 		props.Table.Grant(fn.Function, *jsii.Strings(f.Needs.TableActions...)...)
@@ -117,4 +114,42 @@ func NewPresenceStack(scope cdkconstructs.Construct, id string, props *PresenceS
 		Description: jsii.String("Stream records that failed for good (docs/monitoring.md: replaying them)"),
 	})
 	return &PresenceStack{Stack: stack, Function: fn, Stream: stream}
+}
+
+// replicaWithStream imports the global table's replica named name in the stack's Region, with
+// its stream, which DescribeTable gives at deploy time.
+func replicaWithStream(stack awscdk.Stack, name *string, lifecycle constructs.Lifecycle) awsdynamodb.ITableV2 {
+	arn := awscdk.Fn_Join(jsii.String(""), &[]*string{
+		jsii.String("arn:"), stack.Partition(), jsii.String(":dynamodb:"), stack.Region(), jsii.String(":"), stack.Account(), jsii.String(":table/"), name,
+	})
+	describe := &customresources.AwsSdkCall{
+		Service:            jsii.String("DynamoDB"),
+		Action:             jsii.String("describeTable"),
+		Parameters:         map[string]any{"TableName": name},
+		PhysicalResourceId: customresources.PhysicalResourceId_FromResponse(jsii.String("Table.LatestStreamArn")),
+		OutputPaths:        jsii.Strings("Table.LatestStreamArn"),
+	}
+	lookup := customresources.NewAwsCustomResource(stack, jsii.String("ReplicaStream"), &customresources.AwsCustomResourceProps{
+		OnCreate:            describe,
+		OnUpdate:            describe,
+		InstallLatestAwsSdk: jsii.Bool(false),
+		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("dynamodb:DescribeTable"), Resources: &[]*string{arn},
+		})}),
+		Timeout: awscdk.Duration_Minutes(jsii.Number(2)),
+		LogGroup: awslogs.NewLogGroup(stack, jsii.String("ReplicaStreamLogs"), &awslogs.LogGroupProps{
+			Retention:     lifecycle.LogRetention(),
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		}),
+	})
+	// CDK's one function behind every AwsCustomResource of the stack.
+	if fn := stack.Node().TryFindChild(jsii.String("AWS679f53fac002430cb0da5b7982bd2287")); fn != nil {
+		constructs.SuppressNag(fn, "AwsSolutions-IAM4", "CDK's AwsCustomResource function: AWSLambdaBasicExecutionRole lets it write its logs; its one call is dynamodb:DescribeTable on this replica, at deploy time",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+		constructs.SuppressNag(fn, "AwsSolutions-L1", "CDK's AwsCustomResource function: its runtime is the one CDK pins for it, run at deploy time only")
+	}
+	return awsdynamodb.TableV2_FromTableAttributes(stack, jsii.String("Games"), &awsdynamodb.TableAttributesV2{
+		TableName:      name,
+		TableStreamArn: lookup.GetResponseField(jsii.String("Table.LatestStreamArn")),
+	})
 }

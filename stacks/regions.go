@@ -145,9 +145,11 @@ func (d *Deployment) addRegions(scope cdkconstructs.Construct, cfg Config, baseI
 	for _, r := range secondaryRegions(cfg) {
 		rs := &RegionStacks{Region: r}
 		rs.Alerts = NewAlertsStack(scope, StackPrefix(cfg)+"Alerts-"+r, &AlertsStackProps{
-			StackProps: baseIn(r, "Alerts", "operations topic (alarms)"),
-			OpsEmail:   optionalString(cfg.OpsEmail),
-			Lifecycle:  cfg.Lifecycle,
+			StackProps:  baseIn(r, "Alerts", "alerts topic (presence events of the rooms homed here) and operations topic (alarms)"),
+			Email:       optionalString(cfg.AlertEmail),
+			EmailEvents: cfg.AlertEvents,
+			OpsEmail:    optionalString(cfg.OpsEmail),
+			Lifecycle:   cfg.Lifecycle,
 		})
 		rs.Network = NewNetworkStack(scope, StackPrefix(cfg)+"Network-"+r, networkPropsFor(cfg, baseIn(r, "Network", networkDescription)))
 		rtProps := realtimePropsFor(cfg, baseIn(r, "Realtime", realtimeDescription))
@@ -157,6 +159,17 @@ func (d *Deployment) addRegions(scope cdkconstructs.Construct, cfg Config, baseI
 		if rtProps.SharedSecretName != "" {
 			after(rs.Realtime.Stack, "the connect function reads this Region's replica of the edge secret the primary's Realtime stack makes", d.Realtime.Stack)
 		}
+		rs.Presence = NewPresenceStack(scope, StackPrefix(cfg)+"Presence-"+r, &PresenceStackProps{
+			StackProps: baseIn(r, "Presence", "presence: the game table replica's stream to presence events of the rooms homed here"),
+			TableName:  rtProps.TableName,
+			Topic:      rs.Alerts.Topic,
+			AlarmTopic: rs.Alerts.Operations,
+			LogLevel:   cfg.FunctionEnv[config.EnvLogLevel],
+			Lifecycle:  cfg.Lifecycle,
+			Region:     r,
+		})
+		after(rs.Presence.Stack, "the function reads the game table replica's stream, which the primary's Data stack makes", d.Data.Stack)
+		after(rs.Presence.Stack, "the function publishes to this Region's alerts topic", rs.Alerts.Stack)
 		realtimeIn[r] = *rs.Realtime.StackName()
 		d.Secondary = append(d.Secondary, rs)
 	}

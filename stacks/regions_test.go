@@ -40,7 +40,7 @@ func TestTwoRegionsStacks(t *testing.T) {
 		"TicTacToe-Dev-Frontend@eu-west-1", "TicTacToe-Dev-Presence@eu-west-1", "TicTacToe-Dev-Monitoring@eu-west-1", "TicTacToe-Dev-Links@eu-west-1",
 		"TicTacToe-Dev-Alerts-eu-central-1@eu-central-1", "TicTacToe-Dev-Network-eu-central-1@eu-central-1", "TicTacToe-Dev-Realtime-eu-central-1@eu-central-1",
 		"TicTacToe-Dev-Frontend-eu-central-1@eu-central-1", "TicTacToe-Dev-Links-eu-central-1@eu-central-1",
-		"TicTacToe-Dev-Health@us-east-1",
+		"TicTacToe-Dev-Presence-eu-central-1@eu-central-1", "TicTacToe-Dev-Health@us-east-1",
 	}
 	for _, w := range want {
 		found := false
@@ -286,5 +286,38 @@ func TestTwoRegionsSocketDomain(t *testing.T) {
 		for _, f := range append(*a.FindError(jsii.String("*"), rule), *a.FindWarning(jsii.String("*"), rule)...) {
 			t.Errorf("%s: nag finding at %s: %v", name, *f.Id, firstLine(f.Entry.Data))
 		}
+	}
+}
+
+// Each Region publishes presence for the rooms homed in it, from its own replica's stream to
+// its own alerts topic: every change once, and presence goes on in the Regions that stay up.
+func TestTwoRegionsPresencePerHome(t *testing.T) {
+	s := twoRegions(t)
+	for _, tc := range []struct {
+		stack, region string
+		filters       int
+	}{{"TicTacToe-Dev-Presence", "eu-west-1", 4}, {"TicTacToe-Dev-Presence-eu-central-1", "eu-central-1", 2}} {
+		tpl := s.templates[tc.stack]
+		m := cdktest.Props(cdktest.Only(t, tpl, "AWS::Lambda::EventSourceMapping"))
+		patterns := filterPatterns(t, m)
+		if len(patterns) != tc.filters {
+			t.Errorf("%s: %d filters, want %d", tc.stack, len(patterns), tc.filters)
+		}
+		js := cdktest.JSONOf(t, patterns)
+		if !strings.Contains(js, `"home":{"S":["`+tc.region+`"]}`) {
+			t.Errorf("%s: filters %s do not take the rooms homed in %s", tc.stack, js, tc.region)
+		}
+		if got := strings.Contains(js, `"exists":false`); got != (tc.region == "eu-west-1") {
+			t.Errorf("%s: takes rooms homed nowhere: %v, want only the primary to", tc.stack, got)
+		}
+	}
+	secondary := s.templates["TicTacToe-Dev-Presence-eu-central-1"]
+	m := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, secondary, "AWS::Lambda::EventSourceMapping")))
+	if !strings.Contains(m, "Table.LatestStreamArn") {
+		t.Errorf("eu-central-1's mapping does not read its replica's stream from the lookup: %s", m)
+	}
+	fns := cdktest.JSONOf(t, cdktest.Resources(t, secondary, "AWS::Lambda::Function"))
+	if !strings.Contains(fns, "TOPIC_ARN") || !strings.Contains(fns, "TicTacToe-Dev-Alerts-eu-central-1") {
+		t.Errorf("eu-central-1's presence function does not publish to its own Region's topic: %s", fns)
 	}
 }

@@ -16,8 +16,12 @@ const (
 	// PresenceChangedAttribute (BOOL) is true on the room writes that change a seat, who is
 	// online, or abandon the room: the presence pipeline's stream filter matches on it.
 	PresenceChangedAttribute = "presenceChanged"
-	KindRoom                 = "room"
-	KindConnection           = "connection"
+	// HomeAttribute (S) is, in a multi-Region deployment, the Region whose replica takes a
+	// room's writes (every room write there names it); absent in one Region. Each Region's
+	// presence filter matches on it.
+	HomeAttribute  = "home"
+	KindRoom       = "room"
+	KindConnection = "connection"
 	// KindSource is one source address's open connections and room misses (lambda/guard).
 	KindSource = "source"
 	// KindQueue is the quick-match queue: the players waiting for a stranger.
