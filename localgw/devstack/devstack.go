@@ -28,6 +28,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 	"github.com/serverless-tictactoe/tictactoe/localgw"
+	"github.com/serverless-tictactoe/tictactoe/localgw/stream"
 )
 
 // Defaults.
@@ -75,6 +76,9 @@ type Options struct {
 	// Middleware, if set, wraps every HTTP handler of the stack (site, WebSocket endpoint and
 	// @connections): the benchmark counts @connections calls with it.
 	Middleware func(http.Handler) http.Handler
+	// RecordStream puts a stream recorder (localgw/stream) in front of the table: every
+	// change any Region makes is kept as a stream record, in Stack.Stream. Default: off.
+	RecordStream bool
 }
 
 // Stack is a running local game.
@@ -95,6 +99,8 @@ type Stack struct {
 	// Regions are the local stand-ins for a multi-Region deployment's Regions (Options.Regions),
 	// or the one gateway's, with an empty Name.
 	Regions []*Region
+	// Stream is the table's recorded stream, with Options.RecordStream; nil without.
+	Stream *stream.Recorder
 
 	dyn     *dynalite.Server // nil when DynamoDBEndpoint was given
 	servers []*http.Server
@@ -199,6 +205,17 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 			}
 		}(s.dyn.Died())
 		s.DynamoDBEndpoint = s.dyn.Endpoint
+	}
+	if o.RecordStream {
+		if s.Stream, err = stream.NewRecorder(s.DynamoDBEndpoint); err != nil {
+			return nil, err
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("listening for the stream recorder: %w", err)
+		}
+		s.serve(l, s.Stream)
+		s.DynamoDBEndpoint = "http://" + l.Addr().String()
 	}
 	tableCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

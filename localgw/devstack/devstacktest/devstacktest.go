@@ -31,6 +31,8 @@ type Options struct {
 	Regions int
 	// Unthrottled turns the gateway's throttles off (a test opening connections fast).
 	Unthrottled bool
+	// RecordStream records the table's changes (devstack.Options.RecordStream).
+	RecordStream bool
 }
 
 // Start starts the stack.
@@ -46,12 +48,13 @@ func Start(t testing.TB, o Options) *devstack.Stack {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st, err := devstack.Start(ctx, devstack.Options{
-		Addr:        "127.0.0.1:0",
-		Getenv:      func(k string) string { return o.Env[k] },
-		Logger:      logger,
-		Middleware:  o.Middleware,
-		Regions:     o.Regions,
-		Unthrottled: o.Unthrottled,
+		Addr:         "127.0.0.1:0",
+		Getenv:       func(k string) string { return o.Env[k] },
+		Logger:       logger,
+		Middleware:   o.Middleware,
+		Regions:      o.Regions,
+		Unthrottled:  o.Unthrottled,
+		RecordStream: o.RecordStream,
 	})
 	if errors.Is(err, dynalite.ErrNotInstalled) && os.Getenv("CI") != "true" {
 		t.Skipf("skipping: %v", err)
