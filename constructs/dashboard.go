@@ -30,8 +30,8 @@ type GameDashboardProps struct {
 	// Functions get a row each, in this order, and alarms on their errors and throttles.
 	// Required, at least one; names must be unique.
 	Functions []NamedFunction
-	// Table is the game table. Required.
-	Table *GameTable
+	// Table is the game table's metrics in the dashboard's Region. Required.
+	Table *TableMetrics
 	// Replicas are the table's other Regions (a multi-Region deployment): how far each lags is
 	// drawn under the table.
 	Replicas []string
@@ -78,6 +78,12 @@ type GameDashboard struct {
 	UnhealthyHosts awscloudwatch.Alarm
 	// HTTP5xx fires when the site answers with server errors.
 	HTTP5xx awscloudwatch.Alarm
+}
+
+// consumed is the table's read and write units, as a graph takes them.
+func consumed(t *TableMetrics) []awscloudwatch.IMetric {
+	r, w := t.MetricConsumedCapacity(sumOf("read units"), sumOf("write units"))
+	return []awscloudwatch.IMetric{r, w}
 }
 
 // NewGameDashboard defines the dashboard and the alarms.
@@ -176,10 +182,7 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 	l.row(
 		graph("Request latency (average, ms)", 6, latency...),
 		graph("Throttled requests", 6, table.MetricThrottled(ops, fiveMinutes(), "throttled")),
-		graph("Consumed capacity", 6,
-			table.Table.MetricConsumedReadCapacityUnits(sumOf("read units")),
-			table.Table.MetricConsumedWriteCapacityUnits(sumOf("write units")),
-		),
+		graph("Consumed capacity", 6, consumed(table)...),
 		graph("Errors and races", 6,
 			table.MetricSystemErrors(ops, fiveMinutes(), "system errors"),
 			table.MetricVersionConflicts(sumOf("version conflicts (conditional check failed)")),

@@ -89,10 +89,27 @@ func NewGameTable(scope cdkconstructs.Construct, id *string, props *GameTablePro
 	return &GameTable{Construct: this, Table: table, Key: key}
 }
 
+// TableMetrics are the game table's metrics in one Region: of the table, or of its replica
+// there.
+type TableMetrics struct {
+	table awsdynamodb.ITableV2
+}
+
+// MetricsOf are table's metrics (a table imported in its replica's Region gives the replica's).
+func MetricsOf(table awsdynamodb.ITableV2) *TableMetrics { return &TableMetrics{table: table} }
+
+// Metrics are the table's metrics in its own Region.
+func (g *GameTable) Metrics() *TableMetrics { return MetricsOf(g.Table) }
+
+// MetricConsumedCapacity is the read and the write units consumed (sums).
+func (g *TableMetrics) MetricConsumedCapacity(read, write *awscloudwatch.MetricOptions) (awscloudwatch.Metric, awscloudwatch.Metric) {
+	return g.table.MetricConsumedReadCapacityUnits(read), g.table.MetricConsumedWriteCapacityUnits(write)
+}
+
 // MetricLatency is the average latency of op's successful requests, in milliseconds.
-func (g *GameTable) MetricLatency(op awsdynamodb.Operation, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+func (g *TableMetrics) MetricLatency(op awsdynamodb.Operation, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
 	name := OperationName(op)
-	return withOptions(g.Table.MetricSuccessfulRequestLatency(&awscloudwatch.MetricOptions{
+	return withOptions(g.table.MetricSuccessfulRequestLatency(&awscloudwatch.MetricOptions{
 		DimensionsMap: &map[string]*string{"Operation": jsii.String(name)},
 		Statistic:     awscloudwatch.Stats_AVERAGE(),
 		Label:         jsii.String(name),
@@ -101,11 +118,11 @@ func (g *GameTable) MetricLatency(op awsdynamodb.Operation, opts *awscloudwatch.
 
 // MetricReplicationLatency is how far region's replica lags this Region's writes (a global
 // table's ReplicationLatency, in milliseconds), at stat.
-func (g *GameTable) MetricReplicationLatency(region string, stat *string, label string) awscloudwatch.IMetric {
+func (g *TableMetrics) MetricReplicationLatency(region string, stat *string, label string) awscloudwatch.IMetric {
 	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 		Namespace:     jsii.String("AWS/DynamoDB"),
 		MetricName:    jsii.String("ReplicationLatency"),
-		DimensionsMap: &map[string]*string{"TableName": g.Table.TableName(), "ReceivingRegion": jsii.String(region)},
+		DimensionsMap: &map[string]*string{"TableName": g.table.TableName(), "ReceivingRegion": jsii.String(region)},
 		Statistic:     stat,
 		Period:        awscdk.Duration_Minutes(jsii.Number(5)),
 		Label:         jsii.String(label),
@@ -113,19 +130,19 @@ func (g *GameTable) MetricReplicationLatency(region string, stat *string, label 
 }
 
 // MetricThrottled is the throttled requests of ops together.
-func (g *GameTable) MetricThrottled(ops []awsdynamodb.Operation, period awscdk.Duration, label string) awscloudwatch.IMetric {
-	return g.Table.MetricThrottledRequestsForOperations(&awsdynamodb.OperationsMetricOptions{Operations: &ops, Period: period, Label: jsii.String(label)})
+func (g *TableMetrics) MetricThrottled(ops []awsdynamodb.Operation, period awscdk.Duration, label string) awscloudwatch.IMetric {
+	return g.table.MetricThrottledRequestsForOperations(&awsdynamodb.OperationsMetricOptions{Operations: &ops, Period: period, Label: jsii.String(label)})
 }
 
 // MetricSystemErrors is the server errors of ops together.
-func (g *GameTable) MetricSystemErrors(ops []awsdynamodb.Operation, period awscdk.Duration, label string) awscloudwatch.IMetric {
-	return g.Table.MetricSystemErrorsForOperations(&awsdynamodb.SystemErrorsForOperationsMetricOptions{Operations: &ops, Period: period, Label: jsii.String(label)})
+func (g *TableMetrics) MetricSystemErrors(ops []awsdynamodb.Operation, period awscdk.Duration, label string) awscloudwatch.IMetric {
+	return g.table.MetricSystemErrorsForOperations(&awsdynamodb.SystemErrorsForOperationsMetricOptions{Operations: &ops, Period: period, Label: jsii.String(label)})
 }
 
 // MetricVersionConflicts is the conditional writes refused because the item changed since it
 // was read: racing players, each retried by the store from the newer state.
-func (g *GameTable) MetricVersionConflicts(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
-	return g.Table.MetricConditionalCheckFailedRequests(opts)
+func (g *TableMetrics) MetricVersionConflicts(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return g.table.MetricConditionalCheckFailedRequests(opts)
 }
 
 // Operations are the DynamoDB operations of IAM actions such as "dynamodb:GetItem", each once,

@@ -46,6 +46,8 @@ type RegionStacks struct {
 	Frontend *FrontendStack
 	// Presence publishes the rooms homed in this Region to its Alerts topic.
 	Presence *PresenceStack
+	// Monitoring is this Region's dashboard and alarms.
+	Monitoring *MonitoringStack
 }
 
 // Stacks lists every stack of the deployment.
@@ -55,7 +57,7 @@ func (d *Deployment) Stacks() []awscdk.Stack {
 		all = append([]awscdk.Stack{d.Edge.Stack}, all...)
 	}
 	for _, r := range d.Secondary {
-		all = append(all, r.Alerts.Stack, r.Network.Stack, r.Realtime.Stack, r.Frontend.Stack, r.Presence.Stack)
+		all = append(all, r.Alerts.Stack, r.Network.Stack, r.Realtime.Stack, r.Frontend.Stack, r.Presence.Stack, r.Monitoring.Stack)
 	}
 	for _, l := range d.Links {
 		all = append(all, l.Stack)
@@ -342,6 +344,27 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 		Replicas:   secondaryRegions(cfg),
 	})
 	after(d.Monitoring.Stack, "the dashboard and alarms watch its resources", d.Alerts.Stack, d.Data.Stack, d.Realtime.Stack, d.Presence.Stack, d.Frontend.Stack)
+	for _, rs := range d.Secondary {
+		var others []string
+		for _, r := range cfg.Regions {
+			if r != rs.Region {
+				others = append(others, r)
+			}
+		}
+		rs.Monitoring = NewMonitoringStack(scope, prefix+"Monitoring-"+rs.Region, &MonitoringStackProps{
+			StackProps: baseIn(rs.Region, "Monitoring", "dashboard and alarms"),
+			Title:      jsii.String("TicTacToe (" + string(cfg.Lifecycle) + ", " + rs.Region + ")"),
+			Network:    rs.Network,
+			TableName:  regionalOutput(*d.Data.StackName(), dataOutputTableName, cfg.Regions[0]),
+			Realtime:   rs.Realtime,
+			Presence:   rs.Presence,
+			Frontend:   rs.Frontend,
+			Edge:       d.Edge,
+			AlarmTopic: rs.Alerts.Operations,
+			Replicas:   others,
+		})
+		after(rs.Monitoring.Stack, "the dashboard and alarms watch its resources", rs.Alerts.Stack, rs.Realtime.Stack, rs.Presence.Stack, rs.Frontend.Stack)
+	}
 
 	if cfg.Lifecycle.IsProd() {
 		for _, st := range d.Stacks() {

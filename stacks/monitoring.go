@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -18,12 +19,14 @@ type MonitoringStackProps struct {
 	awscdk.StackProps
 	// Title heads the dashboard. Default: GameDashboard's.
 	Title *string
-	// Network, Data, Realtime, Presence and Frontend are what is watched. Required.
-	Network  *NetworkStack
-	Data     *DataStack
-	Realtime *RealtimeStack
-	Presence *PresenceStack
-	Frontend *FrontendStack
+	// Network, Data, Realtime, Presence and Frontend are what is watched. Required, but Data
+	// in another Region than the primary's: TableName names the replica there.
+	Network   *NetworkStack
+	Data      *DataStack
+	TableName *string
+	Realtime  *RealtimeStack
+	Presence  *PresenceStack
+	Frontend  *FrontendStack
 	// Edge holds the firewall, whose metrics the dashboard draws. Default: none.
 	Edge *EdgeStack
 	// AlarmTopic is told when an alarm fires and when it clears. Default: none.
@@ -44,10 +47,16 @@ type MonitoringStack struct {
 // NewMonitoringStack defines the stack: a row and alarms for every function of lambda/catalog,
 // the table's latency for the calls the catalog says the functions make.
 func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *MonitoringStackProps) *MonitoringStack {
-	if props.Network == nil || props.Data == nil || props.Realtime == nil || props.Presence == nil || props.Frontend == nil {
-		panic(fmt.Errorf("stack %s: Network, Data, Realtime, Presence and Frontend are required", id))
+	if props.Network == nil || (props.Data == nil && props.TableName == nil) || props.Realtime == nil || props.Presence == nil || props.Frontend == nil {
+		panic(fmt.Errorf("stack %s: Network, Data (or TableName), Realtime, Presence and Frontend are required", id))
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
+	var table *constructs.TableMetrics
+	if props.Data != nil {
+		table = props.Data.Games.Metrics()
+	} else {
+		table = constructs.MetricsOf(awsdynamodb.TableV2_FromTableName(stack, jsii.String("Games"), props.TableName))
+	}
 	deployed := map[string]*constructs.GoFunction{catalog.FnPresence: props.Presence.Function}
 	for name, fn := range props.Realtime.Functions {
 		deployed[name] = fn
@@ -66,7 +75,7 @@ func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *Monitor
 		Title:             props.Title,
 		Api:               props.Realtime.Api,
 		Functions:         functions,
-		Table:             props.Data.Games,
+		Table:             table,
 		Replicas:          props.Replicas,
 		TableOperations:   constructs.Operations(actions...),
 		Stream:            props.Presence.Stream,

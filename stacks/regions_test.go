@@ -40,7 +40,7 @@ func TestTwoRegionsStacks(t *testing.T) {
 		"TicTacToe-Dev-Frontend@eu-west-1", "TicTacToe-Dev-Presence@eu-west-1", "TicTacToe-Dev-Monitoring@eu-west-1", "TicTacToe-Dev-Links@eu-west-1",
 		"TicTacToe-Dev-Alerts-eu-central-1@eu-central-1", "TicTacToe-Dev-Network-eu-central-1@eu-central-1", "TicTacToe-Dev-Realtime-eu-central-1@eu-central-1",
 		"TicTacToe-Dev-Frontend-eu-central-1@eu-central-1", "TicTacToe-Dev-Links-eu-central-1@eu-central-1",
-		"TicTacToe-Dev-Presence-eu-central-1@eu-central-1", "TicTacToe-Dev-Health@us-east-1",
+		"TicTacToe-Dev-Presence-eu-central-1@eu-central-1", "TicTacToe-Dev-Monitoring-eu-central-1@eu-central-1", "TicTacToe-Dev-Health@us-east-1",
 	}
 	for _, w := range want {
 		found := false
@@ -319,5 +319,27 @@ func TestTwoRegionsPresencePerHome(t *testing.T) {
 	fns := cdktest.JSONOf(t, cdktest.Resources(t, secondary, "AWS::Lambda::Function"))
 	if !strings.Contains(fns, "TOPIC_ARN") || !strings.Contains(fns, "TicTacToe-Dev-Alerts-eu-central-1") {
 		t.Errorf("eu-central-1's presence function does not publish to its own Region's topic: %s", fns)
+	}
+}
+
+// Every Region has its dashboard and alarms, to its own operations topic: an outage of one
+// Region leaves the others' alarms working.
+func TestTwoRegionsMonitoringPerRegion(t *testing.T) {
+	s := twoRegions(t)
+	tpl := s.templates["TicTacToe-Dev-Monitoring-eu-central-1"]
+	body := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, tpl, "AWS::CloudWatch::Dashboard"))["DashboardBody"])
+	for _, want := range []string{"eu-central-1", "ReplicationLatency", `\"ReceivingRegion\",\"eu-west-1\"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("eu-central-1's dashboard lacks %s", want)
+		}
+	}
+	alarms := cdktest.Resources(t, tpl, "AWS::CloudWatch::Alarm")
+	if len(alarms) == 0 {
+		t.Fatal("eu-central-1 has no alarms")
+	}
+	for id, a := range alarms {
+		if js := cdktest.JSONOf(t, cdktest.Props(a)["AlarmActions"]); !strings.Contains(js, "TicTacToe-Dev-Alerts-eu-central-1") {
+			t.Errorf("alarm %s notifies %s, want eu-central-1's operations topic", id, js)
+		}
 	}
 }
