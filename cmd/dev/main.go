@@ -84,10 +84,35 @@ func run() error {
 	fmt.Fprintf(os.Stderr, "  DynamoDB       %s   table %q (dynalite, %s)\n\n"+
 		"  Ctrl-C stops everything.\n\n", st.DynamoDBEndpoint, st.TableName, storage(o.DataDir))
 
+	// With several Regions, SIGUSR1 fails the first one still up, as an outage would (the
+	// browser tests' Region failure; docs/local.md). The last one stays up.
+	usr1 := make(chan os.Signal, 1)
+	if len(st.Regions) > 1 {
+		signal.Notify(usr1, syscall.SIGUSR1)
+		defer signal.Stop(usr1)
+	}
 	var failed error
-	select {
-	case <-ctx.Done():
-	case failed = <-st.Failed():
+	down := 0
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			break wait
+		case failed = <-st.Failed():
+			break wait
+		case <-usr1:
+			if down == len(st.Regions)-1 {
+				o.Logger.Warn("SIGUSR1: the last Region stays up", "region", st.Regions[down].Name)
+				continue
+			}
+			name := st.Regions[down].Name
+			if err := st.Kill(ctx, name); err != nil {
+				o.Logger.Error("SIGUSR1: failing a Region", "region", name, "error", err.Error())
+				continue
+			}
+			down++
+			o.Logger.Warn("SIGUSR1: Region failed as in an outage (connections dropped, endpoints down, marked failed)", "region", name)
+		}
 	}
 	stop() // a second Ctrl-C ends the process at once (dynalite dies with it)
 	o.Logger.Info("stopping: closing connections, then the servers and dynalite")

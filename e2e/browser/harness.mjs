@@ -57,12 +57,12 @@ function freePort() {
  * handlers, dynalite) on a free port and resolves once it prints its URL. stop() ends its whole
  * process group (the stack starts dynalite as a child).
  */
-export async function startStack({ grace = '4s' } = {}) {
+export async function startStack({ grace = '4s', regions = 1 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tictactoe-e2e-'));
   const bin = join(dir, 'dev');
   execFileSync(process.env.GO || 'go', ['build', '-o', bin, './cmd/dev'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   const port = await freePort();
-  const child = spawn(bin, DEV_ARGS({ port, grace }), {
+  const child = spawn(bin, DEV_ARGS({ port, regions }), {
     cwd: ROOT,
     detached: true, // its own process group, so stop() reaches dynalite too
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,6 +94,13 @@ export async function startStack({ grace = '4s' } = {}) {
   return {
     url,
     output: () => log + keep.join(''),
+    // failRegion fails the first local Region still up, as an outage would (cmd/dev's SIGUSR1).
+    async failRegion() {
+      const before = (log + keep.join('')).split('Region failed as in an outage').length;
+      process.kill(child.pid, 'SIGUSR1');
+      await until(async () => (log + keep.join('')).split('Region failed as in an outage').length > before,
+        () => `cmd/dev did not report the Region failed:\n${log + keep.join('')}`);
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -119,8 +126,8 @@ export async function startStack({ grace = '4s' } = {}) {
 
 // DEV_ARGS are cmd/dev's flags for a test run: loopback on a free port. (The grace period is
 // the functions' GRACE_PERIOD variable, set in the environment.)
-function DEV_ARGS({ port }) {
-  return ['-addr', `127.0.0.1:${port}`];
+function DEV_ARGS({ port, regions }) {
+  return ['-addr', `127.0.0.1:${port}`, '-regions', String(regions)];
 }
 
 /**
