@@ -9,11 +9,13 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
+	"github.com/serverless-tictactoe/tictactoe/localgw/stream"
 )
 
 // The Presence stack's tests read the whole app (synthesized once: deployment_test.go).
@@ -68,31 +70,17 @@ func TestPresenceFilterCriteria(t *testing.T) {
 	}
 }
 
-// matches reports whether a Lambda event filter pattern matches a record, for the part of
-// the syntax the filters use: nested objects, and arrays of values one of which must equal
-// the record's.
-func matches(pattern, record any) bool {
-	switch p := pattern.(type) {
-	case map[string]any:
-		r, ok := record.(map[string]any)
-		if !ok {
-			return false
-		}
-		for k, sub := range p {
-			v, ok := r[k]
-			if !ok || !matches(sub, v) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		for _, want := range p {
-			if reflect.DeepEqual(want, record) {
-				return true
-			}
-		}
+// matches reports whether a Lambda event filter pattern matches a record (localgw/stream's
+// matcher, which the local presence tests run too).
+func matches(t *testing.T, pattern, record map[string]any) bool {
+	t.Helper()
+	var rec events.DynamoDBEventRecord
+	cdktest.RoundTrip(t, record, &rec)
+	ok, err := stream.Match(pattern, rec)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return false
+	return ok
 }
 
 // The filters pass what the presence function needs and nothing else, on stream records built
@@ -133,7 +121,7 @@ func TestPresenceFilterSelectsTheRecordsPresenceNeeds(t *testing.T) {
 		id, _ := rec["eventID"].(string)
 		got := false
 		for _, p := range patterns {
-			got = got || matches(p, rec)
+			got = got || matches(t, p, rec)
 		}
 		if got != want[id] {
 			t.Errorf("record %s (%s): delivered %v, want %v", id, rec["eventName"], got, want[id])
