@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -133,6 +134,7 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 				RemovalPolicy:  awscdk.RemovalPolicy_DESTROY,
 			})
 			constructs.SuppressNag(shared, "AwsSolutions-SMG4", edgeSecretNoRotation)
+			keepPublished(stack, edgeSecret.SecretArn())
 			edgeSecret = shared
 		} else {
 			// This Region's replica of the primary's: a dynamic reference by name resolves
@@ -278,6 +280,24 @@ func newSocketDomain(stack awscdk.Stack, api *constructs.WebSocketApi, name, zon
 	awscdk.NewCfnOutput(stack, jsii.String(realtimeOutputSocketHostedZoneId), &awscdk.CfnOutputProps{
 		Value: domain.RegionalHostedZoneId(), Description: jsii.String("The hosted zone of that endpoint, for the record's alias"),
 	})
+}
+
+// keepPublished keeps the output CDK made for value when another stack read it (a weak
+// reference, Fn::GetStackOutput), after that stack has stopped reading it: a rollback of the
+// reader's update goes back to a template that reads it. Its path is the one CDK gives such an
+// output (Publish/Output<the value resolved>), so the logical ID stays, and CDK reuses it
+// should a stack read the value again.
+func keepPublished(stack awscdk.Stack, value *string) {
+	resolved, err := json.Marshal(stack.Resolve(value))
+	if err != nil {
+		panic(fmt.Errorf("stack %s: resolving %s: %w", *stack.StackName(), *value, err))
+	}
+	// CDK makes its Publish scope at synth, and finds this one then.
+	if stack.Node().TryFindChild(jsii.String("Publish")) != nil {
+		panic(fmt.Errorf("stack %s: keepPublished is called once, before synth", *stack.StackName()))
+	}
+	scope := cdkconstructs.NewConstruct(stack, jsii.String("Publish"))
+	awscdk.NewCfnOutput(scope, jsii.String("Output"+string(resolved)), &awscdk.CfnOutputProps{Value: value})
 }
 
 // edgeSecretNoRotation is why an edge secret does not rotate.

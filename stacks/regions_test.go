@@ -171,6 +171,16 @@ func TestTwoRegionsFallbackSockets(t *testing.T) {
 	if n := len(cdktest.Resources(t, primary, "AWS::SecretsManager::Secret")); n != 2 {
 		t.Errorf("the primary has %d secrets, want its own and the shared one", n)
 	}
+	// The output the one-Region Frontend read the primary's own secret from stays: a rollback
+	// of the Frontend's update to two Regions goes back to a template that reads it.
+	outputs := func(tpl assertions.Template) map[string]any { return (*tpl.ToJSON())["Outputs"].(map[string]any) }
+	for name := range outputs(dev(t).templates["TicTacToe-Dev-Realtime"]) {
+		if strings.Contains(name, "EdgeSecret") {
+			if _, ok := outputs(primary)[name]; !ok {
+				t.Errorf("the primary's Realtime stack no longer publishes %s, which the one-Region Frontend reads", name)
+			}
+		}
+	}
 	if n := len(cdktest.Resources(t, s.templates["TicTacToe-Dev-Realtime-eu-central-1"], "AWS::SecretsManager::Secret")); n != 0 {
 		t.Errorf("eu-central-1 makes %d secrets, want none: it reads its replica of the shared one", n)
 	}

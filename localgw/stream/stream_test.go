@@ -148,6 +148,12 @@ func TestPresenceFiltersPartitionByHome(t *testing.T) {
 	if _, err := stream.Match(map[string]any{"eventName": []any{map[string]any{"prefix": "IN"}}}, records[0]); err == nil {
 		t.Error("an operator the matcher does not know matched silently")
 	}
+	// exists on an object (an image's attribute is {"S": …}) is not matched by Lambda as it
+	// reads: refused, so a filter written that way fails here rather than doubling events on AWS.
+	onObject := map[string]any{"dynamodb": map[string]any{"NewImage": map[string]any{"home": []any{map[string]any{"exists": false}}}}}
+	if _, err := stream.Match(onObject, records[1]); err == nil || !strings.Contains(err.Error(), "not a leaf") {
+		t.Errorf("exists on an object: %v, want a refusal", err)
+	}
 }
 
 // Batches of BatchSize; a failed record is retried from where it failed, with nothing before

@@ -42,7 +42,8 @@ func Filters(region string, primary bool) []map[string]any {
 	// A created room always has presenceChanged set (game.NewRoom): one pattern covers both.
 	homes := []any{map[string]any{"S": []any{region}}}
 	if primary {
-		homes = append(homes, []any{map[string]any{"exists": false}})
+		// On the leaf: Lambda's exists matches leaves only, and an image's home is {"S": …}.
+		homes = append(homes, map[string]any{"S": []any{map[string]any{"exists": false}}})
 	}
 	var filters []map[string]any
 	for _, home := range homes {
