@@ -70,10 +70,19 @@ type Room struct {
 	Version   int64 // the store's optimistic-concurrency counter
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Forfeit says the last game ended because a player's grace period ran out; nil
+	// otherwise. A new game clears it.
+	Forfeit *Forfeit
 	// PresenceChanged is set by every change to who holds a seat, who is online, or whether the
 	// room was abandoned, since the room was loaded. The store writes it with the item so that
 	// the presence pipeline's stream filter can skip the writes that are only moves or chat.
 	PresenceChanged bool
+}
+
+// Forfeit is who forfeited the last game: the seat and the player's name.
+type Forfeit struct {
+	Symbol Symbol
+	Name   string
 }
 
 // Seat is what a player brings to a room.
@@ -197,6 +206,7 @@ func (r *Room) newGame(starter Symbol) {
 	r.Turn = starter
 	r.Winner = None
 	r.WinLine = nil
+	r.Forfeit = nil
 	for _, p := range []*Player{r.X, r.O} {
 		if p != nil {
 			p.Rematch = false
@@ -297,7 +307,9 @@ func (r *Room) vacate(s Symbol, now time.Time) {
 	case r.Status != Abandoned: // the guest left a room that still has its host
 		r.Status = Waiting
 		r.Board = Board{}
-		r.Score = Score{}
+		if r.Forfeit == nil { // a forfeit's score stays on show until a new guest joins
+			r.Score = Score{}
+		}
 		r.X.Rematch = false
 	}
 }
@@ -335,16 +347,40 @@ func (r *Room) Rejoin(tokenHash, connID string, now time.Time) (seat Symbol, pre
 	return None, "", apperr.New(apperr.NotInRoom, "That token holds no seat in room %s; the seat may have been given up.", r.Code)
 }
 
-// ExpireGrace applies the leave rule to every player offline for longer than grace: the seat
-// held for a dropped connection is given up at the first action on the room after the grace
-// period, so no timer is needed. It reports whether anything changed.
+// GraceEnds is when the seat of an offline player is given up; zero for one online.
+func (p *Player) GraceEnds(grace time.Duration) time.Time {
+	if p.Online() {
+		return time.Time{}
+	}
+	return p.OfflineSince.Add(grace)
+}
+
+// ExpireGrace gives up every seat whose player has been offline for grace or longer, so no
+// timer is needed: the first action on the room after the deadline (the page asks for the room
+// at it) applies it, with the server's clock. A game in progress is the absent player's
+// forfeit: the present player wins it, counted in the series score, and the room says so
+// (Forfeit). Then the leave rule: an absent guest's seat is freed for a new opponent (the
+// room keeps the score until one joins), an absent host's room closes. It reports whether
+// anything changed.
 func (r *Room) ExpireGrace(now time.Time, grace time.Duration) bool {
+	gone := func(p *Player) bool { return p != nil && !p.Online() && !now.Before(p.GraceEnds(grace)) }
 	changed := false
 	for _, s := range []Symbol{X, O} {
-		if p := r.Player(s); p != nil && !p.Online() && now.Sub(p.OfflineSince) >= grace {
-			r.vacate(s, now)
-			changed = true
+		p := r.Player(s)
+		if !gone(p) {
+			continue
 		}
+		if other := r.Player(s.Other()); r.Status == Playing && other != nil && !gone(other) {
+			r.Status, r.Winner, r.WinLine, r.Turn = Won, s.Other(), nil, None
+			if s.Other() == X {
+				r.Score.X++
+			} else {
+				r.Score.O++
+			}
+			r.Forfeit = &Forfeit{Symbol: s, Name: p.Name}
+		}
+		r.vacate(s, now)
+		changed = true
 	}
 	return changed
 }

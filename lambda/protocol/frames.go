@@ -46,7 +46,15 @@ type RoomState struct {
 	Players Players    `json:"players"`
 	Score   Score      `json:"score"`
 	Rematch RematchAsk `json:"rematch"`
-	Version int64      `json:"version"`
+	// Forfeit is set when the last game ended with a player's grace period running out.
+	Forfeit *ForfeitState `json:"forfeit,omitempty"`
+	Version int64         `json:"version"`
+}
+
+// ForfeitState says who forfeited the last game.
+type ForfeitState struct {
+	Symbol string `json:"symbol"`
+	Name   string `json:"name"`
 }
 
 // Players are the two seats; an empty seat is null.
@@ -62,6 +70,9 @@ type PlayerState struct {
 	// Computer marks the computer's seat (issue 18); Level is its level.
 	Computer bool   `json:"computer,omitempty"`
 	Level    string `json:"level,omitempty"`
+	// GraceEndsAt is, for an offline player, when the seat is given up (epoch milliseconds,
+	// the server's clock): the game is then forfeited. Absent while online.
+	GraceEndsAt int64 `json:"graceEndsAt,omitempty"`
 }
 
 // Score is the series score.
@@ -113,8 +124,8 @@ func Queued() ([]byte, error) { return encode(QueueFrame{Type: TypeQueued}) }
 // Unqueued encodes the unqueued frame.
 func Unqueued() ([]byte, error) { return encode(QueueFrame{Type: TypeUnqueued}) }
 
-// StateOf is the public view of r.
-func StateOf(r *game.Room) RoomState {
+// StateOf is the public view of r, whose offline players keep their seats for grace.
+func StateOf(r *game.Room, grace time.Duration) RoomState {
 	st := RoomState{
 		Code:    r.Code,
 		Status:  string(r.Status),
@@ -127,21 +138,29 @@ func StateOf(r *game.Room) RoomState {
 	for i, s := range r.Board {
 		st.Board[i] = string(s)
 	}
-	st.Players.X, st.Rematch.X = playerState(r.X)
-	st.Players.O, st.Rematch.O = playerState(r.O)
+	st.Players.X, st.Rematch.X = playerState(r.X, grace)
+	st.Players.O, st.Rematch.O = playerState(r.O, grace)
+	if f := r.Forfeit; f != nil {
+		st.Forfeit = &ForfeitState{Symbol: string(f.Symbol), Name: f.Name}
+	}
 	return st
 }
 
-func playerState(p *game.Player) (*PlayerState, bool) {
+func playerState(p *game.Player, grace time.Duration) (*PlayerState, bool) {
 	if p == nil {
 		return nil, false
 	}
-	return &PlayerState{Name: p.Name, Online: p.Online(), Computer: p.Computer != "", Level: string(p.Computer)}, p.Rematch
+	ps := &PlayerState{Name: p.Name, Online: p.Online(), Computer: p.Computer != "", Level: string(p.Computer)}
+	if !p.Online() {
+		ps.GraceEndsAt = p.GraceEnds(grace).UnixMilli()
+	}
+	return ps, p.Rematch
 }
 
-// Room encodes a room frame; you may be nil.
-func Room(r *game.Room, you *You) ([]byte, error) {
-	return encode(RoomFrame{Type: TypeRoom, Room: StateOf(r), You: you})
+// Room encodes a room frame; you may be nil; grace is how long offline players keep their
+// seats.
+func Room(r *game.Room, you *You, grace time.Duration) ([]byte, error) {
+	return encode(RoomFrame{Type: TypeRoom, Room: StateOf(r, grace), You: you})
 }
 
 // Chat encodes a chat frame.

@@ -35,7 +35,7 @@ func (s *Service) broadcast(ctx context.Context, r *game.Room, tokens map[string
 		if sym := r.SymbolOf(id); sym != game.None {
 			you = &protocol.You{Symbol: string(sym), Token: tokens[id]}
 		}
-		frame, err := protocol.Room(r, you)
+		frame, err := protocol.Room(r, you, s.grace)
 		if err != nil {
 			s.log.ErrorContext(ctx, "encoding a room frame", "room", r.Code, "error", err)
 			return
@@ -51,7 +51,7 @@ func (s *Service) reply(ctx context.Context, connID string, r *game.Room) error 
 	if sym := r.SymbolOf(connID); sym != game.None {
 		you = &protocol.You{Symbol: string(sym)}
 	}
-	frame, err := protocol.Room(r, you)
+	frame, err := protocol.Room(r, you, s.grace)
 	if err != nil {
 		return err
 	}

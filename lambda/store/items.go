@@ -20,23 +20,25 @@ const (
 // roomItem is a room as stored: one item, readable in the console and the stream, with
 // timestamps in epoch milliseconds and expiresAt in epoch seconds (DynamoDB TTL's unit).
 type roomItem struct {
-	PK        string      `dynamodbav:"pk"`
-	Kind      string      `dynamodbav:"kind"`
-	Code      string      `dynamodbav:"code"`
-	Status    string      `dynamodbav:"status"`
-	Board     string      `dynamodbav:"board"` // 9 characters: X, O or '-'
-	Turn      string      `dynamodbav:"turn,omitempty"`
-	Winner    string      `dynamodbav:"winner,omitempty"`
-	WinLine   []int       `dynamodbav:"winLine,omitempty"`
-	Starter   string      `dynamodbav:"starter,omitempty"`
-	PlayerX   *playerItem `dynamodbav:"playerX,omitempty"`
-	PlayerO   *playerItem `dynamodbav:"playerO,omitempty"`
-	Score     scoreItem   `dynamodbav:"score"`
-	Watchers  []string    `dynamodbav:"watchers,omitempty"`
-	Version   int64       `dynamodbav:"version"`
-	CreatedAt int64       `dynamodbav:"createdAt"`
-	UpdatedAt int64       `dynamodbav:"updatedAt"`
-	ExpiresAt int64       `dynamodbav:"expiresAt"`
+	PK       string      `dynamodbav:"pk"`
+	Kind     string      `dynamodbav:"kind"`
+	Code     string      `dynamodbav:"code"`
+	Status   string      `dynamodbav:"status"`
+	Board    string      `dynamodbav:"board"` // 9 characters: X, O or '-'
+	Turn     string      `dynamodbav:"turn,omitempty"`
+	Winner   string      `dynamodbav:"winner,omitempty"`
+	WinLine  []int       `dynamodbav:"winLine,omitempty"`
+	Starter  string      `dynamodbav:"starter,omitempty"`
+	PlayerX  *playerItem `dynamodbav:"playerX,omitempty"`
+	PlayerO  *playerItem `dynamodbav:"playerO,omitempty"`
+	Score    scoreItem   `dynamodbav:"score"`
+	Watchers []string    `dynamodbav:"watchers,omitempty"`
+	// Forfeit is who forfeited the last game (its seat, then its name); absent otherwise.
+	Forfeit   []string `dynamodbav:"forfeit,omitempty"`
+	Version   int64    `dynamodbav:"version"`
+	CreatedAt int64    `dynamodbav:"createdAt"`
+	UpdatedAt int64    `dynamodbav:"updatedAt"`
+	ExpiresAt int64    `dynamodbav:"expiresAt"`
 	// PresenceChanged marks the writes the presence pipeline cares about (its stream filter
 	// matches on it); it describes this write only and is not read back.
 	PresenceChanged bool `dynamodbav:"presenceChanged"`
@@ -93,8 +95,15 @@ func toRoomItem(r *game.Room, expires time.Time) roomItem {
 		Score:    scoreItem{X: r.Score.X, O: r.Score.O, Draws: r.Score.Draws},
 		Watchers: r.Watchers, Version: r.Version,
 		CreatedAt: r.CreatedAt.UnixMilli(), UpdatedAt: r.UpdatedAt.UnixMilli(), ExpiresAt: expires.Unix(),
-		PresenceChanged: r.PresenceChanged,
+		PresenceChanged: r.PresenceChanged, Forfeit: forfeitItem(r.Forfeit),
 	}
+}
+
+func forfeitItem(f *game.Forfeit) []string {
+	if f == nil {
+		return nil
+	}
+	return []string{string(f.Symbol), f.Name}
 }
 
 func toPlayerItem(p *game.Player) *playerItem {
@@ -121,6 +130,12 @@ func (it roomItem) toRoom() (*game.Room, error) {
 		Score:    game.Score{X: it.Score.X, O: it.Score.O, Draws: it.Score.Draws},
 		Watchers: it.Watchers, Version: it.Version,
 		CreatedAt: time.UnixMilli(it.CreatedAt), UpdatedAt: time.UnixMilli(it.UpdatedAt),
+	}
+	switch {
+	case len(it.Forfeit) == 2 && (it.Forfeit[0] == string(game.X) || it.Forfeit[0] == string(game.O)):
+		r.Forfeit = &game.Forfeit{Symbol: game.Symbol(it.Forfeit[0]), Name: it.Forfeit[1]}
+	case len(it.Forfeit) != 0:
+		return nil, fmt.Errorf("room %s has an invalid forfeit %q", it.Code, it.Forfeit)
 	}
 	for i := 0; i < game.Cells; i++ {
 		switch c := it.Board[i]; c {

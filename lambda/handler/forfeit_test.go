@@ -1,0 +1,155 @@
+package handler_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+)
+
+// An offline player's room frames say when the seat is given up (graceEndsAt, the server's
+// clock); at that instant the first request on the room (the page asks for it) resolves the
+// game: the absent player forfeits, the present one wins it in the series score, and the room
+// says so; an absent guest's seat is freed, an absent host's room closes.
+func TestGraceEndsInAForfeit(t *testing.T) {
+	tests := []struct {
+		name          string
+		absent, asker string
+		wantStatus    string
+		wantScore     string // X-O
+		wantSeat      string // the seat that is gone
+	}{
+		{"the guest vanishes: the host wins, the seat is free", "o", "x", "waiting", "1-0", "O"},
+		{"the host vanishes: the guest wins, the room closes", "x", "o", "abandoned", "0-1", "X"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			code := e.startGame()
+			e.move("x", code, 4)
+			dropped := time.Unix(0, e.now.Load())
+			e.disconnect(tc.absent)
+			st := e.room(tc.asker)
+			gone := st["players"].(map[string]any)[tc.wantSeat].(map[string]any)
+			if gone["online"] != false || gone["graceEndsAt"] != float64(dropped.Add(grace).UnixMilli()) {
+				t.Fatalf("the absent seat %v, want offline with graceEndsAt %d", gone, dropped.Add(grace).UnixMilli())
+			}
+			e.advance(grace - time.Millisecond)
+			e.send(tc.asker, map[string]any{"action": "getRoom", "roomCode": code})
+			if st := e.room(tc.asker); st["status"] != "playing" || st["forfeit"] != nil {
+				t.Fatalf("a millisecond early the game goes on: %v", st)
+			}
+			e.advance(time.Millisecond)
+			e.send(tc.asker, map[string]any{"action": "getRoom", "roomCode": code})
+			st = e.room(tc.asker)
+			score := st["score"].(map[string]any)
+			if st["status"] != tc.wantStatus || fmt.Sprintf("%v-%v", score["X"], score["O"]) != tc.wantScore ||
+				st["players"].(map[string]any)[tc.wantSeat] != nil {
+				t.Fatalf("at the deadline: %v", st)
+			}
+			if f, _ := st["forfeit"].(map[string]any); f == nil || f["symbol"] != tc.wantSeat {
+				t.Fatalf("the room does not say who forfeited: %v", st["forfeit"])
+			}
+		})
+	}
+
+	t.Run("a new guest after a forfeit starts a new series", func(t *testing.T) {
+		e := newEnv(t, envOptions{})
+		code := e.startGame()
+		e.disconnect("o")
+		e.advance(grace)
+		e.send("x", map[string]any{"action": "getRoom", "roomCode": code})
+		e.send("o2", map[string]any{"action": "joinRoom", "roomCode": code, "name": "Cy"})
+		st := e.room("x")
+		if st["status"] != "playing" || st["forfeit"] != nil || st["score"].(map[string]any)["X"] != 0.0 {
+			t.Fatalf("a new opponent: %v", st)
+		}
+	})
+
+	t.Run("no game in progress: the seat is given up, nobody forfeits", func(t *testing.T) {
+		e := newEnv(t, envOptions{})
+		code := e.startGame()
+		for _, c := range []int{0, 3, 1, 4, 2} { // X wins the top row
+			e.move(map[bool]string{true: "x", false: "o"}[c != 3 && c != 4], code, c)
+		}
+		e.disconnect("o")
+		e.advance(grace)
+		e.send("x", map[string]any{"action": "getRoom", "roomCode": code})
+		st := e.room("x")
+		if st["status"] != "waiting" || st["forfeit"] != nil || st["score"].(map[string]any)["X"] != 0.0 {
+			t.Fatalf("after a finished game: %v", st)
+		}
+	})
+}
+
+// forfeitRounds is how many times the absent player rejoins at the very deadline.
+const forfeitRounds = 40
+
+// The absent guest rejoining at the deadline races the host's request that would resolve the
+// game: exactly one outcome wins, every time. Either the rejoin lands first (the guest is back,
+// the game goes on, nobody forfeits) or the forfeit does (the rejoin is refused: the seat is
+// gone), and both players are told the same.
+func TestRejoinAtTheDeadlineRacesTheForfeit(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	outcomes := map[string]int{}
+	for i := range forfeitRounds {
+		host, guest, back := fmt.Sprintf("x%d", i), fmt.Sprintf("o%d", i), fmt.Sprintf("b%d", i)
+		code := e.create(host, "Ann")
+		e.send(guest, map[string]any{"action": "joinRoom", "roomCode": code, "name": "Bob"})
+		token := e.tokens[guest]
+		e.disconnect(guest)
+		// A millisecond before the deadline; the clock reaches it while both requests run, so
+		// each reads either side of it and either may write first.
+		e.advance(grace - time.Millisecond)
+		var wg sync.WaitGroup
+		errs := make(chan error, 2)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
+			e.advance(time.Millisecond)
+		}()
+		for _, f := range []struct {
+			conn  string
+			frame map[string]any
+		}{{back, map[string]any{"action": "rejoin", "roomCode": code, "token": token}}, {host, map[string]any{"action": "getRoom", "roomCode": code}}} {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs <- e.deliver(f.conn, f.frame) }()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err := e.store.GetRoom(context.Background(), code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer := e.last(back)
+		switch {
+		case r.Forfeit == nil && r.O != nil && r.O.Online() && r.Status == "playing":
+			outcomes["rejoined"]++
+			if you, _ := answer["you"].(map[string]any); you == nil || you["symbol"] != "O" {
+				t.Fatalf("round %d: the room has the guest back, the rejoiner heard %v", i, answer)
+			}
+		case r.Forfeit != nil && r.O == nil && r.Score.X == 1:
+			outcomes["forfeited"]++
+			if answer["type"] != "error" || answer["code"] != "not_in_room" {
+				t.Fatalf("round %d: the seat is gone, the rejoiner heard %v", i, answer)
+			}
+		default:
+			t.Fatalf("round %d: neither outcome, or both: %+v (forfeit %+v, O %+v)", i, r, r.Forfeit, r.O)
+		}
+		if st := e.room(host); st["version"] != float64(r.Version) {
+			t.Fatalf("round %d: the host's last frame is version %v, the room %d", i, st["version"], r.Version)
+		}
+	}
+	t.Logf("outcomes over %d rounds: %v", forfeitRounds, outcomes)
+	if outcomes["rejoined"] == 0 || outcomes["forfeited"] == 0 {
+		t.Errorf("outcomes %v: the race never went both ways, so it was not tested", outcomes)
+	}
+}
