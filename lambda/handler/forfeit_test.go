@@ -153,3 +153,24 @@ func TestRejoinAtTheDeadlineRacesTheForfeit(t *testing.T) {
 		t.Errorf("outcomes %v: the race never went both ways, so it was not tested", outcomes)
 	}
 }
+
+// A second tab rejoining a seat takes it over; the first is told why it no longer has it, and
+// every room frame carries the server's clock for the page's countdown.
+func TestSecondTabTakesTheSeat(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	code := e.startGame()
+	if st := e.last("x"); st["serverTime"] != float64(time.Unix(0, e.now.Load()).UnixMilli()) {
+		t.Fatalf("serverTime %v, want the server's clock", st["serverTime"])
+	}
+	e.send("o-tab2", map[string]any{"action": "rejoin", "roomCode": code, "token": e.tokens["o"]})
+	if f := e.last("o"); f["type"] != "left" || f["roomCode"] != code || f["reason"] != "elsewhere" {
+		t.Fatalf("the first tab heard %v, want left with reason elsewhere", f)
+	}
+	if you := e.last("o-tab2")["you"].(map[string]any); you["symbol"] != "O" {
+		t.Fatalf("the second tab: %v", you)
+	}
+	e.send("x", map[string]any{"action": "leaveRoom", "roomCode": code})
+	if f := e.last("x"); f["type"] != "left" || f["reason"] != nil {
+		t.Fatalf("leaving: %v, want left with no reason", f)
+	}
+}

@@ -26,6 +26,9 @@ type RoomFrame struct {
 	Type string    `json:"type"`
 	Room RoomState `json:"room"`
 	You  *You      `json:"you,omitempty"`
+	// ServerTime is the server's clock when the frame was made (epoch milliseconds): a page
+	// counts down to graceEndsAt against it, whatever its own clock says.
+	ServerTime int64 `json:"serverTime"`
 }
 
 // You tells a player which seat they hold. Token is sent only when the seat is granted
@@ -110,7 +113,13 @@ type ErrorFrame struct {
 type LeftFrame struct {
 	Type     string `json:"type"`
 	RoomCode string `json:"roomCode"`
+	// Reason is LeftElsewhere when the seat was rejoined from another connection (another
+	// tab); absent otherwise.
+	Reason string `json:"reason,omitempty"`
 }
+
+// LeftElsewhere: the seat's token rejoined it from another connection.
+const LeftElsewhere = "elsewhere"
 
 // QueueFrame says the sender waits in the quick-match queue (TypeQueued) or no longer does
 // (TypeUnqueued).
@@ -157,10 +166,10 @@ func playerState(p *game.Player, grace time.Duration) (*PlayerState, bool) {
 	return ps, p.Rematch
 }
 
-// Room encodes a room frame; you may be nil; grace is how long offline players keep their
-// seats.
-func Room(r *game.Room, you *You, grace time.Duration) ([]byte, error) {
-	return encode(RoomFrame{Type: TypeRoom, Room: StateOf(r, grace), You: you})
+// Room encodes a room frame made at now; you may be nil; grace is how long offline players
+// keep their seats.
+func Room(r *game.Room, you *You, grace time.Duration, now time.Time) ([]byte, error) {
+	return encode(RoomFrame{Type: TypeRoom, Room: StateOf(r, grace), You: you, ServerTime: now.UnixMilli()})
 }
 
 // Chat encodes a chat frame.
@@ -168,9 +177,9 @@ func Chat(code, from string, symbol game.Symbol, text string, at time.Time) ([]b
 	return encode(ChatFrame{Type: TypeChat, RoomCode: code, From: from, Symbol: string(symbol), Text: text, At: at.UnixMilli()})
 }
 
-// Left encodes a left frame.
-func Left(code string) ([]byte, error) {
-	return encode(LeftFrame{Type: TypeLeft, RoomCode: code})
+// Left encodes a left frame; reason is "" or LeftElsewhere.
+func Left(code, reason string) ([]byte, error) {
+	return encode(LeftFrame{Type: TypeLeft, RoomCode: code, Reason: reason})
 }
 
 // Error encodes the error frame for err, answering action. Server faults get a generic

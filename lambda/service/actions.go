@@ -242,7 +242,7 @@ func (s *Service) LeaveRoom(ctx context.Context, connID, code string) error {
 			return err
 		}
 	}
-	return s.sendLeft(ctx, connID, code)
+	return s.sendLeft(ctx, connID, code, "")
 }
 
 // Rejoin gives the seat that token holds in room code to connID (a reload, a new network).
@@ -272,7 +272,7 @@ func (s *Service) rejoin(ctx context.Context, current store.Connection, code, to
 	}
 	s.count.Count(ctx, metrics.Rejoins, code)
 	if previous != "" && previous != connID {
-		if err := s.sendLeft(ctx, previous, code); err != nil && !isGone(err) {
+		if err := s.sendLeft(ctx, previous, code, protocol.LeftElsewhere); err != nil && !isGone(err) {
 			s.log.WarnContext(ctx, "telling the replaced connection", "room", code, "connectionId", previous, "error", err)
 		}
 	}

@@ -15,7 +15,7 @@ func (s *Service) announce(ctx context.Context, out outcome) {
 	switch {
 	case !out.wrote:
 	case out.deleted:
-		frame, err := protocol.Left(out.room.Code)
+		frame, err := protocol.Left(out.room.Code, "")
 		if err != nil {
 			s.log.ErrorContext(ctx, "encoding a left frame", "room", out.room.Code, "error", err)
 			return
@@ -35,7 +35,7 @@ func (s *Service) broadcast(ctx context.Context, r *game.Room, tokens map[string
 		if sym := r.SymbolOf(id); sym != game.None {
 			you = &protocol.You{Symbol: string(sym), Token: tokens[id]}
 		}
-		frame, err := protocol.Room(r, you, s.grace)
+		frame, err := protocol.Room(r, you, s.grace, s.now())
 		if err != nil {
 			s.log.ErrorContext(ctx, "encoding a room frame", "room", r.Code, "error", err)
 			return
@@ -51,15 +51,15 @@ func (s *Service) reply(ctx context.Context, connID string, r *game.Room) error 
 	if sym := r.SymbolOf(connID); sym != game.None {
 		you = &protocol.You{Symbol: string(sym)}
 	}
-	frame, err := protocol.Room(r, you, s.grace)
+	frame, err := protocol.Room(r, you, s.grace, s.now())
 	if err != nil {
 		return err
 	}
 	return s.send.Send(ctx, connID, frame)
 }
 
-func (s *Service) sendLeft(ctx context.Context, connID, code string) error {
-	frame, err := protocol.Left(code)
+func (s *Service) sendLeft(ctx context.Context, connID, code, reason string) error {
+	frame, err := protocol.Left(code, reason)
 	if err != nil {
 		return err
 	}
