@@ -38,6 +38,10 @@ const SiteDir = "frontend/site"
 // user data on EC2, by the local gateway in development): it sets window.TICTACTOE_CONFIG.
 const ConfigFile = "config.js"
 
+// InstanceFile names the instance that served the page (its id and zone), written by the user
+// data on EC2; the local gateway answers it with no content.
+const InstanceFile = "instance.json"
+
 // UserDataParams are the values a deployment fills into the user data. They may be CDK token
 // strings ("${Token[TOKEN.123]}"), resolved only by CloudFormation, so UserData checks no more
 // than presence here; the script checks each resolved value's form on the instance at boot.

@@ -72,7 +72,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await page.fill('#join-code', 'k7m2q');
     await page.fill('#join-name', 'Zed');
     await page.click('#join-form button');
-    await waitText(page, '#join-error', /6 letters and digits/);
+    await waitText(page, '#join-error', /6 characters, like K7M2QX/);
     assert.equal(await page.getAttribute('#join-code', 'aria-invalid'), 'true');
 
     await page.fill('#join-code', 'zzz zz2');
@@ -246,7 +246,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await guest.context.close();
   });
 
-  test('a player gone longer than the grace period loses the seat; the host leaving closes the room', { timeout: 60000 }, async () => {
+  test('the grace period counts down and resolves itself: a vanished guest forfeits, a vanished host closes the room', { timeout: 90000 }, async () => {
     const host = await newPlayer(browser, stack.url, { viewport: DESKTOP });
     const guest = await newPlayer(browser, stack.url, { viewport: DESKTOP });
     const a = host.page;
@@ -264,41 +264,130 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await waitText(b, '#status', /Ann’s turn/);
     await play(a, b, 4, 'X');
 
-    // Bob's tab goes elsewhere: Ann is told at once, and his seat is held for the grace period.
+    // Bob's tab goes elsewhere: Ann sees the seconds his seat is kept, counting down.
     await b.goto('about:blank');
-    await waitText(a, '#seat-O .presence', /offline/);
-    await waitText(a, '#status', /Bob is offline/);
-    await new Promise((r) => setTimeout(r, 3500));
-    // The next action on the room applies the leave rule for him.
-    await a.fill('#chat-text', 'still there?');
-    await a.press('#chat-text', 'Enter');
-    await waitText(a, '#game-notice', /Bob left the room/);
-    await waitText(a, '#status', /Waiting for an opponent/);
+    await waitText(a, '#seat-O .presence', /^offline: seat kept [1-3] s more$/);
+    const first = await waitText(a, '#status', /Bob is offline: if they are not back in [1-3] s, you win by forfeit\./);
+    await waitText(a, '#status', new RegExp(`in ${Number(/in (\d) s/.exec(first)[1]) - 1} s`)); // it ticks
+    await screenshots(a, 'grace-countdown');
+    // At zero the page asks; the server's clock decides: Bob forfeits, Ann wins the series.
+    await waitText(a, '#status', /^Bob did not come back in time: you win by forfeit\. Share the room code to play someone new\.$/);
+    await waitText(a, '#score', /^You 1 · Bob 0 · 0 draws$/);
+    await waitText(a, '#seat-O .pname', /Waiting for a player/);
+    assert.equal(await a.isVisible('#invite'), true, 'the room is offered to someone new');
+    await screenshots(a, 'forfeit-host');
 
     // Bob comes back too late: the page tries its seat, and explains why it is gone.
     await b.goto(`/?room=${code}`);
     await waitText(b, '#lobby-notice', /seat in room \w{6} was given up because you were away too long/);
     assert.equal(await b.isVisible('#lobby'), true);
     assert.equal(await seat(b), null);
+    assert.equal(await b.evaluate(() => localStorage.getItem('tictactoe.seats')), '{}', 'the gone seat\'s token is forgotten');
 
-    // Cy joins; then Ann (the host) leaves, which closes the room for Cy.
+    // Cy joins (a new series); then Ann vanishes: Cy wins by forfeit, the room closes, and one
+    // click gives Cy a room of her own.
     const third = await newPlayer(browser, stack.url, { viewport: PHONE });
     const c = third.page;
     await c.goto(`/?room=${code}`);
     await c.fill('#join-name', 'Cy');
     await c.click('#join-form button');
     await waitText(c, '#status', /Ann’s turn/);
-    await a.click('#leave');
-    await until(() => a.isVisible('#lobby'), 'the host back in the lobby');
-    await waitText(c, '#status', /host left, so this room is closed/);
-    await waitText(c, '#seat-X .pname', /Empty seat/);
+    await waitText(c, '#score', /^Ann 0 · You 0 · 0 draws$/);
+    await a.goto('about:blank');
+    await waitText(c, '#status', /Ann is offline: if they are not back in [1-3] s, you win by forfeit\./);
+    await waitText(c, '#status', /^Ann did not come back in time: you win by forfeit\. The room is closed: start a new one in one click\.$/);
+    await waitText(c, '#score', /^Ann 0 · You 1 · 0 draws$/);
     assert.equal(await c.isHidden('#chat-form'), true, 'no chat in a closed room');
-    await c.click('#leave');
-    await until(() => c.isVisible('#lobby'), 'Cy back in the lobby');
+    await screenshots(c, 'forfeit-guest');
+    await c.click('#new-room');
+    await waitText(c, '#status', /Waiting for an opponent/);
+    const fresh = (await c.textContent('#room-code')).trim();
+    assert.notEqual(fresh, code, 'a new room');
+    assert.equal(await c.inputValue('#invite-link'), `${stack.url}/?room=${fresh}`);
     noErrors(host, guest, third);
     await host.context.close();
     await guest.context.close();
     await third.context.close();
+  });
+
+  test('a closed tab comes back: reopening the room link in a new tab rejoins the seat; the older tab is told plainly', { timeout: 60000 }, async () => {
+    const host = await newPlayer(browser, stack.url, { viewport: DESKTOP });
+    const guest = await newPlayer(browser, stack.url, { viewport: DESKTOP });
+    const a = host.page;
+    await a.goto('/');
+    await a.fill('#create-name', 'Ann');
+    await a.click('#create-form button');
+    const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
+    const b = guest.page;
+    await b.goto(`/?room=${code}`);
+    await b.fill('#join-name', 'Bob');
+    await b.keyboard.press('Enter');
+    await waitText(b, '#status', /Ann’s turn/);
+    await play(a, b, 0, 'X');
+
+    // Bob closes his tab and opens the link again in a new one, inside the grace period.
+    await b.close();
+    await waitText(a, '#seat-O .presence', /offline/);
+    const b2 = await guest.context.newPage();
+    await b2.goto(`/?room=${code}`);
+    await waitText(b2, '#status', /^Your turn: place an O\.$/);
+    await waitText(a, '#seat-O .presence', /^online$/);
+    assert.equal(await b2.textContent('#board .cell[data-cell="0"]'), 'X', 'the same game');
+    await play(b2, a, 4, 'O');
+
+    // The link opened in yet another tab takes the seat over; the previous tab says so.
+    const b3 = await guest.context.newPage();
+    await b3.goto(`/?room=${code}`);
+    await waitText(b3, '#status', /Ann’s turn/);
+    await waitText(b2, '#lobby-notice', /^Your seat in room \w{6} is now played in another tab or window\./);
+    await play(a, b3, 1, 'X');
+    noErrors(host, guest);
+    await host.context.close();
+    await guest.context.close();
+  });
+
+  test('leaving mid-game asks first; an over-long chat message is refused before it is sent', { timeout: 60000 }, async () => {
+    const host = await newPlayer(browser, stack.url, { viewport: DESKTOP });
+    const guest = await newPlayer(browser, stack.url, { viewport: PHONE });
+    const a = host.page;
+    const b = guest.page;
+    await a.goto('/');
+    await a.fill('#create-name', 'Ann');
+    await a.click('#create-form button');
+    const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
+    await b.goto(`/?room=${code}`);
+    await b.fill('#join-name', 'Bob');
+    await b.keyboard.press('Enter');
+    await waitText(a, '#status', /^Your turn/);
+
+    // 840 characters: refused on the page, nothing sent, the text kept to be shortened.
+    const long = 'a'.repeat(840);
+    await a.fill('#chat-text', long);
+    await a.press('#chat-text', 'Enter');
+    await waitText(a, '#game-notice', /^That message is 840 characters: 500 at most\. Shorten it; nothing was sent\.$/);
+    assert.equal(await a.inputValue('#chat-text'), long);
+    assert.equal(await b.locator('#chat-log li').count(), 0, 'nothing reached the opponent');
+    // A family emoji is one joined sequence to both sides: sent whole, shown whole.
+    const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}';
+    await a.fill('#chat-text', `hi ${family}`);
+    await a.press('#chat-text', 'Enter');
+    await waitText(b, '#chat-log li .text', new RegExp(`^hi ${family}$`, 'u'));
+
+    // Leave: the first time Ann thinks better of it, the second she means it.
+    const asked = [];
+    a.once('dialog', (d) => { asked.push(d.message()); d.dismiss(); });
+    await a.click('#leave');
+    await until(() => asked.length === 1, 'the confirmation');
+    assert.match(asked[0], /Leave the game\? The room closes for your opponent too\./);
+    assert.equal(await a.isVisible('#game'), true, 'still in the game');
+    await waitText(b, '#status', /Ann’s turn/);
+    a.once('dialog', (d) => d.accept());
+    await a.click('#leave');
+    await until(() => a.isVisible('#lobby'), 'Ann in the lobby');
+    await waitText(b, '#status', /host left, so this room is closed/);
+    noErrors(host, guest);
+    await host.context.close();
+    await guest.context.close();
   });
 
   test('a dropped connection shows "reconnecting", comes back by itself and rejoins; idle rooms get a heartbeat', { timeout: 60000 }, async () => {

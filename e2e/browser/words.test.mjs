@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import * as words from '../../frontend/site/js/words.mjs';
 import { Socket, backoff, socketUrl } from '../../frontend/site/js/socket.mjs';
 
@@ -25,9 +26,9 @@ test('room codes: typed input is normalized, bad codes explained', () => {
     [' k7m2qx ', 'K7M2QX', ''],
     ['K7M 2QX', 'K7M2QX', ''],
     ['', '', 'Enter the room code your friend shared.'],
-    ['K7M2Q', 'K7M2Q', 'A room code is 6 letters and digits, like K7M2QX.'],
-    ['K7M2Q0', 'K7M2Q0', 'A room code is 6 letters and digits, like K7M2QX.'], // no zero in codes
-    ['ILOILO', 'ILOILO', 'A room code is 6 letters and digits, like K7M2QX.'], // no look-alikes
+    ['K7M2Q', 'K7M2Q', 'A room code has 6 characters, like K7M2QX: this one has 5.'],
+    ['K7M2Q0', 'K7M2Q0', 'Room codes never use “0”: they are made of A–Z without I, L and O, and the digits 2–9, so nothing looks alike. Check the code again (an O may be a Q, a 0 a D).'],
+    ['0OOOOO', '0OOOOO', 'Room codes never use “0”, “O”: they are made of A–Z without I, L and O, and the digits 2–9, so nothing looks alike. Check the code again (an O may be a Q, a 0 a D).'],
   ];
   for (const [typed, code, problem] of cases) {
     assert.equal(words.normalizeCode(typed), code, typed);
@@ -39,11 +40,20 @@ test('names: 1 to 24 characters after trimming, with a letter or digit', () => {
   assert.equal(words.nameProblem('  Ann '), '');
   assert.match(words.nameProblem('   '), /Enter your name/);
   assert.equal(words.nameProblem('x'.repeat(24)), '');
-  assert.match(words.nameProblem('x'.repeat(25)), /at most 24/);
+  assert.match(words.nameProblem('x'.repeat(25)), /at most 24 characters: this one has 25/);
   assert.equal(words.nameProblem('A' + '😀'.repeat(23)), '', 'counted in characters, not UTF-16 units');
   assert.match(words.nameProblem('\u3164'), /letter or digit/, 'an invisible filler is no name');
   assert.match(words.nameProblem('😀'), /letter or digit/);
   assert.equal(words.nameProblem('山田'), '');
+});
+
+test('lengths count as the server counts them (the cases lambda/protocol runs too)', () => {
+  const { cases } = JSON.parse(readFileSync(new URL('../../lambda/protocol/testdata/lengths.json', import.meta.url), 'utf8'));
+  for (const c of cases) assert.equal(words.textLength(c.text, Boolean(c.keepNewlines)), c.length, c.name);
+  const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}';
+  assert.equal(words.chatProblem('a'.repeat(words.CHAT_MAX - 5) + family), '');
+  assert.match(words.chatProblem('a'.repeat(words.CHAT_MAX - 4) + family), /501 characters: 500 at most/);
+  assert.equal(words.nameProblem('Ann ' + family), '', 'a name with a family emoji is 9 characters');
 });
 
 test('every protocol error code reads as plain words, not as a code', () => {
@@ -69,13 +79,18 @@ test('the status line from each seat and from the side', () => {
     ['my turn', room(), 'X', /^Your turn: place an X\.$/],
     ['their turn', room(), 'O', /^Ann’s turn \(X\)\.$/],
     ['their turn, offline', room({ players: { X: { name: 'Ann', online: false }, O: { name: 'Bob', online: true } } }), 'O', /Ann is offline/],
+    ['my turn, they are offline: the countdown', room({ turn: 'O', players: { X: { name: 'Ann', online: false, graceEndsAt: 1017500 }, O: { name: 'Bob', online: true } } }), 'O', /^Your turn: place an O\. Ann is offline: if they are not back in 18 s, you win by forfeit\.$/],
+    ['the deadline passed, the server asked', room({ players: { X: { name: 'Ann', online: false, graceEndsAt: 999000 }, O: { name: 'Bob', online: true } } }), 'O', /Ann did not come back in time: you win by forfeit…/],
+    ['a spectator sees the countdown', room({ players: { X: { name: 'Ann', online: false, graceEndsAt: 1005000 }, O: { name: 'Bob', online: true } } }), '', /Ann is offline: if they are not back in 5 s, Bob wins by forfeit\./],
+    ['the guest forfeited: the host', room({ status: 'waiting', turn: '', forfeit: { symbol: 'O', name: 'Bob' }, players: { X: { name: 'Ann', online: true }, O: null } }), 'X', /^Bob did not come back in time: you win by forfeit\. Share the room code/],
+    ['the host forfeited: the guest', room({ status: 'abandoned', turn: '', forfeit: { symbol: 'X', name: 'Ann' }, players: { X: null, O: { name: 'Bob', online: true } } }), 'O', /^Ann did not come back in time: you win by forfeit\. The room is closed: start a new one in one click\.$/],
     ['spectator', room(), '', /^Ann to play \(X\)\.$/],
     ['I won', room({ status: 'won', turn: '', winner: 'O', winLine: [2, 4, 6] }), 'O', /^You won!$/],
     ['they won', room({ status: 'won', turn: '', winner: 'O', winLine: [2, 4, 6] }), 'X', /^Bob won this one\.$/],
     ['draw', room({ status: 'draw', turn: '' }), 'X', /draw/],
     ['abandoned', room({ status: 'abandoned', turn: '', players: { X: null, O: { name: 'Bob', online: true } } }), 'O', /host left/],
   ];
-  for (const [name, r, me, want] of cases) assert.match(words.statusText(r, me), want, name);
+  for (const [name, r, me, want] of cases) assert.match(words.statusText(r, me, 1000000), want, name);
 });
 
 test('rematch button: offered after a game, says who waits for whom', () => {
@@ -148,4 +163,44 @@ test('a socket with every Region\'s endpoint moves on when one does not open, an
   made[2].close();
   timers.pop()();
   assert.equal(made[3].url, 'wss://a/ws', 'and round again');
+});
+
+test('the grace countdown: whole seconds by the server clock, and the seat line', () => {
+  const p = { name: 'Ann', online: false, graceEndsAt: 20000 };
+  assert.equal(words.graceLeft(p, 0), 20);
+  assert.equal(words.graceLeft(p, 19001), 1, 'rounded up: never 0 before the deadline');
+  assert.equal(words.graceLeft(p, 20000), 0);
+  assert.equal(words.graceLeft(p, 25000), 0);
+  assert.equal(words.graceLeft({ name: 'Ann', online: true }, 0), null);
+  assert.equal(words.presenceText(p, false, false, 3000), 'offline: seat kept 17 s more');
+  assert.equal(words.presenceText(p, true, false, 3000), 'reconnecting…');
+  assert.equal(words.presenceText({ name: 'Ann', online: false }, false, false, 0), 'offline, may be back soon');
+});
+
+test('seats: kept per room in localStorage with an expiry, this tab\'s in sessionStorage', async () => {
+  const fake = () => {
+    const m = new Map();
+    return { getItem: (k) => (m.has(k) ? m.get(k) : null), setItem: (k, v) => m.set(k, String(v)), removeItem: (k) => m.delete(k) };
+  };
+  globalThis.localStorage = fake();
+  globalThis.sessionStorage = fake();
+  const seat = await import('../../frontend/site/js/seat.mjs');
+  seat.saveSeat({ roomCode: 'K7M2QX', token: 'tok-a', symbol: 'X' }, 1000);
+  assert.deepEqual(seat.loadSeat(undefined, 2000), { roomCode: 'K7M2QX', token: 'tok-a', symbol: 'X' });
+  // A new tab (an empty sessionStorage) finds the seat for the room its link names.
+  globalThis.sessionStorage = fake();
+  assert.equal(seat.loadSeat(undefined, 2000), null);
+  assert.deepEqual(seat.loadSeat('K7M2QX', 2000), { roomCode: 'K7M2QX', token: 'tok-a', symbol: 'X' });
+  assert.equal(seat.loadSeat('K7M2QX', 1000 + seat.SEAT_LIFE_MS), null, 'expired');
+  // Taken over by another tab: this tab forgets it, the kept token stays for the other.
+  seat.saveSeat({ roomCode: 'K7M2QX', token: 'tok-a', symbol: 'X' }, 3000);
+  seat.clearSeat({ elsewhere: true }, 3000);
+  assert.equal(seat.loadSeat(undefined, 3000), null);
+  assert.ok(seat.loadSeat('K7M2QX', 3000));
+  // The seat is gone: both go.
+  seat.saveSeat({ roomCode: 'K7M2QX', token: 'tok-a', symbol: 'X' }, 3000);
+  seat.clearSeat({}, 3000);
+  assert.equal(seat.loadSeat('K7M2QX', 3000), null);
+  delete globalThis.localStorage;
+  delete globalThis.sessionStorage;
 });

@@ -11,6 +11,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
@@ -122,7 +124,7 @@ func roomCode(v *string) (string, error) {
 	}
 	c, ok := game.NormalizeCode(*v)
 	if !ok {
-		return "", apperr.New(apperr.BadRequest, "A room code is %d letters and digits, like %q.", game.CodeLength, "K7M2QX")
+		return "", apperr.New(apperr.BadRequest, "A room code is %d characters from %s, like %q: no 0, 1, I, L or O, which look alike.", game.CodeLength, game.CodeAlphabet, "K7M2QX")
 	}
 	return c, nil
 }
@@ -236,11 +238,13 @@ func token(v *string) (string, error) {
 }
 
 // clean drops invalid UTF-8 and control and format characters (which can reorder or hide
-// text), keeping newlines when keepNewlines is set.
+// text) but the zero-width joiner (emoji sequences such as a family are joined with it),
+// keeping newlines when keepNewlines is set, and normalizes to NFC. Lengths are counted on
+// what it returns, in code points: the site counts the same way (words.mjs textLength).
 func clean(s string, keepNewlines bool) string {
 	s = strings.ToValidUTF8(s, "")
-	return strings.Map(func(r rune) rune {
-		if keepNewlines && r == '\n' {
+	s = strings.Map(func(r rune) rune {
+		if keepNewlines && r == '\n' || r == zeroWidthJoiner {
 			return r
 		}
 		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
@@ -248,7 +252,13 @@ func clean(s string, keepNewlines bool) string {
 		}
 		return r
 	}, s)
+	return norm.NFC.String(s)
 }
+
+const zeroWidthJoiner = '\u200D'
+
+// Length is how long a text counts for the limits: code points after clean (NFC).
+func Length(s string, keepNewlines bool) int { return utf8.RuneCountInString(clean(s, keepNewlines)) }
 
 func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -29,7 +30,8 @@ func TestDecodeValid(t *testing.T) {
 		{"name with tab inside", "createRoom", `{"action":"createRoom","name":"A\tB"}`, Request{Action: "createRoom", Name: "AB"}},
 		{"spaces of every kind become one", "createRoom", `{"action":"createRoom","name":" Ann\u3000\u00a0 Lee\u2028"}`, Request{Action: "createRoom", Name: "Ann Lee"}},
 		{"fillers dropped", "createRoom", `{"action":"createRoom","name":"\u3164Ann\u3164"}`, Request{Action: "createRoom", Name: "Ann"}},
-		{"accents on their letters", "createRoom", `{"action":"createRoom","name":"Zoe\u0301 Nguye\u0302\u0303n"}`, Request{Action: "createRoom", Name: "Zoe\u0301 Nguye\u0302\u0303n"}},
+		// Kept in NFC: the composed letters, counted as the site counts them.
+		{"accents on their letters", "createRoom", `{"action":"createRoom","name":"Zoe\u0301 Nguye\u0302\u0303n"}`, Request{Action: "createRoom", Name: "Zo\u00e9 Nguy\u1ec5n"}},
 		{"a script without spaces", "createRoom", `{"action":"createRoom","name":"山田 太郎"}`, Request{Action: "createRoom", Name: "山田 太郎"}},
 		{"computer, default level", "playComputer", `{"action":"playComputer","name":"Ann"}`, Request{Action: "playComputer", Name: "Ann", Level: "perfect"}},
 		{"computer, easy", "playComputer", `{"action":"playComputer","name":"Ann","level":"easy"}`, Request{Action: "playComputer", Name: "Ann", Level: "easy"}},
@@ -76,7 +78,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"emoji only", "createRoom", `{"action":"createRoom","name":"🦊"}`, apperr.BadRequest},
 		{"lone combining mark", "createRoom", `{"action":"createRoom","name":"\u0301"}`, apperr.BadRequest},
 		{"mark after a space", "createRoom", `{"action":"createRoom","name":"Ann \u0301"}`, apperr.BadRequest},
-		{"stacked marks", "createRoom", `{"action":"createRoom","name":"Ze\u0301\u0302\u0303\u0304\u0305"}`, apperr.BadRequest},
+		{"stacked marks", "createRoom", `{"action":"createRoom","name":"Ze\u0301\u0302\u0303\u0304\u0305\u0306"}`, apperr.BadRequest},
 		{"name too long", "createRoom", `{"action":"createRoom","name":"` + strings.Repeat("a", 25) + `"}`, apperr.BadRequest},
 		{"name wrong type", "createRoom", `{"action":"createRoom","name":7}`, apperr.BadRequest},
 		{"missing code", "joinRoom", `{"action":"joinRoom","name":"B"}`, apperr.BadRequest},
@@ -128,3 +130,45 @@ func TestErrorFrameHidesServerFaults(t *testing.T) {
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// The limits count what the page counts: testdata/lengths.json is the cases both sides run
+// (e2e/browser/words.test.mjs reads it too).
+func TestLengthCountsAsThePageDoes(t *testing.T) {
+	raw, err := os.ReadFile("testdata/lengths.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Cases []struct {
+			Name, Text   string
+			Length       int
+			KeepNewlines bool
+		}
+	}
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range f.Cases {
+		if got := Length(tc.Text, tc.KeepNewlines); got != tc.Length {
+			t.Errorf("%s: %q counts %d, want %d", tc.Name, tc.Text, got, tc.Length)
+		}
+	}
+	// At the limit a text passes; one more and it is refused, not cut.
+	family := "\U0001F468\u200D\U0001F469\u200D\U0001F467" // 5
+	for _, tc := range []struct {
+		text string
+		want apperr.Code
+	}{
+		{strings.Repeat("a", MaxChatRunes-5) + family, ""},
+		{strings.Repeat("a", MaxChatRunes-4) + family, apperr.TooLarge},
+	} {
+		body, _ := json.Marshal(map[string]any{"action": "sendMessage", "roomCode": "K7M2QX", "text": tc.text})
+		req, err := Decode("sendMessage", string(body))
+		if apperr.CodeOf(err) != tc.want {
+			t.Errorf("a %d-character message: %v, want %q", Length(tc.text, true), err, tc.want)
+		}
+		if err == nil && req.Text != tc.text {
+			t.Errorf("the message was changed: %q", req.Text)
+		}
+	}
+}

@@ -243,6 +243,12 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	}
 	s.Gateway = s.Regions[0].Gateway
 	mux.Handle("/"+frontend.ConfigFile, configJS(stages))
+	// The instance's facts exist on EC2 only (the user data writes them): here there are none,
+	// said without an error status, so a clean page load logs no error.
+	mux.HandleFunc("/"+frontend.InstanceFile, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.Handle("/", noCache(http.FileServerFS(o.Site)))
 	pages, err := securityHeaders(mux)
 	if err != nil {

@@ -14,6 +14,7 @@ const HEARTBEAT_CHECK_MS = 30 * 1000;
 const REJOIN_RETRY_MS = 3000;
 const CHAT_KEEP = 100;
 const OFFLINE_NOTICE = 'Reconnecting: you can play again in a moment.';
+const CHAT_OFFLINE_NOTICE = 'Not connected right now: your message will not be sent. Try again once reconnected.';
 const WATCHING_NOTICE = 'You are watching this game: the players see you as a spectator, and only they can move or chat.';
 
 const $ = (id) => document.getElementById(id);
@@ -22,7 +23,7 @@ const cells = [...document.querySelectorAll('#board .cell')];
 const app = {
   room: null, // the latest room state from the server
   me: '', // this tab's symbol in the room, '' when only watching
-  seat: loadSeat(), // {roomCode, token, symbol} while this tab holds a seat
+  seat: null, // {roomCode, token, symbol} while this tab holds a seat (boot finds a kept one)
   pending: '', // the action whose answer we wait for: createRoom | joinRoom | playComputer | quickMatch | cancelQuickMatch | watch | rejoin | leaveRoom
   joining: '', // the code of the room a join was sent for (a full one is watched instead)
   quickOffer: 0, // the timer that offers the computer to a player waiting for a quick match
@@ -30,7 +31,15 @@ const app = {
   quickCancelled: 0, // when a quick match was last cancelled (Date.now())
   moving: false, // a move was sent and its answer has not come yet
   cursor: 4, // the board cell that takes Tab focus (roving tabindex)
+  skew: 0, // the server's clock minus this device's, from the last room frame
+  graceTimer: 0, // ticks the grace countdown while an opponent is offline
+  graceAsked: 0, // when the page last asked the server to resolve a passed deadline
 };
+
+// serverNow is the server's clock as this page reckons it.
+const serverNow = () => Date.now() + app.skew;
+// How often the page asks again once a deadline has passed and the room has not changed.
+const GRACE_ASK_MS = 2000;
 
 const config = globalThis.TICTACTOE_CONFIG || {};
 // Every Region's socket, in the order to try them, when the deployment has several.
@@ -107,7 +116,8 @@ function onState(state) {
     text = 'The game server’s address is not set up correctly, so the game cannot start.';
   }
   say('conn', text);
-  if (state === 'open' && $('game-notice').textContent === OFFLINE_NOTICE) gameNotice('');
+  // Back online: what was said about being offline is stale.
+  if (state === 'open' && [OFFLINE_NOTICE, CHAT_OFFLINE_NOTICE].includes($('game-notice').textContent)) gameNotice('');
   document.body.classList.toggle('offline', state !== 'open' && Boolean(app.room));
   if (state !== 'open') {
     app.moving = false;
@@ -189,6 +199,7 @@ function onRoom(f) {
     app.seat = { roomCode: r.code, token: f.you.token, symbol: f.you.symbol };
     saveSeat(app.seat);
   }
+  if (typeof f.serverTime === 'number') app.skew = f.serverTime - Date.now();
   const before = current ? app.room : null;
   app.me = f.you && (f.you.symbol === 'X' || f.you.symbol === 'O') ? f.you.symbol : '';
   app.room = r;
@@ -318,16 +329,20 @@ function onLeft(f) {
     return;
   }
   if (app.pending === 'leaveRoom') toLobby('');
-  else toLobby(`You are no longer in room ${f.roomCode}: it was closed, or you continued the game in another tab.`);
+  else if (f.reason === 'elsewhere') {
+    toLobby(`Your seat in room ${f.roomCode} is now played in another tab or window. Go on there, or open the room link here to take it back.`, { elsewhere: true });
+  } else toLobby(`Room ${f.roomCode} has closed.`);
 }
 
-function toLobby(notice) {
+function toLobby(notice, { elsewhere = false } = {}) {
   app.room = null;
   app.me = '';
   app.seat = null;
   app.pending = '';
   app.moving = false;
-  clearSeat();
+  clearInterval(app.graceTimer);
+  app.graceTimer = 0;
+  clearSeat({ elsewhere });
   socket.keep = false;
   setUrl('');
   document.title = 'TicTacToe';
@@ -351,7 +366,8 @@ function renderRoom() {
   const me = app.me;
   const live = socket.state === 'open';
   say('room-code', r.code);
-  say('status', words.statusText(r, me));
+  say('status', words.statusText(r, me, serverNow()));
+  graceTick(r);
 
   const win = new Set(Array.isArray(r.winLine) ? r.winLine : []);
   const canMove = live && me && r.status === 'playing' && r.turn === me && !app.moving;
@@ -370,7 +386,8 @@ function renderRoom() {
   board.classList.toggle('over', r.status === 'won' || r.status === 'draw' || r.status === 'abandoned');
 
   for (const sym of ['X', 'O']) renderSeat(sym, r, me);
-  const both = r.players.X && r.players.O;
+  // The series score, and after a forfeit the final score of the series that ended with it.
+  const both = (r.players.X && r.players.O) || r.forfeit;
   say('score', both ? words.scoreText(r, me) : '');
 
   const inviting = me === 'X' && r.status === 'waiting';
@@ -389,6 +406,25 @@ function renderRoom() {
     rb.setAttribute('aria-disabled', String(rm.disabled || !live));
   }
   show($('chat-form'), Boolean(me) && r.status !== 'abandoned');
+  show($('new-room'), me === 'O' && r.status === 'abandoned');
+}
+
+// graceTick keeps the countdown of an offline opponent going and, once the deadline has passed
+// by the server's clock, asks the server for the room: the server decides, with its own clock,
+// whether the seat is given up (and the game forfeited).
+function graceTick(r) {
+  const waiting = ['X', 'O'].some((s) => s !== app.me && words.graceLeft(r.players[s], serverNow()) !== null);
+  if (!waiting || !app.me) {
+    clearInterval(app.graceTimer);
+    app.graceTimer = 0;
+    return;
+  }
+  if (!app.graceTimer) app.graceTimer = setInterval(() => app.room && renderRoom(), 1000);
+  const passed = ['X', 'O'].some((s) => s !== app.me && words.graceLeft(r.players[s], serverNow()) === 0);
+  if (passed && socket.state === 'open' && Date.now() - app.graceAsked >= GRACE_ASK_MS) {
+    app.graceAsked = Date.now();
+    socket.send({ action: 'getRoom', roomCode: r.code });
+  }
 }
 
 function renderSeat(sym, r, me) {
@@ -404,7 +440,7 @@ function renderSeat(sym, r, me) {
     const online = sym === me ? socket.state === 'open' : p.online;
     say(name, p.name); // the player's own seat is marked by its badge, which no name can draw
     if (p.computer) say(presence, ''); // always there: nothing to say
-    else say(presence, online ? 'online' : sym === me ? 'reconnecting…' : 'offline, may be back soon');
+    else say(presence, words.presenceText(p, sym === me, online, serverNow()));
     li.classList.toggle('away', !online);
   }
   li.querySelector('.you-badge').hidden = !p || sym !== me;
@@ -443,12 +479,13 @@ $('chat-form').addEventListener('submit', (e) => {
   const input = $('chat-text');
   const text = input.value.trim();
   if (!app.room || !text) return;
-  if ([...text].length > words.CHAT_MAX) {
-    gameNotice(words.errorText({ code: 'too_large' }));
+  const problem = words.chatProblem(text);
+  if (problem) {
+    gameNotice(problem); // the text stays in the box, to be shortened
     return;
   }
   if (!socket.send({ action: 'sendMessage', roomCode: app.room.code, text })) {
-    gameNotice('Not connected right now: your message will not be sent. Try again once reconnected.');
+    gameNotice(CHAT_OFFLINE_NOTICE);
     return;
   }
   input.value = '';
@@ -516,6 +553,12 @@ $('rematch').addEventListener('click', () => {
 
 $('leave').addEventListener('click', () => {
   if (!app.room && !app.seat) return;
+  const r = app.room;
+  // Mid-game, leaving ends the game for the other player too: ask first.
+  if (r && app.me && r.status === 'playing' && !r.players[app.me === 'X' ? 'O' : 'X']?.computer &&
+      !confirm(app.me === 'X'
+        ? 'Leave the game? The room closes for your opponent too.'
+        : 'Leave the game? Your opponent keeps the room and waits for someone new.')) return;
   const code = app.room ? app.room.code : app.seat.roomCode;
   if (socket.send({ action: 'leaveRoom', roomCode: code })) {
     app.pending = 'leaveRoom';
@@ -523,6 +566,18 @@ $('leave').addEventListener('click', () => {
   }
   // Offline: the server gives the seat up once the grace period has passed.
   toLobby('');
+});
+
+// The host of a closed room is gone: one click opens a new room under the player's name.
+$('new-room').addEventListener('click', () => {
+  const r = app.room;
+  if (!r || app.me !== 'O') return;
+  const name = (r.players.O && r.players.O.name) || loadName();
+  app.pending = 'createRoom';
+  if (!socket.send({ action: 'createRoom', name })) {
+    app.pending = '';
+    gameNotice(OFFLINE_NOTICE);
+  }
 });
 
 $('copy-link').addEventListener('click', async () => {
@@ -729,7 +784,7 @@ setInterval(heartbeat, HEARTBEAT_CHECK_MS);
 
 function showServedBy() {
   fetch('instance.json', { cache: 'no-store' })
-    .then((res) => (res.ok ? res.json() : null))
+    .then((res) => (res.ok && res.status !== 204 ? res.json() : null))
     .then((info) => {
       if (!info || typeof info.instanceId !== 'string' || !/^i-[0-9a-f]{8,17}$/.test(info.instanceId)) return;
       const az = typeof info.availabilityZone === 'string' && /^[a-z0-9-]{1,32}$/.test(info.availabilityZone)
@@ -743,8 +798,13 @@ function boot() {
   showServedBy();
   const invited = words.normalizeCode(new URLSearchParams(location.search).get('room'));
   if (!wsUrl) onState('broken');
-  if (app.seat && (!invited || invited === app.seat.roomCode)) {
-    // A reload or a return to this tab mid-game: take the seat back.
+  const mine = loadSeat();
+  // This tab's seat (a reload), or the seat this browser keeps for the room the link names
+  // (a closed tab reopened, another tab, a restarted browser).
+  app.seat = mine && (!invited || invited === mine.roomCode) ? mine : (invited && loadSeat(invited)) || null;
+  if (app.seat && app.seat.token) saveSeat(app.seat);
+  if (app.seat) {
+    // A reload or a return to the room mid-game: take the seat back.
     show($('lobby'), false);
     show($('game'), true);
     say('room-code', app.seat.roomCode);

@@ -1,10 +1,17 @@
-// The seat this tab holds, kept in sessionStorage so that a reload, or a new connection after a
-// drop, can `rejoin` with the token the server granted. sessionStorage is per tab: two tabs are
-// two players, and the token never leaves this browser except to the game server.
+// The seats this browser holds, so that a reload, a new connection after a drop, a room link
+// opened in a new tab or after a browser restart can `rejoin` with the token the server
+// granted. Tokens are kept per room in localStorage with an expiry (a room lives at most a
+// day without a change) and cleared when the seat is gone; which room this tab shows is kept
+// in sessionStorage (a spectator's watch too: it holds no token). The token never leaves this
+// browser except to the game server. Two tabs on one seat: the newest rejoins it, and the
+// server tells the other.
 // The player's name is remembered across visits in localStorage, as a convenience only.
 
-const SEAT_KEY = 'tictactoe.seat';
+const SEAT_KEY = 'tictactoe.seat'; // this tab's room: {roomCode, token, symbol} or {roomCode, watching}
+const SEATS_KEY = 'tictactoe.seats'; // roomCode → {token, symbol, expires (epoch ms)}
 const NAME_KEY = 'tictactoe.name';
+/** SEAT_LIFE_MS is how long a kept token is tried: a room expires a day after its last change. */
+export const SEAT_LIFE_MS = 24 * 60 * 60 * 1000;
 
 function store(kind) {
   try {
@@ -14,34 +21,72 @@ function store(kind) {
   }
 }
 
-/** loadSeat returns {roomCode, token, symbol} or {roomCode, watching: true}, or null. */
-export function loadSeat() {
-  const s = store('sessionStorage');
+function read(kind, key) {
+  const s = store(kind);
   try {
-    const v = JSON.parse((s && s.getItem(SEAT_KEY)) || 'null');
-    if (v && typeof v.roomCode === 'string' && (typeof v.token === 'string' || v.watching === true)) return v;
+    return JSON.parse((s && s.getItem(key)) || 'null');
   } catch {
-    // a damaged entry is as good as none
+    return null; // a damaged entry is as good as none
   }
+}
+
+function write(kind, key, value) {
+  const s = store(kind);
+  try {
+    if (s && value === null) s.removeItem(key);
+    else if (s) s.setItem(key, JSON.stringify(value));
+  } catch {
+    // quota or privacy mode: rejoin will not be possible, play goes on
+  }
+}
+
+// seats are the kept tokens that have not expired (expired ones are dropped as they are read).
+function seats(now) {
+  const all = read('localStorage', SEATS_KEY);
+  const live = {};
+  if (all && typeof all === 'object') {
+    for (const [code, v] of Object.entries(all)) {
+      if (v && typeof v.token === 'string' && typeof v.expires === 'number' && v.expires > now) live[code] = v;
+    }
+  }
+  return live;
+}
+
+/**
+ * loadSeat returns this tab's seat ({roomCode, token, symbol} or {roomCode, watching: true}),
+ * or, given a room code, the seat this browser keeps for that room; null when there is none.
+ */
+export function loadSeat(roomCode, now = Date.now()) {
+  if (roomCode) {
+    const v = seats(now)[roomCode];
+    return v ? { roomCode, token: v.token, symbol: v.symbol } : null;
+  }
+  const v = read('sessionStorage', SEAT_KEY);
+  if (v && typeof v.roomCode === 'string' && (typeof v.token === 'string' || v.watching === true)) return v;
   return null;
 }
 
-export function saveSeat(seat) {
-  const s = store('sessionStorage');
-  try {
-    if (s) s.setItem(SEAT_KEY, JSON.stringify(seat));
-  } catch {
-    // quota or privacy mode: rejoin after a reload will not be possible, play goes on
-  }
+/** saveSeat makes seat this tab's and, with a token, keeps it for its room. */
+export function saveSeat(seat, now = Date.now()) {
+  write('sessionStorage', SEAT_KEY, seat);
+  if (typeof seat.token !== 'string') return;
+  const all = seats(now);
+  all[seat.roomCode] = { token: seat.token, symbol: seat.symbol, expires: now + SEAT_LIFE_MS };
+  write('localStorage', SEATS_KEY, all);
 }
 
-export function clearSeat() {
-  const s = store('sessionStorage');
-  try {
-    if (s) s.removeItem(SEAT_KEY);
-  } catch {
-    // nothing to clear
-  }
+/**
+ * clearSeat ends this tab's seat. Unless the seat lives on elsewhere (another tab took it
+ * over), its kept token goes too: the seat is gone.
+ */
+export function clearSeat({ elsewhere = false } = {}, now = Date.now()) {
+  const mine = read('sessionStorage', SEAT_KEY);
+  write('sessionStorage', SEAT_KEY, null);
+  if (elsewhere || !mine || typeof mine.roomCode !== 'string') return;
+  const all = seats(now);
+  if (!(mine.roomCode in all)) return;
+  delete all[mine.roomCode];
+  write('localStorage', SEATS_KEY, all);
 }
 
 export function loadName() {

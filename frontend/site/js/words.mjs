@@ -12,10 +12,38 @@ export function normalizeCode(text) {
   return String(text ?? '').replace(/\s+/g, '').toUpperCase();
 }
 
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
 /** codeProblem says what is wrong with a normalized room code, or '' when it is fine. */
 export function codeProblem(code) {
   if (code === '') return 'Enter the room code your friend shared.';
-  if (!CODE_RE.test(code)) return 'A room code is 6 letters and digits, like K7M2QX.';
+  if (CODE_RE.test(code)) return '';
+  const odd = [...new Set([...code].filter((c) => !CODE_ALPHABET.includes(c)))];
+  if (odd.length > 0) {
+    return `Room codes never use ${odd.map((c) => `“${c}”`).join(', ')}: they are made of A–Z without I, L and O, and the digits 2–9, so nothing looks alike. Check the code again (an O may be a Q, a 0 a D).`;
+  }
+  return `A room code has 6 characters, like K7M2QX: this one has ${[...code].length}.`;
+}
+
+// Characters that are dropped before a text is counted, as the server drops them: controls
+// and format characters (which can reorder or hide text), but the zero-width joiner that
+// joins emoji sequences; newlines are kept in chat.
+const DROPPED = /[\p{Cc}\p{Cf}]/gu;
+
+/**
+ * textLength is how long a text counts for the limits, exactly as the server counts it
+ * (lambda/protocol Length): code points after dropping controls and format characters (but
+ * the zero-width joiner) and normalizing to NFC.
+ */
+export function textLength(text, keepNewlines = false) {
+  const kept = String(text ?? '').replace(DROPPED, (c) => (c === '\u200D' || (keepNewlines && c === '\n') ? c : ''));
+  return [...kept.normalize('NFC')].length;
+}
+
+/** chatProblem says what is wrong with a chat message, or '' when it may be sent. */
+export function chatProblem(text) {
+  const length = textLength(String(text ?? '').trim(), true);
+  if (length > CHAT_MAX) return `That message is ${length} characters: ${CHAT_MAX} at most. Shorten it; nothing was sent.`;
   return '';
 }
 
@@ -23,7 +51,8 @@ export function codeProblem(code) {
 export function nameProblem(name) {
   const n = String(name ?? '').trim();
   if (n === '') return 'Enter your name so your opponent knows who you are.';
-  if ([...n].length > NAME_MAX) return `Your name can be at most ${NAME_MAX} characters.`;
+  const length = textLength(n);
+  if (length > NAME_MAX) return `Your name can be at most ${NAME_MAX} characters: this one has ${length}.`;
   // As the server rules (docs/protocol.md): something visible to read, not only fillers.
   if (!/[\p{L}\p{N}]/u.test(n.replace(NAME_FILLERS, ''))) return 'Your name needs at least one letter or digit.';
   return '';
@@ -40,7 +69,7 @@ const ERRORS = {
   not_in_room: 'You are no longer a player in that room.',
   not_your_turn: 'Wait for your turn: it is your opponent’s move.',
   cell_taken: 'That square is already taken. Pick an empty one.',
-  too_large: `That message is too long: ${CHAT_MAX} characters at most.`,
+  too_large: `That message is too long: ${CHAT_MAX} characters at most. Nothing was sent.`,
   rate_limited: 'That was a lot at once. Wait a moment and try again.',
   internal_error: 'Something went wrong on the server. Nothing was changed; please try again.',
   unknown_action: 'The game server did not understand this page. Reload it to get the latest version.',
@@ -72,16 +101,18 @@ function who(room, sym, me) {
  * statusText is the one line that says where the game stands, from the point of view of me
  * (the player's symbol, or '' for a spectator). It is read out by screen readers on change.
  */
-export function statusText(room, me) {
+export function statusText(room, me, serverNow = Date.now()) {
   const players = room.players || {};
+  const forfeit = room.forfeit && typeof room.forfeit.name === 'string' ? room.forfeit : null;
+  const won = forfeit ? `${forfeit.name} did not come back in time: ${forfeit.symbol === me ? 'you lose' : me ? 'you win' : `${who(room, other(forfeit.symbol), me)} wins`} by forfeit.` : '';
   switch (room.status) {
     case 'waiting':
+      if (forfeit && me === 'X') return `${won} Share the room code to play someone new.`;
       return me === 'X' ? 'Waiting for an opponent: share the room code to invite one.' : 'Waiting for a second player to join.';
     case 'playing': {
       const turn = room.turn;
-      const p = players[turn];
-      const away = p && !p.online ? ` ${p.name} is offline; their seat is kept while they reconnect.` : '';
-      if (turn === me) return `Your turn: place an ${me}.`;
+      const away = awayText(room, me, serverNow);
+      if (turn === me) return `Your turn: place an ${me}.${away}`;
       if (me) return `${who(room, turn, me)}’s turn (${turn}).${away}`;
       return `${who(room, turn, me)} to play (${turn}).${away}`;
     }
@@ -92,12 +123,43 @@ export function statusText(room, me) {
     case 'draw':
       return 'It’s a draw: the board is full and nobody made three in a row.';
     case 'abandoned':
+      if (forfeit && me === 'O') return `${won} The room is closed: start a new one in one click.`;
       return me === 'X'
         ? 'You left this room.'
         : 'The host left, so this room is closed. Leave it to start or join another game.';
     default:
       return '';
   }
+}
+
+/** graceLeft is the whole seconds until an offline player's seat is given up (0 at or past it). */
+export function graceLeft(player, serverNow) {
+  if (!player || player.online || typeof player.graceEndsAt !== 'number') return null;
+  return Math.max(0, Math.ceil((player.graceEndsAt - serverNow) / 1000));
+}
+
+// awayText says, for an offline opponent mid-game, how long their seat is kept and what
+// happens then.
+function awayText(room, me, serverNow) {
+  for (const sym of ['X', 'O']) {
+    const p = room.players && room.players[sym];
+    if (!p || p.online || p.computer || sym === me) continue;
+    const left = graceLeft(p, serverNow);
+    if (left === null) return ` ${p.name} is offline; their seat is kept while they reconnect.`;
+    const outcome = me ? 'you win' : `${who(room, other(sym), me)} wins`;
+    return left > 0
+      ? ` ${p.name} is offline: if they are not back in ${left} s, ${outcome} by forfeit.`
+      : ` ${p.name} did not come back in time: ${outcome} by forfeit…`;
+  }
+  return '';
+}
+
+/** presenceText is a seat's presence line. */
+export function presenceText(player, mine, online, serverNow) {
+  if (online) return 'online';
+  if (mine) return 'reconnecting…';
+  const left = graceLeft(player, serverNow);
+  return left === null ? 'offline, may be back soon' : `offline: seat kept ${left} s more`;
 }
 
 /** rematchState says what the rematch button should offer, or null when it is hidden. */
@@ -128,7 +190,8 @@ export function moveText(name, mark, i) {
 export function scoreText(room, me) {
   const s = room.score || { X: 0, O: 0, draws: 0 };
   const players = room.players || {};
-  const name = (sym) => (sym === me ? 'You' : players[sym] ? players[sym].name : sym);
+  const gone = room.forfeit && typeof room.forfeit.name === 'string' ? room.forfeit : null; // their seat is empty now
+  const name = (sym) => (sym === me ? 'You' : players[sym] ? players[sym].name : gone && gone.symbol === sym ? gone.name : sym);
   const draws = s.draws === 1 ? '1 draw' : `${s.draws} draws`;
   return `${name('X')} ${s.X} · ${name('O')} ${s.O} · ${draws}`;
 }
