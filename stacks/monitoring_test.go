@@ -110,7 +110,9 @@ next:
 			continue
 		}
 		for k, v := range dims {
-			if !strings.Contains(l.Dimensions[k], v) {
+			// Logical IDs are matched in part (a dimension holds a token's rendering); an
+			// operation whole (BatchGetItem is not GetItem).
+			if k == "Operation" && l.Dimensions[k] != v || !strings.Contains(l.Dimensions[k], v) {
 				continue next
 			}
 		}
@@ -184,7 +186,7 @@ func TestDashboardShowsEveryRow(t *testing.T) {
 
 			// The table: latency per call the store makes, throttles, capacity, errors.
 			table := map[string]string{"TableName": logicalID(d.Data.Table)}
-			for _, op := range []string{"GetItem", "PutItem", "DeleteItem"} {
+			for _, op := range []string{"GetItem", "PutItem", "DeleteItem", "UpdateItem", "BatchGetItem"} {
 				dims := map[string]string{"TableName": table["TableName"], "Operation": op}
 				want("AWS/DynamoDB", "SuccessfulRequestLatency", dims, "")
 				want("AWS/DynamoDB", "ThrottledRequests", dims, "Sum")

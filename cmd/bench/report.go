@@ -9,6 +9,8 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/bench/cost"
 	"github.com/serverless-tictactoe/tictactoe/bench/load"
 	"github.com/serverless-tictactoe/tictactoe/bench/pkgsize"
+	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
 // Targets (issue: benchmarks). The report says for each whether it is met, and by how much not.
@@ -97,6 +99,7 @@ func (r *report) markdown() string {
 			l.Games, float64(l.SetupCounts.DynamoTotal())/float64(l.Games), ops(l.SetupCounts), float64(l.SetupCounts.Posts)/float64(l.Games),
 			float64(l.TeardownCounts.DynamoTotal())/float64(l.Games), ops(l.TeardownCounts), float64(l.TeardownCounts.Posts)/float64(l.Games))
 	}
+	w("\n%s\n", chatCost)
 
 	if len(r.floods) > 0 {
 		o := r.floods[0]
@@ -251,3 +254,9 @@ func ops(c load.Counts) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// chatCost is what a room's kept chat costs: the requests are asserted by
+// lambda/store's TestChatRingCostAndBound, so they are stated rather than measured here.
+var chatCost = fmt.Sprintf("Chat is kept apart from the room item, so a move never reads or writes it: a message costs the room's read (1 GetItem, 1 read unit) plus 1 UpdateItem of the room's chat counter and 1 PutItem of the message (1 write unit each for a message up to 1 KB; a 500-character message of 4-byte characters is 2 KB, 2 units). A rejoin, a reload or a new spectator costs 1 GetItem of the counter and 1 BatchGetItem of the last %[1]d messages (eventually consistent: 0.5 read units per message, %[2]g for a full history) on top of what it cost before. A room's chat occupies at most the counter and %[1]d message items (the ring: message n replaces message n-%[1]d), under %[3]d KB however long the room lives; they expire with the room, %[4]s after its last message.",
+	// A message item is at most about 2.3 KB: 500 four-byte characters, a 24-character name, keys.
+	store.ChatKeep, float64(store.ChatKeep)/2, (store.ChatKeep*23+10)/10, fmt.Sprintf("%g hours (ROOM_TTL's default)", config.DefaultRoomTTL.Hours()))

@@ -6,7 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   chromiumMissing, launchBrowser, startStack, newPlayer, axeViolations, screenshots, until, waitText,
-  productionCSP, PHONE, DESKTOP,
+  productionCSP, PHONE, DESKTOP, SHOTS_DIR,
 } from './harness.mjs';
 
 // Short, so the test of a seat given up after a drop takes seconds; long enough for a reload.
@@ -324,6 +324,12 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await b.keyboard.press('Enter');
     await waitText(b, '#status', /Ann’s turn/);
     await play(a, b, 0, 'X');
+    await a.fill('#chat-text', 'back soon?');
+    await a.press('#chat-text', 'Enter');
+    await waitText(b, '#chat-log li .text', /^back soon\?$/);
+    await b.fill('#chat-text', 'brb');
+    await b.press('#chat-text', 'Enter');
+    await waitText(a, '#chat-log li:last-child .text', /^brb$/);
 
     // Bob closes his tab and opens the link again in a new one, inside the grace period.
     await b.close();
@@ -333,6 +339,10 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await waitText(b2, '#status', /^Your turn: place an O\.$/);
     await waitText(a, '#seat-O .presence', /^online$/);
     assert.equal(await b2.textContent('#board .cell[data-cell="0"]'), 'X', 'the same game');
+    // The chat came back with the seat, in order, once.
+    await until(async () => (await b2.locator('#chat-log li .text').allTextContents()).join('|') === 'back soon?|brb',
+      'the chat history "back soon?|brb"');
+    assert.deepEqual(await b2.locator('#chat-log li .from').allTextContents(), ['Ann', 'You']);
     await play(b2, a, 4, 'O');
 
     // The link opened in yet another tab takes the seat over; the previous tab says so.
@@ -385,6 +395,67 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await a.click('#leave');
     await until(() => a.isVisible('#lobby'), 'Ann in the lobby');
     await waitText(b, '#status', /host left, so this room is closed/);
+    noErrors(host, guest);
+    await host.context.close();
+    await guest.context.close();
+  });
+
+  test('cues for a player looking elsewhere: unread badge on a phone, the hidden tab\'s title and chime, mute remembered', { timeout: 60000 }, async () => {
+    const host = await newPlayer(browser, stack.url, { viewport: DESKTOP });
+    const guest = await newPlayer(browser, stack.url, { viewport: PHONE });
+    const a = host.page;
+    const b = guest.page;
+    // The test says when Bob's tab is hidden, and counts the chimes the page makes.
+    await b.addInitScript(() => {
+      window.__hidden = false;
+      window.__chimes = 0;
+      Object.defineProperty(Document.prototype, 'visibilityState', { get: () => (window.__hidden ? 'hidden' : 'visible') });
+      const Real = window.AudioContext;
+      window.AudioContext = class extends Real {
+        createOscillator() { window.__chimes++; return super.createOscillator(); }
+      };
+    });
+    const hide = (hidden) => b.evaluate((h) => { window.__hidden = h; document.dispatchEvent(new Event('visibilitychange')); }, hidden);
+    await a.goto('/');
+    await a.fill('#create-name', 'Ann');
+    await a.click('#create-form button');
+    const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
+    await b.goto(`/?room=${code}`);
+    await b.fill('#join-name', 'Bob');
+    await b.keyboard.press('Enter');
+    await waitText(b, '#status', /Ann’s turn/);
+
+    // On the phone the chat is below the board: a message arriving shows a badge and a button.
+    await b.evaluate(() => window.scrollTo(0, 0));
+    await a.fill('#chat-text', 'good luck');
+    await a.press('#chat-text', 'Enter');
+    await waitText(b, '#chat-jump', /^1 new message ↓$/);
+    await waitText(b, '#chat-unread', /^1 new$/);
+    await b.screenshot({ path: `${SHOTS_DIR}/unread-chat-phone.png` }); // the viewport: a full-page shot would scroll the chat into view
+    await b.click('#chat-jump');
+    await until(() => b.isHidden('#chat-jump'), 'the button gone once the chat is seen');
+    await waitText(b, '#chat-unread', /^$/);
+
+    // Bob's tab is hidden: Ann's move chimes and leads the title; looking again clears it.
+    await hide(true);
+    await cell(a, 4).click();
+    await until(async () => /^● Ann played X · Your turn · Room /.test(await b.title()), 'the hidden tab\'s title');
+    assert.ok(await b.evaluate(() => window.__chimes) >= 2, 'a chime');
+    await hide(false);
+    await until(async () => /^Your turn · Room /.test(await b.title()), 'the title back once seen');
+
+    // Muted (and remembered across a reload): the title still tells, no chime.
+    await b.click('#mute');
+    assert.equal(await b.getAttribute('#mute', 'aria-pressed'), 'true');
+    await b.reload();
+    await waitText(b, '#mute', /^Unmute$/);
+    await waitText(b, '#status', /^Your turn/);
+    await play(b, a, 0, 'O');
+    const before = await b.evaluate(() => window.__chimes);
+    await hide(true);
+    await cell(a, 8).click();
+    await until(async () => /^● Ann played X/.test(await b.title()), 'the muted tab\'s title');
+    assert.equal(await b.evaluate(() => window.__chimes), before, 'muted: no chime');
     noErrors(host, guest);
     await host.context.close();
     await guest.context.close();

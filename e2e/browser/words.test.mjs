@@ -204,3 +204,35 @@ test('seats: kept per room in localStorage with an expiry, this tab\'s in sessio
   delete globalThis.localStorage;
   delete globalThis.sessionStorage;
 });
+
+test('cues: only while the tab is hidden; sound and vibration unless muted; mute remembered', async () => {
+  const { Cues } = await import('../../frontend/site/js/cues.mjs');
+  const store = new Map();
+  const env = {
+    document: { visibilityState: 'visible' },
+    localStorage: { getItem: (k) => store.get(k) ?? null, setItem: (k, v) => store.set(k, v) },
+    navigator: { vibrate: () => env.vibrated++ },
+    vibrated: 0,
+    oscillators: 0,
+    AudioContext: class {
+      constructor() { this.currentTime = 0; this.destination = {}; }
+      createGain() { return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, connect() {} }; }
+      createOscillator() { env.oscillators++; return { frequency: { setValueAtTime() {} }, connect() {}, start() {}, stop() {} }; }
+    },
+  };
+  const c = new Cues(env);
+  assert.equal(c.cue('Bob moved'), '', 'nothing while the player looks');
+  env.document.visibilityState = 'hidden';
+  assert.equal(c.cue('Bob moved'), 'Bob moved');
+  assert.equal(env.oscillators, 2, 'a two-tone chime');
+  assert.equal(env.vibrated, 1);
+  assert.equal(c.seen(), true);
+  c.setMuted(true);
+  assert.equal(new Cues(env).muted, true, 'remembered');
+  assert.equal(c.cue('Bob wrote'), 'Bob wrote', 'muted: the title still tells');
+  assert.equal(env.oscillators, 2);
+  assert.equal(env.vibrated, 1);
+  delete env.AudioContext;
+  c.setMuted(false);
+  assert.equal(c.cue('Bob joined'), 'Bob joined', 'no Web Audio: the rest still works');
+});

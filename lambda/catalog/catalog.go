@@ -46,12 +46,15 @@ const (
 	CancelQuickMatch = "cancelQuickMatch"
 )
 
-// DynamoDB actions on the game table. lambda/store makes only these calls, one item at a time
-// by key.
+// DynamoDB actions on the game table. lambda/store makes only these calls, by key: one item at
+// a time, but for a room's kept chat (a counter update, and one batch read of its last
+// messages).
 const (
-	GetItem    = "dynamodb:GetItem"
-	PutItem    = "dynamodb:PutItem"
-	DeleteItem = "dynamodb:DeleteItem"
+	GetItem      = "dynamodb:GetItem"
+	PutItem      = "dynamodb:PutItem"
+	DeleteItem   = "dynamodb:DeleteItem"
+	UpdateItem   = "dynamodb:UpdateItem"
+	BatchGetItem = "dynamodb:BatchGetItem"
 )
 
 // Needs is what a function uses beyond its own logs and traces: the stacks grant exactly this
@@ -87,8 +90,12 @@ type Function struct {
 	Needs Needs
 }
 
-// storeActions are lambda/store's calls for rooms and connections.
-var storeActions = []string{GetItem, PutItem, DeleteItem}
+// storeActions are lambda/store's calls for rooms and connections; gameActions add those of a
+// room's kept chat, which only the game function keeps and reads.
+var (
+	storeActions = []string{GetItem, PutItem, DeleteItem}
+	gameActions  = []string{GetItem, PutItem, DeleteItem, UpdateItem, BatchGetItem}
+)
 
 // all lists every function, route functions first, in a stable order. Routes are grouped by
 // what they need rather than one Lambda per route:
@@ -118,7 +125,7 @@ var all = []Function{
 		Name:        FnGame,
 		Description: "TicTacToe game actions: every client frame and $default",
 		Routes:      []string{Default, CreateRoom, JoinRoom, GetRoom, Move, SendMessage, Rematch, LeaveRoom, Rejoin, PlayComputer, QuickMatch, CancelQuickMatch},
-		Needs:       Needs{TableActions: storeActions, ManageConnections: true},
+		Needs:       Needs{TableActions: gameActions, ManageConnections: true},
 	},
 	{
 		Name:        FnPresence,

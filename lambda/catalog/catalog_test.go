@@ -58,7 +58,7 @@ func TestNeeds(t *testing.T) {
 	}{
 		{FnConnect, Needs{TableActions: []string{GetItem, PutItem}}},
 		{FnDisconnect, Needs{TableActions: []string{GetItem, PutItem, DeleteItem}, ManageConnections: true}},
-		{FnGame, Needs{TableActions: []string{GetItem, PutItem, DeleteItem}, ManageConnections: true}},
+		{FnGame, Needs{TableActions: []string{GetItem, PutItem, DeleteItem, UpdateItem, BatchGetItem}, ManageConnections: true}},
 		{FnPresence, Needs{TableActions: []string{GetItem, PutItem}, StreamRead: true, PublishAlerts: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,6 +19,8 @@ const (
 	// stranger arrives. TypeUnqueued: it no longer waits (cancelQuickMatch).
 	TypeQueued   = "queued"
 	TypeUnqueued = "unqueued"
+	// TypeChatHistory: a room's kept chat, to a connection that rejoins or starts watching.
+	TypeChatHistory = "chatHistory"
 )
 
 // RoomFrame carries a room's state; You is set only in the frame sent to that seat's holder.
@@ -99,6 +101,26 @@ type ChatFrame struct {
 	Symbol   string `json:"symbol"`
 	Text     string `json:"text"`
 	At       int64  `json:"at"`
+}
+
+// ChatHistoryFrame is a room's last kept chat messages, oldest first.
+type ChatHistoryFrame struct {
+	Type     string     `json:"type"`
+	RoomCode string     `json:"roomCode"`
+	Messages []ChatLine `json:"messages"`
+}
+
+// ChatLine is one message of a history: as a chat frame has it.
+type ChatLine struct {
+	From   string `json:"from"`
+	Symbol string `json:"symbol"`
+	Text   string `json:"text"`
+	At     int64  `json:"at"`
+}
+
+// ChatHistory encodes a history frame.
+func ChatHistory(code string, lines []ChatLine) ([]byte, error) {
+	return encode(ChatHistoryFrame{Type: TypeChatHistory, RoomCode: code, Messages: lines})
 }
 
 // ErrorFrame goes to the sender of a request that failed, and to nobody else.

@@ -148,6 +148,7 @@ func (s *Service) getRoom(ctx context.Context, current store.Connection, code st
 			return err
 		}
 		s.broadcast(ctx, out.room, nil) // the watcher is now among the room's connections
+		s.sendHistory(ctx, connID, out.room)
 		return nil
 	}
 	s.announce(ctx, out)
@@ -189,9 +190,15 @@ func (s *Service) SendMessage(ctx context.Context, connID, code, text string) er
 	if err != nil {
 		return err
 	}
-	frame, err := protocol.Chat(code, out.room.Player(from).Name, from, text, s.now())
+	name, at := out.room.Player(from).Name, s.now()
+	frame, err := protocol.Chat(code, name, from, text, at)
 	if err != nil {
 		return err
+	}
+	// Kept for whoever rejoins, watches or reloads; a failure to keep it costs the history a
+	// line, never the message its live readers get.
+	if err := s.store.AppendChat(ctx, code, out.room.CreatedAt, store.ChatMessage{From: name, Symbol: string(from), Text: text, At: at}); err != nil {
+		s.log.ErrorContext(ctx, "keeping a chat message", "room", code, "error", err.Error())
 	}
 	s.sendAll(ctx, out.room, out.room.Connections(), func(string) []byte { return frame })
 	s.count.Count(ctx, metrics.ChatMessages, code)
@@ -277,6 +284,7 @@ func (s *Service) rejoin(ctx context.Context, current store.Connection, code, to
 		}
 	}
 	s.broadcast(ctx, out.room, map[string]string{connID: token})
+	s.sendHistory(ctx, connID, out.room)
 	return nil
 }
 

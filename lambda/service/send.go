@@ -98,3 +98,28 @@ func (s *Service) sendAll(ctx context.Context, r *game.Room, ids []string, frame
 }
 
 func isGone(err error) bool { return errors.Is(err, connections.ErrGone) }
+
+// sendHistory sends connID the room's kept chat (rejoin, a new spectator): a failure to read
+// it costs the history, never the seat or the watch.
+func (s *Service) sendHistory(ctx context.Context, connID string, r *game.Room) {
+	msgs, err := s.store.ChatHistory(ctx, r.Code, r.CreatedAt)
+	if err != nil {
+		s.log.ErrorContext(ctx, "reading a room's chat", "room", r.Code, "error", err.Error())
+		return
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	lines := make([]protocol.ChatLine, len(msgs))
+	for i, m := range msgs {
+		lines[i] = protocol.ChatLine{From: m.From, Symbol: m.Symbol, Text: m.Text, At: m.At.UnixMilli()}
+	}
+	frame, err := protocol.ChatHistory(r.Code, lines)
+	if err != nil {
+		s.log.ErrorContext(ctx, "encoding a room's chat", "room", r.Code, "error", err.Error())
+		return
+	}
+	if err := s.send.Send(ctx, connID, frame); err != nil && !isGone(err) {
+		s.log.WarnContext(ctx, "sending a room's chat", "room", r.Code, "connectionId", connID, "error", err)
+	}
+}

@@ -279,3 +279,19 @@ func (s *Regional) PutQueue(ctx context.Context, q *Queue) error {
 	defer cancel()
 	return s.Replicas[s.Primary].PutQueue(cctx, q)
 }
+
+// AppendChat keeps the message with its room: at the room's home.
+func (s *Regional) AppendChat(ctx context.Context, code string, born time.Time, m ChatMessage) error {
+	h := s.recall(code)
+	cctx, cancel := s.at(ctx, h.write)
+	defer cancel()
+	return s.Replicas[h.write].AppendChat(cctx, code, born, m)
+}
+
+// ChatHistory reads the room's chat at the room's home.
+func (s *Regional) ChatHistory(ctx context.Context, code string, born time.Time) ([]ChatMessage, error) {
+	h := s.recall(code)
+	cctx, cancel := s.at(ctx, h.write)
+	defer cancel()
+	return s.Replicas[h.write].ChatHistory(cctx, code, born)
+}

@@ -79,6 +79,11 @@ type Store interface {
 	// PutQueue writes q if the stored queue is still at q.Version, else ErrConflict, and then
 	// advances q.Version.
 	PutQueue(ctx context.Context, q *Queue) error
+
+	// AppendChat keeps a chat message of the room created at born; ChatHistory returns its
+	// last ChatKeep messages, oldest first.
+	AppendChat(ctx context.Context, code string, born time.Time, m ChatMessage) error
+	ChatHistory(ctx context.Context, code string, born time.Time) ([]ChatMessage, error)
 }
 
 // Expiry is how long items live after their last write.

@@ -5,6 +5,7 @@
 import { Socket, socketUrl } from './socket.mjs';
 import * as words from './words.mjs';
 import { loadSeat, saveSeat, clearSeat, loadName, saveName } from './seat.mjs';
+import { Cues } from './cues.mjs';
 
 // API Gateway closes a WebSocket after 10 minutes without a message: a player thinking for a
 // long time, or waiting for a friend, sends one cheap getRoom after 5 quiet minutes.
@@ -34,6 +35,9 @@ const app = {
   skew: 0, // the server's clock minus this device's, from the last room frame
   graceTimer: 0, // ticks the grace countdown while an opponent is offline
   graceAsked: 0, // when the page last asked the server to resolve a passed deadline
+  cue: '', // what happened while the tab was hidden, leading the tab title
+  unread: 0, // the opponent's messages not yet seen
+  chatInView: true, // whether the chat log is on screen
 };
 
 // serverNow is the server's clock as this page reckons it.
@@ -47,6 +51,7 @@ const wsUrls = (Array.isArray(config.webSocketUrls) ? config.webSocketUrls : [co
   .map((u) => socketUrl(u, location.href)).filter(Boolean);
 const wsUrl = wsUrls[0] || '';
 const socket = new Socket(wsUrls.length > 0 ? wsUrls : '', { onOpen, onFrame, onState });
+const cues = new Cues();
 
 // ---- small view helpers ----
 
@@ -149,6 +154,9 @@ function onFrame(f) {
     case 'chat':
       onChat(f);
       break;
+    case 'chatHistory':
+      onChatHistory(f);
+      break;
     case 'error':
       onError(f);
       break;
@@ -229,12 +237,22 @@ function explainChange(before, r) {
     }
   }
   say('last-move', moved);
+  const joined = app.me === 'X' && !(before.players && before.players.O) && r.players.O ? r.players.O.name : '';
+  if (moved) cue(moved.replace(/ in row.*$/, ''));
+  else if (joined) cue(`${joined} joined`);
   const guestBefore = before.players && before.players.O;
   if (app.me === 'X' && guestBefore && !r.players.O && r.status === 'waiting') {
     gameNotice(`${guestBefore.name} left the room. Share the code to play someone new.`);
   } else if (before.status !== r.status && r.status === 'playing') {
     gameNotice('');
   }
+}
+
+// cue tells a player who is looking elsewhere (tab hidden) what happened: sound, vibration
+// and the tab title (cues.mjs).
+function cue(what) {
+  const text = cues.cue(what);
+  if (text) app.cue = text;
 }
 
 function enterRoom(r) {
@@ -244,6 +262,7 @@ function enterRoom(r) {
   show($('quick-wait'), false);
   setUrl(r.code);
   $('chat-log').replaceChildren();
+  setUnread(0);
   say('last-move', '');
   gameNotice('');
   say('copy-status', '');
@@ -380,7 +399,7 @@ function renderRoom() {
     cell.tabIndex = i === app.cursor ? 0 : -1;
   });
   // The tab's title says when it is your move, for a player looking at another tab.
-  document.title = `${canMove ? 'Your turn · ' : ''}Room ${r.code} · TicTacToe`;
+  document.title = `${app.cue ? `● ${app.cue} · ` : ''}${canMove ? 'Your turn · ' : ''}Room ${r.code} · TicTacToe`;
   const board = $('board');
   board.classList.toggle('my-turn', Boolean(canMove));
   board.classList.toggle('over', r.status === 'won' || r.status === 'draw' || r.status === 'abandoned');
@@ -470,8 +489,20 @@ function onChat(f) {
   li.append(from, ' ', text, ' ', at);
   const log = $('chat-log');
   log.append(li);
+  if (f.symbol !== app.me && !f.history) {
+    cue(`${f.from || 'Your opponent'} wrote`);
+    if (!app.chatInView || cues.hidden()) setUnread(app.unread + 1);
+  }
   while (log.children.length > CHAT_KEEP) log.firstElementChild.remove();
   log.scrollTop = log.scrollHeight;
+}
+
+// onChatHistory shows the room's kept chat (after a reload, a rejoin, or on starting to watch):
+// it replaces what the log shows, so nothing appears twice.
+function onChatHistory(f) {
+  if (!app.room || f.roomCode !== app.room.code || !Array.isArray(f.messages)) return;
+  $('chat-log').replaceChildren();
+  for (const m of f.messages) onChat({ ...m, roomCode: f.roomCode, history: true });
 }
 
 $('chat-form').addEventListener('submit', (e) => {
@@ -566,6 +597,55 @@ $('leave').addEventListener('click', () => {
   }
   // Offline: the server gives the seat up once the grace period has passed.
   toLobby('');
+});
+
+// ---- cues, unread chat, sharing ----
+
+function renderMute() {
+  const b = $('mute');
+  say(b, cues.muted ? 'Unmute' : 'Mute');
+  b.setAttribute('aria-pressed', String(cues.muted));
+  b.title = cues.muted ? 'Sounds and vibration are off' : 'Sounds and vibration when the tab is hidden';
+}
+$('mute').addEventListener('click', () => {
+  cues.setMuted(!cues.muted);
+  renderMute();
+});
+renderMute();
+
+// setUnread shows how many of the opponent's messages wait unseen: a badge on the chat's
+// heading, and, while the chat is off screen (a phone's board fills it), a button to it.
+function setUnread(n) {
+  app.unread = n;
+  const badge = $('chat-unread');
+  say(badge, n > 0 ? `${n} new` : '');
+  show(badge, n > 0);
+  const jump = $('chat-jump');
+  say(jump, n === 1 ? '1 new message ↓' : `${n} new messages ↓`);
+  show(jump, n > 0 && !app.chatInView);
+}
+if (globalThis.IntersectionObserver) {
+  new IntersectionObserver((entries) => {
+    app.chatInView = entries.some((e) => e.isIntersecting);
+    if (app.chatInView && !cues.hidden()) setUnread(0);
+    else setUnread(app.unread);
+  }).observe($('chat-log'));
+}
+$('chat-jump').addEventListener('click', () => {
+  $('chat').scrollIntoView({ behavior: 'smooth', block: 'end' });
+  $('chat-text').focus({ preventScroll: true });
+  setUnread(0);
+});
+
+// Phones have a share sheet: offered beside the copy button where the browser has one.
+show($('share-link'), typeof navigator.share === 'function');
+$('share-link').addEventListener('click', async () => {
+  if (!app.room || typeof navigator.share !== 'function') return;
+  try {
+    await navigator.share({ title: 'TicTacToe', text: `Play TicTacToe with me: room ${app.room.code}`, url: inviteLink(app.room.code) });
+  } catch {
+    // the player closed the sheet: nothing to say
+  }
 });
 
 // The host of a closed room is gone: one click opens a new room under the player's name.
@@ -771,6 +851,11 @@ addEventListener('online', () => socket.retryNow());
 addEventListener('offline', () => onState(socket.state));
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState !== 'visible') return;
+  if (cues.seen() || app.cue) {
+    app.cue = '';
+    if (app.room) renderRoom();
+  }
+  if (app.chatInView) setUnread(0);
   socket.retryNow();
   heartbeat();
 });

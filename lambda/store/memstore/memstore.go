@@ -21,13 +21,14 @@ type Store struct {
 	vers  map[string]int64
 	conns map[string]store.Connection
 	queue store.Queue
+	chat  map[string][]store.ChatMessage // code#born → the kept messages
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty Store.
 func New() *Store {
-	return &Store{rooms: map[string]map[string]types.AttributeValue{}, vers: map[string]int64{}, conns: map[string]store.Connection{}}
+	return &Store{rooms: map[string]map[string]types.AttributeValue{}, vers: map[string]int64{}, conns: map[string]store.Connection{}, chat: map[string][]store.ChatMessage{}}
 }
 
 func (s *Store) GetRoom(_ context.Context, code string) (*game.Room, error) {
@@ -121,4 +122,23 @@ func (s *Store) PutQueue(_ context.Context, q *store.Queue) error {
 	q.Version++
 	s.queue = store.Queue{Entries: append([]store.QueueEntry(nil), q.Entries...), Version: q.Version}
 	return nil
+}
+
+func chatKey(code string, born time.Time) string { return code + "#" + born.String() }
+
+func (s *Store) AppendChat(_ context.Context, code string, born time.Time, m store.ChatMessage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := chatKey(code, born)
+	s.chat[k] = append(s.chat[k], m)
+	if n := len(s.chat[k]); n > store.ChatKeep {
+		s.chat[k] = s.chat[k][n-store.ChatKeep:]
+	}
+	return nil
+}
+
+func (s *Store) ChatHistory(_ context.Context, code string, born time.Time) ([]store.ChatMessage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]store.ChatMessage(nil), s.chat[chatKey(code, born)]...), nil
 }

@@ -6,7 +6,7 @@ package schema
 
 const (
 	// PartitionKey is the table's only key attribute (string): "ROOM#<code>", "CONN#<id>",
-	// "SRC#<source key>", "QUEUE#quick" or "REGION#<name>".
+	// "SRC#<source key>", "QUEUE#quick", "REGION#<name>" or "CHAT#<code>[#<slot>]".
 	PartitionKey = "pk"
 	// TTLAttribute holds each item's expiry in epoch seconds: the table's TTL attribute.
 	TTLAttribute = "expiresAt"
@@ -29,6 +29,9 @@ const (
 	// KindRegion marks a Region of a multi-Region deployment failed ("REGION#<name>"): the
 	// others may then take its rooms over (docs/regions.md).
 	KindRegion = "region"
+	// KindChat is a room's chat: its message counter ("CHAT#<code>") and its last messages
+	// ("CHAT#<code>#<slot>").
+	KindChat = "chat"
 	// KindMarker is the presence function's record that it published a stream record's events.
 	KindMarker = "marker"
 )
