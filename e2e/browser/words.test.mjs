@@ -54,6 +54,8 @@ test('lengths count as the server counts them (the cases lambda/protocol runs to
   assert.equal(words.chatProblem('a'.repeat(words.CHAT_MAX - 5) + family), '');
   assert.match(words.chatProblem('a'.repeat(words.CHAT_MAX - 4) + family), /501 characters: 500 at most/);
   assert.equal(words.nameProblem('Ann ' + family), '', 'a name with a family emoji is 9 characters');
+  assert.equal(words.chatProblem('\u200D \u200D'), 'Write something to send.', 'joiners alone are no message');
+  assert.equal(words.chatProblem('\u200B' + 'a'.repeat(words.CHAT_MAX)), '', 'cleaned, then trimmed, then counted, as the server does');
 });
 
 test('every protocol error code reads as plain words, not as a code', () => {
@@ -79,9 +81,9 @@ test('the status line from each seat and from the side', () => {
     ['my turn', room(), 'X', /^Your turn: place an X\.$/],
     ['their turn', room(), 'O', /^Ann’s turn \(X\)\.$/],
     ['their turn, offline', room({ players: { X: { name: 'Ann', online: false }, O: { name: 'Bob', online: true } } }), 'O', /Ann is offline/],
-    ['my turn, they are offline: the countdown', room({ turn: 'O', players: { X: { name: 'Ann', online: false, graceEndsAt: 1017500 }, O: { name: 'Bob', online: true } } }), 'O', /^Your turn: place an O\. Ann is offline: if they are not back in 18 s, you win by forfeit\.$/],
+    ['my turn, they are offline: the countdown', room({ turn: 'O', players: { X: { name: 'Ann', online: false, graceEndsAt: 1017500 }, O: { name: 'Bob', online: true } } }), 'O', /^Your turn: place an O\. Ann is offline: if they are not back in time, you win by forfeit\.$/],
     ['the deadline passed, the server asked', room({ players: { X: { name: 'Ann', online: false, graceEndsAt: 999000 }, O: { name: 'Bob', online: true } } }), 'O', /Ann did not come back in time: you win by forfeit…/],
-    ['a spectator sees the countdown', room({ players: { X: { name: 'Ann', online: false, graceEndsAt: 1005000 }, O: { name: 'Bob', online: true } } }), '', /Ann is offline: if they are not back in 5 s, Bob wins by forfeit\./],
+    ['a spectator sees the countdown', room({ players: { X: { name: 'Ann', online: false, graceEndsAt: 1005000 }, O: { name: 'Bob', online: true } } }), '', /Ann is offline: if they are not back in time, Bob wins by forfeit\./],
     ['the guest forfeited: the host', room({ status: 'waiting', turn: '', forfeit: { symbol: 'O', name: 'Bob' }, players: { X: { name: 'Ann', online: true }, O: null } }), 'X', /^Bob did not come back in time: you win by forfeit\. Share the room code/],
     ['the host forfeited: the guest', room({ status: 'abandoned', turn: '', forfeit: { symbol: 'X', name: 'Ann' }, players: { X: null, O: { name: 'Bob', online: true } } }), 'O', /^Ann did not come back in time: you win by forfeit\. The room is closed: start a new one in one click\.$/],
     ['spectator', room(), '', /^Ann to play \(X\)\.$/],

@@ -69,6 +69,10 @@ type Room struct {
 	Watchers  []string
 	Version   int64 // the store's optimistic-concurrency counter
 	CreatedAt time.Time
+	// SeriesAt is when the current two players' series began (the room's creation, then each
+	// new guest): the chat kept for the room is this series' (a new guest never reads an
+	// earlier guest's conversation).
+	SeriesAt  time.Time
 	UpdatedAt time.Time
 	// Forfeit says the last game ended because a player's grace period ran out; nil
 	// otherwise. A new game clears it.
@@ -100,9 +104,19 @@ func NewRoom(code string, host Seat, now time.Time) *Room {
 		X:         &Player{Name: host.Name, TokenHash: host.TokenHash, ConnID: host.ConnID},
 		CreatedAt: now,
 		UpdatedAt: now,
+		SeriesAt:  now,
 
 		PresenceChanged: true,
 	}
+}
+
+// Series is when the current series began: SeriesAt, or for a room stored before it was kept,
+// its creation.
+func (r *Room) Series() time.Time {
+	if r.SeriesAt.IsZero() {
+		return r.CreatedAt
+	}
+	return r.SeriesAt
 }
 
 // Player returns the holder of seat s, or nil.
@@ -192,6 +206,7 @@ func (r *Room) Join(seat Seat, now time.Time) error {
 	r.O = &Player{Name: seat.Name, TokenHash: seat.TokenHash, ConnID: seat.ConnID}
 	r.removeWatcher(seat.ConnID)
 	r.Score = Score{}
+	r.SeriesAt = now
 	r.newGame(X)
 	r.UpdatedAt = now
 	r.PresenceChanged = true

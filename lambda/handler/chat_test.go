@@ -3,8 +3,11 @@ package handler_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
@@ -50,7 +53,7 @@ func TestChatHistoryOnRejoinAndWatch(t *testing.T) {
 	e.send("w", map[string]any{"action": "getRoom", "roomCode": code})
 	check("w")
 
-	// The room item holds none of it, and a room made later under the same code shows none.
+	// The room item holds none of it: its attributes are a room's.
 	raw, err := e.store.GetRoom(context.Background(), code)
 	if err != nil {
 		t.Fatal(err)
@@ -59,11 +62,26 @@ func TestChatHistoryOnRejoinAndWatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := fmt.Sprint(item); len(b) > 1024 {
-		t.Errorf("the room item grew to %d bytes", len(b))
+	for name, v := range item {
+		if s, ok := v.(*types.AttributeValueMemberS); ok && strings.Contains(s.Value, "line ") {
+			t.Errorf("the room item's %s holds chat: %q", name, s.Value)
+		}
+		if name == "chat" || strings.HasPrefix(name, "msg") {
+			t.Errorf("the room item has a chat attribute %s", name)
+		}
 	}
 	later := &game.Room{Code: code, CreatedAt: raw.CreatedAt.Add(time.Hour)}
-	if msgs, err := e.store.ChatHistory(context.Background(), later.Code, later.CreatedAt); err != nil || len(msgs) != 0 {
+	if msgs, err := e.store.ChatHistory(context.Background(), later.Code, later.Series()); err != nil || len(msgs) != 0 {
 		t.Errorf("a later room with the same code: %d messages, %v", len(msgs), err)
+	}
+
+	// A new guest is a new series: the host's chat with the previous guest is not theirs.
+	e.send("o-reloaded", map[string]any{"action": "leaveRoom", "roomCode": code})
+	e.send("cy", map[string]any{"action": "joinRoom", "roomCode": code, "name": "Cy"})
+	e.send("cy2", map[string]any{"action": "rejoin", "roomCode": code, "token": e.tokens["cy"]})
+	for _, f := range e.conns.Frames(t, "cy2") {
+		if f["type"] == "chatHistory" {
+			t.Fatalf("a new guest got the previous series' chat: %v", f)
+		}
 	}
 }

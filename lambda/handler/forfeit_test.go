@@ -2,8 +2,8 @@ package handler_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -84,73 +84,108 @@ func TestGraceEndsInAForfeit(t *testing.T) {
 	})
 }
 
-// forfeitRounds is how many times the absent player rejoins at the very deadline.
-const forfeitRounds = 40
-
-// The absent guest rejoining at the deadline races the host's request that would resolve the
-// game: exactly one outcome wins, every time. Either the rejoin lands first (the guest is back,
-// the game goes on, nobody forfeits) or the forfeit does (the rejoin is refused: the seat is
-// gone), and both players are told the same.
+// The absent guest rejoining a moment before the deadline races the host's request made at
+// it: both read the room before either writes, so one conditional write fails and that request
+// starts again from the other's result. Exactly one outcome wins, whichever writes first
+// (each order forced in turn): the rejoin (the guest is back, nobody forfeits) or the forfeit
+// (the rejoin is then refused: the seat is gone). Both players are told the same.
 func TestRejoinAtTheDeadlineRacesTheForfeit(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	outcomes := map[string]int{}
-	for i := range forfeitRounds {
-		host, guest, back := fmt.Sprintf("x%d", i), fmt.Sprintf("o%d", i), fmt.Sprintf("b%d", i)
-		code := e.create(host, "Ann")
-		e.send(guest, map[string]any{"action": "joinRoom", "roomCode": code, "name": "Bob"})
-		token := e.tokens[guest]
-		e.disconnect(guest)
-		// A millisecond before the deadline; the clock reaches it while both requests run, so
-		// each reads either side of it and either may write first.
-		e.advance(grace - time.Millisecond)
-		var wg sync.WaitGroup
-		errs := make(chan error, 2)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
-			e.advance(time.Millisecond)
-		}()
-		for _, f := range []struct {
-			conn  string
-			frame map[string]any
-		}{{back, map[string]any{"action": "rejoin", "roomCode": code, "token": token}}, {host, map[string]any{"action": "getRoom", "roomCode": code}}} {
+	type who struct{}
+	for _, first := range []string{"rejoin", "host"} {
+		t.Run(first+" writes first", func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			code := e.create("x", "Ann")
+			e.send("o", map[string]any{"action": "joinRoom", "roomCode": code, "name": "Bob"})
+			token := e.tokens["o"]
+			e.disconnect("o")
+			e.advance(grace - time.Millisecond)
+
+			// The rejoin decides a millisecond early and waits to write; the host's request
+			// then reads the same version at the deadline and decides too; then each order.
+			rejoinReady, hostReady, wrote := make(chan struct{}), make(chan struct{}), make(chan struct{})
+			seen := map[string]bool{}
+			var mu sync.Mutex
+			gate := func(ctx context.Context, op string) {
+				name, _ := ctx.Value(who{}).(string)
+				mu.Lock()
+				firstTime := name != "" && !seen[name+op]
+				seen[name+op] = true
+				mu.Unlock()
+				if !firstTime {
+					return
+				}
+				switch op {
+				case "SaveRoom":
+					if name == "rejoin" {
+						close(rejoinReady)
+						<-hostReady
+					} else {
+						close(hostReady)
+					}
+					if name != first {
+						<-wrote
+					}
+				case "SavedRoom":
+					if name == first {
+						close(wrote)
+					}
+				}
+			}
+			e.store.gate.Store(&gate)
+			deliver := func(name, conn string, frame map[string]any) error {
+				ctx := context.WithValue(context.Background(), who{}, name)
+				b, _ := json.Marshal(frame)
+				ev := golden(t, frame["action"].(string))
+				ev.RequestContext.RouteKey, ev.RequestContext.ConnectionID, ev.Body = frame["action"].(string), conn, string(b)
+				_, err := e.h.Game(ctx, ev)
+				return err
+			}
+			var wg sync.WaitGroup
+			errs := make(chan error, 2)
 			wg.Add(1)
-			go func() { defer wg.Done(); errs <- e.deliver(f.conn, f.frame) }()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
+			go func() {
+				defer wg.Done()
+				errs <- deliver("rejoin", "o2", map[string]any{"action": "rejoin", "roomCode": code, "token": token})
+			}()
+			<-rejoinReady               // the rejoin has decided, a millisecond early...
+			e.advance(time.Millisecond) // ...the deadline passes...
+			wg.Add(1)                   // ...and the host's request reads the same version at it
+			go func() {
+				defer wg.Done()
+				errs <- deliver("host", "x", map[string]any{"action": "getRoom", "roomCode": code})
+			}()
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.store.gate.Store(nil)
+			r, err := e.store.GetRoom(context.Background(), code)
 			if err != nil {
 				t.Fatal(err)
 			}
-		}
-		r, err := e.store.GetRoom(context.Background(), code)
-		if err != nil {
-			t.Fatal(err)
-		}
-		answer := e.last(back)
-		switch {
-		case r.Forfeit == nil && r.O != nil && r.O.Online() && r.Status == "playing":
-			outcomes["rejoined"]++
-			if you, _ := answer["you"].(map[string]any); you == nil || you["symbol"] != "O" {
-				t.Fatalf("round %d: the room has the guest back, the rejoiner heard %v", i, answer)
+			answer := e.last("o2")
+			if first == "rejoin" {
+				if r.Forfeit != nil || r.O == nil || !r.O.Online() || r.Status != "playing" {
+					t.Fatalf("the rejoin wrote first, the room is %+v (forfeit %+v)", r, r.Forfeit)
+				}
+				if you, _ := answer["you"].(map[string]any); you == nil || you["symbol"] != "O" {
+					t.Fatalf("the room has the guest back, the rejoiner heard %v", answer)
+				}
+			} else {
+				if r.Forfeit == nil || r.O != nil || r.Score.X != 1 {
+					t.Fatalf("the forfeit wrote first, the room is %+v (forfeit %+v)", r, r.Forfeit)
+				}
+				if answer["type"] != "error" || answer["code"] != "not_in_room" {
+					t.Fatalf("the seat is gone, the rejoiner heard %v", answer)
+				}
 			}
-		case r.Forfeit != nil && r.O == nil && r.Score.X == 1:
-			outcomes["forfeited"]++
-			if answer["type"] != "error" || answer["code"] != "not_in_room" {
-				t.Fatalf("round %d: the seat is gone, the rejoiner heard %v", i, answer)
+			if st := e.room("x"); st["version"] != float64(r.Version) {
+				t.Fatalf("the host's last frame is version %v, the room %d", st["version"], r.Version)
 			}
-		default:
-			t.Fatalf("round %d: neither outcome, or both: %+v (forfeit %+v, O %+v)", i, r, r.Forfeit, r.O)
-		}
-		if st := e.room(host); st["version"] != float64(r.Version) {
-			t.Fatalf("round %d: the host's last frame is version %v, the room %d", i, st["version"], r.Version)
-		}
-	}
-	t.Logf("outcomes over %d rounds: %v", forfeitRounds, outcomes)
-	if outcomes["rejoined"] == 0 || outcomes["forfeited"] == 0 {
-		t.Errorf("outcomes %v: the race never went both ways, so it was not tested", outcomes)
+		})
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections/connectionstest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
@@ -48,6 +49,27 @@ type env struct {
 type faultStore struct {
 	store.Store
 	failConnPuts atomic.Bool
+	// gate, when set, runs before each room read and write: a test holds a request there to
+	// force an interleaving.
+	gate atomic.Pointer[func(ctx context.Context, op string)]
+}
+
+func (f *faultStore) wait(ctx context.Context, op string) {
+	if g := f.gate.Load(); g != nil {
+		(*g)(ctx, op)
+	}
+}
+
+func (f *faultStore) GetRoom(ctx context.Context, code string) (*game.Room, error) {
+	f.wait(ctx, "GetRoom")
+	return f.Store.GetRoom(ctx, code)
+}
+
+func (f *faultStore) SaveRoom(ctx context.Context, r *game.Room) error {
+	f.wait(ctx, "SaveRoom")
+	err := f.Store.SaveRoom(ctx, r)
+	f.wait(ctx, "SavedRoom")
+	return err
 }
 
 var errInjected = errors.New("injected fault: connection write refused")

@@ -101,6 +101,9 @@ type ChatFrame struct {
 	Symbol   string `json:"symbol"`
 	Text     string `json:"text"`
 	At       int64  `json:"at"`
+	// Seq numbers the series' kept messages: a client merges a history and live messages by
+	// it. Absent when the message could not be kept.
+	Seq int64 `json:"seq,omitempty"`
 }
 
 // ChatHistoryFrame is a room's last kept chat messages, oldest first.
@@ -116,6 +119,7 @@ type ChatLine struct {
 	Symbol string `json:"symbol"`
 	Text   string `json:"text"`
 	At     int64  `json:"at"`
+	Seq    int64  `json:"seq"`
 }
 
 // ChatHistory encodes a history frame.
@@ -194,9 +198,10 @@ func Room(r *game.Room, you *You, grace time.Duration, now time.Time) ([]byte, e
 	return encode(RoomFrame{Type: TypeRoom, Room: StateOf(r, grace), You: you, ServerTime: now.UnixMilli()})
 }
 
-// Chat encodes a chat frame.
-func Chat(code, from string, symbol game.Symbol, text string, at time.Time) ([]byte, error) {
-	return encode(ChatFrame{Type: TypeChat, RoomCode: code, From: from, Symbol: string(symbol), Text: text, At: at.UnixMilli()})
+// Chat encodes a chat frame; seq is the message's number among the room's kept ones (0: not
+// kept).
+func Chat(code, from string, symbol game.Symbol, text string, at time.Time, seq int64) ([]byte, error) {
+	return encode(ChatFrame{Type: TypeChat, RoomCode: code, From: from, Symbol: string(symbol), Text: text, At: at.UnixMilli(), Seq: seq})
 }
 
 // Left encodes a left frame; reason is "" or LeftElsewhere.

@@ -196,7 +196,7 @@ func chatText(v *string) (string, error) {
 	}
 	t := strings.TrimSpace(clean(*v, true))
 	switch r := utf8.RuneCountInString(t); {
-	case r == 0:
+	case r == 0 || !visible(t):
 		return "", apperr.New(apperr.BadRequest, "A chat message cannot be empty.")
 	case r > MaxChatRunes:
 		return "", apperr.New(apperr.TooLarge, "Chat messages are limited to %d characters.", MaxChatRunes)
@@ -244,7 +244,7 @@ func token(v *string) (string, error) {
 func clean(s string, keepNewlines bool) string {
 	s = strings.ToValidUTF8(s, "")
 	s = strings.Map(func(r rune) rune {
-		if keepNewlines && r == '\n' || r == zeroWidthJoiner {
+		if keepNewlines && r == '\n' || r == zeroWidthJoiner || isEmojiTag(r) {
 			return r
 		}
 		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
@@ -256,6 +256,20 @@ func clean(s string, keepNewlines bool) string {
 }
 
 const zeroWidthJoiner = '\u200D'
+
+// isEmojiTag: the tag characters that spell a subdivision's flag (England's is a black flag
+// and the tags gbeng); format characters, but part of the emoji.
+func isEmojiTag(r rune) bool { return r >= 0xE0020 && r <= 0xE007F }
+
+// visible reports whether s has something to read: not only spaces and joiners.
+func visible(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) && r != zeroWidthJoiner && !isEmojiTag(r) && !unicode.Is(unicode.M, r) {
+			return true
+		}
+	}
+	return false
+}
 
 // Length is how long a text counts for the limits: code points after clean (NFC).
 func Length(s string, keepNewlines bool) int { return utf8.RuneCountInString(clean(s, keepNewlines)) }

@@ -78,6 +78,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"emoji only", "createRoom", `{"action":"createRoom","name":"🦊"}`, apperr.BadRequest},
 		{"lone combining mark", "createRoom", `{"action":"createRoom","name":"\u0301"}`, apperr.BadRequest},
 		{"mark after a space", "createRoom", `{"action":"createRoom","name":"Ann \u0301"}`, apperr.BadRequest},
+		{"a message of joiners only", "sendMessage", `{"action":"sendMessage","roomCode":"K7M2QX","text":"\u200d \u200d"}`, apperr.BadRequest},
 		{"stacked marks", "createRoom", `{"action":"createRoom","name":"Ze\u0301\u0302\u0303\u0304\u0305\u0306"}`, apperr.BadRequest},
 		{"name too long", "createRoom", `{"action":"createRoom","name":"` + strings.Repeat("a", 25) + `"}`, apperr.BadRequest},
 		{"name wrong type", "createRoom", `{"action":"createRoom","name":7}`, apperr.BadRequest},

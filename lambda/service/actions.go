@@ -191,14 +191,16 @@ func (s *Service) SendMessage(ctx context.Context, connID, code, text string) er
 		return err
 	}
 	name, at := out.room.Player(from).Name, s.now()
-	frame, err := protocol.Chat(code, name, from, text, at)
-	if err != nil {
-		return err
-	}
+	var frame []byte
 	// Kept for whoever rejoins, watches or reloads; a failure to keep it costs the history a
 	// line, never the message its live readers get.
-	if err := s.store.AppendChat(ctx, code, out.room.CreatedAt, store.ChatMessage{From: name, Symbol: string(from), Text: text, At: at}); err != nil {
+	seq, err := s.store.AppendChat(ctx, code, out.room.Series(), store.ChatMessage{From: name, Symbol: string(from), Text: text, At: at})
+	if err != nil {
 		s.log.ErrorContext(ctx, "keeping a chat message", "room", code, "error", err.Error())
+	}
+	frame, err = protocol.Chat(code, name, from, text, at, seq)
+	if err != nil {
+		return err
 	}
 	s.sendAll(ctx, out.room, out.room.Connections(), func(string) []byte { return frame })
 	s.count.Count(ctx, metrics.ChatMessages, code)

@@ -102,7 +102,7 @@ func isGone(err error) bool { return errors.Is(err, connections.ErrGone) }
 // sendHistory sends connID the room's kept chat (rejoin, a new spectator): a failure to read
 // it costs the history, never the seat or the watch.
 func (s *Service) sendHistory(ctx context.Context, connID string, r *game.Room) {
-	msgs, err := s.store.ChatHistory(ctx, r.Code, r.CreatedAt)
+	msgs, err := s.store.ChatHistory(ctx, r.Code, r.Series())
 	if err != nil {
 		s.log.ErrorContext(ctx, "reading a room's chat", "room", r.Code, "error", err.Error())
 		return
@@ -112,7 +112,7 @@ func (s *Service) sendHistory(ctx context.Context, connID string, r *game.Room) 
 	}
 	lines := make([]protocol.ChatLine, len(msgs))
 	for i, m := range msgs {
-		lines[i] = protocol.ChatLine{From: m.From, Symbol: m.Symbol, Text: m.Text, At: m.At.UnixMilli()}
+		lines[i] = protocol.ChatLine{From: m.From, Symbol: m.Symbol, Text: m.Text, At: m.At.UnixMilli(), Seq: m.Seq}
 	}
 	frame, err := protocol.ChatHistory(r.Code, lines)
 	if err != nil {

@@ -22,6 +22,7 @@ const ChatKeep = 50
 
 // ChatMessage is one kept chat message.
 type ChatMessage struct {
+	Seq    int64 // its number in the series (set by the store)
 	From   string
 	Symbol string
 	Text   string
@@ -49,9 +50,10 @@ type chatItem struct {
 	ExpiresAt int64  `dynamodbav:"expiresAt"`
 }
 
-// AppendChat keeps m as the room's latest message: one counter update and one write, whatever
-// the number of messages before it. born is the room's CreatedAt.
-func (s *DynamoStore) AppendChat(ctx context.Context, code string, born time.Time, m ChatMessage) error {
+// AppendChat keeps m as the latest message of the series that began at born (the room's
+// Series) and returns its number: one counter update and one write, whatever the number of
+// messages before it.
+func (s *DynamoStore) AppendChat(ctx context.Context, code string, born time.Time, m ChatMessage) (int64, error) {
 	expires := epoch(s.now().Add(s.expiry.Room))
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:        &s.table,
@@ -68,29 +70,37 @@ func (s *DynamoStore) AppendChat(ctx context.Context, code string, born time.Tim
 		ReturnValues: types.ReturnValueUpdatedNew,
 	})
 	if err != nil {
-		return fmt.Errorf("counting a chat message of room %s: %w", code, err)
+		return 0, fmt.Errorf("counting a chat message of room %s: %w", code, err)
 	}
 	var counted struct {
 		Seq int64 `dynamodbav:"seq"`
 	}
 	if err := attributevalue.UnmarshalMap(out.Attributes, &counted); err != nil || counted.Seq < 1 {
-		return fmt.Errorf("counting a chat message of room %s: the counter reads %v (%v)", code, out.Attributes["seq"], err)
+		return 0, fmt.Errorf("counting a chat message of room %s: the counter reads %v (%v)", code, out.Attributes["seq"], err)
 	}
 	it := chatItem{
 		PK: chatSlotKey(code, counted.Seq), Kind: schema.KindChat, Born: born.UnixMilli(), Seq: counted.Seq,
 		From: m.From, Symbol: m.Symbol, Text: m.Text, At: m.At.UnixMilli(),
 		ExpiresAt: s.now().Add(s.expiry.Room).Unix(),
 	}
-	if err := s.put(ctx, it, "", nil); err != nil {
-		return fmt.Errorf("keeping chat message %d of room %s: %w", counted.Seq, code, err)
+	// A write delayed past a newer one of the same slot must not replace it.
+	err = s.put(ctx, it, "attribute_not_exists(pk) OR seq < :seq OR born <> :born", map[string]types.AttributeValue{
+		":seq": &types.AttributeValueMemberN{Value: strconv.FormatInt(counted.Seq, 10)}, ":born": &types.AttributeValueMemberN{Value: strconv.FormatInt(it.Born, 10)},
+	})
+	switch {
+	case isConditionFailed(err):
+		return counted.Seq, nil // a newer message holds the slot: this one has left the kept 50 already
+	case err != nil:
+		return 0, fmt.Errorf("keeping chat message %d of room %s: %w", counted.Seq, code, err)
 	}
-	return nil
+	return counted.Seq, nil
 }
 
 // ChatHistory is the room's kept messages, oldest first: the counter, then the slots it
 // names in one batch read.
 func (s *DynamoStore) ChatHistory(ctx context.Context, code string, born time.Time) ([]ChatMessage, error) {
-	counter, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: keyOf(chatCounterKey(code))})
+	// Strongly consistent, both: a reload right after a message must find it.
+	counter, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: keyOf(chatCounterKey(code)), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, fmt.Errorf("reading the chat counter of room %s: %w", code, err)
 	}
@@ -110,7 +120,7 @@ func (s *DynamoStore) ChatHistory(ctx context.Context, code string, born time.Ti
 		keys = append(keys, keyOf(chatSlotKey(code, n)))
 	}
 	var items []map[string]types.AttributeValue
-	request := map[string]types.KeysAndAttributes{s.table: {Keys: keys}}
+	request := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
 	for attempt := 1; len(request) > 0; attempt++ {
 		if attempt > maxBatchAttempts {
 			return nil, fmt.Errorf("reading the chat of room %s: keys still unprocessed after %d attempts", code, maxBatchAttempts)
@@ -122,7 +132,11 @@ func (s *DynamoStore) ChatHistory(ctx context.Context, code string, born time.Ti
 		items = append(items, out.Responses[s.table]...)
 		request = out.UnprocessedKeys
 		if len(request) > 0 {
-			time.Sleep(time.Duration(attempt*10) * time.Millisecond)
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Duration(attempt*10) * time.Millisecond):
+			}
 		}
 	}
 	var msgs []chatItem
@@ -140,7 +154,7 @@ func (s *DynamoStore) ChatHistory(ctx context.Context, code string, born time.Ti
 	sort.Slice(msgs, func(i, j int) bool { return msgs[i].Seq < msgs[j].Seq })
 	out := make([]ChatMessage, len(msgs))
 	for i, it := range msgs {
-		out[i] = ChatMessage{From: it.From, Symbol: it.Symbol, Text: it.Text, At: time.UnixMilli(it.At)}
+		out[i] = ChatMessage{Seq: it.Seq, From: it.From, Symbol: it.Symbol, Text: it.Text, At: time.UnixMilli(it.At)}
 	}
 	return out, nil
 }

@@ -67,7 +67,7 @@ func TestChatRingCostAndBound(t *testing.T) {
 	born := now.Add(-time.Minute)
 	const sent = store.ChatKeep*2 + 3
 	for i := 1; i <= sent; i++ {
-		if err := s.AppendChat(ctx, "K7M2QX", born, store.ChatMessage{From: "Ann", Symbol: "X", Text: fmt.Sprintf("m%d", i), At: now}); err != nil {
+		if seq, err := s.AppendChat(ctx, "K7M2QX", born, store.ChatMessage{From: "Ann", Symbol: "X", Text: fmt.Sprintf("m%d", i), At: now}); err != nil || seq != int64(i) {
 			t.Fatal(err)
 		}
 		if got := db.take(); got["UpdateItem"] != 1 || got["PutItem"] != 1 || len(got) != 2 {

@@ -33,6 +33,8 @@ type roomItem struct {
 	PlayerO  *playerItem `dynamodbav:"playerO,omitempty"`
 	Score    scoreItem   `dynamodbav:"score"`
 	Watchers []string    `dynamodbav:"watchers,omitempty"`
+	// SeriesAt is when the current series began, epoch ms (absent in rooms stored before).
+	SeriesAt int64 `dynamodbav:"seriesAt,omitempty"`
 	// Forfeit is who forfeited the last game (its seat, then its name); absent otherwise.
 	Forfeit   []string `dynamodbav:"forfeit,omitempty"`
 	Version   int64    `dynamodbav:"version"`
@@ -95,8 +97,15 @@ func toRoomItem(r *game.Room, expires time.Time) roomItem {
 		Score:    scoreItem{X: r.Score.X, O: r.Score.O, Draws: r.Score.Draws},
 		Watchers: r.Watchers, Version: r.Version,
 		CreatedAt: r.CreatedAt.UnixMilli(), UpdatedAt: r.UpdatedAt.UnixMilli(), ExpiresAt: expires.Unix(),
-		PresenceChanged: r.PresenceChanged, Forfeit: forfeitItem(r.Forfeit),
+		PresenceChanged: r.PresenceChanged, Forfeit: forfeitItem(r.Forfeit), SeriesAt: seriesItem(r.SeriesAt),
 	}
+}
+
+func seriesItem(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 func forfeitItem(f *game.Forfeit) []string {
@@ -130,6 +139,9 @@ func (it roomItem) toRoom() (*game.Room, error) {
 		Score:    game.Score{X: it.Score.X, O: it.Score.O, Draws: it.Score.Draws},
 		Watchers: it.Watchers, Version: it.Version,
 		CreatedAt: time.UnixMilli(it.CreatedAt), UpdatedAt: time.UnixMilli(it.UpdatedAt),
+	}
+	if it.SeriesAt != 0 {
+		r.SeriesAt = time.UnixMilli(it.SeriesAt)
 	}
 	switch {
 	case len(it.Forfeit) == 2 && (it.Forfeit[0] == string(game.X) || it.Forfeit[0] == string(game.O)):

@@ -281,7 +281,7 @@ func (s *Regional) PutQueue(ctx context.Context, q *Queue) error {
 }
 
 // AppendChat keeps the message with its room: at the room's home.
-func (s *Regional) AppendChat(ctx context.Context, code string, born time.Time, m ChatMessage) error {
+func (s *Regional) AppendChat(ctx context.Context, code string, born time.Time, m ChatMessage) (int64, error) {
 	h := s.recall(code)
 	cctx, cancel := s.at(ctx, h.write)
 	defer cancel()

@@ -80,9 +80,9 @@ type Store interface {
 	// advances q.Version.
 	PutQueue(ctx context.Context, q *Queue) error
 
-	// AppendChat keeps a chat message of the room created at born; ChatHistory returns its
-	// last ChatKeep messages, oldest first.
-	AppendChat(ctx context.Context, code string, born time.Time, m ChatMessage) error
+	// AppendChat keeps a chat message of the room's series that began at born and returns its
+	// number; ChatHistory returns the series' last ChatKeep messages, oldest first.
+	AppendChat(ctx context.Context, code string, born time.Time, m ChatMessage) (int64, error)
 	ChatHistory(ctx context.Context, code string, born time.Time) ([]ChatMessage, error)
 }
 

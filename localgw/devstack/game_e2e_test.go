@@ -150,6 +150,9 @@ func (c *client) room(what string, ok func(f frame) bool) frame {
 		if f.Type == "room" && ok(f) {
 			return f
 		}
+		if f.Type == "chatHistory" {
+			continue // a rejoin's chat, after its room frame
+		}
 		if f.Type != "room" {
 			c.t.Fatalf("%s waiting for %s: got a %s frame %+v", c.name, what, f.Type, f)
 		}

@@ -251,8 +251,11 @@ function explainChange(before, r) {
 // cue tells a player who is looking elsewhere (tab hidden) what happened: sound, vibration
 // and the tab title (cues.mjs).
 function cue(what) {
+  if (!app.me) return; // a spectator is not called back to the game
   const text = cues.cue(what);
-  if (text) app.cue = text;
+  if (!text) return;
+  app.cue = text;
+  if (app.room) renderRoom(); // the title leads with it
 }
 
 function enterRoom(r) {
@@ -261,7 +264,7 @@ function enterRoom(r) {
   app.afterQuick = null;
   show($('quick-wait'), false);
   setUrl(r.code);
-  $('chat-log').replaceChildren();
+  clearChat();
   setUnread(0);
   say('last-move', '');
   gameNotice('');
@@ -344,7 +347,11 @@ function seatLost(code, roomCode) {
 
 function onLeft(f) {
   if (!app.room || f.roomCode !== app.room.code) {
-    if (app.seat && app.seat.roomCode === f.roomCode && app.pending === 'rejoin') toLobby(`Room ${f.roomCode} has closed.`);
+    if (app.seat && app.seat.roomCode === f.roomCode && app.pending === 'rejoin') {
+      // Another tab took the seat before this one showed the room: the token stays for it.
+      if (f.reason === 'elsewhere') toLobby(`Your seat in room ${f.roomCode} is now played in another tab or window.`, { elsewhere: true });
+      else toLobby(`Room ${f.roomCode} has closed.`);
+    }
     return;
   }
   if (app.pending === 'leaveRoom') toLobby('');
@@ -433,14 +440,15 @@ function renderRoom() {
 // whether the seat is given up (and the game forfeited).
 function graceTick(r) {
   const waiting = ['X', 'O'].some((s) => s !== app.me && words.graceLeft(r.players[s], serverNow()) !== null);
-  if (!waiting || !app.me) {
+  if (!waiting) {
     clearInterval(app.graceTimer);
     app.graceTimer = 0;
     return;
   }
   if (!app.graceTimer) app.graceTimer = setInterval(() => app.room && renderRoom(), 1000);
+  // Players ask at the deadline; a spectator's count runs, and it hears the outcome.
   const passed = ['X', 'O'].some((s) => s !== app.me && words.graceLeft(r.players[s], serverNow()) === 0);
-  if (passed && socket.state === 'open' && Date.now() - app.graceAsked >= GRACE_ASK_MS) {
+  if (app.me && passed && socket.state === 'open' && Date.now() - app.graceAsked >= GRACE_ASK_MS) {
     app.graceAsked = Date.now();
     socket.send({ action: 'getRoom', roomCode: r.code });
   }
@@ -472,36 +480,57 @@ function renderSeat(sym, r, me) {
 
 // ---- chat ----
 
+// The chat as this tab knows it, merged from live messages and histories by their seq (a
+// message kept by the server has one): nothing twice, in the order they were said.
+const chat = { lines: [], seqs: new Set() };
+
 function onChat(f) {
   if (!app.room || f.roomCode !== app.room.code || typeof f.text !== 'string') return;
-  const li = document.createElement('li');
-  li.className = f.symbol === app.me ? 'mine' : 'theirs';
-  const from = document.createElement('span');
-  from.className = `from mark-${f.symbol === 'O' ? 'o' : 'x'}`;
-  from.textContent = f.symbol === app.me ? 'You' : String(f.from || f.symbol || '');
-  const text = document.createElement('span');
-  text.className = 'text';
-  text.textContent = f.text;
-  const at = document.createElement('time');
-  const d = new Date(typeof f.at === 'number' ? f.at : Date.now());
-  at.dateTime = d.toISOString();
-  at.textContent = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  li.append(from, ' ', text, ' ', at);
-  const log = $('chat-log');
-  log.append(li);
+  const seq = typeof f.seq === 'number' && f.seq > 0 ? f.seq : 0;
+  if (seq && chat.seqs.has(seq)) return;
+  if (seq) chat.seqs.add(seq);
+  chat.lines.push({ ...f, seq, order: chat.lines.length });
+  // Kept messages by seq; one the server could not keep stays where it arrived.
+  chat.lines.sort((a, b) => (a.seq && b.seq ? a.seq - b.seq : a.order - b.order));
+  while (chat.lines.length > CHAT_KEEP) chat.lines.shift();
+  renderChat();
   if (f.symbol !== app.me && !f.history) {
     cue(`${f.from || 'Your opponent'} wrote`);
     if (!app.chatInView || cues.hidden()) setUnread(app.unread + 1);
   }
-  while (log.children.length > CHAT_KEEP) log.firstElementChild.remove();
+}
+
+function renderChat() {
+  const log = $('chat-log');
+  log.replaceChildren(...chat.lines.map((f) => {
+    const li = document.createElement('li');
+    li.className = f.symbol === app.me ? 'mine' : 'theirs';
+    const from = document.createElement('span');
+    from.className = `from mark-${f.symbol === 'O' ? 'o' : 'x'}`;
+    from.textContent = f.symbol === app.me ? 'You' : String(f.from || f.symbol || '');
+    const text = document.createElement('span');
+    text.className = 'text';
+    text.textContent = f.text;
+    const at = document.createElement('time');
+    const d = new Date(typeof f.at === 'number' ? f.at : Date.now());
+    at.dateTime = d.toISOString();
+    at.textContent = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    li.append(from, ' ', text, ' ', at);
+    return li;
+  }));
   log.scrollTop = log.scrollHeight;
 }
 
-// onChatHistory shows the room's kept chat (after a reload, a rejoin, or on starting to watch):
-// it replaces what the log shows, so nothing appears twice.
+function clearChat() {
+  chat.lines = [];
+  chat.seqs.clear();
+  $('chat-log').replaceChildren();
+}
+
+// onChatHistory shows the room's kept chat (after a reload, a rejoin, or on starting to watch),
+// merged with what the log shows by seq, so nothing appears twice or goes missing.
 function onChatHistory(f) {
   if (!app.room || f.roomCode !== app.room.code || !Array.isArray(f.messages)) return;
-  $('chat-log').replaceChildren();
   for (const m of f.messages) onChat({ ...m, roomCode: f.roomCode, history: true });
 }
 
@@ -653,6 +682,8 @@ $('new-room').addEventListener('click', () => {
   const r = app.room;
   if (!r || app.me !== 'O') return;
   const name = (r.players.O && r.players.O.name) || loadName();
+  clearSeat(); // the closed room's seat is gone with it
+  app.seat = null;
   app.pending = 'createRoom';
   if (!socket.send({ action: 'createRoom', name })) {
     app.pending = '';

@@ -29,6 +29,12 @@ export function codeProblem(code) {
 // and format characters (which can reorder or hide text), but the zero-width joiner that
 // joins emoji sequences; newlines are kept in chat.
 const DROPPED = /[\p{Cc}\p{Cf}]/gu;
+const KEPT = (c, keepNewlines) => c === '\u200D' || (keepNewlines && c === '\n') || (c.codePointAt(0) >= 0xE0020 && c.codePointAt(0) <= 0xE007F);
+
+/** cleanText is text as the server keeps it: dropped characters gone, in NFC. */
+export function cleanText(text, keepNewlines = false) {
+  return String(text ?? '').replace(DROPPED, (c) => (KEPT(c, keepNewlines) ? c : '')).normalize('NFC');
+}
 
 /**
  * textLength is how long a text counts for the limits, exactly as the server counts it
@@ -36,13 +42,14 @@ const DROPPED = /[\p{Cc}\p{Cf}]/gu;
  * the zero-width joiner) and normalizing to NFC.
  */
 export function textLength(text, keepNewlines = false) {
-  const kept = String(text ?? '').replace(DROPPED, (c) => (c === '\u200D' || (keepNewlines && c === '\n') ? c : ''));
-  return [...kept.normalize('NFC')].length;
+  return [...cleanText(text, keepNewlines)].length;
 }
 
 /** chatProblem says what is wrong with a chat message, or '' when it may be sent. */
 export function chatProblem(text) {
-  const length = textLength(String(text ?? '').trim(), true);
+  const kept = cleanText(text, true).trim(); // cleaned, then trimmed, as the server does
+  if (!/[^\s\u200D\p{M}\u{E0020}-\u{E007F}]/u.test(kept)) return 'Write something to send.';
+  const length = [...kept].length;
   if (length > CHAT_MAX) return `That message is ${length} characters: ${CHAT_MAX} at most. Shorten it; nothing was sent.`;
   return '';
 }
@@ -147,8 +154,10 @@ function awayText(room, me, serverNow) {
     const left = graceLeft(p, serverNow);
     if (left === null) return ` ${p.name} is offline; their seat is kept while they reconnect.`;
     const outcome = me ? 'you win' : `${who(room, other(sym), me)} wins`;
+    // No seconds here: the status is a live region, read out on every change. The seat's
+    // line counts them down.
     return left > 0
-      ? ` ${p.name} is offline: if they are not back in ${left} s, ${outcome} by forfeit.`
+      ? ` ${p.name} is offline: if they are not back in time, ${outcome} by forfeit.`
       : ` ${p.name} did not come back in time: ${outcome} by forfeit…`;
   }
   return '';

@@ -16,19 +16,20 @@ import (
 
 // Store keeps items in a map, with the DynamoDB store's version conditions.
 type Store struct {
-	mu    sync.Mutex
-	rooms map[string]map[string]types.AttributeValue
-	vers  map[string]int64
-	conns map[string]store.Connection
-	queue store.Queue
-	chat  map[string][]store.ChatMessage // code#born → the kept messages
+	mu      sync.Mutex
+	rooms   map[string]map[string]types.AttributeValue
+	vers    map[string]int64
+	conns   map[string]store.Connection
+	queue   store.Queue
+	chat    map[string][]store.ChatMessage // code#born → the kept messages
+	chatSeq map[string]int64
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty Store.
 func New() *Store {
-	return &Store{rooms: map[string]map[string]types.AttributeValue{}, vers: map[string]int64{}, conns: map[string]store.Connection{}, chat: map[string][]store.ChatMessage{}}
+	return &Store{rooms: map[string]map[string]types.AttributeValue{}, vers: map[string]int64{}, conns: map[string]store.Connection{}, chat: map[string][]store.ChatMessage{}, chatSeq: map[string]int64{}}
 }
 
 func (s *Store) GetRoom(_ context.Context, code string) (*game.Room, error) {
@@ -126,15 +127,17 @@ func (s *Store) PutQueue(_ context.Context, q *store.Queue) error {
 
 func chatKey(code string, born time.Time) string { return code + "#" + born.String() }
 
-func (s *Store) AppendChat(_ context.Context, code string, born time.Time, m store.ChatMessage) error {
+func (s *Store) AppendChat(_ context.Context, code string, born time.Time, m store.ChatMessage) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := chatKey(code, born)
+	s.chatSeq[k]++
+	m.Seq = s.chatSeq[k]
 	s.chat[k] = append(s.chat[k], m)
 	if n := len(s.chat[k]); n > store.ChatKeep {
 		s.chat[k] = s.chat[k][n-store.ChatKeep:]
 	}
-	return nil
+	return m.Seq, nil
 }
 
 func (s *Store) ChatHistory(_ context.Context, code string, born time.Time) ([]store.ChatMessage, error) {
