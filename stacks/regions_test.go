@@ -126,13 +126,7 @@ func TestTwoRegionsWiring(t *testing.T) {
 			t.Errorf("%s: the grant %s, want the other Region's (%s) @connections alone", tc.name, policy, tc.other)
 		}
 	}
-	rule := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-|" + "TicTacToe-"))
-	for name, st := range s.stacks {
-		a := assertions.Annotations_FromStack(st)
-		for _, f := range append(*a.FindError(jsii.String("*"), rule), *a.FindWarning(jsii.String("*"), rule)...) {
-			t.Errorf("%s: nag finding at %s: %v", name, *f.Id, firstLine(f.Entry.Data))
-		}
-	}
+	noNagFindings(t, s)
 }
 
 // Each Region's distribution passes a socket path to every other Region's API, with the
@@ -290,13 +284,7 @@ func TestTwoRegionsSocketDomain(t *testing.T) {
 	if !s.dependsOn("TicTacToe-Dev-Frontend", "TicTacToe-Dev-Health") {
 		t.Error("the primary's Frontend must follow the records it sends sockets to")
 	}
-	rule := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-|" + "TicTacToe-"))
-	for name, st := range s.stacks {
-		a := assertions.Annotations_FromStack(st)
-		for _, f := range append(*a.FindError(jsii.String("*"), rule), *a.FindWarning(jsii.String("*"), rule)...) {
-			t.Errorf("%s: nag finding at %s: %v", name, *f.Id, firstLine(f.Entry.Data))
-		}
-	}
+	noNagFindings(t, s)
 }
 
 // Each Region publishes presence for the rooms homed in it, from its own replica's stream to
@@ -350,6 +338,18 @@ func TestTwoRegionsMonitoringPerRegion(t *testing.T) {
 	for id, a := range alarms {
 		if js := cdktest.JSONOf(t, cdktest.Props(a)["AlarmActions"]); !strings.Contains(js, "TicTacToe-Dev-Alerts-eu-central-1") {
 			t.Errorf("alarm %s notifies %s, want eu-central-1's operations topic", id, js)
+		}
+	}
+}
+
+// noNagFindings fails for any cdk-nag finding (AwsSolutions or the project's) in any stack of s.
+func noNagFindings(t *testing.T, s *synthesized) {
+	t.Helper()
+	rule := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-|" + "TicTacToe-"))
+	for name, st := range s.stacks {
+		a := assertions.Annotations_FromStack(st)
+		for _, f := range append(*a.FindError(jsii.String("*"), rule), *a.FindWarning(jsii.String("*"), rule)...) {
+			t.Errorf("%s: nag finding at %s: %v", name, *f.Id, firstLine(f.Entry.Data))
 		}
 	}
 }

@@ -48,6 +48,25 @@ function noErrors(...players) {
   }
 }
 
+// twoPlayers opens a room for Ann (host) and has Bob join it from its link, in two browser
+// contexts; it resolves once both see the game start.
+async function twoPlayers(browser, url, { hostView = DESKTOP, guestView = DESKTOP } = {}) {
+  const host = await newPlayer(browser, url, { viewport: hostView });
+  const guest = await newPlayer(browser, url, { viewport: guestView });
+  const a = host.page;
+  const b = guest.page;
+  await a.goto('/');
+  await a.fill('#create-name', 'Ann');
+  await a.click('#create-form button');
+  const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
+  await b.goto(`/?room=${code}`);
+  await b.fill('#join-name', 'Bob');
+  await b.keyboard.press('Enter');
+  await waitText(a, '#status', /^Your turn/);
+  await waitText(b, '#status', /Ann’s turn/);
+  return { host, guest, a, b, code };
+}
+
 describe('the game site in Chromium', { skip: skip || false }, () => {
   let stack;
   let browser;
@@ -315,18 +334,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
   });
 
   test('a closed tab comes back: reopening the room link in a new tab rejoins the seat; the older tab is told plainly', { timeout: 60000 }, async () => {
-    const host = await newPlayer(browser, stack.url, { viewport: DESKTOP });
-    const guest = await newPlayer(browser, stack.url, { viewport: DESKTOP });
-    const a = host.page;
-    await a.goto('/');
-    await a.fill('#create-name', 'Ann');
-    await a.click('#create-form button');
-    const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
-    const b = guest.page;
-    await b.goto(`/?room=${code}`);
-    await b.fill('#join-name', 'Bob');
-    await b.keyboard.press('Enter');
-    await waitText(b, '#status', /Ann’s turn/);
+    const { host, guest, a, b, code } = await twoPlayers(browser, stack.url);
     await play(a, b, 0, 'X');
     await a.fill('#chat-text', 'back soon?');
     await a.press('#chat-text', 'Enter');
@@ -361,18 +369,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
   });
 
   test('leaving mid-game asks first; an over-long chat message is refused before it is sent', { timeout: 60000 }, async () => {
-    const host = await newPlayer(browser, stack.url, { viewport: DESKTOP });
-    const guest = await newPlayer(browser, stack.url, { viewport: PHONE });
-    const a = host.page;
-    const b = guest.page;
-    await a.goto('/');
-    await a.fill('#create-name', 'Ann');
-    await a.click('#create-form button');
-    const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
-    await b.goto(`/?room=${code}`);
-    await b.fill('#join-name', 'Bob');
-    await b.keyboard.press('Enter');
-    await waitText(a, '#status', /^Your turn/);
+    const { host, guest, a, b } = await twoPlayers(browser, stack.url, { guestView: PHONE });
 
     // 840 characters: refused on the page, nothing sent, the text kept to be shortened.
     const long = 'a'.repeat(840);
