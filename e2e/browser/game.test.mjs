@@ -6,14 +6,12 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   chromiumMissing, launchBrowser, startStack, newPlayer, axeViolations, screenshots, until, waitText,
-  productionCSP, PHONE, DESKTOP, SHOTS_DIR,
+  productionCSP, PHONE, DESKTOP, SHOTS_DIR, cell, play,
 } from './harness.mjs';
 
 // Short, so the test of a seat given up after a drop takes seconds; long enough for a reload.
 const GRACE = '3s';
 const skip = chromiumMissing();
-
-const cell = (page, i) => page.locator(`#board .cell[data-cell="${i}"]`);
 
 async function boardOf(page) {
   return page.locator('#board .cell').evaluateAll((cells) => cells.map((c) => c.textContent));
@@ -25,12 +23,6 @@ async function waitBoard(page, want) {
     got = await boardOf(page);
     return got.join(',') === want.join(',');
   }, () => `board ${JSON.stringify(want)}, has ${JSON.stringify(got)}`);
-}
-
-// play clicks a cell on one page and waits until both players see the mark.
-async function play(mover, other, i, mark) {
-  await cell(mover, i).click();
-  for (const page of [mover, other]) await waitText(page, `#board .cell[data-cell="${i}"]`, new RegExp(`^${mark}$`));
 }
 
 async function seat(page) {

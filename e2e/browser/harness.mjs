@@ -242,3 +242,12 @@ export async function waitText(page, selector, re, timeout = 10000) {
   }, () => `${selector} to read ${re} (it reads ${JSON.stringify(text)})`, timeout);
   return text;
 }
+
+/** cell is a board cell of page. */
+export const cell = (page, i) => page.locator(`#board .cell[data-cell="${i}"]`);
+
+/** play clicks a cell on one page and waits until both players see the mark. */
+export async function play(mover, other, i, mark) {
+  await cell(mover, i).click();
+  for (const page of [mover, other]) await waitText(page, `#board .cell[data-cell="${i}"]`, new RegExp(`^${mark}$`));
+}

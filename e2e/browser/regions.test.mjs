@@ -6,16 +6,9 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromiumMissing, launchBrowser, startStack, newPlayer, screenshots, waitText, productionCSP } from './harness.mjs';
+import { chromiumMissing, launchBrowser, startStack, newPlayer, screenshots, waitText, productionCSP, cell, play } from './harness.mjs';
 
 const skip = chromiumMissing();
-
-const cell = (page, i) => page.locator(`#board .cell[data-cell="${i}"]`);
-
-async function play(mover, other, i, mark) {
-  await cell(mover, i).click();
-  for (const page of [mover, other]) await waitText(page, `#board .cell[data-cell="${i}"]`, new RegExp(`^${mark}$`));
-}
 
 describe('two local Regions in Chromium', { skip: skip || false }, () => {
   let stack;
