@@ -90,10 +90,11 @@ type Function struct {
 	Needs Needs
 }
 
-// storeActions are lambda/store's calls for rooms and connections; gameActions add those of a
-// room's kept chat, which only the game function keeps and reads.
+// storeActions are lambda/store's calls for rooms and connections (UpdateItem: its narrow
+// writes, such as $disconnect's); gameActions add those of a room's kept chat, which only the
+// game function keeps and reads.
 var (
-	storeActions = []string{GetItem, PutItem, DeleteItem}
+	storeActions = []string{GetItem, PutItem, DeleteItem, UpdateItem}
 	gameActions  = []string{GetItem, PutItem, DeleteItem, UpdateItem, BatchGetItem}
 )
 

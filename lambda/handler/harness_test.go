@@ -81,6 +81,34 @@ func (f *faultStore) PutConnection(ctx context.Context, c *store.Connection) err
 	return f.Store.PutConnection(ctx, c)
 }
 
+func (f *faultStore) ClaimConnection(ctx context.Context, id, code string, role store.Role) error {
+	if f.failConnPuts.Load() {
+		return errInjected
+	}
+	return f.Store.ClaimConnection(ctx, id, code, role)
+}
+
+func (f *faultStore) CloseConnection(ctx context.Context, id string) (store.Connection, error) {
+	if f.failConnPuts.Load() {
+		return store.Connection{ID: id}, errInjected
+	}
+	return f.Store.CloseConnection(ctx, id)
+}
+
+func (f *faultStore) SetOffline(ctx context.Context, code string, s game.Symbol, id string, at time.Time) (*game.Room, error) {
+	f.wait(ctx, "SaveRoom")
+	r, err := f.Store.SetOffline(ctx, code, s, id, at)
+	f.wait(ctx, "SavedRoom")
+	return r, err
+}
+
+func (f *faultStore) RecordRematch(ctx context.Context, code string, s game.Symbol, id string, at time.Time) (*game.Room, error) {
+	f.wait(ctx, "SaveRoom")
+	r, err := f.Store.RecordRematch(ctx, code, s, id, at)
+	f.wait(ctx, "SavedRoom")
+	return r, err
+}
+
 type envOptions struct {
 	limiter *ratelimit.Limiter
 	strikes *ratelimit.Limiter
@@ -88,6 +116,8 @@ type envOptions struct {
 	origins []string
 	edge    string // the edge secrets, comma-separated as in EDGE_SECRET
 	table   string // overrides the table name (a missing table simulates an outage)
+	// requests, when set, counts every DynamoDB request the handlers make, by operation.
+	requests *requestCounter
 }
 
 const grace = 2 * time.Minute
@@ -102,7 +132,12 @@ func newEnv(t *testing.T, o envOptions) *env {
 		name = o.table
 	}
 	logger := slog.New(slog.NewJSONHandler(io.MultiWriter(e.logs, testWriter{t}), nil))
-	e.store = &faultStore{Store: store.NewDynamoStore(e.table.Client, name, clock, store.Expiry{Room: config.DefaultRoomTTL})}
+	var db store.DynamoAPI = e.table.Client
+	if o.requests != nil {
+		o.requests.next = e.table.Client
+		db = o.requests
+	}
+	e.store = &faultStore{Store: store.NewDynamoStore(db, name, clock, store.Expiry{Room: config.DefaultRoomTTL})}
 	svc := service.New(service.Options{
 		Store:  e.store,
 		Sender: connections.NewAPIGatewaySender(e.conns.Client()),

@@ -108,3 +108,19 @@ func clone(r *game.Room) *game.Room {
 	c.Watchers = slices.Clone(r.Watchers)
 	return &c
 }
+
+// SetOffline reports the seat going offline: the state before is the one after with the seat
+// back online on id (the write's condition was that id held it).
+func (o *Observed) SetOffline(ctx context.Context, code string, seat game.Symbol, id string, at time.Time) (*game.Room, error) {
+	r, err := o.Store.SetOffline(ctx, code, seat, id, at)
+	if err != nil {
+		return r, err
+	}
+	old := clone(r)
+	if p := old.Player(seat); p != nil {
+		p.ConnID, p.OfflineSince = id, time.Time{}
+	}
+	old.Version--
+	o.emit(ctx, old, r)
+	return r, nil
+}

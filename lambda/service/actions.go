@@ -16,23 +16,16 @@ import (
 // CreateRoom opens a room with connID's player as X and sends them the room with their seat
 // token. A connection is in one room at a time: one it was in before is left first.
 func (s *Service) CreateRoom(ctx context.Context, connID, name string) (string, error) {
-	var code string
-	err := s.serialized(ctx, connID, func(current store.Connection) (err error) {
-		code, err = s.createRoom(ctx, current, name)
-		return err
+	return s.openRoom(ctx, connID, name, func(code string, seat game.Seat, now time.Time) *game.Room {
+		return game.NewRoom(code, seat, now)
 	})
-	return code, err
 }
 
 // PlayComputer opens a room where connID's player holds X and opens against the computer at
 // level, which holds O and answers each move within the same write.
 func (s *Service) PlayComputer(ctx context.Context, connID, name string, level game.Level) (string, error) {
-	var code string
-	err := s.serialized(ctx, connID, func(current store.Connection) (err error) {
-		code, err = s.openRoom(ctx, current, name, func(code string, seat game.Seat, now time.Time) *game.Room {
-			return game.NewComputerRoom(code, seat, level, now)
-		})
-		return err
+	code, err := s.openRoom(ctx, connID, name, func(code string, seat game.Seat, now time.Time) *game.Room {
+		return game.NewComputerRoom(code, seat, level, now)
 	})
 	if err == nil {
 		s.count.Count(ctx, metrics.GamesStarted, code)
@@ -41,18 +34,10 @@ func (s *Service) PlayComputer(ctx context.Context, connID, name string, level g
 	return code, err
 }
 
-func (s *Service) createRoom(ctx context.Context, current store.Connection, name string) (string, error) {
-	return s.openRoom(ctx, current, name, func(code string, seat game.Seat, now time.Time) *game.Room {
-		return game.NewRoom(code, seat, now)
-	})
-}
-
-// openRoom opens a room (made by open) under a fresh code with current's player as X.
-func (s *Service) openRoom(ctx context.Context, current store.Connection, name string, open func(code string, seat game.Seat, now time.Time) *game.Room) (string, error) {
-	connID := current.ID
-	if err := s.leaveCurrent(ctx, current, ""); err != nil {
-		return "", err
-	}
+// openRoom opens a room (made by open) under a fresh code with connID's player as X: one
+// write for the room and one for the connection's record (takeSeat), which leaves a room the
+// connection was in before.
+func (s *Service) openRoom(ctx context.Context, connID, name string, open func(code string, seat game.Seat, now time.Time) *game.Room) (string, error) {
 	token, err := game.NewToken(s.rand)
 	if err != nil {
 		return "", err
@@ -73,7 +58,7 @@ func (s *Service) openRoom(ctx context.Context, current store.Connection, name s
 			return "", fmt.Errorf("creating a room: %w", err)
 		}
 	}
-	if err := s.recordSeat(ctx, current, r.Code, store.RoleX, giveUp(connID)); err != nil {
+	if err := s.takeSeat(ctx, connID, r.Code, store.RoleX, giveUp(connID)); err != nil {
 		return r.Code, err
 	}
 	s.count.Count(ctx, metrics.RoomsCreated, r.Code)
@@ -81,17 +66,11 @@ func (s *Service) openRoom(ctx context.Context, current store.Connection, name s
 	return r.Code, nil
 }
 
-// JoinRoom seats connID's player as O in room code and starts the game. Joining a room the
-// connection already plays in answers with its state and changes nothing.
+// JoinRoom seats connID's player as O in room code and starts the game: the room's read and
+// write, and the connection's record (takeSeat, which leaves a room the connection was in
+// before). Joining a room the connection already plays in answers with its state and changes
+// nothing.
 func (s *Service) JoinRoom(ctx context.Context, connID, code, name string) error {
-	return s.serialized(ctx, connID, func(current store.Connection) error { return s.joinRoom(ctx, current, code, name) })
-}
-
-func (s *Service) joinRoom(ctx context.Context, current store.Connection, code, name string) error {
-	connID := current.ID
-	if err := s.leaveCurrent(ctx, current, code); err != nil {
-		return err
-	}
 	token, err := game.NewToken(s.rand)
 	if err != nil {
 		return err
@@ -110,7 +89,7 @@ func (s *Service) joinRoom(ctx context.Context, current store.Connection, code, 
 	if !out.wrote || out.room.SymbolOf(connID) != game.O {
 		return s.reply(ctx, connID, out.room) // already seated here: no new token
 	}
-	if err := s.recordSeat(ctx, current, code, store.RoleO, giveUp(connID)); err != nil {
+	if err := s.takeSeat(ctx, connID, code, store.RoleO, giveUp(connID)); err != nil {
 		return err
 	}
 	s.count.Count(ctx, metrics.GamesStarted, code)
@@ -142,7 +121,7 @@ func (s *Service) getRoom(ctx context.Context, current store.Connection, code st
 	}
 	if added && out.wrote {
 		if current.RoomCode != "" && current.RoomCode != code {
-			s.dropFrom(ctx, current.RoomCode, connID) // stop following the room watched before
+			s.dropFrom(ctx, current.RoomCode, connID, current.Role) // stop following the room watched before
 		}
 		if err := s.recordSeat(ctx, current, code, store.RoleWatcher, giveUp(connID)); err != nil {
 			return err
@@ -208,17 +187,32 @@ func (s *Service) SendMessage(ctx context.Context, connID, code, text string) er
 }
 
 // Rematch records connID's player's wish for another game; the game starts once both have
-// asked, and the series score carries on.
+// asked, and the series score carries on. A wish that does not start the game is recorded by a
+// narrow write that cannot conflict with the other player's: when both ask at once, neither
+// is retried, and the one whose write shows both wishes starts the game.
 func (s *Service) Rematch(ctx context.Context, connID, code string) error {
-	var started bool
+	var started, narrow bool
+	var seat game.Symbol
 	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
 		var err error
+		narrow, seat = false, r.SymbolOf(connID)
 		started, err = r.RequestRematch(connID, now)
-		if started {
+		switch {
+		case started:
 			r.PlayComputer(s.pick, now) // the computer opens at once when it is its turn
+		case err == nil:
+			narrow = true
+			return errNarrow
 		}
 		return err
 	})
+	if narrow && errors.Is(err, errNarrow) {
+		if out.wrote { // seats past their grace period were given up in a write that holds the wish too
+			err = nil
+		} else {
+			out, started, err = s.recordRematch(ctx, code, seat, connID)
+		}
+	}
 	s.announce(ctx, out)
 	if started && out.wrote && err == nil {
 		s.count.Count(ctx, metrics.GamesStarted, code)
@@ -227,6 +221,46 @@ func (s *Service) Rematch(ctx context.Context, connID, code string) error {
 		}
 	}
 	return err
+}
+
+// errNarrow: the change fn made is one a narrow write records; update writes nothing and hands
+// it back to its caller.
+var errNarrow = errors.New("a narrow write records this change")
+
+// recordRematch records seat's wish with the store's narrow write and, when the room as written
+// shows both wishes (the other's landed in between), starts the game with one versioned write.
+// A wish the narrow write cannot record (the room changed in a way that matters) is made again
+// on the read path.
+func (s *Service) recordRematch(ctx context.Context, code string, seat game.Symbol, connID string) (outcome, bool, error) {
+	var started bool
+	apply := func(r *game.Room, now time.Time) error {
+		var err error
+		if started, err = r.RequestRematch(connID, now); started {
+			r.PlayComputer(s.pick, now)
+		}
+		return err
+	}
+	r, err := s.store.RecordRematch(ctx, code, seat, connID, s.now())
+	if err != nil {
+		out, err := s.update(ctx, code, apply)
+		return out, started, err
+	}
+	out := s.settleGrace(ctx, r)
+	if out.room != r || !r.X.Rematch || !r.O.Rematch {
+		return out, false, nil // the other has not asked yet (or the grace period changed the room)
+	}
+	if err := apply(r, s.now()); err != nil || !started {
+		return out, false, err
+	}
+	switch err := s.store.SaveRoom(ctx, r); {
+	case err == nil:
+		return outcome{room: r, wrote: true}, true, nil
+	case errors.Is(err, store.ErrConflict):
+		out, err := s.update(ctx, code, apply)
+		return out, started, err
+	default:
+		return outcome{}, false, err
+	}
 }
 
 // LeaveRoom applies the leave rule for connID in room code (see game.Room.Leave) and tells the
@@ -257,14 +291,6 @@ func (s *Service) LeaveRoom(ctx context.Context, connID, code string) error {
 // Rejoin gives the seat that token holds in room code to connID (a reload, a new network).
 // The connection that held it before, if still open, is told it left.
 func (s *Service) Rejoin(ctx context.Context, connID, code, token string) error {
-	return s.serialized(ctx, connID, func(current store.Connection) error { return s.rejoin(ctx, current, code, token) })
-}
-
-func (s *Service) rejoin(ctx context.Context, current store.Connection, code, token string) error {
-	connID := current.ID
-	if err := s.leaveCurrent(ctx, current, code); err != nil {
-		return err
-	}
 	var symbol game.Symbol
 	var previous string
 	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
@@ -276,7 +302,7 @@ func (s *Service) rejoin(ctx context.Context, current store.Connection, code, to
 		s.announce(ctx, out)
 		return err
 	}
-	if err := s.recordSeat(ctx, current, code, store.RoleOf(symbol), goOffline(connID)); err != nil {
+	if err := s.takeSeat(ctx, connID, code, store.RoleOf(symbol), goOffline(connID)); err != nil {
 		return err
 	}
 	s.count.Count(ctx, metrics.Rejoins, code)
@@ -293,34 +319,24 @@ func (s *Service) rejoin(ctx context.Context, current store.Connection, code, to
 // Disconnected handles $disconnect: the player shows offline at once and the opponent is told;
 // the seat is held for the grace period. It returns the connection's record (the room it was
 // in, the source it came from).
-// The record is closed, not deleted: a frame of the connection still running then fails to
-// record a seat, gives it back and stops, so no seat shows online for a closed connection.
+// The record is closed, not deleted, in one write that also returns it as it was: a frame of
+// the connection still running then fails to record a seat, gives it back and stops, so no seat
+// shows online for a closed connection. The closed record expires by itself.
 func (s *Service) Disconnected(ctx context.Context, connID string) (store.Connection, error) {
-	for attempt := 1; ; attempt++ {
-		current, err := s.currentRoom(ctx, connID)
-		if err != nil || current.Closed {
-			return current, err
-		}
-		if current.RoomCode != "" {
-			s.dropFrom(ctx, current.RoomCode, connID)
-		}
-		closed := current
-		closed.Closed, closed.Queued = true, false
-		err = s.store.PutConnection(ctx, &closed)
-		if errors.Is(err, store.ErrConflict) && attempt < maxAttempts {
-			continue // a frame recorded a seat meanwhile: leave that room too
-		}
-		if err == nil && current.RoomCode != "" && current.Role != store.RoleWatcher {
-			s.count.Count(ctx, metrics.Disconnects, current.RoomCode)
-		}
-		if err == nil && current.Queued {
-			s.leaveQueue(ctx, connID)
-		}
-		if err != nil {
-			err = fmt.Errorf("closing the record of connection %s: %w", connID, err)
-		}
+	current, err := s.store.CloseConnection(ctx, connID)
+	if err != nil || current.Closed {
 		return current, err
 	}
+	if current.RoomCode != "" {
+		s.dropFrom(ctx, current.RoomCode, connID, current.Role)
+		if current.Role != store.RoleWatcher {
+			s.count.Count(ctx, metrics.Disconnects, current.RoomCode)
+		}
+	}
+	if current.Queued {
+		s.leaveQueue(ctx, connID)
+	}
+	return current, nil
 }
 
 // Missed counts a room_not_found answer against connID's probing budget and returns its record
@@ -418,14 +434,40 @@ func (s *Service) currentRoom(ctx context.Context, connID string) (store.Connect
 	return c, err
 }
 
-// dropFrom marks connID offline in room code (a player keeps the seat for the grace period; a
-// watcher is removed) and tells the rest of the room. Failures are logged: the caller's own
-// request must not fail because another connection went away.
-func (s *Service) dropFrom(ctx context.Context, code, connID string) {
+// dropFrom marks connID offline in room code, where it is role (a player keeps the seat for
+// the grace period; a watcher is removed), and tells the rest of the room. Failures are
+// logged: the caller's own request must not fail because another connection went away.
+func (s *Service) dropFrom(ctx context.Context, code, connID string, role store.Role) {
+	if seat := game.Symbol(role); seat == game.X || seat == game.O {
+		r, err := s.store.SetOffline(ctx, code, seat, connID, s.now())
+		switch {
+		case err == nil:
+			s.announce(ctx, s.settleGrace(ctx, r))
+			return
+		case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
+			return // the seat is no longer connID's (offline already, or rejoined elsewhere)
+		}
+		// The store needs the room read first (ErrNeedsRead), or failed: the read path decides.
+	}
 	out, err := s.update(ctx, code, goOffline(connID))
 	if err != nil && apperr.CodeOf(err) != apperr.RoomNotFound {
 		s.log.WarnContext(ctx, "marking a connection offline", "room", code, "connectionId", connID, "error", err)
 		return
 	}
 	s.announce(ctx, out)
+}
+
+// settleGrace is the outcome of a narrow write that left r: when r holds a seat past its grace
+// period, the leave rule update applies before any change is applied now too, in one more
+// versioned write (from a fresh read if r has changed since).
+func (s *Service) settleGrace(ctx context.Context, r *game.Room) outcome {
+	if !r.ExpireGrace(s.now(), s.grace) { // false: r is as it was
+		return outcome{room: r, wrote: true}
+	}
+	out, err := s.update(ctx, r.Code, func(*game.Room, time.Time) error { return errNoChange })
+	if err != nil {
+		s.log.WarnContext(ctx, "giving up a seat past its grace period", "room", r.Code, "error", err)
+		return outcome{room: r, wrote: true}
+	}
+	return out
 }

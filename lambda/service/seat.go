@@ -66,18 +66,70 @@ func (s *Service) recordSeat(ctx context.Context, current store.Connection, code
 		err = errRaced
 	}
 	err = fmt.Errorf("recording connection %s in room %s: %w", c.ID, code, err)
+	s.undoSeat(ctx, code, c.ID, undo)
+	return err
+}
+
+// takeSeat records that connID now follows room code as role, once the action has taken the
+// seat (or watch) there. A new connection follows nothing: one conditional write records it,
+// with no read. Otherwise (the connection follows another room, waits in the queue, or has
+// closed) its record is read and settled by moveSeat. If the seat cannot be recorded, undo
+// takes it back and the error is returned (ErrClosed when the connection has closed).
+func (s *Service) takeSeat(ctx context.Context, connID, code string, role store.Role, undo func(r *game.Room, now time.Time) error) error {
+	err := s.store.ClaimConnection(ctx, connID, code, role)
+	if err == nil {
+		return nil
+	}
+	if err = s.moveSeat(ctx, connID, code, role); err != nil {
+		s.undoSeat(ctx, code, connID, undo)
+	}
+	return err
+}
+
+// moveSeat records connID in room code as role from its current record: the room it followed
+// before is left first (one room per connection), and a record changed meanwhile by another
+// frame of the connection is read again, so racing frames end with the connection in one room.
+func (s *Service) moveSeat(ctx context.Context, connID, code string, role store.Role) error {
+	for attempt := 1; ; attempt++ {
+		current, err := s.currentRoom(ctx, connID)
+		if err != nil {
+			return err
+		}
+		if current.Closed {
+			return ErrClosed
+		}
+		if err := s.leaveCurrent(ctx, current, code); err != nil {
+			return err
+		}
+		c := current
+		c.RoomCode, c.Role, c.Queued = code, role, false // a seat ends a wait for a quick match
+		err = s.store.PutConnection(ctx, &c)
+		if err == nil {
+			if current.Queued {
+				s.leaveQueue(ctx, connID)
+			}
+			return nil
+		}
+		if !errors.Is(err, store.ErrConflict) || attempt == maxAttempts {
+			return fmt.Errorf("recording connection %s in room %s: %w", connID, code, err)
+		}
+	}
+}
+
+// undoSeat applies undo to room code: a seat or watch whose connection could not be recorded
+// is given back. It runs even when the request's own context has ended.
+func (s *Service) undoSeat(ctx context.Context, code, connID string, undo func(r *game.Room, now time.Time) error) {
 	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
 	defer cancel()
-	out, uerr := s.update(uctx, code, undo)
-	if uerr != nil && apperr.CodeOf(uerr) != apperr.RoomNotFound {
+	out, err := s.update(uctx, code, undo)
+	if err != nil && apperr.CodeOf(err) != apperr.RoomNotFound {
 		// Left as it is, the seat shows online until a frame to the connection answers 410 Gone
 		// (marking it offline) and the grace period then passes.
 		s.log.ErrorContext(ctx, "undoing a seat whose connection was not recorded",
-			"room", code, "connectionId", c.ID, "error", uerr)
-		return err
+			"room", code, "connectionId", connID, "error", err)
+		return
 	}
 	s.announce(uctx, out)
-	return err
 }
 
 // giveUp leaves connID's seat or watch (an emptied room is deleted), or changes nothing when it

@@ -8,6 +8,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 	"github.com/serverless-tictactoe/tictactoe/lambda/protocol"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
 // announce tells a room's connections about a write that landed; it does nothing otherwise.
@@ -91,9 +92,14 @@ func (s *Service) sendAll(ctx context.Context, r *game.Room, ids []string, frame
 	}
 	wg.Wait()
 	for _, id := range gone {
-		// Its record stays for its $disconnect (or its expiry) to close.
+		// Its record stays for its $disconnect (or its expiry) to close. A seat is marked
+		// offline in one conditional write, which its $disconnect, if first, makes fail.
 		s.log.InfoContext(ctx, "dropping a gone connection", "room", r.Code, "connectionId", id)
-		s.dropFrom(ctx, r.Code, id)
+		role := store.RoleWatcher
+		if sym := r.SymbolOf(id); sym != game.None {
+			role = store.RoleOf(sym)
+		}
+		s.dropFrom(ctx, r.Code, id, role)
 	}
 }
 

@@ -260,11 +260,8 @@ func (s *DynamoStore) GetConnection(ctx context.Context, id string) (Connection,
 	if item == nil {
 		return Connection{}, ErrNotFound
 	}
-	var it connItem
-	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-		return Connection{}, fmt.Errorf("decoding connection %s: %w", id, err)
-	}
-	return Connection{ID: it.ID, RoomCode: it.RoomCode, Role: Role(it.Role), Closed: it.Closed, Source: it.Source, Misses: it.Misses, Queued: it.Queued, Version: it.Version}, nil
+	c, err := decodeConnection(id, item)
+	return c.Connection, err
 }
 
 const regionPrefix = "REGION#"

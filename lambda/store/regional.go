@@ -295,3 +295,67 @@ func (s *Regional) ChatHistory(ctx context.Context, code string, born time.Time)
 	defer cancel()
 	return s.Replicas[h.write].ChatHistory(cctx, code, born)
 }
+
+var _ Narrow = (*Regional)(nil)
+
+// known is where this container last read or wrote room code, if it has: a narrow write goes
+// there without a read only then (a room taken over since its code's home was computed lives
+// elsewhere), and only while that Region is not marked failed.
+func (s *Regional) known(ctx context.Context, code string) (homed, bool) {
+	s.mu.Lock()
+	h, ok := s.homes[code]
+	s.mu.Unlock()
+	if !ok || (h.write != s.Local && s.regionFailed(ctx, h.write, false)) {
+		return homed{}, false
+	}
+	return h, true
+}
+
+// narrowRoom makes a narrow write at the room's known home; any failure there sends the
+// caller to the read path, which finds out why (a room taken over, a Region down).
+func (s *Regional) narrowRoom(ctx context.Context, code string, write func(ctx context.Context, rep *DynamoStore, home string) (*game.Room, error)) (*game.Room, error) {
+	h, ok := s.known(ctx, code)
+	if !ok {
+		return nil, ErrNeedsRead
+	}
+	cctx, cancel := s.at(ctx, h.write)
+	defer cancel()
+	r, err := write(cctx, s.Replicas[h.write], h.expect)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNeedsRead, err)
+	}
+	s.remember(code, homed{write: h.write, expect: h.write})
+	return r, nil
+}
+
+func (s *Regional) SetOffline(ctx context.Context, code string, seat game.Symbol, id string, at time.Time) (*game.Room, error) {
+	return s.narrowRoom(ctx, code, func(ctx context.Context, rep *DynamoStore, home string) (*game.Room, error) {
+		return rep.setOffline(ctx, code, seat, id, at, true, home)
+	})
+}
+
+func (s *Regional) RecordRematch(ctx context.Context, code string, seat game.Symbol, id string, at time.Time) (*game.Room, error) {
+	return s.narrowRoom(ctx, code, func(ctx context.Context, rep *DynamoStore, home string) (*game.Room, error) {
+		return rep.recordRematch(ctx, code, seat, id, at, true, home)
+	})
+}
+
+func (s *Regional) ClaimConnection(ctx context.Context, id, code string, role Role) error {
+	rep, name, err := s.connectionReplica(id)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := s.at(ctx, name)
+	defer cancel()
+	return rep.ClaimConnection(cctx, id, code, role)
+}
+
+func (s *Regional) CloseConnection(ctx context.Context, id string) (Connection, error) {
+	rep, name, err := s.connectionReplica(id)
+	if err != nil {
+		return Connection{ID: id}, err
+	}
+	cctx, cancel := s.at(ctx, name)
+	defer cancel()
+	return rep.CloseConnection(cctx, id)
+}

@@ -84,6 +84,9 @@ type Store interface {
 	// number; ChatHistory returns the series' last ChatKeep messages, oldest first.
 	AppendChat(ctx context.Context, code string, born time.Time, m ChatMessage) (int64, error)
 	ChatHistory(ctx context.Context, code string, born time.Time) ([]ChatMessage, error)
+
+	// Narrow: the writes that need no read first (narrow.go).
+	Narrow
 }
 
 // Expiry is how long items live after their last write.

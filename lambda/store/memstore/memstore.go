@@ -145,3 +145,42 @@ func (s *Store) ChatHistory(_ context.Context, code string, born time.Time) ([]s
 	defer s.mu.Unlock()
 	return append([]store.ChatMessage(nil), s.chat[chatKey(code, born)]...), nil
 }
+
+var _ store.Narrow = (*Store)(nil)
+
+func (s *Store) ClaimConnection(_ context.Context, id, code string, role store.Role) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.conns[id]
+	if !ok || c.RoomCode != "" || c.Closed || c.Queued {
+		return store.ErrConflict
+	}
+	c.RoomCode, c.Role = code, role
+	c.Version++
+	s.conns[id] = c
+	return nil
+}
+
+func (s *Store) CloseConnection(_ context.Context, id string) (store.Connection, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.conns[id]
+	c := old
+	c.ID, c.Closed, c.Queued = id, true, false
+	c.Version++
+	s.conns[id] = c
+	if !ok {
+		return store.Connection{ID: id}, nil
+	}
+	return old, nil
+}
+
+// SetOffline and RecordRematch send the service to its read path: the benchmarks measure a
+// move, which makes neither.
+func (s *Store) SetOffline(context.Context, string, game.Symbol, string, time.Time) (*game.Room, error) {
+	return nil, store.ErrNeedsRead
+}
+
+func (s *Store) RecordRematch(context.Context, string, game.Symbol, string, time.Time) (*game.Room, error) {
+	return nil, store.ErrNeedsRead
+}

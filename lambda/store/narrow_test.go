@@ -1,0 +1,204 @@
+package store_test
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/dynalite/dynalitetest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
+)
+
+// finishedRoom is a won game between cx (X) and co (O), both online.
+func finishedRoom(code string) *game.Room {
+	r := game.NewRoom(code, game.Seat{Name: "Ann", TokenHash: game.HashToken("tx"), ConnID: "cx"}, t0)
+	_ = r.Join(game.Seat{Name: "Bob", TokenHash: game.HashToken("to"), ConnID: "co"}, t0)
+	for _, m := range []struct {
+		c    string
+		cell int
+	}{{"cx", 0}, {"co", 3}, {"cx", 1}, {"co", 4}, {"cx", 2}} {
+		_ = r.Move(m.c, m.cell, t0)
+	}
+	r.AddWatcher("cw")
+	return r
+}
+
+// The narrow writes leave the item the rule's whole-item write would: a narrow write is the
+// rule, written in fewer attributes, and the two must not drift.
+func TestNarrowWritesMatchTheRules(t *testing.T) {
+	at := t0.Add(time.Minute)
+	cases := []struct {
+		name  string
+		rule  func(r *game.Room)
+		write func(s *store.DynamoStore, code string) (*game.Room, error)
+	}{
+		{"offline", func(r *game.Room) { r.Disconnect("co", at) },
+			func(s *store.DynamoStore, code string) (*game.Room, error) {
+				return s.SetOffline(t.Context(), code, game.O, "co", at)
+			}},
+		{"rematch", func(r *game.Room) { _, _ = r.RequestRematch("cx", at) },
+			func(s *store.DynamoStore, code string) (*game.Room, error) {
+				return s.RecordRematch(t.Context(), code, game.X, "cx", at)
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newClock(at)
+			s, tb := newStore(t, c)
+			narrow, whole := finishedRoom("NARROW"), finishedRoom("WHOLEE")
+			for _, r := range []*game.Room{narrow, whole} {
+				if err := s.CreateRoom(ctx(t), r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := tc.write(s, narrow.Code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			whole, err = s.GetRoom(ctx(t), whole.Code) // as the service starts a rule: from a read
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.rule(whole)
+			if err := s.SaveRoom(ctx(t), whole); err != nil {
+				t.Fatal(err)
+			}
+			a, b := item(t, tb, narrow.Code), item(t, tb, whole.Code)
+			for _, k := range []string{schema.PartitionKey, "code"} {
+				delete(a, k)
+				delete(b, k)
+			}
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("the narrow write left\n%v\nthe rule's write\n%v", a, b)
+			}
+			back, err := s.GetRoom(ctx(t), whole.Code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.Code = back.Code
+			if !reflect.DeepEqual(got, back) {
+				t.Errorf("the narrow write returned\n%+v\nwant the room as the rule left it\n%+v", got, back)
+			}
+		})
+	}
+}
+
+// item reads room code's item as stored.
+func item(t *testing.T, tb dynalitetest.Table, code string) map[string]any {
+	t.Helper()
+	out, err := tb.Client.GetItem(ctx(t), &dynamodb.GetItemInput{TableName: &tb.Name,
+		Key: map[string]types.AttributeValue{schema.PartitionKey: &types.AttributeValueMemberS{Value: "ROOM#" + code}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := attributevalue.UnmarshalMap(out.Item, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// A narrow write whose condition no longer holds writes nothing and answers ErrConflict: the
+// seat is not the connection's, the game is not finished, the room is gone.
+func TestNarrowWritesRefuse(t *testing.T) {
+	at := t0.Add(time.Minute)
+	c := newClock(at)
+	s, tb := newStore(t, c)
+	r := finishedRoom("REFUSE")
+	if err := s.CreateRoom(ctx(t), r); err != nil {
+		t.Fatal(err)
+	}
+	playing := finishedRoom("PLAYIN")
+	_, _ = playing.RequestRematch("cx", t0)
+	_, _ = playing.RequestRematch("co", t0)
+	if err := s.CreateRoom(ctx(t), playing); err != nil {
+		t.Fatal(err)
+	}
+	before := item(t, tb, r.Code)
+	cases := []struct {
+		name  string
+		write func() (*game.Room, error)
+	}{
+		{"offline from a connection not holding the seat", func() (*game.Room, error) { return s.SetOffline(ctx(t), r.Code, game.O, "cx", at) }},
+		{"offline of a seat already offline", func() (*game.Room, error) {
+			if _, err := s.SetOffline(ctx(t), "PLAYIN", game.X, "cx", at); err != nil {
+				t.Fatal(err)
+			}
+			return s.SetOffline(ctx(t), "PLAYIN", game.X, "cx", at)
+		}},
+		{"offline in no room", func() (*game.Room, error) { return s.SetOffline(ctx(t), "NOROOM", game.X, "cx", at) }},
+		{"rematch from a watcher", func() (*game.Room, error) { return s.RecordRematch(ctx(t), r.Code, game.X, "cw", at) }},
+		{"rematch during a game", func() (*game.Room, error) { return s.RecordRematch(ctx(t), "PLAYIN", game.O, "co", at) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := tc.write(); !errors.Is(err, store.ErrConflict) {
+				t.Errorf("got %v, want ErrConflict", err)
+			}
+		})
+	}
+	if after := item(t, tb, r.Code); !reflect.DeepEqual(before, after) {
+		t.Errorf("a refused narrow write changed the room:\n%v\n%v", before, after)
+	}
+	c.set(at.Add(48 * time.Hour)) // past the room's expiry: as absent as reads see it
+	if _, err := s.SetOffline(ctx(t), r.Code, game.X, "cx", at); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("offline in an expired room: %v, want ErrConflict", err)
+	}
+}
+
+// A connection's record is claimed for a room in one write only while it follows nothing;
+// closing returns the record as it was, whatever it was.
+func TestClaimAndCloseConnection(t *testing.T) {
+	s, _ := newStore(t, newClock(t0))
+	put := func(c store.Connection) {
+		t.Helper()
+		if err := s.PutConnection(ctx(t), &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(store.Connection{ID: "new", Source: "src"})
+	put(store.Connection{ID: "seated", RoomCode: "ABCDEF", Role: store.RoleX})
+	put(store.Connection{ID: "queued", Queued: true})
+	put(store.Connection{ID: "closed", Closed: true})
+	if err := s.ClaimConnection(ctx(t), "new", "QWERTY", store.RoleO); err != nil {
+		t.Fatalf("claiming a new connection: %v", err)
+	}
+	got, err := s.GetConnection(ctx(t), "new")
+	if want := (store.Connection{ID: "new", RoomCode: "QWERTY", Role: store.RoleO, Source: "src", Version: 2}); err != nil || got != want {
+		t.Fatalf("claimed record = %+v, %v; want %+v", got, err, want)
+	}
+	for _, id := range []string{"new", "seated", "queued", "closed", "none"} {
+		if err := s.ClaimConnection(ctx(t), id, "ZXCVBN", store.RoleX); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("claiming %s: %v, want ErrConflict", id, err)
+		}
+	}
+	old, err := s.CloseConnection(ctx(t), "new")
+	if err != nil || old != got {
+		t.Fatalf("closing returned %+v, %v; want the record as it was, %+v", old, err, got)
+	}
+	closed, _ := s.GetConnection(ctx(t), "new")
+	if !closed.Closed || closed.RoomCode != "QWERTY" || closed.Version != 3 {
+		t.Errorf("closed record = %+v, want closed, its room kept, version 3", closed)
+	}
+	again, err := s.CloseConnection(ctx(t), "new")
+	if err != nil || !again.Closed {
+		t.Errorf("closing twice returned %+v, %v; want the closed record", again, err)
+	}
+	none, err := s.CloseConnection(ctx(t), "none")
+	if err != nil || none != (store.Connection{ID: "none"}) {
+		t.Errorf("closing a connection with no record: %+v, %v", none, err)
+	}
+	if rec, err := s.GetConnection(ctx(t), "none"); err != nil || !rec.Closed {
+		t.Errorf("a connection closed with no record has %+v, %v; want a closed one, for a frame still running", rec, err)
+	}
+	if err := s.PutConnection(ctx(t), &store.Connection{ID: "none", RoomCode: "ABCDEF"}); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("a frame recording a seat over the closed record: %v, want ErrConflict", err)
+	}
+}
