@@ -70,3 +70,31 @@ func TestComputerMovesCostWhatMovesCost(t *testing.T) {
 		t.Fatalf("%.2f API Gateway messages per move, want 2 (the move in, the room with both marks out)", res.MessagesPerMove())
 	}
 }
+
+// Each phase is counted apart and costs what the handlers' own tests say (the floors, or the
+// one request above it the report explains).
+func TestPhases(t *testing.T) {
+	l, err := StartLocal(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Stop(context.Background()) })
+	phases, err := Phases(t.Context(), l.Stack.WebSocketURL, l.Counters, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Where two requests race, the cost depends on which lands first: a rematch costs 4 one
+	// after the other and 5 when both read before either writes; leaving at once costs 4, or
+	// 6 when a post finds the other player already gone.
+	want := map[string][2]float64{"connect (both players)": {2, 2}, "createRoom": {2, 2}, "joinRoom": {3, 3}, "9 moves": {18, 18},
+		"rematch (both ask at once)": {4, 5}, "both players leave at once": {4, 6}, "both leave one after the other": {4, 4}}
+	if len(phases) != len(want) {
+		t.Fatalf("%d phases measured, want %d", len(phases), len(want))
+	}
+	for _, p := range phases {
+		w, got := want[p.Name], p.PerGame()
+		if got < w[0] || got > w[1] {
+			t.Errorf("%s: %.2f DynamoDB requests per game (%v), want %g to %g", p.Name, got, p.Counts.Dynamo, w[0], w[1])
+		}
+	}
+}

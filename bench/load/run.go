@@ -261,12 +261,9 @@ func rematch(ctx context.Context, p *pair, code string) error {
 		}
 	}
 	for i, pl := range []*player{p.x, p.o} {
-		if _, err := pl.waitVersion(ctx, v+2); err != nil {
-			return fmt.Errorf("room %s rematch: %w", code, err)
-		}
 		// Both rematch requests post to both players; wait for all four posts so none of them
 		// is counted as the cost of the next round's moves.
-		if err := pl.waitFrames(ctx, frames[i]+2); err != nil {
+		if err := pl.waitNewGame(ctx, v, frames[i]+2); err != nil {
 			return fmt.Errorf("room %s rematch: %w", code, err)
 		}
 	}
