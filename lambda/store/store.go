@@ -1,6 +1,7 @@
 // Package store keeps rooms and connections in DynamoDB. A room's whole state is one item,
 // written back only if its version is unchanged, so racing writers can never both succeed and
-// no update is lost. It uses no transactions and no streams (dynalite, the local server, has
+// no update is lost; a few changes that commute (narrow.go) are written in place under a
+// condition on what they depend on instead, with no read first. It uses no transactions and no streams (dynalite, the local server, has
 // neither), and because DynamoDB deletes expired items up to days late, every read treats an
 // item past its expiry as absent.
 package store
