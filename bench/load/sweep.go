@@ -17,8 +17,9 @@ type SweepOptions struct {
 	// shortening their pause (Think = Games / offered moves/s), so every point costs the same
 	// setup. Default: 100.
 	Games int
-	// Step is the offered load of the first point and what each next point adds, in moves/s.
-	// Default: 100.
+	// From is the offered load of the first point, in moves/s. Default: Step.
+	From float64
+	// Step is what each next point adds to the offered load, in moves/s. Default: 100.
 	Step float64
 	// Points bounds the stepped points (a last one halves the step at the knee). Default: 10.
 	Points int
@@ -40,6 +41,9 @@ func (o *SweepOptions) fill() error {
 	}
 	if o.Step <= 0 {
 		o.Step = 100
+	}
+	if o.From <= 0 {
+		o.From = o.Step
 	}
 	if o.Points <= 0 {
 		o.Points = 10
@@ -77,7 +81,7 @@ type SweepResult struct {
 	Below, Above int
 }
 
-// Sweep runs paced games at Step, 2×Step… moves/s offered until a point misses the target
+// Sweep runs paced games at From, From+Step… moves/s offered until a point misses the target
 // (or Points are run), then one point halfway between the last within it and the first past
 // it. It stops at the first error that is not a result (a run that played no move).
 func Sweep(ctx context.Context, url string, c *Counters, o SweepOptions) (SweepResult, error) {
@@ -98,8 +102,8 @@ func Sweep(ctx context.Context, url string, c *Counters, o SweepOptions) (SweepR
 		}
 		return p, nil
 	}
-	for i := 1; i <= o.Points; i++ {
-		p, err := point(float64(i) * o.Step)
+	for i := 0; i < o.Points; i++ {
+		p, err := point(o.From + float64(i)*o.Step)
 		if err != nil {
 			return res, err
 		}

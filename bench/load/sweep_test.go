@@ -46,12 +46,12 @@ func TestSweepSteps(t *testing.T) {
 		offered      []float64
 		below, above int
 	}{
-		{"the target holds", time.Hour, []float64{100, 200}, 1, -1},
-		{"the first point misses", time.Nanosecond, []float64{50, 100}, -1, 0},
+		{"the target holds", time.Hour, []float64{150, 250}, 1, -1},
+		{"the first point misses", time.Nanosecond, []float64{100, 150}, -1, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			res, err := Sweep(ctx, l.Stack.WebSocketURL, l.Counters, SweepOptions{Target: c.target, Games: 4, Step: 100, Points: 2})
+			res, err := Sweep(ctx, l.Stack.WebSocketURL, l.Counters, SweepOptions{Target: c.target, Games: 4, From: 150, Step: 100, Points: 2})
 			if err != nil {
 				t.Fatal(err)
 			}
