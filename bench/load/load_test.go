@@ -32,6 +32,10 @@ func TestSmallRun(t *testing.T) {
 	if res.P50 <= 0 || res.P99 < res.P50 || res.MovesPerSecond <= 0 {
 		t.Fatalf("latencies %v %v, rate %v", res.P50, res.P99, res.MovesPerSecond)
 	}
+	// Each game's first move is reported apart from its other eight.
+	if res.First.Moves != 6*2 || res.Rest.Moves != 6*2*8 || res.First.Max > res.Max || res.Rest.Max > res.Max {
+		t.Fatalf("first moves %+v, the rest %+v, all max %v", res.First, res.Rest, res.Max)
+	}
 }
 
 // startForTest starts a local stack for the test's life (2 minutes at most), skipping it without

@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"slices"
 	"sync"
 	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/bench/sysload"
 )
 
 // Options bound a run.
@@ -25,6 +26,13 @@ type Options struct {
 	// do not march in step): people take a second or more. 0 plays as fast as the stack
 	// answers, which measures capacity rather than the latency a player sees.
 	Think time.Duration
+	// Stagger spreads the start of each game (each round): its first move is sent after a
+	// uniformly random pause in [0, Stagger) instead of Think, as players arrive at their own
+	// moments; a population of players who each move every Think is at any instant spread
+	// evenly over that pause. Default: Think (none with Think 0: the stress run measures
+	// capacity with every game starting at once). Negative: no stagger, every game's first
+	// move after one pause of Think from the same instant, a synchronized burst.
+	Stagger time.Duration
 	// From is the local address player n (0, 1 for the first game…) connects from. Default:
 	// the system's choice, one address for every player.
 	From func(n int) net.IP
@@ -46,6 +54,9 @@ func (o *Options) fill() {
 	if o.MoveTimeout <= 0 {
 		o.MoveTimeout = 10 * time.Second
 	}
+	if o.Stagger == 0 {
+		o.Stagger = o.Think
+	}
 	if o.From == nil {
 		o.From = func(int) net.IP { return nil }
 	}
@@ -59,10 +70,15 @@ type Result struct {
 	Errors, Lost int
 	ErrorSamples []string
 	Think        time.Duration
+	// Stagger is the window the games' first moves were spread over (0: none).
+	Stagger time.Duration
 	// Play is the wall time of the measured phase (moves only).
-	Play              time.Duration
+	Play time.Duration
+	// P50…Max are every move's round trips; First and Rest split them into each game's first
+	// move and its other moves.
 	P50, P95, P99     time.Duration
 	Max               time.Duration
+	First, Rest       Latencies
 	MovesPerSecond    float64
 	MoveCounts        Counts // at the endpoints, during the moves
 	SetupCounts       Counts // for creating and joining every room
@@ -72,6 +88,9 @@ type Result struct {
 	ConnectionsOpened int
 	// TeardownCounts are what closing every connection cost ($disconnect of each player).
 	TeardownCounts Counts
+	// Machine is how busy the machine was over the rounds (moves and rematches), and how much
+	// of that was this process and the local stack.
+	Machine sysload.Usage
 }
 
 // throttleRetry is how long a player waits before sending a throttled move again.
@@ -87,7 +106,7 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 	o.fill()
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	res := Result{Games: o.Games, Rounds: o.Rounds, Think: o.Think}
+	res := Result{Games: o.Games, Rounds: o.Rounds, Think: o.Think, Stagger: max(o.Stagger, 0)}
 
 	// Setup: every pair creates and joins its room.
 	before := c.Snapshot()
@@ -150,14 +169,16 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 	}
 
 	var mu sync.Mutex
-	var rtts []time.Duration
+	var games [][]time.Duration // each game's round trips, in order
+	pace := pace{think: o.Think, stagger: max(o.Stagger, 0)}
+	machineStart := sysload.Take()
 	for round := 0; round < o.Rounds; round++ {
 		start := time.Now()
 		before := c.Snapshot()
 		errs := parallel(o.Games, func(i int) error {
-			d, err := playGame(ctx, pairs[i], codes[i], round, o.MoveTimeout, o.Think)
+			d, err := playGame(ctx, pairs[i], codes[i], round, o.MoveTimeout, pace)
 			mu.Lock()
-			rtts = append(rtts, d...)
+			games = append(games, d)
 			mu.Unlock()
 			return err
 		})
@@ -177,6 +198,7 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 			}
 		}
 	}
+	res.Machine = sysload.Between(machineStart, sysload.Take())
 	if o.AfterPlay != nil {
 		o.AfterPlay()
 	}
@@ -185,7 +207,8 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 	closeAll()
 	res.TeardownCounts = settle(ctx, c).Sub(before)
 
-	res.Moves = len(rtts)
+	all, first, rest := splitFirst(games)
+	res.Moves = all.Moves
 	res.Lost = o.Games*o.Rounds*len(draw) - res.Moves
 	res.MessagesInMoves = int64(res.Moves)
 	for _, p := range pairs {
@@ -198,9 +221,8 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 		}
 	}
 	if res.Moves > 0 {
-		slices.Sort(rtts)
-		res.P50, res.P95, res.P99 = pct(rtts, 50), pct(rtts, 95), pct(rtts, 99)
-		res.Max = rtts[len(rtts)-1]
+		res.P50, res.P95, res.P99, res.Max = all.P50, all.P95, all.P99, all.Max
+		res.First, res.Rest = first, rest
 		res.MovesPerSecond = float64(res.Moves) / res.Play.Seconds()
 	}
 	if len(res.ErrorSamples) > 5 {
@@ -209,9 +231,24 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 	return res, nil
 }
 
+// pace is how long a player pauses before a move.
+type pace struct{ think, stagger time.Duration }
+
+// before is the pause before move k: the first in [0, stagger) where the games are
+// staggered, every other one think ±20%, so games do not march in step.
+func (p pace) before(k int) time.Duration {
+	if k == 0 && p.stagger > 0 {
+		return time.Duration(rand.Int64N(int64(p.stagger)))
+	}
+	if p.think <= 0 {
+		return 0
+	}
+	return p.think + time.Duration(rand.Int64N(int64(p.think)*2/5)) - p.think/5
+}
+
 // playGame plays the drawn game; round decides who opens (the opener alternates on rematch).
 // Each move's round trip is from sending it to both players holding the new state.
-func playGame(ctx context.Context, p *pair, code string, round int, moveTimeout, think time.Duration) ([]time.Duration, error) {
+func playGame(ctx context.Context, p *pair, code string, round int, moveTimeout time.Duration, pace pace) ([]time.Duration, error) {
 	var rtts []time.Duration
 	p.x.mu.Lock()
 	v := p.x.version
@@ -221,8 +258,7 @@ func playGame(ctx context.Context, p *pair, code string, round int, moveTimeout,
 		movers = [2]*player{p.o, p.x}
 	}
 	for k, cell := range draw {
-		if think > 0 {
-			pause := think + time.Duration(rand.Int64N(int64(think)*2/5)) - think/5
+		if pause := pace.before(k); pause > 0 {
 			select {
 			case <-time.After(pause):
 			case <-ctx.Done():
@@ -288,14 +324,6 @@ func parallel(n int, f func(i int) error) []error {
 	}
 	wg.Wait()
 	return errs
-}
-
-func pct(sorted []time.Duration, p int) time.Duration {
-	i := (len(sorted)*p + 99) / 100
-	if i < 1 {
-		i = 1
-	}
-	return sorted[i-1]
 }
 
 func add(a, b Counts) Counts {

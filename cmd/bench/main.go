@@ -25,21 +25,26 @@ import (
 func main() {
 	games := flag.Int("games", 200, "concurrent games for the latency run (each two WebSocket clients)")
 	think := flag.Duration("think", time.Second, "pause between moves in the latency run: a player's pace")
+	stagger := flag.Duration("stagger", 0, "window the latency run's games start over, each at a random moment in it (0: the pause between moves; negative: every game at once)")
 	stress := flag.Int("stress-games", 500, "concurrent games for the stress run, played without pauses (0 skips it)")
 	rounds := flag.Int("rounds", 2, "full games each pair plays per run")
+	sweepGames := flag.Int("sweep-games", 200, "concurrent games of the knee sweep, paced runs at rising moves/s (0 skips it)")
+	sweepFrom := flag.Float64("sweep-from", 200, "moves/s offered by the sweep's first point (the latency run's pace: 200 games, a move a second)")
+	sweepStep := flag.Float64("sweep-step", 100, "moves/s added by each next point of the sweep")
 	timeout := flag.Duration("timeout", 3*time.Minute, "bound on each load run")
 	floodGames := flag.Int("flood-games", 20, "honest games of the flood runs, played while hostile clients flood (0 skips them)")
 	computerGames := flag.Int("computer-games", 50, "games against the computer, played at once, whose moves are counted (0 skips them)")
 	out := flag.String("out", "docs/benchmarks.md", "report file ('-' for stdout)")
 	cdkOut := flag.String("cdk-out", "cdk.out", "synthesized templates, for the idle cost")
 	flag.Parse()
-	if err := run(*games, *think, *stress, *rounds, *floodGames, *computerGames, *timeout, *out, *cdkOut); err != nil {
+	sweep := load.SweepOptions{Target: targetP99, Games: *sweepGames, From: *sweepFrom, Step: *sweepStep}
+	if err := run(*games, *think, *stagger, *stress, *rounds, sweep, *floodGames, *computerGames, *timeout, *out, *cdkOut); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(games int, think time.Duration, stress, rounds, floodGames, computerGames int, timeout time.Duration, out, cdkOut string) error {
+func run(games int, think, stagger time.Duration, stress, rounds int, sweep load.SweepOptions, floodGames, computerGames int, timeout time.Duration, out, cdkOut string) error {
 	var r report
 	r.command = strings.TrimSpace("make bench (go run ./cmd/bench "+strings.Join(os.Args[1:], " ")) + ")"
 	r.started = time.Now().UTC()
@@ -54,18 +59,27 @@ func run(games int, think time.Duration, stress, rounds, floodGames, computerGam
 
 	ctx := context.Background()
 	for _, l := range []struct {
-		games int
-		think time.Duration
-	}{{games, think}, {stress, 0}} {
+		games          int
+		think, stagger time.Duration
+	}{{games, think, stagger}, {stress, 0, 0}} {
 		if l.games <= 0 {
 			continue
 		}
 		step(fmt.Sprintf("load: %d concurrent games, %v between moves", l.games, l.think))
-		res, err := loadRun(ctx, load.Options{Games: l.games, Rounds: rounds, Timeout: timeout, Think: l.think})
+		res, err := loadRun(ctx, load.Options{Games: l.games, Rounds: rounds, Timeout: timeout, Think: l.think, Stagger: l.stagger})
 		if err != nil {
 			return err
 		}
 		r.loads = append(r.loads, res)
+	}
+
+	if sweep.Games > 0 {
+		step(fmt.Sprintf("knee: %d games at %.0f, %.0f… moves/s offered until the p99 passes %v", sweep.Games, sweep.From, sweep.From+sweep.Step, sweep.Target))
+		res, err := sweepRun(ctx, sweep)
+		if err != nil {
+			return err
+		}
+		r.sweep = &res
 	}
 
 	if floodGames > 0 {
@@ -116,6 +130,7 @@ func run(games int, think time.Duration, stress, rounds, floodGames, computerGam
 	// 0.1 GB a month.
 	r.deploy.IdleLogsGBPerMonth = 0.1
 
+	r.took = time.Since(r.started)
 	text := r.markdown()
 	if out == "-" {
 		fmt.Print(text)
@@ -136,9 +151,28 @@ func loadRun(ctx context.Context, o load.Options) (load.Result, error) {
 		if err != nil && res.Moves == 0 {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "  %d moves, %.0f/s, p50 %v p99 %v, errors %d, lost %d\n", res.Moves, res.MovesPerSecond, res.P50, res.P99, res.Errors, res.Lost)
+		fmt.Fprintf(os.Stderr, "  %d moves, %.0f/s, p50 %v p99 %v (first moves p99 %v, the rest %v), errors %d, lost %d\n  %v\n",
+			res.Moves, res.MovesPerSecond, ms(res.P50), ms(res.P99), ms(res.First.P99), ms(res.Rest.P99), res.Errors, res.Lost, res.Machine)
 		return nil
 	})
+	return res, err
+}
+
+// sweepRun runs the knee sweep on one fresh local stack and prints each point and the knee.
+func sweepRun(ctx context.Context, o load.SweepOptions) (load.SweepResult, error) {
+	o.Progress = func(p load.SweepPoint) {
+		fmt.Fprintf(os.Stderr, "  offered %.0f/s: %.0f moves/s, p50 %v p99 %v, errors %d, lost %d; %v\n",
+			p.Offered, p.MovesPerSecond, ms(p.P50), ms(p.P99), p.Errors, p.Lost, p.Machine)
+	}
+	var res load.SweepResult
+	err := onLocal(ctx, load.StartLocal, func(l *load.Local) error {
+		var err error
+		res, err = load.Sweep(ctx, l.Stack.WebSocketURL, l.Counters, o)
+		return err
+	})
+	if err == nil {
+		fmt.Fprintln(os.Stderr, " ", kneeSentence(res))
+	}
 	return res, err
 }
 
