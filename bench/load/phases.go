@@ -103,7 +103,7 @@ func Phases(ctx context.Context, url string, c *Counters, games int) ([]Phase, e
 			return p.x.waitFrames(ctx, 2)
 		},
 		func(i int) error { // moves
-			_, err := playGame(ctx, pairs[i], codes[i], 0, 10*time.Second, 0)
+			_, err := playGame(ctx, pairs[i], codes[i], 0, 10*time.Second, pace{})
 			return err
 		},
 		func(i int) error { return rematch(ctx, pairs[i], codes[i]) },
