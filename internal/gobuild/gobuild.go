@@ -24,6 +24,9 @@ import (
 type Command struct {
 	ModuleDir string // the Go module root (holds go.mod)
 	Package   string // the main package, relative to ModuleDir, e.g. "./lambda/cmd/game"
+	// Arch overrides GOARCH (default arm64, what ships): the cold-start benchmark runs the same
+	// build on this machine's architecture. Not part of the asset hash: assets never set it.
+	Arch string
 }
 
 // buildEnv is the environment the build and the dependency listing run in: the caller's (for
@@ -54,6 +57,9 @@ func (b Command) Build(outDir string) error {
 	cmd := exec.Command("go", args...)
 	cmd.Dir = b.ModuleDir
 	cmd.Env = buildEnv()
+	if b.Arch != "" {
+		cmd.Env = append(cmd.Env, "GOARCH="+b.Arch) // the last of a duplicated variable wins
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {

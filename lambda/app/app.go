@@ -1,28 +1,29 @@
-// Package app wires one Lambda function from its configuration: SDK clients → store → service
-// → handler. lambda/cmd/<function>/main.go runs it on AWS; the local gateway calls New for each
-// function in-process, so both run the same code with only the configuration differing.
+// Package app wires the route functions from their configuration: SDK clients → store →
+// service → handler. The disconnect and game functions are wired here, with the DynamoDB and
+// @connections clients (and SSM, for a multi-Region deployment's URLs); connect's wiring is
+// lambda/app/connect's and presence's lambda/app/stream's, so that each function links only
+// its own clients. lambda/cmd/<function>/main.go runs them on AWS; the local gateway calls New
+// for each route function in-process, so both run the same code with only the configuration
+// differing.
 package app
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/app/base"
+	"github.com/serverless-tictactoe/tictactoe/lambda/app/connect"
 	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
-	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
+	"github.com/serverless-tictactoe/tictactoe/lambda/connections/apigw"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence"
@@ -33,8 +34,8 @@ import (
 )
 
 // New builds the handler of function (a route function of lambda/catalog) from cfg, with the
-// clients of what the catalog says it needs and no others. AWS credentials and region come
-// from the SDK's usual sources (the Lambda environment on AWS).
+// clients of what the catalog says it needs and no others. AWS credentials and the Region come
+// from the environment, as Lambda sets it (base.AWS).
 func New(ctx context.Context, function string, cfg config.Config, logger *slog.Logger) (handler.Func, error) {
 	fn, ok := catalog.Lookup(function)
 	if !ok || len(fn.Routes) == 0 {
@@ -43,44 +44,31 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 	if err := cfg.Require(fn); err != nil {
 		return nil, err
 	}
-	opts := handler.Options{Logger: logger, AllowedOrigins: cfg.AllowedOrigins, EdgeSecrets: cfg.EdgeSecrets}
-	if len(cfg.Regions) > 0 && cfg.Region != cfg.Regions[0] {
-		// Connections of the other Regions carry their Region in their ids; the primary's stay
-		// as they were in one Region, so that records and seats made before keep matching.
-		opts.Region = cfg.Region
+	if function == catalog.FnConnect {
+		return connect.New(ctx, cfg, logger)
 	}
-	if fn.Needs.Table() {
-		awsCfg, db, err := clients(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		dynamo := store.NewDynamoStore(db, cfg.TableName, time.Now, store.Expiry{Room: cfg.RoomTTL})
+	awsCfg, dynamo, err := base.Table(cfg)
+	if err != nil {
+		return nil, err
+	}
+	opts := base.HandlerOptions(cfg, logger, base.Guard(dynamo, cfg))
+	if fn.Needs.ManageConnections {
+		var st store.Store = dynamo
+		var sender connections.Sender = apigw.NewAPIGatewaySender(apigw.NewClient(awsCfg, cfg.CallbackURL))
+		var homed func(string) bool
 		if len(cfg.Regions) > 0 {
-			dynamo.InRegion(cfg.Region) // every function of the Region, connect's included
-		}
-		perSource := cfg.ConnectionsPerSource
-		if perSource == 0 {
-			perSource = -1 // the setting's 0 is no limit
-		}
-		opts.Guard = guard.New(dynamo, time.Now, guard.Limits{ConnectionsPerSource: perSource})
-		if fn.Needs.ManageConnections {
-			var st store.Store = dynamo
-			var sender connections.Sender = connections.NewAPIGatewaySender(connections.NewClient(awsCfg, cfg.CallbackURL))
-			var homed func(string) bool
-			if len(cfg.Regions) > 0 {
-				if st, sender, err = regional(ctx, awsCfg, cfg, dynamo, logger); err != nil {
-					return nil, err
-				}
-				homed = func(code string) bool { return region.HomeOf(code, cfg.Regions) == cfg.Region }
+			if st, sender, err = regional(ctx, awsCfg, cfg, dynamo, logger); err != nil {
+				return nil, err
 			}
-			if cfg.PresenceLog {
-				st = presence.Observe(st, presence.LogPublisher{Log: logger}, time.Now, logger)
-			}
-			opts.Service = service.New(service.Options{Store: st, Sender: sender, Grace: cfg.Grace, Logger: logger,
-				Metrics: metrics.NewEMF(logger, time.Now), Homed: homed})
-			opts.Limiter = ratelimit.New(cfg.RatePerSecond, cfg.RateBurst, time.Now)
-			opts.Strikes = ratelimit.New(1.0/capacity.StrikeForgiveSeconds, capacity.StrikesToClose, time.Now)
+			homed = func(code string) bool { return region.HomeOf(code, cfg.Regions) == cfg.Region }
 		}
+		if cfg.PresenceLog {
+			st = presence.Observe(st, presence.LogPublisher{Log: logger}, time.Now, logger)
+		}
+		opts.Service = service.New(service.Options{Store: st, Sender: sender, Grace: cfg.Grace, Logger: logger,
+			Metrics: metrics.NewEMF(logger, time.Now), Homed: homed})
+		opts.Limiter = ratelimit.New(cfg.RatePerSecond, cfg.RateBurst, time.Now)
+		opts.Strikes = ratelimit.New(1.0/capacity.StrikeForgiveSeconds, capacity.StrikesToClose, time.Now)
 	}
 	return handler.New(opts).For(function)
 }
@@ -142,7 +130,7 @@ func regional(ctx context.Context, awsCfg aws.Config, cfg config.Config, local *
 		for r, u := range callbackURLs(ctx, awsCfg, cfg, logger) {
 			rc := awsCfg.Copy()
 			rc.Region = r
-			by[r] = connections.NewAPIGatewaySender(connections.NewClient(rc, u))
+			by[r] = apigw.NewAPIGatewaySender(apigw.NewClient(rc, u))
 		}
 		return by, nil
 	}
@@ -150,74 +138,9 @@ func regional(ctx context.Context, awsCfg aws.Config, cfg config.Config, local *
 	return st, connections.NewRegional(&connections.Regional{Local: cfg.Region, Primary: cfg.Regions[0], Refresh: senders}, by), nil
 }
 
-// clients loads the SDK's configuration (credentials and region from the environment, as on
-// Lambda) and the DynamoDB client, at the configured endpoint when one is set.
-func clients(ctx context.Context, cfg config.Config) (aws.Config, *dynamodb.Client, error) {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return aws.Config{}, nil, fmt.Errorf("loading AWS configuration: %w", err)
-	}
-	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-		if cfg.DynamoDBEndpoint != "" {
-			o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
-		}
-	})
-	return awsCfg, db, nil
-}
-
-// NewPresence builds the presence function: the game table's stream in, SNS out.
-func NewPresence(ctx context.Context, cfg config.Config, logger *slog.Logger) (func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error), error) {
-	fn, _ := catalog.Lookup(catalog.FnPresence)
-	if err := cfg.Require(fn); err != nil {
-		return nil, err
-	}
-	awsCfg, db, err := clients(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	pub := presence.NewSNSPublisher(sns.NewFromConfig(awsCfg), cfg.TopicARN)
-	done := store.NewDynamoStore(db, cfg.TableName, time.Now, store.Expiry{Room: cfg.RoomTTL})
-	return presence.NewHandler(pub, done, logger).Handle, nil
-}
-
-// Logger is the JSON logger every function writes: one object per line, as CloudWatch Logs
-// Insights and the Lambda JSON log format expect.
-func Logger(cfg config.Config) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel})).With("function", os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
-}
-
-// mustConfig reads the environment or stops the process with a message naming what to fix.
-func mustConfig(function string) config.Config {
-	cfg, err := config.FromEnv(os.Getenv)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: invalid configuration: %v\n", function, err)
-		os.Exit(1)
-	}
-	return cfg
-}
-
-// MainPresence runs the presence function as a Lambda.
-func MainPresence() {
-	cfg := mustConfig(catalog.FnPresence)
-	logger := Logger(cfg)
-	h, err := NewPresence(context.Background(), cfg, logger)
-	if err != nil {
-		logger.Error("starting", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(h)
-}
-
-// Main runs function as a Lambda: read the environment, wire, start. A configuration error
-// stops the process with a message naming the variable to fix (the init error shows in the
-// function's log).
+// Main runs the route function as a Lambda.
 func Main(function string) {
-	cfg := mustConfig(function)
-	logger := Logger(cfg)
-	h, err := New(context.Background(), function, cfg, logger)
-	if err != nil {
-		logger.Error("starting", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(h)
+	base.Main(function, func(ctx context.Context, cfg config.Config, logger *slog.Logger) (handler.Func, error) {
+		return New(ctx, function, cfg, logger)
+	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalite/dynalitetest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/app"
+	"github.com/serverless-tictactoe/tictactoe/lambda/app/stream"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections/connectionstest"
@@ -78,7 +79,7 @@ func TestMissingConfigurationIsNamed(t *testing.T) {
 }
 
 func TestPresenceNeedsTopic(t *testing.T) {
-	_, err := app.NewPresence(context.Background(), config.Config{TableName: "t"}, slog.Default())
+	_, err := stream.New(context.Background(), config.Config{TableName: "t"}, slog.Default())
 	if err == nil || !strings.Contains(err.Error(), "TOPIC_ARN") {
 		t.Fatalf("got %v", err)
 	}

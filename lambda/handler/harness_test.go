@@ -19,7 +19,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalite/dynalitetest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
-	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
+	"github.com/serverless-tictactoe/tictactoe/lambda/connections/apigw"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections/connectionstest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
@@ -140,7 +140,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	e.store = &faultStore{Store: store.NewDynamoStore(db, name, clock, store.Expiry{Room: config.DefaultRoomTTL})}
 	svc := service.New(service.Options{
 		Store:  e.store,
-		Sender: connections.NewAPIGatewaySender(e.conns.Client()),
+		Sender: apigw.NewAPIGatewaySender(e.conns.Client()),
 		Now:    clock, Grace: grace, Logger: logger, Metrics: metrics.NewEMF(slog.New(slog.NewJSONHandler(e.emf, nil)), clock),
 	})
 	var g *guard.Guard

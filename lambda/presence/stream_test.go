@@ -31,6 +31,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
+	"github.com/serverless-tictactoe/tictactoe/lambda/presence/snspub"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
@@ -257,7 +258,7 @@ func newHandler(t *testing.T, s *snsServer) *presence.Handler {
 	tb := dynalitetest.New(t)
 	client := sns.New(sns.Options{Region: "eu-west-1", BaseEndpoint: aws.String(s.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")})
-	pub := presence.NewSNSPublisher(client, "arn:aws:sns:eu-west-1:123456789012:alerts")
+	pub := snspub.New(client, "arn:aws:sns:eu-west-1:123456789012:alerts")
 	done := store.NewDynamoStore(tb.Client, tb.Name, time.Now, store.Expiry{Room: config.DefaultRoomTTL})
 	return presence.NewHandler(pub, done, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 }

@@ -3,6 +3,6 @@
 // them to the alerts SNS topic.
 package main
 
-import "github.com/serverless-tictactoe/tictactoe/lambda/app"
+import "github.com/serverless-tictactoe/tictactoe/lambda/app/stream"
 
-func main() { app.MainPresence() }
+func main() { stream.Main() }

@@ -1,4 +1,4 @@
-package connections_test
+package apigw_test
 
 import (
 	"context"
@@ -13,12 +13,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
+	"github.com/serverless-tictactoe/tictactoe/lambda/connections/apigw"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections/connectionstest"
 )
 
 func TestSendPostsSignedFrame(t *testing.T) {
 	srv := connectionstest.New(t)
-	s := connections.NewAPIGatewaySender(srv.Client())
+	s := apigw.NewAPIGatewaySender(srv.Client())
 	if err := s.Send(context.Background(), "L0SM9cOFvHcCIhw=", []byte(`{"type":"room"}`)); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
@@ -33,7 +34,7 @@ func TestSendPostsSignedFrame(t *testing.T) {
 func TestSendGone(t *testing.T) {
 	srv := connectionstest.New(t)
 	srv.SetGone("c1")
-	err := connections.NewAPIGatewaySender(srv.Client()).Send(context.Background(), "c1", []byte(`{}`))
+	err := apigw.NewAPIGatewaySender(srv.Client()).Send(context.Background(), "c1", []byte(`{}`))
 	if !errors.Is(err, connections.ErrGone) {
 		t.Fatalf("410 = %v, want ErrGone", err)
 	}
@@ -60,7 +61,7 @@ func TestSendOtherFailuresAreNotGone(t *testing.T) {
 				Region: "us-east-1", BaseEndpoint: aws.String(hs.URL),
 				Credentials: credentials.NewStaticCredentialsProvider("a", "b", ""),
 			})
-			err := connections.NewAPIGatewaySender(client).Send(context.Background(), "c1", []byte(`{}`))
+			err := apigw.NewAPIGatewaySender(client).Send(context.Background(), "c1", []byte(`{}`))
 			if err == nil || errors.Is(err, connections.ErrGone) {
 				t.Fatalf("got %v, want a non-gone error", err)
 			}
