@@ -19,7 +19,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
-	"github.com/serverless-tictactoe/tictactoe/lambda/connections"
+	"github.com/serverless-tictactoe/tictactoe/lambda/connections/apigw"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
 	"github.com/serverless-tictactoe/tictactoe/localgw"
 )
@@ -135,14 +135,14 @@ func (s *stack) function(name string) handler.Func {
 
 // sdk is the real @connections client the handlers use, pointed at this gateway.
 func (s *stack) sdk() *apigatewaymanagementapi.Client {
-	return connections.NewClient(aws.Config{
+	return apigw.NewClient(aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
 	}, s.callback)
 }
 
-func (s *stack) sender() *connections.APIGatewaySender {
-	return connections.NewAPIGatewaySender(s.sdk())
+func (s *stack) sender() *apigw.APIGatewaySender {
+	return apigw.NewAPIGatewaySender(s.sdk())
 }
 
 // next returns the next invocation, failing the test after a while without one.

@@ -40,14 +40,19 @@ func key(code string, version int64) string { return fmt.Sprintf("%s#%d", code, 
 func (o *Observed) GetRoom(ctx context.Context, code string) (*game.Room, error) {
 	r, err := o.Store.GetRoom(ctx, code)
 	if err == nil {
-		o.mu.Lock()
-		if len(o.read) >= maxKept {
-			clear(o.read)
-		}
-		o.read[key(code, r.Version)] = clone(r)
-		o.mu.Unlock()
+		o.keep(r)
 	}
 	return r, err
+}
+
+// keep holds a copy of r as stored, for the write that follows it.
+func (o *Observed) keep(r *game.Room) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.read) >= maxKept {
+		clear(o.read)
+	}
+	o.read[key(r.Code, r.Version)] = clone(r)
 }
 
 func (o *Observed) CreateRoom(ctx context.Context, r *game.Room) error {
@@ -122,5 +127,16 @@ func (o *Observed) SetOffline(ctx context.Context, code string, seat game.Symbol
 	}
 	old.Version--
 	o.emit(ctx, old, r)
+	o.keep(r)
 	return r, nil
+}
+
+// RecordRematch keeps the room as written, as GetRoom keeps a read: the write that starts the
+// game from it then reports against it.
+func (o *Observed) RecordRematch(ctx context.Context, code string, seat game.Symbol, id string, at time.Time) (*game.Room, error) {
+	r, err := o.Store.RecordRematch(ctx, code, seat, id, at)
+	if err == nil {
+		o.keep(r)
+	}
+	return r, err
 }

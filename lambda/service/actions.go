@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
@@ -252,15 +253,31 @@ func (s *Service) recordRematch(ctx context.Context, code string, seat game.Symb
 	if err := apply(r, s.now()); err != nil || !started {
 		return out, false, err
 	}
-	switch err := s.store.SaveRoom(ctx, r); {
-	case err == nil:
+	if err := s.store.SaveRoom(ctx, r); err == nil {
 		return outcome{room: r, wrote: true}, true, nil
-	case errors.Is(err, store.ErrConflict):
-		out, err := s.update(ctx, code, apply)
-		return out, started, err
-	default:
-		return outcome{}, false, err
 	}
+	// Changed since (ErrConflict), or the write failed: start it from a fresh read, so that a
+	// room is not left with both wishes and no game.
+	out, err = s.update(ctx, code, apply)
+	return out, started, err
+}
+
+// cloneRoom is a copy of r that a rule can change without changing r.
+func cloneRoom(r *game.Room) *game.Room {
+	c := *r
+	for _, p := range []**game.Player{&c.X, &c.O} {
+		if *p != nil {
+			cp := **p
+			*p = &cp
+		}
+	}
+	c.WinLine = slices.Clone(r.WinLine)
+	c.Watchers = slices.Clone(r.Watchers)
+	if r.Forfeit != nil {
+		f := *r.Forfeit
+		c.Forfeit = &f
+	}
+	return &c
 }
 
 // LeaveRoom applies the leave rule for connID in room code (see game.Room.Leave) and tells the
@@ -290,7 +307,18 @@ func (s *Service) LeaveRoom(ctx context.Context, connID, code string) error {
 
 // Rejoin gives the seat that token holds in room code to connID (a reload, a new network).
 // The connection that held it before, if still open, is told it left.
+// It reads the connection's record first (unlike joining): a late frame of a closed connection
+// must not take the seat from the connection that holds it, since undoing that could not
+// give it back.
 func (s *Service) Rejoin(ctx context.Context, connID, code, token string) error {
+	return s.serialized(ctx, connID, func(current store.Connection) error { return s.rejoin(ctx, current, code, token) })
+}
+
+func (s *Service) rejoin(ctx context.Context, current store.Connection, code, token string) error {
+	connID := current.ID
+	if err := s.leaveCurrent(ctx, current, code); err != nil {
+		return err
+	}
 	var symbol game.Symbol
 	var previous string
 	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
@@ -302,7 +330,7 @@ func (s *Service) Rejoin(ctx context.Context, connID, code, token string) error 
 		s.announce(ctx, out)
 		return err
 	}
-	if err := s.takeSeat(ctx, connID, code, store.RoleOf(symbol), goOffline(connID)); err != nil {
+	if err := s.recordSeat(ctx, current, code, store.RoleOf(symbol), goOffline(connID)); err != nil {
 		return err
 	}
 	s.count.Count(ctx, metrics.Rejoins, code)
@@ -324,8 +352,15 @@ func (s *Service) Rejoin(ctx context.Context, connID, code, token string) error 
 // shows online for a closed connection. The closed record expires by itself.
 func (s *Service) Disconnected(ctx context.Context, connID string) (store.Connection, error) {
 	current, err := s.store.CloseConnection(ctx, connID)
-	if err != nil || current.Closed {
+	if err != nil {
+		// The seat must still go offline: find the room from the record as it stands.
+		if rec, rerr := s.currentRoom(ctx, connID); rerr == nil && rec.RoomCode != "" && !rec.Closed {
+			s.dropFrom(ctx, rec.RoomCode, connID, rec.Role)
+		}
 		return current, err
+	}
+	if current.Closed {
+		return current, nil
 	}
 	if current.RoomCode != "" {
 		s.dropFrom(ctx, current.RoomCode, connID, current.Role)
@@ -444,7 +479,8 @@ func (s *Service) dropFrom(ctx context.Context, code, connID string, role store.
 		case err == nil:
 			s.announce(ctx, s.settleGrace(ctx, r))
 			return
-		case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, store.ErrNeedsRead):
+		case errors.Is(err, store.ErrConflict):
 			return // the seat is no longer connID's (offline already, or rejoined elsewhere)
 		}
 		// The store needs the room read first (ErrNeedsRead), or failed: the read path decides.
@@ -461,7 +497,7 @@ func (s *Service) dropFrom(ctx context.Context, code, connID string, role store.
 // period, the leave rule update applies before any change is applied now too, in one more
 // versioned write (from a fresh read if r has changed since).
 func (s *Service) settleGrace(ctx context.Context, r *game.Room) outcome {
-	if !r.ExpireGrace(s.now(), s.grace) { // false: r is as it was
+	if !cloneRoom(r).ExpireGrace(s.now(), s.grace) {
 		return outcome{room: r, wrote: true}
 	}
 	out, err := s.update(ctx, r.Code, func(*game.Room, time.Time) error { return errNoChange })

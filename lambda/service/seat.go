@@ -80,6 +80,9 @@ func (s *Service) takeSeat(ctx context.Context, connID, code string, role store.
 	if err == nil {
 		return nil
 	}
+	if !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNeedsRead) {
+		s.log.WarnContext(ctx, "claiming a connection's record", "room", code, "connectionId", connID, "error", err)
+	}
 	if err = s.moveSeat(ctx, connID, code, role); err != nil {
 		s.undoSeat(ctx, code, connID, undo)
 	}

@@ -38,8 +38,8 @@ type Narrow interface {
 	// as it was before; a connection with no record gets a closed one and Connection{ID: id}.
 	CloseConnection(ctx context.Context, id string) (Connection, error)
 	// SetOffline marks seat s of room code offline since at (game.Room.Disconnect), if connection
-	// id holds it, and returns the room as written; ErrConflict when id does not hold it (or
-	// no longer exists), ErrNotFound when there is no room.
+	// id holds it, and returns the room as written; ErrConflict when id does not hold it or there
+	// is no such room.
 	SetOffline(ctx context.Context, code string, s game.Symbol, id string, at time.Time) (*game.Room, error)
 	// RecordRematch records seat s's wish for a rematch in room code (game.Room.RequestRematch
 	// when the other seat has not asked), if connection id holds the seat, the game is

@@ -322,7 +322,9 @@ func (s *Regional) narrowRoom(ctx context.Context, code string, write func(ctx c
 	defer cancel()
 	r, err := write(cctx, s.Replicas[h.write], h.expect)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNeedsRead, err)
+		// Not ErrConflict: a refused condition here may be a home moved since, not the change
+		// already made.
+		return nil, fmt.Errorf("%w (%v)", ErrNeedsRead, err)
 	}
 	s.remember(code, homed{write: h.write, expect: h.write})
 	return r, nil
