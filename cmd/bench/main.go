@@ -14,12 +14,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/serverless-tictactoe/tictactoe/bench/coldstart"
 	"github.com/serverless-tictactoe/tictactoe/bench/cost"
 	"github.com/serverless-tictactoe/tictactoe/bench/deployment"
 	"github.com/serverless-tictactoe/tictactoe/bench/load"
 	"github.com/serverless-tictactoe/tictactoe/bench/pkgsize"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+)
+
+// phaseGames are the games of the per-phase count; coldRuns the starts of each function.
+const (
+	phaseGames = 100
+	coldRuns   = 20
 )
 
 func main() {
@@ -104,6 +111,31 @@ func run(games int, think, stagger time.Duration, stress, rounds int, sweep load
 		if err != nil {
 			return err
 		}
+	}
+
+	step(fmt.Sprintf("phases: %d games, each phase counted apart", phaseGames))
+	err = onLocal(ctx, load.StartLocal, func(l *load.Local) error {
+		var err error
+		r.phases, err = load.Phases(ctx, l.Stack.WebSocketURL, l.Counters, phaseGames)
+		for _, p := range r.phases {
+			fmt.Fprintf(os.Stderr, "  %s: %.2f DynamoDB requests a game (floor %g)\n", p.Name, p.PerGame(), p.Floor)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+
+	step(fmt.Sprintf("cold starts: each function %d times under a Runtime API of our own", coldRuns))
+	fns, err := coldstart.Functions(".")
+	if err != nil {
+		return err
+	}
+	if r.cold, err = coldstart.Measure(ctx, ".", fns, coldRuns); err != nil {
+		return err
+	}
+	for _, c := range r.cold {
+		fmt.Fprintf(os.Stderr, "  %s: init median %v max %v, first invoke median %v\n", c.Function, c.InitMedian, c.InitMax, c.FirstMedian)
 	}
 
 	step("Lambda package sizes")

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/serverless-tictactoe/tictactoe/bench/coldstart"
 	"github.com/serverless-tictactoe/tictactoe/bench/cost"
 	"github.com/serverless-tictactoe/tictactoe/bench/load"
 	"github.com/serverless-tictactoe/tictactoe/bench/pkgsize"
@@ -41,6 +42,8 @@ type report struct {
 	sweep       *load.SweepResult
 	took        time.Duration // the whole bench, up to writing the report
 	sizes       []pkgsize.Size
+	phases      []load.Phase
+	cold        []coldstart.Result
 	prices      cost.Prices
 	itemBytes   int
 	deploy      cost.Deployment
@@ -61,13 +64,12 @@ func perMove(n int64, moves int) float64 {
 func gameOf(r load.Result) cost.Game {
 	g := float64(r.Games)
 	moves := 9.0
-	writes := func(c load.Counts) float64 { return float64(c.Dynamo["PutItem"] + c.Dynamo["DeleteItem"]) }
-	reads := func(c load.Counts) float64 { return float64(c.Dynamo["GetItem"]) }
+	writes, reads := dynamoWrites, dynamoReads
 	return cost.Game{
 		MessagesIn:         float64(r.MessagesInSetup)/g + moves,
 		MessagesOut:        float64(r.SetupCounts.Posts+r.TeardownCounts.Posts)/g + moves*perMove(r.MoveCounts.Posts, r.Moves),
-		DynamoReads:        (reads(r.SetupCounts)+reads(r.TeardownCounts))/g + moves*perMove(r.MoveCounts.Dynamo["GetItem"], r.Moves),
-		DynamoWrites:       (writes(r.SetupCounts)+writes(r.TeardownCounts))/g + moves*(float64(r.MoveCounts.Dynamo["PutItem"]+r.MoveCounts.Dynamo["DeleteItem"])/float64(max(r.Moves, 1))),
+		DynamoReads:        (reads(r.SetupCounts)+reads(r.TeardownCounts))/g + moves*reads(r.MoveCounts)/float64(max(r.Moves, 1)),
+		DynamoWrites:       (writes(r.SetupCounts)+writes(r.TeardownCounts))/g + moves*writes(r.MoveCounts)/float64(max(r.Moves, 1)),
 		ReadUnitsPerRead:   1,
 		WriteUnitsPerWrite: 1,
 	}
@@ -102,6 +104,7 @@ func (r *report) markdown() string {
 			float64(l.TeardownCounts.DynamoTotal())/float64(l.Games), ops(l.TeardownCounts), float64(l.TeardownCounts.Posts)/float64(l.Games))
 	}
 	w("\n%s\n", chatCost)
+	r.phasesSection(w)
 
 	r.latencySection(w)
 	r.machineSection(w)
@@ -139,15 +142,21 @@ func (r *report) markdown() string {
 	for _, s := range r.sizes {
 		w("| %s | %.1f MB | %.1f MB |\n", s.Function, float64(s.Binary)/1e6, float64(s.Zipped)/1e6)
 	}
+	w("\nEach function links the SDK clients it uses and no others (`lambda/app/linking_test.go`): connect the DynamoDB client, disconnect and game DynamoDB, @connections and SSM, presence DynamoDB and SNS; none links the SDK's configuration loader (STS, SSO, shared files), since Lambda gives credentials and the Region in the environment. Before, all four were one 10 MB binary, 3.7 MB zipped.\n")
+	r.coldSection(w)
 
 	w("\n## What AWS bills\n\nPrices: %s list prices as of %s (`bench/cost/prices.json`; %s)\n\n", r.prices.Region, r.prices.AsOf, r.prices.Source)
 	if len(r.loads) > 0 {
 		g := gameOf(r.loads[0])
+		from := fmt.Sprintf("From the %d-game run", r.loads[0].Games)
+		if pg, ok := gameOfPhases(r.phases); ok {
+			g, from = pg, fmt.Sprintf("From the phases above (%d games)", r.phases[0].Games)
+		}
 		g.WriteUnitsPerWrite = cost.Units(r.itemBytes, 1024)
 		g.ReadUnitsPerRead = cost.Units(r.itemBytes, 4096)
 		bill := cost.PerGames(1000, g, assumptions, r.prices)
-		w("### Per 1,000 games\n\nA game here: create, join, nine moves, both players leave. From the %d-game run: %.1f messages in and %.1f out, %.1f DynamoDB reads and %.1f writes per game; a room item is about %d bytes (%.0f WRU per write, %.0f RRU per strongly consistent read). Assumed, not measured: %.0f connection minutes per game, %.0f ms billed per invocation at %.0f MB, %.0f extra invocations per game ($connect, $disconnect), %.0f log bytes per invocation.\n\n",
-			r.loads[0].Games, g.MessagesIn, g.MessagesOut, g.DynamoReads, g.DynamoWrites, r.itemBytes, g.WriteUnitsPerWrite, g.ReadUnitsPerRead,
+		w("### Per 1,000 games\n\nA game here: create, join, nine moves, both players leave. %s: %.1f messages in and %.1f out, %.1f DynamoDB reads and %.1f writes per game; a room item is about %d bytes (%.0f WRU per write, %.0f RRU per strongly consistent read). Assumed, not measured: %.0f connection minutes per game, %.0f ms billed per invocation at %.0f MB, %.0f extra invocations per game ($connect, $disconnect), %.0f log bytes per invocation.\n\n",
+			from, g.MessagesIn, g.MessagesOut, g.DynamoReads, g.DynamoWrites, r.itemBytes, g.WriteUnitsPerWrite, g.ReadUnitsPerRead,
 			assumptions.ConnectionMinutesPerGame, assumptions.LambdaMillisPerInvocation, assumptions.LambdaMemoryMB, assumptions.ExtraInvocationsPerGame, assumptions.LogBytesPerInvocation)
 		bills(w, bill)
 	}
@@ -201,6 +210,7 @@ func (r *report) targets(w func(string, ...any)) {
 		check(fmt.Sprintf("zero errors and lost moves at %d games", l.Games), fmt.Sprintf("%d errors, %d lost of %d moves", l.Errors, l.Lost, l.Moves),
 			l.Errors == 0 && l.Lost == 0, fmt.Sprintf("%d errors, %d lost", l.Errors, l.Lost))
 	}
+	r.coldTargets(check)
 	if r.deployErr == nil {
 		if idle, err := cost.Idle(r.deploy, r.prices); err == nil {
 			why := fmt.Sprintf("$%.2f over. The ALB and two instances are most of it (and, with cloudFront=false, the ALB's public IPv4 addresses); the dashboard and alarms tip it over.", idle.Total-targetIdleUSD)
@@ -252,7 +262,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Micros
 
 func ops(c load.Counts) string {
 	var parts []string
-	for _, op := range []string{"GetItem", "PutItem", "DeleteItem", "DescribeTable", "CreateTable"} {
+	for _, op := range []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem", "DescribeTable", "CreateTable"} {
 		if n := c.Dynamo[op]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", op, n))
 		}
