@@ -243,7 +243,7 @@ func TestFunctionsGetOnlyTheirPermissions(t *testing.T) {
 			}
 		}
 		sort.Strings(data)
-		want := "dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem execute-api:ManageConnections"
+		want := "dynamodb:DeleteItem dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem execute-api:ManageConnections" // UpdateItem: the narrow writes of $disconnect
 		switch name {
 		case catalog.FnConnect: // its address's share and the connection's record; it sends nothing
 			want = "dynamodb:GetItem dynamodb:PutItem"
