@@ -418,3 +418,21 @@ func (r *Room) removeWatcher(connID string) bool {
 	r.Watchers = slices.Delete(r.Watchers, i, i+1)
 	return true
 }
+
+// Clone is a copy of r that a rule can change without changing r.
+func (r *Room) Clone() *Room {
+	c := *r
+	for _, p := range []**Player{&c.X, &c.O} {
+		if *p != nil {
+			cp := **p
+			*p = &cp
+		}
+	}
+	c.WinLine = slices.Clone(r.WinLine)
+	c.Watchers = slices.Clone(r.Watchers)
+	if r.Forfeit != nil {
+		f := *r.Forfeit
+		c.Forfeit = &f
+	}
+	return &c
+}

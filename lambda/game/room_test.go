@@ -2,6 +2,7 @@ package game
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"time"
 
@@ -408,4 +409,27 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// A clone can be changed by any rule without changing the room it came from.
+func TestCloneIsIndependent(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	r := NewRoom("CLONEX", Seat{Name: "Ann", ConnID: "cx"}, now)
+	_ = r.Join(Seat{Name: "Bob", ConnID: "co"}, now)
+	r.AddWatcher("cw")
+	r.Forfeit = &Forfeit{Symbol: O, Name: "Bob"}
+	for name, change := range map[string]func(c *Room){
+		"a seat offline": func(c *Room) { c.Disconnect("co", now) },
+		"a watcher":      func(c *Room) { c.Watchers[0] = "other" },
+		"a forfeit":      func(c *Room) { c.Forfeit.Name = "other" },
+		"a move":         func(c *Room) { _ = c.Move("cx", 4, now) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			before := fmt.Sprintf("%+v %+v %+v %+v", *r, *r.X, *r.O, *r.Forfeit)
+			change(r.Clone())
+			if after := fmt.Sprintf("%+v %+v %+v %+v", *r, *r.X, *r.O, *r.Forfeit); after != before {
+				t.Errorf("changing the clone changed the room:\n%s\n%s", before, after)
+			}
+		})
+	}
 }

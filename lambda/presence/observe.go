@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -52,7 +51,7 @@ func (o *Observed) keep(r *game.Room) {
 	if len(o.read) >= maxKept {
 		clear(o.read)
 	}
-	o.read[key(r.Code, r.Version)] = clone(r)
+	o.read[key(r.Code, r.Version)] = r.Clone()
 }
 
 func (o *Observed) CreateRoom(ctx context.Context, r *game.Room) error {
@@ -101,19 +100,6 @@ func (o *Observed) emit(ctx context.Context, old, new *game.Room) {
 	}
 }
 
-func clone(r *game.Room) *game.Room {
-	c := *r
-	for _, p := range []**game.Player{&c.X, &c.O} {
-		if *p != nil {
-			cp := **p
-			*p = &cp
-		}
-	}
-	c.WinLine = slices.Clone(r.WinLine)
-	c.Watchers = slices.Clone(r.Watchers)
-	return &c
-}
-
 // SetOffline reports the seat going offline: the state before is the one after with the seat
 // back online on id (the write's condition was that id held it).
 func (o *Observed) SetOffline(ctx context.Context, code string, seat game.Symbol, id string, at time.Time) (*game.Room, error) {
@@ -121,7 +107,7 @@ func (o *Observed) SetOffline(ctx context.Context, code string, seat game.Symbol
 	if err != nil {
 		return r, err
 	}
-	old := clone(r)
+	old := r.Clone()
 	if p := old.Player(seat); p != nil {
 		p.ConnID, p.OfflineSince = id, time.Time{}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
@@ -262,24 +261,6 @@ func (s *Service) recordRematch(ctx context.Context, code string, seat game.Symb
 	return out, started, err
 }
 
-// cloneRoom is a copy of r that a rule can change without changing r.
-func cloneRoom(r *game.Room) *game.Room {
-	c := *r
-	for _, p := range []**game.Player{&c.X, &c.O} {
-		if *p != nil {
-			cp := **p
-			*p = &cp
-		}
-	}
-	c.WinLine = slices.Clone(r.WinLine)
-	c.Watchers = slices.Clone(r.Watchers)
-	if r.Forfeit != nil {
-		f := *r.Forfeit
-		c.Forfeit = &f
-	}
-	return &c
-}
-
 // LeaveRoom applies the leave rule for connID in room code (see game.Room.Leave) and tells the
 // leaver with a left frame.
 func (s *Service) LeaveRoom(ctx context.Context, connID, code string) error {
@@ -497,7 +478,7 @@ func (s *Service) dropFrom(ctx context.Context, code, connID string, role store.
 // period, the leave rule update applies before any change is applied now too, in one more
 // versioned write (from a fresh read if r has changed since).
 func (s *Service) settleGrace(ctx context.Context, r *game.Room) outcome {
-	if !cloneRoom(r).ExpireGrace(s.now(), s.grace) {
+	if !r.Clone().ExpireGrace(s.now(), s.grace) {
 		return outcome{room: r, wrote: true}
 	}
 	out, err := s.update(ctx, r.Code, func(*game.Room, time.Time) error { return errNoChange })
