@@ -47,7 +47,7 @@ const (
 	KeyTableKey             = "tableKey"
 	KeyGames                = "games"
 	KeyReservedConcurrency  = "reservedConcurrency"
-	KeyConnectionsPerSource = "connectionsPerSource"
+	KeyAddressStrikes       = "addressStrikes"
 	// The delivery pipeline's (docs/pipeline.md).
 	KeyPipeline      = "pipeline"
 	KeyRepository    = "repository"
@@ -70,13 +70,17 @@ var functionKeys = map[string]string{
 	KeyRoomTTL:              config.EnvRoomTTL,
 	KeyRateLimitPerSecond:   config.EnvRatePerSecond,
 	KeyRateLimitBurst:       config.EnvRateBurst,
-	KeyConnectionsPerSource: config.EnvConnectionsPerSource,
+	KeyAddressStrikes:       config.EnvAddressStrikes,
 }
+
+// removedConnectionsPerSource was a setting: a deployment still passing it is told what
+// replaced it rather than ignored.
+const removedConnectionsPerSource = "connectionsPerSource"
 
 var knownKeys = []string{KeyEnv, KeyAlertEmail, KeyAlertEvents, KeyOpsEmail, KeyCertificateArn, KeyInstanceType, KeyMaxInstances,
 	KeyMaxAzs, KeySsmEndpoints, KeyThrottleRate, KeyThrottleBurst, KeyAllowedOrigins, KeyLogLevel,
 	KeyGracePeriod, KeyRoomTTL, KeyRateLimitPerSecond, KeyRateLimitBurst, KeyApiGatewayLogRole,
-	KeyCloudFront, KeyDomainName, KeyHostedZoneId, KeyWaf, KeyTableKey, KeyGames, KeyReservedConcurrency, KeyConnectionsPerSource,
+	KeyCloudFront, KeyDomainName, KeyHostedZoneId, KeyWaf, KeyTableKey, KeyGames, KeyReservedConcurrency, KeyAddressStrikes,
 	KeyPipeline, KeyRepository, KeyBranch, KeyConnectionArn, KeyProdAccount, KeyGitHubRepository, KeyGitHubOidcProviderArn, KeyRegions}
 
 // DefaultLifecycle is the lifecycle of a deployment whose env is not set.
@@ -336,6 +340,10 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 				bad(k, "unknown key: did you mean %s?", known)
 			}
 		}
+	}
+
+	if _, ok := ctx[removedConnectionsPerSource]; ok {
+		bad(removedConnectionsPerSource, "is no longer a setting: an address's open connections are not counted (docs/capacity.md); %s sets what its misbehaviour may cost (0 turns it off)", KeyAddressStrikes)
 	}
 
 	c := Config{Lifecycle: DefaultLifecycle}
