@@ -240,17 +240,20 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 		outcome = "server_error"
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
+	// A miss is counted before it is answered, so that a client waiting for each answer
+	// cannot get ahead of its count.
+	probing := false
+	if apperr.CodeOf(err) == apperr.RoomNotFound && h.guard != nil {
+		var perr error
+		if probing, perr = h.probing(ctx, connID); perr != nil {
+			attrs = append(attrs, slog.String("error", perr.Error()))
+		}
+	}
 	if sendErr := h.svc.SendError(ctx, connID, err, req.Action); sendErr != nil {
 		attrs = append(attrs, slog.String("sendError", sendErr.Error()))
 	}
-	if apperr.CodeOf(err) == apperr.RoomNotFound && h.guard != nil {
-		probing, perr := h.probing(ctx, connID)
-		if perr != nil {
-			attrs = append(attrs, slog.String("error", perr.Error()))
-		}
-		if probing {
-			return h.closeConnection(ctx, ev, start, req, string(apperr.RoomNotFound))
-		}
+	if probing {
+		return h.closeConnection(ctx, ev, start, req, string(apperr.RoomNotFound))
 	}
 	h.logLine(ctx, ev, start, req.RoomCode, outcome, string(apperr.CodeOf(err)), attrs...)
 	return ok, nil
