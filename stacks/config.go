@@ -22,32 +22,32 @@ import (
 
 // Context keys: the deployer's settings (docs/deploy.md lists them with examples).
 const (
-	KeyEnv                  = "env"
-	KeyAlertEmail           = "alertEmail"
-	KeyAlertEvents          = "alertEvents"
-	KeyOpsEmail             = "opsEmail"
-	KeyCertificateArn       = "certificateArn"
-	KeyInstanceType         = "instanceType"
-	KeyMaxInstances         = "maxInstances"
-	KeyMaxAzs               = "maxAzs"
-	KeySsmEndpoints         = "ssmEndpoints"
-	KeyThrottleRate         = "throttleRate"
-	KeyThrottleBurst        = "throttleBurst"
-	KeyAllowedOrigins       = "allowedOrigins"
-	KeyLogLevel             = "logLevel"
-	KeyGracePeriod          = "gracePeriod"
-	KeyRoomTTL              = "roomTtl"
-	KeyRateLimitPerSecond   = "rateLimitPerSecond"
-	KeyRateLimitBurst       = "rateLimitBurst"
-	KeyApiGatewayLogRole    = "apiGatewayLogRole"
-	KeyCloudFront           = "cloudFront"
-	KeyDomainName           = "domainName"
-	KeyHostedZoneId         = "hostedZoneId"
-	KeyWaf                  = "waf"
-	KeyTableKey             = "tableKey"
-	KeyGames                = "games"
-	KeyReservedConcurrency  = "reservedConcurrency"
-	KeyAddressStrikes       = "addressStrikes"
+	KeyEnv                 = "env"
+	KeyAlertEmail          = "alertEmail"
+	KeyAlertEvents         = "alertEvents"
+	KeyOpsEmail            = "opsEmail"
+	KeyCertificateArn      = "certificateArn"
+	KeyInstanceType        = "instanceType"
+	KeyMaxInstances        = "maxInstances"
+	KeyMaxAzs              = "maxAzs"
+	KeySsmEndpoints        = "ssmEndpoints"
+	KeyThrottleRate        = "throttleRate"
+	KeyThrottleBurst       = "throttleBurst"
+	KeyAllowedOrigins      = "allowedOrigins"
+	KeyLogLevel            = "logLevel"
+	KeyGracePeriod         = "gracePeriod"
+	KeyRoomTTL             = "roomTtl"
+	KeyRateLimitPerSecond  = "rateLimitPerSecond"
+	KeyRateLimitBurst      = "rateLimitBurst"
+	KeyApiGatewayLogRole   = "apiGatewayLogRole"
+	KeyCloudFront          = "cloudFront"
+	KeyDomainName          = "domainName"
+	KeyHostedZoneId        = "hostedZoneId"
+	KeyWaf                 = "waf"
+	KeyTableKey            = "tableKey"
+	KeyGames               = "games"
+	KeyReservedConcurrency = "reservedConcurrency"
+	KeyAddressStrikes      = "addressStrikes"
 	// The delivery pipeline's (docs/pipeline.md).
 	KeyPipeline      = "pipeline"
 	KeyRepository    = "repository"
@@ -64,13 +64,13 @@ const (
 // functionKeys are the settings that become every route function's environment variables,
 // read and validated by lambda/config.
 var functionKeys = map[string]string{
-	KeyAllowedOrigins:       config.EnvAllowedOrigins,
-	KeyLogLevel:             config.EnvLogLevel,
-	KeyGracePeriod:          config.EnvGracePeriod,
-	KeyRoomTTL:              config.EnvRoomTTL,
-	KeyRateLimitPerSecond:   config.EnvRatePerSecond,
-	KeyRateLimitBurst:       config.EnvRateBurst,
-	KeyAddressStrikes:       config.EnvAddressStrikes,
+	KeyAllowedOrigins:     config.EnvAllowedOrigins,
+	KeyLogLevel:           config.EnvLogLevel,
+	KeyGracePeriod:        config.EnvGracePeriod,
+	KeyRoomTTL:            config.EnvRoomTTL,
+	KeyRateLimitPerSecond: config.EnvRatePerSecond,
+	KeyRateLimitBurst:     config.EnvRateBurst,
+	KeyAddressStrikes:     config.EnvAddressStrikes,
 }
 
 // removedConnectionsPerSource was a setting: a deployment still passing it is told what
