@@ -164,23 +164,28 @@ func TestDefaultServesHttpsThroughTheDistribution(t *testing.T) {
 	}
 
 	rt := s.tpl(s.d.Realtime.Stack)
-	cdktest.Count(t, rt, "AWS::SecretsManager::Secret", 1)
+	cdktest.Count(t, rt, "AWS::SecretsManager::Secret", 2) // the edge secret, the address key
 	env := connectEnv(t, s)
-	if !strings.Contains(cdktest.JSONOf(t, env[config.EnvEdgeSecret]), "{{resolve:secretsmanager:") {
-		t.Errorf("the connect function's EDGE_SECRET is %v, want the secret's dynamic reference", env[config.EnvEdgeSecret])
-	}
-	var withSecret int
-	for _, r := range cdktest.Resources(t, rt, "AWS::Lambda::Function") {
-		var fn struct {
-			Environment struct{ Variables map[string]any }
+	for _, name := range []string{config.EnvEdgeSecret, config.EnvSourceKeySecret} {
+		if !strings.Contains(cdktest.JSONOf(t, env[name]), "{{resolve:secretsmanager:") {
+			t.Errorf("the connect function's %s is %v, want the secret's dynamic reference", name, env[name])
 		}
-		cdktest.RoundTrip(t, cdktest.Props(r), &fn)
-		if _, ok := fn.Environment.Variables[config.EnvEdgeSecret]; ok {
-			withSecret++
+		var withSecret int
+		for _, r := range cdktest.Resources(t, rt, "AWS::Lambda::Function") {
+			var fn struct {
+				Environment struct{ Variables map[string]any }
+			}
+			cdktest.RoundTrip(t, cdktest.Props(r), &fn)
+			if _, ok := fn.Environment.Variables[name]; ok {
+				withSecret++
+			}
+		}
+		if withSecret != 1 {
+			t.Errorf("%d functions get %s, want the connect function alone", withSecret, name)
 		}
 	}
-	if withSecret != 1 {
-		t.Errorf("%d functions get EDGE_SECRET, want the connect function alone", withSecret)
+	if a, b := cdktest.JSONOf(t, env[config.EnvEdgeSecret]), cdktest.JSONOf(t, env[config.EnvSourceKeySecret]); a == b {
+		t.Errorf("the edge secret and the address key are one secret: %s", a)
 	}
 }
 
@@ -361,7 +366,7 @@ func TestDirectLoadBalancer(t *testing.T) {
 	cdktest.Count(t, front, "AWS::CloudFront::Distribution", 0)
 	cdktest.Has(t, front, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]any{"Scheme": "internet-facing"})
 	cdktest.Has(t, front, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{"Port": 443, "Protocol": "HTTPS"})
-	cdktest.Count(t, s.tpl(s.d.Realtime.Stack), "AWS::SecretsManager::Secret", 0)
+	cdktest.Count(t, s.tpl(s.d.Realtime.Stack), "AWS::SecretsManager::Secret", 1) // the address key only: no edge secret
 	if _, ok := connectEnv(t, s)[config.EnvEdgeSecret]; ok {
 		t.Errorf("the connect function checks an edge secret no distribution sends")
 	}

@@ -162,8 +162,8 @@ func TestTwoRegionsFallbackSockets(t *testing.T) {
 			t.Errorf("the primary's secrets lack %s: %s", want, secrets)
 		}
 	}
-	if n := len(cdktest.Resources(t, primary, "AWS::SecretsManager::Secret")); n != 2 {
-		t.Errorf("the primary has %d secrets, want its own and the shared one", n)
+	if n := len(cdktest.Resources(t, primary, "AWS::SecretsManager::Secret")); n != 3 {
+		t.Errorf("the primary has %d secrets, want its own edge secret, the shared one and its address key", n)
 	}
 	// The output the one-Region Frontend read the primary's own secret from stays: a rollback
 	// of the Frontend's update to two Regions goes back to a template that reads it.
@@ -175,8 +175,8 @@ func TestTwoRegionsFallbackSockets(t *testing.T) {
 			}
 		}
 	}
-	if n := len(cdktest.Resources(t, s.templates["TicTacToe-Dev-Realtime-eu-central-1"], "AWS::SecretsManager::Secret")); n != 0 {
-		t.Errorf("eu-central-1 makes %d secrets, want none: it reads its replica of the shared one", n)
+	if n := len(cdktest.Resources(t, s.templates["TicTacToe-Dev-Realtime-eu-central-1"], "AWS::SecretsManager::Secret")); n != 1 {
+		t.Errorf("eu-central-1 makes %d secrets, want only its address key: it reads its replica of the shared edge secret", n)
 	}
 	fns := cdktest.JSONOf(t, cdktest.Resources(t, s.templates["TicTacToe-Dev-Realtime-eu-central-1"], "AWS::Lambda::Function"))
 	// A partial ARN (no suffix) in the function's own Region: its replica.

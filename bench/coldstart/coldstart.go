@@ -138,6 +138,7 @@ func Start(ctx context.Context, bin string, fn Function) (init, first time.Durat
 		"AWS_ACCESS_KEY_ID=coldstart", "AWS_SECRET_ACCESS_KEY=coldstart", "AWS_SESSION_TOKEN=coldstart",
 		config.EnvTableName + "=tictactoe", config.EnvCallbackURL + "=http://" + addr + "/stage",
 		config.EnvDynamoEndpoint + "=http://" + addr, "LOG_LEVEL=WARN",
+		config.EnvSourceKeySecret + "=a cold start's own source key", // as the stack sets it
 	}
 	for k, v := range fn.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)

@@ -6,7 +6,9 @@ import (
 )
 
 // Under a flood from a few addresses, with a default deployment's ceilings on, every honest
-// move still lands, and the flooders are throttled, closed and then refused.
+// move still lands, and the flooders are throttled and closed. (An address is refused only
+// after 30 of its connections are closed within 15 minutes, docs/capacity.md: more than these
+// few seconds of flood from two addresses make.)
 func TestFloodWithCeilings(t *testing.T) {
 	ctx, l := startForTest(t, StartLocalWithCeilings)
 	res, err := Flood(ctx, l.Stack.WebSocketURL, l.Counters, FloodOptions{Games: 4, Think: 500 * time.Millisecond, Addresses: 2, PerAddress: 2})
@@ -17,7 +19,7 @@ func TestFloodWithCeilings(t *testing.T) {
 	if res.Honest.Errors != 0 || res.Honest.Lost != 0 || res.Honest.Moves != 4*9 {
 		t.Fatalf("honest games: errors %d (%v), lost %d, moves %d", res.Honest.Errors, res.Honest.ErrorSamples, res.Honest.Lost, res.Honest.Moves)
 	}
-	if res.Hostile.Closed == 0 || res.Hostile.ConnectsRefused == 0 || res.Hostile.RateLimited == 0 {
+	if res.Hostile.Closed == 0 || res.Hostile.RateLimited == 0 {
 		t.Fatalf("the flood met no ceiling: %+v", res.Hostile)
 	}
 }
