@@ -248,21 +248,25 @@ func TestQuickMatchCooldown(t *testing.T) {
 				}
 				return
 			}
-			if f := e.last("a"); f["type"] != "queued" {
-				t.Fatalf("a asked again within its cooldown: %v, want queued", f)
+			if f := e.last("a"); f["type"] != "queued" || f["retryIn"] != tc.want.Seconds() {
+				t.Fatalf("a asked again within its cooldown: %v, want queued with retryIn %v", f, tc.want.Seconds())
 			}
 			e.advance(tc.want - time.Second)
 			e.send("d", quickMatch("d")) // c waited first, a still cools down
 			if f := e.last("c"); f["type"] != "room" || f["room"].(map[string]any)["players"].(map[string]any)["O"].(map[string]any)["name"] != "d" {
 				t.Fatalf("c after d asked: %v, want paired with d", f)
 			}
+			e.send("g", quickMatch("g")) // a still cools down: g waits
+			if f := e.last("g"); f["type"] != "queued" || f["retryIn"] != nil {
+				t.Fatalf("g asked during a's cooldown: %v, want queued", f)
+			}
 			if f := e.last("a"); f["type"] != "queued" {
 				t.Fatalf("a during its cooldown: %v, want still queued", f)
 			}
 			e.advance(time.Second)
-			e.send("f", quickMatch("f"))
-			if f := e.last("a"); f["type"] != "room" || f["room"].(map[string]any)["players"].(map[string]any)["O"].(map[string]any)["name"] != "f" {
-				t.Fatalf("a after its cooldown, f asked: %v, want paired with f", f)
+			e.send("a", quickMatch("a")) // asked again at retryIn, as the site does
+			if f := e.last("a"); f["type"] != "room" || f["room"].(map[string]any)["players"].(map[string]any)["X"].(map[string]any)["name"] != "g" {
+				t.Fatalf("a asked again after its cooldown: %v, want paired with g, who waited", f)
 			}
 		})
 	}
@@ -279,8 +283,12 @@ func TestQuickMatchCampingBot(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	victims := map[string]bool{} // honest players the bot was paired with
 	games := 0                   // honest pairs that played
+	asks := 0
 	var ask func(id string)
 	ask = func(id string) {
+		if asks++; asks > 10*honest { // without a cooldown the bot and its victim pair forever
+			t.Fatalf("%d quick matches asked for %d honest players: the bot keeps being paired (%d victims)", asks, honest, len(victims))
+		}
 		e.send(id, quickMatch(id))
 		f := e.last(id)
 		if f["type"] != "room" {

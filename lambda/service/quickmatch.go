@@ -182,6 +182,9 @@ func (s *Service) quickAttempt(ctx context.Context, current *store.Connection, n
 	} else if err != nil {
 		return "", false, err
 	}
+	if cooling {
+		return "", false, s.sendQueueFrame(ctx, current.ID, func() ([]byte, error) { return protocol.QueuedCooling(until.Sub(now)) })
+	}
 	return "", false, s.sendQueueFrame(ctx, current.ID, protocol.Queued)
 }
 
