@@ -337,3 +337,24 @@ func TestQuickMatchCampingBot(t *testing.T) {
 		}
 	}
 }
+
+// With nobody racing, quick match costs what docs/capacity.md says: waiting 4 DynamoDB
+// requests, a pairing 7, cancelling 4; leaving a fresh room at once for the queue costs the
+// leave's room read and write and nothing more (the cooldown rides on the record's write).
+func TestQuickMatchCosts(t *testing.T) {
+	c := &requestCounter{}
+	e := newEnv(t, envOptions{requests: c})
+	for _, step := range []struct {
+		name string
+		do   func()
+		want ops
+	}{
+		{"waiting", func() { e.send("a", quickMatch("a")) }, ops{"GetItem": 2, "PutItem": 2}},
+		{"a pairing", func() { e.send("b", quickMatch("b")) }, ops{"GetItem": 3, "PutItem": 4}},
+		{"leaving the room at once for the queue", func() { e.send("a", quickMatch("a")) }, ops{"GetItem": 3, "PutItem": 3}},
+		{"cancelling", func() { e.send("a", map[string]any{"action": "cancelQuickMatch"}) }, ops{"GetItem": 2, "PutItem": 2}},
+	} {
+		step.do()
+		wantOps(t, step.name, "game", c, step.want)
+	}
+}
