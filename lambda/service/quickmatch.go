@@ -33,7 +33,8 @@ import (
 
 const (
 	// queueBudget bounds the time one quick match or queue change spends retrying the queue
-	// writes it loses, and queueAttempts their number (a burst of 50 takes under a second).
+	// writes it loses, and queueAttempts their number (a burst of 50 at once is served in about
+	// 1 to 2 seconds against dynalite: docs/capacity.md).
 	queueBudget   = 5 * time.Second
 	queueAttempts = 64
 	// The wait before retry n is uniform in [0, min(queueBackoffMax, queueBackoff·2^n)).
