@@ -53,6 +53,9 @@ type faultStore struct {
 	// gate, when set, runs before each room read and write: a test holds a request there to
 	// force an interleaving.
 	gate atomic.Pointer[func(ctx context.Context, op string)]
+	// beforeConnPut, when set, runs before each connection record write; an error it returns
+	// is the write's (and the write is not made).
+	beforeConnPut atomic.Pointer[func(ctx context.Context, c *store.Connection) error]
 }
 
 func (f *faultStore) wait(ctx context.Context, op string) {
@@ -78,6 +81,11 @@ var errInjected = errors.New("injected fault: connection write refused")
 func (f *faultStore) PutConnection(ctx context.Context, c *store.Connection) error {
 	if f.failConnPuts.Load() {
 		return errInjected
+	}
+	if hook := f.beforeConnPut.Load(); hook != nil {
+		if err := (*hook)(ctx, c); err != nil {
+			return err
+		}
 	}
 	return f.Store.PutConnection(ctx, c)
 }

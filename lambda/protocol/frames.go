@@ -151,10 +151,20 @@ const LeftElsewhere = "elsewhere"
 // (TypeUnqueued).
 type QueueFrame struct {
 	Type string `json:"type"`
+	// RetryIn, in a queued frame, is how many seconds the sender's quick-match cooldown has to
+	// run: nobody is paired with it until then, and asking again then pairs it with whoever
+	// waits. Absent: no cooldown.
+	RetryIn int `json:"retryIn,omitempty"`
 }
 
 // Queued encodes the queued frame.
 func Queued() ([]byte, error) { return encode(QueueFrame{Type: TypeQueued}) }
+
+// QueuedCooling encodes the queued frame of a sender whose cooldown has left to run (rounded
+// up to whole seconds).
+func QueuedCooling(left time.Duration) ([]byte, error) {
+	return encode(QueueFrame{Type: TypeQueued, RetryIn: int((left + time.Second - 1) / time.Second)})
+}
 
 // Unqueued encodes the unqueued frame.
 func Unqueued() ([]byte, error) { return encode(QueueFrame{Type: TypeUnqueued}) }

@@ -268,7 +268,9 @@ func (s *Service) LeaveRoom(ctx context.Context, connID, code string) error {
 	if err != nil {
 		return err
 	}
+	var quick bool
 	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
+		quick = quickLeave(current, r, now)
 		return r.Leave(connID, now)
 	})
 	s.announce(ctx, out)
@@ -279,6 +281,9 @@ func (s *Service) LeaveRoom(ctx context.Context, connID, code string) error {
 		// Follows nothing now. A conflict means another frame of this connection recorded a
 		// seat elsewhere since: that record stands.
 		current.RoomCode, current.Role = "", ""
+		if quick {
+			penalize(&current, s.now())
+		}
 		if err := s.store.PutConnection(ctx, &current); err != nil && !errors.Is(err, store.ErrConflict) {
 			return err
 		}
@@ -297,7 +302,7 @@ func (s *Service) Rejoin(ctx context.Context, connID, code, token string) error 
 
 func (s *Service) rejoin(ctx context.Context, current store.Connection, code, token string) error {
 	connID := current.ID
-	if err := s.leaveCurrent(ctx, current, code); err != nil {
+	if err := s.leaveCurrent(ctx, &current, code); err != nil {
 		return err
 	}
 	var symbol game.Symbol
@@ -399,12 +404,21 @@ func (s *Service) SendError(ctx context.Context, connID string, cause error, act
 }
 
 // leaveCurrent leaves the room current follows, unless it is keep: one room per connection.
-// The record is left as it is: the seat taken next replaces it, if unchanged.
-func (s *Service) leaveCurrent(ctx context.Context, current store.Connection, keep string) error {
+// The record is not written: the seat taken next replaces it, if unchanged, with a quick leave
+// (see quickLeave) noted in current for that write.
+func (s *Service) leaveCurrent(ctx context.Context, current *store.Connection, keep string) error {
 	if current.RoomCode == "" || current.RoomCode == keep {
 		return nil
 	}
-	out, err := s.update(ctx, current.RoomCode, giveUp(current.ID)) // no longer in it: nothing to leave
+	var quick bool
+	leave := giveUp(current.ID) // no longer in it: nothing to leave
+	out, err := s.update(ctx, current.RoomCode, func(r *game.Room, now time.Time) error {
+		quick = quickLeave(*current, r, now)
+		return leave(r, now)
+	})
+	if err == nil && out.wrote && quick {
+		penalize(current, s.now())
+	}
 	if apperr.CodeOf(err) == apperr.RoomNotFound {
 		err = nil
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
@@ -20,9 +22,69 @@ import (
 // player by replacing their record only if it is unchanged since it was checked (still queued,
 // not closed), so a player who cancelled, left or disconnected meanwhile is never paired.
 // Every step that fails is undone before the matcher moves on: nobody is left seated alone.
+//
+// A burst of arrivals contends for the one item: a matcher whose queue write loses reads the
+// queue again and goes on from there (the entries it already found waiting are not checked
+// again), after a wait drawn with full jitter from a window that doubles each time, within
+// queueBudget. A connection that leaves a fresh quick-match room before any move (quickLeave)
+// waits out a cooldown, growing with each such leave, before it can be paired again: it
+// queues behind everyone meanwhile, so a bot that re-queues the instant it is paired cannot be
+// the partner of every honest player.
+
+const (
+	// queueBudget bounds the time one quick match or queue change spends retrying the queue
+	// writes it loses, and queueAttempts their number (a burst of 50 at once is served in about
+	// 1 to 2 seconds against dynalite: docs/capacity.md).
+	queueBudget   = 5 * time.Second
+	queueAttempts = 64
+	// The wait before retry n is uniform in [0, min(queueBackoffMax, queueBackoff·2^n)).
+	queueBackoff    = 4 * time.Millisecond
+	queueBackoffMax = 200 * time.Millisecond
+)
+
+const (
+	// quickFresh: leaving the room quick match made, with both seats taken and no move made,
+	// within quickFresh of the pairing, is a quick leave.
+	quickFresh = 15 * time.Second
+	// quickCooldown is the cooldown after a quick leave, doubled for each quick leave before
+	// it, at most quickCooldownMax; a quick leave quickForgive after the previous one counts
+	// as the first again.
+	quickCooldown    = 10 * time.Second
+	quickCooldownMax = 5 * time.Minute
+	quickForgive     = 10 * time.Minute
+)
 
 // errPartnerGone: the entry taken off the queue no longer waits (its record changed).
 var errPartnerGone = errors.New("the waiting player is gone")
+
+// errContended: the queue kept changing for the whole of queueBudget.
+var errContended = errors.New("the quick-match queue kept changing")
+
+// retrier paces the retries of writes to the queue item that lost to another writer.
+type retrier struct {
+	attempt int
+	start   time.Time
+}
+
+func newRetrier() *retrier { return &retrier{start: time.Now()} }
+
+// again waits before the next attempt, or returns errContended when the budget is spent, or
+// ctx's error when it ends first.
+func (r *retrier) again(ctx context.Context) error {
+	r.attempt++
+	if r.attempt >= queueAttempts || time.Since(r.start) >= queueBudget {
+		return fmt.Errorf("%w over %d attempts in %v", errContended, r.attempt, time.Since(r.start).Round(time.Millisecond))
+	}
+	window := min(queueBackoffMax, queueBackoff<<min(r.attempt, 16))
+	t := time.NewTimer(rand.N(window))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
 
 // QuickMatch pairs connID's player (name) with the longest-waiting stranger in a new room
 // (the stranger holds X and opens; both get the room with their seat), or queues them and
@@ -37,64 +99,138 @@ func (s *Service) QuickMatch(ctx context.Context, connID, name string) (string, 
 }
 
 func (s *Service) quickMatch(ctx context.Context, current store.Connection, name string) (string, error) {
-	if err := s.leaveCurrent(ctx, current, ""); err != nil {
+	if err := s.leaveCurrent(ctx, &current, ""); err != nil {
 		return "", err
 	}
 	current.RoomCode, current.Role = "", "" // as the seat it takes will record
-attempts:
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		q, err := s.store.GetQueue(ctx)
-		if err != nil {
-			return "", err
-		}
-		now := s.now()
-		waiting := slices.DeleteFunc(q.Live(now), func(e store.QueueEntry) bool { return e.ConnID == current.ID })
-		// The longest-waiting entry that still waits; those before it that do not are dropped
-		// with the write that takes it.
-		for len(waiting) > 0 {
-			e := waiting[0]
-			waiting = waiting[1:]
-			rec, ok, err := s.stillWaiting(ctx, e)
-			if err != nil {
-				return "", err
-			}
-			if !ok {
-				continue
-			}
-			q.Entries = waiting
-			if err := s.store.PutQueue(ctx, &q); errors.Is(err, store.ErrConflict) {
-				continue attempts // another matcher or a new arrival changed the queue
-			} else if err != nil {
-				return "", err
-			}
-			code, err := s.pair(ctx, current, name, e, rec)
-			if errors.Is(err, errPartnerGone) {
-				continue attempts // taken off the queue, but gone: try the next
-			}
+	found := map[string]store.Connection{}  // entries found waiting, by connection
+	retry := newRetrier()
+	for {
+		code, again, err := s.quickAttempt(ctx, &current, name, found)
+		if !again {
 			return code, err
 		}
-		// Nobody to pair with: wait. The record says so first, so that a matcher finding the
-		// entry finds it waiting.
-		if !current.Queued {
-			current.Queued = true
-			if err := s.store.PutConnection(ctx, &current); errors.Is(err, store.ErrConflict) {
-				return "", errRaced
-			} else if err != nil {
-				return "", fmt.Errorf("queueing connection %s: %w", current.ID, err)
-			}
+		if err := retry.again(ctx); err != nil {
+			return "", fmt.Errorf("quick match for connection %s: %w", current.ID, err)
 		}
-		if len(waiting) >= store.MaxQueueEntries {
-			return "", apperr.New(apperr.RateLimited, "Too many players are waiting for a match; try again in a moment, or play the computer.")
-		}
-		q.Entries = append(waiting, store.QueueEntry{ConnID: current.ID, Name: name, At: now})
-		if err := s.store.PutQueue(ctx, &q); errors.Is(err, store.ErrConflict) {
-			continue attempts // someone may have arrived to pair with
-		} else if err != nil {
-			return "", err
-		}
-		return "", s.sendQueueFrame(ctx, current.ID, protocol.Queued)
 	}
-	return "", fmt.Errorf("quick match for connection %s: the queue kept changing over %d attempts", current.ID, maxAttempts)
+}
+
+// quickAttempt pairs current with the first waiting entry of a fresh read of the queue, or
+// queues it; again: the queue changed before its write landed, or the partner it took was
+// gone, and it should try again. found keeps the records of the entries found waiting, so a
+// retry checks only the entries it has not seen.
+func (s *Service) quickAttempt(ctx context.Context, current *store.Connection, name string, found map[string]store.Connection) (code string, again bool, err error) {
+	q, err := s.store.GetQueue(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	now := s.now()
+	live := slices.DeleteFunc(q.Live(now), func(e store.QueueEntry) bool { return e.ConnID == current.ID })
+	until := cooldownEnd(*current)
+	cooling := now.Before(until)
+	if !cooling {
+		// The first eligible entry that still waits; those before it that do not are dropped
+		// with the write that takes it.
+		var gone []string
+		for _, e := range inLine(live, now) {
+			rec, ok := found[e.ConnID]
+			if !ok {
+				if rec, ok, err = s.stillWaiting(ctx, e); err != nil {
+					return "", false, err
+				}
+				if !ok {
+					gone = append(gone, e.ConnID)
+					continue
+				}
+				found[e.ConnID] = rec
+			}
+			q.Entries = without(live, append(gone, e.ConnID))
+			if err := s.store.PutQueue(ctx, &q); errors.Is(err, store.ErrConflict) {
+				return "", true, nil // another matcher or a new arrival changed the queue
+			} else if err != nil {
+				return "", false, err
+			}
+			code, err := s.pair(ctx, *current, name, e, rec)
+			if errors.Is(err, errPartnerGone) {
+				delete(found, e.ConnID)
+				return "", true, nil // taken off the queue, but gone: try the next
+			}
+			return code, false, err
+		}
+		live = without(live, gone)
+	}
+	// Nobody to pair with, or cooling down: wait. The record says so first, so that a matcher
+	// finding the entry finds it waiting.
+	if !current.Queued {
+		current.Queued = true
+		if err := s.store.PutConnection(ctx, current); errors.Is(err, store.ErrConflict) {
+			return "", false, errRaced
+		} else if err != nil {
+			return "", false, fmt.Errorf("queueing connection %s: %w", current.ID, err)
+		}
+	}
+	if len(live) >= store.MaxQueueEntries {
+		return "", false, apperr.New(apperr.RateLimited, "Too many players are waiting for a match; try again in a moment, or play the computer.")
+	}
+	entry := store.QueueEntry{ConnID: current.ID, Name: name, At: now}
+	if cooling {
+		entry.NotBefore = until
+	}
+	q.Entries = append(live, entry)
+	if err := s.store.PutQueue(ctx, &q); errors.Is(err, store.ErrConflict) {
+		return "", true, nil // someone may have arrived to pair with
+	} else if err != nil {
+		return "", false, err
+	}
+	if cooling {
+		return "", false, s.sendQueueFrame(ctx, current.ID, func() ([]byte, error) { return protocol.QueuedCooling(until.Sub(now)) })
+	}
+	return "", false, s.sendQueueFrame(ctx, current.ID, protocol.Queued)
+}
+
+// inLine is the entries that may be paired at now, in the order they are offered: by when
+// each became eligible (QueueEntry.Eligible), then as queued.
+func inLine(entries []store.QueueEntry, now time.Time) []store.QueueEntry {
+	out := slices.DeleteFunc(slices.Clone(entries), func(e store.QueueEntry) bool { return e.Eligible().After(now) })
+	slices.SortStableFunc(out, func(a, b store.QueueEntry) int { return a.Eligible().Compare(b.Eligible()) })
+	return out
+}
+
+// without is entries less those of the connections ids.
+func without(entries []store.QueueEntry, ids []string) []store.QueueEntry {
+	return slices.DeleteFunc(slices.Clone(entries), func(e store.QueueEntry) bool { return slices.Contains(ids, e.ConnID) })
+}
+
+// quickLeave reports whether c leaving r (as it is before the leave) at now is a quick leave:
+// r is the room quick match paired c into, both seats are still taken, no move has been made
+// in it, and it was made less than quickFresh ago. Leaving after the partner left, after a
+// move, or later, is not.
+func quickLeave(c store.Connection, r *game.Room, now time.Time) bool {
+	return c.QuickRoom != "" && c.QuickRoom == r.Code && r.Status == game.Playing && r.X != nil && r.O != nil &&
+		r.Board == (game.Board{}) && r.Score == (game.Score{}) && now.Sub(r.CreatedAt) < quickFresh
+}
+
+// penalize notes a quick leave at now in c, for the record write that follows the leave.
+func penalize(c *store.Connection, now time.Time) {
+	if now.Sub(c.QuickLeftAt) >= quickForgive {
+		c.QuickLeaves = 0
+	}
+	c.QuickLeaves++
+	c.QuickLeftAt, c.QuickRoom = now, ""
+}
+
+// cooldownEnd is when c may be paired again after its quick leaves: quickCooldown after the
+// last, doubled for each one before it, at most quickCooldownMax (the zero time: none).
+func cooldownEnd(c store.Connection) time.Time {
+	if c.QuickLeaves <= 0 {
+		return time.Time{}
+	}
+	d := quickCooldownMax
+	if n := c.QuickLeaves - 1; n < 16 {
+		d = min(d, quickCooldown<<n)
+	}
+	return c.QuickLeftAt.Add(d)
 }
 
 // stillWaiting reports whether e's connection still waits: its record queued and open, and
@@ -146,22 +282,28 @@ func (s *Service) pair(ctx context.Context, current store.Connection, name strin
 			break
 		}
 		if !errors.Is(err, store.ErrExists) || attempt == maxCodeAttempts {
+			if !errors.Is(err, store.ErrExists) {
+				// The write may have landed all the same (a timeout): delete it if it did.
+				r.Version = 1
+				s.deleteRoom(ctx, r)
+			}
 			s.requeue(ctx, waiting, rec)
 			return "", fmt.Errorf("creating a quick-match room: %w", err)
 		}
 	}
 	claimed := rec
-	claimed.RoomCode, claimed.Role, claimed.Queued = r.Code, store.RoleX, false
+	claimed.RoomCode, claimed.Role, claimed.Queued, claimed.QuickRoom = r.Code, store.RoleX, false, r.Code
 	if err := s.store.PutConnection(ctx, &claimed); err != nil {
 		s.deleteRoom(ctx, r)
 		if errors.Is(err, store.ErrConflict) {
+			s.requeueIfWaiting(ctx, waiting)
 			return "", errPartnerGone
 		}
 		s.requeue(ctx, waiting, rec)
 		return "", fmt.Errorf("seating waiting connection %s: %w", waiting.ConnID, err)
 	}
 	mine := current
-	mine.RoomCode, mine.Role, mine.Queued = r.Code, store.RoleO, false
+	mine.RoomCode, mine.Role, mine.Queued, mine.QuickRoom = r.Code, store.RoleO, false, r.Code
 	if err := s.store.PutConnection(ctx, &mine); err != nil {
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
 		defer cancel()
@@ -201,6 +343,16 @@ func (s *Service) requeue(ctx context.Context, e store.QueueEntry, rec store.Con
 	}
 }
 
+// requeueIfWaiting puts e back at the head of the queue if its connection's record, which
+// changed since it was taken, still says it waits (another of its frames changed the record
+// without ending the wait).
+func (s *Service) requeueIfWaiting(ctx context.Context, e store.QueueEntry) {
+	rec, err := s.store.GetConnection(ctx, e.ConnID)
+	if err == nil && rec.Queued && !rec.Closed {
+		s.requeue(ctx, e, rec)
+	}
+}
+
 // dequeue takes connID's entries off the queue.
 func (s *Service) dequeue(ctx context.Context, connID string) error {
 	return s.changeQueue(ctx, func(entries []store.QueueEntry) []store.QueueEntry {
@@ -214,7 +366,8 @@ func (s *Service) dequeue(ctx context.Context, connID string) error {
 // changeQueue writes change(entries) back with a version-conditioned write, from a fresh read
 // after each conflict. change returns nil for no change.
 func (s *Service) changeQueue(ctx context.Context, change func([]store.QueueEntry) []store.QueueEntry) error {
-	for attempt := 1; ; attempt++ {
+	retry := newRetrier()
+	for {
 		q, err := s.store.GetQueue(ctx)
 		if err != nil {
 			return err
@@ -225,7 +378,10 @@ func (s *Service) changeQueue(ctx context.Context, change func([]store.QueueEntr
 		}
 		q.Entries = entries
 		err = s.store.PutQueue(ctx, &q)
-		if !errors.Is(err, store.ErrConflict) || attempt == maxAttempts {
+		if !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+		if err := retry.again(ctx); err != nil {
 			return err
 		}
 	}
@@ -240,11 +396,40 @@ func (s *Service) leaveQueue(ctx context.Context, connID string) {
 	}
 }
 
-// deleteRoom deletes a room made for a pairing that failed, before anyone heard of it.
+// deleteRoom deletes r, the room made for a pairing that failed, before anyone was told of it.
+// Once the waiting player's record names it, that player's own frames and $disconnect may
+// change it (its version) meanwhile: then it is read again and, while it is still the room this
+// pairing made (a seat holds one of its tokens), deleted at the version read.
 func (s *Service) deleteRoom(ctx context.Context, r *game.Room) {
-	if err := s.store.DeleteRoom(ctx, r); err != nil {
-		s.log.ErrorContext(ctx, "deleting the room of a failed pairing", "room", r.Code, "error", err)
+	made := r
+	for attempt := 1; ; attempt++ {
+		err := s.store.DeleteRoom(ctx, r)
+		if errors.Is(err, store.ErrConflict) && attempt < maxAttempts {
+			r, err = s.store.GetRoom(ctx, made.Code)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				return // gone already (both seats left)
+			case err == nil && !sameSeats(r, made):
+				return // never written (a create that failed), and the code taken since
+			case err == nil:
+				continue
+			}
+		}
+		if err != nil {
+			s.log.ErrorContext(ctx, "deleting the room of a failed pairing", "room", made.Code, "error", err)
+		}
+		return
 	}
+}
+
+// sameSeats reports whether a seat of r holds the token of the same seat of made.
+func sameSeats(r, made *game.Room) bool {
+	for _, sym := range []game.Symbol{game.X, game.O} {
+		if p, q := r.Player(sym), made.Player(sym); p != nil && q != nil && p.TokenHash == q.TokenHash {
+			return true
+		}
+	}
+	return false
 }
 
 // CancelQuickMatch takes connID out of the queue and answers unqueued (also when it was not

@@ -101,7 +101,7 @@ func (s *Service) moveSeat(ctx context.Context, connID, code string, role store.
 		if current.Closed {
 			return ErrClosed
 		}
-		if err := s.leaveCurrent(ctx, current, code); err != nil {
+		if err := s.leaveCurrent(ctx, &current, code); err != nil {
 			return err
 		}
 		c := current

@@ -77,6 +77,10 @@ type connItem struct {
 	Queued    bool   `dynamodbav:"queued,omitempty"`
 	Version   int64  `dynamodbav:"version"`
 	ExpiresAt int64  `dynamodbav:"expiresAt"`
+	// The quick-match cooldown's facts (Connection.QuickRoom…); quickLeftAt in epoch ms.
+	QuickRoom   string `dynamodbav:"quickRoom,omitempty"`
+	QuickLeaves int    `dynamodbav:"quickLeaves,omitempty"`
+	QuickLeftAt int64  `dynamodbav:"quickLeftAt,omitempty"`
 }
 
 func roomKey(code string) string { return roomPrefix + code }

@@ -214,5 +214,22 @@ func decodeConnection(id string, item map[string]types.AttributeValue) (storedCo
 		return storedConnection{}, fmt.Errorf("decoding connection %s: %w", id, err)
 	}
 	return storedConnection{Connection: Connection{ID: it.ID, RoomCode: it.RoomCode, Role: Role(it.Role), Closed: it.Closed, Source: it.Source,
-		Misses: it.Misses, Queued: it.Queued, Version: it.Version}, expiresAt: it.ExpiresAt}, nil
+		Misses: it.Misses, Queued: it.Queued, Version: it.Version, QuickRoom: it.QuickRoom, QuickLeaves: it.QuickLeaves,
+		QuickLeftAt: fromEpochMilli(it.QuickLeftAt)}, expiresAt: it.ExpiresAt}, nil
+}
+
+// epochMilli is t in epoch milliseconds, 0 for the zero time (an attribute left out).
+func epochMilli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromEpochMilli undoes epochMilli.
+func fromEpochMilli(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
 }

@@ -28,6 +28,7 @@ const app = {
   pending: '', // the action whose answer we wait for: createRoom | joinRoom | playComputer | quickMatch | cancelQuickMatch | watch | rejoin | leaveRoom
   joining: '', // the code of the room a join was sent for (a full one is watched instead)
   quickOffer: 0, // the timer that offers the computer to a player waiting for a quick match
+  quickRetry: 0, // the timer that asks again when a quick-match cooldown ends (queued's retryIn)
   afterQuick: null, // the frame to send once a cancelled quick match is answered (play the computer)
   quickCancelled: 0, // when a quick match was last cancelled (Date.now())
   moving: false, // a move was sent and its answer has not come yet
@@ -164,7 +165,7 @@ function onFrame(f) {
       onLeft(f);
       break;
     case 'queued':
-      onQueued();
+      onQueued(f);
       break;
     case 'unqueued':
       onUnqueued();
@@ -778,9 +779,19 @@ const QUICK_OFFER_MS = 15000;
 // A pairing's seat arriving this soon after a cancel was sent won the race: it stands.
 const QUICK_RACE_MS = 10000;
 
-// onQueued: the server has no one to pair us with yet; we wait, and may cancel.
-function onQueued() {
+// onQueued: the server has no one to pair us with yet; we wait, and may cancel. A queued frame
+// with retryIn says we left a fresh quick match at once and wait out a cooldown: we ask again
+// when it ends, to be paired with whoever waits then.
+function onQueued(f) {
   if (app.pending !== 'quickMatch' || app.room) return;
+  clearTimeout(app.quickRetry);
+  if (f.retryIn > 0) {
+    const name = $('quick-name').value.trim();
+    app.quickRetry = setTimeout(() => {
+      if (app.pending === 'quickMatch' && !app.room) socket.sendSoon({ action: 'quickMatch', name });
+    }, f.retryIn * 1000 + Math.random() * 1000);
+  }
+  if (!$('quick-wait').hidden) return; // an answer to asking again: the wait goes on
   show($('quick-wait'), true);
   show($('quick-computer'), false);
   say('quick-status', 'Looking for an opponent… You will play the next person who asks.');
@@ -805,6 +816,7 @@ function onUnqueued() {
 // quickDone: the wait is over (a room, a cancel, a drop): the card is a form again.
 function quickDone() {
   clearTimeout(app.quickOffer);
+  clearTimeout(app.quickRetry);
   show($('quick-wait'), false);
   say('quick-status', '');
   if (opensRoom(app.pending) && !app.room) {
