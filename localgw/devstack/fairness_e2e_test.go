@@ -45,6 +45,11 @@ func dial(ctx context.Context, st *devstack.Stack, name string) (*browser, error
 		}
 		return nil, fmt.Errorf("%s connecting: %w (HTTP %d)", name, err, status)
 	}
+	return watch(name, ws), nil
+}
+
+// watch reads every frame of ws into the browser's channel, closed with the connection.
+func watch(name string, ws *websocket.Conn) *browser {
 	p := &browser{name: name, ws: ws, frames: make(chan frame, 256)}
 	go func() {
 		defer close(p.frames)
@@ -60,7 +65,7 @@ func dial(ctx context.Context, st *devstack.Stack, name string) (*browser, error
 			p.frames <- f
 		}
 	}()
-	return p, nil
+	return p
 }
 
 func (p *browser) send(ctx context.Context, v map[string]any) error {
@@ -380,4 +385,136 @@ func (p *browser) flood(ctx context.Context, v map[string]any, d time.Duration) 
 		}
 	}
 	return false
+}
+
+// dialFrom connects a player from a loopback address of its own (127.0.0.2, …): another
+// address, as the gateway and the functions see it.
+func dialFrom(ctx context.Context, st *devstack.Stack, from, name string) (*browser, error) {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	client := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	ws, resp, err := websocket.Dial(ctx, st.WebSocketURL, &websocket.DialOptions{HTTPClient: client, HTTPHeader: http.Header{"Origin": {strings.TrimSuffix(st.URL, "/")}}})
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		return nil, fmt.Errorf("%s connecting from %s: %w (HTTP %d)", name, from, err, status)
+	}
+	return watch(name, ws), nil
+}
+
+// A polite flood: 40 connections from 2 addresses, each sending chat at exactly the documented
+// per-connection rate for 20 s, fanned out to a room each. Honest games beside it play on:
+// every move reaches the opponent within 2 s, and none is refused.
+func TestPoliteFloodLeavesGamesPlayable(t *testing.T) {
+	st := devstacktest.Start(t, devstacktest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	const flooders, honestGames = 40, 4
+	var fl []*browser
+	defer func() {
+		for _, f := range fl {
+			f.ws.CloseNow()
+		}
+	}()
+	for i := range flooders {
+		f, err := dialFrom(ctx, st, fmt.Sprintf("127.0.0.%d", 2+i%2), fmt.Sprintf("polite%02d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fl = append(fl, f)
+		time.Sleep(50 * time.Millisecond) // polite: connecting at 20/s
+	}
+	rooms := make([]string, flooders/2)
+	for r := range rooms {
+		host, guest := fl[2*r], fl[2*r+1]
+		if err := host.send(ctx, map[string]any{"action": "createRoom", "name": "P"}); err != nil {
+			t.Fatal(err)
+		}
+		f, err := host.await(ctx, "its room", isRoom(func(r *room) bool { return r.Status == "waiting" }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rooms[r] = f.Room.Code
+		if err := guest.send(ctx, map[string]any{"action": "joinRoom", "roomCode": rooms[r], "name": "Q"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := guest.await(ctx, "the game", isRoom(func(r *room) bool { return r.Status == "playing" })); err != nil {
+			t.Fatal(err)
+		}
+	}
+	floodCtx, stopFlood := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var chats, refused atomic.Int64
+	for i, f := range fl {
+		wg.Go(func() {
+			tick := time.NewTicker(time.Duration(float64(time.Second) / capacity.RatePerConnection))
+			defer tick.Stop()
+			for {
+				select {
+				case <-floodCtx.Done():
+					return
+				case <-tick.C:
+				}
+				if f.send(floodCtx, map[string]any{"action": "sendMessage", "roomCode": rooms[i/2], "text": "spam"}) == nil {
+					chats.Add(1)
+				}
+			drain:
+				for {
+					select {
+					case fr, open := <-f.frames:
+						if !open {
+							return
+						}
+						if fr.Type == "error" || fr.Message == "Too Many Requests" {
+							refused.Add(1)
+						}
+					default:
+						break drain
+					}
+				}
+			}
+		})
+	}
+	time.Sleep(2 * time.Second) // the flood under way
+
+	honest := make([]*browser, 2*honestGames)
+	for i := range honest {
+		p, err := dial(ctx, st, fmt.Sprintf("honest%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.ws.CloseNow()
+		honest[i] = p
+	}
+	slowest := make([]time.Duration, honestGames)
+	errs := make([]error, honestGames)
+	var games sync.WaitGroup
+	for g := range honestGames {
+		games.Go(func() {
+			for range 3 { // three games each, one after the other
+				d, err := playGame(ctx, honest[2*g], honest[2*g+1])
+				if err != nil {
+					errs[g] = err
+					return
+				}
+				slowest[g] = max(slowest[g], d)
+			}
+		})
+	}
+	games.Wait()
+	stopFlood()
+	wg.Wait()
+	t.Logf("polite flood: %d chat lines in, %d refused; slowest honest move per game: %v", chats.Load(), refused.Load(), slowest)
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("honest games under a polite flood:\n%v", err)
+	}
+	for g, d := range slowest {
+		if d > 2*time.Second {
+			t.Errorf("game %d: a move took %s to reach the opponent, want under 2 s", g, d)
+		}
+	}
+	if refused.Load() != 0 {
+		t.Errorf("%d of the polite flooders' frames were refused: the documented rate is not what the stack admits", refused.Load())
+	}
 }

@@ -51,10 +51,10 @@ const burst = 50
 // A burst of players pressing Quick match at once, each on its own WebSocket through the local
 // gateway and the real handlers on dynalite: nobody is answered with an error, everyone but
 // the odd one out is paired, each room has two different players with one seat each, and the
-// one left waiting can cancel. The gateway's throttles and the per-address ceilings are off:
-// every browser here shares one address, and what is measured is the queue.
+// one left waiting can cancel. Every browser here shares one address, with a default
+// deployment's settings.
 func TestQuickMatchBurstThroughTheStack(t *testing.T) {
-	st := devstacktest.Start(t, devstacktest.Options{Unthrottled: true, Env: map[string]string{"CONNECTIONS_PER_SOURCE": "0"}})
+	st := devstacktest.Start(t, devstacktest.Options{})
 	clients := make([]*client, burst)
 	for i := range clients {
 		clients[i] = connect(t, st, fmt.Sprintf("p%02d", i))
