@@ -447,6 +447,9 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 			key = KeyThrottleBurst
 		}
 		badErr(key, constructs.ValidateThrottle(c.StageThrottle()))
+		if c.ThrottleRate != nil {
+			badErr(KeyThrottleRate, c.Capacity().ValidateStageRate(*c.ThrottleRate))
+		}
 	}
 	if s, ok := get(KeyReservedConcurrency); ok {
 		// Only the words: ParseBool would read "0" and "1" as booleans, not as numbers.
