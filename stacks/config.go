@@ -130,7 +130,8 @@ type Config struct {
 	ApiGatewayLogRole *bool
 	// Games is how many concurrent games the deployment is sized for (lambda/capacity): the
 	// stage's throttle, $connect's and the game function's reserved concurrency follow from
-	// it. Default (nil): capacity.DefaultGames.
+	// it. Default (nil): capacity.DefaultGames; at most capacity.MaxGames(), what one account
+	// serves in a Region within API Gateway's account-level quotas.
 	Games *float64
 	// ThrottleRate and ThrottleBurst override the stage's throttle the capacity model sets.
 	ThrottleRate, ThrottleBurst *float64

@@ -2,7 +2,8 @@
 // variables on AWS, the local gateway sets them in development, tests pass their own. Every
 // setting is validated here and only here (the CDK app validates the deployer's settings by
 // calling FromEnv), with a message that names the variable and what it takes. The functions'
-// defaults live here alone.
+// defaults live here, but for the per-client ceilings (frames and connections), which
+// lambda/capacity owns beside the stage they are sized against.
 package config
 
 import (
