@@ -338,6 +338,8 @@ func TestAllowedOriginsRefuse(t *testing.T) {
 			return tb.Name
 		case config.EnvDynamoEndpoint:
 			return tb.Endpoint
+		case config.EnvSourceKeySecret:
+			return "the test deployment's source key"
 		}
 		return ""
 	})

@@ -22,32 +22,32 @@ import (
 
 // Context keys: the deployer's settings (docs/deploy.md lists them with examples).
 const (
-	KeyEnv                  = "env"
-	KeyAlertEmail           = "alertEmail"
-	KeyAlertEvents          = "alertEvents"
-	KeyOpsEmail             = "opsEmail"
-	KeyCertificateArn       = "certificateArn"
-	KeyInstanceType         = "instanceType"
-	KeyMaxInstances         = "maxInstances"
-	KeyMaxAzs               = "maxAzs"
-	KeySsmEndpoints         = "ssmEndpoints"
-	KeyThrottleRate         = "throttleRate"
-	KeyThrottleBurst        = "throttleBurst"
-	KeyAllowedOrigins       = "allowedOrigins"
-	KeyLogLevel             = "logLevel"
-	KeyGracePeriod          = "gracePeriod"
-	KeyRoomTTL              = "roomTtl"
-	KeyRateLimitPerSecond   = "rateLimitPerSecond"
-	KeyRateLimitBurst       = "rateLimitBurst"
-	KeyApiGatewayLogRole    = "apiGatewayLogRole"
-	KeyCloudFront           = "cloudFront"
-	KeyDomainName           = "domainName"
-	KeyHostedZoneId         = "hostedZoneId"
-	KeyWaf                  = "waf"
-	KeyTableKey             = "tableKey"
-	KeyGames                = "games"
-	KeyReservedConcurrency  = "reservedConcurrency"
-	KeyConnectionsPerSource = "connectionsPerSource"
+	KeyEnv                 = "env"
+	KeyAlertEmail          = "alertEmail"
+	KeyAlertEvents         = "alertEvents"
+	KeyOpsEmail            = "opsEmail"
+	KeyCertificateArn      = "certificateArn"
+	KeyInstanceType        = "instanceType"
+	KeyMaxInstances        = "maxInstances"
+	KeyMaxAzs              = "maxAzs"
+	KeySsmEndpoints        = "ssmEndpoints"
+	KeyThrottleRate        = "throttleRate"
+	KeyThrottleBurst       = "throttleBurst"
+	KeyAllowedOrigins      = "allowedOrigins"
+	KeyLogLevel            = "logLevel"
+	KeyGracePeriod         = "gracePeriod"
+	KeyRoomTTL             = "roomTtl"
+	KeyRateLimitPerSecond  = "rateLimitPerSecond"
+	KeyRateLimitBurst      = "rateLimitBurst"
+	KeyApiGatewayLogRole   = "apiGatewayLogRole"
+	KeyCloudFront          = "cloudFront"
+	KeyDomainName          = "domainName"
+	KeyHostedZoneId        = "hostedZoneId"
+	KeyWaf                 = "waf"
+	KeyTableKey            = "tableKey"
+	KeyGames               = "games"
+	KeyReservedConcurrency = "reservedConcurrency"
+	KeyAddressStrikes      = "addressStrikes"
 	// The delivery pipeline's (docs/pipeline.md).
 	KeyPipeline      = "pipeline"
 	KeyRepository    = "repository"
@@ -64,19 +64,23 @@ const (
 // functionKeys are the settings that become every route function's environment variables,
 // read and validated by lambda/config.
 var functionKeys = map[string]string{
-	KeyAllowedOrigins:       config.EnvAllowedOrigins,
-	KeyLogLevel:             config.EnvLogLevel,
-	KeyGracePeriod:          config.EnvGracePeriod,
-	KeyRoomTTL:              config.EnvRoomTTL,
-	KeyRateLimitPerSecond:   config.EnvRatePerSecond,
-	KeyRateLimitBurst:       config.EnvRateBurst,
-	KeyConnectionsPerSource: config.EnvConnectionsPerSource,
+	KeyAllowedOrigins:     config.EnvAllowedOrigins,
+	KeyLogLevel:           config.EnvLogLevel,
+	KeyGracePeriod:        config.EnvGracePeriod,
+	KeyRoomTTL:            config.EnvRoomTTL,
+	KeyRateLimitPerSecond: config.EnvRatePerSecond,
+	KeyRateLimitBurst:     config.EnvRateBurst,
+	KeyAddressStrikes:     config.EnvAddressStrikes,
 }
+
+// removedConnectionsPerSource was a setting: a deployment still passing it is told what
+// replaced it rather than ignored.
+const removedConnectionsPerSource = "connectionsPerSource"
 
 var knownKeys = []string{KeyEnv, KeyAlertEmail, KeyAlertEvents, KeyOpsEmail, KeyCertificateArn, KeyInstanceType, KeyMaxInstances,
 	KeyMaxAzs, KeySsmEndpoints, KeyThrottleRate, KeyThrottleBurst, KeyAllowedOrigins, KeyLogLevel,
 	KeyGracePeriod, KeyRoomTTL, KeyRateLimitPerSecond, KeyRateLimitBurst, KeyApiGatewayLogRole,
-	KeyCloudFront, KeyDomainName, KeyHostedZoneId, KeyWaf, KeyTableKey, KeyGames, KeyReservedConcurrency, KeyConnectionsPerSource,
+	KeyCloudFront, KeyDomainName, KeyHostedZoneId, KeyWaf, KeyTableKey, KeyGames, KeyReservedConcurrency, KeyAddressStrikes,
 	KeyPipeline, KeyRepository, KeyBranch, KeyConnectionArn, KeyProdAccount, KeyGitHubRepository, KeyGitHubOidcProviderArn, KeyRegions}
 
 // DefaultLifecycle is the lifecycle of a deployment whose env is not set.
@@ -337,6 +341,10 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 				bad(k, "unknown key: did you mean %s?", known)
 			}
 		}
+	}
+
+	if _, ok := ctx[removedConnectionsPerSource]; ok {
+		bad(removedConnectionsPerSource, "is no longer a setting: an address's open connections are not counted (docs/capacity.md); %s sets what its misbehaviour may cost (0 turns it off)", KeyAddressStrikes)
 	}
 
 	c := Config{Lifecycle: DefaultLifecycle}

@@ -163,7 +163,7 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 		KeyGames:              {doc[KeyGames], gamesSizing(doc[KeyGames], stage.DefaultRouteSettings.ThrottlingRateLimit)},
 		KeyReservedConcurrency: {doc[KeyReservedConcurrency], fmt.Sprintf("%v in prod, %v in dev",
 			gameReserved(t, prod(t)), gameReserved(t, s))},
-		KeyConnectionsPerSource:  {doc[KeyConnectionsPerSource], strconv.Itoa(fn.ConnectionsPerSource)},
+		KeyAddressStrikes:        {doc[KeyAddressStrikes], strconv.Itoa(fn.AddressStrikes)},
 		KeyPipeline:              {doc[KeyPipeline], strconv.FormatBool(s.cfg.Pipeline != nil)},
 		KeyRepository:            {doc[KeyRepository], "none"},
 		KeyBranch:                {doc[KeyBranch], DefaultBranch},

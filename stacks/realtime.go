@@ -146,6 +146,18 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		accepted = append(accepted, edgeSecret)
 	}
 
+	// The key $connect hashes addresses with, so the table holds no address nor a hash anyone
+	// can invert by trying every IPv4 address; each Region has its own (its counts are its own).
+	sourceKey := awssecretsmanager.NewSecret(stack, jsii.String("SourceKeySecret"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("TicTacToe: the key $connect hashes client addresses with before anything about them is stored"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength: jsii.Number(32), ExcludePunctuation: jsii.Bool(true),
+		},
+		// Losing it forgets only what addresses were charged in the last minutes.
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	constructs.SuppressNag(sourceKey, "AwsSolutions-SMG4", "A key for hashing client addresses, read only by this stack's $connect at deploy time: a rotation would only reset the per-address counts of the last minutes")
+
 	functions := map[string]*constructs.GoFunction{}
 	functionsScope := cdkconstructs.NewConstruct(stack, jsii.String("Functions"))
 	var integrations []constructs.WebSocketIntegration
@@ -170,6 +182,10 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 			if len(values) > 1 {
 				env[config.EnvEdgeSecret] = awscdk.Fn_Join(jsii.String(","), &values)
 			}
+		}
+		if f.Needs.SourceKey {
+			// Resolved by CloudFormation at deploy time, as the edge secret is.
+			env[config.EnvSourceKeySecret] = sourceKey.SecretValue().UnsafeUnwrap()
 		}
 		var reserved *float64
 		if f.Name == catalog.FnGame {

@@ -180,7 +180,7 @@ func Idle(d Deployment, p Prices) (Bill, error) {
 			float64(d.WebACLs)*p.WAF.WebACLMonth+float64(d.WebACLRules)*p.WAF.RuleMonth)
 	}
 	if d.Secrets > 0 {
-		b.add("Secrets Manager secret (the edge secret)", fmt.Sprintf("%d", d.Secrets), float64(d.Secrets)*p.SecretsManager.SecretMonth)
+		b.add("Secrets Manager secrets (the edge secret, the address key)", fmt.Sprintf("%d", d.Secrets), float64(d.Secrets)*p.SecretsManager.SecretMonth)
 	}
 	b.add(fmt.Sprintf("EC2 %s instances (the ASG minimum)", d.InstanceType), fmt.Sprintf("%d × %.0f h", d.Instances, h), float64(d.Instances)*h*ec2)
 	gb := float64(d.Instances) * d.VolumeGB

@@ -58,6 +58,16 @@ test('lengths count as the server counts them (the cases lambda/protocol runs to
   assert.equal(words.chatProblem('\u200B' + 'a'.repeat(words.CHAT_MAX)), '', 'cleaned, then trimmed, then counted, as the server does');
 });
 
+test('tag characters pass only inside a flag (the cases lambda/protocol runs too)', () => {
+  const { cases } = JSON.parse(readFileSync(new URL('../../lambda/protocol/testdata/tags.json', import.meta.url), 'utf8'));
+  const problem = { name: words.nameProblem, text: words.chatProblem };
+  const says = { ok: /^$/, invisible: /invisible characters/, 'too long': /at most 24 characters: this one has 25/ };
+  for (const c of cases) {
+    assert.ok(problem[c.field] && says[c.want], `${c.name}: field ${c.field}, want ${c.want}`);
+    assert.match(problem[c.field](c.text), says[c.want], c.name);
+  }
+});
+
 test('every protocol error code reads as plain words, not as a code', () => {
   const codes = ['bad_request', 'unknown_action', 'room_not_found', 'room_full', 'not_in_room',
     'not_your_turn', 'cell_taken', 'game_not_active', 'too_large', 'rate_limited', 'internal_error'];

@@ -30,6 +30,7 @@ func TestWiringFromConfig(t *testing.T) {
 	cfg, err := config.FromEnv(func(k string) string {
 		return map[string]string{
 			config.EnvTableName: tb.Name, config.EnvCallbackURL: conns.URL, config.EnvDynamoEndpoint: tb.Endpoint,
+			config.EnvSourceKeySecret: "the test deployment's source key",
 		}[k]
 	})
 	if err != nil {

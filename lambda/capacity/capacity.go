@@ -61,20 +61,20 @@ const (
 	// player's pace. A connection past it is answered rate_limited.
 	RatePerConnection  = 1
 	BurstPerConnection = 10
-	// ConnectionsPerSource is how many open connections one source address (an IPv4 address,
-	// or an IPv6 /64, what one household or phone gets) may hold. A school or an office
-	// behind one NAT address shares it.
-	ConnectionsPerSource = 20
 	// MissesPerConnection is how many room_not_found answers one connection gets before the
 	// server closes it: enough for a player mistyping a code, not for probing.
 	MissesPerConnection = 10
-	// MissesPerSourceHour is the same budget for a source address across its connections,
-	// per hour; past it the source's new connections are refused until the hour is out.
-	MissesPerSourceHour = 60
-	// FloodCloseMisses is what a connection closed for flooding costs its source, in misses
-	// of that budget: an address whose connections are closed three times in an hour for
-	// flooding gets no new one until the hour is out, so reconnecting to flood again stops.
-	FloodCloseMisses = 20
+	// An address (an IPv4 address, or an IPv6 /64: what one household, school or phone
+	// carrier's NAT shares) is charged for what its connections do wrong, on a sliding window
+	// of AddressWindowMinutes: a room_not_found answer costs MissCost, a connection the server
+	// closes (for probing or flooding) CloseCost, once per connection. Past AddressStrikes in
+	// the window its new connections are refused until enough of them age out. One device's 60
+	// typos (60 misses, 6 closes: 120) or one flood close (10) leave it far below; it takes
+	// about 15 connections closed for probing, or 30 for flooding, within 15 minutes.
+	MissCost             = 1
+	CloseCost            = 10
+	AddressStrikes       = 300
+	AddressWindowMinutes = 15
 	// StrikesToClose is how many frames a connection may send past its rate limit, in a
 	// burst, before the server closes it; a strike is forgiven every StrikeForgiveSeconds.
 	StrikesToClose       = 20

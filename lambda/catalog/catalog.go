@@ -72,6 +72,9 @@ type Needs struct {
 	// EdgeSecret checks that connections came through the site's CloudFront distribution
 	// (EDGE_SECRET, set when the deployment has one).
 	EdgeSecret bool
+	// SourceKey keys the hashes client addresses are kept under (SOURCE_KEY_SECRET, a secret
+	// of the deployment's own).
+	SourceKey bool
 }
 
 // Table reports whether the function uses the game table.
@@ -100,9 +103,9 @@ var (
 
 // all lists every function, route functions first, in a stable order. Routes are grouped by
 // what they need rather than one Lambda per route:
-//   - connect serves only $connect: it counts the connection against its source address's
-//     share and records it (two items, read and written by key), and sends nothing, so it has
-//     no @connections permission;
+//   - connect serves only $connect: it checks its source address's misbehaviour budget and
+//     records the connection (two items, read and written by key), and sends nothing, so it
+//     has no @connections permission;
 //   - disconnect serves $disconnect, the one route API Gateway invokes without a client frame;
 //   - game serves every client action and $default: they share one set of permissions, so
 //     splitting them would buy no least privilege, and one function keeps a game's moves on
@@ -112,9 +115,9 @@ var (
 var all = []Function{
 	{
 		Name:        FnConnect,
-		Description: "TicTacToe $connect: checks the Origin, counts connections per source address",
+		Description: "TicTacToe $connect: checks the Origin, refuses an address whose connections misbehaved too often",
 		Routes:      []string{Connect},
-		Needs:       Needs{TableActions: []string{GetItem, PutItem}, EdgeSecret: true},
+		Needs:       Needs{TableActions: []string{GetItem, PutItem}, EdgeSecret: true, SourceKey: true},
 	},
 	{
 		Name:        FnDisconnect,

@@ -35,8 +35,12 @@ const (
 	EnvTopicARN       = "TOPIC_ARN"
 	EnvPresenceLog    = "PRESENCE_LOG"
 	EnvEdgeSecret     = "EDGE_SECRET"
-	// EnvConnectionsPerSource is the open connections one source address may hold.
-	EnvConnectionsPerSource = "CONNECTIONS_PER_SOURCE"
+	// EnvAddressStrikes is what one source address's misbehaviour may cost in the window
+	// before its new connections are refused (lambda/guard); EnvSourceKeySecret keys the
+	// addresses' hashes.
+	EnvAddressStrikes   = "ADDRESS_STRIKES"
+	EnvSourceKeySecret  = "SOURCE_KEY_SECRET"
+	envRemovedPerSource = "CONNECTIONS_PER_SOURCE"
 	// A multi-Region deployment's (docs/regions.md): the function's own Region (the SDK's
 	// variable, which Lambda sets), every Region in the deployment's order, each Region's
 	// @connections URL, and (locally) each Region's DynamoDB endpoint.
@@ -90,10 +94,15 @@ type Config struct {
 	// (lambda/capacity owns the numbers and sizes the stage by them). 0 per second turns it off.
 	RatePerSecond float64
 	RateBurst     int
-	// ConnectionsPerSource is how many open connections one source address (an IPv4 address,
-	// an IPv6 /64) may hold (CONNECTIONS_PER_SOURCE). Default: capacity.ConnectionsPerSource;
-	// 0 turns the per-address ceilings off (this limit and the per-address miss budget).
-	ConnectionsPerSource int
+	// AddressStrikes is what one source address's misbehaviour (room misses, connections the
+	// server closed) may cost within capacity.AddressWindowMinutes before its new connections
+	// are refused (ADDRESS_STRIKES). Default: capacity.AddressStrikes; 0 turns the per-address
+	// ceiling off.
+	AddressStrikes int
+	// SourceKeySecret keys the hashes addresses are kept under (SOURCE_KEY_SECRET, from Secrets
+	// Manager on AWS). Default: empty, and each process draws its own (the local stack's one
+	// process), which on AWS would split an address's count between containers.
+	SourceKeySecret string
 	// LogLevel is debug, info, warn or error (LOG_LEVEL). Default: info.
 	LogLevel slog.Level
 	// TopicARN is the SNS topic the presence function publishes to (TOPIC_ARN).
@@ -199,13 +208,22 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.RateBurst = n
 	}
-	c.ConnectionsPerSource = capacity.ConnectionsPerSource
-	if v := strings.TrimSpace(getenv(EnvConnectionsPerSource)); v != "" {
+	c.AddressStrikes = capacity.AddressStrikes
+	if v := strings.TrimSpace(getenv(EnvAddressStrikes)); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > maxConnectionsPerSource {
-			bad(EnvConnectionsPerSource, "%q is not a whole number from 0 (no limit) to %d", v, maxConnectionsPerSource)
+		if err != nil || n < 0 || n > maxAddressStrikes {
+			bad(EnvAddressStrikes, "%q is not a whole number from 0 (no per-address ceiling) to %d", v, maxAddressStrikes)
 		}
-		c.ConnectionsPerSource = n
+		c.AddressStrikes = n
+	}
+	if v := strings.TrimSpace(getenv(envRemovedPerSource)); v != "" {
+		bad(envRemovedPerSource, "is no longer a setting: an address's open connections are not counted (docs/capacity.md); %s sets what its misbehaviour may cost (0 turns it off)", EnvAddressStrikes)
+	}
+	if v := strings.TrimSpace(getenv(EnvSourceKeySecret)); v != "" {
+		if len(v) < minEdgeSecret {
+			bad(EnvSourceKeySecret, "is %d characters: use at least %d (Secrets Manager generates 32)", len(v), minEdgeSecret)
+		}
+		c.SourceKeySecret = v
 	}
 	if v := strings.TrimSpace(getenv(EnvLogLevel)); v != "" {
 		// slog also reads "info+2" and the like: only the four names are a setting here.
@@ -313,11 +331,10 @@ func (c Config) MissingCallbackURLs() []string {
 	return out
 }
 
-// maxConnectionsPerSource bounds CONNECTIONS_PER_SOURCE: a source item lists its connections,
-// and DynamoDB items are at most 400 KB.
-const maxConnectionsPerSource = 5000
+// maxAddressStrikes bounds ADDRESS_STRIKES: past it the ceiling would never be reached.
+const maxAddressStrikes = 100000
 
-// minEdgeSecret is the shortest EDGE_SECRET accepted: long enough that it cannot be guessed.
+// minEdgeSecret is the shortest EDGE_SECRET (and SOURCE_KEY_SECRET) accepted: long enough that it cannot be guessed.
 const minEdgeSecret = 16
 
 // ParseOrigins reads a comma-separated list of browser origins: each an http or https
@@ -373,6 +390,9 @@ func (c Config) Require(fn catalog.Function) error {
 			}
 			errs = append(errs, fmt.Errorf("%s has no URL for %s: frames to players connected there could not be sent", EnvCallbackURLs, r))
 		}
+	}
+	if fn.Needs.SourceKey && c.AddressStrikes > 0 && c.SourceKeySecret == "" {
+		errs = append(errs, fmt.Errorf("%s is not set: it keys the hashes client addresses are kept under (%s=0 turns the per-address ceiling off)", EnvSourceKeySecret, EnvAddressStrikes))
 	}
 	if fn.Needs.PublishAlerts && c.TopicARN == "" {
 		errs = append(errs, fmt.Errorf("%s is not set: it is the alerts SNS topic's ARN", EnvTopicARN))

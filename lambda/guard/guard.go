@@ -1,11 +1,17 @@
-// Package guard keeps the per-client ceilings that must hold across connections and Lambda
-// containers, so it keeps them in the game table: how many connections one source address
-// may hold open, and how many unknown rooms it may ask for in an hour before its new
-// connections are refused. lambda/capacity owns the numbers; docs/capacity.md explains them.
+// Package guard keeps the per-address ceiling that must hold across connections and Lambda
+// containers, so it keeps it in the game table: an address is charged for what its
+// connections do wrong (room_not_found answers, connections the server closes), on a sliding
+// window, and past its budget its new connections are refused until enough charges age out.
+//
+// It charges behaviour, never presence: an address's open connections are not counted, so a
+// class, an office or a carrier's NAT shares nothing but the misbehaviour budget, and a lost
+// $disconnect leaves nothing behind. lambda/capacity owns the numbers; docs/capacity.md
+// explains them.
 package guard
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -18,59 +24,60 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
-var (
-	// ErrTooManyConnections: the source already holds its share of open connections.
-	ErrTooManyConnections = errors.New("too many connections from one address")
-	// ErrProbing: the source asked for too many rooms that do not exist this hour.
-	ErrProbing = errors.New("too many unknown rooms asked for from one address")
-)
+// ErrRefused: the address spent its budget for misbehaviour in the window.
+var ErrRefused = errors.New("the address's connections misbehaved too often: refused for a few minutes")
 
 // Store is what the guard keeps in the game table: a source's item, and the connection
 // record it opens with the source's key.
 type Store interface {
 	GetSource(ctx context.Context, key string) (store.Source, error)
-	PutSource(ctx context.Context, src *store.Source) error
+	PutSource(ctx context.Context, src *store.Source, keep time.Duration) error
 	PutConnection(ctx context.Context, c *store.Connection) error
 }
 
 // Limits are the ceilings; zero values take lambda/capacity's.
 type Limits struct {
-	// ConnectionsPerSource: open connections of one source; below 0, no per-source ceilings
-	// at all (no connection limit and no probing budget per address: nothing is kept per
-	// source), for a load generator that is every player at once.
-	ConnectionsPerSource int
-	// MissesPerSourceHour: room_not_found answers to one source in an hour.
-	MissesPerSourceHour int
-	// ConnectionLife is when a connection lapses on its own: API Gateway closes every
-	// connection after 2 hours, so a lost $disconnect frees its place after that at most.
-	ConnectionLife time.Duration
+	// Strikes an address may collect in Window before its new connections are refused; below
+	// 0, no per-address ceiling at all (nothing is kept per address), for a load generator
+	// that is every player at once.
+	Strikes int
+	// Window is how long a strike counts, sliding by the minute.
+	Window time.Duration
+	// MissCost and CloseCost are what a room_not_found answer and a connection the server
+	// closes cost the address.
+	MissCost, CloseCost int
 }
 
-// Guard keeps the ceilings.
+// Guard keeps the ceiling.
 type Guard struct {
 	store  Store
 	now    func() time.Time
 	limits Limits
+	key    []byte
 }
 
-// New returns a Guard over st.
-func New(st Store, now func() time.Time, l Limits) *Guard {
-	if l.ConnectionsPerSource == 0 {
-		l.ConnectionsPerSource = capacity.ConnectionsPerSource
+// New returns a Guard over st that keys addresses with secret (a per-deployment value: the
+// table then holds no address, nor a hash anyone can invert by trying every address).
+func New(st Store, now func() time.Time, secret []byte, l Limits) *Guard {
+	if l.Strikes == 0 {
+		l.Strikes = capacity.AddressStrikes
 	}
-	if l.MissesPerSourceHour == 0 {
-		l.MissesPerSourceHour = capacity.MissesPerSourceHour
+	if l.Window == 0 {
+		l.Window = capacity.AddressWindowMinutes * time.Minute
 	}
-	if l.ConnectionLife == 0 {
-		l.ConnectionLife = 2 * time.Hour
+	if l.MissCost == 0 {
+		l.MissCost = capacity.MissCost
 	}
-	return &Guard{store: st, now: now, limits: l}
+	if l.CloseCost == 0 {
+		l.CloseCost = capacity.CloseCost
+	}
+	return &Guard{store: st, now: now, limits: l, key: secret}
 }
 
 // SourceKey is the key a client address is counted under: an IPv4 address, or the /64 of an
-// IPv6 one (what one household or phone is given), hashed so the table holds no address.
-// An address that does not parse is counted as itself, hashed.
-func SourceKey(ip string) string {
+// IPv6 one (what one household or phone is given), as an HMAC with the deployment's secret.
+// An address that does not parse is counted as itself.
+func (g *Guard) SourceKey(ip string) string {
 	var subject string
 	switch a, err := netip.ParseAddr(ip); {
 	case err != nil:
@@ -81,94 +88,98 @@ func SourceKey(ip string) string {
 		p, _ := a.Prefix(64)
 		subject = p.String()
 	}
-	sum := sha256.Sum256([]byte("tictactoe-source:" + subject))
-	return hex.EncodeToString(sum[:16])
+	mac := hmac.New(sha256.New, g.key)
+	mac.Write([]byte("tictactoe-source:" + subject))
+	return hex.EncodeToString(mac.Sum(nil)[:16])
 }
 
-// maxAttempts bounds the retries when connections of one source race: about 3 s in all at
-// worst.
-const maxAttempts = 12
-
-// Admit counts connection connID against its source and records the connection with the
-// source's key (for $disconnect to release it, and for the probing budget), or refuses it:
-// ErrTooManyConnections, ErrProbing. With no source ("": its address is unknown) it only
-// records the connection.
-func (g *Guard) Admit(ctx context.Context, source, connID string) error {
-	if g.limits.ConnectionsPerSource < 0 {
+// Admit records connection connID with its source's key (so that what it does wrong is
+// charged to the source), or refuses it with ErrRefused when the source spent its budget.
+// With no source ("": its address is unknown) it only records the connection. A source item
+// that cannot be read admits the connection: a database fault must not lock players out.
+func (g *Guard) Admit(ctx context.Context, source, connID string) (err error) {
+	if g.limits.Strikes < 0 {
 		source = ""
 	}
-	if source == "" {
-		if err := g.store.PutConnection(ctx, &store.Connection{ID: connID}); err != nil {
-			return fmt.Errorf("recording connection %s: %w", connID, err)
+	if source != "" {
+		src, gerr := g.store.GetSource(ctx, source)
+		switch {
+		case errors.Is(gerr, store.ErrNotFound):
+		case gerr != nil:
+			err = fmt.Errorf("reading source %s (admitted): %w", source, gerr)
+		case g.spent(src, g.now()):
+			return ErrRefused
 		}
-		return nil
 	}
-	err := g.change(ctx, source, func(src *store.Source, now time.Time) error {
-		if src.Misses >= g.limits.MissesPerSourceHour {
-			return ErrProbing
-		}
-		if g.limits.ConnectionsPerSource > 0 && len(src.Conns) >= g.limits.ConnectionsPerSource {
-			return ErrTooManyConnections
-		}
-		src.Conns[connID] = now.Add(g.limits.ConnectionLife)
-		return nil
-	})
+	if perr := g.store.PutConnection(ctx, &store.Connection{ID: connID, Source: source}); perr != nil {
+		return errors.Join(err, fmt.Errorf("recording connection %s: %w", connID, perr))
+	}
 	if err != nil {
-		return err
-	}
-	if err := g.store.PutConnection(ctx, &store.Connection{ID: connID, Source: source}); err != nil {
-		// Give the place back: the connection is refused.
-		if rerr := g.Release(context.WithoutCancel(ctx), source, connID); rerr != nil {
-			err = errors.Join(err, rerr)
-		}
-		return fmt.Errorf("recording connection %s: %w", connID, err)
+		return &AdmittedError{err}
 	}
 	return nil
 }
 
-// Release gives connID's place back (its $disconnect).
-func (g *Guard) Release(ctx context.Context, source, connID string) error {
-	if source == "" {
-		return nil
-	}
-	err := g.change(ctx, source, func(src *store.Source, _ time.Time) error {
-		if _, ok := src.Conns[connID]; !ok {
-			return errUnchanged
-		}
-		delete(src.Conns, connID)
-		return nil
-	})
-	if errors.Is(err, errUnchanged) {
-		return nil
-	}
-	return err
+// AdmittedError is a fault Admit met and let the connection in despite: worth a log line, not
+// a refusal.
+type AdmittedError struct{ Err error }
+
+func (e *AdmittedError) Error() string { return e.Err.Error() }
+func (e *AdmittedError) Unwrap() error { return e.Err }
+
+// Miss charges one room_not_found answer to the source.
+func (g *Guard) Miss(ctx context.Context, source string) error {
+	return g.charge(ctx, source, "", g.limits.MissCost)
 }
 
-// Miss counts one room_not_found answer to the source and reports whether that used up the
-// hour's budget (the caller closes the connection; the source's next ones are refused).
-func (g *Guard) Miss(ctx context.Context, source string) (exhausted bool, err error) {
-	return g.Penalize(ctx, source, 1)
+// Closed charges the source for connection connID, which the server closed (for probing or
+// flooding): once per connection, however often it is called.
+func (g *Guard) Closed(ctx context.Context, source, connID string) error {
+	return g.charge(ctx, source, connID, g.limits.CloseCost)
 }
 
-// Penalize counts n misses against the source's hour (a connection closed for flooding is
-// capacity.FloodCloseMisses) and reports whether the budget is spent.
-func (g *Guard) Penalize(ctx context.Context, source string, n int) (exhausted bool, err error) {
-	if source == "" {
+// Refused reports whether source's new connections are refused now.
+func (g *Guard) Refused(ctx context.Context, source string) (bool, error) {
+	if g.limits.Strikes < 0 || source == "" {
 		return false, nil
 	}
-	err = g.change(ctx, source, func(src *store.Source, _ time.Time) error {
-		src.Misses += n
-		exhausted = src.Misses >= g.limits.MissesPerSourceHour
-		return nil
-	})
-	return exhausted, err
+	src, err := g.store.GetSource(ctx, source)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading source %s: %w", source, err)
+	}
+	return g.spent(src, g.now()), nil
 }
 
-var errUnchanged = errors.New("unchanged")
+// spent reports whether src's strikes in the window reach the budget.
+func (g *Guard) spent(src store.Source, now time.Time) bool {
+	total := 0
+	for m, n := range src.Strikes {
+		if g.inWindow(m, now) {
+			total += n
+		}
+	}
+	return total >= g.limits.Strikes
+}
 
-// change applies fn to the source's latest item and writes it back if nothing else did in
-// between, else starts again. Lapsed connections and a past hour's misses are dropped first.
-func (g *Guard) change(ctx context.Context, source string, fn func(src *store.Source, now time.Time) error) error {
+// inWindow reports whether a charge made in the minute starting at m still counts at now.
+func (g *Guard) inWindow(m, now time.Time) bool { return now.Sub(m) < g.limits.Window }
+
+// maxClosed bounds the connections remembered as charged for being closed: past it the oldest
+// are forgotten (a source that has that many closed in its window is refused anyway).
+const maxClosed = 64
+
+// maxAttempts bounds the retries when charges to one source race: about 3 s in all at worst.
+const maxAttempts = 12
+
+// charge adds cost strikes to the source's current minute, once per connID when it is set.
+// Minutes that left the window are dropped first.
+func (g *Guard) charge(ctx context.Context, source, connID string, cost int) error {
+	if g.limits.Strikes < 0 || source == "" {
+		return nil
+	}
 	for attempt := 1; ; attempt++ {
 		src, err := g.store.GetSource(ctx, source)
 		if errors.Is(err, store.ErrNotFound) {
@@ -178,21 +189,32 @@ func (g *Guard) change(ctx context.Context, source string, fn func(src *store.So
 			return fmt.Errorf("reading source %s: %w", source, err)
 		}
 		now := g.now()
-		if src.Conns == nil {
-			src.Conns = map[string]time.Time{}
+		minute := now.UTC().Truncate(time.Minute) // a map key: one location, no monotonic reading
+		if src.Strikes == nil {
+			src.Strikes = map[time.Time]int{}
 		}
-		for id, lapses := range src.Conns {
-			if !lapses.After(now) {
-				delete(src.Conns, id)
+		if src.Closed == nil {
+			src.Closed = map[string]time.Time{}
+		}
+		for m := range src.Strikes {
+			if !g.inWindow(m, now) {
+				delete(src.Strikes, m)
 			}
 		}
-		if hour := now.Truncate(time.Hour); !src.Hour.Equal(hour) {
-			src.Hour, src.Misses = hour, 0
+		for id, m := range src.Closed {
+			if !g.inWindow(m, now) {
+				delete(src.Closed, id)
+			}
 		}
-		if err := fn(&src, now); err != nil {
-			return err
+		if connID != "" {
+			if _, done := src.Closed[connID]; done {
+				return nil
+			}
+			forgetOldest(src.Closed, maxClosed-1)
+			src.Closed[connID] = minute
 		}
-		err = g.store.PutSource(ctx, &src)
+		src.Strikes[minute] += cost
+		err = g.store.PutSource(ctx, &src, g.limits.Window)
 		switch {
 		case err == nil:
 			return nil
@@ -201,12 +223,25 @@ func (g *Guard) change(ctx context.Context, source string, fn func(src *store.So
 		case attempt == maxAttempts:
 			return fmt.Errorf("source %s: still contended after %d attempts: %w", source, attempt, err)
 		}
-		// A class behind one NAT address connects at once: spread the retries out, more and
-		// more (full jitter, up to 2^attempt × 5 ms, capped at 400 ms).
+		// Many connections of one address can be charged at once: spread the retries out,
+		// more and more (full jitter, up to 2^attempt × 5 ms, capped at 400 ms).
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(time.Duration(rand.Int64N(int64(min(5*time.Millisecond<<attempt, 400*time.Millisecond)))) + time.Millisecond):
 		}
+	}
+}
+
+// forgetOldest drops the oldest entries of closed until it holds at most n.
+func forgetOldest(closed map[string]time.Time, n int) {
+	for len(closed) > n {
+		oldest := ""
+		for id, m := range closed {
+			if oldest == "" || m.Before(closed[oldest]) || (m.Equal(closed[oldest]) && id < oldest) {
+				oldest = id
+			}
+		}
+		delete(closed, oldest)
 	}
 }

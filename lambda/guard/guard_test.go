@@ -2,6 +2,8 @@ package guard_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalite/dynalitetest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
@@ -20,103 +23,26 @@ type clock struct{ ns atomic.Int64 }
 func (c *clock) now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *clock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 
+var secret = []byte("a deployment's own source key secret")
+
 func newGuard(t *testing.T, l guard.Limits) (*guard.Guard, *store.DynamoStore, *clock) {
 	t.Helper()
 	c := &clock{}
-	c.ns.Store(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC).UnixNano())
+	c.ns.Store(time.Date(2026, 12, 1, 10, 0, 30, 0, time.UTC).UnixNano())
 	tb := dynalitetest.New(t)
 	st := store.NewDynamoStore(tb.Client, tb.Name, c.now, store.Expiry{Room: config.DefaultRoomTTL})
-	return guard.New(st, c.now, l), st, c
+	return guard.New(st, c.now, secret, l), st, c
 }
 
-// One address holds at most its share of connections, however many containers admit them at
-// once; a closed connection frees its place, and so does one whose $disconnect never came,
-// once API Gateway would have closed it.
-func TestConnectionsPerSource(t *testing.T) {
+// A class, an office or a carrier's NAT: hundreds of connections from one address are all
+// admitted, at once, whatever they hold open.
+func TestSharedAddressIsNotCapped(t *testing.T) {
 	ctx := context.Background()
-	g, st, c := newGuard(t, guard.Limits{ConnectionsPerSource: 5})
-	src := guard.SourceKey("203.0.113.7")
-	var admitted, refused atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 12 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			switch err := g.Admit(ctx, src, fmt.Sprintf("c%d", i)); {
-			case err == nil:
-				admitted.Add(1)
-			case errors.Is(err, guard.ErrTooManyConnections):
-				refused.Add(1)
-			default:
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	if admitted.Load() != 5 || refused.Load() != 7 {
-		t.Fatalf("%d admitted, %d refused; want 5 and 7", admitted.Load(), refused.Load())
-	}
-	var open []string
-	for i := range 12 {
-		if rec, err := st.GetConnection(ctx, fmt.Sprintf("c%d", i)); err == nil {
-			if rec.Source != src {
-				t.Errorf("c%d recorded with source %q, want %q", i, rec.Source, src)
-			}
-			open = append(open, rec.ID)
-		}
-	}
-	if len(open) != 5 {
-		t.Fatalf("%d connections recorded, want the 5 admitted: %v", len(open), open)
-	}
-	if err := g.Admit(ctx, guard.SourceKey("198.51.100.1"), "other"); err != nil {
-		t.Fatalf("another address is refused: %v", err)
-	}
-	if err := g.Release(ctx, src, open[0]); err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Admit(ctx, src, "again"); err != nil {
-		t.Fatalf("a released place is not free: %v", err)
-	}
-	if err := g.Admit(ctx, src, "one more"); !errors.Is(err, guard.ErrTooManyConnections) {
-		t.Fatalf("the sixth: %v, want ErrTooManyConnections", err)
-	}
-	c.advance(2*time.Hour + time.Second) // every connection lapsed; their $disconnects were lost
-	if err := g.Admit(ctx, src, "next day"); err != nil {
-		t.Fatalf("lapsed connections still hold their places: %v", err)
-	}
-}
-
-// An address that asked for too many unknown rooms this hour is refused new connections
-// until the hour is out.
-func TestMissesPerSourceHour(t *testing.T) {
-	ctx := context.Background()
-	g, _, c := newGuard(t, guard.Limits{MissesPerSourceHour: 3})
-	src := guard.SourceKey("2001:db8:1:2:aaaa::1")
-	for i := 1; i <= 3; i++ {
-		exhausted, err := g.Miss(ctx, src)
-		if err != nil || exhausted != (i == 3) {
-			t.Fatalf("miss %d: exhausted %v, %v", i, exhausted, err)
-		}
-	}
-	// Another address of the same /64 is the same source.
-	if err := g.Admit(ctx, guard.SourceKey("2001:db8:1:2:bbbb::9"), "c1"); !errors.Is(err, guard.ErrProbing) {
-		t.Fatalf("after the budget: %v, want ErrProbing", err)
-	}
-	c.advance(time.Hour)
-	if err := g.Admit(ctx, src, "c1"); err != nil {
-		t.Fatalf("the next hour: %v", err)
-	}
-}
-
-// Many connections from one address at once (a class behind one NAT) are all admitted while
-// the address has room: the racing writes to its item back off and retry.
-func TestManyConnectsFromOneAddressAtOnce(t *testing.T) {
-	ctx := context.Background()
-	g, _, _ := newGuard(t, guard.Limits{ConnectionsPerSource: 60})
-	src := guard.SourceKey("203.0.113.50")
+	g, _, _ := newGuard(t, guard.Limits{})
+	src := g.SourceKey("203.0.113.50")
 	var wg sync.WaitGroup
 	var failed atomic.Int32
-	for i := range 40 {
+	for i := range 250 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -128,19 +54,159 @@ func TestManyConnectsFromOneAddressAtOnce(t *testing.T) {
 	}
 	wg.Wait()
 	if failed.Load() != 0 {
-		t.Fatalf("%d of 40 simultaneous connects from one address failed", failed.Load())
+		t.Fatalf("%d of 250 simultaneous connects from one address failed", failed.Load())
 	}
 }
 
-// With the per-source ceilings off, nothing is kept per source: a load generator's thousand
-// players on one machine do not contend for one item.
-func TestNoPerSourceCeilings(t *testing.T) {
+// One device's mistakes cost the address little: 60 typos over the 6 connections they get
+// closed on, or a flood close, leave the address's other users admitted. It takes many
+// offending connections to refuse the address, and the refusal ends as the window slides.
+func TestAddressRefusedOnlyForManyOffendingConnections(t *testing.T) {
+	tests := []struct {
+		name string
+		// connections, each with this many misses, closed by the server or not
+		connections, missesEach int
+		closed                  bool
+		refused                 bool
+	}{
+		{"one typo", 1, 1, false, false},
+		{"one device's 60 typos", 6, capacity.MissesPerConnection, true, false},
+		{"one flood close", 1, 0, true, false},
+		{"a class's typos, 40 children with 5 each", 40, 5, false, false},
+		{"20 flood closes", 20, 0, true, false},
+		{"a prober's 15 closed connections", 15, capacity.MissesPerConnection, true, true},
+		{"30 flood closes", 30, 0, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			g, _, c := newGuard(t, guard.Limits{})
+			src := g.SourceKey("198.51.100.9")
+			for i := range tt.connections {
+				for range tt.missesEach {
+					if err := g.Miss(ctx, src); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if tt.closed {
+					if err := g.Closed(ctx, src, fmt.Sprintf("bad%d", i)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				c.advance(10 * time.Second)
+			}
+			err := g.Admit(ctx, src, "honest")
+			if got := errors.Is(err, guard.ErrRefused); got != tt.refused || (err != nil && !got) {
+				t.Fatalf("Admit: %v, want refused %v", err, tt.refused)
+			}
+			if !tt.refused {
+				return
+			}
+			// Another address is not touched; this one is back once the window slides by.
+			if err := g.Admit(ctx, g.SourceKey("198.51.100.10"), "neighbour"); err != nil {
+				t.Fatalf("another address: %v", err)
+			}
+			c.advance(capacity.AddressWindowMinutes * time.Minute)
+			if err := g.Admit(ctx, src, "later"); err != nil {
+				t.Fatalf("after the window: %v", err)
+			}
+		})
+	}
+}
+
+// The window slides by the minute: charges age out one minute at a time, not at the top of
+// an hour.
+func TestWindowSlides(t *testing.T) {
 	ctx := context.Background()
-	g, st, _ := newGuard(t, guard.Limits{ConnectionsPerSource: -1})
-	if err := g.Admit(ctx, guard.SourceKey("127.0.0.1"), "c1"); err != nil {
+	g, _, c := newGuard(t, guard.Limits{Strikes: 20, CloseCost: 10, Window: 10 * time.Minute})
+	src := g.SourceKey("192.0.2.1")
+	if err := g.Closed(ctx, src, "a"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.GetSource(ctx, guard.SourceKey("127.0.0.1")); !errors.Is(err, store.ErrNotFound) {
+	c.advance(5 * time.Minute)
+	if err := g.Closed(ctx, src, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if refused, err := g.Refused(ctx, src); err != nil || !refused {
+		t.Fatalf("two closes within the window: refused %v, %v", refused, err)
+	}
+	c.advance(5 * time.Minute) // the first close is 10 minutes old: out
+	if refused, err := g.Refused(ctx, src); err != nil || refused {
+		t.Fatalf("the first close aged out: refused %v, %v", refused, err)
+	}
+}
+
+// A flooding connection's frames keep arriving until its close lands, each in any container:
+// the close is charged once however many of them report it.
+func TestCloseChargedOnce(t *testing.T) {
+	ctx := context.Background()
+	g, st, c := newGuard(t, guard.Limits{})
+	other := guard.New(st, c.now, secret, guard.Limits{}) // another container
+	src := g.SourceKey("192.0.2.77")
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			gi := g
+			if i%2 == 1 {
+				gi = other
+			}
+			if err := gi.Closed(ctx, src, "flooder"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	item, err := st.GetSource(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, n := range item.Strikes {
+		total += n
+	}
+	if total != capacity.CloseCost {
+		t.Fatalf("40 reports of one close charged %d, want %d", total, capacity.CloseCost)
+	}
+}
+
+// failingStore fails every read of a source item: a database fault.
+type failingStore struct{ guard.Store }
+
+func (failingStore) GetSource(context.Context, string) (store.Source, error) {
+	return store.Source{}, errors.New("throttled")
+}
+
+// A fault reading the address's item admits the connection (reported, not refused): players
+// are never locked out by the database.
+func TestAdmitThroughAFault(t *testing.T) {
+	ctx := context.Background()
+	_, st, c := newGuard(t, guard.Limits{})
+	g := guard.New(failingStore{st}, c.now, secret, guard.Limits{})
+	err := g.Admit(ctx, g.SourceKey("192.0.2.5"), "c1")
+	var admitted *guard.AdmittedError
+	if !errors.As(err, &admitted) {
+		t.Fatalf("Admit: %v, want an AdmittedError", err)
+	}
+	if rec, err := st.GetConnection(ctx, "c1"); err != nil || rec.Source == "" {
+		t.Fatalf("record %+v, %v: want the connection recorded with its source", rec, err)
+	}
+}
+
+// With the per-address ceiling off, nothing is kept per address: a load generator's thousand
+// players on one machine do not contend for one item.
+func TestNoPerAddressCeiling(t *testing.T) {
+	ctx := context.Background()
+	g, st, _ := newGuard(t, guard.Limits{Strikes: -1})
+	src := g.SourceKey("127.0.0.1")
+	if err := g.Admit(ctx, src, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Closed(ctx, src, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.GetSource(ctx, src); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a source item was kept: %v", err)
 	}
 	if rec, err := st.GetConnection(ctx, "c1"); err != nil || rec.Source != "" {
@@ -149,6 +215,7 @@ func TestNoPerSourceCeilings(t *testing.T) {
 }
 
 func TestSourceKey(t *testing.T) {
+	g := guard.New(nil, time.Now, secret, guard.Limits{})
 	tests := []struct {
 		a, b string
 		same bool
@@ -161,11 +228,21 @@ func TestSourceKey(t *testing.T) {
 		{"not an address", "not an address", true},
 	}
 	for _, tt := range tests {
-		if got := guard.SourceKey(tt.a) == guard.SourceKey(tt.b); got != tt.same {
+		if got := g.SourceKey(tt.a) == g.SourceKey(tt.b); got != tt.same {
 			t.Errorf("SourceKey(%q) == SourceKey(%q): %v, want %v", tt.a, tt.b, got, tt.same)
 		}
 	}
-	if k := guard.SourceKey("203.0.113.7"); len(k) != 32 || k == "203.0.113.7" {
+	k := g.SourceKey("203.0.113.7")
+	if len(k) != 32 || k == "203.0.113.7" {
 		t.Errorf("key %q: want 32 hex digits, not the address", k)
+	}
+	// Keyed: another deployment's secret gives another key, and trying every address with the
+	// unkeyed hash (what the table held before) finds nothing.
+	if other := guard.New(nil, time.Now, []byte("another deployment's secret"), guard.Limits{}); other.SourceKey("203.0.113.7") == k {
+		t.Error("two secrets give the same key")
+	}
+	unkeyed := sha256.Sum256([]byte("tictactoe-source:203.0.113.7"))
+	if hex.EncodeToString(unkeyed[:16]) == k {
+		t.Error("the key is the unkeyed hash of the address")
 	}
 }

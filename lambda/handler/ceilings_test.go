@@ -12,6 +12,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
 // connectFrom opens connID from ip as API Gateway would ($connect), with extra headers.
@@ -33,106 +34,120 @@ func (e *env) connectFrom(connID, ip string, headers map[string]string) int {
 	return resp.StatusCode
 }
 
-// One address holds at most its share of open connections; a closed one frees its place, and
-// other addresses are not affected.
-func TestConnectionsPerSourceAreCapped(t *testing.T) {
-	e := newEnv(t, envOptions{guard: &guard.Limits{ConnectionsPerSource: 3}})
-	for i := range 3 {
+// A class, an office or a carrier's NAT: every connection from one address is admitted, and a
+// lost $disconnect leaves nothing behind that could refuse the next one.
+func TestSharedAddressConnects(t *testing.T) {
+	e := newEnv(t, envOptions{guard: &guard.Limits{}})
+	for i := range 200 {
 		if code := e.connectFrom(fmt.Sprintf("c%d", i), "203.0.113.7", nil); code != 200 {
-			t.Fatalf("connection %d: %d, want 200", i, code)
+			t.Fatalf("connection %d from one address: %d, want 200", i, code)
 		}
 	}
-	if code := e.connectFrom("c3", "203.0.113.7", nil); code != 429 {
-		t.Fatalf("the fourth connection from one address: %d, want 429", code)
-	}
-	if !strings.Contains(e.logs.String(), `"errorCode":"too_many_connections"`) {
-		t.Errorf("the refusal is not logged with its code:\n%s", e.logs.String())
-	}
-	if code := e.connectFrom("d0", "198.51.100.1", nil); code != 200 {
-		t.Fatalf("another address: %d, want 200", code)
-	}
-	e.disconnect("c0")
-	if code := e.connectFrom("c4", "203.0.113.7", nil); code != 200 {
-		t.Fatalf("after a $disconnect: %d, want 200", code)
+	// None of them ever disconnected (every $disconnect lost): the address still gets in.
+	if code := e.connectFrom("late", "203.0.113.7", nil); code != 200 {
+		t.Fatalf("after 200 connections whose $disconnect never came: %d, want 200", code)
 	}
 }
 
 // Behind the distribution every connection comes from CloudFront's addresses: the player's
 // address is the one the distribution's function wrote, and only a connection with the edge
-// secret is believed.
-func TestConnectionsPerSourceBehindTheEdge(t *testing.T) {
+// secret is believed. One player's offences refuse that player's address, never the others
+// behind the same edge address.
+func TestAddressBehindTheEdge(t *testing.T) {
 	const secret = "0123456789abcdef0123456789abcdef"
-	e := newEnv(t, envOptions{edge: secret, guard: &guard.Limits{ConnectionsPerSource: 2}})
+	e := newEnv(t, envOptions{edge: secret, guard: &guard.Limits{Strikes: 2 * capacity.MissesPerConnection}})
 	through := func(player string) map[string]string {
 		return map[string]string{config.EdgeSecretHeader: secret, config.ViewerHostHeader: "d111.cloudfront.net",
 			"Origin": "https://d111.cloudfront.net", config.ViewerAddressHeader: player}
 	}
 	const edgeIP = "130.176.0.10" // one CloudFront address for every player
-	for i, player := range []string{"203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.1"} {
-		if code := e.connectFrom(fmt.Sprintf("p%d", i), edgeIP, through(player)); code != 200 {
-			t.Fatalf("player %s through the edge: %d, want 200 (counted by the player's address)", player, code)
-		}
+	if code := e.connectFrom("p", edgeIP, through("203.0.113.1")); code != 200 {
+		t.Fatalf("a player through the edge: %d", code)
 	}
-	if code := e.connectFrom("p4", edgeIP, through("203.0.113.1")); code != 429 {
-		t.Fatalf("a third connection of 203.0.113.1: %d, want 429", code)
+	e.probe("p", capacity.MissesPerConnection) // 10 misses and a close: 20 strikes
+	if !e.conns.Closed("p") {
+		t.Fatal("the prober's connection is still open")
+	}
+	if code := e.connectFrom("p2", edgeIP, through("203.0.113.1")); code != 429 {
+		t.Fatalf("the prober's address: %d, want 429", code)
+	}
+	if code := e.connectFrom("q", edgeIP, through("203.0.113.2")); code != 200 {
+		t.Fatalf("another player behind the same edge address: %d, want 200", code)
 	}
 	// A distribution that does not say the player's address yet (mid-deploy): CloudFront's
 	// address is no player's, so nothing is counted by it.
 	noAddress := through("")
 	delete(noAddress, config.ViewerAddressHeader)
-	for i := range 3 {
-		if code := e.connectFrom(fmt.Sprintf("n%d", i), edgeIP, noAddress); code != 200 {
-			t.Fatalf("connection %d without a viewer address: %d, want 200", i, code)
-		}
+	if code := e.connectFrom("n", edgeIP, noAddress); code != 200 {
+		t.Fatalf("a connection without a viewer address: %d, want 200", code)
 	}
 }
 
-// A connection that keeps asking for rooms that do not exist is closed after its budget, and
-// an address that spends its hour's budget over several connections gets no new one until the
-// hour is out.
-func TestProbingIsBounded(t *testing.T) {
-	e := newEnv(t, envOptions{guard: &guard.Limits{MissesPerSourceHour: 15}})
-	probe := func(connID string, n int) {
-		for i := range n {
-			e.send(connID, map[string]any{"action": "getRoom", "roomCode": unknownCode(connID, i)})
-		}
+// probe sends n getRoom frames for codes no room has from connID.
+func (e *env) probe(connID string, n int) {
+	e.t.Helper()
+	for i := range n {
+		e.send(connID, map[string]any{"action": "getRoom", "roomCode": unknownCode(connID, i)})
 	}
-	if code := e.connectFrom("p1", "203.0.113.9", nil); code != 200 {
+}
+
+// A connection that keeps asking for rooms that do not exist is closed after its budget; one
+// device's 60 typos (six connections closed) leave its address admitted, a prober's fifteen
+// closed connections do not, and the address is back once they age out of the window.
+func TestProbingIsBounded(t *testing.T) {
+	e := newEnv(t, envOptions{guard: &guard.Limits{}})
+	const addr = "203.0.113.9"
+	if code := e.connectFrom("p0", addr, nil); code != 200 {
 		t.Fatal(code)
 	}
-	probe("p1", capacity.MissesPerConnection-1)
-	if e.conns.Closed("p1") {
+	e.probe("p0", capacity.MissesPerConnection-1)
+	if e.conns.Closed("p0") {
 		t.Fatalf("closed before its budget of %d", capacity.MissesPerConnection)
 	}
-	e.wantError("p1", "room_not_found", "getRoom")
-	probe("p1", 1)
-	if !e.conns.Closed("p1") {
+	e.wantError("p0", "room_not_found", "getRoom")
+	e.probe("p0", 1)
+	if !e.conns.Closed("p0") {
 		t.Fatalf("a connection with %d misses is still open", capacity.MissesPerConnection)
 	}
-	e.disconnect("p1") // API Gateway's answer to the close
-	if code := e.connectFrom("p2", "203.0.113.9", nil); code != 200 {
-		t.Fatalf("a new connection under the hour's budget: %d", code)
+	e.disconnect("p0")       // API Gateway's answer to the close
+	for i := 1; i < 6; i++ { // one child's 60 typos in all, the page reconnecting each time
+		id := fmt.Sprintf("p%d", i)
+		if code := e.connectFrom(id, addr, nil); code != 200 {
+			t.Fatalf("the child's connection %d: %d, want 200", i, code)
+		}
+		e.probe(id, capacity.MissesPerConnection)
+		e.disconnect(id)
 	}
-	probe("p2", 5) // 15 misses from the address this hour
-	if !e.conns.Closed("p2") {
-		t.Fatal("the connection that spent its address's budget is still open")
+	if code := e.connectFrom("classmate", addr, nil); code != 200 {
+		t.Fatalf("a classmate after one child's 60 typos: %d, want 200", code)
 	}
-	if code := e.connectFrom("p3", "203.0.113.9", nil); code != 429 {
-		t.Fatalf("a prober's new connection: %d, want 429", code)
+	for i := 6; i < 15; i++ { // a prober: fifteen closed connections in all
+		id := fmt.Sprintf("p%d", i)
+		if code := e.connectFrom(id, addr, nil); code != 200 {
+			t.Fatalf("prober's connection %d: %d, want 200", i, code)
+		}
+		e.probe(id, capacity.MissesPerConnection)
+		e.disconnect(id)
 	}
-	if code := e.connectFrom("p4", "198.51.100.2", nil); code != 200 {
+	if code := e.connectFrom("again", addr, nil); code != 429 {
+		t.Fatalf("after fifteen probing connections: %d, want 429", code)
+	}
+	if !strings.Contains(e.logs.String(), `"errorCode":"address_refused"`) {
+		t.Errorf("the refusal is not logged with its code:\n%s", e.logs.String())
+	}
+	if code := e.connectFrom("other", "198.51.100.2", nil); code != 200 {
 		t.Fatalf("another address: %d", code)
 	}
-	e.advance(time.Hour)
-	if code := e.connectFrom("p5", "203.0.113.9", nil); code != 200 {
-		t.Fatalf("the next hour: %d, want 200", code)
+	e.advance(capacity.AddressWindowMinutes * time.Minute)
+	if code := e.connectFrom("later", addr, nil); code != 200 {
+		t.Fatalf("after the window: %d, want 200", code)
 	}
 	// A player who mistypes a code once keeps playing.
-	code := e.create("p5", "Ann")
-	e.send("p4", map[string]any{"action": "joinRoom", "roomCode": "QQQQQQ", "name": "Bob"})
-	e.wantError("p4", "room_not_found", "joinRoom")
-	e.send("p4", map[string]any{"action": "joinRoom", "roomCode": code, "name": "Bob"})
-	if e.room("p4")["status"] != "playing" || e.conns.Closed("p4") {
+	code := e.create("later", "Ann")
+	e.send("other", map[string]any{"action": "joinRoom", "roomCode": "QQQQQQ", "name": "Bob"})
+	e.wantError("other", "room_not_found", "joinRoom")
+	e.send("other", map[string]any{"action": "joinRoom", "roomCode": code, "name": "Bob"})
+	if e.room("other")["status"] != "playing" || e.conns.Closed("other") {
 		t.Fatal("one mistyped code must not cost a player the game")
 	}
 }
@@ -200,9 +215,10 @@ func TestGhostSeatIsHealedOnRead(t *testing.T) {
 	}
 }
 
-// An address whose connections are closed for flooding three times in an hour gets no new one:
-// reconnecting to flood again stops.
-func TestFloodingAddressIsRefused(t *testing.T) {
+// A flooding connection's frames keep arriving until its close lands, in this container and
+// others: its address is charged for the close once, and one flood close does not refuse it.
+// Thirty flooding connections do.
+func TestFloodingAddress(t *testing.T) {
 	var now time.Time
 	clock := func() time.Time { return now }
 	e := newEnv(t, envOptions{
@@ -211,10 +227,26 @@ func TestFloodingAddressIsRefused(t *testing.T) {
 		guard:   &guard.Limits{},
 	})
 	now = time.Unix(0, e.now.Load())
-	frame := map[string]any{"action": "getRoom", "roomCode": "ABCDEF"}
-	for i := range capacity.MissesPerSourceHour / capacity.FloodCloseMisses {
+	const addr = "203.0.113.66"
+	frame := map[string]any{"action": "move", "roomCode": "ABCDEF", "cell": 99} // refused before any read: no miss
+	if code := e.connectFrom("f0", addr, nil); code != 200 {
+		t.Fatal(code)
+	}
+	for !e.conns.Closed("f0") {
+		e.send("f0", frame)
+	}
+	for range 500 { // frames in flight before the close lands
+		e.send("f0", frame)
+	}
+	if got := e.strikes(addr); got != capacity.CloseCost {
+		t.Fatalf("one flood close charged %d strikes, want %d", got, capacity.CloseCost)
+	}
+	if code := e.connectFrom("sibling", addr, nil); code != 200 {
+		t.Fatalf("the address after one flood close: %d, want 200", code)
+	}
+	for i := 1; i < capacity.AddressStrikes/capacity.CloseCost; i++ {
 		id := fmt.Sprintf("f%d", i)
-		if code := e.connectFrom(id, "203.0.113.66", nil); code != 200 {
+		if code := e.connectFrom(id, addr, nil); code != 200 {
 			t.Fatalf("flood connection %d: %d, want 200", i, code)
 		}
 		for !e.conns.Closed(id) {
@@ -222,12 +254,26 @@ func TestFloodingAddressIsRefused(t *testing.T) {
 		}
 		e.disconnect(id)
 	}
-	if code := e.connectFrom("again", "203.0.113.66", nil); code != 429 {
+	if code := e.connectFrom("again", addr, nil); code != 429 {
 		t.Fatalf("the flooder's next connection: %d, want 429", code)
 	}
 	if code := e.connectFrom("player", "198.51.100.3", nil); code != 200 {
 		t.Fatalf("another address: %d", code)
 	}
+}
+
+// strikes is what addr has been charged in the window.
+func (e *env) strikes(addr string) int {
+	e.t.Helper()
+	src, err := e.store.Store.(*store.DynamoStore).GetSource(context.Background(), e.guard.SourceKey(addr))
+	if err != nil {
+		e.t.Fatalf("reading %s's item: %v", addr, err)
+	}
+	total := 0
+	for _, n := range src.Strikes {
+		total += n
+	}
+	return total
 }
 
 // The worst fan-out: a full room (two players, every spectator it takes) turns one chat line

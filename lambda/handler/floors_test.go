@@ -100,7 +100,7 @@ func (e *env) storedRoom(code string) map[string]bool {
 func floorEnv(t *testing.T) (*env, *requestCounter) {
 	t.Helper()
 	c := &requestCounter{}
-	e := newEnv(t, envOptions{requests: c, guard: &guard.Limits{ConnectionsPerSource: -1}})
+	e := newEnv(t, envOptions{requests: c, guard: &guard.Limits{Strikes: -1}})
 	for _, id := range []string{"x", "o"} {
 		if got := e.connectFrom(id, "203.0.113.9", nil); got != 200 {
 			t.Fatalf("$connect %s: %d", id, got)

@@ -38,6 +38,7 @@ type Handler struct {
 	limiter *ratelimit.Limiter
 	strikes *ratelimit.Limiter
 	guard   *guard.Guard
+	closing closing
 	misses  int
 	origins []string
 	edge    []string
@@ -54,8 +55,8 @@ type Options struct {
 	// Strikes counts each connection's frames past Limiter: when it refuses too, the
 	// connection is closed. Nil: a flooding connection is only answered rate_limited.
 	Strikes *ratelimit.Limiter
-	// Guard keeps the ceilings per source address ($connect) and the probing budget. Nil:
-	// none.
+	// Guard keeps the ceiling per source address: it is charged for misses and closes, and
+	// refuses the address at $connect past its budget. Nil: none.
 	Guard *guard.Guard
 	// MissesPerConnection is how many room_not_found answers a connection gets before it is
 	// closed (with Guard). Default: capacity.MissesPerConnection.
@@ -132,18 +133,18 @@ func (h *Handler) Connect(ctx context.Context, ev events.APIGatewayWebsocketProx
 	if h.guard != nil {
 		source := ""
 		if ip, ok := h.sourceIP(ev); ok {
-			source = guard.SourceKey(ip)
+			source = h.guard.SourceKey(ip)
 		} else {
 			h.log.WarnContext(ctx, "no viewer address from the distribution: the connection is not counted per address", "connectionId", h.connID(ev))
 		}
 		err := h.guard.Admit(ctx, source, h.connID(ev))
+		var admitted *guard.AdmittedError
 		switch {
-		case errors.Is(err, guard.ErrTooManyConnections):
-			h.logLine(ctx, ev, start, "", "refused", "too_many_connections")
+		case errors.Is(err, guard.ErrRefused):
+			h.logLine(ctx, ev, start, "", "refused", "address_refused")
 			return events.APIGatewayProxyResponse{StatusCode: http.StatusTooManyRequests}, nil
-		case errors.Is(err, guard.ErrProbing):
-			h.logLine(ctx, ev, start, "", "refused", "probing")
-			return events.APIGatewayProxyResponse{StatusCode: http.StatusTooManyRequests}, nil
+		case errors.As(err, &admitted):
+			h.log.WarnContext(ctx, "admitted without the address's check", "connectionId", h.connID(ev), "error", err.Error())
 		case err != nil:
 			h.logLine(ctx, ev, start, "", "server_error", string(apperr.Internal), slog.String("error", err.Error()))
 			return events.APIGatewayProxyResponse{StatusCode: http.StatusInternalServerError}, nil
@@ -187,9 +188,6 @@ func (h *Handler) Disconnect(ctx context.Context, ev events.APIGatewayWebsocketP
 	start := h.now()
 	rec, err := h.svc.Disconnected(ctx, h.connID(ev))
 	room := rec.RoomCode
-	if h.guard != nil {
-		err = errors.Join(err, h.guard.Release(ctx, rec.Source, h.connID(ev)))
-	}
 	attrs := []slog.Attr{}
 	if ev.RequestContext.DisconnectStatusCode != 0 {
 		attrs = append(attrs, slog.Int("closeCode", int(ev.RequestContext.DisconnectStatusCode)))
@@ -209,6 +207,12 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 	connID := h.connID(ev)
 	var req protocol.Request
 	var err error
+	if h.closing.has(connID, start) {
+		// Closed already: its frames still in flight cost nothing more, and its address was
+		// charged once, at the close.
+		h.logLine(ctx, ev, start, "", "closed", string(apperr.RateLimited), slog.String("action", catalog.ActionOf(ev.Body)))
+		return ok, nil
+	}
 	if h.limiter.Allow(connID) {
 		req, err = protocol.Decode(ev.RequestContext.RouteKey, ev.Body)
 		if err == nil {
@@ -217,15 +221,7 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 	} else {
 		req.Action = catalog.ActionOf(ev.Body)
 		if h.strikes != nil && !h.strikes.Allow(connID) {
-			// It keeps sending past its limit: answering would only cost more, and its
-			// address pays for it, so reconnecting to flood again soon stops too.
-			if h.guard != nil {
-				if rec, err := h.svc.Record(ctx, connID); err == nil {
-					if _, err := h.guard.Penalize(ctx, rec.Source, capacity.FloodCloseMisses); err != nil {
-						h.log.WarnContext(ctx, "penalizing a flooding address", "connectionId", connID, "error", err.Error())
-					}
-				}
-			}
+			// It keeps sending past its limit: answering would only cost more.
 			return h.closeConnection(ctx, ev, start, req, string(apperr.RateLimited))
 		}
 		err = apperr.New(apperr.RateLimited, "Too many messages: wait a moment and try again.")
@@ -244,37 +240,53 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 		outcome = "server_error"
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
+	// A miss is counted before it is answered, so that a client waiting for each answer
+	// cannot get ahead of its count.
+	probing := false
+	if apperr.CodeOf(err) == apperr.RoomNotFound && h.guard != nil {
+		var perr error
+		if probing, perr = h.probing(ctx, connID); perr != nil {
+			attrs = append(attrs, slog.String("error", perr.Error()))
+		}
+	}
 	if sendErr := h.svc.SendError(ctx, connID, err, req.Action); sendErr != nil {
 		attrs = append(attrs, slog.String("sendError", sendErr.Error()))
 	}
-	if apperr.CodeOf(err) == apperr.RoomNotFound && h.guard != nil {
-		probing, perr := h.probing(ctx, connID)
-		if perr != nil {
-			attrs = append(attrs, slog.String("error", perr.Error()))
-		}
-		if probing {
-			return h.closeConnection(ctx, ev, start, req, string(apperr.RoomNotFound))
-		}
+	if probing {
+		return h.closeConnection(ctx, ev, start, req, string(apperr.RoomNotFound))
 	}
 	h.logLine(ctx, ev, start, req.RoomCode, outcome, string(apperr.CodeOf(err)), attrs...)
 	return ok, nil
 }
 
-// probing counts a room_not_found answer against the connection's and its source's budgets and
-// reports whether either is spent.
+// probing counts a room_not_found answer against the connection's budget and charges its
+// source, and reports whether the connection's budget is spent.
 func (h *Handler) probing(ctx context.Context, connID string) (bool, error) {
 	rec, err := h.svc.Missed(ctx, connID)
 	if err != nil {
 		return false, err
 	}
-	spent, err := h.guard.Miss(ctx, rec.Source)
-	return spent || rec.Misses >= h.misses, err
+	return rec.Misses >= h.misses, h.guard.Miss(ctx, rec.Source)
 }
 
-// closeConnection closes a connection the server is done with and logs why (code).
+// closeConnection closes a connection the server is done with, charges its source once, and
+// logs why (code). Frames of it that arrive before the close lands are dropped unanswered.
 func (h *Handler) closeConnection(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest, start time.Time, req protocol.Request, code string) (events.APIGatewayProxyResponse, error) {
+	connID := h.connID(ev)
+	h.closing.add(connID, start)
 	attrs := []slog.Attr{slog.String("action", req.Action)}
-	if err := h.svc.Close(ctx, h.connID(ev)); err != nil {
+	if h.guard != nil {
+		// The record says which source to charge; the guard charges a connection once,
+		// whichever container closes it and however often.
+		rec, err := h.svc.Record(ctx, connID)
+		if err == nil {
+			err = h.guard.Closed(ctx, rec.Source, connID)
+		}
+		if err != nil {
+			attrs = append(attrs, slog.String("chargeError", err.Error()))
+		}
+	}
+	if err := h.svc.Close(ctx, connID); err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	h.logLine(ctx, ev, start, req.RoomCode, "closed", code, attrs...)

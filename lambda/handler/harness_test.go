@@ -42,6 +42,7 @@ type env struct {
 	emf    *bytes.Buffer     // the EMF metric lines the functions write
 	tokens map[string]string // connection id → seat token it was given
 	store  *faultStore       // the store the handlers use, with faults to switch on
+	guard  *guard.Guard      // nil without per-address ceilings
 }
 
 // faultStore is the real DynamoDB store with one fault that can be switched on: every
@@ -145,7 +146,8 @@ func newEnv(t *testing.T, o envOptions) *env {
 	})
 	var g *guard.Guard
 	if o.guard != nil {
-		g = guard.New(e.store.Store.(*store.DynamoStore), clock, *o.guard)
+		g = guard.New(e.store.Store.(*store.DynamoStore), clock, []byte("the harness's source key secret"), *o.guard)
+		e.guard = g
 	}
 	e.h = handler.New(handler.Options{Service: svc, Logger: logger, Limiter: o.limiter, Strikes: o.strikes, Guard: g,
 		AllowedOrigins: o.origins, EdgeSecrets: edgeSecrets(o.edge), Now: clock})

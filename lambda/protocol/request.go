@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -166,6 +167,9 @@ func name(v *string) (string, error) {
 		b.WriteRune(r)
 	}
 	n := b.String()
+	if strayTags(n) {
+		return "", apperr.New(apperr.BadRequest, "Names can't contain invisible tag characters outside a flag such as England's.")
+	}
 	visible, marks := false, 0
 	var prev rune
 	for i, r := range n {
@@ -195,6 +199,9 @@ func chatText(v *string) (string, error) {
 		return "", apperr.New(apperr.BadRequest, `"text" is required.`)
 	}
 	t := strings.TrimSpace(clean(*v, true))
+	if strayTags(t) {
+		return "", apperr.New(apperr.BadRequest, "Chat messages can't contain invisible tag characters outside a flag such as England's.")
+	}
 	switch r := utf8.RuneCountInString(t); {
 	case r == 0 || !visible(t):
 		return "", apperr.New(apperr.BadRequest, "A chat message cannot be empty.")
@@ -238,13 +245,14 @@ func token(v *string) (string, error) {
 }
 
 // clean drops invalid UTF-8 and control and format characters (which can reorder or hide
-// text) but the zero-width joiner (emoji sequences such as a family are joined with it),
-// keeping newlines when keepNewlines is set, and normalizes to NFC. Lengths are counted on
-// what it returns, in code points: the site counts the same way (words.mjs textLength).
+// text) but the zero-width joiner (emoji sequences such as a family are joined with it) and
+// the tag characters (name and chatText refuse those outside a flag: strayTags), keeping
+// newlines when keepNewlines is set, and normalizes to NFC. Lengths are counted on what it
+// returns, in code points: the site counts the same way (words.mjs textLength).
 func clean(s string, keepNewlines bool) string {
 	s = strings.ToValidUTF8(s, "")
 	s = strings.Map(func(r rune) rune {
-		if keepNewlines && r == '\n' || r == zeroWidthJoiner || isEmojiTag(r) {
+		if keepNewlines && r == '\n' || r == zeroWidthJoiner || isTag(r) {
 			return r
 		}
 		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
@@ -257,14 +265,27 @@ func clean(s string, keepNewlines bool) string {
 
 const zeroWidthJoiner = '\u200D'
 
-// isEmojiTag: the tag characters that spell a subdivision's flag (England's is a black flag
-// and the tags gbeng); format characters, but part of the emoji.
-func isEmojiTag(r rune) bool { return r >= 0xE0020 && r <= 0xE007F }
+// isTag: the tag characters, U+E0001 LANGUAGE TAG and U+E0020 to U+E007F CANCEL TAG. They
+// draw nothing and each one spells an ASCII character, so a run of them is text nobody sees;
+// a subdivision flag is spelled with them (England's is a black flag, the tags gbeng and
+// CANCEL TAG).
+func isTag(r rune) bool { return r == 0xE0001 || r >= 0xE0020 && r <= 0xE007F }
+
+// subdivisionFlag is a well-formed emoji tag sequence (Unicode UTS #51): U+1F3F4 WAVING BLACK
+// FLAG, a subdivision code in tag lowercase letters and digits (a region of two letters or
+// three digits, then one to four more, as CLDR's unicode_subdivision_id), and CANCEL TAG.
+// words.mjs SUBDIVISION_FLAG is the same expression.
+var subdivisionFlag = regexp.MustCompile(`\x{1F3F4}(?:[\x{E0061}-\x{E007A}]{2}|[\x{E0030}-\x{E0039}]{3})[\x{E0030}-\x{E0039}\x{E0061}-\x{E007A}]{1,4}\x{E007F}`)
+
+// strayTags reports whether s has a tag character that is not part of a subdivision flag.
+func strayTags(s string) bool {
+	return strings.ContainsFunc(subdivisionFlag.ReplaceAllLiteralString(s, ""), isTag)
+}
 
 // visible reports whether s has something to read: not only spaces and joiners.
 func visible(s string) bool {
 	for _, r := range s {
-		if !unicode.IsSpace(r) && r != zeroWidthJoiner && !isEmojiTag(r) && !unicode.Is(unicode.M, r) {
+		if !unicode.IsSpace(r) && r != zeroWidthJoiner && !isTag(r) && !unicode.Is(unicode.M, r) {
 			return true
 		}
 	}

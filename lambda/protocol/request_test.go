@@ -173,3 +173,55 @@ func TestLengthCountsAsThePageDoes(t *testing.T) {
 		}
 	}
 }
+
+// Tag characters pass only inside a subdivision flag: testdata/tags.json is the cases both
+// sides run (e2e/browser/words.test.mjs reads it too).
+func TestTagCharactersOnlyInFlags(t *testing.T) {
+	raw, err := os.ReadFile("testdata/tags.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Cases []struct{ Name, Field, Text, Want string }
+	}
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	// What each refusal's message says, so a case refused for another reason fails.
+	says := map[string]string{"invisible": "invisible tag characters", "too long": "limited to"}
+	for _, tc := range f.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			action := map[string]string{"name": "createRoom", "text": "sendMessage"}[tc.Field]
+			if action == "" || (tc.Want != "ok" && says[tc.Want] == "") {
+				t.Fatalf("a case with field %q and want %q", tc.Field, tc.Want)
+			}
+			body, err := json.Marshal(map[string]string{"action": action, "roomCode": "K7M2QX", tc.Field: tc.Text})
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, err := Decode(action, string(body))
+			if tc.Want == "ok" {
+				if err != nil {
+					t.Fatalf("%+q refused: %v", tc.Text, err)
+				}
+				// The flags are kept whole.
+				tags := func(s string) (n int) {
+					for _, r := range s {
+						if isTag(r) {
+							n++
+						}
+					}
+					return n
+				}
+				if kept := req.Name + req.Text; tags(kept) != tags(tc.Text) || !strings.Contains(kept, "\U0001F3F4") {
+					t.Fatalf("%+q kept as %+q", tc.Text, kept)
+				}
+				return
+			}
+			e := apperr.As(err)
+			if e == nil || e.Code != apperr.BadRequest || !strings.Contains(e.Message(), says[tc.Want]) {
+				t.Fatalf("%+q: got %v, want bad_request saying %q", tc.Text, err, says[tc.Want])
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -11,18 +12,18 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
 
-// Source is what one source address holds across its connections (lambda/guard keeps its
-// ceilings): the connections it has open and the room misses it had this hour. It is kept
-// under a pseudonymous key, never the address, and written only if unchanged since read.
+// Source is what one source address has been charged for what its connections did wrong
+// (lambda/guard keeps the ceilings): strikes by the minute they were charged in, and the
+// connections already charged for being closed. It holds no connection list, so a lost
+// $disconnect leaves nothing behind; it is kept under a keyed hash of the address, never the
+// address, and written only if unchanged since read.
 type Source struct {
 	Key string
-	// Conns are its open connections: connection id → when it lapses on its own (API
-	// Gateway's maximum connection duration after it opened), so a $disconnect that never
-	// came frees its place anyway.
-	Conns map[string]time.Time
-	// Misses counts the room_not_found answers of the hour that starts at Hour.
-	Misses int
-	Hour   time.Time
+	// Strikes: the start of a minute → the strikes charged in it.
+	Strikes map[time.Time]int
+	// Closed: a connection charged for being closed → the minute of the charge, so a close is
+	// charged once however many of its frames arrive before it lands.
+	Closed map[string]time.Time
 	// Version of the stored item, 0 when there is none.
 	Version int64
 }
@@ -30,9 +31,8 @@ type Source struct {
 type sourceItem struct {
 	PK        string           `dynamodbav:"pk"`
 	Kind      string           `dynamodbav:"kind"`
-	Conns     map[string]int64 `dynamodbav:"conns,omitempty"`
-	Misses    int              `dynamodbav:"misses"`
-	Hour      int64            `dynamodbav:"hour"`
+	Strikes   map[string]int   `dynamodbav:"strikes,omitempty"`
+	Closed    map[string]int64 `dynamodbav:"closed,omitempty"`
 	Version   int64            `dynamodbav:"version"`
 	ExpiresAt int64            `dynamodbav:"expiresAt"`
 }
@@ -61,30 +61,42 @@ func (s *DynamoStore) GetSource(ctx context.Context, key string) (Source, error)
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return Source{}, fmt.Errorf("decoding source %s: %w", key, err)
 	}
-	src := Source{Key: key, Conns: map[string]time.Time{}, Misses: it.Misses, Hour: time.Unix(it.Hour, 0).UTC(), Version: it.Version}
-	for id, at := range it.Conns {
-		src.Conns[id] = time.Unix(at, 0).UTC()
+	src := Source{Key: key, Strikes: map[time.Time]int{}, Closed: map[string]time.Time{}, Version: it.Version}
+	for m, n := range it.Strikes {
+		sec, err := strconv.ParseInt(m, 10, 64)
+		if err != nil {
+			return Source{}, fmt.Errorf("decoding source %s: minute %q: %w", key, m, err)
+		}
+		src.Strikes[time.Unix(sec, 0).UTC()] = n
+	}
+	for id, at := range it.Closed {
+		src.Closed[id] = time.Unix(at, 0).UTC()
 	}
 	return src, nil
 }
 
 // PutSource writes src if the stored item is still at src.Version (0: there is none), else
-// ErrConflict, and then advances src.Version. The item expires when its last connection lapses
-// and its hour of misses is over, whichever is later.
-func (s *DynamoStore) PutSource(ctx context.Context, src *Source) error {
+// ErrConflict, and then advances src.Version. The item expires keep after its last charge.
+func (s *DynamoStore) PutSource(ctx context.Context, src *Source, keep time.Duration) error {
 	now := s.now()
-	expires := src.Hour.Add(time.Hour)
-	it := sourceItem{PK: s.sourceKey(src.Key), Kind: schema.KindSource, Misses: src.Misses, Hour: src.Hour.Unix(), Version: src.Version + 1}
-	if len(src.Conns) > 0 {
-		it.Conns = map[string]int64{}
+	it := sourceItem{PK: s.sourceKey(src.Key), Kind: schema.KindSource, Version: src.Version + 1}
+	last := now
+	if len(src.Strikes) > 0 {
+		it.Strikes = map[string]int{}
 	}
-	for id, at := range src.Conns {
-		it.Conns[id] = at.Unix()
-		if at.After(expires) {
-			expires = at
+	for m, n := range src.Strikes {
+		it.Strikes[strconv.FormatInt(m.Unix(), 10)] = n
+		if m.After(last) {
+			last = m
 		}
 	}
-	it.ExpiresAt = expires.Unix()
+	if len(src.Closed) > 0 {
+		it.Closed = map[string]int64{}
+	}
+	for id, at := range src.Closed {
+		it.Closed[id] = at.Unix()
+	}
+	it.ExpiresAt = last.Add(keep).Unix()
 	switch err := s.putVersioned(ctx, it, src.Version, now); {
 	case errors.Is(err, ErrConflict):
 		return err

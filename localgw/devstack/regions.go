@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -93,8 +94,14 @@ func (s *Stack) regionGateway(ctx context.Context, o Options, r *Region) (*local
 		callbacks = append(callbacks, other.Name+"="+other.CallbackURL)
 		endpoints = append(endpoints, other.Name+"="+other.DynamoDBEndpoint)
 	}
+	sourceKey := rand.Text() // the deployment's secret, as Secrets Manager makes one per Region
 	cfg, err := config.FromEnv(func(name string) string {
 		switch name {
+		case config.EnvSourceKeySecret:
+			if v := o.Getenv(name); v != "" {
+				return v
+			}
+			return sourceKey
 		case config.EnvTableName:
 			return o.TableName
 		case config.EnvCallbackURL:

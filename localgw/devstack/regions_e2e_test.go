@@ -17,7 +17,7 @@ func twoRegions(t *testing.T, unthrottled bool) *devstack.Stack {
 	t.Helper()
 	env := map[string]string{"GRACE_PERIOD": "30s"}
 	if unthrottled {
-		env["CONNECTIONS_PER_SOURCE"] = "0" // every player of the test comes from 127.0.0.1
+		env["ADDRESS_STRIKES"] = "0" // every player of the test comes from 127.0.0.1
 	}
 	st := devstacktest.Start(t, devstacktest.Options{Regions: 2, Log: true, Unthrottled: unthrottled, Env: env})
 	if len(st.Regions) != 2 || st.Regions[0].Name != "local-1" || st.Regions[1].Name != "local-2" {

@@ -27,9 +27,22 @@ export function codeProblem(code) {
 
 // Characters that are dropped before a text is counted, as the server drops them: controls
 // and format characters (which can reorder or hide text), but the zero-width joiner that
-// joins emoji sequences; newlines are kept in chat.
+// joins emoji sequences and the tag characters (refused outside a flag: strayTags); newlines
+// are kept in chat.
 const DROPPED = /[\p{Cc}\p{Cf}]/gu;
-const KEPT = (c, keepNewlines) => c === '\u200D' || (keepNewlines && c === '\n') || (c.codePointAt(0) >= 0xE0020 && c.codePointAt(0) <= 0xE007F);
+const KEPT = (c, keepNewlines) => c === '\u200D' || (keepNewlines && c === '\n') || TAG.test(c);
+
+// Tag characters (U+E0001 LANGUAGE TAG, U+E0020 to U+E007F CANCEL TAG) draw nothing and spell
+// ASCII: a run of them is text nobody sees. A subdivision flag is spelled with them: the black
+// flag, a subdivision code in tag lowercase letters and digits (England's is gbeng), CANCEL TAG.
+// The same expression as the server's (lambda/protocol subdivisionFlag).
+const TAG = /[\u{E0001}\u{E0020}-\u{E007F}]/u;
+const SUBDIVISION_FLAG = /\u{1F3F4}(?:[\u{E0061}-\u{E007A}]{2}|[\u{E0030}-\u{E0039}]{3})[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,4}\u{E007F}/gu;
+
+/** strayTags says whether a cleaned text has a tag character outside a subdivision flag. */
+function strayTags(text) {
+  return TAG.test(text.replace(SUBDIVISION_FLAG, ''));
+}
 
 /** cleanText is text as the server keeps it: dropped characters gone, in NFC. */
 export function cleanText(text, keepNewlines = false) {
@@ -39,7 +52,7 @@ export function cleanText(text, keepNewlines = false) {
 /**
  * textLength is how long a text counts for the limits, exactly as the server counts it
  * (lambda/protocol Length): code points after dropping controls and format characters (but
- * the zero-width joiner) and normalizing to NFC.
+ * the zero-width joiner and the tag characters) and normalizing to NFC.
  */
 export function textLength(text, keepNewlines = false) {
   return [...cleanText(text, keepNewlines)].length;
@@ -48,6 +61,7 @@ export function textLength(text, keepNewlines = false) {
 /** chatProblem says what is wrong with a chat message, or '' when it may be sent. */
 export function chatProblem(text) {
   const kept = cleanText(text, true).trim(); // cleaned, then trimmed, as the server does
+  if (strayTags(kept)) return 'That message has invisible characters in it (Unicode tag characters, which can hide text): take them out. Flags such as England’s are fine. Nothing was sent.';
   if (!/[^\s\u200D\p{M}\u{E0020}-\u{E007F}]/u.test(kept)) return 'Write something to send.';
   const length = [...kept].length;
   if (length > CHAT_MAX) return `That message is ${length} characters: ${CHAT_MAX} at most. Shorten it; nothing was sent.`;
@@ -58,6 +72,7 @@ export function chatProblem(text) {
 export function nameProblem(name) {
   const n = String(name ?? '').trim();
   if (n === '') return 'Enter your name so your opponent knows who you are.';
+  if (strayTags(cleanText(n))) return 'Your name has invisible characters in it (Unicode tag characters, which can hide text): take them out. Flags such as England’s are fine.';
   const length = textLength(n);
   if (length > NAME_MAX) return `Your name can be at most ${NAME_MAX} characters: this one has ${length}.`;
   // As the server rules (docs/protocol.md): something visible to read, not only fillers.

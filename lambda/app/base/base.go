@@ -6,6 +6,7 @@ package base
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -66,13 +67,20 @@ func Table(cfg config.Config) (aws.Config, *store.DynamoStore, error) {
 	return awsCfg, st, nil
 }
 
-// Guard keeps the per-address ceilings in st (CONNECTIONS_PER_SOURCE; its 0 is no limit).
+// Guard keeps the per-address ceiling in st (ADDRESS_STRIKES; its 0 is none), keying
+// addresses with SOURCE_KEY_SECRET, or with a key of this process's own when it is unset (only
+// $connect keys addresses; the others charge the key a connection's record holds).
 func Guard(st *store.DynamoStore, cfg config.Config) *guard.Guard {
-	perSource := cfg.ConnectionsPerSource
-	if perSource == 0 {
-		perSource = -1
+	strikes := cfg.AddressStrikes
+	if strikes == 0 {
+		strikes = -1
 	}
-	return guard.New(st, time.Now, guard.Limits{ConnectionsPerSource: perSource})
+	key := []byte(cfg.SourceKeySecret)
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		rand.Read(key) // never fails (crypto/rand)
+	}
+	return guard.New(st, time.Now, key, guard.Limits{Strikes: strikes})
 }
 
 // HandlerOptions are what every route function's handler is given: the origin and edge checks,

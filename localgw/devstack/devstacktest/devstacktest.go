@@ -33,6 +33,9 @@ type Options struct {
 	Unthrottled bool
 	// RecordStream records the table's changes (devstack.Options.RecordStream).
 	RecordStream bool
+	// DynamoDBEndpoint is a DynamoDB-compatible server to use (one a test can break). Default:
+	// the stack starts dynalite.
+	DynamoDBEndpoint string
 }
 
 // Start starts the stack.
@@ -48,13 +51,14 @@ func Start(t testing.TB, o Options) *devstack.Stack {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st, err := devstack.Start(ctx, devstack.Options{
-		Addr:         "127.0.0.1:0",
-		Getenv:       func(k string) string { return o.Env[k] },
-		Logger:       logger,
-		Middleware:   o.Middleware,
-		Regions:      o.Regions,
-		Unthrottled:  o.Unthrottled,
-		RecordStream: o.RecordStream,
+		Addr:             "127.0.0.1:0",
+		Getenv:           func(k string) string { return o.Env[k] },
+		Logger:           logger,
+		Middleware:       o.Middleware,
+		Regions:          o.Regions,
+		Unthrottled:      o.Unthrottled,
+		RecordStream:     o.RecordStream,
+		DynamoDBEndpoint: o.DynamoDBEndpoint,
 	})
 	if errors.Is(err, dynalite.ErrNotInstalled) && os.Getenv("CI") != "true" {
 		t.Skipf("skipping: %v", err)

@@ -1,0 +1,383 @@
+package devstack_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
+	"github.com/serverless-tictactoe/tictactoe/localgw/devstack"
+	"github.com/serverless-tictactoe/tictactoe/localgw/devstack/devstacktest"
+)
+
+// Every browser of these tests comes from 127.0.0.1: one address, as a class behind a school's
+// NAT or a carrier's subscribers are. They run with default settings: the ceilings and the
+// throttles `make dev` and a default deployment have.
+
+// browser is one browser, for tests that run many at once: its errors are returned, not fatal.
+type browser struct {
+	name   string
+	ws     *websocket.Conn
+	frames chan frame
+}
+
+// dial connects a browser from the site's origin.
+func dial(ctx context.Context, st *devstack.Stack, name string) (*browser, error) {
+	ws, resp, err := websocket.Dial(ctx, st.WebSocketURL, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {strings.TrimSuffix(st.URL, "/")}}})
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		return nil, fmt.Errorf("%s connecting: %w (HTTP %d)", name, err, status)
+	}
+	p := &browser{name: name, ws: ws, frames: make(chan frame, 256)}
+	go func() {
+		defer close(p.frames)
+		for {
+			_, b, err := ws.Read(context.Background())
+			if err != nil {
+				return
+			}
+			var f frame
+			if err := json.Unmarshal(b, &f); err != nil {
+				f = frame{Type: "undecodable: " + string(b)}
+			}
+			p.frames <- f
+		}
+	}()
+	return p, nil
+}
+
+func (p *browser) send(ctx context.Context, v map[string]any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := p.ws.Write(ctx, websocket.MessageText, b); err != nil {
+		return fmt.Errorf("%s sending %s: %w", p.name, b, err)
+	}
+	return nil
+}
+
+// await returns the first frame for which ok holds; an error frame ends the wait with its code.
+func (p *browser) await(ctx context.Context, what string, ok func(frame) bool) (frame, error) {
+	for {
+		select {
+		case f, open := <-p.frames:
+			if !open {
+				return frame{}, fmt.Errorf("%s waiting for %s: connection closed", p.name, what)
+			}
+			if f.Type == "error" {
+				return f, fmt.Errorf("%s waiting for %s: error %s: %s", p.name, what, f.Code, f.Message)
+			}
+			if ok(f) {
+				return f, nil
+			}
+		case <-ctx.Done():
+			return frame{}, fmt.Errorf("%s waiting for %s: %w", p.name, what, ctx.Err())
+		}
+	}
+}
+
+func isRoom(ok func(*room) bool) func(frame) bool {
+	return func(f frame) bool { return f.Type == "room" && f.Room != nil && ok(f.Room) }
+}
+
+// playGame plays one whole game between x and o, X winning on the top row, and returns the
+// longest time one move took to reach the opponent.
+func playGame(ctx context.Context, x, o *browser) (time.Duration, error) {
+	if err := x.send(ctx, map[string]any{"action": "createRoom", "name": x.name}); err != nil {
+		return 0, err
+	}
+	created, err := x.await(ctx, "its room", isRoom(func(r *room) bool { return r.Status == "waiting" }))
+	if err != nil {
+		return 0, err
+	}
+	code := created.Room.Code
+	if err := o.send(ctx, map[string]any{"action": "joinRoom", "roomCode": code, "name": o.name}); err != nil {
+		return 0, err
+	}
+	for _, p := range []*browser{x, o} {
+		if _, err := p.await(ctx, "the game", isRoom(func(r *room) bool { return r.Status == "playing" })); err != nil {
+			return 0, err
+		}
+	}
+	var slowest time.Duration
+	var last frame
+	for _, m := range []struct {
+		cell          int
+		mover, seenBy *browser
+	}{{0, x, o}, {3, o, x}, {1, x, o}, {4, o, x}, {2, x, o}} {
+		sent := time.Now()
+		if err := m.mover.send(ctx, map[string]any{"action": "move", "roomCode": code, "cell": m.cell}); err != nil {
+			return 0, err
+		}
+		seen, err := m.seenBy.await(ctx, fmt.Sprintf("the move on %d", m.cell), isRoom(func(r *room) bool { return r.Board[m.cell] != "" }))
+		if err != nil {
+			return 0, err
+		}
+		last = seen
+		slowest = max(slowest, time.Since(sent))
+		if _, err := m.mover.await(ctx, fmt.Sprintf("its move on %d", m.cell), isRoom(func(r *room) bool { return r.Board[m.cell] != "" })); err != nil {
+			return 0, err
+		}
+	}
+	if last.Room.Status != "won" || last.Room.Winner != "X" {
+		return 0, fmt.Errorf("game %s ended %s, winner %q", code, last.Room.Status, last.Room.Winner)
+	}
+	return slowest, nil
+}
+
+// A class of 40 on one address: every browser connects at the same moment, and all 20 games
+// are played to the end at once.
+func TestClassOnOneAddress(t *testing.T) {
+	st := devstacktest.Start(t, devstacktest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	const class = 40
+	players := make([]*browser, class)
+	errs := make([]error, class)
+	var wg sync.WaitGroup
+	for i := range class {
+		wg.Go(func() { players[i], errs[i] = dial(ctx, st, fmt.Sprintf("kid%02d", i)) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("a class connecting at once:\n%v", err)
+	}
+	t.Cleanup(func() {
+		for _, p := range players {
+			p.ws.CloseNow()
+		}
+	})
+	games := make([]error, class/2)
+	for g := range class / 2 {
+		wg.Go(func() { _, games[g] = playGame(ctx, players[2*g], players[2*g+1]) })
+	}
+	wg.Wait()
+	if err := errors.Join(games...); err != nil {
+		t.Fatalf("the class's games:\n%v", err)
+	}
+}
+
+// One child mistyping 60 room codes (the page reconnecting each time its connection is
+// closed for them) costs that child's connections, not the class: a classmate on the same
+// address still connects and plays.
+func TestSixtyTyposLockOutNobody(t *testing.T) {
+	st := devstacktest.Start(t, devstacktest.Options{Log: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	typos, closes := 0, 0
+	for typos < 60 {
+		child, err := dial(ctx, st, "child")
+		if err != nil {
+			t.Fatalf("after %d typos and %d closes: %v", typos, closes, err)
+		}
+		for typos < 60 {
+			if err := child.send(ctx, map[string]any{"action": "joinRoom", "roomCode": unknownRoom(typos), "name": "Kid"}); err != nil {
+				break // closed under it: reconnect
+			}
+			f, err := child.await(ctx, "an answer", func(frame) bool { return true })
+			switch {
+			case f.Code == "room_not_found":
+				typos++
+				continue
+			case f.Code == "rate_limited": // "wait a moment": the child does, then types it again
+				time.Sleep(time.Second)
+				continue
+			case err != nil && strings.Contains(err.Error(), "connection closed"):
+			default:
+				t.Fatalf("typo %d: %+v, %v", typos, f, err)
+			}
+			break
+		}
+		closes++
+		child.ws.CloseNow()
+	}
+	if closes < 60/capacity.MissesPerConnection {
+		t.Fatalf("60 typos closed %d connections: the per-connection budget did not hold", closes)
+	}
+	x, err := dial(ctx, st, "classmate")
+	if err != nil {
+		t.Fatalf("a classmate after one child's 60 typos: %v", err)
+	}
+	defer x.ws.CloseNow()
+	o, err := dial(ctx, st, "friend")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.ws.CloseNow()
+	if _, err := playGame(ctx, x, o); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// One device flooding until the server closes it: its address pays one close, and its
+// neighbours connect and play.
+func TestOneFloodCloseLocksOutNobody(t *testing.T) {
+	st := devstacktest.Start(t, devstacktest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	frame := map[string]any{"action": "move", "roomCode": "ABCDEF", "cell": 99}
+	for again := range 4 { // it reconnects and floods again: its address is still let in
+		f, err := dial(ctx, st, "flooder")
+		if err != nil {
+			t.Fatalf("the flooder's connection %d: %v", again, err)
+		}
+		if !f.flood(ctx, frame, 15*time.Second) {
+			t.Fatalf("flood %d: 15 s past the rate limit and still connected", again)
+		}
+	}
+	x, err := dial(ctx, st, "neighbour")
+	if err != nil {
+		t.Fatalf("a neighbour after four flood closes: %v", err)
+	}
+	defer x.ws.CloseNow()
+	o, err := dial(ctx, st, "friend")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.ws.CloseNow()
+	if _, err := playGame(ctx, x, o); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// faultyDynamo passes requests to a DynamoDB server, or fails every one of them while down is
+// set, as an outage or throttling does.
+type faultyDynamo struct {
+	proxy *httputil.ReverseProxy
+	down  atomic.Bool
+	fails atomic.Int64
+}
+
+func (f *faultyDynamo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.down.Load() {
+		f.fails.Add(1)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprint(w, `{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"down on purpose"}`)
+		return
+	}
+	f.proxy.ServeHTTP(w, r)
+}
+
+// When the database fails while players leave, their $disconnects fail: once it is back, the
+// same players, from the same address, all get back in at once and play.
+func TestFailedDisconnectsLeakNothing(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	dyn, err := dynalite.Start(ctx, dynalite.Options{})
+	if errors.Is(err, dynalite.ErrNotInstalled) && os.Getenv("CI") != "true" {
+		t.Skipf("skipping: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(dyn.Stop)
+	target, err := url.Parse(dyn.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fault := &faultyDynamo{proxy: httputil.NewSingleHostReverseProxy(target)}
+	srv := &http.Server{Handler: fault, ReadHeaderTimeout: 5 * time.Second}
+	ln, err := listenLoopback()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+	st := devstacktest.Start(t, devstacktest.Options{DynamoDBEndpoint: "http://" + ln.Addr().String()})
+
+	const n = 40
+	connectAll := func(round string) ([]*browser, error) {
+		ps := make([]*browser, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { ps[i], errs[i] = dial(ctx, st, fmt.Sprintf("%s%02d", round, i)) })
+		}
+		wg.Wait()
+		return ps, errors.Join(errs...)
+	}
+	first, err := connectAll("before")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fault.down.Store(true)
+	for _, p := range first {
+		p.ws.Close(websocket.StatusNormalClosure, "")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for fault.fails.Load() < n && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if fault.fails.Load() < n {
+		t.Fatalf("only %d DynamoDB requests failed: the $disconnects did not reach the broken database", fault.fails.Load())
+	}
+	fault.down.Store(false)
+	back := time.Now()
+	again, err := connectAll("after")
+	if err != nil {
+		t.Fatalf("the same players after failed $disconnects:\n%v", err)
+	}
+	defer func() {
+		for _, p := range again {
+			p.ws.CloseNow()
+		}
+	}()
+	if _, err := playGame(ctx, again[0], again[1]); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(back); took > time.Minute {
+		t.Fatalf("players were back in after %s, want under a minute", took)
+	}
+}
+
+// unknownRoom is a well-formed room code no room has: ZZ and four digits of the code alphabet.
+func unknownRoom(i int) string {
+	const digits = "23456789"
+	b := []byte("ZZ")
+	for range 4 {
+		b = append(b, digits[i%len(digits)])
+		i /= len(digits)
+	}
+	return string(b)
+}
+
+func listenLoopback() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+// flood sends v as fast as the socket takes it until the server closes the connection
+// (reporting true) or for d.
+func (p *browser) flood(ctx context.Context, v map[string]any, d time.Duration) bool {
+	defer p.ws.CloseNow()
+	end := time.Now().Add(d)
+	for time.Now().Before(end) {
+		if err := p.send(ctx, v); err != nil {
+			return true
+		}
+		select {
+		case _, open := <-p.frames:
+			if !open {
+				return true
+			}
+		default:
+		}
+	}
+	return false
+}
