@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 )
 
 // Notify sends alarm's transitions to ALARM and back to OK to topic, so whoever is told of a
@@ -45,6 +47,11 @@ const (
 	// site should serve none; five is at least one player's failed page load (a page is about
 	// five requests), fewer is a probe or a client hanging up.
 	HTTP5xxThreshold = 5
+	// AccountRequestsMinutes: minutes the WebSocket API's messages and connects stay at
+	// capacity.AccountAlarmPercent of API Gateway's account-level request quota before the
+	// alarm. One: the quota is a token bucket that a minute past it empties for every API of
+	// the account in the Region; a minute at 80 % is already no accident.
+	AccountRequestsMinutes = 1
 )
 
 // defineAlarms creates the dashboard's alarms, each on a metric method of the construct that
@@ -71,6 +78,12 @@ func (d *GameDashboard) defineAlarms(p *GameDashboardProps) {
 		p.Api.MetricExecutionError(&awscloudwatch.MetricOptions{Statistic: sum, Period: five}),
 		APIExecutionErrorsThreshold, 1,
 		"The WebSocket API could not hand frames to their functions: look at the functions' errors and throttles, and the API's access logs (integrationError)")
+
+	d.AccountRequests = alarm(scope, "AccountRequests",
+		p.Api.MetricRequestsPerSecond(awscdk.Duration_Minutes(jsii.Number(1))),
+		capacity.AccountAlarmRate(), AccountRequestsMinutes,
+		fmt.Sprintf("The WebSocket API's messages and connects reached %d %% of API Gateway's account-level quota of %d requests per second in this Region, shared by every API of the account and the functions' @connections posts: past it every API of the account is throttled. The dashboard's API row says whether it is a flood (client errors, connections closed) or players; docs/capacity.md says what each game costs. Ask for a higher quota (Service Quotas, Amazon API Gateway, Throttle rate) before raising games",
+			capacity.AccountAlarmPercent, capacity.AccountRequestsPerSecond))
 
 	d.FunctionErrors, d.FunctionThrottles = map[string]awscloudwatch.Alarm{}, map[string]awscloudwatch.Alarm{}
 	for _, f := range p.Functions {

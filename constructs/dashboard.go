@@ -11,6 +11,7 @@ import (
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 )
 
@@ -78,6 +79,9 @@ type GameDashboard struct {
 	UnhealthyHosts awscloudwatch.Alarm
 	// HTTP5xx fires when the site answers with server errors.
 	HTTP5xx awscloudwatch.Alarm
+	// AccountRequests fires when the API's messages and connects near API Gateway's
+	// account-level request quota (capacity.AccountAlarmRate).
+	AccountRequests awscloudwatch.Alarm
 }
 
 // consumed is the table's read and write units, as a graph takes them.
@@ -115,7 +119,7 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 
 	l := layout{}
 	// Alarm status first: the one-glance answer.
-	alarms := []interfacesawscloudwatch.IAlarmRef{d.APIExecutionErrors, d.HTTP5xx, d.UnhealthyHosts}
+	alarms := []interfacesawscloudwatch.IAlarmRef{d.APIExecutionErrors, d.AccountRequests, d.HTTP5xx, d.UnhealthyHosts}
 	for _, f := range p.Functions {
 		alarms = append(alarms, d.FunctionErrors[f.Name], d.FunctionThrottles[f.Name])
 	}
@@ -156,6 +160,22 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 			api.MetricIntegrationError(sumOf("integration errors")),
 		),
 		graph("Integration latency", 8, api.MetricIntegrationLatency(statOf(p50(), "p50")), api.MetricIntegrationLatency(statOf(p99(), "p99"))),
+	)
+	// What the API takes of API Gateway's account-level quotas (docs/capacity.md), per minute
+	// as the alarm reads it.
+	minute := awscdk.Duration_Minutes(jsii.Number(1))
+	l.row(
+		graphLines("Account request quota: this API's requests per second", 12,
+			[]*awscloudwatch.HorizontalAnnotation{
+				{Value: jsii.Number(capacity.AccountAlarmRate()), Label: jsii.String(fmt.Sprintf("alarm (%d %%)", capacity.AccountAlarmPercent))},
+				{Value: jsii.Number(capacity.AccountRequestsPerSecond), Label: jsii.String("the account's quota, every API in the Region")},
+			},
+			api.MetricRequestsPerSecond(minute)),
+		graphLines("Account new connections quota: this API's connects per second", 12,
+			[]*awscloudwatch.HorizontalAnnotation{
+				{Value: jsii.Number(capacity.AccountConnectsPerSecond), Label: jsii.String("the account's quota, every WebSocket API in the Region")},
+			},
+			api.MetricConnectsPerSecond(minute)),
 	)
 
 	l.header("## Functions")
@@ -274,9 +294,14 @@ func graph(title string, width float64, left ...awscloudwatch.IMetric) awscloudw
 
 // graphLine is a graph with a horizontal line at value (an alarm's threshold).
 func graphLine(value float64, label string, title string, width float64, left ...awscloudwatch.IMetric) awscloudwatch.IWidget {
+	return graphLines(title, width, []*awscloudwatch.HorizontalAnnotation{{Value: jsii.Number(value), Label: jsii.String(label)}}, left...)
+}
+
+// graphLines is a graph with horizontal lines (an alarm's threshold, a quota).
+func graphLines(title string, width float64, lines []*awscloudwatch.HorizontalAnnotation, left ...awscloudwatch.IMetric) awscloudwatch.IWidget {
 	return awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
 		Title: jsii.String(title), Width: jsii.Number(width), Height: jsii.Number(6), Left: &left,
-		LeftAnnotations: &[]*awscloudwatch.HorizontalAnnotation{{Value: jsii.Number(value), Label: jsii.String(label)}},
+		LeftAnnotations: &lines,
 	})
 }
 

@@ -337,6 +337,37 @@ func (a *WebSocketApi) MetricMessageCount(opts *awscloudwatch.MetricOptions) aws
 	return a.Metric(apiMessageCount, opts)
 }
 
+// MetricRequestsPerSecond is what the API takes of API Gateway's account-level request quota
+// (capacity.AccountRequestsPerSecond, shared by every API of the account in the Region), per
+// second, averaged over period: its messages (frames from clients and, as API Gateway counts
+// MessageCount, the frames to them that the functions post through @connections) plus its
+// connects. docs/capacity.md states what it does not see.
+func (a *WebSocketApi) MetricRequestsPerSecond(period awscdk.Duration) awscloudwatch.IMetric {
+	sum := awscloudwatch.Stats_SUM()
+	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String("(FILL(messages, 0) + FILL(connects, 0)) / PERIOD(messages)"),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{
+			"messages": a.MetricMessageCount(&awscloudwatch.MetricOptions{Statistic: sum, Period: period}),
+			"connects": a.MetricConnectCount(&awscloudwatch.MetricOptions{Statistic: sum, Period: period}),
+		},
+		Label:  jsii.String("messages + connects per second"),
+		Period: period,
+	})
+}
+
+// MetricConnectsPerSecond is the API's connects per second, averaged over period: what it takes
+// of the account's new connections per second (capacity.AccountConnectsPerSecond).
+func (a *WebSocketApi) MetricConnectsPerSecond(period awscdk.Duration) awscloudwatch.IMetric {
+	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String("FILL(connects, 0) / PERIOD(connects)"),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{
+			"connects": a.MetricConnectCount(&awscloudwatch.MetricOptions{Statistic: awscloudwatch.Stats_SUM(), Period: period}),
+		},
+		Label:  jsii.String("connects per second"),
+		Period: period,
+	})
+}
+
 // MetricClientError is the requests API Gateway answered with 4xx (throttled, bad route).
 func (a *WebSocketApi) MetricClientError(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
 	return a.Metric(apiClientError, opts)

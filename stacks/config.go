@@ -134,7 +134,8 @@ type Config struct {
 	ApiGatewayLogRole *bool
 	// Games is how many concurrent games the deployment is sized for (lambda/capacity): the
 	// stage's throttle, $connect's and the game function's reserved concurrency follow from
-	// it. Default (nil): capacity.DefaultGames.
+	// it. Default (nil): capacity.DefaultGames; at most capacity.MaxGames(), what one account
+	// serves in a Region within API Gateway's account-level quotas.
 	Games *float64
 	// ThrottleRate and ThrottleBurst override the stage's throttle the capacity model sets.
 	ThrottleRate, ThrottleBurst *float64
@@ -455,6 +456,9 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 			key = KeyThrottleBurst
 		}
 		badErr(key, constructs.ValidateThrottle(c.StageThrottle()))
+		if c.ThrottleRate != nil {
+			badErr(KeyThrottleRate, c.Capacity().ValidateStageRate(*c.ThrottleRate))
+		}
 	}
 	if s, ok := get(KeyReservedConcurrency); ok {
 		// Only the words: ParseBool would read "0" and "1" as booleans, not as numbers.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
 )
 
@@ -166,8 +167,14 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 		{"ssm", map[string]any{KeySsmEndpoints: "yes please"}, nil, []string{"context ssmEndpoints", "true or false"}},
 		{"throttle rate", map[string]any{KeyThrottleRate: "0"}, nil, []string{"context throttleRate", "above 0"}},
 		{"throttle burst", map[string]any{KeyThrottleBurst: "0"}, nil, []string{"context throttleBurst"}},
-		{"no games", map[string]any{KeyGames: "0"}, nil, []string{"context games", "use 1 to 3000"}},
-		{"too many games", map[string]any{KeyGames: 5000.0}, nil, []string{"context games", "10,000 requests per second"}},
+		{"no games", map[string]any{KeyGames: "0"}, nil, []string{"context games", fmt.Sprintf("use 1 to %d,", capacity.MaxGames())}},
+		{"too many games", map[string]any{KeyGames: 5000.0}, nil, []string{"context games", "use 1 to 1010, the most one account can serve in a Region",
+			"account-level quota of 10000 requests per second"}},
+		{"one game past the account", map[string]any{KeyGames: "1011"}, nil, []string{"context games", "1011 concurrent games: use 1 to 1010",
+			"(10017/s at worst"}},
+		{"a stage past the account", map[string]any{KeyThrottleRate: "2000"}, nil, []string{"context throttleRate", "use at most 1101 for 100 games",
+			"account-level quota of 10000 requests per second"}},
+		{"a stage past the account for its games", map[string]any{KeyGames: "1000", KeyThrottleRate: "1012"}, nil, []string{"context throttleRate", "use at most 1011"}},
 		{"games in words", map[string]any{KeyGames: "lots"}, nil, []string{"context games", "not a whole number"}},
 		{"reserved none", map[string]any{KeyReservedConcurrency: "0"}, nil, []string{"context reservedConcurrency", "from 1 to 900"}},
 		{"reserved past the quota", map[string]any{KeyReservedConcurrency: "1000"}, nil, []string{"context reservedConcurrency", "from 1 to 900"}},

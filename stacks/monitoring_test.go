@@ -13,6 +13,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 )
@@ -251,7 +252,7 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 	tpl := dev(t).templates[*d.Monitoring.StackName()]
 	all := cdktest.Resources(t, tpl, "AWS::CloudWatch::Alarm")
 	specs := alarmSpecs(d)
-	if want := len(specs) + 1 + len(functionsOf(d)); len(all) != want { // + the math alarms, checked below
+	if want := len(specs) + 2 + len(functionsOf(d)); len(all) != want { // + the math alarms, checked below
 		t.Errorf("%d alarms in the Monitoring stack, want %d", len(all), want)
 	}
 	check := func(name string, p map[string]any) {
@@ -292,6 +293,11 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 			"elb":        "AWS/ApplicationELB HTTPCode_ELB_5XX_Count Sum 300",
 			"target":     "AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum 300",
 		}},
+		"account requests": {d.Monitoring.Dashboard.AccountRequests, 8000, map[string]string{
+			"expression": "(FILL(messages, 0) + FILL(connects, 0)) / PERIOD(messages)",
+			"messages":   "AWS/ApiGateway MessageCount Sum 60",
+			"connects":   "AWS/ApiGateway ConnectCount Sum 60",
+		}},
 	}
 	for name, fn := range functionsOf(d) {
 		math[name+" errors"] = struct {
@@ -314,6 +320,60 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 		if got := mathAlarm(t, p, fnIDs); cdktest.JSONOf(t, got) != cdktest.JSONOf(t, m.want) || p["Threshold"] != m.threshold || p["EvaluationPeriods"] != 1.0 {
 			t.Errorf("%s alarm on %v ≥ %v over %v periods, want %v ≥ %v over 1", name, got, p["Threshold"], p["EvaluationPeriods"], m.want, m.threshold)
 		}
+	}
+}
+
+// The API's share of API Gateway's account-level request quota (10,000 requests per second in
+// a Region, shared by every API of the account and counting every @connections post) has an
+// alarm at 80 % of it over a minute, on this stage's messages and connects, and the dashboard
+// draws it against the alarm's line and the quota.
+func TestAccountRequestsAlarm(t *testing.T) {
+	s := dev(t)
+	d := s.d
+	alarm := d.Monitoring.Dashboard.AccountRequests
+	if alarm == nil {
+		t.Fatal("no account requests alarm")
+	}
+	p := cdktest.Props(cdktest.Resources(t, s.templates[*d.Monitoring.StackName()], "AWS::CloudWatch::Alarm")[logicalID(alarm)])
+	if p["Threshold"] != 8000.0 || p["Threshold"] != capacity.AccountAlarmRate() || p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" ||
+		p["EvaluationPeriods"] != 1.0 || p["DatapointsToAlarm"] != 1.0 {
+		t.Errorf("alarm at %v (%v) over %v/%v periods, want ≥ 8000 (80 %% of 10,000) over 1/1", p["Threshold"], p["ComparisonOperator"], p["DatapointsToAlarm"], p["EvaluationPeriods"])
+	}
+	if !notifiesOps(t, s, p["AlarmActions"]) || !notifiesOps(t, s, p["OKActions"]) {
+		t.Errorf("alarm actions %s, OK actions %s; want the operations topic on both", cdktest.JSONOf(t, p["AlarmActions"]), cdktest.JSONOf(t, p["OKActions"]))
+	}
+	var m struct {
+		Metrics []struct {
+			Id         string
+			MetricStat struct {
+				Metric struct {
+					Dimensions []struct {
+						Name  string
+						Value any
+					}
+				}
+			}
+		}
+	}
+	cdktest.RoundTrip(t, p, &m)
+	api := logicalID(d.Realtime.Api.Api)
+	for _, x := range m.Metrics {
+		if x.Id != "messages" && x.Id != "connects" {
+			continue
+		}
+		if dims := cdktest.JSONOf(t, x.MetricStat.Metric.Dimensions); !strings.Contains(dims, api) || !strings.Contains(dims, `"Stage"`) {
+			t.Errorf("%s: dimensions %s, want the API %s and its stage", x.Id, dims, api)
+		}
+	}
+	lines, _ := dashboardBody(t, s)
+	drawn := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l.Widget, "Account request quota") && strings.Contains(l.Dimensions["ApiId"], api) {
+			drawn++
+		}
+	}
+	if drawn != 2 {
+		t.Errorf("the dashboard draws %d of the alarm's two metrics under the account request quota", drawn)
 	}
 }
 
@@ -432,7 +492,7 @@ func TestDashboardShowsEveryAlarm(t *testing.T) {
 	for _, a := range d.Monitoring.Dashboard.FunctionErrors {
 		want = append(want, a)
 	}
-	want = append(want, d.Monitoring.Dashboard.HTTP5xx, d.Presence.Stream.DeadLetterAlarm, d.Presence.Stream.IteratorAgeAlarm)
+	want = append(want, d.Monitoring.Dashboard.HTTP5xx, d.Monitoring.Dashboard.AccountRequests, d.Presence.Stream.DeadLetterAlarm, d.Presence.Stream.IteratorAgeAlarm)
 	if len(shown) != len(want) {
 		t.Errorf("the status widget shows %d alarms, want %d", len(shown), len(want))
 	}

@@ -1,9 +1,10 @@
 // Package capacity is the one capacity model of a deployment: how many concurrent games it is
 // sized for, and the ceilings derived from that (the stage's throttle, $connect's own limit,
-// the game function's reserved concurrency), beside the per-client ceilings, which do not
-// grow with the deployment. The CDK stacks size the API and the functions from it, the
-// functions take their per-client defaults from it, and docs/capacity.md shows the same
-// arithmetic. It is a leaf package: the game's rules and the standard library only.
+// the game function's reserved concurrency, what the deployment costs API Gateway's
+// account-level quotas), beside the per-client ceilings, which do not grow with the
+// deployment. The CDK stacks size the API and the functions from it, the functions take their
+// per-client defaults from it, and docs/capacity.md shows the same arithmetic. It is a leaf
+// package: the game's rules and the standard library only.
 package capacity
 
 import (
@@ -17,9 +18,19 @@ import (
 // otherwise (the games setting).
 const DefaultGames = 100
 
-// MaxGames bounds the setting: past it, the stage throttle would pass API Gateway's default
-// account quota of 10,000 requests per second in a Region.
-const MaxGames = 3000
+// API Gateway's account-level quotas in a Region, at their defaults. Every REST, HTTP and
+// WebSocket API of the account in the Region shares them, and the @connections calls the
+// functions make (PostToConnection, GetConnection, DeleteConnection) count as requests too.
+const (
+	// AccountRequestsPerSecond is the account's request throttle (its burst is 5,000).
+	AccountRequestsPerSecond = 10000
+	// AccountConnectsPerSecond is the new WebSocket connections per second, across all the
+	// account's WebSocket APIs.
+	AccountConnectsPerSecond = 500
+	// AccountAlarmPercent is how much of AccountRequestsPerSecond the API may take, measured
+	// over a minute, before the alarm fires: time to look before the bucket is spent.
+	AccountAlarmPercent = 80
+)
 
 // What one game costs, on average, at a player's pace.
 const (
@@ -42,6 +53,14 @@ const (
 
 // Per-client ceilings: what one client can take, whatever the deployment's size.
 const (
+	// RatePerConnection and BurstPerConnection bound one connection's frames (the game
+	// function's token bucket, RATE_LIMIT_PER_SECOND and RATE_LIMIT_BURST): a human clicking
+	// and typing sends a move or a chat line every few seconds, and the page adds a getRoom or a
+	// rejoin on load and a getRoom every 5 minutes; a burst of 10 covers a whole game's moves
+	// clicked as fast as a hand goes, with chat, and 1 a second sustained is several times a
+	// player's pace. A connection past it is answered rate_limited.
+	RatePerConnection  = 1
+	BurstPerConnection = 10
 	// MissesPerConnection is how many room_not_found answers one connection gets before the
 	// server closes it: enough for a player mistyping a code, not for probing.
 	MissesPerConnection = 10
@@ -69,6 +88,11 @@ const (
 // error to its sender).
 const FramesOutPerFrameIn = PlayersPerGame + MaxWatchers
 
+// PostsPerFrameIn is what one client frame makes the server send on average: a move, a chat
+// line or a seat change reaches every connection of its game, players and spectators (a
+// getRoom's answer reaches its sender only, which the average rounds up).
+const PostsPerFrameIn = PlayersPerGame + SpectatorsPerGame
+
 // Model is a deployment sized for Games concurrent games.
 type Model struct {
 	Games int
@@ -79,10 +103,30 @@ func Default() Model { return Model{Games: DefaultGames} }
 
 // Validate says what is wrong with the model, if anything.
 func (m Model) Validate() error {
-	if m.Games < 1 || m.Games > MaxGames {
-		return fmt.Errorf("%d concurrent games: use 1 to %d (past it the stage would outgrow API Gateway's default Regional quota of 10,000 requests per second)", m.Games, MaxGames)
+	if m.Games < 1 || m.Games > MaxGames() {
+		return fmt.Errorf("%d concurrent games: use 1 to %d, the most one account can serve in a Region: past it, the requests the stage admits and the frames they make the server send (%v/s at worst, with full rooms) would outgrow API Gateway's account-level quota of %d requests per second, shared by every API of the account in the Region (docs/capacity.md)",
+			m.Games, MaxGames(), m.WorstAccountRequests(), AccountRequestsPerSecond)
 	}
 	return nil
+}
+
+// maxGames is MaxGames' value, worked out once.
+var maxGames = largestGames()
+
+// MaxGames is the most games one account can serve in a Region: the most for which the
+// deployment's worst case (WorstAccountRequests) fits API Gateway's account-level request
+// quota and its $connect rate the account's new connections per second.
+func MaxGames() int { return maxGames }
+
+func largestGames() int {
+	n := 0
+	for g := 1; ; g++ {
+		m := Model{Games: g}
+		if m.WorstAccountRequests() > AccountRequestsPerSecond || m.ConnectRate() > AccountConnectsPerSecond {
+			return n
+		}
+		n = g
+	}
 }
 
 // Connections is how many open connections the deployment is sized for.
@@ -115,6 +159,51 @@ func (m Model) ConnectBurst() float64 {
 func (m Model) GameConcurrency() int {
 	return max(MinGameConcurrency, int(math.Ceil(m.StageBurst()*GameSeconds)))
 }
+
+// AccountRequests is what the deployment costs API Gateway's account-level request quota, per
+// second, at the peak it is sized for: the stage's frames and connects, the posts they make to
+// games of average size, and as many disconnects (each tells its room).
+func (m Model) AccountRequests() float64 {
+	return (m.StageRate() + m.ConnectRate()) * (1 + PostsPerFrameIn)
+}
+
+// WorstAccountRequests is the most the deployment can cost the account-level quota, per second:
+// everything the stage and $connect admit, each frame fanned out to a full room.
+func (m Model) WorstAccountRequests() float64 {
+	return WorstRequests(m.StageRate(), m.ConnectRate())
+}
+
+// WorstRequests is the most a stage admitting stageRate requests per second, connectRate of
+// them connects, costs the account-level quota per second: each request in, and each making
+// FramesOutPerFrameIn posts (a connect's are its disconnect's, which tells its room). It
+// counts $connect beside the stage's rate, which is conservative.
+func WorstRequests(stageRate, connectRate float64) float64 {
+	return (stageRate + connectRate) * (1 + FramesOutPerFrameIn)
+}
+
+// MaxStageRate is the most a stage of the model's deployment may admit per second, set by
+// hand: the worst case of that rate, beside $connect's, fits the account-level request quota.
+func (m Model) MaxStageRate() float64 {
+	return math.Floor(AccountRequestsPerSecond/(1+FramesOutPerFrameIn) - m.ConnectRate())
+}
+
+// ValidateStageRate says what is wrong with a stage rate set by hand (the throttleRate
+// setting) for the model's deployment, if anything.
+func (m Model) ValidateStageRate(rate float64) error {
+	if rate > m.MaxStageRate() {
+		return fmt.Errorf("%v requests per second: use at most %v for %d games: each request the stage admits can make the server send %d more (a room update to a full room), and the %v/s that makes at worst, with $connect's %v/s, would outgrow API Gateway's account-level quota of %d requests per second, shared by every API of the account in the Region (docs/capacity.md)",
+			rate, m.MaxStageRate(), m.Games, FramesOutPerFrameIn, WorstRequests(rate, m.ConnectRate()), m.ConnectRate(), AccountRequestsPerSecond)
+	}
+	return nil
+}
+
+// AccountAlarmRate is the requests per second, this API's messages and connects together, at
+// which the account-level quota's alarm fires.
+func AccountAlarmRate() float64 { return AccountRequestsPerSecond * AccountAlarmPercent / 100 }
+
+// ConnectionsAtFullRate is how many connections, each sending at RatePerConnection, take the
+// stage's whole steady rate: past that many, honest games are throttled with them.
+func (m Model) ConnectionsAtFullRate() int { return int(m.StageRate() / RatePerConnection) }
 
 // MinGameConcurrency is the smallest reservation: a small deployment's players all coming back
 // at once after a deploy, on cold starts slower than GameSeconds, must not be throttled.

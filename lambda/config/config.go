@@ -2,7 +2,8 @@
 // variables on AWS, the local gateway sets them in development, tests pass their own. Every
 // setting is validated here and only here (the CDK app validates the deployer's settings by
 // calling FromEnv), with a message that names the variable and what it takes. The functions'
-// defaults live here alone.
+// defaults live here, but for the per-client ceilings (frames and connections), which
+// lambda/capacity owns beside the stage they are sized against.
 package config
 
 import (
@@ -89,8 +90,8 @@ type Config struct {
 	// any origin (and clients that send none).
 	AllowedOrigins []string
 	// RatePerSecond and RateBurst limit each connection's frames (RATE_LIMIT_PER_SECOND,
-	// RATE_LIMIT_BURST). Defaults: DefaultRatePerSecond, DefaultRateBurst. 0 per second turns
-	// it off.
+	// RATE_LIMIT_BURST). Defaults: capacity.RatePerConnection, capacity.BurstPerConnection
+	// (lambda/capacity owns the numbers and sizes the stage by them). 0 per second turns it off.
 	RatePerSecond float64
 	RateBurst     int
 	// AddressStrikes is what one source address's misbehaviour (room misses, connections the
@@ -133,11 +134,9 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultGrace         = 2 * time.Minute
-	DefaultRoomTTL       = 24 * time.Hour
-	DefaultRatePerSecond = 5
-	DefaultRateBurst     = 20
-	DefaultLogLevel      = slog.LevelInfo
+	DefaultGrace    = 2 * time.Minute
+	DefaultRoomTTL  = 24 * time.Hour
+	DefaultLogLevel = slog.LevelInfo
 )
 
 // SettingError is what is wrong with one variable. FromEnv joins one per problem, so a caller
@@ -193,7 +192,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		bad(EnvAllowedOrigins, "%v", err)
 	}
 	c.AllowedOrigins = origins
-	c.RatePerSecond = DefaultRatePerSecond
+	c.RatePerSecond = capacity.RatePerConnection
 	if v := strings.TrimSpace(getenv(EnvRatePerSecond)); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f < 0 {
@@ -201,7 +200,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.RatePerSecond = f
 	}
-	c.RateBurst = DefaultRateBurst
+	c.RateBurst = capacity.BurstPerConnection
 	if v := strings.TrimSpace(getenv(EnvRateBurst)); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {

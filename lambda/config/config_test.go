@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 )
 
@@ -17,7 +18,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Grace != 2*time.Minute || c.RoomTTL != 24*time.Hour || c.RatePerSecond != 5 || c.RateBurst != 20 || c.LogLevel != slog.LevelInfo || c.AllowedOrigins != nil {
+	if c.Grace != 2*time.Minute || c.RoomTTL != 24*time.Hour || c.RatePerSecond != capacity.RatePerConnection || c.RateBurst != capacity.BurstPerConnection || c.LogLevel != slog.LevelInfo || c.AllowedOrigins != nil {
 		t.Fatalf("defaults %+v", c)
 	}
 	game, _ := catalog.Lookup(catalog.FnGame)
