@@ -147,10 +147,17 @@ func (m Model) ConnectRate() float64 {
 	return math.Max(1, math.Ceil(float64(m.Connections())/ReconnectSeconds))
 }
 
-// ConnectBurst is $connect's burst: a tenth of the connections at once.
+// ConnectBurst is $connect's burst: a tenth of the connections at once, and never fewer than
+// MinConnectBurst.
 func (m Model) ConnectBurst() float64 {
-	return math.Max(2, math.Ceil(float64(m.Connections())/10))
+	return math.Max(MinConnectBurst, math.Ceil(float64(m.Connections())/10))
 }
+
+// MinConnectBurst is the smallest $connect burst: two classes, or a carrier's subscribers,
+// opening the game at the same moment get in at once rather than one in three refused. A
+// burst costs nothing until it is used, and is a small share of the account's 500 new
+// connections a second.
+const MinConnectBurst = 100
 
 // GameConcurrency is the game function's reserved concurrency: the stage's whole burst in
 // flight for GameSeconds each, and never fewer than MinGameConcurrency. It is a floor for the

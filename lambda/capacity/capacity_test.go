@@ -11,8 +11,8 @@ func TestModel(t *testing.T) {
 		connectRate, connectBurst float64
 		concurrency               int
 	}{
-		{1, 1, 2, 1, 2, MinGameConcurrency},
-		{DefaultGames, 100, 200, 10, 30, 20},
+		{1, 1, 2, 1, MinConnectBurst, MinGameConcurrency}, // the stacks cap $connect at the stage
+		{DefaultGames, 100, 200, 10, 100, 20},
 		{1000, 1000, 2000, 100, 300, 200},
 		{MaxGames(), 1010, 2020, 101, 303, 202},
 	}

@@ -103,9 +103,10 @@ func isRoom(ok func(*room) bool) func(frame) bool {
 	return func(f frame) bool { return f.Type == "room" && f.Room != nil && ok(f.Room) }
 }
 
-// playGame plays one whole game between x and o, X winning on the top row, and returns the
-// longest time one move took to reach the opponent.
-func playGame(ctx context.Context, x, o *browser) (time.Duration, error) {
+// playGame plays one whole game between x and o, X winning on the top row, each player
+// thinking for think before a move, and returns the longest time one move took to reach the
+// opponent.
+func playGame(ctx context.Context, x, o *browser, think time.Duration) (time.Duration, error) {
 	if err := x.send(ctx, map[string]any{"action": "createRoom", "name": x.name}); err != nil {
 		return 0, err
 	}
@@ -118,7 +119,7 @@ func playGame(ctx context.Context, x, o *browser) (time.Duration, error) {
 		return 0, err
 	}
 	for _, p := range []*browser{x, o} {
-		if _, err := p.await(ctx, "the game", isRoom(func(r *room) bool { return r.Status == "playing" })); err != nil {
+		if _, err := p.await(ctx, "the game", isRoom(func(r *room) bool { return r.Code == code && r.Status == "playing" })); err != nil {
 			return 0, err
 		}
 	}
@@ -128,17 +129,18 @@ func playGame(ctx context.Context, x, o *browser) (time.Duration, error) {
 		cell          int
 		mover, seenBy *browser
 	}{{0, x, o}, {3, o, x}, {1, x, o}, {4, o, x}, {2, x, o}} {
+		time.Sleep(think)
 		sent := time.Now()
 		if err := m.mover.send(ctx, map[string]any{"action": "move", "roomCode": code, "cell": m.cell}); err != nil {
 			return 0, err
 		}
-		seen, err := m.seenBy.await(ctx, fmt.Sprintf("the move on %d", m.cell), isRoom(func(r *room) bool { return r.Board[m.cell] != "" }))
+		seen, err := m.seenBy.await(ctx, fmt.Sprintf("the move on %d", m.cell), isRoom(func(r *room) bool { return r.Code == code && r.Board[m.cell] != "" }))
 		if err != nil {
 			return 0, err
 		}
 		last = seen
 		slowest = max(slowest, time.Since(sent))
-		if _, err := m.mover.await(ctx, fmt.Sprintf("its move on %d", m.cell), isRoom(func(r *room) bool { return r.Board[m.cell] != "" })); err != nil {
+		if _, err := m.mover.await(ctx, fmt.Sprintf("its move on %d", m.cell), isRoom(func(r *room) bool { return r.Code == code && r.Board[m.cell] != "" })); err != nil {
 			return 0, err
 		}
 	}
@@ -172,7 +174,7 @@ func TestClassOnOneAddress(t *testing.T) {
 	})
 	games := make([]error, class/2)
 	for g := range class / 2 {
-		wg.Go(func() { _, games[g] = playGame(ctx, players[2*g], players[2*g+1]) })
+		wg.Go(func() { _, games[g] = playGame(ctx, players[2*g], players[2*g+1], 0) })
 	}
 	wg.Wait()
 	if err := errors.Join(games...); err != nil {
@@ -227,7 +229,7 @@ func TestSixtyTyposLockOutNobody(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer o.ws.CloseNow()
-	if _, err := playGame(ctx, x, o); err != nil {
+	if _, err := playGame(ctx, x, o, 0); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -258,7 +260,7 @@ func TestOneFloodCloseLocksOutNobody(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer o.ws.CloseNow()
-	if _, err := playGame(ctx, x, o); err != nil {
+	if _, err := playGame(ctx, x, o, 0); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -346,7 +348,7 @@ func TestFailedDisconnectsLeakNothing(t *testing.T) {
 			p.ws.CloseNow()
 		}
 	}()
-	if _, err := playGame(ctx, again[0], again[1]); err != nil {
+	if _, err := playGame(ctx, again[0], again[1], 0); err != nil {
 		t.Fatal(err)
 	}
 	if took := time.Since(back); took > time.Minute {
@@ -493,7 +495,7 @@ func TestPoliteFloodLeavesGamesPlayable(t *testing.T) {
 	for g := range honestGames {
 		games.Go(func() {
 			for range 3 { // three games each, one after the other
-				d, err := playGame(ctx, honest[2*g], honest[2*g+1])
+				d, err := playGame(ctx, honest[2*g], honest[2*g+1], time.Second)
 				if err != nil {
 					errs[g] = err
 					return
