@@ -90,13 +90,17 @@ func run(games int, think, stagger time.Duration, stress, rounds int, sweep load
 	}
 
 	if floodGames > 0 {
-		for _, ceilings := range []bool{false, true} {
-			step(fmt.Sprintf("flood: %d honest games, hostile clients flooding, ceilings %v", floodGames, ceilings))
-			res, err := floodRun(ctx, ceilings, load.FloodOptions{Games: floodGames, Timeout: timeout})
-			if err != nil {
-				return err
+		for _, kind := range floodKinds {
+			for _, ceilings := range []bool{false, true} {
+				step(fmt.Sprintf("flood: %d honest games, %s, ceilings %v", floodGames, kind.name, ceilings))
+				o := kind.opts
+				o.Games, o.Timeout = floodGames, timeout
+				res, err := floodRun(ctx, ceilings, o)
+				if err != nil {
+					return err
+				}
+				r.floods = append(r.floods, floodOf{kind: kind, ceilings: ceilings, FloodResult: res})
 			}
-			r.floods = append(r.floods, floodOf{ceilings: ceilings, FloodResult: res})
 		}
 	}
 
