@@ -34,7 +34,7 @@ func TestCapacityModelSizesTheAPI(t *testing.T) {
 				t.Errorf("stage throttle %s, want %s", got, want)
 			}
 			connect := cdktest.JSONOf(t, props["RouteSettings"])
-			if want := `{"$connect":{"ThrottlingBurstLimit":30,"ThrottlingRateLimit":10}}`; connect != want {
+			if want := `{"$connect":{"ThrottlingBurstLimit":100,"ThrottlingRateLimit":10}}`; connect != want {
 				t.Errorf("route settings %s, want %s", connect, want)
 			}
 			var connectRoute string
