@@ -54,10 +54,11 @@ function freePort() {
 
 /**
  * startStack builds and starts the local stack (cmd/dev: site, /config.js, WebSocket API,
- * handlers, dynalite) on a free port and resolves once it prints its URL. stop() ends its whole
+ * handlers, dynalite) on a free port and resolves once it prints its URL; env adds to the
+ * functions' settings (ADDRESS_STRIKES…). stop() ends its whole
  * process group (the stack starts dynalite as a child).
  */
-export async function startStack({ grace = '4s', regions = 1 } = {}) {
+export async function startStack({ grace = '4s', regions = 1, env = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tictactoe-e2e-'));
   const bin = join(dir, 'dev');
   execFileSync(process.env.GO || 'go', ['build', '-o', bin, './cmd/dev'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -66,7 +67,7 @@ export async function startStack({ grace = '4s', regions = 1 } = {}) {
     cwd: ROOT,
     detached: true, // its own process group, so stop() reaches dynalite too
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GRACE_PERIOD: grace },
+    env: { ...process.env, GRACE_PERIOD: grace, ...env },
   });
   let log = '';
   const url = await new Promise((resolve, reject) => {

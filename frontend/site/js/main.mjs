@@ -110,18 +110,41 @@ function sendRejoin() {
   socket.send({ action: 'rejoin', roomCode: app.seat.roomCode, token: app.seat.token });
 }
 
+// site says whether the page's own host answers, asked at most every SITE_CHECK_MS: a socket
+// refused while the site answers is the game server saying no (throttled, or refusing this
+// network), not the network.
+const SITE_CHECK_MS = 5000;
+const site = { at: 0, up: null };
+
+async function checkSite() {
+  if (Date.now() - site.at < SITE_CHECK_MS) return;
+  site.at = Date.now();
+  try {
+    const res = await fetch('/config.js', { method: 'HEAD', cache: 'no-store' });
+    site.up = res.ok;
+  } catch {
+    site.up = false;
+  }
+  onState(socket.state);
+}
+
 function onState(state) {
   let text = '';
   if (state === 'retrying' || (state === 'connecting' && socket.attempts > 0)) {
-    text = navigator.onLine === false
-      ? 'You are offline. The game reconnects as soon as the network is back.'
-      : 'Connection lost. Reconnecting…';
+    if (navigator.onLine === false) text = words.connectionText('offline');
+    else if (!socket.refused) text = words.connectionText('lost');
+    else {
+      // Refused at the handshake: the site tells the network's fault from the server's.
+      text = words.connectionText(site.up === true ? 'refused' : site.up === false ? 'unreachable' : 'connecting');
+      checkSite();
+    }
   } else if (state === 'connecting' && (app.room || app.seat || app.pending)) {
     text = 'Connecting…';
   } else if (state === 'broken') {
     text = 'The game server’s address is not set up correctly, so the game cannot start.';
   }
   say('conn', text);
+  if (state === 'open') site.up = null;
   // Back online: what was said about being offline is stale.
   if (state === 'open' && [OFFLINE_NOTICE, CHAT_OFFLINE_NOTICE].includes($('game-notice').textContent)) gameNotice('');
   document.body.classList.toggle('offline', state !== 'open' && Boolean(app.room));
@@ -731,7 +754,7 @@ function opensRoom(action) {
 function lobbyBusy(busy) {
   for (const form of [$('create-form'), $('join-form'), $('quick-form'), $('computer-form')]) {
     form.setAttribute('aria-busy', String(busy));
-    form.querySelector('button').setAttribute('aria-disabled', String(busy));
+    for (const button of form.querySelectorAll('button')) button.setAttribute('aria-disabled', String(busy));
   }
 }
 

@@ -47,6 +47,10 @@ export class Socket {
     this.outbox = [];
     this.timer = 0;
     this.lastSent = 0;
+    // refused: the last attempt closed before it opened (a refused or failed handshake; a
+    // browser cannot read why). retryAt: when the next attempt starts (Date.now() terms).
+    this.refused = false;
+    this.retryAt = 0;
   }
 
   setState(s) {
@@ -74,6 +78,7 @@ export class Socket {
     ws.addEventListener('open', () => {
       if (this.ws !== ws) return;
       opened = true;
+      this.refused = false;
       this.env.clearTimeout(this.timer);
       this.attempts = 0;
       this.setState('open');
@@ -103,9 +108,12 @@ export class Socket {
         this.index = (this.index + 1) % this.urls.length;
         this.url = this.urls[this.index];
       }
+      this.refused = !opened;
       if (this.keep || this.outbox.length > 0) {
+        const wait = backoff(this.attempts++);
+        this.retryAt = Date.now() + wait;
         this.setState('retrying');
-        this.timer = this.env.setTimeout(() => this.open(), backoff(this.attempts++));
+        this.timer = this.env.setTimeout(() => this.open(), wait);
       } else {
         this.setState('closed');
       }

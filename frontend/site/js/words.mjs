@@ -97,6 +97,23 @@ const ERRORS = {
   unknown_action: 'The game server did not understand this page. Reload it to get the latest version.',
 };
 
+const CONNECTION_TEXT = {
+  offline: 'You are offline. The game reconnects as soon as the network is back.',
+  lost: 'Connection lost. Reconnecting…',
+  // The socket was refused while the site answers: API Gateway's throttle, or this network's
+  // address refused for a few minutes after many of its connections misbehaved (docs/capacity.md).
+  refused: 'The game server is busy, or is turning away new connections from this network for a few minutes. Retrying…',
+  unreachable: 'Cannot reach the game right now. Retrying…',
+  connecting: 'Connecting…',
+};
+
+/** connectionText says why the page is not connected: offline, lost (dropped after it was
+ * open), refused (turned away at the handshake while the site answers), unreachable (turned
+ * away and the site does not answer either), connecting (not known yet). */
+export function connectionText(kind) {
+  return CONNECTION_TEXT[kind] || CONNECTION_TEXT.lost;
+}
+
 /** errorText turns an error frame into a sentence for the player. */
 export function errorText(frame) {
   const { code = '', action = '', message = '' } = frame || {};
