@@ -754,8 +754,11 @@ function opensRoom(action) {
 function lobbyBusy(busy) {
   for (const form of [$('create-form'), $('join-form'), $('quick-form'), $('computer-form')]) {
     form.setAttribute('aria-busy', String(busy));
-    for (const button of form.querySelectorAll('button')) button.setAttribute('aria-disabled', String(busy));
+    form.querySelector('button').setAttribute('aria-disabled', String(busy));
   }
+  // Watch is the join form's second way in: busy with the rest. (The quick match's Cancel stays
+  // usable: it answers the wait that made the lobby busy.)
+  $('watch').setAttribute('aria-disabled', String(busy));
 }
 
 const names = [$('create-name'), $('join-name'), $('quick-name'), $('computer-name')];
