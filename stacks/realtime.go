@@ -156,7 +156,7 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		// Losing it forgets only what addresses were charged in the last minutes.
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-	constructs.SuppressNag(sourceKey, "AwsSolutions-SMG4", "A key for hashing client addresses, read only by this stack's $connect at deploy time: a rotation would only reset the per-address counts of the last minutes")
+	constructs.SuppressNag(sourceKey, "AwsSolutions-SMG4", "A key for hashing client addresses that grants nothing, written into this stack's connect function at deploy time: a rotation would take effect at the next deploy and forget the per-address charges of the last 15 minutes")
 
 	functions := map[string]*constructs.GoFunction{}
 	functionsScope := cdkconstructs.NewConstruct(stack, jsii.String("Functions"))

@@ -391,9 +391,6 @@ func (c Config) Require(fn catalog.Function) error {
 			errs = append(errs, fmt.Errorf("%s has no URL for %s: frames to players connected there could not be sent", EnvCallbackURLs, r))
 		}
 	}
-	if fn.Needs.SourceKey && c.AddressStrikes > 0 && c.SourceKeySecret == "" {
-		errs = append(errs, fmt.Errorf("%s is not set: it keys the hashes client addresses are kept under (%s=0 turns the per-address ceiling off)", EnvSourceKeySecret, EnvAddressStrikes))
-	}
 	if fn.Needs.PublishAlerts && c.TopicARN == "" {
 		errs = append(errs, fmt.Errorf("%s is not set: it is the alerts SNS topic's ARN", EnvTopicARN))
 	}
