@@ -103,7 +103,8 @@ func networkPropsFor(cfg Config, stackProps awscdk.StackProps) *NetworkStackProp
 func realtimePropsFor(cfg Config, stackProps awscdk.StackProps) *RealtimeStackProps {
 	rate, burst := cfg.StageThrottle()
 	model := cfg.Capacity()
-	connect := constructs.Throttle{Rate: min(model.ConnectRate(), rate), Burst: min(model.ConnectBurst(), burst)}
+	connectRate, connectBurst := model.ConnectWithin(rate, burst)
+	connect := constructs.Throttle{Rate: connectRate, Burst: connectBurst}
 	return &RealtimeStackProps{
 		StackProps:      stackProps,
 		Lifecycle:       cfg.Lifecycle,

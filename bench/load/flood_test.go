@@ -6,9 +6,8 @@ import (
 )
 
 // Under a flood from a few addresses, with a default deployment's ceilings on, every honest
-// move still lands, and the flooders are throttled and closed. (An address is refused only
-// after 30 of its connections are closed within 15 minutes, docs/capacity.md: more than these
-// few seconds of flood from two addresses make.)
+// move still lands, and the flooders are throttled and closed. (No address is refused:
+// docs/capacity.md.)
 func TestFloodWithCeilings(t *testing.T) {
 	ctx, l := startForTest(t, StartLocalWithCeilings)
 	res, err := Flood(ctx, l.Stack.WebSocketURL, l.Counters, FloodOptions{Games: 4, Think: 500 * time.Millisecond, Addresses: 2, PerAddress: 2})

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/localgw"
 	"github.com/serverless-tictactoe/tictactoe/localgw/devstack"
 )
@@ -31,6 +32,7 @@ func run() error {
 	flag.StringVar(&o.DataDir, "data", "", "keep the game data in `dir` across runs (default: in memory)")
 	flag.IntVar(&o.DynalitePort, "dynamodb-port", 0, "dynalite's `port` (default: a free one)")
 	flag.StringVar(&o.TableName, "table", devstack.DefaultTableName, "the game table's `name`")
+	flag.IntVar(&o.Games, "games", capacity.DefaultGames, "throttle the local API as a deployment sized for `n` concurrent games (-c games=n; docs/capacity.md)")
 	flag.IntVar(&o.Regions, "regions", 1, fmt.Sprintf("run `n` local Regions (1 to %d), each its own gateway and functions over the one table (docs/regions.md)", devstack.MaxRegions))
 	site := flag.String("site", "", "serve the site from `dir` (e.g. frontend/site, to see edits on reload) instead of the copy built in")
 	flag.DurationVar(&o.Limits.IdleTimeout, "idle-timeout", localgw.DefaultIdleTimeout, "close connections quiet for this long, as API Gateway does")

@@ -55,15 +55,15 @@ function freePort() {
 /**
  * startStack builds and starts the local stack (cmd/dev: site, /config.js, WebSocket API,
  * handlers, dynalite) on a free port and resolves once it prints its URL; env adds to the
- * functions' settings (ADDRESS_STRIKES…). stop() ends its whole
+ * functions' settings, games sizes the local API's throttles (cmd/dev -games). stop() ends its whole
  * process group (the stack starts dynalite as a child).
  */
-export async function startStack({ grace = '4s', regions = 1, env = {} } = {}) {
+export async function startStack({ grace = '4s', regions = 1, env = {}, games = 0 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tictactoe-e2e-'));
   const bin = join(dir, 'dev');
   execFileSync(process.env.GO || 'go', ['build', '-o', bin, './cmd/dev'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   const port = await freePort();
-  const child = spawn(bin, DEV_ARGS({ port, regions }), {
+  const child = spawn(bin, DEV_ARGS({ port, regions, games }), {
     cwd: ROOT,
     detached: true, // its own process group, so stop() reaches dynalite too
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -127,8 +127,8 @@ export async function startStack({ grace = '4s', regions = 1, env = {} } = {}) {
 
 // DEV_ARGS are cmd/dev's flags for a test run: loopback on a free port. (The grace period is
 // the functions' GRACE_PERIOD variable, set in the environment.)
-function DEV_ARGS({ port, regions }) {
-  return ['-addr', `127.0.0.1:${port}`, '-regions', String(regions)];
+function DEV_ARGS({ port, regions, games }) {
+  return ['-addr', `127.0.0.1:${port}`, '-regions', String(regions), ...(games ? ['-games', String(games)] : [])];
 }
 
 /**

@@ -65,16 +65,18 @@ const (
 	// server closes it: enough for a player mistyping a code, not for probing.
 	MissesPerConnection = 10
 	// An address (an IPv4 address, or an IPv6 /64: what one household, school or phone
-	// carrier's NAT shares) is charged for what its connections do wrong, on a sliding window
-	// of AddressWindowMinutes: a room_not_found answer costs MissCost, a connection the server
-	// closes (for probing or flooding) CloseCost, once per connection. Past AddressStrikes in
-	// the window its new connections are refused until enough of them age out. One device's 60
-	// typos (60 misses, 6 closes: 120) or one flood close (10) leave it far below; it takes
-	// about 15 connections closed for probing, or 30 for flooding, within 15 minutes.
+	// carrier's NAT shares) is charged for its connections' probing, on a sliding window of
+	// AddressWindowMinutes: a room_not_found answer costs MissCost, a connection the server
+	// closes for them CloseCost, once per connection. Past AddressStrikes in the window its
+	// connections are on probation: ProbationMisses room_not_found answers each instead of
+	// MissesPerConnection. Nothing refuses the address: creating, joining by a right code,
+	// rejoining and playing go on. One device's 60 typos (60 misses, 6 closes: 120) leave it far
+	// below; about 15 connections closed for probing within 15 minutes reach it.
 	MissCost             = 1
 	CloseCost            = 10
 	AddressStrikes       = 300
 	AddressWindowMinutes = 15
+	ProbationMisses      = 1
 	// StrikesToClose is how many frames a connection may send past its rate limit, in a
 	// burst, before the server closes it; a strike is forgiven every StrikeForgiveSeconds.
 	StrikesToClose       = 20
@@ -151,6 +153,13 @@ func (m Model) ConnectRate() float64 {
 // MinConnectBurst.
 func (m Model) ConnectBurst() float64 {
 	return math.Max(MinConnectBurst, math.Ceil(float64(m.Connections())/10))
+}
+
+// ConnectWithin is $connect's throttle under a stage throttled at stageRate, stageBurst (the
+// model's, or the deployer's throttleRate and throttleBurst): the model's, never more than the
+// stage's, which counts connects too.
+func (m Model) ConnectWithin(stageRate, stageBurst float64) (rate, burst float64) {
+	return min(m.ConnectRate(), stageRate), min(m.ConnectBurst(), stageBurst)
 }
 
 // MinConnectBurst is the smallest $connect burst: two classes, or a carrier's subscribers,

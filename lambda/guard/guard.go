@@ -1,12 +1,13 @@
 // Package guard keeps the per-address ceiling that must hold across connections and Lambda
-// containers, so it keeps it in the game table: an address is charged for what its
-// connections do wrong (room_not_found answers, connections the server closes), on a sliding
-// window, and past its budget its new connections are refused until enough charges age out.
+// containers, so it keeps it in the game table: an address is charged for its connections'
+// probing (room_not_found answers, connections closed for them), on a sliding window, and past
+// its budget its connections are on probation until enough charges age out: each gets
+// capacity.ProbationMisses room_not_found answers instead of capacity.MissesPerConnection.
 //
-// It charges behaviour, never presence: an address's open connections are not counted, so a
-// class, an office or a carrier's NAT shares nothing but the misbehaviour budget, and a lost
-// $disconnect leaves nothing behind. lambda/capacity owns the numbers; docs/capacity.md
-// explains them.
+// It never refuses an address and never counts what it holds: a class, an office or a
+// carrier's NAT behind an address one device spent still connects, creates, joins by a right
+// code, rejoins and plays; only guessing codes is cut short. A lost $disconnect leaves nothing
+// behind. lambda/capacity owns the numbers; docs/capacity.md explains them.
 package guard
 
 import (
@@ -24,9 +25,6 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
-// ErrRefused: the address spent its budget for misbehaviour in the window.
-var ErrRefused = errors.New("the address's connections misbehaved too often: refused for a few minutes")
-
 // Store is what the guard keeps in the game table: a source's item, and the connection
 // record it opens with the source's key.
 type Store interface {
@@ -43,9 +41,12 @@ type Limits struct {
 	Strikes int
 	// Window is how long a strike counts, sliding by the minute.
 	Window time.Duration
-	// MissCost and CloseCost are what a room_not_found answer and a connection the server
-	// closes cost the address.
+	// MissCost and CloseCost are what a room_not_found answer and a connection closed for
+	// probing cost the address.
 	MissCost, CloseCost int
+	// MissesPerConnection and ProbationMisses are the room_not_found answers a connection
+	// gets before it is closed, normally and on probation (lambda/handler closes it).
+	MissesPerConnection, ProbationMisses int
 }
 
 // Guard keeps the ceiling.
@@ -71,6 +72,12 @@ func New(st Store, now func() time.Time, secret []byte, l Limits) *Guard {
 	if l.CloseCost == 0 {
 		l.CloseCost = capacity.CloseCost
 	}
+	if l.MissesPerConnection == 0 {
+		l.MissesPerConnection = capacity.MissesPerConnection
+	}
+	if l.ProbationMisses == 0 {
+		l.ProbationMisses = capacity.ProbationMisses
+	}
 	return &Guard{store: st, now: now, limits: l, key: secret}
 }
 
@@ -93,11 +100,13 @@ func (g *Guard) SourceKey(ip string) string {
 	return hex.EncodeToString(mac.Sum(nil)[:16])
 }
 
-// Admit records connection connID with its source's key (so that what it does wrong is
-// charged to the source), or refuses it with ErrRefused when the source spent its budget.
-// With no source ("": its address is unknown) it only records the connection. A source item
-// that cannot be read admits the connection: a database fault must not lock players out.
-func (g *Guard) Admit(ctx context.Context, source, connID string) (err error) {
+// Admit records connection connID with its source's key (so that its probing is charged to
+// the source). A source that spent its budget gets the connection on probation: its record
+// starts with all but ProbationMisses of its room_not_found answers used. With no source ("":
+// its address is unknown) it only records the connection. A source item that cannot be read
+// admits the connection in full, reported as an AdmittedError: a database fault must not cost
+// players anything.
+func (g *Guard) Admit(ctx context.Context, source, connID string) (probation bool, err error) {
 	if g.limits.Strikes < 0 {
 		source = ""
 	}
@@ -107,17 +116,21 @@ func (g *Guard) Admit(ctx context.Context, source, connID string) (err error) {
 		case errors.Is(gerr, store.ErrNotFound):
 		case gerr != nil:
 			err = fmt.Errorf("reading source %s (admitted): %w", source, gerr)
-		case g.spent(src, g.now()):
-			return ErrRefused
+		default:
+			probation = g.spent(src, g.now())
 		}
 	}
-	if perr := g.store.PutConnection(ctx, &store.Connection{ID: connID, Source: source}); perr != nil {
-		return errors.Join(err, fmt.Errorf("recording connection %s: %w", connID, perr))
+	rec := &store.Connection{ID: connID, Source: source}
+	if probation {
+		rec.Misses = max(0, g.limits.MissesPerConnection-g.limits.ProbationMisses)
+	}
+	if perr := g.store.PutConnection(ctx, rec); perr != nil {
+		return false, errors.Join(err, fmt.Errorf("recording connection %s: %w", connID, perr))
 	}
 	if err != nil {
-		return &AdmittedError{err}
+		return false, &AdmittedError{err}
 	}
-	return nil
+	return probation, nil
 }
 
 // AdmittedError is a fault Admit met and let the connection in despite: worth a log line, not
@@ -127,19 +140,21 @@ type AdmittedError struct{ Err error }
 func (e *AdmittedError) Error() string { return e.Err.Error() }
 func (e *AdmittedError) Unwrap() error { return e.Err }
 
-// Miss charges one room_not_found answer to the source.
-func (g *Guard) Miss(ctx context.Context, source string) error {
+// Miss charges one room_not_found answer to the source and reports whether the source has now
+// spent its budget (its connections are then on probation: the caller holds this one to it).
+func (g *Guard) Miss(ctx context.Context, source string) (spent bool, err error) {
 	return g.charge(ctx, source, "", g.limits.MissCost)
 }
 
-// Closed charges the source for connection connID, which the server closed (for probing or
-// flooding): once per connection, however often it is called.
+// Closed charges the source for connection connID, which the server closed for probing: once
+// per connection, however often it is called.
 func (g *Guard) Closed(ctx context.Context, source, connID string) error {
-	return g.charge(ctx, source, connID, g.limits.CloseCost)
+	_, err := g.charge(ctx, source, connID, g.limits.CloseCost)
+	return err
 }
 
-// Refused reports whether source's new connections are refused now.
-func (g *Guard) Refused(ctx context.Context, source string) (bool, error) {
+// OnProbation reports whether source's connections are on probation now.
+func (g *Guard) OnProbation(ctx context.Context, source string) (bool, error) {
 	if g.limits.Strikes < 0 || source == "" {
 		return false, nil
 	}
@@ -152,6 +167,9 @@ func (g *Guard) Refused(ctx context.Context, source string) (bool, error) {
 	}
 	return g.spent(src, g.now()), nil
 }
+
+// ProbationMisses is the room_not_found answers a connection of a spent source gets.
+func (g *Guard) ProbationMisses() int { return g.limits.ProbationMisses }
 
 // spent reports whether src's strikes in the window reach the budget.
 func (g *Guard) spent(src store.Source, now time.Time) bool {
@@ -174,11 +192,12 @@ const maxClosed = 64
 // maxAttempts bounds the retries when charges to one source race: about 3 s in all at worst.
 const maxAttempts = 12
 
-// charge adds cost strikes to the source's current minute, once per connID when it is set.
-// Minutes that left the window are dropped first.
-func (g *Guard) charge(ctx context.Context, source, connID string, cost int) error {
+// charge adds cost strikes to the source's current minute, once per connID when it is set,
+// and reports whether the source has spent its budget. Minutes that left the window are
+// dropped first.
+func (g *Guard) charge(ctx context.Context, source, connID string, cost int) (spent bool, err error) {
 	if g.limits.Strikes < 0 || source == "" {
-		return nil
+		return false, nil
 	}
 	for attempt := 1; ; attempt++ {
 		src, err := g.store.GetSource(ctx, source)
@@ -186,7 +205,7 @@ func (g *Guard) charge(ctx context.Context, source, connID string, cost int) err
 			src, err = store.Source{Key: source}, nil
 		}
 		if err != nil {
-			return fmt.Errorf("reading source %s: %w", source, err)
+			return false, fmt.Errorf("reading source %s: %w", source, err)
 		}
 		now := g.now()
 		minute := now.UTC().Truncate(time.Minute) // a map key: one location, no monotonic reading
@@ -208,7 +227,7 @@ func (g *Guard) charge(ctx context.Context, source, connID string, cost int) err
 		}
 		if connID != "" {
 			if _, done := src.Closed[connID]; done {
-				return nil
+				return g.spent(src, now), nil
 			}
 			forgetOldest(src.Closed, maxClosed-1)
 			src.Closed[connID] = minute
@@ -217,17 +236,17 @@ func (g *Guard) charge(ctx context.Context, source, connID string, cost int) err
 		err = g.store.PutSource(ctx, &src, g.limits.Window)
 		switch {
 		case err == nil:
-			return nil
+			return g.spent(src, now), nil
 		case !errors.Is(err, store.ErrConflict):
-			return err
+			return false, err
 		case attempt == maxAttempts:
-			return fmt.Errorf("source %s: still contended after %d attempts: %w", source, attempt, err)
+			return false, fmt.Errorf("source %s: still contended after %d attempts: %w", source, attempt, err)
 		}
 		// Many connections of one address can be charged at once: spread the retries out,
 		// more and more (full jitter, up to 2^attempt × 5 ms, capped at 400 ms).
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return false, ctx.Err()
 		case <-time.After(time.Duration(rand.Int64N(int64(min(5*time.Millisecond<<attempt, 400*time.Millisecond)))) + time.Millisecond):
 		}
 	}

@@ -46,9 +46,9 @@ func TestSharedAddressIsNotCapped(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := g.Admit(ctx, src, fmt.Sprintf("c%d", i)); err != nil {
+			if probation, err := g.Admit(ctx, src, fmt.Sprintf("c%d", i)); err != nil || probation {
 				failed.Add(1)
-				t.Log(err)
+				t.Log(probation, err)
 			}
 		}()
 	}
@@ -59,32 +59,31 @@ func TestSharedAddressIsNotCapped(t *testing.T) {
 }
 
 // One device's mistakes cost the address little: 60 typos over the 6 connections they get
-// closed on, or a flood close, leave the address's other users admitted. It takes many
-// offending connections to refuse the address, and the refusal ends as the window slides.
-func TestAddressRefusedOnlyForManyOffendingConnections(t *testing.T) {
+// closed on leave the address's other users as they were. It takes many connections closed for
+// probing to put the address on probation, and probation ends as the window slides.
+func TestProbationOnlyForManyProbingConnections(t *testing.T) {
 	tests := []struct {
 		name string
-		// connections, each with this many misses, closed by the server or not
+		// connections, each with this many misses, closed for them by the server or not
 		connections, missesEach int
 		closed                  bool
-		refused                 bool
+		probation               bool
 	}{
 		{"one typo", 1, 1, false, false},
 		{"one device's 60 typos", 6, capacity.MissesPerConnection, true, false},
-		{"one flood close", 1, 0, true, false},
 		{"a class's typos, 40 children with 5 each", 40, 5, false, false},
-		{"20 flood closes", 20, 0, true, false},
+		{"a prober's 14 closed connections", 14, capacity.MissesPerConnection, true, false},
 		{"a prober's 15 closed connections", 15, capacity.MissesPerConnection, true, true},
-		{"30 flood closes", 30, 0, true, true},
+		{"306 misses by connections that leave before their own budget", 34, capacity.MissesPerConnection - 1, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			g, _, c := newGuard(t, guard.Limits{})
+			g, st, c := newGuard(t, guard.Limits{})
 			src := g.SourceKey("198.51.100.9")
 			for i := range tt.connections {
 				for range tt.missesEach {
-					if err := g.Miss(ctx, src); err != nil {
+					if _, err := g.Miss(ctx, src); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -95,20 +94,26 @@ func TestAddressRefusedOnlyForManyOffendingConnections(t *testing.T) {
 				}
 				c.advance(10 * time.Second)
 			}
-			err := g.Admit(ctx, src, "honest")
-			if got := errors.Is(err, guard.ErrRefused); got != tt.refused || (err != nil && !got) {
-				t.Fatalf("Admit: %v, want refused %v", err, tt.refused)
+			probation, err := g.Admit(ctx, src, "honest")
+			if err != nil || probation != tt.probation {
+				t.Fatalf("Admit: probation %v, %v; want probation %v", probation, err, tt.probation)
 			}
-			if !tt.refused {
+			if !tt.probation {
 				return
 			}
-			// Another address is not touched; this one is back once the window slides by.
-			if err := g.Admit(ctx, g.SourceKey("198.51.100.10"), "neighbour"); err != nil {
-				t.Fatalf("another address: %v", err)
+			// On probation, a connection is recorded with all but one of its misses used:
+			// it plays, and guesses one code at most.
+			rec, err := st.GetConnection(ctx, "honest")
+			if err != nil || rec.Misses != capacity.MissesPerConnection-capacity.ProbationMisses {
+				t.Fatalf("the probation record %+v, %v: want %d misses used", rec, err, capacity.MissesPerConnection-capacity.ProbationMisses)
+			}
+			// Another address is not touched; this one is out once the window slides by.
+			if probation, err := g.Admit(ctx, g.SourceKey("198.51.100.10"), "neighbour"); err != nil || probation {
+				t.Fatalf("another address: probation %v, %v", probation, err)
 			}
 			c.advance(capacity.AddressWindowMinutes * time.Minute)
-			if err := g.Admit(ctx, src, "later"); err != nil {
-				t.Fatalf("after the window: %v", err)
+			if probation, err := g.Admit(ctx, src, "later"); err != nil || probation {
+				t.Fatalf("after the window: probation %v, %v", probation, err)
 			}
 		})
 	}
@@ -127,12 +132,12 @@ func TestWindowSlides(t *testing.T) {
 	if err := g.Closed(ctx, src, "b"); err != nil {
 		t.Fatal(err)
 	}
-	if refused, err := g.Refused(ctx, src); err != nil || !refused {
-		t.Fatalf("two closes within the window: refused %v, %v", refused, err)
+	if spent, err := g.OnProbation(ctx, src); err != nil || !spent {
+		t.Fatalf("two closes within the window: probation %v, %v", spent, err)
 	}
 	c.advance(5 * time.Minute) // the first close is 10 minutes old: out
-	if refused, err := g.Refused(ctx, src); err != nil || refused {
-		t.Fatalf("the first close aged out: refused %v, %v", refused, err)
+	if spent, err := g.OnProbation(ctx, src); err != nil || spent {
+		t.Fatalf("the first close aged out: probation %v, %v", spent, err)
 	}
 }
 
@@ -184,7 +189,7 @@ func TestAdmitThroughAFault(t *testing.T) {
 	ctx := context.Background()
 	_, st, c := newGuard(t, guard.Limits{})
 	g := guard.New(failingStore{st}, c.now, secret, guard.Limits{})
-	err := g.Admit(ctx, g.SourceKey("192.0.2.5"), "c1")
+	_, err := g.Admit(ctx, g.SourceKey("192.0.2.5"), "c1")
 	var admitted *guard.AdmittedError
 	if !errors.As(err, &admitted) {
 		t.Fatalf("Admit: %v, want an AdmittedError", err)
@@ -200,7 +205,7 @@ func TestNoPerAddressCeiling(t *testing.T) {
 	ctx := context.Background()
 	g, st, _ := newGuard(t, guard.Limits{Strikes: -1})
 	src := g.SourceKey("127.0.0.1")
-	if err := g.Admit(ctx, src, "c1"); err != nil {
+	if _, err := g.Admit(ctx, src, "c1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := g.Closed(ctx, src, "c1"); err != nil {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -137,12 +138,13 @@ func (h *Handler) Connect(ctx context.Context, ev events.APIGatewayWebsocketProx
 		} else {
 			h.log.WarnContext(ctx, "no viewer address from the distribution: the connection is not counted per address", "connectionId", h.connID(ev))
 		}
-		err := h.guard.Admit(ctx, source, h.connID(ev))
+		probation, err := h.guard.Admit(ctx, source, h.connID(ev))
 		var admitted *guard.AdmittedError
 		switch {
-		case errors.Is(err, guard.ErrRefused):
-			h.logLine(ctx, ev, start, "", "refused", "address_refused")
-			return events.APIGatewayProxyResponse{StatusCode: http.StatusTooManyRequests}, nil
+		case probation:
+			// Its address probed too much of late: it plays, but guesses one code at most.
+			h.logLine(ctx, ev, start, "", "ok", "", slog.Bool("probation", true))
+			return ok, nil
 		case errors.As(err, &admitted):
 			h.log.WarnContext(ctx, "admitted without the address's check", "connectionId", h.connID(ev), "error", err.Error())
 		case err != nil:
@@ -208,8 +210,7 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 	var req protocol.Request
 	var err error
 	if h.closing.has(connID, start) {
-		// Closed already: its frames still in flight cost nothing more, and its address was
-		// charged once, at the close.
+		// Closed already: its frames still in flight cost nothing more.
 		h.logLine(ctx, ev, start, "", "closed", string(apperr.RateLimited), slog.String("action", catalog.ActionOf(ev.Body)))
 		return ok, nil
 	}
@@ -221,8 +222,10 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 	} else {
 		req.Action = catalog.ActionOf(ev.Body)
 		if h.strikes != nil && !h.strikes.Allow(connID) {
-			// It keeps sending past its limit: answering would only cost more.
-			return h.closeConnection(ctx, ev, start, req, string(apperr.RateLimited))
+			// It keeps sending past its limit: answering would only cost more. Its address is
+			// not charged: the close ends the flood, and a child hammering Enter in a chat box
+			// must not cost a school its games.
+			return h.closeConnection(ctx, ev, start, req, string(apperr.RateLimited), false)
 		}
 		err = apperr.New(apperr.RateLimited, "Too many messages: wait a moment and try again.")
 	}
@@ -241,11 +244,12 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	// A miss is counted before it is answered, so that a client waiting for each answer
-	// cannot get ahead of its count.
+	// cannot get ahead of its count. One that cannot be counted is not answered as a miss.
 	probing := false
 	if apperr.CodeOf(err) == apperr.RoomNotFound && h.guard != nil {
 		var perr error
 		if probing, perr = h.probing(ctx, connID); perr != nil {
+			outcome, err = "server_error", perr
 			attrs = append(attrs, slog.String("error", perr.Error()))
 		}
 	}
@@ -253,29 +257,39 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 		attrs = append(attrs, slog.String("sendError", sendErr.Error()))
 	}
 	if probing {
-		return h.closeConnection(ctx, ev, start, req, string(apperr.RoomNotFound))
+		return h.closeConnection(ctx, ev, start, req, string(apperr.RoomNotFound), true)
 	}
 	h.logLine(ctx, ev, start, req.RoomCode, outcome, string(apperr.CodeOf(err)), attrs...)
 	return ok, nil
 }
 
 // probing counts a room_not_found answer against the connection's budget and charges its
-// source, and reports whether the connection's budget is spent.
+// source, and reports whether the connection is done: its budget spent, or its address's (a
+// connection opened before the address spent its budget is held to probation too).
 func (h *Handler) probing(ctx context.Context, connID string) (bool, error) {
 	rec, err := h.svc.Missed(ctx, connID)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("counting a miss: %w", err)
 	}
-	return rec.Misses >= h.misses, h.guard.Miss(ctx, rec.Source)
+	if rec.Closed {
+		return false, nil
+	}
+	spent, err := h.guard.Miss(ctx, rec.Source)
+	if err != nil {
+		// Counted against the connection: its own budget still holds.
+		h.log.WarnContext(ctx, "charging a miss to its address", "connectionId", connID, "error", err.Error())
+	}
+	return rec.Misses >= h.misses || (spent && rec.Misses >= h.guard.ProbationMisses()), nil
 }
 
-// closeConnection closes a connection the server is done with, charges its source once, and
-// logs why (code). Frames of it that arrive before the close lands are dropped unanswered.
-func (h *Handler) closeConnection(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest, start time.Time, req protocol.Request, code string) (events.APIGatewayProxyResponse, error) {
+// closeConnection closes a connection the server is done with and logs why (code); for
+// probing, its source is charged once. Frames of it that arrive before the close lands are
+// dropped unanswered.
+func (h *Handler) closeConnection(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest, start time.Time, req protocol.Request, code string, probing bool) (events.APIGatewayProxyResponse, error) {
 	connID := h.connID(ev)
 	h.closing.add(connID, start)
 	attrs := []slog.Attr{slog.String("action", req.Action)}
-	if h.guard != nil {
+	if h.guard != nil && probing {
 		// The record says which source to charge; the guard charges a connection once,
 		// whichever container closes it and however often.
 		rec, err := h.svc.Record(ctx, connID)

@@ -97,6 +97,13 @@ func (f *faultStore) ClaimConnection(ctx context.Context, id, code string, role 
 	return f.Store.ClaimConnection(ctx, id, code, role)
 }
 
+func (f *faultStore) CountMiss(ctx context.Context, id string) (store.Connection, error) {
+	if f.failConnPuts.Load() {
+		return store.Connection{ID: id}, errInjected
+	}
+	return f.Store.CountMiss(ctx, id)
+}
+
 func (f *faultStore) CloseConnection(ctx context.Context, id string) (store.Connection, error) {
 	if f.failConnPuts.Load() {
 		return store.Connection{ID: id}, errInjected

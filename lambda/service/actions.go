@@ -361,23 +361,15 @@ func (s *Service) Disconnected(ctx context.Context, connID string) (store.Connec
 }
 
 // Missed counts a room_not_found answer against connID's probing budget and returns its record
-// (with the count so far, and its source).
+// (with the count so far, and its source), in one atomic write: misses racing each other in
+// several containers are each counted. A closed connection (or one with no record) counts
+// nothing and comes back Closed.
 func (s *Service) Missed(ctx context.Context, connID string) (store.Connection, error) {
-	for attempt := 1; ; attempt++ {
-		current, err := s.currentRoom(ctx, connID)
-		if err != nil || current.Closed {
-			return current, err
-		}
-		current.Misses++
-		err = s.store.PutConnection(ctx, &current)
-		if errors.Is(err, store.ErrConflict) && attempt < maxAttempts {
-			continue
-		}
-		if err != nil {
-			return current, fmt.Errorf("counting a miss of connection %s: %w", connID, err)
-		}
-		return current, nil
+	rec, err := s.store.CountMiss(ctx, connID)
+	if errors.Is(err, store.ErrConflict) {
+		return store.Connection{ID: connID, Closed: true}, nil
 	}
+	return rec, err
 }
 
 // Record is connID's record: the room it follows, the source it came from.

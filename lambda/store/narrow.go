@@ -45,6 +45,10 @@ type Narrow interface {
 	// when the other seat has not asked), if connection id holds the seat, the game is
 	// finished and both seats are taken, and returns the room as written; else ErrConflict.
 	RecordRematch(ctx context.Context, code string, s game.Symbol, id string, at time.Time) (*game.Room, error)
+	// CountMiss adds one room_not_found answer to connection id's record and returns the
+	// record as written: one atomic write, so misses racing each other are all counted. A
+	// connection with no live record, or a closed one, is ErrConflict and nothing is written.
+	CountMiss(ctx context.Context, id string) (Connection, error)
 }
 
 var _ Narrow = (*DynamoStore)(nil)
@@ -119,6 +123,28 @@ func (s *DynamoStore) CloseConnection(ctx context.Context, id string) (Connectio
 		return Connection{ID: id}, nil // expired: as reads see it, there was none
 	}
 	return c.Connection, nil
+}
+
+func (s *DynamoStore) CountMiss(ctx context.Context, id string) (Connection, error) {
+	cond := "attribute_exists(pk) AND expiresAt > :now AND (attribute_not_exists(#closed) OR #closed = :false)"
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: keyOf(connKey(id)),
+		UpdateExpression:         aws.String("ADD #misses :one, #v :one"),
+		ConditionExpression:      &cond,
+		ExpressionAttributeNames: map[string]string{"#misses": "misses", "#closed": "closed", "#v": "version"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one": num(1), ":now": epoch(s.now()), ":false": boolean(false),
+		},
+		ReturnValues: types.ReturnValueAllNew,
+	})
+	if isConditionFailed(err) {
+		return Connection{ID: id}, ErrConflict
+	}
+	if err != nil {
+		return Connection{ID: id}, fmt.Errorf("counting a miss of connection %s: %w", id, err)
+	}
+	c, err := decodeConnection(id, out.Attributes)
+	return c.Connection, err
 }
 
 func (s *DynamoStore) SetOffline(ctx context.Context, code string, seat game.Symbol, id string, at time.Time) (*game.Room, error) {

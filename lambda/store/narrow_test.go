@@ -3,6 +3,8 @@ package store_test
 import (
 	"errors"
 	"reflect"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -200,5 +202,48 @@ func TestClaimAndCloseConnection(t *testing.T) {
 	}
 	if err := s.PutConnection(ctx(t), &store.Connection{ID: "none", RoomCode: "ABCDEF"}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("a frame recording a seat over the closed record: %v, want ErrConflict", err)
+	}
+}
+
+// Misses racing each other (frames of one connection in several containers) are each counted,
+// in one write apiece; a closed connection or none counts nothing.
+func TestCountMiss(t *testing.T) {
+	s, _ := newStore(t, newClock(t0))
+	if err := s.PutConnection(ctx(t), &store.Connection{ID: "c", Source: "src", Misses: 2}); err != nil {
+		t.Fatal(err)
+	}
+	const racing = 30
+	var wg sync.WaitGroup
+	seen := make([]int, racing)
+	for i := range racing {
+		wg.Go(func() {
+			rec, err := s.CountMiss(ctx(t), "c")
+			if err != nil {
+				t.Error(err)
+			}
+			seen[i] = rec.Misses
+		})
+	}
+	wg.Wait()
+	got, err := s.GetConnection(ctx(t), "c")
+	if err != nil || got.Misses != 2+racing || got.Source != "src" {
+		t.Fatalf("after %d racing misses: %+v, %v; want %d misses, the source kept", racing, got, err, 2+racing)
+	}
+	slices.Sort(seen)
+	for i, n := range seen {
+		if n != 3+i {
+			t.Fatalf("the counts each miss saw: %v, want each of 3..%d once", seen, 2+racing)
+		}
+	}
+	if _, err := s.CloseConnection(ctx(t), "c"); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"c", "none"} {
+		if _, err := s.CountMiss(ctx(t), id); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("a miss of %s: %v, want ErrConflict", id, err)
+		}
+	}
+	if rec, err := s.GetConnection(ctx(t), "none"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a miss of a connection with no record wrote %+v, %v", rec, err)
 	}
 }

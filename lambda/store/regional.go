@@ -352,6 +352,16 @@ func (s *Regional) ClaimConnection(ctx context.Context, id, code string, role Ro
 	return rep.ClaimConnection(cctx, id, code, role)
 }
 
+func (s *Regional) CountMiss(ctx context.Context, id string) (Connection, error) {
+	rep, name, err := s.connectionReplica(id)
+	if err != nil {
+		return Connection{ID: id}, err
+	}
+	cctx, cancel := s.at(ctx, name)
+	defer cancel()
+	return rep.CountMiss(cctx, id)
+}
+
 func (s *Regional) CloseConnection(ctx context.Context, id string) (Connection, error) {
 	rep, name, err := s.connectionReplica(id)
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/serverless-tictactoe/tictactoe/frontend"
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 	"github.com/serverless-tictactoe/tictactoe/localgw"
 	"github.com/serverless-tictactoe/tictactoe/localgw/stream"
@@ -57,8 +58,11 @@ type Options struct {
 	Getenv func(string) string
 	// Limits are the gateway's quotas; zero fields take API Gateway's.
 	Limits localgw.Limits
+	// Games sizes the gateway's throttles as a deployment's for that many games (the games
+	// setting, docs/capacity.md). Default: capacity.DefaultGames.
+	Games int
 	// Unthrottled turns the gateway's throttling off. Default: the stage and $connect are
-	// throttled as a default deployment's are (the capacity model's, lambda/capacity).
+	// throttled as a deployment's for Games are (the capacity model's, lambda/capacity).
 	Unthrottled bool
 	// Site is the static site served at /. Default: frontend.Site().
 	Site fs.FS
@@ -141,6 +145,12 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	}
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
+	}
+	if o.Games == 0 {
+		o.Games = capacity.DefaultGames
+	}
+	if err := (capacity.Model{Games: o.Games}).Validate(); err != nil {
+		return nil, fmt.Errorf("devstack: %w", err)
 	}
 	if o.Site == nil {
 		o.Site = frontend.Site()

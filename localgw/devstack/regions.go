@@ -149,9 +149,10 @@ func (s *Stack) regionGateway(ctx context.Context, o Options, r *Region) (*local
 		gw.Logger = o.Logger.With("region", r.Name)
 	}
 	if !o.Unthrottled {
-		m := capacity.Default()
+		m := capacity.Model{Games: o.Games}
 		gw.Throttle = &localgw.Throttle{Rate: m.StageRate(), Burst: m.StageBurst()}
-		gw.RouteThrottles = map[string]localgw.Throttle{catalog.Connect: {Rate: m.ConnectRate(), Burst: m.ConnectBurst()}}
+		rate, burst := m.ConnectWithin(m.StageRate(), m.StageBurst())
+		gw.RouteThrottles = map[string]localgw.Throttle{catalog.Connect: {Rate: rate, Burst: burst}}
 	}
 	return localgw.New(gw)
 }

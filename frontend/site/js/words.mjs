@@ -100,9 +100,8 @@ const ERRORS = {
 const CONNECTION_TEXT = {
   offline: 'You are offline. The game reconnects as soon as the network is back.',
   lost: 'Connection lost. Reconnecting…',
-  // The socket was refused while the site answers: API Gateway's throttle, or this network's
-  // address refused for a few minutes after many of its connections misbehaved (docs/capacity.md).
-  refused: 'The game server is busy, or is turning away new connections from this network for a few minutes. Retrying…',
+  // The socket was turned away while the site answers: API Gateway's throttle (docs/capacity.md).
+  refused: 'The game server is busy right now. Retrying…',
   unreachable: 'Cannot reach the game right now. Retrying…',
   connecting: 'Connecting…',
 };

@@ -161,6 +161,19 @@ func (s *Store) ClaimConnection(_ context.Context, id, code string, role store.R
 	return nil
 }
 
+func (s *Store) CountMiss(_ context.Context, id string) (store.Connection, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.conns[id]
+	if !ok || c.Closed {
+		return store.Connection{ID: id}, store.ErrConflict
+	}
+	c.Misses++
+	c.Version++
+	s.conns[id] = c
+	return c, nil
+}
+
 func (s *Store) CloseConnection(_ context.Context, id string) (store.Connection, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
