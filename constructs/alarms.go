@@ -81,9 +81,12 @@ func (d *GameDashboard) defineAlarms(p *GameDashboardProps) {
 
 	d.AccountRequests = alarm(scope, "AccountRequests",
 		p.Api.MetricRequestsPerSecond(awscdk.Duration_Minutes(jsii.Number(1))),
-		capacity.AccountAlarmRate(), AccountRequestsMinutes,
-		fmt.Sprintf("The WebSocket API's messages and connects reached %d %% of API Gateway's account-level quota of %d requests per second in this Region, shared by every API of the account and the functions' @connections posts: past it every API of the account is throttled. The dashboard's API row says whether it is a flood (client errors, connections closed) or players; docs/capacity.md says what each game costs. Ask for a higher quota (Service Quotas, Amazon API Gateway, Throttle rate) before raising games",
-			capacity.AccountAlarmPercent, capacity.AccountRequestsPerSecond))
+		0, AccountRequestsMinutes,
+		fmt.Sprintf("The WebSocket API's messages and connects reached %d %% of API Gateway's account-level quota in this Region (%d requests per second; %d in the Regions that start lower), shared by every API of the account and the functions' @connections posts: past it every API of the account is throttled. The dashboard's API row says whether it is a flood (client errors, connections closed) or players; docs/capacity.md says what each game costs. Ask for a higher quota (Service Quotas, Amazon API Gateway, Throttle rate) before raising games",
+			capacity.AccountAlarmPercent, capacity.AccountRequestsPerSecond, capacity.LowQuotaRequestsPerSecond))
+	// The threshold is the stack's Region's quota: known at synth for a stack with a Region,
+	// chosen by CloudFormation for an environment-agnostic one.
+	d.AccountRequests.Node().DefaultChild().(awscloudwatch.CfnAlarm).SetThreshold(accountAlarmRate(scope))
 
 	d.FunctionErrors, d.FunctionThrottles = map[string]awscloudwatch.Alarm{}, map[string]awscloudwatch.Alarm{}
 	for _, f := range p.Functions {
@@ -110,4 +113,34 @@ func withOptions(m awscloudwatch.Metric, opts *awscloudwatch.MetricOptions) awsc
 		return m
 	}
 	return m.With(opts)
+}
+
+// accountAlarmRate is the account quota alarm's threshold for scope's stack: a number when the
+// stack's Region is known, else a condition on AWS::Region over capacity.LowQuotaRegions.
+func accountAlarmRate(scope cdkconstructs.Construct) *float64 {
+	region := awscdk.Stack_Of(scope).Region()
+	if !*awscdk.Token_IsUnresolved(region) {
+		return jsii.Number(capacity.AccountAlarmRateIn(*region))
+	}
+	// Fn::Or takes 2 to 10 conditions: one Or per group of at most ten Regions, joined by an
+	// outer Or.
+	var groups []awscdk.ICfnConditionExpression
+	for i := 0; i < len(capacity.LowQuotaRegions); i += 10 {
+		var eqs []awscdk.ICfnConditionExpression
+		for _, r := range capacity.LowQuotaRegions[i:min(i+10, len(capacity.LowQuotaRegions))] {
+			eqs = append(eqs, awscdk.Fn_ConditionEquals(awscdk.Aws_REGION(), jsii.String(r)))
+		}
+		if len(eqs) == 1 {
+			groups = append(groups, eqs[0])
+			continue
+		}
+		groups = append(groups, awscdk.Fn_ConditionOr(eqs...))
+	}
+	expr := groups[0]
+	if len(groups) > 1 {
+		expr = awscdk.Fn_ConditionOr(groups...)
+	}
+	low := awscdk.NewCfnCondition(scope, jsii.String("LowQuotaRegion"), &awscdk.CfnConditionProps{Expression: expr})
+	return awscdk.Token_AsNumber(awscdk.Fn_ConditionIf(low.LogicalId(),
+		capacity.LowQuotaRequestsPerSecond*capacity.AccountAlarmPercent/100, capacity.AccountAlarmRate()))
 }

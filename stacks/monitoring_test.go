@@ -293,7 +293,7 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 			"elb":        "AWS/ApplicationELB HTTPCode_ELB_5XX_Count Sum 300",
 			"target":     "AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum 300",
 		}},
-		"account requests": {d.Monitoring.Dashboard.AccountRequests, 8000, map[string]string{
+		"account requests": {d.Monitoring.Dashboard.AccountRequests, -1 /* per Region: TestAccountRequestsAlarm */, map[string]string{
 			"expression": "(FILL(messages, 0) + FILL(connects, 0)) / PERIOD(messages)",
 			"messages":   "AWS/ApiGateway MessageCount Sum 60",
 			"connects":   "AWS/ApiGateway ConnectCount Sum 60",
@@ -317,7 +317,7 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 	for name, m := range math {
 		p := cdktest.Props(all[logicalID(m.alarm)])
 		check(name, p)
-		if got := mathAlarm(t, p, fnIDs); cdktest.JSONOf(t, got) != cdktest.JSONOf(t, m.want) || p["Threshold"] != m.threshold || p["EvaluationPeriods"] != 1.0 {
+		if got := mathAlarm(t, p, fnIDs); cdktest.JSONOf(t, got) != cdktest.JSONOf(t, m.want) || (m.threshold >= 0 && p["Threshold"] != m.threshold) || p["EvaluationPeriods"] != 1.0 {
 			t.Errorf("%s alarm on %v ≥ %v over %v periods, want %v ≥ %v over 1", name, got, p["Threshold"], p["EvaluationPeriods"], m.want, m.threshold)
 		}
 	}
@@ -334,10 +334,34 @@ func TestAccountRequestsAlarm(t *testing.T) {
 	if alarm == nil {
 		t.Fatal("no account requests alarm")
 	}
-	p := cdktest.Props(cdktest.Resources(t, s.templates[*d.Monitoring.StackName()], "AWS::CloudWatch::Alarm")[logicalID(alarm)])
-	if p["Threshold"] != 8000.0 || p["Threshold"] != capacity.AccountAlarmRate() || p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" ||
-		p["EvaluationPeriods"] != 1.0 || p["DatapointsToAlarm"] != 1.0 {
-		t.Errorf("alarm at %v (%v) over %v/%v periods, want ≥ 8000 (80 %% of 10,000) over 1/1", p["Threshold"], p["ComparisonOperator"], p["DatapointsToAlarm"], p["EvaluationPeriods"])
+	tpl := s.templates[*d.Monitoring.StackName()]
+	p := cdktest.Props(cdktest.Resources(t, tpl, "AWS::CloudWatch::Alarm")[logicalID(alarm)])
+	if p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || p["EvaluationPeriods"] != 1.0 || p["DatapointsToAlarm"] != 1.0 {
+		t.Errorf("alarm %v over %v/%v periods, want ≥ over 1/1", p["ComparisonOperator"], p["DatapointsToAlarm"], p["EvaluationPeriods"])
+	}
+	// Environment-agnostic, the threshold is the deploying Region's: 80 % of 2,500 in the
+	// Regions that start there, of 10,000 elsewhere.
+	var threshold struct {
+		If []any `json:"Fn::If"`
+	}
+	cdktest.RoundTrip(t, p["Threshold"], &threshold)
+	if len(threshold.If) != 3 || threshold.If[1] != 2000.0 || threshold.If[2] != 8000.0 || threshold.If[2] != capacity.AccountAlarmRate() {
+		t.Fatalf("threshold %s, want Fn::If on the low-quota Regions, 2000 else 8000", cdktest.JSONOf(t, p["Threshold"]))
+	}
+	conditions := cdktest.JSONOf(t, (*tpl.ToJSON())["Conditions"])
+	for _, r := range capacity.LowQuotaRegions {
+		if !strings.Contains(conditions, `"`+r+`"`) {
+			t.Errorf("the condition %s does not name %s", conditions, r)
+		}
+	}
+	if strings.Contains(conditions, `"eu-west-1"`) {
+		t.Errorf("the low-quota condition names eu-west-1: %s", conditions)
+	}
+	// With a Region, the number itself.
+	pp := prod(t)
+	pa := pp.d.Monitoring.Dashboard.AccountRequests
+	if got := cdktest.Props(cdktest.Resources(t, pp.templates[*pp.d.Monitoring.StackName()], "AWS::CloudWatch::Alarm")[logicalID(pa)])["Threshold"]; got != 8000.0 {
+		t.Errorf("eu-west-1's threshold %v, want 8000", got)
 	}
 	if !notifiesOps(t, s, p["AlarmActions"]) || !notifiesOps(t, s, p["OKActions"]) {
 		t.Errorf("alarm actions %s, OK actions %s; want the operations topic on both", cdktest.JSONOf(t, p["AlarmActions"]), cdktest.JSONOf(t, p["OKActions"]))

@@ -82,7 +82,7 @@ type FloodResult struct {
 type HostileCounts struct {
 	Frames          int64 // frames written
 	Connects        int64 // connections opened
-	ConnectsRefused int64 // upgrades refused (429: throttled, or the address's share spent)
+	ConnectsRefused int64 // upgrades refused (429: throttled)
 	Throttled       int64 // "Too Many Requests" from the gateway
 	RateLimited     int64 // rate_limited from the game function
 	Answered        int64 // any other frame received

@@ -10,6 +10,7 @@ package capacity
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 )
@@ -214,8 +215,33 @@ func (m Model) ValidateStageRate(rate float64) error {
 }
 
 // AccountAlarmRate is the requests per second, this API's messages and connects together, at
-// which the account-level quota's alarm fires.
+// which the account-level quota's alarm fires in a Region with the usual quota.
 func AccountAlarmRate() float64 { return AccountRequestsPerSecond * AccountAlarmPercent / 100 }
+
+// LowQuotaRegions start every account at LowQuotaRequestsPerSecond (bursts of 1,250) rather
+// than AccountRequestsPerSecond: the Regions API Gateway's quotas page names (Cape Town,
+// Milan, Jakarta, UAE, Hyderabad, Melbourne, Spain, Zurich, Tel Aviv, Calgary, Malaysia,
+// Thailand, Mexico Central).
+var LowQuotaRegions = []string{
+	"af-south-1", "eu-south-1", "ap-southeast-3", "me-central-1", "ap-south-2", "ap-southeast-4", "eu-south-2",
+	"eu-central-2", "il-central-1", "ca-west-1", "ap-southeast-5", "ap-southeast-7", "mx-central-1",
+}
+
+// LowQuotaRequestsPerSecond is the account-level request quota in LowQuotaRegions.
+const LowQuotaRequestsPerSecond = 2500
+
+// AccountRequestsIn is the account-level request quota a new account has in region.
+func AccountRequestsIn(region string) int {
+	if slices.Contains(LowQuotaRegions, region) {
+		return LowQuotaRequestsPerSecond
+	}
+	return AccountRequestsPerSecond
+}
+
+// AccountAlarmRateIn is AccountAlarmRate for region's quota.
+func AccountAlarmRateIn(region string) float64 {
+	return float64(AccountRequestsIn(region)) * AccountAlarmPercent / 100
+}
 
 // ConnectionsAtFullRate is how many connections, each sending at RatePerConnection, take the
 // stage's whole steady rate: past that many, honest games are throttled with them.

@@ -109,3 +109,25 @@ func TestPerConnectionRate(t *testing.T) {
 		t.Errorf("one connection's burst is %v of the stage's, want 0.05", share)
 	}
 }
+
+func TestAccountQuotaByRegion(t *testing.T) {
+	tests := []struct {
+		region string
+		quota  int
+		alarm  float64
+	}{
+		{"us-east-1", 10000, 8000},
+		{"eu-west-1", 10000, 8000},
+		{"eu-central-2", 2500, 2000},
+		{"mx-central-1", 2500, 2000},
+		{"", 10000, 8000},
+	}
+	for _, tt := range tests {
+		if q, a := AccountRequestsIn(tt.region), AccountAlarmRateIn(tt.region); q != tt.quota || a != tt.alarm {
+			t.Errorf("%q: quota %d, alarm %v; want %d, %v", tt.region, q, a, tt.quota, tt.alarm)
+		}
+	}
+	if len(LowQuotaRegions) != 13 {
+		t.Errorf("%d low-quota Regions, API Gateway's quotas page names 13", len(LowQuotaRegions))
+	}
+}

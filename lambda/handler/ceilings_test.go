@@ -149,7 +149,7 @@ func TestProbingIsBounded(t *testing.T) {
 	if !e.conns.Closed("p0") {
 		t.Fatalf("a connection with %d misses is still open", capacity.MissesPerConnection)
 	}
-	e.disconnect("p0") // API Gateway's answer to the close
+	e.disconnect("p0")       // API Gateway's answer to the close
 	for i := 1; i < 6; i++ { // one child's 60 typos in all, the page reconnecting each time
 		id := fmt.Sprintf("p%d", i)
 		if code := e.connectFrom(id, addr, nil); code != 200 {
