@@ -114,18 +114,20 @@ func (m Model) Validate() error {
 }
 
 // maxGames is MaxGames' value, worked out once.
-var maxGames = largestGames()
+var maxGames = MaxGamesUnder(AccountRequestsPerSecond)
 
 // MaxGames is the most games one account can serve in a Region: the most for which the
 // deployment's worst case (WorstAccountRequests) fits API Gateway's account-level request
 // quota and its $connect rate the account's new connections per second.
 func MaxGames() int { return maxGames }
 
-func largestGames() int {
+// MaxGamesUnder is the most games whose worst case fits an account-level quota of quota
+// requests per second (LowQuotaRequestsPerSecond: the Regions that start lower).
+func MaxGamesUnder(quota int) int {
 	n := 0
 	for g := 1; ; g++ {
 		m := Model{Games: g}
-		if m.WorstAccountRequests() > AccountRequestsPerSecond || m.ConnectRate() > AccountConnectsPerSecond {
+		if m.WorstAccountRequests() > float64(quota) || m.ConnectRate() > AccountConnectsPerSecond {
 			return n
 		}
 		n = g

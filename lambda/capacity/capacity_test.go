@@ -127,6 +127,9 @@ func TestAccountQuotaByRegion(t *testing.T) {
 			t.Errorf("%q: quota %d, alarm %v; want %d, %v", tt.region, q, a, tt.quota, tt.alarm)
 		}
 	}
+	if n := MaxGamesUnder(LowQuotaRequestsPerSecond); n != 251 {
+		t.Errorf("a 2,500/s account serves %d games, docs/capacity.md says 251", n)
+	}
 	if len(LowQuotaRegions) != 13 {
 		t.Errorf("%d low-quota Regions, API Gateway's quotas page names 13", len(LowQuotaRegions))
 	}
