@@ -119,6 +119,20 @@ func TestUncountedMissIsNoMiss(t *testing.T) {
 	e.wantError("p", "room_not_found", "getRoom")
 }
 
+// probeConnections opens connections p<from> to p<to-1> from addr, one after the other, each
+// spending its whole budget of misses and closed for it.
+func (e *env) probeConnections(addr string, from, to int) {
+	e.t.Helper()
+	for i := from; i < to; i++ {
+		id := fmt.Sprintf("p%d", i)
+		if code := e.connectFrom(id, addr, nil); code != 200 {
+			e.t.Fatalf("connection %s from %s: %d, want 200", id, addr, code)
+		}
+		e.probe(id, capacity.MissesPerConnection)
+		e.disconnect(id)
+	}
+}
+
 // probe sends n getRoom frames for codes no room has from connID.
 func (e *env) probe(connID string, n int) {
 	e.t.Helper()
@@ -149,29 +163,15 @@ func TestProbingIsBounded(t *testing.T) {
 	if !e.conns.Closed("p0") {
 		t.Fatalf("a connection with %d misses is still open", capacity.MissesPerConnection)
 	}
-	e.disconnect("p0")       // API Gateway's answer to the close
-	for i := 1; i < 6; i++ { // one child's 60 typos in all, the page reconnecting each time
-		id := fmt.Sprintf("p%d", i)
-		if code := e.connectFrom(id, addr, nil); code != 200 {
-			t.Fatalf("the child's connection %d: %d, want 200", i, code)
-		}
-		e.probe(id, capacity.MissesPerConnection)
-		e.disconnect(id)
-	}
+	e.disconnect("p0")             // API Gateway's answer to the close
+	e.probeConnections(addr, 1, 6) // one child's 60 typos in all, the page reconnecting each time
 	if code := e.connectFrom("friend", addr, nil); code != 200 {
 		t.Fatal(code)
 	}
 	if n := e.guesses("friend"); n != capacity.MissesPerConnection {
 		t.Fatalf("a classmate after one child's 60 typos guessed %d codes, want %d", n, capacity.MissesPerConnection)
 	}
-	for i := 6; i < 15; i++ { // a prober: fifteen closed connections in all
-		id := fmt.Sprintf("p%d", i)
-		if code := e.connectFrom(id, addr, nil); code != 200 {
-			t.Fatalf("prober's connection %d: %d, want 200", i, code)
-		}
-		e.probe(id, capacity.MissesPerConnection)
-		e.disconnect(id)
-	}
+	e.probeConnections(addr, 6, 15) // a prober: fifteen closed connections in all
 	if code := e.connectFrom("again", addr, nil); code != 200 {
 		t.Fatalf("after fifteen probing connections: %d, want 200 (probation, never refused)", code)
 	}

@@ -219,23 +219,29 @@ func TestSixtyTyposLockOutNobody(t *testing.T) {
 	if closes < 60/capacity.MissesPerConnection {
 		t.Fatalf("60 typos closed %d connections: the per-connection budget did not hold", closes)
 	}
-	x, err := dial(ctx, st, "classmate")
+	neighboursPlay(ctx, t, st, "after one child's 60 typos")
+}
+
+// neighboursPlay has two more players of the address connect and play a whole game.
+func neighboursPlay(ctx context.Context, t *testing.T, st *devstack.Stack, after string) {
+	t.Helper()
+	x, err := dial(ctx, st, "neighbour")
 	if err != nil {
-		t.Fatalf("a classmate after one child's 60 typos: %v", err)
+		t.Fatalf("a neighbour %s: %v", after, err)
 	}
 	defer x.ws.CloseNow()
 	o, err := dial(ctx, st, "friend")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("a friend %s: %v", after, err)
 	}
 	defer o.ws.CloseNow()
 	if _, err := playGame(ctx, x, o, 0); err != nil {
-		t.Fatal(err)
+		t.Fatalf("a game %s: %v", after, err)
 	}
 }
 
-// One device flooding until the server closes it: its address pays one close, and its
-// neighbours connect and play.
+// One device flooding until the server closes it, again and again: its address pays nothing,
+// and its neighbours connect and play.
 func TestOneFloodCloseLocksOutNobody(t *testing.T) {
 	st := devstacktest.Start(t, devstacktest.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -250,19 +256,7 @@ func TestOneFloodCloseLocksOutNobody(t *testing.T) {
 			t.Fatalf("flood %d: 15 s past the rate limit and still connected", again)
 		}
 	}
-	x, err := dial(ctx, st, "neighbour")
-	if err != nil {
-		t.Fatalf("a neighbour after four flood closes: %v", err)
-	}
-	defer x.ws.CloseNow()
-	o, err := dial(ctx, st, "friend")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.ws.CloseNow()
-	if _, err := playGame(ctx, x, o, 0); err != nil {
-		t.Fatal(err)
-	}
+	neighboursPlay(ctx, t, st, "after four flood closes")
 }
 
 // faultyDynamo passes requests to a DynamoDB server, or fails every one of them while down is

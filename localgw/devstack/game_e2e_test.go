@@ -91,21 +91,7 @@ func connectTo(t *testing.T, st *devstack.Stack, socket, name string) *client {
 	if err != nil {
 		t.Fatalf("%s connecting: %v", name, err)
 	}
-	c := &client{t: t, name: name, ws: ws, frames: make(chan frame, 64)}
-	go func() {
-		defer close(c.frames)
-		for {
-			_, b, err := ws.Read(context.Background())
-			if err != nil {
-				return
-			}
-			var f frame
-			if err := json.Unmarshal(b, &f); err != nil {
-				f = frame{Type: "undecodable: " + string(b)}
-			}
-			c.frames <- f
-		}
-	}()
+	c := &client{t: t, name: name, ws: ws, frames: watch(name, ws).frames}
 	t.Cleanup(func() { ws.CloseNow() })
 	return c
 }
