@@ -644,3 +644,34 @@ func TestQuickMatchGoneEntriesCostBoundedReads(t *testing.T) {
 	}
 	e.checkQuickRooms(nil, nil)
 }
+
+// An entry whose connection was found open but no longer waiting (a cancel whose dequeue lost
+// the race for the item) is checked again in the matcher's next attempt, not taken for gone:
+// the connection may have asked again meanwhile, with a new entry, and is paired.
+func TestQuickMatchEntryLeftIsCheckedAgain(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.send("p", quickMatch("p"))
+	rec, err := e.store.Store.GetConnection(context.Background(), "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Queued = false // cancelled; its entry stayed
+	if err := e.store.Store.PutConnection(context.Background(), &rec); err != nil {
+		t.Fatal(err)
+	}
+	var fired atomic.Bool
+	hook := func(ctx context.Context, _ *store.Queue) {
+		if !fired.Swap(true) {
+			e.send("p", quickMatch("p")) // p asks again before m's write lands
+		}
+	}
+	e.store.beforeQueuePut.Store(&hook)
+	e.send("m", quickMatch("m"))
+	if !fired.Load() {
+		t.Fatal("m never wrote the queue")
+	}
+	if f := e.last("m"); f["type"] != "room" || f["room"].(map[string]any)["players"].(map[string]any)["X"].(map[string]any)["name"] != "p" {
+		t.Fatalf("m: %v, want paired with p, who asked again", f)
+	}
+	e.checkQuickRooms([]string{"m", "p"}, nil)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -176,7 +177,7 @@ func (s *Service) askAgainLater(ctx context.Context, current store.Connection, l
 }
 
 // checks is what one quick match learned, across its attempts, of the entries it checked:
-// the records of those found waiting, and the connections found gone.
+// the records of those found waiting, and the connections found gone for good (closed).
 type checks struct {
 	waiting map[string]store.Connection
 	gone    map[string]bool
@@ -193,8 +194,10 @@ func (s *Service) quickAttempt(ctx context.Context, current *store.Connection, n
 		return "", false, err
 	}
 	now := s.now()
-	// The entries found gone are dropped with whichever write this attempt makes.
-	live := slices.DeleteFunc(q.Live(now), func(e store.QueueEntry) bool { return e.ConnID == current.ID || seen.gone[e.ConnID] })
+	// The entries found gone, or found no longer waiting in this read, are dropped with
+	// whichever write this attempt makes.
+	drop := maps.Clone(seen.gone)
+	live := slices.DeleteFunc(q.Live(now), func(e store.QueueEntry) bool { return e.ConnID == current.ID || drop[e.ConnID] })
 	checked := 0
 	for _, e := range live {
 		rec, ok := seen.waiting[e.ConnID]
@@ -203,16 +206,20 @@ func (s *Service) quickAttempt(ctx context.Context, current *store.Connection, n
 				break
 			}
 			checked++
-			if rec, ok, err = s.stillWaiting(ctx, e); err != nil {
+			var state entryState
+			if rec, state, err = s.checkEntry(ctx, e); err != nil {
 				return "", false, err
 			}
-			if !ok {
-				seen.gone[e.ConnID] = true
+			if state != entryWaiting {
+				drop[e.ConnID] = true
+				if state == entryGone {
+					seen.gone[e.ConnID] = true
+				}
 				continue
 			}
 			seen.waiting[e.ConnID] = rec
 		}
-		q.Entries = without(live, seen.gone, e.ConnID)
+		q.Entries = without(live, drop, e.ConnID)
 		if err := s.store.PutQueue(ctx, &q); errors.Is(err, store.ErrConflict) {
 			return "", true, nil // another matcher or a new arrival changed the queue
 		} else if err != nil {
@@ -225,7 +232,7 @@ func (s *Service) quickAttempt(ctx context.Context, current *store.Connection, n
 		}
 		return code, false, err
 	}
-	live = without(live, seen.gone, "")
+	live = without(live, drop, "")
 	// Nobody to pair with: wait. The record says so first, so that a matcher finding the entry
 	// finds it waiting.
 	if !current.Queued {
@@ -289,27 +296,45 @@ func cooldownEnd(c store.Connection) time.Time {
 	return c.QuickLeftAt.Add(d)
 }
 
-// stillWaiting reports whether e's connection still waits: its record queued and open, and
-// the connection itself still there (a lost $disconnect leaves the record open).
-func (s *Service) stillWaiting(ctx context.Context, e store.QueueEntry) (store.Connection, bool, error) {
+// entryState is what checking a queue entry found of its connection.
+type entryState int
+
+const (
+	entryWaiting entryState = iota
+	// entryLeft: open, but no longer waiting (it cancelled or took a seat): it may ask again,
+	// with a new entry, so this is true only of the queue as read.
+	entryLeft
+	// entryGone: closed, its record expired, or gone from API Gateway (a lost $disconnect):
+	// for good.
+	entryGone
+)
+
+// checkEntry reports whether e's connection still waits: its record queued and open, and the
+// connection itself still there (a lost $disconnect leaves the record open).
+func (s *Service) checkEntry(ctx context.Context, e store.QueueEntry) (store.Connection, entryState, error) {
 	rec, err := s.store.GetConnection(ctx, e.ConnID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return rec, false, nil
+		return rec, entryGone, nil
 	case err != nil:
-		return rec, false, err
-	case rec.Closed || !rec.Queued:
-		return rec, false, nil
+		return rec, entryGone, err
+	case rec.Closed:
+		return rec, entryGone, nil
+	case !rec.Queued:
+		return rec, entryLeft, nil
 	}
 	alive, err := s.send.Alive(ctx, e.ConnID)
-	if err != nil {
-		return rec, false, fmt.Errorf("checking waiting connection %s: %w", e.ConnID, err)
+	switch {
+	case err != nil:
+		return rec, entryGone, fmt.Errorf("checking waiting connection %s: %w", e.ConnID, err)
+	case !alive:
+		return rec, entryGone, nil
 	}
-	return rec, alive, nil
+	return rec, entryWaiting, nil
 }
 
 // pair opens a room for the waiting player (X, who waited, opens) and current (O), and records
-// both seats. The waiting player's record is replaced only if unchanged since stillWaiting
+// both seats. The waiting player's record is replaced only if unchanged since checkEntry
 // read it; if it changed they are gone (errPartnerGone) and the room is deleted. If current's
 // own record cannot be written, the room is deleted and the waiting player is put back at the
 // head of the queue.
