@@ -56,6 +56,15 @@ type faultStore struct {
 	// beforeConnPut, when set, runs before each connection record write; an error it returns
 	// is the write's (and the write is not made).
 	beforeConnPut atomic.Pointer[func(ctx context.Context, c *store.Connection) error]
+	// beforeQueuePut, when set, runs before each write of the quick-match queue.
+	beforeQueuePut atomic.Pointer[func(ctx context.Context, q *store.Queue)]
+}
+
+func (f *faultStore) PutQueue(ctx context.Context, q *store.Queue) error {
+	if hook := f.beforeQueuePut.Load(); hook != nil {
+		(*hook)(ctx, q)
+	}
+	return f.Store.PutQueue(ctx, q)
 }
 
 func (f *faultStore) wait(ctx context.Context, op string) {

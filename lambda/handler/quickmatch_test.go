@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
@@ -82,6 +83,7 @@ func TestQuickMatch(t *testing.T) {
 	if f := e.last("h"); f["type"] != "queued" {
 		t.Fatalf("after f created a room: %v, want h queued", f)
 	}
+	e.advance(time.Minute) // leaving the first game a minute after the pairing costs nothing
 	e.send("a", map[string]any{"action": "leaveRoom", "roomCode": code})
 	e.send("a", map[string]any{"action": "quickMatch", "name": "Ann"})
 	if f := e.last("h"); f["type"] != "room" || f["you"].(map[string]any)["symbol"] != "X" {

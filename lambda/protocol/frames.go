@@ -151,19 +151,19 @@ const LeftElsewhere = "elsewhere"
 // (TypeUnqueued).
 type QueueFrame struct {
 	Type string `json:"type"`
-	// RetryIn, in a queued frame, is how many seconds the sender's quick-match cooldown has to
-	// run: nobody is paired with it until then, and asking again then pairs it with whoever
-	// waits. Absent: no cooldown.
+	// RetryIn, in a queued frame, says the sender has no place in the queue: nobody is paired
+	// with it until it asks again, in RetryIn seconds (its quick-match cooldown left to run,
+	// or a second when the queue was too busy to take it). Absent: it waits in the queue.
 	RetryIn int `json:"retryIn,omitempty"`
 }
 
 // Queued encodes the queued frame.
 func Queued() ([]byte, error) { return encode(QueueFrame{Type: TypeQueued}) }
 
-// QueuedCooling encodes the queued frame of a sender whose cooldown has left to run (rounded
-// up to whole seconds).
-func QueuedCooling(left time.Duration) ([]byte, error) {
-	return encode(QueueFrame{Type: TypeQueued, RetryIn: int((left + time.Second - 1) / time.Second)})
+// QueuedRetry encodes the queued frame of a sender who has no place in the queue and should
+// ask again in the time given (rounded up to whole seconds, at least one).
+func QueuedRetry(in time.Duration) ([]byte, error) {
+	return encode(QueueFrame{Type: TypeQueued, RetryIn: max(1, int((in+time.Second-1)/time.Second))})
 }
 
 // Unqueued encodes the unqueued frame.

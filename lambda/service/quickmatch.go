@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -24,28 +25,41 @@ import (
 // Every step that fails is undone before the matcher moves on: nobody is left seated alone.
 //
 // A burst of arrivals contends for the one item: a matcher whose queue write loses reads the
-// queue again and goes on from there (the entries it already found waiting are not checked
-// again), after a wait drawn with full jitter from a window that doubles each time, within
-// queueBudget. A connection that leaves a fresh quick-match room before any move (quickLeave)
-// waits out a cooldown, growing with each such leave, before it can be paired again: it
-// queues behind everyone meanwhile, so a bot that re-queues the instant it is paired cannot be
-// the partner of every honest player.
+// queue again and goes on from there (the entries it already found waiting or gone are not
+// checked again), after a wait drawn with full jitter from a window that doubles each time,
+// within queueBudget. Past that, it answers queued with retryIn (queueRetryIn) and holds no
+// place: the client asks again, so a burst spreads over seconds of clients' timers instead of
+// holding the game function's invocations. One attempt checks at most queueChecks entries it
+// has not seen (one record read each): a queue full of entries whose connections are gone
+// costs a matcher a bounded number of reads, the rest left for the next.
+//
+// A connection that leaves an unfinished quick-match game soon after the pairing (quickLeave)
+// waits out a cooldown, growing with each such leave, before it can be paired again: it has
+// no place in the queue meanwhile (it is answered queued with retryIn, and asks again then),
+// so a bot that re-queues the instant it is paired cannot be the partner of every honest
+// player, nor fill the queue item with entries nobody can take.
 
 const (
-	// queueBudget bounds the time one quick match or queue change spends retrying the queue
-	// writes it loses, and queueAttempts their number (a burst of 50 at once is served in about
-	// 1 to 2 seconds against dynalite: docs/capacity.md).
-	queueBudget   = 5 * time.Second
-	queueAttempts = 64
+	// queueBudget bounds the time one frame spends retrying the queue writes it loses (the
+	// game function's reserved concurrency is sized for invocations of about 100 ms), and
+	// queueAttempts their number. A quick match that runs out of it answers queued with
+	// retryIn: queueRetryIn, to which the client adds up to a second at random.
+	queueBudget   = 300 * time.Millisecond
+	queueAttempts = 16
+	queueRetryIn  = time.Second
 	// The wait before retry n is uniform in [0, min(queueBackoffMax, queueBackoff·2^n)).
 	queueBackoff    = 4 * time.Millisecond
-	queueBackoffMax = 200 * time.Millisecond
+	queueBackoffMax = 100 * time.Millisecond
+	// queueChecks bounds the entries one attempt checks that it has not seen before.
+	queueChecks = 20
 )
 
 const (
-	// quickFresh: leaving the room quick match made, with both seats taken and no move made,
-	// within quickFresh of the pairing, is a quick leave.
-	quickFresh = 15 * time.Second
+	// quickFresh: leaving the room quick match made, with both seats taken and its first game
+	// unfinished, within quickFresh of the pairing, is a quick leave (moves made or not),
+	// unless the partner has idled on their own turn for quickIdle.
+	quickFresh = 60 * time.Second
+	quickIdle  = 8 * time.Second
 	// quickCooldown is the cooldown after a quick leave, doubled for each quick leave before
 	// it, at most quickCooldownMax; a quick leave quickForgive after the previous one counts
 	// as the first again.
@@ -68,15 +82,20 @@ type retrier struct {
 
 func newRetrier() *retrier { return &retrier{start: time.Now()} }
 
-// again waits before the next attempt, or returns errContended when the budget is spent, or
-// ctx's error when it ends first.
+// again waits before the next attempt, or returns errContended when the wait would end past
+// queueBudget, or past queueBudget before ctx's deadline (the last attempt and the answer
+// need time too), or ctx's error when it ends first.
 func (r *retrier) again(ctx context.Context) error {
 	r.attempt++
-	if r.attempt >= queueAttempts || time.Since(r.start) >= queueBudget {
+	wait := rand.N(min(queueBackoffMax, queueBackoff<<min(r.attempt, 16)))
+	end := r.start.Add(queueBudget)
+	if d, ok := ctx.Deadline(); ok && d.Add(-queueBudget).Before(end) {
+		end = d.Add(-queueBudget)
+	}
+	if r.attempt >= queueAttempts || time.Now().Add(wait).After(end) {
 		return fmt.Errorf("%w over %d attempts in %v", errContended, r.attempt, time.Since(r.start).Round(time.Millisecond))
 	}
-	window := min(queueBackoffMax, queueBackoff<<min(r.attempt, 16))
-	t := time.NewTimer(rand.N(window))
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
@@ -99,69 +118,123 @@ func (s *Service) QuickMatch(ctx context.Context, connID, name string) (string, 
 }
 
 func (s *Service) quickMatch(ctx context.Context, current store.Connection, name string) (string, error) {
+	wasQueued, inRoom := current.Queued, current.RoomCode != ""
 	if err := s.leaveCurrent(ctx, &current, ""); err != nil {
 		return "", err
 	}
 	current.RoomCode, current.Role = "", "" // as the seat it takes will record
-	found := map[string]store.Connection{}  // entries found waiting, by connection
+	if until := cooldownEnd(current); s.now().Before(until) {
+		return "", s.coolDown(ctx, current, inRoom, until)
+	}
+	seen := checks{waiting: map[string]store.Connection{}, gone: map[string]bool{}}
 	retry := newRetrier()
 	for {
-		code, again, err := s.quickAttempt(ctx, &current, name, found)
+		code, again, err := s.quickAttempt(ctx, &current, name, seen)
 		if !again {
 			return code, err
 		}
-		if err := retry.again(ctx); err != nil {
+		if err := retry.again(ctx); errors.Is(err, errContended) {
+			return "", s.askAgainLater(ctx, current, inRoom, wasQueued)
+		} else if err != nil {
 			return "", fmt.Errorf("quick match for connection %s: %w", current.ID, err)
 		}
 	}
 }
 
+// coolDown answers a connection in its cooldown queued with retryIn, the cooldown left, and
+// gives it no place in the queue: it asks again then. Its record is written only when the
+// leave changed it (the seat given up, the quick leave noted), and says it does not wait.
+func (s *Service) coolDown(ctx context.Context, current store.Connection, left bool, until time.Time) error {
+	if wasQueued := current.Queued; left || wasQueued {
+		current.Queued = false
+		if err := s.store.PutConnection(ctx, &current); errors.Is(err, store.ErrConflict) {
+			return errRaced
+		} else if err != nil {
+			return fmt.Errorf("recording connection %s's cooldown: %w", current.ID, err)
+		}
+		if wasQueued {
+			s.leaveQueue(ctx, current.ID)
+		}
+	}
+	return s.sendQueueFrame(ctx, current.ID, func() ([]byte, error) { return protocol.QueuedRetry(until.Sub(s.now())) })
+}
+
+// askAgainLater answers a quick match that kept losing the queue to others queued with
+// retryIn (queueRetryIn). Its record is written if this frame changed it: the room it left
+// (and a quick leave noted), and a mark of queued whose entry never landed, taken back so
+// that nothing says it waits; a connection that waited before this frame keeps its place.
+func (s *Service) askAgainLater(ctx context.Context, current store.Connection, left, wasQueued bool) error {
+	if left || current.Queued != wasQueued {
+		current.Queued = wasQueued
+		if err := s.store.PutConnection(ctx, &current); errors.Is(err, store.ErrConflict) {
+			return errRaced
+		} else if err != nil {
+			return fmt.Errorf("recording connection %s: %w", current.ID, err)
+		}
+	}
+	s.log.InfoContext(ctx, "quick match asked to retry: the queue kept changing", "connectionId", current.ID)
+	return s.sendQueueFrame(ctx, current.ID, func() ([]byte, error) { return protocol.QueuedRetry(queueRetryIn) })
+}
+
+// checks is what one quick match learned, across its attempts, of the entries it checked:
+// the records of those found waiting, and the connections found gone for good (closed).
+type checks struct {
+	waiting map[string]store.Connection
+	gone    map[string]bool
+}
+
 // quickAttempt pairs current with the first waiting entry of a fresh read of the queue, or
 // queues it; again: the queue changed before its write landed, or the partner it took was
-// gone, and it should try again. found keeps the records of the entries found waiting, so a
-// retry checks only the entries it has not seen.
-func (s *Service) quickAttempt(ctx context.Context, current *store.Connection, name string, found map[string]store.Connection) (code string, again bool, err error) {
+// gone, and it should try again. seen keeps what earlier attempts found, so a retry checks
+// only the entries it has not seen, at most queueChecks of them: the entries past those wait
+// for the next matcher.
+func (s *Service) quickAttempt(ctx context.Context, current *store.Connection, name string, seen checks) (code string, again bool, err error) {
 	q, err := s.store.GetQueue(ctx)
 	if err != nil {
 		return "", false, err
 	}
 	now := s.now()
-	live := slices.DeleteFunc(q.Live(now), func(e store.QueueEntry) bool { return e.ConnID == current.ID })
-	until := cooldownEnd(*current)
-	cooling := now.Before(until)
-	if !cooling {
-		// The first eligible entry that still waits; those before it that do not are dropped
-		// with the write that takes it.
-		var gone []string
-		for _, e := range inLine(live, now) {
-			rec, ok := found[e.ConnID]
-			if !ok {
-				if rec, ok, err = s.stillWaiting(ctx, e); err != nil {
-					return "", false, err
-				}
-				if !ok {
-					gone = append(gone, e.ConnID)
-					continue
-				}
-				found[e.ConnID] = rec
+	// The entries found gone, or found no longer waiting in this read, are dropped with
+	// whichever write this attempt makes.
+	drop := maps.Clone(seen.gone)
+	live := slices.DeleteFunc(q.Live(now), func(e store.QueueEntry) bool { return e.ConnID == current.ID || drop[e.ConnID] })
+	checked := 0
+	for _, e := range live {
+		rec, ok := seen.waiting[e.ConnID]
+		if !ok {
+			if checked == queueChecks {
+				break
 			}
-			q.Entries = without(live, append(gone, e.ConnID))
-			if err := s.store.PutQueue(ctx, &q); errors.Is(err, store.ErrConflict) {
-				return "", true, nil // another matcher or a new arrival changed the queue
-			} else if err != nil {
+			checked++
+			var state entryState
+			if rec, state, err = s.checkEntry(ctx, e); err != nil {
 				return "", false, err
 			}
-			code, err := s.pair(ctx, *current, name, e, rec)
-			if errors.Is(err, errPartnerGone) {
-				delete(found, e.ConnID)
-				return "", true, nil // taken off the queue, but gone: try the next
+			if state != entryWaiting {
+				drop[e.ConnID] = true
+				if state == entryGone {
+					seen.gone[e.ConnID] = true
+				}
+				continue
 			}
-			return code, false, err
+			seen.waiting[e.ConnID] = rec
 		}
-		live = without(live, gone)
+		q.Entries = without(live, drop, e.ConnID)
+		if err := s.store.PutQueue(ctx, &q); errors.Is(err, store.ErrConflict) {
+			return "", true, nil // another matcher or a new arrival changed the queue
+		} else if err != nil {
+			return "", false, err
+		}
+		code, err := s.pair(ctx, *current, name, e, rec)
+		if errors.Is(err, errPartnerGone) {
+			delete(seen.waiting, e.ConnID)
+			return "", true, nil // taken off the queue, but gone: try the next
+		}
+		return code, false, err
 	}
-	// Nobody to pair with, or cooling down: wait. The record says so first, so that a matcher
-	// finding the entry finds it waiting.
+	live = without(live, drop, "")
+	// Nobody to pair with: wait. The record says so first, so that a matcher finding the entry
+	// finds it waiting.
 	if !current.Queued {
 		current.Queued = true
 		if err := s.store.PutConnection(ctx, current); errors.Is(err, store.ErrConflict) {
@@ -173,42 +246,32 @@ func (s *Service) quickAttempt(ctx context.Context, current *store.Connection, n
 	if len(live) >= store.MaxQueueEntries {
 		return "", false, apperr.New(apperr.RateLimited, "Too many players are waiting for a match; try again in a moment, or play the computer.")
 	}
-	entry := store.QueueEntry{ConnID: current.ID, Name: name, At: now}
-	if cooling {
-		entry.NotBefore = until
-	}
-	q.Entries = append(live, entry)
+	q.Entries = append(live, store.QueueEntry{ConnID: current.ID, Name: name, At: now})
 	if err := s.store.PutQueue(ctx, &q); errors.Is(err, store.ErrConflict) {
 		return "", true, nil // someone may have arrived to pair with
 	} else if err != nil {
 		return "", false, err
 	}
-	if cooling {
-		return "", false, s.sendQueueFrame(ctx, current.ID, func() ([]byte, error) { return protocol.QueuedCooling(until.Sub(now)) })
-	}
 	return "", false, s.sendQueueFrame(ctx, current.ID, protocol.Queued)
 }
 
-// inLine is the entries that may be paired at now, in the order they are offered: by when
-// each became eligible (QueueEntry.Eligible), then as queued.
-func inLine(entries []store.QueueEntry, now time.Time) []store.QueueEntry {
-	out := slices.DeleteFunc(slices.Clone(entries), func(e store.QueueEntry) bool { return e.Eligible().After(now) })
-	slices.SortStableFunc(out, func(a, b store.QueueEntry) int { return a.Eligible().Compare(b.Eligible()) })
-	return out
-}
-
-// without is entries less those of the connections ids.
-func without(entries []store.QueueEntry, ids []string) []store.QueueEntry {
-	return slices.DeleteFunc(slices.Clone(entries), func(e store.QueueEntry) bool { return slices.Contains(ids, e.ConnID) })
+// without is entries less those of the connections in gone, and of connection id.
+func without(entries []store.QueueEntry, gone map[string]bool, id string) []store.QueueEntry {
+	return slices.DeleteFunc(slices.Clone(entries), func(e store.QueueEntry) bool { return gone[e.ConnID] || e.ConnID == id })
 }
 
 // quickLeave reports whether c leaving r (as it is before the leave) at now is a quick leave:
-// r is the room quick match paired c into, both seats are still taken, no move has been made
-// in it, and it was made less than quickFresh ago. Leaving after the partner left, after a
-// move, or later, is not.
+// r is the room quick match paired c into, both seats are still taken, its first game is
+// still being played (moves made or not), and it was made less than quickFresh ago, unless the
+// partner has idled on their own turn for quickIdle (giving up on them costs nothing). Leaving
+// after the partner left, after the first game ended, or later, is not.
 func quickLeave(c store.Connection, r *game.Room, now time.Time) bool {
-	return c.QuickRoom != "" && c.QuickRoom == r.Code && r.Status == game.Playing && r.X != nil && r.O != nil &&
-		r.Board == (game.Board{}) && r.Score == (game.Score{}) && now.Sub(r.CreatedAt) < quickFresh
+	if c.QuickRoom == "" || c.QuickRoom != r.Code || r.Status != game.Playing || r.X == nil || r.O == nil ||
+		r.Score != (game.Score{}) || now.Sub(r.CreatedAt) >= quickFresh {
+		return false
+	}
+	partnerIdle := r.Turn != game.Symbol(c.Role) && now.Sub(r.UpdatedAt) >= quickIdle
+	return !partnerIdle
 }
 
 // penalize notes a quick leave at now in c, for the record write that follows the leave.
@@ -233,27 +296,45 @@ func cooldownEnd(c store.Connection) time.Time {
 	return c.QuickLeftAt.Add(d)
 }
 
-// stillWaiting reports whether e's connection still waits: its record queued and open, and
-// the connection itself still there (a lost $disconnect leaves the record open).
-func (s *Service) stillWaiting(ctx context.Context, e store.QueueEntry) (store.Connection, bool, error) {
+// entryState is what checking a queue entry found of its connection.
+type entryState int
+
+const (
+	entryWaiting entryState = iota
+	// entryLeft: open, but no longer waiting (it cancelled or took a seat): it may ask again,
+	// with a new entry, so this is true only of the queue as read.
+	entryLeft
+	// entryGone: closed, its record expired, or gone from API Gateway (a lost $disconnect):
+	// for good.
+	entryGone
+)
+
+// checkEntry reports whether e's connection still waits: its record queued and open, and the
+// connection itself still there (a lost $disconnect leaves the record open).
+func (s *Service) checkEntry(ctx context.Context, e store.QueueEntry) (store.Connection, entryState, error) {
 	rec, err := s.store.GetConnection(ctx, e.ConnID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return rec, false, nil
+		return rec, entryGone, nil
 	case err != nil:
-		return rec, false, err
-	case rec.Closed || !rec.Queued:
-		return rec, false, nil
+		return rec, entryGone, err
+	case rec.Closed:
+		return rec, entryGone, nil
+	case !rec.Queued:
+		return rec, entryLeft, nil
 	}
 	alive, err := s.send.Alive(ctx, e.ConnID)
-	if err != nil {
-		return rec, false, fmt.Errorf("checking waiting connection %s: %w", e.ConnID, err)
+	switch {
+	case err != nil:
+		return rec, entryGone, fmt.Errorf("checking waiting connection %s: %w", e.ConnID, err)
+	case !alive:
+		return rec, entryGone, nil
 	}
-	return rec, alive, nil
+	return rec, entryWaiting, nil
 }
 
 // pair opens a room for the waiting player (X, who waited, opens) and current (O), and records
-// both seats. The waiting player's record is replaced only if unchanged since stillWaiting
+// both seats. The waiting player's record is replaced only if unchanged since checkEntry
 // read it; if it changed they are gone (errPartnerGone) and the room is deleted. If current's
 // own record cannot be written, the room is deleted and the waiting player is put back at the
 // head of the queue.
@@ -327,7 +408,8 @@ func (s *Service) pair(ctx context.Context, current store.Connection, name strin
 }
 
 // requeue puts an entry back at the head of the queue, where it was: the pairing it was taken
-// for failed on the other side. Failing that, it is logged; the player can ask again.
+// for failed on the other side. Failing that, the player is answered queued with retryIn, and
+// asks again.
 func (s *Service) requeue(ctx context.Context, e store.QueueEntry, rec store.Connection) {
 	if !rec.Queued {
 		return
@@ -339,7 +421,11 @@ func (s *Service) requeue(ctx context.Context, e store.QueueEntry, rec store.Con
 		return append([]store.QueueEntry{e}, entries...)
 	})
 	if err != nil {
+		// The player's record says it waits, with no entry: told to ask again, it takes one.
 		s.log.ErrorContext(ctx, "putting a waiting player back in the queue", "connectionId", e.ConnID, "error", err)
+		if err := s.sendQueueFrame(ctx, e.ConnID, func() ([]byte, error) { return protocol.QueuedRetry(queueRetryIn) }); err != nil && !isGone(err) {
+			s.log.WarnContext(ctx, "asking a waiting player to ask again", "connectionId", e.ConnID, "error", err)
+		}
 	}
 }
 
@@ -456,9 +542,7 @@ func (s *Service) CancelQuickMatch(ctx context.Context, connID string) error {
 			return fmt.Errorf("unqueueing connection %s: %w", connID, err)
 		}
 	}
-	if err := s.dequeue(ctx, connID); err != nil {
-		return err
-	}
+	s.leaveQueue(ctx, connID) // failing that, matchers find the record not queued, and drop the entry
 	return s.sendQueueFrame(ctx, connID, protocol.Unqueued)
 }
 

@@ -352,8 +352,8 @@ func TestStoreErrorsCarryContext(t *testing.T) {
 }
 
 // The quick-match queue: empty at first; written only over the version read; its entries come
-// back as written, oldest first, with their cooldowns; an entry past QueueEntryTTL is no longer
-// live; and a connection's Queued flag and quick-match cooldown facts round-trip.
+// back as written, oldest first; an entry past QueueEntryTTL is no longer live; and a
+// connection's Queued flag and quick-match cooldown facts round-trip.
 func TestQueue(t *testing.T) {
 	c := newClock(t0)
 	s, _ := newStore(t, c)
@@ -361,7 +361,7 @@ func TestQueue(t *testing.T) {
 	if err != nil || len(q.Entries) != 0 || q.Version != 0 {
 		t.Fatalf("empty queue: %+v, %v", q, err)
 	}
-	q.Entries = []store.QueueEntry{{ConnID: "a", Name: "Ann ☃", At: t0}, {ConnID: "b", Name: "Bob", At: t0.Add(1500 * time.Millisecond), NotBefore: t0.Add(10 * time.Second)}}
+	q.Entries = []store.QueueEntry{{ConnID: "a", Name: "Ann ☃", At: t0}, {ConnID: "b", Name: "Bob", At: t0.Add(1500 * time.Millisecond)}}
 	if err := s.PutQueue(ctx(t), &q); err != nil || q.Version != 1 {
 		t.Fatalf("first write: %v, version %d", err, q.Version)
 	}

@@ -26,18 +26,6 @@ type QueueEntry struct {
 	ConnID string
 	Name   string
 	At     time.Time // when they asked
-	// NotBefore, when set, is when the entry may first be paired: a connection in its
-	// quick-match cooldown waits behind everyone until then (lambda/service).
-	NotBefore time.Time
-}
-
-// Eligible is when e may be paired, and its place in the line: when it asked, or the end of
-// its cooldown if later.
-func (e QueueEntry) Eligible() time.Time {
-	if e.NotBefore.After(e.At) {
-		return e.NotBefore
-	}
-	return e.At
 }
 
 // QueueEntryTTL is how long an entry may wait: API Gateway's maximum connection duration, so
@@ -61,8 +49,6 @@ type queueEntryItem struct {
 	ConnID string `dynamodbav:"connectionId"`
 	Name   string `dynamodbav:"name"`
 	At     int64  `dynamodbav:"at"` // epoch milliseconds
-	// NotBefore is QueueEntry.NotBefore in epoch milliseconds; absent when not set.
-	NotBefore int64 `dynamodbav:"notBefore,omitempty"`
 }
 
 // Live is the queue without the entries that waited past QueueEntryTTL at now.
@@ -88,7 +74,7 @@ func (s *DynamoStore) GetQueue(ctx context.Context) (Queue, error) {
 	}
 	q := Queue{Version: it.Version}
 	for _, e := range it.Entries {
-		q.Entries = append(q.Entries, QueueEntry{ConnID: e.ConnID, Name: e.Name, At: time.UnixMilli(e.At).UTC(), NotBefore: fromEpochMilli(e.NotBefore)})
+		q.Entries = append(q.Entries, QueueEntry{ConnID: e.ConnID, Name: e.Name, At: time.UnixMilli(e.At).UTC()})
 	}
 	return q, nil
 }
@@ -99,7 +85,7 @@ func (s *DynamoStore) PutQueue(ctx context.Context, q *Queue) error {
 	now := s.now()
 	it := queueItem{PK: queuePK, Kind: schema.KindQueue, Entries: []queueEntryItem{}, Version: q.Version + 1, ExpiresAt: now.Add(QueueEntryTTL).Unix()}
 	for _, e := range q.Entries {
-		it.Entries = append(it.Entries, queueEntryItem{ConnID: e.ConnID, Name: e.Name, At: e.At.UnixMilli(), NotBefore: epochMilli(e.NotBefore)})
+		it.Entries = append(it.Entries, queueEntryItem{ConnID: e.ConnID, Name: e.Name, At: e.At.UnixMilli()})
 	}
 	switch err := s.putVersioned(ctx, it, q.Version, now); {
 	case errors.Is(err, ErrConflict):

@@ -53,9 +53,10 @@ type Connection struct {
 	// Queued: it waits in the quick-match queue. Taking a seat, cancelling or closing ends it;
 	// a matcher pairs it only while this is set.
 	Queued bool
-	// QuickRoom is the room quick match last paired it into; QuickLeaves counts the fresh
-	// quick-match rooms it left before any move (the last at QuickLeftAt), for the cooldown
-	// that keeps such a connection from being everyone's partner (lambda/service).
+	// QuickRoom is the room quick match last paired it into; QuickLeaves counts the
+	// quick-match games it left unfinished soon after the pairing (the last at QuickLeftAt),
+	// for the cooldown that keeps such a connection from being everyone's partner
+	// (lambda/service).
 	QuickRoom   string
 	QuickLeaves int
 	QuickLeftAt time.Time

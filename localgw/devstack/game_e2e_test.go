@@ -44,6 +44,7 @@ type frame struct {
 	From     string `json:"from"`
 	Symbol   string `json:"symbol"`
 	Text     string `json:"text"`
+	RetryIn  int    `json:"retryIn"`
 }
 
 type room struct {

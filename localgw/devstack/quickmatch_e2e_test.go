@@ -2,7 +2,9 @@ package devstack_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,11 +26,12 @@ func (c *client) await(d time.Duration) (frame, bool) {
 type answer struct {
 	room, symbol string // the room it was paired into, and its seat
 	queued       bool
+	retryIn      int // queued with no place: ask again in this many seconds
 	err          string
 }
 
-// answerOf waits up to d for c's answer to a quick match: its room and seat, queued, or an
-// error.
+// answerOf waits up to d for c's answer to a quick match: its room and seat, queued (with
+// retryIn when it has no place in the queue), or an error.
 func answerOf(c *client, d time.Duration) answer {
 	for {
 		f, ok := c.await(d)
@@ -38,7 +41,7 @@ func answerOf(c *client, d time.Duration) answer {
 		case f.Type == "error":
 			return answer{err: f.Code + ": " + f.Message}
 		case f.Type == "queued":
-			return answer{queued: true}
+			return answer{queued: true, retryIn: f.RetryIn}
 		case f.Type == "room" && f.You != nil:
 			return answer{room: f.Room.Code, symbol: f.You.Symbol}
 		}
@@ -49,10 +52,10 @@ func answerOf(c *client, d time.Duration) answer {
 const burst = 50
 
 // A burst of players pressing Quick match at once, each on its own WebSocket through the local
-// gateway and the real handlers on dynalite: nobody is answered with an error, everyone but
-// the odd one out is paired, each room has two different players with one seat each, and the
-// one left waiting can cancel. Every browser here shares one address, with a default
-// deployment's settings.
+// gateway and the real handlers on dynalite, asking again when told to (retryIn), as the site
+// does: nobody is answered with an error, everyone but the odd one out is paired, each room has
+// two different players with one seat each, and the one left waiting can cancel. Every browser
+// here shares one address, with a default deployment's settings.
 func TestQuickMatchBurstThroughTheStack(t *testing.T) {
 	st := devstacktest.Start(t, devstacktest.Options{})
 	clients := make([]*client, burst)
@@ -60,6 +63,7 @@ func TestQuickMatchBurstThroughTheStack(t *testing.T) {
 		clients[i] = connect(t, st, fmt.Sprintf("p%02d", i))
 	}
 	answers := make([]answer, burst)
+	var asked atomic.Int32 // answers that said to ask again
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i, c := range clients {
@@ -67,11 +71,18 @@ func TestQuickMatchBurstThroughTheStack(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			if err := c.ws.Write(t.Context(), websocket.MessageText, fmt.Appendf(nil, `{"action":"quickMatch","name":%q}`, c.name)); err != nil {
-				answers[i].err = err.Error()
-				return
+			for range 20 { // asking again when told to, as the site does
+				if err := c.ws.Write(t.Context(), websocket.MessageText, fmt.Appendf(nil, `{"action":"quickMatch","name":%q}`, c.name)); err != nil {
+					answers[i].err = err.Error()
+					return
+				}
+				answers[i] = answerOf(c, 10*time.Second)
+				if answers[i].retryIn == 0 {
+					return
+				}
+				asked.Add(1)
+				time.Sleep(time.Duration(answers[i].retryIn)*time.Second + rand.N(time.Second))
 			}
-			answers[i] = answerOf(c, 10*time.Second)
 		}()
 	}
 	began := time.Now()
@@ -96,13 +107,13 @@ func TestQuickMatchBurstThroughTheStack(t *testing.T) {
 			t.Errorf("%s: %s", clients[i].name, a.err)
 		case a.room != "":
 			rooms[a.room] = append(rooms[a.room], a.symbol)
-		case a.queued:
+		case a.queued && a.retryIn == 0:
 			waiting = append(waiting, i)
 		default:
 			t.Errorf("%s: no answer", clients[i].name)
 		}
 	}
-	t.Logf("%d at once through the stack: %d rooms, %d waiting, %d errors (answers within %v)", burst, len(rooms), len(waiting), failed, took.Round(time.Millisecond))
+	t.Logf("%d at once through the stack: %d rooms, %d waiting, %d errors, %d told to ask again (answers within %v)", burst, len(rooms), len(waiting), failed, asked.Load(), took.Round(time.Millisecond))
 	if len(rooms) != burst/2 || len(waiting) != burst%2 {
 		t.Errorf("%d rooms and %d waiting of %d players; want all paired but the odd one out", len(rooms), len(waiting), burst)
 	}

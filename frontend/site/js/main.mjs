@@ -28,7 +28,7 @@ const app = {
   pending: '', // the action whose answer we wait for: createRoom | joinRoom | playComputer | quickMatch | cancelQuickMatch | watch | rejoin | leaveRoom
   joining: '', // the code of the room a join was sent for (a full one is watched instead)
   quickOffer: 0, // the timer that offers the computer to a player waiting for a quick match
-  quickRetry: 0, // the timer that asks again when a quick-match cooldown ends (queued's retryIn)
+  quickRetry: 0, // the timer that asks again when queued's retryIn says (a cooldown, a busy queue)
   afterQuick: null, // the frame to send once a cancelled quick match is answered (play the computer)
   quickCancelled: 0, // when a quick match was last cancelled (Date.now())
   moving: false, // a move was sent and its answer has not come yet
@@ -806,8 +806,9 @@ const QUICK_OFFER_MS = 15000;
 const QUICK_RACE_MS = 10000;
 
 // onQueued: the server has no one to pair us with yet; we wait, and may cancel. A queued frame
-// with retryIn says we left a fresh quick match at once and wait out a cooldown: we ask again
-// when it ends, to be paired with whoever waits then.
+// with retryIn says we have no place in the queue yet (we left a quick match early and wait out
+// a cooldown, or the queue was too busy to take us): we ask again then, with up to a second
+// more at random so that a crowd does not come back at once.
 function onQueued(f) {
   if (app.pending !== 'quickMatch' || app.room) return;
   clearTimeout(app.quickRetry);
