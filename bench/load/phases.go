@@ -32,7 +32,7 @@ var phaseDefs = []struct {
 	floor float64
 	why   string
 }{
-	{"connect (both players)", 2, "$connect records each connection (1 PutItem each); with per-address ceilings on (a deployment's default), 2 more each for the address's share"},
+	{"connect (both players)", 2, "$connect records each connection (1 PutItem each); with the per-address ceiling on (a deployment's default), 1 GetItem more each, of the address's item"},
 	{"createRoom", 2, "the room's conditional put and the connection's record, claimed with no read"},
 	{"joinRoom", 3, "the room's read and write, and the connection's record"},
 	{"9 moves", 18, "a read and a conditional write per move"},

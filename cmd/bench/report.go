@@ -247,8 +247,12 @@ var floodKinds = []floodKind{
 }
 
 func (k floodKind) describe() string {
-	return fmt.Sprintf("%d clients from %d addresses send chat to rooms of their own, %d frames a second each, ignore every answer, and connect again whenever they are closed",
-		k.opts.Addresses*k.opts.PerAddress, k.opts.Addresses, k.opts.Rate)
+	rate := fmt.Sprintf("%d frames a second", k.opts.Rate)
+	if k.opts.Rate == 1 {
+		rate = "1 frame a second"
+	}
+	return fmt.Sprintf("%d clients from %d addresses send chat to rooms of their own, %s each, ignore every answer, and connect again whenever they are closed",
+		k.opts.Addresses*k.opts.PerAddress, k.opts.Addresses, rate)
 }
 
 func (r *report) verdict() error {
