@@ -56,8 +56,8 @@ type Options struct {
 	// Strikes counts each connection's frames past Limiter: when it refuses too, the
 	// connection is closed. Nil: a flooding connection is only answered rate_limited.
 	Strikes *ratelimit.Limiter
-	// Guard keeps the ceiling per source address: it is charged for misses and closes, and
-	// refuses the address at $connect past its budget. Nil: none.
+	// Guard keeps the ceiling per source address: probing is charged to it, and past its
+	// budget its connections are on probation (one room_not_found answer each). Nil: none.
 	Guard *guard.Guard
 	// MissesPerConnection is how many room_not_found answers a connection gets before it is
 	// closed (with Guard). Default: capacity.MissesPerConnection.
@@ -211,7 +211,7 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 	var err error
 	if h.closing.has(connID, start) {
 		// Closed already: its frames still in flight cost nothing more.
-		h.logLine(ctx, ev, start, "", "closed", string(apperr.RateLimited), slog.String("action", catalog.ActionOf(ev.Body)))
+		h.logLine(ctx, ev, start, "", "closed", "", slog.String("action", catalog.ActionOf(ev.Body)))
 		return ok, nil
 	}
 	if h.limiter.Allow(connID) {

@@ -111,8 +111,8 @@ function sendRejoin() {
 }
 
 // site says whether the page's own host answers, asked at most every SITE_CHECK_MS: a socket
-// refused while the site answers is the game server saying no (throttled, or refusing this
-// network), not the network.
+// refused while the site answers is the game server saying no (API Gateway's throttle), not
+// the network.
 const SITE_CHECK_MS = 5000;
 const site = { at: 0, up: null };
 
