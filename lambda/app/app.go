@@ -69,6 +69,8 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 			Metrics: metrics.NewEMF(logger, time.Now), Homed: homed})
 		opts.Limiter = ratelimit.New(cfg.RatePerSecond, cfg.RateBurst, time.Now)
 		opts.Strikes = ratelimit.New(1.0/capacity.StrikeForgiveSeconds, capacity.StrikesToClose, time.Now)
+		opts.Frames = handler.FrameLimit{Window: capacity.FrameWindowSeconds * time.Second,
+			PerWindow: capacity.FramesPerWindow(cfg.RatePerSecond, cfg.RateBurst), CloseOver: capacity.StrikesToClose}
 	}
 	return handler.New(opts).For(function)
 }

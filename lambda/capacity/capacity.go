@@ -78,6 +78,10 @@ const (
 	AddressStrikes       = 300
 	AddressWindowMinutes = 15
 	ProbationMisses      = 1
+	// FrameWindowSeconds is the window every container counts a connection's frames in
+	// together (the connection's record): FramesPerWindow of them, then rate_limited, and past
+	// StrikesToClose more the connection is closed, however many containers its frames reach.
+	FrameWindowSeconds = 10
 	// StrikesToClose is how many frames a connection may send past its rate limit, in a
 	// burst, before the server closes it; a strike is forgiven every StrikeForgiveSeconds.
 	StrikesToClose       = 20
@@ -85,6 +89,17 @@ const (
 	// MaxWatchers is how many spectators a room takes (game.MaxWatchers owns it).
 	MaxWatchers = game.MaxWatchers
 )
+
+// FramesPerWindow is how many frames of one connection every container admits together in a
+// FrameWindowSeconds window, for a per-connection rate and burst: the window's worth at the
+// rate plus one burst. Sustained, that is at most the rate plus a burst per window (2 a second
+// at the defaults, twice the rate); 0 when the rate is off.
+func FramesPerWindow(rate float64, burst int) int {
+	if rate <= 0 {
+		return 0
+	}
+	return int(math.Ceil(rate*FrameWindowSeconds)) + burst
+}
 
 // FramesOutPerFrameIn is the most frames one client frame can make the server send: a room
 // update or a chat line to both players and every spectator. A refused frame costs one (the

@@ -26,6 +26,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
 	"github.com/serverless-tictactoe/tictactoe/lambda/region"
 	"github.com/serverless-tictactoe/tictactoe/lambda/service"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
 // Func is a Lambda handler for WebSocket events: what lambda.Start runs on AWS and what the
@@ -39,6 +40,7 @@ type Handler struct {
 	limiter *ratelimit.Limiter
 	strikes *ratelimit.Limiter
 	guard   *guard.Guard
+	frames  FrameLimit
 	closing closing
 	misses  int
 	origins []string
@@ -56,6 +58,10 @@ type Options struct {
 	// Strikes counts each connection's frames past Limiter: when it refuses too, the
 	// connection is closed. Nil: a flooding connection is only answered rate_limited.
 	Strikes *ratelimit.Limiter
+	// Frames bounds each connection's frames across every container, in its record: every
+	// frame but a move that is played costs one write. Zero: no shared bound (the per-container
+	// Limiter alone).
+	Frames FrameLimit
 	// Guard keeps the ceiling per source address: probing is charged to it, and past its
 	// budget its connections are on probation (one room_not_found answer each). Nil: none.
 	Guard *guard.Guard
@@ -79,7 +85,7 @@ type Options struct {
 
 // New returns a Handler.
 func New(o Options) *Handler {
-	h := &Handler{svc: o.Service, log: o.Logger, limiter: o.Limiter, strikes: o.Strikes, guard: o.Guard, misses: o.MissesPerConnection,
+	h := &Handler{svc: o.Service, log: o.Logger, limiter: o.Limiter, strikes: o.Strikes, guard: o.Guard, frames: o.Frames, misses: o.MissesPerConnection,
 		origins: o.AllowedOrigins, edge: o.EdgeSecrets, region: o.Region, now: o.Now}
 	if h.misses <= 0 {
 		h.misses = capacity.MissesPerConnection
@@ -216,8 +222,24 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 	}
 	if h.limiter.Allow(connID) {
 		req, err = protocol.Decode(ev.RequestContext.RouteKey, ev.Body)
+		// Every frame is counted across containers before it is served, but a move: a move
+		// that is played costs its floor (turns bound how many a connection plays), and one
+		// that is refused is counted after.
+		if err != nil || req.Action != catalog.Move {
+			switch h.chargeFrame(ctx, connID, start) {
+			case framesClose:
+				return h.closeConnection(ctx, ev, start, req, string(apperr.RateLimited), false)
+			case framesOver:
+				if err == nil {
+					err = apperr.New(apperr.RateLimited, "Too many messages: wait a moment and try again.")
+				}
+			}
+		}
 		if err == nil {
 			req.RoomCode, err = h.dispatch(ctx, connID, req)
+			if req.Action == catalog.Move && apperr.As(err) != nil && h.chargeFrame(ctx, connID, start) == framesClose {
+				return h.closeConnection(ctx, ev, start, req, string(apperr.RateLimited), false)
+			}
 		}
 	} else {
 		req.Action = catalog.ActionOf(ev.Body)
@@ -261,6 +283,44 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 	}
 	h.logLine(ctx, ev, start, req.RoomCode, outcome, string(apperr.CodeOf(err)), attrs...)
 	return ok, nil
+}
+
+// FrameLimit bounds a connection's frames in every container together: PerWindow frames in
+// each Window (its start a multiple of Window since the epoch), answered rate_limited past
+// that, and the connection closed past PerWindow+CloseOver.
+type FrameLimit struct {
+	Window    time.Duration
+	PerWindow int
+	CloseOver int
+}
+
+type framesVerdict int
+
+const (
+	framesOK framesVerdict = iota
+	framesOver
+	framesClose
+)
+
+// chargeFrame counts a frame of connID in the shared window and says what the count allows. A
+// count that cannot be made lets the frame through (the per-container limit still holds).
+func (h *Handler) chargeFrame(ctx context.Context, connID string, now time.Time) framesVerdict {
+	if h.frames.PerWindow <= 0 || h.frames.Window <= 0 {
+		return framesOK
+	}
+	n, err := h.svc.ChargeFrame(ctx, connID, now.Truncate(h.frames.Window).Unix())
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return framesOK // no live record: a connection this deployment did not record
+	case err != nil:
+		h.log.WarnContext(ctx, "counting a frame across containers", "connectionId", connID, "error", err.Error())
+		return framesOK
+	case n > h.frames.PerWindow+h.frames.CloseOver:
+		return framesClose
+	case n > h.frames.PerWindow:
+		return framesOver
+	}
+	return framesOK
 }
 
 // probing counts a room_not_found answer against the connection's budget and charges its

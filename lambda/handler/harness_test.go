@@ -43,6 +43,9 @@ type env struct {
 	tokens map[string]string // connection id → seat token it was given
 	store  *faultStore       // the store the handlers use, with faults to switch on
 	guard  *guard.Guard      // nil without per-address ceilings
+	// newContainer is another Lambda container of the game function: the same table and
+	// service, its own memory (limiter and strikes from fresh).
+	newContainer func(limiter, strikes *ratelimit.Limiter) *handler.Handler
 }
 
 // faultStore is the real DynamoDB store with one fault that can be switched on: every
@@ -143,6 +146,8 @@ type envOptions struct {
 	table   string // overrides the table name (a missing table simulates an outage)
 	// requests, when set, counts every DynamoDB request the handlers make, by operation.
 	requests *requestCounter
+	// frames bounds each connection's frames across containers (zero: not at all).
+	frames handler.FrameLimit
 }
 
 const grace = 2 * time.Minute
@@ -173,8 +178,11 @@ func newEnv(t *testing.T, o envOptions) *env {
 		g = guard.New(e.store.Store.(*store.DynamoStore), clock, []byte("the harness's source key secret"), *o.guard)
 		e.guard = g
 	}
-	e.h = handler.New(handler.Options{Service: svc, Logger: logger, Limiter: o.limiter, Strikes: o.strikes, Guard: g,
-		AllowedOrigins: o.origins, EdgeSecrets: edgeSecrets(o.edge), Now: clock})
+	e.newContainer = func(limiter, strikes *ratelimit.Limiter) *handler.Handler {
+		return handler.New(handler.Options{Service: svc, Logger: logger, Limiter: limiter, Strikes: strikes, Guard: g,
+			Frames: o.frames, AllowedOrigins: o.origins, EdgeSecrets: edgeSecrets(o.edge), Now: clock})
+	}
+	e.h = e.newContainer(o.limiter, o.strikes)
 	return e
 }
 

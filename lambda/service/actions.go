@@ -372,6 +372,12 @@ func (s *Service) Missed(ctx context.Context, connID string) (store.Connection, 
 	return rec, err
 }
 
+// ChargeFrame counts one frame of connID in the window starting at window (epoch seconds),
+// across every container, and returns the window's count so far (store.Narrow).
+func (s *Service) ChargeFrame(ctx context.Context, connID string, window int64) (int, error) {
+	return s.store.ChargeFrame(ctx, connID, window)
+}
+
 // Record is connID's record: the room it follows, the source it came from.
 func (s *Service) Record(ctx context.Context, connID string) (store.Connection, error) {
 	return s.currentRoom(ctx, connID)

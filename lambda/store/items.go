@@ -81,6 +81,9 @@ type connItem struct {
 	QuickRoom   string `dynamodbav:"quickRoom,omitempty"`
 	QuickLeaves int    `dynamodbav:"quickLeaves,omitempty"`
 	QuickLeftAt int64  `dynamodbav:"quickLeftAt,omitempty"`
+	// The shared frame count (Connection.FrameWindow, Frames).
+	FrameWindow int64 `dynamodbav:"frameWindow,omitempty"`
+	Frames      int   `dynamodbav:"frames,omitempty"`
 }
 
 func roomKey(code string) string { return roomPrefix + code }

@@ -49,6 +49,10 @@ type Narrow interface {
 	// record as written: one atomic write, so misses racing each other are all counted. A
 	// connection with no live record, or a closed one, is ErrConflict and nothing is written.
 	CountMiss(ctx context.Context, id string) (Connection, error)
+	// ChargeFrame counts one frame of connection id in the window that starts at window
+	// (epoch seconds; an earlier window's count is dropped) and returns the window's count so
+	// far, across every container. A connection with no live record is ErrConflict.
+	ChargeFrame(ctx context.Context, id string, window int64) (int, error)
 }
 
 var _ Narrow = (*DynamoStore)(nil)
@@ -147,6 +151,45 @@ func (s *DynamoStore) CountMiss(ctx context.Context, id string) (Connection, err
 	return c.Connection, err
 }
 
+func (s *DynamoStore) ChargeFrame(ctx context.Context, id string, window int64) (int, error) {
+	names := map[string]string{"#w": "frameWindow", "#n": "frames"}
+	values := map[string]types.AttributeValue{":w": num(window), ":one": num(1), ":now": epoch(s.now())}
+	// Within the window: one ADD. The window's first frame starts it over; two first frames
+	// racing each other both land, the second as an ADD.
+	for range 2 {
+		same := "attribute_exists(pk) AND expiresAt > :now AND #w = :w"
+		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.table, Key: keyOf(connKey(id)), UpdateExpression: aws.String("ADD #n :one"),
+			ConditionExpression: &same, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+			ReturnValues: types.ReturnValueUpdatedNew,
+		})
+		if err == nil {
+			var got struct {
+				Frames int `dynamodbav:"frames"`
+			}
+			if err := attributevalue.UnmarshalMap(out.Attributes, &got); err != nil {
+				return 0, fmt.Errorf("decoding connection %s's frame count: %w", id, err)
+			}
+			return got.Frames, nil
+		}
+		if !isConditionFailed(err) {
+			return 0, fmt.Errorf("counting a frame of connection %s: %w", id, err)
+		}
+		fresh := "attribute_exists(pk) AND expiresAt > :now AND (attribute_not_exists(#w) OR #w < :w)"
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.table, Key: keyOf(connKey(id)), UpdateExpression: aws.String("SET #w = :w, #n = :one"),
+			ConditionExpression: &fresh, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+		})
+		if err == nil {
+			return 1, nil
+		}
+		if !isConditionFailed(err) {
+			return 0, fmt.Errorf("counting a frame of connection %s: %w", id, err)
+		}
+	}
+	return 0, ErrConflict // no live record (or a clock far behind the record's window)
+}
+
 func (s *DynamoStore) SetOffline(ctx context.Context, code string, seat game.Symbol, id string, at time.Time) (*game.Room, error) {
 	return s.setOffline(ctx, code, seat, id, at, false, "")
 }
@@ -241,7 +284,7 @@ func decodeConnection(id string, item map[string]types.AttributeValue) (storedCo
 	}
 	return storedConnection{Connection: Connection{ID: it.ID, RoomCode: it.RoomCode, Role: Role(it.Role), Closed: it.Closed, Source: it.Source,
 		Misses: it.Misses, Queued: it.Queued, Version: it.Version, QuickRoom: it.QuickRoom, QuickLeaves: it.QuickLeaves,
-		QuickLeftAt: fromEpochMilli(it.QuickLeftAt)}, expiresAt: it.ExpiresAt}, nil
+		QuickLeftAt: fromEpochMilli(it.QuickLeftAt), FrameWindow: it.FrameWindow, Frames: it.Frames}, expiresAt: it.ExpiresAt}, nil
 }
 
 // epochMilli is t in epoch milliseconds, 0 for the zero time (an attribute left out).

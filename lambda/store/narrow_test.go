@@ -247,3 +247,49 @@ func TestCountMiss(t *testing.T) {
 		t.Errorf("a miss of a connection with no record wrote %+v, %v", rec, err)
 	}
 }
+
+// Frames of one connection counted in several containers at once are each counted, once; a
+// new window starts the count over; a connection with no record counts nothing.
+func TestChargeFrame(t *testing.T) {
+	s, _ := newStore(t, newClock(t0))
+	if err := s.PutConnection(ctx(t), &store.Connection{ID: "c", Source: "src"}); err != nil {
+		t.Fatal(err)
+	}
+	const racing = 30
+	var wg sync.WaitGroup
+	seen := make([]int, racing)
+	for i := range racing {
+		wg.Go(func() {
+			n, err := s.ChargeFrame(ctx(t), "c", 100)
+			if err != nil {
+				t.Error(err)
+			}
+			seen[i] = n
+		})
+	}
+	wg.Wait()
+	slices.Sort(seen)
+	for i, n := range seen {
+		if n != i+1 {
+			t.Fatalf("the counts %d racing frames saw: %v, want each of 1..%d once", racing, seen, racing)
+		}
+	}
+	if n, err := s.ChargeFrame(ctx(t), "c", 110); err != nil || n != 1 {
+		t.Fatalf("the next window's first frame: %d, %v; want 1", n, err)
+	}
+	// A whole-record write (a seat taken) carries the count on.
+	rec, err := s.GetConnection(ctx(t), "c")
+	if err != nil || rec.FrameWindow != 110 || rec.Frames != 1 {
+		t.Fatalf("record %+v, %v; want window 110, 1 frame", rec, err)
+	}
+	rec.RoomCode = "ABCDEF"
+	if err := s.PutConnection(ctx(t), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.ChargeFrame(ctx(t), "c", 110); err != nil || n != 2 {
+		t.Fatalf("after a seat was recorded: %d, %v; want 2", n, err)
+	}
+	if _, err := s.ChargeFrame(ctx(t), "none", 110); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("a frame of a connection with no record: %v, want ErrConflict", err)
+	}
+}

@@ -352,6 +352,16 @@ func (s *Regional) ClaimConnection(ctx context.Context, id, code string, role Ro
 	return rep.ClaimConnection(cctx, id, code, role)
 }
 
+func (s *Regional) ChargeFrame(ctx context.Context, id string, window int64) (int, error) {
+	rep, name, err := s.connectionReplica(id)
+	if err != nil {
+		return 0, err
+	}
+	cctx, cancel := s.at(ctx, name)
+	defer cancel()
+	return rep.ChargeFrame(cctx, id, window)
+}
+
 func (s *Regional) CountMiss(ctx context.Context, id string) (Connection, error) {
 	rep, name, err := s.connectionReplica(id)
 	if err != nil {

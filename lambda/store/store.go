@@ -60,6 +60,11 @@ type Connection struct {
 	QuickRoom   string
 	QuickLeaves int
 	QuickLeftAt time.Time
+	// FrameWindow and Frames are its frame count in the window that starts at FrameWindow
+	// (epoch seconds), shared by every container (ChargeFrame); carried by whole-record
+	// writes so that a seat change does not reset it.
+	FrameWindow int64
+	Frames      int
 	// Version of the stored record, 0 when there is none.
 	Version int64
 }
