@@ -57,8 +57,13 @@ func (r *report) phasesSection(w func(string, ...any)) {
 		}
 	}
 	w("\nA whole game (connect, create, join, nine moves, both players leave at once): %.1f DynamoDB requests; 37.9 before this floor work, against 29 for its floor.\n", total)
+	w("\n%s\n", frameCountCost)
 	w("\n%s\n", oneRequestMove)
 }
+
+// frameCountCost is what the per-connection limit adds to the phases (lambda/handler's
+// TestFrameLimitCost pins it).
+const frameCountCost = "These phases run without the per-connection limit (the load generator is every player at once). With it on, as a deployment has it by default, every frame but a move that is played is also counted in its connection's record, so that the limit holds across Lambda containers: one more request per frame (an `UpdateItem`; two at the first frame of a connection's 10-second window). A played move stays at its floor, 2. A whole game then costs about 30.0 + 6 (create, join, a leave each and a frame of chat or `getRoom`); a flood past the limit costs one write per frame that reaches a function until the connection is closed (docs/capacity.md)."
 
 // oneRequestMove says why a move is a read and a write, not one request (issue: floors).
 const oneRequestMove = "A move stays a read and a conditional write. One request would be an `UpdateItem` whose condition checks the seat, the turn and the cell, but the same write must record what the move decides: the next turn, or a win (status, winner, winning line, score) or a draw. Those depend on the other eight cells, and an update expression applies one fixed change: it cannot choose between outcomes. Writing each outcome as its own condition (eight lines for each mark) would put the rules a second time into DynamoDB's expression language, beside `lambda/game`, and they would drift; a client-supplied board with a version condition would trust the client with the state. So the rules stay in Go, on the state just read."
