@@ -85,6 +85,10 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{EnvCallbackURL, "abc.execute-api.amazonaws.com", "CALLBACK_URL"},
 		{EnvPresenceLog, "yes please", "PRESENCE_LOG"},
 		{EnvEdgeSecret, "short", "EDGE_SECRET"},
+		{EnvAddressStrikes, "-1", "ADDRESS_STRIKES"},
+		{EnvAddressStrikes, "lots", "ADDRESS_STRIKES"},
+		{EnvSourceKeySecret, "short", "SOURCE_KEY_SECRET"},
+		{envRemovedPerSource, "200", "ADDRESS_STRIKES sets"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
