@@ -344,7 +344,7 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 	}
 
 	if _, ok := ctx[removedConnectionsPerSource]; ok {
-		bad(removedConnectionsPerSource, "is no longer a setting: an address's open connections are not counted (docs/capacity.md); %s sets what its misbehaviour may cost (0 turns it off)", KeyAddressStrikes)
+		bad(removedConnectionsPerSource, "is no longer a setting: an address's open connections are not counted (docs/capacity.md); %s sets what its probing may cost (0 turns it off)", KeyAddressStrikes)
 	}
 
 	c := Config{Lifecycle: DefaultLifecycle}

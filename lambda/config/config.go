@@ -35,9 +35,9 @@ const (
 	EnvTopicARN       = "TOPIC_ARN"
 	EnvPresenceLog    = "PRESENCE_LOG"
 	EnvEdgeSecret     = "EDGE_SECRET"
-	// EnvAddressStrikes is what one source address's misbehaviour may cost in the window
-	// before its new connections are refused (lambda/guard); EnvSourceKeySecret keys the
-	// addresses' hashes.
+	// EnvAddressStrikes is what one source address's probing may cost in the window before
+	// its connections are on probation (lambda/guard); EnvSourceKeySecret keys the addresses'
+	// hashes.
 	EnvAddressStrikes   = "ADDRESS_STRIKES"
 	EnvSourceKeySecret  = "SOURCE_KEY_SECRET"
 	envRemovedPerSource = "CONNECTIONS_PER_SOURCE"
@@ -94,9 +94,9 @@ type Config struct {
 	// (lambda/capacity owns the numbers and sizes the stage by them). 0 per second turns it off.
 	RatePerSecond float64
 	RateBurst     int
-	// AddressStrikes is what one source address's misbehaviour (room misses, connections the
-	// server closed) may cost within capacity.AddressWindowMinutes before its new connections
-	// are refused (ADDRESS_STRIKES). Default: capacity.AddressStrikes; 0 turns the per-address
+	// AddressStrikes is what one source address's probing (room misses, connections closed
+	// for them) may cost within capacity.AddressWindowMinutes before its connections are on
+	// probation (ADDRESS_STRIKES). Default: capacity.AddressStrikes; 0 turns the per-address
 	// ceiling off.
 	AddressStrikes int
 	// SourceKeySecret keys the hashes addresses are kept under (SOURCE_KEY_SECRET, from Secrets
@@ -217,7 +217,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.AddressStrikes = n
 	}
 	if v := strings.TrimSpace(getenv(envRemovedPerSource)); v != "" {
-		bad(envRemovedPerSource, "is no longer a setting: an address's open connections are not counted (docs/capacity.md); %s sets what its misbehaviour may cost (0 turns it off)", EnvAddressStrikes)
+		bad(envRemovedPerSource, "is no longer a setting: an address's open connections are not counted (docs/capacity.md); %s sets what its probing may cost (0 turns it off)", EnvAddressStrikes)
 	}
 	if v := strings.TrimSpace(getenv(EnvSourceKeySecret)); v != "" {
 		if len(v) < minEdgeSecret {

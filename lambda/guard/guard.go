@@ -45,7 +45,7 @@ type Limits struct {
 	// probing cost the address.
 	MissCost, CloseCost int
 	// MissesPerConnection and ProbationMisses are the room_not_found answers a connection
-	// gets before it is closed, normally and on probation (lambda/handler closes it).
+	// gets before it is closed, normally and on probation (Done says; lambda/handler closes).
 	MissesPerConnection, ProbationMisses int
 }
 
@@ -153,23 +153,12 @@ func (g *Guard) Closed(ctx context.Context, source, connID string) error {
 	return err
 }
 
-// OnProbation reports whether source's connections are on probation now.
-func (g *Guard) OnProbation(ctx context.Context, source string) (bool, error) {
-	if g.limits.Strikes < 0 || source == "" {
-		return false, nil
-	}
-	src, err := g.store.GetSource(ctx, source)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("reading source %s: %w", source, err)
-	}
-	return g.spent(src, g.now()), nil
+// Done reports whether a connection with misses room_not_found answers is done (the caller
+// closes it): its own budget spent, or its source's (spent, from Miss), which holds a
+// connection opened before then to probation too.
+func (g *Guard) Done(misses int, spent bool) bool {
+	return misses >= g.limits.MissesPerConnection || (spent && misses >= g.limits.ProbationMisses)
 }
-
-// ProbationMisses is the room_not_found answers a connection of a spent source gets.
-func (g *Guard) ProbationMisses() int { return g.limits.ProbationMisses }
 
 // spent reports whether src's strikes in the window reach the budget.
 func (g *Guard) spent(src store.Source, now time.Time) bool {
@@ -186,7 +175,7 @@ func (g *Guard) spent(src store.Source, now time.Time) bool {
 func (g *Guard) inWindow(m, now time.Time) bool { return now.Sub(m) < g.limits.Window }
 
 // maxClosed bounds the connections remembered as charged for being closed: past it the oldest
-// are forgotten (a source that has that many closed in its window is refused anyway).
+// are forgotten (a source that has that many closed in its window is on probation anyway).
 const maxClosed = 64
 
 // maxAttempts bounds the retries when charges to one source race: about 3 s in all at worst.

@@ -132,12 +132,12 @@ func TestWindowSlides(t *testing.T) {
 	if err := g.Closed(ctx, src, "b"); err != nil {
 		t.Fatal(err)
 	}
-	if spent, err := g.OnProbation(ctx, src); err != nil || !spent {
-		t.Fatalf("two closes within the window: probation %v, %v", spent, err)
+	if probation, err := g.Admit(ctx, src, "c1"); err != nil || !probation {
+		t.Fatalf("two closes within the window: probation %v, %v", probation, err)
 	}
 	c.advance(5 * time.Minute) // the first close is 10 minutes old: out
-	if spent, err := g.OnProbation(ctx, src); err != nil || spent {
-		t.Fatalf("the first close aged out: probation %v, %v", spent, err)
+	if probation, err := g.Admit(ctx, src, "c2"); err != nil || probation {
+		t.Fatalf("the first close aged out: probation %v, %v", probation, err)
 	}
 }
 

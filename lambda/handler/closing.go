@@ -7,8 +7,8 @@ import (
 
 // closing remembers the connections this container closed, for closingFor: frames of a closed
 // connection keep arriving until API Gateway acts on the close, and each would otherwise be
-// charged, answered and closed again. It is memory only (another container still answers such
-// a frame, and the guard charges the close once anyway), and bounded.
+// counted, answered and closed again. It is memory only (another container still answers such
+// a frame; the guard charges a probing close once anyway), and bounded.
 type closing struct {
 	mu  sync.Mutex
 	ids map[string]time.Time

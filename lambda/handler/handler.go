@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
-	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
@@ -42,7 +41,6 @@ type Handler struct {
 	guard   *guard.Guard
 	frames  FrameLimit
 	closing closing
-	misses  int
 	origins []string
 	edge    []string
 	region  string
@@ -65,9 +63,6 @@ type Options struct {
 	// Guard keeps the ceiling per source address: probing is charged to it, and past its
 	// budget its connections are on probation (one room_not_found answer each). Nil: none.
 	Guard *guard.Guard
-	// MissesPerConnection is how many room_not_found answers a connection gets before it is
-	// closed (with Guard). Default: capacity.MissesPerConnection.
-	MissesPerConnection int
 	// AllowedOrigins are the Origin headers $connect accepts; empty accepts any.
 	AllowedOrigins []string
 	// EdgeSecrets are what the distributions add to every connection they pass on
@@ -85,11 +80,8 @@ type Options struct {
 
 // New returns a Handler.
 func New(o Options) *Handler {
-	h := &Handler{svc: o.Service, log: o.Logger, limiter: o.Limiter, strikes: o.Strikes, guard: o.Guard, frames: o.Frames, misses: o.MissesPerConnection,
+	h := &Handler{svc: o.Service, log: o.Logger, limiter: o.Limiter, strikes: o.Strikes, guard: o.Guard, frames: o.Frames,
 		origins: o.AllowedOrigins, edge: o.EdgeSecrets, region: o.Region, now: o.Now}
-	if h.misses <= 0 {
-		h.misses = capacity.MissesPerConnection
-	}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -339,7 +331,7 @@ func (h *Handler) probing(ctx context.Context, connID string) (bool, error) {
 		// Counted against the connection: its own budget still holds.
 		h.log.WarnContext(ctx, "charging a miss to its address", "connectionId", connID, "error", err.Error())
 	}
-	return rec.Misses >= h.misses || (spent && rec.Misses >= h.guard.ProbationMisses()), nil
+	return h.guard.Done(rec.Misses, spent), nil
 }
 
 // closeConnection closes a connection the server is done with and logs why (code); for

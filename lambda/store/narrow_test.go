@@ -213,23 +213,17 @@ func TestCountMiss(t *testing.T) {
 		t.Fatal(err)
 	}
 	const racing = 30
-	var wg sync.WaitGroup
-	seen := make([]int, racing)
-	for i := range racing {
-		wg.Go(func() {
-			rec, err := s.CountMiss(ctx(t), "c")
-			if err != nil {
-				t.Error(err)
-			}
-			seen[i] = rec.Misses
-		})
-	}
-	wg.Wait()
+	seen := race(racing, func() int {
+		rec, err := s.CountMiss(ctx(t), "c")
+		if err != nil {
+			t.Error(err)
+		}
+		return rec.Misses
+	})
 	got, err := s.GetConnection(ctx(t), "c")
 	if err != nil || got.Misses != 2+racing || got.Source != "src" {
 		t.Fatalf("after %d racing misses: %+v, %v; want %d misses, the source kept", racing, got, err, 2+racing)
 	}
-	slices.Sort(seen)
 	for i, n := range seen {
 		if n != 3+i {
 			t.Fatalf("the counts each miss saw: %v, want each of 3..%d once", seen, 2+racing)
@@ -256,19 +250,13 @@ func TestChargeFrame(t *testing.T) {
 		t.Fatal(err)
 	}
 	const racing = 30
-	var wg sync.WaitGroup
-	seen := make([]int, racing)
-	for i := range racing {
-		wg.Go(func() {
-			n, err := s.ChargeFrame(ctx(t), "c", 100)
-			if err != nil {
-				t.Error(err)
-			}
-			seen[i] = n
-		})
-	}
-	wg.Wait()
-	slices.Sort(seen)
+	seen := race(racing, func() int {
+		n, err := s.ChargeFrame(ctx(t), "c", 100)
+		if err != nil {
+			t.Error(err)
+		}
+		return n
+	})
 	for i, n := range seen {
 		if n != i+1 {
 			t.Fatalf("the counts %d racing frames saw: %v, want each of 1..%d once", racing, seen, racing)
@@ -292,4 +280,16 @@ func TestChargeFrame(t *testing.T) {
 	if _, err := s.ChargeFrame(ctx(t), "none", 110); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("a frame of a connection with no record: %v, want ErrConflict", err)
 	}
+}
+
+// race runs f n times at once and returns what each run returned, in increasing order.
+func race(n int, f func() int) []int {
+	var wg sync.WaitGroup
+	got := make([]int, n)
+	for i := range n {
+		wg.Go(func() { got[i] = f() })
+	}
+	wg.Wait()
+	slices.Sort(got)
+	return got
 }

@@ -222,7 +222,9 @@ func TestSixtyTyposLockOutNobody(t *testing.T) {
 	neighboursPlay(ctx, t, st, "after one child's 60 typos")
 }
 
-// neighboursPlay has two more players of the address connect and play a whole game.
+// neighboursPlay has two more players of the address connect and play a whole game, one of
+// them after mistyping two codes on the same connection: the address kept its whole budget
+// (on probation the first typo would have closed the connection).
 func neighboursPlay(ctx context.Context, t *testing.T, st *devstack.Stack, after string) {
 	t.Helper()
 	x, err := dial(ctx, st, "neighbour")
@@ -230,6 +232,14 @@ func neighboursPlay(ctx context.Context, t *testing.T, st *devstack.Stack, after
 		t.Fatalf("a neighbour %s: %v", after, err)
 	}
 	defer x.ws.CloseNow()
+	for i := range 2 {
+		if err := x.send(ctx, map[string]any{"action": "joinRoom", "roomCode": unknownRoom(1000 + i), "name": "Kid"}); err != nil {
+			t.Fatalf("a neighbour's typo %s: %v", after, err)
+		}
+		if f, _ := x.await(ctx, "an answer", func(frame) bool { return true }); f.Code != "room_not_found" {
+			t.Fatalf("a neighbour's typo %d %s: %+v, want room_not_found on an open connection", i+1, after, f)
+		}
+	}
 	o, err := dial(ctx, st, "friend")
 	if err != nil {
 		t.Fatalf("a friend %s: %v", after, err)
