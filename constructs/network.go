@@ -15,6 +15,11 @@ type NetworkProps struct {
 	// requires (ValidateMaxAzs). Default: DefaultMaxAzs. An environment-agnostic stack can
 	// span at most 2.
 	MaxAzs *float64
+	// AvailabilityZones names the zones the VPC spans (us-east-1b, us-east-1c), at least 2,
+	// instead of the Region's first MaxAzs: for an account whose first zones a service cannot
+	// use (CloudFront's VPC origins refuse the zone IDs use1-az3, usw1-az2, apne1-az3,
+	// cac1-az3). An account-bound stack names them to PinZones too. Default: none.
+	AvailabilityZones []*string
 	// Cidr is the VPC's IPv4 range. Default: DefaultCidr.
 	Cidr *string
 	// SessionManagerEndpoints adds the interface endpoints Session Manager needs to reach
@@ -72,6 +77,12 @@ func NewNetwork(scope cdkconstructs.Construct, id *string, props *NetworkProps) 
 	if props.MaxAzs != nil {
 		maxAzs = *props.MaxAzs
 	}
+	if len(props.AvailabilityZones) > 0 {
+		if props.MaxAzs != nil {
+			panic(fmt.Errorf("Network %s: give MaxAzs or AvailabilityZones, not both", *id))
+		}
+		maxAzs = float64(len(props.AvailabilityZones))
+	}
 	if err := ValidateMaxAzs(maxAzs); err != nil {
 		panic(fmt.Errorf("Network %s: MaxAzs: %w", *id, err))
 	}
@@ -86,12 +97,23 @@ func NewNetwork(scope cdkconstructs.Construct, id *string, props *NetworkProps) 
 		Retention:     env.LogRetention(),
 		RemovalPolicy: env.RemovalPolicy(),
 	})
+	// MaxAzs and AvailabilityZones exclude each other in the VPC's props.
+	zoneCount, zones := jsii.Number(maxAzs), &props.AvailabilityZones
+	if len(props.AvailabilityZones) > 0 {
+		zoneCount = nil
+	} else {
+		zones = nil
+	}
 	vpc := awsec2.NewVpc(this, jsii.String("Resource"), &awsec2.VpcProps{
-		IpAddresses: awsec2.IpAddresses_Cidr(cidr),
-		MaxAzs:      jsii.Number(maxAzs),
-		NatGateways: jsii.Number(0),
+		IpAddresses:       awsec2.IpAddresses_Cidr(cidr),
+		MaxAzs:            zoneCount,
+		AvailabilityZones: zones,
+		NatGateways:       jsii.Number(0),
 		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
-			{Name: jsii.String(PublicSubnets), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24)},
+			// Only an internet-facing load balancer goes in the public subnets, and it takes its
+			// addresses itself: an instance launched there by mistake gets no public address
+			// (Control Tower's rule against auto-assigned public IPv4).
+			{Name: jsii.String(PublicSubnets), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24), MapPublicIpOnLaunch: jsii.Bool(false)},
 			{Name: jsii.String(IsolatedSubnets), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24)},
 		},
 		FlowLogs: &map[string]*awsec2.FlowLogOptions{

@@ -75,3 +75,22 @@ func TestNetworkRejectsOneAz(t *testing.T) {
 		NewNetwork(newStack(t), jsii.String("Network"), &NetworkProps{MaxAzs: jsii.Number(1)})
 	})
 }
+
+// The public subnets hold only an internet-facing load balancer, which takes its own addresses:
+// nothing launched there gets a public IPv4 address by default.
+func TestNetworkPublicSubnetsAssignNoPublicAddress(t *testing.T) {
+	stack := newStack(t)
+	NewNetwork(stack, jsii.String("Network"), nil)
+	tpl := assertions.Template_FromStack(stack, nil)
+	for id, r := range cdktest.Resources(t, tpl, "AWS::EC2::Subnet") {
+		if v := cdktest.Props(r)["MapPublicIpOnLaunch"]; v != false {
+			t.Errorf("subnet %s: MapPublicIpOnLaunch %v, want false", id, v)
+		}
+	}
+}
+
+func TestNetworkTakesMaxAzsOrZonesNotBoth(t *testing.T) {
+	mustPanic(t, "not both", func() {
+		NewNetwork(newStack(t), jsii.String("Network"), &NetworkProps{MaxAzs: jsii.Number(2), AvailabilityZones: *jsii.Strings("eu-west-1a", "eu-west-1b")})
+	})
+}

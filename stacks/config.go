@@ -30,6 +30,7 @@ const (
 	KeyInstanceType        = "instanceType"
 	KeyMaxInstances        = "maxInstances"
 	KeyMaxAzs              = "maxAzs"
+	KeyAvailabilityZones   = "availabilityZones"
 	KeySsmEndpoints        = "ssmEndpoints"
 	KeyThrottleRate        = "throttleRate"
 	KeyThrottleBurst       = "throttleBurst"
@@ -78,7 +79,7 @@ var functionKeys = map[string]string{
 const removedConnectionsPerSource = "connectionsPerSource"
 
 var knownKeys = []string{KeyEnv, KeyAlertEmail, KeyAlertEvents, KeyOpsEmail, KeyCertificateArn, KeyInstanceType, KeyMaxInstances,
-	KeyMaxAzs, KeySsmEndpoints, KeyThrottleRate, KeyThrottleBurst, KeyAllowedOrigins, KeyLogLevel,
+	KeyMaxAzs, KeyAvailabilityZones, KeySsmEndpoints, KeyThrottleRate, KeyThrottleBurst, KeyAllowedOrigins, KeyLogLevel,
 	KeyGracePeriod, KeyRoomTTL, KeyRateLimitPerSecond, KeyRateLimitBurst, KeyApiGatewayLogRole,
 	KeyCloudFront, KeyDomainName, KeyHostedZoneId, KeyWaf, KeyTableKey, KeyGames, KeyReservedConcurrency, KeyAddressStrikes,
 	KeyPipeline, KeyRepository, KeyBranch, KeyConnectionArn, KeyProdAccount, KeyGitHubRepository, KeyGitHubOidcProviderArn, KeyRegions}
@@ -127,6 +128,9 @@ type Config struct {
 	MaxInstances *float64
 	// MaxAzs is how many availability zones the VPC spans.
 	MaxAzs *float64
+	// Zones names the availability zones a Region's VPC spans, by Region, where the deployer
+	// chose them (availabilityZones); a Region without uses its first MaxAzs.
+	Zones map[string][]string
 	// SsmEndpoints adds the interface endpoints Session Manager needs (billed per hour).
 	SsmEndpoints *bool
 	// ApiGatewayLogRole sets the region's API Gateway CloudWatch Logs role, which the
@@ -140,8 +144,9 @@ type Config struct {
 	// ThrottleRate and ThrottleBurst override the stage's throttle the capacity model sets.
 	ThrottleRate, ThrottleBurst *float64
 	// ReserveConcurrency reserves the game function's concurrency: ReservedConcurrency when
-	// set, else the capacity model's. Default (nil): in prod only, as a fresh account's quota
-	// may be too low for any reservation.
+	// set, else the capacity model's. Default (nil): none, in prod too, as a fresh account's
+	// quota may be too low for any reservation and the deploy would fail late
+	// (docs/capacity.md).
 	ReserveConcurrency  *bool
 	ReservedConcurrency *float64
 	// FunctionEnv are the settings every route function gets, as lambda/config reads them
@@ -211,12 +216,8 @@ func (c Config) StageThrottle() (rate, burst float64) {
 
 // GameConcurrency is the game function's reserved concurrency, or nil for none.
 func (c Config) GameConcurrency() *float64 {
-	reserve := c.Lifecycle.IsProd()
-	if c.ReserveConcurrency != nil {
-		reserve = *c.ReserveConcurrency
-	}
 	switch {
-	case !reserve:
+	case c.ReserveConcurrency == nil || !*c.ReserveConcurrency:
 		return nil
 	case c.ReservedConcurrency != nil:
 		return c.ReservedConcurrency
@@ -333,15 +334,7 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 		return &b
 	}
 
-	// A key differing from a known one only in case is a typo that would otherwise be
-	// ignored silently (-c alertemail=... would subscribe nobody).
-	for k := range ctx {
-		for _, known := range knownKeys {
-			if k != known && strings.EqualFold(k, known) {
-				bad(k, "unknown key: did you mean %s?", known)
-			}
-		}
-	}
+	errs = append(errs, unknownKeys(ctx)...)
 
 	if _, ok := ctx[removedConnectionsPerSource]; ok {
 		bad(removedConnectionsPerSource, "is no longer a setting: an address's open connections are not counted (docs/capacity.md); %s sets what its probing may cost (0 turns it off)", KeyAddressStrikes)
@@ -506,6 +499,9 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 			c.Region = c.Regions[0] // the primary
 		}
 	}
+	if s, ok := get(KeyAvailabilityZones); ok && s != "" {
+		c.Zones = zonesByRegion(s, c, bad)
+	}
 	c.Pipeline = pipelineSettings(get, boolean, bad, c)
 	if repo, _ := get(KeyGitHubRepository); repo != "" {
 		if !repositoryRE.MatchString(repo) {
@@ -534,6 +530,50 @@ func FromContext(ctx map[string]any, getenv func(string) string) (Config, error)
 		bad(KeyAllowedOrigins, "lacks https://%s: behind the distribution the list replaces the same-site rule, so players on your domain would be refused (leave allowedOrigins unset to accept the site's own pages)", c.DomainName)
 	}
 	return c, errors.Join(dedupe(errs)...)
+}
+
+// zoneRE is an availability zone's name: its Region's and a letter.
+var zoneRE = regexp.MustCompile(`^([a-z]{2}(-gov)?-[a-z]+-\d+)[a-z]$`)
+
+// zonesByRegion reads availabilityZones: zone names, each of one of the deployment's Regions,
+// grouped by Region. A Region's zones replace its first maxAzs, so the two must agree.
+func zonesByRegion(s string, c Config, bad func(key, format string, args ...any)) map[string][]string {
+	regions := c.Regions
+	if len(regions) == 0 && c.Region != "" {
+		regions = []string{c.Region}
+	}
+	if len(regions) == 0 {
+		bad(KeyAvailabilityZones, "naming zones needs a known account and region (a zone belongs to one Region): set CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION (the CDK CLI does when it has credentials)")
+		return nil
+	}
+	zones := map[string][]string{}
+	for _, z := range strings.Split(s, ",") {
+		z = strings.TrimSpace(z)
+		m := zoneRE.FindStringSubmatch(z)
+		switch {
+		case m == nil:
+			bad(KeyAvailabilityZones, "%q is not an availability zone's name like us-east-1b", z)
+		case !slices.Contains(regions, m[1]):
+			bad(KeyAvailabilityZones, "%s is in %s, which this deployment does not use (%s)", z, m[1], strings.Join(regions, ", "))
+		case slices.Contains(zones[m[1]], z):
+			bad(KeyAvailabilityZones, "%s is listed twice", z)
+		default:
+			zones[m[1]] = append(zones[m[1]], z)
+		}
+	}
+	for _, r := range regions {
+		n := len(zones[r])
+		if n == 0 {
+			continue
+		}
+		if err := constructs.ValidateMaxAzs(float64(n)); err != nil {
+			bad(KeyAvailabilityZones, "%s: %v", r, err)
+		}
+		if c.MaxAzs != nil && *c.MaxAzs != float64(n) {
+			bad(KeyAvailabilityZones, "names %d zones in %s but maxAzs is %v: leave maxAzs unset (the zones named decide)", n, r, *c.MaxAzs)
+		}
+	}
+	return zones
 }
 
 // pipelineSettings reads the pipeline's keys: all or none of them, with pipeline=true.

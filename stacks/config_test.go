@@ -21,7 +21,7 @@ const testConnectionArn = "arn:aws:codestar-connections:eu-west-1:123456789012:c
 // own is no second account; the settings given are kept for the synth step to give again.
 func TestFromContextPipeline(t *testing.T) {
 	get := func(k string) string { return pipelineEnv[k] }
-	c, err := FromContext(map[string]any{KeyPipeline: true, KeyRepository: "acme/tictactoe", KeyConnectionArn: testConnectionArn, KeyProdAccount: "123456789012", KeyGames: "200", "someFeatureFlag": "x"}, get)
+	c, err := FromContext(map[string]any{KeyPipeline: true, KeyRepository: "acme/tictactoe", KeyConnectionArn: testConnectionArn, KeyProdAccount: "123456789012", KeyGames: "200", "@aws-cdk/core:someFeatureFlag": "x"}, get)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestFromContextPipeline(t *testing.T) {
 	if got := synthArgs(map[string]string{"b": "x'y", "a": "1"}); got != `-c 'a=1' -c 'b=x'\''y'` {
 		t.Errorf("synthArgs %s", got)
 	}
-	c.ForgetFileSettings(map[string]any{KeyGames: 200.0, KeyRepository: "other/repo", "someFeatureFlag": "x"})
+	c.ForgetFileSettings(map[string]any{KeyGames: 200.0, KeyRepository: "other/repo", "@aws-cdk/core:someFeatureFlag": "x"})
 	if _, ok := c.Given[KeyGames]; ok || c.Given[KeyRepository] != "acme/tictactoe" {
 		t.Errorf("after forgetting cdk.json's settings: %v", c.Given)
 	}
@@ -192,6 +192,15 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 		{"address strikes", map[string]any{KeyAddressStrikes: "-1"}, nil, []string{"context addressStrikes", "from 0 (no per-address ceiling)"}},
 		{"connections per source removed", map[string]any{"connectionsPerSource": "200"}, nil, []string{"context connectionsPerSource", "no longer a setting", "addressStrikes"}},
 		{"wrong case", map[string]any{"alertemail": "ops@example.com"}, nil, []string{"context alertemail", "did you mean alertEmail?"}},
+		{"misspelled", map[string]any{"ssmEndpoint": "true"}, nil, []string{"context ssmEndpoint", "unknown key: did you mean ssmEndpoints?"}},
+		{"misspelled badly", map[string]any{"gams": "200"}, nil, []string{"context gams", "did you mean games?"}},
+		{"not a setting at all", map[string]any{"region": "eu-west-1"}, nil, []string{"context region", "did you mean regions?", "docs/deploy.md"}},
+		{"zones without a region", map[string]any{KeyAvailabilityZones: "eu-west-1b,eu-west-1c"}, nil, []string{"context availabilityZones", "needs a known account and region"}},
+		{"zone not a zone", map[string]any{KeyAvailabilityZones: "eu-west-1,eu-west-1c"}, prodEnv, []string{"context availabilityZones", `"eu-west-1" is not an availability zone's name`}},
+		{"zone of another Region", map[string]any{KeyAvailabilityZones: "us-east-1b,us-east-1c"}, prodEnv, []string{"context availabilityZones", "us-east-1b is in us-east-1, which this deployment does not use (eu-west-1)"}},
+		{"one zone", map[string]any{KeyAvailabilityZones: "eu-west-1b"}, prodEnv, []string{"context availabilityZones", "eu-west-1: 1 availability zones"}},
+		{"zone twice", map[string]any{KeyAvailabilityZones: "eu-west-1b,eu-west-1b,eu-west-1c"}, prodEnv, []string{"eu-west-1b is listed twice"}},
+		{"zones against maxAzs", map[string]any{KeyAvailabilityZones: "eu-west-1b,eu-west-1c", KeyMaxAzs: "3"}, prodEnv, []string{"names 2 zones in eu-west-1 but maxAzs is 3"}},
 		{"a list", map[string]any{KeyAllowedOrigins: []any{"https://a.example"}}, nil, []string{"context allowedOrigins", "not a string, a number or a boolean"}},
 		{"every problem at once", map[string]any{KeyEnv: "qa", KeyMaxInstances: "0"}, nil, []string{"context env", "context maxInstances"}},
 	}
@@ -244,11 +253,11 @@ func TestFromContextCapacity(t *testing.T) {
 		reserved    float64 // 0: none
 	}{
 		{"dev default", map[string]any{}, 100, 200, 0},
-		{"prod default", map[string]any{KeyEnv: "prod"}, 100, 200, 20},
-		{"prod sized up", map[string]any{KeyEnv: "prod", KeyGames: "1000"}, 1000, 2000, 200},
+		{"prod default: none, as a new account may not allow one", map[string]any{KeyEnv: "prod"}, 100, 200, 0},
+		{"prod asking, sized up", map[string]any{KeyEnv: "prod", KeyGames: "1000", KeyReservedConcurrency: "true"}, 1000, 2000, 200},
 		{"prod without a reservation", map[string]any{KeyEnv: "prod", KeyReservedConcurrency: "false"}, 100, 200, 0},
 		{"dev asking for the model's", map[string]any{KeyReservedConcurrency: "true", KeyGames: "50"}, 50, 100, 10},
-		{"a small deployment keeps the floor", map[string]any{KeyEnv: "prod", KeyGames: "5"}, 5, 10, 10},
+		{"a small deployment keeps the floor", map[string]any{KeyEnv: "prod", KeyGames: "5", KeyReservedConcurrency: "true"}, 5, 10, 10},
 		{"dev asking for a number", map[string]any{KeyReservedConcurrency: "7"}, 100, 200, 7},
 		{"throttle overridden", map[string]any{KeyGames: "1000", KeyThrottleRate: "300"}, 300, 2000, 0},
 	}
@@ -294,5 +303,43 @@ func TestFromContextRegions(t *testing.T) {
 	}
 	if c.Region != "eu-central-1" || strings.Join(c.Regions, ",") != "eu-central-1,eu-west-1" {
 		t.Errorf("region %s, regions %v", c.Region, c.Regions)
+	}
+}
+
+// Named zones go to their own Region's VPC; a Region with none keeps its first maxAzs.
+func TestFromContextZonesByRegion(t *testing.T) {
+	c, err := FromContext(map[string]any{KeyRegions: "eu-central-1,eu-west-1", KeyAvailabilityZones: " eu-west-1c, eu-west-1a "}, func(k string) string { return pipelineEnv[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string][]string{"eu-west-1": {"eu-west-1c", "eu-west-1a"}}; !reflect.DeepEqual(c.Zones, want) {
+		t.Errorf("zones %v, want %v", c.Zones, want)
+	}
+}
+
+// The CDK's own context (feature flags, the CLI's keys, cached lookups) is not a setting and
+// is not refused; anything else unknown is.
+func TestFromContextLetsTheCDKsKeysBe(t *testing.T) {
+	ctx := map[string]any{
+		"@aws-cdk/core:newStyleStackSynthesis":                       true,
+		"aws:cdk:version-reporting":                                  true,
+		"aws:cdk:bundling-stacks":                                    []any{"**"},
+		"availability-zones:account=123456789012:region=eu-west-1":   []any{"eu-west-1a"},
+		"ssm:account=123456789012:parameterName=/x:region=eu-west-1": "v",
+		KeyEnv: "dev",
+	}
+	if _, err := FromContext(ctx, noEnv); err != nil {
+		t.Errorf("the CDK's keys were refused: %v", err)
+	}
+}
+
+func TestNearestKey(t *testing.T) {
+	for _, c := range []struct{ typo, want string }{
+		{"ssmEndpoint", KeySsmEndpoints}, {"ALERTEMAIL", KeyAlertEmail}, {"maxAz", KeyMaxAzs}, {"throttlerate", KeyThrottleRate},
+		{"availabilityZone", KeyAvailabilityZones}, {"reservedconcurency", KeyReservedConcurrency}, {"pipline", KeyPipeline},
+	} {
+		if got := nearestKey(c.typo); got != c.want {
+			t.Errorf("nearestKey(%q) = %s, want %s", c.typo, got, c.want)
+		}
 	}
 }

@@ -58,6 +58,18 @@ func gamesSizing(doc string, stageRate float64) string {
 	return doc
 }
 
+// firstZones is the documented default of availabilityZones when the default deployment's
+// subnets are in the Region's first maxAzs zones as CloudFormation lists them.
+func firstZones(t *testing.T, s *synthesized) string {
+	t.Helper()
+	for id, r := range cdktest.Resources(t, s.tpl(s.d.Network.Stack), "AWS::EC2::Subnet") {
+		if az := cdktest.JSONOf(t, cdktest.Props(r)["AvailabilityZone"]); !strings.Contains(az, "Fn::GetAZs") {
+			return "subnet " + id + " in " + az
+		}
+	}
+	return "none (the Region's first maxAzs)"
+}
+
 // gameReserved reports whether the deployment's game function reserves concurrency.
 func gameReserved(t *testing.T, s *synthesized) bool {
 	t.Helper()
@@ -137,32 +149,32 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 		return d.String()
 	}
 	applied := map[string]struct{ got, want string }{
-		KeyEnv:                {doc[KeyEnv], string(s.cfg.Lifecycle)},
-		KeyAlertEmail:         {doc[KeyAlertEmail], "none"},
-		KeyAlertEvents:        {doc[KeyAlertEvents], strings.Join(alertEvents, ",")},
-		KeyOpsEmail:           {doc[KeyOpsEmail], KeyAlertEmail},
-		KeyCertificateArn:     {doc[KeyCertificateArn], "none"},
-		KeyCloudFront:         {doc[KeyCloudFront], strconv.FormatBool(len(resources("Frontend", "AWS::CloudFront::Distribution")) == 1)},
-		KeyDomainName:         {doc[KeyDomainName], none(len(resources("Frontend", "AWS::Route53::RecordSet")) == 0 && s.d.Edge == nil)},
-		KeyHostedZoneId:       {doc[KeyHostedZoneId], none(len(resources("Frontend", "AWS::Route53::RecordSet")) == 0)},
-		KeyTableKey:           {doc[KeyTableKey], strconv.FormatBool(len(resources("Data", "AWS::KMS::Key")) == 1)},
-		KeyWaf:                {doc[KeyWaf], fmt.Sprintf("%v (%v in prod)", s.d.Edge != nil, prod(t).d.Edge != nil && prod(t).d.Edge.Firewall != nil)},
-		KeyInstanceType:       {doc[KeyInstanceType], lt.LaunchTemplateData.InstanceType},
-		KeyMaxInstances:       {doc[KeyMaxInstances], fmt.Sprint(one("Frontend", "AWS::AutoScaling::AutoScalingGroup")["MaxSize"])},
-		KeyMaxAzs:             {doc[KeyMaxAzs], strconv.Itoa(len(resources("Network", "AWS::EC2::Subnet")) / 2)},
-		KeySsmEndpoints:       {doc[KeySsmEndpoints], strconv.FormatBool(len(resources("Network", "AWS::EC2::VPCEndpoint")) > 1)},
-		KeyThrottleRate:       {doc[KeyThrottleRate], num(stage.DefaultRouteSettings.ThrottlingRateLimit)},
-		KeyThrottleBurst:      {doc[KeyThrottleBurst], num(stage.DefaultRouteSettings.ThrottlingBurstLimit)},
-		KeyApiGatewayLogRole:  {doc[KeyApiGatewayLogRole], strconv.FormatBool(len(resources("Realtime", "Custom::ApiGatewayCloudWatchRole")) == 1)},
-		KeyAllowedOrigins:     {doc[KeyAllowedOrigins], allowedOrigins},
-		KeyLogLevel:           {doc[KeyLogLevel], strings.ToLower(fn.LogLevel.String())},
-		KeyGracePeriod:        {duration(doc[KeyGracePeriod]), fn.Grace.String()},
-		KeyRoomTTL:            {duration(doc[KeyRoomTTL]), fn.RoomTTL.String()},
-		KeyRateLimitPerSecond: {doc[KeyRateLimitPerSecond], num(fn.RatePerSecond)},
-		KeyRateLimitBurst:     {doc[KeyRateLimitBurst], strconv.Itoa(fn.RateBurst)},
-		KeyGames:              {doc[KeyGames], gamesSizing(doc[KeyGames], stage.DefaultRouteSettings.ThrottlingRateLimit)},
-		KeyReservedConcurrency: {doc[KeyReservedConcurrency], fmt.Sprintf("%v in prod, %v in dev",
-			gameReserved(t, prod(t)), gameReserved(t, s))},
+		KeyEnv:                   {doc[KeyEnv], string(s.cfg.Lifecycle)},
+		KeyAlertEmail:            {doc[KeyAlertEmail], "none"},
+		KeyAlertEvents:           {doc[KeyAlertEvents], strings.Join(alertEvents, ",")},
+		KeyOpsEmail:              {doc[KeyOpsEmail], KeyAlertEmail},
+		KeyCertificateArn:        {doc[KeyCertificateArn], "none"},
+		KeyCloudFront:            {doc[KeyCloudFront], strconv.FormatBool(len(resources("Frontend", "AWS::CloudFront::Distribution")) == 1)},
+		KeyDomainName:            {doc[KeyDomainName], none(len(resources("Frontend", "AWS::Route53::RecordSet")) == 0 && s.d.Edge == nil)},
+		KeyHostedZoneId:          {doc[KeyHostedZoneId], none(len(resources("Frontend", "AWS::Route53::RecordSet")) == 0)},
+		KeyTableKey:              {doc[KeyTableKey], strconv.FormatBool(len(resources("Data", "AWS::KMS::Key")) == 1)},
+		KeyWaf:                   {doc[KeyWaf], fmt.Sprintf("%v (%v in prod)", s.d.Edge != nil, prod(t).d.Edge != nil && prod(t).d.Edge.Firewall != nil)},
+		KeyInstanceType:          {doc[KeyInstanceType], lt.LaunchTemplateData.InstanceType},
+		KeyMaxInstances:          {doc[KeyMaxInstances], fmt.Sprint(one("Frontend", "AWS::AutoScaling::AutoScalingGroup")["MaxSize"])},
+		KeyMaxAzs:                {doc[KeyMaxAzs], strconv.Itoa(len(resources("Network", "AWS::EC2::Subnet")) / 2)},
+		KeySsmEndpoints:          {doc[KeySsmEndpoints], strconv.FormatBool(len(resources("Network", "AWS::EC2::VPCEndpoint")) > 1)},
+		KeyThrottleRate:          {doc[KeyThrottleRate], num(stage.DefaultRouteSettings.ThrottlingRateLimit)},
+		KeyThrottleBurst:         {doc[KeyThrottleBurst], num(stage.DefaultRouteSettings.ThrottlingBurstLimit)},
+		KeyApiGatewayLogRole:     {doc[KeyApiGatewayLogRole], strconv.FormatBool(len(resources("Realtime", "Custom::ApiGatewayCloudWatchRole")) == 1)},
+		KeyAllowedOrigins:        {doc[KeyAllowedOrigins], allowedOrigins},
+		KeyLogLevel:              {doc[KeyLogLevel], strings.ToLower(fn.LogLevel.String())},
+		KeyGracePeriod:           {duration(doc[KeyGracePeriod]), fn.Grace.String()},
+		KeyRoomTTL:               {duration(doc[KeyRoomTTL]), fn.RoomTTL.String()},
+		KeyRateLimitPerSecond:    {doc[KeyRateLimitPerSecond], num(fn.RatePerSecond)},
+		KeyRateLimitBurst:        {doc[KeyRateLimitBurst], strconv.Itoa(fn.RateBurst)},
+		KeyGames:                 {doc[KeyGames], gamesSizing(doc[KeyGames], stage.DefaultRouteSettings.ThrottlingRateLimit)},
+		KeyReservedConcurrency:   {doc[KeyReservedConcurrency], strconv.FormatBool(gameReserved(t, prod(t)) || gameReserved(t, s))},
+		KeyAvailabilityZones:     {doc[KeyAvailabilityZones], firstZones(t, s)},
 		KeyAddressStrikes:        {doc[KeyAddressStrikes], strconv.Itoa(fn.AddressStrikes)},
 		KeyPipeline:              {doc[KeyPipeline], strconv.FormatBool(s.cfg.Pipeline != nil)},
 		KeyRepository:            {doc[KeyRepository], "none"},

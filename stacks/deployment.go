@@ -90,12 +90,18 @@ const (
 
 // networkPropsFor is a Network stack's props.
 func networkPropsFor(cfg Config, stackProps awscdk.StackProps) *NetworkStackProps {
-	return &NetworkStackProps{
+	props := &NetworkStackProps{
 		StackProps:              stackProps,
 		Lifecycle:               cfg.Lifecycle,
 		MaxAzs:                  cfg.MaxAzs,
 		SessionManagerEndpoints: cfg.SsmEndpoints,
 	}
+	if stackProps.Env != nil && stackProps.Env.Region != nil {
+		if zones := cfg.Zones[*stackProps.Env.Region]; len(zones) > 0 {
+			props.AvailabilityZones, props.MaxAzs = zones, nil // the zones named decide
+		}
+	}
+	return props
 }
 
 // realtimePropsFor is a Realtime stack's props but its table: the capacity model sizes the

@@ -16,6 +16,9 @@ type NetworkStackProps struct {
 	Lifecycle constructs.Lifecycle
 	// MaxAzs is how many availability zones the VPC spans. Default: Network's.
 	MaxAzs *float64
+	// AvailabilityZones names the zones the VPC spans instead (us-east-1b, us-east-1c).
+	// Default: the Region's first MaxAzs.
+	AvailabilityZones []string
 	// SessionManagerEndpoints adds the endpoints Session Manager needs. Default: Network's.
 	SessionManagerEndpoints *bool
 }
@@ -31,8 +34,19 @@ type NetworkStack struct {
 // NewNetworkStack defines the stack.
 func NewNetworkStack(scope cdkconstructs.Construct, id string, props *NetworkStackProps) *NetworkStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
+	count := constructs.DefaultMaxAzs
+	if props.MaxAzs != nil {
+		count = int(*props.MaxAzs)
+	}
+	var zones []*string
+	for _, z := range props.AvailabilityZones {
+		zones = append(zones, jsii.String(z))
+	}
+	// Before the stack has children: the VPC asks for the zones as it is made.
+	constructs.PinZones(stack, zones, count)
 	network := constructs.NewNetwork(stack, jsii.String("Network"), &constructs.NetworkProps{
 		MaxAzs:                  props.MaxAzs,
+		AvailabilityZones:       zones,
 		SessionManagerEndpoints: props.SessionManagerEndpoints,
 		Lifecycle:               props.Lifecycle,
 	})

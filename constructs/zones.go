@@ -1,0 +1,34 @@
+package constructs
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// zoneProvider is the CDK's context provider for a Region's availability zones.
+const zoneProvider = "availability-zones"
+
+// PinZones answers an account-bound stack's availability-zone lookup before anything asks it:
+// with zones, those; else the Region's first count zones as CloudFormation lists them at
+// deploy (Fn::GetAZs), as an environment-agnostic stack gets them. Synth then makes no AWS
+// call and needs no cdk.context.json, offline and in a pipeline's synth step alike, and the
+// template is the same in every account. Call it on a new stack, before it has children. An
+// environment-agnostic stack is left alone: the CDK already uses Fn::GetAZs there.
+func PinZones(stack awscdk.Stack, zones []*string, count int) {
+	if *awscdk.Token_IsUnresolved(stack.Account()) || *awscdk.Token_IsUnresolved(stack.Region()) {
+		return
+	}
+	if len(zones) == 0 {
+		all := awscdk.Fn_GetAzs(stack.Region())
+		for i := range count {
+			zones = append(zones, awscdk.Fn_Select(jsii.Number(i), all))
+		}
+	}
+	if len(zones) < 2 {
+		panic(fmt.Errorf("PinZones %s: %d availability zones: a load balancer needs 2", *stack.StackName(), len(zones)))
+	}
+	key := awscdk.ContextProvider_GetKey(stack, &awscdk.GetContextKeyOptions{Provider: jsii.String(zoneProvider)})
+	stack.Node().SetContext(key.Key, zones)
+}
