@@ -1,6 +1,8 @@
 package constructs
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strings"
@@ -101,6 +103,12 @@ const (
 	DefaultPriceClass = awscloudfront.PriceClass_PRICE_CLASS_100
 )
 
+// CloudFront's limits on the names this construct gives.
+const (
+	MaxVpcOriginName = 64
+	MaxPolicyName    = 128
+)
+
 // noStandardLogs are the Regions CloudFront delivers no standard logs to (opt-in Regions
 // launched before 2024 that it lists as unsupported).
 var noStandardLogs = map[string]bool{
@@ -110,10 +118,36 @@ var noStandardLogs = map[string]bool{
 }
 
 // regionalName is a name unique to this construct's stack and Region, for CloudFront's
-// account-wide names.
-func regionalName(scope cdkconstructs.Construct, suffix string) *string {
+// account-wide names, of at most max characters: stack-suffix-region, without the Region
+// again when the stack's name already ends with it (a second Region's stacks). A name that
+// would still be longer keeps its start and ends in a hash of the whole, so it stays unique.
+// With the Region unknown at synth, room is kept for the longest Region name.
+func regionalName(scope cdkconstructs.Construct, suffix string, max int) *string {
 	stack := awscdk.Stack_Of(scope)
-	return awscdk.Fn_Join(jsii.String("-"), &[]*string{stack.StackName(), jsii.String(suffix), stack.Region()})
+	name, region := *stack.StackName()+"-"+suffix, stack.Region()
+	known := !*awscdk.Token_IsUnresolved(region)
+	if known && strings.HasSuffix(*stack.StackName(), "-"+*region) {
+		return shorten(name, max)
+	}
+	regionLen := longestRegionName
+	if known {
+		regionLen = len(*region)
+	}
+	return awscdk.Fn_Join(jsii.String("-"), &[]*string{shorten(name, max-1-regionLen), region})
+}
+
+// longestRegionName is the length of the longest AWS Region name (ap-southeast-5), with room
+// for one more letter.
+const longestRegionName = 15
+
+// shorten returns name if it fits in max characters, else its start and a hash of all of it.
+func shorten(name string, max int) *string {
+	if len(name) <= max {
+		return jsii.String(name)
+	}
+	sum := sha256.Sum256([]byte(name))
+	tail := "-" + hex.EncodeToString(sum[:4])
+	return jsii.String(strings.TrimRight(name[:max-len(tail)], "-") + tail)
 }
 
 // socketPath is a path CloudFront can match exactly and the site's config.js can carry as is.
@@ -178,7 +212,7 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 		Endpoint:       awscloudfront.VpcOriginEndpoint_ApplicationLoadBalancer(p.LoadBalancer),
 		ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTP_ONLY,
 		HttpPort:       jsii.Number(80),
-		VpcOriginName:  regionalName(this, *p.LoadBalancer.Node().Id()),
+		VpcOriginName:  regionalName(this, *p.LoadBalancer.Node().Id(), MaxVpcOriginName),
 	})
 	site := awscloudfrontorigins.VpcOrigin_WithVpcOrigin(vpcOrigin, nil)
 	// Freshness is NGINX's: no minimum, so no-store (the entry page, config.js,
@@ -195,7 +229,7 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 		CookieBehavior:             awscloudfront.CacheCookieBehavior_None(),
 	})
 	headers := awscloudfront.NewResponseHeadersPolicy(this, jsii.String("Headers"), &awscloudfront.ResponseHeadersPolicyProps{
-		ResponseHeadersPolicyName: regionalName(this, "Headers"),
+		ResponseHeadersPolicyName: regionalName(this, "Headers", MaxPolicyName),
 		Comment:                   jsii.String("TicTacToe site: HSTS on every response (NGINX sends the other security headers)"),
 		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
 			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{
@@ -254,6 +288,11 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 		WebAclId:            p.WebAclArn,
 	}
 	var canonical awscloudfront.Function
+	// Without a certificate of the deployer's, the distribution answers on its *.cloudfront.net
+	// name with CloudFront's default certificate, whose security policy is CloudFront's own
+	// (TLSv1, which browsers no longer offer below 1.2) and cannot be set: Control Tower's
+	// rule on the minimum TLS version flags it, and only a domain of your own (domainName)
+	// raises it, to TLS 1.2 (2021). docs/deploy.md recommends one for production.
 	if p.Certificate != nil {
 		distProps.DomainNames = &p.DomainNames
 		distProps.Certificate = p.Certificate

@@ -155,3 +155,41 @@ func TestSiteDistributionRejectsBadProps(t *testing.T) {
 		})
 	}
 }
+
+// CloudFront's account-wide names carry the stack and the Region once, and fit the limit
+// however long the stack's name: a long one keeps its start and a hash, so two stay apart.
+func TestRegionalNameFitsAndStaysUnique(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	bound := func(name, region string) awscdk.Stack {
+		return awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String(region)}})
+	}
+	long := strings.Repeat("TicTacToe-Prod-Frontend-", 3)
+	for _, c := range []struct {
+		stack awscdk.Stack
+		want  string
+	}{
+		{bound("TicTacToe-Dev-Frontend", "eu-west-1"), "TicTacToe-Dev-Frontend-InternalLoadBalancer-eu-west-1"},
+		{bound("TicTacToe-Dev-Frontend-eu-central-1", "eu-central-1"), "TicTacToe-Dev-Frontend-eu-central-1-InternalLoadBalancer"},
+		{bound(long+"a", "ap-southeast-5"), ""},
+		{bound(long+"b", "ap-southeast-5"), ""},
+	} {
+		got, _ := c.stack.Resolve(regionalName(c.stack, "InternalLoadBalancer", MaxVpcOriginName)).(string)
+		if len(got) > MaxVpcOriginName {
+			t.Errorf("%s: %q is %d characters", *c.stack.StackName(), got, len(got))
+		}
+		if c.want != "" && got != c.want {
+			t.Errorf("%s: %q, want %q", *c.stack.StackName(), got, c.want)
+		}
+	}
+	a := *shorten(long+"a-InternalLoadBalancer", 48)
+	b := *shorten(long+"b-InternalLoadBalancer", 48)
+	if a == b || len(a) > 48 || !strings.HasPrefix(a, "TicTacToe-Prod-Frontend-") {
+		t.Errorf("shortened names %q and %q", a, b)
+	}
+	// An environment-agnostic stack keeps room for the longest Region.
+	agnostic := awscdk.NewStack(app, jsii.String(long+"c"), nil)
+	j := cdktest.JSONOf(t, agnostic.Resolve(regionalName(agnostic, "InternalLoadBalancer", MaxVpcOriginName)))
+	if !strings.Contains(j, `"Ref":"AWS::Region"`) {
+		t.Errorf("agnostic name %s does not end in the Region", j)
+	}
+}
