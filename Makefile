@@ -3,12 +3,12 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 GO ?= go
-# jsii (the CDK's Go runtime) prints an 11-line box on every run under Node 20, which it calls
-# end of life since 2026-10-30: the project is tested on 20 (Debian's), so the box is noise.
-# This is the variable for end-of-life versions, naming the version it forgives: under another
-# end-of-life Node the box still shows. (JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION no longer
-# covers it.)
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# Node is the version package.json pins as the npm package `node` (Node itself, from the npm
+# registry; .node-version names the same), first on every target's PATH: jsii (the app, every
+# stack and construct test, the bench's synth), the CDK CLI, dynalite and the browser tests run
+# on it. Only the first `npm ci` runs on the machine's own Node (Debian's 20 will do): that is
+# what installs it. TestMakeRunsThePinnedNode holds this to a Node the CDK supports.
+export PATH := $(CURDIR)/node_modules/node/bin:$(PATH)
 # Fuzz budget per target in `make test`, in executions (about 5 s each here): a duration races
 # the fuzz coordinator's shutdown on a loaded machine and fails with a bare "context deadline
 # exceeded" and no finding (go.dev/issue/75804, fixed in Go 1.27). Raise it for a longer local
@@ -17,13 +17,21 @@ FUZZTIME ?= 150000x
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: test check unit fuzz lint deps dev synth deploy outputs smoke bench clean nginx-tools browser-test
+.PHONY: test check unit fuzz lint deps versions dev synth deploy outputs smoke bench clean nginx-tools browser-test
 
 ## deps: the pinned Node tools (dynalite, the CDK CLI), from package-lock.json
 deps: $(NODE_STAMP)
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	@want=v$$(node -p 'require("./package.json").devDependencies.node'); have=$$(node --version); \
+	if [ "$$have" != "$$want" ]; then \
+	  echo "make deps: node is $$have ($$(command -v node)), not package.json's $$want: did npm skip the node package's install script?"; exit 1; \
+	fi
 	touch $@
+
+## versions: the Go, Node and CDK CLI that the targets run
+versions: deps
+	@$(GO) version; echo "node $$(node --version)"; echo "cdk $$(CDK_DISABLE_CLI_TELEMETRY=true npx --no-install cdk --version)"
 
 ## dev: the whole game on this machine, at http://localhost:8080: dynalite, the Lambda handlers
 ## behind the local WebSocket gateway, the site. Ctrl-C stops all of it. Flags go in DEV_FLAGS,
