@@ -5,7 +5,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -29,23 +28,22 @@ type MonitoringStackProps struct {
 	Frontend  *FrontendStack
 	// Edge holds the firewall, whose metrics the dashboard draws. Default: none.
 	Edge *EdgeStack
-	// AlarmTopic is told when an alarm fires and when it clears. Default: none.
-	AlarmTopic awssns.ITopic
 	// Replicas are the game table's other Regions (docs/regions.md). Default: none.
 	Replicas []string
 }
 
-// MonitoringStack is the game's dashboard and alarms. It reads every other stack and nothing
-// reads it, so it deploys last and can be destroyed and redeployed on its own; it changes no
-// resource of another stack.
+// MonitoringStack is the game's dashboard. It reads every other stack and nothing reads it, so
+// it deploys last and can be destroyed and redeployed on its own; it changes no resource of
+// another stack. The alarms that page live beside what they watch (Realtime, Presence,
+// Frontend): the dashboard shows their status.
 type MonitoringStack struct {
 	awscdk.Stack
-	// Dashboard is the dashboard and its alarms.
+	// Dashboard is the dashboard.
 	Dashboard *constructs.GameDashboard
 }
 
-// NewMonitoringStack defines the stack: a row and alarms for every function of lambda/catalog,
-// the table's latency for the calls the catalog says the functions make.
+// NewMonitoringStack defines the stack: a row for every function of lambda/catalog and its
+// alarms in the status, the table's latency for the calls the catalog says the functions make.
 func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *MonitoringStackProps) *MonitoringStack {
 	if props.Network == nil || (props.Data == nil && props.TableName == nil) || props.Realtime == nil || props.Presence == nil || props.Frontend == nil {
 		panic(fmt.Errorf("stack %s: Network, Data (or TableName), Realtime, Presence and Frontend are required", id))
@@ -58,17 +56,21 @@ func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *Monitor
 		table = constructs.MetricsOf(awsdynamodb.TableV2_FromTableName(stack, jsii.String("Games"), props.TableName))
 	}
 	deployed := map[string]*constructs.GoFunction{catalog.FnPresence: props.Presence.Function}
+	functionAlarms := map[string]*constructs.FunctionAlarms{catalog.FnPresence: props.Presence.FunctionAlarms}
 	for name, fn := range props.Realtime.Functions {
 		deployed[name] = fn
+		functionAlarms[name] = props.Realtime.FunctionAlarms[name]
 	}
 	var functions []constructs.NamedFunction
 	var actions []string
+	alarms := append(props.Realtime.ApiAlarms.Alarms(), props.Frontend.Alarms.Alarms()...)
 	for _, f := range catalog.All() {
 		fn, ok := deployed[f.Name]
-		if !ok {
-			panic(fmt.Errorf("stack %s: function %s of lambda/catalog is deployed by no stack", id, f.Name))
+		if !ok || functionAlarms[f.Name] == nil {
+			panic(fmt.Errorf("stack %s: function %s of lambda/catalog is deployed by no stack, or without its alarms", id, f.Name))
 		}
 		functions = append(functions, constructs.NamedFunction{Name: f.Name, Function: fn})
+		alarms = append(alarms, functionAlarms[f.Name].Alarms()...)
 		actions = append(actions, f.Needs.TableActions...)
 	}
 	dashboard := constructs.NewGameDashboard(stack, jsii.String("Dashboard"), &constructs.GameDashboardProps{
@@ -83,7 +85,7 @@ func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *Monitor
 		Edge:              props.Frontend.Distribution,
 		Firewall:          firewallOf(props.Edge),
 		AvailabilityZones: *props.Network.Vpc.AvailabilityZones(),
-		AlarmTopic:        props.AlarmTopic,
+		Alarms:            alarms,
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("DashboardUrl"), &awscdk.CfnOutputProps{
 		Value:       dashboard.Url,
