@@ -56,23 +56,22 @@ func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *Monitor
 		table = constructs.MetricsOf(awsdynamodb.TableV2_FromTableName(stack, jsii.String("Games"), props.TableName))
 	}
 	deployed := map[string]*constructs.GoFunction{catalog.FnPresence: props.Presence.Function}
-	functionAlarms := map[string]*constructs.FunctionAlarms{catalog.FnPresence: props.Presence.FunctionAlarms}
 	for name, fn := range props.Realtime.Functions {
 		deployed[name] = fn
-		functionAlarms[name] = props.Realtime.FunctionAlarms[name]
 	}
 	var functions []constructs.NamedFunction
 	var actions []string
-	alarms := append(props.Realtime.ApiAlarms.Alarms(), props.Frontend.Alarms.Alarms()...)
 	for _, f := range catalog.All() {
 		fn, ok := deployed[f.Name]
-		if !ok || functionAlarms[f.Name] == nil {
-			panic(fmt.Errorf("stack %s: function %s of lambda/catalog is deployed by no stack, or without its alarms", id, f.Name))
+		if !ok {
+			panic(fmt.Errorf("stack %s: function %s of lambda/catalog is deployed by no stack", id, f.Name))
 		}
 		functions = append(functions, constructs.NamedFunction{Name: f.Name, Function: fn})
-		alarms = append(alarms, functionAlarms[f.Name].Alarms()...)
 		actions = append(actions, f.Needs.TableActions...)
 	}
+	// The status shows every alarm (the stream's join it through Stream).
+	alarms := append(props.Realtime.Alarms(), props.Presence.FunctionAlarms.Alarms()...)
+	alarms = append(alarms, props.Frontend.Alarms.Alarms()...)
 	dashboard := constructs.NewGameDashboard(stack, jsii.String("Dashboard"), &constructs.GameDashboardProps{
 		Title:             props.Title,
 		Api:               props.Realtime.Api,
