@@ -25,7 +25,7 @@ func Notify(alarm awscloudwatch.Alarm, topic awssns.ITopic) {
 	alarm.AddOkAction(action)
 }
 
-// The GameDashboard's alarms' thresholds. docs/monitoring.md explains each choice.
+// The thresholds of the alarms below. docs/monitoring.md explains each choice.
 const (
 	// FunctionErrorsThreshold: a function's errors in 5 minutes: failed invocations (crashes,
 	// timeouts) plus the lines it logged at level ERROR (failures it handled). Bad input and
@@ -54,57 +54,161 @@ const (
 	AccountRequestsMinutes = 1
 )
 
-// defineAlarms creates the dashboard's alarms, each on a metric method of the construct that
-// owns the resource. Every alarm notifies p.AlarmTopic when it goes off and when it clears, and
+// newAlarm is an alarm on metric that notifies topic when it goes off and when it clears, and
 // treats missing data as fine: these metrics are only reported when something happens.
-func (d *GameDashboard) defineAlarms(p *GameDashboardProps) {
-	scope := cdkconstructs.NewConstruct(d.Construct, jsii.String("Alarms"))
-	alarm := func(scope cdkconstructs.Construct, id string, metric awscloudwatch.IMetric, threshold, periods float64, description string) awscloudwatch.Alarm {
-		a := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
-			Metric:             metric,
-			Threshold:          jsii.Number(threshold),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(periods),
-			DatapointsToAlarm:  jsii.Number(periods),
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-			AlarmDescription:   jsii.String(description),
-		})
-		Notify(a, p.AlarmTopic)
-		return a
+func newAlarm(scope cdkconstructs.Construct, id string, metric awscloudwatch.IMetric, threshold, periods float64, description string, topic awssns.ITopic) awscloudwatch.Alarm {
+	a := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
+		Metric:             metric,
+		Threshold:          jsii.Number(threshold),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(periods),
+		DatapointsToAlarm:  jsii.Number(periods),
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		AlarmDescription:   jsii.String(description),
+	})
+	Notify(a, topic)
+	return a
+}
+
+// The alarms that page live beside what they watch, in the stack that owns it: an alarm reads
+// its metric's dimensions and its topic, and in another stack each of those is one more read
+// of that stack's outputs at deploy time. Their definitions and thresholds are here, once.
+
+// ApiAlarmsProps configures ApiAlarms.
+type ApiAlarmsProps struct {
+	// Api is watched. Required.
+	Api *WebSocketApi
+	// AlarmTopic is told when an alarm goes off and when it clears. Default: none, alarms
+	// without actions.
+	AlarmTopic awssns.ITopic
+}
+
+// ApiAlarms are the WebSocket API's alarms.
+type ApiAlarms struct {
+	cdkconstructs.Construct
+	// ExecutionErrors fires on frames API Gateway could not hand to a function.
+	ExecutionErrors awscloudwatch.Alarm
+	// AccountRequests fires when the API's messages and connects near API Gateway's
+	// account-level request quota (capacity.AccountAlarmRate).
+	AccountRequests awscloudwatch.Alarm
+}
+
+// NewApiAlarms defines the API's alarms.
+func NewApiAlarms(scope cdkconstructs.Construct, id *string, props *ApiAlarmsProps) *ApiAlarms {
+	if props == nil || props.Api == nil {
+		panic(fmt.Errorf("ApiAlarms %s: Api is required", *id))
 	}
-	sum, five := awscloudwatch.Stats_SUM(), fiveMinutes()
-
-	d.APIExecutionErrors = alarm(scope, "ApiExecutionErrors",
-		p.Api.MetricExecutionError(&awscloudwatch.MetricOptions{Statistic: sum, Period: five}),
+	this := cdkconstructs.NewConstruct(scope, id)
+	a := &ApiAlarms{Construct: this}
+	a.ExecutionErrors = newAlarm(this, "ExecutionErrors",
+		props.Api.MetricExecutionError(&awscloudwatch.MetricOptions{Statistic: awscloudwatch.Stats_SUM(), Period: fiveMinutes()}),
 		APIExecutionErrorsThreshold, 1,
-		"The WebSocket API could not hand frames to their functions: look at the functions' errors and throttles, and the API's access logs (integrationError)")
+		"The WebSocket API could not hand frames to their functions: look at the functions' errors and throttles, and the API's access logs (integrationError)",
+		props.AlarmTopic)
 
-	d.AccountRequests = alarm(scope, "AccountRequests",
-		p.Api.MetricRequestsPerSecond(awscdk.Duration_Minutes(jsii.Number(1))),
+	a.AccountRequests = newAlarm(this, "AccountRequests",
+		props.Api.MetricRequestsPerSecond(awscdk.Duration_Minutes(jsii.Number(1))),
 		0, AccountRequestsMinutes,
 		fmt.Sprintf("The WebSocket API's messages and connects reached %d %% of API Gateway's account-level quota in this Region (%d requests per second; %d in the Regions that start lower), shared by every API of the account and the functions' @connections posts: past it every API of the account is throttled. The dashboard's API row says whether it is a flood (client errors, connections closed) or players; docs/capacity.md says what each game costs. Ask for a higher quota (Service Quotas, Amazon API Gateway, Throttle rate) before raising games",
-			capacity.AccountAlarmPercent, capacity.AccountRequestsPerSecond, capacity.LowQuotaRequestsPerSecond))
+			capacity.AccountAlarmPercent, capacity.AccountRequestsPerSecond, capacity.LowQuotaRequestsPerSecond),
+		props.AlarmTopic)
 	// The threshold is the stack's Region's quota: known at synth for a stack with a Region,
 	// chosen by CloudFormation for an environment-agnostic one.
-	d.AccountRequests.Node().DefaultChild().(awscloudwatch.CfnAlarm).SetThreshold(accountAlarmRate(scope))
+	a.AccountRequests.Node().DefaultChild().(awscloudwatch.CfnAlarm).SetThreshold(accountAlarmRate(this))
+	return a
+}
 
-	d.FunctionErrors, d.FunctionThrottles = map[string]awscloudwatch.Alarm{}, map[string]awscloudwatch.Alarm{}
-	for _, f := range p.Functions {
-		fnScope := cdkconstructs.NewConstruct(scope, jsii.String(f.Name))
-		d.FunctionErrors[f.Name] = alarm(fnScope, "Errors", f.Function.MetricAllErrors(five),
-			FunctionErrorsThreshold, 1,
-			fmt.Sprintf("The %s function failed or logged errors: its log group has the lines (level ERROR: route, room, outcome, errorCode, error)", f.Name))
-		d.FunctionThrottles[f.Name] = alarm(fnScope, "Throttles", f.Function.Function.MetricThrottles(&awscloudwatch.MetricOptions{Statistic: sum, Period: five}),
-			FunctionThrottlesThreshold, 1,
-			fmt.Sprintf("Lambda refused to run the %s function: the account's concurrency limit is reached; ask for a higher quota", f.Name))
+// Alarms are the API's alarms, in the order the dashboard's status shows them.
+func (a *ApiAlarms) Alarms() []awscloudwatch.IAlarm {
+	return []awscloudwatch.IAlarm{a.ExecutionErrors, a.AccountRequests}
+}
+
+// FunctionAlarmsProps configures FunctionAlarms.
+type FunctionAlarmsProps struct {
+	// Name is the function's name in the alarms' descriptions (a lambda/catalog name). Required.
+	Name string
+	// Function is watched. Required.
+	Function *GoFunction
+	// AlarmTopic is told when an alarm goes off and when it clears. Default: none, alarms
+	// without actions.
+	AlarmTopic awssns.ITopic
+}
+
+// FunctionAlarms are a function's alarms.
+type FunctionAlarms struct {
+	cdkconstructs.Construct
+	// Errors fires on the function's failed invocations plus the lines it logged at level
+	// ERROR (GoFunction.MetricAllErrors).
+	Errors awscloudwatch.Alarm
+	// Throttles fires when Lambda refused to run the function.
+	Throttles awscloudwatch.Alarm
+}
+
+// NewFunctionAlarms defines a function's alarms.
+func NewFunctionAlarms(scope cdkconstructs.Construct, id *string, props *FunctionAlarmsProps) *FunctionAlarms {
+	if props == nil || props.Name == "" || props.Function == nil {
+		panic(fmt.Errorf("FunctionAlarms %s: Name and Function are required", *id))
 	}
+	this := cdkconstructs.NewConstruct(scope, id)
+	five := fiveMinutes()
+	return &FunctionAlarms{
+		Construct: this,
+		Errors: newAlarm(this, "Errors", props.Function.MetricAllErrors(five),
+			FunctionErrorsThreshold, 1,
+			fmt.Sprintf("The %s function failed or logged errors: its log group has the lines (level ERROR: route, room, outcome, errorCode, error)", props.Name),
+			props.AlarmTopic),
+		Throttles: newAlarm(this, "Throttles", props.Function.Function.MetricThrottles(&awscloudwatch.MetricOptions{Statistic: awscloudwatch.Stats_SUM(), Period: five}),
+			FunctionThrottlesThreshold, 1,
+			fmt.Sprintf("Lambda refused to run the %s function: the account's concurrency limit is reached; ask for a higher quota", props.Name),
+			props.AlarmTopic),
+	}
+}
 
-	d.HTTP5xx = alarm(scope, "Http5xx", p.Web.Metric5xx(five), HTTP5xxThreshold, 1,
-		"The site answers with server errors: 502/503 from the load balancer mean no healthy instance or one dropping connections; 5xx from the targets are NGINX's (its error log, through Session Manager)")
-	d.UnhealthyHosts = alarm(scope, "UnhealthyHosts",
-		p.Web.MetricUnhealthyHosts(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1))}),
-		1, UnhealthyHostsMinutes,
-		fmt.Sprintf("A web instance has failed its health checks (/healthz) for %d minutes: look at its user data log (/var/log/cloud-init-output.log) and the group's activity", UnhealthyHostsMinutes))
+// Alarms are the function's alarms, in the order the dashboard's status shows them.
+func (a *FunctionAlarms) Alarms() []awscloudwatch.IAlarm {
+	return []awscloudwatch.IAlarm{a.Errors, a.Throttles}
+}
+
+// SiteAlarmsProps configures SiteAlarms.
+type SiteAlarmsProps struct {
+	// Web is watched. Required.
+	Web *WebFrontend
+	// AlarmTopic is told when an alarm goes off and when it clears. Default: none, alarms
+	// without actions.
+	AlarmTopic awssns.ITopic
+}
+
+// SiteAlarms are the site's alarms: its load balancer and instances.
+type SiteAlarms struct {
+	cdkconstructs.Construct
+	// HTTP5xx fires when the site answers with server errors.
+	HTTP5xx awscloudwatch.Alarm
+	// UnhealthyHosts fires when an instance stays unhealthy.
+	UnhealthyHosts awscloudwatch.Alarm
+}
+
+// NewSiteAlarms defines the site's alarms.
+func NewSiteAlarms(scope cdkconstructs.Construct, id *string, props *SiteAlarmsProps) *SiteAlarms {
+	if props == nil || props.Web == nil {
+		panic(fmt.Errorf("SiteAlarms %s: Web is required", *id))
+	}
+	this := cdkconstructs.NewConstruct(scope, id)
+	return &SiteAlarms{
+		Construct: this,
+		HTTP5xx: newAlarm(this, "Http5xx", props.Web.Metric5xx(fiveMinutes()), HTTP5xxThreshold, 1,
+			"The site answers with server errors: 502/503 from the load balancer mean no healthy instance or one dropping connections; 5xx from the targets are NGINX's (its error log, through Session Manager)",
+			props.AlarmTopic),
+		UnhealthyHosts: newAlarm(this, "UnhealthyHosts",
+			props.Web.MetricUnhealthyHosts(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1))}),
+			1, UnhealthyHostsMinutes,
+			fmt.Sprintf("A web instance has failed its health checks (/healthz) for %d minutes: look at its user data log (/var/log/cloud-init-output.log) and the group's activity", UnhealthyHostsMinutes),
+			props.AlarmTopic),
+	}
+}
+
+// Alarms are the site's alarms, in the order the dashboard's status shows them.
+func (a *SiteAlarms) Alarms() []awscloudwatch.IAlarm {
+	return []awscloudwatch.IAlarm{a.HTTP5xx, a.UnhealthyHosts}
 }
 
 // withOptions is m changed by opts, or m itself when there are none (Metric.With refuses nil).

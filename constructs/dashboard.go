@@ -1,12 +1,13 @@
 package constructs
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -28,8 +29,8 @@ type GameDashboardProps struct {
 	Title *string
 	// Api is the WebSocket API. Required.
 	Api *WebSocketApi
-	// Functions get a row each, in this order, and alarms on their errors and throttles.
-	// Required, at least one; names must be unique.
+	// Functions get a row each, in this order, with their errors alarm's threshold. Required,
+	// at least one; names must be unique.
 	Functions []NamedFunction
 	// Table is the game table's metrics in the dashboard's Region. Required.
 	Table *TableMetrics
@@ -52,36 +53,27 @@ type GameDashboardProps struct {
 	// AvailabilityZones the instances run in: healthy hosts are drawn per zone. Default: none,
 	// healthy hosts across all zones only.
 	AvailabilityZones []*string
-	// AlarmTopic is told when this construct's alarms go off and when they clear. Default:
-	// none, alarms without actions.
-	AlarmTopic awssns.ITopic
+	// Alarms are shown in the alarm status at the top, in this order, before Stream's: the
+	// alarms that page, each beside what it watches (ApiAlarms, FunctionAlarms, SiteAlarms).
+	// Default: none, only Stream's.
+	Alarms []awscloudwatch.IAlarm
 }
 
 // DefaultDashboardTitle heads a GameDashboard by default.
 const DefaultDashboardTitle = "TicTacToe"
 
-// GameDashboard is the game's one CloudWatch dashboard and the alarms that page (alarms.go):
-// whether players can play, on one screen. Rows, top to bottom: alarm status; players (the game
-// metrics the functions write as EMF, lambda/metrics); the WebSocket API; each function; the
-// table; the stream pipeline; the edge (distribution and firewall, when there are); the site's
-// load balancer and instances.
+// GameDashboard is the game's one CloudWatch dashboard: whether players can play, on one
+// screen. Rows, top to bottom: the status of the alarms that page (alarms.go); players (the
+// game metrics the functions write as EMF, lambda/metrics); the WebSocket API; each function;
+// the table; the stream pipeline; the edge (distribution and firewall, when there are); the
+// site's load balancer and instances. Its body reads each value of another stack once
+// (readOnce).
 type GameDashboard struct {
 	cdkconstructs.Construct
 	// Dashboard is the dashboard.
 	Dashboard awscloudwatch.Dashboard
 	// Url opens the dashboard in the CloudWatch console.
 	Url *string
-	// FunctionErrors and FunctionThrottles are the alarms of each function, by name.
-	FunctionErrors, FunctionThrottles map[string]awscloudwatch.Alarm
-	// APIExecutionErrors fires on frames API Gateway could not hand to a function.
-	APIExecutionErrors awscloudwatch.Alarm
-	// UnhealthyHosts fires when an instance stays unhealthy.
-	UnhealthyHosts awscloudwatch.Alarm
-	// HTTP5xx fires when the site answers with server errors.
-	HTTP5xx awscloudwatch.Alarm
-	// AccountRequests fires when the API's messages and connects near API Gateway's
-	// account-level request quota (capacity.AccountAlarmRate).
-	AccountRequests awscloudwatch.Alarm
 }
 
 // consumed is the table's read and write units, as a graph takes them.
@@ -90,7 +82,7 @@ func consumed(t *TableMetrics) []awscloudwatch.IMetric {
 	return []awscloudwatch.IMetric{r, w}
 }
 
-// NewGameDashboard defines the dashboard and the alarms.
+// NewGameDashboard defines the dashboard.
 func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDashboardProps) *GameDashboard {
 	if props == nil || props.Api == nil || props.Table == nil || props.Web == nil {
 		panic(fmt.Errorf("GameDashboard %s: Api, Table and Web are required", *id))
@@ -115,25 +107,28 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 
 	this := cdkconstructs.NewConstruct(scope, id)
 	d := &GameDashboard{Construct: this}
-	d.defineAlarms(&p)
 
 	l := layout{}
 	// Alarm status first: the one-glance answer.
-	alarms := []interfacesawscloudwatch.IAlarmRef{d.APIExecutionErrors, d.AccountRequests, d.HTTP5xx, d.UnhealthyHosts}
-	for _, f := range p.Functions {
-		alarms = append(alarms, d.FunctionErrors[f.Name], d.FunctionThrottles[f.Name])
+	var alarms []interfacesawscloudwatch.IAlarmRef
+	for _, a := range p.Alarms {
+		alarms = append(alarms, a)
 	}
 	if p.Stream != nil {
 		alarms = append(alarms, p.Stream.DeadLetterAlarm, p.Stream.IteratorAgeAlarm)
 	}
-	l.row(
-		awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{Width: jsii.Number(6), Height: jsii.Number(4), Markdown: jsii.String(
-			"# " + *p.Title + "\nCan players play? Alarms on the right; then players, the WebSocket API, each function, the table, the stream pipeline and the site. docs/monitoring.md says what each alarm means and what to do.")}),
-		awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
-			Title: jsii.String("Alarms"), Alarms: &alarms, Width: jsii.Number(18), Height: jsii.Number(4),
-			SortBy: awscloudwatch.AlarmStatusWidgetSortBy_STATE_UPDATED_TIMESTAMP,
-		}),
-	)
+	title := "# " + *p.Title + "\nCan players play? Alarms on the right; then players, the WebSocket API, each function, the table, the stream pipeline and the site. docs/monitoring.md says what each alarm means and what to do."
+	if len(alarms) == 0 {
+		l.row(awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{Width: jsii.Number(24), Height: jsii.Number(4), Markdown: jsii.String(title)}))
+	} else {
+		l.row(
+			awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{Width: jsii.Number(6), Height: jsii.Number(4), Markdown: jsii.String(title)}),
+			awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
+				Title: jsii.String("Alarms"), Alarms: &alarms, Width: jsii.Number(18), Height: jsii.Number(4),
+				SortBy: awscloudwatch.AlarmStatusWidgetSortBy_STATE_UPDATED_TIMESTAMP,
+			}),
+		)
+	}
 
 	api := p.Api
 	l.header("## Players")
@@ -271,6 +266,9 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 		DefaultInterval: awscdk.Duration_Hours(jsii.Number(3)),
 		Widgets:         &l.rows,
 	})
+	cfn := d.Dashboard.Node().DefaultChild().(awscloudwatch.CfnDashboard)
+	var body awscdk.IResolvable = &readOnce{body: cfn.DashboardBody()}
+	cfn.SetDashboardBody(awscdk.Token_AsString(body, nil))
 	d.Url = awscdk.Fn_Join(jsii.String(""), &[]*string{
 		jsii.String("https://console.aws.amazon.com/cloudwatch/home?region="), awscdk.Stack_Of(this).Region(),
 		jsii.String("#dashboards:name="), d.Dashboard.DashboardName(),
@@ -343,4 +341,62 @@ func gameMetricOf(name string, stat *string, label string) awscloudwatch.IMetric
 		props.Label = jsii.String(label)
 	}
 	return awscloudwatch.NewMetric(props)
+}
+
+// readOnce is a dashboard's body that reads each value of another stack once: CloudFormation
+// resolves every Fn::GetStackOutput of a template on its own, each occurrence (aws-cdk#38010),
+// and a body names a function, the API or the load balancer in many of its metrics. CDK writes
+// the body as an Fn::Join of its text around each reference, so a reference to another stack
+// is read at every place it appears (over 70 reads); readOnce writes the same text as one
+// Fn::Sub whose variable map holds each distinct reference once.
+type readOnce struct{ body *string }
+
+// Resolve resolves the body as CDK writes it, then turns it into the Fn::Sub (subOf).
+func (r *readOnce) Resolve(ctx awscdk.IResolveContext) any { return subOf(ctx.Resolve(r.body, nil)) }
+
+func (r *readOnce) ToString() *string                   { return jsii.String("DashboardBody") }
+func (r *readOnce) CreationStack() *[]*string           { return &[]*string{} }
+func (r *readOnce) TypeHint() awscdk.ResolutionTypeHint { return awscdk.ResolutionTypeHint_STRING }
+
+// subOf is body, as CDK resolves a JSON text around references (a string, or an Fn::Join of
+// text and references with no delimiter), as one Fn::Sub whose variables are the references,
+// each distinct one once. Fn::GetStackOutput may stand in Fn::Join but is not among the
+// functions CloudFormation documents for Fn::Sub's variables (cfn-lint refuses it there,
+// E1019), so a variable that reads another stack's output is an Fn::Join of that one value.
+// Any other shape is returned as it is.
+func subOf(body any) any {
+	m, _ := body.(map[string]any)
+	join, ok := m["Fn::Join"].([]any)
+	if !ok || len(join) != 2 || join[0] != "" {
+		return body
+	}
+	parts, ok := join[1].([]any)
+	if !ok {
+		return body
+	}
+	names := map[string]string{}
+	vars := map[string]any{}
+	var text strings.Builder
+	for _, part := range parts {
+		if literal, ok := part.(string); ok {
+			// A literal ${ would be read as a variable: ${! writes it.
+			text.WriteString(strings.ReplaceAll(literal, "${", "${!"))
+			continue
+		}
+		key, err := json.Marshal(part)
+		if err != nil {
+			panic(fmt.Errorf("dashboard body: %w", err))
+		}
+		name, ok := names[string(key)]
+		if !ok {
+			name = fmt.Sprintf("v%d", len(names))
+			names[string(key)] = name
+			vars[name] = part
+			if ref, ok := part.(map[string]any); ok && ref["Fn::GetStackOutput"] != nil {
+				vars[name] = map[string]any{"Fn::Join": []any{"", []any{part}}}
+			}
+		}
+		text.WriteString("${" + name + "}")
+	}
+	return map[string]any{"Fn::Sub": []any{text.String(), vars}}
 }

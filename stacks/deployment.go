@@ -46,7 +46,8 @@ type RegionStacks struct {
 	Frontend *FrontendStack
 	// Presence publishes the rooms homed in this Region to its Alerts topic.
 	Presence *PresenceStack
-	// Monitoring is this Region's dashboard and alarms.
+	// Monitoring is this Region's dashboard (its alarms are in its Realtime, Presence and
+	// Frontend stacks).
 	Monitoring *MonitoringStack
 }
 
@@ -305,6 +306,7 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 	})
 	rtProps := realtimePropsFor(cfg, base("Realtime", realtimeDescription))
 	rtProps.Table = d.Data.Table
+	rtProps.AlarmTopic = d.Alerts.Operations
 	if rtProps.SharedSecretName != "" {
 		rtProps.SharedSecretReplicas = secondaryRegions(cfg)
 	}
@@ -313,6 +315,7 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 	}
 	d.Realtime = NewRealtimeStack(scope, prefix+"Realtime", rtProps)
 	after(d.Realtime.Stack, "the functions read and write the game table", d.Data.Stack)
+	after(d.Realtime.Stack, "the alarms notify the operations topic", d.Alerts.Stack)
 	d.Presence = NewPresenceStack(scope, prefix+"Presence", &PresenceStackProps{
 		StackProps: base("Presence", "presence: the game table's stream to presence events on the alerts topic"),
 		Table:      d.Data.Table,
@@ -326,8 +329,10 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 	after(d.Presence.Stack, "the function reads the game table's stream and writes its markers to the table", d.Data.Stack)
 	after(d.Presence.Stack, "the function publishes to the alerts topic; the alarms notify the operations topic", d.Alerts.Stack)
 	frontendProps := frontendPropsFor(cfg, d.Edge, d.Realtime, d.Network, func(desc string) awscdk.StackProps { return base("Frontend", desc) }, cfg.Region)
+	frontendProps.AlarmTopic = d.Alerts.Operations
 	d.Frontend = NewFrontendStack(scope, prefix+"Frontend", frontendProps)
 	after(d.Frontend.Stack, "the instances and load balancer run in the VPC", d.Network.Stack)
+	after(d.Frontend.Stack, "the alarms notify the operations topic", d.Alerts.Stack)
 	after(d.Frontend.Stack, "the site connects to the WebSocket API", d.Realtime.Stack)
 	if d.Edge != nil {
 		after(d.Frontend.Stack, "the distribution reads the firewall's and the certificate's ARNs from its outputs", d.Edge.Stack)
@@ -339,7 +344,7 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 
 	// Monitoring watches every other stack; nothing refers to it.
 	d.Monitoring = NewMonitoringStack(scope, prefix+"Monitoring", &MonitoringStackProps{
-		StackProps: base("Monitoring", "dashboard and alarms"),
+		StackProps: base("Monitoring", "dashboard"),
 		Title:      jsii.String("TicTacToe (" + string(cfg.Lifecycle) + ")"),
 		Network:    d.Network,
 		Data:       d.Data,
@@ -347,10 +352,9 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 		Presence:   d.Presence,
 		Frontend:   d.Frontend,
 		Edge:       d.Edge,
-		AlarmTopic: d.Alerts.Operations,
 		Replicas:   secondaryRegions(cfg),
 	})
-	after(d.Monitoring.Stack, "the dashboard and alarms watch its resources", d.Alerts.Stack, d.Data.Stack, d.Realtime.Stack, d.Presence.Stack, d.Frontend.Stack)
+	after(d.Monitoring.Stack, "the dashboard watches its resources and shows its alarms", d.Data.Stack, d.Realtime.Stack, d.Presence.Stack, d.Frontend.Stack)
 	for _, rs := range d.Secondary {
 		var others []string
 		for _, r := range cfg.Regions {
@@ -359,7 +363,7 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 			}
 		}
 		rs.Monitoring = NewMonitoringStack(scope, prefix+"Monitoring-"+rs.Region, &MonitoringStackProps{
-			StackProps: baseIn(rs.Region, "Monitoring", "dashboard and alarms"),
+			StackProps: baseIn(rs.Region, "Monitoring", "dashboard"),
 			Title:      jsii.String("TicTacToe (" + string(cfg.Lifecycle) + ", " + rs.Region + ")"),
 			Network:    rs.Network,
 			TableName:  regionalOutput(*d.Data.StackName(), dataOutputTableName, cfg.Regions[0]),
@@ -367,10 +371,9 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 			Presence:   rs.Presence,
 			Frontend:   rs.Frontend,
 			Edge:       d.Edge,
-			AlarmTopic: rs.Alerts.Operations,
 			Replicas:   others,
 		})
-		after(rs.Monitoring.Stack, "the dashboard and alarms watch its resources", rs.Alerts.Stack, rs.Realtime.Stack, rs.Presence.Stack, rs.Frontend.Stack)
+		after(rs.Monitoring.Stack, "the dashboard watches its resources and shows its alarms", rs.Realtime.Stack, rs.Presence.Stack, rs.Frontend.Stack)
 	}
 
 	if cfg.Lifecycle.IsProd() {

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -37,6 +38,9 @@ type FrontendStackProps struct {
 	MaxInstances *float64
 	// Lifecycle picks the access logs' fate and the load balancer's deletion protection.
 	Lifecycle constructs.Lifecycle
+	// AlarmTopic is told when the site's alarms go off and when they clear. Default: none,
+	// alarms without actions.
+	AlarmTopic awssns.ITopic
 }
 
 // FrontendEdge is what the distribution in front of the site needs.
@@ -67,6 +71,8 @@ type FrontendStack struct {
 	SiteUrl *string
 	// SiteUrlOutput publishes SiteUrl: the pipeline's smoke test reads it.
 	SiteUrlOutput awscdk.CfnOutput
+	// Alarms page on the site's server errors and unhealthy instances.
+	Alarms *constructs.SiteAlarms
 }
 
 // NewFrontendStack defines the stack.
@@ -119,6 +125,7 @@ func NewFrontendStack(scope cdkconstructs.Construct, id string, props *FrontendS
 		Lifecycle:       props.Lifecycle,
 	})
 	fs := &FrontendStack{Stack: stack, Web: web, SiteUrl: web.SiteUrl}
+	fs.Alarms = constructs.NewSiteAlarms(stack, jsii.String("SiteAlarms"), &constructs.SiteAlarmsProps{Web: web, AlarmTopic: props.AlarmTopic})
 	if edge != nil {
 		fs.Distribution = newSiteDistribution(stack, web, edge, props.Lifecycle)
 		fs.SiteUrl = fs.Distribution.SiteUrl

@@ -5,7 +5,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -29,23 +28,22 @@ type MonitoringStackProps struct {
 	Frontend  *FrontendStack
 	// Edge holds the firewall, whose metrics the dashboard draws. Default: none.
 	Edge *EdgeStack
-	// AlarmTopic is told when an alarm fires and when it clears. Default: none.
-	AlarmTopic awssns.ITopic
 	// Replicas are the game table's other Regions (docs/regions.md). Default: none.
 	Replicas []string
 }
 
-// MonitoringStack is the game's dashboard and alarms. It reads every other stack and nothing
-// reads it, so it deploys last and can be destroyed and redeployed on its own; it changes no
-// resource of another stack.
+// MonitoringStack is the game's dashboard. It reads every other stack and nothing reads it, so
+// it deploys last and can be destroyed and redeployed on its own; it changes no resource of
+// another stack. The alarms that page live beside what they watch (Realtime, Presence,
+// Frontend): the dashboard shows their status.
 type MonitoringStack struct {
 	awscdk.Stack
-	// Dashboard is the dashboard and its alarms.
+	// Dashboard is the dashboard.
 	Dashboard *constructs.GameDashboard
 }
 
-// NewMonitoringStack defines the stack: a row and alarms for every function of lambda/catalog,
-// the table's latency for the calls the catalog says the functions make.
+// NewMonitoringStack defines the stack: a row for every function of lambda/catalog and its
+// alarms in the status, the table's latency for the calls the catalog says the functions make.
 func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *MonitoringStackProps) *MonitoringStack {
 	if props.Network == nil || (props.Data == nil && props.TableName == nil) || props.Realtime == nil || props.Presence == nil || props.Frontend == nil {
 		panic(fmt.Errorf("stack %s: Network, Data (or TableName), Realtime, Presence and Frontend are required", id))
@@ -71,6 +69,9 @@ func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *Monitor
 		functions = append(functions, constructs.NamedFunction{Name: f.Name, Function: fn})
 		actions = append(actions, f.Needs.TableActions...)
 	}
+	// The status shows every alarm (the stream's join it through Stream).
+	alarms := append(props.Realtime.Alarms(), props.Presence.FunctionAlarms.Alarms()...)
+	alarms = append(alarms, props.Frontend.Alarms.Alarms()...)
 	dashboard := constructs.NewGameDashboard(stack, jsii.String("Dashboard"), &constructs.GameDashboardProps{
 		Title:             props.Title,
 		Api:               props.Realtime.Api,
@@ -83,7 +84,7 @@ func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *Monitor
 		Edge:              props.Frontend.Distribution,
 		Firewall:          firewallOf(props.Edge),
 		AvailabilityZones: *props.Network.Vpc.AvailabilityZones(),
-		AlarmTopic:        props.AlarmTopic,
+		Alarms:            alarms,
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("DashboardUrl"), &awscdk.CfnOutputProps{
 		Value:       dashboard.Url,

@@ -3,15 +3,18 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/serverless-tictactoe/tictactoe/constructs"
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
@@ -33,16 +36,21 @@ type dashboardMetric struct {
 	Widget          string // the graph's title
 }
 
-// dashboardBody joins the dashboard's DashboardBody (an Fn::Join of JSON text around
-// references) into JSON, writing each reference as its intrinsic's JSON with quotes removed,
+// dashboardBody reads the dashboard's DashboardBody (an Fn::Sub of JSON text whose variables
+// are the references) as JSON, writing each variable as its value's JSON with quotes removed,
 // and returns the metrics of every graph and the alarms of every alarm status widget.
 func dashboardBody(t *testing.T, s *synthesized) (metricLines []dashboardMetric, alarms []string) {
 	t.Helper()
-	tpl := s.templates[*s.d.Monitoring.StackName()]
+	return dashboardBodyOf(t, s.templates[*s.d.Monitoring.StackName()])
+}
+
+// dashboardBodyOf is dashboardBody of the one dashboard of tpl.
+func dashboardBodyOf(t *testing.T, tpl assertions.Template) (metricLines []dashboardMetric, alarms []string) {
+	t.Helper()
 	var body struct {
 		Properties struct {
 			DashboardBody struct {
-				Join []any `json:"Fn::Join"`
+				Sub []any `json:"Fn::Sub"`
 			}
 		}
 	}
@@ -51,18 +59,21 @@ func dashboardBody(t *testing.T, s *synthesized) (metricLines []dashboardMetric,
 		t.Fatalf("want one dashboard, got %d", len(dashboards))
 	}
 	cdktest.RoundTrip(t, dashboards[firstKey(dashboards)], &body)
-	join := body.Properties.DashboardBody.Join
-	if len(join) != 2 {
-		t.Fatalf("DashboardBody is not an Fn::Join: %v", join)
+	sub := body.Properties.DashboardBody.Sub
+	if len(sub) != 2 {
+		t.Fatalf("DashboardBody is not an Fn::Sub with variables: %v", sub)
 	}
-	var text strings.Builder
-	for _, part := range join[1].([]any) {
-		if s, ok := part.(string); ok {
-			text.WriteString(s)
-			continue
+	vars, _ := sub[1].(map[string]any)
+	text := regexp.MustCompile(`\$\{!?([^}]*)\}`).ReplaceAllStringFunc(sub[0].(string), func(v string) string {
+		if strings.HasPrefix(v, "${!") {
+			return "${" + v[3:]
 		}
-		text.WriteString(strings.NewReplacer(`"`, "", `\`, "").Replace(cdktest.JSONOf(t, part)))
-	}
+		value, ok := vars[v[2:len(v)-1]]
+		if !ok {
+			t.Fatalf("the body names %s, which is not among its variables", v)
+		}
+		return strings.NewReplacer(`"`, "", `\`, "").Replace(cdktest.JSONOf(t, value))
+	})
 	var doc struct {
 		Widgets []struct {
 			Type       string
@@ -73,8 +84,8 @@ func dashboardBody(t *testing.T, s *synthesized) (metricLines []dashboardMetric,
 			}
 		}
 	}
-	if err := json.Unmarshal([]byte(text.String()), &doc); err != nil {
-		t.Fatalf("the dashboard body is not JSON: %v\n%s", err, text.String())
+	if err := json.Unmarshal([]byte(text), &doc); err != nil {
+		t.Fatalf("the dashboard body is not JSON: %v\n%s", err, text)
 	}
 	for _, w := range doc.Widgets {
 		alarms = append(alarms, w.Properties.Alarms...)
@@ -234,33 +245,75 @@ type alarmSpec struct {
 }
 
 func alarmSpecs(d *Deployment) map[string]alarmSpec {
-	g := d.Monitoring.Dashboard
 	specs := map[string]alarmSpec{
-		"api execution errors": {g.APIExecutionErrors, "AWS/ApiGateway", "ExecutionError", logicalID(d.Realtime.Api.Api), "Sum", 300, 5, 1},
-		"unhealthy hosts":      {g.UnhealthyHosts, "AWS/ApplicationELB", "UnHealthyHostCount", logicalID(d.Frontend.Web.TargetGroup), "Maximum", 60, 1, 5},
+		"api execution errors": {d.Realtime.ApiAlarms.ExecutionErrors, "AWS/ApiGateway", "ExecutionError", logicalID(d.Realtime.Api.Api), "Sum", 300, 5, 1},
+		"unhealthy hosts":      {d.Frontend.Alarms.UnhealthyHosts, "AWS/ApplicationELB", "UnHealthyHostCount", logicalID(d.Frontend.Web.TargetGroup), "Maximum", 60, 1, 5},
 	}
 	for name, fn := range functionsOf(d) {
-		specs[name+" throttles"] = alarmSpec{g.FunctionThrottles[name], "AWS/Lambda", "Throttles", logicalID(fn), "Sum", 300, 1, 1}
+		specs[name+" throttles"] = alarmSpec{functionAlarmsOf(d)[name].Throttles, "AWS/Lambda", "Throttles", logicalID(fn), "Sum", 300, 1, 1}
 	}
 	return specs
+}
+
+// functionAlarmsOf is every function's alarms, by function name.
+func functionAlarmsOf(d *Deployment) map[string]*constructs.FunctionAlarms {
+	alarms := map[string]*constructs.FunctionAlarms{catalog.FnPresence: d.Presence.FunctionAlarms}
+	for _, name := range catalog.RouteFunctionNames() {
+		alarms[name] = d.Realtime.FunctionAlarms[name]
+	}
+	return alarms
+}
+
+// alarmProps is an alarm's properties in the template of its own stack.
+func alarmProps(t *testing.T, s *synthesized, alarm awscloudwatch.Alarm) map[string]any {
+	t.Helper()
+	tpl := s.templates[*awscdk.Stack_Of(alarm).StackName()]
+	r, ok := cdktest.Resources(t, tpl, "AWS::CloudWatch::Alarm")[logicalID(alarm)]
+	if !ok {
+		t.Fatalf("no alarm %s in %s", logicalID(alarm), *awscdk.Stack_Of(alarm).StackName())
+	}
+	return cdktest.Props(r)
+}
+
+// The alarms that page live beside what they watch: the API's and the route functions' in
+// Realtime, the presence function's in Presence (with its stream's), the site's in Frontend;
+// none in Monitoring, whose every alarm would read its metric and topic from other stacks.
+func TestAlarmsLiveBesideWhatTheyWatch(t *testing.T) {
+	for name, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
+		d := s.d
+		for stack, want := range map[awscdk.Stack]int{
+			d.Monitoring.Stack: 0,
+			d.Realtime.Stack:   2 + 2*len(catalog.RouteFunctionNames()),
+			d.Presence.Stack:   2 + 2,
+			d.Frontend.Stack:   2,
+		} {
+			if got := len(cdktest.Resources(t, s.templates[*stack.StackName()], "AWS::CloudWatch::Alarm")); got != want {
+				t.Errorf("%s: %d alarms in %s, want %d", name, got, *stack.StackName(), want)
+			}
+		}
+		alarms := append(d.Realtime.Alarms(), d.Presence.FunctionAlarms.Alarms()...)
+		for _, a := range append(alarms, d.Frontend.Alarms.Alarms()...) {
+			alarm := a.(awscloudwatch.Alarm)
+			p := alarmProps(t, s, alarm)
+			if js := cdktest.JSONOf(t, []any{p["Dimensions"], p["Metrics"]}); strings.Contains(js, "Fn::GetStackOutput") {
+				t.Errorf("%s: alarm %s reads its metric from another stack: %s", name, logicalID(alarm), js)
+			}
+		}
+	}
 }
 
 // Each alarm watches its metric with the threshold docs/monitoring.md explains, treats no data
 // as fine, and tells the operations topic both when it fires and when it clears.
 func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
-	d := dev(t).d
-	tpl := dev(t).templates[*d.Monitoring.StackName()]
-	all := cdktest.Resources(t, tpl, "AWS::CloudWatch::Alarm")
+	s := dev(t)
+	d := s.d
 	specs := alarmSpecs(d)
-	if want := len(specs) + 2 + len(functionsOf(d)); len(all) != want { // + the math alarms, checked below
-		t.Errorf("%d alarms in the Monitoring stack, want %d", len(all), want)
-	}
 	check := func(name string, p map[string]any) {
 		t.Helper()
 		if p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || p["TreatMissingData"] != "notBreaching" {
 			t.Errorf("%s: comparison %v, missing data %v; want ≥ and notBreaching", name, p["ComparisonOperator"], p["TreatMissingData"])
 		}
-		if !notifiesOps(t, dev(t), p["AlarmActions"]) || !notifiesOps(t, dev(t), p["OKActions"]) {
+		if !notifiesOps(t, s, p["AlarmActions"]) || !notifiesOps(t, s, p["OKActions"]) {
 			t.Errorf("%s: alarm actions %s, OK actions %s; want the operations topic on both", name, cdktest.JSONOf(t, p["AlarmActions"]), cdktest.JSONOf(t, p["OKActions"]))
 		}
 	}
@@ -269,15 +322,15 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 			t.Errorf("%s: no alarm", name)
 			continue
 		}
-		p := cdktest.Props(all[logicalID(sp.alarm)])
+		p := alarmProps(t, s, sp.alarm)
 		check(name, p)
 		got := fmt.Sprintf("%v %v %v %v %v %v/%v", p["Namespace"], p["MetricName"], p["Statistic"], p["Period"], p["Threshold"], p["DatapointsToAlarm"], p["EvaluationPeriods"])
 		want := fmt.Sprintf("%v %v %v %v %v %v/%v", sp.namespace, sp.metric, sp.stat, sp.period, sp.threshold, sp.periods, sp.periods)
 		if got != want {
 			t.Errorf("%s: alarm on %s, want %s", name, got, want)
 		}
-		if dims := cdktest.JSONOf(t, p["Dimensions"]); !strings.Contains(dims, sp.dim) {
-			t.Errorf("%s: dimensions %s do not name %s", name, dims, sp.dim)
+		if dims := cdktest.JSONOf(t, p["Dimensions"]); !strings.Contains(dims, sp.dim) || strings.Contains(dims, "Fn::GetStackOutput") {
+			t.Errorf("%s: dimensions %s do not name %s in the alarm's own stack", name, dims, sp.dim)
 		}
 	}
 
@@ -288,12 +341,12 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 		threshold float64
 		want      map[string]string
 	}{
-		"5xx": {d.Monitoring.Dashboard.HTTP5xx, 5, map[string]string{
+		"5xx": {d.Frontend.Alarms.HTTP5xx, 5, map[string]string{
 			"expression": "FILL(elb, 0) + FILL(target, 0)",
 			"elb":        "AWS/ApplicationELB HTTPCode_ELB_5XX_Count Sum 300",
 			"target":     "AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum 300",
 		}},
-		"account requests": {d.Monitoring.Dashboard.AccountRequests, -1 /* per Region: TestAccountRequestsAlarm */, map[string]string{
+		"account requests": {d.Realtime.ApiAlarms.AccountRequests, -1 /* per Region: TestAccountRequestsAlarm */, map[string]string{
 			"expression": "(FILL(messages, 0) + FILL(connects, 0)) / PERIOD(messages)",
 			"messages":   "AWS/ApiGateway MessageCount Sum 60",
 			"connects":   "AWS/ApiGateway ConnectCount Sum 60",
@@ -304,7 +357,7 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 			alarm     awscloudwatch.Alarm
 			threshold float64
 			want      map[string]string
-		}{d.Monitoring.Dashboard.FunctionErrors[name], 3, map[string]string{
+		}{functionAlarmsOf(d)[name].Errors, 3, map[string]string{
 			"expression": "FILL(failed, 0) + FILL(logged, 0)",
 			"failed":     "AWS/Lambda Errors Sum 300 FunctionName=<" + logicalID(fn) + ">",
 			"logged":     "TicTacToe LoggedErrors Sum 300 Function=<" + logicalID(fn) + ">",
@@ -315,7 +368,7 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 		fnIDs = append(fnIDs, logicalID(fn))
 	}
 	for name, m := range math {
-		p := cdktest.Props(all[logicalID(m.alarm)])
+		p := alarmProps(t, s, m.alarm)
 		check(name, p)
 		if got := mathAlarm(t, p, fnIDs); cdktest.JSONOf(t, got) != cdktest.JSONOf(t, m.want) || (m.threshold >= 0 && p["Threshold"] != m.threshold) || p["EvaluationPeriods"] != 1.0 {
 			t.Errorf("%s alarm on %v ≥ %v over %v periods, want %v ≥ %v over 1", name, got, p["Threshold"], p["EvaluationPeriods"], m.want, m.threshold)
@@ -330,12 +383,12 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 func TestAccountRequestsAlarm(t *testing.T) {
 	s := dev(t)
 	d := s.d
-	alarm := d.Monitoring.Dashboard.AccountRequests
+	alarm := d.Realtime.ApiAlarms.AccountRequests
 	if alarm == nil {
 		t.Fatal("no account requests alarm")
 	}
-	tpl := s.templates[*d.Monitoring.StackName()]
-	p := cdktest.Props(cdktest.Resources(t, tpl, "AWS::CloudWatch::Alarm")[logicalID(alarm)])
+	tpl := s.templates[*d.Realtime.StackName()]
+	p := alarmProps(t, s, alarm)
 	if p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || p["EvaluationPeriods"] != 1.0 || p["DatapointsToAlarm"] != 1.0 {
 		t.Errorf("alarm %v over %v/%v periods, want ≥ over 1/1", p["ComparisonOperator"], p["DatapointsToAlarm"], p["EvaluationPeriods"])
 	}
@@ -359,8 +412,7 @@ func TestAccountRequestsAlarm(t *testing.T) {
 	}
 	// With a Region, the number itself.
 	pp := prod(t)
-	pa := pp.d.Monitoring.Dashboard.AccountRequests
-	if got := cdktest.Props(cdktest.Resources(t, pp.templates[*pp.d.Monitoring.StackName()], "AWS::CloudWatch::Alarm")[logicalID(pa)])["Threshold"]; got != 8000.0 {
+	if got := alarmProps(t, pp, pp.d.Realtime.ApiAlarms.AccountRequests)["Threshold"]; got != 8000.0 {
 		t.Errorf("eu-west-1's threshold %v, want 8000", got)
 	}
 	if !notifiesOps(t, s, p["AlarmActions"]) || !notifiesOps(t, s, p["OKActions"]) {
@@ -504,8 +556,8 @@ func TestLoggedErrorsAreCounted(t *testing.T) {
 	}
 }
 
-// The alarm status at the top shows every alarm of the deployment: the Monitoring stack's and
-// the stream pipeline's.
+// The alarm status at the top shows every alarm of the deployment, wherever it lives: the
+// API's, the functions', the site's and the stream pipeline's.
 func TestDashboardShowsEveryAlarm(t *testing.T) {
 	_, shown := dashboardBody(t, dev(t))
 	d := dev(t).d
@@ -513,10 +565,10 @@ func TestDashboardShowsEveryAlarm(t *testing.T) {
 	for _, sp := range alarmSpecs(d) {
 		want = append(want, sp.alarm)
 	}
-	for _, a := range d.Monitoring.Dashboard.FunctionErrors {
-		want = append(want, a)
+	for _, a := range functionAlarmsOf(d) {
+		want = append(want, a.Errors)
 	}
-	want = append(want, d.Monitoring.Dashboard.HTTP5xx, d.Monitoring.Dashboard.AccountRequests, d.Presence.Stream.DeadLetterAlarm, d.Presence.Stream.IteratorAgeAlarm)
+	want = append(want, d.Frontend.Alarms.HTTP5xx, d.Realtime.ApiAlarms.AccountRequests, d.Presence.Stream.DeadLetterAlarm, d.Presence.Stream.IteratorAgeAlarm)
 	if len(shown) != len(want) {
 		t.Errorf("the status widget shows %d alarms, want %d", len(shown), len(want))
 	}
@@ -586,8 +638,8 @@ func TestNothingDependsOnMonitoring(t *testing.T) {
 				}
 			}
 		}
-		if n := len(*m.Dependencies()); n != 5 {
-			t.Errorf("%s depends on %d stacks, want 5 (Alerts, Data, Realtime, Presence, Frontend)", *m.StackName(), n)
+		if n := len(*m.Dependencies()); n != 4 {
+			t.Errorf("%s depends on %d stacks, want 4 (Data, Realtime, Presence, Frontend)", *m.StackName(), n)
 		}
 	}
 }

@@ -34,8 +34,8 @@ type PresenceStackProps struct {
 	Primary bool
 	// Topic receives the presence events. Required.
 	Topic awssns.ITopic
-	// AlarmTopic is told when the pipeline's alarms (dead letters, falling behind) fire and
-	// clear. Default: none, alarms without actions.
+	// AlarmTopic is told when the pipeline's alarms (dead letters, falling behind) and the
+	// function's (errors, throttles) fire and clear. Default: none, alarms without actions.
 	AlarmTopic awssns.ITopic
 	// LogLevel of the function (LOG_LEVEL). Default: the function's own, info.
 	LogLevel string
@@ -51,6 +51,8 @@ type PresenceStack struct {
 	Function *constructs.GoFunction
 	// Stream is its event source mapping, dead-letter queue and alarms.
 	Stream *constructs.StreamProcessor
+	// FunctionAlarms are the function's alarms (errors, throttles).
+	FunctionAlarms *constructs.FunctionAlarms
 }
 
 // PresenceFilters are mapping.Filters, as CDK takes them.
@@ -113,7 +115,10 @@ func NewPresenceStack(scope cdkconstructs.Construct, id string, props *PresenceS
 		Value:       stream.DeadLetterQueue.QueueUrl(),
 		Description: jsii.String("Stream records that failed for good (docs/monitoring.md: replaying them)"),
 	})
-	return &PresenceStack{Stack: stack, Function: fn, Stream: stream}
+	alarms := constructs.NewFunctionAlarms(stack, jsii.String("FunctionAlarms"), &constructs.FunctionAlarmsProps{
+		Name: f.Name, Function: fn, AlarmTopic: props.AlarmTopic,
+	})
+	return &PresenceStack{Stack: stack, Function: fn, Stream: stream, FunctionAlarms: alarms}
 }
 
 // replicaWithStream imports the global table's replica named name in the stack's Region, with

@@ -169,8 +169,8 @@ func TestPresenceAlarmsNotifyOperations(t *testing.T) {
 	queue := *p.GetLogicalId(p.Stream.DeadLetterQueue.Node().DefaultChild().(awscdk.CfnElement))
 	fn := *p.GetLogicalId(p.Function.Function.Node().DefaultChild().(awscdk.CfnElement))
 	alarms := cdktest.Resources(t, tpl, "AWS::CloudWatch::Alarm")
-	if len(alarms) != 2 {
-		t.Fatalf("want the dead-letter and iterator-age alarms, got %d alarms", len(alarms))
+	if len(alarms) != 4 { // and the function's errors and throttles: TestAlarmsWatchTheirMetricAndNotifyOperations
+		t.Fatalf("want the dead-letter, iterator-age, errors and throttles alarms, got %d alarms", len(alarms))
 	}
 	found := map[string]bool{}
 	for id, a := range alarms {

@@ -9,9 +9,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -60,6 +62,9 @@ type RealtimeStackProps struct {
 	// deploy after the primary's Realtime stack. Default: none, one Region.
 	SharedSecretName     string
 	SharedSecretReplicas []string
+	// AlarmTopic is told when the API's and the functions' alarms go off and when they clear.
+	// Default: none, alarms without actions.
+	AlarmTopic awssns.ITopic
 	// SocketDomain gives the API a regional custom domain of that name (every Region's API
 	// the same name, as latency records of it need), with a certificate of this Region.
 	// ValidationZoneId is the Route 53 zone the primary validates it in; the other Regions'
@@ -83,6 +88,18 @@ type RealtimeStack struct {
 	// EdgeSecret is the value the distribution adds to connections (BehindDistribution): the
 	// shared one in a multi-Region deployment; nil without one.
 	EdgeSecret awssecretsmanager.ISecret
+	// ApiAlarms and FunctionAlarms (by function name) page, beside what they watch.
+	ApiAlarms      *constructs.ApiAlarms
+	FunctionAlarms map[string]*constructs.FunctionAlarms
+}
+
+// Alarms are the stack's alarms: the API's, then each function's in the catalog's order.
+func (r *RealtimeStack) Alarms() []awscloudwatch.IAlarm {
+	alarms := r.ApiAlarms.Alarms()
+	for _, f := range catalog.RouteFunctions() {
+		alarms = append(alarms, r.FunctionAlarms[f.Name].Alarms()...)
+	}
+	return alarms
 }
 
 // Outputs a multi-Region deployment's other Regions read from a Realtime stack.
@@ -265,7 +282,16 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 	if props.SocketDomain != "" {
 		newSocketDomain(stack, api, props.SocketDomain, props.ValidationZoneId)
 	}
-	return &RealtimeStack{Stack: stack, Api: api, Functions: functions, WebSocketUrl: api.Stage.Url(), ApiDomainName: apiDomain, EdgeSecret: edgeSecret}
+	rs := &RealtimeStack{Stack: stack, Api: api, Functions: functions, WebSocketUrl: api.Stage.Url(), ApiDomainName: apiDomain, EdgeSecret: edgeSecret,
+		FunctionAlarms: map[string]*constructs.FunctionAlarms{}}
+	rs.ApiAlarms = constructs.NewApiAlarms(stack, jsii.String("ApiAlarms"), &constructs.ApiAlarmsProps{Api: api, AlarmTopic: props.AlarmTopic})
+	alarms := cdkconstructs.NewConstruct(stack, jsii.String("FunctionAlarms"))
+	for _, f := range catalog.RouteFunctions() {
+		rs.FunctionAlarms[f.Name] = constructs.NewFunctionAlarms(alarms, jsii.String(f.Name), &constructs.FunctionAlarmsProps{
+			Name: f.Name, Function: functions[f.Name], AlarmTopic: props.AlarmTopic,
+		})
+	}
+	return rs
 }
 
 // newSocketDomain gives api the custom domain name, mapped to its stage under the stage's name

@@ -154,8 +154,10 @@ func (d *Deployment) addRegions(scope cdkconstructs.Construct, cfg Config, baseI
 		rs.Network = NewNetworkStack(scope, StackPrefix(cfg)+"Network-"+r, networkPropsFor(cfg, baseIn(r, "Network", networkDescription)))
 		rtProps := realtimePropsFor(cfg, baseIn(r, "Realtime", realtimeDescription))
 		rtProps.TableName = regionalOutput(*d.Data.StackName(), dataOutputTableName, primary)
+		rtProps.AlarmTopic = rs.Alerts.Operations
 		rs.Realtime = NewRealtimeStack(scope, StackPrefix(cfg)+"Realtime-"+r, rtProps)
 		after(rs.Realtime.Stack, "the functions use the game table's replica, which the primary's Data stack makes", d.Data.Stack)
+		after(rs.Realtime.Stack, "the alarms notify this Region's operations topic", rs.Alerts.Stack)
 		if rtProps.SharedSecretName != "" {
 			after(rs.Realtime.Stack, "the connect function reads this Region's replica of the edge secret the primary's Realtime stack makes", d.Realtime.Stack)
 		}
@@ -187,9 +189,11 @@ func (d *Deployment) addRegions(scope cdkconstructs.Construct, cfg Config, baseI
 	}
 	for _, rs := range d.Secondary {
 		r := rs.Region
-		rs.Frontend = NewFrontendStack(scope, StackPrefix(cfg)+"Frontend-"+r,
-			frontendPropsFor(cfg, d.Edge, rs.Realtime, rs.Network, func(desc string) awscdk.StackProps { return baseIn(r, "Frontend", desc) }, r))
+		props := frontendPropsFor(cfg, d.Edge, rs.Realtime, rs.Network, func(desc string) awscdk.StackProps { return baseIn(r, "Frontend", desc) }, r)
+		props.AlarmTopic = rs.Alerts.Operations
+		rs.Frontend = NewFrontendStack(scope, StackPrefix(cfg)+"Frontend-"+r, props)
 		after(rs.Frontend.Stack, "the instances and load balancer run in the VPC", rs.Network.Stack)
+		after(rs.Frontend.Stack, "the alarms notify this Region's operations topic", rs.Alerts.Stack)
 		after(rs.Frontend.Stack, "the site connects to the WebSocket API", rs.Realtime.Stack)
 		if cfg.UsesCloudFront() {
 			after(rs.Frontend.Stack, "the distribution passes fallback sockets to every Region's API, read from its Realtime stack's outputs", realtimes...)
