@@ -80,7 +80,7 @@ browser-test: deps
 	  if [ "$${CI:-}" = true ]; then echo "browser-test: $$CHROMIUM is missing and CI=true: failing"; exit 1; fi; \
 	  echo "browser-test: SKIPPING the browser tests: no $$CHROMIUM (apt-get install chromium)"; \
 	fi
-	GO=$(GO) node --test --test-reporter=spec e2e/browser/
+	GO=$(GO) node --test --test-reporter=spec e2e/browser/*.test.mjs
 
 fuzz: deps
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./lambda/protocol
