@@ -613,7 +613,32 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await d.page.click('#watch');
     await waitText(d.page, '#game-notice', /You are watching this game/);
     await waitText(d.page, '#board .cell[data-cell="4"]', /^X$/);
-    noErrors(a, b, c, d);
-    for (const p of [a, b, c, d]) await p.context.close();
+
+    // On a slow connection Watch is pressed before the socket is open: the page waits, busy,
+    // and sends the watch once it is. (The test holds the handshake until then. The page used to
+    // drop the frame and stay busy for good, which a loaded machine hit above by chance.)
+    const e = await newPlayer(browser, stack.url);
+    let letIn;
+    const handshake = new Promise((resolve) => { letIn = resolve; });
+    const watched = [];
+    await e.page.routeWebSocket(/.*/, async (ws) => {
+      await handshake;
+      const server = ws.connectToServer();
+      ws.onMessage((m) => {
+        watched.push(JSON.parse(String(m)));
+        server.send(m);
+      });
+    });
+    await e.page.goto('/');
+    await e.page.fill('#join-code', code);
+    await e.page.click('#watch');
+    assert.equal(await e.page.getAttribute('#watch', 'aria-disabled'), 'true', 'Watch is busy while it waits');
+    letIn();
+    await waitText(e.page, '#game-notice', /You are watching this game/);
+    await waitText(e.page, '#board .cell[data-cell="4"]', /^X$/);
+    await waitText(e.page, '#conn', /^$/);
+    assert.deepEqual(watched, [{ action: 'getRoom', roomCode: code }], 'one getRoom, sent once the socket opened');
+    noErrors(a, b, c, d, e);
+    for (const p of [a, b, c, d, e]) await p.context.close();
   });
 });
