@@ -9,8 +9,12 @@ import {
   productionCSP, PHONE, DESKTOP, SHOTS_DIR, cell, play,
 } from './harness.mjs';
 
-// Short, so the test of a seat given up after a drop takes seconds; long enough for a reload.
-const GRACE = '3s';
+// How long a dropped player's seat is held (GRACE_PERIOD). The stack most tests share holds it
+// long enough that no reload, reopened tab or reconnect has to beat a clock, however loaded the
+// machine; the test that watches seats given up has a stack of its own, where the grace period
+// is short so that it runs out (twice) in seconds.
+const GRACE = '30s';
+const SHORT_GRACE = '3s';
 const skip = chromiumMissing();
 
 async function boardOf(page) {
@@ -61,15 +65,18 @@ async function twoPlayers(browser, url, { hostView = DESKTOP, guestView = DESKTO
 
 describe('the game site in Chromium', { skip: skip || false }, () => {
   let stack;
+  let graceStack; // SHORT_GRACE
   let browser;
 
   before(async () => {
-    [stack, browser] = await Promise.all([startStack({ grace: GRACE }), launchBrowser()]);
+    [stack, graceStack, browser] = await Promise.all([
+      startStack({ grace: GRACE }), startStack({ grace: SHORT_GRACE }), launchBrowser(),
+    ]);
   });
 
   after(async () => {
     if (browser) await browser.close();
-    if (stack) await stack.stop();
+    await Promise.all([stack?.stop(), graceStack?.stop()]);
   });
 
   test('lobby: accessible, explains bad codes in words, no instance shown locally', { timeout: 60000 }, async () => {
@@ -262,8 +269,8 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
   });
 
   test('the grace period counts down and resolves itself: a vanished guest forfeits, a vanished host closes the room', { timeout: 90000 }, async () => {
-    const host = await newPlayer(browser, stack.url, { viewport: DESKTOP });
-    const guest = await newPlayer(browser, stack.url, { viewport: DESKTOP });
+    const host = await newPlayer(browser, graceStack.url, { viewport: DESKTOP });
+    const guest = await newPlayer(browser, graceStack.url, { viewport: DESKTOP });
     const a = host.page;
     const b = guest.page;
     await a.goto('/');
@@ -277,6 +284,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await b.fill('#join-name', 'Bob');
     await b.click('#join-form button');
     await waitText(b, '#status', /Ann’s turn/);
+    await waitText(a, '#status', /^Your turn/); // each page hears of the join on its own: wait for the mover's
     await play(a, b, 4, 'X');
 
     // Bob's tab goes elsewhere: Ann sees the seconds his seat is kept, counting down.
@@ -301,7 +309,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
 
     // Cy joins (a new series); then Ann vanishes: Cy wins by forfeit, the room closes, and one
     // click gives Cy a room of her own.
-    const third = await newPlayer(browser, stack.url, { viewport: PHONE });
+    const third = await newPlayer(browser, graceStack.url, { viewport: PHONE });
     const c = third.page;
     await c.goto(`/?room=${code}`);
     await c.fill('#join-name', 'Cy');
@@ -318,7 +326,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await waitText(c, '#status', /Waiting for an opponent/);
     const fresh = (await c.textContent('#room-code')).trim();
     assert.notEqual(fresh, code, 'a new room');
-    assert.equal(await c.inputValue('#invite-link'), `${stack.url}/?room=${fresh}`);
+    assert.equal(await c.inputValue('#invite-link'), `${graceStack.url}/?room=${fresh}`);
     noErrors(host, guest, third);
     await host.context.close();
     await guest.context.close();
@@ -417,6 +425,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await b.fill('#join-name', 'Bob');
     await b.keyboard.press('Enter');
     await waitText(b, '#status', /Ann’s turn/);
+    await waitText(a, '#status', /^Your turn/);
 
     // On the phone the chat is below the board: a message arriving shows a badge and a button.
     await b.evaluate(() => window.scrollTo(0, 0));
@@ -564,13 +573,17 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     noErrors(a, b);
     await Promise.all([a.context.close(), b.context.close()]);
 
-    // Alone for a while: the computer is offered, and taken.
+    // Alone for a while: the computer is offered, and taken. (The page's clock is run over the
+    // 15 s wait: the offer is the page's own timer, and the server keeps the wait as long.)
     const c = await newPlayer(browser, stack.url);
+    await c.page.clock.install();
     await c.page.goto('/');
     await c.page.fill('#quick-name', 'Cy');
     await c.page.click('#quick-form button[type="submit"]');
     await waitText(c.page, '#quick-status', /^Looking for an opponent/);
-    await c.page.waitForSelector('#quick-computer', { state: 'visible', timeout: 25000 });
+    assert.equal(await c.page.isHidden('#quick-computer'), true, 'the computer is not offered at once');
+    await c.page.clock.fastForward('00:15');
+    await c.page.waitForSelector('#quick-computer', { state: 'visible' });
     await waitText(c.page, '#quick-status', /play the computer instead/);
     await c.page.click('#quick-computer');
     await waitText(c.page, '#seat-O .pname', /^Computer/);
@@ -613,7 +626,32 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await d.page.click('#watch');
     await waitText(d.page, '#game-notice', /You are watching this game/);
     await waitText(d.page, '#board .cell[data-cell="4"]', /^X$/);
-    noErrors(a, b, c, d);
-    for (const p of [a, b, c, d]) await p.context.close();
+
+    // On a slow connection Watch is pressed before the socket is open: the page waits, busy,
+    // and sends the watch once it is. (The test holds the handshake until then. The page used to
+    // drop the frame and stay busy for good, which a loaded machine hit above by chance.)
+    const e = await newPlayer(browser, stack.url);
+    let letIn;
+    const handshake = new Promise((resolve) => { letIn = resolve; });
+    const watched = [];
+    await e.page.routeWebSocket(/.*/, async (ws) => {
+      await handshake;
+      const server = ws.connectToServer();
+      ws.onMessage((m) => {
+        watched.push(JSON.parse(String(m)));
+        server.send(m);
+      });
+    });
+    await e.page.goto('/');
+    await e.page.fill('#join-code', code);
+    await e.page.click('#watch');
+    assert.equal(await e.page.getAttribute('#watch', 'aria-disabled'), 'true', 'Watch is busy while it waits');
+    letIn();
+    await waitText(e.page, '#game-notice', /You are watching this game/);
+    await waitText(e.page, '#board .cell[data-cell="4"]', /^X$/);
+    await waitText(e.page, '#conn', /^$/);
+    assert.deepEqual(watched, [{ action: 'getRoom', roomCode: code }], 'one getRoom, sent once the socket opened');
+    noErrors(a, b, c, d, e);
+    for (const p of [a, b, c, d, e]) await p.context.close();
   });
 });

@@ -2,7 +2,7 @@
 // free port, Debian's Chromium driven by playwright-core, axe-core, and screenshots.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -52,16 +52,46 @@ function freePort() {
   });
 }
 
+// The last cmd/dev a test process built, kept for the next (git-ignored, like make dev's).
+const BUILT = join(ROOT, '.build', 'e2e', 'dev');
+let devBinary = '';
+
 /**
- * startStack builds and starts the local stack (cmd/dev: site, /config.js, WebSocket API,
- * handlers, dynalite) on a free port and resolves once it prints its URL; env adds to the
- * functions' settings, games sizes the local API's throttles (cmd/dev -games). stop() ends its whole
- * process group (the stack starts dynalite as a child).
+ * buildDev builds cmd/dev once per test process, into a directory of its own that is removed
+ * when the process exits; every stack the process starts runs that binary. The link, which is
+ * most of a build, happens once per change rather than once per test file: the previous build
+ * (BUILT) is copied in first, and go build leaves a target that is up to date as it is. The
+ * build is published back with a rename, so test files building at the same time never copy a
+ * half-written binary, and none runs a file another may replace.
+ */
+function buildDev() {
+  if (devBinary) return devBinary;
+  const dir = mkdtempSync(join(tmpdir(), 'tictactoe-e2e-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const bin = join(dir, 'dev');
+  if (existsSync(BUILT)) copyFileSync(BUILT, bin);
+  execFileSync(process.env.GO || 'go', ['build', '-o', bin, './cmd/dev'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  try {
+    mkdirSync(dirname(BUILT), { recursive: true });
+    const tmp = `${BUILT}.${process.pid}`;
+    copyFileSync(bin, tmp);
+    renameSync(tmp, BUILT);
+  } catch {
+    // Not kept: the next test process links its own, nothing worse.
+  }
+  devBinary = bin;
+  return bin;
+}
+
+/**
+ * startStack builds (once per process: buildDev) and starts the local stack (cmd/dev: site,
+ * /config.js, WebSocket API, handlers, dynalite) on a free port and resolves once it prints its
+ * URL; grace is the functions' GRACE_PERIOD, env adds to their settings, games sizes the local
+ * API's throttles (cmd/dev -games). stop() ends its whole process group (the stack starts
+ * dynalite as a child).
  */
 export async function startStack({ grace = '4s', regions = 1, env = {}, games = 0 } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'tictactoe-e2e-'));
-  const bin = join(dir, 'dev');
-  execFileSync(process.env.GO || 'go', ['build', '-o', bin, './cmd/dev'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  const bin = buildDev();
   const port = await freePort();
   const child = spawn(bin, DEV_ARGS({ port, regions, games }), {
     cwd: ROOT,
@@ -88,7 +118,9 @@ export async function startStack({ grace = '4s', regions = 1, env = {}, games = 
       reject(new Error(`cmd/dev exited with ${code} before serving:\n${log}`));
     });
   });
-  // Keep draining its output, or a chatty stack blocks on a full pipe.
+  // Keep draining its output, or a chatty stack blocks on a full pipe. (The banner's listener
+  // goes: it would search the whole log again for every line, and keep each twice.)
+  for (const stream of [child.stdout, child.stderr]) stream.removeAllListeners('data');
   const keep = [];
   child.stdout.on('data', (c) => keep.push(c));
   child.stderr.on('data', (c) => keep.push(c));
@@ -120,7 +152,6 @@ export async function startStack({ grace = '4s', regions = 1, env = {}, games = 
         await exited;
         clearTimeout(timeout);
       }
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

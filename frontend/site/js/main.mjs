@@ -893,14 +893,15 @@ $('watch').addEventListener('click', () => {
 });
 
 // watch follows room code as a spectator: the live board, names, score and chat, read-only.
+// The getRoom waits for the connection when it is not open yet (Watch pressed while the socket
+// is still opening, or after it closed), as every lobby action's frame does.
 function watch(code) {
   if (!wsUrl) return;
   lobbyNotice('');
   fieldError('join', '', $('join-code'));
   app.pending = 'watch';
   lobbyBusy(true);
-  socket.open();
-  socket.send({ action: 'getRoom', roomCode: code });
+  socket.sendSoon({ action: 'getRoom', roomCode: code });
 }
 
 function start(action, frame) {
