@@ -207,9 +207,9 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 	}
 }
 
-// The README's table of the functions' variables states lambda/config's defaults.
-func TestReadmeStatesTheFunctionDefaults(t *testing.T) {
-	doc := docTable(t, "../README.md", "### Function configuration")
+// docs/backend.md's table of the functions' variables states lambda/config's defaults.
+func TestBackendDocStatesTheFunctionDefaults(t *testing.T) {
+	doc := docTable(t, "../docs/backend.md", "## Function configuration")
 	fn, err := config.FromEnv(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -223,7 +223,7 @@ func TestReadmeStatesTheFunctionDefaults(t *testing.T) {
 			got = d.String()
 		}
 		if got != want {
-			t.Errorf("README: %s defaults to %q, lambda/config to %q", name, doc[name], want)
+			t.Errorf("docs/backend.md: %s defaults to %q, lambda/config to %q", name, doc[name], want)
 		}
 	}
 }
