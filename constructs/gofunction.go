@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -87,77 +88,37 @@ var commandName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 // NewGoFunction builds props.Command and defines the function. Synth fails with the compiler's
 // output when the build fails; it never falls back to a Docker build.
 func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionProps) *GoFunction {
-	if props == nil || props.Command == nil || !commandName.MatchString(*props.Command) {
-		panic(fmt.Errorf("GoFunction %s: Command must name a directory under lambda/cmd, such as \"game\"", *id))
-	}
-	this := cdkconstructs.NewConstruct(scope, id)
-	command := *props.Command
-	commandsDir := DefaultCommandsDir
-	if props.CommandsDir != nil {
-		commandsDir = *props.CommandsDir
-	}
-	moduleDir := "."
-	if props.ModuleDir != nil {
-		moduleDir = *props.ModuleDir
-	}
-	moduleDir, err := gobuild.FindModuleDir(moduleDir)
+	p, err := props.validate()
 	if err != nil {
 		panic(fmt.Errorf("GoFunction %s: %w", *id, err))
 	}
-	build := gobuild.Command{ModuleDir: moduleDir, Package: "./" + path.Join(commandsDir, command)}
+	build := gobuild.Command{ModuleDir: *p.ModuleDir, Package: "./" + path.Join(*p.CommandsDir, *p.Command)}
 	hash, err := build.SourceHash()
 	if err != nil {
 		panic(fmt.Errorf("GoFunction %s: %w", *id, err))
 	}
-
-	env := props.Lifecycle.orDefault()
-	retention := env.LogRetention()
-	if props.LogRetention != "" {
-		retention = props.LogRetention
-	}
+	this := cdkconstructs.NewConstruct(scope, id)
 	logGroup := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention:     retention,
-		RemovalPolicy: env.RemovalPolicy(),
+		Retention:     p.LogRetention,
+		RemovalPolicy: p.Lifecycle.RemovalPolicy(),
 	})
 	// An explicit role instead of the default one: the default attaches the managed
 	// AWSLambdaBasicExecutionRole, which may write to any log group in the account.
 	role := awsiam.NewRole(this, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String(fmt.Sprintf("Runs the %s function: its logs and traces, plus what the stack grants", command)),
+		Description: jsii.String(fmt.Sprintf("Runs the %s function: its logs and traces, plus what the stack grants", *p.Command)),
 	})
 	logGroup.GrantWrite(role)
-
-	description := props.Description
-	if description == nil {
-		description = jsii.String("Go function " + command)
-	}
-	memory := props.MemorySize
-	if memory == nil {
-		memory = jsii.Number(DefaultMemorySize)
-	}
-	timeout := props.Timeout
-	if timeout == nil {
-		timeout = awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds))
-	}
 	fn := awslambda.NewFunction(this, jsii.String("Resource"), &awslambda.FunctionProps{
-		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture: awslambda.Architecture_ARM_64(),
-		Handler:      jsii.String("bootstrap"),
-		Code: awslambda.Code_FromAsset(jsii.String(moduleDir), &awss3assets.AssetOptions{
-			AssetHash:     jsii.String(hash),
-			AssetHashType: awscdk.AssetHashType_CUSTOM,
-			Bundling: &awscdk.BundlingOptions{
-				// Required by the API even though it is never used: localBundler either builds
-				// or fails synth, and CDK only runs the image when local bundling declines.
-				Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
-				Local: &localBundler{build: build},
-			},
-		}),
-		Description:                  description,
-		Environment:                  props.Environment,
-		ReservedConcurrentExecutions: props.ReservedConcurrency,
-		MemorySize:                   memory,
-		Timeout:                      timeout,
+		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:                 awslambda.Architecture_ARM_64(),
+		Handler:                      jsii.String("bootstrap"),
+		Code:                         goCode(build, hash),
+		Description:                  p.Description,
+		Environment:                  p.Environment,
+		ReservedConcurrentExecutions: p.ReservedConcurrency,
+		MemorySize:                   p.MemorySize,
+		Timeout:                      p.Timeout,
 		Role:                         role,
 		LogGroup:                     logGroup,
 		LoggingFormat:                awslambda.LoggingFormat_JSON,
@@ -165,12 +126,66 @@ func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 		// setting decide, instead of silently hiding its debug lines behind Lambda's INFO.
 		ApplicationLogLevelV2: awslambda.ApplicationLogLevel_TRACE,
 	})
-	// X-Ray tracing, with its permissions in a policy of their own rather than CDK's default
-	// (which would mix them into the policy that later grants land in): X-Ray's write calls
-	// take no resource, so the policy needs "*", and its suppression below then excuses
-	// exactly that and nothing a later grant adds.
+	traceWithXRay(this, fn, role)
+	loggedErrors := countLoggedErrors(this, logGroup)
+	return &GoFunction{Construct: this, Function: fn, Role: role, LogGroup: logGroup, LoggedErrors: loggedErrors, SourceHash: jsii.String(hash)}
+}
+
+// validate checks props and returns a copy with every default filled in (the caller's props
+// are never changed), ModuleDir the module found.
+func (props *GoFunctionProps) validate() (GoFunctionProps, error) {
+	if props == nil || props.Command == nil || !commandName.MatchString(*props.Command) {
+		return GoFunctionProps{}, errors.New("Command must name a directory under lambda/cmd, such as \"game\"")
+	}
+	p := *props
+	if p.CommandsDir == nil {
+		p.CommandsDir = jsii.String(DefaultCommandsDir)
+	}
+	if p.ModuleDir == nil {
+		p.ModuleDir = jsii.String(".")
+	}
+	moduleDir, err := gobuild.FindModuleDir(*p.ModuleDir)
+	if err != nil {
+		return p, err
+	}
+	p.ModuleDir = jsii.String(moduleDir)
+	if p.LogRetention == "" {
+		p.LogRetention = p.Lifecycle.LogRetention()
+	}
+	if p.Description == nil {
+		p.Description = jsii.String("Go function " + *p.Command)
+	}
+	if p.MemorySize == nil {
+		p.MemorySize = jsii.Number(DefaultMemorySize)
+	}
+	if p.Timeout == nil {
+		p.Timeout = awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds))
+	}
+	return p, nil
+}
+
+// goCode is build's binary as a bundled asset whose hash is the source's, hash: built on this
+// machine at synth, never in Docker.
+func goCode(build gobuild.Command, hash string) awslambda.Code {
+	return awslambda.Code_FromAsset(jsii.String(build.ModuleDir), &awss3assets.AssetOptions{
+		AssetHash:     jsii.String(hash),
+		AssetHashType: awscdk.AssetHashType_CUSTOM,
+		Bundling: &awscdk.BundlingOptions{
+			// Required by the API even though it is never used: localBundler either builds or
+			// fails synth, and CDK only runs the image when local bundling declines.
+			Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1")),
+			Local: &localBundler{build: build},
+		},
+	})
+}
+
+// traceWithXRay turns on X-Ray tracing for fn, with its permissions in a policy of their own
+// rather than CDK's default (which would mix them into the policy that later grants land in):
+// X-Ray's write calls take no resource, so the policy needs "*", and its suppression below then
+// excuses exactly that and nothing a later grant adds.
+func traceWithXRay(scope cdkconstructs.Construct, fn awslambda.Function, role awsiam.Role) {
 	fn.Node().DefaultChild().(awscdk.CfnResource).AddPropertyOverride(jsii.String("TracingConfig.Mode"), jsii.String("Active"))
-	tracing := awsiam.NewPolicy(this, jsii.String("Tracing"), &awsiam.PolicyProps{
+	tracing := awsiam.NewPolicy(scope, jsii.String("Tracing"), &awsiam.PolicyProps{
 		Roles: &[]awsiam.IRole{role},
 		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings("xray:PutTraceSegments", "xray:PutTelemetryRecords"),
@@ -179,7 +194,12 @@ func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 	})
 	fn.Node().AddDependency(tracing)
 	SuppressNag(tracing, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: \"*\" is the only resource they accept", "Resource::*")
-	loggedErrors := awslogs.NewMetricFilter(this, jsii.String("LoggedErrors"), &awslogs.MetricFilterProps{
+}
+
+// countLoggedErrors counts logGroup's lines at level ERROR into MetricLoggedErrors, by the
+// function named in each line.
+func countLoggedErrors(scope cdkconstructs.Construct, logGroup awslogs.LogGroup) awslogs.MetricFilter {
+	return awslogs.NewMetricFilter(scope, jsii.String("LoggedErrors"), &awslogs.MetricFilterProps{
 		LogGroup:        logGroup,
 		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.level"), jsii.String("="), jsii.String("ERROR")),
 		MetricNamespace: jsii.String(metrics.Namespace),
@@ -188,7 +208,6 @@ func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 		Dimensions:      &map[string]*string{LoggedErrorsDimension: jsii.String("$.function")},
 		Unit:            awscloudwatch.Unit_COUNT,
 	})
-	return &GoFunction{Construct: this, Function: fn, Role: role, LogGroup: logGroup, LoggedErrors: loggedErrors, SourceHash: jsii.String(hash)}
 }
 
 // The logged-errors metric: namespace metrics.Namespace, one dimension, the function's name

@@ -51,6 +51,19 @@ func newSignals(scope cdkconstructs.Construct, lifecycle Lifecycle) *bootSignals
 	return &bootSignals{Bucket: b, scope: scope, life: lifecycle}
 }
 
+// grantReports lets role write its instances' boot reports: the status prefixes of the bucket,
+// nothing else.
+func (s *bootSignals) grantReports(role awsiam.Role) {
+	for _, status := range signalkey.Statuses() {
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("s3:PutObject"),
+			Resources: &[]*string{s.Bucket.ArnForObjects(jsii.String(status + "/*"))},
+		}))
+	}
+	SuppressNag(role, "AwsSolutions-IAM5", "An instance writes its one boot report, STATUS/<its own instance id>, and an ID exists only once the instance runs: the grant covers the two status prefixes of the signals bucket and nothing else",
+		&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<[A-Za-z0-9]*Signals[0-9A-F]{8}\.Arn>\/(SUCCESS|FAILURE)\/\*$/`)})
+}
+
 // relayFor deploys the relay for group and makes the group wait for it: an instance launched
 // before the relay exists could never be signalled.
 func (s *bootSignals) relayFor(group awsautoscaling.AutoScalingGroup) {

@@ -3,6 +3,7 @@ package constructs
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -156,68 +157,134 @@ var socketPath = regexp.MustCompile(`^/[A-Za-z0-9._~-]+$`)
 // NewSiteDistribution defines the distribution, its policies, the socket function and the log
 // bucket.
 func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteDistributionProps) *SiteDistribution {
-	fail := func(format string, args ...any) {
-		panic(fmt.Errorf("SiteDistribution %s: %s", *id, fmt.Sprintf(format, args...)))
+	p, err := props.validate(scope)
+	if err != nil {
+		panic(fmt.Errorf("SiteDistribution %s: %w", *id, err))
 	}
+	this := cdkconstructs.NewConstruct(scope, id)
+	// CloudFront's standard logs need ACLs: the log delivery writes as the object's owner.
+	logs := newLogBucket(this, "AccessLogs", p.Lifecycle, awss3.ObjectOwnership_OBJECT_WRITER, "distribution")
+	site := newSiteOrigin(this, p.LoadBalancer)
+	cache := newSiteCachePolicy(this)
+	headers := newHstsPolicy(this, p.HstsMaxAge)
+	fn, sockets := newSocketBehaviors(this, &p, headers)
+	distProps := &awscloudfront.DistributionProps{
+		Comment: jsii.String("TicTacToe site and socket"),
+		DefaultBehavior: &awscloudfront.BehaviorOptions{
+			Origin:                site,
+			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+			AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
+			CachePolicy:           cache,
+			ResponseHeadersPolicy: headers,
+			Compress:              jsii.Bool(true),
+		},
+		AdditionalBehaviors: &sockets,
+		HttpVersion:         awscloudfront.HttpVersion_HTTP2_AND_3,
+		EnableIpv6:          jsii.Bool(true),
+		PriceClass:          p.PriceClass,
+		EnableLogging:       jsii.Bool(true),
+		LogBucket:           logs,
+		WebAclId:            p.WebAclArn,
+	}
+	canonical := useOwnDomain(this, &p, distProps)
+	dist := awscloudfront.NewDistribution(this, jsii.String("Resource"), distProps)
+	if empty := logs.Node().TryFindChild(jsii.String("AutoDeleteObjectsCustomResource")); empty != nil {
+		// Deleted after the distribution, so the bucket is emptied once no more logs come
+		// from it.
+		dist.Node().AddDependency(empty)
+	}
+	suppressDistributionNags(dist, &p)
+	name := dist.DistributionDomainName()
+	if len(p.DomainNames) > 0 {
+		name = p.DomainNames[0]
+	}
+	return &SiteDistribution{
+		Construct:         this,
+		Distribution:      dist,
+		SocketFunction:    fn,
+		CanonicalFunction: canonical,
+		AccessLogs:        logs,
+		DomainName:        name,
+		SiteUrl:           awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), name}),
+	}
+}
+
+// validate checks props, in a distribution to be defined in scope, and returns a copy with
+// every default filled in (the caller's props are never changed).
+func (props *SiteDistributionProps) validate(scope cdkconstructs.Construct) (SiteDistributionProps, error) {
 	if props == nil {
-		fail("props are required")
+		return SiteDistributionProps{}, errors.New("props are required")
 	}
 	p := *props
 	switch {
 	case p.LoadBalancer == nil:
-		fail("LoadBalancer is required")
+		return p, errors.New("LoadBalancer is required")
 	case p.ApiDomainName == nil || p.ApiStageName == nil:
-		fail("ApiDomainName and ApiStageName are required: the distribution passes sockets to the API")
+		return p, errors.New("ApiDomainName and ApiStageName are required: the distribution passes sockets to the API")
 	case p.ViewerHostHeader == nil || *p.ViewerHostHeader == "":
-		fail("ViewerHostHeader is required")
+		return p, errors.New("ViewerHostHeader is required")
 	case p.HstsMaxAge == nil:
-		fail("HstsMaxAge is required")
+		return p, errors.New("HstsMaxAge is required")
 	case len(p.DomainNames) > 0 && p.Certificate == nil:
-		fail("DomainNames need a Certificate (in us-east-1) that covers them")
+		return p, errors.New("DomainNames need a Certificate (in us-east-1) that covers them")
 	case len(p.DomainNames) == 0 && p.Certificate != nil:
-		fail("a Certificate needs the DomainNames it covers")
+		return p, errors.New("a Certificate needs the DomainNames it covers")
 	}
 	if p.SocketPath == nil {
 		p.SocketPath = jsii.String(DefaultSocketPath)
 	}
-	if !socketPath.MatchString(*p.SocketPath) {
-		fail("SocketPath %q is not a path like /ws", *p.SocketPath)
-	}
-	for _, o := range p.OtherSockets {
-		switch {
-		case !socketPath.MatchString(o.Path):
-			fail("OtherSockets: %q is not a path like /ws-eu-central-1", o.Path)
-		case o.Path == *p.SocketPath:
-			fail("OtherSockets: %q is SocketPath already", o.Path)
-		case o.ApiDomainName == nil:
-			fail("OtherSockets %s: ApiDomainName is required", o.Path)
-		}
+	if err := p.validateSockets(); err != nil {
+		return p, err
 	}
 	if p.PriceClass == "" {
 		p.PriceClass = DefaultPriceClass
 	}
 	if region := awscdk.Stack_Of(scope).Region(); !*awscdk.Token_IsUnresolved(region) && noStandardLogs[*region] {
-		fail("CloudFront delivers no standard logs to a bucket in %s: deploy the site from another Region, or serve it from the load balancer directly", *region)
+		return p, fmt.Errorf("CloudFront delivers no standard logs to a bucket in %s: deploy the site from another Region, or serve it from the load balancer directly", *region)
 	}
-	this := cdkconstructs.NewConstruct(scope, id)
+	return p, nil
+}
 
-	// CloudFront's standard logs need ACLs: the log delivery writes as the object's owner.
-	logs := newLogBucket(this, "AccessLogs", p.Lifecycle, awss3.ObjectOwnership_OBJECT_WRITER, "distribution")
+// validateSockets checks SocketPath and OtherSockets: each a path CloudFront matches exactly,
+// none twice, each with its API.
+func (p *SiteDistributionProps) validateSockets() error {
+	if !socketPath.MatchString(*p.SocketPath) {
+		return fmt.Errorf("SocketPath %q is not a path like /ws", *p.SocketPath)
+	}
+	for _, o := range p.OtherSockets {
+		switch {
+		case !socketPath.MatchString(o.Path):
+			return fmt.Errorf("OtherSockets: %q is not a path like /ws-eu-central-1", o.Path)
+		case o.Path == *p.SocketPath:
+			return fmt.Errorf("OtherSockets: %q is SocketPath already", o.Path)
+		case o.ApiDomainName == nil:
+			return fmt.Errorf("OtherSockets %s: ApiDomainName is required", o.Path)
+		}
+	}
+	return nil
+}
 
-	// CloudFront refuses any change to a VPC origin a distribution uses, so it is never
-	// changed in place: its ID follows the load balancer's, and a new load balancer gets a new
-	// origin (the distribution moves over, then the old one is deleted). Its name carries the
-	// Region: two deployments of one lifecycle in two Regions share an account's CloudFront.
-	vpcOrigin := awscloudfront.NewVpcOrigin(this, jsii.String("Origin"+*p.LoadBalancer.Node().Id()), &awscloudfront.VpcOriginProps{
-		Endpoint:       awscloudfront.VpcOriginEndpoint_ApplicationLoadBalancer(p.LoadBalancer),
+// newSiteOrigin is the VPC origin of lb, the site's origin.
+//
+// CloudFront refuses any change to a VPC origin a distribution uses, so it is never changed
+// in place: its ID follows the load balancer's, and a new load balancer gets a new origin (the
+// distribution moves over, then the old one is deleted). Its name carries the Region: two
+// deployments of one lifecycle in two Regions share an account's CloudFront.
+func newSiteOrigin(scope cdkconstructs.Construct, lb awselasticloadbalancingv2.IApplicationLoadBalancer) awscloudfront.IOrigin {
+	vpcOrigin := awscloudfront.NewVpcOrigin(scope, jsii.String("Origin"+*lb.Node().Id()), &awscloudfront.VpcOriginProps{
+		Endpoint:       awscloudfront.VpcOriginEndpoint_ApplicationLoadBalancer(lb),
 		ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTP_ONLY,
 		HttpPort:       jsii.Number(80),
-		VpcOriginName:  regionalName(this, *p.LoadBalancer.Node().Id(), MaxVpcOriginName),
+		VpcOriginName:  regionalName(scope, *lb.Node().Id(), MaxVpcOriginName),
 	})
-	site := awscloudfrontorigins.VpcOrigin_WithVpcOrigin(vpcOrigin, nil)
-	// Freshness is NGINX's: no minimum, so no-store (the entry page, config.js,
-	// instance.json) is never kept, and s-maxage keeps an asset as long as NGINX says.
-	cache := awscloudfront.NewCachePolicy(this, jsii.String("SiteCache"), &awscloudfront.CachePolicyProps{
+	return awscloudfrontorigins.VpcOrigin_WithVpcOrigin(vpcOrigin, nil)
+}
+
+// newSiteCachePolicy caches the site as its origin says. Freshness is NGINX's: no minimum, so
+// no-store (the entry page, config.js, instance.json) is never kept, and s-maxage keeps an
+// asset as long as NGINX says.
+func newSiteCachePolicy(scope cdkconstructs.Construct) awscloudfront.CachePolicy {
+	return awscloudfront.NewCachePolicy(scope, jsii.String("SiteCache"), &awscloudfront.CachePolicyProps{
 		Comment:                    jsii.String("TicTacToe site: the origin's Cache-Control decides; compressed variants kept apart"),
 		MinTtl:                     awscdk.Duration_Seconds(jsii.Number(0)),
 		DefaultTtl:                 awscdk.Duration_Seconds(jsii.Number(0)),
@@ -228,23 +295,32 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 		HeaderBehavior:             awscloudfront.CacheHeaderBehavior_None(),
 		CookieBehavior:             awscloudfront.CacheCookieBehavior_None(),
 	})
-	headers := awscloudfront.NewResponseHeadersPolicy(this, jsii.String("Headers"), &awscloudfront.ResponseHeadersPolicyProps{
-		ResponseHeadersPolicyName: regionalName(this, "Headers", MaxPolicyName),
+}
+
+// newHstsPolicy sends HSTS with maxAge on every response, pages and sockets.
+func newHstsPolicy(scope cdkconstructs.Construct, maxAge awscdk.Duration) awscloudfront.ResponseHeadersPolicy {
+	return awscloudfront.NewResponseHeadersPolicy(scope, jsii.String("Headers"), &awscloudfront.ResponseHeadersPolicyProps{
+		ResponseHeadersPolicyName: regionalName(scope, "Headers", MaxPolicyName),
 		Comment:                   jsii.String("TicTacToe site: HSTS on every response (NGINX sends the other security headers)"),
 		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
 			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{
-				AccessControlMaxAge: p.HstsMaxAge,
+				AccessControlMaxAge: maxAge,
 				IncludeSubdomains:   jsii.Bool(false),
 				Override:            jsii.Bool(true),
 			},
 		},
 	})
-	fn := awscloudfront.NewFunction(this, jsii.String("SocketFunction"), &awscloudfront.FunctionProps{
+}
+
+// newSocketBehaviors defines the socket function and returns it with the behaviours of
+// SocketPath and OtherSockets, by path: each passes sockets to its API, uncached.
+func newSocketBehaviors(scope cdkconstructs.Construct, p *SiteDistributionProps, headers awscloudfront.IResponseHeadersPolicy) (awscloudfront.Function, map[string]*awscloudfront.BehaviorOptions) {
+	fn := awscloudfront.NewFunction(scope, jsii.String("SocketFunction"), &awscloudfront.FunctionProps{
 		Comment: jsii.String("TicTacToe socket: to the API's stage, naming the viewer's host"),
 		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
 		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(socketFunctionCode(*p.ViewerHostHeader, stringOr(p.ViewerAddressHeader), *p.ApiStageName))),
 	})
-	socketBehavior := func(apiDomainName *string) *awscloudfront.BehaviorOptions {
+	behavior := func(apiDomainName *string) *awscloudfront.BehaviorOptions {
 		return &awscloudfront.BehaviorOptions{
 			Origin: awscloudfrontorigins.NewHttpOrigin(apiDomainName, &awscloudfrontorigins.HttpOriginProps{
 				ProtocolPolicy:     awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
@@ -264,56 +340,45 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 			}},
 		}
 	}
-	sockets := map[string]*awscloudfront.BehaviorOptions{*p.SocketPath: socketBehavior(p.ApiDomainName)}
+	sockets := map[string]*awscloudfront.BehaviorOptions{*p.SocketPath: behavior(p.ApiDomainName)}
 	for _, o := range p.OtherSockets {
-		sockets[o.Path] = socketBehavior(o.ApiDomainName)
+		sockets[o.Path] = behavior(o.ApiDomainName)
 	}
+	return fn, sockets
+}
 
-	distProps := &awscloudfront.DistributionProps{
-		Comment: jsii.String("TicTacToe site and socket"),
-		DefaultBehavior: &awscloudfront.BehaviorOptions{
-			Origin:                site,
-			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
-			AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
-			CachePolicy:           cache,
-			ResponseHeadersPolicy: headers,
-			Compress:              jsii.Bool(true),
-		},
-		AdditionalBehaviors: &sockets,
-		HttpVersion:         awscloudfront.HttpVersion_HTTP2_AND_3,
-		EnableIpv6:          jsii.Bool(true),
-		PriceClass:          p.PriceClass,
-		EnableLogging:       jsii.Bool(true),
-		LogBucket:           logs,
-		WebAclId:            p.WebAclArn,
+// useOwnDomain puts the deployment's own names and Certificate on the distribution, with a
+// function that sends players from any other name to the first; without a Certificate it
+// changes nothing and returns nil.
+//
+// Without a certificate of the deployer's, the distribution answers on its *.cloudfront.net
+// name with CloudFront's default certificate, whose security policy is CloudFront's own
+// (TLSv1, which browsers no longer offer below 1.2) and cannot be set: Control Tower's rule on
+// the minimum TLS version flags it, and only a domain of your own (domainName) raises it, to
+// TLS 1.2 (2021). docs/deploy.md recommends one for production.
+func useOwnDomain(scope cdkconstructs.Construct, p *SiteDistributionProps, dist *awscloudfront.DistributionProps) awscloudfront.Function {
+	if p.Certificate == nil {
+		return nil
 	}
-	var canonical awscloudfront.Function
-	// Without a certificate of the deployer's, the distribution answers on its *.cloudfront.net
-	// name with CloudFront's default certificate, whose security policy is CloudFront's own
-	// (TLSv1, which browsers no longer offer below 1.2) and cannot be set: Control Tower's
-	// rule on the minimum TLS version flags it, and only a domain of your own (domainName)
-	// raises it, to TLS 1.2 (2021). docs/deploy.md recommends one for production.
-	if p.Certificate != nil {
-		distProps.DomainNames = &p.DomainNames
-		distProps.Certificate = p.Certificate
-		distProps.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
-		// One name for players: a page opened on the distribution's own name would open its
-		// socket on the domain (config.js names it), which the same-site check refuses.
-		canonical = awscloudfront.NewFunction(this, jsii.String("CanonicalFunction"), &awscloudfront.FunctionProps{
-			Comment: jsii.String("TicTacToe site: redirect other names to " + *p.DomainNames[0]),
-			Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
-			Code:    awscloudfront.FunctionCode_FromInline(jsii.String(canonicalFunctionCode(*p.DomainNames[0]))),
-		})
-		distProps.DefaultBehavior.FunctionAssociations = &[]*awscloudfront.FunctionAssociation{{
-			Function: canonical, EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST,
-		}}
-	}
-	dist := awscloudfront.NewDistribution(this, jsii.String("Resource"), distProps)
-	if empty := logs.Node().TryFindChild(jsii.String("AutoDeleteObjectsCustomResource")); empty != nil {
-		// Deleted after the distribution, so the bucket is emptied once no more logs come
-		// from it.
-		dist.Node().AddDependency(empty)
-	}
+	dist.DomainNames = &p.DomainNames
+	dist.Certificate = p.Certificate
+	dist.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
+	// One name for players: a page opened on the distribution's own name would open its socket
+	// on the domain (config.js names it), which the same-site check refuses.
+	canonical := awscloudfront.NewFunction(scope, jsii.String("CanonicalFunction"), &awscloudfront.FunctionProps{
+		Comment: jsii.String("TicTacToe site: redirect other names to " + *p.DomainNames[0]),
+		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
+		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(canonicalFunctionCode(*p.DomainNames[0]))),
+	})
+	dist.DefaultBehavior.FunctionAssociations = &[]*awscloudfront.FunctionAssociation{{
+		Function: canonical, EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST,
+	}}
+	return canonical
+}
+
+// suppressDistributionNags says why the distribution is as it is where cdk-nag would ask
+// otherwise.
+func suppressDistributionNags(dist awscloudfront.Distribution, p *SiteDistributionProps) {
 	if p.Certificate == nil {
 		SuppressNag(dist, "AwsSolutions-CFR4", "With no domain of its own the site is on the distribution's *.cloudfront.net name, whose certificate and TLS policy CloudFront sets; with a domain the minimum is TLS 1.2 (2021)")
 	}
@@ -322,20 +387,6 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 		SuppressNag(dist, "AwsSolutions-CFR2", "The web application firewall is a setting (waf, on by default in prod) at $10 a month; without it stage throttling, the per-connection rate limit and the connect function's checks bound the API")
 	}
 	SuppressNag(dist, "AwsSolutions-CFR5", "The site's origin is an internal load balancer reached over HTTP inside the VPC (a VPC origin, no public route); the API's origin takes TLS 1.2 only")
-
-	name := dist.DistributionDomainName()
-	if len(p.DomainNames) > 0 {
-		name = p.DomainNames[0]
-	}
-	return &SiteDistribution{
-		Construct:         this,
-		Distribution:      dist,
-		SocketFunction:    fn,
-		CanonicalFunction: canonical,
-		AccessLogs:        logs,
-		DomainName:        name,
-		SiteUrl:           awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://"), name}),
-	}
 }
 
 // socketFunctionCode is the viewer-request function of the socket path: the request goes to

@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 
@@ -82,23 +83,54 @@ func FirewallRules() []string {
 // webAclName is what WAF takes as a web ACL's name.
 var webAclName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
+// wafLogPrefix starts the name of every log group WAF writes to.
+const wafLogPrefix = "aws-waf-logs-"
+
 // waf's limits on a rate-based rule.
 const minRateLimit, maxRateLimit = 10, 2000000000
 
 // NewWebFirewall defines the web ACL, its logging and its alarm.
 func NewWebFirewall(scope cdkconstructs.Construct, id *string, props *WebFirewallProps) *WebFirewall {
-	fail := func(format string, args ...any) {
-		panic(fmt.Errorf("WebFirewall %s: %s", *id, fmt.Sprintf(format, args...)))
+	p, err := props.validate(scope)
+	if err != nil {
+		panic(fmt.Errorf("WebFirewall %s: %w", *id, err))
 	}
+	this := cdkconstructs.NewConstruct(scope, id)
+	w := &WebFirewall{Construct: this, name: *p.Name}
+	w.WebAcl = awswafv2.NewCfnWebACL(this, jsii.String("Resource"), &awswafv2.CfnWebACLProps{
+		Name:             p.Name,
+		Description:      jsii.String("TicTacToe site and socket: rate limits per address, AWS managed rules"),
+		Scope:            jsii.String("CLOUDFRONT"),
+		DefaultAction:    &awswafv2.CfnWebACL_DefaultActionProperty{Allow: &awswafv2.CfnWebACL_AllowActionProperty{}},
+		VisibilityConfig: wafVisibility(*p.Name),
+		Rules:            webAclRules(&p),
+	})
+	w.Logs = newRequestLog(this, w.WebAcl, &p)
+	w.BlockedSpike = w.MetricBlockedRequests(&awscloudwatch.MetricOptions{Period: fiveMinutes()}).CreateAlarm(this, jsii.String("BlockedSpike"), &awscloudwatch.CreateAlarmOptions{
+		AlarmDescription:   jsii.String(fmt.Sprintf("The firewall blocked %v requests or more in 5 minutes: an attack, a client stuck in a loop, or a rule blocking players. Its log (%s…) says which rule and which address.", *p.BlockedAlarmThreshold, wafLogPrefix+*p.Name)),
+		Threshold:          p.BlockedAlarmThreshold,
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	if p.AlarmTopic != nil {
+		Notify(w.BlockedSpike, p.AlarmTopic)
+	}
+	return w
+}
+
+// validate checks props, for a web ACL to be defined in scope, and returns a copy with every
+// default filled in (the caller's props are never changed).
+func (props *WebFirewallProps) validate(scope cdkconstructs.Construct) (WebFirewallProps, error) {
 	if props == nil || props.Name == nil {
-		fail("Name is required")
+		return WebFirewallProps{}, errors.New("Name is required")
 	}
 	p := *props
 	if !webAclName.MatchString(*p.Name) {
-		fail("Name %q is not a web ACL name (letters, digits, - and _, at most 128)", *p.Name)
+		return p, fmt.Errorf("Name %q is not a web ACL name (letters, digits, - and _, at most 128)", *p.Name)
 	}
 	if region := awscdk.Stack_Of(scope).Region(); !*awscdk.Token_IsUnresolved(region) && *region != "us-east-1" {
-		fail("a web ACL for CloudFront must be defined in us-east-1, not %s", *region)
+		return p, fmt.Errorf("a web ACL for CloudFront must be defined in us-east-1, not %s", *region)
 	}
 	if p.RequestLimit == nil {
 		p.RequestLimit = jsii.Number(DefaultRequestLimit)
@@ -111,53 +143,35 @@ func NewWebFirewall(scope cdkconstructs.Construct, id *string, props *WebFirewal
 	}
 	for what, v := range map[string]float64{"RequestLimit": *p.RequestLimit, "SocketLimit": *p.SocketLimit} {
 		if v < minRateLimit || v > maxRateLimit || v != float64(int64(v)) {
-			fail("%s %v is not a whole number of requests from %d to %d", what, v, minRateLimit, maxRateLimit)
+			return p, fmt.Errorf("%s %v is not a whole number of requests from %d to %d", what, v, minRateLimit, maxRateLimit)
 		}
 	}
 	if p.BlockedAlarmThreshold == nil {
 		p.BlockedAlarmThreshold = jsii.Number(DefaultBlockedAlarmThreshold)
 	}
-	env := p.Lifecycle.orDefault()
-	this := cdkconstructs.NewConstruct(scope, id)
-	w := &WebFirewall{Construct: this, name: *p.Name}
+	return p, nil
+}
 
-	visibility := func(metric string) *awswafv2.CfnWebACL_VisibilityConfigProperty {
-		return &awswafv2.CfnWebACL_VisibilityConfigProperty{
-			CloudWatchMetricsEnabled: jsii.Bool(true),
-			MetricName:               jsii.String(metric),
-			SampledRequestsEnabled:   jsii.Bool(true),
-		}
-	}
-	block := &awswafv2.CfnWebACL_RuleActionProperty{Block: &awswafv2.CfnWebACL_BlockActionProperty{}}
-	rate := func(limit *float64, scopeDown any) *awswafv2.CfnWebACL_StatementProperty {
-		return &awswafv2.CfnWebACL_StatementProperty{RateBasedStatement: &awswafv2.CfnWebACL_RateBasedStatementProperty{
-			AggregateKeyType:    jsii.String("IP"),
-			Limit:               limit,
-			EvaluationWindowSec: jsii.Number(300),
-			ScopeDownStatement:  scopeDown,
-		}}
-	}
-	managed := func(name string) *awswafv2.CfnWebACL_StatementProperty {
-		return &awswafv2.CfnWebACL_StatementProperty{ManagedRuleGroupStatement: &awswafv2.CfnWebACL_ManagedRuleGroupStatementProperty{
-			VendorName: jsii.String("AWS"), Name: jsii.String(name),
-		}}
-	}
+// webAclRules are the web ACL's rules in FirewallRules' order: the rate limits block, the
+// managed rule groups act as their own rules say.
+func webAclRules(p *WebFirewallProps) []any {
 	statements := map[string]*awswafv2.CfnWebACL_StatementProperty{
-		RuleSocketLimit: rate(p.SocketLimit, &awswafv2.CfnWebACL_StatementProperty{ByteMatchStatement: &awswafv2.CfnWebACL_ByteMatchStatementProperty{
+		RuleSocketLimit: rateLimit(p.SocketLimit, &awswafv2.CfnWebACL_StatementProperty{ByteMatchStatement: &awswafv2.CfnWebACL_ByteMatchStatementProperty{
 			FieldToMatch:         &awswafv2.CfnWebACL_FieldToMatchProperty{UriPath: map[string]any{}},
 			PositionalConstraint: jsii.String("EXACTLY"),
 			SearchString:         p.SocketPath,
 			TextTransformations:  &[]*awswafv2.CfnWebACL_TextTransformationProperty{{Priority: jsii.Number(0), Type: jsii.String("NONE")}},
 		}}),
-		RuleRateLimit:     rate(p.RequestLimit, nil),
-		RuleIPReputation:  managed(RuleIPReputation),
-		RuleCommon:        managed(RuleCommon),
-		RuleKnownBadInput: managed(RuleKnownBadInput),
+		RuleRateLimit:     rateLimit(p.RequestLimit, nil),
+		RuleIPReputation:  managedRules(RuleIPReputation),
+		RuleCommon:        managedRules(RuleCommon),
+		RuleKnownBadInput: managedRules(RuleKnownBadInput),
 	}
+	block := &awswafv2.CfnWebACL_RuleActionProperty{Block: &awswafv2.CfnWebACL_BlockActionProperty{}}
 	var rules []any
 	for i, name := range FirewallRules() {
 		r := &awswafv2.CfnWebACL_RuleProperty{
-			Name: jsii.String(name), Priority: jsii.Number(float64(i)), Statement: statements[name], VisibilityConfig: visibility(name),
+			Name: jsii.String(name), Priority: jsii.Number(float64(i)), Statement: statements[name], VisibilityConfig: wafVisibility(name),
 		}
 		if statements[name].ManagedRuleGroupStatement != nil {
 			r.OverrideAction = &awswafv2.CfnWebACL_OverrideActionProperty{None: map[string]any{}}
@@ -166,29 +180,53 @@ func NewWebFirewall(scope cdkconstructs.Construct, id *string, props *WebFirewal
 		}
 		rules = append(rules, r)
 	}
-	w.WebAcl = awswafv2.NewCfnWebACL(this, jsii.String("Resource"), &awswafv2.CfnWebACLProps{
-		Name:             p.Name,
-		Description:      jsii.String("TicTacToe site and socket: rate limits per address, AWS managed rules"),
-		Scope:            jsii.String("CLOUDFRONT"),
-		DefaultAction:    &awswafv2.CfnWebACL_DefaultActionProperty{Allow: &awswafv2.CfnWebACL_AllowActionProperty{}},
-		VisibilityConfig: visibility(*p.Name),
-		Rules:            rules,
-	})
+	return rules
+}
 
+// wafVisibility publishes a rule's (or the web ACL's) metrics under metric, with samples.
+func wafVisibility(metric string) *awswafv2.CfnWebACL_VisibilityConfigProperty {
+	return &awswafv2.CfnWebACL_VisibilityConfigProperty{
+		CloudWatchMetricsEnabled: jsii.Bool(true),
+		MetricName:               jsii.String(metric),
+		SampledRequestsEnabled:   jsii.Bool(true),
+	}
+}
+
+// rateLimit matches a client address over limit requests in 5 minutes, of those scopeDown
+// matches (nil: all).
+func rateLimit(limit *float64, scopeDown any) *awswafv2.CfnWebACL_StatementProperty {
+	return &awswafv2.CfnWebACL_StatementProperty{RateBasedStatement: &awswafv2.CfnWebACL_RateBasedStatementProperty{
+		AggregateKeyType:    jsii.String("IP"),
+		Limit:               limit,
+		EvaluationWindowSec: jsii.Number(300),
+		ScopeDownStatement:  scopeDown,
+	}}
+}
+
+// managedRules is the AWS managed rule group name.
+func managedRules(name string) *awswafv2.CfnWebACL_StatementProperty {
+	return &awswafv2.CfnWebACL_StatementProperty{ManagedRuleGroupStatement: &awswafv2.CfnWebACL_ManagedRuleGroupStatementProperty{
+		VendorName: jsii.String("AWS"), Name: jsii.String(name),
+	}}
+}
+
+// newRequestLog logs webAcl's requests to a log group of their own, with cookies,
+// authorization and query strings redacted.
+func newRequestLog(scope cdkconstructs.Construct, webAcl awswafv2.CfnWebACL, p *WebFirewallProps) awslogs.LogGroup {
 	// The stack's own id ends the name: a retained log group of a deleted stack never blocks
 	// the name of the next one.
 	stackID := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), awscdk.Aws_STACK_ID(), jsii.Number(3)))
-	logName := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("aws-waf-logs-" + *p.Name + "-"), stackID})
-	w.Logs = awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
+	logName := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String(wafLogPrefix + *p.Name + "-"), stackID})
+	logs := awslogs.NewLogGroup(scope, jsii.String("Logs"), &awslogs.LogGroupProps{
 		LogGroupName:  logName,
-		Retention:     env.LogRetention(),
-		RemovalPolicy: env.RemovalPolicy(),
+		Retention:     p.Lifecycle.LogRetention(),
+		RemovalPolicy: p.Lifecycle.RemovalPolicy(),
 	})
-	logging := awswafv2.NewCfnLoggingConfiguration(this, jsii.String("Logging"), &awswafv2.CfnLoggingConfigurationProps{
-		ResourceArn: w.WebAcl.AttrArn(),
+	logging := awswafv2.NewCfnLoggingConfiguration(scope, jsii.String("Logging"), &awswafv2.CfnLoggingConfigurationProps{
+		ResourceArn: webAcl.AttrArn(),
 		// WAF takes the log group's ARN without the :* CloudFormation gives.
-		LogDestinationConfigs: &[]any{awscdk.Stack_Of(this).FormatArn(&awscdk.ArnComponents{
-			Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: w.Logs.LogGroupName(),
+		LogDestinationConfigs: &[]any{awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: logs.LogGroupName(),
 			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
 		})},
 		RedactedFields: []any{
@@ -197,19 +235,8 @@ func NewWebFirewall(scope cdkconstructs.Construct, id *string, props *WebFirewal
 			&awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{QueryString: map[string]any{}},
 		},
 	})
-	logging.Node().AddDependency(w.Logs)
-
-	w.BlockedSpike = w.MetricBlockedRequests(&awscloudwatch.MetricOptions{Period: fiveMinutes()}).CreateAlarm(this, jsii.String("BlockedSpike"), &awscloudwatch.CreateAlarmOptions{
-		AlarmDescription:   jsii.String(fmt.Sprintf("The firewall blocked %v requests or more in 5 minutes: an attack, a client stuck in a loop, or a rule blocking players. Its log (%s…) says which rule and which address.", *p.BlockedAlarmThreshold, "aws-waf-logs-"+*p.Name)),
-		Threshold:          p.BlockedAlarmThreshold,
-		EvaluationPeriods:  jsii.Number(1),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	})
-	if p.AlarmTopic != nil {
-		Notify(w.BlockedSpike, p.AlarmTopic)
-	}
-	return w
+	logging.Node().AddDependency(logs)
+	return logs
 }
 
 // wafMetric is a web ACL metric: CloudFront's web ACLs publish in us-east-1, with no Region

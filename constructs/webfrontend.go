@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -16,12 +17,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/serverless-tictactoe/tictactoe/frontend"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/gobuild"
-	"github.com/serverless-tictactoe/tictactoe/lambda/ops/signalkey"
 )
 
 // WebFrontendProps configures a WebFrontend.
@@ -252,27 +251,65 @@ func ValidateCapacity(min, max float64) error {
 
 // NewWebFrontend defines the load balancer, the instances and their scaling.
 func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFrontendProps) *WebFrontend {
-	fail := func(format string, args ...any) {
-		panic(fmt.Errorf("WebFrontend %s: %s", *id, fmt.Sprintf(format, args...)))
+	p, err := props.validate()
+	if err != nil {
+		panic(fmt.Errorf("WebFrontend %s: %w", *id, err))
 	}
+	this := cdkconstructs.NewConstruct(scope, id)
+	site := awss3assets.NewAsset(this, jsii.String("Site"), &awss3assets.AssetProps{Path: p.SiteDir})
+	role := newInstanceRole(this, site)
+	signals := newSignals(this, p.Lifecycle)
+	signals.grantReports(role)
+	userData, err := frontend.UserData(frontend.UserDataParams{
+		SiteBucket:      *site.S3BucketName(),
+		SiteKey:         *site.S3ObjectKey(),
+		WebSocketURL:    *p.WebSocketUrl,
+		FallbackSockets: p.FallbackSockets,
+		Region:          *awscdk.Stack_Of(this).Region(),
+		SignalBucket:    *signals.Bucket.BucketName(),
+	})
+	if err != nil {
+		panic(fmt.Errorf("WebFrontend %s: %w", *id, err))
+	}
+	launchTemplate := newLaunchTemplate(this, &p, role, userData)
+	asg := newInstances(this, &p, launchTemplate, signals)
+	accessLogs := newLogBucket(this, "AccessLogs", p.Lifecycle, awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED, "load balancer")
+	lb := newLoadBalancer(this, &p, accessLogs)
+	tg, scheme := addListeners(lb, &p, asg)
+	return &WebFrontend{
+		Construct:        this,
+		LoadBalancer:     lb,
+		AutoScalingGroup: asg,
+		TargetGroup:      tg,
+		LaunchTemplate:   launchTemplate,
+		Role:             role,
+		Site:             site,
+		AccessLogs:       accessLogs,
+		SiteUrl:          awscdk.Fn_Join(jsii.String(""), jsii.Strings(scheme+"://", *lb.LoadBalancerDnsName())),
+	}
+}
+
+// validate checks props and returns a copy with every default filled in (the caller's props
+// are never changed).
+func (props *WebFrontendProps) validate() (WebFrontendProps, error) {
 	if props == nil {
-		fail("props are required: at least Vpc and WebSocketUrl")
+		return WebFrontendProps{}, errors.New("props are required: at least Vpc and WebSocketUrl")
 	}
-	p := *props // defaults fill this copy, never the caller's props
+	p := *props
 	if p.Vpc == nil {
-		fail("Vpc is required")
+		return p, errors.New("Vpc is required")
 	}
 	if p.WebSocketUrl == nil || *p.WebSocketUrl == "" {
-		fail("WebSocketUrl is required: the site needs the API's wss:// URL")
+		return p, errors.New("WebSocketUrl is required: the site needs the API's wss:// URL")
 	}
 	if p.Internal && p.Certificate != nil {
-		fail("an Internal load balancer takes no Certificate: the CloudFront distribution in front of it terminates TLS")
+		return p, errors.New("an Internal load balancer takes no Certificate: the CloudFront distribution in front of it terminates TLS")
 	}
 	if p.InstanceType == nil {
 		p.InstanceType = awsec2.NewInstanceType(jsii.String(DefaultInstanceType))
 	}
 	if err := checkArm64(p.InstanceType); err != nil {
-		fail("InstanceType: %v", err)
+		return p, fmt.Errorf("InstanceType: %w", err)
 	}
 	if p.MinCapacity == nil {
 		p.MinCapacity = jsii.Number(DefaultMinCapacity)
@@ -281,7 +318,7 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 		p.MaxCapacity = jsii.Number(DefaultMaxCapacity)
 	}
 	if err := ValidateCapacity(*p.MinCapacity, *p.MaxCapacity); err != nil {
-		fail("MinCapacity and MaxCapacity: %v", err)
+		return p, fmt.Errorf("MinCapacity and MaxCapacity: %w", err)
 	}
 	if p.TargetCpuUtilization == nil {
 		p.TargetCpuUtilization = jsii.Number(DefaultTargetCpuUtilization)
@@ -295,15 +332,16 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 	if p.SiteDir == nil {
 		moduleDir, err := gobuild.FindModuleDir(".")
 		if err != nil {
-			fail("finding the site: %v", err)
+			return p, fmt.Errorf("finding the site: %w", err)
 		}
 		p.SiteDir = jsii.String(filepath.Join(moduleDir, filepath.FromSlash(frontend.SiteDir)))
 	}
-	env := p.Lifecycle.orDefault()
-	this := cdkconstructs.NewConstruct(scope, id)
+	return p, nil
+}
 
-	site := awss3assets.NewAsset(this, jsii.String("Site"), &awss3assets.AssetProps{Path: p.SiteDir})
-	role := awsiam.NewRole(this, jsii.String("Role"), &awsiam.RoleProps{
+// newInstanceRole is the instances' role: Session Manager, and read of the site asset.
+func newInstanceRole(scope cdkconstructs.Construct, site awss3assets.Asset) awsiam.Role {
+	role := awsiam.NewRole(scope, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
 		Description: jsii.String("Web frontend instances: read the site asset, Session Manager"),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{
@@ -318,36 +356,20 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 	}))
 	SuppressNag(role, "AwsSolutions-IAM4", "AmazonSSMManagedInstanceCore is the policy AWS maintains for the SSM agent: Session Manager is the only way onto these instances (no SSH key, no open port)",
 		"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore")
+	return role
+}
 
-	signals := newSignals(this, p.Lifecycle)
-	for _, status := range signalkey.Statuses() {
-		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("s3:PutObject"),
-			Resources: &[]*string{signals.Bucket.ArnForObjects(jsii.String(status + "/*"))},
-		}))
-	}
-	SuppressNag(role, "AwsSolutions-IAM5", "An instance writes its one boot report, STATUS/<its own instance id>, and an ID exists only once the instance runs: the grant covers the two status prefixes of the signals bucket and nothing else",
-		&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<[A-Za-z0-9]*Signals[0-9A-F]{8}\.Arn>\/(SUCCESS|FAILURE)\/\*$/`)})
-	userData, err := frontend.UserData(frontend.UserDataParams{
-		SiteBucket:      *site.S3BucketName(),
-		SiteKey:         *site.S3ObjectKey(),
-		WebSocketURL:    *p.WebSocketUrl,
-		FallbackSockets: p.FallbackSockets,
-		Region:          *awscdk.Stack_Of(this).Region(),
-		SignalBucket:    *signals.Bucket.BucketName(),
-	})
-	if err != nil {
-		fail("%v", err)
-	}
-
-	instanceSG := awsec2.NewSecurityGroup(this, jsii.String("InstanceSecurityGroup"), &awsec2.SecurityGroupProps{
+// newLaunchTemplate starts an instance: arm64 Amazon Linux 2023 running userData, IMDSv2
+// only, an encrypted gp3 root volume, a security group of its own.
+func newLaunchTemplate(scope cdkconstructs.Construct, p *WebFrontendProps, role awsiam.Role, userData string) awsec2.LaunchTemplate {
+	instanceSG := awsec2.NewSecurityGroup(scope, jsii.String("InstanceSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:         p.Vpc,
 		Description: jsii.String("Web frontend instances: HTTP from the load balancer only"),
 		// No route leaves the isolated subnets but the S3 gateway endpoint's, so open egress
 		// reaches S3 and nothing else.
 		AllowAllOutbound: jsii.Bool(true),
 	})
-	launchTemplate := awsec2.NewLaunchTemplate(this, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
+	return awsec2.NewLaunchTemplate(scope, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
 		InstanceType: p.InstanceType,
 		MachineImage: awsec2.MachineImage_LatestAmazonLinux2023(&awsec2.AmazonLinux2023ImageSsmParameterProps{
 			CpuType: awsec2.AmazonLinuxCpuType_ARM_64,
@@ -366,7 +388,13 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 			}),
 		}},
 	})
-	asg := awsautoscaling.NewAutoScalingGroup(this, jsii.String("Instances"), &awsautoscaling.AutoScalingGroupProps{
+}
+
+// newInstances is the Auto Scaling group in the isolated subnets: created, and updated one
+// instance at a time, only as fast as instances report that they serve the site; scaled on
+// CPU.
+func newInstances(scope cdkconstructs.Construct, p *WebFrontendProps, launchTemplate awsec2.LaunchTemplate, signals *bootSignals) awsautoscaling.AutoScalingGroup {
+	asg := awsautoscaling.NewAutoScalingGroup(scope, jsii.String("Instances"), &awsautoscaling.AutoScalingGroupProps{
 		Vpc:            p.Vpc,
 		VpcSubnets:     &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
 		LaunchTemplate: launchTemplate,
@@ -405,8 +433,12 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 	asg.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsautoscaling.CpuUtilizationScalingProps{
 		TargetUtilizationPercent: p.TargetCpuUtilization,
 	})
+	return asg
+}
 
-	accessLogs := newLogBucket(this, "AccessLogs", p.Lifecycle, awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED, "load balancer")
+// newLoadBalancer is the load balancer, internet-facing in the public subnets or internal
+// beside the instances, logging to accessLogs.
+func newLoadBalancer(scope cdkconstructs.Construct, p *WebFrontendProps, accessLogs awss3.Bucket) awselasticloadbalancingv2.ApplicationLoadBalancer {
 	subnets := awsec2.SubnetType_PUBLIC
 	// An internal load balancer is another resource, not the internet-facing one changed: a
 	// scheme change replaces it, and its listener could not take over the target group the
@@ -415,28 +447,21 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 	if p.Internal {
 		subnets, lbID = awsec2.SubnetType_PRIVATE_ISOLATED, "InternalLoadBalancer"
 	}
-	lb := awselasticloadbalancingv2.NewApplicationLoadBalancer(this, jsii.String(lbID), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
+	lb := awselasticloadbalancingv2.NewApplicationLoadBalancer(scope, jsii.String(lbID), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
 		Vpc:                     p.Vpc,
 		InternetFacing:          jsii.Bool(!p.Internal),
 		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: subnets},
 		DropInvalidHeaderFields: jsii.Bool(true),
-		DeletionProtection:      jsii.Bool(env.IsProd()),
+		DeletionProtection:      jsii.Bool(p.Lifecycle.IsProd()),
 	})
 	logAccessLogs(lb, accessLogs)
+	return lb
+}
 
-	targets := &awselasticloadbalancingv2.AddApplicationTargetsProps{
-		Port:     jsii.Number(80),
-		Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
-		Targets:  &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{asg},
-		HealthCheck: &awselasticloadbalancingv2.HealthCheck{
-			Path:                    jsii.String(HealthCheckPath),
-			Interval:                awscdk.Duration_Seconds(jsii.Number(15)),
-			HealthyThresholdCount:   jsii.Number(2),
-			UnhealthyThresholdCount: jsii.Number(2),
-		},
-		// The site is static: nothing in flight needs the default five minutes to drain.
-		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(30)),
-	}
+// addListeners gives lb its listeners (HTTPS with port 80 redirecting, with a Certificate; else
+// HTTP), opens them to whom they serve and sends the site's requests to group. It returns the
+// group's target group and the site's URL scheme.
+func addListeners(lb awselasticloadbalancingv2.ApplicationLoadBalancer, p *WebFrontendProps, group awsautoscaling.AutoScalingGroup) (awselasticloadbalancingv2.ApplicationTargetGroup, string) {
 	var listener awselasticloadbalancingv2.ApplicationListener
 	scheme := "http"
 	if p.Certificate != nil {
@@ -468,17 +493,18 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 	} else {
 		SuppressNag(lb, "AwsSolutions-EC23", "A public website: the load balancer accepts players from any address, on its listener ports (80, and 443 with a certificate) only")
 	}
-	tg := listener.AddTargets(jsii.String("Instances"), targets)
-
-	return &WebFrontend{
-		Construct:        this,
-		LoadBalancer:     lb,
-		AutoScalingGroup: asg,
-		TargetGroup:      tg,
-		LaunchTemplate:   launchTemplate,
-		Role:             role,
-		Site:             site,
-		AccessLogs:       accessLogs,
-		SiteUrl:          awscdk.Fn_Join(jsii.String(""), jsii.Strings(scheme+"://", *lb.LoadBalancerDnsName())),
-	}
+	tg := listener.AddTargets(jsii.String("Instances"), &awselasticloadbalancingv2.AddApplicationTargetsProps{
+		Port:     jsii.Number(80),
+		Protocol: awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+		Targets:  &[]awselasticloadbalancingv2.IApplicationLoadBalancerTarget{group},
+		HealthCheck: &awselasticloadbalancingv2.HealthCheck{
+			Path:                    jsii.String(HealthCheckPath),
+			Interval:                awscdk.Duration_Seconds(jsii.Number(15)),
+			HealthyThresholdCount:   jsii.Number(2),
+			UnhealthyThresholdCount: jsii.Number(2),
+		},
+		// The site is static: nothing in flight needs the default five minutes to drain.
+		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(30)),
+	})
+	return tg, scheme
 }
