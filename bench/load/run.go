@@ -113,51 +113,12 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 	pairs := make([]*pair, o.Games)
 	codes := make([]string, o.Games)
 	errs := parallel(o.Games, func(i int) error {
-		x, err := dial(ctx, url, o.From(2*i))
-		if err != nil {
-			return err
-		}
-		op, err := dial(ctx, url, o.From(2*i+1))
-		if err != nil {
-			x.close()
-			return err
-		}
-		pairs[i] = &pair{x: x, o: op}
-		if err := x.sendUntilServed(ctx, map[string]any{"action": "createRoom", "name": fmt.Sprintf("x%d", i)}, 1); err != nil {
-			return err
-		}
-		room, err := x.waitVersion(ctx, 1)
-		if err != nil {
-			return err
-		}
-		codes[i] = room.Code
-		if err := op.sendUntilServed(ctx, map[string]any{"action": "joinRoom", "roomCode": room.Code, "name": fmt.Sprintf("o%d", i)}, 2); err != nil {
-			return err
-		}
-		for _, p := range []*player{x, op} {
-			if _, err := p.waitVersion(ctx, 2); err != nil {
-				return err
-			}
-		}
-		// X holds versions 1 and 2, O version 2: every setup post has landed.
-		if err := x.waitFrames(ctx, 2); err != nil {
-			return err
-		}
-		return op.waitFrames(ctx, 1)
+		var err error
+		pairs[i], codes[i], err = setUp(ctx, url, o.From, i)
+		return err
 	})
-	closed := false
-	closeAll := func() {
-		if closed {
-			return
-		}
-		closed = true
-		for _, p := range pairs {
-			if p != nil {
-				p.x.close()
-				p.o.close()
-			}
-		}
-	}
+	// Once only: the teardown closes every pair, and the deferred call finds them closed.
+	closeAll := sync.OnceFunc(func() { closePairs(pairs) })
 	defer closeAll()
 	res.ConnectionsOpened = 2 * o.Games
 	res.SetupCounts = c.Snapshot().Sub(before)
@@ -168,10 +129,72 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 		return res, fmt.Errorf("setting up %d games: %d failed, first: %v", o.Games, len(errs), errs[0])
 	}
 
+	machineStart := sysload.Take()
+	games := playRounds(ctx, c, pairs, codes, o, &res)
+	res.Machine = sysload.Between(machineStart, sysload.Take())
+	if o.AfterPlay != nil {
+		o.AfterPlay()
+	}
+	// Teardown: every client closes; $disconnect runs for each. Counted until quiet.
+	before = c.Snapshot()
+	closeAll()
+	res.TeardownCounts = settle(ctx, c).Sub(before)
+	res.tally(games, pairs, o)
+	return res, nil
+}
+
+// setUp connects game i's two players, and X creates a room that O joins. The pair is
+// returned once both are connected, to be closed whatever happens next; the room's code once
+// it is created.
+func setUp(ctx context.Context, url string, from func(int) net.IP, i int) (*pair, string, error) {
+	x, err := dial(ctx, url, from(2*i))
+	if err != nil {
+		return nil, "", err
+	}
+	op, err := dial(ctx, url, from(2*i+1))
+	if err != nil {
+		x.close()
+		return nil, "", err
+	}
+	p := &pair{x: x, o: op}
+	if err := x.sendUntilServed(ctx, map[string]any{"action": "createRoom", "name": fmt.Sprintf("x%d", i)}, 1); err != nil {
+		return p, "", err
+	}
+	room, err := x.waitVersion(ctx, 1)
+	if err != nil {
+		return p, "", err
+	}
+	if err := op.sendUntilServed(ctx, map[string]any{"action": "joinRoom", "roomCode": room.Code, "name": fmt.Sprintf("o%d", i)}, 2); err != nil {
+		return p, room.Code, err
+	}
+	for _, pl := range []*player{x, op} {
+		if _, err := pl.waitVersion(ctx, 2); err != nil {
+			return p, room.Code, err
+		}
+	}
+	// X holds versions 1 and 2, O version 2: every setup post has landed.
+	if err := x.waitFrames(ctx, 2); err != nil {
+		return p, room.Code, err
+	}
+	return p, room.Code, op.waitFrames(ctx, 1)
+}
+
+// closePairs closes every player that was connected.
+func closePairs(pairs []*pair) {
+	for _, p := range pairs {
+		if p != nil {
+			p.x.close()
+			p.o.close()
+		}
+	}
+}
+
+// playRounds plays o.Rounds games on every pair, with a rematch between rounds, until one
+// fails; it counts the moves' requests and errors in res and returns each game's round trips.
+func playRounds(ctx context.Context, c *Counters, pairs []*pair, codes []string, o Options, res *Result) [][]time.Duration {
 	var mu sync.Mutex
 	var games [][]time.Duration // each game's round trips, in order
 	pace := pace{think: o.Think, stagger: max(o.Stagger, 0)}
-	machineStart := sysload.Take()
 	for round := 0; round < o.Rounds; round++ {
 		start := time.Now()
 		before := c.Snapshot()
@@ -198,15 +221,12 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 			}
 		}
 	}
-	res.Machine = sysload.Between(machineStart, sysload.Take())
-	if o.AfterPlay != nil {
-		o.AfterPlay()
-	}
-	// Teardown: every client closes; $disconnect runs for each. Counted until quiet.
-	before = c.Snapshot()
-	closeAll()
-	res.TeardownCounts = settle(ctx, c).Sub(before)
+	return games
+}
 
+// tally adds up the played games: moves, the moves lost, round trips, and what the players
+// saw (throttles, error frames), keeping the first few error samples.
+func (res *Result) tally(games [][]time.Duration, pairs []*pair, o Options) {
 	all, first, rest := splitFirst(games)
 	res.Moves = all.Moves
 	res.Lost = o.Games*o.Rounds*len(draw) - res.Moves
@@ -228,7 +248,6 @@ func Run(ctx context.Context, url string, c *Counters, o Options) (Result, error
 	if len(res.ErrorSamples) > 5 {
 		res.ErrorSamples = res.ErrorSamples[:5]
 	}
-	return res, nil
 }
 
 // pace is how long a player pauses before a move.

@@ -56,69 +56,106 @@ func run(games int, think, stagger time.Duration, stress, rounds int, sweep load
 	r.command = strings.TrimSpace("make bench (go run ./cmd/bench "+strings.Join(os.Args[1:], " ")) + ")"
 	r.started = time.Now().UTC()
 	r.machine = machine()
+	ctx := context.Background()
+	loads := []load.Options{
+		{Games: games, Rounds: rounds, Timeout: timeout, Think: think, Stagger: stagger},
+		{Games: stress, Rounds: rounds, Timeout: timeout}, // no pause: capacity
+	}
+	// Each measurement fills its part of the report; the first that fails ends the bench.
+	for _, measure := range []func() error{
+		r.goBenchmarks,
+		func() error { return r.measureLoads(ctx, loads) },
+		func() error { return r.measureSweep(ctx, sweep) },
+		func() error { return r.measureFloods(ctx, floodGames, timeout) },
+		func() error { return r.measureComputer(ctx, computerGames) },
+		func() error { return r.measurePhases(ctx) },
+		func() error { return r.measureColdStarts(ctx) },
+		r.measureSizes,
+		func() error { return r.costModel(cdkOut) },
+	} {
+		if err := measure(); err != nil {
+			return err
+		}
+	}
+	r.took = time.Since(r.started)
+	return r.write(out)
+}
 
+func (r *report) goBenchmarks() error {
 	step("Go benchmarks")
 	gb, err := exec.Command("go", "test", "-run=^$", "-bench=.", "-benchmem", "-count=1", "./lambda/game", "./lambda/handler").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("go test -bench: %v\n%s", err, gb)
 	}
 	r.goBench = benchLines(string(gb))
+	return nil
+}
 
-	ctx := context.Background()
-	for _, l := range []struct {
-		games          int
-		think, stagger time.Duration
-	}{{games, think, stagger}, {stress, 0, 0}} {
-		if l.games <= 0 {
+// measureLoads runs each load that has games, each on a fresh local stack.
+func (r *report) measureLoads(ctx context.Context, loads []load.Options) error {
+	for _, o := range loads {
+		if o.Games <= 0 {
 			continue
 		}
-		step(fmt.Sprintf("load: %d concurrent games, %v between moves", l.games, l.think))
-		res, err := loadRun(ctx, load.Options{Games: l.games, Rounds: rounds, Timeout: timeout, Think: l.think, Stagger: l.stagger})
+		step(fmt.Sprintf("load: %d concurrent games, %v between moves", o.Games, o.Think))
+		res, err := loadRun(ctx, o)
 		if err != nil {
 			return err
 		}
 		r.loads = append(r.loads, res)
 	}
+	return nil
+}
 
-	if sweep.Games > 0 {
-		step(fmt.Sprintf("knee: %d games at %.0f, %.0f… moves/s offered until the p99 passes %v", sweep.Games, sweep.From, sweep.From+sweep.Step, sweep.Target))
-		res, err := sweepRun(ctx, sweep)
-		if err != nil {
-			return err
-		}
-		r.sweep = &res
+func (r *report) measureSweep(ctx context.Context, sweep load.SweepOptions) error {
+	if sweep.Games <= 0 {
+		return nil
 	}
+	step(fmt.Sprintf("knee: %d games at %.0f, %.0f… moves/s offered until the p99 passes %v", sweep.Games, sweep.From, sweep.From+sweep.Step, sweep.Target))
+	res, err := sweepRun(ctx, sweep)
+	if err != nil {
+		return err
+	}
+	r.sweep = &res
+	return nil
+}
 
-	if floodGames > 0 {
-		for _, kind := range floodKinds {
-			for _, ceilings := range []bool{false, true} {
-				step(fmt.Sprintf("flood: %d honest games, %s, ceilings %v", floodGames, kind.name, ceilings))
-				o := kind.opts
-				o.Games, o.Timeout = floodGames, timeout
-				res, err := floodRun(ctx, ceilings, o)
-				if err != nil {
-					return err
-				}
-				r.floods = append(r.floods, floodOf{kind: kind, ceilings: ceilings, FloodResult: res})
+// measureFloods runs each kind of flood without the ceilings, then with them.
+func (r *report) measureFloods(ctx context.Context, floodGames int, timeout time.Duration) error {
+	if floodGames <= 0 {
+		return nil
+	}
+	for _, kind := range floodKinds {
+		for _, ceilings := range []bool{false, true} {
+			step(fmt.Sprintf("flood: %d honest games, %s, ceilings %v", floodGames, kind.name, ceilings))
+			o := kind.opts
+			o.Games, o.Timeout = floodGames, timeout
+			res, err := floodRun(ctx, ceilings, o)
+			if err != nil {
+				return err
 			}
+			r.floods = append(r.floods, floodOf{kind: kind, ceilings: ceilings, FloodResult: res})
 		}
 	}
+	return nil
+}
 
-	if computerGames > 0 {
-		step(fmt.Sprintf("computer: %d games against the perfect computer at once", computerGames))
-		err := onLocal(ctx, load.StartLocal, func(l *load.Local) error {
-			res, err := load.Computer(ctx, l.Stack.WebSocketURL, l.Counters, computerGames)
-			r.computer = &res
-			fmt.Fprintf(os.Stderr, "  %d moves, %.2f DynamoDB requests and %.2f messages each\n", res.Moves, res.DynamoPerMove(), res.MessagesPerMove())
-			return err
-		})
-		if err != nil {
-			return err
-		}
+func (r *report) measureComputer(ctx context.Context, computerGames int) error {
+	if computerGames <= 0 {
+		return nil
 	}
+	step(fmt.Sprintf("computer: %d games against the perfect computer at once", computerGames))
+	return onLocal(ctx, load.StartLocal, func(l *load.Local) error {
+		res, err := load.Computer(ctx, l.Stack.WebSocketURL, l.Counters, computerGames)
+		r.computer = &res
+		fmt.Fprintf(os.Stderr, "  %d moves, %.2f DynamoDB requests and %.2f messages each\n", res.Moves, res.DynamoPerMove(), res.MessagesPerMove())
+		return err
+	})
+}
 
+func (r *report) measurePhases(ctx context.Context) error {
 	step(fmt.Sprintf("phases: %d games, each phase counted apart", phaseGames))
-	err = onLocal(ctx, load.StartLocal, func(l *load.Local) error {
+	return onLocal(ctx, load.StartLocal, func(l *load.Local) error {
 		var err error
 		r.phases, err = load.Phases(ctx, l.Stack.WebSocketURL, l.Counters, phaseGames)
 		for _, p := range r.phases {
@@ -126,10 +163,9 @@ func run(games int, think, stagger time.Duration, stress, rounds int, sweep load
 		}
 		return err
 	})
-	if err != nil {
-		return err
-	}
+}
 
+func (r *report) measureColdStarts(ctx context.Context) error {
 	step(fmt.Sprintf("cold starts: each function %d times under a Runtime API of our own", coldRuns))
 	fns, err := coldstart.Functions(".")
 	if err != nil {
@@ -141,13 +177,21 @@ func run(games int, think, stagger time.Duration, stress, rounds int, sweep load
 	for _, c := range r.cold {
 		fmt.Fprintf(os.Stderr, "  %s: init median %v max %v, first invoke median %v\n", c.Function, c.InitMedian, c.InitMax, c.FirstMedian)
 	}
+	return nil
+}
 
+func (r *report) measureSizes() error {
 	step("Lambda package sizes")
-	if r.sizes, err = pkgsize.Measure("."); err != nil {
-		return err
-	}
+	var err error
+	r.sizes, err = pkgsize.Measure(".")
+	return err
+}
 
+// costModel reads the prices, a typical room item's size and what the templates in cdkOut
+// deploy; a deployment that cannot be read is said in the report, not an error.
+func (r *report) costModel(cdkOut string) error {
 	step("cost model")
+	var err error
 	if r.prices, err = cost.LoadPrices(); err != nil {
 		return err
 	}
@@ -165,8 +209,12 @@ func run(games int, think, stagger time.Duration, stress, rounds int, sweep load
 	// check, from each ALB node to each instance) and the instances' own logs come to about
 	// 0.1 GB a month.
 	r.deploy.IdleLogsGBPerMonth = 0.1
+	return nil
+}
 
-	r.took = time.Since(r.started)
+// write puts the report in out ("-": stdout) and, written to a file, says which targets it
+// missed.
+func (r *report) write(out string) error {
 	text := r.markdown()
 	if out == "-" {
 		fmt.Print(text)

@@ -84,7 +84,21 @@ func (r *report) markdown() string {
 
 	w("## Targets\n\n| target | measured | verdict |\n|---|---|---|\n")
 	r.targets(w)
+	r.movesSection(w)
+	r.phasesSection(w)
+	r.latencySection(w)
+	r.machineSection(w)
+	r.kneeSection(w)
+	r.floodSection(w)
+	w("\n## The game function's own work\n\n`go test -bench` with DynamoDB and @connections in memory (no network): the rules alone, and a whole move through the handler (decode, read and decode the item, rules, encode and write, a frame per player, the log line).\n\n```\n%s\n```\n", strings.Join(r.goBench, "\n"))
+	r.packagesSection(w)
+	r.coldSection(w)
+	r.billsSection(w)
+	return b.String()
+}
 
+// movesSection is what a move costs in each load run, and a game outside its moves.
+func (r *report) movesSection(w func(string, ...any)) {
 	w("\n## What a move costs\n\nEach load run starts the local stack (the real Lambda handlers behind the local API Gateway emulator, on dynalite behind a counting proxy), opens two WebSocket clients per game, creates and joins every room, then has every pair play full games at once (a drawn game: nine moves, the longest): the latency run at a player's pace (a pause of about a second between moves, each game starting at its own moment within the first), the stress run with no pause at all, which measures capacity (moves/s) and, by Little's law, queues every move behind all the others. A move's round trip is from sending it to both players holding the new state. DynamoDB requests are counted at the DynamoDB endpoint, messages out at @connections, during the moves only; create, join, rematch and disconnect are counted apart.\n\n")
 	w("| concurrent games | pause between moves | moves | moves/s | p50 | p95 | p99 | max | errors | lost | DynamoDB req/move | @connections posts/move | API GW messages/move |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, l := range r.loads {
@@ -105,78 +119,91 @@ func (r *report) markdown() string {
 			float64(l.TeardownCounts.DynamoTotal())/float64(l.Games), ops(l.TeardownCounts), float64(l.TeardownCounts.Posts)/float64(l.Games))
 	}
 	w("\n%s\n", chatCost)
-	r.phasesSection(w)
+}
 
-	r.latencySection(w)
-	r.machineSection(w)
-	r.kneeSection(w)
-
-	if len(r.floods) > 0 {
-		w("\n## Under a flood\n\n%d honest games (each player from its own loopback address) play one full game at a player's pace while other clients flood, two ways. **Hostile:** %s. **Polite:** %s. Without the ceilings is the stack before them (no stage or `$connect` throttle in the local gateway, no per-connection rate limit, no per-address ceiling); with them is a default deployment's (docs/capacity.md). Honest players send a move the gateway throttled again after 250 ms, as a client should. Messages per flooding frame: the frames that reached a function plus the posts to the flooders, per flooding frame the gateway received (a throttled one is counted as unbilled).\n\n",
-			r.floods[0].Honest.Games, floodKinds[0].describe(), floodKinds[1].describe())
-		w("| flood | ceilings | honest moves | honest p50 | honest p99 | honest errors | honest moves throttled | flooding frames at the gateway | reached a function | throttled | rate_limited answers | connections closed by the server | connects refused | messages per flooding frame |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-		for _, f := range r.floods {
-			on := "off"
-			if f.ceilings {
-				on = "on"
-			}
-			w("| %s | %s | %d | %s | %s | %d | %d | %d | %d | %d | %d | %d | %d | %.2f |\n", f.kind.name, on, f.Honest.Moves, ms(f.Honest.P50), ms(f.Honest.P99),
-				f.Honest.Errors+f.Honest.Lost, f.HonestThrottled, f.HostileInvocations+f.HostileThrottled, f.HostileInvocations, f.HostileThrottled,
-				f.Hostile.RateLimited, f.Hostile.Closed, f.Hostile.ConnectsRefused, f.MessagesPerFrame())
-		}
-		for _, f := range r.floods {
-			if len(f.Honest.ErrorSamples) > 0 {
-				on := "without"
-				if f.ceilings {
-					on = "with"
-				}
-				w("\nUnder the %s flood %s the ceilings, the first honest failure: `%s`.\n", f.kind.name, on, f.Honest.ErrorSamples[0])
-			}
-		}
-		w("\nWhat the ceilings buy is the bill and the backend: a hostile frame costs a fraction of a message instead of two, and the flooders' connections are closed (no address is refused: docs/capacity.md). What they cost honest players under the hostile flood is the stage's throttle: the local gateway keeps one bucket for the stage (docs/capacity.md), so until the flooders are closed, honest moves are throttled too and sent again, which is the p99 with the ceilings on. The polite flood keeps to the per-connection rate, so nothing closes it: what protects the honest games is that 40 connections at that rate take 40 %% of a default stage. Per-IP refusal before the stage is the edge firewall's job (`waf`, on in prod). On one 2-core machine the clients, the gateway emulator, the handlers and dynalite share the CPU; the gateway's work on throttled frames is API Gateway's on AWS, not the game's.\n")
+// floodSection is the flood runs: honest games played with and without the ceilings.
+func (r *report) floodSection(w func(string, ...any)) {
+	if len(r.floods) == 0 {
+		return
 	}
+	w("\n## Under a flood\n\n%d honest games (each player from its own loopback address) play one full game at a player's pace while other clients flood, two ways. **Hostile:** %s. **Polite:** %s. Without the ceilings is the stack before them (no stage or `$connect` throttle in the local gateway, no per-connection rate limit, no per-address ceiling); with them is a default deployment's (docs/capacity.md). Honest players send a move the gateway throttled again after 250 ms, as a client should. Messages per flooding frame: the frames that reached a function plus the posts to the flooders, per flooding frame the gateway received (a throttled one is counted as unbilled).\n\n",
+		r.floods[0].Honest.Games, floodKinds[0].describe(), floodKinds[1].describe())
+	w("| flood | ceilings | honest moves | honest p50 | honest p99 | honest errors | honest moves throttled | flooding frames at the gateway | reached a function | throttled | rate_limited answers | connections closed by the server | connects refused | messages per flooding frame |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, f := range r.floods {
+		on := "off"
+		if f.ceilings {
+			on = "on"
+		}
+		w("| %s | %s | %d | %s | %s | %d | %d | %d | %d | %d | %d | %d | %d | %.2f |\n", f.kind.name, on, f.Honest.Moves, ms(f.Honest.P50), ms(f.Honest.P99),
+			f.Honest.Errors+f.Honest.Lost, f.HonestThrottled, f.HostileInvocations+f.HostileThrottled, f.HostileInvocations, f.HostileThrottled,
+			f.Hostile.RateLimited, f.Hostile.Closed, f.Hostile.ConnectsRefused, f.MessagesPerFrame())
+	}
+	for _, f := range r.floods {
+		if len(f.Honest.ErrorSamples) > 0 {
+			on := "without"
+			if f.ceilings {
+				on = "with"
+			}
+			w("\nUnder the %s flood %s the ceilings, the first honest failure: `%s`.\n", f.kind.name, on, f.Honest.ErrorSamples[0])
+		}
+	}
+	w("\nWhat the ceilings buy is the bill and the backend: a hostile frame costs a fraction of a message instead of two, and the flooders' connections are closed (no address is refused: docs/capacity.md). What they cost honest players under the hostile flood is the stage's throttle: the local gateway keeps one bucket for the stage (docs/capacity.md), so until the flooders are closed, honest moves are throttled too and sent again, which is the p99 with the ceilings on. The polite flood keeps to the per-connection rate, so nothing closes it: what protects the honest games is that 40 connections at that rate take 40 %% of a default stage. Per-IP refusal before the stage is the edge firewall's job (`waf`, on in prod). On one 2-core machine the clients, the gateway emulator, the handlers and dynalite share the CPU; the gateway's work on throttled frames is API Gateway's on AWS, not the game's.\n")
+}
 
-	w("\n## The game function's own work\n\n`go test -bench` with DynamoDB and @connections in memory (no network): the rules alone, and a whole move through the handler (decode, read and decode the item, rules, encode and write, a frame per player, the log line).\n\n```\n%s\n```\n", strings.Join(r.goBench, "\n"))
-
+// packagesSection is each function's package size.
+func (r *report) packagesSection(w func(string, ...any)) {
 	w("\n## Lambda packages\n\nBuilt as the CDK construct builds them (linux/arm64, `CGO_ENABLED=0 -trimpath -ldflags \"-s -w\" -tags lambda.norpc`), zipped with deflate.\n\n| function | bootstrap | zipped |\n|---|---|---|\n")
 	for _, s := range r.sizes {
 		w("| %s | %.1f MB | %.1f MB |\n", s.Function, float64(s.Binary)/1e6, float64(s.Zipped)/1e6)
 	}
 	w("\nEach function links the SDK clients it uses and no others (`lambda/app/linking_test.go`): connect the DynamoDB client, disconnect and game DynamoDB, @connections and SSM, presence DynamoDB and SNS; none links the SDK's configuration loader (STS, SSO, shared files), since Lambda gives credentials and the Region in the environment. Before, all four were one 10 MB binary, 3.7 MB zipped.\n")
-	r.coldSection(w)
+}
 
+// billsSection prices a game and the idle stack at AWS's list prices.
+func (r *report) billsSection(w func(string, ...any)) {
 	w("\n## What AWS bills\n\nPrices: %s list prices as of %s (`bench/cost/prices.json`; %s)\n\n", r.prices.Region, r.prices.AsOf, r.prices.Source)
-	if len(r.loads) > 0 {
-		g := gameOf(r.loads[0])
-		from := fmt.Sprintf("From the %d-game run", r.loads[0].Games)
-		if pg, ok := gameOfPhases(r.phases); ok {
-			g, from = pg, fmt.Sprintf("From the phases above (%d games)", r.phases[0].Games)
-		}
-		g.WriteUnitsPerWrite = cost.Units(r.itemBytes, 1024)
-		g.ReadUnitsPerRead = cost.Units(r.itemBytes, 4096)
-		bill := cost.PerGames(1000, g, assumptions, r.prices)
-		w("### Per 1,000 games\n\nA game here: create, join, nine moves, both players leave. %s: %.1f messages in and %.1f out, %.1f DynamoDB reads and %.1f writes per game; a room item is about %d bytes (%.0f WRU per write, %.0f RRU per strongly consistent read). Assumed, not measured: %.0f connection minutes per game, %.0f ms billed per invocation at %.0f MB, %.0f extra invocations per game ($connect, $disconnect), %.0f log bytes per invocation.\n\n",
-			from, g.MessagesIn, g.MessagesOut, g.DynamoReads, g.DynamoWrites, r.itemBytes, g.WriteUnitsPerWrite, g.ReadUnitsPerRead,
-			assumptions.ConnectionMinutesPerGame, assumptions.LambdaMillisPerInvocation, assumptions.LambdaMemoryMB, assumptions.ExtraInvocationsPerGame, assumptions.LogBytesPerInvocation)
-		bills(w, bill)
+	r.perGamesBill(w)
+	r.idleBill(w)
+}
+
+// perGamesBill is what 1,000 games cost, counted from the phases of a game where they were
+// run, else from the first load run.
+func (r *report) perGamesBill(w func(string, ...any)) {
+	if len(r.loads) == 0 {
+		return
 	}
+	g := gameOf(r.loads[0])
+	from := fmt.Sprintf("From the %d-game run", r.loads[0].Games)
+	if pg, ok := gameOfPhases(r.phases); ok {
+		g, from = pg, fmt.Sprintf("From the phases above (%d games)", r.phases[0].Games)
+	}
+	g.WriteUnitsPerWrite = cost.Units(r.itemBytes, 1024)
+	g.ReadUnitsPerRead = cost.Units(r.itemBytes, 4096)
+	bill := cost.PerGames(1000, g, assumptions, r.prices)
+	w("### Per 1,000 games\n\nA game here: create, join, nine moves, both players leave. %s: %.1f messages in and %.1f out, %.1f DynamoDB reads and %.1f writes per game; a room item is about %d bytes (%.0f WRU per write, %.0f RRU per strongly consistent read). Assumed, not measured: %.0f connection minutes per game, %.0f ms billed per invocation at %.0f MB, %.0f extra invocations per game ($connect, $disconnect), %.0f log bytes per invocation.\n\n",
+		from, g.MessagesIn, g.MessagesOut, g.DynamoReads, g.DynamoWrites, r.itemBytes, g.WriteUnitsPerWrite, g.ReadUnitsPerRead,
+		assumptions.ConnectionMinutesPerGame, assumptions.LambdaMillisPerInvocation, assumptions.LambdaMemoryMB, assumptions.ExtraInvocationsPerGame, assumptions.LogBytesPerInvocation)
+	bills(w, bill)
+}
+
+// idleBill is what the synthesized stack costs a month with no one playing.
+func (r *report) idleBill(w func(string, ...any)) {
 	w("\n### The stack at idle, per month\n\n")
 	if r.deployErr != nil {
 		w("Not computed: %v\n", r.deployErr)
-	} else {
-		idle, err := cost.Idle(r.deploy, r.prices)
-		if err != nil {
-			w("Not computed: %v\n", err)
-		} else {
-			w("Counted from the synthesized templates in cdk.out (the default context: two AZs, `%s`).\n\n", r.deploy.InstanceType)
-			bills(w, idle)
-			for _, n := range r.deployNotes {
-				w("\n- %s", n)
-			}
-			w("\n")
-		}
+		return
 	}
-	return b.String()
+	idle, err := cost.Idle(r.deploy, r.prices)
+	if err != nil {
+		w("Not computed: %v\n", err)
+		return
+	}
+	w("Counted from the synthesized templates in cdk.out (the default context: two AZs, `%s`).\n\n", r.deploy.InstanceType)
+	bills(w, idle)
+	for _, n := range r.deployNotes {
+		w("\n- %s", n)
+	}
+	w("\n")
 }
 
 func (r *report) targets(w func(string, ...any)) {

@@ -27,6 +27,52 @@ func main() {
 }
 
 func run() error {
+	o, err := options()
+	if err != nil {
+		return err
+	}
+	for k, v := range devstack.LocalAWSEnv {
+		if err := os.Setenv(k, v); err != nil {
+			return fmt.Errorf("setting %s: %w", k, err)
+		}
+	}
+	if o.Logger, err = logger(); err != nil {
+		return err
+	}
+	o.Logger.Info("starting: dynalite, the game table, the local gateway, the site")
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := devstack.Start(ctx, o)
+	if err != nil {
+		return err
+	}
+	printAddresses(st, o.DataDir)
+
+	// With several Regions, SIGUSR1 fails the first one still up, as an outage would (the
+	// browser tests' Region failure; docs/local.md). The last one stays up.
+	usr1 := make(chan os.Signal, 1)
+	if len(st.Regions) > 1 {
+		signal.Notify(usr1, syscall.SIGUSR1)
+		defer signal.Stop(usr1)
+	}
+	failed := waitForEnd(ctx, st, usr1, o.Logger)
+	stop() // a second Ctrl-C ends the process at once (dynalite dies with it)
+	o.Logger.Info("stopping: closing connections, then the servers and dynalite")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := st.Stop(sctx); err != nil {
+		return errors.Join(failed, err)
+	}
+	if failed != nil {
+		return failed
+	}
+	o.Logger.Info("stopped")
+	return nil
+}
+
+// options reads the command line.
+func options() (devstack.Options, error) {
 	var o devstack.Options
 	flag.StringVar(&o.Addr, "addr", devstack.DefaultAddr, "`host:port` serving the site and the WebSocket API (0.0.0.0:8080 lets other devices in)")
 	flag.StringVar(&o.DataDir, "data", "", "keep the game data in `dir` across runs (default: in memory)")
@@ -46,35 +92,30 @@ func run() error {
 	flag.Parse()
 	if flag.NArg() > 0 {
 		flag.Usage()
-		return fmt.Errorf("unexpected arguments %q", flag.Args())
+		return o, fmt.Errorf("unexpected arguments %q", flag.Args())
 	}
 	if *site != "" {
 		if st, err := os.Stat(*site); err != nil || !st.IsDir() {
-			return fmt.Errorf("-site %s: not a directory", *site)
+			return o, fmt.Errorf("-site %s: not a directory", *site)
 		}
 		o.Site = os.DirFS(*site)
 	}
+	return o, nil
+}
 
-	for k, v := range devstack.LocalAWSEnv {
-		if err := os.Setenv(k, v); err != nil {
-			return fmt.Errorf("setting %s: %w", k, err)
-		}
-	}
+// logger writes the stack's lines to stderr at LOG_LEVEL.
+func logger() (*slog.Logger, error) {
 	level := slog.LevelInfo
 	if v := os.Getenv("LOG_LEVEL"); v != "" {
 		if err := level.UnmarshalText([]byte(v)); err != nil {
-			return fmt.Errorf("LOG_LEVEL %q: not one of debug, info, warn, error", v)
+			return nil, fmt.Errorf("LOG_LEVEL %q: not one of debug, info, warn, error", v)
 		}
 	}
-	o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: shortTime}))
-	o.Logger.Info("starting: dynalite, the game table, the local gateway, the site")
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: shortTime})), nil
+}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	st, err := devstack.Start(ctx, o)
-	if err != nil {
-		return err
-	}
+// printAddresses tells the developer where the site, each Region's socket and the table are.
+func printAddresses(st *devstack.Stack, dataDir string) {
 	fmt.Fprintf(os.Stderr, "\n  TicTacToe is running: open %s\n\n", st.URL)
 	for _, r := range st.Regions {
 		name := "WebSocket API"
@@ -84,50 +125,39 @@ func run() error {
 		fmt.Fprintf(os.Stderr, "  %-14s %s   (@connections: %s/@connections)\n", name, r.WebSocketURL, r.CallbackURL)
 	}
 	fmt.Fprintf(os.Stderr, "  DynamoDB       %s   table %q (dynalite, %s)\n\n"+
-		"  Ctrl-C stops everything.\n\n", st.DynamoDBEndpoint, st.TableName, storage(o.DataDir))
+		"  Ctrl-C stops everything.\n\n", st.DynamoDBEndpoint, st.TableName, storage(dataDir))
+}
 
-	// With several Regions, SIGUSR1 fails the first one still up, as an outage would (the
-	// browser tests' Region failure; docs/local.md). The last one stays up.
-	usr1 := make(chan os.Signal, 1)
-	if len(st.Regions) > 1 {
-		signal.Notify(usr1, syscall.SIGUSR1)
-		defer signal.Stop(usr1)
-	}
-	var failed error
+// waitForEnd waits for ctx to end (Ctrl-C) or a part of the stack to fail, which it returns,
+// failing a Region at each signal on usr1 meanwhile.
+func waitForEnd(ctx context.Context, st *devstack.Stack, usr1 <-chan os.Signal, log *slog.Logger) error {
 	down := 0
-wait:
 	for {
 		select {
 		case <-ctx.Done():
-			break wait
-		case failed = <-st.Failed():
-			break wait
+			return nil
+		case err := <-st.Failed():
+			return err
 		case <-usr1:
-			if down == len(st.Regions)-1 {
-				o.Logger.Warn("SIGUSR1: the last Region stays up", "region", st.Regions[down].Name)
-				continue
-			}
-			name := st.Regions[down].Name
-			if err := st.Kill(ctx, name); err != nil {
-				o.Logger.Error("SIGUSR1: failing a Region", "region", name, "error", err.Error())
-				continue
-			}
-			down++
-			o.Logger.Warn("SIGUSR1: Region failed as in an outage (connections dropped, endpoints down, marked failed)", "region", name)
+			down = failNextRegion(ctx, st, down, log)
 		}
 	}
-	stop() // a second Ctrl-C ends the process at once (dynalite dies with it)
-	o.Logger.Info("stopping: closing connections, then the servers and dynalite")
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := st.Stop(sctx); err != nil {
-		return errors.Join(failed, err)
+}
+
+// failNextRegion fails the first of the Regions still up (down are failed already), unless it
+// is the last, and returns how many are down.
+func failNextRegion(ctx context.Context, st *devstack.Stack, down int, log *slog.Logger) int {
+	if down == len(st.Regions)-1 {
+		log.Warn("SIGUSR1: the last Region stays up", "region", st.Regions[down].Name)
+		return down
 	}
-	if failed != nil {
-		return failed
+	name := st.Regions[down].Name
+	if err := st.Kill(ctx, name); err != nil {
+		log.Error("SIGUSR1: failing a Region", "region", name, "error", err.Error())
+		return down
 	}
-	o.Logger.Info("stopped")
-	return nil
+	log.Warn("SIGUSR1: Region failed as in an outage (connections dropped, endpoints down, marked failed)", "region", name)
+	return down + 1
 }
 
 func storage(dir string) string {

@@ -176,87 +176,114 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		TableName:        strings.TrimSpace(getenv(EnvTableName)),
 		CallbackURL:      strings.TrimRight(strings.TrimSpace(getenv(EnvCallbackURL)), "/"),
 		DynamoDBEndpoint: strings.TrimSpace(getenv(EnvDynamoEndpoint)),
+		TopicARN:         strings.TrimSpace(getenv(EnvTopicARN)),
+		RatePerSecond:    capacity.RatePerConnection,
+		RateBurst:        capacity.BurstPerConnection,
+		AddressStrikes:   capacity.AddressStrikes,
 		LogLevel:         DefaultLogLevel,
 	}
 	var errs []error
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, &SettingError{Var: name, Problem: fmt.Sprintf(format, args...)})
 	}
-	c.Grace = duration(getenv, EnvGracePeriod, DefaultGrace, bad)
-	c.RoomTTL = duration(getenv, EnvRoomTTL, DefaultRoomTTL, bad)
-	if c.Grace > c.RoomTTL {
-		bad(EnvGracePeriod, "%s must not exceed the room's life, %s (%s): a held seat would outlive its room", c.Grace, c.RoomTTL, EnvRoomTTL)
-	}
-	origins, err := ParseOrigins(getenv(EnvAllowedOrigins))
-	if err != nil {
-		bad(EnvAllowedOrigins, "%v", err)
-	}
-	c.AllowedOrigins = origins
-	c.RatePerSecond = capacity.RatePerConnection
-	if v := strings.TrimSpace(getenv(EnvRatePerSecond)); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 {
-			bad(EnvRatePerSecond, "%q is not a number of frames per second ≥ 0 (0 turns rate limiting off)", v)
+	lifetimes(&c, getenv, bad)
+	for _, s := range settings {
+		if v := strings.TrimSpace(getenv(s.name)); v != "" {
+			s.read(&c, v, func(format string, args ...any) { bad(s.name, format, args...) })
 		}
-		c.RatePerSecond = f
-	}
-	c.RateBurst = capacity.BurstPerConnection
-	if v := strings.TrimSpace(getenv(EnvRateBurst)); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			bad(EnvRateBurst, "%q is not a whole number ≥ 1", v)
-		}
-		c.RateBurst = n
-	}
-	c.AddressStrikes = capacity.AddressStrikes
-	if v := strings.TrimSpace(getenv(EnvAddressStrikes)); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > maxAddressStrikes {
-			bad(EnvAddressStrikes, "%q is not a whole number from 0 (no per-address ceiling) to %d", v, maxAddressStrikes)
-		}
-		c.AddressStrikes = n
-	}
-	if v := strings.TrimSpace(getenv(envRemovedPerSource)); v != "" {
-		bad(envRemovedPerSource, "is no longer a setting: an address's open connections are not counted (docs/capacity.md); %s sets what its probing may cost (0 turns it off)", EnvAddressStrikes)
-	}
-	if v := strings.TrimSpace(getenv(EnvSourceKeySecret)); v != "" {
-		if len(v) < minEdgeSecret {
-			bad(EnvSourceKeySecret, "is %d characters: use at least %d (Secrets Manager generates 32)", len(v), minEdgeSecret)
-		}
-		c.SourceKeySecret = v
-	}
-	if v := strings.TrimSpace(getenv(EnvLogLevel)); v != "" {
-		// slog also reads "info+2" and the like: only the four names are a setting here.
-		known := slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(v))
-		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil || !known {
-			c.LogLevel = DefaultLogLevel
-			bad(EnvLogLevel, "%q is not one of debug, info, warn, error", v)
-		}
-	}
-	c.TopicARN = strings.TrimSpace(getenv(EnvTopicARN))
-	if v := strings.TrimSpace(getenv(EnvEdgeSecret)); v != "" {
-		for i, s := range strings.Split(v, ",") {
-			s = strings.TrimSpace(s)
-			if len(s) < minEdgeSecret {
-				// The value itself never goes into a message: it is a secret.
-				bad(EnvEdgeSecret, "value %d is %d characters: use at least %d (Secrets Manager generates 32)", i+1, len(s), minEdgeSecret)
-				continue
-			}
-			c.EdgeSecrets = append(c.EdgeSecrets, s)
-		}
-	}
-	if v := strings.TrimSpace(getenv(EnvPresenceLog)); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			bad(EnvPresenceLog, "%q is not true or false", v)
-		}
-		c.PresenceLog = b
 	}
 	if c.CallbackURL != "" && !httpURL(c.CallbackURL) {
 		bad(EnvCallbackURL, "%q is not an http(s) URL like https://abc.execute-api.eu-west-1.amazonaws.com/prod", c.CallbackURL)
 	}
 	regionSettings(&c, getenv, bad)
 	return c, errors.Join(errs...)
+}
+
+// lifetimes reads how long a seat is held and a room lives, and the rule between them.
+func lifetimes(c *Config, getenv func(string) string, bad func(name, format string, args ...any)) {
+	c.Grace = duration(getenv, EnvGracePeriod, DefaultGrace, bad)
+	c.RoomTTL = duration(getenv, EnvRoomTTL, DefaultRoomTTL, bad)
+	if c.Grace > c.RoomTTL {
+		bad(EnvGracePeriod, "%s must not exceed the room's life, %s (%s): a held seat would outlive its room", c.Grace, c.RoomTTL, EnvRoomTTL)
+	}
+}
+
+// setting is one variable that stands alone: read parses its value (trimmed, not empty) into
+// c and reports each problem, the variable named for it. Unset, the field keeps the default
+// FromEnv starts from.
+type setting struct {
+	name string
+	read func(c *Config, v string, bad problem)
+}
+
+// problem reports what is wrong with one setting's value.
+type problem func(format string, args ...any)
+
+// settings are read in this order, which is the order their problems are reported in.
+var settings = []setting{
+	{EnvAllowedOrigins, func(c *Config, v string, bad problem) {
+		origins, err := ParseOrigins(v)
+		if err != nil {
+			bad("%v", err)
+		}
+		c.AllowedOrigins = origins
+	}},
+	{EnvRatePerSecond, func(c *Config, v string, bad problem) {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			bad("%q is not a number of frames per second ≥ 0 (0 turns rate limiting off)", v)
+		}
+		c.RatePerSecond = f
+	}},
+	{EnvRateBurst, func(c *Config, v string, bad problem) {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			bad("%q is not a whole number ≥ 1", v)
+		}
+		c.RateBurst = n
+	}},
+	{EnvAddressStrikes, func(c *Config, v string, bad problem) {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxAddressStrikes {
+			bad("%q is not a whole number from 0 (no per-address ceiling) to %d", v, maxAddressStrikes)
+		}
+		c.AddressStrikes = n
+	}},
+	{envRemovedPerSource, func(_ *Config, _ string, bad problem) {
+		bad("is no longer a setting: an address's open connections are not counted (docs/capacity.md); %s sets what its probing may cost (0 turns it off)", EnvAddressStrikes)
+	}},
+	{EnvSourceKeySecret, func(c *Config, v string, bad problem) {
+		if len(v) < minEdgeSecret {
+			bad("is %d characters: use at least %d (Secrets Manager generates 32)", len(v), minEdgeSecret)
+		}
+		c.SourceKeySecret = v
+	}},
+	{EnvLogLevel, func(c *Config, v string, bad problem) {
+		// slog also reads "info+2" and the like: only the four names are a setting here.
+		known := slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(v))
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil || !known {
+			c.LogLevel = DefaultLogLevel
+			bad("%q is not one of debug, info, warn, error", v)
+		}
+	}},
+	{EnvEdgeSecret, func(c *Config, v string, bad problem) {
+		for i, s := range strings.Split(v, ",") {
+			s = strings.TrimSpace(s)
+			if len(s) < minEdgeSecret {
+				// The value itself never goes into a message: it is a secret.
+				bad("value %d is %d characters: use at least %d (Secrets Manager generates 32)", i+1, len(s), minEdgeSecret)
+				continue
+			}
+			c.EdgeSecrets = append(c.EdgeSecrets, s)
+		}
+	}},
+	{EnvPresenceLog, func(c *Config, v string, bad problem) {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("%q is not true or false", v)
+		}
+		c.PresenceLog = b
+	}},
 }
 
 func httpURL(s string) bool {

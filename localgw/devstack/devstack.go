@@ -134,8 +134,49 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err := checkAWSEnv(); err != nil {
 		return nil, err
 	}
+	if err := o.fill(); err != nil {
+		return nil, err
+	}
+	site, mgmt, err := listen(o.Addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &Stack{TableName: o.TableName, failed: make(chan error, 2)}
+	defer func() {
+		if err != nil { // undo what was started
+			site.Close()
+			if mgmt != site {
+				mgmt.Close()
+			}
+			s.dyn.Stop()
+		}
+	}()
+	s.URL = "http://" + browserAddr(site.Addr()) + "/"
+	s.Regions = regions(o.Regions, site.Addr(), mgmt.Addr())
+	s.CallbackURL, s.WebSocketURL = s.Regions[0].CallbackURL, s.Regions[0].WebSocketURL
+	if err := s.startTable(ctx, o); err != nil {
+		return nil, err
+	}
+	if len(s.Regions) > 1 {
+		if err := s.regionEndpoints(); err != nil {
+			return nil, err
+		}
+	}
+	pages, gateways, err := s.routes(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	s.serve(site, o.Middleware(pages))
+	if mgmt != site {
+		s.serve(mgmt, o.Middleware(gateways))
+	}
+	return s, nil
+}
+
+// fill checks o and fills in the defaults its fields' comments name.
+func (o *Options) fill() error {
 	if o.Regions < 0 || o.Regions > MaxRegions {
-		return nil, fmt.Errorf("%d local Regions: run 1 to %d", o.Regions, MaxRegions)
+		return fmt.Errorf("%d local Regions: run 1 to %d", o.Regions, MaxRegions)
 	}
 	if o.Addr == "" {
 		o.Addr = DefaultAddr
@@ -150,7 +191,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		o.Games = capacity.DefaultGames
 	}
 	if err := (capacity.Model{Games: o.Games}).Validate(); err != nil {
-		return nil, fmt.Errorf("devstack: %w", err)
+		return fmt.Errorf("devstack: %w", err)
 	}
 	if o.Site == nil {
 		o.Site = frontend.Site()
@@ -161,53 +202,38 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if o.LambdaLogger == nil {
 		o.LambdaLogger = o.Logger
 	}
+	if o.Middleware == nil {
+		o.Middleware = func(h http.Handler) http.Handler { return h }
+	}
+	return nil
+}
 
-	s := &Stack{TableName: o.TableName, failed: make(chan error, 2)}
-	var listeners []net.Listener
-	defer func() {
-		if err != nil { // undo what was started
-			for _, l := range listeners {
-				l.Close()
-			}
-			s.dyn.Stop()
-		}
-	}()
-
-	site, err := net.Listen("tcp", o.Addr)
+// listen opens the site's listener on addr. @connections shares it on loopback; on an address
+// reachable from elsewhere, it gets a loopback-only listener of its own.
+func listen(addr string) (site, mgmt net.Listener, err error) {
+	site, err = net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listening on %s (is another `make dev` running? pick another address with -addr): %w", o.Addr, err)
+		return nil, nil, fmt.Errorf("listening on %s (is another `make dev` running? pick another address with -addr): %w", addr, err)
 	}
-	listeners = append(listeners, site)
-	host, port := splitAddr(site.Addr())
-	mgmt := site
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		// Reachable from elsewhere: keep @connections on a loopback-only listener.
-		if mgmt, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-			return nil, fmt.Errorf("listening on loopback for @connections: %w", err)
-		}
-		listeners = append(listeners, mgmt)
+	host, _ := splitAddr(site.Addr())
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return site, site, nil
 	}
-	_, mgmtPort := splitAddr(mgmt.Addr())
-	s.URL = fmt.Sprintf("http://%s/", net.JoinHostPort(browserHost(host), port))
-	names := RegionNames(o.Regions)
-	if len(names) == 0 {
-		names = []string{""} // one Region, named by nothing
+	if mgmt, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		site.Close()
+		return nil, nil, fmt.Errorf("listening on loopback for @connections: %w", err)
 	}
-	for i, name := range names {
-		stage := stageOf(i)
-		s.Regions = append(s.Regions, &Region{
-			Name: name, Stage: stage,
-			WebSocketURL: fmt.Sprintf("ws://%s/%s", net.JoinHostPort(browserHost(host), port), stage),
-			CallbackURL:  fmt.Sprintf("http://127.0.0.1:%s/%s", mgmtPort, stage),
-		})
-	}
-	s.CallbackURL, s.WebSocketURL = s.Regions[0].CallbackURL, s.Regions[0].WebSocketURL
+	return site, mgmt, nil
+}
 
+// startTable starts dynalite unless o names a DynamoDB endpoint, puts the stream recorder in
+// front of it with o.RecordStream, and creates the game table.
+func (s *Stack) startTable(ctx context.Context, o Options) (err error) {
 	s.DynamoDBEndpoint = o.DynamoDBEndpoint
 	if s.DynamoDBEndpoint == "" {
 		s.dyn, err = dynalite.Start(ctx, dynalite.Options{Port: o.DynalitePort, Dir: o.DataDir, Log: o.DynaliteLog})
 		if err != nil {
-			return nil, fmt.Errorf("starting dynalite: %w", err)
+			return fmt.Errorf("starting dynalite: %w", err)
 		}
 		go func(died <-chan error) {
 			if err, ok := <-died; ok {
@@ -218,11 +244,11 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	}
 	if o.RecordStream {
 		if s.Stream, err = stream.NewRecorder(s.DynamoDBEndpoint); err != nil {
-			return nil, err
+			return err
 		}
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return nil, fmt.Errorf("listening for the stream recorder: %w", err)
+			return fmt.Errorf("listening for the stream recorder: %w", err)
 		}
 		s.serve(l, s.Stream)
 		s.DynamoDBEndpoint = "http://" + l.Addr().String()
@@ -230,22 +256,23 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	tableCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := store.EnsureTable(tableCtx, dynamoClient(s.DynamoDBEndpoint), o.TableName); err != nil {
-		return nil, fmt.Errorf("creating the game table in %s: %w", s.DynamoDBEndpoint, err)
+		return fmt.Errorf("creating the game table in %s: %w", s.DynamoDBEndpoint, err)
 	}
+	return nil
+}
 
-	if len(s.Regions) > 1 {
-		if err := s.regionEndpoints(); err != nil {
-			return nil, err
-		}
-	}
+// routes builds every Region's gateway and the handlers to serve: pages is the site, its
+// config.js and every stage; gateways is the stages alone, for a separate @connections
+// listener.
+func (s *Stack) routes(ctx context.Context, o Options) (pages, gateways http.Handler, err error) {
 	mux := http.NewServeMux()
-	gateways := http.NewServeMux()
+	stagesOnly := http.NewServeMux()
 	var stages []string
 	for _, r := range s.Regions {
 		if r.Gateway, err = s.regionGateway(ctx, o, r); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		for _, m := range []*http.ServeMux{mux, gateways} {
+		for _, m := range []*http.ServeMux{mux, stagesOnly} {
 			m.Handle("/"+r.Stage, r.Gateway)
 			m.Handle("/"+r.Stage+"/", r.Gateway)
 		}
@@ -260,19 +287,10 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.Handle("/", noCache(http.FileServerFS(o.Site)))
-	pages, err := securityHeaders(mux)
-	if err != nil {
-		return nil, err
+	if pages, err = securityHeaders(mux); err != nil {
+		return nil, nil, err
 	}
-	wrap := o.Middleware
-	if wrap == nil {
-		wrap = func(h http.Handler) http.Handler { return h }
-	}
-	s.serve(site, wrap(pages))
-	if mgmt != site {
-		s.serve(mgmt, wrap(gateways))
-	}
-	return s, nil
+	return pages, stagesOnly, nil
 }
 
 // Failed delivers an error if a part of the stack stops on its own: an HTTP server, or
@@ -411,6 +429,12 @@ func checkAWSEnv() error {
 func splitAddr(a net.Addr) (host, port string) {
 	t := a.(*net.TCPAddr)
 	return t.IP.String(), strconv.Itoa(t.Port)
+}
+
+// browserAddr is host:port to print for a listening address.
+func browserAddr(a net.Addr) string {
+	host, port := splitAddr(a)
+	return net.JoinHostPort(browserHost(host), port)
 }
 
 // browserHost is the host name to print for a listening address.

@@ -63,6 +63,26 @@ func stageOf(i int) string {
 	return localgw.DefaultStage + "-" + strconv.Itoa(i+1)
 }
 
+// regions are the n local Regions (one, named by nothing, for n ≤ 1), each with its stage's
+// socket on the site's address and its @connections endpoint on mgmt's.
+func regions(n int, site, mgmt net.Addr) []*Region {
+	_, mgmtPort := splitAddr(mgmt)
+	names := RegionNames(n)
+	if len(names) == 0 {
+		names = []string{""} // one Region, named by nothing
+	}
+	var out []*Region
+	for i, name := range names {
+		stage := stageOf(i)
+		out = append(out, &Region{
+			Name: name, Stage: stage,
+			WebSocketURL: fmt.Sprintf("ws://%s/%s", browserAddr(site), stage),
+			CallbackURL:  fmt.Sprintf("http://127.0.0.1:%s/%s", mgmtPort, stage),
+		})
+	}
+	return out
+}
+
 // regionEndpoints starts each Region's DynamoDB endpoint: a proxy to the table's server, which
 // Kill stops, so that the other Regions find that Region's replica gone, as in an outage.
 func (s *Stack) regionEndpoints() error {
