@@ -84,16 +84,48 @@ func consumed(t *TableMetrics) []awscloudwatch.IMetric {
 
 // NewGameDashboard defines the dashboard.
 func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDashboardProps) *GameDashboard {
+	p := props.validate(*id)
+	this := cdkconstructs.NewConstruct(scope, id)
+	d := &GameDashboard{Construct: this}
+
+	// Top to bottom: the one-glance answer, then what players do, then each part that serves
+	// them.
+	l := layout{}
+	l.status(p)
+	l.players(p.Api)
+	l.api(p.Api)
+	l.functions(p.Functions)
+	l.table(p.Table, p.TableOperations, p.Replicas)
+	l.stream(p.Stream)
+	l.edge(p.Edge, p.Firewall)
+	l.site(p.Web, p.AvailabilityZones)
+
+	d.Dashboard = awscloudwatch.NewDashboard(this, jsii.String("Resource"), &awscloudwatch.DashboardProps{
+		DefaultInterval: awscdk.Duration_Hours(jsii.Number(3)),
+		Widgets:         &l.rows,
+	})
+	cfn := d.Dashboard.Node().DefaultChild().(awscloudwatch.CfnDashboard)
+	var body awscdk.IResolvable = &readOnce{body: cfn.DashboardBody()}
+	cfn.SetDashboardBody(awscdk.Token_AsString(body, nil))
+	d.Url = awscdk.Fn_Join(jsii.String(""), &[]*string{
+		jsii.String("https://console.aws.amazon.com/cloudwatch/home?region="), awscdk.Stack_Of(this).Region(),
+		jsii.String("#dashboards:name="), d.Dashboard.DashboardName(),
+	})
+	return d
+}
+
+// validate checks props and returns a copy with the defaults filled in.
+func (props *GameDashboardProps) validate(id string) GameDashboardProps {
 	if props == nil || props.Api == nil || props.Table == nil || props.Web == nil {
-		panic(fmt.Errorf("GameDashboard %s: Api, Table and Web are required", *id))
+		panic(fmt.Errorf("GameDashboard %s: Api, Table and Web are required", id))
 	}
 	if len(props.Functions) == 0 {
-		panic(fmt.Errorf("GameDashboard %s: Functions is empty: give every function a name", *id))
+		panic(fmt.Errorf("GameDashboard %s: Functions is empty: give every function a name", id))
 	}
 	seen := map[string]bool{}
 	for _, f := range props.Functions {
 		if f.Name == "" || f.Function == nil || seen[f.Name] {
-			panic(fmt.Errorf("GameDashboard %s: function %q: each function needs a unique, non-empty name and a Function", *id, f.Name))
+			panic(fmt.Errorf("GameDashboard %s: function %q: each function needs a unique, non-empty name and a Function", id, f.Name))
 		}
 		seen[f.Name] = true
 	}
@@ -104,12 +136,11 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 	if len(p.TableOperations) == 0 {
 		p.TableOperations = []awsdynamodb.Operation{awsdynamodb.Operation_GET_ITEM, awsdynamodb.Operation_PUT_ITEM, awsdynamodb.Operation_DELETE_ITEM}
 	}
+	return p
+}
 
-	this := cdkconstructs.NewConstruct(scope, id)
-	d := &GameDashboard{Construct: this}
-
-	l := layout{}
-	// Alarm status first: the one-glance answer.
+// status is the title and every alarm's state: the one-glance answer.
+func (l *layout) status(p GameDashboardProps) {
 	var alarms []interfacesawscloudwatch.IAlarmRef
 	for _, a := range p.Alarms {
 		alarms = append(alarms, a)
@@ -129,8 +160,10 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 			}),
 		)
 	}
+}
 
-	api := p.Api
+// players is what players do: the game's own metrics.
+func (l *layout) players(api *WebSocketApi) {
 	l.header("## Players")
 	l.row(
 		graph("Connections and frames", 6, api.MetricConnectCount(sumOf("connections")), api.MetricMessageCount(sumOf("frames"))),
@@ -145,7 +178,10 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 			gameMetricOf(metrics.QuickMatchWait, awscloudwatch.Stats_Percentile(jsii.Number(50)), "median wait"),
 			gameMetricOf(metrics.QuickMatchWait, awscloudwatch.Stats_Percentile(jsii.Number(90)), "p90 wait")),
 	)
+}
 
+// api is the WebSocket API, and what it takes of API Gateway's account-level quotas.
+func (l *layout) api(api *WebSocketApi) {
 	l.header("## WebSocket API")
 	l.row(
 		graph("Connects and messages", 8, api.MetricConnectCount(sumOf("connects")), api.MetricMessageCount(sumOf("messages"))),
@@ -172,9 +208,12 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 			},
 			api.MetricConnectsPerSecond(minute)),
 	)
+}
 
+// functions is a row for each function.
+func (l *layout) functions(functions []NamedFunction) {
 	l.header("## Functions")
-	for _, f := range p.Functions {
+	for _, f := range functions {
 		fn, name := f.Function, f.Name
 		l.row(
 			graphLine(FunctionErrorsThreshold, "errors alarm", name+": invocations, errors, throttles", 8,
@@ -187,9 +226,11 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 			graph(name+": concurrent executions", 8, fn.MetricConcurrentExecutions(statOf(awscloudwatch.Stats_MAXIMUM(), "concurrent executions (max)"))),
 		)
 	}
+}
 
+// table is the game table's calls, and its replication to the other Regions.
+func (l *layout) table(table *TableMetrics, ops []awsdynamodb.Operation, replicas []string) {
 	l.header("## Game table")
-	table, ops := p.Table, p.TableOperations
 	var latency []awscloudwatch.IMetric
 	for _, op := range ops {
 		latency = append(latency, table.MetricLatency(op, &awscloudwatch.MetricOptions{Period: fiveMinutes()}))
@@ -203,9 +244,9 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 			table.MetricVersionConflicts(sumOf("version conflicts (conditional check failed)")),
 		),
 	)
-	if len(p.Replicas) > 0 {
+	if len(replicas) > 0 {
 		var lag []awscloudwatch.IMetric
-		for _, r := range p.Replicas {
+		for _, r := range replicas {
 			lag = append(lag,
 				table.MetricReplicationLatency(r, awscloudwatch.Stats_AVERAGE(), r+" (average)"),
 				table.MetricReplicationLatency(r, awscloudwatch.Stats_MAXIMUM(), r+" (max)"))
@@ -213,38 +254,48 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 		// The failover's recovery point: what a Region's failure would lose (docs/regions.md).
 		l.row(graph("Replication latency to the other Regions (ms)", 24, lag...))
 	}
+}
 
-	if s := p.Stream; s != nil {
-		l.header("## Stream pipeline (presence)")
-		l.row(
-			graph("Iterator age (how far behind)", 8, s.MetricIteratorAge(statOf(awscloudwatch.Stats_MAXIMUM(), "iterator age (max, ms)"))),
-			graph("Batches and failures", 8, s.MetricBatches(sumOf("batches")), s.MetricFailedBatches(sumOf("failed batches"))),
-			graphLine(1, "alarm", "Dead-letter queue", 8, s.MetricDeadLetters(statOf(awscloudwatch.Stats_MAXIMUM(), "failed batches waiting"))),
-		)
+// stream is the presence pipeline, when there is one.
+func (l *layout) stream(s *StreamProcessor) {
+	if s == nil {
+		return
 	}
+	l.header("## Stream pipeline (presence)")
+	l.row(
+		graph("Iterator age (how far behind)", 8, s.MetricIteratorAge(statOf(awscloudwatch.Stats_MAXIMUM(), "iterator age (max, ms)"))),
+		graph("Batches and failures", 8, s.MetricBatches(sumOf("batches")), s.MetricFailedBatches(sumOf("failed batches"))),
+		graphLine(1, "alarm", "Dead-letter queue", 8, s.MetricDeadLetters(statOf(awscloudwatch.Stats_MAXIMUM(), "failed batches waiting"))),
+	)
+}
 
-	if e := p.Edge; e != nil {
-		l.header("## Edge (CloudFront, metrics from us-east-1)")
-		edge := []awscloudwatch.IWidget{
-			graph("Requests (pages and socket handshakes)", 8, e.MetricRequests(sumOf("requests"))),
-			graph("Error rate (%)", 8,
-				e.Metric4xxErrorRate(statOf(awscloudwatch.Stats_AVERAGE(), "4xx (firewall blocks included)")),
-				e.Metric5xxErrorRate(statOf(awscloudwatch.Stats_AVERAGE(), "5xx")),
-			),
-		}
-		if f := p.Firewall; f != nil {
-			blocked := []awscloudwatch.IMetric{f.MetricAllowedRequests(sumOf("allowed")), f.MetricBlockedRequests(sumOf("blocked"))}
-			for _, rule := range FirewallRules() {
-				blocked = append(blocked, f.MetricBlocked(rule, sumOf("blocked by "+rule)))
-			}
-			edge = append(edge, graph("Firewall: allowed and blocked", 8, blocked...))
-		} else {
-			edge = append(edge, graph("Downloaded (bytes)", 8, e.MetricBytesDownloaded(sumOf("bytes"))))
-		}
-		l.row(edge...)
+// edge is the distribution and its firewall, when the site is behind one.
+func (l *layout) edge(e *SiteDistribution, firewall *WebFirewall) {
+	if e == nil {
+		return
 	}
+	l.header("## Edge (CloudFront, metrics from us-east-1)")
+	edge := []awscloudwatch.IWidget{
+		graph("Requests (pages and socket handshakes)", 8, e.MetricRequests(sumOf("requests"))),
+		graph("Error rate (%)", 8,
+			e.Metric4xxErrorRate(statOf(awscloudwatch.Stats_AVERAGE(), "4xx (firewall blocks included)")),
+			e.Metric5xxErrorRate(statOf(awscloudwatch.Stats_AVERAGE(), "5xx")),
+		),
+	}
+	if f := firewall; f != nil {
+		blocked := []awscloudwatch.IMetric{f.MetricAllowedRequests(sumOf("allowed")), f.MetricBlockedRequests(sumOf("blocked"))}
+		for _, rule := range FirewallRules() {
+			blocked = append(blocked, f.MetricBlocked(rule, sumOf("blocked by "+rule)))
+		}
+		edge = append(edge, graph("Firewall: allowed and blocked", 8, blocked...))
+	} else {
+		edge = append(edge, graph("Downloaded (bytes)", 8, e.MetricBytesDownloaded(sumOf("bytes"))))
+	}
+	l.row(edge...)
+}
 
-	web := p.Web
+// site is the load balancer and the instances behind it.
+func (l *layout) site(web *WebFrontend, zones []*string) {
 	l.header("## Site")
 	l.row(
 		graph("Load balancer requests", 8, web.MetricRequestCount(sumOf("requests"))),
@@ -252,7 +303,7 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 		graph("Target response time (s)", 8, web.MetricTargetResponseTime(statOf(p50(), "p50")), web.MetricTargetResponseTime(statOf(p99(), "p99"))),
 	)
 	healthy := []awscloudwatch.IMetric{web.MetricHealthyHosts(nil, statOf(awscloudwatch.Stats_MINIMUM(), "healthy, all zones"))}
-	for _, az := range p.AvailabilityZones {
+	for _, az := range zones {
 		healthy = append(healthy, web.MetricHealthyHosts(az, &awscloudwatch.MetricOptions{
 			Statistic: awscloudwatch.Stats_MINIMUM(), Period: fiveMinutes(), Label: awscdk.Fn_Join(jsii.String(""), jsii.Strings("healthy in ", *az)),
 		}))
@@ -261,19 +312,6 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 		graph("Healthy instances per zone (minimum)", 12, healthy...),
 		graph("Instances in service", 12, web.MetricInServiceInstances(statOf(awscloudwatch.Stats_MINIMUM(), "in service")), web.MetricDesiredCapacity(statOf(awscloudwatch.Stats_MINIMUM(), "desired"))),
 	)
-
-	d.Dashboard = awscloudwatch.NewDashboard(this, jsii.String("Resource"), &awscloudwatch.DashboardProps{
-		DefaultInterval: awscdk.Duration_Hours(jsii.Number(3)),
-		Widgets:         &l.rows,
-	})
-	cfn := d.Dashboard.Node().DefaultChild().(awscloudwatch.CfnDashboard)
-	var body awscdk.IResolvable = &readOnce{body: cfn.DashboardBody()}
-	cfn.SetDashboardBody(awscdk.Token_AsString(body, nil))
-	d.Url = awscdk.Fn_Join(jsii.String(""), &[]*string{
-		jsii.String("https://console.aws.amazon.com/cloudwatch/home?region="), awscdk.Stack_Of(this).Region(),
-		jsii.String("#dashboards:name="), d.Dashboard.DashboardName(),
-	})
-	return d
 }
 
 // layout collects the dashboard's rows.
