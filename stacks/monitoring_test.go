@@ -146,7 +146,7 @@ func stats(lines []dashboardMetric) string {
 	return strings.Join(s, " ")
 }
 
-// The dashboard draws every metric of issue 8, each on the right resource.
+// The dashboard draws every metric docs/monitoring.md lists, each on the right resource.
 func TestDashboardShowsEveryRow(t *testing.T) {
 	for cfgName, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
 		t.Run(cfgName, func(t *testing.T) {

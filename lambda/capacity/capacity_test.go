@@ -97,7 +97,7 @@ func TestPerConnectionRate(t *testing.T) {
 		t.Errorf("per connection %v/s, bursts of %v; docs/capacity.md says 1/s, bursts of 10", RatePerConnection, BurstPerConnection)
 	}
 	m := Default()
-	// The finding of issue 28: 40 connections from 2 addresses at the full rate.
+	// A polite flood: 40 connections from 2 addresses, each at the full per-connection rate.
 	if took := 40 * RatePerConnection / m.StageRate(); took != 0.4 {
 		t.Errorf("40 connections at the full rate take %v of a default stage, want 0.4", took)
 	}

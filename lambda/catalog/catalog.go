@@ -38,7 +38,7 @@ const (
 	Rematch     = "rematch"
 	LeaveRoom   = "leaveRoom"
 	Rejoin      = "rejoin"
-	// PlayComputer opens a room against the computer (issue 18).
+	// PlayComputer opens a room against the computer.
 	PlayComputer = "playComputer"
 	// QuickMatch pairs the sender with the longest-waiting stranger, or queues them;
 	// CancelQuickMatch leaves the queue.

@@ -72,7 +72,7 @@ type Players struct {
 type PlayerState struct {
 	Name   string `json:"name"`
 	Online bool   `json:"online"`
-	// Computer marks the computer's seat (issue 18); Level is its level.
+	// Computer marks the computer's seat; Level is its level.
 	Computer bool   `json:"computer,omitempty"`
 	Level    string `json:"level,omitempty"`
 	// GraceEndsAt is, for an offline player, when the seat is given up (epoch milliseconds,
