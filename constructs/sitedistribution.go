@@ -119,22 +119,25 @@ var noStandardLogs = map[string]bool{
 }
 
 // regionalName is a name unique to this construct's stack and Region, for CloudFront's
-// account-wide names, of at most max characters: stack-suffix-region, without the Region
-// again when the stack's name already ends with it (a second Region's stacks). A name that
-// would still be longer keeps its start and ends in a hash of the whole, so it stays unique.
-// With the Region unknown at synth, room is kept for the longest Region name.
+// account-wide names, of at most max characters: stack-suffix-region whenever that fits (a
+// deployed VPC origin cannot be renamed while its distribution uses it, so a name that fits
+// never changes). A second Region's stack name already ends with its Region; when the full
+// name would not fit, that name drops the repeated Region, and a name that still does not fit
+// keeps its start and ends in a hash of the whole, so it stays unique. With the Region unknown
+// at synth, room is kept for the longest Region name.
 func regionalName(scope cdkconstructs.Construct, suffix string, max int) *string {
 	stack := awscdk.Stack_Of(scope)
 	name, region := *stack.StackName()+"-"+suffix, stack.Region()
-	known := !*awscdk.Token_IsUnresolved(region)
-	if known && strings.HasSuffix(*stack.StackName(), "-"+*region) {
+	if *awscdk.Token_IsUnresolved(region) {
+		return awscdk.Fn_Join(jsii.String("-"), &[]*string{shorten(name, max-1-longestRegionName), region})
+	}
+	if full := name + "-" + *region; len(full) <= max {
+		return jsii.String(full)
+	}
+	if strings.HasSuffix(*stack.StackName(), "-"+*region) {
 		return shorten(name, max)
 	}
-	regionLen := longestRegionName
-	if known {
-		regionLen = len(*region)
-	}
-	return awscdk.Fn_Join(jsii.String("-"), &[]*string{shorten(name, max-1-regionLen), region})
+	return jsii.String(*shorten(name, max-1-len(*region)) + "-" + *region)
 }
 
 // longestRegionName is the length of the longest AWS Region name (ap-southeast-5), with room

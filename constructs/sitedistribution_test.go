@@ -169,6 +169,8 @@ func TestRegionalNameFitsAndStaysUnique(t *testing.T) {
 		want  string
 	}{
 		{bound("TicTacToe-Dev-Frontend", "eu-west-1"), "TicTacToe-Dev-Frontend-InternalLoadBalancer-eu-west-1"},
+		// A second Region's name that fits keeps its form: a deployed origin cannot be renamed.
+		{bound("TicTacToe-Prod-Frontend-us-west-2", "us-west-2"), "TicTacToe-Prod-Frontend-us-west-2-InternalLoadBalancer-us-west-2"},
 		{bound("TicTacToe-Dev-Frontend-eu-central-1", "eu-central-1"), "TicTacToe-Dev-Frontend-eu-central-1-InternalLoadBalancer"},
 		{bound(long+"a", "ap-southeast-5"), ""},
 		{bound(long+"b", "ap-southeast-5"), ""},
