@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -35,6 +36,9 @@ type DynamoStore struct {
 	// region is the Region of this replica in a multi-Region deployment (Regional): the rooms
 	// it writes are homed there. "" in one Region.
 	region string
+	// roomCondition is what a write of an existing room also requires: nothing in one Region;
+	// in several, that the room is still homed where it was read (Regional.writing).
+	roomCondition condition
 }
 
 var _ Store = (*DynamoStore)(nil)
@@ -85,37 +89,38 @@ func (s *DynamoStore) get(ctx context.Context, pk string) (map[string]types.Attr
 }
 
 func (s *DynamoStore) GetRoom(ctx context.Context, code string) (*game.Room, error) {
-	r, _, err := s.getRoomHome(ctx, code)
-	return r, err
+	item, err := s.getRoomItem(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeRoom(item)
 }
 
-// getRoomHome reads a room and the Region it is homed in ("" for a room of one Region).
-func (s *DynamoStore) getRoomHome(ctx context.Context, code string) (*game.Room, string, error) {
+// getRoomItem reads room code's item; ErrNotFound when there is none.
+func (s *DynamoStore) getRoomItem(ctx context.Context, code string) (map[string]types.AttributeValue, error) {
 	item, err := s.get(ctx, roomKey(code))
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if item == nil {
-		return nil, "", ErrNotFound
+		return nil, ErrNotFound
 	}
-	var home struct {
-		Home string `dynamodbav:"home"`
-	}
-	if err := attributevalue.UnmarshalMap(item, &home); err != nil {
-		return nil, "", fmt.Errorf("decoding the home of room %s: %w", code, err)
-	}
-	r, err := DecodeRoom(item)
-	return r, home.Home, err
+	return item, nil
 }
 
-// homeCondition adds to cond that the room is still homed where it was read (home): a room
-// taken over by another Region since must not be written here.
-func homeCondition(cond string, values map[string]types.AttributeValue, home string) string {
-	if home == "" {
-		return cond + " AND attribute_not_exists(home)"
+// condition is a ConditionExpression and the values it names; the zero condition is none.
+type condition struct {
+	expr   string
+	values map[string]types.AttributeValue
+}
+
+// addTo is cond also requiring c, c's values added to values.
+func (c condition) addTo(cond string, values map[string]types.AttributeValue) string {
+	if c.expr == "" {
+		return cond
 	}
-	values[":home"] = &types.AttributeValueMemberS{Value: home}
-	return cond + " AND home = :home"
+	maps.Copy(values, c.values)
+	return cond + " AND " + c.expr
 }
 
 // DecodeRoom rebuilds a room from an item image: a GetItem result or a stream record's image.
@@ -180,19 +185,12 @@ func (s *DynamoStore) CreateRoom(ctx context.Context, r *game.Room) error {
 	return nil
 }
 
+// SaveRoom writes r over the version it was read at.
 func (s *DynamoStore) SaveRoom(ctx context.Context, r *game.Room) error {
-	return s.saveRoom(ctx, r, false, "")
-}
-
-// saveRoom writes r over the version read; in a multi-Region deployment also over the home it
-// was read with (home), and homes it here.
-func (s *DynamoStore) saveRoom(ctx context.Context, r *game.Room, regional bool, home string) error {
 	read := r.Version
 	r.Version = read + 1
-	cond, values := "version = :v", map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(read, 10)}}
-	if regional {
-		cond = homeCondition(cond, values, home)
-	}
+	values := map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(read, 10)}}
+	cond := s.roomCondition.addTo("version = :v", values)
 	err := s.put(ctx, s.roomItem(r, s.now().Add(s.expiry.Room)), cond, values)
 	if err != nil {
 		r.Version = read
@@ -204,15 +202,10 @@ func (s *DynamoStore) saveRoom(ctx context.Context, r *game.Room, regional bool,
 	return nil
 }
 
+// DeleteRoom deletes r if it is still at the version it was read at.
 func (s *DynamoStore) DeleteRoom(ctx context.Context, r *game.Room) error {
-	return s.deleteRoom(ctx, r, false, "")
-}
-
-func (s *DynamoStore) deleteRoom(ctx context.Context, r *game.Room, regional bool, home string) error {
-	cond, values := "version = :v", map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(r.Version, 10)}}
-	if regional {
-		cond = homeCondition(cond, values, home)
-	}
+	values := map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(r.Version, 10)}}
+	cond := s.roomCondition.addTo("version = :v", values)
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName: &s.table, Key: keyOf(roomKey(r.Code)), ConditionExpression: &cond, ExpressionAttributeValues: values,
 	})

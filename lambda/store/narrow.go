@@ -191,11 +191,7 @@ func (s *DynamoStore) ChargeFrame(ctx context.Context, id string, window int64) 
 }
 
 func (s *DynamoStore) SetOffline(ctx context.Context, code string, seat game.Symbol, id string, at time.Time) (*game.Room, error) {
-	return s.setOffline(ctx, code, seat, id, at, false, "")
-}
-
-func (s *DynamoStore) setOffline(ctx context.Context, code string, seat game.Symbol, id string, at time.Time, regional bool, home string) (*game.Room, error) {
-	return s.patchRoom(ctx, code, seat, id, at, regional, home, patch{
+	return s.patchRoom(ctx, code, seat, id, at, patch{
 		set:    "#p.#online = :false, #p.#since = :at, #pc = :true",
 		remove: "#p.#conn",
 		names:  map[string]string{"#online": "online", "#since": "offlineSince"},
@@ -204,11 +200,7 @@ func (s *DynamoStore) setOffline(ctx context.Context, code string, seat game.Sym
 }
 
 func (s *DynamoStore) RecordRematch(ctx context.Context, code string, seat game.Symbol, id string, at time.Time) (*game.Room, error) {
-	return s.recordRematch(ctx, code, seat, id, at, false, "")
-}
-
-func (s *DynamoStore) recordRematch(ctx context.Context, code string, seat game.Symbol, id string, at time.Time, regional bool, home string) (*game.Room, error) {
-	return s.patchRoom(ctx, code, seat, id, at, regional, home, patch{
+	return s.patchRoom(ctx, code, seat, id, at, patch{
 		set:   "#p.#rematch = :true, #pc = :false",
 		cond:  "#status IN (:won, :draw) AND attribute_exists(playerX) AND attribute_exists(playerO)",
 		names: map[string]string{"#rematch": "rematch", "#status": "status"},
@@ -227,8 +219,8 @@ type patch struct {
 
 // patchRoom makes p on room code's seat seat, if connection id holds it and the room has not
 // expired, bumping the version, updatedAt and the expiry as any write of the room does, and
-// homing it as saveRoom would; it returns the room as written.
-func (s *DynamoStore) patchRoom(ctx context.Context, code string, seat game.Symbol, id string, at time.Time, regional bool, home string, p patch) (*game.Room, error) {
+// homing it as SaveRoom would; it returns the room as written.
+func (s *DynamoStore) patchRoom(ctx context.Context, code string, seat game.Symbol, id string, at time.Time, p patch) (*game.Room, error) {
 	attr, err := playerAttr(seat)
 	if err != nil {
 		return nil, err
@@ -255,9 +247,7 @@ func (s *DynamoStore) patchRoom(ctx context.Context, code string, seat game.Symb
 	if p.cond != "" {
 		cond += " AND " + p.cond
 	}
-	if regional {
-		cond = homeCondition(cond, values, home)
-	}
+	cond = s.roomCondition.addTo(cond, values)
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: keyOf(roomKey(code)), UpdateExpression: &expr, ConditionExpression: &cond,
 		ExpressionAttributeNames: names, ExpressionAttributeValues: values, ReturnValues: types.ReturnValueAllNew,

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
@@ -161,6 +163,41 @@ func (s *Regional) recall(code string) homed {
 	return h
 }
 
+// roomAndHome reads room code at replica rep, and the Region its item says it is homed in (""
+// for a room written when the deployment had one Region).
+func roomAndHome(ctx context.Context, rep *DynamoStore, code string) (*game.Room, string, error) {
+	item, err := rep.getRoomItem(ctx, code)
+	if err != nil {
+		return nil, "", err
+	}
+	var home struct {
+		Home string `dynamodbav:"home"`
+	}
+	if err := attributevalue.UnmarshalMap(item, &home); err != nil {
+		return nil, "", fmt.Errorf("decoding the home of room %s: %w", code, err)
+	}
+	r, err := DecodeRoom(item)
+	return r, home.Home, err
+}
+
+// writing is the store that writes a room at its home (h.write) only while the room is still
+// homed where it was read (h.expect): a room taken over by another Region since must not be
+// written there. A copy of that replica's store, which holds nothing shared but its client.
+func (s *Regional) writing(h homed) *DynamoStore {
+	rep := *s.Replicas[h.write]
+	rep.roomCondition = homeCondition(h.expect)
+	return &rep
+}
+
+// homeCondition is that a room is homed in Region home ("": in the Region of a deployment that
+// had one, before it had more).
+func homeCondition(home string) condition {
+	if home == "" {
+		return condition{expr: "attribute_not_exists(home)"}
+	}
+	return condition{expr: "home = :home", values: map[string]types.AttributeValue{":home": &types.AttributeValueMemberS{Value: home}}}
+}
+
 // GetRoom reads the room at its home, following the home its item names, and from this
 // Region's replica when the home is marked failed.
 func (s *Regional) GetRoom(ctx context.Context, code string) (*game.Room, error) {
@@ -171,7 +208,7 @@ func (s *Regional) GetRoom(ctx context.Context, code string) (*game.Room, error)
 			continue
 		}
 		cctx, cancel := s.at(ctx, at)
-		r, home, err := s.Replicas[at].getRoomHome(cctx, code)
+		r, home, err := roomAndHome(cctx, s.Replicas[at], code)
 		cancel()
 		if unreachable(err) && at != s.Local {
 			if s.regionFailed(ctx, at, true) { // marked since the mark was last read
@@ -218,7 +255,7 @@ func (s *Regional) SaveRoom(ctx context.Context, r *game.Room) error {
 	h := s.recall(r.Code)
 	cctx, cancel := s.at(ctx, h.write)
 	defer cancel()
-	if err := s.Replicas[h.write].saveRoom(cctx, r, true, h.expect); err != nil {
+	if err := s.writing(h).SaveRoom(cctx, r); err != nil {
 		return err
 	}
 	s.remember(r.Code, homed{write: h.write, expect: h.write})
@@ -230,7 +267,7 @@ func (s *Regional) DeleteRoom(ctx context.Context, r *game.Room) error {
 	h := s.recall(r.Code)
 	cctx, cancel := s.at(ctx, h.write)
 	defer cancel()
-	return s.Replicas[h.write].deleteRoom(cctx, r, true, h.expect)
+	return s.writing(h).DeleteRoom(cctx, r)
 }
 
 // connectionReplica is where a connection's record lives: with the Region that holds it.
@@ -313,14 +350,14 @@ func (s *Regional) known(ctx context.Context, code string) (homed, bool) {
 
 // narrowRoom makes a narrow write at the room's known home; any failure there sends the
 // caller to the read path, which finds out why (a room taken over, a Region down).
-func (s *Regional) narrowRoom(ctx context.Context, code string, write func(ctx context.Context, rep *DynamoStore, home string) (*game.Room, error)) (*game.Room, error) {
+func (s *Regional) narrowRoom(ctx context.Context, code string, write func(ctx context.Context, rep *DynamoStore) (*game.Room, error)) (*game.Room, error) {
 	h, ok := s.known(ctx, code)
 	if !ok {
 		return nil, ErrNeedsRead
 	}
 	cctx, cancel := s.at(ctx, h.write)
 	defer cancel()
-	r, err := write(cctx, s.Replicas[h.write], h.expect)
+	r, err := write(cctx, s.writing(h))
 	if err != nil {
 		// Not ErrConflict: a refused condition here may be a home moved since, not the change
 		// already made.
@@ -331,14 +368,14 @@ func (s *Regional) narrowRoom(ctx context.Context, code string, write func(ctx c
 }
 
 func (s *Regional) SetOffline(ctx context.Context, code string, seat game.Symbol, id string, at time.Time) (*game.Room, error) {
-	return s.narrowRoom(ctx, code, func(ctx context.Context, rep *DynamoStore, home string) (*game.Room, error) {
-		return rep.setOffline(ctx, code, seat, id, at, true, home)
+	return s.narrowRoom(ctx, code, func(ctx context.Context, rep *DynamoStore) (*game.Room, error) {
+		return rep.SetOffline(ctx, code, seat, id, at)
 	})
 }
 
 func (s *Regional) RecordRematch(ctx context.Context, code string, seat game.Symbol, id string, at time.Time) (*game.Room, error) {
-	return s.narrowRoom(ctx, code, func(ctx context.Context, rep *DynamoStore, home string) (*game.Room, error) {
-		return rep.recordRematch(ctx, code, seat, id, at, true, home)
+	return s.narrowRoom(ctx, code, func(ctx context.Context, rep *DynamoStore) (*game.Room, error) {
+		return rep.RecordRematch(ctx, code, seat, id, at)
 	})
 }
 
