@@ -105,9 +105,9 @@ func networkPropsFor(cfg Config, stackProps awscdk.StackProps) *NetworkStackProp
 	return props
 }
 
-// realtimePropsFor is a Realtime stack's props but its table: the capacity model sizes the
-// API (the stage, $connect within it, the game function).
-func realtimePropsFor(cfg Config, stackProps awscdk.StackProps) *RealtimeStackProps {
+// realtimePropsFor is the props of region's Realtime stack but its table: the capacity model
+// sizes the API (the stage, $connect within it, the game function).
+func realtimePropsFor(cfg Config, region string, stackProps awscdk.StackProps) *RealtimeStackProps {
 	rate, burst := cfg.StageThrottle()
 	model := cfg.Capacity()
 	connectRate, connectBurst := model.ConnectWithin(rate, burst)
@@ -123,62 +123,8 @@ func realtimePropsFor(cfg Config, stackProps awscdk.StackProps) *RealtimeStackPr
 		AccountLogRole:  cfg.ApiGatewayLogRole,
 
 		BehindDistribution: cfg.UsesCloudFront(),
-
-		Regions:               cfg.Regions,
-		CallbackURLsParameter: callbackURLsParameter(cfg),
-		SharedSecretName:      sharedSecretName(cfg),
-		SocketDomain:          socketDomain(cfg),
+		Regional:           regionalRealtime(cfg, region),
 	}
-}
-
-// socketDomain is the name every Region's API answers on in a multi-Region deployment with a
-// domain in a Route 53 zone: latency records of it send the domain's sockets to the nearest
-// healthy Region. "" otherwise.
-func socketDomain(cfg Config) string {
-	if len(cfg.Regions) < 2 || !cfg.UsesCloudFront() || cfg.DomainName == "" || cfg.HostedZoneId == "" {
-		return ""
-	}
-	return "ws." + cfg.DomainName
-}
-
-// primaryRegion is the primary's name in a multi-Region deployment, "" in one Region.
-func primaryRegion(cfg Config) string {
-	if len(cfg.Regions) < 2 {
-		return ""
-	}
-	return cfg.Regions[0]
-}
-
-// sharedSecretName names the edge secret every Region's distribution sends to every Region's
-// API in a multi-Region deployment behind distributions; "" otherwise.
-func sharedSecretName(cfg Config) string {
-	if len(cfg.Regions) < 2 || !cfg.UsesCloudFront() {
-		return ""
-	}
-	return StackPrefix(cfg) + "EdgeSecret"
-}
-
-// fallbackSocketPath is where a distribution passes sockets to region's API in a multi-Region
-// deployment.
-func fallbackSocketPath(region string) string {
-	return constructs.DefaultSocketPath + "-" + region
-}
-
-// otherSockets are the sockets a distribution in region passes to the other Regions' APIs, in
-// the deployment's order: each reads the API's host from its Realtime stack's output.
-func otherSockets(cfg Config, region string) []constructs.SocketOrigin {
-	var sockets []constructs.SocketOrigin
-	for i, r := range cfg.Regions {
-		if r == region {
-			continue
-		}
-		stack := StackPrefix(cfg) + "Realtime"
-		if i > 0 {
-			stack += suffix(r)
-		}
-		sockets = append(sockets, constructs.SocketOrigin{Path: fallbackSocketPath(r), ApiDomainName: regionalOutput(stack, realtimeOutputApiDomain, r)})
-	}
-	return sockets
 }
 
 // frontendPropsFor is a Frontend stack's props, serving the site of rt in region: behind the
@@ -206,9 +152,7 @@ func frontendPropsFor(cfg Config, edgeStack *EdgeStack, rt *RealtimeStack, netwo
 		ApiStageName:  rt.Api.Stage.StageName(),
 		EdgeSecret:    rt.EdgeSecret,
 	}
-	if len(cfg.Regions) > 1 {
-		edge.OtherSockets = otherSockets(cfg, region)
-	}
+	edge.OtherSockets = otherSockets(cfg, region)
 	if name := socketDomain(cfg); name != "" && primary {
 		// The domain's socket goes to whichever Region its latency records answer with.
 		edge.ApiDomainName = jsii.String(name)
@@ -304,15 +248,9 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 		CustomerManagedKey: cfg.TableKey != nil && *cfg.TableKey,
 		Replicas:           secondaryRegions(cfg),
 	})
-	rtProps := realtimePropsFor(cfg, base("Realtime", realtimeDescription))
+	rtProps := realtimePropsFor(cfg, cfg.Region, base("Realtime", realtimeDescription))
 	rtProps.Table = d.Data.Table
 	rtProps.AlarmTopic = d.Alerts.Operations
-	if rtProps.SharedSecretName != "" {
-		rtProps.SharedSecretReplicas = secondaryRegions(cfg)
-	}
-	if rtProps.SocketDomain != "" {
-		rtProps.ValidationZoneId = cfg.HostedZoneId
-	}
 	d.Realtime = NewRealtimeStack(scope, prefix+"Realtime", rtProps)
 	after(d.Realtime.Stack, "the functions read and write the game table", d.Data.Stack)
 	after(d.Realtime.Stack, "the alarms notify the operations topic", d.Alerts.Stack)

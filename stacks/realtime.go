@@ -1,17 +1,12 @@
 package stacks
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
@@ -32,11 +27,6 @@ type RealtimeStackProps struct {
 	// TableName names the table to import in this stack's Region (a replica of the primary's
 	// global table), when Table is not given.
 	TableName *string
-	// Regions are a multi-Region deployment's, the primary first (docs/regions.md): the
-	// functions get them, may use every Region's replica, and read every Region's @connections
-	// URL from CallbackURLsParameter, which the Links stack of their Region writes.
-	Regions               []string
-	CallbackURLsParameter string
 	// Lifecycle picks the log groups' retention and removal.
 	Lifecycle constructs.Lifecycle
 	// FunctionEnv are settings every function gets (lambda/config variables). Default: none,
@@ -55,22 +45,14 @@ type RealtimeStackProps struct {
 	// every connection, and has the functions that check it (catalog Needs.EdgeSecret) refuse
 	// connections without it. Default: false, connections straight to the API.
 	BehindDistribution bool
-	// SharedSecretName names, in a multi-Region deployment behind distributions, the edge
-	// secret every Region's distribution sends to every Region's API (a page may fail over
-	// through its own distribution to any Region). The primary makes it, with a replica in
-	// each of SharedSecretReplicas; the other Regions read their replica by name, so they
-	// deploy after the primary's Realtime stack. Default: none, one Region.
-	SharedSecretName     string
-	SharedSecretReplicas []string
 	// AlarmTopic is told when the API's and the functions' alarms go off and when they clear.
 	// Default: none, alarms without actions.
 	AlarmTopic awssns.ITopic
-	// SocketDomain gives the API a regional custom domain of that name (every Region's API
-	// the same name, as latency records of it need), with a certificate of this Region.
-	// ValidationZoneId is the Route 53 zone the primary validates it in; the other Regions'
-	// certificates need the same record (ACM's DNS validation record of a name is one per
-	// account, whatever the Region), so they deploy after the primary's. Default: none.
-	SocketDomain, ValidationZoneId string
+	// Regional is what a multi-Region deployment adds to the stack (regions.go): the edge
+	// secret every Region shares, the grants on every Region's replica, every Region's
+	// @connections URLs, the outputs the other Regions read and the socket domain. Default:
+	// nil, one Region.
+	Regional *RegionalRealtime
 }
 
 // RealtimeStack is the WebSocket API and the Go functions behind its routes: one per route
@@ -102,65 +84,24 @@ func (r *RealtimeStack) Alarms() []awscloudwatch.IAlarm {
 	return alarms
 }
 
-// Outputs a multi-Region deployment's other Regions read from a Realtime stack.
-const (
-	realtimeOutputApiDomain          = "ApiDomainName"
-	realtimeOutputSocketDomain       = "SocketRegionalDomainName"
-	realtimeOutputSocketHostedZoneId = "SocketRegionalHostedZoneId"
-)
-
 // NewRealtimeStack defines the stack.
 func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeStackProps) *RealtimeStack {
 	if props.Table == nil && props.TableName == nil {
 		panic(fmt.Errorf("stack %s: Table or TableName is required", id))
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	if props.Table == nil {
-		props.Table = awsdynamodb.TableV2_FromTableName(stack, jsii.String("Games"), props.TableName)
+	table := props.Table
+	if table == nil {
+		table = awsdynamodb.TableV2_FromTableName(stack, jsii.String("Games"), props.TableName)
 	}
+	// What a multi-Region deployment adds, each where it belongs (regions.go); nil in one
+	// Region, where the calls below add nothing.
+	regional := props.Regional
 
-	// accepted are the secrets $connect takes; edgeSecret is the one the distributions send.
-	var edgeSecret awssecretsmanager.ISecret
-	var accepted []awssecretsmanager.ISecret
-	primary := len(props.SharedSecretReplicas) > 0
-	if props.BehindDistribution && (props.SharedSecretName == "" || primary) {
-		edgeSecret = awssecretsmanager.NewSecret(stack, jsii.String("EdgeSecret"), &awssecretsmanager.SecretProps{
-			Description: jsii.String("TicTacToe: the value the site's CloudFront distribution adds to each WebSocket connection; $connect refuses connections without it"),
-			GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
-				PasswordLength: jsii.Number(32), ExcludePunctuation: jsii.Bool(true),
-			},
-			// Nothing but this deployment reads it, and a new one is made with the stack.
-			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-		})
-		constructs.SuppressNag(edgeSecret, "AwsSolutions-SMG4", edgeSecretNoRotation)
-		accepted = append(accepted, edgeSecret)
-	}
-	if props.BehindDistribution && props.SharedSecretName != "" {
-		if primary {
-			var replicas []*awssecretsmanager.ReplicaRegion
-			for _, r := range props.SharedSecretReplicas {
-				replicas = append(replicas, &awssecretsmanager.ReplicaRegion{Region: jsii.String(r)})
-			}
-			shared := awssecretsmanager.NewSecret(stack, jsii.String("SharedEdgeSecret"), &awssecretsmanager.SecretProps{
-				SecretName:  jsii.String(props.SharedSecretName),
-				Description: jsii.String("TicTacToe: the value every Region's CloudFront distribution adds to each WebSocket connection to any Region's API; $connect refuses connections without it"),
-				GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
-					PasswordLength: jsii.Number(32), ExcludePunctuation: jsii.Bool(true),
-				},
-				ReplicaRegions: &replicas,
-				RemovalPolicy:  awscdk.RemovalPolicy_DESTROY,
-			})
-			constructs.SuppressNag(shared, "AwsSolutions-SMG4", edgeSecretNoRotation)
-			keepPublished(stack, edgeSecret.SecretArn())
-			edgeSecret = shared
-		} else {
-			// This Region's replica of the primary's: a dynamic reference by name resolves
-			// in the stack's own Region.
-			edgeSecret = awssecretsmanager.Secret_FromSecretNameV2(stack, jsii.String("SharedEdgeSecret"), jsii.String(props.SharedSecretName))
-		}
-		// The primary keeps accepting its own secret, which its distribution sent before a
-		// second Region: no connection is refused while the stacks update one by one.
-		accepted = append(accepted, edgeSecret)
+	// The secret the distribution adds to every connection: the stack's own in one Region.
+	var edge edgeSecrets
+	if props.BehindDistribution {
+		edge = regional.edgeSecrets(stack)
 	}
 
 	// The key $connect hashes addresses with, so the table holds no address nor a hash anyone
@@ -184,21 +125,12 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		}
 		env := environment(props.FunctionEnv)
 		if f.Needs.Table() {
-			env[config.EnvTableName] = props.Table.TableName()
+			env[config.EnvTableName] = table.TableName()
 		}
-		if len(props.Regions) > 0 {
-			env[config.EnvRegions] = jsii.String(strings.Join(props.Regions, ","))
-		}
-		if f.Needs.EdgeSecret && len(accepted) > 0 {
+		regional.addEnvironment(env)
+		if f.Needs.EdgeSecret && len(edge.accepted) > 0 {
 			// Resolved by CloudFormation at deploy time: the function reads no secret at run time.
-			values := make([]*string, len(accepted))
-			for i, a := range accepted {
-				values[i] = a.SecretValue().UnsafeUnwrap()
-			}
-			env[config.EnvEdgeSecret] = values[0]
-			if len(values) > 1 {
-				env[config.EnvEdgeSecret] = awscdk.Fn_Join(jsii.String(","), &values)
-			}
+			env[config.EnvEdgeSecret] = edge.acceptedValue()
 		}
 		if f.Needs.SourceKey {
 			// Resolved by CloudFormation at deploy time, as the edge secret is.
@@ -216,11 +148,9 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 			ReservedConcurrency: reserved,
 		})
 		if f.Needs.Table() {
-			props.Table.Grant(fn.Function, *jsii.Strings(f.Needs.TableActions...)...)
-			grantTableKey(props.Table, fn)
-			if len(props.Regions) > 0 && f.Needs.ManageConnections {
-				grantReplicas(stack, props.Table, props.Regions, f, fn)
-			}
+			table.Grant(fn.Function, *jsii.Strings(f.Needs.TableActions...)...)
+			grantTableKey(table, fn)
+			regional.grantReplicas(stack, table, f, fn)
 		}
 		functions[f.Name] = fn
 		integrations = append(integrations, constructs.WebSocketIntegration{Name: f.Name, Handler: fn.Function, RouteKeys: f.Routes})
@@ -252,37 +182,16 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		constructs.SuppressNag(fn.Role, "AwsSolutions-IAM5", "Connection IDs exist only at run time: the grant covers @connections of this API's one stage and nothing else",
 			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):execute-api:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]+):<[A-Za-z0-9]+>\/[^/*]+\/\*\/@connections\/\*$/`)})
 		fn.Function.AddEnvironment(jsii.String(config.EnvCallbackURL), api.Stage.CallbackUrl(), nil)
-		if len(props.Regions) > 0 {
-			wireRegions(stack, fn, props.CallbackURLsParameter)
-			awscdk.NewCfnOutput(stack, jsii.String(roleOutput(f.Name)), &awscdk.CfnOutputProps{
-				Value:       fn.Role.RoleName(),
-				Description: jsii.String("The " + f.Name + " function's role: the Links stack grants it the other Regions' @connections"),
-			})
-		}
 	}
-	if len(props.Regions) > 0 {
-		awscdk.NewCfnOutput(stack, jsii.String(realtimeOutputApiId), &awscdk.CfnOutputProps{
-			Value: api.Api.ApiId(), Description: jsii.String("The WebSocket API's id, for the other Regions' grants"),
-		})
-		awscdk.NewCfnOutput(stack, jsii.String(realtimeOutputCallbackUrl), &awscdk.CfnOutputProps{
-			Value: api.Stage.CallbackUrl(), Description: jsii.String("The stage's @connections URL, for the other Regions' functions"),
-		})
-	}
+	regional.wireSenders(stack, api, functions)
 
 	awscdk.NewCfnOutput(stack, jsii.String("WebSocketUrl"), &awscdk.CfnOutputProps{
 		Value:       api.Stage.Url(),
 		Description: jsii.String("WebSocket API URL the site connects to"),
 	})
 	apiDomain := awscdk.Fn_Join(jsii.String(""), &[]*string{api.Api.ApiId(), jsii.String(".execute-api."), stack.Region(), jsii.String("."), stack.UrlSuffix()})
-	if len(props.Regions) > 0 {
-		awscdk.NewCfnOutput(stack, jsii.String(realtimeOutputApiDomain), &awscdk.CfnOutputProps{
-			Value: apiDomain, Description: jsii.String("The WebSocket API's host, where the other Regions' distributions pass their fallback sockets"),
-		})
-	}
-	if props.SocketDomain != "" {
-		newSocketDomain(stack, api, props.SocketDomain, props.ValidationZoneId)
-	}
-	rs := &RealtimeStack{Stack: stack, Api: api, Functions: functions, WebSocketUrl: api.Stage.Url(), ApiDomainName: apiDomain, EdgeSecret: edgeSecret,
+	regional.publishHosts(stack, api, apiDomain)
+	rs := &RealtimeStack{Stack: stack, Api: api, Functions: functions, WebSocketUrl: api.Stage.Url(), ApiDomainName: apiDomain, EdgeSecret: edge.sent,
 		FunctionAlarms: map[string]*constructs.FunctionAlarms{}}
 	rs.ApiAlarms = constructs.NewApiAlarms(stack, jsii.String("ApiAlarms"), &constructs.ApiAlarmsProps{Api: api, AlarmTopic: props.AlarmTopic})
 	alarms := cdkconstructs.NewConstruct(stack, jsii.String("FunctionAlarms"))
@@ -294,52 +203,38 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 	return rs
 }
 
-// newSocketDomain gives api the custom domain name, mapped to its stage under the stage's name
-// (so the path is the one the execute-api host takes), and publishes its regional endpoint for
-// the latency records.
-func newSocketDomain(stack awscdk.Stack, api *constructs.WebSocketApi, name, zoneId string) {
-	validation := awscertificatemanager.CertificateValidation_FromDns(nil)
-	if zoneId != "" {
-		validation = awscertificatemanager.CertificateValidation_FromDns(awsroute53.HostedZone_FromHostedZoneId(stack, jsii.String("Zone"), jsii.String(zoneId)))
-	}
-	cert := awscertificatemanager.NewCertificate(stack, jsii.String("SocketCertificate"), &awscertificatemanager.CertificateProps{
-		DomainName: jsii.String(name),
-		Validation: validation,
-	})
-	domain := awsapigatewayv2.NewDomainName(stack, jsii.String("SocketDomain"), &awsapigatewayv2.DomainNameProps{
-		DomainName:  jsii.String(name),
-		Certificate: cert,
-	})
-	awsapigatewayv2.NewApiMapping(stack, jsii.String("SocketMapping"), &awsapigatewayv2.ApiMappingProps{
-		Api:           api.Api,
-		DomainName:    domain,
-		Stage:         api.Stage,
-		ApiMappingKey: api.Stage.StageName(),
-	})
-	awscdk.NewCfnOutput(stack, jsii.String(realtimeOutputSocketDomain), &awscdk.CfnOutputProps{
-		Value: domain.RegionalDomainName(), Description: jsii.String("The regional endpoint of " + name + ", for its latency record"),
-	})
-	awscdk.NewCfnOutput(stack, jsii.String(realtimeOutputSocketHostedZoneId), &awscdk.CfnOutputProps{
-		Value: domain.RegionalHostedZoneId(), Description: jsii.String("The hosted zone of that endpoint, for the record's alias"),
-	})
+// edgeSecrets are the secret the distribution adds to every connection (sent) and every one
+// $connect accepts.
+type edgeSecrets struct {
+	sent     awssecretsmanager.ISecret
+	accepted []awssecretsmanager.ISecret
 }
 
-// keepPublished keeps the output CDK made for value when another stack read it (a weak
-// reference, Fn::GetStackOutput), after that stack has stopped reading it: a rollback of the
-// reader's update goes back to a template that reads it. Its path is the one CDK gives such an
-// output (Publish/Output<the value resolved>), so the logical ID stays, and CDK reuses it
-// should a stack read the value again.
-func keepPublished(stack awscdk.Stack, value *string) {
-	resolved, err := json.Marshal(stack.Resolve(value))
-	if err != nil {
-		panic(fmt.Errorf("stack %s: resolving %s: %w", *stack.StackName(), *value, err))
+// acceptedValue is the accepted secrets' values for the connect function's setting, resolved
+// by CloudFormation at deploy time.
+func (e edgeSecrets) acceptedValue() *string {
+	values := make([]*string, len(e.accepted))
+	for i, a := range e.accepted {
+		values[i] = a.SecretValue().UnsafeUnwrap()
 	}
-	// CDK makes its Publish scope at synth, and finds this one then.
-	if stack.Node().TryFindChild(jsii.String("Publish")) != nil {
-		panic(fmt.Errorf("stack %s: keepPublished is called once, before synth", *stack.StackName()))
+	if len(values) == 1 {
+		return values[0]
 	}
-	scope := cdkconstructs.NewConstruct(stack, jsii.String("Publish"))
-	awscdk.NewCfnOutput(scope, jsii.String("Output"+string(resolved)), &awscdk.CfnOutputProps{Value: value})
+	return awscdk.Fn_Join(jsii.String(","), &values)
+}
+
+// newEdgeSecret is the stack's own edge secret.
+func newEdgeSecret(stack awscdk.Stack) awssecretsmanager.ISecret {
+	secret := awssecretsmanager.NewSecret(stack, jsii.String("EdgeSecret"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("TicTacToe: the value the site's CloudFront distribution adds to each WebSocket connection; $connect refuses connections without it"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength: jsii.Number(32), ExcludePunctuation: jsii.Bool(true),
+		},
+		// Nothing but this deployment reads it, and a new one is made with the stack.
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	constructs.SuppressNag(secret, "AwsSolutions-SMG4", edgeSecretNoRotation)
+	return secret
 }
 
 // edgeSecretNoRotation is why an edge secret does not rotate.
