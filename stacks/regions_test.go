@@ -1,39 +1,26 @@
 package stacks
 
 import (
+	"regexp"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 )
 
-var (
-	regionsOnce sync.Once
-	regionsApp  *synthesized
-	regionsErr  error
-)
-
-// twoRegions is the default settings over two Regions.
-func twoRegions(t *testing.T) *synthesized {
-	t.Helper()
-	regionsOnce.Do(func() { regionsApp, regionsErr = synth(map[string]any{"regions": "eu-west-1,eu-central-1"}, prodEnv) })
-	if regionsErr != nil {
-		t.Fatalf("synthesizing two Regions: %v", regionsErr)
-	}
-	return regionsApp
-}
+// twoRegions is the default settings over two Regions, as the CLI synthesizes them.
+func twoRegions(t *testing.T) *synthesized { return cliSynth(t, "two Regions") }
 
 // Every Region gets its stacks; the primary keeps the names (and logical IDs) a one-Region
 // deployment has, so adding a Region to one changes no stateful resource of it.
 func TestTwoRegionsStacks(t *testing.T) {
 	s := twoRegions(t)
 	var got []string
-	for name, st := range s.stacks {
-		got = append(got, name+"@"+*st.Region())
+	for name, a := range s.artifacts {
+		got = append(got, name+"@"+a.region)
 	}
 	want := []string{
 		"TicTacToe-Dev-Alerts@eu-west-1", "TicTacToe-Dev-Network@eu-west-1", "TicTacToe-Dev-Data@eu-west-1", "TicTacToe-Dev-Realtime@eu-west-1",
@@ -190,12 +177,7 @@ func TestTwoRegionsFallbackSockets(t *testing.T) {
 
 // dependsOn reports whether stack a is deployed after stack b.
 func (s *synthesized) dependsOn(a, b string) bool {
-	for _, dep := range *s.stacks[a].Dependencies() {
-		if *dep.StackName() == b {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(s.artifacts[a].dependsOn, b)
 }
 
 // Every Region's API is watched from outside it, with an alarm to the operations topic.
@@ -239,9 +221,7 @@ func TestTwoRegionsHealthChecks(t *testing.T) {
 // Region's API answers and latency records with the health checks resolve: the nearest
 // healthy Region.
 func TestTwoRegionsSocketDomain(t *testing.T) {
-	s := synthOnce(t, "two Regions with a domain", map[string]any{
-		"regions": "eu-west-1,eu-central-1", "domainName": "play.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ",
-	}, prodEnv)
+	s := cliSynth(t, "two Regions with a domain")
 	for _, tc := range []struct {
 		stack    string
 		validate bool
@@ -347,11 +327,8 @@ func TestTwoRegionsMonitoringPerRegion(t *testing.T) {
 // noNagFindings fails for any cdk-nag finding (AwsSolutions or the project's) in any stack of s.
 func noNagFindings(t *testing.T, s *synthesized) {
 	t.Helper()
-	rule := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-|" + "TicTacToe-"))
-	for name, st := range s.stacks {
-		a := assertions.Annotations_FromStack(st)
-		for _, f := range append(*a.FindError(jsii.String("*"), rule), *a.FindWarning(jsii.String("*"), rule)...) {
-			t.Errorf("%s: nag finding at %s: %v", name, *f.Id, firstLine(f.Entry.Data))
-		}
+	rule := regexp.MustCompile("AwsSolutions-|" + "TicTacToe-")
+	for name, a := range s.artifacts {
+		nagFindings(t, name, a, rule)
 	}
 }

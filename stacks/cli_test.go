@@ -1,0 +1,352 @@
+package stacks
+
+import (
+	"context"
+	"errors"
+	stdflag "flag" // the package has a flag of its own (settings.go)
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
+)
+
+// cliRow is one documented settings combination as a deployer gives it to the CDK CLI: its
+// -c settings, and the account and Region where the combination needs one (what the CLI would
+// take from credentials; none leaves the stacks environment-agnostic, as `make synth` offline).
+// The rest is the row's synth, done once per test run.
+type cliRow struct {
+	name string
+	ctx  map[string]string
+	env  map[string]string
+
+	ran    sync.Once // the CLI, in the background on a full run (prefetchCLI)
+	dir    string    // its cloud assembly
+	runErr error
+
+	loaded  sync.Once // its assembly read, by a test: jsii calls stay in the tests' goroutine
+	s       *synthesized
+	loadErr error
+}
+
+// cliRows is every settings combination docs/deploy.md documents. Tests that read only
+// templates and the manifest read them from these rows (cliSynth) rather than synthesize the
+// combination again in process; the rows they read come first, to be ready sooner.
+var cliRows = []*cliRow{
+	{name: "two Regions", ctx: map[string]string{KeyRegions: "eu-west-1,eu-central-1"}, env: prodEnv},
+	{name: "two Regions with a domain", ctx: map[string]string{
+		KeyRegions: "eu-west-1,eu-central-1", KeyDomainName: "play.example.com", KeyHostedZoneId: "Z0123456789ABCDEFGHIJ",
+	}, env: prodEnv},
+	{name: "default"},
+	{name: "prod", ctx: map[string]string{KeyEnv: "prod"}},
+	{name: "own domain", ctx: map[string]string{KeyDomainName: "play.example.com", KeyHostedZoneId: "Z0123456789ABCDEFGHIJ"}},
+	{name: "waf", ctx: map[string]string{KeyWaf: "true"}},
+	{name: "cloudFront=false", ctx: map[string]string{KeyCloudFront: "false"}},
+	// With an account, as `cdk deploy` synthesizes the defaults (the CLI always knows the
+	// account then), and the one setting of one Region that needs it.
+	{name: "tableKey", ctx: map[string]string{KeyTableKey: "true"}, env: prodEnv},
+	{name: "pipeline", ctx: map[string]string{
+		KeyPipeline: "true", KeyRepository: "acme/tictactoe",
+		KeyConnectionArn: "arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-1111-2222-3333-444455556666",
+	}, env: prodEnv},
+}
+
+// Every documented combination synthesizes through the CDK CLI running cdk.json's app, with no
+// AWS credentials and no cdk.context.json, given an account only where it needs one: what a
+// first deploy's synth does in a fresh account, and `make synth` on a machine with no account.
+// A synth that needs a lookup fails here ("Need to perform AWS calls ..."). Every stack of
+// every combination is cdk-nag clean, as the in-process combinations are.
+func TestEveryCombinationSynthesizesOfflineThroughTheCLI(t *testing.T) {
+	t.Parallel() // after the in-process tests, while a full run's rows synthesize beside them
+	for _, row := range cliRows {
+		t.Run(row.name, func(t *testing.T) {
+			var artifacts map[string]stackArtifact
+			dir := cliRun(t, row.name).dir
+			if err := cdktest.Catch(func() { artifacts = stackArtifacts(cxapi.NewCloudAssembly(jsii.String(dir), nil)) }); err != nil {
+				t.Fatalf("%s: reading the cloud assembly in %s: %v", row.name, dir, err)
+			}
+			if len(artifacts) == 0 {
+				t.Errorf("%s: the CLI synthesized no stack", row.name)
+			}
+			for name, a := range artifacts {
+				nagFindings(t, row.name+" "+name, a, regexp.MustCompile("AwsSolutions-|TicTacToe-"))
+			}
+		})
+	}
+}
+
+// cliRun is a row, synthesized by the CLI once per test run.
+func cliRun(t *testing.T, name string) *cliRow {
+	t.Helper()
+	var row *cliRow
+	for _, r := range cliRows {
+		if r.name == name {
+			row = r
+		}
+	}
+	if row == nil {
+		t.Fatalf("no CLI row %q", name)
+	}
+	requireCLI(t)
+	row.ran.Do(row.run)
+	if row.runErr != nil {
+		t.Fatalf("%s: %v", name, row.runErr)
+	}
+	return row
+}
+
+// cliSynth is a row's cloud assembly as the CLI wrote it: its templates and manifest, no Go
+// constructs (s.d is nil).
+func cliSynth(t *testing.T, name string) *synthesized {
+	t.Helper()
+	row := cliRun(t, name)
+	row.loaded.Do(func() { row.s, row.loadErr = readCLIAssembly(row.dir) })
+	if row.loadErr != nil {
+		t.Fatalf("%s: reading the cloud assembly in %s: %v", name, row.dir, row.loadErr)
+	}
+	return row.s
+}
+
+// cliAvailable says what is missing to run the CDK CLI, if anything.
+func cliAvailable() error {
+	var missing []string
+	if _, err := exec.LookPath("npx"); err != nil {
+		missing = append(missing, "npx (Node.js)")
+	}
+	if _, err := os.Stat("../node_modules/.bin/cdk"); err != nil {
+		missing = append(missing, "the CDK CLI in node_modules (make deps)")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("no %s", strings.Join(missing, ", no "))
+	}
+	return nil
+}
+
+// requireCLI stops the test when the CDK CLI cannot run: FAIL under CI=true, SKIP otherwise.
+func requireCLI(t *testing.T) {
+	t.Helper()
+	if err := cliAvailable(); err == nil {
+		return
+	} else if os.Getenv("CI") == "true" {
+		t.Fatalf("%v, and CI=true: failing", err)
+	} else {
+		t.Skipf("SKIPPING the CLI synth: %v", err)
+	}
+}
+
+var (
+	cliRoot   string             // the rows' assemblies and homes, made and removed by TestMain
+	cliCtx    context.Context    // canceled when the tests are done: stops a prefetch still running
+	cliCancel context.CancelFunc // for TestMain
+	cliWG     sync.WaitGroup
+)
+
+// prefetchCLI synthesizes every row in the background, one at a time, when the run is the
+// package's every test: each is another process, so it takes the core the in-process tests
+// (one jsii runtime, one request at a time) leave. A run of chosen tests synthesizes the
+// rows they read when they read them.
+func prefetchCLI() {
+	for _, name := range []string{"test.run", "test.skip", "test.list"} {
+		if f := stdflag.Lookup(name); f != nil && f.Value.String() != "" {
+			return
+		}
+	}
+	if cliAvailable() != nil {
+		return
+	}
+	cliWG.Add(1)
+	go func() {
+		defer cliWG.Done()
+		for _, row := range cliRows {
+			if cliCtx.Err() != nil {
+				return
+			}
+			row.ran.Do(row.run)
+		}
+	}()
+}
+
+// run runs `cdk synth` from the repository root as `make synth` does, the row's settings as
+// -c flags, into a directory of its own.
+func (row *cliRow) run() {
+	row.runErr = func() error {
+		if _, err := os.Stat("../cdk.context.json"); err == nil {
+			return errors.New("cdk.context.json is in the repository: it would answer the lookups this test proves synth never needs; delete it (the app needs none)")
+		}
+		dir, err := os.MkdirTemp(cliRoot, "assembly-")
+		if err != nil {
+			return err
+		}
+		home, err := os.MkdirTemp(cliRoot, "home-")
+		if err != nil {
+			return err
+		}
+		if err := seedAssets(dir); err != nil {
+			return err
+		}
+		args := []string{"--no-install", "cdk", "synth", "--quiet", "--no-notices", "-o", dir}
+		var keys []string
+		for k := range row.ctx {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			args = append(args, "-c", k+"="+row.ctx[k])
+		}
+		cmd := exec.CommandContext(cliCtx, "npx", args...)
+		cmd.Dir = ".."
+		if cmd.Env, err = offlineEnv(home, row.env); err != nil {
+			return err
+		}
+		// Its own process group, so that a canceled synth stops the app and its builds too.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+		out, runErr := cmd.CombinedOutput()
+		if _, err := os.Stat("../cdk.context.json"); err == nil {
+			os.Remove("../cdk.context.json")
+			return fmt.Errorf("the CLI wrote cdk.context.json (removed): the synth looked something up\n%s", cliLines(out))
+		}
+		if runErr != nil {
+			return fmt.Errorf("npx %s: %v\n%s", strings.Join(args, " "), runErr, cliLines(out))
+		}
+		row.dir = dir
+		assetsMu.Lock()
+		if assetsFrom == "" {
+			assetsFrom = dir
+		}
+		assetsMu.Unlock()
+		return nil
+	}()
+}
+
+var (
+	assetsMu   sync.Mutex
+	assetsFrom string // the first finished row's assembly: its functions, built and staged
+)
+
+// seedAssets links the functions the first finished row built into dir. The CDK builds no
+// asset whose directory (asset.<hash of its sources>) is there already, as on a second
+// `cdk synth` into one cdk.out: the first row builds the functions through the CLI, the
+// others skip five `go build`s each, a third of a row's time.
+func seedAssets(dir string) error {
+	assetsMu.Lock()
+	from := assetsFrom
+	assetsMu.Unlock()
+	staged, err := filepath.Glob(filepath.Join(from, "asset.*"))
+	if from == "" || err != nil {
+		return err
+	}
+	for _, a := range staged {
+		if !strings.HasSuffix(a, "-building") {
+			if err := os.Symlink(a, filepath.Join(dir, filepath.Base(a))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// cliLines is the CLI's output without its progress lines: the app's and the CLI's errors.
+func cliLines(out []byte) string {
+	var keep []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if !strings.HasPrefix(l, "Bundling asset ") {
+			keep = append(keep, "    "+l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+// offlineEnv is this process's environment with no way to an AWS account: no AWS or CDK
+// variable, credential and config files that do not exist, no instance metadata, a HOME of
+// its own (no ~/.aws, no ~/.cdk.json). Go and jsii keep the caches they have, which a new
+// HOME would otherwise move. env is the account and Region the CLI would have taken from
+// credentials; AWS_REGION too, since the CLI sets CDK_DEFAULT_REGION from it.
+func offlineEnv(home string, env map[string]string) ([]string, error) {
+	goVars := []string{"GOENV", "GOPATH", "GOMODCACHE", "GOCACHE"}
+	goenv, err := exec.Command("go", append([]string{"env"}, goVars...)...).Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env: %w", err)
+	}
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "CDK_") || k == "HOME" {
+			continue
+		}
+		out = append(out, kv)
+	}
+	for i, v := range strings.Split(strings.TrimSpace(string(goenv)), "\n") {
+		out = append(out, goVars[i]+"="+v)
+	}
+	if old := os.Getenv("HOME"); old != "" && os.Getenv("JSII_RUNTIME_PACKAGE_CACHE_ROOT") == "" {
+		out = append(out, "JSII_RUNTIME_PACKAGE_CACHE_ROOT="+filepath.Join(old, ".cache", "aws", "jsii", "package-cache"))
+	}
+	out = append(out, "HOME="+home,
+		"AWS_CONFIG_FILE="+filepath.Join(home, "no-aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "no-aws-credentials"),
+		"AWS_EC2_METADATA_DISABLED=true",
+		"CDK_DISABLE_CLI_TELEMETRY=true",
+		"npm_config_update_notifier=false", // a new HOME has no record of npm's last check
+	)
+	if a := env["CDK_DEFAULT_ACCOUNT"]; a != "" {
+		r := env["CDK_DEFAULT_REGION"]
+		out = append(out, "CDK_DEFAULT_ACCOUNT="+a, "CDK_DEFAULT_REGION="+r, "AWS_REGION="+r)
+	}
+	return out, nil
+}
+
+// readCLIAssembly reads the stacks of a cloud assembly the CLI wrote, nested ones too.
+func readCLIAssembly(dir string) (*synthesized, error) {
+	var s *synthesized
+	err := cdktest.Catch(func() {
+		asm := cxapi.NewCloudAssembly(jsii.String(dir), nil)
+		s = &synthesized{templates: map[string]assertions.Template{}, artifacts: stackArtifacts(asm)}
+		for _, st := range *asm.StacksRecursively() {
+			tpl, _ := st.Template().(map[string]any)
+			withoutCLIMetadata(tpl)
+			s.templates[*st.StackName()] = assertions.Template_FromJSON(&tpl, nil)
+		}
+	})
+	return s, err
+}
+
+// withoutCLIMetadata takes out of a template what only the CLI adds (the resources'
+// construct paths and asset metadata, the CDK's version-reporting resource), so that checks
+// read it as they read an in-process synth's: the two are then the same, byte for byte.
+func withoutCLIMetadata(tpl map[string]any) {
+	resources, _ := tpl["Resources"].(map[string]any)
+	for id, r := range resources {
+		r, _ := r.(map[string]any)
+		if r["Type"] == "AWS::CDK::Metadata" {
+			delete(resources, id)
+			continue
+		}
+		md, _ := r["Metadata"].(map[string]any)
+		for k := range md {
+			if k == "aws:cdk:path" || strings.HasPrefix(k, "aws:asset:") {
+				delete(md, k)
+			}
+		}
+		if md != nil && len(md) == 0 {
+			delete(r, "Metadata")
+		}
+	}
+	if conditions, ok := tpl["Conditions"].(map[string]any); ok {
+		delete(conditions, "CDKMetadataAvailable")
+		if len(conditions) == 0 {
+			delete(tpl, "Conditions")
+		}
+	}
+}
