@@ -30,6 +30,8 @@ var nameLimits = map[string]int{
 	"AWS::SSM::Parameter Name":                                                1011,
 	"AWS::CodePipeline::Pipeline Name":                                        100,
 	"AWS::CodeBuild::Project Name":                                            150,
+	"AWS::CodePipeline::Pipeline Stages.Name":                                 100,
+	"AWS::CodePipeline::Pipeline Stages.Actions.Name":                         100,
 	"AWS::ElasticLoadBalancingV2::LoadBalancer Name":                          32,
 	"AWS::ElasticLoadBalancingV2::TargetGroup Name":                           32,
 	"AWS::EC2::LaunchTemplate LaunchTemplateName":                             128,
