@@ -122,13 +122,13 @@ func cliSynth(t *testing.T, name string) *synthesized {
 func cliAvailable() error {
 	var missing []string
 	if _, err := exec.LookPath("npx"); err != nil {
-		missing = append(missing, "npx (Node.js)")
+		missing = append(missing, "no npx on PATH (Node.js)")
 	}
 	if _, err := os.Stat("../node_modules/.bin/cdk"); err != nil {
-		missing = append(missing, "the CDK CLI in node_modules (make deps)")
+		missing = append(missing, "no CDK CLI in node_modules (make deps)")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("no %s", strings.Join(missing, ", no "))
+		return errors.New(strings.Join(missing, ", "))
 	}
 	if _, err := os.Stat("../cdk.context.json"); err == nil {
 		// A deployer keeps the lookups an older deployment made (docs/deploy.md), and they would
@@ -218,12 +218,13 @@ func (row *cliRow) run() {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 		out, runErr := cmd.CombinedOutput()
+		failed := fmt.Sprintf("npx %s: %v", strings.Join(args, " "), runErr)
 		if _, err := os.Stat("../cdk.context.json"); err == nil {
 			os.Remove("../cdk.context.json")
-			return fmt.Errorf("the CLI wrote cdk.context.json (removed): the synth looked something up\n%s", cliLines(out))
+			return fmt.Errorf("the CLI wrote cdk.context.json (removed): the synth looked something up (%s)\n%s", failed, cliLines(out))
 		}
 		if runErr != nil {
-			return fmt.Errorf("npx %s: %v\n%s", strings.Join(args, " "), runErr, cliLines(out))
+			return fmt.Errorf("%s\n%s", failed, cliLines(out))
 		}
 		row.dir = dir
 		assetsMu.Lock()

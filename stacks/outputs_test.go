@@ -17,8 +17,8 @@ import (
 // Throttling), so what counts is every place a template reads another stack's output.
 const MaxStackOutputReads = 30
 
-// templatesOf is every template of every settings combination the tests synthesize in this
-// process, by combination and stack name: the four of every, two Regions (with and without a
+// templatesOf is every template of every settings combination the tests synthesize, by
+// combination and stack name: the four of every, two Regions (with and without a
 // domain) and the pipeline's two stages.
 func templatesOf(t *testing.T) map[string]map[string]assertions.Template {
 	t.Helper()
@@ -37,14 +37,6 @@ func templatesOf(t *testing.T) map[string]map[string]assertions.Template {
 		all[name] = tpls
 	}
 	return all
-}
-
-// twoRegionsWithDomain is two Regions with a domain in a Route 53 zone (the socket domain's
-// latency records), as TestTwoRegionsSocketDomain synthesizes it.
-func twoRegionsWithDomain(t *testing.T) *synthesized {
-	return synthOnce(t, "two Regions with a domain", map[string]any{
-		"regions": "eu-west-1,eu-central-1", "domainName": "play.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ",
-	}, prodEnv)
 }
 
 // stackOutputReads counts the Fn::GetStackOutput in a template (as plain JSON values), by

@@ -14,6 +14,10 @@ import (
 // twoRegions is the default settings over two Regions, as the CLI synthesizes them.
 func twoRegions(t *testing.T) *synthesized { return cliSynth(t, "two Regions") }
 
+// twoRegionsWithDomain is two Regions with a domain in a Route 53 zone (the socket domain's
+// latency records), as the CLI synthesizes them.
+func twoRegionsWithDomain(t *testing.T) *synthesized { return cliSynth(t, "two Regions with a domain") }
+
 // Every Region gets its stacks; the primary keeps the names (and logical IDs) a one-Region
 // deployment has, so adding a Region to one changes no stateful resource of it.
 func TestTwoRegionsStacks(t *testing.T) {
@@ -221,7 +225,7 @@ func TestTwoRegionsHealthChecks(t *testing.T) {
 // Region's API answers and latency records with the health checks resolve: the nearest
 // healthy Region.
 func TestTwoRegionsSocketDomain(t *testing.T) {
-	s := cliSynth(t, "two Regions with a domain")
+	s := twoRegionsWithDomain(t)
 	for _, tc := range []struct {
 		stack    string
 		validate bool
