@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	stdflag "flag" // the package has a flag of its own (settings.go)
@@ -63,8 +64,8 @@ var cliRows = []*cliRow{
 }
 
 // Every documented combination synthesizes through the CDK CLI running cdk.json's app, with no
-// AWS credentials and no cdk.context.json, given an account only where it needs one: what a
-// first deploy's synth does in a fresh account, and `make synth` on a machine with no account.
+// AWS credentials, given an account only where it needs one, and writes no cdk.context.json:
+// what a first deploy's synth does in a fresh account, and `make synth` with no account.
 // A synth that needs a lookup fails here ("Need to perform AWS calls ..."). Every stack of
 // every combination is cdk-nag clean, as the in-process combinations are.
 func TestEveryCombinationSynthesizesOfflineThroughTheCLI(t *testing.T) {
@@ -130,11 +131,6 @@ func cliAvailable() error {
 	if len(missing) > 0 {
 		return errors.New(strings.Join(missing, ", "))
 	}
-	if _, err := os.Stat("../cdk.context.json"); err == nil {
-		// A deployer keeps the lookups an older deployment made (docs/deploy.md), and they would
-		// answer the lookups this test proves synth never needs: it runs in a clean clone, as CI's.
-		return errors.New("a cdk.context.json is here (a deployment's lookups, which stay in use): the offline synth runs in a checkout without one, as CI's clean clone")
-	}
 	return nil
 }
 
@@ -185,9 +181,16 @@ func prefetchCLI() {
 // run runs `cdk synth` from the repository root as `make synth` does, the row's settings as
 // -c flags, into a directory of its own.
 func (row *cliRow) run() {
+	cliMu.Lock()
+	defer cliMu.Unlock()
 	row.runErr = func() error {
-		if _, err := os.Stat("../cdk.context.json"); err == nil {
-			return errors.New("a cdk.context.json is here: it would answer the lookups this test proves synth never needs (run it in a clean clone)")
+		// A deployer keeps the lookups an older deployment made (docs/deploy.md). Each is keyed
+		// by its account and Region, so none answers a lookup for the rows' account, unless the
+		// file holds that one's; and the CLI must not write to it.
+		const contextFile = "../cdk.context.json"
+		before, beforeErr := os.ReadFile(contextFile)
+		if beforeErr == nil && bytes.Contains(before, []byte(prodEnv["CDK_DEFAULT_ACCOUNT"])) {
+			return fmt.Errorf("cdk.context.json holds lookups for account %s, the one the rows give: they would answer the lookups this test proves synth never needs; move it away while the test runs", prodEnv["CDK_DEFAULT_ACCOUNT"])
 		}
 		dir, err := os.MkdirTemp(cliRoot, "assembly-")
 		if err != nil {
@@ -219,9 +222,13 @@ func (row *cliRow) run() {
 		cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 		out, runErr := cmd.CombinedOutput()
 		failed := fmt.Sprintf("npx %s: %v", strings.Join(args, " "), runErr)
-		if _, err := os.Stat("../cdk.context.json"); err == nil {
-			os.Remove("../cdk.context.json")
-			return fmt.Errorf("the CLI wrote cdk.context.json (removed): the synth looked something up (%s)\n%s", failed, cliLines(out))
+		if after, afterErr := os.ReadFile(contextFile); (afterErr == nil) != (beforeErr == nil) || !bytes.Equal(before, after) {
+			if beforeErr != nil {
+				os.Remove(contextFile)
+			} else {
+				os.WriteFile(contextFile, before, 0o644)
+			}
+			return fmt.Errorf("the CLI wrote cdk.context.json (put back as it was): the synth looked something up (%s)\n%s", failed, cliLines(out))
 		}
 		if runErr != nil {
 			return fmt.Errorf("%s\n%s", failed, cliLines(out))
@@ -235,6 +242,10 @@ func (row *cliRow) run() {
 		return nil
 	}()
 }
+
+// cliMu runs one row at a time: the machine's other core is the in-process tests', and the rows
+// share cdk.context.json's check.
+var cliMu sync.Mutex
 
 var (
 	assetsMu   sync.Mutex
