@@ -383,26 +383,35 @@ func gameMetricOf(name string, stat *string, label string) awscloudwatch.IMetric
 
 // readOnce is a dashboard's body that reads each value of another stack once: CloudFormation
 // resolves every Fn::GetStackOutput of a template on its own, each occurrence (aws-cdk#38010),
-// and a body names a function, the API or the load balancer in many of its metrics. CDK writes
-// the body as an Fn::Join of its text around each reference, so a reference to another stack
-// is read at every place it appears (over 70 reads); readOnce writes the same text as one
-// Fn::Sub whose variable map holds each distinct reference once.
+// and a body names a function, the API or the load balancer in many of its metrics (over 90
+// places). CDK writes the body as an Fn::Join of its text around each reference; readOnce
+// keeps that form (CloudFormation documents Fn::GetStackOutput inside Fn::Join, and refuses
+// it in Fn::Sub's variables and Fn::Base64), but writes each value of another stack that the
+// body names more than once as a placeholder, and reads the value once, as the default of a
+// hidden pattern variable: CloudWatch replaces the placeholder with it across the body when
+// it shows the dashboard.
 type readOnce struct{ body *string }
 
-// Resolve resolves the body as CDK writes it, then turns it into the Fn::Sub (subOf).
-func (r *readOnce) Resolve(ctx awscdk.IResolveContext) any { return subOf(ctx.Resolve(r.body, nil)) }
+// Resolve resolves the body as CDK writes it, then reads each repeated value once (readOnceOf).
+func (r *readOnce) Resolve(ctx awscdk.IResolveContext) any {
+	return readOnceOf(ctx.Resolve(r.body, nil))
+}
 
 func (r *readOnce) ToString() *string                   { return jsii.String("DashboardBody") }
 func (r *readOnce) CreationStack() *[]*string           { return &[]*string{} }
 func (r *readOnce) TypeHint() awscdk.ResolutionTypeHint { return awscdk.ResolutionTypeHint_STRING }
 
-// subOf is body, as CDK resolves a JSON text around references (a string, or an Fn::Join of
-// text and references with no delimiter), as one Fn::Sub whose variables are the references,
-// each distinct one once. Fn::GetStackOutput may stand in Fn::Join but is not among the
-// functions CloudFormation documents for Fn::Sub's variables (cfn-lint refuses it there,
-// E1019), so a variable that reads another stack's output is an Fn::Join of that one value.
-// Any other shape is returned as it is.
-func subOf(body any) any {
+// placeholderPrefix starts each placeholder readOnceOf writes: __ref0__, __ref1__, … (a
+// regular expression that matches only itself: the trailing __ keeps __ref1__ out of
+// __ref10__).
+const placeholderPrefix = "__ref"
+
+// readOnceOf is body, as CDK resolves a JSON text around references (an Fn::Join of text and
+// references with no delimiter), with each Fn::GetStackOutput that occurs more than once
+// written as a placeholder, and a "variables" list at the end of the body that gives each
+// placeholder its value, read there once. A value read once stays where it is. Any other
+// shape is returned as it is.
+func readOnceOf(body any) any {
 	m, _ := body.(map[string]any)
 	join, ok := m["Fn::Join"].([]any)
 	if !ok || len(join) != 2 || join[0] != "" {
@@ -412,29 +421,76 @@ func subOf(body any) any {
 	if !ok {
 		return body
 	}
-	names := map[string]string{}
-	vars := map[string]any{}
-	var text strings.Builder
+	count := map[string]int{}
 	for _, part := range parts {
 		if literal, ok := part.(string); ok {
-			// A literal ${ would be read as a variable: ${! writes it.
-			text.WriteString(strings.ReplaceAll(literal, "${", "${!"))
+			if strings.Contains(literal, placeholderPrefix) || strings.Contains(literal, `"variables":`) {
+				panic(fmt.Errorf("dashboard body: its text holds %q or variables of its own, which the placeholders would break", placeholderPrefix))
+			}
+		} else if isStackOutput(part) {
+			count[keyOf(part)]++
+		}
+	}
+	var out, variables joined
+	placeholders := map[string]string{}
+	for _, part := range parts {
+		key := keyOf(part)
+		if !isStackOutput(part) || count[key] < 2 {
+			out.add(part)
 			continue
 		}
-		key, err := json.Marshal(part)
-		if err != nil {
-			panic(fmt.Errorf("dashboard body: %w", err))
-		}
-		name, ok := names[string(key)]
+		name, ok := placeholders[key]
 		if !ok {
-			name = fmt.Sprintf("v%d", len(names))
-			names[string(key)] = name
-			vars[name] = part
-			if ref, ok := part.(map[string]any); ok && ref["Fn::GetStackOutput"] != nil {
-				vars[name] = map[string]any{"Fn::Join": []any{"", []any{part}}}
+			name = fmt.Sprintf("%s%d__", placeholderPrefix, len(placeholders))
+			placeholders[key] = name
+			if len(placeholders) > 1 {
+				variables.add(",")
 			}
+			id := strings.Trim(name, "_")
+			variables.add(`{"type":"pattern","pattern":"` + name + `","inputType":"input","id":"` + id + `","label":"` + id + `","visible":false,"defaultValue":"`)
+			variables.add(part)
+			variables.add(`"}`)
 		}
-		text.WriteString("${" + name + "}")
+		out.add(name)
 	}
-	return map[string]any{"Fn::Sub": []any{text.String(), vars}}
+	if len(placeholders) == 0 {
+		return body
+	}
+	last, ok := out[len(out)-1].(string)
+	if !ok || !strings.HasSuffix(last, "}") {
+		panic(fmt.Errorf("dashboard body: it does not end in the } of a JSON object"))
+	}
+	out[len(out)-1] = strings.TrimSuffix(last, "}")
+	out.add(`,"variables":[`)
+	for _, v := range variables {
+		out.add(v)
+	}
+	out.add("]}")
+	return map[string]any{"Fn::Join": []any{"", []any(out)}}
+}
+
+// joined is the parts of an Fn::Join with no delimiter, adjacent text merged.
+type joined []any
+
+func (j *joined) add(part any) {
+	if text, ok := part.(string); ok && len(*j) > 0 {
+		if last, ok := (*j)[len(*j)-1].(string); ok {
+			(*j)[len(*j)-1] = last + text
+			return
+		}
+	}
+	*j = append(*j, part)
+}
+
+func isStackOutput(part any) bool {
+	m, ok := part.(map[string]any)
+	return ok && m["Fn::GetStackOutput"] != nil
+}
+
+func keyOf(part any) string {
+	key, err := json.Marshal(part)
+	if err != nil {
+		panic(fmt.Errorf("dashboard body: %w", err))
+	}
+	return string(key)
 }

@@ -53,29 +53,37 @@ func TestOperationsOfActions(t *testing.T) {
 	}
 }
 
-// The body CDK resolves (text joined around references) becomes one Fn::Sub that names each
-// distinct reference once; a read of another stack's output is wrapped in an Fn::Join of
-// itself (Fn::Sub's variables take Fn::Join, not Fn::GetStackOutput), and a literal ${ stays
-// literal.
-func TestSubOfReadsEachReferenceOnce(t *testing.T) {
-	read := map[string]any{"Fn::GetStackOutput": map[string]any{"StackName": "S", "OutputName": "Fn"}}
+// The body CDK resolves (text joined around references) stays an Fn::Join; a value of another
+// stack named more than once is a placeholder there, and read once, as the default of a hidden
+// pattern variable at the end; a value named once, or a reference of the stack itself, stays
+// where it is.
+func TestReadOnceOfReadsEachRepeatedValueOnce(t *testing.T) {
+	read := func(out string) any {
+		return map[string]any{"Fn::GetStackOutput": map[string]any{"StackName": "S", "OutputName": out}}
+	}
 	region := map[string]any{"Ref": "AWS::Region"}
 	body := map[string]any{"Fn::Join": []any{"", []any{
-		`{"a":"`, read, `","b":"`, region, `","c":"`, read, `","d":"${x}"}`,
+		`{"a":"`, read("Fn"), `","b":"`, region, `","c":"`, read("Fn"), `","d":"`, read("Alarm"), `","e":"`, region, `"}`,
 	}}}
-	got, err := json.Marshal(subOf(body))
+	got, err := json.Marshal(readOnceOf(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"Fn::Sub":["{\"a\":\"${v0}\",\"b\":\"${v1}\",\"c\":\"${v0}\",\"d\":\"${!x}\"}",` +
-		`{"v0":{"Fn::Join":["",[{"Fn::GetStackOutput":{"OutputName":"Fn","StackName":"S"}}]]},"v1":{"Ref":"AWS::Region"}}]}`
+	want := `{"Fn::Join":["",["{\"a\":\"__ref0__\",\"b\":\"",{"Ref":"AWS::Region"},"\",\"c\":\"__ref0__\",\"d\":\"",` +
+		`{"Fn::GetStackOutput":{"OutputName":"Alarm","StackName":"S"}},"\",\"e\":\"",{"Ref":"AWS::Region"},` +
+		`"\",\"variables\":[{\"type\":\"pattern\",\"pattern\":\"__ref0__\",\"inputType\":\"input\",\"id\":\"ref0\",\"label\":\"ref0\",\"visible\":false,\"defaultValue\":\"",` +
+		`{"Fn::GetStackOutput":{"OutputName":"Fn","StackName":"S"}},"\"}]}"]]}`
 	if string(got) != want {
-		t.Errorf("subOf = %s\nwant    %s", got, want)
+		t.Errorf("readOnceOf = %s\nwant         %s", got, want)
 	}
-	// Anything else is left as CDK wrote it.
-	for _, other := range []any{"plain text", map[string]any{"Fn::Join": []any{",", []any{"a", region}}}} {
-		if g, _ := json.Marshal(subOf(other)); string(g) != string(must(json.Marshal(other))) {
-			t.Errorf("subOf(%v) = %s, want it unchanged", other, g)
+	// Anything else is left as CDK wrote it: text, another delimiter, no repeated read.
+	for _, other := range []any{
+		"plain text",
+		map[string]any{"Fn::Join": []any{",", []any{"a", region}}},
+		map[string]any{"Fn::Join": []any{"", []any{`{"a":"`, read("Fn"), `","b":"`, region, `","c":"`, region, `"}`}}},
+	} {
+		if g, _ := json.Marshal(readOnceOf(other)); string(g) != string(must(json.Marshal(other))) {
+			t.Errorf("readOnceOf(%v) = %s, want it unchanged", other, g)
 		}
 	}
 }

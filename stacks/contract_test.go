@@ -1,8 +1,6 @@
 package stacks
 
 import (
-	"fmt"
-	"sort"
 	"strings"
 	"testing"
 
@@ -70,62 +68,6 @@ func TestStatefulLogicalIDsNeverChange(t *testing.T) {
 			}
 		}
 	}
-}
-
-// No template may put a weak cross-stack reference (Fn::GetStackOutput) inside Fn::Split:
-// CloudFormation is not known to accept it there. A reader takes the exact attribute it needs
-// as its own output instead (the load balancer's and target group's full names).
-func TestNoStackOutputInsideSplit(t *testing.T) {
-	for name, s := range every(t) {
-		for stack, tpl := range s.templates {
-			var doc any
-			cdktest.RoundTrip(t, tpl.ToJSON(), &doc)
-			if found := stackOutputsInSplit(doc, ""); len(found) > 0 {
-				t.Errorf("%s %s: Fn::GetStackOutput inside Fn::Split at %d places, first %s", name, stack, len(found), found[0])
-			}
-		}
-	}
-}
-
-// The scan finds what it looks for, however deep.
-func TestTheSplitScanFindsANestedReference(t *testing.T) {
-	doc := map[string]any{"Resources": map[string]any{"A": map[string]any{"Properties": map[string]any{
-		"Value": map[string]any{"Fn::Select": []any{1, map[string]any{"Fn::Split": []any{"/", map[string]any{"Fn::Join": []any{"", []any{
-			map[string]any{"Fn::GetStackOutput": map[string]any{"OutputName": "X"}}}}}}}}},
-		"Other": map[string]any{"Fn::GetStackOutput": map[string]any{"OutputName": "Y"}},
-	}}}}
-	if found := stackOutputsInSplit(doc, ""); len(found) != 1 || found[0] != "/Resources/A/Properties/Value/Fn::Select/1/Fn::Split/1/Fn::Join/1/0/Fn::GetStackOutput" {
-		t.Errorf("found %v, want the one under Fn::Split", found)
-	}
-}
-
-// stackOutputsInSplit lists the paths of the Fn::GetStackOutput references under an Fn::Split
-// in a template (as plain JSON values).
-func stackOutputsInSplit(v any, path string) []string {
-	var found []string
-	var walk func(v any, path string, inSplit bool)
-	walk = func(v any, path string, inSplit bool) {
-		switch v := v.(type) {
-		case map[string]any:
-			keys := make([]string, 0, len(v))
-			for k := range v {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				if k == "Fn::GetStackOutput" && inSplit {
-					found = append(found, path+"/"+k)
-				}
-				walk(v[k], path+"/"+k, inSplit || k == "Fn::Split")
-			}
-		case []any:
-			for i, x := range v {
-				walk(x, fmt.Sprintf("%s/%d", path, i), inSplit)
-			}
-		}
-	}
-	walk(v, path, false)
-	return found
 }
 
 // The Frontend stack publishes the exact attributes Monitoring's load balancer metrics need,

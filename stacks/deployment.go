@@ -185,77 +185,126 @@ func StackPrefix(cfg Config) string {
 // functions apply their own defaults. Each stack is named for cfg alone (StackPrefix), so the
 // stacks a pipeline's stage deploys are those `make deploy` would: switching takes them over.
 func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
-	var env *awscdk.Environment
-	if cfg.Account != "" {
-		env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
-	}
-	prefix := StackPrefix(cfg)
-	// baseIn is the props of stack name in region ("" for the primary's).
-	baseIn := func(region, name, description string) awscdk.StackProps {
-		stackName, stackEnv := prefix+name, env
-		if region != "" {
-			stackName += "-" + region
-			stackEnv = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(region)}
-			description += " (" + region + ")"
-		}
-		return awscdk.StackProps{
-			StackName:             jsii.String(stackName),
-			Env:                   stackEnv,
-			Description:           jsii.String("TicTacToe (" + string(cfg.Lifecycle) + "): " + description),
-			TerminationProtection: jsii.Bool(cfg.Lifecycle.IsProd()),
-		}
-	}
-	base := func(name, description string) awscdk.StackProps { return baseIn("", name, description) }
-	// Explicit dependencies, though the references imply them: the order of a deploy is read
-	// here. Pass the embedded awscdk.Stack: jsii cannot convert a Go struct that embeds one.
-	after := func(st awscdk.Stack, reason string, on ...awscdk.Stack) {
-		for _, o := range on {
-			st.AddStackDependency(o, jsii.String(reason))
-		}
-	}
-
+	m := newStackMaker(scope, cfg)
 	var d Deployment
-	makeCertificate := cfg.UsesCloudFront() && cfg.DomainName != "" && cfg.CertificateArn == ""
-	if cfg.UsesWaf() || makeCertificate {
-		props := &EdgeStackProps{
-			StackProps: base("Edge", "what CloudFront takes from us-east-1: the web application firewall, the domain's certificate"),
-			OpsEmail:   optionalString(cfg.OpsEmail),
-			Lifecycle:  cfg.Lifecycle,
-		}
-		props.Env = &awscdk.Environment{Region: jsii.String(EdgeRegion)}
-		if cfg.Account != "" {
-			props.Env.Account = jsii.String(cfg.Account)
-		}
-		if cfg.UsesWaf() {
-			props.FirewallName = prefix + "Site"
-		}
-		if makeCertificate {
-			props.DomainName, props.HostedZoneId = cfg.DomainName, cfg.HostedZoneId
-		}
-		d.Edge = NewEdgeStack(scope, prefix+"Edge", props)
+	d.Edge = m.edge()
+	d.addPrimary(m)
+	if len(cfg.Regions) > 1 {
+		d.addRegions(m)
 	}
-	d.Alerts = NewAlertsStack(scope, prefix+"Alerts", &AlertsStackProps{
-		StackProps:  base("Alerts", "alerts topic (presence events) and operations topic (alarms)"),
+	d.addMonitoring(m)
+	if cfg.Lifecycle.IsProd() {
+		for _, st := range d.Stacks() {
+			publishTeardown(st)
+		}
+	}
+	for _, st := range d.Stacks() {
+		checkStack(st, map[string]string{"environment": string(cfg.Lifecycle)})
+	}
+	// AwsSolutions checks AWS::DynamoDB::Table only; the game table is a global table.
+	awscdk.Aspects_Of(d.Data.Stack).Add(&constructs.TableRules{Prod: cfg.Lifecycle.IsProd(), TTLAttribute: schema.TTLAttribute}, nil)
+	return &d
+}
+
+// stackMaker is what every stack of a deployment shares: its scope, settings, name prefix and
+// environment.
+type stackMaker struct {
+	scope  cdkconstructs.Construct
+	cfg    Config
+	prefix string
+	env    *awscdk.Environment // nil: environment-agnostic
+}
+
+func newStackMaker(scope cdkconstructs.Construct, cfg Config) stackMaker {
+	m := stackMaker{scope: scope, cfg: cfg, prefix: StackPrefix(cfg)}
+	if cfg.Account != "" {
+		m.env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
+	}
+	return m
+}
+
+// id is the construct ID (and stack name) of stack name in region ("" for the primary's).
+func (m stackMaker) id(region, name string) string { return m.prefix + name + suffix(region) }
+
+// propsIn is the props of stack name in region ("" for the primary's).
+func (m stackMaker) propsIn(region, name, description string) awscdk.StackProps {
+	stackEnv := m.env
+	if region != "" {
+		stackEnv = &awscdk.Environment{Account: jsii.String(m.cfg.Account), Region: jsii.String(region)}
+		description += " (" + region + ")"
+	}
+	return awscdk.StackProps{
+		StackName:             jsii.String(m.id(region, name)),
+		Env:                   stackEnv,
+		Description:           jsii.String("TicTacToe (" + string(m.cfg.Lifecycle) + "): " + description),
+		TerminationProtection: jsii.Bool(m.cfg.Lifecycle.IsProd()),
+	}
+}
+
+// props is the props of the primary Region's stack name.
+func (m stackMaker) props(name, description string) awscdk.StackProps {
+	return m.propsIn("", name, description)
+}
+
+// after makes st depend on each of on, though the references imply it: the order of a deploy
+// is read here. Pass the embedded awscdk.Stack: jsii cannot convert a Go struct that embeds one.
+func after(st awscdk.Stack, reason string, on ...awscdk.Stack) {
+	for _, o := range on {
+		st.AddStackDependency(o, jsii.String(reason))
+	}
+}
+
+// edge is the us-east-1 stack of what CloudFront takes from there (the firewall, the domain's
+// certificate), or nil when the deployment needs neither.
+func (m stackMaker) edge() *EdgeStack {
+	cfg := m.cfg
+	makeCertificate := cfg.UsesCloudFront() && cfg.DomainName != "" && cfg.CertificateArn == ""
+	if !cfg.UsesWaf() && !makeCertificate {
+		return nil
+	}
+	props := &EdgeStackProps{
+		StackProps: m.props("Edge", "what CloudFront takes from us-east-1: the web application firewall, the domain's certificate"),
+		OpsEmail:   optionalString(cfg.OpsEmail),
+		Lifecycle:  cfg.Lifecycle,
+	}
+	props.Env = &awscdk.Environment{Region: jsii.String(EdgeRegion)}
+	if cfg.Account != "" {
+		props.Env.Account = jsii.String(cfg.Account)
+	}
+	if cfg.UsesWaf() {
+		props.FirewallName = m.prefix + "Site"
+	}
+	if makeCertificate {
+		props.DomainName, props.HostedZoneId = cfg.DomainName, cfg.HostedZoneId
+	}
+	return NewEdgeStack(m.scope, m.id("", "Edge"), props)
+}
+
+// addPrimary adds the primary Region's stacks (the only Region's, in one Region).
+func (d *Deployment) addPrimary(m stackMaker) {
+	cfg := m.cfg
+	d.Alerts = NewAlertsStack(m.scope, m.id("", "Alerts"), &AlertsStackProps{
+		StackProps:  m.props("Alerts", "alerts topic (presence events) and operations topic (alarms)"),
 		Email:       optionalString(cfg.AlertEmail),
 		EmailEvents: cfg.AlertEvents,
 		OpsEmail:    optionalString(cfg.OpsEmail),
 		Lifecycle:   cfg.Lifecycle,
 	})
-	d.Network = NewNetworkStack(scope, prefix+"Network", networkPropsFor(cfg, base("Network", networkDescription)))
-	d.Data = NewDataStack(scope, prefix+"Data", &DataStackProps{
-		StackProps:         base("Data", "game table"),
+	d.Network = NewNetworkStack(m.scope, m.id("", "Network"), networkPropsFor(cfg, m.props("Network", networkDescription)))
+	d.Data = NewDataStack(m.scope, m.id("", "Data"), &DataStackProps{
+		StackProps:         m.props("Data", "game table"),
 		Lifecycle:          cfg.Lifecycle,
 		CustomerManagedKey: cfg.TableKey != nil && *cfg.TableKey,
 		Replicas:           secondaryRegions(cfg),
 	})
-	rtProps := realtimePropsFor(cfg, cfg.Region, base("Realtime", realtimeDescription))
+	rtProps := realtimePropsFor(cfg, cfg.Region, m.props("Realtime", realtimeDescription))
 	rtProps.Table = d.Data.Table
 	rtProps.AlarmTopic = d.Alerts.Operations
-	d.Realtime = NewRealtimeStack(scope, prefix+"Realtime", rtProps)
+	d.Realtime = NewRealtimeStack(m.scope, m.id("", "Realtime"), rtProps)
 	after(d.Realtime.Stack, "the functions read and write the game table", d.Data.Stack)
 	after(d.Realtime.Stack, "the alarms notify the operations topic", d.Alerts.Stack)
-	d.Presence = NewPresenceStack(scope, prefix+"Presence", &PresenceStackProps{
-		StackProps: base("Presence", "presence: the game table's stream to presence events on the alerts topic"),
+	d.Presence = NewPresenceStack(m.scope, m.id("", "Presence"), &PresenceStackProps{
+		StackProps: m.props("Presence", "presence: the game table's stream to presence events on the alerts topic"),
 		Table:      d.Data.Table,
 		Topic:      d.Alerts.Topic,
 		AlarmTopic: d.Alerts.Operations,
@@ -266,23 +315,23 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 	})
 	after(d.Presence.Stack, "the function reads the game table's stream and writes its markers to the table", d.Data.Stack)
 	after(d.Presence.Stack, "the function publishes to the alerts topic; the alarms notify the operations topic", d.Alerts.Stack)
-	frontendProps := frontendPropsFor(cfg, d.Edge, d.Realtime, d.Network, func(desc string) awscdk.StackProps { return base("Frontend", desc) }, cfg.Region)
+	frontendProps := frontendPropsFor(cfg, d.Edge, d.Realtime, d.Network, func(desc string) awscdk.StackProps { return m.props("Frontend", desc) }, cfg.Region)
 	frontendProps.AlarmTopic = d.Alerts.Operations
-	d.Frontend = NewFrontendStack(scope, prefix+"Frontend", frontendProps)
+	d.Frontend = NewFrontendStack(m.scope, m.id("", "Frontend"), frontendProps)
 	after(d.Frontend.Stack, "the instances and load balancer run in the VPC", d.Network.Stack)
 	after(d.Frontend.Stack, "the alarms notify the operations topic", d.Alerts.Stack)
 	after(d.Frontend.Stack, "the site connects to the WebSocket API", d.Realtime.Stack)
 	if d.Edge != nil {
 		after(d.Frontend.Stack, "the distribution reads the firewall's and the certificate's ARNs from its outputs", d.Edge.Stack)
 	}
+}
 
-	if len(cfg.Regions) > 1 {
-		d.addRegions(scope, cfg, baseIn, after)
-	}
-
-	// Monitoring watches every other stack; nothing refers to it.
-	d.Monitoring = NewMonitoringStack(scope, prefix+"Monitoring", &MonitoringStackProps{
-		StackProps: base("Monitoring", "dashboard"),
+// addMonitoring adds each Region's dashboard. Monitoring watches every other stack of its
+// Region; nothing refers to it.
+func (d *Deployment) addMonitoring(m stackMaker) {
+	cfg := m.cfg
+	d.Monitoring = NewMonitoringStack(m.scope, m.id("", "Monitoring"), &MonitoringStackProps{
+		StackProps: m.props("Monitoring", "dashboard"),
 		Title:      jsii.String("TicTacToe (" + string(cfg.Lifecycle) + ")"),
 		Network:    d.Network,
 		Data:       d.Data,
@@ -300,8 +349,8 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 				others = append(others, r)
 			}
 		}
-		rs.Monitoring = NewMonitoringStack(scope, prefix+"Monitoring-"+rs.Region, &MonitoringStackProps{
-			StackProps: baseIn(rs.Region, "Monitoring", "dashboard"),
+		rs.Monitoring = NewMonitoringStack(m.scope, m.id(rs.Region, "Monitoring"), &MonitoringStackProps{
+			StackProps: m.propsIn(rs.Region, "Monitoring", "dashboard"),
 			Title:      jsii.String("TicTacToe (" + string(cfg.Lifecycle) + ", " + rs.Region + ")"),
 			Network:    rs.Network,
 			TableName:  regionalOutput(*d.Data.StackName(), dataOutputTableName, cfg.Regions[0]),
@@ -313,17 +362,4 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 		})
 		after(rs.Monitoring.Stack, "the dashboard watches its resources and shows its alarms", rs.Realtime.Stack, rs.Presence.Stack, rs.Frontend.Stack)
 	}
-
-	if cfg.Lifecycle.IsProd() {
-		for _, st := range d.Stacks() {
-			publishTeardown(st)
-		}
-	}
-
-	for _, st := range d.Stacks() {
-		checkStack(st, map[string]string{"environment": string(cfg.Lifecycle)})
-	}
-	// AwsSolutions checks AWS::DynamoDB::Table only; the game table is a global table.
-	awscdk.Aspects_Of(d.Data.Stack).Add(&constructs.TableRules{Prod: cfg.Lifecycle.IsProd(), TTLAttribute: schema.TTLAttribute}, nil)
-	return &d
 }

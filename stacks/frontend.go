@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -100,8 +101,10 @@ func NewFrontendStack(scope cdkconstructs.Construct, id string, props *FrontendS
 		}
 		instanceType = it
 	}
-	socketUrl := props.WebSocketUrl
-	if edge != nil {
+	var socketUrl *string
+	if edge == nil {
+		socketUrl = localCopy(stack, "SocketUrl", props.WebSocketUrl, "TicTacToe: the WebSocket URL the site's instances write into config.js, the Realtime stack's")
+	} else {
 		// The socket is on the page's own host; with a domain, config.js names it.
 		socketUrl = jsii.String(constructs.DefaultSocketPath)
 		if edge.DomainName != "" {
@@ -176,4 +179,15 @@ func newSiteDistribution(stack awscdk.Stack, web *constructs.WebFrontend, edge *
 		awsroute53.NewAaaaRecord(stack, jsii.String("SiteAliasIpv6"), &awsroute53.AaaaRecordProps{Zone: zone, RecordName: name, Target: target})
 	}
 	return dist
+}
+
+// localCopy is value, another stack's, as a value of stack's own: an SSM parameter of stack
+// holds it, read as the parameter's property (where CloudFormation documents
+// Fn::GetStackOutput), and what needs it reads the parameter's Value. An instance's user data
+// is in Fn::Base64, where CloudFormation refuses Fn::GetStackOutput (InternalFailure).
+func localCopy(stack awscdk.Stack, id string, value *string, description string) *string {
+	return awsssm.NewStringParameter(stack, jsii.String(id), &awsssm.StringParameterProps{
+		StringValue: value,
+		Description: jsii.String(description),
+	}).StringValue()
 }

@@ -150,3 +150,33 @@ func NewHealthStack(scope cdkconstructs.Construct, id string, props *HealthStack
 	}
 	return h
 }
+
+// newHealth is the Health stack of a multi-Region deployment, in us-east-1.
+func newHealth(m stackMaker, d *Deployment) *HealthStack {
+	cfg := m.cfg
+	props := &HealthStackProps{
+		StackProps: m.propsIn("", "Health", "Route 53 health checks of every Region's API, their alarms and the socket domain's latency records"),
+		OpsEmail:   optionalString(cfg.OpsEmail),
+		Lifecycle:  cfg.Lifecycle,
+	}
+	props.Env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(EdgeRegion)}
+	name := socketDomain(cfg)
+	if name != "" {
+		props.SocketDomain, props.HostedZoneId = name, cfg.HostedZoneId
+	}
+	stacks := map[string]string{cfg.Regions[0]: *d.Realtime.StackName()}
+	for _, rs := range d.Secondary {
+		stacks[rs.Region] = *rs.Realtime.StackName()
+	}
+	for _, r := range cfg.Regions {
+		hr := HealthRegion{Region: r, ApiHost: regionalOutput(stacks[r], realtimeOutputApiDomain, r)}
+		if name != "" {
+			hr.SocketTarget = &SocketDomainTarget{
+				RegionalDomainName:   regionalOutput(stacks[r], realtimeOutputSocketDomain, r),
+				RegionalHostedZoneId: regionalOutput(stacks[r], realtimeOutputSocketHostedZoneId, r),
+			}
+		}
+		props.Regions = append(props.Regions, hr)
+	}
+	return NewHealthStack(m.scope, m.id("", "Health"), props)
+}

@@ -36,9 +36,10 @@ type dashboardMetric struct {
 	Widget          string // the graph's title
 }
 
-// dashboardBody reads the dashboard's DashboardBody (an Fn::Sub of JSON text whose variables
-// are the references) as JSON, writing each variable as its value's JSON with quotes removed,
-// and returns the metrics of every graph and the alarms of every alarm status widget.
+// dashboardBody reads the dashboard's DashboardBody (an Fn::Join of JSON text and references)
+// as CloudWatch shows it: each reference written as its JSON with quotes removed, then each
+// pattern variable's placeholder replaced with its default. It returns the metrics of every
+// graph and the alarms of every alarm status widget.
 func dashboardBody(t *testing.T, s *synthesized) (metricLines []dashboardMetric, alarms []string) {
 	t.Helper()
 	return dashboardBodyOf(t, s.templates[*s.d.Monitoring.StackName()])
@@ -50,7 +51,7 @@ func dashboardBodyOf(t *testing.T, tpl assertions.Template) (metricLines []dashb
 	var body struct {
 		Properties struct {
 			DashboardBody struct {
-				Sub []any `json:"Fn::Sub"`
+				Join []any `json:"Fn::Join"`
 			}
 		}
 	}
@@ -59,21 +60,31 @@ func dashboardBodyOf(t *testing.T, tpl assertions.Template) (metricLines []dashb
 		t.Fatalf("want one dashboard, got %d", len(dashboards))
 	}
 	cdktest.RoundTrip(t, dashboards[firstKey(dashboards)], &body)
-	sub := body.Properties.DashboardBody.Sub
-	if len(sub) != 2 {
-		t.Fatalf("DashboardBody is not an Fn::Sub with variables: %v", sub)
+	join := body.Properties.DashboardBody.Join
+	if len(join) != 2 || join[0] != "" {
+		t.Fatalf("DashboardBody is not an Fn::Join of text and references: %v", join)
 	}
-	vars, _ := sub[1].(map[string]any)
-	text := regexp.MustCompile(`\$\{!?([^}]*)\}`).ReplaceAllStringFunc(sub[0].(string), func(v string) string {
-		if strings.HasPrefix(v, "${!") {
-			return "${" + v[3:]
+	var text strings.Builder
+	for _, part := range join[1].([]any) {
+		if literal, ok := part.(string); ok {
+			text.WriteString(literal)
+		} else {
+			text.WriteString(strings.NewReplacer(`"`, "", `\`, "").Replace(cdktest.JSONOf(t, part)))
 		}
-		value, ok := vars[v[2:len(v)-1]]
-		if !ok {
-			t.Fatalf("the body names %s, which is not among its variables", v)
+	}
+	var shown struct {
+		Variables []struct{ Type, Pattern, DefaultValue string }
+	}
+	if err := json.Unmarshal([]byte(text.String()), &shown); err != nil {
+		t.Fatalf("the dashboard body is not JSON: %v\n%s", err, text.String())
+	}
+	replaced := text.String()
+	for _, v := range shown.Variables {
+		if v.Type != "pattern" || v.DefaultValue == "" {
+			t.Fatalf("variable %+v: want a pattern with a default", v)
 		}
-		return strings.NewReplacer(`"`, "", `\`, "").Replace(cdktest.JSONOf(t, value))
-	})
+		replaced = regexp.MustCompile(v.Pattern).ReplaceAllLiteralString(replaced, v.DefaultValue)
+	}
 	var doc struct {
 		Widgets []struct {
 			Type       string
@@ -84,8 +95,8 @@ func dashboardBodyOf(t *testing.T, tpl assertions.Template) (metricLines []dashb
 			}
 		}
 	}
-	if err := json.Unmarshal([]byte(text), &doc); err != nil {
-		t.Fatalf("the dashboard body is not JSON: %v\n%s", err, text)
+	if err := json.Unmarshal([]byte(replaced), &doc); err != nil {
+		t.Fatalf("the dashboard body is not JSON once its variables are applied: %v\n%s", err, replaced)
 	}
 	for _, w := range doc.Widgets {
 		alarms = append(alarms, w.Properties.Alarms...)

@@ -65,7 +65,7 @@ func stackOutputReads(v any) map[string]int {
 }
 
 // No template of any combination reads other stacks' outputs more than MaxStackOutputReads
-// times, and none reads one inside Fn::Split.
+// times, and each read is where CloudFormation documents it (misplacedStackOutputs).
 func TestStackOutputReadsPerTemplate(t *testing.T) {
 	for combination, tpls := range templatesOf(t) {
 		for _, stack := range sortedKeys(tpls) {
@@ -87,44 +87,45 @@ func TestStackOutputReadsPerTemplate(t *testing.T) {
 				t.Errorf("%s %s: %d Fn::GetStackOutput, at most %d: CloudFormation resolves each one on its own and throttles. They read:\n  %s",
 					combination, stack, total, MaxStackOutputReads, strings.Join(by, "\n  "))
 			}
-			if found := stackOutputsInSplit(doc, ""); len(found) > 0 {
-				t.Errorf("%s %s: Fn::GetStackOutput inside Fn::Split at %d places, first %s", combination, stack, len(found), found[0])
-			}
-			if found := stackOutputsAsSubVariables(doc); len(found) > 0 {
-				t.Errorf("%s %s: Fn::GetStackOutput is a variable of Fn::Sub (not a function Fn::Sub takes there; wrap it in Fn::Join): %s", combination, stack, strings.Join(found, ", "))
+			if found := misplacedStackOutputs(doc); len(found) > 0 {
+				t.Errorf("%s %s: Fn::GetStackOutput where CloudFormation does not document it (a resource property, or inside Fn::Join, Fn::If or Fn::Select, only) at %d places:\n  %s",
+					combination, stack, len(found), strings.Join(found, "\n  "))
 			}
 		}
 	}
 }
 
-// stackOutputsAsSubVariables lists the variables of the template's Fn::Sub that are an
-// Fn::GetStackOutput itself: CloudFormation documents Fn::Join, not Fn::GetStackOutput, among
-// the functions a variable may be (cfn-lint refuses it, E1019).
-func stackOutputsAsSubVariables(v any) []string {
+// readPlaces are the functions CloudFormation documents an Fn::GetStackOutput inside; besides
+// those it may only be a resource's property. Elsewhere (Fn::Sub's variables, Fn::Base64,
+// Fn::Split, an output's value, a condition) it is refused with InternalFailure or not known
+// to work.
+var readPlaces = map[string]bool{"Fn::Join": true, "Fn::If": true, "Fn::Select": true}
+
+// misplacedStackOutputs lists the paths of the template's Fn::GetStackOutput that are outside
+// a resource's properties or inside a function that is not among readPlaces.
+func misplacedStackOutputs(v any) []string {
 	var found []string
-	var walk func(v any)
-	walk = func(v any) {
+	var walk func(v any, path string, misplaced bool)
+	walk = func(v any, path string, misplaced bool) {
 		switch v := v.(type) {
 		case map[string]any:
-			for k, x := range v {
-				if sub, ok := x.([]any); ok && k == "Fn::Sub" && len(sub) == 2 {
-					vars, _ := sub[1].(map[string]any)
-					for name, value := range vars {
-						if ref, ok := value.(map[string]any); ok && ref["Fn::GetStackOutput"] != nil {
-							found = append(found, name)
-						}
-					}
+			for _, k := range sortedKeys(v) {
+				if k == "Fn::GetStackOutput" && misplaced {
+					found = append(found, path+"/"+k)
 				}
-				walk(x)
+				inner := misplaced || (strings.HasPrefix(k, "Fn::") && !readPlaces[k]) || k == "Ref"
+				if path == "" {
+					inner = k != "Resources"
+				}
+				walk(v[k], path+"/"+k, inner)
 			}
 		case []any:
-			for _, x := range v {
-				walk(x)
+			for i, x := range v {
+				walk(x, fmt.Sprintf("%s/%d", path, i), misplaced)
 			}
 		}
 	}
-	walk(v)
-	sort.Strings(found)
+	walk(v, "", false)
 	return found
 }
 
@@ -140,9 +141,36 @@ func TestStackOutputReadsCountsEachPlace(t *testing.T) {
 	if got := stackOutputReads(doc); got["S.One"] != 3 || got["S.Two"] != 1 || len(got) != 2 {
 		t.Errorf("reads %v, want S.One 3 times and S.Two once", got)
 	}
-	sub := map[string]any{"Fn::Sub": []any{"${a}${b}", map[string]any{"a": read("One"), "b": map[string]any{"Fn::Join": []any{"", []any{read("Two")}}}}}}
-	if got := stackOutputsAsSubVariables(map[string]any{"X": sub}); len(got) != 1 || got[0] != "a" {
-		t.Errorf("bare reads among Fn::Sub's variables %v, want a only", got)
+}
+
+// The placement check passes a read where CloudFormation documents it and finds one anywhere
+// else, however deep.
+func TestMisplacedStackOutputs(t *testing.T) {
+	read := map[string]any{"Fn::GetStackOutput": map[string]any{"StackName": "S", "OutputName": "O"}}
+	join := func(parts ...any) any { return map[string]any{"Fn::Join": []any{"", parts}} }
+	fn := func(name string, arg any) any { return map[string]any{name: arg} }
+	for _, c := range []struct {
+		name  string
+		value any
+		want  []string
+	}{
+		{"a property", read, nil},
+		{"in a list", []any{"a", read}, nil},
+		{"in Fn::Join", join("x", read), nil},
+		{"in Fn::Select in Fn::If", fn("Fn::If", []any{"C", fn("Fn::Select", []any{0, []any{read}}), "y"}), nil},
+		{"in Fn::Split", fn("Fn::Select", []any{1, fn("Fn::Split", []any{"/", join(read)})}), []string{"/Resources/A/Properties/P/Fn::Select/1/Fn::Split/1/Fn::Join/1/0/Fn::GetStackOutput"}},
+		{"a variable of Fn::Sub", fn("Fn::Sub", []any{"${a}", map[string]any{"a": read}}), []string{"/Resources/A/Properties/P/Fn::Sub/1/a/Fn::GetStackOutput"}},
+		{"in Fn::Join in Fn::Sub", fn("Fn::Sub", []any{"${a}", map[string]any{"a": join(read)}}), []string{"/Resources/A/Properties/P/Fn::Sub/1/a/Fn::Join/1/0/Fn::GetStackOutput"}},
+		{"in Fn::Base64", fn("Fn::Base64", join("#!/bin/bash\n", read)), []string{"/Resources/A/Properties/P/Fn::Base64/Fn::Join/1/1/Fn::GetStackOutput"}},
+	} {
+		doc := map[string]any{"Resources": map[string]any{"A": map[string]any{"Properties": map[string]any{"P": c.value}}}}
+		if got := misplacedStackOutputs(doc); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: found %v, want %v", c.name, got, c.want)
+		}
+	}
+	outputs := map[string]any{"Outputs": map[string]any{"X": map[string]any{"Value": read}}}
+	if got := misplacedStackOutputs(outputs); len(got) != 1 {
+		t.Errorf("an output's value: found %v, want it", got)
 	}
 }
 

@@ -12,10 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/serverless-tictactoe/tictactoe/constructs"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
@@ -262,69 +260,6 @@ func keepPublished(stack awscdk.Stack, value *string) {
 	awscdk.NewCfnOutput(scope, jsii.String("Output"+string(resolved)), &awscdk.CfnOutputProps{Value: value})
 }
 
-// LinksStackProps configures a Region's Links stack.
-type LinksStackProps struct {
-	awscdk.StackProps
-	// Parameter is the SSM parameter to write (callbackURLsParameter).
-	Parameter string
-	// Region is this stack's Region; Realtime names every Region's Realtime stack.
-	Region   string
-	Regions  []string
-	Realtime map[string]string // Region → Realtime stack name
-	// Stage is the WebSocket stage's name, the same in every Region.
-	Stage string
-}
-
-// LinksStack ties one Region's functions to the others' once every Region's API exists: the
-// parameter with every Region's @connections URL, and the grants to manage connections on
-// the other Regions' APIs. It is its own stack so that no Realtime stack needs another's
-// outputs (each would need the other's: a cycle).
-type LinksStack struct {
-	awscdk.Stack
-	Parameter awsssm.StringParameter
-}
-
-// NewLinksStack defines the stack.
-func NewLinksStack(scope cdkconstructs.Construct, id string, props *LinksStackProps) *LinksStack {
-	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	var pairs []*string
-	var apis []*string
-	for i, r := range props.Regions {
-		if i > 0 {
-			pairs = append(pairs, jsii.String(","))
-		}
-		pairs = append(pairs, jsii.String(r+"="), regionalOutput(props.Realtime[r], realtimeOutputCallbackUrl, r))
-		if r == props.Region {
-			continue // this Region's own API: its Realtime stack grants that
-		}
-		apis = append(apis, awscdk.Fn_Join(jsii.String(""), &[]*string{
-			jsii.String("arn:"), stack.Partition(), jsii.String(":execute-api:" + r + ":"), stack.Account(), jsii.String(":"),
-			regionalOutput(props.Realtime[r], realtimeOutputApiId, r), jsii.String("/" + props.Stage + "/*/@connections/*"),
-		}))
-	}
-	param := awsssm.NewStringParameter(stack, jsii.String("CallbackUrls"), &awsssm.StringParameterProps{
-		ParameterName: jsii.String(props.Parameter),
-		StringValue:   awscdk.Fn_Join(jsii.String(""), &pairs),
-		Description:   jsii.String("TicTacToe: every Region's @connections URL, read by this Region's functions at start"),
-	})
-	var roles []awsiam.IRole
-	for _, f := range catalog.RouteFunctions() {
-		if f.Needs.ManageConnections {
-			roles = append(roles, awsiam.Role_FromRoleName(stack, jsii.String("Role"+f.Name), regionalOutput(props.Realtime[props.Region], roleOutput(f.Name), props.Region), nil))
-		}
-	}
-	policy := awsiam.NewPolicy(stack, jsii.String("OtherRegionsConnections"), &awsiam.PolicyProps{
-		Roles: &roles,
-		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("execute-api:ManageConnections"),
-			Resources: &apis,
-		})},
-	})
-	constructs.SuppressNag(policy, "AwsSolutions-IAM5", "Connection IDs exist only at run time: the grant covers @connections of the other Regions' game APIs' one stage and nothing else",
-		&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):execute-api:[a-z0-9-]+:(<AWS::AccountId>|[0-9]+):.*\/\*\/@connections\/\*$/`)})
-	return &LinksStack{Stack: stack, Parameter: param}
-}
-
 // secondaryRegions are the Regions of cfg after the primary.
 func secondaryRegions(cfg Config) []string {
 	if len(cfg.Regions) < 2 {
@@ -386,30 +321,31 @@ func otherSockets(cfg Config, region string) []constructs.SocketOrigin {
 
 // addRegions adds the secondary Regions' stacks, which use the primary's table through their
 // replicas, and every Region's Links stack (docs/regions.md).
-func (d *Deployment) addRegions(scope cdkconstructs.Construct, cfg Config, baseIn func(region, name, description string) awscdk.StackProps, after func(awscdk.Stack, string, ...awscdk.Stack)) {
+func (d *Deployment) addRegions(m stackMaker) {
+	cfg, scope := m.cfg, m.scope
 	primary := cfg.Regions[0]
 	realtimeIn := map[string]string{primary: *d.Realtime.StackName()}
 	for _, r := range secondaryRegions(cfg) {
 		rs := &RegionStacks{Region: r}
-		rs.Alerts = NewAlertsStack(scope, StackPrefix(cfg)+"Alerts-"+r, &AlertsStackProps{
-			StackProps:  baseIn(r, "Alerts", "alerts topic (presence events of the rooms homed here) and operations topic (alarms)"),
+		rs.Alerts = NewAlertsStack(scope, m.id(r, "Alerts"), &AlertsStackProps{
+			StackProps:  m.propsIn(r, "Alerts", "alerts topic (presence events of the rooms homed here) and operations topic (alarms)"),
 			Email:       optionalString(cfg.AlertEmail),
 			EmailEvents: cfg.AlertEvents,
 			OpsEmail:    optionalString(cfg.OpsEmail),
 			Lifecycle:   cfg.Lifecycle,
 		})
-		rs.Network = NewNetworkStack(scope, StackPrefix(cfg)+"Network-"+r, networkPropsFor(cfg, baseIn(r, "Network", networkDescription)))
-		rtProps := realtimePropsFor(cfg, r, baseIn(r, "Realtime", realtimeDescription))
+		rs.Network = NewNetworkStack(scope, m.id(r, "Network"), networkPropsFor(cfg, m.propsIn(r, "Network", networkDescription)))
+		rtProps := realtimePropsFor(cfg, r, m.propsIn(r, "Realtime", realtimeDescription))
 		rtProps.TableName = regionalOutput(*d.Data.StackName(), dataOutputTableName, primary)
 		rtProps.AlarmTopic = rs.Alerts.Operations
-		rs.Realtime = NewRealtimeStack(scope, StackPrefix(cfg)+"Realtime-"+r, rtProps)
+		rs.Realtime = NewRealtimeStack(scope, m.id(r, "Realtime"), rtProps)
 		after(rs.Realtime.Stack, "the functions use the game table's replica, which the primary's Data stack makes", d.Data.Stack)
 		after(rs.Realtime.Stack, "the alarms notify this Region's operations topic", rs.Alerts.Stack)
 		if rtProps.Regional.SharedSecretName != "" {
 			after(rs.Realtime.Stack, "the connect function reads this Region's replica of the edge secret the primary's Realtime stack makes", d.Realtime.Stack)
 		}
-		rs.Presence = NewPresenceStack(scope, StackPrefix(cfg)+"Presence-"+r, &PresenceStackProps{
-			StackProps: baseIn(r, "Presence", "presence: the game table replica's stream to presence events of the rooms homed here"),
+		rs.Presence = NewPresenceStack(scope, m.id(r, "Presence"), &PresenceStackProps{
+			StackProps: m.propsIn(r, "Presence", "presence: the game table replica's stream to presence events of the rooms homed here"),
 			TableName:  rtProps.TableName,
 			Topic:      rs.Alerts.Topic,
 			AlarmTopic: rs.Alerts.Operations,
@@ -429,16 +365,16 @@ func (d *Deployment) addRegions(scope cdkconstructs.Construct, cfg Config, baseI
 	if cfg.UsesCloudFront() {
 		after(d.Frontend.Stack, "the distribution passes fallback sockets to every Region's API, read from its Realtime stack's outputs", realtimes[1:]...)
 	}
-	d.Health = newHealth(scope, cfg, d, baseIn)
+	d.Health = newHealth(m, d)
 	after(d.Health.Stack, "its health checks and records read every Region's API from its Realtime stack's outputs", realtimes...)
 	if socketDomain(cfg) != "" {
 		after(d.Frontend.Stack, "the domain's socket goes to "+socketDomain(cfg)+", whose records the Health stack makes", d.Health.Stack)
 	}
 	for _, rs := range d.Secondary {
 		r := rs.Region
-		props := frontendPropsFor(cfg, d.Edge, rs.Realtime, rs.Network, func(desc string) awscdk.StackProps { return baseIn(r, "Frontend", desc) }, r)
+		props := frontendPropsFor(cfg, d.Edge, rs.Realtime, rs.Network, func(desc string) awscdk.StackProps { return m.propsIn(r, "Frontend", desc) }, r)
 		props.AlarmTopic = rs.Alerts.Operations
-		rs.Frontend = NewFrontendStack(scope, StackPrefix(cfg)+"Frontend-"+r, props)
+		rs.Frontend = NewFrontendStack(scope, m.id(r, "Frontend"), props)
 		after(rs.Frontend.Stack, "the instances and load balancer run in the VPC", rs.Network.Stack)
 		after(rs.Frontend.Stack, "the alarms notify this Region's operations topic", rs.Alerts.Stack)
 		after(rs.Frontend.Stack, "the site connects to the WebSocket API", rs.Realtime.Stack)
@@ -454,8 +390,8 @@ func (d *Deployment) addRegions(scope cdkconstructs.Construct, cfg Config, baseI
 		if r != primary {
 			region = r
 		}
-		links := NewLinksStack(scope, StackPrefix(cfg)+"Links"+suffix(region), &LinksStackProps{
-			StackProps: baseIn(region, "Links", "every Region's @connections URL and the grants on the other Regions' APIs"),
+		links := NewLinksStack(scope, m.id(region, "Links"), &LinksStackProps{
+			StackProps: m.propsIn(region, "Links", "every Region's @connections URL and the grants on the other Regions' APIs"),
 			Parameter:  callbackURLsParameter(cfg),
 			Region:     r,
 			Regions:    cfg.Regions,
@@ -468,35 +404,6 @@ func (d *Deployment) addRegions(scope cdkconstructs.Construct, cfg Config, baseI
 		}
 		d.Links = append(d.Links, links)
 	}
-}
-
-// newHealth is the Health stack of a multi-Region deployment, in us-east-1.
-func newHealth(scope cdkconstructs.Construct, cfg Config, d *Deployment, baseIn func(region, name, description string) awscdk.StackProps) *HealthStack {
-	props := &HealthStackProps{
-		StackProps: baseIn("", "Health", "Route 53 health checks of every Region's API, their alarms and the socket domain's latency records"),
-		OpsEmail:   optionalString(cfg.OpsEmail),
-		Lifecycle:  cfg.Lifecycle,
-	}
-	props.Env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(EdgeRegion)}
-	name := socketDomain(cfg)
-	if name != "" {
-		props.SocketDomain, props.HostedZoneId = name, cfg.HostedZoneId
-	}
-	stacks := map[string]string{cfg.Regions[0]: *d.Realtime.StackName()}
-	for _, rs := range d.Secondary {
-		stacks[rs.Region] = *rs.Realtime.StackName()
-	}
-	for _, r := range cfg.Regions {
-		hr := HealthRegion{Region: r, ApiHost: regionalOutput(stacks[r], realtimeOutputApiDomain, r)}
-		if name != "" {
-			hr.SocketTarget = &SocketDomainTarget{
-				RegionalDomainName:   regionalOutput(stacks[r], realtimeOutputSocketDomain, r),
-				RegionalHostedZoneId: regionalOutput(stacks[r], realtimeOutputSocketHostedZoneId, r),
-			}
-		}
-		props.Regions = append(props.Regions, hr)
-	}
-	return NewHealthStack(scope, StackPrefix(cfg)+"Health", props)
 }
 
 func suffix(region string) string {
