@@ -103,9 +103,32 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 	if props.BehindDistribution {
 		edge = regional.edgeSecrets(stack)
 	}
+	functions := newRouteFunctions(stack, id, props, table, edge, newSourceKey(stack))
+	api := newGameApi(stack, props, functions)
+	regional.wireSenders(stack, api, functions)
 
-	// The key $connect hashes addresses with, so the table holds no address nor a hash anyone
-	// can invert by trying every IPv4 address; each Region has its own (its counts are its own).
+	awscdk.NewCfnOutput(stack, jsii.String("WebSocketUrl"), &awscdk.CfnOutputProps{
+		Value:       api.Stage.Url(),
+		Description: jsii.String("WebSocket API URL the site connects to"),
+	})
+	apiDomain := awscdk.Fn_Join(jsii.String(""), &[]*string{api.Api.ApiId(), jsii.String(".execute-api."), stack.Region(), jsii.String("."), stack.UrlSuffix()})
+	regional.publishHosts(stack, api, apiDomain)
+	rs := &RealtimeStack{Stack: stack, Api: api, Functions: functions, WebSocketUrl: api.Stage.Url(), ApiDomainName: apiDomain, EdgeSecret: edge.sent,
+		FunctionAlarms: map[string]*constructs.FunctionAlarms{}}
+	rs.ApiAlarms = constructs.NewApiAlarms(stack, jsii.String("ApiAlarms"), &constructs.ApiAlarmsProps{Api: api, AlarmTopic: props.AlarmTopic})
+	alarms := cdkconstructs.NewConstruct(stack, jsii.String("FunctionAlarms"))
+	for _, f := range catalog.RouteFunctions() {
+		rs.FunctionAlarms[f.Name] = constructs.NewFunctionAlarms(alarms, jsii.String(f.Name), &constructs.FunctionAlarmsProps{
+			Name: f.Name, Function: functions[f.Name], AlarmTopic: props.AlarmTopic,
+		})
+	}
+	return rs
+}
+
+// newSourceKey is the key $connect hashes addresses with, so the table holds no address nor a
+// hash anyone can invert by trying every IPv4 address; each Region has its own (its counts are
+// its own).
+func newSourceKey(stack awscdk.Stack) awssecretsmanager.ISecret {
 	sourceKey := awssecretsmanager.NewSecret(stack, jsii.String("SourceKeySecret"), &awssecretsmanager.SecretProps{
 		Description: jsii.String("TicTacToe: the key $connect hashes client addresses with before anything about them is stored"),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
@@ -115,10 +138,15 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 	constructs.SuppressNag(sourceKey, "AwsSolutions-SMG4", "A key for hashing client addresses that grants nothing, written into this stack's connect function at deploy time: a rotation would take effect at the next deploy and forget the per-address charges of the last 15 minutes")
+	return sourceKey
+}
 
+// newRouteFunctions is a function for each route function of lambda/catalog, by name, each
+// with the settings and grants the catalog says it needs.
+func newRouteFunctions(stack awscdk.Stack, id string, props *RealtimeStackProps, table awsdynamodb.ITableV2, edge edgeSecrets, sourceKey awssecretsmanager.ISecret) map[string]*constructs.GoFunction {
+	regional := props.Regional
 	functions := map[string]*constructs.GoFunction{}
 	functionsScope := cdkconstructs.NewConstruct(stack, jsii.String("Functions"))
-	var integrations []constructs.WebSocketIntegration
 	for _, f := range catalog.RouteFunctions() {
 		if f.Needs.StreamRead || f.Needs.PublishAlerts {
 			panic(fmt.Errorf("stack %s: route function %s needs the stream or the alerts topic, which this stack does not have: serve it from the Presence stack", id, f.Name))
@@ -153,9 +181,17 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 			regional.grantReplicas(stack, table, f, fn)
 		}
 		functions[f.Name] = fn
-		integrations = append(integrations, constructs.WebSocketIntegration{Name: f.Name, Handler: fn.Function, RouteKeys: f.Routes})
 	}
+	return functions
+}
 
+// newGameApi is the WebSocket API, each route to its function, and @connections granted to
+// the functions that send.
+func newGameApi(stack awscdk.Stack, props *RealtimeStackProps, functions map[string]*constructs.GoFunction) *constructs.WebSocketApi {
+	var integrations []constructs.WebSocketIntegration
+	for _, f := range catalog.RouteFunctions() {
+		integrations = append(integrations, constructs.WebSocketIntegration{Name: f.Name, Handler: functions[f.Name].Function, RouteKeys: f.Routes})
+	}
 	var routeThrottles map[string]constructs.Throttle
 	if props.ConnectThrottle != nil {
 		routeThrottles = map[string]constructs.Throttle{catalog.Connect: *props.ConnectThrottle}
@@ -170,7 +206,6 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		Lifecycle:                props.Lifecycle,
 		AccountLogRole:           props.AccountLogRole,
 	})
-
 	constructs.SuppressNag(api.Routes[catalog.Connect], "AwsSolutions-APIG4", "The game has no accounts by design: anyone may open a connection. The connect function checks the Origin against ALLOWED_ORIGINS, every frame is rate-limited per connection, and a seat in a room is held by a secret token only its player has")
 
 	for _, f := range catalog.RouteFunctions() {
@@ -183,24 +218,7 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):execute-api:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]+):<[A-Za-z0-9]+>\/[^/*]+\/\*\/@connections\/\*$/`)})
 		fn.Function.AddEnvironment(jsii.String(config.EnvCallbackURL), api.Stage.CallbackUrl(), nil)
 	}
-	regional.wireSenders(stack, api, functions)
-
-	awscdk.NewCfnOutput(stack, jsii.String("WebSocketUrl"), &awscdk.CfnOutputProps{
-		Value:       api.Stage.Url(),
-		Description: jsii.String("WebSocket API URL the site connects to"),
-	})
-	apiDomain := awscdk.Fn_Join(jsii.String(""), &[]*string{api.Api.ApiId(), jsii.String(".execute-api."), stack.Region(), jsii.String("."), stack.UrlSuffix()})
-	regional.publishHosts(stack, api, apiDomain)
-	rs := &RealtimeStack{Stack: stack, Api: api, Functions: functions, WebSocketUrl: api.Stage.Url(), ApiDomainName: apiDomain, EdgeSecret: edge.sent,
-		FunctionAlarms: map[string]*constructs.FunctionAlarms{}}
-	rs.ApiAlarms = constructs.NewApiAlarms(stack, jsii.String("ApiAlarms"), &constructs.ApiAlarmsProps{Api: api, AlarmTopic: props.AlarmTopic})
-	alarms := cdkconstructs.NewConstruct(stack, jsii.String("FunctionAlarms"))
-	for _, f := range catalog.RouteFunctions() {
-		rs.FunctionAlarms[f.Name] = constructs.NewFunctionAlarms(alarms, jsii.String(f.Name), &constructs.FunctionAlarmsProps{
-			Name: f.Name, Function: functions[f.Name], AlarmTopic: props.AlarmTopic,
-		})
-	}
-	return rs
+	return api
 }
 
 // edgeSecrets are the secret the distribution adds to every connection (sent) and every one
