@@ -97,6 +97,10 @@ const ERRORS = {
   unknown_action: 'The game server did not understand this page. Reload it to get the latest version.',
 };
 
+/** What the room says when the player acts while the page is not connected. */
+export const OFFLINE_NOTICE = 'Reconnecting: you can play again in a moment.';
+export const CHAT_OFFLINE_NOTICE = 'Not connected right now: your message will not be sent. Try again once reconnected.';
+
 const CONNECTION_TEXT = {
   offline: 'You are offline. The game reconnects as soon as the network is back.',
   lost: 'Connection lost. Reconnecting…',
@@ -104,11 +108,13 @@ const CONNECTION_TEXT = {
   refused: 'The game server is busy right now. Retrying…',
   unreachable: 'Cannot reach the game right now. Retrying…',
   connecting: 'Connecting…',
+  broken: 'The game server’s address is not set up correctly, so the game cannot start.',
 };
 
 /** connectionText says why the page is not connected: offline, lost (dropped after it was
  * open), refused (turned away at the handshake while the site answers), unreachable (turned
- * away and the site does not answer either), connecting (not known yet). */
+ * away and the site does not answer either), connecting (not known yet), broken (the page has
+ * no usable address for the game server). */
 export function connectionText(kind) {
   return CONNECTION_TEXT[kind] || CONNECTION_TEXT.lost;
 }
@@ -125,6 +131,27 @@ export function errorText(frame) {
     return message ? `That did not work: ${message}` : 'That did not work. Check what you entered.';
   }
   return ERRORS[code] || message || 'Something went wrong. Please try again.';
+}
+
+/** seatLostText says why a tab that held a seat in roomCode is back in the lobby: code is the
+ * error its rejoin got, or room_not_found for a room that closed. */
+export function seatLostText(code, roomCode) {
+  switch (code) {
+    case 'not_in_room':
+      return `Your seat in room ${roomCode} was given up because you were away too long. Start or join a new game.`;
+    case 'room_not_found':
+      return `Room ${roomCode} has closed.`;
+    default:
+      return errorText({ code, action: 'rejoin' });
+  }
+}
+
+/** leftText says why a tab left roomCode on a left frame: reason elsewhere (another tab plays
+ * the seat now), else the room closed. shown: the room was on screen, not still rejoining. */
+export function leftText(reason, roomCode, shown) {
+  if (reason !== 'elsewhere') return seatLostText('room_not_found', roomCode);
+  const more = shown ? ' Go on there, or open the room link here to take it back.' : '';
+  return `Your seat in room ${roomCode} is now played in another tab or window.${more}`;
 }
 
 const other = (s) => (s === 'X' ? 'O' : 'X');
