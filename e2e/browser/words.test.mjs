@@ -79,10 +79,11 @@ test('every protocol error code reads as plain words, not as a code', () => {
     seen.add(text);
   }
   assert.equal(seen.size, codes.length, 'each code has its own explanation');
-  assert.equal(words.errorText({ code: 'bad_request', message: 'name: must be 1 to 24 characters' }),
-    'That did not work: name: must be 1 to 24 characters');
+  // The page's words, never the server's message (English for logs and tools).
+  assert.equal(words.errorText({ code: 'bad_request', field: 'name', message: 'Names are limited to 24 characters.' }),
+    'The game server did not accept that name. Try another.');
   assert.match(words.errorText({ code: 'game_not_active', action: 'joinRoom' }), /host has left/);
-  assert.match(words.errorText({ code: 'a_future_code', message: 'New words.' }), /New words\./);
+  assert.equal(words.errorText({ code: 'a_future_code', message: 'New words.' }), 'Something went wrong. Please try again.');
 });
 
 test('the status line from each seat and from the side', () => {

@@ -1,6 +1,7 @@
 package userdatatest
 
 import (
+	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -140,6 +142,26 @@ func TestUserDataBootsAnInstance(t *testing.T) {
 		js := strings.TrimSuffix(strings.TrimPrefix(string(body), "window.TICTACTOE_CONFIG = "), ";\n")
 		if err := json.Unmarshal([]byte(js), &cfg); err != nil || cfg.WebSocketURL != deployment.WebSocketURL {
 			t.Errorf("config.js object %q: webSocketUrl %q, err %v", js, cfg.WebSocketURL, err)
+		}
+	})
+
+	// Every file of the site is in the asset and served as it is, each of the page's modules
+	// as JavaScript: a browser runs no module script served as anything else.
+	t.Run("serves every site file, modules as JavaScript", func(t *testing.T) {
+		files := in.siteFiles("")
+		if len(files) < 3 {
+			t.Fatalf("the site has %d files", len(files))
+		}
+		for name, want := range files {
+			resp, body := get(t, client, base+"/"+name, nil)
+			if resp.StatusCode != http.StatusOK || !bytes.Equal(body, want) {
+				t.Errorf("GET /%s = %d, %d bytes; want 200 and the repository's %d bytes", name, resp.StatusCode, len(body), len(want))
+			}
+			if ext := path.Ext(name); ext == ".mjs" || ext == ".js" {
+				if got := resp.Header.Get("Content-Type"); got != "text/javascript; charset=utf-8" {
+					t.Errorf("GET /%s Content-Type = %q, want text/javascript; charset=utf-8", name, got)
+				}
+			}
 		}
 	})
 

@@ -1,6 +1,10 @@
-// Package apperr holds the protocol's stable error codes and the one place that turns a code
-// into the message a player reads. Every error a client can cause is an *Error with a Code;
-// anything else is a server fault and reaches the client as CodeInternal.
+// Package apperr holds the protocol's stable error codes. Every error a client can cause is an
+// *Error with a Code; anything else is a server fault and reaches the client as Internal.
+//
+// The page owns what a player reads: it words each code, and the field at fault, itself
+// (frontend/site/js/words.mjs). Detail is English for logs and for tools such as cmd/smoke,
+// never shown in the page. lambda/protocol/testdata/contract.json lists the codes both sides
+// know, and a test on each side fails when one of them has a code the other has not.
 package apperr
 
 import (
@@ -28,24 +32,11 @@ const (
 	Internal Code = "internal_error"
 )
 
-// messages are the default player-facing texts, one per code.
-var messages = map[Code]string{
-	BadRequest:    "That request was not understood.",
-	UnknownAction: "That action does not exist.",
-	RoomNotFound:  "No room with that code. Check the code, or the room may have closed.",
-	RoomFull:      "That room already has two players.",
-	NotInRoom:     "You are not a player in that room.",
-	NotYourTurn:   "It is not your turn.",
-	CellTaken:     "That cell is already taken.",
-	GameNotActive: "There is no game in progress for that.",
-	TooLarge:      "That message is too large.",
-	RateLimited:   "Too many messages. Slow down a little.",
-	Internal:      "Something went wrong on our side. Please try again.",
-}
-
-// Error is a client-caused error: a code and a precise, player-safe detail.
+// Error is a client-caused error: a code, the request field at fault if one is (the page says
+// which), and an English detail safe to send.
 type Error struct {
 	Code   Code
+	Field  string // a request field's JSON name, such as "name"; "" for the frame as a whole
 	Detail string
 }
 
@@ -56,13 +47,12 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s", e.Code, e.Detail)
 }
 
-// Message is what the player reads: the detail when there is one (it says exactly what to fix),
-// else the code's default text.
+// Message is the error frame's message: the detail, else the code.
 func (e *Error) Message() string {
 	if e.Detail != "" {
 		return e.Detail
 	}
-	return MessageFor(e.Code)
+	return string(e.Code)
 }
 
 // New returns an *Error with code and a detail formatted like fmt.Sprintf.
@@ -70,12 +60,10 @@ func New(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Detail: fmt.Sprintf(format, args...)}
 }
 
-// MessageFor is the default text for code.
-func MessageFor(code Code) string {
-	if m, ok := messages[code]; ok {
-		return m
-	}
-	return messages[Internal]
+// On names the request field at fault.
+func (e *Error) On(field string) *Error {
+	e.Field = field
+	return e
 }
 
 // As returns the *Error inside err, or nil when err is not client-caused.

@@ -238,7 +238,7 @@ func (r *Room) Move(connID string, cell int, now time.Time) error {
 	case r.Status != Playing:
 		return apperr.New(apperr.GameNotActive, "The game in room %s is %s, not in progress.", r.Code, r.Status)
 	case cell < 0 || cell >= Cells:
-		return apperr.New(apperr.BadRequest, "cell must be a whole number from 0 to 8.")
+		return apperr.New(apperr.BadRequest, "cell must be a whole number from 0 to 8.").On("cell")
 	case r.Turn != s:
 		return apperr.New(apperr.NotYourTurn, "It is %s's turn.", r.Turn)
 	case r.Board[cell] != None:

@@ -127,10 +127,12 @@ func ChatHistory(code string, lines []ChatLine) ([]byte, error) {
 	return encode(ChatHistoryFrame{Type: TypeChatHistory, RoomCode: code, Messages: lines})
 }
 
-// ErrorFrame goes to the sender of a request that failed, and to nobody else.
+// ErrorFrame goes to the sender of a request that failed, and to nobody else. A page words Code
+// (and Field) itself; Message is English for logs and tools (package apperr).
 type ErrorFrame struct {
 	Type    string `json:"type"`
 	Code    string `json:"code"`
+	Field   string `json:"field,omitempty"`
 	Message string `json:"message"`
 	Action  string `json:"action"`
 }
@@ -219,12 +221,14 @@ func Left(code, reason string) ([]byte, error) {
 	return encode(LeftFrame{Type: TypeLeft, RoomCode: code, Reason: reason})
 }
 
-// Error encodes the error frame for err, answering action. Server faults get a generic
-// message: their details are logged, never sent.
+// internalMessage is a server fault's message: its details are logged, never sent.
+const internalMessage = "Something went wrong on the server; nothing was changed."
+
+// Error encodes the error frame for err, answering action.
 func Error(err error, action string) ([]byte, error) {
-	f := ErrorFrame{Type: TypeError, Code: string(apperr.Internal), Message: apperr.MessageFor(apperr.Internal), Action: action}
+	f := ErrorFrame{Type: TypeError, Code: string(apperr.Internal), Message: internalMessage, Action: action}
 	if e := apperr.As(err); e != nil {
-		f.Code, f.Message = string(e.Code), e.Message()
+		f.Code, f.Field, f.Message = string(e.Code), e.Field, e.Message()
 	}
 	return encode(f)
 }

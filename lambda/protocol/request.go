@@ -54,7 +54,7 @@ type wireRequest struct {
 
 // Decode parses and validates a client frame sent on route. route is the route API Gateway
 // chose; it must equal the frame's action for action routes. Every failure is an *apperr.Error
-// whose message says what to fix.
+// whose detail says what to fix, naming the field at fault when there is one.
 func Decode(route, body string) (Request, error) {
 	if len(body) > MaxFrameBytes {
 		return Request{}, apperr.New(apperr.TooLarge, "Frames are limited to %d bytes; this one has %d.", MaxFrameBytes, len(body))
@@ -121,11 +121,11 @@ func jsonProblem(err error) string {
 
 func roomCode(v *string) (string, error) {
 	if v == nil {
-		return "", apperr.New(apperr.BadRequest, `"roomCode" is required.`)
+		return "", apperr.New(apperr.BadRequest, `"roomCode" is required.`).On("roomCode")
 	}
 	c, ok := game.NormalizeCode(*v)
 	if !ok {
-		return "", apperr.New(apperr.BadRequest, "A room code is %d characters from %s, like %q: no 0, 1, I, L or O, which look alike.", game.CodeLength, game.CodeAlphabet, "K7M2QX")
+		return "", apperr.New(apperr.BadRequest, "A room code is %d characters from %s, like %q: no 0, 1, I, L or O, which look alike.", game.CodeLength, game.CodeAlphabet, "K7M2QX").On("roomCode")
 	}
 	return c, nil
 }
@@ -148,7 +148,7 @@ const maxMarksPerLetter = 4
 // and no accent standing on its own.
 func name(v *string) (string, error) {
 	if v == nil {
-		return "", apperr.New(apperr.BadRequest, `"name" is required.`)
+		return "", apperr.New(apperr.BadRequest, `"name" is required.`).On("name")
 	}
 	var b strings.Builder
 	space := false
@@ -168,7 +168,7 @@ func name(v *string) (string, error) {
 	}
 	n := b.String()
 	if strayTags(n) {
-		return "", apperr.New(apperr.BadRequest, "Names can't contain invisible tag characters outside a flag such as England's.")
+		return "", apperr.New(apperr.BadRequest, "Names can't contain invisible tag characters outside a flag such as England's.").On("name")
 	}
 	visible, marks := false, 0
 	var prev rune
@@ -179,45 +179,45 @@ func name(v *string) (string, error) {
 			continue
 		}
 		if marks++; i == 0 || prev == ' ' {
-			return "", apperr.New(apperr.BadRequest, "An accent or mark in a name needs a letter to sit on.")
+			return "", apperr.New(apperr.BadRequest, "An accent or mark in a name needs a letter to sit on.").On("name")
 		}
 		if marks > maxMarksPerLetter {
-			return "", apperr.New(apperr.BadRequest, "A letter in a name takes at most %d accents or marks.", maxMarksPerLetter)
+			return "", apperr.New(apperr.BadRequest, "A letter in a name takes at most %d accents or marks.", maxMarksPerLetter).On("name")
 		}
 	}
 	switch r := utf8.RuneCountInString(n); {
 	case !visible:
-		return "", apperr.New(apperr.BadRequest, "A name needs at least one visible letter or digit.")
+		return "", apperr.New(apperr.BadRequest, "A name needs at least one visible letter or digit.").On("name")
 	case r > MaxNameRunes:
-		return "", apperr.New(apperr.BadRequest, "Names are limited to %d characters.", MaxNameRunes)
+		return "", apperr.New(apperr.BadRequest, "Names are limited to %d characters.", MaxNameRunes).On("name")
 	}
 	return n, nil
 }
 
 func chatText(v *string) (string, error) {
 	if v == nil {
-		return "", apperr.New(apperr.BadRequest, `"text" is required.`)
+		return "", apperr.New(apperr.BadRequest, `"text" is required.`).On("text")
 	}
 	t := strings.TrimSpace(clean(*v, true))
 	if strayTags(t) {
-		return "", apperr.New(apperr.BadRequest, "Chat messages can't contain invisible tag characters outside a flag such as England's.")
+		return "", apperr.New(apperr.BadRequest, "Chat messages can't contain invisible tag characters outside a flag such as England's.").On("text")
 	}
 	switch r := utf8.RuneCountInString(t); {
 	case r == 0 || !visible(t):
-		return "", apperr.New(apperr.BadRequest, "A chat message cannot be empty.")
+		return "", apperr.New(apperr.BadRequest, "A chat message cannot be empty.").On("text")
 	case r > MaxChatRunes:
-		return "", apperr.New(apperr.TooLarge, "Chat messages are limited to %d characters.", MaxChatRunes)
+		return "", apperr.New(apperr.TooLarge, "Chat messages are limited to %d characters.", MaxChatRunes).On("text")
 	}
 	return t, nil
 }
 
 func cell(raw json.RawMessage) (int, error) {
 	if raw == nil || string(raw) == "null" {
-		return 0, apperr.New(apperr.BadRequest, `"cell" is required.`)
+		return 0, apperr.New(apperr.BadRequest, `"cell" is required.`).On("cell")
 	}
 	var c int
 	if err := json.Unmarshal(raw, &c); err != nil || c < 0 || c >= game.Cells {
-		return 0, apperr.New(apperr.BadRequest, "cell must be a whole number from 0 to 8.")
+		return 0, apperr.New(apperr.BadRequest, "cell must be a whole number from 0 to 8.").On("cell")
 	}
 	return c, nil
 }
@@ -229,17 +229,17 @@ func level(v *string) (game.Level, error) {
 	}
 	l, err := game.ParseLevel(s)
 	if err != nil {
-		return "", apperr.New(apperr.BadRequest, `"level" is easy, medium or perfect (the default).`)
+		return "", apperr.New(apperr.BadRequest, `"level" is easy, medium or perfect (the default).`).On("level")
 	}
 	return l, nil
 }
 
 func token(v *string) (string, error) {
 	if v == nil || *v == "" {
-		return "", apperr.New(apperr.BadRequest, `"token" is required.`)
+		return "", apperr.New(apperr.BadRequest, `"token" is required.`).On("token")
 	}
 	if len(*v) > MaxTokenBytes {
-		return "", apperr.New(apperr.BadRequest, "That is not a seat token.")
+		return "", apperr.New(apperr.BadRequest, "That is not a seat token.").On("token")
 	}
 	return *v, nil
 }

@@ -123,8 +123,13 @@ func TestErrorFrameHidesServerFaults(t *testing.T) {
 		t.Fatalf("frame %+v leaks or is wrong", f)
 	}
 	b, _ = Error(apperr.New(apperr.CellTaken, "Cell 4 is already taken."), "move")
-	if !strings.Contains(string(b), `"code":"cell_taken"`) || !strings.Contains(string(b), "Cell 4") {
+	if !strings.Contains(string(b), `"code":"cell_taken"`) || !strings.Contains(string(b), "Cell 4") || strings.Contains(string(b), `"field"`) {
 		t.Fatalf("client error frame %s", b)
+	}
+	// The field at fault travels: the page words the refusal by it.
+	b, _ = Error(apperr.New(apperr.BadRequest, "Names are limited to 24 characters.").On("name"), "createRoom")
+	if !strings.Contains(string(b), `"field":"name"`) {
+		t.Fatalf("bad_request frame %s names no field", b)
 	}
 }
 

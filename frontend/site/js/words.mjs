@@ -1,18 +1,18 @@
 // What the site says to people: input rules, the server's error codes in plain words, the
 // status line, the cell labels. Pure functions (no DOM), so Node's test runner checks them too.
 
-// Room codes use an alphabet without look-alikes (no 0/O, 1/I/L), as the server makes them.
-const CODE_RE = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{6}$/;
-
+// The server's limits and room codes, pinned to its own by lambda/protocol/testdata/
+// contract.json, which both test suites read. Codes leave out look-alikes (0/O, 1/I/L).
 export const NAME_MAX = 24;
 export const CHAT_MAX = 500;
+export const CODE_LENGTH = 6;
+export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+const CODE_RE = new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`);
 
 /** normalizeCode turns what a person typed or pasted into a room code's form. */
 export function normalizeCode(text) {
   return String(text ?? '').replace(/\s+/g, '').toUpperCase();
 }
-
-const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 
 /** codeProblem says what is wrong with a normalized room code, or '' when it is fine. */
 export function codeProblem(code) {
@@ -22,7 +22,7 @@ export function codeProblem(code) {
   if (odd.length > 0) {
     return `Room codes never use ${odd.map((c) => `“${c}”`).join(', ')}: they are made of A–Z without I, L and O, and the digits 2–9, so nothing looks alike. Check the code again (an O may be a Q, a 0 a D).`;
   }
-  return `A room code has 6 characters, like K7M2QX: this one has ${[...code].length}.`;
+  return `A room code has ${CODE_LENGTH} characters, like K7M2QX: this one has ${[...code].length}.`;
 }
 
 // Characters that are dropped before a text is counted, as the server drops them: controls
@@ -83,9 +83,14 @@ export function nameProblem(name) {
 // Letters that draw nothing (the server drops them too).
 const NAME_FILLERS = /[\u115F\u1160\u3164\uFFA0\u2800\u17B4\u17B5]/gu;
 
-// The server's error codes (docs/protocol.md) in words a player understands. The server's own
-// message is used only where it is the best we have (bad_request names the faulty field).
+// Every error code the server sends (docs/protocol.md), in the page's own words: the frame's
+// message is the server's English for logs and tools, never shown. A function words a code
+// by the frame's action or field.
 const ERRORS = {
+  bad_request: ({ field }) => BAD_FIELD[field] || 'That did not work: this page may be out of date. Reload it and try again.',
+  game_not_active: ({ action }) => (action === 'joinRoom' || action === 'rejoin' ? 'That game is over: the host has left the room.'
+    : action === 'rematch' ? 'A rematch can start only once a game has ended and both players are here.'
+      : 'There is no game in progress right now.'),
   room_not_found: 'There is no open room with that code. Check the code, or ask your friend for a new one.',
   room_full: 'That room already has two players.',
   not_in_room: 'You are no longer a player in that room.',
@@ -96,6 +101,19 @@ const ERRORS = {
   internal_error: 'Something went wrong on the server. Nothing was changed; please try again.',
   unknown_action: 'The game server did not understand this page. Reload it to get the latest version.',
 };
+export const ERROR_CODES = Object.keys(ERRORS);
+
+// A bad_request names the field at fault; the page checks each before sending, so these meet
+// only rules the page does not know (a name's accents) or a page out of date.
+const BAD_FIELD = {
+  name: 'The game server did not accept that name. Try another.',
+  roomCode: 'The game server did not accept that room code. Check it and try again.',
+  text: 'The game server did not accept that message. Nothing was sent.',
+};
+
+/** What the room says when the player acts while the page is not connected. */
+export const OFFLINE_NOTICE = 'Reconnecting: you can play again in a moment.';
+export const CHAT_OFFLINE_NOTICE = 'Not connected right now: your message will not be sent. Try again once reconnected.';
 
 const CONNECTION_TEXT = {
   offline: 'You are offline. The game reconnects as soon as the network is back.',
@@ -104,27 +122,43 @@ const CONNECTION_TEXT = {
   refused: 'The game server is busy right now. Retrying…',
   unreachable: 'Cannot reach the game right now. Retrying…',
   connecting: 'Connecting…',
+  broken: 'The game server’s address is not set up correctly, so the game cannot start.',
 };
 
 /** connectionText says why the page is not connected: offline, lost (dropped after it was
  * open), refused (turned away at the handshake while the site answers), unreachable (turned
- * away and the site does not answer either), connecting (not known yet). */
+ * away and the site does not answer either), connecting (not known yet), broken (the page has
+ * no usable address for the game server). */
 export function connectionText(kind) {
   return CONNECTION_TEXT[kind] || CONNECTION_TEXT.lost;
 }
 
 /** errorText turns an error frame into a sentence for the player. */
 export function errorText(frame) {
-  const { code = '', action = '', message = '' } = frame || {};
-  if (code === 'game_not_active') {
-    if (action === 'joinRoom' || action === 'rejoin') return 'That game is over: the host has left the room.';
-    if (action === 'rematch') return 'A rematch can start only once a game has ended and both players are here.';
-    return 'There is no game in progress right now.';
+  const f = frame || {};
+  const text = Object.hasOwn(ERRORS, f.code) ? ERRORS[f.code] : 'Something went wrong. Please try again.';
+  return typeof text === 'function' ? text(f) : text;
+}
+
+/** seatLostText says why a tab that held a seat in roomCode is back in the lobby: code is the
+ * error its rejoin got, or room_not_found for a room that closed. */
+export function seatLostText(code, roomCode) {
+  switch (code) {
+    case 'not_in_room':
+      return `Your seat in room ${roomCode} was given up because you were away too long. Start or join a new game.`;
+    case 'room_not_found':
+      return `Room ${roomCode} has closed.`;
+    default:
+      return errorText({ code, action: 'rejoin' });
   }
-  if (code === 'bad_request') {
-    return message ? `That did not work: ${message}` : 'That did not work. Check what you entered.';
-  }
-  return ERRORS[code] || message || 'Something went wrong. Please try again.';
+}
+
+/** leftText says why a tab left roomCode on a left frame: reason elsewhere (another tab plays
+ * the seat now), else the room closed. shown: the room was on screen, not still rejoining. */
+export function leftText(reason, roomCode, shown) {
+  if (reason !== 'elsewhere') return seatLostText('room_not_found', roomCode);
+  const more = shown ? ' Go on there, or open the room link here to take it back.' : '';
+  return `Your seat in room ${roomCode} is now played in another tab or window.${more}`;
 }
 
 const other = (s) => (s === 'X' ? 'O' : 'X');

@@ -1,0 +1,250 @@
+// The lobby: the ways into a room (create, join or watch by code, quick match, the computer),
+// their forms and errors, and the quick match's wait.
+
+import * as words from './words.mjs';
+import { $, show, say } from './view.mjs';
+import { loadName, saveName } from './seat.mjs';
+import { opensRoom } from './waiting.mjs';
+
+// After this long without a match, the waiting player is offered the computer instead.
+const QUICK_OFFER_MS = 15000;
+// A pairing's seat arriving this soon after a cancel was sent won the race: it stands.
+const QUICK_RACE_MS = 10000;
+// The card (ids' prefix) that says why a way in was refused, else create.
+const CARD = { joinRoom: 'join', watch: 'join', playComputer: 'computer', quickMatch: 'quick', cancelQuickMatch: 'quick' };
+
+// ready: the page has the game server's address. inRoom(): a room is shown.
+export function lobbyScreen({ socket, waiting, ready, inRoom }) {
+  let joining = ''; // the room a join was sent for: a full one is watched instead
+  let quickOffer = 0; // the timer that offers the computer instead of a quick match
+  let quickRetry = 0; // the timer that asks again when queued's retryIn says
+  let afterQuick = null; // the frame to send once a cancel is answered (play the computer)
+  let quickCancelled = 0; // when a quick match was last cancelled
+
+  function busy(on) {
+    for (const form of [$('create-form'), $('join-form'), $('quick-form'), $('computer-form')]) {
+      form.setAttribute('aria-busy', String(on));
+      form.querySelector('button').setAttribute('aria-disabled', String(on));
+    }
+    // Watch is busy with the rest; the quick match's Cancel is not: it ends the wait.
+    $('watch').setAttribute('aria-disabled', String(on));
+  }
+
+  function notice(text) {
+    say('lobby-notice', text);
+  }
+
+  function fieldError(form, text, input) {
+    say(`${form}-error`, text);
+    if (input) {
+      if (text) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+    }
+  }
+
+  function open(text) {
+    show($('lobby'), true);
+    $('lobby').classList.remove('invited');
+    say('join-title', 'Join a game');
+    say('create-title', 'Start a game');
+    busy(false);
+    notice(text);
+  }
+
+  // leave steps aside for a room: a quick match's wait is over.
+  function leave() {
+    clearTimeout(quickOffer);
+    afterQuick = null;
+    show($('quick-wait'), false);
+    notice('');
+    show($('lobby'), false);
+  }
+
+  // invite opens on the join form for the room a link names.
+  function invite(code) {
+    $('lobby').classList.add('invited');
+    say('join-title', `Join room ${code}`);
+    say('create-title', 'Or start your own game');
+    $('join-code').value = code;
+    if (words.codeProblem(code)) fieldError('join', words.codeProblem(code), $('join-code'));
+    $('join-name').focus();
+  }
+
+  // pairedLate: a seat just after a cancel is a pairing that won the race.
+  function pairedLate(f) {
+    return Boolean(f.you && f.you.token) && !inRoom() && Date.now() - quickCancelled < QUICK_RACE_MS;
+  }
+
+  // answer returns the way in an error frame answers (a watch asks with getRoom), no longer
+  // waited for, or '' for another action's.
+  function answer(f) {
+    const action = f.action === 'getRoom' ? (waiting.is('watch') ? 'watch' : '') : f.action;
+    if (!opensRoom(action)) return '';
+    if (waiting.is(action)) {
+      if (action === 'quickMatch' || action === 'cancelQuickMatch') quickDone();
+      waiting.settle();
+    }
+    return action;
+  }
+
+  // refused says why on the way's card; a full room is watched instead.
+  function refused(action, code, text) {
+    if (action === 'joinRoom' && code === 'room_full' && joining) return watch(joining);
+    const card = CARD[action] || 'create';
+    fieldError(card, text, card === 'join' && code === 'room_not_found' ? $('join-code') : null);
+  }
+
+  // dropped: the way in may or may not have happened: the player tries again rather than
+  // wait forever.
+  function dropped() {
+    const waited = !$('quick-wait').hidden; // the server takes a dropped connection off the queue
+    quickDone();
+    waiting.settle();
+    notice(waited ? 'The connection dropped, which ended your wait for an opponent. Please try again.'
+      : 'The connection dropped before the server answered. Please try again.');
+  }
+
+  // onQueued: nobody to pair us with yet; we wait, and may cancel. With retryIn we have no
+  // place in the queue yet (a cooldown, a busy queue): we ask again then, up to a second later
+  // at random so that a crowd does not come back at once.
+  function onQueued(f) {
+    if (!waiting.is('quickMatch') || inRoom()) return;
+    clearTimeout(quickRetry);
+    if (f.retryIn > 0) {
+      const name = $('quick-name').value.trim();
+      quickRetry = setTimeout(() => {
+        if (waiting.is('quickMatch') && !inRoom()) socket.sendSoon({ action: 'quickMatch', name });
+      }, f.retryIn * 1000 + Math.random() * 1000);
+    }
+    if (!$('quick-wait').hidden) return; // an answer to asking again: the wait goes on
+    show($('quick-wait'), true);
+    show($('quick-computer'), false);
+    say('quick-status', 'Looking for an opponent… You will play the next person who asks.');
+    clearTimeout(quickOffer);
+    quickOffer = setTimeout(() => {
+      if (!waiting.is('quickMatch')) return;
+      say('quick-status', 'Nobody has turned up yet. Keep waiting, or play the computer instead.');
+      show($('quick-computer'), true);
+    }, QUICK_OFFER_MS);
+  }
+
+  // onUnqueued: we no longer wait; then what the player chose instead, if anything.
+  function onUnqueued() {
+    if (!waiting.is('cancelQuickMatch')) return;
+    quickDone();
+    const next = afterQuick;
+    afterQuick = null;
+    if (next && !inRoom()) start(next.action, next);
+    else $('quick-name').focus();
+  }
+
+  // quickDone: the wait is over (a room, a cancel, a drop): the card is a form again.
+  function quickDone() {
+    clearTimeout(quickOffer);
+    clearTimeout(quickRetry);
+    show($('quick-wait'), false);
+    say('quick-status', '');
+    if (waiting.opensRoom() && !inRoom()) waiting.settle();
+  }
+
+  function cancelQuick(then) {
+    if (!waiting.is('quickMatch')) return;
+    quickCancelled = Date.now();
+    afterQuick = then || null;
+    waiting.start('cancelQuickMatch');
+    say('quick-status', 'Cancelling…');
+    socket.sendSoon({ action: 'cancelQuickMatch' });
+  }
+
+  function listen() {
+    const names = [$('create-name'), $('join-name'), $('quick-name'), $('computer-name')];
+    for (const input of names) {
+      input.value = loadName();
+      input.addEventListener('input', () => {
+        for (const other of names) if (other !== input) other.value = input.value;
+      });
+    }
+    // The first sign of intent opens the connection: no visitor holds one for nothing.
+    $('lobby').addEventListener('focusin', () => {
+      if (ready) socket.open();
+    }, { once: true });
+    $('join-code').addEventListener('input', (e) => {
+      const input = e.target;
+      const v = words.normalizeCode(input.value);
+      if (v !== input.value) input.value = v;
+    });
+    onNameForm('create', 'createRoom');
+    onNameForm('computer', 'playComputer', () => ({ level: $('computer-level').value }));
+    onNameForm('quick', 'quickMatch');
+    $('quick-cancel').addEventListener('click', () => cancelQuick());
+    $('quick-computer').addEventListener('click', () => {
+      const name = $('quick-name').value.trim();
+      cancelQuick({ action: 'playComputer', name, level: $('computer-level').value });
+    });
+    $('join-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (!waiting.idle()) return;
+      const code = codeFromForm();
+      if (!code) return;
+      const nameInput = $('join-name');
+      const nameProblem = words.nameProblem(nameInput.value);
+      fieldError('join', nameProblem, nameInput);
+      if (nameProblem) return nameInput.focus();
+      joining = code;
+      start('joinRoom', { action: 'joinRoom', roomCode: code, name: nameInput.value.trim() });
+    });
+    $('watch').addEventListener('click', () => {
+      if (!waiting.idle()) return;
+      const code = codeFromForm();
+      if (code) watch(code);
+    });
+  }
+
+  // codeFromForm is the join form's code, or '' once the form says what is wrong with it.
+  function codeFromForm() {
+    const input = $('join-code');
+    const code = words.normalizeCode(input.value);
+    const problem = words.codeProblem(code);
+    fieldError('join', problem, input);
+    if (!problem) return code;
+    input.focus();
+    return '';
+  }
+
+  // A form that needs only a name (form: its ids' prefix) sends action, plus what extra() adds.
+  function onNameForm(form, action, extra = () => ({})) {
+    $(`${form}-form`).addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (!waiting.idle()) return;
+      const input = $(`${form}-name`);
+      const problem = words.nameProblem(input.value);
+      fieldError(form, problem, input);
+      if (problem) return input.focus();
+      start(action, { action, name: input.value.trim(), ...extra() });
+    });
+  }
+
+  // watch follows a room as a spectator. Its getRoom waits for the connection, as every lobby
+  // action's frame does.
+  function watch(code) {
+    if (!ready) return;
+    notice('');
+    fieldError('join', '', $('join-code'));
+    waiting.start('watch');
+    socket.sendSoon({ action: 'getRoom', roomCode: code });
+  }
+
+  function start(action, frame) {
+    if (!ready) {
+      notice('The game server’s address is not set up, so games cannot start. (Is config.js served?)');
+      return;
+    }
+    saveName(frame.name);
+    notice('');
+    waiting.start(action);
+    socket.sendSoon(frame);
+  }
+
+  listen();
+  return { busy, notice, open, leave, invite, pairedLate, answer, refused, dropped, onQueued, onUnqueued };
+}
