@@ -178,6 +178,28 @@ test('a socket with every Region\'s endpoint moves on when one does not open, an
   assert.equal(made[3].url, 'wss://a/ws', 'and round again');
 });
 
+test('a socket passes on the protocol\'s frames and API Gateway\'s own answers, nothing else', () => {
+  let ws;
+  class FakeWS {
+    constructor() { this.listeners = {}; ws = this; }
+    addEventListener(type, fn) { this.listeners[type] = fn; }
+    close() {}
+    send() {}
+  }
+  const got = [];
+  const env = { WebSocket: FakeWS, setTimeout: () => 0, clearTimeout() {} };
+  const s = new Socket('wss://a/ws', { onFrame: (f) => got.push(f) }, env);
+  s.open();
+  ws.listeners.open();
+  for (const data of [
+    '{"type":"room","roomCode":"ABCDEF"}',
+    '{"message":"Too Many Requests","connectionId":"c","requestId":"r"}',
+    '{"message":"Internal server error","connectionId":"c","requestId":"r"}',
+    '{"type":7}', '{"other":1}', '"text"', 'not json', 'null',
+  ]) ws.listeners.message({ data });
+  assert.deepEqual(got.map((f) => f.type ?? f.message), ['room', 'Too Many Requests', 'Internal server error']);
+});
+
 test('the grace countdown: whole seconds by the server clock, and the seat line', () => {
   const p = { name: 'Ann', online: false, graceEndsAt: 20000 };
   assert.equal(words.graceLeft(p, 0), 20);

@@ -94,9 +94,10 @@ export class Socket {
       } catch {
         return; // not ours to understand; the protocol only sends JSON
       }
-      if (frame && typeof frame === 'object' && typeof frame.type === 'string' && this.on.onFrame) {
-        this.on.onFrame(frame);
-      }
+      // The protocol's frames have a type; API Gateway's own answers (a throttled frame, a
+      // function it could not run) have only a message.
+      const ours = typeof frame?.type === 'string' || (frame?.type === undefined && typeof frame?.message === 'string');
+      if (frame && typeof frame === 'object' && ours && this.on.onFrame) this.on.onFrame(frame);
     });
     ws.addEventListener('close', () => {
       if (this.ws !== ws) return;
