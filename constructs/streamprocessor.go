@@ -103,6 +103,16 @@ func (p *StreamProcessor) MetricDeadLetters(opts *awscloudwatch.MetricOptions) a
 	}), opts)
 }
 
+// StreamProcessor's defaults: see each prop.
+const (
+	DefaultBatchSize                = 20
+	DefaultMaxBatchingWindowSeconds = 2
+	DefaultRetryAttempts            = 3
+	DefaultMaxRecordAgeHours        = 1
+	DefaultQueueRetentionDays       = 14
+	DefaultIteratorAgeMinutes       = 10
+)
+
 // NewStreamProcessor defines the mapping, the queue and the alarms.
 func NewStreamProcessor(scope cdkconstructs.Construct, id *string, props *StreamProcessorProps) *StreamProcessor {
 	if props == nil || props.Table == nil || props.Function == nil {
@@ -110,31 +120,31 @@ func NewStreamProcessor(scope cdkconstructs.Construct, id *string, props *Stream
 	}
 	p := *props
 	if p.BatchSize == nil {
-		p.BatchSize = jsii.Number(20)
+		p.BatchSize = jsii.Number(DefaultBatchSize)
 	}
 	if *p.BatchSize < 1 || *p.BatchSize > 1000 {
 		panic(fmt.Errorf("StreamProcessor %s: BatchSize %v is out of DynamoDB streams' range, 1 to 1000", *id, *p.BatchSize))
 	}
 	if p.MaxBatchingWindow == nil {
-		p.MaxBatchingWindow = awscdk.Duration_Seconds(jsii.Number(2))
+		p.MaxBatchingWindow = awscdk.Duration_Seconds(jsii.Number(DefaultMaxBatchingWindowSeconds))
 	}
 	if p.RetryAttempts == nil {
-		p.RetryAttempts = jsii.Number(3)
+		p.RetryAttempts = jsii.Number(DefaultRetryAttempts)
 	}
 	if *p.RetryAttempts < 0 {
 		panic(fmt.Errorf("StreamProcessor %s: RetryAttempts %v would retry a failing record until the stream drops it: use 0 or more", *id, *p.RetryAttempts))
 	}
 	if p.MaxRecordAge == nil {
-		p.MaxRecordAge = awscdk.Duration_Hours(jsii.Number(1))
+		p.MaxRecordAge = awscdk.Duration_Hours(jsii.Number(DefaultMaxRecordAgeHours))
 	}
 	if p.StartingPosition == "" {
 		p.StartingPosition = awslambda.StartingPosition_LATEST
 	}
 	if p.QueueRetention == nil {
-		p.QueueRetention = awscdk.Duration_Days(jsii.Number(14))
+		p.QueueRetention = awscdk.Duration_Days(jsii.Number(DefaultQueueRetentionDays))
 	}
 	if p.IteratorAgeThreshold == nil {
-		p.IteratorAgeThreshold = awscdk.Duration_Minutes(jsii.Number(10))
+		p.IteratorAgeThreshold = awscdk.Duration_Minutes(jsii.Number(DefaultIteratorAgeMinutes))
 	}
 	var filters *[]*map[string]any
 	if len(p.Filters) > 0 {
