@@ -522,25 +522,18 @@ func sameSeats(r, made *game.Room) bool {
 // queued). Once it is answered, connID is never paired from that wait: a matcher that read its
 // record before the cancel finds it changed.
 func (s *Service) CancelQuickMatch(ctx context.Context, connID string) error {
-	for attempt := 1; ; attempt++ {
-		current, err := s.currentRoom(ctx, connID)
-		if err != nil {
-			return err
-		}
-		if current.Closed {
-			return ErrClosed
-		}
+	err := s.fromRecord(ctx, connID, changedFirst, func(current store.Connection) error {
 		if !current.Queued {
-			break
+			return nil
 		}
 		current.Queued = false
-		err = s.store.PutConnection(ctx, &current)
-		if err == nil {
-			break
+		if err := s.store.PutConnection(ctx, &current); err != nil {
+			return fmt.Errorf("unqueueing connection %s: %w", connID, recordChanged(err))
 		}
-		if !errors.Is(err, store.ErrConflict) || attempt == maxAttempts {
-			return fmt.Errorf("unqueueing connection %s: %w", connID, err)
-		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	s.leaveQueue(ctx, connID) // failing that, matchers find the record not queued, and drop the entry
 	return s.sendQueueFrame(ctx, connID, protocol.Unqueued)

@@ -27,6 +27,13 @@ var errRaced = errors.New("another frame of this connection recorded a seat firs
 // action gave its own back): racing frames of one connection act one after the other, and the
 // connection ends with one seat.
 func (s *Service) serialized(ctx context.Context, connID string, action func(current store.Connection) error) error {
+	return s.fromRecord(ctx, connID, func(err error) bool { return errors.Is(err, errRaced) }, action)
+}
+
+// fromRecord runs step from connID's current record, and again from a fresh read while step
+// fails with an error again accepts (another frame of the connection changed the record
+// first), at most maxAttempts times. A closed connection is ErrClosed, without a step.
+func (s *Service) fromRecord(ctx context.Context, connID string, again func(error) bool, step func(current store.Connection) error) error {
 	for attempt := 1; ; attempt++ {
 		current, err := s.currentRoom(ctx, connID)
 		if err != nil {
@@ -35,12 +42,12 @@ func (s *Service) serialized(ctx context.Context, connID string, action func(cur
 		if current.Closed {
 			return ErrClosed
 		}
-		err = action(current)
-		if !errors.Is(err, errRaced) {
+		err = step(current)
+		if err == nil || !again(err) {
 			return err
 		}
 		if attempt == maxAttempts {
-			return fmt.Errorf("connection %s: still racing after %d attempts: %w", connID, attempt, err)
+			return fmt.Errorf("connection %s: its record still changing after %d attempts: %w", connID, attempt, err)
 		}
 	}
 }
@@ -93,31 +100,36 @@ func (s *Service) takeSeat(ctx context.Context, connID, code string, role store.
 // before is left first (one room per connection), and a record changed meanwhile by another
 // frame of the connection is read again, so racing frames end with the connection in one room.
 func (s *Service) moveSeat(ctx context.Context, connID, code string, role store.Role) error {
-	for attempt := 1; ; attempt++ {
-		current, err := s.currentRoom(ctx, connID)
-		if err != nil {
-			return err
-		}
-		if current.Closed {
-			return ErrClosed
-		}
+	return s.fromRecord(ctx, connID, changedFirst, func(current store.Connection) error {
 		if err := s.leaveCurrent(ctx, &current, code); err != nil {
 			return err
 		}
 		c := current
 		c.RoomCode, c.Role, c.Queued = code, role, false // a seat ends a wait for a quick match
-		err = s.store.PutConnection(ctx, &c)
-		if err == nil {
-			if current.Queued {
-				s.leaveQueue(ctx, connID)
-			}
-			return nil
+		if err := s.store.PutConnection(ctx, &c); err != nil {
+			return fmt.Errorf("recording connection %s in room %s: %w", connID, code, recordChanged(err))
 		}
-		if !errors.Is(err, store.ErrConflict) || attempt == maxAttempts {
-			return fmt.Errorf("recording connection %s in room %s: %w", connID, code, err)
+		if current.Queued {
+			s.leaveQueue(ctx, connID)
 		}
-	}
+		return nil
+	})
 }
+
+// errRecordChanged: a conditional write of a connection's record found it changed since it
+// was read (by another frame of the connection): fromRecord reads it again.
+var errRecordChanged = errors.New("the connection's record changed since it was read")
+
+// recordChanged marks a record write's conflict as errRecordChanged. Only that write's
+// conflict is read again: another step's error (leaving the room before) is returned as it is.
+func recordChanged(err error) error {
+	if errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("%w: %w", errRecordChanged, err)
+	}
+	return err
+}
+
+func changedFirst(err error) bool { return errors.Is(err, errRecordChanged) }
 
 // undoSeat applies undo to room code: a seat or watch whose connection could not be recorded
 // is given back. It runs even when the request's own context has ended.

@@ -70,6 +70,11 @@ func (s *Service) sendLeft(ctx context.Context, connID, code, reason string) err
 // sendAll posts concurrently (a room has a handful of connections, and each post is a network
 // round trip). A connection found gone is dropped from the room after the sends; other
 // failures are logged and never fail the action that caused them.
+//
+// Dropping one announces the change, which calls sendAll again; that recursion ends because
+// each drop that writes takes its connection out of r.Connections() (a watcher removed, a seat's
+// ConnID cleared), a drop that finds it gone already writes and announces nothing, and a room
+// has at most two seats and a bounded list of watchers: every round sends to fewer.
 func (s *Service) sendAll(ctx context.Context, r *game.Room, ids []string, frameFor func(id string) []byte) {
 	var mu sync.Mutex
 	var gone []string
