@@ -74,15 +74,7 @@ func run() error {
 // options reads the command line.
 func options() (devstack.Options, error) {
 	var o devstack.Options
-	flag.StringVar(&o.Addr, "addr", devstack.DefaultAddr, "`host:port` serving the site and the WebSocket API (0.0.0.0:8080 lets other devices in)")
-	flag.StringVar(&o.DataDir, "data", "", "keep the game data in `dir` across runs (default: in memory)")
-	flag.IntVar(&o.DynalitePort, "dynamodb-port", 0, "dynalite's `port` (default: a free one)")
-	flag.StringVar(&o.TableName, "table", devstack.DefaultTableName, "the game table's `name`")
-	flag.IntVar(&o.Games, "games", capacity.DefaultGames, "throttle the local API as a deployment sized for `n` concurrent games (-c games=n; docs/capacity.md)")
-	flag.IntVar(&o.Regions, "regions", 1, fmt.Sprintf("run `n` local Regions (1 to %d), each its own gateway and functions over the one table (docs/regions.md)", devstack.MaxRegions))
-	site := flag.String("site", "", "serve the site from `dir` (e.g. frontend/site, to see edits on reload) instead of the copy built in")
-	flag.DurationVar(&o.Limits.IdleTimeout, "idle-timeout", localgw.DefaultIdleTimeout, "close connections quiet for this long, as API Gateway does")
-	flag.DurationVar(&o.Limits.MaxDuration, "max-duration", localgw.DefaultMaxDuration, "close connections this old, as API Gateway does")
+	site := defineFlags(flag.CommandLine, &o)
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./cmd/dev [flags]   (or: make dev DEV_FLAGS='...')\n\n"+
 			"Runs the game locally. The functions read their usual settings from the environment\n"+
@@ -101,6 +93,21 @@ func options() (devstack.Options, error) {
 		o.Site = os.DirFS(*site)
 	}
 	return o, nil
+}
+
+// defineFlags defines cmd/dev's flags on fs, into o; the site directory is returned (o takes
+// its files). docs/local.md's table states them (a test reads it against fs).
+func defineFlags(fs *flag.FlagSet, o *devstack.Options) (site *string) {
+	fs.StringVar(&o.Addr, "addr", devstack.DefaultAddr, "`host:port` serving the site and the WebSocket API (0.0.0.0:8080 lets other devices in)")
+	fs.StringVar(&o.DataDir, "data", "", "keep the game data in `dir` across runs (default: in memory)")
+	fs.IntVar(&o.DynalitePort, "dynamodb-port", 0, "dynalite's `port` (default: a free one)")
+	fs.StringVar(&o.TableName, "table", devstack.DefaultTableName, "the game table's `name`")
+	fs.IntVar(&o.Games, "games", capacity.DefaultGames, "throttle the local API as a deployment sized for `n` concurrent games (-c games=n; docs/capacity.md)")
+	fs.IntVar(&o.Regions, "regions", 1, fmt.Sprintf("run `n` local Regions (1 to %d), each its own gateway and functions over the one table (docs/regions.md)", devstack.MaxRegions))
+	site = fs.String("site", "", "serve the site from `dir` (e.g. frontend/site, to see edits on reload) instead of the copy built in")
+	fs.DurationVar(&o.Limits.IdleTimeout, "idle-timeout", localgw.DefaultIdleTimeout, "close connections quiet for this long, as API Gateway does")
+	fs.DurationVar(&o.Limits.MaxDuration, "max-duration", localgw.DefaultMaxDuration, "close connections this old, as API Gateway does")
+	return site
 }
 
 // logger writes the stack's lines to stderr at LOG_LEVEL.
