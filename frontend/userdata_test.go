@@ -1,7 +1,9 @@
 package frontend_test
 
 import (
+	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -117,5 +119,59 @@ func TestUserDataQuotesParams(t *testing.T) {
 	want := strings.Join([]string{p.SiteBucket, p.SiteKey, p.WebSocketURL, p.Region}, "\n") + "\n"
 	if string(out) != want {
 		t.Fatalf("bash saw\n%s\nwant\n%s", out, want)
+	}
+}
+
+// docs/frontend-instances.md's overrides table states each variable the script takes from its
+// environment (VAR=${VAR:-default}) and that default, and no other.
+func TestInstancesDocStatesTheOverrides(t *testing.T) {
+	b, err := os.ReadFile("../docs/frontend-instances.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	i := strings.Index(doc, "| Variable | Default |")
+	if i < 0 {
+		t.Fatal("docs/frontend-instances.md has no overrides table")
+	}
+	stated := map[string]string{}
+	row := regexp.MustCompile("^\\| `([A-Z_]+)` \\| (.*) \\|$")
+	for _, line := range strings.Split(doc[i:], "\n")[2:] {
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			break
+		}
+		stated[m[1]] = m[2]
+	}
+	override := regexp.MustCompile(`(?m)^([A-Z_]+)=\$\{([A-Z_]+):-([^}]*)\}`)
+	script, err := os.ReadFile("userdata/user-data.sh.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := override.FindAllStringSubmatch(string(script), -1)
+	if len(found) == 0 {
+		t.Fatal("the script takes no override: the pattern is stale")
+	}
+	for _, m := range found {
+		name, def := m[1], m[3]
+		if m[2] != name {
+			continue
+		}
+		cell, ok := stated[name]
+		if !ok {
+			t.Errorf("docs/frontend-instances.md: no row for %s (default %q)", name, def)
+			continue
+		}
+		delete(stated, name)
+		want := "`" + def + "`"
+		if def == "" {
+			want = "empty"
+		}
+		if !strings.HasPrefix(cell, want) {
+			t.Errorf("docs/frontend-instances.md: %s defaults to %q; the script's default is %s", name, cell, want)
+		}
+	}
+	for name := range stated {
+		t.Errorf("docs/frontend-instances.md lists %s, which the script does not take", name)
 	}
 }
