@@ -155,6 +155,25 @@ func TestDocTextIsTheModel(t *testing.T) {
 		{"with a default deployment's throttles \\([\\d,]+/s, bursts of ([\\d,]+)", d.StageBurst()},
 		{"for the stage's routes; ([\\d,]+)/s, bursts of [\\d,]+ for `\\$connect`", d.ConnectRate()},
 		{"for the stage's routes; [\\d,]+/s, bursts of ([\\d,]+) for `\\$connect`", d.ConnectBurst()},
+		// The assumptions table.
+		{"\\| connections per game \\| ([\\d,]+) \\|", PlayersPerGame + SpectatorsPerGame},
+		{"\\| frames per game \\| one every ([\\d,]+) s \\|", SecondsPerGameFrame},
+		{"\\| headroom \\| ([\\d,]+)× \\|", Headroom},
+		{"\\| posts per frame \\| ([\\d.]+) on average", PostsPerFrameIn},
+		{"\\| posts per frame \\| [\\d.]+ on average, ([\\d,]+) at most", FramesOutPerFrameIn},
+		{"\\| game function invocation \\| ([\\d,]+) ms \\|", GameSeconds * 1000},
+		{"\\| reconnect window \\| ([\\d,]+) s \\|", ReconnectSeconds},
+		// The ceilings table.
+		{"\\| frames past that limit \\| ([\\d,]+) \\(", StrikesToClose},
+		{"one forgiven per ([\\d,]+) s;", StrikeForgiveSeconds},
+		{"\\| `room_not_found` answers per connection \\| ([\\d,]+),", MissesPerConnection},
+		{"\\| strikes per address, on a ([\\d,]+)-minute sliding window", AddressWindowMinutes},
+		{"sliding window \\| ([\\d,]+): a `room_not_found` answer costs", AddressStrikes},
+		{"a `room_not_found` answer costs ([\\d,]+), a connection closed", MissCost},
+		{"a connection closed for them ([\\d,]+) \\(once per connection\\)", CloseCost},
+		{"each of its connections, new or already open, gets ([\\d,]+) `room_not_found` answer instead of", ProbationMisses},
+		{"answer instead of ([\\d,]+), until enough strikes", MissesPerConnection},
+		{"\\| spectators per room \\| ([\\d,]+) \\|", MaxWatchers},
 	}
 	for _, tt := range tests {
 		re := regexp.MustCompile(tt.pattern)
