@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -124,4 +125,37 @@ func TestContractWithThePage(t *testing.T) {
 			}
 		}
 	})
+}
+
+// docs/protocol.md's table of error codes lists exactly the contract's codes, and its limits
+// are the server's.
+func TestProtocolDocListsEveryErrorCode(t *testing.T) {
+	c := readContract(t)
+	b, err := os.ReadFile("../../docs/protocol.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	i := strings.Index(doc, "| code | meaning |")
+	if i < 0 {
+		t.Fatal("docs/protocol.md has no table of error codes")
+	}
+	var listed []string
+	for _, line := range strings.Split(doc[i:], "\n")[2:] {
+		code, ok := strings.CutPrefix(line, "| `")
+		if !ok {
+			break
+		}
+		listed = append(listed, code[:strings.Index(code, "`")])
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(listed)), slices.Sorted(slices.Values(c.ErrorCodes))) {
+		t.Errorf("docs/protocol.md lists the codes %v; the contract has %v", listed, c.ErrorCodes)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("over %d bytes or the chat text over %d characters", MaxFrameBytes, c.ChatMax),
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("docs/protocol.md does not say %q", want)
+		}
+	}
 }
