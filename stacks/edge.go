@@ -31,7 +31,9 @@ type EdgeStackProps struct {
 // EdgeStack holds what CloudFront takes from us-east-1 only, whatever the deployment's Region:
 // the web application firewall (with its alarm and an operations topic for it) and the
 // certificate of the deployment's own domain. The Frontend stack reads them through
-// WebAclArn and CertificateArn.
+// WebAclArn and CertificateArn. It is not the edge itself (the distribution is in Frontend):
+// "Edge" is kept because it is the deployed stack's name, and a renamed stack is a new stack
+// whose web ACL would collide with the old one's name and whose certificate would be made anew.
 type EdgeStack struct {
 	awscdk.Stack
 	// Firewall is the web ACL; nil without one.
