@@ -40,6 +40,8 @@ import (
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
+
+	"github.com/serverless-tictactoe/tictactoe/localgw/management"
 )
 
 // Limits are API Gateway's WebSocket quotas; tests shorten them.
@@ -217,7 +219,7 @@ func (g *Gateway) Stage() string { return g.stage }
 // /{stage}/@connections/; everything else is not found.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if g.isKilled() {
-		apiError(w, http.StatusServiceUnavailable, "ServiceUnavailableException", "The Region of this local gateway has failed (Kill).")
+		management.Error(w, http.StatusServiceUnavailable, "ServiceUnavailableException", "The Region of this local gateway has failed (Kill).")
 		return
 	}
 	path := r.URL.EscapedPath()

@@ -1,14 +1,13 @@
 // Package connectionstest is an HTTP server speaking API Gateway's @connections management
-// API for tests: the real SDK client posts to it, and it records each frame per connection.
-// Connections marked gone answer 410 Gone, as API Gateway does for closed connections.
+// API for tests (localgw/management's wire format, the local gateway's too): the real SDK
+// client posts to it, and it records each frame per connection. Connections marked gone
+// answer 410 Gone, as API Gateway does for closed connections.
 package connectionstest
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+
+	"github.com/serverless-tictactoe/tictactoe/localgw/management"
 )
 
 // Server records frames posted to connections.
@@ -52,58 +53,63 @@ func (s *Server) Client() *apigatewaymanagementapi.Client {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	path, _ := url.PathUnescape(r.URL.EscapedPath())
-	id, ok := strings.CutPrefix(path, "/prod/@connections/")
-	if ok && r.Method == http.MethodGet {
+	id, ok := strings.CutPrefix(r.URL.EscapedPath(), "/prod/@connections/")
+	if !ok {
+		management.Error(w, http.StatusNotFound, "NotFoundException", "No route: the @connections API is at /prod/@connections/{id}.")
+		return
+	}
+	if r.Method == http.MethodPost {
 		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.described++
-		if s.gone[id] {
-			w.Header().Set("X-Amzn-Errortype", "GoneException")
-			w.WriteHeader(http.StatusGone)
-			return
+		s.posts++
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
+			s.signed = false
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"connectedAt":"2026-12-01T10:00:00Z","identity":{"sourceIp":"203.0.113.7"},"lastActiveAt":"2026-12-01T10:00:00Z"}`))
-		return
+		s.mu.Unlock()
 	}
-	if ok && r.Method == http.MethodDelete {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.gone[id] {
-			w.Header().Set("X-Amzn-Errortype", "GoneException")
-			w.WriteHeader(http.StatusGone)
-			return
-		}
-		s.gone[id], s.closed[id] = true, true
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	if !ok || r.Method != http.MethodPost {
-		http.Error(w, `{"message":"no route"}`, http.StatusNotFound)
-		return
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
+	management.Serve(w, r, id, recorded{s}, maxMessageBytes)
+}
+
+// maxMessageBytes is API Gateway's limit of a message posted to a WebSocket connection.
+const maxMessageBytes = 128 * 1024
+
+// recorded is the server's connections as the @connections API manages them: every one exists
+// until marked gone or closed.
+type recorded struct{ s *Server }
+
+func (c recorded) Post(id string, body []byte) error {
+	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.posts++
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
-		s.signed = false
-	}
 	if s.gone[id] {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("X-Amzn-Errortype", "GoneException")
-		w.WriteHeader(http.StatusGone)
-		_, _ = w.Write([]byte(`{"message":"Connection is gone"}`))
-		return
+		return management.ErrGone
 	}
 	s.frames[id] = append(s.frames[id], body)
 	close(s.wake)
 	s.wake = make(chan struct{})
+	return nil
+}
+
+func (c recorded) Describe(id string) (management.Info, error) {
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.described++
+	if s.gone[id] {
+		return management.Info{}, management.ErrGone
+	}
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	return management.Info{ConnectedAt: at, LastActiveAt: at, SourceIP: "203.0.113.7"}, nil
+}
+
+func (c recorded) Delete(id string) error {
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gone[id] {
+		return management.ErrGone
+	}
+	s.gone[id], s.closed[id] = true, true
+	return nil
 }
 
 // SetGone makes id answer 410 Gone from now on.
