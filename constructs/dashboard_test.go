@@ -81,6 +81,8 @@ func TestReadOnceOfReadsEachRepeatedValueOnce(t *testing.T) {
 		"plain text",
 		map[string]any{"Fn::Join": []any{",", []any{"a", region}}},
 		map[string]any{"Fn::Join": []any{"", []any{`{"a":"`, read("Fn"), `","b":"`, region, `","c":"`, region, `"}`}}},
+		// An alarm's ARN in an alarm status widget stays an ARN, however often it is named.
+		map[string]any{"Fn::Join": []any{"", []any{`{"w":[{"alarms":["`, read("Alarm"), `"]},{"alarms":["`, read("Alarm"), `","`, read("Alarm"), `"]}]}`}}},
 	} {
 		if g, _ := json.Marshal(readOnceOf(other)); string(g) != string(must(json.Marshal(other))) {
 			t.Errorf("readOnceOf(%v) = %s, want it unchanged", other, g)

@@ -72,6 +72,9 @@ func dashboardBodyOf(t *testing.T, tpl assertions.Template) (metricLines []dashb
 			text.WriteString(strings.NewReplacer(`"`, "", `\`, "").Replace(cdktest.JSONOf(t, part)))
 		}
 	}
+	if m := regexp.MustCompile(`"alarms":\[[^\]]*__ref`).FindString(text.String()); m != "" {
+		t.Errorf("an alarm status widget names a placeholder, not an alarm's ARN: %s", m)
+	}
 	var shown struct {
 		Variables []struct{ Type, Pattern, DefaultValue string }
 	}
