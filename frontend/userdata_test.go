@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/serverless-tictactoe/tictactoe/frontend"
+	"github.com/serverless-tictactoe/tictactoe/internal/doctable"
 )
 
 // validUserDataParams are realistic resolved values. The script that runs them on this machine
@@ -125,23 +126,9 @@ func TestUserDataQuotesParams(t *testing.T) {
 // docs/frontend-instances.md's overrides table states each variable the script takes from its
 // environment (VAR=${VAR:-default}) and that default, and no other.
 func TestInstancesDocStatesTheOverrides(t *testing.T) {
-	b, err := os.ReadFile("../docs/frontend-instances.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(b)
-	i := strings.Index(doc, "| Variable | Default |")
-	if i < 0 {
-		t.Fatal("docs/frontend-instances.md has no overrides table")
-	}
 	stated := map[string]string{}
-	row := regexp.MustCompile("^\\| `([A-Z_]+)` \\| (.*) \\|$")
-	for _, line := range strings.Split(doc[i:], "\n")[2:] {
-		m := row.FindStringSubmatch(line)
-		if m == nil {
-			break
-		}
-		stated[m[1]] = m[2]
+	for _, cells := range doctable.Rows(t, "../docs/frontend-instances.md", "| Variable | Default |") {
+		stated[strings.Trim(cells[0], "`")] = cells[1]
 	}
 	override := regexp.MustCompile(`(?m)^([A-Z_]+)=\$\{([A-Z_]+):-([^}]*)\}`)
 	script, err := os.ReadFile("userdata/user-data.sh.tmpl")

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
+	"github.com/serverless-tictactoe/tictactoe/internal/doctable"
 )
 
 // alarmOf is the alarm of tpl whose logical ID starts with prefix, as CloudFormation reads it:
@@ -75,25 +76,9 @@ func thousands(n float64) string {
 // monitoringAlarmRows is docs/monitoring.md's table of alarms: its first cell → its "Fires at".
 func monitoringAlarmRows(t *testing.T) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile("../docs/monitoring.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(b)
-	i := strings.Index(text, "| Alarm (stack) | Watches | Fires at |")
-	if i < 0 {
-		t.Fatal("docs/monitoring.md has no alarms table")
-	}
 	rows := map[string]string{}
-	for _, line := range strings.Split(text[i:], "\n")[2:] {
-		if !strings.HasPrefix(line, "|") {
-			break
-		}
-		cells := strings.Split(line, " | ")
-		if len(cells) < 3 {
-			t.Fatalf("docs/monitoring.md: a short row: %s", line)
-		}
-		rows[strings.TrimPrefix(cells[0], "| ")] = cells[2]
+	for _, cells := range doctable.Rows(t, "../docs/monitoring.md", "| Alarm (stack) | Watches | Fires at | Why this threshold | What to do |") {
+		rows[cells[0]] = cells[2]
 	}
 	return rows
 }

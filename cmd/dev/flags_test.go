@@ -2,12 +2,12 @@ package main
 
 import (
 	"flag"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/serverless-tictactoe/tictactoe/internal/doctable"
 	"github.com/serverless-tictactoe/tictactoe/localgw/devstack"
 )
 
@@ -15,22 +15,9 @@ import (
 // the default that row states for it ("`10m`, `2h`" gives each of two flags its own).
 func docFlags(t *testing.T) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile("../../docs/local.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(b)
-	i := strings.Index(text, "| flag | default | |")
-	if i < 0 {
-		t.Fatal("docs/local.md has no flags table")
-	}
 	name := regexp.MustCompile("`-([a-z-]+)")
 	out := map[string]string{}
-	for _, line := range strings.Split(text[i:], "\n")[2:] {
-		if !strings.HasPrefix(line, "|") {
-			break
-		}
-		cells := strings.Split(strings.Trim(line, "| "), " | ")
+	for _, cells := range doctable.Rows(t, "../../docs/local.md", "| flag | default | |") {
 		names := name.FindAllStringSubmatch(cells[0], -1)
 		defaults := strings.Split(cells[1], ", ")
 		for k, n := range names {

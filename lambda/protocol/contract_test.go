@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/serverless-tictactoe/tictactoe/internal/doctable"
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 )
@@ -131,30 +132,21 @@ func TestContractWithThePage(t *testing.T) {
 // are the server's.
 func TestProtocolDocListsEveryErrorCode(t *testing.T) {
 	c := readContract(t)
-	b, err := os.ReadFile("../../docs/protocol.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(b)
-	i := strings.Index(doc, "| code | meaning |")
-	if i < 0 {
-		t.Fatal("docs/protocol.md has no table of error codes")
-	}
 	var listed []string
-	for _, line := range strings.Split(doc[i:], "\n")[2:] {
-		code, ok := strings.CutPrefix(line, "| `")
-		if !ok {
-			break
-		}
-		listed = append(listed, code[:strings.Index(code, "`")])
+	for _, cells := range doctable.Rows(t, "../../docs/protocol.md", "| code | meaning |") {
+		listed = append(listed, strings.Trim(cells[0], "`"))
 	}
 	if !slices.Equal(slices.Sorted(slices.Values(listed)), slices.Sorted(slices.Values(c.ErrorCodes))) {
 		t.Errorf("docs/protocol.md lists the codes %v; the contract has %v", listed, c.ErrorCodes)
 	}
+	b, err := os.ReadFile("../../docs/protocol.md")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, want := range []string{
 		fmt.Sprintf("over %d bytes or the chat text over %d characters", MaxFrameBytes, c.ChatMax),
 	} {
-		if !strings.Contains(doc, want) {
+		if !strings.Contains(string(b), want) {
 			t.Errorf("docs/protocol.md does not say %q", want)
 		}
 	}
