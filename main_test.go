@@ -4,17 +4,14 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 	"github.com/serverless-tictactoe/tictactoe/stacks"
 )
 
@@ -98,71 +95,6 @@ func TestMakeRunsThePinnedNode(t *testing.T) {
 	if !strings.Contains("\n"+string(out), "\nnode v"+pinned+"\n") {
 		t.Errorf("make runs another Node than package.json's %s:\n%s", pinned, out)
 	}
-}
-
-// `make synth` says it synthesized and nothing else: no jsii end-of-life box (the Node is a
-// supported one, nothing silences the box: a JSII_SILENCE_… variable of the caller's is
-// dropped), no waitid false alarm (internal/jsiiexit), no feature flag left unset in cdk.json.
-// And the CLI package.json pins is one the library accepts (its manifest's minimumCliVersion).
-func TestSynthIsQuiet(t *testing.T) {
-	if _, err := exec.LookPath("make"); err != nil {
-		t.Fatalf("make: %v", err)
-	}
-	outdir := t.TempDir()
-	cmd := exec.Command("make", "-s", "synth", "CDK_ARGS=-o "+outdir)
-	// Offline, as CI is: no credentials, no account, a HOME of its own.
-	env, err := cdktest.OfflineEnv(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, "JSII_SILENCE_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("make synth: %v\n%s", err, out)
-	}
-	text := string(out)
-	if !strings.Contains(text, "Successfully synthesized") {
-		t.Errorf("make synth did not say it synthesized:\n%s", text)
-	}
-	for _, noise := range []string{"end-of-life", "!!!!", "waitid", "exited abnormally", "feature flags are not configured"} {
-		if strings.Contains(text, noise) {
-			t.Errorf("make synth printed %q:\n%s", noise, text)
-		}
-	}
-	b, err := os.ReadFile(filepath.Join(outdir, "manifest.json"))
-	if err != nil {
-		t.Fatalf("the cloud assembly: %v", err)
-	}
-	var manifest struct {
-		MinimumCliVersion string `json:"minimumCliVersion"`
-	}
-	if err := json.Unmarshal(b, &manifest); err != nil {
-		t.Fatalf("manifest.json: %v", err)
-	}
-	cli, err := stacks.CLIVersion(packageJSON)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if manifest.MinimumCliVersion != "" && versionLess(cli, manifest.MinimumCliVersion) {
-		t.Errorf("package.json pins CLI %s; the library asks for %s or later", cli, manifest.MinimumCliVersion)
-	}
-}
-
-// versionLess compares two x.y.z versions by number.
-func versionLess(a, b string) bool {
-	as, bs := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < len(as) && i < len(bs); i++ {
-		x, _ := strconv.Atoi(as[i])
-		y, _ := strconv.Atoi(bs[i])
-		if x != y {
-			return x < y
-		}
-	}
-	return len(as) < len(bs)
 }
 
 // The pipeline runs the CDK CLI package.json pins: an exact version.

@@ -3,6 +3,7 @@ package stacks
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	stdflag "flag" // the package has a flag of its own (settings.go)
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,6 +36,7 @@ type cliRow struct {
 
 	ran    sync.Once // the CLI, in the background on a full run (prefetchCLI)
 	dir    string    // its cloud assembly
+	out    []byte    // what make synth printed
 	runErr error
 
 	loaded  sync.Once // its assembly read, by a test: jsii calls stay in the tests' goroutine
@@ -125,6 +128,9 @@ func cliAvailable() error {
 	if _, err := exec.LookPath("npx"); err != nil {
 		missing = append(missing, "no npx on PATH (Node.js)")
 	}
+	if _, err := exec.LookPath("make"); err != nil {
+		missing = append(missing, "no make on PATH")
+	}
 	if _, err := os.Stat("../node_modules/.bin/cdk"); err != nil {
 		missing = append(missing, "no CDK CLI in node_modules (make deps)")
 	}
@@ -203,25 +209,36 @@ func (row *cliRow) run() {
 		if err := seedAssets(dir); err != nil {
 			return err
 		}
-		args := []string{"--no-install", "cdk", "synth", "--quiet", "--no-notices", "-o", dir}
+		// `make synth`, as the docs tell a deployer: the pinned Node and CLI, the settings as
+		// CDK_ARGS.
+		cdkArgs := []string{"-o", dir}
 		var keys []string
 		for k := range row.ctx {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			args = append(args, "-c", k+"="+row.ctx[k])
+			cdkArgs = append(cdkArgs, "-c", k+"="+row.ctx[k])
 		}
-		cmd := exec.CommandContext(cliCtx, "npx", args...)
+		args := []string{"-s", "synth", "CDK_ARGS=" + strings.Join(cdkArgs, " ")}
+		cmd := exec.CommandContext(cliCtx, "make", args...)
 		cmd.Dir = ".."
-		if cmd.Env, err = cdktest.OfflineEnv(home, row.env); err != nil {
+		env, err := cdktest.OfflineEnv(home, row.env)
+		if err != nil {
 			return err
+		}
+		for _, kv := range env {
+			// Unsilenced, as a deployer's shell is: the quiet test sees what they would.
+			if !strings.HasPrefix(kv, "JSII_SILENCE_") {
+				cmd.Env = append(cmd.Env, kv)
+			}
 		}
 		// Its own process group, so that a canceled synth stops the app and its builds too.
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 		out, runErr := cmd.CombinedOutput()
-		failed := fmt.Sprintf("npx %s: %v", strings.Join(args, " "), runErr)
+		row.out = out
+		failed := fmt.Sprintf("make %s: %v", strings.Join(args, " "), runErr)
 		if after, afterErr := os.ReadFile(contextFile); (afterErr == nil) != (beforeErr == nil) || !bytes.Equal(before, after) {
 			if beforeErr != nil {
 				os.Remove(contextFile)
@@ -327,4 +344,60 @@ func withoutCLIMetadata(tpl map[string]any) {
 			delete(tpl, "Conditions")
 		}
 	}
+}
+
+// cliNoise is what a synth must not print: jsii's end-of-life box for an unsupported Node, a
+// child's crash, the CLI asking for feature flags.
+var cliNoise = []string{"end-of-life", "!!!!", "waitid", "exited abnormally", "feature flags are not configured"}
+
+// Every row's `make synth` says it synthesized and nothing else worth a deployer's worry, and
+// the assembly asks for no newer CLI than package.json pins.
+func TestEveryCLISynthIsQuiet(t *testing.T) {
+	requireCLI(t)
+	pkg, err := os.ReadFile("../package.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli, err := CLIVersion(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range cliRows {
+		cliSynth(t, row.name)
+		text := string(row.out)
+		if !strings.Contains(text, "Successfully synthesized") {
+			t.Errorf("%s: make synth did not say it synthesized:\n%s", row.name, text)
+		}
+		for _, noise := range cliNoise {
+			if strings.Contains(text, noise) {
+				t.Errorf("%s: make synth printed %q:\n%s", row.name, noise, text)
+			}
+		}
+		b, err := os.ReadFile(filepath.Join(row.dir, "manifest.json"))
+		if err != nil {
+			t.Fatalf("%s: the cloud assembly: %v", row.name, err)
+		}
+		var manifest struct {
+			MinimumCliVersion string `json:"minimumCliVersion"`
+		}
+		if err := json.Unmarshal(b, &manifest); err != nil {
+			t.Fatalf("%s: manifest.json: %v", row.name, err)
+		}
+		if manifest.MinimumCliVersion != "" && versionLess(cli, manifest.MinimumCliVersion) {
+			t.Errorf("%s: package.json pins CLI %s; the library asks for %s or later", row.name, cli, manifest.MinimumCliVersion)
+		}
+	}
+}
+
+// versionLess compares two x.y.z versions by number.
+func versionLess(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		x, _ := strconv.Atoi(as[i])
+		y, _ := strconv.Atoi(bs[i])
+		if x != y {
+			return x < y
+		}
+	}
+	return len(as) < len(bs)
 }
