@@ -3,7 +3,9 @@ package constructs
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -28,7 +30,8 @@ type GoFunctionProps struct {
 	// CommandsDir is where the commands live, relative to ModuleDir. Default: "lambda/cmd".
 	CommandsDir *string
 	// ModuleDir is the Go module root to build in. Default: the nearest directory holding a
-	// go.mod, from the working directory up (the repository root under `cdk synth` and in tests).
+	// go.mod, from the working directory up (the app's module under `cdk synth`). A Command,
+	// CommandsDir or ModuleDir that names no directory fails synth with an error saying so.
 	ModuleDir *string
 	// Description of the function. Default: "Go function <Command>".
 	Description *string
@@ -79,7 +82,8 @@ type GoFunction struct {
 	LoggedErrors awslogs.MetricFilter
 	// SourceHash fingerprints what the binary is built from (docs/deploy.md, "How the
 	// functions are built"); the staged asset's hash derives from it alone, so unchanged code
-	// stages the same asset on any machine and `cdk deploy` skips the upload.
+	// stages the same asset on any machine and `cdk deploy` skips the upload. Empty when the
+	// source was not found (synth then fails).
 	SourceHash *string
 }
 
@@ -88,16 +92,48 @@ var commandName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 // NewGoFunction builds props.Command and defines the function. Synth fails with the compiler's
 // output when the build fails; it never falls back to a Docker build.
 func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionProps) *GoFunction {
+	return newGoFunction(scope, id, props, func(p *GoFunctionProps) (string, error) {
+		dir := "."
+		if p.ModuleDir != nil {
+			dir = *p.ModuleDir
+		}
+		return gobuild.FindModuleDir(dir)
+	})
+}
+
+// newLibraryFunction is a function this module deploys for itself, from OpsCommandsDir: built
+// from this module's source (libraryDir), not the app's.
+func newLibraryFunction(scope cdkconstructs.Construct, id *string, props GoFunctionProps) *GoFunction {
+	props.CommandsDir = jsii.String(OpsCommandsDir)
+	return newGoFunction(scope, id, &props, func(p *GoFunctionProps) (string, error) {
+		if _, err := libraryPath(path.Join(OpsCommandsDir, *p.Command)); err != nil {
+			return "", err
+		}
+		return libraryDir()
+	})
+}
+
+// newGoFunction is NewGoFunction with the module found by moduleDir. A source that is not
+// there fails synth with an error annotation (failSynth) rather than a panic: it is the first
+// thing an app in another module meets, and a panic would greet it with a Go stack trace.
+func newGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionProps, moduleDir func(*GoFunctionProps) (string, error)) *GoFunction {
 	p, err := props.validate()
 	if err != nil {
 		panic(fmt.Errorf("GoFunction %s: %w", *id, err))
 	}
-	build := gobuild.Command{ModuleDir: *p.ModuleDir, Package: "./" + path.Join(*p.CommandsDir, *p.Command)}
-	hash, err := build.SourceHash()
-	if err != nil {
-		panic(fmt.Errorf("GoFunction %s: %w", *id, err))
-	}
 	this := cdkconstructs.NewConstruct(scope, id)
+	build, err := findCommand(&p, moduleDir)
+	var code awslambda.Code
+	hash := ""
+	if err != nil {
+		failSynth(this, fmt.Errorf("GoFunction %s: %w", *id, err))
+		code = awslambda.Code_FromAsset(jsii.String(placeholderDir(this)), nil)
+	} else {
+		if hash, err = build.SourceHash(); err != nil {
+			panic(fmt.Errorf("GoFunction %s: %w", *id, err))
+		}
+		code = goCode(build, hash)
+	}
 	logGroup := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
 		RemovalPolicy: p.Lifecycle.RemovalPolicy(),
@@ -113,7 +149,7 @@ func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:                 awslambda.Architecture_ARM_64(),
 		Handler:                      jsii.String("bootstrap"),
-		Code:                         goCode(build, hash),
+		Code:                         code,
 		Description:                  p.Description,
 		Environment:                  p.Environment,
 		ReservedConcurrentExecutions: p.ReservedConcurrency,
@@ -132,7 +168,7 @@ func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 }
 
 // validate checks props and returns a copy with every default filled in (the caller's props
-// are never changed), ModuleDir the module found.
+// are never changed) but ModuleDir, which findCommand looks for.
 func (props *GoFunctionProps) validate() (GoFunctionProps, error) {
 	if props == nil || props.Command == nil || !commandName.MatchString(*props.Command) {
 		return GoFunctionProps{}, errors.New("Command must name a directory under lambda/cmd, such as \"game\"")
@@ -141,14 +177,6 @@ func (props *GoFunctionProps) validate() (GoFunctionProps, error) {
 	if p.CommandsDir == nil {
 		p.CommandsDir = jsii.String(DefaultCommandsDir)
 	}
-	if p.ModuleDir == nil {
-		p.ModuleDir = jsii.String(".")
-	}
-	moduleDir, err := gobuild.FindModuleDir(*p.ModuleDir)
-	if err != nil {
-		return p, err
-	}
-	p.ModuleDir = jsii.String(moduleDir)
 	if p.LogRetention == "" {
 		p.LogRetention = p.Lifecycle.LogRetention()
 	}
@@ -162,6 +190,20 @@ func (props *GoFunctionProps) validate() (GoFunctionProps, error) {
 		p.Timeout = awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds))
 	}
 	return p, nil
+}
+
+// findCommand is how p's command is built: in the module moduleDir finds, whose CommandsDir
+// must hold the Command directory.
+func findCommand(p *GoFunctionProps, moduleDir func(*GoFunctionProps) (string, error)) (gobuild.Command, error) {
+	dir, err := moduleDir(p)
+	if err != nil {
+		return gobuild.Command{}, err
+	}
+	rel := path.Join(*p.CommandsDir, *p.Command)
+	if info, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); err != nil || !info.IsDir() {
+		return gobuild.Command{}, fmt.Errorf("no directory %s in the Go module at %s: Command names the directory of the function's main package under CommandsDir (default %s), relative to ModuleDir (default: the module of the working directory)", rel, dir, DefaultCommandsDir)
+	}
+	return gobuild.Command{ModuleDir: dir, Package: "./" + rel}, nil
 }
 
 // goCode is build's binary as a bundled asset whose hash is the source's, hash: built on this
