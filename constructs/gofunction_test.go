@@ -125,6 +125,14 @@ func TestGoFunctionRejectsBadCommands(t *testing.T) {
 			NewGoFunction(newStack(t), jsii.String("Fn"), &GoFunctionProps{Command: jsii.String(cmd)})
 		})
 	}
+	for _, rule := range []LoggedErrorRule{
+		{LevelField: jsii.String("$.level")}, {LevelField: jsii.String("")}, {LevelField: jsii.String("log level")},
+		{ErrorLevel: jsii.String("")}, {ErrorLevel: jsii.String(`ERR"OR`)}, {ErrorLevel: jsii.String("ERR*")},
+	} {
+		mustPanic(t, "LoggedErrors.", func() {
+			NewGoFunction(newStack(t), jsii.String("Fn"), &GoFunctionProps{Command: jsii.String("game"), LoggedErrors: &rule})
+		})
+	}
 }
 
 // A source that is not there fails synth with an error that says what to change, as an error
