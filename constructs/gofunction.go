@@ -3,8 +3,11 @@ package constructs
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -28,7 +31,8 @@ type GoFunctionProps struct {
 	// CommandsDir is where the commands live, relative to ModuleDir. Default: "lambda/cmd".
 	CommandsDir *string
 	// ModuleDir is the Go module root to build in. Default: the nearest directory holding a
-	// go.mod, from the working directory up (the repository root under `cdk synth` and in tests).
+	// go.mod, from the working directory up (the app's module under `cdk synth`). A Command,
+	// CommandsDir or ModuleDir that names no directory fails synth with an error saying so.
 	ModuleDir *string
 	// Description of the function. Default: "Go function <Command>".
 	Description *string
@@ -50,6 +54,21 @@ type GoFunctionProps struct {
 	// leaves the Region fewer than 100 unreserved, so it fails to deploy in an account whose
 	// quota is low. Default: none, the Region's unreserved pool.
 	ReservedConcurrency *float64
+	// LoggedErrors says which of the function's log lines MetricLoggedErrors counts. Default:
+	// JSON lines whose "level" is "ERROR", as Go's log/slog JSON handler writes at
+	// slog.LevelError (DefaultLevelField, DefaultErrorLevel).
+	LoggedErrors *LoggedErrorRule
+}
+
+// LoggedErrorRule says which log lines are errors: JSON lines whose LevelField holds
+// ErrorLevel. A line that is not JSON, or lacks the field, is not counted.
+type LoggedErrorRule struct {
+	// LevelField is the JSON key of a line's level, dots for nested keys ("log.level").
+	// Default: DefaultLevelField.
+	LevelField *string
+	// ErrorLevel is the value that makes a line an error, compared exactly (case and all): a
+	// handler that writes "error" or "ERROR+4" needs it said. Default: DefaultErrorLevel.
+	ErrorLevel *string
 }
 
 // GoFunction's defaults.
@@ -57,6 +76,10 @@ const (
 	DefaultCommandsDir    = "lambda/cmd"
 	DefaultMemorySize     = 256
 	DefaultTimeoutSeconds = 10
+	// DefaultLevelField and DefaultErrorLevel are log/slog's JSON handler's key and its
+	// slog.LevelError, which this project's logger (lambda/app/base) writes too.
+	DefaultLevelField = "level"
+	DefaultErrorLevel = "ERROR"
 )
 
 // GoFunction is a Go Lambda function built from source at synth time, on this machine: no
@@ -64,9 +87,10 @@ const (
 // its own log group with a retention, and is traced with X-Ray. Its role starts with exactly
 // the permissions to write its logs and traces; grant it the rest.
 //
-// Its log lines at level ERROR are counted (MetricLoggedErrors): a function that answers a
-// failure without failing the invocation (a table or @connections call failing, a record that
-// cannot be published) logs it at that level, which Lambda's Errors metric never sees.
+// Its log lines at level ERROR are counted (MetricLoggedErrors; LoggedErrors says which lines
+// those are): a function that answers a failure without failing the invocation (a table or
+// @connections call failing, a record that cannot be published) logs it at that level, which
+// Lambda's Errors metric never sees.
 type GoFunction struct {
 	cdkconstructs.Construct
 	// Function is the Lambda function.
@@ -75,29 +99,66 @@ type GoFunction struct {
 	Role awsiam.Role
 	// LogGroup receives the function's logs.
 	LogGroup awslogs.LogGroup
-	// LoggedErrors counts the function's log lines at level ERROR into MetricLoggedErrors.
+	// LoggedErrors counts the function's error lines (GoFunctionProps.LoggedErrors) into
+	// MetricLoggedErrors.
 	LoggedErrors awslogs.MetricFilter
 	// SourceHash fingerprints what the binary is built from (docs/deploy.md, "How the
 	// functions are built"); the staged asset's hash derives from it alone, so unchanged code
-	// stages the same asset on any machine and `cdk deploy` skips the upload.
+	// stages the same asset on any machine and `cdk deploy` skips the upload. Empty when the
+	// source was not found (synth then fails).
 	SourceHash *string
 }
 
-var commandName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+var (
+	commandName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	jsonKeyPath = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+)
 
 // NewGoFunction builds props.Command and defines the function. Synth fails with the compiler's
 // output when the build fails; it never falls back to a Docker build.
 func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionProps) *GoFunction {
+	return newGoFunction(scope, id, props, func(p *GoFunctionProps) (string, error) {
+		dir := "."
+		if p.ModuleDir != nil {
+			dir = *p.ModuleDir
+		}
+		return gobuild.FindModuleDir(dir)
+	})
+}
+
+// newLibraryFunction is a function this module deploys for itself, from OpsCommandsDir: built
+// from this module's source (libraryDir), not the app's.
+func newLibraryFunction(scope cdkconstructs.Construct, id *string, props GoFunctionProps) *GoFunction {
+	props.CommandsDir = jsii.String(OpsCommandsDir)
+	return newGoFunction(scope, id, &props, func(p *GoFunctionProps) (string, error) {
+		if _, err := libraryPath(path.Join(OpsCommandsDir, *p.Command)); err != nil {
+			return "", err
+		}
+		return libraryDir()
+	})
+}
+
+// newGoFunction is NewGoFunction with the module found by moduleDir. A source that is not
+// there fails synth with an error annotation (failSynth) rather than a panic: it is the first
+// thing an app in another module meets, and a panic would greet it with a Go stack trace.
+func newGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionProps, moduleDir func(*GoFunctionProps) (string, error)) *GoFunction {
 	p, err := props.validate()
 	if err != nil {
 		panic(fmt.Errorf("GoFunction %s: %w", *id, err))
 	}
-	build := gobuild.Command{ModuleDir: *p.ModuleDir, Package: "./" + path.Join(*p.CommandsDir, *p.Command)}
-	hash, err := build.SourceHash()
-	if err != nil {
-		panic(fmt.Errorf("GoFunction %s: %w", *id, err))
-	}
 	this := cdkconstructs.NewConstruct(scope, id)
+	build, err := findCommand(&p, moduleDir)
+	var code awslambda.Code
+	hash := ""
+	if err != nil {
+		failSynth(this, fmt.Errorf("GoFunction %s: %w", *id, err))
+		code = awslambda.Code_FromAsset(jsii.String(placeholderDir(this)), nil)
+	} else {
+		if hash, err = build.SourceHash(); err != nil {
+			panic(fmt.Errorf("GoFunction %s: %w", *id, err))
+		}
+		code = goCode(build, hash)
+	}
 	logGroup := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
 		RemovalPolicy: p.Lifecycle.RemovalPolicy(),
@@ -113,7 +174,7 @@ func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:                 awslambda.Architecture_ARM_64(),
 		Handler:                      jsii.String("bootstrap"),
-		Code:                         goCode(build, hash),
+		Code:                         code,
 		Description:                  p.Description,
 		Environment:                  p.Environment,
 		ReservedConcurrentExecutions: p.ReservedConcurrency,
@@ -127,12 +188,12 @@ func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 		ApplicationLogLevelV2: awslambda.ApplicationLogLevel_TRACE,
 	})
 	traceWithXRay(this, fn, role)
-	loggedErrors := countLoggedErrors(this, logGroup)
+	loggedErrors := countLoggedErrors(this, logGroup, fn, p.LoggedErrors)
 	return &GoFunction{Construct: this, Function: fn, Role: role, LogGroup: logGroup, LoggedErrors: loggedErrors, SourceHash: jsii.String(hash)}
 }
 
 // validate checks props and returns a copy with every default filled in (the caller's props
-// are never changed), ModuleDir the module found.
+// are never changed) but ModuleDir, which findCommand looks for.
 func (props *GoFunctionProps) validate() (GoFunctionProps, error) {
 	if props == nil || props.Command == nil || !commandName.MatchString(*props.Command) {
 		return GoFunctionProps{}, errors.New("Command must name a directory under lambda/cmd, such as \"game\"")
@@ -141,14 +202,23 @@ func (props *GoFunctionProps) validate() (GoFunctionProps, error) {
 	if p.CommandsDir == nil {
 		p.CommandsDir = jsii.String(DefaultCommandsDir)
 	}
-	if p.ModuleDir == nil {
-		p.ModuleDir = jsii.String(".")
+	rule := LoggedErrorRule{}
+	if p.LoggedErrors != nil {
+		rule = *p.LoggedErrors
 	}
-	moduleDir, err := gobuild.FindModuleDir(*p.ModuleDir)
-	if err != nil {
-		return p, err
+	if rule.LevelField == nil {
+		rule.LevelField = jsii.String(DefaultLevelField)
 	}
-	p.ModuleDir = jsii.String(moduleDir)
+	if rule.ErrorLevel == nil {
+		rule.ErrorLevel = jsii.String(DefaultErrorLevel)
+	}
+	if !jsonKeyPath.MatchString(*rule.LevelField) {
+		return p, fmt.Errorf("LoggedErrors.LevelField %q is not a JSON key such as \"level\" (dots for nested keys: \"log.level\")", *rule.LevelField)
+	}
+	if *rule.ErrorLevel == "" || strings.ContainsAny(*rule.ErrorLevel, `"\*`) {
+		return p, fmt.Errorf("LoggedErrors.ErrorLevel %q must be the exact level value of an error line, such as \"ERROR\", without quotes, backslashes or wildcards", *rule.ErrorLevel)
+	}
+	p.LoggedErrors = &rule
 	if p.LogRetention == "" {
 		p.LogRetention = p.Lifecycle.LogRetention()
 	}
@@ -162,6 +232,20 @@ func (props *GoFunctionProps) validate() (GoFunctionProps, error) {
 		p.Timeout = awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds))
 	}
 	return p, nil
+}
+
+// findCommand is how p's command is built: in the module moduleDir finds, whose CommandsDir
+// must hold the Command directory.
+func findCommand(p *GoFunctionProps, moduleDir func(*GoFunctionProps) (string, error)) (gobuild.Command, error) {
+	dir, err := moduleDir(p)
+	if err != nil {
+		return gobuild.Command{}, err
+	}
+	rel := path.Join(*p.CommandsDir, *p.Command)
+	if info, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); err != nil || !info.IsDir() {
+		return gobuild.Command{}, fmt.Errorf("no directory %s in the Go module at %s: Command names the directory of the function's main package under CommandsDir (default %s), relative to ModuleDir (default: the module of the working directory)", rel, dir, DefaultCommandsDir)
+	}
+	return gobuild.Command{ModuleDir: dir, Package: "./" + rel}, nil
 }
 
 // goCode is build's binary as a bundled asset whose hash is the source's, hash: built on this
@@ -196,36 +280,46 @@ func traceWithXRay(scope cdkconstructs.Construct, fn awslambda.Function, role aw
 	SuppressNag(tracing, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: \"*\" is the only resource they accept", "Resource::*")
 }
 
-// countLoggedErrors counts logGroup's lines at level ERROR into MetricLoggedErrors, by the
-// function named in each line.
-func countLoggedErrors(scope cdkconstructs.Construct, logGroup awslogs.LogGroup) awslogs.MetricFilter {
+// countLoggedErrors counts fn's error lines, as rule says, into MetricLoggedErrors.
+//
+// The metric has no dimension: the function's name is in the metric's name. CloudWatch Logs
+// takes a dimension's value only from a field of the log line, never a fixed one
+// (aws-cloudformation/aws-cloudformation-resource-providers-logs#108), and of a line without
+// that field it publishes the metric without the dimension: "This dimension will only be
+// published for a metric if the value is found in the log event" (AWS::Logs::MetricFilter
+// Dimension, Value:
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-logs-metricfilter-dimension.html).
+// The dimension this metric once read from a "function" field so put every line without one
+// (log/slog's own JSON lines) into a dimensionless metric that no function's alarm reads. The
+// log group is the function's alone, so every line the pattern matches is the function's.
+func countLoggedErrors(scope cdkconstructs.Construct, logGroup awslogs.LogGroup, fn awslambda.Function, rule *LoggedErrorRule) awslogs.MetricFilter {
 	return awslogs.NewMetricFilter(scope, jsii.String("LoggedErrors"), &awslogs.MetricFilterProps{
 		LogGroup:        logGroup,
-		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.level"), jsii.String("="), jsii.String("ERROR")),
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$."+*rule.LevelField), jsii.String("="), rule.ErrorLevel),
 		MetricNamespace: jsii.String(metrics.Namespace),
-		MetricName:      jsii.String(LoggedErrorsMetric),
+		MetricName:      loggedErrorsMetricName(fn),
 		MetricValue:     jsii.String("1"),
-		Dimensions:      &map[string]*string{LoggedErrorsDimension: jsii.String("$.function")},
 		Unit:            awscloudwatch.Unit_COUNT,
 	})
 }
 
-// The logged-errors metric: namespace metrics.Namespace, one dimension, the function's name
-// as its log lines carry it (the "function" field, lambda/app.Logger).
-const (
-	LoggedErrorsMetric    = "LoggedErrors"
-	LoggedErrorsDimension = "Function"
-)
+// LoggedErrorsMetric starts the name of a function's logged-errors metric, in namespace
+// metrics.Namespace: LoggedErrorsMetric, a hyphen and the function's name.
+const LoggedErrorsMetric = "LoggedErrors"
 
-// MetricLoggedErrors is the function's log lines at level ERROR: failures it handled.
+func loggedErrorsMetricName(fn awslambda.IFunction) *string {
+	return awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String(LoggedErrorsMetric + "-"), fn.FunctionName()})
+}
+
+// MetricLoggedErrors is the function's error lines (GoFunctionProps.LoggedErrors): failures
+// it handled.
 // Default statistic: sum over 5 minutes.
 func (f *GoFunction) MetricLoggedErrors(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
 	return withOptions(awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace:     jsii.String(metrics.Namespace),
-		MetricName:    jsii.String(LoggedErrorsMetric),
-		DimensionsMap: &map[string]*string{LoggedErrorsDimension: f.Function.FunctionName()},
-		Statistic:     awscloudwatch.Stats_SUM(),
-		Period:        awscdk.Duration_Minutes(jsii.Number(5)),
+		Namespace:  jsii.String(metrics.Namespace),
+		MetricName: loggedErrorsMetricName(f.Function),
+		Statistic:  awscloudwatch.Stats_SUM(),
+		Period:     awscdk.Duration_Minutes(jsii.Number(5)),
 	}), opts)
 }
 

@@ -125,7 +125,42 @@ func TestGoFunctionRejectsBadCommands(t *testing.T) {
 			NewGoFunction(newStack(t), jsii.String("Fn"), &GoFunctionProps{Command: jsii.String(cmd)})
 		})
 	}
-	mustPanic(t, "no go.mod", func() {
-		NewGoFunction(newStack(t), jsii.String("Fn"), &GoFunctionProps{Command: jsii.String("game"), ModuleDir: jsii.String("/")})
-	})
+	for _, rule := range []LoggedErrorRule{
+		{LevelField: jsii.String("$.level")}, {LevelField: jsii.String("")}, {LevelField: jsii.String("log level")},
+		{ErrorLevel: jsii.String("")}, {ErrorLevel: jsii.String(`ERR"OR`)}, {ErrorLevel: jsii.String("ERR*")},
+	} {
+		mustPanic(t, "LoggedErrors.", func() {
+			NewGoFunction(newStack(t), jsii.String("Fn"), &GoFunctionProps{Command: jsii.String("game"), LoggedErrors: &rule})
+		})
+	}
+}
+
+// A source that is not there fails synth with an error that says what to change, as an error
+// annotation: `cdk synth` prints it and stops, where a panic would end an app that does not
+// recover in a Go stack trace. Nothing is built.
+func TestGoFunctionWithoutItsSourceFailsSynth(t *testing.T) {
+	module := t.TempDir()
+	if err := os.WriteFile(filepath.Join(module, "go.mod"), []byte("module example.com/m\n\ngo 1.22\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, tt := range map[string]struct {
+		props GoFunctionProps
+		want  string
+	}{
+		"no module":    {GoFunctionProps{Command: jsii.String("game"), ModuleDir: jsii.String("/")}, "no go.mod in / or above"},
+		"no command":   {GoFunctionProps{Command: jsii.String("missing"), ModuleDir: jsii.String(module)}, "no directory lambda/cmd/missing in the Go module at " + module},
+		"commands dir": {GoFunctionProps{Command: jsii.String("game"), CommandsDir: jsii.String("cmd")}, "no directory cmd/game in the Go module at "},
+	} {
+		t.Run(name, func(t *testing.T) {
+			stack := newStack(t)
+			fn := NewGoFunction(stack, jsii.String("Fn"), &tt.props)
+			errs := assertions.Annotations_FromStack(stack).FindError(jsii.String("/Test/Fn"), assertions.Match_AnyValue())
+			if len(*errs) != 1 || !strings.Contains(cdktest.JSONOf(t, (*errs)[0].Entry.Data), tt.want) {
+				t.Errorf("errors at /Test/Fn: %s; want one saying %q", cdktest.JSONOf(t, errs), tt.want)
+			}
+			if *fn.SourceHash != "" {
+				t.Errorf("SourceHash %q of a function with no source", *fn.SourceHash)
+			}
+		})
+	}
 }

@@ -30,6 +30,7 @@ var readmeProps = map[string]any{
 // readmeValues is the value of each Go name README.md cites for a default.
 var readmeValues = map[string]any{
 	"DefaultCommandsDir": DefaultCommandsDir, "DefaultMemorySize": DefaultMemorySize, "DefaultTimeoutSeconds": DefaultTimeoutSeconds,
+	"DefaultLevelField": DefaultLevelField, "DefaultErrorLevel": DefaultErrorLevel,
 	"DefaultRouteSelectionExpression": DefaultRouteSelectionExpression, "DefaultStageName": DefaultStageName, "DefaultAccountLogRole": DefaultAccountLogRole,
 	"capacity.Default().StageRate()": capacity.Default().StageRate(), "capacity.Default().StageBurst()": capacity.Default().StageBurst(),
 	"DefaultBatchSize": DefaultBatchSize, "DefaultMaxBatchingWindowSeconds": DefaultMaxBatchingWindowSeconds, "DefaultRetryAttempts": DefaultRetryAttempts,

@@ -15,7 +15,8 @@ import (
 )
 
 // OpsCommandsDir holds the main packages of the operations functions the constructs deploy
-// (the signal relay, the account-role setter): not the game's (lambda/catalog).
+// (the signal relay, the account-role setter): not the game's (lambda/catalog). They are
+// built from this module's directory, wherever the app's own go.mod is (library.go).
 const OpsCommandsDir = "lambda/ops/cmd"
 
 // bootSignals carry a web instance's "I serve the site" to CloudFormation. The instances sit
@@ -69,9 +70,8 @@ func (s *bootSignals) grantReports(role awsiam.Role) {
 func (s *bootSignals) relayFor(group awsautoscaling.AutoScalingGroup) {
 	stack := awscdk.Stack_Of(s.scope)
 	logicalID := stack.GetLogicalId(group.Node().DefaultChild().(awscdk.CfnElement))
-	s.Relay = NewGoFunction(s.scope, jsii.String("SignalRelay"), &GoFunctionProps{
+	s.Relay = newLibraryFunction(s.scope, jsii.String("SignalRelay"), GoFunctionProps{
 		Command:     jsii.String("signalrelay"),
-		CommandsDir: jsii.String(OpsCommandsDir),
 		Description: jsii.String("TicTacToe web tier: instances' boot reports in S3 to CloudFormation signals"),
 		Environment: &map[string]*string{
 			signalkey.EnvStackName:  stack.StackName(),

@@ -3,7 +3,6 @@ package constructs
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -19,8 +18,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/frontend"
-
-	"github.com/serverless-tictactoe/tictactoe/internal/gobuild"
 )
 
 // WebFrontendProps configures a WebFrontend.
@@ -64,8 +61,8 @@ type WebFrontendProps struct {
 	// the site (creation, and each instance of a rolling update) before it counts the instance
 	// as failed and rolls back. Default: DefaultSignalTimeoutMinutes.
 	SignalTimeout awscdk.Duration
-	// SiteDir is the static site to serve. Default: frontend/site in the Go module found from
-	// the working directory up.
+	// SiteDir is the static site to serve. Default: the game's, frontend/site of this module
+	// (github.com/serverless-tictactoe/tictactoe), wherever the app's go.mod finds it.
 	SiteDir *string
 	// Lifecycle picks the access log bucket's fate and the load balancer's deletion
 	// protection. Default: Prod: the bucket is retained and the load balancer protected.
@@ -256,7 +253,7 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 		panic(fmt.Errorf("WebFrontend %s: %w", *id, err))
 	}
 	this := cdkconstructs.NewConstruct(scope, id)
-	site := awss3assets.NewAsset(this, jsii.String("Site"), &awss3assets.AssetProps{Path: p.SiteDir})
+	site := awss3assets.NewAsset(this, jsii.String("Site"), &awss3assets.AssetProps{Path: siteDir(this, p.SiteDir)})
 	role := newInstanceRole(this, site)
 	signals := newSignals(this, p.Lifecycle)
 	signals.grantReports(role)
@@ -329,14 +326,21 @@ func (props *WebFrontendProps) validate() (WebFrontendProps, error) {
 	if p.SignalTimeout == nil {
 		p.SignalTimeout = awscdk.Duration_Minutes(jsii.Number(DefaultSignalTimeoutMinutes))
 	}
-	if p.SiteDir == nil {
-		moduleDir, err := gobuild.FindModuleDir(".")
-		if err != nil {
-			return p, fmt.Errorf("finding the site: %w", err)
-		}
-		p.SiteDir = jsii.String(filepath.Join(moduleDir, filepath.FromSlash(frontend.SiteDir)))
-	}
 	return p, nil
+}
+
+// siteDir is dir, or by default the game's site in this module's directory (library.go),
+// wherever the app's own go.mod is.
+func siteDir(scope cdkconstructs.Construct, dir *string) *string {
+	if dir != nil {
+		return dir
+	}
+	site, err := libraryPath(frontend.SiteDir)
+	if err != nil {
+		failSynth(scope, fmt.Errorf("WebFrontend %s: the default site (SiteDir): %w", *scope.Node().Id(), err))
+		return jsii.String(placeholderDir(scope))
+	}
+	return jsii.String(site)
 }
 
 // newInstanceRole is the instances' role: Session Manager, and read of the site asset.

@@ -275,9 +275,8 @@ func accountLogRole(scope cdkconstructs.Construct) cdkconstructs.IConstruct {
 	role.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
 	SuppressNag(role, "AwsSolutions-IAM4", "AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for API Gateway's account-level logging role; API Gateway names its own log groups, so no narrower resource list can be written in advance",
 		"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
-	setter := NewGoFunction(scope, jsii.String("AccountRoleSetter"), &GoFunctionProps{
+	setter := newLibraryFunction(scope, jsii.String("AccountRoleSetter"), GoFunctionProps{
 		Command:     jsii.String("accountrole"),
-		CommandsDir: jsii.String(OpsCommandsDir),
 		Description: jsii.String("TicTacToe: sets the region's API Gateway CloudWatch Logs role only when none is set"),
 		Timeout:     awscdk.Duration_Minutes(jsii.Number(2)), // waits for a new role to propagate
 		Lifecycle:   Dev,                                     // its log says little worth a year

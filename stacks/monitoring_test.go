@@ -198,7 +198,16 @@ func TestDashboardShowsEveryRow(t *testing.T) {
 
 			// Each function.
 			for name, fn := range functionsOf(d) {
-				want(metrics.Namespace, "LoggedErrors", map[string]string{"Function": logicalID(fn)}, "Sum")
+				// The logged errors: a metric of the function's own, named after it.
+				var logged []dashboardMetric
+				for _, l := range lines {
+					if l.Namespace == metrics.Namespace && strings.HasPrefix(l.Name, constructs.LoggedErrorsMetric+"-") && strings.Contains(l.Name, logicalID(fn)) && len(l.Dimensions) == 0 {
+						logged = append(logged, l)
+					}
+				}
+				if stats(logged) != "Sum" {
+					t.Errorf("function %s: logged errors drawn %d times with statistics %q, want once, Sum", name, len(logged), stats(logged))
+				}
 				dims := map[string]string{"FunctionName": logicalID(fn)}
 				want("AWS/Lambda", "Invocations", dims, "")
 				want("AWS/Lambda", "Errors", dims, "")
@@ -374,7 +383,7 @@ func TestAlarmsWatchTheirMetricAndNotifyOperations(t *testing.T) {
 		}{functionAlarmsOf(d)[name].Errors, 3, map[string]string{
 			"expression": "FILL(failed, 0) + FILL(logged, 0)",
 			"failed":     "AWS/Lambda Errors Sum 300 FunctionName=<" + logicalID(fn) + ">",
-			"logged":     "TicTacToe LoggedErrors Sum 300 Function=<" + logicalID(fn) + ">",
+			"logged":     "TicTacToe LoggedErrors-<" + logicalID(fn) + "> Sum 300",
 		}}
 	}
 	var fnIDs []string
@@ -476,8 +485,9 @@ func mathAlarm(t *testing.T, p map[string]any, logicalIDs []string) map[string]s
 			Id, Expression string
 			MetricStat     struct {
 				Metric struct {
-					MetricName, Namespace string
-					Dimensions            []struct {
+					Namespace  string
+					MetricName any // a name, or a Fn::Join that names a function
+					Dimensions []struct {
 						Name  string
 						Value any
 					}
@@ -495,7 +505,18 @@ func mathAlarm(t *testing.T, p map[string]any, logicalIDs []string) map[string]s
 			continue
 		}
 		ms := x.MetricStat
-		got[x.Id] = fmt.Sprintf("%s %s %s %v", ms.Metric.Namespace, ms.Metric.MetricName, ms.Stat, ms.Period)
+		name, _ := ms.Metric.MetricName.(string)
+		fn, _ := ms.Metric.MetricName.(map[string]any)
+		if join, ok := fn["Fn::Join"].([]any); ok && len(join) == 2 && join[0] == "" {
+			for _, part := range join[1].([]any) {
+				if text, ok := part.(string); ok {
+					name += text
+				} else {
+					name += "<" + refTarget(t, part, logicalIDs) + ">"
+				}
+			}
+		}
+		got[x.Id] = fmt.Sprintf("%s %s %s %v", ms.Metric.Namespace, name, ms.Stat, ms.Period)
 		for _, dim := range ms.Metric.Dimensions {
 			if dim.Name == "FunctionName" || dim.Name == "Function" {
 				got[x.Id] += fmt.Sprintf(" %s=<%s>", dim.Name, refTarget(t, dim.Value, logicalIDs))
@@ -533,20 +554,20 @@ func functionsOf(d *Deployment) map[string]cdkconstructs.IConstruct {
 	return fns
 }
 
-// Each function's log lines at level ERROR are counted, by function name, into the metric its
-// errors alarm reads.
+// Each function's log lines at level ERROR are counted, whatever other fields they carry, into
+// a metric of the function's own, which its errors alarm reads (TestAlarmsWatchTheirMetricAndNotifyOperations).
 func TestLoggedErrorsAreCounted(t *testing.T) {
 	d := dev(t).d
 	if n := len(cdktest.Resources(t, dev(t).templates[*d.Monitoring.StackName()], "AWS::Logs::MetricFilter")); n != 0 {
 		t.Errorf("the Monitoring stack has %d metric filters: each function's filter belongs to the function (GoFunction)", n)
 	}
 	type owner struct {
-		stack awscdk.Stack
-		group string
+		stack     awscdk.Stack
+		group, fn string
 	}
-	groups := map[string]owner{catalog.FnPresence: {d.Presence.Stack, logicalID(d.Presence.Function.LogGroup)}}
+	groups := map[string]owner{catalog.FnPresence: {d.Presence.Stack, logicalID(d.Presence.Function.LogGroup), logicalID(d.Presence.Function.Function)}}
 	for _, name := range catalog.RouteFunctionNames() {
-		groups[name] = owner{d.Realtime.Stack, logicalID(d.Realtime.Functions[name].LogGroup)}
+		groups[name] = owner{d.Realtime.Stack, logicalID(d.Realtime.Functions[name].LogGroup), logicalID(d.Realtime.Functions[name].Function)}
 	}
 	for name, o := range groups {
 		found := 0
@@ -559,7 +580,7 @@ func TestLoggedErrorsAreCounted(t *testing.T) {
 			if p["FilterPattern"] != `{ $.level = "ERROR" }` {
 				t.Errorf("%s: filter pattern %v, want the lines at level ERROR", name, p["FilterPattern"])
 			}
-			want := `[{"Dimensions":[{"Key":"Function","Value":"$.function"}],"MetricName":"LoggedErrors","MetricNamespace":"TicTacToe","MetricValue":"1","Unit":"Count"}]`
+			want := `[{"MetricName":{"Fn::Join":["",["LoggedErrors-",{"Ref":"` + o.fn + `"}]]},"MetricNamespace":"TicTacToe","MetricValue":"1","Unit":"Count"}]`
 			if got := cdktest.JSONOf(t, p["MetricTransformations"]); got != want {
 				t.Errorf("%s: metric %s, want %s", name, got, want)
 			}

@@ -180,7 +180,7 @@ func FindModuleDir(dir string) (string, error) {
 			return d, nil
 		}
 		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod in %s or above: run from the repository, or set ModuleDir", abs)
+			return "", fmt.Errorf("no go.mod in %s or above: run from the Go module (the directory of its go.mod, or below), or set ModuleDir", abs)
 		}
 	}
 }
