@@ -585,8 +585,12 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await c.page.clock.fastForward('00:15');
     await c.page.waitForSelector('#quick-computer', { state: 'visible' });
     await waitText(c.page, '#quick-status', /play the computer instead/);
+    // The offer asks the level, a child's by default, as the computer card does.
+    assert.equal(await c.page.inputValue('#quick-level'), 'easy');
+    assert.equal(await c.page.inputValue('#computer-level'), 'easy', 'the computer card starts at easy');
+    await c.page.selectOption('#quick-level', 'medium');
     await c.page.click('#quick-computer');
-    await waitText(c.page, '#seat-O .pname', /^Computer/);
+    await waitText(c.page, '#seat-O .pname', /^Computer \(medium\)$/);
     await waitText(c.page, '#status', /^Your turn: place an X\.$/);
     noErrors(c);
     await c.context.close();

@@ -118,13 +118,13 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     }
     if (!$('quick-wait').hidden) return; // an answer to asking again: the wait goes on
     show($('quick-wait'), true);
-    show($('quick-computer'), false);
+    for (const id of ['quick-computer', 'quick-offer']) show($(id), false);
     say('quick-status', 'Looking for an opponent… You will play the next person who asks.');
     clearTimeout(quickOffer);
     quickOffer = setTimeout(() => {
       if (!waiting.is('quickMatch')) return;
       say('quick-status', 'Nobody has turned up yet. Keep waiting, or play the computer instead.');
-      show($('quick-computer'), true);
+      for (const id of ['quick-computer', 'quick-offer']) show($(id), true);
     }, QUICK_OFFER_MS);
   }
 
@@ -164,6 +164,8 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
         for (const other of names) if (other !== input) other.value = input.value;
       });
     }
+    // The offer after a quick-match wait lets the player choose as the computer card does.
+    for (const o of $('computer-level').options) $('quick-level').append(o.cloneNode(true));
     // The first sign of intent opens the connection: no visitor holds one for nothing.
     $('lobby').addEventListener('focusin', () => {
       if (ready) socket.open();
@@ -179,7 +181,7 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     $('quick-cancel').addEventListener('click', () => cancelQuick());
     $('quick-computer').addEventListener('click', () => {
       const name = $('quick-name').value.trim();
-      cancelQuick({ action: 'playComputer', name, level: $('computer-level').value });
+      cancelQuick({ action: 'playComputer', name, level: $('quick-level').value });
     });
     $('join-form').addEventListener('submit', (e) => {
       e.preventDefault();
