@@ -296,6 +296,10 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     // At zero the page asks; the server's clock decides: Bob forfeits, Ann wins the series.
     await waitText(a, '#status', /^Bob did not come back in time: you win by forfeit\. Share the room code to play someone new\.$/);
     await waitText(a, '#score', /^You 1 · Bob 0 · 0 draws$/);
+    // One story, and the board the forfeit ended stays in sight (as the guest's does).
+    assert.doesNotMatch(await a.textContent('#game-notice'), /left the room/, 'the status tells it; no second notice');
+    const board = await a.$$eval('#board .cell', (cells) => cells.map((c) => c.textContent.trim()).join(','));
+    assert.equal(board, ',,,,X,,,,', 'the board the forfeit ended is kept in sight');
     await waitText(a, '#seat-O .pname', /Waiting for a player/);
     assert.equal(await a.isVisible('#invite'), true, 'the room is offered to someone new');
     await screenshots(a, 'forfeit-host');

@@ -33,6 +33,7 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
   let graceTimer = 0; // ticks an offline opponent's countdown
   let graceAsked = 0; // when the page last asked the server about a passed deadline
   let cued = ''; // what happened while the tab was hidden, leading the title
+  let lastBoard = null; // the board a forfeit ended, kept on screen until someone new joins
   const cells = [...document.querySelectorAll('#board .cell')];
   const serverNow = () => Date.now() + skew;
 
@@ -118,7 +119,10 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
     if (moved) cue(moved.replace(/ in row.*$/, ''));
     else if (joined) cue(`${joined} joined`);
     const guestBefore = before.players && before.players.O;
-    if (me === 'X' && guestBefore && !r.players.O && r.status === 'waiting') {
+    const forfeited = r.forfeit && guestBefore && r.forfeit.name === guestBefore.name;
+    // A guest who forfeited: the status says so, and the board they left stays in sight.
+    if (forfeited && r.status === 'waiting') lastBoard = before.board;
+    if (me === 'X' && guestBefore && !r.players.O && r.status === 'waiting' && !forfeited) {
       notice(`${guestBefore.name} left the room. Share the code to play someone new.`);
     } else if (before.status !== r.status && r.status === 'playing') {
       notice('');
@@ -157,8 +161,10 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
 
     const win = new Set(Array.isArray(r.winLine) ? r.winLine : []);
     const canMove = live && me && r.status === 'playing' && r.turn === me && !moving;
+    if (r.status !== 'waiting' || r.players.O || !r.forfeit) lastBoard = null;
+    const board = lastBoard || r.board;
     cells.forEach((cell, i) => {
-      const mark = r.board[i] === 'X' || r.board[i] === 'O' ? r.board[i] : '';
+      const mark = board[i] === 'X' || board[i] === 'O' ? board[i] : '';
       say(cell, mark);
       cell.className = `cell${mark ? ` mark-${mark.toLowerCase()}` : ''}${win.has(i) ? ' win' : ''}`;
       cell.setAttribute('aria-label', words.cellLabel(i, mark, win.has(i)));
@@ -167,9 +173,9 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
     });
     // The tab's title says when it is your move, for a player looking at another tab.
     document.title = `${cued ? `● ${cued} · ` : ''}${canMove ? 'Your turn · ' : ''}Room ${r.code} · TicTacToe`;
-    const board = $('board');
-    board.classList.toggle('my-turn', Boolean(canMove));
-    board.classList.toggle('over', r.status === 'won' || r.status === 'draw' || r.status === 'abandoned');
+    const grid = $('board');
+    grid.classList.toggle('my-turn', Boolean(canMove));
+    grid.classList.toggle('over', Boolean(lastBoard) || r.status === 'won' || r.status === 'draw' || r.status === 'abandoned');
 
     for (const sym of ['X', 'O']) renderSeat(sym, r);
     // The series score, and after a forfeit the final score of the series that ended with it.
