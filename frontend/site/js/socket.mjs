@@ -2,18 +2,15 @@
 // backoff (while the page wants a connection), and tells the app each time it is open again so
 // the app can rejoin its room. Frames are JSON both ways (docs/protocol.md).
 
-/** backoff is how long to wait before reconnect attempt n (0-based): exponential from half a
- * second, capped at 15 s, with jitter so that players dropped together do not all return in the
- * same instant. */
+/** backoff is the wait before reconnect attempt n (0-based): exponential from 0.5 s, capped at
+ * 15 s, jittered so that players dropped together do not return at once. */
 export function backoff(n, random = Math.random) {
   const base = Math.min(15000, 500 * 2 ** Math.min(n, 10));
   return Math.round(base / 2 + (random() * base) / 2);
 }
 
-/** socketUrl is the game server's address from config.js's webSocketUrl: an absolute ws:// or
- * wss:// URL as is, or a path ("/ws": the socket is served by the page's own host, behind the
- * CloudFront distribution) resolved against the page, wss:// for a page served over HTTPS. Anything
- * else is '' (the page then says the address is not set up). */
+/** socketUrl is config.js's webSocketUrl: a ws:// or wss:// URL as is, or a path ("/ws", on the
+ * page's own host behind CloudFront) resolved against the page (wss:// under HTTPS); else ''. */
 export function socketUrl(value, pageUrl) {
   if (typeof value !== 'string') return '';
   if (/^wss?:\/\/[^/]/.test(value)) return value;
@@ -29,11 +26,8 @@ export function socketUrl(value, pageUrl) {
 const CONNECT_TIMEOUT_MS = 10000;
 
 export class Socket {
-  /**
-   * @param {string|string[]} urls the ws:// or wss:// endpoint, or every Region's in the order to
-   *   try them (a multi-Region deployment: docs/regions.md)
-   * @param {{onOpen?: () => void, onFrame?: (f: object) => void, onState?: (s: string) => void}} on
-   */
+  // urls: the endpoint, or every Region's in the order to try them (docs/regions.md); on: the
+  // onOpen, onFrame and onState callbacks.
   constructor(urls, on = {}, env = globalThis) {
     this.urls = Array.isArray(urls) ? urls : [urls];
     this.index = 0; // the endpoint in use
@@ -94,8 +88,7 @@ export class Socket {
       } catch {
         return; // not ours to understand; the protocol only sends JSON
       }
-      // The protocol's frames have a type; API Gateway's own answers (a throttled frame, a
-      // function it could not run) have only a message.
+      // API Gateway's own answers (throttled, failed) have only a message.
       const ours = typeof frame?.type === 'string' || (frame?.type === undefined && typeof frame?.message === 'string');
       if (frame && typeof frame === 'object' && ours && this.on.onFrame) this.on.onFrame(frame);
     });
