@@ -399,7 +399,9 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     a.once('dialog', (d) => d.accept());
     await a.click('#leave');
     await until(() => a.isVisible('#lobby'), 'Ann in the lobby');
-    await waitText(b, '#status', /host left, so this room is closed/);
+    // One way on, the one the button offers.
+    await waitText(b, '#status', /^The host left, so this room is closed\. Start a new room in one click\.$/);
+    assert.equal(await b.isVisible('#new-room'), true);
     noErrors(host, guest);
     await host.context.close();
     await guest.context.close();
@@ -529,6 +531,10 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await waitText(page, '#status', /^Your turn: place an X\.$/);
     await waitText(page, '#seat-O .pname', /^Computer \(perfect\)$/);
     assert.equal(await page.isHidden('#invite'), true, 'no friend to invite');
+    // No code to share, no chat the computer would ignore.
+    assert.equal((await page.innerText('#game-title')).trim(), 'Playing the computer');
+    assert.equal(await page.isHidden('#room-code'), true);
+    assert.equal(await page.isHidden('#chat'), true);
     for (let turn = 0; turn < 5; turn++) {
       const board = await boardOf(page);
       if (!(await page.textContent('#status')).startsWith('Your turn')) break;

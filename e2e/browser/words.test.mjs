@@ -100,7 +100,8 @@ test('the status line from each seat and from the side', () => {
     ['I won', room({ status: 'won', turn: '', winner: 'O', winLine: [2, 4, 6] }), 'O', /^You won!$/],
     ['they won', room({ status: 'won', turn: '', winner: 'O', winLine: [2, 4, 6] }), 'X', /^Bob won this one\.$/],
     ['draw', room({ status: 'draw', turn: '' }), 'X', /draw/],
-    ['abandoned', room({ status: 'abandoned', turn: '', players: { X: null, O: { name: 'Bob', online: true } } }), 'O', /host left/],
+    ['abandoned: the guest', room({ status: 'abandoned', turn: '', players: { X: null, O: { name: 'Bob', online: true } } }), 'O', /^The host left, so this room is closed\. Start a new room in one click\.$/],
+    ['abandoned: a spectator', room({ status: 'abandoned', turn: '', players: { X: null, O: { name: 'Bob', online: true } } }), '', /^The host left: this game is over\.$/],
   ];
   for (const [name, r, me, want] of cases) assert.match(words.statusText(r, me, 1000000), want, name);
 });

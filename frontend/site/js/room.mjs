@@ -5,8 +5,7 @@ import * as words from './words.mjs';
 import { $, show, say, focusHeading } from './view.mjs';
 import { saveSeat, clearSeat, loadName } from './seat.mjs';
 
-// API Gateway closes a WebSocket after 10 minutes without a message: a player thinking for a
-// long time, or waiting for a friend, sends one cheap getRoom after 5 quiet minutes.
+// API Gateway closes a socket quiet for 10 minutes: a cheap getRoom after 5 keeps it.
 const HEARTBEAT_MS = 5 * 60 * 1000;
 const HEARTBEAT_CHECK_MS = 30 * 1000;
 // How often the page asks again once a deadline has passed and the room has not changed.
@@ -197,12 +196,16 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
       say(rb, rm.label);
       rb.setAttribute('aria-disabled', String(rm.disabled || !live));
     }
+    // The computer needs no invite and does not chat.
+    const vsComputer = Boolean(r.players.O && r.players.O.computer);
+    $('game-title').firstChild.textContent = vsComputer ? 'Playing the computer' : 'Room ';
+    show($('room-code'), !vsComputer);
+    show($('chat'), !vsComputer);
     show($('chat-form'), Boolean(me) && r.status !== 'abandoned');
     show($('new-room'), me === 'O' && r.status === 'abandoned');
   }
 
-  // graceTick runs an offline opponent's countdown and, past the deadline, asks the server,
-  // whose clock decides whether the seat is given up.
+  // graceTick runs an offline opponent's countdown, then asks the server, whose clock decides.
   function graceTick(r) {
     const left = (s) => (s !== me ? words.graceLeft(r.players[s], serverNow()) : null);
     if (!['X', 'O'].some((s) => left(s) !== null)) {

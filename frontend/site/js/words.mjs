@@ -196,9 +196,8 @@ export function statusText(room, me, serverNow = Date.now()) {
       return 'It’s a draw: the board is full and nobody made three in a row.';
     case 'abandoned':
       if (forfeit && me === 'O') return `${won} The room is closed: start a new one in one click.`;
-      return me === 'X'
-        ? 'You left this room.'
-        : 'The host left, so this room is closed. Leave it to start or join another game.';
+      if (me === 'X') return 'You left this room.';
+      return me ? 'The host left, so this room is closed. Start a new room in one click.' : 'The host left: this game is over.';
     default:
       return '';
   }
