@@ -98,6 +98,15 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await waitText(page, '#join-error', /no open room with that code/);
     assert.equal(await page.inputValue('#join-code'), 'ZZZZZ2', 'codes are normalized as typed');
 
+    // A game later, back in the lobby: the old code's error is gone.
+    await page.fill('#create-name', 'Zed');
+    await page.click('#create-form button');
+    await waitText(page, '#status', /Waiting for an opponent/);
+    await page.click('#leave');
+    await waitText(page, '#lobby-title', /^Play TicTacToe$/);
+    assert.equal(await page.textContent('#join-error'), '', 'no stale error after a game');
+    assert.equal(await page.getAttribute('#join-code', 'aria-invalid'), null);
+
     assert.equal(await page.textContent('#served-by'), '', 'no instance.json locally: the footer names none');
     noErrors(p);
     await p.context.close();

@@ -43,6 +43,9 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
   }
 
   function open(text) {
+    // Back from a room: old form errors are stale.
+    for (const f of ['join', 'create', 'quick', 'computer']) say(`${f}-error`, '');
+    for (const el of $('lobby').querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
     show($('lobby'), true);
     $('lobby').classList.remove('invited');
     say('join-title', 'Join a game');

@@ -49,11 +49,8 @@ export function cleanText(text, keepNewlines = false) {
   return String(text ?? '').replace(DROPPED, (c) => (KEPT(c, keepNewlines) ? c : '')).normalize('NFC');
 }
 
-/**
- * textLength is how long a text counts for the limits, exactly as the server counts it
- * (lambda/protocol Length): code points after dropping controls and format characters (but
- * the zero-width joiner and the tag characters) and normalizing to NFC.
- */
+/** textLength is a text's length for the limits, as the server counts it (lambda/protocol
+ * Length): code points of cleanText. */
 export function textLength(text, keepNewlines = false) {
   return [...cleanText(text, keepNewlines)].length;
 }
