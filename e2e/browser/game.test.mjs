@@ -630,9 +630,13 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await c.page.goto(`/?room=${code}`);
     await c.page.fill('#join-name', 'Cy');
     await c.page.click('#join-form button[type="submit"]'); // the room is full: watched instead
-    await waitText(c.page, '#game-notice', /You are watching this game/);
+    await waitText(c.page, '#game-notice', /^You are watching this game: only the players can move or chat\.$/);
     await waitText(c.page, '#seat-X .pname', /^Ann$/);
     assert.equal(await c.page.isHidden('#chat-form'), true, 'a spectator cannot chat');
+    // A spectator stops watching (nothing to leave) and has no cues to mute.
+    assert.equal((await c.page.textContent('#leave')).trim(), 'Stop watching');
+    assert.equal(await c.page.isHidden('#mute'), true);
+    assert.equal((await a.page.textContent('#leave')).trim(), 'Leave room');
     assert.equal(await c.page.isHidden('#seat-X .you-badge') && await c.page.isHidden('#seat-O .you-badge'), true, 'no seat is the spectator\'s');
     await play(a.page, b.page, 4, 'X');
     await waitText(c.page, '#board .cell[data-cell="4"]', /^X$/); // live

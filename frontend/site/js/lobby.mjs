@@ -97,8 +97,7 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     fieldError(card, text, card === 'join' && code === 'room_not_found' ? $('join-code') : null);
   }
 
-  // dropped: the way in may or may not have happened: the player tries again rather than
-  // wait forever.
+  // dropped: the way in may not have happened: the player tries again, not waits forever.
   function dropped() {
     const waited = !$('quick-wait').hidden; // the server takes a dropped connection off the queue
     quickDone();
@@ -107,9 +106,8 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
       : 'The connection dropped before the server answered. Please try again.');
   }
 
-  // onQueued: nobody to pair us with yet; we wait, and may cancel. With retryIn we have no
-  // place in the queue yet (a cooldown, a busy queue): we ask again then, up to a second later
-  // at random so that a crowd does not come back at once.
+  // onQueued: we wait, and may cancel. With retryIn (no place yet) we ask again then, plus up to
+  // a second so that a crowd does not return at once.
   function onQueued(f) {
     if (!waiting.is('quickMatch') || inRoom()) return;
     clearTimeout(quickRetry);
@@ -167,7 +165,7 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
         for (const other of names) if (other !== input) other.value = input.value;
       });
     }
-    // The offer after a quick-match wait lets the player choose as the computer card does.
+    // The quick-match offer of the computer asks the level too.
     for (const o of $('computer-level').options) $('quick-level').append(o.cloneNode(true));
     // The first sign of intent opens the connection: no visitor holds one for nothing.
     $('lobby').addEventListener('focusin', () => {
@@ -229,8 +227,7 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     });
   }
 
-  // watch follows a room as a spectator. Its getRoom waits for the connection, as every lobby
-  // action's frame does.
+  // watch follows a room as a spectator.
   function watch(code) {
     if (!ready) return;
     notice('');

@@ -10,7 +10,7 @@ const HEARTBEAT_MS = 5 * 60 * 1000;
 const HEARTBEAT_CHECK_MS = 30 * 1000;
 // How often the page asks again once a deadline has passed and the room has not changed.
 const GRACE_ASK_MS = 2000;
-const WATCHING_NOTICE = 'You are watching this game: the players see you as a spectator, and only they can move or chat.';
+const WATCHING_NOTICE = 'You are watching this game: only the players can move or chat.';
 
 function inviteLink(code) {
   return `${location.origin}${location.pathname}?room=${code}`;
@@ -196,7 +196,9 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
       say(rb, rm.label);
       rb.setAttribute('aria-disabled', String(rm.disabled || !live));
     }
-    // The computer needs no invite and does not chat.
+    // A spectator gets no cues to mute. The computer needs no invite and does not chat.
+    show($('mute'), Boolean(me));
+    say('leave', me ? 'Leave room' : 'Stop watching');
     const vsComputer = Boolean(r.players.O && r.players.O.computer);
     $('game-title').firstChild.textContent = vsComputer ? 'Playing the computer' : 'Room ';
     show($('room-code'), !vsComputer);
