@@ -432,15 +432,16 @@ func readOnceOf(body any) any {
 		}
 	}
 	var out, variables joined
-	var text strings.Builder // the body's text so far, to tell where a read stands
 	placeholders := map[string]string{}
+	inAlarms := false // whether the text so far has opened an alarm status widget's list
 	for _, part := range parts {
 		if literal, ok := part.(string); ok {
-			text.WriteString(literal)
+			if open, end := strings.LastIndex(literal, `"alarms":[`), strings.LastIndex(literal, "]"); open >= 0 || end >= 0 {
+				inAlarms = open > end
+			}
 		}
 		key := keyOf(part)
 		// An alarm status widget's alarms stay real ARNs: CloudWatch documents them as ARNs.
-		inAlarms := strings.LastIndex(text.String(), `"alarms":[`) > strings.LastIndex(text.String(), "]")
 		if !isStackOutput(part) || count[key] < 2 || inAlarms {
 			out.add(part)
 			continue

@@ -90,6 +90,7 @@ func TestMonitoringDocStatesEachAlarmsThreshold(t *testing.T) {
 	dev, prod, regions := dev(t), prod(t), twoRegions(t)
 	realtime, presence, frontend := dev.tpl(dev.d.Realtime.Stack), dev.tpl(dev.d.Presence.Stack), dev.tpl(dev.d.Frontend.Stack)
 	number := func(a alarmOf) string { return thousands(a.threshold.(float64)) }
+	doc := monitoringAlarmRows(t)
 	for _, row := range []struct {
 		name  string // the start of the row's first cell
 		alarm alarmOf
@@ -119,7 +120,7 @@ func TestMonitoringDocStatesEachAlarmsThreshold(t *testing.T) {
 		}},
 	} {
 		var cell string
-		for name, fires := range monitoringAlarmRows(t) {
+		for name, fires := range doc {
 			if strings.HasPrefix(name, row.name) {
 				cell = fires
 			}

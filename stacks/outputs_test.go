@@ -2,7 +2,8 @@ package stacks
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -68,7 +69,7 @@ func stackOutputReads(v any) map[string]int {
 // times, and each read is where CloudFormation documents it (misplacedStackOutputs).
 func TestStackOutputReadsPerTemplate(t *testing.T) {
 	for combination, tpls := range templatesOf(t) {
-		for _, stack := range sortedKeys(tpls) {
+		for _, stack := range slices.Sorted(maps.Keys(tpls)) {
 			var doc any
 			cdktest.RoundTrip(t, tpls[stack].ToJSON(), &doc)
 			reads := stackOutputReads(doc)
@@ -81,7 +82,7 @@ func TestStackOutputReadsPerTemplate(t *testing.T) {
 			}
 			if total > MaxStackOutputReads {
 				var by []string
-				for _, out := range sortedKeys(reads) {
+				for _, out := range slices.Sorted(maps.Keys(reads)) {
 					by = append(by, fmt.Sprintf("%d × %s", reads[out], out))
 				}
 				t.Errorf("%s %s: %d Fn::GetStackOutput, at most %d: CloudFormation resolves each one on its own and throttles. They read:\n  %s",
@@ -109,11 +110,11 @@ func misplacedStackOutputs(v any) []string {
 	walk = func(v any, path string, misplaced bool) {
 		switch v := v.(type) {
 		case map[string]any:
-			for _, k := range sortedKeys(v) {
+			for _, k := range slices.Sorted(maps.Keys(v)) {
 				if k == "Fn::GetStackOutput" && misplaced {
 					found = append(found, path+"/"+k)
 				}
-				inner := misplaced || (strings.HasPrefix(k, "Fn::") && !readPlaces[k]) || k == "Ref"
+				inner := misplaced || (strings.HasPrefix(k, "Fn::") && !readPlaces[k])
 				if path == "" {
 					inner = k != "Resources"
 				}
@@ -172,13 +173,4 @@ func TestMisplacedStackOutputs(t *testing.T) {
 	if got := misplacedStackOutputs(outputs); len(got) != 1 {
 		t.Errorf("an output's value: found %v, want it", got)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -128,17 +128,26 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 // newSourceKey is the key $connect hashes addresses with, so the table holds no address nor a
 // hash anyone can invert by trying every IPv4 address; each Region has its own (its counts are
 // its own).
+// Losing it forgets only what addresses were charged in the last minutes.
 func newSourceKey(stack awscdk.Stack) awssecretsmanager.ISecret {
-	sourceKey := awssecretsmanager.NewSecret(stack, jsii.String("SourceKeySecret"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("TicTacToe: the key $connect hashes client addresses with before anything about them is stored"),
+	return newGeneratedSecret(stack, "SourceKeySecret",
+		"TicTacToe: the key $connect hashes client addresses with before anything about them is stored",
+		"A key for hashing client addresses that grants nothing, written into this stack's connect function at deploy time: a rotation would take effect at the next deploy and forget the per-address charges of the last 15 minutes")
+}
+
+// newGeneratedSecret is a random 32-character value made with the stack and deleted with it:
+// CloudFormation writes it into the functions' settings at deploy time, and nothing outside
+// the deployment reads it. noRotation says why it does not rotate (cdk-nag's SMG4).
+func newGeneratedSecret(stack awscdk.Stack, id, description, noRotation string) awssecretsmanager.ISecret {
+	secret := awssecretsmanager.NewSecret(stack, jsii.String(id), &awssecretsmanager.SecretProps{
+		Description: jsii.String(description),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 			PasswordLength: jsii.Number(32), ExcludePunctuation: jsii.Bool(true),
 		},
-		// Losing it forgets only what addresses were charged in the last minutes.
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-	constructs.SuppressNag(sourceKey, "AwsSolutions-SMG4", "A key for hashing client addresses that grants nothing, written into this stack's connect function at deploy time: a rotation would take effect at the next deploy and forget the per-address charges of the last 15 minutes")
-	return sourceKey
+	constructs.SuppressNag(secret, "AwsSolutions-SMG4", noRotation)
+	return secret
 }
 
 // newRouteFunctions is a function for each route function of lambda/catalog, by name, each
@@ -243,16 +252,9 @@ func (e edgeSecrets) acceptedValue() *string {
 
 // newEdgeSecret is the stack's own edge secret.
 func newEdgeSecret(stack awscdk.Stack) awssecretsmanager.ISecret {
-	secret := awssecretsmanager.NewSecret(stack, jsii.String("EdgeSecret"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("TicTacToe: the value the site's CloudFront distribution adds to each WebSocket connection; $connect refuses connections without it"),
-		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
-			PasswordLength: jsii.Number(32), ExcludePunctuation: jsii.Bool(true),
-		},
-		// Nothing but this deployment reads it, and a new one is made with the stack.
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
-	constructs.SuppressNag(secret, "AwsSolutions-SMG4", edgeSecretNoRotation)
-	return secret
+	return newGeneratedSecret(stack, "EdgeSecret",
+		"TicTacToe: the value the site's CloudFront distribution adds to each WebSocket connection; $connect refuses connections without it",
+		edgeSecretNoRotation)
 }
 
 // edgeSecretNoRotation is why an edge secret does not rotate.

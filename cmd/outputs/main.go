@@ -13,8 +13,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/serverless-tictactoe/tictactoe/stacks"
@@ -50,11 +51,11 @@ func run(w io.Writer, file string) error {
 // write prints each stack's outputs: the ones to use first, then those a teardown needs, then
 // the ones stacks publish for each other (CDK's PublishOutput… weak references).
 func write(w io.Writer, all map[string]map[string]string) error {
-	names := sortedKeys(all)
+	names := slices.Sorted(maps.Keys(all))
 	var teardown []string
 	for _, stack := range names {
 		var use, internal []string
-		for _, key := range sortedKeys(all[stack]) {
+		for _, key := range slices.Sorted(maps.Keys(all[stack])) {
 			switch {
 			case strings.HasPrefix(key, stacks.TeardownOutputPrefix):
 				teardown = append(teardown, fmt.Sprintf("  %-22s %-52s %s", stack, strings.TrimPrefix(key, stacks.TeardownOutputPrefix), all[stack][key]))
@@ -81,13 +82,4 @@ func write(w io.Writer, all map[string]map[string]string) error {
 		}
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

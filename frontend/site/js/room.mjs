@@ -200,7 +200,7 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
     show($('mute'), Boolean(me));
     say('leave', me ? 'Leave room' : 'Stop watching');
     const vsComputer = Boolean(r.players.O && r.players.O.computer);
-    $('game-title').firstChild.textContent = vsComputer ? 'Playing the computer' : 'Room ';
+    say($('game-title').firstChild, vsComputer ? 'Playing the computer' : 'Room ');
     show($('room-code'), !vsComputer);
     show($('chat'), !vsComputer);
     show($('chat-form'), Boolean(me) && r.status !== 'abandoned');
