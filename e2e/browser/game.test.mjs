@@ -103,7 +103,8 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await page.click('#create-form button');
     await waitText(page, '#status', /Waiting for an opponent/);
     await page.click('#leave');
-    await waitText(page, '#lobby-title', /^Play TicTacToe$/);
+    // The title never changed while hidden: wait for the lobby itself.
+    await until(() => page.isVisible('#lobby'), 'the lobby after leaving');
     assert.equal(await page.textContent('#join-error'), '', 'no stale error after a game');
     assert.equal(await page.getAttribute('#join-code', 'aria-invalid'), null);
 
