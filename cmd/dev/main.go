@@ -78,7 +78,7 @@ func options() (devstack.Options, error) {
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./cmd/dev [flags]   (or: make dev DEV_FLAGS='...')\n\n"+
 			"Runs the game locally. The functions read their usual settings from the environment\n"+
-			"(GRACE_PERIOD, ROOM_TTL, ALLOWED_ORIGINS, RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST, LOG_LEVEL, PRESENCE_LOG).\n\n")
+			"(GRACE_PERIOD, ROOM_TTL, MOVE_TIMEOUT, ALLOWED_ORIGINS, RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST, LOG_LEVEL, PRESENCE_LOG).\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()

@@ -6,7 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   chromiumMissing, launchBrowser, startStack, newPlayer, axeViolations, screenshots, until, waitText,
-  productionCSP, PHONE, DESKTOP, SHOTS_DIR, cell, play,
+  PHONE, DESKTOP, SHOTS_DIR, cell, play, noErrors, twoPlayers,
 } from './harness.mjs';
 
 // How long a dropped player's seat is held (GRACE_PERIOD). The stack most tests share holds it
@@ -33,35 +33,6 @@ async function seat(page) {
   return page.evaluate(() => JSON.parse(sessionStorage.getItem('tictactoe.seat') || 'null'));
 }
 
-// noErrors checks that each player's pages came with the production CSP (as the dev server
-// sends it) and that nothing on them broke it or logged an error.
-function noErrors(...players) {
-  for (const p of players) {
-    assert.ok(p.policies.length > 0, 'no page was loaded');
-    const want = productionCSP();
-    for (const got of p.policies) assert.equal(got, want, 'the page was not served with the production CSP');
-    assert.deepEqual(p.errors, [], 'console errors or CSP violations on the page');
-  }
-}
-
-// twoPlayers opens a room for Ann (host) and has Bob join it from its link, in two browser
-// contexts; it resolves once both see the game start.
-async function twoPlayers(browser, url, { hostView = DESKTOP, guestView = DESKTOP } = {}) {
-  const host = await newPlayer(browser, url, { viewport: hostView });
-  const guest = await newPlayer(browser, url, { viewport: guestView });
-  const a = host.page;
-  const b = guest.page;
-  await a.goto('/');
-  await a.fill('#create-name', 'Ann');
-  await a.click('#create-form button');
-  const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
-  await b.goto(`/?room=${code}`);
-  await b.fill('#join-name', 'Bob');
-  await b.keyboard.press('Enter');
-  await waitText(a, '#status', /^Your turn/);
-  await waitText(b, '#status', /Ann’s turn/);
-  return { host, guest, a, b, code };
-}
 
 describe('the game site in Chromium', { skip: skip || false }, () => {
   let stack;

@@ -148,6 +148,8 @@ type envOptions struct {
 	requests *requestCounter
 	// frames bounds each connection's frames across containers (zero: not at all).
 	frames handler.FrameLimit
+	// moveTimeout is the move clock (zero: off, as most tests need).
+	moveTimeout time.Duration
 }
 
 const grace = 2 * time.Minute
@@ -171,7 +173,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	svc := service.New(service.Options{
 		Store:  e.store,
 		Sender: apigw.NewAPIGatewaySender(e.conns.Client()),
-		Now:    clock, Grace: grace, Logger: logger, Metrics: metrics.NewEMF(slog.New(slog.NewJSONHandler(e.emf, nil)), clock),
+		Now:    clock, Grace: grace, MoveTimeout: o.moveTimeout, Logger: logger, Metrics: metrics.NewEMF(slog.New(slog.NewJSONHandler(e.emf, nil)), clock),
 	})
 	var g *guard.Guard
 	if o.guard != nil {
