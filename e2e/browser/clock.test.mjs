@@ -29,7 +29,7 @@ describe('the move clock in Chromium', { skip: skip || false }, () => {
     const watcher = await newPlayer(browser, stack.url);
     const w = watcher.page;
     await w.goto(`/?room=${code}`);
-    await w.fill('#join-name', 'Cy');
+    await w.fill('#name', 'Cy');
     await w.click('#join-form button[type="submit"]'); // the room is full: watched instead
     await waitText(w, '#status', /^Ann to play \(X\)\.$/);
 

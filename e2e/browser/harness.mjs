@@ -304,11 +304,11 @@ export async function twoPlayers(browser, url, { hostView = DESKTOP, guestView =
   const a = host.page;
   const b = guest.page;
   await a.goto('/');
-  await a.fill('#create-name', 'Ann');
+  await a.fill('#name', 'Ann');
   await a.click('#create-form button');
   const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
   await b.goto(`/?room=${code}`);
-  await b.fill('#join-name', 'Bob');
+  await b.fill('#name', 'Bob');
   await b.keyboard.press('Enter');
   await waitText(a, '#status', /^Your turn/);
   await waitText(b, '#status', /Ann’s turn/);

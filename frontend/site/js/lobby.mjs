@@ -44,7 +44,7 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
 
   function open(text) {
     // Back from a room: old form errors are stale.
-    for (const f of ['join', 'create', 'quick', 'computer']) say(`${f}-error`, '');
+    for (const f of ['name', 'join', 'create', 'quick', 'computer']) say(`${f}-error`, '');
     for (const el of $('lobby').querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
     show($('lobby'), true);
     $('lobby').classList.remove('invited');
@@ -70,7 +70,7 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     say('create-title', 'Or start your own game');
     $('join-code').value = code;
     if (words.codeProblem(code)) fieldError('join', words.codeProblem(code), $('join-code'));
-    $('join-name').focus();
+    $('name').focus();
   }
 
   // pairedLate: a seat just after a cancel is a pairing that won the race.
@@ -112,7 +112,7 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     if (!waiting.is('quickMatch') || inRoom()) return;
     clearTimeout(quickRetry);
     if (f.retryIn > 0) {
-      const name = $('quick-name').value.trim();
+      const name = $('name').value.trim();
       quickRetry = setTimeout(() => {
         if (waiting.is('quickMatch') && !inRoom()) socket.sendSoon({ action: 'quickMatch', name });
       }, f.retryIn * 1000 + Math.random() * 1000);
@@ -136,7 +136,7 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     const next = afterQuick;
     afterQuick = null;
     if (next && !inRoom()) start(next.action, next);
-    else $('quick-name').focus();
+    else $('quick-form').querySelector('button').focus();
   }
 
   // quickDone: the wait is over (a room, a cancel, a drop): the card is a form again.
@@ -158,13 +158,11 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
   }
 
   function listen() {
-    const names = [$('create-name'), $('join-name'), $('quick-name'), $('computer-name')];
-    for (const input of names) {
-      input.value = loadName();
-      input.addEventListener('input', () => {
-        for (const other of names) if (other !== input) other.value = input.value;
-      });
-    }
+    $('name').value = loadName();
+    // Enter in the name joins the room a link names; elsewhere each card has its button.
+    $('name').addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && $('lobby').classList.contains('invited')) $('join-form').requestSubmit();
+    });
     // The quick-match offer of the computer asks the level too.
     for (const o of $('computer-level').options) $('quick-level').append(o.cloneNode(true));
     // The first sign of intent opens the connection: no visitor holds one for nothing.
@@ -181,20 +179,17 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     onNameForm('quick', 'quickMatch');
     $('quick-cancel').addEventListener('click', () => cancelQuick());
     $('quick-computer').addEventListener('click', () => {
-      const name = $('quick-name').value.trim();
-      cancelQuick({ action: 'playComputer', name, level: $('quick-level').value });
+      cancelQuick({ action: 'playComputer', name: $('name').value.trim(), level: $('quick-level').value });
     });
     $('join-form').addEventListener('submit', (e) => {
       e.preventDefault();
       if (!waiting.idle()) return;
       const code = codeFromForm();
       if (!code) return;
-      const nameInput = $('join-name');
-      const nameProblem = words.nameProblem(nameInput.value);
-      fieldError('join', nameProblem, nameInput);
-      if (nameProblem) return nameInput.focus();
+      const name = nameFromForm();
+      if (!name) return;
       joining = code;
-      start('joinRoom', { action: 'joinRoom', roomCode: code, name: nameInput.value.trim() });
+      start('joinRoom', { action: 'joinRoom', roomCode: code, name });
     });
     $('watch').addEventListener('click', () => {
       if (!waiting.idle()) return;
@@ -214,16 +209,23 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     return '';
   }
 
-  // A form that needs only a name (form: its ids' prefix) sends action, plus what extra() adds.
+  // nameFromForm is the player's name, or '' once the name field says what is wrong with it.
+  function nameFromForm() {
+    const input = $('name');
+    const problem = words.nameProblem(input.value);
+    fieldError('name', problem, input);
+    if (!problem) return input.value.trim();
+    input.focus();
+    return '';
+  }
+
+  // A card that needs only the name (form: its ids' prefix) sends action, plus what extra() adds.
   function onNameForm(form, action, extra = () => ({})) {
     $(`${form}-form`).addEventListener('submit', (e) => {
       e.preventDefault();
       if (!waiting.idle()) return;
-      const input = $(`${form}-name`);
-      const problem = words.nameProblem(input.value);
-      fieldError(form, problem, input);
-      if (problem) return input.focus();
-      start(action, { action, name: input.value.trim(), ...extra() });
+      const name = nameFromForm();
+      if (name) start(action, { action, name, ...extra() });
     });
   }
 

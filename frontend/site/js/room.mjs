@@ -10,7 +10,6 @@ const HEARTBEAT_MS = 5 * 60 * 1000;
 const HEARTBEAT_CHECK_MS = 30 * 1000;
 // How often the page asks again once a deadline has passed and the room has not changed.
 const ASK_MS = 2000;
-const WATCHING_NOTICE = 'You are watching this game: only the players can move or chat.';
 
 function inviteLink(code) {
   return `${location.origin}${location.pathname}?room=${code}`;
@@ -71,7 +70,6 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
     show($('game'), true);
     cursor = 4;
     if (fresh || document.activeElement === document.body) focusHeading('game-title');
-    if (!me) notice(WATCHING_NOTICE);
   }
 
   // resume shows a kept seat's room while its rejoin is on the way.
@@ -200,6 +198,7 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
     }
     // A spectator gets no cues to mute. The computer needs no invite and does not chat.
     show($('mute'), Boolean(me));
+    show($('watching'), !me);
     say('leave', me ? 'Leave room' : 'Stop watching');
     const vsComputer = Boolean(r.players.O && r.players.O.computer);
     say($('game-title').firstChild, vsComputer ? 'Playing the computer' : 'Room ');
