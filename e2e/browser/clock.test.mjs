@@ -29,8 +29,7 @@ describe('the move clock in Chromium', { skip: skip || false }, () => {
     const watcher = await newPlayer(browser, stack.url);
     const w = watcher.page;
     await w.goto(`/?room=${code}`);
-    await w.fill('#name', 'Cy');
-    await w.click('#join-form button[type="submit"]'); // the room is full: watched instead
+    await w.click('#watch'); // the link says the room is full, and offers to watch
     await waitText(w, '#status', /^Ann to play \(X\)\.$/);
 
     await play(a, b, 4, 'X'); // Bob's turn, and Bob never moves

@@ -229,11 +229,11 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await waitText(a, '#score', /^You 1 · Bob 0 · 1 draw$/);
     await waitText(b, '#rematch', /^Rematch$/);
 
-    // A third player finds the room full, and watches it instead.
+    // A third player who asks to join all the same (Enter in the name) watches it instead.
     const third = await newPlayer(browser, stack.url, { viewport: PHONE });
     await third.page.goto(link);
     await third.page.fill('#name', 'Cy');
-    await third.page.click('#join-form button');
+    await third.page.press('#name', 'Enter');
     await until(() => third.page.isVisible('#watching'), 'the spectator notice');
     noErrors(third);
     await third.context.close();
@@ -347,15 +347,43 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     assert.deepEqual(await b2.locator('#chat-log li .from').allTextContents(), ['Ann', 'You']);
     await play(b2, a, 4, 'O');
 
-    // The link opened in yet another tab takes the seat over; the previous tab says so.
+    // The link opened in yet another tab, while b2 plays: it asks before taking the seat.
     const b3 = await guest.context.newPage();
     await b3.goto(`/?room=${code}`);
+    await waitText(b3, '#lobby-notice', new RegExp(`^You already play in room ${code} in another tab\\.`));
+    await waitText(b3, '#join-title', new RegExp(`^Room ${code} is full$`));
+    assert.equal(await b2.isVisible('#game'), true, 'the tab that plays keeps its seat while the new one asks');
+    // Moved on purpose, the seat is b3's; the previous tab says so.
+    await b3.click('#move-seat');
     await waitText(b3, '#status', /Ann’s turn/);
     await waitText(b2, '#lobby-notice', /^Your seat in room \w{6} is now played in another tab or window\./);
     await play(a, b3, 1, 'X');
     noErrors(host, guest);
     await host.context.close();
     await guest.context.close();
+  });
+
+  test('a room link opened in a second tab of the same browser joins as the other player, not the seat', { timeout: 60000 }, async () => {
+    const host = await newPlayer(browser, stack.url);
+    const a = host.page;
+    await a.goto('/');
+    await a.fill('#name', 'Ann');
+    await a.click('#create-form button[type="submit"]');
+    const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
+    const a2 = await host.context.newPage(); // the same browser: the same kept seats
+    await a2.goto(`/?room=${code}`);
+    await waitText(a2, '#lobby-notice', new RegExp(`^You already play in room ${code} in another tab\\. Join it here as the other player`));
+    assert.equal(await a2.isVisible('#move-seat'), true);
+    await waitText(a, '#status', /Waiting for an opponent/); // the first tab keeps its seat
+    await a2.fill('#name', 'Ann too');
+    await a2.press('#name', 'Enter');
+    await waitText(a2, '#status', /^Ann’s turn \(X\)\.$/);
+    await waitText(a, '#status', /^Your turn: place an X\.$/);
+    await play(a, a2, 4, 'X');
+    await a2.reload(); // each tab rejoins its own seat
+    await waitText(a2, '#status', /^Your turn: place an O\.$/);
+    noErrors(host);
+    await host.context.close();
   });
 
   test('leaving mid-game asks first; an over-long chat message is refused before it is sent', { timeout: 60000 }, async () => {
@@ -606,9 +634,13 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await b.page.click('#join-form button[type="submit"]');
     await waitText(a.page, '#status', /^Your turn/);
 
+    // The link says the room is full and offers to watch, not to join.
     await c.page.goto(`/?room=${code}`);
-    await c.page.fill('#name', 'Cy');
-    await c.page.click('#join-form button[type="submit"]'); // the room is full: watched instead
+    await waitText(c.page, '#join-title', new RegExp(`^Room ${code} is full$`));
+    await waitText(c.page, '#lobby-notice', new RegExp(`^Ann and Bob are playing in room ${code}\\. Watch them`));
+    assert.equal(await c.page.isHidden('#join-form button[type="submit"]'), true, 'no Join for a full room');
+    await screenshots(c.page, 'full-room-link');
+    await c.page.click('#watch');
     await until(() => c.page.isVisible('#watching'), 'the spectator notice');
     assert.equal(await a.page.isVisible('#watching'), false, 'a player is not told they watch');
     await waitText(c.page, '#seat-X .pname', /^Ann$/);

@@ -367,6 +367,9 @@ func (h *Handler) dispatch(ctx context.Context, connID string, req protocol.Requ
 	case catalog.JoinRoom:
 		return req.RoomCode, h.svc.JoinRoom(ctx, connID, req.RoomCode, req.Name)
 	case catalog.GetRoom:
+		if req.Peek {
+			return req.RoomCode, h.svc.PeekRoom(ctx, connID, req.RoomCode)
+		}
 		return req.RoomCode, h.svc.GetRoom(ctx, connID, req.RoomCode)
 	case catalog.Move:
 		return req.RoomCode, h.svc.Move(ctx, connID, req.RoomCode, req.Cell)

@@ -104,6 +104,18 @@ func (s *Service) GetRoom(ctx context.Context, connID, code string) error {
 	return s.serialized(ctx, connID, func(current store.Connection) error { return s.getRoom(ctx, current, code) })
 }
 
+// PeekRoom answers connID with room code's state and follows nothing: a page shows what a link
+// leads to (an open seat, a full room) before its visitor chooses to join or watch. The room's
+// clocks are applied, as on any request.
+func (s *Service) PeekRoom(ctx context.Context, connID, code string) error {
+	out, err := s.update(ctx, code, func(*game.Room, time.Time) error { return errNoChange })
+	s.announce(ctx, out)
+	if err != nil {
+		return err
+	}
+	return s.reply(ctx, connID, out.room)
+}
+
 func (s *Service) getRoom(ctx context.Context, current store.Connection, code string) error {
 	connID := current.ID
 	mayWatch := current.RoomCode == "" || current.RoomCode == code || current.Role == store.RoleWatcher

@@ -20,6 +20,8 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
   let quickRetry = 0; // the timer that asks again when queued's retryIn says
   let afterQuick = null; // the frame to send once a cancel is answered (play the computer)
   let quickCancelled = 0; // when a quick match was last cancelled
+  let peeking = ''; // the link's room, asked about with a getRoom that follows nothing
+  let moveSeat = null; // takes this browser's seat in the link's room into this tab
 
   function busy(on) {
     for (const form of [$('create-form'), $('join-form'), $('quick-form'), $('computer-form')]) {
@@ -48,6 +50,9 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     for (const el of $('lobby').querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
     show($('lobby'), true);
     $('lobby').classList.remove('invited');
+    $('join-form').classList.remove('full');
+    show($('move-seat'), false);
+    peeking = '';
     say('join-title', 'Join a game');
     say('create-title', 'Start a game');
     busy(false);
@@ -63,14 +68,50 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     show($('lobby'), false);
   }
 
-  // invite opens on the join form for the room a link names.
-  function invite(code) {
+  // invite opens on the join form for the room a link names, and asks what the room is (a
+  // full one is offered to watch). move, when given, takes the seat another tab of this browser
+  // plays in that room into this one: the player is asked first.
+  function invite(code, move) {
     $('lobby').classList.add('invited');
     say('join-title', `Join room ${code}`);
     say('create-title', 'Or start your own game');
     $('join-code').value = code;
+    moveSeat = move || null;
+    show($('move-seat'), Boolean(move));
+    if (move) notice(`You already play in room ${code} in another tab. Join it here as the other player, watch it, or move your seat to this tab.`);
     if (words.codeProblem(code)) fieldError('join', words.codeProblem(code), $('join-code'));
+    else if (ready) {
+      peeking = code;
+      socket.sendSoon({ action: 'getRoom', roomCode: code, watch: false });
+    }
     $('name').focus();
+  }
+
+  // peeked shows the link's room as the server answered the invite's question; it reports
+  // whether f was that answer.
+  function peeked(f) {
+    const r = f.room;
+    if (!peeking || !r || r.code !== peeking || f.you || inRoom()) return false;
+    peeking = '';
+    const p = r.players || {};
+    if (r.status === 'abandoned') {
+      say('join-title', `Room ${r.code} is closed`);
+      notice('Its host has left. Start your own game, or join another.');
+    } else if (p.X && p.O) {
+      say('join-title', `Room ${r.code} is full`);
+      if (!moveSeat) notice(`${p.X.name} and ${p.O.name} are playing in room ${r.code}. Watch them, or start your own game.`);
+    } else return true;
+    $('join-form').classList.add('full');
+    return true;
+  }
+
+  // peekRefused says why on the join card when the link's room cannot be found; it reports
+  // whether f was the invite's answer.
+  function peekRefused(f) {
+    if (!peeking || f.action !== 'getRoom') return false;
+    peeking = '';
+    fieldError('join', words.errorText(f), $('join-code'));
+    return true;
   }
 
   // pairedLate: a seat just after a cancel is a pairing that won the race.
@@ -191,6 +232,9 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
       joining = code;
       start('joinRoom', { action: 'joinRoom', roomCode: code, name });
     });
+    $('move-seat').addEventListener('click', () => {
+      if (moveSeat && waiting.idle()) moveSeat();
+    });
     $('watch').addEventListener('click', () => {
       if (!waiting.idle()) return;
       const code = codeFromForm();
@@ -250,5 +294,5 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
   }
 
   listen();
-  return { busy, notice, open, leave, invite, pairedLate, answer, refused, dropped, onQueued, onUnqueued };
+  return { busy, notice, open, leave, invite, peeked, peekRefused, pairedLate, answer, refused, dropped, onQueued, onUnqueued };
 }
