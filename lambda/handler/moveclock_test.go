@@ -226,3 +226,33 @@ func TestMoveAtTheDeadlineRacesTheTimeout(t *testing.T) {
 		})
 	}
 }
+
+// A bot that opens a fresh connection for each quick match (so no per-connection cooldown
+// reaches it) and never moves holds each honest partner for one move clock at most, and each
+// of them wins that game (issue 28: one device cannot take a stream of honest players).
+func TestFreshConnectionBotCostsEachVictimOneClock(t *testing.T) {
+	e := newEnv(t, envOptions{moveTimeout: moveTimeout})
+	for i := range 5 {
+		bot, honest := fmt.Sprintf("bot%d", i), fmt.Sprintf("h%d", i)
+		first, second := bot, honest
+		if i%2 == 1 { // the honest player waits first, and holds X
+			first, second = honest, bot
+		}
+		e.send(first, map[string]any{"action": "quickMatch", "name": "Q" + first})
+		e.send(second, map[string]any{"action": "quickMatch", "name": "Q" + second})
+		st := e.room(honest)
+		code := st["code"].(string)
+		if e.last(honest)["you"].(map[string]any)["symbol"] == "X" {
+			e.move(honest, code, 4)
+		}
+		e.advance(moveTimeout)
+		e.send(honest, map[string]any{"action": "getRoom", "roomCode": code})
+		st = e.room(honest)
+		you := e.last(honest)["you"].(map[string]any)["symbol"]
+		if st["status"] != "won" || st["winner"] != you {
+			t.Fatalf("victim %d after one move clock: %v", i, st)
+		}
+		e.send(honest, map[string]any{"action": "leaveRoom", "roomCode": code})
+		e.disconnect(bot)
+	}
+}
