@@ -1,0 +1,45 @@
+// Command sitebuild writes the site as it is served (package frontend/sitebuild: each
+// JavaScript and CSS file minified) into a directory: to see what ships, and for the first-load
+// budget of e2e/browser/site.test.mjs, which measures it.
+//
+//	go run ./cmd/sitebuild -out dir [-src frontend/site]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/serverless-tictactoe/tictactoe/frontend"
+	"github.com/serverless-tictactoe/tictactoe/frontend/sitebuild"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "sitebuild:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	out := flag.String("out", "", "write the built site into `dir` (new or empty)")
+	src := flag.String("src", "", "build the site in `dir` (default: the game's, frontend/site as this command was built with it)")
+	flag.Parse()
+	if *out == "" || flag.NArg() > 0 {
+		flag.Usage()
+		return fmt.Errorf("usage: sitebuild -out dir [-src dir]")
+	}
+	var site fs.FS = frontend.Site()
+	if *src != "" {
+		site = os.DirFS(*src)
+	}
+	built, err := sitebuild.Build(site)
+	if err != nil {
+		return err
+	}
+	if entries, err := os.ReadDir(*out); err == nil && len(entries) > 0 {
+		return fmt.Errorf("-out %s is not empty", *out)
+	}
+	return sitebuild.Write(*out, built)
+}
