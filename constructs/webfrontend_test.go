@@ -309,6 +309,9 @@ func TestWebFrontendShipsTheBuiltSite(t *testing.T) {
 				if !bytes.Equal(got, tc.wantMain) {
 					t.Errorf("the Site asset's js/main.mjs (%d B) is not the one wanted (%d B): %.80q", len(got), len(tc.wantMain), got)
 				}
+				if want := "asset." + *web.Site.AssetHash(); tc.siteDir == nil && *web.Site.AssetPath() != want {
+					t.Errorf("the Site asset is staged as %s, want %s (a dot in the built site's directory name reads to CDK as an extension)", *web.Site.AssetPath(), want)
+				}
 				hashes = append(hashes, *web.Site.AssetHash())
 			}
 			if hashes[0] != hashes[1] {

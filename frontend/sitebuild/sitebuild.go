@@ -25,7 +25,8 @@ import (
 // Target is the JavaScript the built files may use: ES2022, which the source already needs
 // (private methods, in js/waiting.mjs), so minifying asks no more of a browser than the source
 // does. A lower target would make esbuild rewrite such syntax into longer code; a higher one
-// would let its minifier use syntax the source never asked browsers for.
+// would let its minifier use syntax the source never asked browsers for. (The stylesheet's
+// minified forms, such as #rrggbbaa colours, are older than ES2022 in every browser.)
 const Target = api.ES2022
 
 // Build returns the site to serve, built from src (a site directory's files): every .mjs file
@@ -34,7 +35,9 @@ const Target = api.ES2022
 // file minified, and every other file byte for byte. The same src always gives the same bytes.
 // A file esbuild cannot parse, or warns about, fails the build with an error naming it.
 func Build(src fs.FS) (fs.FS, error) {
-	site := fstest.MapFS{} // an in-memory file system, complete enough to serve (http.FileServerFS)
+	// An in-memory file system whose files seek, as http.FileServerFS needs (testing/fstest
+	// links no test code: it is the standard library's one such type).
+	site := fstest.MapFS{}
 	var errs []error
 	err := fs.WalkDir(src, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -131,10 +134,11 @@ func Hash(site fs.FS) (string, error) {
 }
 
 // Stage builds src and writes the result into a directory under parent named after its
-// content ("site.<hash>"), which it returns: a CDK asset's source. The same src always gives
-// the same directory and bytes, so the asset's hash stays put from one synth to the next. A
-// directory already there is kept as it is (the same name holds the same files); a new one
-// is written beside it and renamed into place, so no reader ever sees half a site.
+// content, which it returns: a CDK asset's source. The name is "site-<hash>", with no dot,
+// which CDK would take for an extension and append to the asset's own directory. The same src
+// always gives the same directory and bytes, so the asset's hash stays put from one synth to
+// the next. A directory already there is kept as it is (the same name holds the same files);
+// a new one is written beside it and renamed into place, so no reader sees half a site.
 func Stage(src fs.FS, parent string) (string, error) {
 	site, err := Build(src)
 	if err != nil {
@@ -144,14 +148,14 @@ func Stage(src fs.FS, parent string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(parent, "site."+hash[:20])
+	dir := filepath.Join(parent, "site-"+hash[:20])
 	if _, err := os.Stat(dir); err == nil {
 		return dir, nil
 	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return "", fmt.Errorf("staging the built site: %w", err)
 	}
-	tmp, err := os.MkdirTemp(parent, "site.tmp-")
+	tmp, err := os.MkdirTemp(parent, "site-tmp-")
 	if err != nil {
 		return "", fmt.Errorf("staging the built site: %w", err)
 	}

@@ -299,7 +299,7 @@ func TestStage(t *testing.T) {
 	if staged := os.DirFS(dir); mustHash(t, staged) != mustHash(t, built) {
 		t.Errorf("the staged files differ from the build")
 	}
-	if !strings.HasPrefix(filepath.Base(dir), "site."+mustHash(t, built)[:20]) {
+	if !strings.HasPrefix(filepath.Base(dir), "site-"+mustHash(t, built)[:20]) {
 		t.Errorf("staged in %s, not named after its content", dir)
 	}
 	if _, err := Stage(fstest.MapFS{"bad.mjs": {Data: []byte("(")}}, parent); err == nil || !strings.Contains(err.Error(), "bad.mjs") {
