@@ -8,6 +8,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 
@@ -16,18 +17,23 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Args[1:], os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "sitebuild:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	out := flag.String("out", "", "write the built site into `dir` (new or empty)")
-	src := flag.String("src", "", "build the site in `dir` (default: the game's, frontend/site as this command was built with it)")
-	flag.Parse()
-	if *out == "" || flag.NArg() > 0 {
-		flag.Usage()
+// run is the command with args, its usage to stderr.
+func run(args []string, stderr io.Writer) error {
+	flags := flag.NewFlagSet("sitebuild", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	out := flags.String("out", "", "write the built site into `dir` (new or empty)")
+	src := flags.String("src", "", "build the site in `dir` (default: the game's, frontend/site as this command was compiled with it)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" || flags.NArg() > 0 {
+		flags.Usage()
 		return fmt.Errorf("usage: sitebuild -out dir [-src dir]")
 	}
 	var site fs.FS = frontend.Site()
