@@ -1,9 +1,9 @@
 // Package frontend holds what the EC2 instances serve and how they are set up: the static
 // site's source (site/: ES modules, a stylesheet and the page, no framework), and the bash user
-// data that installs NGINX and the site on Amazon Linux 2023 (userdata/). The site ships as
-// package sitebuild builds it from Site (each script and stylesheet minified, nothing renamed
-// or bundled): the CDK Web frontend construct stages that as an S3 asset and renders UserData
-// into the launch template; the local gateway serves the same build.
+// data that installs NGINX and the site on Amazon Linux 2023 (userdata/). What ships is Site
+// built by package sitebuild (each script and stylesheet minified, nothing renamed or
+// bundled): the CDK Web frontend construct stages it as an S3 asset and renders UserData into
+// the launch template; the local gateway serves the same build.
 package frontend
 
 import (
