@@ -158,7 +158,8 @@ export async function startStack({ grace = '4s', regions = 1, env = {}, games = 
 }
 
 // DEV_ARGS are cmd/dev's flags for a test run: loopback on a free port. (The grace period is
-// the functions' GRACE_PERIOD variable, set in the environment.)
+// the functions' GRACE_PERIOD variable, set in the environment.) No -site: the stack serves the
+// site as it ships, built by frontend/sitebuild, so the tests run what players get.
 function DEV_ARGS({ port, regions, games }) {
   return ['-addr', `127.0.0.1:${port}`, '-regions', String(regions), ...(games ? ['-games', String(games)] : [])];
 }
