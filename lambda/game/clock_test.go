@@ -38,24 +38,31 @@ func TestTurnEnds(t *testing.T) {
 			r.Disconnect("co", t0.Add(time.Second))
 			return r
 		}, move, time.Time{}},
-		{"both back: the same deadline", func(t *testing.T) *Room {
+		{"the other back: the clock stopped while it was away", func(t *testing.T) *Room {
 			r := playing(t)
 			r.Disconnect("co", t0.Add(time.Second))
-			if _, _, err := r.Rejoin(HashToken("to"), "co2", t0.Add(2*time.Second)); err != nil {
+			if _, _, err := r.Rejoin(HashToken("to"), "co2", t0.Add(40*time.Second)); err != nil {
 				t.Fatal(err)
 			}
-			r.Resume(t0.Add(2*time.Second), move)
+			r.Resume(O, t0.Add(40*time.Second), move)
+			return r
+		}, move, t0.Add(move + 39*time.Second)},
+		{"the other back with the mover's time nearly gone: ReturnTime", func(t *testing.T) *Room {
+			r := playing(t)
+			r.Disconnect("co", t0.Add(55*time.Second))
+			if _, _, err := r.Rejoin(HashToken("to"), "co2", t0.Add(56*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			r.Resume(O, t0.Add(56*time.Second), move)
+			return r
+		}, move, t0.Add(56*time.Second + ReturnTime)},
+		{"a reload: nothing changes", func(t *testing.T) *Room {
+			r := playing(t)
+			if _, _, err := r.Rejoin(HashToken("to"), "co2", t0.Add(50*time.Second)); err != nil {
+				t.Fatal(err)
+			}
 			return r
 		}, move, t0.Add(move)},
-		{"the other back late: the player to move gets ReturnTime", func(t *testing.T) *Room {
-			r := playing(t)
-			r.Disconnect("co", t0.Add(time.Second))
-			if _, _, err := r.Rejoin(HashToken("to"), "co2", t0.Add(move)); err != nil {
-				t.Fatal(err)
-			}
-			r.Resume(t0.Add(move), move)
-			return r
-		}, move, t0.Add(move + ReturnTime)},
 		{"stored before the clock", func(t *testing.T) *Room { r := playing(t); r.TurnAt = time.Time{}; return r }, move, time.Time{}},
 	}
 	for _, tc := range tests {
@@ -98,12 +105,16 @@ func TestExpireTurn(t *testing.T) {
 			t.Fatalf("rematch: timeout %+v, turn ends %v", r.Timeout, r.TurnEnds(move))
 		}
 	})
-	t.Run("a move resets the count of timeouts", func(t *testing.T) {
+	t.Run("a move does not reset the count; a game played to its end does", func(t *testing.T) {
 		r := playing(t)
-		r.X.Timeouts = 1
+		r.X.Timeouts, r.O.Timeouts = 1, 1
 		play(t, r, 4)
-		if r.X.Timeouts != 0 {
+		if r.X.Timeouts != 1 {
 			t.Fatalf("timeouts after a move: %d", r.X.Timeouts)
+		}
+		play(t, r, 0, 2, 1, 6) // X wins the diagonal 2-4-6
+		if r.Status != Won || r.X.Timeouts != 0 || r.O.Timeouts != 0 {
+			t.Fatalf("after a game played to its end: %s, timeouts %d %d", r.Status, r.X.Timeouts, r.O.Timeouts)
 		}
 	})
 }
@@ -121,15 +132,26 @@ func TestTimeoutsInARowLoseAQuickMatchSeat(t *testing.T) {
 		{"quick match, once: the seat stays", true, O, 1, Won, true},
 		{"quick match, the guest twice: freed for a new guest", true, O, 2, Waiting, false},
 		{"quick match, the host twice: the room closes", true, X, 2, Abandoned, false},
+		{"quick match, a camper who moves once a game: freed all the same", true, O, -2, Waiting, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := playing(t)
 			r.Quick = tc.quick
 			at := t0
-			for i := 0; i < tc.timeouts; i++ {
+			onceAGame := tc.timeouts < 0 // the camper makes one move each game, then idles
+			for i := 0; i < max(tc.timeouts, -tc.timeouts); i++ {
+				conn := map[Symbol]string{X: "cx", O: "co"}
 				if r.Turn != tc.camper { // the honest player moves
-					if err := r.Move(map[Symbol]string{X: "cx", O: "co"}[r.Turn], 4, at); err != nil {
+					if err := r.Move(conn[r.Turn], 4, at); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if onceAGame {
+					if err := r.Move(conn[tc.camper], 0, at); err != nil {
+						t.Fatal(err)
+					}
+					if err := r.Move(conn[tc.camper.Other()], 8, at); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -163,7 +185,7 @@ func TestResumeGivesReturnTimeOnceATurn(t *testing.T) {
 	if _, _, err := r.Rejoin(HashToken("tx"), "cx2", back); err != nil {
 		t.Fatal(err)
 	}
-	r.Resume(back, move)
+	r.Resume(X, back, move)
 	if want := back.Add(ReturnTime); !r.TurnEnds(move).Equal(want) {
 		t.Fatalf("back after the deadline: turn ends %v, want %v", r.TurnEnds(move), want)
 	}
@@ -176,16 +198,66 @@ func TestResumeGivesReturnTimeOnceATurn(t *testing.T) {
 	if _, _, err := r.Rejoin(HashToken("tx"), "cx3", again); err != nil {
 		t.Fatal(err)
 	}
-	r.Resume(again, move)
+	r.Resume(X, again, move)
 	if !r.ExpireTurn(again, move) || r.Timeout == nil || r.Timeout.Symbol != X {
 		t.Fatalf("a second return must not stall the game: %s %+v", r.Status, r.Timeout)
 	}
 
 	// A reload early in the turn does not spend it.
 	r = playing(t)
-	r.Resume(t0.Add(5*time.Second), move)
+	r.Resume(X, t0.Add(5*time.Second), move)
 	if !r.ResumedAt.IsZero() || !r.TurnEnds(move).Equal(t0.Add(move)) {
 		t.Fatalf("an early return: resumed %v, turn ends %v", r.ResumedAt, r.TurnEnds(move))
+	}
+}
+
+// The clock counts only while both are online, but a deadline that passed while they were
+// stands: going offline after it does not undo it (the review's stall by disconnecting).
+func TestADeadlinePassedWhileBothWereOnlineStands(t *testing.T) {
+	tests := []struct {
+		name    string
+		offline string // who drops, a second after the deadline
+	}{
+		{"the player to move drops after its deadline", "cx"},
+		{"the other player drops after the deadline", "co"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := playing(t) // X to move from t0
+			r.Disconnect(tc.offline, t0.Add(move+time.Second))
+			if !r.ExpireTurn(t0.Add(move+time.Minute), move) || r.Timeout == nil || r.Timeout.Symbol != X {
+				t.Fatalf("status %s timeout %+v: the deadline passed while both were online", r.Status, r.Timeout)
+			}
+		})
+	}
+	// Dropping before the deadline: the grace period decides, and the clock waits.
+	r := playing(t)
+	r.Disconnect("co", t0.Add(move-time.Second))
+	if r.ExpireTurn(t0.Add(move+time.Minute), move) {
+		t.Fatal("the clock ran on while the other player was away")
+	}
+}
+
+// The other player's return never costs the player to move: an early return does not spend the
+// time that a later one gives back (the review's mover timed out by an opponent's blips).
+func TestOpponentBlipsNeverCostTheMover(t *testing.T) {
+	r := playing(t) // X to move from t0
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	r.Disconnect("co", at(50))
+	if _, _, err := r.Rejoin(HashToken("to"), "co2", at(50)); err != nil {
+		t.Fatal(err)
+	}
+	r.Resume(O, at(50), move)
+	r.Disconnect("co2", at(51))
+	if _, _, err := r.Rejoin(HashToken("to"), "co3", at(141)); err != nil {
+		t.Fatal(err)
+	}
+	r.Resume(O, at(141), move)
+	if r.ExpireTurn(at(141), move) {
+		t.Fatal("the mover, online all along, timed out on the opponent's return")
+	}
+	if got := r.TurnEnds(move); got.Before(at(141).Add(ReturnTime)) {
+		t.Fatalf("turn ends %v: the mover has less than ReturnTime", got)
 	}
 }
 

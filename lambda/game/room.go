@@ -37,8 +37,8 @@ type Player struct {
 	// held for a grace period from then (ExpireGrace).
 	OfflineSince time.Time
 	Rematch      bool // asked for a rematch of the finished game
-	// Timeouts counts the games in a row this player lost by the move clock (ExpireTurn); a
-	// move resets it.
+	// Timeouts counts the games in a row this player lost by the move clock (ExpireTurn); a game
+	// played to its end, or lost by the other's timeout, resets it.
 	Timeouts int
 	// Computer is the level of the computer that holds the seat; "" for a person.
 	Computer Level
@@ -256,7 +256,6 @@ func (r *Room) Move(connID string, cell int, now time.Time) error {
 	case r.Board[cell] != None:
 		return apperr.New(apperr.CellTaken, "Cell %d is already taken.", cell)
 	}
-	r.Player(s).Timeouts = 0
 	r.place(s, cell, now)
 	return nil
 }
@@ -265,7 +264,11 @@ func (r *Room) Move(connID string, cell int, now time.Time) error {
 func (r *Room) place(s Symbol, cell int, now time.Time) {
 	r.Board[cell] = s
 	r.UpdatedAt = now
-	if w, line := r.Board.Winner(); w != None {
+	w, line := r.Board.Winner()
+	if w != None || r.Board.Full() {
+		r.endRuns() // a game played to its end breaks both players' runs of timeouts
+	}
+	if w != None {
 		r.Status, r.Winner, r.WinLine, r.Turn = Won, w, line, None
 		if w == X {
 			r.Score.X++
@@ -281,6 +284,15 @@ func (r *Room) place(s Symbol, cell int, now time.Time) {
 	}
 	r.Turn = s.Other()
 	r.startTurn(now)
+}
+
+// endRuns resets both players' counts of timeouts in a row.
+func (r *Room) endRuns() {
+	for _, p := range []*Player{r.X, r.O} {
+		if p != nil {
+			p.Timeouts = 0
+		}
+	}
 }
 
 // RequestRematch records that the player on connID wants another game; once both have asked,
@@ -370,6 +382,7 @@ func (r *Room) Rejoin(tokenHash, connID string, now time.Time) (seat Symbol, pre
 		p := r.Player(s)
 		if p != nil && subtle.ConstantTimeCompare([]byte(p.TokenHash), []byte(tokenHash)) == 1 {
 			previous = p.ConnID
+			r.pause(s, p.OfflineSince, now) // zero while online: nothing
 			p.ConnID = connID
 			p.OfflineSince = time.Time{}
 			r.removeWatcher(connID)

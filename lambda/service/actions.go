@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
@@ -76,18 +77,23 @@ func (s *Service) JoinRoom(ctx context.Context, connID, code, name string) error
 		return err
 	}
 	seat := game.Seat{Name: name, TokenHash: game.HashToken(token), ConnID: connID}
+	var joined bool
 	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
+		joined = false
 		if r.SymbolOf(connID) != game.None {
 			return errNoChange
 		}
+		joined = true
 		return r.Join(seat, now)
 	})
-	if err != nil {
+	if err != nil || !joined {
+		// Refused, or already seated here: no new token. A clock that ran out on the way was
+		// written all the same, and the room hears of it.
 		s.announce(ctx, out)
-		return err
-	}
-	if !out.wrote || out.room.SymbolOf(connID) != game.O {
-		return s.reply(ctx, connID, out.room) // already seated here: no new token
+		if err != nil {
+			return err
+		}
+		return s.reply(ctx, connID, out.room)
 	}
 	if err := s.takeSeat(ctx, connID, code, store.RoleO, giveUp(connID)); err != nil {
 		return err
@@ -288,6 +294,9 @@ func (s *Service) LeaveRoom(ctx context.Context, connID, code string) error {
 		return r.Leave(connID, now)
 	})
 	s.announce(ctx, out)
+	if apperr.CodeOf(err) == apperr.NotInRoom && slices.Contains(out.dropped, connID) {
+		return nil // the clock took the seat first: told so by its left frame, record forgotten
+	}
 	if err != nil {
 		return err
 	}
@@ -324,8 +333,8 @@ func (s *Service) rejoin(ctx context.Context, current store.Connection, code, to
 	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
 		var err error
 		symbol, previous, err = r.Rejoin(game.HashToken(token), connID, now)
-		if err == nil {
-			r.Resume(now, s.clocks.Move)
+		if err == nil && previous == "" { // back from offline, not a reload
+			r.Resume(symbol, now, s.clocks.Move)
 		}
 		return err
 	})
@@ -341,6 +350,7 @@ func (s *Service) rejoin(ctx context.Context, current store.Connection, code, to
 		if err := s.sendLeft(ctx, previous, code, protocol.LeftElsewhere); err != nil && !isGone(err) {
 			s.log.WarnContext(ctx, "telling the replaced connection", "room", code, "connectionId", previous, "error", err)
 		}
+		s.forget(ctx, previous, code)
 	}
 	s.tellDropped(ctx, out)
 	s.broadcast(ctx, out.room, map[string]string{connID: token})

@@ -29,12 +29,30 @@ func (s *Service) announce(ctx context.Context, out outcome) {
 }
 
 // tellDropped sends a left frame to each connection the room's clocks took a seat from (a
-// broadcast reaches only those still in the room).
+// broadcast reaches only those still in the room), and forgets the room in its record.
 func (s *Service) tellDropped(ctx context.Context, out outcome) {
 	for _, id := range out.dropped {
 		if err := s.sendLeft(ctx, id, out.room.Code, protocol.LeftTimeout); err != nil && !isGone(err) {
 			s.log.WarnContext(ctx, "telling a player the clock took the seat", "room", out.room.Code, "connectionId", id, "error", err)
 		}
+		s.forget(ctx, id, out.room.Code)
+	}
+}
+
+// forget clears room code from connection connID's record, when the record still names it: the
+// connection was told it left (its seat taken by a clock or by another tab), and may go on to
+// watch or play elsewhere. A record changed since (ErrConflict) already follows something else.
+func (s *Service) forget(ctx context.Context, connID, code string) {
+	c, err := s.currentRoom(ctx, connID)
+	if err == nil && (c.RoomCode != code || c.Closed || c.Version == 0) {
+		return
+	}
+	if err == nil {
+		c.RoomCode, c.Role = "", ""
+		err = s.store.PutConnection(ctx, &c)
+	}
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		s.log.WarnContext(ctx, "forgetting a room a connection no longer follows", "room", code, "connectionId", connID, "error", err)
 	}
 }
 

@@ -228,7 +228,7 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
     const passed = turn === 0 || (me && ['X', 'O'].some((s) => left(s) === 0));
     if (passed && socket.state === 'open' && Date.now() - asked >= ASK_MS) {
       asked = Date.now();
-      socket.send({ action: 'getRoom', roomCode: r.code });
+      socket.send({ action: 'getRoom', roomCode: r.code, watch: false }); // an answer is all it needs
     }
   }
 
