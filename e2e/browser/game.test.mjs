@@ -386,6 +386,37 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await host.context.close();
   });
 
+  test('asked with ?rtt=1, a page reports its last move\'s round trip with its next move, and only then', { timeout: 60000 }, async () => {
+    const [host, guest] = await Promise.all([newPlayer(browser, stack.url), newPlayer(browser, stack.url)]);
+    const a = host.page;
+    const b = guest.page;
+    const sent = { a: [], b: [] };
+    for (const [who, page] of [['a', a], ['b', b]]) {
+      page.on('websocket', (ws) => ws.on('framesent', (f) => {
+        const m = JSON.parse(f.payload);
+        if (m.action === 'move') sent[who].push(m);
+      }));
+    }
+    await a.goto('/?rtt=1');
+    await a.fill('#name', 'Ann');
+    await a.click('#create-form button[type="submit"]');
+    const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
+    await b.goto(`/?room=${code}`);
+    await b.fill('#name', 'Bob');
+    await b.press('#name', 'Enter');
+    await waitText(a, '#status', /^Your turn/);
+    await play(a, b, 0, 'X');
+    await play(b, a, 4, 'O');
+    await play(a, b, 8, 'X');
+    await play(b, a, 2, 'O');
+    assert.equal(sent.a.length, 2);
+    assert.equal(sent.a[0].rtt, undefined, 'the first move has no round trip to report');
+    assert.ok(Number.isInteger(sent.a[1].rtt) && sent.a[1].rtt >= 1 && sent.a[1].rtt < 10000, `the second reports the first's: ${JSON.stringify(sent.a[1])}`);
+    assert.ok(sent.b.every((m) => m.rtt === undefined), 'a page not asked reports nothing');
+    noErrors(host, guest);
+    await Promise.all([host.context.close(), guest.context.close()]);
+  });
+
   test('leaving mid-game asks first; an over-long chat message is refused before it is sent', { timeout: 60000 }, async () => {
     const { host, guest, a, b } = await twoPlayers(browser, stack.url, { guestView: PHONE });
 

@@ -84,9 +84,11 @@ type Options struct {
 	Timings Timings
 }
 
-// Timings records one served client action's timings (metrics.EMF).
+// Timings records one served client action's timings, and a page's report of its last move's
+// round trip (metrics.EMF).
 type Timings interface {
 	Action(ctx context.Context, action, room string, t metrics.Timing)
+	RoundTrip(ctx context.Context, room string, d time.Duration)
 }
 
 // New returns a Handler.
@@ -107,6 +109,9 @@ func New(o Options) *Handler {
 func (h *Handler) time(ctx context.Context, req protocol.Request, began time.Time, hop *hops.Hops) {
 	if h.timings == nil {
 		return
+	}
+	if req.RTT > 0 {
+		h.timings.RoundTrip(ctx, req.RoomCode, req.RTT)
 	}
 	s := hop.Sums()
 	h.timings.Action(ctx, req.Action, req.RoomCode, metrics.Timing{Total: time.Since(began),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 )
@@ -14,6 +15,7 @@ type timingLog struct {
 		action, room string
 		t            metrics.Timing
 	}
+	trips []time.Duration
 }
 
 func (l *timingLog) Action(_ context.Context, action, room string, t metrics.Timing) {
@@ -55,5 +57,30 @@ func TestActionsAreTimedHopByHop(t *testing.T) {
 		if got.t.Reads > 0 && got.t.Read <= 0 || got.t.Posts > 0 && got.t.PostMax <= 0 || got.t.Total < got.t.Read+got.t.Write {
 			t.Errorf("action %d: durations %+v", i, got.t)
 		}
+	}
+}
+
+func (l *timingLog) RoundTrip(_ context.Context, room string, d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.trips = append(l.trips, d)
+}
+
+// A page asked to (?rtt=1) reports its last move's round trip with its next move: recorded
+// once, beside the server's own timings; a move without it records none.
+func TestAPagesRoundTripIsRecorded(t *testing.T) {
+	log := &timingLog{}
+	e := newEnv(t, envOptions{timings: log})
+	code := e.startGame()
+	e.move("x", code, 4)
+	e.move("o", code, 0)
+	e.send("x", map[string]any{"action": "move", "roomCode": code, "cell": 8, "rtt": 42})
+	if len(log.trips) != 1 || log.trips[0] != 42*time.Millisecond {
+		t.Fatalf("round trips recorded: %v, want [42ms]", log.trips)
+	}
+	e.send("o", map[string]any{"action": "move", "roomCode": code, "cell": 1, "rtt": -3})
+	e.wantError("o", "bad_request", "move")
+	if len(log.trips) != 1 {
+		t.Fatalf("a bad report was recorded: %v", log.trips)
 	}
 }

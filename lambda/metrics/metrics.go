@@ -142,6 +142,9 @@ const (
 	PostLatency   = "PostLatency"
 	// ActionDimension names the client action (lambda/catalog's actions).
 	ActionDimension = "Action"
+	// MoveRoundTrip is a page's own round trip of a move, from its send to the room frame that
+	// holds it, reported with its next move (?rtt=1): the network's share beside the server's.
+	MoveRoundTrip = "MoveRoundTrip"
 )
 
 // Latencies lists the per-hop metrics.
@@ -152,6 +155,12 @@ func Latencies() []string { return []string{ActionLatency, ReadLatency, WriteLat
 type Timing struct {
 	Total, Read, Write, PostMax time.Duration
 	Reads, Writes, Posts        int
+}
+
+// RoundTrip writes one line of a page's reported move round trip in room, in milliseconds,
+// under the Service dimension only.
+func (e *EMF) RoundTrip(ctx context.Context, room string, d time.Duration) {
+	e.write(ctx, MoveRoundTrip, room, "Milliseconds", slog.Float64(MoveRoundTrip, float64(d.Microseconds())/1000))
 }
 
 // Action writes one line of action's per-hop timings in room. A hop the action did not make

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -28,6 +29,9 @@ const (
 	MaxChatRunes  = 500
 	// MaxTokenBytes bounds a seat token as sent back by a client (a real one is 22 bytes).
 	MaxTokenBytes = 64
+	// MaxRTTMillis bounds a move's report of the last move's round trip (rtt): past a minute a
+	// page was asleep, not waiting.
+	MaxRTTMillis = 60000
 )
 
 // Request is a decoded, validated client frame. Only the fields of its Action are set.
@@ -41,6 +45,9 @@ type Request struct {
 	Level    game.Level // playComputer's level, DefaultLevel when not given
 	// Peek is getRoom's "watch": false: answer with the room, follow nothing.
 	Peek bool
+	// RTT is a move's report of the page's last move's round trip (send → the room frame
+	// holding it); zero when not reported.
+	RTT time.Duration
 }
 
 // wireRequest is a client frame as JSON. Pointers tell a missing field from a zero one.
@@ -53,6 +60,7 @@ type wireRequest struct {
 	Token    *string         `json:"token"`
 	Level    *string         `json:"level"`
 	Watch    *bool           `json:"watch"`
+	RTT      json.RawMessage `json:"rtt"`
 }
 
 // Decode parses and validates a client frame sent on route. route is the route API Gateway
@@ -96,6 +104,9 @@ func Decode(route, body string) (Request, error) {
 	case catalog.Move:
 		if req.RoomCode, err = roomCode(w.RoomCode); err == nil {
 			req.Cell, err = cell(w.Cell)
+		}
+		if err == nil && w.RTT != nil {
+			req.RTT, err = rtt(w.RTT)
 		}
 	case catalog.SendMessage:
 		if req.RoomCode, err = roomCode(w.RoomCode); err == nil {
@@ -226,6 +237,14 @@ func cell(raw json.RawMessage) (int, error) {
 		return 0, apperr.New(apperr.BadRequest, "cell must be a whole number from 0 to 8.").On("cell")
 	}
 	return c, nil
+}
+
+func rtt(raw json.RawMessage) (time.Duration, error) {
+	var ms int
+	if err := json.Unmarshal(raw, &ms); err != nil || ms < 1 || ms > MaxRTTMillis {
+		return 0, apperr.New(apperr.BadRequest, "rtt must be a whole number of milliseconds from 1 to %d.", MaxRTTMillis).On("rtt")
+	}
+	return time.Duration(ms) * time.Millisecond, nil
 }
 
 func level(v *string) (game.Level, error) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
 )
@@ -20,6 +21,7 @@ func TestDecodeValid(t *testing.T) {
 		{"join lower-case code", "joinRoom", `{"action":"joinRoom","roomCode":"k7m2qx","name":"Bob"}`, Request{Action: "joinRoom", RoomCode: "K7M2QX", Name: "Bob"}},
 		{"get", "getRoom", `{"action":"getRoom","roomCode":"K7M2QX"}`, Request{Action: "getRoom", RoomCode: "K7M2QX"}},
 		{"get and watch", "getRoom", `{"action":"getRoom","roomCode":"K7M2QX","watch":true}`, Request{Action: "getRoom", RoomCode: "K7M2QX"}},
+		{"move with the last one's round trip", "move", `{"action":"move","roomCode":"K7M2QX","cell":4,"rtt":87}`, Request{Action: "move", RoomCode: "K7M2QX", Cell: 4, RTT: 87 * time.Millisecond}},
 		{"peek", "getRoom", `{"action":"getRoom","roomCode":"K7M2QX","watch":false}`, Request{Action: "getRoom", RoomCode: "K7M2QX", Peek: true}},
 		{"move 0", "move", `{"action":"move","roomCode":"K7M2QX","cell":0}`, Request{Action: "move", RoomCode: "K7M2QX", Cell: 0}},
 		{"move 8", "move", `{"action":"move","roomCode":"K7M2QX","cell":8}`, Request{Action: "move", RoomCode: "K7M2QX", Cell: 8}},
@@ -62,6 +64,9 @@ func TestDecodeErrors(t *testing.T) {
 	}{
 		{"not JSON", "$default", `hello`, apperr.BadRequest},
 		{"JSON array", "$default", `[1,2]`, apperr.BadRequest},
+		{"rtt zero", "move", `{"action":"move","roomCode":"K7M2QX","cell":4,"rtt":0}`, apperr.BadRequest},
+		{"rtt past a minute", "move", `{"action":"move","roomCode":"K7M2QX","cell":4,"rtt":60001}`, apperr.BadRequest},
+		{"rtt not whole", "move", `{"action":"move","roomCode":"K7M2QX","cell":4,"rtt":1.5}`, apperr.BadRequest},
 		{"watch not a boolean", "getRoom", `{"action":"getRoom","roomCode":"K7M2QX","watch":"no"}`, apperr.BadRequest},
 		{"two objects", "getRoom", `{"action":"getRoom","roomCode":"K7M2QX"}{}`, apperr.BadRequest},
 		{"no action", "$default", `{"roomCode":"K7M2QX"}`, apperr.BadRequest},

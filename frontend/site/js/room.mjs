@@ -27,6 +27,11 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
   let seat = null; // {roomCode, token, symbol} while this tab holds a seat
   let skew = 0; // the server's clock minus this device's
   let moving = false; // a move was sent and not answered yet
+  // ?rtt=1: each move carries the last one's round trip (sent → the room frame that holds it),
+  // for the dashboard's end-to-end latency (docs/monitoring.md).
+  const reportRtt = new URLSearchParams(location.search).get('rtt') === '1';
+  let sentMove = null; // {cell, at} of the move in flight
+  let rtt = 0; // the last move's round trip, in ms, not yet reported
   let cursor = 4; // the cell that takes Tab focus (roving tabindex)
   let tickTimer = 0; // ticks the countdowns: an offline opponent's seat, the move clock
   let asked = 0; // when the page last asked the server about a passed deadline
@@ -54,6 +59,10 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
       saveSeat(seat);
     }
     if (typeof f.serverTime === 'number') skew = f.serverTime - Date.now();
+    if (sentMove && same && r.board[sentMove.cell] === me) {
+      rtt = Math.round(performance.now() - sentMove.at);
+      sentMove = null;
+    }
     const before = same ? current : null;
     me = f.you && (f.you.symbol === 'X' || f.you.symbol === 'O') ? f.you.symbol : '';
     current = r;
@@ -307,7 +316,11 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
       render();
       return;
     }
-    if (socket.send({ action: 'move', roomCode: r.code, cell: i })) {
+    const frame = { action: 'move', roomCode: r.code, cell: i };
+    if (reportRtt && rtt > 0) frame.rtt = Math.min(rtt, 60000);
+    if (socket.send(frame)) {
+      rtt = 0;
+      sentMove = { cell: i, at: performance.now() };
       moving = true;
       notice('');
       render();
@@ -411,8 +424,8 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
     get current() { return current; },
     get me() { return me; },
     get seat() { return seat; },
-    // moveDone: the move's answer came, or will not (a drop).
-    moveDone() { moving = false; },
+    // moveDone: the move's answer came, or will not (a drop, a refusal): nothing to time.
+    moveDone() { moving = false; sentMove = null; },
     take, enter, resume, close, online, explain, cue, seen, heartbeat, render, notice,
   };
 }
