@@ -19,6 +19,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/bench/deployment"
 	"github.com/serverless-tictactoe/tictactoe/bench/load"
 	"github.com/serverless-tictactoe/tictactoe/bench/pkgsize"
+	"github.com/serverless-tictactoe/tictactoe/e2e/smoke"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
@@ -70,6 +71,7 @@ func run(games int, think, stagger time.Duration, stress, rounds int, sweep load
 		func() error { return r.measureComputer(ctx, computerGames) },
 		func() error { return r.measurePhases(ctx) },
 		func() error { return r.measureColdStarts(ctx) },
+		func() error { return r.measureSmoke(ctx) },
 		r.measureSizes,
 		func() error { return r.costModel(cdkOut) },
 	} {
@@ -225,6 +227,21 @@ func (r *report) write(out string) error {
 	}
 	step("wrote " + out)
 	return r.verdict()
+}
+
+// measureSmoke runs make smoke's scenario against a local stack with a deployment's ceilings
+// on: its timed moves are the reference line of the report's "On AWS" table.
+func (r *report) measureSmoke(ctx context.Context) error {
+	step(fmt.Sprintf("smoke: a whole game, then %d moves timed from the players' side", smoke.DefaultMoves))
+	return onLocal(ctx, load.StartLocalWithCeilings, func(l *load.Local) error {
+		var log strings.Builder
+		t := smoke.Target{Site: l.Stack.URL, Latency: func(m smoke.Latency) { r.smoke = &m }}
+		if err := smoke.Run(ctx, t, &log); err != nil {
+			return fmt.Errorf("make smoke against the local stack: %w\n%s", err, log.String())
+		}
+		fmt.Fprint(os.Stderr, log.String())
+		return nil
+	})
 }
 
 func loadRun(ctx context.Context, o load.Options) (load.Result, error) {

@@ -10,6 +10,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/bench/cost"
 	"github.com/serverless-tictactoe/tictactoe/bench/load"
 	"github.com/serverless-tictactoe/tictactoe/bench/pkgsize"
+	"github.com/serverless-tictactoe/tictactoe/e2e/smoke"
 	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
@@ -45,6 +46,7 @@ type report struct {
 	sizes       []pkgsize.Size
 	phases      []load.Phase
 	cold        []coldstart.Result
+	smoke       *smoke.Latency // make smoke's timed moves against a local stack
 	prices      cost.Prices
 	itemBytes   int
 	deploy      cost.Deployment
@@ -93,6 +95,7 @@ func (r *report) markdown() string {
 	w("\n## The game function's own work\n\n`go test -bench` with DynamoDB and @connections in memory (no network): the rules alone, and a whole move through the handler (decode, read and decode the item, rules, encode and write, a frame per player, the log line).\n\n```\n%s\n```\n", strings.Join(r.goBench, "\n"))
 	r.packagesSection(w)
 	r.coldSection(w)
+	r.onAWSSection(w)
 	r.billsSection(w)
 	return b.String()
 }
@@ -148,6 +151,20 @@ func (r *report) floodSection(w func(string, ...any)) {
 		}
 	}
 	w("\nWhat the ceilings buy is the bill and the backend: a hostile frame costs a fraction of a message instead of two, and the flooders' connections are closed (no address is refused: docs/capacity.md). What they cost honest players under the hostile flood is the stage's throttle: the local gateway keeps one bucket for the stage (docs/capacity.md), so until the flooders are closed, honest moves are throttled too and sent again, which is the p99 with the ceilings on. The polite flood keeps to the per-connection rate, so nothing closes it: what protects the honest games is that 40 connections at that rate take 40 %% of a default stage. Per-IP refusal before the stage is the edge firewall's job (`waf`, on in prod). On one 2-core machine the clients, the gateway emulator, the handlers and dynalite share the CPU; the gateway's work on throttled frames is API Gateway's on AWS, not the game's.\n")
+}
+
+// onAWSSection is the table make smoke prints against a deployment, this machine's line first,
+// with room for readers' numbers.
+func (r *report) onAWSSection(w func(string, ...any)) {
+	if r.smoke == nil {
+		return
+	}
+	s := r.smoke
+	w("\n## On AWS\n\n`make smoke SITE=<the Frontend stack's SiteUrl>` plays a whole game against a deployment from the outside, then %d more moves in drawn games, paced under the per-connection rate, each timed from its send until the mover's board shows it and until both players' boards do: a move's trip as players live it, network included. It prints one line (`ok   latency …`), the numbers of a row below. The deployment's own side of the same moves is on its dashboard: the game function's time per action, in all and in DynamoDB reads, writes and its slowest @connections post (`ActionLatency`, `ReadLatency`, `WriteLatency`, `PostLatency`), and the round trips pages opened with `?rtt=1` report (`MoveRoundTrip`); the network's share is the difference ([monitoring](monitoring.md)).\n\n", s.Moves)
+	w("| where | moves | to the mover p50 | p99 | to both players p50 | p99 |\n|---|---|---|---|---|---|\n")
+	w("| `make dev` on this machine (the local stack with a deployment's ceilings, above) | %d | %s | %s | %s | %s |\n", s.Moves, ms(s.MoverP50), ms(s.MoverP99), ms(s.BothP50), ms(s.BothP99))
+	w("| your deployment: its Region, where you played from, the date | | | | | |\n")
+	w("\nA pull request that adds a row (the `ok   latency` line of `make smoke`, and where the players were) is welcome.\n")
 }
 
 // packagesSection is each function's package size.

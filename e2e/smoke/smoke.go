@@ -44,6 +44,16 @@ type Target struct {
 	// Moves is how many more moves the latency step plays, in drawn games, timing each from
 	// its send to both players' boards. Default: DefaultMoves.
 	Moves int
+	// Latency, when set, receives the latency step's measures.
+	Latency func(Latency)
+}
+
+// Latency is the latency step's measures: how many moves, and the percentiles of each move's
+// trip from its send until the mover's board shows it and until both boards do.
+type Latency struct {
+	Moves              int
+	MoverP50, MoverP99 time.Duration
+	BothP50, BothP99   time.Duration
 }
 
 // DefaultMoves: two drawn games' worth, enough for a p50 and a rough p99.
@@ -420,7 +430,12 @@ func (r *run) latency(ctx context.Context) error {
 			}
 		}
 	}
-	r.said = fmt.Sprintf("; %d moves: to the mover %s, to both players %s", n, percentiles(mover), percentiles(both))
+	l := Latency{Moves: n, MoverP50: percentile(mover, 50), MoverP99: percentile(mover, 99), BothP50: percentile(both, 50), BothP99: percentile(both, 99)}
+	r.said = fmt.Sprintf("; %d moves: to the mover p50 %s, p99 %s, to both players p50 %s, p99 %s", n,
+		round(l.MoverP50), round(l.MoverP99), round(l.BothP50), round(l.BothP99))
+	if r.t.Latency != nil {
+		r.t.Latency(l)
+	}
 	return nil
 }
 
@@ -441,13 +456,14 @@ func (r *run) again(ctx context.Context) error {
 	return nil
 }
 
-// percentiles is "p50 X, p99 Y" of ds, nearest rank.
-func percentiles(ds []time.Duration) string {
+// percentile is the p-th percentile of ds, nearest rank.
+func percentile(ds []time.Duration, p int) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
-	at := func(p int) time.Duration { return s[max(0, (len(s)*p+99)/100-1)] }
-	return fmt.Sprintf("p50 %s, p99 %s", at(50).Round(100*time.Microsecond), at(99).Round(100*time.Microsecond))
+	return s[max(0, (len(s)*p+99)/100-1)]
 }
+
+func round(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }
 
 // leave: the guest leaves (the host waits again), then the host (the room is gone).
 func (r *run) leave(ctx context.Context) error {
