@@ -8,7 +8,7 @@ import (
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
 )
 
@@ -25,7 +25,7 @@ type AlertsStackProps struct {
 	// cleared. Default: no subscription.
 	OpsEmail *string
 	// Lifecycle decides whether the topics' key outlives the stack (prod) or not (dev).
-	Lifecycle constructs.Lifecycle
+	Lifecycle blocks.Lifecycle
 }
 
 // DefaultAlertEvents are the presence events mailed to Email unless EmailEvents says
@@ -67,12 +67,12 @@ func NewAlertsStack(scope cdkconstructs.Construct, id string, props *AlertsStack
 			eventtype.Attribute: awssns.SubscriptionFilter_StringFilter(&awssns.StringConditions{Allowlist: &allow}),
 		}
 	}
-	alerts := constructs.NewAlertsTopic(stack, jsii.String("Alerts"), &constructs.AlertsTopicProps{
+	alerts := blocks.NewAlertsTopic(stack, jsii.String("Alerts"), &blocks.AlertsTopicProps{
 		Email:       props.Email,
 		EmailFilter: filter,
 		Lifecycle:   props.Lifecycle,
 	})
-	ops := constructs.NewAlertsTopic(stack, jsii.String("Operations"), &constructs.AlertsTopicProps{
+	ops := blocks.NewAlertsTopic(stack, jsii.String("Operations"), &blocks.AlertsTopicProps{
 		Email:       props.OpsEmail,
 		DisplayName: jsii.String("TicTacToe operations"),
 		MasterKey:   alerts.Key,

@@ -8,7 +8,7 @@ import (
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 )
 
@@ -39,7 +39,7 @@ type MonitoringStackProps struct {
 type MonitoringStack struct {
 	awscdk.Stack
 	// Dashboard is the dashboard.
-	Dashboard *constructs.GameDashboard
+	Dashboard *blocks.GameDashboard
 }
 
 // NewMonitoringStack defines the stack: a row for every function of lambda/catalog and its
@@ -49,36 +49,36 @@ func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *Monitor
 		panic(fmt.Errorf("stack %s: Network, Data (or TableName), Realtime, Presence and Frontend are required", id))
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	var table *constructs.TableMetrics
+	var table *blocks.TableMetrics
 	if props.Data != nil {
 		table = props.Data.Games.Metrics()
 	} else {
-		table = constructs.MetricsOf(awsdynamodb.TableV2_FromTableName(stack, jsii.String("Games"), props.TableName))
+		table = blocks.MetricsOf(awsdynamodb.TableV2_FromTableName(stack, jsii.String("Games"), props.TableName))
 	}
-	deployed := map[string]*constructs.GoFunction{catalog.FnPresence: props.Presence.Function}
+	deployed := map[string]*blocks.GoFunction{catalog.FnPresence: props.Presence.Function}
 	for name, fn := range props.Realtime.Functions {
 		deployed[name] = fn
 	}
-	var functions []constructs.NamedFunction
+	var functions []blocks.NamedFunction
 	var actions []string
 	for _, f := range catalog.All() {
 		fn, ok := deployed[f.Name]
 		if !ok {
 			panic(fmt.Errorf("stack %s: function %s of lambda/catalog is deployed by no stack", id, f.Name))
 		}
-		functions = append(functions, constructs.NamedFunction{Name: f.Name, Function: fn})
+		functions = append(functions, blocks.NamedFunction{Name: f.Name, Function: fn})
 		actions = append(actions, f.Needs.TableActions...)
 	}
 	// The status shows every alarm (the stream's join it through Stream).
 	alarms := append(props.Realtime.Alarms(), props.Presence.FunctionAlarms.Alarms()...)
 	alarms = append(alarms, props.Frontend.Alarms.Alarms()...)
-	dashboard := constructs.NewGameDashboard(stack, jsii.String("Dashboard"), &constructs.GameDashboardProps{
+	dashboard := blocks.NewGameDashboard(stack, jsii.String("Dashboard"), &blocks.GameDashboardProps{
 		Title:             props.Title,
 		Api:               props.Realtime.Api,
 		Functions:         functions,
 		Table:             table,
 		Replicas:          props.Replicas,
-		TableOperations:   constructs.Operations(actions...),
+		TableOperations:   blocks.Operations(actions...),
 		Stream:            props.Presence.Stream,
 		Web:               props.Frontend.Web,
 		Edge:              props.Frontend.Distribution,
@@ -93,7 +93,7 @@ func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *Monitor
 	return &MonitoringStack{Stack: stack, Dashboard: dashboard}
 }
 
-func firewallOf(e *EdgeStack) *constructs.WebFirewall {
+func firewallOf(e *EdgeStack) *blocks.WebFirewall {
 	if e == nil {
 		return nil
 	}
