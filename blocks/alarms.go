@@ -10,7 +10,7 @@ import (
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
+	"github.com/serverless-tictactoe/tictactoe/blocks/quotas"
 )
 
 // Notify sends alarm's transitions to ALARM and back to OK to topic, so whoever is told of a
@@ -48,7 +48,7 @@ const (
 	// five requests), fewer is a probe or a client hanging up.
 	HTTP5xxThreshold = 5
 	// AccountRequestsMinutes: minutes the WebSocket API's messages and connects stay at
-	// capacity.AccountAlarmPercent of API Gateway's account-level request quota before the
+	// quotas.AccountAlarmPercent of API Gateway's account-level request quota before the
 	// alarm. One: the quota is a token bucket that a minute past it empties for every API of
 	// the account in the Region; a minute at 80 % is already no accident.
 	AccountRequestsMinutes = 1
@@ -81,7 +81,13 @@ type ApiAlarmsProps struct {
 	// AlarmTopic is told when an alarm goes off and when it clears. Default: none, alarms
 	// without actions.
 	AlarmTopic awssns.ITopic
+	// AccountRequestsAdvice ends the AccountRequests alarm's description: where to look and
+	// what to do in this app. Default: DefaultAccountRequestsAdvice.
+	AccountRequestsAdvice *string
 }
+
+// DefaultAccountRequestsAdvice ends the AccountRequests alarm's description by default.
+const DefaultAccountRequestsAdvice = "Ask for a higher quota (Service Quotas, Amazon API Gateway, Throttle rate) before raising the stage's throttle"
 
 // ApiAlarms are the WebSocket API's alarms.
 type ApiAlarms struct {
@@ -89,7 +95,7 @@ type ApiAlarms struct {
 	// ExecutionErrors fires on frames API Gateway could not hand to a function.
 	ExecutionErrors awscloudwatch.Alarm
 	// AccountRequests fires when the API's messages and connects near API Gateway's
-	// account-level request quota (capacity.AccountAlarmRate).
+	// account-level request quota (quotas.AccountAlarmRate).
 	AccountRequests awscloudwatch.Alarm
 }
 
@@ -109,8 +115,8 @@ func NewApiAlarms(scope cdkconstructs.Construct, id *string, props *ApiAlarmsPro
 	a.AccountRequests = newAlarm(this, "AccountRequests",
 		props.Api.MetricRequestsPerSecond(awscdk.Duration_Minutes(jsii.Number(1))),
 		0, AccountRequestsMinutes,
-		fmt.Sprintf("The WebSocket API's messages and connects reached %d %% of API Gateway's account-level quota in this Region (%d requests per second; %d in the Regions that start lower), shared by every API of the account and the functions' @connections posts: past it every API of the account is throttled. The dashboard's API row says whether it is a flood (client errors, connections closed) or players; docs/capacity.md says what each game costs. Ask for a higher quota (Service Quotas, Amazon API Gateway, Throttle rate) before raising games",
-			capacity.AccountAlarmPercent, capacity.AccountRequestsPerSecond, capacity.LowQuotaRequestsPerSecond),
+		fmt.Sprintf("The WebSocket API's messages and connects reached %d %% of API Gateway's account-level quota in this Region (%d requests per second; %d in the Regions that start lower), shared by every API of the account and the functions' @connections posts: past it every API of the account is throttled. %s",
+			quotas.AccountAlarmPercent, quotas.AccountRequestsPerSecond, quotas.LowQuotaRequestsPerSecond, *orString(props.AccountRequestsAdvice, DefaultAccountRequestsAdvice)),
 		props.AlarmTopic)
 	// The threshold is the stack's Region's quota: known at synth for a stack with a Region,
 	// chosen by CloudFormation for an environment-agnostic one.
@@ -220,18 +226,18 @@ func withOptions(m awscloudwatch.Metric, opts *awscloudwatch.MetricOptions) awsc
 }
 
 // accountAlarmRate is the account quota alarm's threshold for scope's stack: a number when the
-// stack's Region is known, else a condition on AWS::Region over capacity.LowQuotaRegions.
+// stack's Region is known, else a condition on AWS::Region over quotas.LowQuotaRegions.
 func accountAlarmRate(scope cdkconstructs.Construct) *float64 {
 	region := awscdk.Stack_Of(scope).Region()
 	if !*awscdk.Token_IsUnresolved(region) {
-		return jsii.Number(capacity.AccountAlarmRateIn(*region))
+		return jsii.Number(quotas.AccountAlarmRateIn(*region))
 	}
 	// Fn::Or takes 2 to 10 conditions: one Or per group of at most ten Regions, joined by an
 	// outer Or.
 	var groups []awscdk.ICfnConditionExpression
-	for i := 0; i < len(capacity.LowQuotaRegions); i += 10 {
+	for i := 0; i < len(quotas.LowQuotaRegions); i += 10 {
 		var eqs []awscdk.ICfnConditionExpression
-		for _, r := range capacity.LowQuotaRegions[i:min(i+10, len(capacity.LowQuotaRegions))] {
+		for _, r := range quotas.LowQuotaRegions[i:min(i+10, len(quotas.LowQuotaRegions))] {
 			eqs = append(eqs, awscdk.Fn_ConditionEquals(awscdk.Aws_REGION(), jsii.String(r)))
 		}
 		if len(eqs) == 1 {
@@ -246,5 +252,5 @@ func accountAlarmRate(scope cdkconstructs.Construct) *float64 {
 	}
 	low := awscdk.NewCfnCondition(scope, jsii.String("LowQuotaRegion"), &awscdk.CfnConditionProps{Expression: expr})
 	return awscdk.Token_AsNumber(awscdk.Fn_ConditionIf(low.LogicalId(),
-		capacity.LowQuotaRequestsPerSecond*capacity.AccountAlarmPercent/100, capacity.AccountAlarmRate()))
+		quotas.LowQuotaRequestsPerSecond*quotas.AccountAlarmPercent/100, quotas.AccountAlarmRate()))
 }

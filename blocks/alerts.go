@@ -34,6 +34,9 @@ type AlertsTopicProps struct {
 	// the key is retained. Dev: it is scheduled for deletion after the shortest waiting period
 	// (7 days).
 	Lifecycle Lifecycle
+	// KeyDescription describes the key made when MasterKey is not given. Default: "Encrypts
+	// SNS topics of alarms and alerts".
+	KeyDescription *string
 }
 
 // AlertsTopic is an SNS topic for operational alerts: messages encrypted at rest, publishing
@@ -49,7 +52,7 @@ type AlertsTopic struct {
 }
 
 // DefaultDisplayName is an AlertsTopic's default sender name.
-const DefaultDisplayName = "TicTacToe alerts"
+const DefaultDisplayName = "Alerts"
 
 // ValidateEmail checks that s is a bare e-mail address (ops@example.com), as an SNS e-mail
 // subscription takes it: no display name, no angle brackets.
@@ -77,7 +80,7 @@ func NewAlertsTopic(scope cdkconstructs.Construct, id *string, props *AlertsTopi
 	key := props.MasterKey
 	if key == nil {
 		k := awskms.NewKey(this, jsii.String("Key"), &awskms.KeyProps{
-			Description:       jsii.String("Encrypts the TicTacToe SNS topics (alerts and operations)"),
+			Description:       orString(props.KeyDescription, "Encrypts SNS topics of alarms and alerts"),
 			EnableKeyRotation: jsii.Bool(true),
 			RemovalPolicy:     props.Lifecycle.orDefault().RemovalPolicy(),
 			PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),

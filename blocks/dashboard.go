@@ -12,8 +12,7 @@ import (
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
-	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
+	"github.com/serverless-tictactoe/tictactoe/blocks/quotas"
 )
 
 // NamedFunction is a function with the name the dashboard and its alarms show it under.
@@ -22,18 +21,28 @@ type NamedFunction struct {
 	Function *GoFunction
 }
 
-// GameDashboardProps configures a GameDashboard. It takes the constructs that own what it
-// watches and draws their metric methods: it defines no metric of its own but the game's.
-type GameDashboardProps struct {
+// DashboardProps configures a Dashboard: the parts it draws, each the construct that owns
+// what it watches, whose metric methods it draws; and sections of the caller's own. Every part
+// is optional, and a part not given draws no row, but a dashboard draws at least one.
+type DashboardProps struct {
 	// Title heads the dashboard. Default: DefaultDashboardTitle.
 	Title *string
-	// Api is the WebSocket API. Required.
+	// Summary is the markdown beside the title: what the dashboard answers, where to read more.
+	// Default: DefaultDashboardSummary.
+	Summary *string
+	// Sections are the caller's own rows (an app's own metrics), drawn under the alarm status
+	// and before the parts below, in this order. Default: none.
+	Sections []DashboardSection
+	// Api is the WebSocket API: its connects, messages, errors, latency and what it takes of
+	// API Gateway's account-level quotas. Default: none, no API row.
 	Api *WebSocketApi
-	// Functions get a row each, in this order, with their errors alarm's threshold. Required,
-	// at least one; names must be unique.
+	// Functions get a row each, in this order, with their errors alarm's threshold; names
+	// must be unique. Default: none.
 	Functions []NamedFunction
-	// Table is the game table's metrics in the dashboard's Region. Required.
+	// Table is a table's metrics in the dashboard's Region. Default: none, no table row.
 	Table *TableMetrics
+	// TableTitle heads the table's row. Default: "Table".
+	TableTitle *string
 	// Replicas are the table's other Regions (a multi-Region deployment): how far each lags is
 	// drawn under the table.
 	Replicas []string
@@ -43,7 +52,9 @@ type GameDashboardProps struct {
 	// Stream is the table's stream pipeline: it gets a row, and its alarms join the alarm
 	// status. Default: none, no stream row.
 	Stream *StreamProcessor
-	// Web serves the site. Required.
+	// StreamTitle heads the stream pipeline's row. Default: "Stream pipeline".
+	StreamTitle *string
+	// Web serves the site: its load balancer and instances. Default: none, no site row.
 	Web *WebFrontend
 	// Edge is the distribution in front of Web: it gets a row. Default: none.
 	Edge *SiteDistribution
@@ -59,16 +70,29 @@ type GameDashboardProps struct {
 	Alarms []awscloudwatch.IAlarm
 }
 
-// DefaultDashboardTitle heads a GameDashboard by default.
-const DefaultDashboardTitle = "TicTacToe"
+// DashboardSection is a part of a Dashboard of the caller's own: a heading over rows of
+// widgets (Graph and Sum draw them as the dashboard draws its own).
+type DashboardSection struct {
+	// Heading is the section's markdown heading, such as "## Players". Required.
+	Heading string
+	// Rows are the section's rows of widgets, 24 units wide each. Required, at least one.
+	Rows [][]awscloudwatch.IWidget
+}
 
-// GameDashboard is the game's one CloudWatch dashboard: whether players can play, on one
-// screen. Rows, top to bottom: the status of the alarms that page (alarms.go); players (the
-// game metrics the functions write as EMF, lambda/metrics); the WebSocket API; each function;
-// the table; the stream pipeline; the edge (distribution and firewall, when there are); the
-// site's load balancer and instances. Its body reads each value of another stack once
-// (readOnce).
-type GameDashboard struct {
+// Dashboard's defaults.
+const (
+	DefaultDashboardTitle   = "Dashboard"
+	DefaultDashboardSummary = "Alarms on the right; below them each part in turn."
+	defaultTableTitle       = "Table"
+	defaultStreamTitle      = "Stream pipeline"
+)
+
+// Dashboard is a CloudWatch dashboard of an app built from these constructs: whether it
+// works, on one screen. Rows, top to bottom: the title and the status of the alarms that page
+// (alarms.go); the caller's own Sections; the WebSocket API; each function; the table; the
+// stream pipeline; the edge (distribution and firewall, when there are); the site's load
+// balancer and instances. Its body reads each value of another stack once (readOnce).
+type Dashboard struct {
 	cdkconstructs.Construct
 	// Dashboard is the dashboard.
 	Dashboard awscloudwatch.Dashboard
@@ -82,21 +106,25 @@ func consumed(t *TableMetrics) []awscloudwatch.IMetric {
 	return []awscloudwatch.IMetric{r, w}
 }
 
-// NewGameDashboard defines the dashboard.
-func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDashboardProps) *GameDashboard {
+// NewDashboard defines the dashboard.
+func NewDashboard(scope cdkconstructs.Construct, id *string, props *DashboardProps) *Dashboard {
 	p := props.validate(*id)
 	this := cdkconstructs.NewConstruct(scope, id)
-	d := &GameDashboard{Construct: this}
+	d := &Dashboard{Construct: this}
 
-	// Top to bottom: the one-glance answer, then what players do, then each part that serves
-	// them.
+	// Top to bottom: the one-glance answer, then the caller's own, then each part.
 	l := layout{}
 	l.status(p)
-	l.players(p.Api)
+	for _, s := range p.Sections {
+		l.header(s.Heading)
+		for _, row := range s.Rows {
+			l.row(row...)
+		}
+	}
 	l.api(p.Api)
 	l.functions(p.Functions)
-	l.table(p.Table, p.TableOperations, p.Replicas)
-	l.stream(p.Stream)
+	l.table(p.Table, *p.TableTitle, p.TableOperations, p.Replicas)
+	l.stream(p.Stream, *p.StreamTitle)
 	l.edge(p.Edge, p.Firewall)
 	l.site(p.Web, p.AvailabilityZones)
 
@@ -115,23 +143,34 @@ func NewGameDashboard(scope cdkconstructs.Construct, id *string, props *GameDash
 }
 
 // validate checks props and returns a copy with the defaults filled in.
-func (props *GameDashboardProps) validate(id string) GameDashboardProps {
-	if props == nil || props.Api == nil || props.Table == nil || props.Web == nil {
-		panic(fmt.Errorf("GameDashboard %s: Api, Table and Web are required", id))
-	}
-	if len(props.Functions) == 0 {
-		panic(fmt.Errorf("GameDashboard %s: Functions is empty: give every function a name", id))
+func (props *DashboardProps) validate(id string) DashboardProps {
+	if props == nil || (props.Api == nil && props.Table == nil && props.Web == nil && len(props.Functions) == 0 && len(props.Sections) == 0) {
+		panic(fmt.Errorf("Dashboard %s: nothing to draw: give at least one of Api, Functions, Table, Web or Sections", id))
 	}
 	seen := map[string]bool{}
 	for _, f := range props.Functions {
 		if f.Name == "" || f.Function == nil || seen[f.Name] {
-			panic(fmt.Errorf("GameDashboard %s: function %q: each function needs a unique, non-empty name and a Function", id, f.Name))
+			panic(fmt.Errorf("Dashboard %s: function %q: each function needs a unique, non-empty name and a Function", id, f.Name))
 		}
 		seen[f.Name] = true
+	}
+	for _, s := range props.Sections {
+		if s.Heading == "" || len(s.Rows) == 0 {
+			panic(fmt.Errorf("Dashboard %s: section %q: each section needs a Heading and at least one row", id, s.Heading))
+		}
 	}
 	p := *props
 	if p.Title == nil {
 		p.Title = jsii.String(DefaultDashboardTitle)
+	}
+	if p.Summary == nil {
+		p.Summary = jsii.String(DefaultDashboardSummary)
+	}
+	if p.TableTitle == nil {
+		p.TableTitle = jsii.String(defaultTableTitle)
+	}
+	if p.StreamTitle == nil {
+		p.StreamTitle = jsii.String(defaultStreamTitle)
 	}
 	if len(p.TableOperations) == 0 {
 		p.TableOperations = []awsdynamodb.Operation{awsdynamodb.Operation_GET_ITEM, awsdynamodb.Operation_PUT_ITEM, awsdynamodb.Operation_DELETE_ITEM}
@@ -140,7 +179,7 @@ func (props *GameDashboardProps) validate(id string) GameDashboardProps {
 }
 
 // status is the title and every alarm's state: the one-glance answer.
-func (l *layout) status(p GameDashboardProps) {
+func (l *layout) status(p DashboardProps) {
 	var alarms []interfacesawscloudwatch.IAlarmRef
 	for _, a := range p.Alarms {
 		alarms = append(alarms, a)
@@ -148,7 +187,7 @@ func (l *layout) status(p GameDashboardProps) {
 	if p.Stream != nil {
 		alarms = append(alarms, p.Stream.DeadLetterAlarm, p.Stream.IteratorAgeAlarm)
 	}
-	title := "# " + *p.Title + "\nCan players play? Alarms on the right; then players, the WebSocket API, each function, the table, the stream pipeline and the site. docs/monitoring.md says what each alarm means and what to do."
+	title := "# " + *p.Title + "\n" + *p.Summary
 	if len(alarms) == 0 {
 		l.row(awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{Width: jsii.Number(24), Height: jsii.Number(4), Markdown: jsii.String(title)}))
 	} else {
@@ -162,26 +201,11 @@ func (l *layout) status(p GameDashboardProps) {
 	}
 }
 
-// players is what players do: the game's own metrics.
-func (l *layout) players(api *WebSocketApi) {
-	l.header("## Players")
-	l.row(
-		graph("Connections and frames", 6, api.MetricConnectCount(sumOf("connections")), api.MetricMessageCount(sumOf("frames"))),
-		graph("Rooms and games", 6, gameMetric(metrics.RoomsCreated), gameMetric(metrics.GamesStarted), gameMetric(metrics.GamesFinished),
-			gameMetric(metrics.ComputerGamesEasy), gameMetric(metrics.ComputerGamesMedium), gameMetric(metrics.ComputerGamesPerfect)),
-		graph("Moves and chat", 6, gameMetric(metrics.Moves), gameMetric(metrics.ChatMessages)),
-		graph("Dropped and rejoined", 6, gameMetric(metrics.Disconnects), gameMetric(metrics.Rejoins)),
-	)
-	l.row(
-		graph("Quick matches made", 12, gameMetric(metrics.QuickMatches)),
-		graph("Time in the quick-match queue (s)", 12,
-			gameMetricOf(metrics.QuickMatchWait, awscloudwatch.Stats_Percentile(jsii.Number(50)), "median wait"),
-			gameMetricOf(metrics.QuickMatchWait, awscloudwatch.Stats_Percentile(jsii.Number(90)), "p90 wait")),
-	)
-}
-
 // api is the WebSocket API, and what it takes of API Gateway's account-level quotas.
 func (l *layout) api(api *WebSocketApi) {
+	if api == nil {
+		return
+	}
 	l.header("## WebSocket API")
 	l.row(
 		graph("Connects and messages", 8, api.MetricConnectCount(sumOf("connects")), api.MetricMessageCount(sumOf("messages"))),
@@ -198,13 +222,13 @@ func (l *layout) api(api *WebSocketApi) {
 	l.row(
 		graphLines("Account request quota: this API's requests per second", 12,
 			[]*awscloudwatch.HorizontalAnnotation{
-				{Value: jsii.Number(capacity.AccountAlarmRate()), Label: jsii.String(fmt.Sprintf("alarm (%d %%)", capacity.AccountAlarmPercent))},
-				{Value: jsii.Number(capacity.AccountRequestsPerSecond), Label: jsii.String("the account's quota, every API in the Region")},
+				{Value: jsii.Number(quotas.AccountAlarmRate()), Label: jsii.String(fmt.Sprintf("alarm (%d %%)", quotas.AccountAlarmPercent))},
+				{Value: jsii.Number(quotas.AccountRequestsPerSecond), Label: jsii.String("the account's quota, every API in the Region")},
 			},
 			api.MetricRequestsPerSecond(minute)),
 		graphLines("Account new connections quota: this API's connects per second", 12,
 			[]*awscloudwatch.HorizontalAnnotation{
-				{Value: jsii.Number(capacity.AccountConnectsPerSecond), Label: jsii.String("the account's quota, every WebSocket API in the Region")},
+				{Value: jsii.Number(quotas.AccountConnectsPerSecond), Label: jsii.String("the account's quota, every WebSocket API in the Region")},
 			},
 			api.MetricConnectsPerSecond(minute)),
 	)
@@ -212,6 +236,9 @@ func (l *layout) api(api *WebSocketApi) {
 
 // functions is a row for each function.
 func (l *layout) functions(functions []NamedFunction) {
+	if len(functions) == 0 {
+		return
+	}
 	l.header("## Functions")
 	for _, f := range functions {
 		fn, name := f.Function, f.Name
@@ -228,9 +255,12 @@ func (l *layout) functions(functions []NamedFunction) {
 	}
 }
 
-// table is the game table's calls, and its replication to the other Regions.
-func (l *layout) table(table *TableMetrics, ops []awsdynamodb.Operation, replicas []string) {
-	l.header("## Game table")
+// table is the table's calls, and its replication to the other Regions.
+func (l *layout) table(table *TableMetrics, title string, ops []awsdynamodb.Operation, replicas []string) {
+	if table == nil {
+		return
+	}
+	l.header("## " + title)
 	var latency []awscloudwatch.IMetric
 	for _, op := range ops {
 		latency = append(latency, table.MetricLatency(op, &awscloudwatch.MetricOptions{Period: fiveMinutes()}))
@@ -256,12 +286,12 @@ func (l *layout) table(table *TableMetrics, ops []awsdynamodb.Operation, replica
 	}
 }
 
-// stream is the presence pipeline, when there is one.
-func (l *layout) stream(s *StreamProcessor) {
+// stream is the stream pipeline, when there is one.
+func (l *layout) stream(s *StreamProcessor, title string) {
 	if s == nil {
 		return
 	}
-	l.header("## Stream pipeline (presence)")
+	l.header("## " + title)
 	l.row(
 		graph("Iterator age (how far behind)", 8, s.MetricIteratorAge(statOf(awscloudwatch.Stats_MAXIMUM(), "iterator age (max, ms)"))),
 		graph("Batches and failures", 8, s.MetricBatches(sumOf("batches")), s.MetricFailedBatches(sumOf("failed batches"))),
@@ -296,6 +326,9 @@ func (l *layout) edge(e *SiteDistribution, firewall *WebFirewall) {
 
 // site is the load balancer and the instances behind it.
 func (l *layout) site(web *WebFrontend, zones []*string) {
+	if web == nil {
+		return
+	}
 	l.header("## Site")
 	l.row(
 		graph("Load balancer requests", 8, web.MetricRequestCount(sumOf("requests"))),
@@ -322,6 +355,16 @@ func (l *layout) row(widgets ...awscloudwatch.IWidget) { l.rows = append(l.rows,
 func (l *layout) header(markdown string) {
 	l.row(awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{Markdown: jsii.String(markdown), Width: jsii.Number(24), Height: jsii.Number(1)}))
 }
+
+// Graph is a graph widget as the dashboard draws its own: 6 units high, width units wide (of
+// a row's 24), the metrics on its left axis. For a DashboardSection.
+func Graph(title string, width float64, left ...awscloudwatch.IMetric) awscloudwatch.IWidget {
+	return graph(title, width, left...)
+}
+
+// Sum is a graph line's options as the dashboard's own: summed over 5 minutes, labelled (no
+// label: the metric's own). For a metric method's options in a DashboardSection.
+func Sum(label string) *awscloudwatch.MetricOptions { return sumOf(label) }
 
 // graph is a graph widget of the metrics on its left axis.
 func graph(title string, width float64, left ...awscloudwatch.IMetric) awscloudwatch.IWidget {
@@ -359,26 +402,6 @@ func statOf(statistic *string, label string) *awscloudwatch.MetricOptions {
 
 func sumOf(label string) *awscloudwatch.MetricOptions {
 	return statOf(awscloudwatch.Stats_SUM(), label)
-}
-
-// gameMetric is one of the game's own metrics (lambda/metrics), summed over 5 minutes.
-func gameMetric(name string) awscloudwatch.IMetric {
-	return gameMetricOf(name, awscloudwatch.Stats_SUM(), "")
-}
-
-// gameMetricOf is one of the game's own metrics over 5 minutes, by statistic, labelled.
-func gameMetricOf(name string, stat *string, label string) awscloudwatch.IMetric {
-	props := &awscloudwatch.MetricProps{
-		Namespace:     jsii.String(metrics.Namespace),
-		MetricName:    jsii.String(name),
-		DimensionsMap: &map[string]*string{metrics.ServiceDimension: jsii.String(metrics.ServiceName)},
-		Statistic:     stat,
-		Period:        fiveMinutes(),
-	}
-	if label != "" {
-		props.Label = jsii.String(label)
-	}
-	return awscloudwatch.NewMetric(props)
 }
 
 // readOnce is a dashboard's body that reads each value of another stack once: CloudFormation

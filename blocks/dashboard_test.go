@@ -2,20 +2,66 @@ package blocks
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 )
 
 // The whole dashboard is tested on the synthesized app (stacks/monitoring_test.go), where its
 // inputs are the real stacks; these tests cover what the app cannot show.
 
-func TestGameDashboardRejectsMissingProps(t *testing.T) {
-	mustPanic(t, "Api, Table and Web are required", func() {
-		NewGameDashboard(newStack(t), jsii.String("Dashboard"), &GameDashboardProps{})
+func TestDashboardRejectsMissingProps(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		props *DashboardProps
+		want  string
+	}{
+		{"nil", nil, "nothing to draw"},
+		{"empty", &DashboardProps{}, "nothing to draw: give at least one of Api, Functions, Table, Web or Sections"},
+		{"a section without rows", &DashboardProps{Sections: []DashboardSection{{Heading: "## Mine"}}}, `section "## Mine": each section needs a Heading and at least one row`},
+		{"a function without a name", &DashboardProps{Functions: []NamedFunction{{}}}, "each function needs a unique, non-empty name"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			mustPanic(t, tt.want, func() { NewDashboard(newStack(t), jsii.String("Dashboard"), tt.props) })
+		})
+	}
+}
+
+// A consumer composes the dashboard: its own section under the title and alarm status, then
+// only the parts it gave (here a function and a table), nothing of a web tier or an API it
+// does not have, and none of the game's widgets.
+func TestDashboardDrawsTheCallersSectionsAndOnlyTheGivenParts(t *testing.T) {
+	stack := newStack(t)
+	fn := NewGoFunction(stack, jsii.String("Fn"), &GoFunctionProps{Command: jsii.String("connect"), Lifecycle: Dev})
+	table := NewTable(stack, jsii.String("Table"), &TableProps{Lifecycle: Dev})
+	mine := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String("Chat"), MetricName: jsii.String("MessagesSent")})
+	NewDashboard(stack, jsii.String("Dashboard"), &DashboardProps{
+		Title:     jsii.String("Chat"),
+		Sections:  []DashboardSection{{Heading: "## Messages", Rows: [][]awscloudwatch.IWidget{{Graph("Messages sent", 24, mine)}}}},
+		Functions: []NamedFunction{{Name: "hello", Function: fn}},
+		Table:     table.Metrics(),
 	})
-	mustPanic(t, "are required", func() { NewGameDashboard(newStack(t), jsii.String("Dashboard"), nil) })
+	body := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, assertions.Template_FromStack(stack, nil), "AWS::CloudWatch::Dashboard"))["DashboardBody"])
+	order := []string{"# Chat", DefaultDashboardSummary, "## Messages", "MessagesSent", "## Functions", "hello: duration", "## Table"}
+	at := 0
+	for _, want := range order {
+		i := strings.Index(body[at:], want)
+		if i < 0 {
+			t.Fatalf("the body has no %q after %q: %s", want, body[:at], body)
+		}
+		at += i
+	}
+	for _, absent := range []string{"## WebSocket API", "## Site", "## Edge", "## Players", "TicTacToe", "## Stream"} {
+		if strings.Contains(body, absent) {
+			t.Errorf("the body draws %q, which was not given", absent)
+		}
+	}
 }
 
 func TestAlarmsRejectMissingProps(t *testing.T) {

@@ -18,8 +18,6 @@ import (
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
-
 	"github.com/serverless-tictactoe/tictactoe/internal/gobuild"
 )
 
@@ -58,7 +56,21 @@ type GoFunctionProps struct {
 	// JSON lines whose "level" is "ERROR", as Go's log/slog JSON handler writes at
 	// slog.LevelError (DefaultLevelField, DefaultErrorLevel).
 	LoggedErrors *LoggedErrorRule
+	// MetricNamespace is the CloudWatch namespace of the logged-errors metric. Default:
+	// DefaultMetricNamespace.
+	MetricNamespace *string
+	// FunctionProps is the escape hatch: any field it sets is passed to the Lambda function
+	// over the construct's defaults and the props above (a VPC, layers, a dead-letter queue,
+	// ephemeral storage…). The fields that make it this construct's function are refused
+	// (GoFunctionOwned): its code, handler, runtime, architecture, role, log group and
+	// logging format, and its tracing. Default: none.
+	FunctionProps *awslambda.FunctionProps
 }
+
+// GoFunctionOwned are the fields of FunctionProps a GoFunction decides: the build, the role
+// that may write only its own logs, the JSON logs its logged-errors metric reads, the X-Ray
+// policy of its own.
+var GoFunctionOwned = []string{"Code", "Handler", "Runtime", "Architecture", "Role", "LogGroup", "LogRetention", "LogRetentionRole", "LogRetentionRetryOptions", "LoggingFormat", "LogFormat", "Tracing"}
 
 // LoggedErrorRule says which log lines are errors: JSON lines whose LevelField holds
 // ErrorLevel. A line that is not JSON, or lacks the field, is not counted.
@@ -80,6 +92,9 @@ const (
 	// slog.LevelError, which this project's logger (lambda/app/base) writes too.
 	DefaultLevelField = "level"
 	DefaultErrorLevel = "ERROR"
+	// DefaultMetricNamespace holds the logged-errors metrics of functions that name no
+	// namespace of their own.
+	DefaultMetricNamespace = "GoFunction"
 )
 
 // GoFunction is a Go Lambda function built from source at synth time, on this machine: no
@@ -107,6 +122,8 @@ type GoFunction struct {
 	// stages the same asset on any machine and `cdk deploy` skips the upload. Empty when the
 	// source was not found (synth then fails).
 	SourceHash *string
+	// namespace is MetricLoggedErrors' namespace (GoFunctionProps.MetricNamespace).
+	namespace *string
 }
 
 var (
@@ -170,7 +187,7 @@ func newGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 		Description: jsii.String(fmt.Sprintf("Runs the %s function: its logs and traces, plus what the stack grants", *p.Command)),
 	})
 	logGroup.GrantWrite(role)
-	fn := awslambda.NewFunction(this, jsii.String("Resource"), &awslambda.FunctionProps{
+	fnProps, err := overlay(awslambda.FunctionProps{
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:                 awslambda.Architecture_ARM_64(),
 		Handler:                      jsii.String("bootstrap"),
@@ -186,10 +203,14 @@ func newGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 		// Lambda drops JSON lines below this level; TRACE lets the function's own LOG_LEVEL
 		// setting decide, instead of silently hiding its debug lines behind Lambda's INFO.
 		ApplicationLogLevelV2: awslambda.ApplicationLogLevel_TRACE,
-	})
+	}, p.FunctionProps, "FunctionProps", GoFunctionOwned...)
+	if err != nil {
+		panic(fmt.Errorf("GoFunction %s: %w", *id, err))
+	}
+	fn := awslambda.NewFunction(this, jsii.String("Resource"), &fnProps)
 	traceWithXRay(this, fn, role)
-	loggedErrors := countLoggedErrors(this, logGroup, fn, p.LoggedErrors)
-	return &GoFunction{Construct: this, Function: fn, Role: role, LogGroup: logGroup, LoggedErrors: loggedErrors, SourceHash: jsii.String(hash)}
+	loggedErrors := countLoggedErrors(this, logGroup, fn, p.LoggedErrors, p.MetricNamespace)
+	return &GoFunction{Construct: this, Function: fn, Role: role, LogGroup: logGroup, LoggedErrors: loggedErrors, SourceHash: jsii.String(hash), namespace: p.MetricNamespace}
 }
 
 // validate checks props and returns a copy with every default filled in (the caller's props
@@ -221,6 +242,9 @@ func (props *GoFunctionProps) validate() (GoFunctionProps, error) {
 	p.LoggedErrors = &rule
 	if p.LogRetention == "" {
 		p.LogRetention = p.Lifecycle.LogRetention()
+	}
+	if p.MetricNamespace == nil {
+		p.MetricNamespace = jsii.String(DefaultMetricNamespace)
 	}
 	if p.Description == nil {
 		p.Description = jsii.String("Go function " + *p.Command)
@@ -292,19 +316,19 @@ func traceWithXRay(scope cdkconstructs.Construct, fn awslambda.Function, role aw
 // The dimension this metric once read from a "function" field so put every line without one
 // (log/slog's own JSON lines) into a dimensionless metric that no function's alarm reads. The
 // log group is the function's alone, so every line the pattern matches is the function's.
-func countLoggedErrors(scope cdkconstructs.Construct, logGroup awslogs.LogGroup, fn awslambda.Function, rule *LoggedErrorRule) awslogs.MetricFilter {
+func countLoggedErrors(scope cdkconstructs.Construct, logGroup awslogs.LogGroup, fn awslambda.Function, rule *LoggedErrorRule, namespace *string) awslogs.MetricFilter {
 	return awslogs.NewMetricFilter(scope, jsii.String("LoggedErrors"), &awslogs.MetricFilterProps{
 		LogGroup:        logGroup,
 		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$."+*rule.LevelField), jsii.String("="), rule.ErrorLevel),
-		MetricNamespace: jsii.String(metrics.Namespace),
+		MetricNamespace: namespace,
 		MetricName:      loggedErrorsMetricName(fn),
 		MetricValue:     jsii.String("1"),
 		Unit:            awscloudwatch.Unit_COUNT,
 	})
 }
 
-// LoggedErrorsMetric starts the name of a function's logged-errors metric, in namespace
-// metrics.Namespace: LoggedErrorsMetric, a hyphen and the function's name.
+// LoggedErrorsMetric starts the name of a function's logged-errors metric, in its namespace
+// (GoFunctionProps.MetricNamespace): LoggedErrorsMetric, a hyphen and the function's name.
 const LoggedErrorsMetric = "LoggedErrors"
 
 func loggedErrorsMetricName(fn awslambda.IFunction) *string {
@@ -316,7 +340,7 @@ func loggedErrorsMetricName(fn awslambda.IFunction) *string {
 // Default statistic: sum over 5 minutes.
 func (f *GoFunction) MetricLoggedErrors(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
 	return withOptions(awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace:  jsii.String(metrics.Namespace),
+		Namespace:  f.namespace,
 		MetricName: loggedErrorsMetricName(f.Function),
 		Statistic:  awscloudwatch.Stats_SUM(),
 		Period:     awscdk.Duration_Minutes(jsii.Number(5)),

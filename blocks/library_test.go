@@ -59,7 +59,7 @@ func main() {
 		Integrations: []lib.WebSocketIntegration{{Name: "hello", Handler: fn.Function, RouteKeys: []string{"$default"}}},
 	})
 	lib.NewWebFrontend(stack, jsii.String("Web"), &lib.WebFrontendProps{Vpc: network.Vpc, WebSocketUrl: api.Stage.Url()})
-	table := lib.NewGameTable(stack, jsii.String("Table"), nil)
+	table := lib.NewTable(stack, jsii.String("Table"), nil)
 	lib.NewStreamProcessor(stack, jsii.String("Stream"), &lib.StreamProcessorProps{Table: table.Table, Function: fn.Function})
 	topic := lib.NewAlertsTopic(stack, jsii.String("Alerts"), nil)
 	lib.NewFunctionAlarms(stack, jsii.String("HelloAlarms"), &lib.FunctionAlarmsProps{Name: "hello", Function: fn, AlarmTopic: topic.Topic})

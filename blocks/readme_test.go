@@ -9,13 +9,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/serverless-tictactoe/tictactoe/blocks/quotas"
 	"github.com/serverless-tictactoe/tictactoe/frontend"
-	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 )
 
 // readmeProps is each construct of README.md with a props table, and its props type.
 var readmeProps = map[string]any{
-	"GameTable":        GameTableProps{},
+	"Table":            TableProps{},
 	"GoFunction":       GoFunctionProps{},
 	"WebSocketApi":     WebSocketApiProps{},
 	"StreamProcessor":  StreamProcessorProps{},
@@ -24,7 +24,7 @@ var readmeProps = map[string]any{
 	"WebFirewall":      WebFirewallProps{},
 	"Network":          NetworkProps{},
 	"AlertsTopic":      AlertsTopicProps{},
-	"GameDashboard":    GameDashboardProps{},
+	"Dashboard":        DashboardProps{},
 }
 
 // readmeValues is the value of each Go name README.md cites for a default.
@@ -32,7 +32,7 @@ var readmeValues = map[string]any{
 	"DefaultCommandsDir": DefaultCommandsDir, "DefaultMemorySize": DefaultMemorySize, "DefaultTimeoutSeconds": DefaultTimeoutSeconds,
 	"DefaultLevelField": DefaultLevelField, "DefaultErrorLevel": DefaultErrorLevel,
 	"DefaultRouteSelectionExpression": DefaultRouteSelectionExpression, "DefaultStageName": DefaultStageName, "DefaultAccountLogRole": DefaultAccountLogRole,
-	"capacity.Default().StageRate()": capacity.Default().StageRate(), "capacity.Default().StageBurst()": capacity.Default().StageBurst(),
+	"DefaultThrottleRate": DefaultThrottleRate, "DefaultThrottleBurst": DefaultThrottleBurst,
 	"DefaultBatchSize": DefaultBatchSize, "DefaultMaxBatchingWindowSeconds": DefaultMaxBatchingWindowSeconds, "DefaultRetryAttempts": DefaultRetryAttempts,
 	"DefaultMaxRecordAgeHours": DefaultMaxRecordAgeHours, "DefaultQueueRetentionDays": DefaultQueueRetentionDays, "DefaultIteratorAgeMinutes": DefaultIteratorAgeMinutes,
 	"DefaultInstanceType": DefaultInstanceType, "DefaultMinCapacity": DefaultMinCapacity, "DefaultMaxCapacity": DefaultMaxCapacity,
@@ -40,7 +40,8 @@ var readmeValues = map[string]any{
 	"DefaultSocketPath": DefaultSocketPath, "DefaultPriceClass": string(DefaultPriceClass), "frontend.HSTSMaxAge": frontend.HSTSMaxAge,
 	"DefaultRequestLimit": DefaultRequestLimit, "DefaultSocketLimit": DefaultSocketLimit, "DefaultBlockedAlarmThreshold": DefaultBlockedAlarmThreshold,
 	"DefaultMaxAzs": DefaultMaxAzs, "DefaultCidr": DefaultCidr, "DefaultSessionManagerEndpoints": DefaultSessionManagerEndpoints,
-	"DefaultDisplayName": DefaultDisplayName, "DefaultDashboardTitle": DefaultDashboardTitle,
+	"DefaultPartitionKey": DefaultPartitionKey, "DefaultTTLAttribute": DefaultTTLAttribute, "DefaultMetricNamespace": DefaultMetricNamespace,
+	"DefaultDisplayName": DefaultDisplayName, "DefaultDashboardTitle": DefaultDashboardTitle, "DefaultDashboardSummary": DefaultDashboardSummary,
 }
 
 // readmeTables is README.md's props tables: construct → rows of [props cell, default cell].
@@ -175,7 +176,7 @@ func TestReadmeAlarmThresholdsAreTheCode(t *testing.T) {
 	text := string(b)
 	for _, want := range []string{
 		fmt.Sprintf("`ExecutionErrors` (≥ %d in 5 minutes)", APIExecutionErrorsThreshold),
-		fmt.Sprintf("`capacity.AccountAlarmPercent` (%d %%)", capacity.AccountAlarmPercent),
+		fmt.Sprintf("`quotas.AccountAlarmPercent` (%d %%)", quotas.AccountAlarmPercent),
 		fmt.Sprintf("(≥ %d in 5 minutes); `Throttles` (≥ %d)", FunctionErrorsThreshold, FunctionThrottlesThreshold),
 		fmt.Sprintf("5xx (≥ %d in 5 minutes)", HTTP5xxThreshold),
 		fmt.Sprintf("an unhealthy instance for %d minutes", UnhealthyHostsMinutes),

@@ -72,7 +72,7 @@ func (s *bootSignals) relayFor(group awsautoscaling.AutoScalingGroup) {
 	logicalID := stack.GetLogicalId(group.Node().DefaultChild().(awscdk.CfnElement))
 	s.Relay = newLibraryFunction(s.scope, jsii.String("SignalRelay"), GoFunctionProps{
 		Command:     jsii.String("signalrelay"),
-		Description: jsii.String("TicTacToe web tier: instances' boot reports in S3 to CloudFormation signals"),
+		Description: jsii.String("Web tier: instances' boot reports in S3 to CloudFormation signals"),
 		Environment: &map[string]*string{
 			signalkey.EnvStackName:  stack.StackName(),
 			signalkey.EnvLogicalID:  logicalID,
@@ -102,7 +102,7 @@ func (s *bootSignals) relayFor(group awsautoscaling.AutoScalingGroup) {
 		prefixes = append(prefixes, map[string]any{"prefix": status + "/"})
 	}
 	s.Rule = awsevents.NewRule(s.scope, jsii.String("SignalRule"), &awsevents.RuleProps{
-		Description: jsii.String("TicTacToe web tier: boot reports in the signals bucket to the signal relay"),
+		Description: jsii.String("Web tier: boot reports in the signals bucket to the signal relay"),
 		EventPattern: &awsevents.EventPattern{
 			Source:     jsii.Strings("aws.s3"),
 			DetailType: jsii.Strings("Object Created"),

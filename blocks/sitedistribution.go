@@ -61,6 +61,9 @@ type SiteDistributionProps struct {
 	PriceClass awscloudfront.PriceClass
 	// Lifecycle picks the access log bucket's fate. Default: Prod, retained.
 	Lifecycle Lifecycle
+	// Name names the app in the comments CloudFront shows ("<Name> site and socket"). Default:
+	// none ("Site and socket").
+	Name *string
 }
 
 // SocketOrigin is a socket path of the distribution and the API host it is passed to.
@@ -168,11 +171,11 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 	// CloudFront's standard logs need ACLs: the log delivery writes as the object's owner.
 	logs := newLogBucket(this, "AccessLogs", p.Lifecycle, awss3.ObjectOwnership_OBJECT_WRITER, "distribution")
 	site := newSiteOrigin(this, p.LoadBalancer)
-	cache := newSiteCachePolicy(this)
-	headers := newHstsPolicy(this, p.HstsMaxAge)
+	cache := newSiteCachePolicy(this, p.Name)
+	headers := newHstsPolicy(this, p.Name, p.HstsMaxAge)
 	fn, sockets := newSocketBehaviors(this, &p, headers)
 	distProps := &awscloudfront.DistributionProps{
-		Comment: jsii.String("TicTacToe site and socket"),
+		Comment: named(p.Name, "site and socket"),
 		DefaultBehavior: &awscloudfront.BehaviorOptions{
 			Origin:                site,
 			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
@@ -286,9 +289,9 @@ func newSiteOrigin(scope cdkconstructs.Construct, lb awselasticloadbalancingv2.I
 // newSiteCachePolicy caches the site as its origin says. Freshness is NGINX's: no minimum, so
 // no-store (the entry page, config.js, instance.json) is never kept, and s-maxage keeps an
 // asset as long as NGINX says.
-func newSiteCachePolicy(scope cdkconstructs.Construct) awscloudfront.CachePolicy {
+func newSiteCachePolicy(scope cdkconstructs.Construct, name *string) awscloudfront.CachePolicy {
 	return awscloudfront.NewCachePolicy(scope, jsii.String("SiteCache"), &awscloudfront.CachePolicyProps{
-		Comment:                    jsii.String("TicTacToe site: the origin's Cache-Control decides; compressed variants kept apart"),
+		Comment:                    named(name, "site: the origin's Cache-Control decides; compressed variants kept apart"),
 		MinTtl:                     awscdk.Duration_Seconds(jsii.Number(0)),
 		DefaultTtl:                 awscdk.Duration_Seconds(jsii.Number(0)),
 		MaxTtl:                     awscdk.Duration_Days(jsii.Number(1)),
@@ -301,10 +304,10 @@ func newSiteCachePolicy(scope cdkconstructs.Construct) awscloudfront.CachePolicy
 }
 
 // newHstsPolicy sends HSTS with maxAge on every response, pages and sockets.
-func newHstsPolicy(scope cdkconstructs.Construct, maxAge awscdk.Duration) awscloudfront.ResponseHeadersPolicy {
+func newHstsPolicy(scope cdkconstructs.Construct, name *string, maxAge awscdk.Duration) awscloudfront.ResponseHeadersPolicy {
 	return awscloudfront.NewResponseHeadersPolicy(scope, jsii.String("Headers"), &awscloudfront.ResponseHeadersPolicyProps{
 		ResponseHeadersPolicyName: regionalName(scope, "Headers", MaxPolicyName),
-		Comment:                   jsii.String("TicTacToe site: HSTS on every response (NGINX sends the other security headers)"),
+		Comment:                   named(name, "site: HSTS on every response (NGINX sends the other security headers)"),
 		SecurityHeadersBehavior: &awscloudfront.ResponseSecurityHeadersBehavior{
 			StrictTransportSecurity: &awscloudfront.ResponseHeadersStrictTransportSecurity{
 				AccessControlMaxAge: maxAge,
@@ -319,7 +322,7 @@ func newHstsPolicy(scope cdkconstructs.Construct, maxAge awscdk.Duration) awsclo
 // SocketPath and OtherSockets, by path: each passes sockets to its API, uncached.
 func newSocketBehaviors(scope cdkconstructs.Construct, p *SiteDistributionProps, headers awscloudfront.IResponseHeadersPolicy) (awscloudfront.Function, map[string]*awscloudfront.BehaviorOptions) {
 	fn := awscloudfront.NewFunction(scope, jsii.String("SocketFunction"), &awscloudfront.FunctionProps{
-		Comment: jsii.String("TicTacToe socket: to the API's stage, naming the viewer's host"),
+		Comment: named(p.Name, "socket: to the API's stage, naming the viewer's host"),
 		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
 		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(socketFunctionCode(*p.ViewerHostHeader, stringOr(p.ViewerAddressHeader), *p.ApiStageName))),
 	})
@@ -369,7 +372,7 @@ func useOwnDomain(scope cdkconstructs.Construct, p *SiteDistributionProps, dist 
 	// One name for players: a page opened on the distribution's own name would open its socket
 	// on the domain (config.js names it), which the same-site check refuses.
 	canonical := awscloudfront.NewFunction(scope, jsii.String("CanonicalFunction"), &awscloudfront.FunctionProps{
-		Comment: jsii.String("TicTacToe site: redirect other names to " + *p.DomainNames[0]),
+		Comment: named(p.Name, "site: redirect other names to "+*p.DomainNames[0]),
 		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
 		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(canonicalFunctionCode(*p.DomainNames[0]))),
 	})
@@ -385,7 +388,7 @@ func suppressDistributionNags(dist awscloudfront.Distribution, p *SiteDistributi
 	if p.Certificate == nil {
 		SuppressNag(dist, "AwsSolutions-CFR4", "With no domain of its own the site is on the distribution's *.cloudfront.net name, whose certificate and TLS policy CloudFront sets; with a domain the minimum is TLS 1.2 (2021)")
 	}
-	SuppressNag(dist, "AwsSolutions-CFR1", "A game open to players anywhere: no country is blocked")
+	SuppressNag(dist, "AwsSolutions-CFR1", "A site open to visitors anywhere: no country is blocked")
 	if p.WebAclArn == nil {
 		SuppressNag(dist, "AwsSolutions-CFR2", "The web application firewall is a setting (waf, on by default in prod) at $10 a month; without it stage throttling, the per-connection rate limit and the connect function's checks bound the API")
 	}

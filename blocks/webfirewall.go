@@ -35,6 +35,9 @@ type WebFirewallProps struct {
 	AlarmTopic awssns.ITopic
 	// Lifecycle picks the request log's retention and fate. Default: Prod, retained.
 	Lifecycle Lifecycle
+	// Description of the web ACL. Default: "Site and socket: rate limits per address, AWS
+	// managed rules".
+	Description *string
 }
 
 // WebFirewall is a WAFv2 web ACL for a CloudFront distribution (CLOUDFRONT scope: it must be
@@ -99,7 +102,7 @@ func NewWebFirewall(scope cdkconstructs.Construct, id *string, props *WebFirewal
 	w := &WebFirewall{Construct: this, name: *p.Name}
 	w.WebAcl = awswafv2.NewCfnWebACL(this, jsii.String("Resource"), &awswafv2.CfnWebACLProps{
 		Name:             p.Name,
-		Description:      jsii.String("TicTacToe site and socket: rate limits per address, AWS managed rules"),
+		Description:      orString(p.Description, "Site and socket: rate limits per address, AWS managed rules"),
 		Scope:            jsii.String("CLOUDFRONT"),
 		DefaultAction:    &awswafv2.CfnWebACL_DefaultActionProperty{Allow: &awswafv2.CfnWebACL_AllowActionProperty{}},
 		VisibilityConfig: wafVisibility(*p.Name),

@@ -64,6 +64,25 @@ type WebFrontendProps struct {
 	// SiteDir is the static site to serve. Default: the game's, frontend/site of this module
 	// (github.com/serverless-tictactoe/tictactoe), wherever the app's go.mod finds it.
 	SiteDir *string
+	// ConfigFile is the file each instance writes into the site, naming the socket:
+	// window.<ConfigObject> = {"webSocketUrl": …, "webSocketUrls": […]}, for the page to load
+	// before its own script. Default: the game's, config.js (frontend.ConfigFile).
+	ConfigFile *string
+	// ConfigObject is the global object ConfigFile sets, a JavaScript name. Default: the
+	// game's, TICTACTOE_CONFIG (frontend.ConfigObject).
+	ConfigObject *string
+	// Name names the app on the instances: the site's directory /usr/share/nginx/<Name> and
+	// the boot log /var/log/<Name>-user-data.log. Default: the game's, tictactoe (frontend.Name).
+	Name *string
+	// NginxConf is the whole nginx.conf the instances run, with the placeholders of the
+	// game's (frontend/nginx/nginx.conf: @SITE_ROOT@, @NGINX_LISTEN@, @WS_ORIGIN@…), which
+	// must answer /healthz. Default: the game's.
+	NginxConf *string
+	// ContentSecurityPolicy replaces the value of nginx.conf's Content-Security-Policy header;
+	// @WS_ORIGIN@ stands for the socket's origin (nothing when the socket is on the page's
+	// host). Default: nginx.conf's (the game's: scripts, styles and sockets of its own origin
+	// only).
+	ContentSecurityPolicy *string
 	// Lifecycle picks the access log bucket's fate and the load balancer's deletion
 	// protection. Default: Prod: the bucket is retained and the load balancer protected.
 	// Dev: the bucket is emptied and deleted with the stack.
@@ -264,6 +283,12 @@ func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFronten
 		FallbackSockets: p.FallbackSockets,
 		Region:          *awscdk.Stack_Of(this).Region(),
 		SignalBucket:    *signals.Bucket.BucketName(),
+		// Empty is the game's (frontend).
+		ConfigFile:            valueOf(p.ConfigFile),
+		ConfigObject:          valueOf(p.ConfigObject),
+		Name:                  valueOf(p.Name),
+		NginxConf:             valueOf(p.NginxConf),
+		ContentSecurityPolicy: valueOf(p.ContentSecurityPolicy),
 	})
 	if err != nil {
 		panic(fmt.Errorf("WebFrontend %s: %w", *id, err))
@@ -327,6 +352,14 @@ func (props *WebFrontendProps) validate() (WebFrontendProps, error) {
 		p.SignalTimeout = awscdk.Duration_Minutes(jsii.Number(DefaultSignalTimeoutMinutes))
 	}
 	return p, nil
+}
+
+// valueOf is *s, or "" for nil.
+func valueOf(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // siteDir is dir, or by default the game's site in this module's directory (library.go),

@@ -280,3 +280,33 @@ func TestParseInstanceType(t *testing.T) {
 		})
 	}
 }
+
+// Another app's web tier: its config file and object, its name and its policy reach the
+// instances' user data; the game's are the defaults.
+func TestWebFrontendServesAnotherAppsSite(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		change func(awscdk.Stack, *WebFrontendProps)
+		want   []string
+	}{
+		{"the game's defaults", nil, []string{"window.TICTACTOE_CONFIG", "/config.js", "/usr/share/nginx/tictactoe", "connect-src 'self' @WS_ORIGIN@;"}},
+		{"a chat's", func(_ awscdk.Stack, p *WebFrontendProps) {
+			p.ConfigFile, p.ConfigObject, p.Name = jsii.String("settings.js"), jsii.String("CHAT_CONFIG"), jsii.String("chat")
+			p.ContentSecurityPolicy = jsii.String("default-src 'self'; connect-src 'self' @WS_ORIGIN@")
+		}, []string{"window.CHAT_CONFIG", "/settings.js", "/usr/share/nginx/chat", `Content-Security-Policy \"default-src 'self'; connect-src 'self' @WS_ORIGIN@\" always;`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			stack, _ := frontendStack(t, tt.change)
+			lt := cdktest.Props(cdktest.Only(t, assertions.Template_FromStack(stack, nil), "AWS::EC2::LaunchTemplate"))["LaunchTemplateData"].(map[string]any)
+			userData := cdktest.JSONOf(t, lt["UserData"])
+			for _, want := range tt.want {
+				if !strings.Contains(userData, want) {
+					t.Errorf("the user data lacks %s", want)
+				}
+			}
+		})
+	}
+	mustPanic(t, "ConfigObject", func() {
+		frontendStack(t, func(_ awscdk.Stack, p *WebFrontendProps) { p.ConfigObject = jsii.String("window.x") })
+	})
+}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
-	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"sort"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -47,9 +46,11 @@ type WebSocketApiProps struct {
 	// DefaultStageName.
 	StageName *string
 	// ThrottleRate is the stage's steady limit on connects and messages per second across all
-	// clients. Default: the default capacity model's (lambda/capacity).
+	// clients. Size it from what a client sends and the account's quota (package quotas): an
+	// app whose every frame makes it post to others costs the quota more. Default:
+	// DefaultThrottleRate.
 	ThrottleRate *float64
-	// ThrottleBurst is the stage's burst limit. Default: the default capacity model's.
+	// ThrottleBurst is the stage's burst limit. Default: DefaultThrottleBurst.
 	ThrottleBurst *float64
 	// RouteThrottles are tighter limits of single routes (by route key), within the stage's:
 	// $connect's keeps a flood of connection attempts from eating every frame's share.
@@ -73,13 +74,26 @@ type WebSocketApiProps struct {
 	// false does nothing at all: the account must have the role already. Default:
 	// DefaultAccountLogRole.
 	AccountLogRole *bool
+	// ApiProps is the escape hatch: any field it sets is passed to the WebSocket API over the
+	// construct's defaults (an API name, an IP address type…). The routes come from
+	// Integrations and the selection expression from RouteSelectionExpression, so those fields
+	// are refused (WebSocketApiOwned). Default: none.
+	ApiProps *awsapigatewayv2.WebSocketApiProps
 }
+
+// WebSocketApiOwned are the fields of ApiProps that WebSocketApi's own props decide.
+var WebSocketApiOwned = []string{"RouteSelectionExpression", "ConnectRouteOptions", "DisconnectRouteOptions", "DefaultRouteOptions"}
 
 // WebSocketApi's defaults.
 const (
 	DefaultRouteSelectionExpression = "$request.body.action"
 	DefaultStageName                = "prod"
 	DefaultAccountLogRole           = true
+	// DefaultThrottleRate and DefaultThrottleBurst are a small app's stage throttle: 100
+	// requests per second steady, 2 seconds' worth at once (the game's default of 100 games
+	// comes to the same, lambda/capacity).
+	DefaultThrottleRate  = 100
+	DefaultThrottleBurst = 200
 )
 
 // Throttle is a steady rate per second and a burst.
@@ -177,21 +191,25 @@ func NewWebSocketApi(scope cdkconstructs.Construct, id *string, props *WebSocket
 	}
 	rate, burst := props.ThrottleRate, props.ThrottleBurst
 	if rate == nil {
-		rate = jsii.Number(capacity.Default().StageRate())
+		rate = jsii.Number(DefaultThrottleRate)
 	}
 	if burst == nil {
-		burst = jsii.Number(capacity.Default().StageBurst())
+		burst = jsii.Number(DefaultThrottleBurst)
 	}
 	if err := ValidateThrottle(*rate, *burst); err != nil {
 		panic(fmt.Errorf("WebSocketApi %s: %w", *id, err))
 	}
 
-	this := cdkconstructs.NewConstruct(scope, id)
-	env := props.Lifecycle.orDefault()
-	api := awsapigatewayv2.NewWebSocketApi(this, jsii.String("Resource"), &awsapigatewayv2.WebSocketApiProps{
+	apiProps, err := overlay(awsapigatewayv2.WebSocketApiProps{
 		RouteSelectionExpression: selection,
 		Description:              props.Description,
-	})
+	}, props.ApiProps, "ApiProps", WebSocketApiOwned...)
+	if err != nil {
+		panic(fmt.Errorf("WebSocketApi %s: %w", *id, err))
+	}
+	this := cdkconstructs.NewConstruct(scope, id)
+	env := props.Lifecycle.orDefault()
+	api := awsapigatewayv2.NewWebSocketApi(this, jsii.String("Resource"), &apiProps)
 	// One integration per function, whichever number of routes it serves, named after the
 	// integration (CDK creates it under the first route that uses it); each route still gets
 	// its own invoke permission, scoped to its route key.
@@ -277,7 +295,7 @@ func accountLogRole(scope cdkconstructs.Construct) cdkconstructs.IConstruct {
 		"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
 	setter := newLibraryFunction(scope, jsii.String("AccountRoleSetter"), GoFunctionProps{
 		Command:     jsii.String("accountrole"),
-		Description: jsii.String("TicTacToe: sets the region's API Gateway CloudWatch Logs role only when none is set"),
+		Description: jsii.String("Sets the region's API Gateway CloudWatch Logs role only when none is set"),
 		Timeout:     awscdk.Duration_Minutes(jsii.Number(2)), // waits for a new role to propagate
 		Lifecycle:   Dev,                                     // its log says little worth a year
 	})
@@ -320,6 +338,16 @@ func (a *WebSocketApi) GrantManageConnections(grantee awsiam.IGrantable) awsiam.
 	return a.Stage.GrantManagementApiAccess(grantee)
 }
 
+// GrantManageConnectionsTo is GrantManageConnections for a GoFunction, with the cdk-nag
+// finding the grant makes (AwsSolutions-IAM5: a wildcard) excused on the function's role, for
+// exactly that resource: connection IDs exist only at run time.
+func (a *WebSocketApi) GrantManageConnectionsTo(fn *GoFunction) awsiam.Grant {
+	grant := a.GrantManageConnections(fn.Function)
+	SuppressNag(fn.Role, "AwsSolutions-IAM5", "Connection IDs exist only at run time: the grant covers @connections of this API's one stage and nothing else",
+		&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):execute-api:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]+):<[A-Za-z0-9]+>\/[^/*]+\/\*\/@connections\/\*$/`)})
+	return grant
+}
+
 // Metric is one of the stage's metrics (namespace AWS/ApiGateway, dimensions ApiId and
 // Stage).
 func (a *WebSocketApi) Metric(name string, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
@@ -337,7 +365,7 @@ func (a *WebSocketApi) MetricMessageCount(opts *awscloudwatch.MetricOptions) aws
 }
 
 // MetricRequestsPerSecond is what the API takes of API Gateway's account-level request quota
-// (capacity.AccountRequestsPerSecond, shared by every API of the account in the Region), per
+// (quotas.AccountRequestsPerSecond, shared by every API of the account in the Region), per
 // second, averaged over period: its messages (frames from clients and, as API Gateway counts
 // MessageCount, the frames to them that the functions post through @connections) plus its
 // connects. docs/capacity.md states what it does not see.
@@ -355,7 +383,7 @@ func (a *WebSocketApi) MetricRequestsPerSecond(period awscdk.Duration) awscloudw
 }
 
 // MetricConnectsPerSecond is the API's connects per second, averaged over period: what it takes
-// of the account's new connections per second (capacity.AccountConnectsPerSecond).
+// of the account's new connections per second (quotas.AccountConnectsPerSecond).
 func (a *WebSocketApi) MetricConnectsPerSecond(period awscdk.Duration) awscloudwatch.IMetric {
 	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
 		Expression: jsii.String("FILL(connects, 0) / PERIOD(connects)"),

@@ -47,6 +47,12 @@ type AlertsStack struct {
 	Operations awssns.ITopic
 }
 
+// gameName names the game in the descriptions and comments of what the blocks make for it.
+const gameName = "TicTacToe"
+
+// topicKeyDescription describes the key of each stack's alert topics.
+const topicKeyDescription = "Encrypts the TicTacToe SNS topics (alerts and operations)"
+
 // NewAlertsStack defines the stack.
 func NewAlertsStack(scope cdkconstructs.Construct, id string, props *AlertsStackProps) *AlertsStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
@@ -68,9 +74,11 @@ func NewAlertsStack(scope cdkconstructs.Construct, id string, props *AlertsStack
 		}
 	}
 	alerts := blocks.NewAlertsTopic(stack, jsii.String("Alerts"), &blocks.AlertsTopicProps{
-		Email:       props.Email,
-		EmailFilter: filter,
-		Lifecycle:   props.Lifecycle,
+		Email:          props.Email,
+		EmailFilter:    filter,
+		DisplayName:    jsii.String("TicTacToe alerts"),
+		KeyDescription: jsii.String(topicKeyDescription),
+		Lifecycle:      props.Lifecycle,
 	})
 	ops := blocks.NewAlertsTopic(stack, jsii.String("Operations"), &blocks.AlertsTopicProps{
 		Email:       props.OpsEmail,

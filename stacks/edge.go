@@ -62,14 +62,16 @@ func NewEdgeStack(scope cdkconstructs.Construct, id string, props *EdgeStackProp
 	e := &EdgeStack{Stack: stack}
 	if props.FirewallName != "" {
 		e.Operations = blocks.NewAlertsTopic(stack, jsii.String("Operations"), &blocks.AlertsTopicProps{
-			Email:       props.OpsEmail,
-			DisplayName: jsii.String("TicTacToe operations (edge)"),
-			Lifecycle:   props.Lifecycle,
+			Email:          props.OpsEmail,
+			DisplayName:    jsii.String("TicTacToe operations (edge)"),
+			KeyDescription: jsii.String(topicKeyDescription),
+			Lifecycle:      props.Lifecycle,
 		})
 		e.Firewall = blocks.NewWebFirewall(stack, jsii.String("Firewall"), &blocks.WebFirewallProps{
-			Name:       jsii.String(props.FirewallName),
-			AlarmTopic: e.Operations.Topic,
-			Lifecycle:  props.Lifecycle,
+			Name:        jsii.String(props.FirewallName),
+			AlarmTopic:  e.Operations.Topic,
+			Lifecycle:   props.Lifecycle,
+			Description: jsii.String(gameName + " site and socket: rate limits per address, AWS managed rules"),
 		})
 		awscdk.NewCfnOutput(stack, jsii.String(edgeOutputWebAcl), &awscdk.CfnOutputProps{
 			Value:       e.Firewall.WebAcl.AttrArn(),

@@ -161,6 +161,7 @@ func newSiteDistribution(stack awscdk.Stack, web *blocks.WebFrontend, edge *Fron
 		WebAclArn:           edge.WebAclArn,
 		OtherSockets:        edge.OtherSockets,
 		Lifecycle:           lifecycle,
+		Name:                jsii.String(gameName),
 	}
 	if edge.DomainName != "" {
 		if edge.CertificateArn == nil {

@@ -83,9 +83,10 @@ func NewHealthStack(scope cdkconstructs.Construct, id string, props *HealthStack
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	h := &HealthStack{Stack: stack, Checks: map[string]awsroute53.CfnHealthCheck{}, Alarms: map[string]awscloudwatch.Alarm{}}
 	h.Operations = blocks.NewAlertsTopic(stack, jsii.String("Operations"), &blocks.AlertsTopicProps{
-		Email:       props.OpsEmail,
-		DisplayName: jsii.String("TicTacToe operations (Region health)"),
-		Lifecycle:   props.Lifecycle,
+		Email:          props.OpsEmail,
+		DisplayName:    jsii.String("TicTacToe operations (Region health)"),
+		KeyDescription: jsii.String(topicKeyDescription),
+		Lifecycle:      props.Lifecycle,
 	})
 	var zone awsroute53.IHostedZone
 	if props.HostedZoneId != "" {

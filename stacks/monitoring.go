@@ -4,19 +4,21 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
+	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 )
 
 // MonitoringStackProps configures the Monitoring stack: the stacks it watches, as the Go
 // values their constructors returned.
 type MonitoringStackProps struct {
 	awscdk.StackProps
-	// Title heads the dashboard. Default: GameDashboard's.
+	// Title heads the dashboard. Default: DefaultDashboardTitle.
 	Title *string
 	// Network, Data, Realtime, Presence and Frontend are what is watched. Required, but Data
 	// in another Region than the primary's: TableName names the replica there.
@@ -39,8 +41,14 @@ type MonitoringStackProps struct {
 type MonitoringStack struct {
 	awscdk.Stack
 	// Dashboard is the dashboard.
-	Dashboard *blocks.GameDashboard
+	Dashboard *blocks.Dashboard
 }
+
+// DefaultDashboardTitle heads the game's dashboard when no title is given.
+const DefaultDashboardTitle = "TicTacToe"
+
+// dashboardSummary is the markdown beside the dashboard's title.
+const dashboardSummary = "Can players play? Alarms on the right; then players, the WebSocket API, each function, the table, the stream pipeline and the site. docs/monitoring.md says what each alarm means and what to do."
 
 // NewMonitoringStack defines the stack: a row for every function of lambda/catalog and its
 // alarms in the status, the table's latency for the calls the catalog says the functions make.
@@ -72,14 +80,22 @@ func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *Monitor
 	// The status shows every alarm (the stream's join it through Stream).
 	alarms := append(props.Realtime.Alarms(), props.Presence.FunctionAlarms.Alarms()...)
 	alarms = append(alarms, props.Frontend.Alarms.Alarms()...)
-	dashboard := blocks.NewGameDashboard(stack, jsii.String("Dashboard"), &blocks.GameDashboardProps{
-		Title:             props.Title,
+	title := props.Title
+	if title == nil {
+		title = jsii.String(DefaultDashboardTitle)
+	}
+	dashboard := blocks.NewDashboard(stack, jsii.String("Dashboard"), &blocks.DashboardProps{
+		Title:             title,
+		Summary:           jsii.String(dashboardSummary),
+		Sections:          []blocks.DashboardSection{playersSection(props.Realtime.Api)},
 		Api:               props.Realtime.Api,
 		Functions:         functions,
 		Table:             table,
+		TableTitle:        jsii.String("Game table"),
 		Replicas:          props.Replicas,
 		TableOperations:   blocks.Operations(actions...),
 		Stream:            props.Presence.Stream,
+		StreamTitle:       jsii.String("Stream pipeline (presence)"),
 		Web:               props.Frontend.Web,
 		Edge:              props.Frontend.Distribution,
 		Firewall:          firewallOf(props.Edge),
@@ -98,4 +114,44 @@ func firewallOf(e *EdgeStack) *blocks.WebFirewall {
 		return nil
 	}
 	return e.Firewall
+}
+
+// playersSection is the game's own part of the dashboard: what players do, from the API and
+// the game's own metrics (lambda/metrics, which the functions write as EMF).
+func playersSection(api *blocks.WebSocketApi) blocks.DashboardSection {
+	return blocks.DashboardSection{Heading: "## Players", Rows: [][]awscloudwatch.IWidget{
+		{
+			blocks.Graph("Connections and frames", 6, api.MetricConnectCount(blocks.Sum("connections")), api.MetricMessageCount(blocks.Sum("frames"))),
+			blocks.Graph("Rooms and games", 6, gameMetric(metrics.RoomsCreated), gameMetric(metrics.GamesStarted), gameMetric(metrics.GamesFinished),
+				gameMetric(metrics.ComputerGamesEasy), gameMetric(metrics.ComputerGamesMedium), gameMetric(metrics.ComputerGamesPerfect)),
+			blocks.Graph("Moves and chat", 6, gameMetric(metrics.Moves), gameMetric(metrics.ChatMessages)),
+			blocks.Graph("Dropped and rejoined", 6, gameMetric(metrics.Disconnects), gameMetric(metrics.Rejoins)),
+		},
+		{
+			blocks.Graph("Quick matches made", 12, gameMetric(metrics.QuickMatches)),
+			blocks.Graph("Time in the quick-match queue (s)", 12,
+				gameMetricOf(metrics.QuickMatchWait, awscloudwatch.Stats_Percentile(jsii.Number(50)), "median wait"),
+				gameMetricOf(metrics.QuickMatchWait, awscloudwatch.Stats_Percentile(jsii.Number(90)), "p90 wait")),
+		},
+	}}
+}
+
+// gameMetric is one of the game's own metrics (lambda/metrics), summed over 5 minutes.
+func gameMetric(name string) awscloudwatch.IMetric {
+	return gameMetricOf(name, awscloudwatch.Stats_SUM(), "")
+}
+
+// gameMetricOf is one of the game's own metrics over 5 minutes, by statistic, labelled.
+func gameMetricOf(name string, stat *string, label string) awscloudwatch.IMetric {
+	props := &awscloudwatch.MetricProps{
+		Namespace:     jsii.String(metrics.Namespace),
+		MetricName:    jsii.String(name),
+		DimensionsMap: &map[string]*string{metrics.ServiceDimension: jsii.String(metrics.ServiceName)},
+		Statistic:     stat,
+		Period:        awscdk.Duration_Minutes(jsii.Number(5)),
+	}
+	if label != "" {
+		props.Label = jsii.String(label)
+	}
+	return awscloudwatch.NewMetric(props)
 }

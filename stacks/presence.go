@@ -16,6 +16,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 	presencemapping "github.com/serverless-tictactoe/tictactoe/lambda/presence/mapping"
 )
 
@@ -88,10 +89,11 @@ func NewPresenceStack(scope cdkconstructs.Construct, id string, props *PresenceS
 		env[config.EnvLogLevel] = jsii.String(props.LogLevel)
 	}
 	fn := blocks.NewGoFunction(stack, jsii.String("Function"), &blocks.GoFunctionProps{
-		Command:     jsii.String(f.Name),
-		Description: jsii.String(f.Description),
-		Environment: &env,
-		Lifecycle:   props.Lifecycle,
+		Command:         jsii.String(f.Name),
+		Description:     jsii.String(f.Description),
+		Environment:     &env,
+		Lifecycle:       props.Lifecycle,
+		MetricNamespace: jsii.String(metrics.Namespace),
 	})
 	stream := blocks.NewStreamProcessor(stack, jsii.String("Stream"), &blocks.StreamProcessorProps{
 		Table:         props.Table,

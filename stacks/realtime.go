@@ -11,11 +11,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 )
 
 // RealtimeStackProps configures the Realtime stack.
@@ -115,7 +115,10 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 	regional.publishHosts(stack, api, apiDomain)
 	rs := &RealtimeStack{Stack: stack, Api: api, Functions: functions, WebSocketUrl: api.Stage.Url(), ApiDomainName: apiDomain, EdgeSecret: edge.sent,
 		FunctionAlarms: map[string]*blocks.FunctionAlarms{}}
-	rs.ApiAlarms = blocks.NewApiAlarms(stack, jsii.String("ApiAlarms"), &blocks.ApiAlarmsProps{Api: api, AlarmTopic: props.AlarmTopic})
+	rs.ApiAlarms = blocks.NewApiAlarms(stack, jsii.String("ApiAlarms"), &blocks.ApiAlarmsProps{
+		Api: api, AlarmTopic: props.AlarmTopic,
+		AccountRequestsAdvice: jsii.String("The dashboard's API row says whether it is a flood (client errors, connections closed) or players; docs/capacity.md says what each game costs. Ask for a higher quota (Service Quotas, Amazon API Gateway, Throttle rate) before raising games"),
+	})
 	alarms := cdkconstructs.NewConstruct(stack, jsii.String("FunctionAlarms"))
 	for _, f := range catalog.RouteFunctions() {
 		rs.FunctionAlarms[f.Name] = blocks.NewFunctionAlarms(alarms, jsii.String(f.Name), &blocks.FunctionAlarmsProps{
@@ -183,6 +186,7 @@ func newRouteFunctions(stack awscdk.Stack, id string, props *RealtimeStackProps,
 			Environment:         &env,
 			Lifecycle:           props.Lifecycle,
 			ReservedConcurrency: reserved,
+			MetricNamespace:     jsii.String(metrics.Namespace),
 		})
 		if f.Needs.Table() {
 			table.Grant(fn.Function, *jsii.Strings(f.Needs.TableActions...)...)
@@ -222,9 +226,7 @@ func newGameApi(stack awscdk.Stack, props *RealtimeStackProps, functions map[str
 			continue
 		}
 		fn := functions[f.Name]
-		api.GrantManageConnections(fn.Function)
-		blocks.SuppressNag(fn.Role, "AwsSolutions-IAM5", "Connection IDs exist only at run time: the grant covers @connections of this API's one stage and nothing else",
-			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):execute-api:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]+):<[A-Za-z0-9]+>\/[^/*]+\/\*\/@connections\/\*$/`)})
+		api.GrantManageConnectionsTo(fn)
 		fn.Function.AddEnvironment(jsii.String(config.EnvCallbackURL), api.Stage.CallbackUrl(), nil)
 	}
 	return api

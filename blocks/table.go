@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 
@@ -10,12 +11,21 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
 
-// GameTableProps configures a GameTable.
-type GameTableProps struct {
+// TableProps configures a Table.
+type TableProps struct {
+	// PartitionKey is the table's partition key. Default: a string named DefaultPartitionKey.
+	PartitionKey *awsdynamodb.Attribute
+	// SortKey is the table's sort key. Default: none, the partition key alone.
+	SortKey *awsdynamodb.Attribute
+	// TimeToLiveAttribute holds each item's expiry in epoch seconds: DynamoDB deletes an item
+	// some time after it (reads must still filter expired items); an item without it never
+	// expires. Default: DefaultTTLAttribute.
+	TimeToLiveAttribute *string
+	// StreamView is what the table's stream carries of every change. Default:
+	// NEW_AND_OLD_IMAGES, what a StreamProcessor's filters can match on either side.
+	StreamView awsdynamodb.StreamViewType
 	// Lifecycle decides what protects the data. Default: Prod: deletion protection on, and the
 	// table is retained when its stack is deleted. Dev: neither, so `cdk destroy` removes it.
 	Lifecycle Lifecycle
@@ -24,18 +34,32 @@ type GameTableProps struct {
 	// requests. Readers and writers need the key too (Table.EncryptionKey()). Default: false, the AWS
 	// managed key (free, no key policy to manage).
 	CustomerManagedKey bool
+	// KeyDescription describes the CustomerManagedKey. Default: "DynamoDB table and its stream".
+	KeyDescription *string
 	// Replicas are the other Regions the global table keeps a replica in (a multi-Region
 	// deployment: docs/regions.md); each gets the table's settings. Adding one to a deployed
 	// table keeps its data. Default: none, the stack's Region alone.
 	Replicas []string
+	// TablePropsV2 is the escape hatch: any field it sets is passed to the TableV2 over the
+	// construct's defaults (indexes, a table class, contributor insights, tags…). The fields the
+	// props above decide are refused (TableOwned). Default: none.
+	TablePropsV2 *awsdynamodb.TablePropsV2
 }
 
-// GameTable is the game's DynamoDB table, laid out as lambda/store reads and writes it: one
-// string partition key, items expiring through the TTL attribute. It bills on demand (nothing
-// at idle), keeps 35 days of point-in-time recovery, is encrypted with the AWS managed key (or a
-// customer managed one), and
-// streams new and old images of every change for the functions that react to them.
-type GameTable struct {
+// TableOwned are the fields of TablePropsV2 that Table's own props decide.
+var TableOwned = []string{"PartitionKey", "SortKey", "TimeToLiveAttribute", "DynamoStream", "Encryption", "Replicas", "RemovalPolicy", "DeletionProtection"}
+
+// Table's defaults.
+const (
+	DefaultPartitionKey = "pk"
+	DefaultTTLAttribute = "expiresAt"
+)
+
+// Table is a DynamoDB global table for an app's items: a string partition key (or the key
+// schema given), items expiring through a TTL attribute. It bills on demand (nothing at idle),
+// keeps 35 days of point-in-time recovery, is encrypted with the AWS managed key (or a
+// customer managed one), and streams every change for the functions that react to them.
+type Table struct {
 	cdkconstructs.Construct
 	// Table is the table; its stream is enabled.
 	Table awsdynamodb.TableV2
@@ -43,18 +67,22 @@ type GameTable struct {
 	Key awskms.Key
 }
 
-// NewGameTable defines the table.
-func NewGameTable(scope cdkconstructs.Construct, id *string, props *GameTableProps) *GameTable {
+// NewTable defines the table.
+func NewTable(scope cdkconstructs.Construct, id *string, props *TableProps) *Table {
 	if props == nil {
-		props = &GameTableProps{}
+		props = &TableProps{}
 	}
 	this := cdkconstructs.NewConstruct(scope, id)
 	env := props.Lifecycle.orDefault()
 	encryption := awsdynamodb.TableEncryptionV2_AwsManagedKey()
 	var key awskms.Key
 	if props.CustomerManagedKey {
+		description := props.KeyDescription
+		if description == nil {
+			description = jsii.String("DynamoDB table and its stream")
+		}
 		key = awskms.NewKey(this, jsii.String("Key"), &awskms.KeyProps{
-			Description:       jsii.String("TicTacToe game table and its stream"),
+			Description:       description,
 			EnableKeyRotation: jsii.Bool(true),
 			RemovalPolicy:     env.RemovalPolicy(),
 			// If it is ever deleted (dev, or by hand), after the shortest wait.
@@ -67,29 +95,46 @@ func NewGameTable(scope cdkconstructs.Construct, id *string, props *GameTablePro
 		replicas = append(replicas, &awsdynamodb.ReplicaTableProps{Region: jsii.String(r), DeletionProtection: jsii.Bool(env.IsProd())})
 	}
 	if len(replicas) > 0 && props.CustomerManagedKey {
-		panic("constructs: GameTable: replicas with a customer managed key need a key per Region, which this construct does not make")
+		panic(fmt.Errorf("Table %s: replicas with a customer managed key need a key per Region, which this construct does not make", *id))
 	}
 	var replicasProp *[]*awsdynamodb.ReplicaTableProps
 	if len(replicas) > 0 {
 		replicasProp = &replicas
 	}
-	table := awsdynamodb.NewTableV2(this, jsii.String("Resource"), &awsdynamodb.TablePropsV2{
+	partitionKey := props.PartitionKey
+	if partitionKey == nil {
+		partitionKey = &awsdynamodb.Attribute{Name: jsii.String(DefaultPartitionKey), Type: awsdynamodb.AttributeType_STRING}
+	}
+	ttl := props.TimeToLiveAttribute
+	if ttl == nil {
+		ttl = jsii.String(DefaultTTLAttribute)
+	}
+	stream := props.StreamView
+	if stream == "" {
+		stream = awsdynamodb.StreamViewType_NEW_AND_OLD_IMAGES
+	}
+	tableProps, err := overlay(awsdynamodb.TablePropsV2{
 		Replicas:            replicasProp,
-		PartitionKey:        &awsdynamodb.Attribute{Name: jsii.String(schema.PartitionKey), Type: awsdynamodb.AttributeType_STRING},
+		PartitionKey:        partitionKey,
+		SortKey:             props.SortKey,
 		Billing:             awsdynamodb.Billing_OnDemand(nil),
-		TimeToLiveAttribute: jsii.String(schema.TTLAttribute),
-		DynamoStream:        awsdynamodb.StreamViewType_NEW_AND_OLD_IMAGES,
+		TimeToLiveAttribute: ttl,
+		DynamoStream:        stream,
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
 			PointInTimeRecoveryEnabled: jsii.Bool(true),
 		},
 		Encryption:         encryption,
 		DeletionProtection: jsii.Bool(env.IsProd()),
 		RemovalPolicy:      env.RemovalPolicy(),
-	})
-	return &GameTable{Construct: this, Table: table, Key: key}
+	}, props.TablePropsV2, "TablePropsV2", TableOwned...)
+	if err != nil {
+		panic(fmt.Errorf("Table %s: %w", *id, err))
+	}
+	table := awsdynamodb.NewTableV2(this, jsii.String("Resource"), &tableProps)
+	return &Table{Construct: this, Table: table, Key: key}
 }
 
-// TableMetrics are the game table's metrics in one Region: of the table, or of its replica
+// TableMetrics are a table's metrics in one Region: of the table, or of its replica
 // there.
 type TableMetrics struct {
 	table awsdynamodb.ITableV2
@@ -99,7 +144,7 @@ type TableMetrics struct {
 func MetricsOf(table awsdynamodb.ITableV2) *TableMetrics { return &TableMetrics{table: table} }
 
 // Metrics are the table's metrics in its own Region.
-func (g *GameTable) Metrics() *TableMetrics { return MetricsOf(g.Table) }
+func (g *Table) Metrics() *TableMetrics { return MetricsOf(g.Table) }
 
 // MetricConsumedCapacity is the read and the write units consumed (sums).
 func (g *TableMetrics) MetricConsumedCapacity(read, write *awscloudwatch.MetricOptions) (awscloudwatch.Metric, awscloudwatch.Metric) {
@@ -140,7 +185,7 @@ func (g *TableMetrics) MetricSystemErrors(ops []awsdynamodb.Operation, period aw
 }
 
 // MetricVersionConflicts is the conditional writes refused because the item changed since it
-// was read: racing players, each retried by the store from the newer state.
+// was read: racing writers (an optimistic lock's version check failing).
 func (g *TableMetrics) MetricVersionConflicts(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
 	return g.table.MetricConditionalCheckFailedRequests(opts)
 }
