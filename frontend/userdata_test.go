@@ -178,6 +178,7 @@ func TestUserDataServesAnotherAppsSite(t *testing.T) {
 			"LOG_FILE=${LOG_FILE:-$ROOT/var/log/tictactoe-user-data.log}",
 			"SITE_ROOT=${SITE_ROOT:-$ROOT/usr/share/nginx/tictactoe}",
 			"# frontend/nginx/nginx.conf of the TicTacToe repository",
+			"# TicTacToe web frontend bootstrap",
 			`add_header Content-Security-Policy "default-src 'none'; script-src 'self';`,
 		}, ""},
 		{"another app's", func(p *frontend.UserDataParams) {
@@ -190,6 +191,7 @@ func TestUserDataServesAnotherAppsSite(t *testing.T) {
 			"SITE_ROOT=${SITE_ROOT:-$ROOT/usr/share/nginx/chat}",
 			`add_header Content-Security-Policy "default-src 'self'; connect-src 'self' @WS_ORIGIN@" always;`,
 			"# the app's nginx.conf",
+			"# chat web frontend bootstrap",
 		}, ""},
 		{"a whole nginx.conf of the app's", func(p *frontend.UserDataParams) {
 			p.NginxConf = "# mine\nevents {}\nhttp { server { listen @NGINX_LISTEN@; root @SITE_ROOT@; } }\n"
