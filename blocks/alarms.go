@@ -131,13 +131,24 @@ func (a *ApiAlarms) Alarms() []awscloudwatch.IAlarm {
 
 // FunctionAlarmsProps configures FunctionAlarms.
 type FunctionAlarmsProps struct {
-	// Name is the function's name in the alarms' descriptions (a lambda/catalog name). Required.
+	// Name is the function's name in the alarms' descriptions. Required.
 	Name string
+	// LogFields are the fields of an error line worth reading, named in the Errors alarm's
+	// description ("route, room, outcome"). Default: none named.
+	LogFields string
 	// Function is watched. Required.
 	Function *GoFunction
 	// AlarmTopic is told when an alarm goes off and when it clears. Default: none, alarms
 	// without actions.
 	AlarmTopic awssns.ITopic
+}
+
+// prefixed is prefix and s, or nothing when s is empty.
+func prefixed(prefix, s string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
 }
 
 // FunctionAlarms are a function's alarms.
@@ -161,7 +172,7 @@ func NewFunctionAlarms(scope cdkconstructs.Construct, id *string, props *Functio
 		Construct: this,
 		Errors: newAlarm(this, "Errors", props.Function.MetricAllErrors(five),
 			FunctionErrorsThreshold, 1,
-			fmt.Sprintf("The %s function failed or logged errors: its log group has the lines (level ERROR: route, room, outcome, errorCode, error)", props.Name),
+			fmt.Sprintf("The %s function failed or logged errors: its log group has the lines (level ERROR%s)", props.Name, prefixed(": ", props.LogFields)),
 			props.AlarmTopic),
 		Throttles: newAlarm(this, "Throttles", props.Function.Function.MetricThrottles(&awscloudwatch.MetricOptions{Statistic: awscloudwatch.Stats_SUM(), Period: five}),
 			FunctionThrottlesThreshold, 1,

@@ -37,7 +37,14 @@ type AlertsTopicProps struct {
 	// KeyDescription describes the key made when MasterKey is not given. Default: "Encrypts
 	// SNS topics of alarms and alerts".
 	KeyDescription *string
+	// TopicProps is the escape hatch: any field it sets is passed to the topic over the
+	// defaults (a name, delivery logging, tracing…). The key, TLS enforcement and display
+	// name are the props above (AlertsTopicOwned) and are refused. Default: none.
+	TopicProps *awssns.TopicProps
 }
+
+// AlertsTopicOwned are the fields of TopicProps that AlertsTopic decides.
+var AlertsTopicOwned = []string{"MasterKey", "EnforceSSL", "DisplayName"}
 
 // AlertsTopic is an SNS topic for operational alerts: messages encrypted at rest, publishing
 // only over TLS, optionally delivered by email. Publishers get permissions through
@@ -98,11 +105,15 @@ func NewAlertsTopic(scope cdkconstructs.Construct, id *string, props *AlertsTopi
 	if displayName == nil {
 		displayName = jsii.String(DefaultDisplayName)
 	}
-	topic := awssns.NewTopic(this, jsii.String("Resource"), &awssns.TopicProps{
+	topicProps, err := overlay(awssns.TopicProps{
 		DisplayName: displayName,
 		MasterKey:   key,
 		EnforceSSL:  jsii.Bool(true),
-	})
+	}, props.TopicProps, "TopicProps", AlertsTopicOwned...)
+	if err != nil {
+		panic(fmt.Errorf("AlertsTopic %s: %w", *id, err))
+	}
+	topic := awssns.NewTopic(this, jsii.String("Resource"), &topicProps)
 	// The topic policy CDK writes for EnforceSSL replaces SNS's default one, which let any
 	// service acting for the account publish: without this statement, alarm notifications are
 	// refused ("no resource-based policy allows the SNS:Publish action").

@@ -5,7 +5,9 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
@@ -41,11 +43,34 @@ func TestEscapeHatchesReachTheL2(t *testing.T) {
 			"RouteSelectionExpression": DefaultRouteSelectionExpression,
 		})
 	})
+	t.Run("Network VpcProps", func(t *testing.T) {
+		stack := newStack(t)
+		NewNetwork(stack, jsii.String("Network"), &NetworkProps{Lifecycle: Dev, VpcProps: &awsec2.VpcProps{EnableDnsHostnames: jsii.Bool(false)}})
+		cdktest.Has(t, assertions.Template_FromStack(stack, nil), "AWS::EC2::VPC", map[string]any{
+			"EnableDnsHostnames": false,
+			"CidrBlock":          DefaultCidr,
+		})
+	})
+	t.Run("AlertsTopic TopicProps", func(t *testing.T) {
+		stack := newStack(t)
+		NewAlertsTopic(stack, jsii.String("Alerts"), &AlertsTopicProps{Lifecycle: Dev, TopicProps: &awssns.TopicProps{TopicName: jsii.String("ops-alerts")}})
+		cdktest.Has(t, assertions.Template_FromStack(stack, nil), "AWS::SNS::Topic", map[string]any{
+			"TopicName":      "ops-alerts",
+			"DisplayName":    DefaultDisplayName,
+			"KmsMasterKeyId": assertions.Match_AnyValue(),
+		})
+	})
 	for _, tt := range []struct {
 		name string
 		make func()
 		want string
 	}{
+		{"Network refuses a NAT gateway", func() {
+			NewNetwork(newStack(t), jsii.String("Network"), &NetworkProps{VpcProps: &awsec2.VpcProps{NatGateways: jsii.Number(1)}})
+		}, "Network Network: VpcProps sets NatGateways"},
+		{"AlertsTopic refuses its display name twice", func() {
+			NewAlertsTopic(newStack(t), jsii.String("Alerts"), &AlertsTopicProps{TopicProps: &awssns.TopicProps{DisplayName: jsii.String("x")}})
+		}, "AlertsTopic Alerts: TopicProps sets DisplayName"},
 		{"GoFunction refuses its code", func() {
 			NewGoFunction(newStack(t), jsii.String("Fn"), &GoFunctionProps{Command: jsii.String("connect"), Lifecycle: Dev,
 				FunctionProps: &awslambda.FunctionProps{Handler: jsii.String("main")}})

@@ -30,7 +30,14 @@ type NetworkProps struct {
 	SessionManagerEndpoints *bool
 	// Lifecycle picks the flow log group's removal policy and retention. Default: Prod.
 	Lifecycle Lifecycle
+	// VpcProps is the escape hatch: any field it sets is passed to the VPC over the defaults
+	// (a name, DNS settings, IPv6…). The address range, zones, subnets, NAT gateways and flow
+	// logs are the props above (NetworkOwned) and are refused. Default: none.
+	VpcProps *awsec2.VpcProps
 }
+
+// NetworkOwned are the fields of VpcProps that Network decides.
+var NetworkOwned = []string{"IpAddresses", "Cidr", "MaxAzs", "AvailabilityZones", "SubnetConfiguration", "NatGateways", "NatGatewayProvider", "NatGatewaySubnets", "FlowLogs", "RestrictDefaultSecurityGroup"}
 
 // Network is a VPC with public subnets (for internet-facing load balancers) and private
 // isolated subnets (for instances), and no NAT gateway: a NAT gateway costs about $33 a month
@@ -104,7 +111,7 @@ func NewNetwork(scope cdkconstructs.Construct, id *string, props *NetworkProps) 
 	} else {
 		zones = nil
 	}
-	vpc := awsec2.NewVpc(this, jsii.String("Resource"), &awsec2.VpcProps{
+	vpcProps, err := overlay(awsec2.VpcProps{
 		IpAddresses:       awsec2.IpAddresses_Cidr(cidr),
 		MaxAzs:            zoneCount,
 		AvailabilityZones: zones,
@@ -123,7 +130,11 @@ func NewNetwork(scope cdkconstructs.Construct, id *string, props *NetworkProps) 
 			},
 		},
 		RestrictDefaultSecurityGroup: jsii.Bool(true),
-	})
+	}, props.VpcProps, "VpcProps", NetworkOwned...)
+	if err != nil {
+		panic(fmt.Errorf("Network %s: %w", *id, err))
+	}
+	vpc := awsec2.NewVpc(this, jsii.String("Resource"), &vpcProps)
 	s3 := vpc.AddGatewayEndpoint(jsii.String("S3"), &awsec2.GatewayVpcEndpointOptions{
 		Service: awsec2.GatewayVpcEndpointAwsService_S3(),
 		Subnets: &[]*awsec2.SubnetSelection{{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}},

@@ -74,10 +74,10 @@ func (r *TableRules) rules() []tableRule {
 		{"DDB3", "server-side encryption with a KMS key (AWS managed or customer managed)", false, func(t globalTable) bool {
 			return t.SSE != nil && isTrue(t.SSE.SSEEnabled)
 		}},
-		{"DDB4", fmt.Sprintf("TTL enabled on %s, the attribute the game writes its expiry to", r.TTLAttribute), false, func(t globalTable) bool {
+		{"DDB4", fmt.Sprintf("TTL enabled on %s, the attribute items carry their expiry in", r.TTLAttribute), false, func(t globalTable) bool {
 			return t.TTL != nil && isTrue(t.TTL.Enabled) && t.TTL.AttributeName == r.TTLAttribute
 		}},
-		{"DDB5", "on-demand billing (PAY_PER_REQUEST): the game scales to zero", false, func(t globalTable) bool {
+		{"DDB5", "on-demand billing (PAY_PER_REQUEST): the table scales to zero", false, func(t globalTable) bool {
 			return t.BillingMode == "PAY_PER_REQUEST"
 		}},
 	}
@@ -119,7 +119,7 @@ func (r *TableRules) Visit(node cdkconstructs.IConstruct) {
 		if (rule.prodOnly && !r.Prod) || rule.ok(t) || suppressed(table, id) {
 			continue
 		}
-		awscdk.Annotations_Of(table).AddError(jsii.String(fmt.Sprintf("%s: the game table needs %s.", id, rule.requires)))
+		awscdk.Annotations_Of(table).AddError(jsii.String(fmt.Sprintf("%s: the table needs %s.", id, rule.requires)))
 	}
 }
 

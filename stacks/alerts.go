@@ -53,6 +53,10 @@ const gameName = "TicTacToe"
 // topicKeyDescription describes the key of each stack's alert topics.
 const topicKeyDescription = "Encrypts the TicTacToe SNS topics (alerts and operations)"
 
+// handlerLogFields are the fields of the functions' error lines (lambda/handler's one line per
+// invocation) that the errors alarms name.
+const handlerLogFields = "route, room, outcome, errorCode, error"
+
 // NewAlertsStack defines the stack.
 func NewAlertsStack(scope cdkconstructs.Construct, id string, props *AlertsStackProps) *AlertsStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)

@@ -118,7 +118,7 @@ func NewPresenceStack(scope cdkconstructs.Construct, id string, props *PresenceS
 		Description: jsii.String("Stream records that failed for good (docs/monitoring.md: replaying them)"),
 	})
 	alarms := blocks.NewFunctionAlarms(stack, jsii.String("FunctionAlarms"), &blocks.FunctionAlarmsProps{
-		Name: f.Name, Function: fn, AlarmTopic: props.AlarmTopic,
+		Name: f.Name, Function: fn, AlarmTopic: props.AlarmTopic, LogFields: handlerLogFields,
 	})
 	return &PresenceStack{Stack: stack, Function: fn, Stream: stream, FunctionAlarms: alarms}
 }

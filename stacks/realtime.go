@@ -122,7 +122,7 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 	alarms := cdkconstructs.NewConstruct(stack, jsii.String("FunctionAlarms"))
 	for _, f := range catalog.RouteFunctions() {
 		rs.FunctionAlarms[f.Name] = blocks.NewFunctionAlarms(alarms, jsii.String(f.Name), &blocks.FunctionAlarmsProps{
-			Name: f.Name, Function: functions[f.Name], AlarmTopic: props.AlarmTopic,
+			Name: f.Name, Function: functions[f.Name], AlarmTopic: props.AlarmTopic, LogFields: handlerLogFields,
 		})
 	}
 	return rs
