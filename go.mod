@@ -22,6 +22,7 @@ require (
 	github.com/aws/smithy-go v1.28.9
 	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
 	github.com/coder/websocket v1.8.15
+	github.com/evanw/esbuild v0.28.2
 	golang.org/x/text v0.9.0
 )
 

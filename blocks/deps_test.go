@@ -20,6 +20,9 @@ var libraryPackages = []string{
 	// (the game's: the package embeds it). Deliberately kept: the web tier's machinery lives
 	// with the site it serves, and an app passing its own SiteDir still uses the user data.
 	"frontend",
+	// WebFrontend's default site is the game's built for serving (each script and stylesheet
+	// minified by esbuild): an app that passes its own SiteDir links it without running it.
+	"frontend/sitebuild",
 }
 
 // notLibrary is what of deps is this module's but not in libraryPackages: the game's rules,

@@ -17,10 +17,11 @@ import (
 )
 
 // Some files a construct deploys are this module's, not the app's: the functions it runs for
-// itself (OpsCommandsDir: the account-role setter, the signal relay) and WebFrontend's default
-// site. An app in another Go module has none of them under its own go.mod, so they are read
-// from this module's directory, wherever the app's build found it: a replace directive's
-// checkout, the module cache, or this repository when the app is the game.
+// itself (OpsCommandsDir: the account-role setter, the signal relay). An app in another Go
+// module has none of them under its own go.mod, so they are read from this module's directory,
+// wherever the app's build found it: a replace directive's checkout, the module cache, or this
+// repository when the app is the game. (WebFrontend's default site needs no directory: it is
+// compiled into the app, package frontend, and built from there.)
 
 // libraryModule is this module's path, taken from this package's own import path (so that a
 // fork under another path finds itself).

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/frontend"
+	"github.com/serverless-tictactoe/tictactoe/frontend/sitebuild"
 )
 
 // WebFrontendProps configures a WebFrontend.
@@ -61,8 +62,10 @@ type WebFrontendProps struct {
 	// the site (creation, and each instance of a rolling update) before it counts the instance
 	// as failed and rolls back. Default: DefaultSignalTimeoutMinutes.
 	SignalTimeout awscdk.Duration
-	// SiteDir is the static site to serve. Default: the game's, frontend/site of this module
-	// (github.com/serverless-tictactoe/tictactoe), wherever the app's go.mod finds it.
+	// SiteDir is a static site to serve, a directory shipped as it is: a site that needs a
+	// build comes built. Default: the game's site (frontend/site of this module, as the app was
+	// compiled with it), built for serving by package frontend/sitebuild (each script and
+	// stylesheet minified, nothing else changed) into the app's output directory.
 	SiteDir *string
 	// ConfigFile is the file each instance writes into the site, naming the socket:
 	// window.<ConfigObject> = {"webSocketUrl": …, "webSocketUrls": […]}, for the page to load
@@ -107,7 +110,7 @@ type WebFrontend struct {
 	LaunchTemplate awsec2.LaunchTemplate
 	// Role is the instances' role.
 	Role awsiam.Role
-	// Site is the site's S3 asset.
+	// Site is the site's S3 asset: SiteDir's files, or the game's site as built for serving.
 	Site awss3assets.Asset
 	// AccessLogs is the bucket the load balancer writes its access logs to.
 	AccessLogs awss3.Bucket
@@ -362,18 +365,19 @@ func valueOf(s *string) string {
 	return *s
 }
 
-// siteDir is dir, or by default the game's site in this module's directory (library.go),
-// wherever the app's own go.mod is.
+// siteDir is dir, or by default the game's site built for serving (frontend/sitebuild),
+// staged in the app's asset output directory (cdk.out) under a name its content decides: the
+// same source gives the same files, so the asset's hash changes only when the site does.
 func siteDir(scope cdkconstructs.Construct, dir *string) *string {
 	if dir != nil {
 		return dir
 	}
-	site, err := libraryPath(frontend.SiteDir)
+	staged, err := sitebuild.Stage(frontend.Site(), *awscdk.Stage_Of(scope).AssetOutdir())
 	if err != nil {
 		failSynth(scope, fmt.Errorf("WebFrontend %s: the default site (SiteDir): %w", *scope.Node().Id(), err))
 		return jsii.String(placeholderDir(scope))
 	}
-	return jsii.String(site)
+	return jsii.String(staged)
 }
 
 // newInstanceRole is the instances' role: Session Manager, and read of the site asset.

@@ -1,6 +1,10 @@
 package blocks
 
 import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,6 +15,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/serverless-tictactoe/tictactoe/frontend"
+	"github.com/serverless-tictactoe/tictactoe/frontend/sitebuild"
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 )
 
@@ -262,6 +268,66 @@ func TestWebFrontendRejectsBadProps(t *testing.T) {
 			mustPanic(t, tt.want, func() { frontendStack(t, tt.change) })
 		})
 	}
+}
+
+// The Site asset is the game's site as built for serving (frontend/sitebuild: what `make dev`
+// and the browser tests serve), the same bytes and asset hash from one synth to the next; a
+// SiteDir of the app's own ships as it is.
+func TestWebFrontendShipsTheBuiltSite(t *testing.T) {
+	built, err := sitebuild.Build(frontend.Site())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(mustRead(t, built, "js/main.mjs"), mustRead(t, frontend.Site(), "js/main.mjs")) {
+		t.Fatal("the built js/main.mjs is its source: this test could not tell them apart")
+	}
+	own := t.TempDir()
+	ownMain := []byte("// the app's own module, shipped as it is\nexport const own = true;\n")
+	if err := os.MkdirAll(filepath.Join(own, "js"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(own, "js", "main.mjs"), ownMain, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		siteDir  *string
+		wantMain []byte
+	}{
+		{"default: the game's site, built", nil, mustRead(t, built, "js/main.mjs")},
+		{"SiteDir: as it is", jsii.String(own), ownMain},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var hashes []string
+			for range 2 { // two apps, two synths: one asset hash
+				stack, web := frontendStack(t, func(_ awscdk.Stack, p *WebFrontendProps) { p.SiteDir = tc.siteDir })
+				staged := filepath.Join(*awscdk.Stage_Of(stack).Outdir(), *web.Site.AssetPath())
+				got, err := os.ReadFile(filepath.Join(staged, "js", "main.mjs"))
+				if err != nil {
+					t.Fatalf("the Site asset: %v", err)
+				}
+				if !bytes.Equal(got, tc.wantMain) {
+					t.Errorf("the Site asset's js/main.mjs (%d B) is not the one wanted (%d B): %.80q", len(got), len(tc.wantMain), got)
+				}
+				if want := "asset." + *web.Site.AssetHash(); tc.siteDir == nil && *web.Site.AssetPath() != want {
+					t.Errorf("the Site asset is staged as %s, want %s (a dot in the built site's directory name reads to CDK as an extension)", *web.Site.AssetPath(), want)
+				}
+				hashes = append(hashes, *web.Site.AssetHash())
+			}
+			if hashes[0] != hashes[1] {
+				t.Errorf("the Site asset's hash changed between synths: %v", hashes)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, fsys fs.FS, name string) []byte {
+	t.Helper()
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // One rule for instance types, on CDK's own reading of the architecture: what the deployer

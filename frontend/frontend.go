@@ -1,7 +1,9 @@
 // Package frontend holds what the EC2 instances serve and how they are set up: the static
-// site (site/, served as is: no build step), and the bash user data that installs NGINX and
-// the site on Amazon Linux 2023 (userdata/). The CDK Web frontend construct ships Site as an S3
-// asset and renders UserData into the launch template; the local gateway serves Site directly.
+// site's source (site/: ES modules, a stylesheet and the page, no framework), and the bash user
+// data that installs NGINX and the site on Amazon Linux 2023 (userdata/). What ships is Site
+// built by package sitebuild (each script and stylesheet minified, nothing renamed or
+// bundled): the CDK Web frontend construct stages it as an S3 asset and renders UserData into
+// the launch template; the local gateway serves the same build.
 package frontend
 
 import (
@@ -23,7 +25,8 @@ var userDataTmpl string
 //go:embed nginx/nginx.conf
 var nginxConf string
 
-// Site is the static site's files, rooted at the site directory.
+// Site is the static site's source files, rooted at the site directory: what sitebuild.Build
+// makes the served site from.
 func Site() fs.FS {
 	sub, err := fs.Sub(siteFS, "site")
 	if err != nil {
@@ -31,9 +34,6 @@ func Site() fs.FS {
 	}
 	return sub
 }
-
-// SiteDir is the site's directory relative to the repository root (for CDK assets).
-const SiteDir = "frontend/site"
 
 // ConfigFile is the file the site reads its settings from, written per deployment (by the
 // user data on EC2, by the local gateway in development): it sets window.ConfigObject.

@@ -34,6 +34,7 @@ const (
 	KeyLogLevel            = "logLevel"
 	KeyGracePeriod         = "gracePeriod"
 	KeyRoomTTL             = "roomTtl"
+	KeyMoveTimeout         = "moveTimeout"
 	KeyRateLimitPerSecond  = "rateLimitPerSecond"
 	KeyRateLimitBurst      = "rateLimitBurst"
 	KeyApiGatewayLogRole   = "apiGatewayLogRole"
@@ -128,7 +129,8 @@ type Config struct {
 	ReserveConcurrency  *bool
 	ReservedConcurrency *float64
 	// FunctionEnv are the settings every route function gets, as lambda/config reads them
-	// (GRACE_PERIOD, ROOM_TTL, ALLOWED_ORIGINS, RATE_LIMIT_*, LOG_LEVEL): only those set.
+	// (GRACE_PERIOD, ROOM_TTL, MOVE_TIMEOUT, ALLOWED_ORIGINS, RATE_LIMIT_*, LOG_LEVEL): only
+	// those set.
 	FunctionEnv map[string]string
 	// Pipeline, when set, makes the app the delivery pipeline that deploys these settings to
 	// a Dev and a Prod stage (stacks/pipeline.go) instead of the stacks themselves.

@@ -68,7 +68,7 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 		KeyInstanceType: "m7g.medium", KeyMaxInstances: 6.0, // numbers arrive as float64 from cdk.json
 		KeyMaxAzs: "3", KeySsmEndpoints: true, KeyThrottleRate: "50", KeyThrottleBurst: "80",
 		KeyAllowedOrigins: "https://play.example.com, http://localhost:8080/", KeyLogLevel: "DEBUG",
-		KeyGracePeriod: "90s", KeyRoomTTL: "12h", KeyRateLimitPerSecond: "2.5", KeyRateLimitBurst: 10.0,
+		KeyGracePeriod: "90s", KeyRoomTTL: "12h", KeyMoveTimeout: "45s", KeyRateLimitPerSecond: "2.5", KeyRateLimitBurst: 10.0,
 		KeyApiGatewayLogRole: "false", KeyGames: "250", KeyReservedConcurrency: "40",
 	}
 	env := map[string]string{"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"}
@@ -87,7 +87,7 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 		ThrottleRate: num(50), ThrottleBurst: num(80), Games: num(250), ReserveConcurrency: &yes, ReservedConcurrency: num(40),
 		FunctionEnv: map[string]string{
 			"ALLOWED_ORIGINS": "https://play.example.com,http://localhost:8080", "LOG_LEVEL": "debug",
-			"GRACE_PERIOD": "90s", "ROOM_TTL": "12h", "RATE_LIMIT_PER_SECOND": "2.5", "RATE_LIMIT_BURST": "10",
+			"GRACE_PERIOD": "90s", "ROOM_TTL": "12h", "MOVE_TIMEOUT": "45s", "RATE_LIMIT_PER_SECOND": "2.5", "RATE_LIMIT_BURST": "10",
 		},
 		Given: map[string]string{},
 	}
@@ -183,6 +183,7 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 		{"log level", map[string]any{KeyLogLevel: "loud"}, nil, []string{"context logLevel", "debug, info, warn, error"}},
 		{"grace", map[string]any{KeyGracePeriod: "2 minutes"}, nil, []string{"context gracePeriod", "like 2m"}},
 		{"grace longer than a room", map[string]any{KeyGracePeriod: "2h", KeyRoomTTL: "1h"}, nil, []string{"context gracePeriod", "must not exceed"}},
+		{"move clock too short", map[string]any{KeyMoveTimeout: "5s"}, nil, []string{"context moveTimeout", "between 10s"}},
 		{"grace longer than the default room", map[string]any{KeyGracePeriod: "48h"}, nil, []string{"context gracePeriod", "must not exceed the room's life, 24h0m0s"}},
 		{"origin of another scheme", map[string]any{KeyAllowedOrigins: "chrome-extension://abc"}, nil, []string{"context allowedOrigins", "not an origin"}},
 		{"burst alone refusing all", map[string]any{KeyThrottleBurst: "0"}, nil, []string{"context throttleBurst", "burst of at least 1"}},

@@ -170,6 +170,7 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 		KeyLogLevel:              {doc[KeyLogLevel], strings.ToLower(fn.LogLevel.String())},
 		KeyGracePeriod:           {duration(doc[KeyGracePeriod]), fn.Grace.String()},
 		KeyRoomTTL:               {duration(doc[KeyRoomTTL]), fn.RoomTTL.String()},
+		KeyMoveTimeout:           {duration(doc[KeyMoveTimeout]), fn.MoveTimeout.String()},
 		KeyRateLimitPerSecond:    {doc[KeyRateLimitPerSecond], num(fn.RatePerSecond)},
 		KeyRateLimitBurst:        {doc[KeyRateLimitBurst], strconv.Itoa(fn.RateBurst)},
 		KeyGames:                 {doc[KeyGames], gamesSizing(doc[KeyGames], stage.DefaultRouteSettings.ThrottlingRateLimit)},
@@ -216,7 +217,8 @@ func TestBackendDocStatesTheFunctionDefaults(t *testing.T) {
 	}
 	for name, want := range map[string]string{
 		config.EnvGracePeriod: fn.Grace.String(), config.EnvRoomTTL: fn.RoomTTL.String(),
-		config.EnvLogLevel: strings.ToLower(fn.LogLevel.String()),
+		config.EnvMoveTimeout: fn.MoveTimeout.String(),
+		config.EnvLogLevel:    strings.ToLower(fn.LogLevel.String()),
 	} {
 		got := doc[name]
 		if d, err := time.ParseDuration(got); err == nil {

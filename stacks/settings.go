@@ -67,6 +67,7 @@ var settings = []setting{
 	{key: KeyLogLevel, env: config.EnvLogLevel},
 	{key: KeyGracePeriod, env: config.EnvGracePeriod},
 	{key: KeyRoomTTL, env: config.EnvRoomTTL},
+	{key: KeyMoveTimeout, env: config.EnvMoveTimeout},
 	{key: KeyRateLimitPerSecond, env: config.EnvRatePerSecond},
 	{key: KeyRateLimitBurst, env: config.EnvRateBurst},
 	{key: KeyAddressStrikes, env: config.EnvAddressStrikes},

@@ -78,7 +78,7 @@ func options() (devstack.Options, error) {
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./cmd/dev [flags]   (or: make dev DEV_FLAGS='...')\n\n"+
 			"Runs the game locally. The functions read their usual settings from the environment\n"+
-			"(GRACE_PERIOD, ROOM_TTL, ALLOWED_ORIGINS, RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST, LOG_LEVEL, PRESENCE_LOG).\n\n")
+			"(GRACE_PERIOD, ROOM_TTL, MOVE_TIMEOUT, ALLOWED_ORIGINS, RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST, LOG_LEVEL, PRESENCE_LOG).\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -104,7 +104,7 @@ func defineFlags(fs *flag.FlagSet, o *devstack.Options) (site *string) {
 	fs.StringVar(&o.TableName, "table", devstack.DefaultTableName, "the game table's `name`")
 	fs.IntVar(&o.Games, "games", capacity.DefaultGames, "throttle the local API as a deployment sized for `n` concurrent games (-c games=n; docs/capacity.md)")
 	fs.IntVar(&o.Regions, "regions", 1, fmt.Sprintf("run `n` local Regions (1 to %d), each its own gateway and functions over the one table (docs/regions.md)", devstack.MaxRegions))
-	site = fs.String("site", "", "serve the site from `dir` (e.g. frontend/site, to see edits on reload) instead of the copy built in")
+	site = fs.String("site", "", "serve the files in `dir` as they are, not minified (e.g. frontend/site, to see edits on reload), instead of the copy built in, minified as it ships")
 	fs.DurationVar(&o.Limits.IdleTimeout, "idle-timeout", localgw.DefaultIdleTimeout, "close connections quiet for this long, as API Gateway does")
 	fs.DurationVar(&o.Limits.MaxDuration, "max-duration", localgw.DefaultMaxDuration, "close connections this old, as API Gateway does")
 	return site

@@ -1,6 +1,7 @@
 // Command smoke plays one whole game against a deployment, from the outside, as two players:
 // it loads the site and checks its security headers and config.js, opens two connections,
-// creates and joins a room, plays to a win, chats, rematches and leaves (e2e/smoke). It exits
+// creates and joins a room, plays to a win, chats, rematches, times more moves from the
+// players' side (p50 and p99 to the mover and to both players) and leaves (e2e/smoke). It exits
 // 0 when every step passed, 1 with the step that failed and what came back, 2 on bad flags.
 //
 //	make smoke SITE=https://play.example.com/
@@ -32,6 +33,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	site := fs.String("site", os.Getenv("SITE_URL"), "the site's URL, the Frontend stack's SiteUrl output (default $SITE_URL)")
 	ws := fs.String("ws", os.Getenv("WS_URL"), "the WebSocket URL to play through instead of the one config.js names (default $WS_URL; leave it empty behind CloudFront)")
 	timeout := fs.Duration("timeout", smoke.DefaultStepTimeout, "how long each step may take")
+	moves := fs.Int("moves", smoke.DefaultMoves, "how many more moves to time, from the players' side, after the game")
 	wait := fs.Duration("wait", 0, "retry loading the site this long before failing (a deployment just made may not serve yet)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -44,7 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	start := time.Now()
 	fmt.Fprintf(stdout, "smoke test of %s\n", *site)
-	if err := smoke.Run(ctx, smoke.Target{Site: *site, WebSocket: *ws, StepTimeout: *timeout, Wait: *wait}, stdout); err != nil {
+	if err := smoke.Run(ctx, smoke.Target{Site: *site, WebSocket: *ws, StepTimeout: *timeout, Wait: *wait, Moves: *moves}, stdout); err != nil {
 		fmt.Fprintln(stderr, "smoke: FAILED:", err)
 		return 1
 	}

@@ -6,7 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   chromiumMissing, launchBrowser, startStack, newPlayer, axeViolations, screenshots, until, waitText,
-  productionCSP, PHONE, DESKTOP, SHOTS_DIR, cell, play,
+  PHONE, DESKTOP, SHOTS_DIR, cell, play, noErrors, twoPlayers,
 } from './harness.mjs';
 
 // How long a dropped player's seat is held (GRACE_PERIOD). The stack most tests share holds it
@@ -33,35 +33,6 @@ async function seat(page) {
   return page.evaluate(() => JSON.parse(sessionStorage.getItem('tictactoe.seat') || 'null'));
 }
 
-// noErrors checks that each player's pages came with the production CSP (as the dev server
-// sends it) and that nothing on them broke it or logged an error.
-function noErrors(...players) {
-  for (const p of players) {
-    assert.ok(p.policies.length > 0, 'no page was loaded');
-    const want = productionCSP();
-    for (const got of p.policies) assert.equal(got, want, 'the page was not served with the production CSP');
-    assert.deepEqual(p.errors, [], 'console errors or CSP violations on the page');
-  }
-}
-
-// twoPlayers opens a room for Ann (host) and has Bob join it from its link, in two browser
-// contexts; it resolves once both see the game start.
-async function twoPlayers(browser, url, { hostView = DESKTOP, guestView = DESKTOP } = {}) {
-  const host = await newPlayer(browser, url, { viewport: hostView });
-  const guest = await newPlayer(browser, url, { viewport: guestView });
-  const a = host.page;
-  const b = guest.page;
-  await a.goto('/');
-  await a.fill('#create-name', 'Ann');
-  await a.click('#create-form button');
-  const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
-  await b.goto(`/?room=${code}`);
-  await b.fill('#join-name', 'Bob');
-  await b.keyboard.press('Enter');
-  await waitText(a, '#status', /^Your turn/);
-  await waitText(b, '#status', /Ann’s turn/);
-  return { host, guest, a, b, code };
-}
 
 describe('the game site in Chromium', { skip: skip || false }, () => {
   let stack;
@@ -88,7 +59,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await screenshots(page, 'lobby');
 
     await page.fill('#join-code', 'k7m2q');
-    await page.fill('#join-name', 'Zed');
+    await page.fill('#name', 'Zed');
     await page.click('#join-form button');
     await waitText(page, '#join-error', /6 characters, like K7M2QX/);
     assert.equal(await page.getAttribute('#join-code', 'aria-invalid'), 'true');
@@ -99,7 +70,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     assert.equal(await page.inputValue('#join-code'), 'ZZZZZ2', 'codes are normalized as typed');
 
     // A game later, back in the lobby: the old code's error is gone.
-    await page.fill('#create-name', 'Zed');
+    await page.fill('#name', 'Zed');
     await page.click('#create-form button');
     await waitText(page, '#status', /Waiting for an opponent/);
     await page.click('#leave');
@@ -128,10 +99,13 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     const a = host.page;
     const b = guest.page;
 
-    // Ann creates a room with the keyboard alone.
+    // Ann creates a room with the keyboard alone: one name field, then the card's button.
     await a.goto('/');
-    await a.focus('#create-name');
+    assert.equal(await a.locator('label:text-is("Your name")').count(), 1, 'the lobby asks the name once');
+    await a.focus('#name');
     await a.keyboard.type('Ann');
+    await a.keyboard.press('Tab');
+    assert.equal(await a.evaluate(() => document.activeElement.textContent), 'Create room');
     await a.keyboard.press('Enter');
     await waitText(a, '#status', /Waiting for an opponent/);
     const code = (await a.textContent('#invite-code')).trim();
@@ -151,7 +125,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await b.goto(link);
     await waitText(b, '#join-title', new RegExp(`Join room ${code}`));
     assert.equal(await b.inputValue('#join-code'), code);
-    assert.equal(await b.evaluate(() => document.activeElement.id), 'join-name');
+    assert.equal(await b.evaluate(() => document.activeElement.id), 'name');
     await b.keyboard.type('Bob');
     await b.keyboard.press('Enter');
 
@@ -171,8 +145,10 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await waitText(a, '#last-move', /^Bob played O in row 2, column 1\.$/); // for screen readers
     assert.match(await a.title(), /^Your turn · Room /, 'the tab title says whose move it is');
     // aria-disabled, not disabled: the cell stays focusable and explains itself when pressed.
+    const boardAt = (await b.locator('#board').boundingBox()).y;
     await cell(b, 5).click({ force: true });
     await waitText(b, '#game-notice', /Wait for your turn/);
+    assert.equal((await b.locator('#board').boundingBox()).y, boardAt, 'a notice does not move the board under a second click');
     await play(a, b, 1, 'X');
     // Bob moves with the keyboard: from his last cell (3) one to the right is the centre.
     await cell(b, 3).focus();
@@ -253,12 +229,12 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await waitText(a, '#score', /^You 1 · Bob 0 · 1 draw$/);
     await waitText(b, '#rematch', /^Rematch$/);
 
-    // A third player finds the room full, and watches it instead.
+    // A third player who asks to join all the same (Enter in the name) watches it instead.
     const third = await newPlayer(browser, stack.url, { viewport: PHONE });
     await third.page.goto(link);
-    await third.page.fill('#join-name', 'Cy');
-    await third.page.click('#join-form button');
-    await waitText(third.page, '#game-notice', /You are watching this game/);
+    await third.page.fill('#name', 'Cy');
+    await third.page.press('#name', 'Enter');
+    await until(() => third.page.isVisible('#watching'), 'the spectator notice');
     noErrors(third);
     await third.context.close();
 
@@ -284,14 +260,14 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     const a = host.page;
     const b = guest.page;
     await a.goto('/');
-    await a.fill('#create-name', 'Ann');
+    await a.fill('#name', 'Ann');
     await a.click('#create-form button');
     const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
 
     // Bob types the code (lower case) into the lobby rather than following a link.
     await b.goto('/');
     await b.fill('#join-code', code.toLowerCase());
-    await b.fill('#join-name', 'Bob');
+    await b.fill('#name', 'Bob');
     await b.click('#join-form button');
     await waitText(b, '#status', /Ann’s turn/);
     await waitText(a, '#status', /^Your turn/); // each page hears of the join on its own: wait for the mover's
@@ -326,7 +302,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     const third = await newPlayer(browser, graceStack.url, { viewport: PHONE });
     const c = third.page;
     await c.goto(`/?room=${code}`);
-    await c.fill('#join-name', 'Cy');
+    await c.fill('#name', 'Cy');
     await c.click('#join-form button');
     await waitText(c, '#status', /Ann’s turn/);
     await waitText(c, '#score', /^Ann 0 · You 0 · 0 draws$/);
@@ -371,15 +347,43 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     assert.deepEqual(await b2.locator('#chat-log li .from').allTextContents(), ['Ann', 'You']);
     await play(b2, a, 4, 'O');
 
-    // The link opened in yet another tab takes the seat over; the previous tab says so.
+    // The link opened in yet another tab, while b2 plays: it asks before taking the seat.
     const b3 = await guest.context.newPage();
     await b3.goto(`/?room=${code}`);
+    await waitText(b3, '#lobby-notice', new RegExp(`^You already play in room ${code} in another tab\\.`));
+    await waitText(b3, '#join-title', new RegExp(`^Room ${code} is full$`));
+    assert.equal(await b2.isVisible('#game'), true, 'the tab that plays keeps its seat while the new one asks');
+    // Moved on purpose, the seat is b3's; the previous tab says so.
+    await b3.click('#move-seat');
     await waitText(b3, '#status', /Ann’s turn/);
     await waitText(b2, '#lobby-notice', /^Your seat in room \w{6} is now played in another tab or window\./);
     await play(a, b3, 1, 'X');
     noErrors(host, guest);
     await host.context.close();
     await guest.context.close();
+  });
+
+  test('a room link opened in a second tab of the same browser joins as the other player, not the seat', { timeout: 60000 }, async () => {
+    const host = await newPlayer(browser, stack.url);
+    const a = host.page;
+    await a.goto('/');
+    await a.fill('#name', 'Ann');
+    await a.click('#create-form button[type="submit"]');
+    const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
+    const a2 = await host.context.newPage(); // the same browser: the same kept seats
+    await a2.goto(`/?room=${code}`);
+    await waitText(a2, '#lobby-notice', new RegExp(`^You already play in room ${code} in another tab\\. Join it here as the other player`));
+    assert.equal(await a2.isVisible('#move-seat'), true);
+    await waitText(a, '#status', /Waiting for an opponent/); // the first tab keeps its seat
+    await a2.fill('#name', 'Ann too');
+    await a2.press('#name', 'Enter');
+    await waitText(a2, '#status', /^Ann’s turn \(X\)\.$/);
+    await waitText(a, '#status', /^Your turn: place an X\.$/);
+    await play(a, a2, 4, 'X');
+    await a2.reload(); // each tab rejoins its own seat
+    await waitText(a2, '#status', /^Your turn: place an O\.$/);
+    noErrors(host);
+    await host.context.close();
   });
 
   test('leaving mid-game asks first; an over-long chat message is refused before it is sent', { timeout: 60000 }, async () => {
@@ -434,11 +438,11 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     });
     const hide = (hidden) => b.evaluate((h) => { window.__hidden = h; document.dispatchEvent(new Event('visibilitychange')); }, hidden);
     await a.goto('/');
-    await a.fill('#create-name', 'Ann');
+    await a.fill('#name', 'Ann');
     await a.click('#create-form button');
     const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
     await b.goto(`/?room=${code}`);
-    await b.fill('#join-name', 'Bob');
+    await b.fill('#name', 'Bob');
     await b.keyboard.press('Enter');
     await waitText(b, '#status', /Ann’s turn/);
     await waitText(a, '#status', /^Your turn/);
@@ -449,6 +453,8 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await a.press('#chat-text', 'Enter');
     await waitText(b, '#chat-jump', /^1 new message ↓$/);
     await waitText(b, '#chat-unread', /^1 new$/);
+    const [jump, score] = await Promise.all(['#chat-jump', '#score'].map((s) => b.locator(s).boundingBox()));
+    assert.ok(jump.y + jump.height <= score.y || score.y + score.height <= jump.y, 'the button covers no part of the score line');
     await b.screenshot({ path: `${SHOTS_DIR}/unread-chat-phone.png` }); // the viewport: a full-page shot would scroll the chat into view
     await b.click('#chat-jump');
     await until(() => b.isHidden('#chat-jump'), 'the button gone once the chat is seen');
@@ -494,7 +500,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
       });
     });
     await page.goto('/');
-    await page.fill('#create-name', 'Ann');
+    await page.fill('#name', 'Ann');
     await page.click('#create-form button');
     const code = (await waitText(page, '#invite-code', /^\w{6}$/)).trim();
     const token = (await seat(page)).token;
@@ -535,7 +541,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     const p = await newPlayer(browser, stack.url);
     const { page } = p;
     await page.goto('/');
-    await page.fill('#computer-name', 'Ann');
+    await page.fill('#name', 'Ann');
     await page.selectOption('#computer-level', 'perfect');
     await page.click('#computer-form button[type="submit"]');
     await waitText(page, '#status', /^Your turn: place an X\.$/);
@@ -569,7 +575,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
   test('quick match: a cancelled wait is no match; two strangers are paired and play; a long wait is offered the computer', { timeout: 60000 }, async () => {
     const [a, b] = await Promise.all([newPlayer(browser, stack.url), newPlayer(browser, stack.url)]);
     for (const p of [a, b]) await p.page.goto('/');
-    await a.page.fill('#quick-name', 'Ann');
+    await a.page.fill('#name', 'Ann');
     await a.page.click('#quick-form button[type="submit"]');
     await waitText(a.page, '#quick-status', /^Looking for an opponent/);
     assert.equal(await a.page.getAttribute('#create-form button', 'aria-disabled'), 'true', 'other games can start while waiting');
@@ -579,7 +585,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     assert.equal(await a.page.getAttribute('#quick-form button[type="submit"]', 'aria-disabled'), 'false');
 
     // b asks while a does not wait: b waits; then a asks and they are paired, b (who waited) as X.
-    await b.page.fill('#quick-name', 'Bob');
+    await b.page.fill('#name', 'Bob');
     await b.page.click('#quick-form button[type="submit"]');
     await waitText(b.page, '#quick-status', /^Looking for an opponent/);
     await a.page.click('#quick-form button[type="submit"]');
@@ -598,7 +604,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     const c = await newPlayer(browser, stack.url);
     await c.page.clock.install();
     await c.page.goto('/');
-    await c.page.fill('#quick-name', 'Cy');
+    await c.page.fill('#name', 'Cy');
     await c.page.click('#quick-form button[type="submit"]');
     await waitText(c.page, '#quick-status', /^Looking for an opponent/);
     assert.equal(await c.page.isHidden('#quick-computer'), true, 'the computer is not offered at once');
@@ -619,19 +625,24 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
   test('a visitor with a full room’s link watches it live, read-only, and never sees a token', { timeout: 60000 }, async () => {
     const [a, b, c] = await Promise.all([newPlayer(browser, stack.url), newPlayer(browser, stack.url), newPlayer(browser, stack.url)]);
     await a.page.goto('/');
-    await a.page.fill('#create-name', 'Ann');
+    await a.page.fill('#name', 'Ann');
     await a.page.click('#create-form button[type="submit"]');
     await waitText(a.page, '#status', /Waiting/);
     const code = await a.page.textContent('#room-code');
     await b.page.goto(`/?room=${code}`);
-    await b.page.fill('#join-name', 'Bob');
+    await b.page.fill('#name', 'Bob');
     await b.page.click('#join-form button[type="submit"]');
     await waitText(a.page, '#status', /^Your turn/);
 
+    // The link says the room is full and offers to watch, not to join.
     await c.page.goto(`/?room=${code}`);
-    await c.page.fill('#join-name', 'Cy');
-    await c.page.click('#join-form button[type="submit"]'); // the room is full: watched instead
-    await waitText(c.page, '#game-notice', /^You are watching this game: only the players can move or chat\.$/);
+    await waitText(c.page, '#join-title', new RegExp(`^Room ${code} is full$`));
+    await waitText(c.page, '#lobby-notice', new RegExp(`^Ann and Bob are playing in room ${code}\\. Watch them`));
+    assert.equal(await c.page.isHidden('#join-form button[type="submit"]'), true, 'no Join for a full room');
+    await screenshots(c.page, 'full-room-link');
+    await c.page.click('#watch');
+    await until(() => c.page.isVisible('#watching'), 'the spectator notice');
+    assert.equal(await a.page.isVisible('#watching'), false, 'a player is not told they watch');
     await waitText(c.page, '#seat-X .pname', /^Ann$/);
     assert.equal(await c.page.isHidden('#chat-form'), true, 'a spectator cannot chat');
     // A spectator stops watching (nothing to leave) and has no cues to mute.
@@ -652,7 +663,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await d.page.goto('/');
     await d.page.fill('#join-code', code.toLowerCase());
     await d.page.click('#watch');
-    await waitText(d.page, '#game-notice', /You are watching this game/);
+    await until(() => d.page.isVisible('#watching'), 'the spectator notice');
     await waitText(d.page, '#board .cell[data-cell="4"]', /^X$/);
 
     // On a slow connection Watch is pressed before the socket is open: the page waits, busy,
@@ -675,7 +686,7 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await e.page.click('#watch');
     assert.equal(await e.page.getAttribute('#watch', 'aria-disabled'), 'true', 'Watch is busy while it waits');
     letIn();
-    await waitText(e.page, '#game-notice', /You are watching this game/);
+    await until(() => e.page.isVisible('#watching'), 'the spectator notice');
     await waitText(e.page, '#board .cell[data-cell="4"]', /^X$/);
     await waitText(e.page, '#conn', /^$/);
     assert.deepEqual(watched, [{ action: 'getRoom', roomCode: code }], 'one getRoom, sent once the socket opened');

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SITE_DIR = join(ROOT, 'frontend', 'site');
@@ -157,7 +158,8 @@ export async function startStack({ grace = '4s', regions = 1, env = {}, games = 
 }
 
 // DEV_ARGS are cmd/dev's flags for a test run: loopback on a free port. (The grace period is
-// the functions' GRACE_PERIOD variable, set in the environment.)
+// the functions' GRACE_PERIOD variable, set in the environment.) No -site: the stack serves the
+// site as it ships, built by frontend/sitebuild, so the tests run what players get.
 function DEV_ARGS({ port, regions, games }) {
   return ['-addr', `127.0.0.1:${port}`, '-regions', String(regions), ...(games ? ['-games', String(games)] : [])];
 }
@@ -282,4 +284,34 @@ export const cell = (page, i) => page.locator(`#board .cell[data-cell="${i}"]`);
 export async function play(mover, other, i, mark) {
   await cell(mover, i).click();
   for (const page of [mover, other]) await waitText(page, `#board .cell[data-cell="${i}"]`, new RegExp(`^${mark}$`));
+}
+
+// noErrors checks that each player's pages came with the production CSP (as the dev server
+// sends it) and that nothing on them broke it or logged an error.
+export function noErrors(...players) {
+  for (const p of players) {
+    assert.ok(p.policies.length > 0, 'no page was loaded');
+    const want = productionCSP();
+    for (const got of p.policies) assert.equal(got, want, 'the page was not served with the production CSP');
+    assert.deepEqual(p.errors, [], 'console errors or CSP violations on the page');
+  }
+}
+
+// twoPlayers opens a room for Ann (host) and has Bob join it from its link, in two browser
+// contexts; it resolves once both see the game start.
+export async function twoPlayers(browser, url, { hostView = DESKTOP, guestView = DESKTOP } = {}) {
+  const host = await newPlayer(browser, url, { viewport: hostView });
+  const guest = await newPlayer(browser, url, { viewport: guestView });
+  const a = host.page;
+  const b = guest.page;
+  await a.goto('/');
+  await a.fill('#name', 'Ann');
+  await a.click('#create-form button');
+  const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
+  await b.goto(`/?room=${code}`);
+  await b.fill('#name', 'Bob');
+  await b.keyboard.press('Enter');
+  await waitText(a, '#status', /^Your turn/);
+  await waitText(b, '#status', /Ann’s turn/);
+  return { host, guest, a, b, code };
 }

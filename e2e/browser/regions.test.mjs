@@ -35,11 +35,11 @@ describe('two local Regions in Chromium', { skip: skip || false }, () => {
     await a.goto('/');
     const config = await a.evaluate(() => window.TICTACTOE_CONFIG);
     assert.deepEqual(config.webSocketUrls, ['/dev', '/dev-2'], 'config.js lists both Regions, its own first');
-    await a.fill('#create-name', 'Ann');
+    await a.fill('#name', 'Ann');
     await a.click('#create-form button');
     const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
     await b.goto(`/?room=${code}`);
-    await b.fill('#join-name', 'Bob');
+    await b.fill('#name', 'Bob');
     await b.keyboard.press('Enter');
     await waitText(a, '#status', /^Your turn: place an X\.$/);
     await play(a, b, 0, 'X');

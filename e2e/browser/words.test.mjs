@@ -97,6 +97,11 @@ test('the status line from each seat and from the side', () => {
     ['the guest forfeited: the host', room({ status: 'waiting', turn: '', forfeit: { symbol: 'O', name: 'Bob' }, players: { X: { name: 'Ann', online: true }, O: null } }), 'X', /^Bob did not come back in time: you win by forfeit\. Share the room code/],
     ['the host forfeited: the guest', room({ status: 'abandoned', turn: '', forfeit: { symbol: 'X', name: 'Ann' }, players: { X: null, O: { name: 'Bob', online: true } } }), 'O', /^Ann did not come back in time: you win by forfeit\. The room is closed: start a new one in one click\.$/],
     ['spectator', room(), '', /^Ann to play \(X\)\.$/],
+    ['they ran out of time', room({ status: 'won', turn: '', winner: 'O', timeout: { symbol: 'X', name: 'Ann' } }), 'O', /^Ann ran out of time: you win\.$/],
+    ['I ran out of time', room({ status: 'won', turn: '', winner: 'O', timeout: { symbol: 'X', name: 'Ann' } }), 'X', /^You ran out of time: Bob wins\.$/],
+    ['a spectator, a timeout', room({ status: 'won', turn: '', winner: 'O', timeout: { symbol: 'X', name: 'Ann' } }), '', /^Ann ran out of time: Bob wins\.$/],
+    ['the guest timed out twice: the host', room({ status: 'waiting', turn: '', timeout: { symbol: 'O', name: 'Bob' }, players: { X: { name: 'Ann', online: true }, O: null } }), 'X', /^Bob ran out of time twice and lost the seat\. Share the room code/],
+    ['the host timed out twice: the guest', room({ status: 'abandoned', turn: '', timeout: { symbol: 'X', name: 'Ann' }, players: { X: null, O: { name: 'Bob', online: true } } }), 'O', /^Ann ran out of time twice and lost the seat\. The room is closed/],
     ['I won', room({ status: 'won', turn: '', winner: 'O', winLine: [2, 4, 6] }), 'O', /^You won!$/],
     ['they won', room({ status: 'won', turn: '', winner: 'O', winLine: [2, 4, 6] }), 'X', /^Bob won this one\.$/],
     ['draw', room({ status: 'draw', turn: '' }), 'X', /draw/],
@@ -198,6 +203,20 @@ test('a socket passes on the protocol\'s frames and API Gateway\'s own answers, 
     '{"type":7}', '{"other":1}', '"text"', 'not json', 'null',
   ]) ws.listeners.message({ data });
   assert.deepEqual(got.map((f) => f.type ?? f.message), ['room', 'Too Many Requests', 'Internal server error']);
+});
+
+test('the move clock: whole seconds by the server clock, shown in its last 15', () => {
+  const r = room({ turnEndsAt: 60000 });
+  assert.equal(words.turnLeft(r, 0), 60);
+  assert.equal(words.turnLeft(r, 59001), 1, 'rounded up: never 0 before the deadline');
+  assert.equal(words.turnLeft(r, 61000), 0);
+  assert.equal(words.turnLeft(room(), 0), null, 'no clock: none shown');
+  assert.equal(words.turnLeft(room({ status: 'won', turnEndsAt: 60000 }), 0), null);
+  assert.equal(words.CLOCK_SHOWN_S, 15);
+  assert.equal(words.clockText(12), '12 s left to move');
+  assert.equal(words.clockText(0), 'time is up…');
+  assert.match(words.leftText('timeout', 'K7M2QX', true), /ran out of time twice in a row, so your seat in room K7M2QX was given up/);
+  assert.equal(words.scoreText(room({ status: 'waiting', score: { X: 2, O: 0, draws: 0 }, timeout: { symbol: 'O', name: 'Bob' }, players: { X: { name: 'Ann', online: true }, O: null } }), 'X'), 'You 2 · Bob 0 · 0 draws');
 });
 
 test('the grace countdown: whole seconds by the server clock, and the seat line', () => {

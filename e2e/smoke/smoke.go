@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +41,17 @@ type Target struct {
 	Wait time.Duration
 	// Client makes the HTTP requests. Default: one with StepTimeout.
 	Client *http.Client
+	// Moves is how many more moves the latency step plays, in drawn games, timing each from
+	// its send to both players' boards. Default: DefaultMoves.
+	Moves int
 }
+
+// DefaultMoves: two drawn games' worth, enough for a p50 and a rough p99.
+const DefaultMoves = 18
+
+// movePace spaces the timed moves so that each player sends under a frame a second, the
+// per-connection rate a deployment enforces (lambda/capacity): a move is never refused for it.
+const movePace = 600 * time.Millisecond
 
 // retryEvery is the pause between tries of the first step within Target.Wait.
 const retryEvery = 5 * time.Second
@@ -78,6 +89,9 @@ func Run(ctx context.Context, t Target, log io.Writer) error {
 	if err != nil || (site.Scheme != "http" && site.Scheme != "https") || site.Host == "" {
 		return &StepError{Step: "site", Want: "an http:// or https:// site URL", Got: strconv.Quote(t.Site)}
 	}
+	if t.Moves <= 0 {
+		t.Moves = DefaultMoves
+	}
 	r := &run{t: t, site: site, log: log}
 	steps := []struct {
 		name string
@@ -91,6 +105,7 @@ func Run(ctx context.Context, t Target, log io.Writer) error {
 		{catalog.Move, r.playToAWin},
 		{catalog.SendMessage, r.chat},
 		{catalog.Rematch, r.rematch},
+		{"latency", r.latency},
 		{catalog.LeaveRoom, r.leave},
 	}
 	defer r.close()
@@ -99,7 +114,11 @@ func Run(ctx context.Context, t Target, log io.Writer) error {
 		r.step = s.name
 		var err error
 		for {
-			sctx, cancel := context.WithTimeout(ctx, t.StepTimeout)
+			limit := t.StepTimeout
+			if s.name == "latency" { // paced: each move waits its turn
+				limit += time.Duration(t.Moves) * movePace
+			}
+			sctx, cancel := context.WithTimeout(ctx, limit)
 			err = s.do(sctx)
 			cancel()
 			if err == nil || i > 0 || time.Since(start)+retryEvery > t.Wait || ctx.Err() != nil {
@@ -119,7 +138,8 @@ func Run(ctx context.Context, t Target, log io.Writer) error {
 			se.Step = s.name
 			return se
 		}
-		fmt.Fprintf(log, "ok   %-12s %s\n", s.name, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(log, "ok   %-12s %s%s\n", s.name, time.Since(start).Round(time.Millisecond), r.said)
+		r.said = ""
 	}
 	return nil
 }
@@ -133,6 +153,7 @@ type run struct {
 	socket      string
 	host, guest *player
 	code        string
+	said        string // what the step measured, for its line
 }
 
 func (r *run) fail(want, format string, args ...any) error {
@@ -354,6 +375,78 @@ func (r *run) rematch(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// drawn is a drawn game by the order its cells are played in, whoever opens.
+var drawn = [9]int{0, 1, 2, 4, 3, 5, 7, 6, 8}
+
+// latency plays Target.Moves more moves in drawn games (rematched as they end), timing each
+// from its send until the mover's board shows it and until both boards do: the player's side
+// of a move's trip, network included (docs/benchmarks.md, "On AWS").
+func (r *run) latency(ctx context.Context) error {
+	n := r.t.Moves
+	var mover, both []time.Duration
+	for played := 0; played < n; {
+		for i := 0; i < len(drawn) && played < n; i, played = i+1, played+1 {
+			st := r.host.latest.Room
+			by, other := r.host, r.guest
+			if st.Turn != r.host.symbol() {
+				by, other = r.guest, r.host
+			}
+			cell := drawn[i]
+			select {
+			case <-time.After(movePace):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			sent := time.Now()
+			if err := by.send(ctx, map[string]any{"action": catalog.Move, "roomCode": r.code, "cell": cell}); err != nil {
+				return err
+			}
+			want := fmt.Sprintf("move %d (%s in cell %d) on both boards", played+1, by.symbol(), cell)
+			shows := func(f *frame) bool { return f.Room.Board[cell] == by.symbol() }
+			if _, err := by.await(ctx, want, shows); err != nil {
+				return err
+			}
+			mover = append(mover, time.Since(sent))
+			if _, err := other.await(ctx, want, shows); err != nil {
+				return err
+			}
+			both = append(both, time.Since(sent))
+		}
+		if played < n {
+			if err := r.again(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	r.said = fmt.Sprintf("; %d moves: to the mover %s, to both players %s", n, percentiles(mover), percentiles(both))
+	return nil
+}
+
+// again ends a drawn game with a rematch: a new, empty board.
+func (r *run) again(ctx context.Context) error {
+	for _, p := range []*player{r.host, r.guest} {
+		if err := p.send(ctx, map[string]any{"action": catalog.Rematch, "roomCode": r.code}); err != nil {
+			return err
+		}
+	}
+	for _, p := range []*player{r.host, r.guest} {
+		if _, err := p.await(ctx, "a rematch's empty board", func(f *frame) bool {
+			return f.Room.Status == "playing" && f.Room.Board == [9]string{}
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// percentiles is "p50 X, p99 Y" of ds, nearest rank.
+func percentiles(ds []time.Duration) string {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	at := func(p int) time.Duration { return s[max(0, (len(s)*p+99)/100-1)] }
+	return fmt.Sprintf("p50 %s, p99 %s", at(50).Round(100*time.Microsecond), at(99).Round(100*time.Microsecond))
 }
 
 // leave: the guest leaves (the host waits again), then the host (the room is gone).

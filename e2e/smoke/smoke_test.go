@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -28,10 +29,13 @@ func startStack(t *testing.T, env map[string]string, middleware func(http.Handle
 func TestSmokePassesAgainstTheLocalStack(t *testing.T) {
 	st := startStack(t, nil, nil)
 	var log bytes.Buffer
-	if err := smoke.Run(context.Background(), smoke.Target{Site: st.URL, StepTimeout: 10 * time.Second}, &log); err != nil {
+	if err := smoke.Run(context.Background(), smoke.Target{Site: st.URL, StepTimeout: 10 * time.Second, Moves: 11}, &log); err != nil {
 		t.Fatalf("smoke test failed against a working stack: %v\n%s", err, log.String())
 	}
-	for _, step := range []string{"site", "config.js", "connect", "createRoom", "joinRoom", "move", "sendMessage", "rematch", "leaveRoom"} {
+	if !regexp.MustCompile(`ok   latency .*; 11 moves: to the mover p50 [0-9.]+m?s, p99 [0-9.]+m?s, to both players p50 [0-9.]+m?s, p99 [0-9.]+m?s`).MatchString(log.String()) {
+		t.Errorf("the latency step does not report the moves' percentiles:\n%s", log.String())
+	}
+	for _, step := range []string{"site", "config.js", "connect", "createRoom", "joinRoom", "move", "sendMessage", "rematch", "latency", "leaveRoom"} {
 		if !strings.Contains(log.String(), "ok   "+step+" ") {
 			t.Errorf("step %s not reported as passed:\n%s", step, log.String())
 		}

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/frontend"
+	"github.com/serverless-tictactoe/tictactoe/frontend/sitebuild"
 )
 
 // What the IMDS emulator is configured to answer: values no default could produce.
@@ -327,15 +328,20 @@ func (in *instance) deploySiteWithout(name string) {
 	in.deployZip(in.siteFiles(name))
 }
 
-// siteFiles are the real site's files by name, but drop.
+// siteFiles are the real site's files as the asset holds them (built: sitebuild.Build), by
+// name, but drop.
 func (in *instance) siteFiles(drop string) map[string][]byte {
 	in.t.Helper()
+	site, err := sitebuild.Build(frontend.Site())
+	if err != nil {
+		in.t.Fatalf("building the site: %v", err)
+	}
 	files := map[string][]byte{}
-	err := fs.WalkDir(frontend.Site(), ".", func(name string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(site, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || name == drop {
 			return err
 		}
-		data, err := fs.ReadFile(frontend.Site(), name)
+		data, err := fs.ReadFile(site, name)
 		files[name] = data
 		return err
 	})

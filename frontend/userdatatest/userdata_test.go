@@ -155,7 +155,7 @@ func TestUserDataBootsAnInstance(t *testing.T) {
 		for name, want := range files {
 			resp, body := get(t, client, base+"/"+name, nil)
 			if resp.StatusCode != http.StatusOK || !bytes.Equal(body, want) {
-				t.Errorf("GET /%s = %d, %d bytes; want 200 and the repository's %d bytes", name, resp.StatusCode, len(body), len(want))
+				t.Errorf("GET /%s = %d, %d bytes; want 200 and the asset's %d bytes", name, resp.StatusCode, len(body), len(want))
 			}
 			if ext := path.Ext(name); ext == ".mjs" || ext == ".js" {
 				if got := resp.Header.Get("Content-Type"); got != "text/javascript; charset=utf-8" {

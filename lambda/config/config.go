@@ -28,6 +28,7 @@ const (
 	EnvDynamoEndpoint = "AWS_ENDPOINT_URL_DYNAMODB" // the SDK's own variable, read the same way
 	EnvGracePeriod    = "GRACE_PERIOD"
 	EnvRoomTTL        = "ROOM_TTL"
+	EnvMoveTimeout    = "MOVE_TIMEOUT"
 	EnvAllowedOrigins = "ALLOWED_ORIGINS"
 	EnvRatePerSecond  = "RATE_LIMIT_PER_SECOND"
 	EnvRateBurst      = "RATE_LIMIT_BURST"
@@ -85,6 +86,9 @@ type Config struct {
 	// RoomTTL is how long a room lives after its last change (ROOM_TTL). Default:
 	// DefaultRoomTTL.
 	RoomTTL time.Duration
+	// MoveTimeout is how long a player has to move in a game between two people (MOVE_TIMEOUT,
+	// a Go duration; 0 turns the move clock off). Default: DefaultMoveTimeout.
+	MoveTimeout time.Duration
 	// AllowedOrigins are the browser origins $connect accepts (ALLOWED_ORIGINS, comma
 	// separated http(s) origins, kept as scheme://host[:port] in lower case). Default: empty,
 	// any origin (and clients that send none).
@@ -134,8 +138,14 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultGrace    = 2 * time.Minute
-	DefaultRoomTTL  = 24 * time.Hour
+	DefaultGrace   = 2 * time.Minute
+	DefaultRoomTTL = 24 * time.Hour
+	// DefaultMoveTimeout is long enough to think, short enough that nobody waits on a player who
+	// never moves for long.
+	DefaultMoveTimeout = time.Minute
+	// MinMoveTimeout is the shortest move clock: a phone's player must see the board, think and
+	// tap, and the page shows the clock's last 15 seconds.
+	MinMoveTimeout  = 10 * time.Second
 	DefaultLogLevel = slog.LevelInfo
 )
 
@@ -199,12 +209,27 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	return c, errors.Join(errs...)
 }
 
-// lifetimes reads how long a seat is held and a room lives, and the rule between them.
+// lifetimes reads how long a seat is held, a player has to move and a room lives, and the
+// rules between them.
 func lifetimes(c *Config, getenv func(string) string, bad func(name, format string, args ...any)) {
 	c.Grace = duration(getenv, EnvGracePeriod, DefaultGrace, bad)
 	c.RoomTTL = duration(getenv, EnvRoomTTL, DefaultRoomTTL, bad)
 	if c.Grace > c.RoomTTL {
 		bad(EnvGracePeriod, "%s must not exceed the room's life, %s (%s): a held seat would outlive its room", c.Grace, c.RoomTTL, EnvRoomTTL)
+	}
+	c.MoveTimeout = DefaultMoveTimeout
+	if v := strings.TrimSpace(getenv(EnvMoveTimeout)); v != "" {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil || d < 0:
+			bad(EnvMoveTimeout, "%q is not a duration like 60s or 2m (0 turns the move clock off)", v)
+		case d == 0:
+			c.MoveTimeout = 0
+		case d < MinMoveTimeout || d > c.RoomTTL:
+			bad(EnvMoveTimeout, "%s is not between %s and the room's life, %s (%s); 0 turns the move clock off", d, MinMoveTimeout, c.RoomTTL, EnvRoomTTL)
+		default:
+			c.MoveTimeout = d
+		}
 	}
 }
 

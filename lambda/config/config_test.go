@@ -43,6 +43,26 @@ func TestValues(t *testing.T) {
 	}
 }
 
+func TestMoveTimeout(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want time.Duration
+	}{
+		{nil, DefaultMoveTimeout},
+		{map[string]string{EnvMoveTimeout: "0"}, 0},
+		{map[string]string{EnvMoveTimeout: "0s"}, 0},
+		{map[string]string{EnvMoveTimeout: " 90s "}, 90 * time.Second},
+		{map[string]string{EnvMoveTimeout: "10s"}, MinMoveTimeout},
+		{map[string]string{EnvMoveTimeout: "2h", EnvRoomTTL: "2h"}, 2 * time.Hour},
+	}
+	for _, tc := range tests {
+		c, err := FromEnv(env(tc.env))
+		if err != nil || c.MoveTimeout != tc.want {
+			t.Errorf("%v: MoveTimeout %s, err %v; want %s", tc.env, c.MoveTimeout, err, tc.want)
+		}
+	}
+}
+
 func TestEdgeSecret(t *testing.T) {
 	const secret = "0123456789abcdef0123456789abcdef"
 	c, err := FromEnv(env(map[string]string{EnvEdgeSecret: " " + secret + " "}))
@@ -72,6 +92,10 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{EnvGracePeriod, "-1s", "GRACE_PERIOD"},
 		{EnvRoomTTL, "0s", "ROOM_TTL"},
 		{EnvGracePeriod, "48h", "must not exceed"},
+		{EnvMoveTimeout, "a minute", "MOVE_TIMEOUT"},
+		{EnvMoveTimeout, "-5s", "MOVE_TIMEOUT"},
+		{EnvMoveTimeout, "3s", "between 10s"},
+		{EnvMoveTimeout, "48h", "room's life"},
 		{EnvAllowedOrigins, "game.example.com", "ALLOWED_ORIGINS"},
 		{EnvAllowedOrigins, "https://a.example/path", "ALLOWED_ORIGINS"},
 		{EnvAllowedOrigins, "ftp://a.example", "ALLOWED_ORIGINS"},

@@ -37,6 +37,9 @@ type Player struct {
 	// held for a grace period from then (ExpireGrace).
 	OfflineSince time.Time
 	Rematch      bool // asked for a rematch of the finished game
+	// Timeouts counts the games in a row this player lost by the move clock (ExpireTurn); a
+	// move resets it.
+	Timeouts int
 	// Computer is the level of the computer that holds the seat; "" for a person.
 	Computer Level
 }
@@ -63,8 +66,13 @@ type Room struct {
 	Winner  Symbol
 	WinLine []int  // the winning cells while Won
 	Starter Symbol // who moved first in the current game; alternates on rematch
-	X, O    *Player
-	Score   Score
+	// TurnAt is when the player to move got the turn, and ResumedAt when they came back to it
+	// (Resume; zero if not): the move clock's facts (TurnEnds). Zero in rooms stored before.
+	TurnAt, ResumedAt time.Time
+	// Quick marks a room quick match opened: a player who keeps timing out loses its seat.
+	Quick bool
+	X, O  *Player
+	Score Score
 	// Watchers are spectators' connection ids, sent every update.
 	Watchers  []string
 	Version   int64 // the store's optimistic-concurrency counter
@@ -77,6 +85,9 @@ type Room struct {
 	// Forfeit says the last game ended because a player's grace period ran out; nil
 	// otherwise. A new game clears it.
 	Forfeit *Forfeit
+	// Timeout says the last game ended because the player to move ran out of time (ExpireTurn);
+	// nil otherwise. A new game clears it.
+	Timeout *Forfeit
 	// PresenceChanged is set by every change to who holds a seat, who is online, or whether the
 	// room was abandoned, since the room was loaded. The store writes it with the item so that
 	// the presence pipeline's stream filter can skip the writes that are only moves or chat.
@@ -162,7 +173,7 @@ func (p *Player) person() bool { return p != nil && p.Computer == "" }
 func NewComputerRoom(code string, host Seat, level Level, now time.Time) *Room {
 	r := NewRoom(code, host, now)
 	r.O = &Player{Name: ComputerName(level), Computer: level}
-	r.newGame(X)
+	r.newGame(X, now)
 	return r
 }
 
@@ -207,21 +218,22 @@ func (r *Room) Join(seat Seat, now time.Time) error {
 	r.removeWatcher(seat.ConnID)
 	r.Score = Score{}
 	r.SeriesAt = now
-	r.newGame(X)
+	r.newGame(X, now)
 	r.UpdatedAt = now
 	r.PresenceChanged = true
 	return nil
 }
 
-// newGame clears the board for a game that starter opens.
-func (r *Room) newGame(starter Symbol) {
+// newGame clears the board for a game that starter opens at now.
+func (r *Room) newGame(starter Symbol, now time.Time) {
 	r.Status = Playing
 	r.Board = Board{}
 	r.Starter = starter
 	r.Turn = starter
 	r.Winner = None
 	r.WinLine = nil
-	r.Forfeit = nil
+	r.Forfeit, r.Timeout = nil, nil
+	r.startTurn(now)
 	for _, p := range []*Player{r.X, r.O} {
 		if p != nil {
 			p.Rematch = false
@@ -244,6 +256,7 @@ func (r *Room) Move(connID string, cell int, now time.Time) error {
 	case r.Board[cell] != None:
 		return apperr.New(apperr.CellTaken, "Cell %d is already taken.", cell)
 	}
+	r.Player(s).Timeouts = 0
 	r.place(s, cell, now)
 	return nil
 }
@@ -267,6 +280,7 @@ func (r *Room) place(s Symbol, cell int, now time.Time) {
 		return
 	}
 	r.Turn = s.Other()
+	r.startTurn(now)
 }
 
 // RequestRematch records that the player on connID wants another game; once both have asked,
@@ -286,7 +300,7 @@ func (r *Room) RequestRematch(connID string, now time.Time) (bool, error) {
 	}
 	r.UpdatedAt = now
 	if r.X.Rematch && r.O.Rematch {
-		r.newGame(r.Starter.Other())
+		r.newGame(r.Starter.Other(), now)
 		return true, nil
 	}
 	return false, nil
@@ -304,12 +318,17 @@ func (r *Room) Leave(connID string, now time.Time) error {
 		}
 		return apperr.New(apperr.NotInRoom, "You are not in room %s.", r.Code)
 	}
-	r.vacate(s, now)
+	r.vacate(s, now, false)
 	return nil
 }
 
-// vacate empties seat s under the leave rule.
-func (r *Room) vacate(s Symbol, now time.Time) {
+// vacate empties seat s under the leave rule. ended says the seat was lost to a rule (a
+// forfeit, timeouts): the room then keeps the score that ended it, and why, on show until a
+// new guest joins.
+func (r *Room) vacate(s Symbol, now time.Time, ended bool) {
+	if !ended {
+		r.Timeout = nil // a later leave is not the timeout's doing
+	}
 	r.setPlayer(s, nil)
 	r.UpdatedAt = now
 	r.PresenceChanged = true
@@ -322,7 +341,7 @@ func (r *Room) vacate(s Symbol, now time.Time) {
 	case r.Status != Abandoned: // the guest left a room that still has its host
 		r.Status = Waiting
 		r.Board = Board{}
-		if r.Forfeit == nil { // a forfeit's score stays on show until a new guest joins
+		if !ended {
 			r.Score = Score{}
 		}
 		r.X.Rematch = false
@@ -394,7 +413,7 @@ func (r *Room) ExpireGrace(now time.Time, grace time.Duration) bool {
 			}
 			r.Forfeit = &Forfeit{Symbol: s, Name: p.Name}
 		}
-		r.vacate(s, now)
+		r.vacate(s, now, r.Forfeit != nil)
 		changed = true
 	}
 	return changed
@@ -430,9 +449,11 @@ func (r *Room) Clone() *Room {
 	}
 	c.WinLine = slices.Clone(r.WinLine)
 	c.Watchers = slices.Clone(r.Watchers)
-	if r.Forfeit != nil {
-		f := *r.Forfeit
-		c.Forfeit = &f
+	for _, f := range []**Forfeit{&c.Forfeit, &c.Timeout} {
+		if *f != nil {
+			cp := **f
+			*f = &cp
+		}
 	}
 	return &c
 }

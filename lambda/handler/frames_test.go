@@ -118,3 +118,23 @@ func TestFrameLimitCost(t *testing.T) {
 		t.Fatalf("a refused move made %v, want its read and one UpdateItem (the frame count)", got)
 	}
 }
+
+// getRoom with "watch": false answers with the room and follows nothing: a link's visitor sees
+// that the room is full before choosing to watch, and hears nothing more of it.
+func TestPeekFollowsNothing(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	code := e.startGame()
+	e.send("v", map[string]any{"action": "getRoom", "roomCode": code, "watch": false})
+	f := e.last("v")
+	st, _ := f["room"].(map[string]any)
+	if f["type"] != "room" || f["you"] != nil || st["status"] != "playing" || st["players"].(map[string]any)["O"] == nil {
+		t.Fatalf("the peek's answer: %v", f)
+	}
+	seen := e.count("v")
+	e.move("x", code, 4)
+	if e.count("v") != seen {
+		t.Fatalf("a peek follows the room: %v", e.last("v"))
+	}
+	e.send("v", map[string]any{"action": "getRoom", "roomCode": "ZZZZZ2", "watch": false})
+	e.wantError("v", "room_not_found", "getRoom")
+}

@@ -21,6 +21,8 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
+	"github.com/serverless-tictactoe/tictactoe/lambda/hops"
+	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 	"github.com/serverless-tictactoe/tictactoe/lambda/protocol"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
 	"github.com/serverless-tictactoe/tictactoe/lambda/region"
@@ -45,6 +47,7 @@ type Handler struct {
 	edge    []string
 	region  string
 	now     func() time.Time
+	timings Timings
 }
 
 // Options configures a Handler.
@@ -76,12 +79,20 @@ type Options struct {
 	Region string
 	// Now is the clock for durations in logs. Default: time.Now.
 	Now func() time.Time
+	// Timings receives each served action's per-hop timings (lambda/hops: the SDK clients
+	// must carry hops.Timing for the hops to be counted). Nil: none.
+	Timings Timings
+}
+
+// Timings records one served client action's timings (metrics.EMF).
+type Timings interface {
+	Action(ctx context.Context, action, room string, t metrics.Timing)
 }
 
 // New returns a Handler.
 func New(o Options) *Handler {
 	h := &Handler{svc: o.Service, log: o.Logger, limiter: o.Limiter, strikes: o.Strikes, guard: o.Guard, frames: o.Frames,
-		origins: o.AllowedOrigins, edge: o.EdgeSecrets, region: o.Region, now: o.Now}
+		origins: o.AllowedOrigins, edge: o.EdgeSecrets, region: o.Region, now: o.Now, timings: o.Timings}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -89,6 +100,17 @@ func New(o Options) *Handler {
 		h.now = time.Now
 	}
 	return h
+}
+
+// time records a served action's timings, its answer included: in all since the frame arrived
+// (began, by the real clock, as the hops are), and hop by hop.
+func (h *Handler) time(ctx context.Context, req protocol.Request, began time.Time, hop *hops.Hops) {
+	if h.timings == nil {
+		return
+	}
+	s := hop.Sums()
+	h.timings.Action(ctx, req.Action, req.RoomCode, metrics.Timing{Total: time.Since(began),
+		Read: s.Read, Write: s.Write, PostMax: s.PostMax, Reads: s.Reads, Writes: s.Writes, Posts: s.Posts})
 }
 
 // For returns the Func of a function name in routes.
@@ -203,10 +225,17 @@ func (h *Handler) Disconnect(ctx context.Context, ev events.APIGatewayWebsocketP
 
 // Game serves every client action and $default.
 func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
-	start := h.now()
+	start, began := h.now(), time.Now()
+	ctx, hop := hops.Start(ctx) // the frame's count, the action and its answer, hop by hop
 	connID := h.connID(ev)
 	var req protocol.Request
 	var err error
+	served := false
+	defer func() {
+		if served {
+			h.time(ctx, req, began, hop)
+		}
+	}()
 	if h.closing.has(connID, start) {
 		// Closed already: its frames still in flight cost nothing more.
 		h.logLine(ctx, ev, start, "", "closed", "", slog.String("action", catalog.ActionOf(ev.Body)))
@@ -229,6 +258,7 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 		}
 		if err == nil {
 			req.RoomCode, err = h.dispatch(ctx, connID, req)
+			served = true
 			if req.Action == catalog.Move && apperr.As(err) != nil && h.chargeFrame(ctx, connID, start) == framesClose {
 				return h.closeConnection(ctx, ev, start, req, string(apperr.RateLimited), false)
 			}
@@ -367,6 +397,9 @@ func (h *Handler) dispatch(ctx context.Context, connID string, req protocol.Requ
 	case catalog.JoinRoom:
 		return req.RoomCode, h.svc.JoinRoom(ctx, connID, req.RoomCode, req.Name)
 	case catalog.GetRoom:
+		if req.Peek {
+			return req.RoomCode, h.svc.PeekRoom(ctx, connID, req.RoomCode)
+		}
 		return req.RoomCode, h.svc.GetRoom(ctx, connID, req.RoomCode)
 	case catalog.Move:
 		return req.RoomCode, h.svc.Move(ctx, connID, req.RoomCode, req.Cell)

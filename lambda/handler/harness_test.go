@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalite/dynalitetest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
@@ -24,6 +26,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
+	"github.com/serverless-tictactoe/tictactoe/lambda/hops"
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
 	"github.com/serverless-tictactoe/tictactoe/lambda/service"
@@ -148,6 +151,11 @@ type envOptions struct {
 	requests *requestCounter
 	// frames bounds each connection's frames across containers (zero: not at all).
 	frames handler.FrameLimit
+	// moveTimeout is the move clock (zero: off, as most tests need).
+	moveTimeout time.Duration
+	// timings, when set, receives each action's per-hop timings, counted by the SDK clients
+	// as in production (lambda/hops).
+	timings handler.Timings
 }
 
 const grace = 2 * time.Minute
@@ -167,11 +175,21 @@ func newEnv(t *testing.T, o envOptions) *env {
 		o.requests.next = e.table.Client
 		db = o.requests
 	}
+	posts := e.conns.Client()
+	if o.timings != nil {
+		timed := func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, hops.Timing) }
+		if o.requests != nil {
+			o.requests.next = dynamodb.New(e.table.Client.Options(), timed)
+		} else {
+			db = dynamodb.New(e.table.Client.Options(), timed)
+		}
+		posts = apigatewaymanagementapi.New(posts.Options(), func(o *apigatewaymanagementapi.Options) { o.APIOptions = append(o.APIOptions, hops.Timing) })
+	}
 	e.store = &faultStore{Store: store.NewDynamoStore(db, name, clock, store.Expiry{Room: config.DefaultRoomTTL})}
 	svc := service.New(service.Options{
 		Store:  e.store,
-		Sender: apigw.NewAPIGatewaySender(e.conns.Client()),
-		Now:    clock, Grace: grace, Logger: logger, Metrics: metrics.NewEMF(slog.New(slog.NewJSONHandler(e.emf, nil)), clock),
+		Sender: apigw.NewAPIGatewaySender(posts),
+		Now:    clock, Grace: grace, MoveTimeout: o.moveTimeout, Logger: logger, Metrics: metrics.NewEMF(slog.New(slog.NewJSONHandler(e.emf, nil)), clock),
 	})
 	var g *guard.Guard
 	if o.guard != nil {
@@ -180,7 +198,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	e.newContainer = func(limiter, strikes *ratelimit.Limiter) *handler.Handler {
 		return handler.New(handler.Options{Service: svc, Logger: logger, Limiter: limiter, Strikes: strikes, Guard: g,
-			Frames: o.frames, AllowedOrigins: o.origins, EdgeSecrets: edgeSecrets(o.edge), Now: clock})
+			Frames: o.frames, AllowedOrigins: o.origins, EdgeSecrets: edgeSecrets(o.edge), Now: clock, Timings: o.timings})
 	}
 	e.h = e.newContainer(o.limiter, o.strikes)
 	return e

@@ -130,3 +130,57 @@ func (e *EMF) write(ctx context.Context, metric, room, unit string, value slog.A
 	}
 	e.log.LogAttrs(ctx, slog.LevelInfo, "metric", attrs...)
 }
+
+// The per-hop timings of one client action (lambda/hops), in milliseconds, under the
+// dimensions Service and ActionDimension: how long the action took in all, in DynamoDB reads
+// and writes, and in its slowest @connections post. The dashboard draws their p50 and p99 per
+// action. Add, never rename.
+const (
+	ActionLatency = "ActionLatency"
+	ReadLatency   = "ReadLatency"
+	WriteLatency  = "WriteLatency"
+	PostLatency   = "PostLatency"
+	// ActionDimension names the client action (lambda/catalog's actions).
+	ActionDimension = "Action"
+)
+
+// Latencies lists the per-hop metrics.
+func Latencies() []string { return []string{ActionLatency, ReadLatency, WriteLatency, PostLatency} }
+
+// Timing is one action's timings: its total, the DynamoDB reads and writes (summed) and the
+// slowest post, with how many of each.
+type Timing struct {
+	Total, Read, Write, PostMax time.Duration
+	Reads, Writes, Posts        int
+}
+
+// Action writes one line of action's per-hop timings in room. A hop the action did not make
+// (no post, say) is left out, so that it does not pull the hop's percentiles down.
+func (e *EMF) Action(ctx context.Context, action, room string, t Timing) {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	var names []emfMetric
+	attrs := []slog.Attr{slog.String(ServiceDimension, ServiceName), slog.String(ActionDimension, action)}
+	for _, m := range []struct {
+		name string
+		d    time.Duration
+		made bool
+	}{
+		{ActionLatency, t.Total, true}, {ReadLatency, t.Read, t.Reads > 0},
+		{WriteLatency, t.Write, t.Writes > 0}, {PostLatency, t.PostMax, t.Posts > 0},
+	} {
+		if m.made {
+			names = append(names, emfMetric{Name: m.name, Unit: "Milliseconds"})
+			attrs = append(attrs, slog.Float64(m.name, ms(m.d)))
+		}
+	}
+	attrs = append(attrs, slog.Any("_aws", emfMeta{
+		Timestamp: e.now().UnixMilli(),
+		CloudWatchMetrics: []emfDirective{{
+			Namespace: Namespace, Dimensions: [][]string{{ServiceDimension, ActionDimension}}, Metrics: names,
+		}},
+	}), slog.Int("reads", t.Reads), slog.Int("writes", t.Writes), slog.Int("posts", t.Posts), slog.String("event", "timing"))
+	if room != "" {
+		attrs = append(attrs, slog.String("room", room))
+	}
+	e.log.LogAttrs(ctx, slog.LevelInfo, "metric", attrs...)
+}

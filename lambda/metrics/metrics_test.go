@@ -67,3 +67,48 @@ func TestLinesAreValidEMF(t *testing.T) {
 		}
 	}
 }
+
+// An action's timing line is valid EMF with the Action dimension, in milliseconds, and names
+// only the hops the action made.
+func TestActionTimingLine(t *testing.T) {
+	tests := []struct {
+		name string
+		t    Timing
+		want map[string]float64
+	}{
+		{"a move", Timing{Total: 4500 * time.Microsecond, Read: time.Millisecond, Write: 1500 * time.Microsecond, PostMax: 2 * time.Millisecond, Reads: 1, Writes: 1, Posts: 2},
+			map[string]float64{ActionLatency: 4.5, ReadLatency: 1, WriteLatency: 1.5, PostLatency: 2}},
+		{"refused before any request", Timing{Total: 300 * time.Microsecond}, map[string]float64{ActionLatency: 0.3}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			e := NewEMF(slog.New(slog.NewJSONHandler(&buf, nil)), time.Now)
+			e.Action(context.Background(), "move", "K7M2QX", tc.t)
+			var doc map[string]any
+			if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+				t.Fatal(err)
+			}
+			d := doc["_aws"].(map[string]any)["CloudWatchMetrics"].([]any)[0].(map[string]any)
+			if dims := d["Dimensions"].([]any)[0].([]any); len(dims) != 2 || dims[1] != ActionDimension || doc[ActionDimension] != "move" || doc[ServiceDimension] != ServiceName {
+				t.Fatalf("dimensions %v, members %v", dims, doc)
+			}
+			got := map[string]float64{}
+			for _, m := range d["Metrics"].([]any) {
+				m := m.(map[string]any)
+				if m["Unit"] != "Milliseconds" {
+					t.Fatalf("unit %v", m["Unit"])
+				}
+				got[m["Name"].(string)] = doc[m["Name"].(string)].(float64)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("metrics %v, want %v", got, tc.want)
+			}
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Fatalf("%s = %v, want %v", k, got[k], v)
+				}
+			}
+		})
+	}
+}

@@ -29,7 +29,7 @@ type RoomFrame struct {
 	Room RoomState `json:"room"`
 	You  *You      `json:"you,omitempty"`
 	// ServerTime is the server's clock when the frame was made (epoch milliseconds): a page
-	// counts down to graceEndsAt against it, whatever its own clock says.
+	// counts down to graceEndsAt and turnEndsAt against it, whatever its own clock says.
 	ServerTime int64 `json:"serverTime"`
 }
 
@@ -53,10 +53,15 @@ type RoomState struct {
 	Rematch RematchAsk `json:"rematch"`
 	// Forfeit is set when the last game ended with a player's grace period running out.
 	Forfeit *ForfeitState `json:"forfeit,omitempty"`
-	Version int64         `json:"version"`
+	// Timeout is set when the last game ended with the player to move out of time.
+	Timeout *ForfeitState `json:"timeout,omitempty"`
+	// TurnEndsAt is, while the move clock runs (game.Room.TurnEnds), when the player to move
+	// must have moved (epoch milliseconds, the server's clock). Absent otherwise.
+	TurnEndsAt int64 `json:"turnEndsAt,omitempty"`
+	Version    int64 `json:"version"`
 }
 
-// ForfeitState says who forfeited the last game.
+// ForfeitState says who forfeited the last game, or ran out of time in it.
 type ForfeitState struct {
 	Symbol string `json:"symbol"`
 	Name   string `json:"name"`
@@ -142,12 +147,16 @@ type LeftFrame struct {
 	Type     string `json:"type"`
 	RoomCode string `json:"roomCode"`
 	// Reason is LeftElsewhere when the seat was rejoined from another connection (another
-	// tab); absent otherwise.
+	// tab), LeftTimeout when the move clock took it; absent otherwise.
 	Reason string `json:"reason,omitempty"`
 }
 
-// LeftElsewhere: the seat's token rejoined it from another connection.
-const LeftElsewhere = "elsewhere"
+// LeftElsewhere: the seat's token rejoined it from another connection. LeftTimeout: the seat
+// was given up for timeouts in a row (game.TimeoutsToLoseSeat).
+const (
+	LeftElsewhere = "elsewhere"
+	LeftTimeout   = "timeout"
+)
 
 // QueueFrame says the sender waits in the quick-match queue (TypeQueued) or no longer does
 // (TypeUnqueued).
@@ -171,8 +180,8 @@ func QueuedRetry(in time.Duration) ([]byte, error) {
 // Unqueued encodes the unqueued frame.
 func Unqueued() ([]byte, error) { return encode(QueueFrame{Type: TypeUnqueued}) }
 
-// StateOf is the public view of r, whose offline players keep their seats for grace.
-func StateOf(r *game.Room, grace time.Duration) RoomState {
+// StateOf is the public view of r under its clocks.
+func StateOf(r *game.Room, c game.Clocks) RoomState {
 	st := RoomState{
 		Code:    r.Code,
 		Status:  string(r.Status),
@@ -185,12 +194,20 @@ func StateOf(r *game.Room, grace time.Duration) RoomState {
 	for i, s := range r.Board {
 		st.Board[i] = string(s)
 	}
-	st.Players.X, st.Rematch.X = playerState(r.X, grace)
-	st.Players.O, st.Rematch.O = playerState(r.O, grace)
-	if f := r.Forfeit; f != nil {
-		st.Forfeit = &ForfeitState{Symbol: string(f.Symbol), Name: f.Name}
+	st.Players.X, st.Rematch.X = playerState(r.X, c.Grace)
+	st.Players.O, st.Rematch.O = playerState(r.O, c.Grace)
+	st.Forfeit, st.Timeout = forfeitState(r.Forfeit), forfeitState(r.Timeout)
+	if end := r.TurnEnds(c.Move); !end.IsZero() {
+		st.TurnEndsAt = end.UnixMilli()
 	}
 	return st
+}
+
+func forfeitState(f *game.Forfeit) *ForfeitState {
+	if f == nil {
+		return nil
+	}
+	return &ForfeitState{Symbol: string(f.Symbol), Name: f.Name}
 }
 
 func playerState(p *game.Player, grace time.Duration) (*PlayerState, bool) {
@@ -204,10 +221,9 @@ func playerState(p *game.Player, grace time.Duration) (*PlayerState, bool) {
 	return ps, p.Rematch
 }
 
-// Room encodes a room frame made at now; you may be nil; grace is how long offline players
-// keep their seats.
-func Room(r *game.Room, you *You, grace time.Duration, now time.Time) ([]byte, error) {
-	return encode(RoomFrame{Type: TypeRoom, Room: StateOf(r, grace), You: you, ServerTime: now.UnixMilli()})
+// Room encodes a room frame made at now under the room's clocks; you may be nil.
+func Room(r *game.Room, you *You, c game.Clocks, now time.Time) ([]byte, error) {
+	return encode(RoomFrame{Type: TypeRoom, Room: StateOf(r, c), You: you, ServerTime: now.UnixMilli()})
 }
 
 // Chat encodes a chat frame; seq is the message's number among the room's kept ones (0: not
@@ -216,7 +232,7 @@ func Chat(code, from string, symbol game.Symbol, text string, at time.Time, seq 
 	return encode(ChatFrame{Type: TypeChat, RoomCode: code, From: from, Symbol: string(symbol), Text: text, At: at.UnixMilli(), Seq: seq})
 }
 
-// Left encodes a left frame; reason is "" or LeftElsewhere.
+// Left encodes a left frame; reason is "", LeftElsewhere or LeftTimeout.
 func Left(code, reason string) ([]byte, error) {
 	return encode(LeftFrame{Type: TypeLeft, RoomCode: code, Reason: reason})
 }

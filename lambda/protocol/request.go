@@ -39,6 +39,8 @@ type Request struct {
 	Text     string // chat text, control characters (but newlines) removed, 1..MaxChatRunes runes
 	Token    string
 	Level    game.Level // playComputer's level, DefaultLevel when not given
+	// Peek is getRoom's "watch": false: answer with the room, follow nothing.
+	Peek bool
 }
 
 // wireRequest is a client frame as JSON. Pointers tell a missing field from a zero one.
@@ -50,6 +52,7 @@ type wireRequest struct {
 	Text     *string         `json:"text"`
 	Token    *string         `json:"token"`
 	Level    *string         `json:"level"`
+	Watch    *bool           `json:"watch"`
 }
 
 // Decode parses and validates a client frame sent on route. route is the route API Gateway
@@ -85,7 +88,10 @@ func Decode(route, body string) (Request, error) {
 		if req.RoomCode, err = roomCode(w.RoomCode); err == nil {
 			req.Name, err = name(w.Name)
 		}
-	case catalog.GetRoom, catalog.Rematch, catalog.LeaveRoom:
+	case catalog.GetRoom:
+		req.RoomCode, err = roomCode(w.RoomCode)
+		req.Peek = w.Watch != nil && !*w.Watch
+	case catalog.Rematch, catalog.LeaveRoom:
 		req.RoomCode, err = roomCode(w.RoomCode)
 	case catalog.Move:
 		if req.RoomCode, err = roomCode(w.RoomCode); err == nil {

@@ -19,6 +19,8 @@ func TestDecodeValid(t *testing.T) {
 		{"create", "createRoom", `{"action":"createRoom","name":"  Ann  "}`, Request{Action: "createRoom", Name: "Ann"}},
 		{"join lower-case code", "joinRoom", `{"action":"joinRoom","roomCode":"k7m2qx","name":"Bob"}`, Request{Action: "joinRoom", RoomCode: "K7M2QX", Name: "Bob"}},
 		{"get", "getRoom", `{"action":"getRoom","roomCode":"K7M2QX"}`, Request{Action: "getRoom", RoomCode: "K7M2QX"}},
+		{"get and watch", "getRoom", `{"action":"getRoom","roomCode":"K7M2QX","watch":true}`, Request{Action: "getRoom", RoomCode: "K7M2QX"}},
+		{"peek", "getRoom", `{"action":"getRoom","roomCode":"K7M2QX","watch":false}`, Request{Action: "getRoom", RoomCode: "K7M2QX", Peek: true}},
 		{"move 0", "move", `{"action":"move","roomCode":"K7M2QX","cell":0}`, Request{Action: "move", RoomCode: "K7M2QX", Cell: 0}},
 		{"move 8", "move", `{"action":"move","roomCode":"K7M2QX","cell":8}`, Request{Action: "move", RoomCode: "K7M2QX", Cell: 8}},
 		{"chat keeps newlines, strips control", "sendMessage", `{"action":"sendMessage","roomCode":"K7M2QX","text":"gg\nwp\u0007\u202e"}`, Request{Action: "sendMessage", RoomCode: "K7M2QX", Text: "gg\nwp"}},
@@ -60,6 +62,7 @@ func TestDecodeErrors(t *testing.T) {
 	}{
 		{"not JSON", "$default", `hello`, apperr.BadRequest},
 		{"JSON array", "$default", `[1,2]`, apperr.BadRequest},
+		{"watch not a boolean", "getRoom", `{"action":"getRoom","roomCode":"K7M2QX","watch":"no"}`, apperr.BadRequest},
 		{"two objects", "getRoom", `{"action":"getRoom","roomCode":"K7M2QX"}{}`, apperr.BadRequest},
 		{"no action", "$default", `{"roomCode":"K7M2QX"}`, apperr.BadRequest},
 		{"action not a string", "$default", `{"action":5}`, apperr.BadRequest},

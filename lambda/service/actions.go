@@ -93,6 +93,7 @@ func (s *Service) JoinRoom(ctx context.Context, connID, code, name string) error
 		return err
 	}
 	s.count.Count(ctx, metrics.GamesStarted, code)
+	s.tellDropped(ctx, out)
 	s.broadcast(ctx, out.room, map[string]string{connID: token})
 	return nil
 }
@@ -101,6 +102,18 @@ func (s *Service) JoinRoom(ctx context.Context, connID, code, name string) error
 // becomes a watcher and receives every update (spectating), up to game.MaxWatchers.
 func (s *Service) GetRoom(ctx context.Context, connID, code string) error {
 	return s.serialized(ctx, connID, func(current store.Connection) error { return s.getRoom(ctx, current, code) })
+}
+
+// PeekRoom answers connID with room code's state and follows nothing: a page shows what a link
+// leads to (an open seat, a full room) before its visitor chooses to join or watch. The room's
+// clocks are applied, as on any request.
+func (s *Service) PeekRoom(ctx context.Context, connID, code string) error {
+	out, err := s.update(ctx, code, func(*game.Room, time.Time) error { return errNoChange })
+	s.announce(ctx, out)
+	if err != nil {
+		return err
+	}
+	return s.reply(ctx, connID, out.room)
 }
 
 func (s *Service) getRoom(ctx context.Context, current store.Connection, code string) error {
@@ -126,6 +139,7 @@ func (s *Service) getRoom(ctx context.Context, current store.Connection, code st
 		if err := s.recordSeat(ctx, current, code, store.RoleWatcher, giveUp(connID)); err != nil {
 			return err
 		}
+		s.tellDropped(ctx, out)
 		s.broadcast(ctx, out.room, nil) // the watcher is now among the room's connections
 		s.sendHistory(ctx, connID, out.room)
 		return nil
@@ -310,6 +324,9 @@ func (s *Service) rejoin(ctx context.Context, current store.Connection, code, to
 	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
 		var err error
 		symbol, previous, err = r.Rejoin(game.HashToken(token), connID, now)
+		if err == nil {
+			r.Resume(now, s.clocks.Move)
+		}
 		return err
 	})
 	if err != nil {
@@ -325,6 +342,7 @@ func (s *Service) rejoin(ctx context.Context, current store.Connection, code, to
 			s.log.WarnContext(ctx, "telling the replaced connection", "room", code, "connectionId", previous, "error", err)
 		}
 	}
+	s.tellDropped(ctx, out)
 	s.broadcast(ctx, out.room, map[string]string{connID: token})
 	s.sendHistory(ctx, connID, out.room)
 	return nil
@@ -486,16 +504,16 @@ func (s *Service) dropFrom(ctx context.Context, code, connID string, role store.
 	s.announce(ctx, out)
 }
 
-// settleGrace is the outcome of a narrow write that left r: when r holds a seat past its grace
-// period, the leave rule update applies before any change is applied now too, in one more
-// versioned write (from a fresh read if r has changed since).
+// settleGrace is the outcome of a narrow write that left r: when one of r's clocks has run out
+// (a seat past its grace period, a player out of time), what update applies before any change
+// is applied now too, in one more versioned write (from a fresh read if r has changed since).
 func (s *Service) settleGrace(ctx context.Context, r *game.Room) outcome {
-	if !r.Clone().ExpireGrace(s.now(), s.grace) {
+	if !r.Clone().Expire(s.now(), s.clocks) {
 		return outcome{room: r, wrote: true}
 	}
 	out, err := s.update(ctx, r.Code, func(*game.Room, time.Time) error { return errNoChange })
 	if err != nil {
-		s.log.WarnContext(ctx, "giving up a seat past its grace period", "room", r.Code, "error", err)
+		s.log.WarnContext(ctx, "applying the room's clocks", "room", r.Code, "error", err)
 		return outcome{room: r, wrote: true}
 	}
 	return out

@@ -355,6 +355,7 @@ func (s *Service) pair(ctx context.Context, current store.Connection, name strin
 		}
 		now := s.now()
 		r = game.NewRoom(code, game.Seat{Name: waiting.Name, TokenHash: game.HashToken(tokX), ConnID: waiting.ConnID}, now)
+		r.Quick = true
 		if err := r.Join(game.Seat{Name: name, TokenHash: game.HashToken(tokO), ConnID: current.ID}, now); err != nil {
 			return "", err
 		}

@@ -13,6 +13,7 @@ import (
 
 // announce tells a room's connections about a write that landed; it does nothing otherwise.
 func (s *Service) announce(ctx context.Context, out outcome) {
+	s.tellDropped(ctx, out)
 	switch {
 	case !out.wrote:
 	case out.deleted:
@@ -27,6 +28,16 @@ func (s *Service) announce(ctx context.Context, out outcome) {
 	}
 }
 
+// tellDropped sends a left frame to each connection the room's clocks took a seat from (a
+// broadcast reaches only those still in the room).
+func (s *Service) tellDropped(ctx context.Context, out outcome) {
+	for _, id := range out.dropped {
+		if err := s.sendLeft(ctx, id, out.room.Code, protocol.LeftTimeout); err != nil && !isGone(err) {
+			s.log.WarnContext(ctx, "telling a player the clock took the seat", "room", out.room.Code, "connectionId", id, "error", err)
+		}
+	}
+}
+
 // broadcast sends r to every connection following it: each player's frame says which seat is
 // theirs, and tokens (connection id → seat token) go only to the connection they belong to.
 func (s *Service) broadcast(ctx context.Context, r *game.Room, tokens map[string]string) {
@@ -36,7 +47,7 @@ func (s *Service) broadcast(ctx context.Context, r *game.Room, tokens map[string
 		if sym := r.SymbolOf(id); sym != game.None {
 			you = &protocol.You{Symbol: string(sym), Token: tokens[id]}
 		}
-		frame, err := protocol.Room(r, you, s.grace, s.now())
+		frame, err := protocol.Room(r, you, s.clocks, s.now())
 		if err != nil {
 			s.log.ErrorContext(ctx, "encoding a room frame", "room", r.Code, "error", err)
 			return
@@ -52,7 +63,7 @@ func (s *Service) reply(ctx context.Context, connID string, r *game.Room) error 
 	if sym := r.SymbolOf(connID); sym != game.None {
 		you = &protocol.You{Symbol: string(sym)}
 	}
-	frame, err := protocol.Room(r, you, s.grace, s.now())
+	frame, err := protocol.Room(r, you, s.clocks, s.now())
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
@@ -31,6 +32,9 @@ type Options struct {
 	// Grace is how long a dropped player's seat is held (lambda/config's GRACE_PERIOD, which
 	// owns its default). Required.
 	Grace time.Duration
+	// MoveTimeout is how long a player has to move in a game between two people (lambda/config's
+	// MOVE_TIMEOUT, which owns its default); 0: no move clock.
+	MoveTimeout time.Duration
 	// Logger receives warnings about undeliverable frames. Default: slog.Default().
 	Logger *slog.Logger
 	// Metrics counts game events (rooms, games, moves…). Default: none.
@@ -43,23 +47,24 @@ type Options struct {
 
 // Service carries out client actions.
 type Service struct {
-	store store.Store
-	send  connections.Sender
-	now   func() time.Time
-	rand  io.Reader
-	grace time.Duration
-	log   *slog.Logger
-	count metrics.Recorder
-	homed func(code string) bool
+	store  store.Store
+	send   connections.Sender
+	now    func() time.Time
+	rand   io.Reader
+	clocks game.Clocks
+	log    *slog.Logger
+	count  metrics.Recorder
+	homed  func(code string) bool
 }
 
 // New returns a Service; it panics only on a programming error (a missing store, sender or
 // grace period).
 func New(o Options) *Service {
-	if o.Store == nil || o.Sender == nil || o.Grace <= 0 {
-		panic("service.New: Store, Sender and a positive Grace are required")
+	if o.Store == nil || o.Sender == nil || o.Grace <= 0 || o.MoveTimeout < 0 {
+		panic("service.New: Store, Sender and a positive Grace are required, and MoveTimeout must not be negative")
 	}
-	s := &Service{store: o.Store, send: o.Sender, now: o.Now, rand: o.Rand, grace: o.Grace, log: o.Logger, count: o.Metrics, homed: o.Homed}
+	s := &Service{store: o.Store, send: o.Sender, now: o.Now, rand: o.Rand, log: o.Logger, count: o.Metrics, homed: o.Homed,
+		clocks: game.Clocks{Grace: o.Grace, Move: o.MoveTimeout}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -105,12 +110,16 @@ type outcome struct {
 	room    *game.Room // the room as written (or as read, when nothing was written)
 	wrote   bool       // a write landed: the room's connections should hear about it
 	deleted bool       // the room was deleted: both seats are empty
+	// dropped are connections the room's clocks took a seat from (timeouts in a row): no longer
+	// in the room, they are told with a left frame.
+	dropped []string
 }
 
 // update applies fn to the latest state of room code and writes the result with a
 // version-conditioned write, starting again from a fresh read whenever another writer got there
-// first: racing actions never both succeed and none is lost. Before fn, seats held past the
-// grace period are given up (the leave rule), and that is written even when fn then fails.
+// first: racing actions never both succeed and none is lost. Before fn, the room's clocks are
+// applied (seats held past the grace period are given up, a player out of time loses the game:
+// game.Room.Expire), and that is written even when fn then fails.
 func (s *Service) update(ctx context.Context, code string, fn func(r *game.Room, now time.Time) error) (outcome, error) {
 	for attempt := 1; ; attempt++ {
 		r, err := s.store.GetRoom(ctx, code)
@@ -121,7 +130,9 @@ func (s *Service) update(ctx context.Context, code string, fn func(r *game.Room,
 			return outcome{}, err
 		}
 		now := s.now()
-		expired := r.ExpireGrace(now, s.grace)
+		before := r.Connections()
+		expired := r.Expire(now, s.clocks)
+		dropped := gone(before, r.Connections())
 		var opErr error
 		if r.Empty() {
 			opErr = roomNotFound(code)
@@ -143,7 +154,7 @@ func (s *Service) update(ctx context.Context, code string, fn func(r *game.Room,
 		}
 		switch {
 		case err == nil:
-			return outcome{room: r, wrote: true, deleted: r.Empty()}, opErr
+			return outcome{room: r, wrote: true, deleted: r.Empty(), dropped: dropped}, opErr
 		case !errors.Is(err, store.ErrConflict):
 			return outcome{}, err
 		case attempt == maxAttempts:
@@ -156,6 +167,17 @@ func (s *Service) update(ctx context.Context, code string, fn func(r *game.Room,
 		case <-time.After(time.Duration(rand.IntN(attempt*5)+1) * time.Millisecond):
 		}
 	}
+}
+
+// gone lists the connections of before that are not in after.
+func gone(before, after []string) []string {
+	var out []string
+	for _, id := range before {
+		if !slices.Contains(after, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // pick is a uniform number in [0, n) from the service's randomness (the computer's choices);

@@ -56,6 +56,8 @@ func fullRoom(code string) *game.Room {
 	r.AddWatcher("cw1")
 	r.AddWatcher("cw2")
 	r.Score.Draws = 3
+	r.Quick, r.ResumedAt, r.X.Timeouts = true, t0.Add(2*time.Second), 1
+	r.Timeout = &game.Forfeit{Symbol: game.O, Name: "Bob"}
 	return r
 }
 
@@ -72,7 +74,9 @@ func TestRoomRoundTrip(t *testing.T) {
 	if got.Version != 1 || got.Status != game.Won || got.Winner != game.X || len(got.WinLine) != 3 ||
 		got.Board != want.Board || got.Score != want.Score || got.Starter != game.X ||
 		*got.X != *want.X || got.O.Name != "Bob" || got.O.Online() || !got.O.OfflineSince.Equal(t0.Add(time.Second)) ||
-		!got.O.Rematch || len(got.Watchers) != 2 || !got.CreatedAt.Equal(t0) {
+		!got.O.Rematch || len(got.Watchers) != 2 || !got.CreatedAt.Equal(t0) ||
+		!got.Quick || !got.TurnAt.Equal(want.TurnAt) || got.TurnAt.IsZero() || !got.ResumedAt.Equal(want.ResumedAt) ||
+		got.Timeout == nil || *got.Timeout != *want.Timeout || got.Forfeit != nil {
 		t.Fatalf("round trip lost data:\n got %+v\nwant %+v", got, want)
 	}
 }

@@ -36,11 +36,19 @@ type roomItem struct {
 	// SeriesAt is when the current series began, epoch ms (absent in rooms stored before).
 	SeriesAt int64 `dynamodbav:"seriesAt,omitempty"`
 	// Forfeit is who forfeited the last game (its seat, then its name); absent otherwise.
-	Forfeit   []string `dynamodbav:"forfeit,omitempty"`
-	Version   int64    `dynamodbav:"version"`
-	CreatedAt int64    `dynamodbav:"createdAt"`
-	UpdatedAt int64    `dynamodbav:"updatedAt"`
-	ExpiresAt int64    `dynamodbav:"expiresAt"`
+	Forfeit []string `dynamodbav:"forfeit,omitempty"`
+	// Timeout is who ran out of time in the last game, as Forfeit; absent otherwise.
+	Timeout []string `dynamodbav:"timeout,omitempty"`
+	// TurnAt and ResumedAt are the move clock's facts, epoch ms (game.Room.TurnEnds); absent
+	// when zero.
+	TurnAt    int64 `dynamodbav:"turnAt,omitempty"`
+	ResumedAt int64 `dynamodbav:"resumedAt,omitempty"`
+	// Quick marks a room quick match opened.
+	Quick     bool  `dynamodbav:"quick,omitempty"`
+	Version   int64 `dynamodbav:"version"`
+	CreatedAt int64 `dynamodbav:"createdAt"`
+	UpdatedAt int64 `dynamodbav:"updatedAt"`
+	ExpiresAt int64 `dynamodbav:"expiresAt"`
 	// PresenceChanged marks the writes the presence pipeline cares about (its stream filter
 	// matches on it); it describes this write only and is not read back.
 	PresenceChanged bool `dynamodbav:"presenceChanged"`
@@ -57,6 +65,7 @@ type playerItem struct {
 	OfflineSince int64  `dynamodbav:"offlineSince,omitempty"`
 	Rematch      bool   `dynamodbav:"rematch"`
 	Computer     string `dynamodbav:"computer,omitempty"` // the computer's level; absent for a person
+	Timeouts     int    `dynamodbav:"timeouts,omitempty"` // games in a row lost by the move clock
 }
 
 type scoreItem struct {
@@ -104,11 +113,13 @@ func toRoomItem(r *game.Room, expires time.Time) roomItem {
 		Score:    scoreItem{X: r.Score.X, O: r.Score.O, Draws: r.Score.Draws},
 		Watchers: r.Watchers, Version: r.Version,
 		CreatedAt: r.CreatedAt.UnixMilli(), UpdatedAt: r.UpdatedAt.UnixMilli(), ExpiresAt: expires.Unix(),
-		PresenceChanged: r.PresenceChanged, Forfeit: forfeitItem(r.Forfeit), SeriesAt: seriesItem(r.SeriesAt),
+		PresenceChanged: r.PresenceChanged, Forfeit: forfeitItem(r.Forfeit), SeriesAt: millis(r.SeriesAt),
+		Timeout: forfeitItem(r.Timeout), TurnAt: millis(r.TurnAt), ResumedAt: millis(r.ResumedAt), Quick: r.Quick,
 	}
 }
 
-func seriesItem(t time.Time) int64 {
+// millis is t in epoch ms; 0 (absent) for the zero time.
+func millis(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
 	}
@@ -126,7 +137,7 @@ func toPlayerItem(p *game.Player) *playerItem {
 	if p == nil {
 		return nil
 	}
-	it := &playerItem{Name: p.Name, TokenHash: p.TokenHash, ConnID: p.ConnID, Online: p.Online(), Rematch: p.Rematch, Computer: string(p.Computer)}
+	it := &playerItem{Name: p.Name, TokenHash: p.TokenHash, ConnID: p.ConnID, Online: p.Online(), Rematch: p.Rematch, Computer: string(p.Computer), Timeouts: p.Timeouts}
 	if !p.Online() {
 		it.OfflineSince = p.OfflineSince.UnixMilli()
 	}
@@ -146,15 +157,15 @@ func (it roomItem) toRoom() (*game.Room, error) {
 		Score:    game.Score{X: it.Score.X, O: it.Score.O, Draws: it.Score.Draws},
 		Watchers: it.Watchers, Version: it.Version,
 		CreatedAt: time.UnixMilli(it.CreatedAt), UpdatedAt: time.UnixMilli(it.UpdatedAt),
+		SeriesAt: fromMillis(it.SeriesAt), TurnAt: fromMillis(it.TurnAt), ResumedAt: fromMillis(it.ResumedAt),
+		Quick: it.Quick,
 	}
-	if it.SeriesAt != 0 {
-		r.SeriesAt = time.UnixMilli(it.SeriesAt)
+	var err error
+	if r.Forfeit, err = forfeitOf(it.Forfeit); err != nil {
+		return nil, fmt.Errorf("room %s has an invalid forfeit: %w", it.Code, err)
 	}
-	switch {
-	case len(it.Forfeit) == 2 && (it.Forfeit[0] == string(game.X) || it.Forfeit[0] == string(game.O)):
-		r.Forfeit = &game.Forfeit{Symbol: game.Symbol(it.Forfeit[0]), Name: it.Forfeit[1]}
-	case len(it.Forfeit) != 0:
-		return nil, fmt.Errorf("room %s has an invalid forfeit %q", it.Code, it.Forfeit)
+	if r.Timeout, err = forfeitOf(it.Timeout); err != nil {
+		return nil, fmt.Errorf("room %s has an invalid timeout: %w", it.Code, err)
 	}
 	for i := 0; i < game.Cells; i++ {
 		switch c := it.Board[i]; c {
@@ -168,11 +179,30 @@ func (it roomItem) toRoom() (*game.Room, error) {
 	return r, nil
 }
 
+// fromMillis is the time of epoch ms; the zero time for 0.
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
+}
+
+// forfeitOf reads forfeitItem's form: nil for none.
+func forfeitOf(f []string) (*game.Forfeit, error) {
+	switch {
+	case len(f) == 0:
+		return nil, nil
+	case len(f) == 2 && (f[0] == string(game.X) || f[0] == string(game.O)):
+		return &game.Forfeit{Symbol: game.Symbol(f[0]), Name: f[1]}, nil
+	}
+	return nil, fmt.Errorf("%q is not a seat and a name", f)
+}
+
 func (it *playerItem) toPlayer() *game.Player {
 	if it == nil {
 		return nil
 	}
-	p := &game.Player{Name: it.Name, TokenHash: it.TokenHash, ConnID: it.ConnID, Rematch: it.Rematch, Computer: game.Level(it.Computer)}
+	p := &game.Player{Name: it.Name, TokenHash: it.TokenHash, ConnID: it.ConnID, Rematch: it.Rematch, Computer: game.Level(it.Computer), Timeouts: it.Timeouts}
 	if it.OfflineSince != 0 {
 		p.OfflineSince = time.UnixMilli(it.OfflineSince)
 	}

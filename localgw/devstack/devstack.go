@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/serverless-tictactoe/tictactoe/frontend"
+	"github.com/serverless-tictactoe/tictactoe/frontend/sitebuild"
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalite"
 	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
@@ -64,7 +65,8 @@ type Options struct {
 	// Unthrottled turns the gateway's throttling off. Default: the stage and $connect are
 	// throttled as a deployment's for Games are (the capacity model's, lambda/capacity).
 	Unthrottled bool
-	// Site is the static site served at /. Default: frontend.Site().
+	// Site is the static site served at /, as it is. Default: the game's site as it ships,
+	// built from frontend.Site() by package frontend/sitebuild (scripts and styles minified).
 	Site fs.FS
 	// Logger receives the gateway's lines (connect, route, disconnect, @connections).
 	// Default: slog.Default().
@@ -194,7 +196,11 @@ func (o *Options) fill() error {
 		return fmt.Errorf("devstack: %w", err)
 	}
 	if o.Site == nil {
-		o.Site = frontend.Site()
+		site, err := sitebuild.Build(frontend.Site())
+		if err != nil {
+			return fmt.Errorf("devstack: %w", err)
+		}
+		o.Site = site
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

@@ -20,6 +20,8 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
   let quickRetry = 0; // the timer that asks again when queued's retryIn says
   let afterQuick = null; // the frame to send once a cancel is answered (play the computer)
   let quickCancelled = 0; // when a quick match was last cancelled
+  let peeking = ''; // the link's room, asked about with a getRoom that follows nothing
+  let moveSeat = null; // takes this browser's seat in the link's room into this tab
 
   function busy(on) {
     for (const form of [$('create-form'), $('join-form'), $('quick-form'), $('computer-form')]) {
@@ -44,10 +46,13 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
 
   function open(text) {
     // Back from a room: old form errors are stale.
-    for (const f of ['join', 'create', 'quick', 'computer']) say(`${f}-error`, '');
+    for (const f of ['name', 'join', 'create', 'quick', 'computer']) say(`${f}-error`, '');
     for (const el of $('lobby').querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
     show($('lobby'), true);
     $('lobby').classList.remove('invited');
+    $('join-form').classList.remove('full');
+    show($('move-seat'), false);
+    peeking = '';
     say('join-title', 'Join a game');
     say('create-title', 'Start a game');
     busy(false);
@@ -63,14 +68,50 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     show($('lobby'), false);
   }
 
-  // invite opens on the join form for the room a link names.
-  function invite(code) {
+  // invite opens on the join form for the room a link names, and asks what the room is (a
+  // full one is offered to watch). move, when given, takes the seat another tab of this browser
+  // plays in that room into this one: the player is asked first.
+  function invite(code, move) {
     $('lobby').classList.add('invited');
     say('join-title', `Join room ${code}`);
     say('create-title', 'Or start your own game');
     $('join-code').value = code;
+    moveSeat = move || null;
+    show($('move-seat'), Boolean(move));
+    if (move) notice(`You already play in room ${code} in another tab. Join it here as the other player, watch it, or move your seat to this tab.`);
     if (words.codeProblem(code)) fieldError('join', words.codeProblem(code), $('join-code'));
-    $('join-name').focus();
+    else if (ready) {
+      peeking = code;
+      socket.sendSoon({ action: 'getRoom', roomCode: code, watch: false });
+    }
+    $('name').focus();
+  }
+
+  // peeked shows the link's room as the server answered the invite's question; it reports
+  // whether f was that answer.
+  function peeked(f) {
+    const r = f.room;
+    if (!peeking || !r || r.code !== peeking || f.you || inRoom()) return false;
+    peeking = '';
+    const p = r.players || {};
+    if (r.status === 'abandoned') {
+      say('join-title', `Room ${r.code} is closed`);
+      notice('Its host has left. Start your own game, or join another.');
+    } else if (p.X && p.O) {
+      say('join-title', `Room ${r.code} is full`);
+      if (!moveSeat) notice(`${p.X.name} and ${p.O.name} are playing in room ${r.code}. Watch them, or start your own game.`);
+    } else return true;
+    $('join-form').classList.add('full');
+    return true;
+  }
+
+  // peekRefused says why on the join card when the link's room cannot be found; it reports
+  // whether f was the invite's answer.
+  function peekRefused(f) {
+    if (!peeking || f.action !== 'getRoom') return false;
+    peeking = '';
+    fieldError('join', words.errorText(f), $('join-code'));
+    return true;
   }
 
   // pairedLate: a seat just after a cancel is a pairing that won the race.
@@ -112,7 +153,7 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     if (!waiting.is('quickMatch') || inRoom()) return;
     clearTimeout(quickRetry);
     if (f.retryIn > 0) {
-      const name = $('quick-name').value.trim();
+      const name = $('name').value.trim();
       quickRetry = setTimeout(() => {
         if (waiting.is('quickMatch') && !inRoom()) socket.sendSoon({ action: 'quickMatch', name });
       }, f.retryIn * 1000 + Math.random() * 1000);
@@ -136,7 +177,7 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     const next = afterQuick;
     afterQuick = null;
     if (next && !inRoom()) start(next.action, next);
-    else $('quick-name').focus();
+    else $('quick-form').querySelector('button').focus();
   }
 
   // quickDone: the wait is over (a room, a cancel, a drop): the card is a form again.
@@ -158,13 +199,11 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
   }
 
   function listen() {
-    const names = [$('create-name'), $('join-name'), $('quick-name'), $('computer-name')];
-    for (const input of names) {
-      input.value = loadName();
-      input.addEventListener('input', () => {
-        for (const other of names) if (other !== input) other.value = input.value;
-      });
-    }
+    $('name').value = loadName();
+    // Enter in the name joins the room a link names; elsewhere each card has its button.
+    $('name').addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && $('lobby').classList.contains('invited')) $('join-form').requestSubmit();
+    });
     // The quick-match offer of the computer asks the level too.
     for (const o of $('computer-level').options) $('quick-level').append(o.cloneNode(true));
     // The first sign of intent opens the connection: no visitor holds one for nothing.
@@ -181,20 +220,20 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     onNameForm('quick', 'quickMatch');
     $('quick-cancel').addEventListener('click', () => cancelQuick());
     $('quick-computer').addEventListener('click', () => {
-      const name = $('quick-name').value.trim();
-      cancelQuick({ action: 'playComputer', name, level: $('quick-level').value });
+      cancelQuick({ action: 'playComputer', name: $('name').value.trim(), level: $('quick-level').value });
     });
     $('join-form').addEventListener('submit', (e) => {
       e.preventDefault();
       if (!waiting.idle()) return;
       const code = codeFromForm();
       if (!code) return;
-      const nameInput = $('join-name');
-      const nameProblem = words.nameProblem(nameInput.value);
-      fieldError('join', nameProblem, nameInput);
-      if (nameProblem) return nameInput.focus();
+      const name = nameFromForm();
+      if (!name) return;
       joining = code;
-      start('joinRoom', { action: 'joinRoom', roomCode: code, name: nameInput.value.trim() });
+      start('joinRoom', { action: 'joinRoom', roomCode: code, name });
+    });
+    $('move-seat').addEventListener('click', () => {
+      if (moveSeat && waiting.idle()) moveSeat();
     });
     $('watch').addEventListener('click', () => {
       if (!waiting.idle()) return;
@@ -214,16 +253,23 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
     return '';
   }
 
-  // A form that needs only a name (form: its ids' prefix) sends action, plus what extra() adds.
+  // nameFromForm is the player's name, or '' once the name field says what is wrong with it.
+  function nameFromForm() {
+    const input = $('name');
+    const problem = words.nameProblem(input.value);
+    fieldError('name', problem, input);
+    if (!problem) return input.value.trim();
+    input.focus();
+    return '';
+  }
+
+  // A card that needs only the name (form: its ids' prefix) sends action, plus what extra() adds.
   function onNameForm(form, action, extra = () => ({})) {
     $(`${form}-form`).addEventListener('submit', (e) => {
       e.preventDefault();
       if (!waiting.idle()) return;
-      const input = $(`${form}-name`);
-      const problem = words.nameProblem(input.value);
-      fieldError(form, problem, input);
-      if (problem) return input.focus();
-      start(action, { action, name: input.value.trim(), ...extra() });
+      const name = nameFromForm();
+      if (name) start(action, { action, name, ...extra() });
     });
   }
 
@@ -248,5 +294,5 @@ export function lobbyScreen({ socket, waiting, ready, inRoom }) {
   }
 
   listen();
-  return { busy, notice, open, leave, invite, pairedLate, answer, refused, dropped, onQueued, onUnqueued };
+  return { busy, notice, open, leave, invite, peeked, peekRefused, pairedLate, answer, refused, dropped, onQueued, onUnqueued };
 }

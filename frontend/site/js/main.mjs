@@ -12,6 +12,7 @@ import { connectionLine } from './connection.mjs';
 import { lobbyScreen } from './lobby.mjs';
 import { roomScreen } from './room.mjs';
 import { chatPanel } from './chat.mjs';
+import * as tabs from './tabs.mjs';
 
 // How long to wait before asking again when the server could not take a rejoin just now.
 const REJOIN_RETRY_MS = 3000;
@@ -86,6 +87,7 @@ function onDropped(code) {
 }
 
 function onRoom(f) {
+  if (lobby.peeked(f)) return;
   const took = room.take(f, waiting.opensRoom() || lobby.pairedLate(f));
   if (!took) return;
   if (took.arriving || waiting.is('rejoin')) waiting.settle();
@@ -114,7 +116,8 @@ function onError(f) {
     return;
   }
   if (f.action === 'getRoom') {
-    // Only the heartbeat and the grace countdown ask: the room is gone if it cannot be found.
+    if (lobby.peekRefused(f)) return;
+    // Only the heartbeat and the deadlines ask: the room is gone if it cannot be found.
     if (f.code === 'room_not_found' && room.current) toLobby(words.seatLostText(f.code, room.current.code));
     return;
   }
@@ -165,21 +168,31 @@ function showServedBy() {
     .catch(() => {}); // no instance facts (local development): the footer says nothing
 }
 
-function boot() {
+// This tab tells the others which seat it plays, so that a link opened in another tab asks
+// before it takes that seat over.
+tabs.answer((code) => Boolean(room.seat && room.seat.token && room.seat.roomCode === code));
+
+function rejoinKept(seat) {
+  lobby.leave();
+  room.resume(seat);
+  socket.keep = true;
+  if (socket.state === 'open') return sendRejoin(); // asked first (tabs.mjs): the socket is up
+  waiting.start('rejoin');
+  socket.open();
+}
+
+async function boot() {
   showServedBy();
   const invited = words.normalizeCode(new URLSearchParams(location.search).get('room'));
   if (wsUrls.length === 0) onState('broken');
   // This tab's seat (a reload), or the one kept for the room the link names.
   const mine = loadSeat();
   const seat = mine && (!invited || invited === mine.roomCode) ? mine : (invited && loadSeat(invited)) || null;
-  if (seat) {
-    lobby.leave();
-    room.resume(seat);
-    socket.keep = true;
-    waiting.start('rejoin');
-    socket.open();
-    return;
+  // A seat kept for the link's room that another tab plays now: ask first (tabs.mjs).
+  if (seat && seat !== mine && seat.token && await tabs.playedElsewhere(seat.roomCode)) {
+    return lobby.invite(invited, () => rejoinKept(seat));
   }
+  if (seat) return rejoinKept(seat);
   // A link to another room: this tab's seat is not taken back (joining replaces it).
   if (invited) lobby.invite(invited);
 }

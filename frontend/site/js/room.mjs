@@ -9,8 +9,7 @@ import { saveSeat, clearSeat, loadName } from './seat.mjs';
 const HEARTBEAT_MS = 5 * 60 * 1000;
 const HEARTBEAT_CHECK_MS = 30 * 1000;
 // How often the page asks again once a deadline has passed and the room has not changed.
-const GRACE_ASK_MS = 2000;
-const WATCHING_NOTICE = 'You are watching this game: only the players can move or chat.';
+const ASK_MS = 2000;
 
 function inviteLink(code) {
   return `${location.origin}${location.pathname}?room=${code}`;
@@ -29,8 +28,9 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
   let skew = 0; // the server's clock minus this device's
   let moving = false; // a move was sent and not answered yet
   let cursor = 4; // the cell that takes Tab focus (roving tabindex)
-  let graceTimer = 0; // ticks an offline opponent's countdown
-  let graceAsked = 0; // when the page last asked the server about a passed deadline
+  let tickTimer = 0; // ticks the countdowns: an offline opponent's seat, the move clock
+  let asked = 0; // when the page last asked the server about a passed deadline
+  let warned = 0; // the turnEndsAt this player was warned of
   let cued = ''; // what happened while the tab was hidden, leading the title
   let lastBoard = null; // the board a forfeit ended, kept on screen until someone new joins
   const cells = [...document.querySelectorAll('#board .cell')];
@@ -70,7 +70,6 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
     show($('game'), true);
     cursor = 4;
     if (fresh || document.activeElement === document.body) focusHeading('game-title');
-    if (!me) notice(WATCHING_NOTICE);
   }
 
   // resume shows a kept seat's room while its rejoin is on the way.
@@ -87,8 +86,8 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
     me = '';
     seat = null;
     moving = false;
-    clearInterval(graceTimer);
-    graceTimer = 0;
+    clearInterval(tickTimer);
+    tickTimer = 0;
     clearSeat({ elsewhere });
     setUrl('');
     document.title = 'TicTacToe';
@@ -118,8 +117,9 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
     if (moved) cue(moved.replace(/ in row.*$/, ''));
     else if (joined) cue(`${joined} joined`);
     const guestBefore = before.players && before.players.O;
-    const forfeited = r.forfeit && guestBefore && r.forfeit.name === guestBefore.name;
-    // A guest who forfeited: the status says so, and the board they left stays in sight.
+    const lost = r.forfeit || r.timeout;
+    const forfeited = lost && guestBefore && lost.name === guestBefore.name;
+    // A guest who lost the seat to a clock: the status says so, and the board stays in sight.
     if (forfeited && r.status === 'waiting') lastBoard = before.board;
     if (me === 'X' && guestBefore && !r.players.O && r.status === 'waiting' && !forfeited) {
       notice(`${guestBefore.name} left the room. Share the code to play someone new.`);
@@ -156,11 +156,11 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
     const live = socket.state === 'open';
     say('room-code', r.code);
     say('status', words.statusText(r, me, serverNow()));
-    graceTick(r);
+    tick(r);
 
     const win = new Set(Array.isArray(r.winLine) ? r.winLine : []);
     const canMove = live && me && r.status === 'playing' && r.turn === me && !moving;
-    if (r.status !== 'waiting' || r.players.O || !r.forfeit) lastBoard = null;
+    if (r.status !== 'waiting' || r.players.O || !(r.forfeit || r.timeout)) lastBoard = null;
     const board = lastBoard || r.board;
     cells.forEach((cell, i) => {
       const mark = board[i] === 'X' || board[i] === 'O' ? board[i] : '';
@@ -177,8 +177,8 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
     grid.classList.toggle('over', Boolean(lastBoard) || r.status === 'won' || r.status === 'draw' || r.status === 'abandoned');
 
     for (const sym of ['X', 'O']) renderSeat(sym, r);
-    // The series score, and after a forfeit the final score of the series that ended with it.
-    const both = (r.players.X && r.players.O) || r.forfeit;
+    // The series score, and after a seat lost to a clock the final score of the series.
+    const both = (r.players.X && r.players.O) || r.forfeit || r.timeout;
     say('score', both ? words.scoreText(r, me) : '');
 
     const inviting = me === 'X' && r.status === 'waiting';
@@ -198,6 +198,7 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
     }
     // A spectator gets no cues to mute. The computer needs no invite and does not chat.
     show($('mute'), Boolean(me));
+    show($('watching'), !me);
     say('leave', me ? 'Leave room' : 'Stop watching');
     const vsComputer = Boolean(r.players.O && r.players.O.computer);
     say($('game-title').firstChild, vsComputer ? 'Playing the computer' : 'Room ');
@@ -207,19 +208,26 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
     show($('new-room'), me === 'O' && r.status === 'abandoned');
   }
 
-  // graceTick runs an offline opponent's countdown, then asks the server, whose clock decides.
-  function graceTick(r) {
+  // tick runs the countdowns (an offline opponent's seat, the move clock), then asks the
+  // server at a deadline: its clock decides.
+  function tick(r) {
     const left = (s) => (s !== me ? words.graceLeft(r.players[s], serverNow()) : null);
-    if (!['X', 'O'].some((s) => left(s) !== null)) {
-      clearInterval(graceTimer);
-      graceTimer = 0;
+    const turn = words.turnLeft(r, serverNow());
+    if (turn === null && !['X', 'O'].some((s) => left(s) !== null)) {
+      clearInterval(tickTimer);
+      tickTimer = 0;
       return;
     }
-    if (!graceTimer) graceTimer = setInterval(() => current && render(), 1000);
-    // Players ask at the deadline; a spectator's count runs, and it hears the outcome.
-    const passed = ['X', 'O'].some((s) => left(s) === 0);
-    if (me && passed && socket.state === 'open' && Date.now() - graceAsked >= GRACE_ASK_MS) {
-      graceAsked = Date.now();
+    if (!tickTimer) tickTimer = setInterval(() => current && render(), 1000);
+    if (me === r.turn && turn !== null && turn <= words.CLOCK_SHOWN_S && warned !== r.turnEndsAt) {
+      warned = r.turnEndsAt;
+      say('last-move', `${turn} seconds left to move.`);
+      cue('Your move');
+    }
+    // Players ask at a seat's deadline (a spectator hears the outcome); anyone at the turn's.
+    const passed = turn === 0 || (me && ['X', 'O'].some((s) => left(s) === 0));
+    if (passed && socket.state === 'open' && Date.now() - asked >= ASK_MS) {
+      asked = Date.now();
       socket.send({ action: 'getRoom', roomCode: r.code });
     }
   }
@@ -236,14 +244,18 @@ export function roomScreen({ socket, waiting, cues, toLobby }) {
       // This page knows its own connection better than the last frame it got.
       const online = sym === me ? socket.state === 'open' : p.online;
       say(name, p.name); // the player's own seat is marked by its badge, which no name can draw
-      if (p.computer) say(presence, ''); // always there: nothing to say
+      const turn = r.turn === sym ? words.turnLeft(r, serverNow()) : null;
+      const hurry = turn !== null && turn <= words.CLOCK_SHOWN_S;
+      li.classList.toggle('hurry', hurry);
+      if (hurry) say(presence, words.clockText(turn));
+      else if (p.computer) say(presence, ''); // always there: nothing to say
       else say(presence, words.presenceText(p, sym === me, online, serverNow()));
       li.classList.toggle('away', !online);
     }
     li.querySelector('.you-badge').hidden = !p || sym !== me;
     li.classList.toggle('mine', Boolean(p) && sym === me);
     li.classList.toggle('empty', !p);
-    if (!p) li.classList.remove('away');
+    if (!p) li.classList.remove('away', 'hurry');
     li.classList.toggle('turn', r.status === 'playing' && r.turn === sym);
     li.classList.toggle('winner', r.status === 'won' && r.winner === sym);
   }

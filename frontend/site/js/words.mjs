@@ -153,6 +153,7 @@ export function seatLostText(code, roomCode) {
 /** leftText says why a tab left roomCode on a left frame: reason elsewhere (another tab plays
  * the seat now), else the room closed. shown: the room was on screen, not still rejoining. */
 export function leftText(reason, roomCode, shown) {
+  if (reason === 'timeout') return `You ran out of time twice in a row, so your seat in room ${roomCode} was given up.`;
   if (reason !== 'elsewhere') return seatLostText('room_not_found', roomCode);
   const more = shown ? ' Go on there, or open the room link here to take it back.' : '';
   return `Your seat in room ${roomCode} is now played in another tab or window.${more}`;
@@ -174,9 +175,13 @@ export function statusText(room, me, serverNow = Date.now()) {
   const players = room.players || {};
   const forfeit = room.forfeit && typeof room.forfeit.name === 'string' ? room.forfeit : null;
   const won = forfeit ? `${forfeit.name} did not come back in time: ${forfeit.symbol === me ? 'you lose' : me ? 'you win' : `${who(room, other(forfeit.symbol), me)} wins`} by forfeit.` : '';
+  const late = timedOut(room);
+  // Timeouts cost a seat only after two games in a row (docs/protocol.md).
+  const lost = late ? `${late.name} ran out of time twice and lost the seat.` : '';
   switch (room.status) {
     case 'waiting':
       if (forfeit && me === 'X') return `${won} Share the room code to play someone new.`;
+      if (late && me === 'X') return `${lost} Share the room code to play someone new.`;
       return me === 'X' ? 'Waiting for an opponent: share the room code to invite one.' : 'Waiting for a second player to join.';
     case 'playing': {
       const turn = room.turn;
@@ -186,6 +191,10 @@ export function statusText(room, me, serverNow = Date.now()) {
       return `${who(room, turn, me)} to play (${turn}).${away}`;
     }
     case 'won':
+      if (late) {
+        const by = late.symbol === me ? 'You' : late.name;
+        return `${by} ran out of time: ${room.winner === me ? 'you win' : `${who(room, room.winner, me)} wins`}.`;
+      }
       if (room.winner === me) return 'You won!';
       if (me) return `${who(room, room.winner, me)} won this one.`;
       return `${who(room, room.winner, me)} (${room.winner}) won.`;
@@ -193,11 +202,30 @@ export function statusText(room, me, serverNow = Date.now()) {
       return 'It’s a draw: the board is full and nobody made three in a row.';
     case 'abandoned':
       if (forfeit && me === 'O') return `${won} The room is closed: start a new one in one click.`;
+      if (late && me === 'O') return `${lost} The room is closed: start a new one in one click.`;
       if (me === 'X') return 'You left this room.';
       return me ? 'The host left, so this room is closed. Start a new room in one click.' : 'The host left: this game is over.';
     default:
       return '';
   }
+}
+
+function timedOut(room) {
+  return room.timeout && typeof room.timeout.name === 'string' ? room.timeout : null;
+}
+
+/** CLOCK_SHOWN_S: the move clock shows in its last seconds only. */
+export const CLOCK_SHOWN_S = 15;
+
+/** turnLeft is the whole seconds the player to move has left (0 at or past it), or null. */
+export function turnLeft(room, serverNow) {
+  if (room.status !== 'playing' || typeof room.turnEndsAt !== 'number') return null;
+  return Math.max(0, Math.ceil((room.turnEndsAt - serverNow) / 1000));
+}
+
+/** clockText is the seat line of the player to move with left seconds (turnLeft) to go. */
+export function clockText(left) {
+  return left > 0 ? `${left} s left to move` : 'time is up…';
 }
 
 /** graceLeft is the whole seconds until an offline player's seat is given up (0 at or past it). */
@@ -260,7 +288,8 @@ export function moveText(name, mark, i) {
 export function scoreText(room, me) {
   const s = room.score || { X: 0, O: 0, draws: 0 };
   const players = room.players || {};
-  const gone = room.forfeit && typeof room.forfeit.name === 'string' ? room.forfeit : null; // their seat is empty now
+  const f = room.forfeit || room.timeout; // their seat may be empty now
+  const gone = f && typeof f.name === 'string' ? f : null;
   const name = (sym) => (sym === me ? 'You' : players[sym] ? players[sym].name : gone && gone.symbol === sym ? gone.name : sym);
   const draws = s.draws === 1 ? '1 draw' : `${s.draws} draws`;
   return `${name('X')} ${s.X} · ${name('O')} ${s.O} · ${draws}`;

@@ -17,10 +17,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
+	"github.com/serverless-tictactoe/tictactoe/lambda/hops"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
@@ -45,6 +47,8 @@ func AWS(cfg config.Config) (aws.Config, error) {
 		Region:           region,
 		Credentials:      aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))),
 		RetryMaxAttempts: 3, // the SDK's standard retryer's default
+		// Each request's time goes to its action's hops, when the handler counts them.
+		APIOptions: []func(*middleware.Stack) error{hops.Timing},
 	}, nil
 }
 
