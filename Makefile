@@ -52,10 +52,14 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	cd examples/chat && $(GO) vet ./...
 	$(GO) tool actionlint -color=false
 
+## unit: every Go test, then examples/chat's (a module of its own, which ./... leaves out): the
+## blocks used from another module, synthesized with cdk-nag on
 unit: deps nginx-tools
 	$(GO) test -count=1 -timeout 15m ./...
+	cd examples/chat && $(GO) test -count=1 -timeout 10m ./...
 
 ## nginx-tools: Debian's nginx, unzip and curl for the user data test (frontend/userdatatest),
 ## installed only when missing (Debian puts nginx in /usr/sbin, off a non-root PATH)

@@ -49,7 +49,7 @@ func TestTheAppLinksNoLambdaRuntime(t *testing.T) {
 		"github.com/serverless-tictactoe/tictactoe/lambda/app",
 		"github.com/serverless-tictactoe/tictactoe/lambda/store",
 	}
-	for _, pkg := range []string{".", "./stacks", "./constructs"} {
+	for _, pkg := range []string{".", "./stacks", "./blocks"} {
 		out, err := exec.Command("go", "list", "-deps", pkg).Output()
 		if err != nil {
 			t.Fatalf("go list -deps %s: %v", pkg, err)

@@ -11,6 +11,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"strings"
 	"text/template"
 )
@@ -35,8 +36,15 @@ func Site() fs.FS {
 }
 
 // ConfigFile is the file the site reads its settings from, written per deployment (by the
-// user data on EC2, by the local gateway in development): it sets window.TICTACTOE_CONFIG.
+// user data on EC2, by the local gateway in development): it sets window.ConfigObject.
 const ConfigFile = "config.js"
+
+// ConfigObject is the global object ConfigFile sets: window.TICTACTOE_CONFIG.
+const ConfigObject = "TICTACTOE_CONFIG"
+
+// Name names the game on its instances: the site under /usr/share/nginx/tictactoe, the boot log
+// /var/log/tictactoe-user-data.log.
+const Name = "tictactoe"
 
 // InstanceFile names the instance that served the page (its id and zone), written by the user
 // data on EC2; the local gateway answers it with no content.
@@ -54,6 +62,54 @@ type UserDataParams struct {
 	FallbackSockets []string
 	Region          string // region of the site bucket, for the AWS CLI
 	SignalBucket    string // where the instance reports SUCCESS/<id> or FAILURE/<id> (same region)
+
+	// What the web tier serves, the game's where empty (another app's site says its own):
+	// ConfigFile and ConfigObject are the file the instance writes into the site and the
+	// global object it sets (window.<ConfigObject> = {"webSocketUrl": …}); Name names the
+	// site's directory (/usr/share/nginx/<Name>) and the boot log
+	// (/var/log/<Name>-user-data.log); NginxConf is the whole nginx.conf, with nginx.conf's
+	// @…@ placeholders; ContentSecurityPolicy replaces the value of its
+	// Content-Security-Policy header (@WS_ORIGIN@ stands for the socket's origin).
+	ConfigFile, ConfigObject, Name, NginxConf, ContentSecurityPolicy string
+}
+
+var (
+	configFileForm   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*\.js$`)
+	configObjectForm = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	nameForm         = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
+	cspHeader        = regexp.MustCompile(`(?m)^(\s*add_header\s+Content-Security-Policy\s+")[^"]*("\s+always;)`)
+)
+
+// withDefaults is p with the game's values where p names none, checked: each lands in the
+// script, in JavaScript or in nginx.conf as it is.
+func (p UserDataParams) withDefaults() (UserDataParams, error) {
+	for _, f := range []struct {
+		field *string
+		def   string
+	}{{&p.ConfigFile, ConfigFile}, {&p.ConfigObject, ConfigObject}, {&p.Name, Name}, {&p.NginxConf, nginxConf}} {
+		if *f.field == "" {
+			*f.field = f.def
+		}
+	}
+	switch {
+	case !configFileForm.MatchString(p.ConfigFile):
+		return p, fmt.Errorf("user data: ConfigFile %q is not a file name ending in .js, such as config.js", p.ConfigFile)
+	case !configObjectForm.MatchString(p.ConfigObject):
+		return p, fmt.Errorf("user data: ConfigObject %q is not a JavaScript name such as CHAT_CONFIG", p.ConfigObject)
+	case !nameForm.MatchString(p.Name):
+		return p, fmt.Errorf("user data: Name %q is not lower-case letters, digits and hyphens (at most 40)", p.Name)
+	}
+	if p.ContentSecurityPolicy != "" {
+		if strings.ContainsAny(p.ContentSecurityPolicy, "\"$\\\n") {
+			return p, fmt.Errorf("user data: ContentSecurityPolicy holds a quote, a dollar sign, a backslash or a line break, which nginx.conf cannot carry as it is")
+		}
+		if !cspHeader.MatchString(p.NginxConf) {
+			return p, fmt.Errorf("user data: ContentSecurityPolicy is set but nginx.conf has no add_header Content-Security-Policy \"…\" always; line to put it in")
+		}
+		// No $ in the policy (refused above), so the replacement expands only the two groups.
+		p.NginxConf = cspHeader.ReplaceAllString(p.NginxConf, "${1}"+p.ContentSecurityPolicy+"${2}")
+	}
+	return p, nil
 }
 
 // FallbackSocketList is FallbackSockets as the script reads them: space-separated.
@@ -78,14 +134,18 @@ func UserData(p UserDataParams) (string, error) {
 			return "", fmt.Errorf("user data: %s is required", f.name)
 		}
 	}
-	for _, line := range strings.Split(nginxConf, "\n") {
+	p, err := p.withDefaults()
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(p.NginxConf, "\n") {
 		if line == nginxConfEnd {
 			return "", fmt.Errorf("user data: nginx.conf contains the line %q that ends its heredoc", nginxConfEnd)
 		}
 	}
 	t, err := template.New("user-data").Option("missingkey=error").Funcs(template.FuncMap{
 		"shq":       shellQuote,
-		"nginxConf": instanceNginxConf,
+		"nginxConf": func() string { return instanceNginxConf(p.NginxConf) },
 	}).Parse(userDataTmpl)
 	if err != nil {
 		return "", fmt.Errorf("parsing the user data template: %w", err)
@@ -103,9 +163,13 @@ func UserData(p UserDataParams) (string, error) {
 // instanceNginxConf is nginx.conf as the instance gets it: without its comment lines, which
 // would take a third of EC2's 16 KB of user data. The repository's file keeps them, and the
 // first line of the instance's says where it is.
-func instanceNginxConf() string {
-	lines := []string{"# frontend/nginx/nginx.conf of the TicTacToe repository, its comments left out"}
-	for _, line := range strings.Split(strings.TrimRight(nginxConf, "\n"), "\n") {
+func instanceNginxConf(conf string) string {
+	first := "# frontend/nginx/nginx.conf of the TicTacToe repository, its comments left out"
+	if conf != nginxConf {
+		first = "# the app's nginx.conf (WebFrontend's NginxConf), its comments left out"
+	}
+	lines := []string{first}
+	for _, line := range strings.Split(strings.TrimRight(conf, "\n"), "\n") {
 		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
 			lines = append(lines, line)
 		}

@@ -135,7 +135,8 @@ func TestInstancesDocStatesTheOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	found := override.FindAllStringSubmatch(string(script), -1)
+	// The table states the game's defaults: its Name in the paths.
+	found := override.FindAllStringSubmatch(strings.ReplaceAll(string(script), "{{.Name}}", frontend.Name), -1)
 	if len(found) == 0 {
 		t.Fatal("the script takes no override: the pattern is stale")
 	}
@@ -160,5 +161,70 @@ func TestInstancesDocStatesTheOverrides(t *testing.T) {
 	}
 	for name := range stated {
 		t.Errorf("docs/frontend-instances.md lists %s, which the script does not take", name)
+	}
+}
+
+// Another app's web tier says its own name, config file and object, and policy; the game's
+// are the defaults; what would break the script, JavaScript or nginx.conf is refused.
+func TestUserDataServesAnotherAppsSite(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		set     func(*frontend.UserDataParams)
+		want    []string
+		wantErr string
+	}{
+		{"the game's defaults", func(*frontend.UserDataParams) {}, []string{
+			`printf 'window.TICTACTOE_CONFIG = {"webSocketUrl": "%s"};\n' "$WEBSOCKET_URL" >"$stage/config.js"`,
+			"LOG_FILE=${LOG_FILE:-$ROOT/var/log/tictactoe-user-data.log}",
+			"SITE_ROOT=${SITE_ROOT:-$ROOT/usr/share/nginx/tictactoe}",
+			"# frontend/nginx/nginx.conf of the TicTacToe repository",
+			"# TicTacToe web frontend bootstrap",
+			`add_header Content-Security-Policy "default-src 'none'; script-src 'self';`,
+		}, ""},
+		{"another app's", func(p *frontend.UserDataParams) {
+			p.Name, p.ConfigFile, p.ConfigObject = "chat", "settings.js", "CHAT_CONFIG"
+			p.ContentSecurityPolicy = "default-src 'self'; connect-src 'self' @WS_ORIGIN@"
+		}, []string{
+			`printf 'window.CHAT_CONFIG = {"webSocketUrl": "%s"};\n' "$WEBSOCKET_URL" >"$stage/settings.js"`,
+			`printf 'window.CHAT_CONFIG = {"webSocketUrl": "%s", "webSocketUrls": [%s]};\n' "$WEBSOCKET_URL" "$urls" >"$stage/settings.js"`,
+			"LOG_FILE=${LOG_FILE:-$ROOT/var/log/chat-user-data.log}",
+			"SITE_ROOT=${SITE_ROOT:-$ROOT/usr/share/nginx/chat}",
+			`add_header Content-Security-Policy "default-src 'self'; connect-src 'self' @WS_ORIGIN@" always;`,
+			"# the app's nginx.conf",
+			"# chat web frontend bootstrap",
+		}, ""},
+		{"a whole nginx.conf of the app's", func(p *frontend.UserDataParams) {
+			p.NginxConf = "# mine\nevents {}\nhttp { server { listen @NGINX_LISTEN@; root @SITE_ROOT@; } }\n"
+		}, []string{"http { server { listen @NGINX_LISTEN@; root @SITE_ROOT@; } }"}, ""},
+		{"a policy with nowhere to go", func(p *frontend.UserDataParams) {
+			p.NginxConf, p.ContentSecurityPolicy = "events {}\n", "default-src 'self'"
+		}, nil, "nginx.conf has no add_header Content-Security-Policy"},
+		{"a policy nginx.conf cannot carry", func(p *frontend.UserDataParams) { p.ContentSecurityPolicy = `default-src "self"` }, nil, "ContentSecurityPolicy holds a quote"},
+		{"a config file that is not a script", func(p *frontend.UserDataParams) { p.ConfigFile = "../config" }, nil, "ConfigFile"},
+		{"a config object that is not a name", func(p *frontend.UserDataParams) { p.ConfigObject = "a.b = 1; x" }, nil, "ConfigObject"},
+		{"a name that is not a path part", func(p *frontend.UserDataParams) { p.Name = "My App" }, nil, "Name"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := validUserDataParams()
+			tt.set(&p)
+			ud, err := frontend.UserData(p)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("UserData error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(ud, want) {
+					t.Errorf("the user data has no line %q", want)
+				}
+			}
+			if strings.Contains(tt.name, "another") && strings.Contains(ud, "TICTACTOE_CONFIG") {
+				t.Error("another app's user data still writes TICTACTOE_CONFIG")
+			}
+		})
 	}
 }

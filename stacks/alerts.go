@@ -8,7 +8,7 @@ import (
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
 )
 
@@ -25,7 +25,7 @@ type AlertsStackProps struct {
 	// cleared. Default: no subscription.
 	OpsEmail *string
 	// Lifecycle decides whether the topics' key outlives the stack (prod) or not (dev).
-	Lifecycle constructs.Lifecycle
+	Lifecycle blocks.Lifecycle
 }
 
 // DefaultAlertEvents are the presence events mailed to Email unless EmailEvents says
@@ -47,6 +47,16 @@ type AlertsStack struct {
 	Operations awssns.ITopic
 }
 
+// gameName names the game in the descriptions and comments of what the blocks make for it.
+const gameName = "TicTacToe"
+
+// topicKeyDescription describes the key of each stack's alert topics.
+const topicKeyDescription = "Encrypts the TicTacToe SNS topics (alerts and operations)"
+
+// handlerLogFields are the fields of the functions' error lines (lambda/handler's one line per
+// invocation) that the errors alarms name.
+const handlerLogFields = "route, room, outcome, errorCode, error"
+
 // NewAlertsStack defines the stack.
 func NewAlertsStack(scope cdkconstructs.Construct, id string, props *AlertsStackProps) *AlertsStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
@@ -67,12 +77,14 @@ func NewAlertsStack(scope cdkconstructs.Construct, id string, props *AlertsStack
 			eventtype.Attribute: awssns.SubscriptionFilter_StringFilter(&awssns.StringConditions{Allowlist: &allow}),
 		}
 	}
-	alerts := constructs.NewAlertsTopic(stack, jsii.String("Alerts"), &constructs.AlertsTopicProps{
-		Email:       props.Email,
-		EmailFilter: filter,
-		Lifecycle:   props.Lifecycle,
+	alerts := blocks.NewAlertsTopic(stack, jsii.String("Alerts"), &blocks.AlertsTopicProps{
+		Email:          props.Email,
+		EmailFilter:    filter,
+		DisplayName:    jsii.String("TicTacToe alerts"),
+		KeyDescription: jsii.String(topicKeyDescription),
+		Lifecycle:      props.Lifecycle,
 	})
-	ops := constructs.NewAlertsTopic(stack, jsii.String("Operations"), &constructs.AlertsTopicProps{
+	ops := blocks.NewAlertsTopic(stack, jsii.String("Operations"), &blocks.AlertsTopicProps{
 		Email:       props.OpsEmail,
 		DisplayName: jsii.String("TicTacToe operations"),
 		MasterKey:   alerts.Key,

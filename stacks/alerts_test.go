@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
 )
 
@@ -42,7 +42,7 @@ func subscriptions(t *testing.T, props *AlertsStackProps) map[string]string {
 // Without a choice of events, the alerts email gets abandoned rooms only; the operations email
 // gets everything.
 func TestAlertsStackMailsAbandonedRoomsByDefault(t *testing.T) {
-	subs := subscriptions(t, &AlertsStackProps{Email: jsii.String("ops@example.com"), OpsEmail: jsii.String("oncall@example.com"), Lifecycle: constructs.Dev})
+	subs := subscriptions(t, &AlertsStackProps{Email: jsii.String("ops@example.com"), OpsEmail: jsii.String("oncall@example.com"), Lifecycle: blocks.Dev})
 	if s := subs["ops@example.com"]; !strings.Contains(s, `"FilterPolicy":{"eventType":["room_abandoned"]}`) {
 		t.Errorf("alerts subscription %s, want a filter on eventType room_abandoned", s)
 	}
@@ -53,7 +53,7 @@ func TestAlertsStackMailsAbandonedRoomsByDefault(t *testing.T) {
 
 func TestAlertsStackMailsTheEventsChosen(t *testing.T) {
 	subs := subscriptions(t, &AlertsStackProps{Email: jsii.String("ops@example.com"),
-		EmailEvents: []eventtype.Type{eventtype.PlayerLeft, eventtype.RoomExpired}, Lifecycle: constructs.Dev})
+		EmailEvents: []eventtype.Type{eventtype.PlayerLeft, eventtype.RoomExpired}, Lifecycle: blocks.Dev})
 	if s := subs["ops@example.com"]; !strings.Contains(s, `"FilterPolicy":{"eventType":["player_left","room_expired"]}`) {
 		t.Errorf("alerts subscription %s, want a filter on player_left and room_expired", s)
 	}

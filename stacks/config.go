@@ -1,5 +1,5 @@
 // Package stacks holds the game's CloudFormation stacks, one per file: each wires constructs
-// from package constructs and exposes what other stacks need as CDK interfaces. NewDeployment
+// from package blocks and exposes what other stacks need as CDK interfaces. NewDeployment
 // composes them; Config is what a deployer chose through CDK context (-c key=value or
 // cdk.json). A setting the deployer left out stays unset here: the construct or function that
 // applies it owns its default.
@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
 )
 
@@ -64,13 +64,13 @@ const (
 const removedConnectionsPerSource = "connectionsPerSource"
 
 // DefaultLifecycle is the lifecycle of a deployment whose env is not set.
-const DefaultLifecycle = constructs.Dev
+const DefaultLifecycle = blocks.Dev
 
 // Config is one deployment's settings, validated. Nil and empty fields are unset.
 type Config struct {
 	// Lifecycle is dev (data deleted with the stacks) or prod (data retained, deletion
 	// protection), from the env key. Default: DefaultLifecycle.
-	Lifecycle constructs.Lifecycle
+	Lifecycle blocks.Lifecycle
 	// Account and Region are where the stacks deploy; both empty for environment-agnostic
 	// stacks (synth with no AWS account).
 	Account, Region string
@@ -113,7 +113,7 @@ type Config struct {
 	// SsmEndpoints adds the interface endpoints Session Manager needs (billed per hour).
 	SsmEndpoints *bool
 	// ApiGatewayLogRole sets the region's API Gateway CloudWatch Logs role, which the
-	// WebSocket stage's access logs need (see constructs.WebSocketApiProps.AccountLogRole).
+	// WebSocket stage's access logs need (see blocks.WebSocketApiProps.AccountLogRole).
 	ApiGatewayLogRole *bool
 	// Games is how many concurrent games the deployment is sized for (lambda/capacity): the
 	// stage's throttle, $connect's and the game function's reserved concurrency follow from

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
 )
@@ -40,7 +40,7 @@ func TestFromContextPipeline(t *testing.T) {
 	if _, ok := c.Given[KeyGames]; ok || c.Given[KeyRepository] != "acme/tictactoe" {
 		t.Errorf("after forgetting cdk.json's settings: %v", c.Given)
 	}
-	prod := c.ForStage(constructs.Prod)
+	prod := c.ForStage(blocks.Prod)
 	if prod.Pipeline != nil || !prod.Lifecycle.IsProd() || prod.Account != "123456789012" {
 		t.Errorf("prod stage config %+v", prod)
 	}
@@ -53,7 +53,7 @@ func TestFromContextLeavesUnsetSettingsUnset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Lifecycle: constructs.Dev, FunctionEnv: map[string]string{}, Given: map[string]string{}}
+	want := Config{Lifecycle: blocks.Dev, FunctionEnv: map[string]string{}, Given: map[string]string{}}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults: %+v, want %+v", c, want)
 	}
@@ -79,7 +79,7 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 	num := func(f float64) *float64 { return &f }
 	yes, no := true, false
 	want := Config{
-		Lifecycle: constructs.Prod, Account: "123456789012", Region: "eu-west-1", AlertEmail: "ops@example.com",
+		Lifecycle: blocks.Prod, Account: "123456789012", Region: "eu-west-1", AlertEmail: "ops@example.com",
 		OpsEmail: "oncall@example.com", AlertEvents: []eventtype.Type{eventtype.RoomAbandoned, eventtype.RoomExpired},
 		CertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f",
 		CloudFront:     &yes, Waf: &no, DomainName: "play.example.com", HostedZoneId: "Z0123456789ABCDEFGHIJ", TableKey: &yes,

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
@@ -111,7 +111,7 @@ func realtimePropsFor(cfg Config, region string, stackProps awscdk.StackProps) *
 	rate, burst := cfg.StageThrottle()
 	model := cfg.Capacity()
 	connectRate, connectBurst := model.ConnectWithin(rate, burst)
-	connect := constructs.Throttle{Rate: connectRate, Burst: connectBurst}
+	connect := blocks.Throttle{Rate: connectRate, Burst: connectBurst}
 	return &RealtimeStackProps{
 		StackProps:      stackProps,
 		Lifecycle:       cfg.Lifecycle,
@@ -202,7 +202,7 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 		checkStack(st, map[string]string{"environment": string(cfg.Lifecycle)})
 	}
 	// AwsSolutions checks AWS::DynamoDB::Table only; the game table is a global table.
-	awscdk.Aspects_Of(d.Data.Stack).Add(&constructs.TableRules{Prod: cfg.Lifecycle.IsProd(), TTLAttribute: schema.TTLAttribute}, nil)
+	awscdk.Aspects_Of(d.Data.Stack).Add(&blocks.TableRules{Prod: cfg.Lifecycle.IsProd(), TTLAttribute: schema.TTLAttribute}, nil)
 	return &d
 }
 

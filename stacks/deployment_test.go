@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 	"github.com/serverless-tictactoe/tictactoe/internal/jsiiexit"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
@@ -211,7 +211,7 @@ func TestEveryStackSynthesizes(t *testing.T) {
 // The AwsSolutions checks run over every stack of every settings combination: no error or warning
 // is left without a suppression (each suppression sits next to its resource, with its reason).
 func TestNoUnsuppressedNagFindings(t *testing.T) {
-	rule := regexp.MustCompile("AwsSolutions-|" + constructs.TableRulesPrefix)
+	rule := regexp.MustCompile("AwsSolutions-|" + blocks.TableRulesPrefix)
 	for name, s := range every(t) {
 		for stackName, a := range s.artifacts {
 			nagFindings(t, name+" "+stackName, a, rule)

@@ -9,7 +9,7 @@ import (
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 )
 
 // EdgeStackProps configures the Edge stack.
@@ -25,7 +25,7 @@ type EdgeStackProps struct {
 	// notifies (an alarm can only notify a topic of its own Region).
 	OpsEmail *string
 	// Lifecycle picks the request log's and the topic key's fate.
-	Lifecycle constructs.Lifecycle
+	Lifecycle blocks.Lifecycle
 }
 
 // EdgeStack holds what CloudFront takes from us-east-1 only, whatever the deployment's Region:
@@ -37,11 +37,11 @@ type EdgeStackProps struct {
 type EdgeStack struct {
 	awscdk.Stack
 	// Firewall is the web ACL; nil without one.
-	Firewall *constructs.WebFirewall
+	Firewall *blocks.WebFirewall
 	// Certificate covers the domain; nil without one.
 	Certificate awscertificatemanager.Certificate
 	// Operations is the topic the firewall's alarm notifies; nil without a firewall.
-	Operations *constructs.AlertsTopic
+	Operations *blocks.AlertsTopic
 }
 
 // Output names of the Edge stack that the Frontend stack reads.
@@ -61,15 +61,17 @@ func NewEdgeStack(scope cdkconstructs.Construct, id string, props *EdgeStackProp
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	e := &EdgeStack{Stack: stack}
 	if props.FirewallName != "" {
-		e.Operations = constructs.NewAlertsTopic(stack, jsii.String("Operations"), &constructs.AlertsTopicProps{
-			Email:       props.OpsEmail,
-			DisplayName: jsii.String("TicTacToe operations (edge)"),
-			Lifecycle:   props.Lifecycle,
+		e.Operations = blocks.NewAlertsTopic(stack, jsii.String("Operations"), &blocks.AlertsTopicProps{
+			Email:          props.OpsEmail,
+			DisplayName:    jsii.String("TicTacToe operations (edge)"),
+			KeyDescription: jsii.String(topicKeyDescription),
+			Lifecycle:      props.Lifecycle,
 		})
-		e.Firewall = constructs.NewWebFirewall(stack, jsii.String("Firewall"), &constructs.WebFirewallProps{
-			Name:       jsii.String(props.FirewallName),
-			AlarmTopic: e.Operations.Topic,
-			Lifecycle:  props.Lifecycle,
+		e.Firewall = blocks.NewWebFirewall(stack, jsii.String("Firewall"), &blocks.WebFirewallProps{
+			Name:        jsii.String(props.FirewallName),
+			AlarmTopic:  e.Operations.Topic,
+			Lifecycle:   props.Lifecycle,
+			Description: jsii.String(gameName + " site and socket: rate limits per address, AWS managed rules"),
 		})
 		awscdk.NewCfnOutput(stack, jsii.String(edgeOutputWebAcl), &awscdk.CfnOutputProps{
 			Value:       e.Firewall.WebAcl.AttrArn(),

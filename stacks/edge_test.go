@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
@@ -140,8 +140,8 @@ func TestDefaultServesHttpsThroughTheDistribution(t *testing.T) {
 		t.Fatalf("%d cache behaviors, want the socket's alone", len(behaviors))
 	}
 	ws := behaviors[0].(map[string]any)
-	if ws["PathPattern"] != constructs.DefaultSocketPath || ws["ViewerProtocolPolicy"] != "https-only" || ws["FunctionAssociations"] == nil {
-		t.Errorf("socket behavior %v: want %s, https-only, with the socket function", ws, constructs.DefaultSocketPath)
+	if ws["PathPattern"] != blocks.DefaultSocketPath || ws["ViewerProtocolPolicy"] != "https-only" || ws["FunctionAssociations"] == nil {
+		t.Errorf("socket behavior %v: want %s, https-only, with the socket function", ws, blocks.DefaultSocketPath)
 	}
 	origins := cdktest.JSONOf(t, d["Origins"])
 	for _, want := range []string{`"HeaderName":"` + config.EdgeSecretHeader + `"`, "{{resolve:secretsmanager:", ".execute-api.", `"OriginSSLProtocols":["TLSv1.2"]`} {
@@ -290,8 +290,8 @@ func TestFirewallGuardsTheDistribution(t *testing.T) {
 			if rb.AggregateKeyType != "IP" || r.Action["Block"] == nil {
 				t.Errorf("rule %s: %+v, action %v: want a per-address block", r.Name, rb, r.Action)
 			}
-			if r.Name == constructs.RuleSocketLimit && (rb.Limit != constructs.DefaultSocketLimit || !strings.Contains(cdktest.JSONOf(t, rb.ScopeDownStatement), `"SearchString":"/ws"`)) {
-				t.Errorf("socket rule %+v: want %d attempts on /ws", rb, constructs.DefaultSocketLimit)
+			if r.Name == blocks.RuleSocketLimit && (rb.Limit != blocks.DefaultSocketLimit || !strings.Contains(cdktest.JSONOf(t, rb.ScopeDownStatement), `"SearchString":"/ws"`)) {
+				t.Errorf("socket rule %+v: want %d attempts on /ws", rb, blocks.DefaultSocketLimit)
 			}
 		case r.Statement.ManagedRuleGroupStatement != nil:
 			if r.Statement.ManagedRuleGroupStatement.VendorName != "AWS" || r.OverrideAction["None"] == nil {
@@ -299,7 +299,7 @@ func TestFirewallGuardsTheDistribution(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range constructs.FirewallRules() {
+	for _, want := range blocks.FirewallRules() {
 		if !got[want] {
 			t.Errorf("no rule %s", want)
 		}

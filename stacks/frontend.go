@@ -14,7 +14,7 @@ import (
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/frontend"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 )
@@ -38,7 +38,7 @@ type FrontendStackProps struct {
 	// MaxInstances is the most instances scaling may run. Default: WebFrontend's.
 	MaxInstances *float64
 	// Lifecycle picks the access logs' fate and the load balancer's deletion protection.
-	Lifecycle constructs.Lifecycle
+	Lifecycle blocks.Lifecycle
 	// AlarmTopic is told when the site's alarms go off and when they clear. Default: none,
 	// alarms without actions.
 	AlarmTopic awssns.ITopic
@@ -58,22 +58,22 @@ type FrontendEdge struct {
 	WebAclArn *string
 	// OtherSockets pass sockets to the other Regions' APIs (a multi-Region deployment): the
 	// page lists them after its own. Default: none.
-	OtherSockets []constructs.SocketOrigin
+	OtherSockets []blocks.SocketOrigin
 }
 
 // FrontendStack serves the site: distribution, load balancer, instances, scaling.
 type FrontendStack struct {
 	awscdk.Stack
 	// Web is the load balancer and its instances.
-	Web *constructs.WebFrontend
+	Web *blocks.WebFrontend
 	// Distribution is in front of Web; nil without Edge.
-	Distribution *constructs.SiteDistribution
+	Distribution *blocks.SiteDistribution
 	// SiteUrl is where players open the game.
 	SiteUrl *string
 	// SiteUrlOutput publishes SiteUrl: the pipeline's smoke test reads it.
 	SiteUrlOutput awscdk.CfnOutput
 	// Alarms page on the site's server errors and unhealthy instances.
-	Alarms *constructs.SiteAlarms
+	Alarms *blocks.SiteAlarms
 }
 
 // NewFrontendStack defines the stack.
@@ -95,7 +95,7 @@ func NewFrontendStack(scope cdkconstructs.Construct, id string, props *FrontendS
 	}
 	var instanceType awsec2.InstanceType
 	if props.InstanceType != "" {
-		it, err := constructs.ParseInstanceType(props.InstanceType)
+		it, err := blocks.ParseInstanceType(props.InstanceType)
 		if err != nil {
 			panic(fmt.Errorf("stack %s: InstanceType: %w", id, err))
 		}
@@ -106,9 +106,9 @@ func NewFrontendStack(scope cdkconstructs.Construct, id string, props *FrontendS
 		socketUrl = localCopy(stack, "SocketUrl", props.WebSocketUrl, "TicTacToe: the WebSocket URL the site's instances write into config.js, the Realtime stack's")
 	} else {
 		// The socket is on the page's own host; with a domain, config.js names it.
-		socketUrl = jsii.String(constructs.DefaultSocketPath)
+		socketUrl = jsii.String(blocks.DefaultSocketPath)
 		if edge.DomainName != "" {
-			socketUrl = jsii.String("wss://" + edge.DomainName + constructs.DefaultSocketPath)
+			socketUrl = jsii.String("wss://" + edge.DomainName + blocks.DefaultSocketPath)
 		}
 	}
 	var fallbacks []string
@@ -117,7 +117,7 @@ func NewFrontendStack(scope cdkconstructs.Construct, id string, props *FrontendS
 			fallbacks = append(fallbacks, o.Path)
 		}
 	}
-	web := constructs.NewWebFrontend(stack, jsii.String("Web"), &constructs.WebFrontendProps{
+	web := blocks.NewWebFrontend(stack, jsii.String("Web"), &blocks.WebFrontendProps{
 		Vpc:             props.Vpc,
 		FallbackSockets: fallbacks,
 		Internal:        edge != nil,
@@ -128,7 +128,7 @@ func NewFrontendStack(scope cdkconstructs.Construct, id string, props *FrontendS
 		Lifecycle:       props.Lifecycle,
 	})
 	fs := &FrontendStack{Stack: stack, Web: web, SiteUrl: web.SiteUrl}
-	fs.Alarms = constructs.NewSiteAlarms(stack, jsii.String("SiteAlarms"), &constructs.SiteAlarmsProps{Web: web, AlarmTopic: props.AlarmTopic})
+	fs.Alarms = blocks.NewSiteAlarms(stack, jsii.String("SiteAlarms"), &blocks.SiteAlarmsProps{Web: web, AlarmTopic: props.AlarmTopic})
 	if edge != nil {
 		fs.Distribution = newSiteDistribution(stack, web, edge, props.Lifecycle)
 		fs.SiteUrl = fs.Distribution.SiteUrl
@@ -145,12 +145,12 @@ func NewFrontendStack(scope cdkconstructs.Construct, id string, props *FrontendS
 }
 
 // newSiteDistribution puts the distribution in front of web, with the domain's records.
-func newSiteDistribution(stack awscdk.Stack, web *constructs.WebFrontend, edge *FrontendEdge, lifecycle constructs.Lifecycle) *constructs.SiteDistribution {
+func newSiteDistribution(stack awscdk.Stack, web *blocks.WebFrontend, edge *FrontendEdge, lifecycle blocks.Lifecycle) *blocks.SiteDistribution {
 	hsts, err := frontend.HSTSMaxAge()
 	if err != nil {
 		panic(fmt.Errorf("stack %s: %w", *stack.StackName(), err))
 	}
-	props := &constructs.SiteDistributionProps{
+	props := &blocks.SiteDistributionProps{
 		LoadBalancer:        web.LoadBalancer,
 		ApiDomainName:       edge.ApiDomainName,
 		ApiStageName:        edge.ApiStageName,
@@ -161,6 +161,7 @@ func newSiteDistribution(stack awscdk.Stack, web *constructs.WebFrontend, edge *
 		WebAclArn:           edge.WebAclArn,
 		OtherSockets:        edge.OtherSockets,
 		Lifecycle:           lifecycle,
+		Name:                jsii.String(gameName),
 	}
 	if edge.DomainName != "" {
 		if edge.CertificateArn == nil {
@@ -169,7 +170,7 @@ func newSiteDistribution(stack awscdk.Stack, web *constructs.WebFrontend, edge *
 		props.DomainNames = []*string{jsii.String(edge.DomainName)}
 		props.Certificate = awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("DistributionCertificate"), edge.CertificateArn)
 	}
-	dist := constructs.NewSiteDistribution(stack, jsii.String("Distribution"), props)
+	dist := blocks.NewSiteDistribution(stack, jsii.String("Distribution"), props)
 	if edge.HostedZoneId != "" {
 		zone := awsroute53.HostedZone_FromHostedZoneId(stack, jsii.String("Zone"), jsii.String(edge.HostedZoneId))
 		target := awsroute53.RecordTarget_FromAlias(awsroute53targets.NewCloudFrontTarget(dist.Distribution))

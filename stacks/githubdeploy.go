@@ -7,7 +7,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 )
 
 // GitHubDeployStackName is the stack of the role GitHub's deploy workflow assumes
@@ -19,7 +19,7 @@ const GitHubTokenHost = "token.actions.githubusercontent.com"
 
 // GitHubEnvironments are the GitHub environments the deploy workflow runs in, one per
 // lifecycle: only a job in one of them may assume the role.
-var GitHubEnvironments = []constructs.Lifecycle{constructs.Dev, constructs.Prod}
+var GitHubEnvironments = []blocks.Lifecycle{blocks.Dev, blocks.Prod}
 
 // GitHubDeployStackProps configures the role.
 type GitHubDeployStackProps struct {
@@ -69,7 +69,7 @@ func NewGitHubDeployStack(scope cdkconstructs.Construct, id string, props *GitHu
 			"ForAnyValue:StringEquals": map[string]any{"iam:ResourceTag/aws-cdk:bootstrap-role": []string{"deploy", "file-publishing", "image-publishing", "lookup"}},
 		},
 	}))
-	constructs.SuppressNag(role, "AwsSolutions-IAM5", "The role may assume only this account's CDK bootstrap roles, which the condition selects by their aws-cdk:bootstrap-role tag: their names carry the bootstrap's qualifier, which this app does not know",
+	blocks.SuppressNag(role, "AwsSolutions-IAM5", "The role may assume only this account's CDK bootstrap roles, which the condition selects by their aws-cdk:bootstrap-role tag: their names carry the bootstrap's qualifier, which this app does not know",
 		&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):iam::(<AWS::AccountId>|\d{12}):role\/\*$/`)})
 	awscdk.NewCfnOutput(stack, jsii.String("DeployRoleArn"), &awscdk.CfnOutputProps{
 		Value:       role.RoleArn(),

@@ -11,7 +11,7 @@ import (
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 )
 
 // HealthRegion is one Region as the Health stack watches it.
@@ -44,7 +44,7 @@ type HealthStackProps struct {
 	// alarm notifies a topic of its own Region).
 	OpsEmail *string
 	// Lifecycle picks the topic key's fate.
-	Lifecycle constructs.Lifecycle
+	Lifecycle blocks.Lifecycle
 }
 
 // HealthStack watches each Region of a multi-Region deployment from outside it: a Route 53
@@ -58,7 +58,7 @@ type HealthStack struct {
 	// Alarms are the Region-down alarms by Region.
 	Alarms map[string]awscloudwatch.Alarm
 	// Operations is the topic the alarms notify.
-	Operations *constructs.AlertsTopic
+	Operations *blocks.AlertsTopic
 }
 
 // Health check timing: a Region is unhealthy after FailureThreshold failed checks RequestInterval
@@ -82,10 +82,11 @@ func NewHealthStack(scope cdkconstructs.Construct, id string, props *HealthStack
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	h := &HealthStack{Stack: stack, Checks: map[string]awsroute53.CfnHealthCheck{}, Alarms: map[string]awscloudwatch.Alarm{}}
-	h.Operations = constructs.NewAlertsTopic(stack, jsii.String("Operations"), &constructs.AlertsTopicProps{
-		Email:       props.OpsEmail,
-		DisplayName: jsii.String("TicTacToe operations (Region health)"),
-		Lifecycle:   props.Lifecycle,
+	h.Operations = blocks.NewAlertsTopic(stack, jsii.String("Operations"), &blocks.AlertsTopicProps{
+		Email:          props.OpsEmail,
+		DisplayName:    jsii.String("TicTacToe operations (Region health)"),
+		KeyDescription: jsii.String(topicKeyDescription),
+		Lifecycle:      props.Lifecycle,
 	})
 	var zone awsroute53.IHostedZone
 	if props.HostedZoneId != "" {

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 )
 
@@ -70,7 +70,7 @@ func NewLinksStack(scope cdkconstructs.Construct, id string, props *LinksStackPr
 			Resources: &apis,
 		})},
 	})
-	constructs.SuppressNag(policy, "AwsSolutions-IAM5", "Connection IDs exist only at run time: the grant covers @connections of the other Regions' game APIs' one stage and nothing else",
+	blocks.SuppressNag(policy, "AwsSolutions-IAM5", "Connection IDs exist only at run time: the grant covers @connections of the other Regions' game APIs' one stage and nothing else",
 		&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):execute-api:[a-z0-9-]+:(<AWS::AccountId>|[0-9]+):.*\/\*\/@connections\/\*$/`)})
 	return &LinksStack{Stack: stack, Parameter: param}
 }

@@ -4,19 +4,21 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
+	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 )
 
 // MonitoringStackProps configures the Monitoring stack: the stacks it watches, as the Go
 // values their constructors returned.
 type MonitoringStackProps struct {
 	awscdk.StackProps
-	// Title heads the dashboard. Default: GameDashboard's.
+	// Title heads the dashboard. Default: DefaultDashboardTitle.
 	Title *string
 	// Network, Data, Realtime, Presence and Frontend are what is watched. Required, but Data
 	// in another Region than the primary's: TableName names the replica there.
@@ -39,8 +41,14 @@ type MonitoringStackProps struct {
 type MonitoringStack struct {
 	awscdk.Stack
 	// Dashboard is the dashboard.
-	Dashboard *constructs.GameDashboard
+	Dashboard *blocks.Dashboard
 }
+
+// DefaultDashboardTitle heads the game's dashboard when no title is given.
+const DefaultDashboardTitle = "TicTacToe"
+
+// dashboardSummary is the markdown beside the dashboard's title.
+const dashboardSummary = "Can players play? Alarms on the right; then players, the WebSocket API, each function, the table, the stream pipeline and the site. docs/monitoring.md says what each alarm means and what to do."
 
 // NewMonitoringStack defines the stack: a row for every function of lambda/catalog and its
 // alarms in the status, the table's latency for the calls the catalog says the functions make.
@@ -49,37 +57,45 @@ func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *Monitor
 		panic(fmt.Errorf("stack %s: Network, Data (or TableName), Realtime, Presence and Frontend are required", id))
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	var table *constructs.TableMetrics
+	var table *blocks.TableMetrics
 	if props.Data != nil {
 		table = props.Data.Games.Metrics()
 	} else {
-		table = constructs.MetricsOf(awsdynamodb.TableV2_FromTableName(stack, jsii.String("Games"), props.TableName))
+		table = blocks.MetricsOf(awsdynamodb.TableV2_FromTableName(stack, jsii.String("Games"), props.TableName))
 	}
-	deployed := map[string]*constructs.GoFunction{catalog.FnPresence: props.Presence.Function}
+	deployed := map[string]*blocks.GoFunction{catalog.FnPresence: props.Presence.Function}
 	for name, fn := range props.Realtime.Functions {
 		deployed[name] = fn
 	}
-	var functions []constructs.NamedFunction
+	var functions []blocks.NamedFunction
 	var actions []string
 	for _, f := range catalog.All() {
 		fn, ok := deployed[f.Name]
 		if !ok {
 			panic(fmt.Errorf("stack %s: function %s of lambda/catalog is deployed by no stack", id, f.Name))
 		}
-		functions = append(functions, constructs.NamedFunction{Name: f.Name, Function: fn})
+		functions = append(functions, blocks.NamedFunction{Name: f.Name, Function: fn})
 		actions = append(actions, f.Needs.TableActions...)
 	}
 	// The status shows every alarm (the stream's join it through Stream).
 	alarms := append(props.Realtime.Alarms(), props.Presence.FunctionAlarms.Alarms()...)
 	alarms = append(alarms, props.Frontend.Alarms.Alarms()...)
-	dashboard := constructs.NewGameDashboard(stack, jsii.String("Dashboard"), &constructs.GameDashboardProps{
-		Title:             props.Title,
+	title := props.Title
+	if title == nil {
+		title = jsii.String(DefaultDashboardTitle)
+	}
+	dashboard := blocks.NewDashboard(stack, jsii.String("Dashboard"), &blocks.DashboardProps{
+		Title:             title,
+		Summary:           jsii.String(dashboardSummary),
+		Sections:          []blocks.DashboardSection{playersSection(props.Realtime.Api)},
 		Api:               props.Realtime.Api,
 		Functions:         functions,
 		Table:             table,
+		TableTitle:        jsii.String("Game table"),
 		Replicas:          props.Replicas,
-		TableOperations:   constructs.Operations(actions...),
+		TableOperations:   blocks.Operations(actions...),
 		Stream:            props.Presence.Stream,
+		StreamTitle:       jsii.String("Stream pipeline (presence)"),
 		Web:               props.Frontend.Web,
 		Edge:              props.Frontend.Distribution,
 		Firewall:          firewallOf(props.Edge),
@@ -93,9 +109,49 @@ func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *Monitor
 	return &MonitoringStack{Stack: stack, Dashboard: dashboard}
 }
 
-func firewallOf(e *EdgeStack) *constructs.WebFirewall {
+func firewallOf(e *EdgeStack) *blocks.WebFirewall {
 	if e == nil {
 		return nil
 	}
 	return e.Firewall
+}
+
+// playersSection is the game's own part of the dashboard: what players do, from the API and
+// the game's own metrics (lambda/metrics, which the functions write as EMF).
+func playersSection(api *blocks.WebSocketApi) blocks.DashboardSection {
+	return blocks.DashboardSection{Heading: "## Players", Rows: [][]awscloudwatch.IWidget{
+		{
+			blocks.Graph("Connections and frames", 6, api.MetricConnectCount(blocks.Sum("connections")), api.MetricMessageCount(blocks.Sum("frames"))),
+			blocks.Graph("Rooms and games", 6, gameMetric(metrics.RoomsCreated), gameMetric(metrics.GamesStarted), gameMetric(metrics.GamesFinished),
+				gameMetric(metrics.ComputerGamesEasy), gameMetric(metrics.ComputerGamesMedium), gameMetric(metrics.ComputerGamesPerfect)),
+			blocks.Graph("Moves and chat", 6, gameMetric(metrics.Moves), gameMetric(metrics.ChatMessages)),
+			blocks.Graph("Dropped and rejoined", 6, gameMetric(metrics.Disconnects), gameMetric(metrics.Rejoins)),
+		},
+		{
+			blocks.Graph("Quick matches made", 12, gameMetric(metrics.QuickMatches)),
+			blocks.Graph("Time in the quick-match queue (s)", 12,
+				gameMetricOf(metrics.QuickMatchWait, awscloudwatch.Stats_Percentile(jsii.Number(50)), "median wait"),
+				gameMetricOf(metrics.QuickMatchWait, awscloudwatch.Stats_Percentile(jsii.Number(90)), "p90 wait")),
+		},
+	}}
+}
+
+// gameMetric is one of the game's own metrics (lambda/metrics), summed over 5 minutes.
+func gameMetric(name string) awscloudwatch.IMetric {
+	return gameMetricOf(name, awscloudwatch.Stats_SUM(), "")
+}
+
+// gameMetricOf is one of the game's own metrics over 5 minutes, by statistic, labelled.
+func gameMetricOf(name string, stat *string, label string) awscloudwatch.IMetric {
+	props := &awscloudwatch.MetricProps{
+		Namespace:     jsii.String(metrics.Namespace),
+		MetricName:    jsii.String(name),
+		DimensionsMap: &map[string]*string{metrics.ServiceDimension: jsii.String(metrics.ServiceName)},
+		Statistic:     stat,
+		Period:        awscdk.Duration_Minutes(jsii.Number(5)),
+	}
+	if label != "" {
+		props.Label = jsii.String(label)
+	}
+	return awscloudwatch.NewMetric(props)
 }

@@ -14,7 +14,7 @@ import (
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
@@ -201,7 +201,7 @@ func TestDashboardShowsEveryRow(t *testing.T) {
 				// The logged errors: a metric of the function's own, named after it.
 				var logged []dashboardMetric
 				for _, l := range lines {
-					if l.Namespace == metrics.Namespace && strings.HasPrefix(l.Name, constructs.LoggedErrorsMetric+"-") && strings.Contains(l.Name, logicalID(fn)) && len(l.Dimensions) == 0 {
+					if l.Namespace == metrics.Namespace && strings.HasPrefix(l.Name, blocks.LoggedErrorsMetric+"-") && strings.Contains(l.Name, logicalID(fn)) && len(l.Dimensions) == 0 {
 						logged = append(logged, l)
 					}
 				}
@@ -279,8 +279,8 @@ func alarmSpecs(d *Deployment) map[string]alarmSpec {
 }
 
 // functionAlarmsOf is every function's alarms, by function name.
-func functionAlarmsOf(d *Deployment) map[string]*constructs.FunctionAlarms {
-	alarms := map[string]*constructs.FunctionAlarms{catalog.FnPresence: d.Presence.FunctionAlarms}
+func functionAlarmsOf(d *Deployment) map[string]*blocks.FunctionAlarms {
+	alarms := map[string]*blocks.FunctionAlarms{catalog.FnPresence: d.Presence.FunctionAlarms}
 	for _, name := range catalog.RouteFunctionNames() {
 		alarms[name] = d.Realtime.FunctionAlarms[name]
 	}

@@ -6,14 +6,14 @@ import (
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 )
 
 // NetworkStackProps configures the Network stack.
 type NetworkStackProps struct {
 	awscdk.StackProps
 	// Lifecycle picks the flow logs' retention and removal.
-	Lifecycle constructs.Lifecycle
+	Lifecycle blocks.Lifecycle
 	// MaxAzs is how many availability zones the VPC spans. Default: Network's.
 	MaxAzs *float64
 	// AvailabilityZones names the zones the VPC spans instead (us-east-1b, us-east-1c).
@@ -34,7 +34,7 @@ type NetworkStack struct {
 // NewNetworkStack defines the stack.
 func NewNetworkStack(scope cdkconstructs.Construct, id string, props *NetworkStackProps) *NetworkStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	count := constructs.DefaultMaxAzs
+	count := blocks.DefaultMaxAzs
 	if props.MaxAzs != nil {
 		count = int(*props.MaxAzs)
 	}
@@ -43,8 +43,8 @@ func NewNetworkStack(scope cdkconstructs.Construct, id string, props *NetworkSta
 		zones = append(zones, jsii.String(z))
 	}
 	// Before the stack has children: the VPC asks for the zones as it is made.
-	constructs.PinZones(stack, zones, count)
-	network := constructs.NewNetwork(stack, jsii.String("Network"), &constructs.NetworkProps{
+	blocks.PinZones(stack, zones, count)
+	network := blocks.NewNetwork(stack, jsii.String("Network"), &blocks.NetworkProps{
 		MaxAzs:                  props.MaxAzs,
 		AvailabilityZones:       zones,
 		SessionManagerEndpoints: props.SessionManagerEndpoints,

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 )
 
@@ -89,7 +89,7 @@ func NewPipelineStack(app awscdk.App, props *PipelineStackProps) *PipelineStack 
 	})
 	// Every build's log, kept as long as prod's logs, kept when the stack goes.
 	logs := awslogs.NewLogGroup(stack, jsii.String("BuildLogs"), &awslogs.LogGroupProps{
-		Retention:     constructs.Prod.LogRetention(),
+		Retention:     blocks.Prod.LogRetention(),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	source := pipelines.CodePipelineSource_Connection(jsii.String(p.Repository), jsii.String(p.Branch), &pipelines.ConnectionSourceOptions{
@@ -124,7 +124,7 @@ func NewPipelineStack(app awscdk.App, props *PipelineStackProps) *PipelineStack 
 	})
 
 	ps := &PipelineStack{Stack: stack, Pipeline: pipeline}
-	devCfg, prodCfg := cfg.ForStage(constructs.Dev), cfg.ForStage(constructs.Prod)
+	devCfg, prodCfg := cfg.ForStage(blocks.Dev), cfg.ForStage(blocks.Prod)
 	dev := awscdk.NewStage(stack, jsii.String(DevStageName), &awscdk.StageProps{Env: &awscdk.Environment{Account: jsii.String(devCfg.Account), Region: jsii.String(devCfg.Region)}})
 	ps.Dev = NewDeployment(dev, devCfg)
 	pipeline.AddStage(dev, &pipelines.AddStageOpts{Post: &[]pipelines.Step{smokeStep(DevStageName, source, ps.Dev)}})
@@ -152,7 +152,7 @@ func NewPipelineStack(app awscdk.App, props *PipelineStackProps) *PipelineStack 
 	checked := []awscdk.Stack{stack}
 	for _, c := range *app.Node().Children() {
 		if support, ok := c.(awscdk.Stack); ok && *awscdk.Stack_IsStack(c) && *support.StackName() != PipelineStackName {
-			constructs.SuppressNag(support, "AwsSolutions-S1", "CodePipeline's replication bucket for the stages in this Region: it holds only copies of the pipeline's artifacts, encrypted with its own key, written by the pipeline's role")
+			blocks.SuppressNag(support, "AwsSolutions-S1", "CodePipeline's replication bucket for the stages in this Region: it holds only copies of the pipeline's artifacts, encrypted with its own key, written by the pipeline's role")
 			checked = append(checked, support)
 		}
 	}
@@ -201,7 +201,7 @@ func smokeStep(stage string, source pipelines.IFileSetProducer, d *Deployment) p
 // ForStage is the settings a pipeline's stage deploys with: these, in lifecycle l. The
 // domain (its certificate, the origins its pages come from) names one deployment, so only
 // Prod has it; Prod deploys to ProdAccount when one is given.
-func (c Config) ForStage(l constructs.Lifecycle) Config {
+func (c Config) ForStage(l blocks.Lifecycle) Config {
 	s := c
 	s.Lifecycle, s.Pipeline = l, nil
 	if !l.IsProd() {
@@ -263,23 +263,23 @@ func CLIVersion(packageJSON []byte) (string, error) {
 // raise do not apply, each narrowed to the findings it names.
 func suppressPipelineFindings(pipeline pipelines.CodePipeline) {
 	re := func(r string) any { return &cdknag.RegexAppliesTo{Regex: jsii.String(r)} }
-	constructs.SuppressNag(pipeline, "AwsSolutions-IAM5", "CDK's read and write grants on the pipeline's own artifact bucket (its objects) and on that bucket's own KMS key: the wildcards are the grant helpers' action groups and the objects of that one bucket",
+	blocks.SuppressNag(pipeline, "AwsSolutions-IAM5", "CDK's read and write grants on the pipeline's own artifact bucket (its objects) and on that bucket's own KMS key: the wildcards are the grant helpers' action groups and the objects of that one bucket",
 		re(`/^Action::s3:(GetObject|GetBucket|List|DeleteObject|Abort)\*$/`),
 		re(`/^Resource::<PipelineArtifactsBucket[A-Z0-9]+\.Arn>\/\*$/`),
 		re(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):s3:::[a-z0-9.-]+replicationbucket[a-z0-9]+\/\*$/`),
 		re(`/^Action::kms:(ReEncrypt|GenerateDataKey)\*$/`))
-	constructs.SuppressNag(pipeline, "AwsSolutions-IAM5", "CodeBuild's grants to write its build's logs and test reports: under the project's own name, or for the asset publishing projects (one per asset, named at synth) under /aws/codebuild",
+	blocks.SuppressNag(pipeline, "AwsSolutions-IAM5", "CodeBuild's grants to write its build's logs and test reports: under the project's own name, or for the asset publishing projects (one per asset, named at synth) under /aws/codebuild",
 		re(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):logs:[a-z0-9-]+:\d{12}:log-group:\/aws\/codebuild\/(<[A-Za-z0-9]+>:)?\*$/`),
 		re(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):codebuild:[a-z0-9-]+:\d{12}:report-group\/(<[A-Za-z0-9]+>-)?\*$/`))
-	constructs.SuppressNag(pipeline.SelfMutationProject().Role(), "AwsSolutions-IAM5", "The self-mutation runs cdk deploy of the pipeline stack: it may assume only the CDK bootstrap roles (the condition names their aws-cdk:bootstrap-role tag), and reads stack states and lists the bootstrap bucket, whose names come from the bootstrap, not this app",
+	blocks.SuppressNag(pipeline.SelfMutationProject().Role(), "AwsSolutions-IAM5", "The self-mutation runs cdk deploy of the pipeline stack: it may assume only the CDK bootstrap roles (the condition names their aws-cdk:bootstrap-role tag), and reads stack states and lists the bootstrap bucket, whose names come from the bootstrap, not this app",
 		re(`/^Resource::arn:\*:iam::\d{12}:role\/\*$/`), "Resource::*")
 	if files := pipeline.Node().TryFindChild(jsii.String("Assets")); files != nil {
 		if role := files.Node().TryFindChild(jsii.String("FileRole")); role != nil {
-			constructs.SuppressNag(role, "AwsSolutions-IAM5", "The asset publishing role starts and watches the asset publishing builds, which CDK Pipelines makes one per asset at synth",
+			blocks.SuppressNag(role, "AwsSolutions-IAM5", "The asset publishing role starts and watches the asset publishing builds, which CDK Pipelines makes one per asset at synth",
 				"Resource::*")
 		}
 	}
-	constructs.SuppressNag(pipeline.Pipeline().Role(), "AwsSolutions-IAM5", "Only with a stage in another Region (Prod's Edge stack in us-east-1): CodePipeline's replication bucket there is encrypted with a key its support stack names by alias only, so CDK cannot name the key in the grant. Key policies still decide which keys the role can use",
+	blocks.SuppressNag(pipeline.Pipeline().Role(), "AwsSolutions-IAM5", "Only with a stage in another Region (Prod's Edge stack in us-east-1): CodePipeline's replication bucket there is encrypted with a key its support stack names by alias only, so CDK cannot name the key in the grant. Key policies still decide which keys the role can use",
 		"Resource::*")
-	constructs.SuppressNag(pipeline.Pipeline().ArtifactBucket(), "AwsSolutions-S1", "Holds only the pipeline's own artifacts (the source and the cloud assembly), written and read by the pipeline's roles, encrypted with its key and deleted as runs age: CloudTrail records who changed the pipeline; an access log would be a second bucket to keep for no reader")
+	blocks.SuppressNag(pipeline.Pipeline().ArtifactBucket(), "AwsSolutions-S1", "Holds only the pipeline's own artifacts (the source and the cloud assembly), written and read by the pipeline's roles, encrypted with its key and deleted as runs age: CloudTrail records who changed the pipeline; an access log would be a second bucket to keep for no reader")
 }

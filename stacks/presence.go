@@ -13,9 +13,10 @@ import (
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 	presencemapping "github.com/serverless-tictactoe/tictactoe/lambda/presence/mapping"
 )
 
@@ -40,7 +41,7 @@ type PresenceStackProps struct {
 	// LogLevel of the function (LOG_LEVEL). Default: the function's own, info.
 	LogLevel string
 	// Lifecycle picks the log group's retention and removal.
-	Lifecycle constructs.Lifecycle
+	Lifecycle blocks.Lifecycle
 }
 
 // PresenceStack is the game table's stream pipeline: the presence function reads the changes
@@ -48,11 +49,11 @@ type PresenceStackProps struct {
 type PresenceStack struct {
 	awscdk.Stack
 	// Function is the presence function (lambda/cmd/presence).
-	Function *constructs.GoFunction
+	Function *blocks.GoFunction
 	// Stream is its event source mapping, dead-letter queue and alarms.
-	Stream *constructs.StreamProcessor
+	Stream *blocks.StreamProcessor
 	// FunctionAlarms are the function's alarms (errors, throttles).
-	FunctionAlarms *constructs.FunctionAlarms
+	FunctionAlarms *blocks.FunctionAlarms
 }
 
 // PresenceFilters are mapping.Filters, as CDK takes them.
@@ -87,13 +88,14 @@ func NewPresenceStack(scope cdkconstructs.Construct, id string, props *PresenceS
 	if props.LogLevel != "" {
 		env[config.EnvLogLevel] = jsii.String(props.LogLevel)
 	}
-	fn := constructs.NewGoFunction(stack, jsii.String("Function"), &constructs.GoFunctionProps{
-		Command:     jsii.String(f.Name),
-		Description: jsii.String(f.Description),
-		Environment: &env,
-		Lifecycle:   props.Lifecycle,
+	fn := blocks.NewGoFunction(stack, jsii.String("Function"), &blocks.GoFunctionProps{
+		Command:         jsii.String(f.Name),
+		Description:     jsii.String(f.Description),
+		Environment:     &env,
+		Lifecycle:       props.Lifecycle,
+		MetricNamespace: jsii.String(metrics.Namespace),
 	})
-	stream := constructs.NewStreamProcessor(stack, jsii.String("Stream"), &constructs.StreamProcessorProps{
+	stream := blocks.NewStreamProcessor(stack, jsii.String("Stream"), &blocks.StreamProcessorProps{
 		Table:         props.Table,
 		Function:      fn.Function,
 		Filters:       PresenceFilters(props.Region, props.Primary),
@@ -108,22 +110,22 @@ func NewPresenceStack(scope cdkconstructs.Construct, id string, props *PresenceS
 	if f.Needs.PublishAlerts {
 		props.Topic.GrantPublish(fn.Function)
 	}
-	constructs.SuppressNag(fn.Role, "AwsSolutions-IAM5", "Publishing to the KMS-encrypted alerts topic needs GenerateDataKey* on its key (CDK's GrantPublish): the wildcard is the action's variants, on that one key",
+	blocks.SuppressNag(fn.Role, "AwsSolutions-IAM5", "Publishing to the KMS-encrypted alerts topic needs GenerateDataKey* on its key (CDK's GrantPublish): the wildcard is the action's variants, on that one key",
 		"Action::kms:GenerateDataKey*")
 
 	awscdk.NewCfnOutput(stack, jsii.String("DeadLetterQueueUrl"), &awscdk.CfnOutputProps{
 		Value:       stream.DeadLetterQueue.QueueUrl(),
 		Description: jsii.String("Stream records that failed for good (docs/monitoring.md: replaying them)"),
 	})
-	alarms := constructs.NewFunctionAlarms(stack, jsii.String("FunctionAlarms"), &constructs.FunctionAlarmsProps{
-		Name: f.Name, Function: fn, AlarmTopic: props.AlarmTopic,
+	alarms := blocks.NewFunctionAlarms(stack, jsii.String("FunctionAlarms"), &blocks.FunctionAlarmsProps{
+		Name: f.Name, Function: fn, AlarmTopic: props.AlarmTopic, LogFields: handlerLogFields,
 	})
 	return &PresenceStack{Stack: stack, Function: fn, Stream: stream, FunctionAlarms: alarms}
 }
 
 // replicaWithStream imports the global table's replica named name in the stack's Region, with
 // its stream, which DescribeTable gives at deploy time.
-func replicaWithStream(stack awscdk.Stack, name *string, lifecycle constructs.Lifecycle) awsdynamodb.ITableV2 {
+func replicaWithStream(stack awscdk.Stack, name *string, lifecycle blocks.Lifecycle) awsdynamodb.ITableV2 {
 	arn := awscdk.Fn_Join(jsii.String(""), &[]*string{
 		jsii.String("arn:"), stack.Partition(), jsii.String(":dynamodb:"), stack.Region(), jsii.String(":"), stack.Account(), jsii.String(":table/"), name,
 	})
@@ -149,9 +151,9 @@ func replicaWithStream(stack awscdk.Stack, name *string, lifecycle constructs.Li
 	})
 	// CDK's one function behind every AwsCustomResource of the stack.
 	if fn := stack.Node().TryFindChild(jsii.String("AWS679f53fac002430cb0da5b7982bd2287")); fn != nil {
-		constructs.SuppressNag(fn, "AwsSolutions-IAM4", "CDK's AwsCustomResource function: AWSLambdaBasicExecutionRole lets it write its logs; its one call is dynamodb:DescribeTable on this replica, at deploy time",
+		blocks.SuppressNag(fn, "AwsSolutions-IAM4", "CDK's AwsCustomResource function: AWSLambdaBasicExecutionRole lets it write its logs; its one call is dynamodb:DescribeTable on this replica, at deploy time",
 			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
-		constructs.SuppressNag(fn, "AwsSolutions-L1", "CDK's AwsCustomResource function: its runtime is the one CDK pins for it, run at deploy time only")
+		blocks.SuppressNag(fn, "AwsSolutions-L1", "CDK's AwsCustomResource function: its runtime is the one CDK pins for it, run at deploy time only")
 	}
 	return awsdynamodb.TableV2_FromTableAttributes(stack, jsii.String("Games"), &awsdynamodb.TableAttributesV2{
 		TableName:      name,

@@ -11,11 +11,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 )
 
 // RealtimeStackProps configures the Realtime stack.
@@ -28,18 +28,18 @@ type RealtimeStackProps struct {
 	// global table), when Table is not given.
 	TableName *string
 	// Lifecycle picks the log groups' retention and removal.
-	Lifecycle constructs.Lifecycle
+	Lifecycle blocks.Lifecycle
 	// FunctionEnv are settings every function gets (lambda/config variables). Default: none,
 	// the functions' own defaults.
 	FunctionEnv map[string]string
 	// ThrottleRate and ThrottleBurst limit the stage. Default: WebSocketApi's.
 	ThrottleRate, ThrottleBurst *float64
 	// ConnectThrottle limits $connect within the stage's limit. Default: none of its own.
-	ConnectThrottle *constructs.Throttle
+	ConnectThrottle *blocks.Throttle
 	// GameConcurrency is the game function's reserved concurrency. Default: none reserved.
 	GameConcurrency *float64
 	// AccountLogRole sets the region's API Gateway CloudWatch Logs role. Default:
-	// WebSocketApi's (see constructs.WebSocketApiProps.AccountLogRole).
+	// WebSocketApi's (see blocks.WebSocketApiProps.AccountLogRole).
 	AccountLogRole *bool
 	// BehindDistribution makes the edge secret the site's CloudFront distribution adds to
 	// every connection, and has the functions that check it (catalog Needs.EdgeSecret) refuse
@@ -60,9 +60,9 @@ type RealtimeStackProps struct {
 type RealtimeStack struct {
 	awscdk.Stack
 	// Api is the WebSocket API with its stage.
-	Api *constructs.WebSocketApi
+	Api *blocks.WebSocketApi
 	// Functions are the route functions by name (catalog.Fn*).
-	Functions map[string]*constructs.GoFunction
+	Functions map[string]*blocks.GoFunction
 	// WebSocketUrl is the stage's wss:// URL.
 	WebSocketUrl *string
 	// ApiDomainName is the API's own host, where the distribution passes sockets.
@@ -71,8 +71,8 @@ type RealtimeStack struct {
 	// shared one in a multi-Region deployment; nil without one.
 	EdgeSecret awssecretsmanager.ISecret
 	// ApiAlarms and FunctionAlarms (by function name) page, beside what they watch.
-	ApiAlarms      *constructs.ApiAlarms
-	FunctionAlarms map[string]*constructs.FunctionAlarms
+	ApiAlarms      *blocks.ApiAlarms
+	FunctionAlarms map[string]*blocks.FunctionAlarms
 }
 
 // Alarms are the stack's alarms: the API's, then each function's in the catalog's order.
@@ -114,12 +114,15 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 	apiDomain := awscdk.Fn_Join(jsii.String(""), &[]*string{api.Api.ApiId(), jsii.String(".execute-api."), stack.Region(), jsii.String("."), stack.UrlSuffix()})
 	regional.publishHosts(stack, api, apiDomain)
 	rs := &RealtimeStack{Stack: stack, Api: api, Functions: functions, WebSocketUrl: api.Stage.Url(), ApiDomainName: apiDomain, EdgeSecret: edge.sent,
-		FunctionAlarms: map[string]*constructs.FunctionAlarms{}}
-	rs.ApiAlarms = constructs.NewApiAlarms(stack, jsii.String("ApiAlarms"), &constructs.ApiAlarmsProps{Api: api, AlarmTopic: props.AlarmTopic})
+		FunctionAlarms: map[string]*blocks.FunctionAlarms{}}
+	rs.ApiAlarms = blocks.NewApiAlarms(stack, jsii.String("ApiAlarms"), &blocks.ApiAlarmsProps{
+		Api: api, AlarmTopic: props.AlarmTopic,
+		AccountRequestsAdvice: jsii.String("The dashboard's API row says whether it is a flood (client errors, connections closed) or players; docs/capacity.md says what each game costs. Ask for a higher quota (Service Quotas, Amazon API Gateway, Throttle rate) before raising games"),
+	})
 	alarms := cdkconstructs.NewConstruct(stack, jsii.String("FunctionAlarms"))
 	for _, f := range catalog.RouteFunctions() {
-		rs.FunctionAlarms[f.Name] = constructs.NewFunctionAlarms(alarms, jsii.String(f.Name), &constructs.FunctionAlarmsProps{
-			Name: f.Name, Function: functions[f.Name], AlarmTopic: props.AlarmTopic,
+		rs.FunctionAlarms[f.Name] = blocks.NewFunctionAlarms(alarms, jsii.String(f.Name), &blocks.FunctionAlarmsProps{
+			Name: f.Name, Function: functions[f.Name], AlarmTopic: props.AlarmTopic, LogFields: handlerLogFields,
 		})
 	}
 	return rs
@@ -146,15 +149,15 @@ func newGeneratedSecret(stack awscdk.Stack, id, description, noRotation string) 
 		},
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-	constructs.SuppressNag(secret, "AwsSolutions-SMG4", noRotation)
+	blocks.SuppressNag(secret, "AwsSolutions-SMG4", noRotation)
 	return secret
 }
 
 // newRouteFunctions is a function for each route function of lambda/catalog, by name, each
 // with the settings and grants the catalog says it needs.
-func newRouteFunctions(stack awscdk.Stack, id string, props *RealtimeStackProps, table awsdynamodb.ITableV2, edge edgeSecrets, sourceKey awssecretsmanager.ISecret) map[string]*constructs.GoFunction {
+func newRouteFunctions(stack awscdk.Stack, id string, props *RealtimeStackProps, table awsdynamodb.ITableV2, edge edgeSecrets, sourceKey awssecretsmanager.ISecret) map[string]*blocks.GoFunction {
 	regional := props.Regional
-	functions := map[string]*constructs.GoFunction{}
+	functions := map[string]*blocks.GoFunction{}
 	functionsScope := cdkconstructs.NewConstruct(stack, jsii.String("Functions"))
 	for _, f := range catalog.RouteFunctions() {
 		if f.Needs.StreamRead || f.Needs.PublishAlerts {
@@ -177,12 +180,13 @@ func newRouteFunctions(stack awscdk.Stack, id string, props *RealtimeStackProps,
 		if f.Name == catalog.FnGame {
 			reserved = props.GameConcurrency
 		}
-		fn := constructs.NewGoFunction(functionsScope, jsii.String(f.Name), &constructs.GoFunctionProps{
+		fn := blocks.NewGoFunction(functionsScope, jsii.String(f.Name), &blocks.GoFunctionProps{
 			Command:             jsii.String(f.Name),
 			Description:         jsii.String(f.Description),
 			Environment:         &env,
 			Lifecycle:           props.Lifecycle,
 			ReservedConcurrency: reserved,
+			MetricNamespace:     jsii.String(metrics.Namespace),
 		})
 		if f.Needs.Table() {
 			table.Grant(fn.Function, *jsii.Strings(f.Needs.TableActions...)...)
@@ -196,16 +200,16 @@ func newRouteFunctions(stack awscdk.Stack, id string, props *RealtimeStackProps,
 
 // newGameApi is the WebSocket API, each route to its function, and @connections granted to
 // the functions that send.
-func newGameApi(stack awscdk.Stack, props *RealtimeStackProps, functions map[string]*constructs.GoFunction) *constructs.WebSocketApi {
-	var integrations []constructs.WebSocketIntegration
+func newGameApi(stack awscdk.Stack, props *RealtimeStackProps, functions map[string]*blocks.GoFunction) *blocks.WebSocketApi {
+	var integrations []blocks.WebSocketIntegration
 	for _, f := range catalog.RouteFunctions() {
-		integrations = append(integrations, constructs.WebSocketIntegration{Name: f.Name, Handler: functions[f.Name].Function, RouteKeys: f.Routes})
+		integrations = append(integrations, blocks.WebSocketIntegration{Name: f.Name, Handler: functions[f.Name].Function, RouteKeys: f.Routes})
 	}
-	var routeThrottles map[string]constructs.Throttle
+	var routeThrottles map[string]blocks.Throttle
 	if props.ConnectThrottle != nil {
-		routeThrottles = map[string]constructs.Throttle{catalog.Connect: *props.ConnectThrottle}
+		routeThrottles = map[string]blocks.Throttle{catalog.Connect: *props.ConnectThrottle}
 	}
-	api := constructs.NewWebSocketApi(stack, jsii.String("Api"), &constructs.WebSocketApiProps{
+	api := blocks.NewWebSocketApi(stack, jsii.String("Api"), &blocks.WebSocketApiProps{
 		Integrations:             integrations,
 		RouteSelectionExpression: jsii.String(catalog.SelectionExpression),
 		ThrottleRate:             props.ThrottleRate,
@@ -215,16 +219,14 @@ func newGameApi(stack awscdk.Stack, props *RealtimeStackProps, functions map[str
 		Lifecycle:                props.Lifecycle,
 		AccountLogRole:           props.AccountLogRole,
 	})
-	constructs.SuppressNag(api.Routes[catalog.Connect], "AwsSolutions-APIG4", "The game has no accounts by design: anyone may open a connection. The connect function checks the Origin against ALLOWED_ORIGINS, every frame is rate-limited per connection, and a seat in a room is held by a secret token only its player has")
+	blocks.SuppressNag(api.Routes[catalog.Connect], "AwsSolutions-APIG4", "The game has no accounts by design: anyone may open a connection. The connect function checks the Origin against ALLOWED_ORIGINS, every frame is rate-limited per connection, and a seat in a room is held by a secret token only its player has")
 
 	for _, f := range catalog.RouteFunctions() {
 		if !f.Needs.ManageConnections {
 			continue
 		}
 		fn := functions[f.Name]
-		api.GrantManageConnections(fn.Function)
-		constructs.SuppressNag(fn.Role, "AwsSolutions-IAM5", "Connection IDs exist only at run time: the grant covers @connections of this API's one stage and nothing else",
-			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):execute-api:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]+):<[A-Za-z0-9]+>\/[^/*]+\/\*\/@connections\/\*$/`)})
+		api.GrantManageConnectionsTo(fn)
 		fn.Function.AddEnvironment(jsii.String(config.EnvCallbackURL), api.Stage.CallbackUrl(), nil)
 	}
 	return api

@@ -15,7 +15,7 @@ import (
 	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 )
@@ -123,7 +123,7 @@ func (m *RegionalRealtime) edgeSecrets(stack awscdk.Stack) edgeSecrets {
 		ReplicaRegions: &replicas,
 		RemovalPolicy:  awscdk.RemovalPolicy_DESTROY,
 	})
-	constructs.SuppressNag(shared, "AwsSolutions-SMG4", edgeSecretNoRotation)
+	blocks.SuppressNag(shared, "AwsSolutions-SMG4", edgeSecretNoRotation)
 	keepPublished(stack, own.SecretArn())
 	return edgeSecrets{sent: shared, accepted: []awssecretsmanager.ISecret{own, shared}}
 }
@@ -139,7 +139,7 @@ func (m *RegionalRealtime) addEnvironment(env map[string]*string) {
 // grantReplicas lets a function that sends frames make its table calls on every Region's
 // replica of the table: the Regional store reads and writes each item at its home, which may
 // be another Region's.
-func (m *RegionalRealtime) grantReplicas(stack awscdk.Stack, table awsdynamodb.ITableV2, f catalog.Function, fn *constructs.GoFunction) {
+func (m *RegionalRealtime) grantReplicas(stack awscdk.Stack, table awsdynamodb.ITableV2, f catalog.Function, fn *blocks.GoFunction) {
 	if m == nil || !f.Needs.ManageConnections {
 		return
 	}
@@ -158,7 +158,7 @@ func (m *RegionalRealtime) grantReplicas(stack awscdk.Stack, table awsdynamodb.I
 // wireSenders tells each function that sends frames where to read every Region's
 // @connections URL, with the grant to read them, and publishes what the Links stacks read:
 // each such function's role, the API's id and its @connections URL.
-func (m *RegionalRealtime) wireSenders(stack awscdk.Stack, api *constructs.WebSocketApi, functions map[string]*constructs.GoFunction) {
+func (m *RegionalRealtime) wireSenders(stack awscdk.Stack, api *blocks.WebSocketApi, functions map[string]*blocks.GoFunction) {
 	if m == nil {
 		return
 	}
@@ -183,7 +183,7 @@ func (m *RegionalRealtime) wireSenders(stack awscdk.Stack, api *constructs.WebSo
 
 // wireRegions tells a function of a multi-Region deployment that sends frames where to read
 // every Region's @connections URL, with the grant to read them.
-func wireRegions(stack awscdk.Stack, fn *constructs.GoFunction, parameter string) {
+func wireRegions(stack awscdk.Stack, fn *blocks.GoFunction, parameter string) {
 	fn.Function.AddEnvironment(jsii.String(config.EnvCallbackURLsParameter), jsii.String(parameter), nil)
 	fn.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions: jsii.Strings("ssm:GetParameter"),
@@ -196,7 +196,7 @@ func wireRegions(stack awscdk.Stack, fn *constructs.GoFunction, parameter string
 // publishHosts publishes the API's host (apiDomain), where the other Regions' distributions
 // pass their fallback sockets and the Health stack checks it, and gives the API the socket
 // domain.
-func (m *RegionalRealtime) publishHosts(stack awscdk.Stack, api *constructs.WebSocketApi, apiDomain *string) {
+func (m *RegionalRealtime) publishHosts(stack awscdk.Stack, api *blocks.WebSocketApi, apiDomain *string) {
 	if m == nil {
 		return
 	}
@@ -215,7 +215,7 @@ func (m *RegionalRealtime) publishHosts(stack awscdk.Stack, api *constructs.WebS
 // newSocketDomain gives api the custom domain name, mapped to its stage under the stage's name
 // (so the path is the one the execute-api host takes), and publishes its regional endpoint for
 // the latency records.
-func newSocketDomain(stack awscdk.Stack, api *constructs.WebSocketApi, name, zoneId string) {
+func newSocketDomain(stack awscdk.Stack, api *blocks.WebSocketApi, name, zoneId string) {
 	validation := awscertificatemanager.CertificateValidation_FromDns(nil)
 	if zoneId != "" {
 		validation = awscertificatemanager.CertificateValidation_FromDns(awsroute53.HostedZone_FromHostedZoneId(stack, jsii.String("Zone"), jsii.String(zoneId)))
@@ -298,14 +298,14 @@ func sharedSecretName(cfg Config) string {
 // fallbackSocketPath is where a distribution passes sockets to region's API in a multi-Region
 // deployment.
 func fallbackSocketPath(region string) string {
-	return constructs.DefaultSocketPath + "-" + region
+	return blocks.DefaultSocketPath + "-" + region
 }
 
 // otherSockets are the sockets a distribution in region passes to the other Regions' APIs, in
 // the deployment's order: each reads the API's host from its Realtime stack's output. None in
 // one Region.
-func otherSockets(cfg Config, region string) []constructs.SocketOrigin {
-	var sockets []constructs.SocketOrigin
+func otherSockets(cfg Config, region string) []blocks.SocketOrigin {
+	var sockets []blocks.SocketOrigin
 	for i, r := range cfg.Regions {
 		if r == region {
 			continue
@@ -314,7 +314,7 @@ func otherSockets(cfg Config, region string) []constructs.SocketOrigin {
 		if i > 0 {
 			stack += suffix(r)
 		}
-		sockets = append(sockets, constructs.SocketOrigin{Path: fallbackSocketPath(r), ApiDomainName: regionalOutput(stack, realtimeOutputApiDomain, r)})
+		sockets = append(sockets, blocks.SocketOrigin{Path: fallbackSocketPath(r), ApiDomainName: regionalOutput(stack, realtimeOutputApiDomain, r)})
 	}
 	return sockets
 }
@@ -396,7 +396,7 @@ func (d *Deployment) addRegions(m stackMaker) {
 			Region:     r,
 			Regions:    cfg.Regions,
 			Realtime:   realtimeIn,
-			Stage:      constructs.DefaultStageName,
+			Stage:      blocks.DefaultStageName,
 		})
 		after(links.Stack, "it reads every Region's API from its Realtime stack's outputs", d.Realtime.Stack)
 		for _, rs := range d.Secondary {

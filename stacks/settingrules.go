@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 )
 
@@ -64,7 +64,7 @@ func sizeRules(r *reader, c *Config) {
 	if c.ThrottleRate == nil {
 		key = KeyThrottleBurst
 	}
-	r.badErr(key, constructs.ValidateThrottle(c.StageThrottle()))
+	r.badErr(key, blocks.ValidateThrottle(c.StageThrottle()))
 	if c.ThrottleRate != nil {
 		r.badErr(KeyThrottleRate, c.Capacity().ValidateStageRate(*c.ThrottleRate))
 	}
@@ -128,7 +128,7 @@ func zonesByRegion(r *reader, s string, c Config) map[string][]string {
 		if n == 0 {
 			continue
 		}
-		if err := constructs.ValidateMaxAzs(float64(n)); err != nil {
+		if err := blocks.ValidateMaxAzs(float64(n)); err != nil {
 			r.bad(KeyAvailabilityZones, "%s: %v", region, err)
 		}
 		if c.MaxAzs != nil && *c.MaxAzs != float64(n) {

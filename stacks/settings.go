@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/serverless-tictactoe/tictactoe/constructs"
+	"github.com/serverless-tictactoe/tictactoe/blocks"
 	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
@@ -28,7 +28,7 @@ type setting struct {
 // together, by pipelineSettings.
 var settings = []setting{
 	{key: KeyEnv, read: func(r *reader, c *Config, key, s string) {
-		l, err := constructs.ParseLifecycle(s)
+		l, err := blocks.ParseLifecycle(s)
 		r.badErr(KeyEnv, err)
 		c.Lifecycle = l
 	}},
@@ -48,7 +48,7 @@ var settings = []setting{
 		}
 	})},
 	{key: KeyInstanceType, read: func(r *reader, c *Config, key, s string) {
-		_, err := constructs.ParseInstanceType(s)
+		_, err := blocks.ParseInstanceType(s)
 		r.badErr(KeyInstanceType, err)
 		c.InstanceType = s
 	}},
@@ -56,9 +56,9 @@ var settings = []setting{
 		if n > maxMaxInstances {
 			return fmt.Errorf("%v is more than %d instances", n, maxMaxInstances)
 		}
-		return constructs.ValidateCapacity(constructs.DefaultMinCapacity, n)
+		return blocks.ValidateCapacity(blocks.DefaultMinCapacity, n)
 	})},
-	{key: KeyMaxAzs, read: number(whole, func(c *Config) **float64 { return &c.MaxAzs }, constructs.ValidateMaxAzs)},
+	{key: KeyMaxAzs, read: number(whole, func(c *Config) **float64 { return &c.MaxAzs }, blocks.ValidateMaxAzs)},
 	{key: KeyAvailabilityZones}, // read with the Regions (zoneRules)
 	{key: KeySsmEndpoints, read: flag(func(c *Config) **bool { return &c.SsmEndpoints }, "")},
 	{key: KeyThrottleRate, read: number(decimal, func(c *Config) **float64 { return &c.ThrottleRate }, nil)},
@@ -229,7 +229,7 @@ func nonEmpty(read func(r *reader, c *Config, key, s string)) func(r *reader, c 
 func email(field func(*Config) *string) func(r *reader, c *Config, key, s string) {
 	return nonEmpty(func(r *reader, c *Config, key, s string) {
 		*field(c) = s
-		if err := constructs.ValidateEmail(s); err != nil {
+		if err := blocks.ValidateEmail(s); err != nil {
 			r.bad(key, "%v", err)
 		}
 	})

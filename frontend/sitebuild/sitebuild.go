@@ -3,7 +3,7 @@
 // bundled or renamed: a module keeps its path, its import specifiers and its export names, so
 // the page loads the same files in the same order, under the same Content-Security-Policy.
 // Only the bytes sent shrink (comments, whitespace, local names). The source keeps its comments
-// for the people who read it; the CDK app ships the built site (constructs.WebFrontend), and
+// for the people who read it; the CDK app ships the built site (blocks.WebFrontend), and
 // `make dev` serves it (localgw/devstack), so the browser tests run what ships.
 package sitebuild
 

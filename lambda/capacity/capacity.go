@@ -4,14 +4,14 @@
 // account-level quotas), beside the per-client ceilings, which do not grow with the
 // deployment. The CDK stacks size the API and the functions from it, the functions take their
 // per-client defaults from it, and docs/capacity.md shows the same arithmetic. It is a leaf
-// package: the game's rules and the standard library only.
+// package: the game's rules, package quotas and the standard library only.
 package capacity
 
 import (
 	"fmt"
 	"math"
-	"slices"
 
+	"github.com/serverless-tictactoe/tictactoe/blocks/quotas"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 )
 
@@ -19,18 +19,15 @@ import (
 // otherwise (the games setting).
 const DefaultGames = 100
 
-// API Gateway's account-level quotas in a Region, at their defaults. Every REST, HTTP and
-// WebSocket API of the account in the Region shares them, and the @connections calls the
-// functions make (PostToConnection, GetConnection, DeleteConnection) count as requests too.
+// API Gateway's account-level quotas in a Region, at their defaults (package quotas, beside
+// the CDK constructs that alarm on them, owns them). Every REST, HTTP and WebSocket API of the
+// account in the Region shares them, and the @connections calls the functions make
+// (PostToConnection, GetConnection, DeleteConnection) count as requests too.
 const (
-	// AccountRequestsPerSecond is the account's request throttle (its burst is 5,000).
-	AccountRequestsPerSecond = 10000
-	// AccountConnectsPerSecond is the new WebSocket connections per second, across all the
-	// account's WebSocket APIs.
-	AccountConnectsPerSecond = 500
-	// AccountAlarmPercent is how much of AccountRequestsPerSecond the API may take, measured
-	// over a minute, before the alarm fires: time to look before the bucket is spent.
-	AccountAlarmPercent = 80
+	AccountRequestsPerSecond  = quotas.AccountRequestsPerSecond
+	AccountConnectsPerSecond  = quotas.AccountConnectsPerSecond
+	AccountAlarmPercent       = quotas.AccountAlarmPercent
+	LowQuotaRequestsPerSecond = quotas.LowQuotaRequestsPerSecond
 )
 
 // What one game costs, on average, at a player's pace.
@@ -231,34 +228,15 @@ func (m Model) ValidateStageRate(rate float64) error {
 	return nil
 }
 
-// AccountAlarmRate is the requests per second, this API's messages and connects together, at
-// which the account-level quota's alarm fires in a Region with the usual quota.
-func AccountAlarmRate() float64 { return AccountRequestsPerSecond * AccountAlarmPercent / 100 }
+// LowQuotaRegions start every account at LowQuotaRequestsPerSecond (quotas.LowQuotaRegions).
+var LowQuotaRegions = quotas.LowQuotaRegions
 
-// LowQuotaRegions start every account at LowQuotaRequestsPerSecond (bursts of 1,250) rather
-// than AccountRequestsPerSecond: the Regions API Gateway's quotas page names (Cape Town,
-// Milan, Jakarta, UAE, Hyderabad, Melbourne, Spain, Zurich, Tel Aviv, Calgary, Malaysia,
-// Thailand, Mexico Central).
-var LowQuotaRegions = []string{
-	"af-south-1", "eu-south-1", "ap-southeast-3", "me-central-1", "ap-south-2", "ap-southeast-4", "eu-south-2",
-	"eu-central-2", "il-central-1", "ca-west-1", "ap-southeast-5", "ap-southeast-7", "mx-central-1",
-}
-
-// LowQuotaRequestsPerSecond is the account-level request quota in LowQuotaRegions.
-const LowQuotaRequestsPerSecond = 2500
-
-// AccountRequestsIn is the account-level request quota a new account has in region.
-func AccountRequestsIn(region string) int {
-	if slices.Contains(LowQuotaRegions, region) {
-		return LowQuotaRequestsPerSecond
-	}
-	return AccountRequestsPerSecond
-}
-
-// AccountAlarmRateIn is AccountAlarmRate for region's quota.
-func AccountAlarmRateIn(region string) float64 {
-	return float64(AccountRequestsIn(region)) * AccountAlarmPercent / 100
-}
+// AccountAlarmRate, AccountRequestsIn and AccountAlarmRateIn are package quotas' (one copy).
+var (
+	AccountAlarmRate   = quotas.AccountAlarmRate
+	AccountRequestsIn  = quotas.AccountRequestsIn
+	AccountAlarmRateIn = quotas.AccountAlarmRateIn
+)
 
 // ConnectionsAtFullRate is how many connections, each sending at RatePerConnection, take the
 // stage's whole steady rate: past that many, honest games are throttled with them.
