@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -87,7 +88,7 @@ func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *Monitor
 	dashboard := blocks.NewDashboard(stack, jsii.String("Dashboard"), &blocks.DashboardProps{
 		Title:             title,
 		Summary:           jsii.String(dashboardSummary),
-		Sections:          []blocks.DashboardSection{playersSection(props.Realtime.Api)},
+		Sections:          []blocks.DashboardSection{playersSection(props.Realtime.Api), latencySection()},
 		Api:               props.Realtime.Api,
 		Functions:         functions,
 		Table:             table,
@@ -134,6 +135,57 @@ func playersSection(api *blocks.WebSocketApi) blocks.DashboardSection {
 				gameMetricOf(metrics.QuickMatchWait, awscloudwatch.Stats_Percentile(jsii.Number(90)), "p90 wait")),
 		},
 	}}
+}
+
+// latencySection is where a client action's time goes (lambda/hops, written by the game
+// function per action): a move hop by hop beside the round trip pages report (?rtt=1), then
+// every action's, found by a search so that no action is left out.
+func latencySection() blocks.DashboardSection {
+	moveHops := func(stat string) []awscloudwatch.IMetric {
+		var ms []awscloudwatch.IMetric
+		for _, name := range metrics.Latencies() {
+			ms = append(ms, latencyMetric(name, catalog.Move, stat))
+		}
+		return append(ms, gameMetricOf(metrics.MoveRoundTrip, jsii.String(stat), "the page's round trip"))
+	}
+	perAction := func(title, name string) awscloudwatch.IWidget {
+		var ms []awscloudwatch.IMetric
+		for _, stat := range []string{"p50", "p99"} {
+			ms = append(ms, awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+				Expression: jsii.String(fmt.Sprintf(`SEARCH('{%s,%s,%s} MetricName="%s"', '%s', 300)`,
+					metrics.Namespace, metrics.ServiceDimension, metrics.ActionDimension, name, stat)),
+				Label:  jsii.String(stat + " ${PROP('Dim." + metrics.ActionDimension + "')}"), // one line per action
+				Period: awscdk.Duration_Minutes(jsii.Number(5)),
+			}))
+		}
+		return blocks.Graph(title, 6, ms...)
+	}
+	return blocks.DashboardSection{Heading: "## Where a move's time goes (ms)", Rows: [][]awscloudwatch.IWidget{
+		{
+			blocks.Graph("A move, p50: in all, reads, writes, slowest post; the page's", 12, moveHops("p50")...),
+			blocks.Graph("A move, p99: in all, reads, writes, slowest post; the page's", 12, moveHops("p99")...),
+		},
+		{
+			perAction("Each action in all, p50 and p99", metrics.ActionLatency),
+			perAction("Its DynamoDB reads", metrics.ReadLatency),
+			perAction("Its DynamoDB writes", metrics.WriteLatency),
+			perAction("Its slowest @connections post", metrics.PostLatency),
+		},
+	}}
+}
+
+// latencyMetric is a per-hop latency of action (lambda/metrics), by statistic over 5 minutes.
+func latencyMetric(name, action, stat string) awscloudwatch.IMetric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:  jsii.String(metrics.Namespace),
+		MetricName: jsii.String(name),
+		DimensionsMap: &map[string]*string{
+			metrics.ServiceDimension: jsii.String(metrics.ServiceName), metrics.ActionDimension: jsii.String(action),
+		},
+		Statistic: jsii.String(stat),
+		Period:    awscdk.Duration_Minutes(jsii.Number(5)),
+		Label:     jsii.String(strings.TrimSuffix(name, "Latency")),
+	})
 }
 
 // gameMetric is one of the game's own metrics (lambda/metrics), summed over 5 minutes.

@@ -34,6 +34,7 @@ type dashboardMetric struct {
 	Dimensions      map[string]string // values that are references read as the reference's JSON
 	Stat            string
 	Widget          string // the graph's title
+	Expression      string // a math expression's, instead of a metric
 }
 
 // dashboardBody reads the dashboard's DashboardBody (an Fn::Join of JSON text and references)
@@ -105,8 +106,12 @@ func dashboardBodyOf(t *testing.T, tpl assertions.Template) (metricLines []dashb
 		alarms = append(alarms, w.Properties.Alarms...)
 		for _, m := range w.Properties.Metrics {
 			ns, ok := m[0].(string)
-			if !ok {
-				continue // a math expression: its metrics follow as lines of their own
+			if !ok { // a math expression: its metrics, if any, follow as lines of their own
+				if e, _ := m[0].(map[string]any); e != nil {
+					expr, _ := e["expression"].(string)
+					metricLines = append(metricLines, dashboardMetric{Expression: expr, Widget: w.Properties.Title})
+				}
+				continue
 			}
 			line := dashboardMetric{Namespace: ns, Name: m[1].(string), Dimensions: map[string]string{}, Widget: w.Properties.Title}
 			i := 2
@@ -188,6 +193,23 @@ func TestDashboardShowsEveryRow(t *testing.T) {
 					t.Errorf("game metric %v: want the Sum over the Service dimension only", l)
 				}
 			}
+
+			// Where a move's time goes: each hop of a move at p50 and p99 beside the pages'
+			// round trip, and every action's hops found by a search.
+			for _, name := range metrics.Latencies() {
+				want(metrics.Namespace, name, map[string]string{metrics.ServiceDimension: metrics.ServiceName, metrics.ActionDimension: catalog.Move}, "p50 p99")
+				searched := 0
+				for _, l := range lines {
+					if strings.Contains(l.Expression, "SEARCH(") && strings.Contains(l.Expression, `MetricName="`+name+`"`) &&
+						strings.Contains(l.Expression, metrics.ActionDimension) {
+						searched++
+					}
+				}
+				if searched != 2 {
+					t.Errorf("%s: %d searches over every action on the dashboard, want p50 and p99", name, searched)
+				}
+			}
+			want(metrics.Namespace, metrics.MoveRoundTrip, map[string]string{metrics.ServiceDimension: metrics.ServiceName}, "p50 p99")
 
 			// The WebSocket API, by its ID and stage.
 			api := map[string]string{"ApiId": logicalID(d.Realtime.Api.Api), "Stage": "prod"}
