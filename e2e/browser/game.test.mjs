@@ -382,6 +382,13 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
     await play(a, a2, 4, 'X');
     await a2.reload(); // each tab rejoins its own seat
     await waitText(a2, '#status', /^Your turn: place an O\.$/);
+    // X's tab closed and the link opened again: the seat no tab plays, X, comes back.
+    await a.close();
+    await waitText(a2, '#seat-X .presence', /offline/);
+    const a3 = await host.context.newPage();
+    await a3.goto(`/?room=${code}`);
+    await waitText(a3, '#status', /^Ann too’s turn \(O\)\.$/);
+    await waitText(a2, '#seat-X .presence', /^online$/);
     noErrors(host);
     await host.context.close();
   });

@@ -255,6 +255,13 @@ test('seats: kept per room in localStorage with an expiry, this tab\'s in sessio
   seat.saveSeat({ roomCode: 'K7M2QX', token: 'tok-a', symbol: 'X' }, 3000);
   seat.clearSeat({}, 3000);
   assert.equal(seat.loadSeat('K7M2QX', 3000), null);
+
+  // One browser playing both seats (two tabs) keeps both; the most recent first.
+  seat.saveSeat({ roomCode: 'K7M2QX', token: 'tok-x', symbol: 'X' }, 4000);
+  seat.saveSeat({ roomCode: 'K7M2QX', token: 'tok-o', symbol: 'O' }, 5000);
+  assert.deepEqual(seat.loadSeats('K7M2QX', 6000).map((s) => s.token), ['tok-o', 'tok-x']);
+  seat.clearSeat({}, 6000); // this tab's (O) is gone; X's is still kept
+  assert.deepEqual(seat.loadSeats('K7M2QX', 6000).map((s) => s.token), ['tok-x']);
   delete globalThis.localStorage;
   delete globalThis.sessionStorage;
 });

@@ -4,7 +4,7 @@
 
 import { Socket, socketUrl } from './socket.mjs';
 import * as words from './words.mjs';
-import { loadSeat } from './seat.mjs';
+import { loadSeat, loadSeats } from './seat.mjs';
 import { Cues } from './cues.mjs';
 import { Waiting } from './waiting.mjs';
 import { say, focusHeading } from './view.mjs';
@@ -170,7 +170,7 @@ function showServedBy() {
 
 // This tab tells the others which seat it plays, so that a link opened in another tab asks
 // before it takes that seat over.
-tabs.answer((code) => Boolean(room.seat && room.seat.token && room.seat.roomCode === code));
+tabs.answer((code) => (room.seat && room.seat.token && room.seat.roomCode === code ? room.seat.symbol : ''));
 
 function rejoinKept(seat) {
   lobby.leave();
@@ -185,14 +185,16 @@ async function boot() {
   showServedBy();
   const invited = words.normalizeCode(new URLSearchParams(location.search).get('room'));
   if (wsUrls.length === 0) onState('broken');
-  // This tab's seat (a reload), or the one kept for the room the link names.
+  // This tab's seat (a reload), or one kept for the room the link names that no other tab of
+  // this browser plays now (tabs.mjs); if other tabs play them all, ask first.
   const mine = loadSeat();
-  const seat = mine && (!invited || invited === mine.roomCode) ? mine : (invited && loadSeat(invited)) || null;
-  // A seat kept for the link's room that another tab plays now: ask first (tabs.mjs).
-  if (seat && seat !== mine && seat.token && await tabs.playedElsewhere(seat.roomCode)) {
-    return lobby.invite(invited, () => rejoinKept(seat));
+  if (mine && (!invited || invited === mine.roomCode)) return rejoinKept(mine);
+  const kept = invited ? loadSeats(invited) : [];
+  if (kept.length > 0) {
+    const played = await tabs.playedElsewhere(invited, kept.map((s) => s.symbol));
+    const free = kept.find((s) => !played.has(s.symbol));
+    return free ? rejoinKept(free) : lobby.invite(invited, () => rejoinKept(kept[0]));
   }
-  if (seat) return rejoinKept(seat);
   // A link to another room: this tab's seat is not taken back (joining replaces it).
   if (invited) lobby.invite(invited);
 }

@@ -8,7 +8,10 @@
 // The player's name is remembered across visits in localStorage, as a convenience only.
 
 const SEAT_KEY = 'tictactoe.seat'; // this tab's room: {roomCode, token, symbol} or {roomCode, watching}
-const SEATS_KEY = 'tictactoe.seats'; // roomCode → {token, symbol, expires (epoch ms)}
+// "roomCode symbol" → {token, symbol, expires (epoch ms)}: both seats of a room can be kept,
+// when one browser plays both (two tabs). An entry keyed by the room code alone is an older
+// page's, read as its seat's.
+const SEATS_KEY = 'tictactoe.seats';
 const NAME_KEY = 'tictactoe.name';
 /** SEAT_LIFE_MS is how long a kept token is tried: a room expires a day after its last change. */
 export const SEAT_LIFE_MS = 24 * 60 * 60 * 1000;
@@ -57,21 +60,27 @@ function seats(now) {
  * or, given a room code, the seat this browser keeps for that room; null when there is none.
  */
 export function loadSeat(roomCode, now = Date.now()) {
-  if (roomCode) {
-    const v = seats(now)[roomCode];
-    return v ? { roomCode, token: v.token, symbol: v.symbol } : null;
-  }
+  if (roomCode) return loadSeats(roomCode, now)[0] || null;
   const v = read('sessionStorage', SEAT_KEY);
   if (v && typeof v.roomCode === 'string' && (typeof v.token === 'string' || v.watching === true)) return v;
   return null;
 }
 
-/** saveSeat makes seat this tab's and, with a token, keeps it for its room. */
+/** loadSeats are the seats this browser keeps in roomCode, the most recently kept first. */
+export function loadSeats(roomCode, now = Date.now()) {
+  return Object.entries(seats(now))
+    .filter(([k]) => k === roomCode || k.startsWith(`${roomCode} `))
+    .sort(([, a], [, b]) => b.expires - a.expires)
+    .map(([, v]) => ({ roomCode, token: v.token, symbol: v.symbol }));
+}
+
+/** saveSeat makes seat this tab's and, with a token, keeps it for its room and seat. */
 export function saveSeat(seat, now = Date.now()) {
   write('sessionStorage', SEAT_KEY, seat);
   if (typeof seat.token !== 'string') return;
   const all = seats(now);
-  all[seat.roomCode] = { token: seat.token, symbol: seat.symbol, expires: now + SEAT_LIFE_MS };
+  delete all[seat.roomCode]; // an older page's entry
+  all[`${seat.roomCode} ${seat.symbol}`] = { token: seat.token, symbol: seat.symbol, expires: now + SEAT_LIFE_MS };
   write('localStorage', SEATS_KEY, all);
 }
 
@@ -84,8 +93,8 @@ export function clearSeat({ elsewhere = false } = {}, now = Date.now()) {
   write('sessionStorage', SEAT_KEY, null);
   if (elsewhere || !mine || typeof mine.roomCode !== 'string') return;
   const all = seats(now);
-  if (!(mine.roomCode in all)) return;
   delete all[mine.roomCode];
+  delete all[`${mine.roomCode} ${mine.symbol}`];
   write('localStorage', SEATS_KEY, all);
 }
 

@@ -16,27 +16,33 @@ function open() {
 
 const channel = open();
 
-/** answer makes this tab say so when another asks about a room that plays(roomCode) is true of. */
+/** answer makes this tab say which seat it plays when another asks about a room: plays(roomCode)
+ * is the seat ('X', 'O'), or '' for none. */
 export function answer(plays) {
   if (!channel) return;
   channel.addEventListener('message', (e) => {
     const ask = e.data && e.data.ask;
-    if (typeof ask === 'string' && plays(ask)) channel.postMessage({ plays: ask });
+    const symbol = typeof ask === 'string' ? plays(ask) : '';
+    if (symbol) channel.postMessage({ plays: ask, symbol });
   });
 }
 
-/** playedElsewhere resolves true when another tab of this browser plays a seat in roomCode now. */
-export function playedElsewhere(roomCode) {
-  if (!channel) return Promise.resolve(false);
+/** playedElsewhere resolves with the seats of symbols in roomCode that other tabs of this
+ * browser play now (a Set), as soon as each has answered, or once a live tab would have. */
+export function playedElsewhere(roomCode, symbols) {
+  const played = new Set();
+  if (!channel) return Promise.resolve(played);
   return new Promise((resolve) => {
     const heard = (e) => {
-      if (e.data && e.data.plays === roomCode) done(true);
+      if (!e.data || e.data.plays !== roomCode) return;
+      played.add(e.data.symbol);
+      if (symbols.every((s) => played.has(s))) done();
     };
-    const timer = setTimeout(() => done(false), ANSWER_MS);
-    function done(yes) {
+    const timer = setTimeout(done, ANSWER_MS);
+    function done() {
       clearTimeout(timer);
       channel.removeEventListener('message', heard);
-      resolve(yes);
+      resolve(played);
     }
     channel.addEventListener('message', heard);
     channel.postMessage({ ask: roomCode });
