@@ -70,9 +70,13 @@ const (
 	// MissesPerConnection. Nothing refuses the address: creating, joining by a right code,
 	// rejoining and playing go on. One device's 60 typos (60 misses, 6 closes: 120) leave it far
 	// below; about 15 connections closed for probing within 15 minutes reach it.
-	MissCost             = 1
-	CloseCost            = 10
-	AddressStrikes       = 300
+	MissCost       = 1
+	CloseCost      = 10
+	AddressStrikes = 300
+	// NetworkStrikesFactor: an IPv6 address is charged on its /48 too (a site's allocation,
+	// 65,536 /64s that one holder could rotate through to keep a fresh budget), whose
+	// connections are on probation past NetworkStrikesFactor × AddressStrikes.
+	NetworkStrikesFactor = 16
 	AddressWindowMinutes = 15
 	ProbationMisses      = 1
 	// FrameWindowSeconds is the window every container counts a connection's frames in

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
@@ -81,23 +82,40 @@ func New(st Store, now func() time.Time, secret []byte, l Limits) *Guard {
 	return &Guard{store: st, now: now, limits: l, key: secret}
 }
 
-// SourceKey is the key a client address is counted under: an IPv4 address, or the /64 of an
-// IPv6 one (what one household or phone is given), as an HMAC with the deployment's secret.
-// An address that does not parse is counted as itself.
+// SourceKey is what a client address is counted under: an IPv4 address, or the /64 of an IPv6
+// one (what one household or phone is given) followed by its /48 (a site's, whose budget is
+// capacity.NetworkStrikesFactor times an address's), each as an HMAC with the deployment's
+// secret, separated by a space. An address that does not parse is counted as itself.
 func (g *Guard) SourceKey(ip string) string {
-	var subject string
+	var subjects []string
 	switch a, err := netip.ParseAddr(ip); {
 	case err != nil:
-		subject = "raw:" + ip
+		subjects = []string{"raw:" + ip}
 	case a.Is4() || a.Is4In6():
-		subject = a.Unmap().String()
+		subjects = []string{a.Unmap().String()}
 	default:
-		p, _ := a.Prefix(64)
-		subject = p.String()
+		p64, _ := a.Prefix(64)
+		p48, _ := a.Prefix(48)
+		subjects = []string{p64.String(), p48.String()}
 	}
-	mac := hmac.New(sha256.New, g.key)
-	mac.Write([]byte("tictactoe-source:" + subject))
-	return hex.EncodeToString(mac.Sum(nil)[:16])
+	keys := make([]string, len(subjects))
+	for i, s := range subjects {
+		mac := hmac.New(sha256.New, g.key)
+		mac.Write([]byte("tictactoe-source:" + s))
+		keys[i] = hex.EncodeToString(mac.Sum(nil)[:16])
+	}
+	return strings.Join(keys, " ")
+}
+
+// keys are source's keys, the address's first, then its network's.
+func keys(source string) []string { return strings.Fields(source) }
+
+// budget is the strikes the i-th key of a source may collect: an address's, then its network's.
+func (g *Guard) budget(i int) int {
+	if i == 0 {
+		return g.limits.Strikes
+	}
+	return g.limits.Strikes * capacity.NetworkStrikesFactor
 }
 
 // Admit records connection connID with its source's key (so that its probing is charged to
@@ -110,14 +128,14 @@ func (g *Guard) Admit(ctx context.Context, source, connID string) (probation boo
 	if g.limits.Strikes < 0 {
 		source = ""
 	}
-	if source != "" {
-		src, gerr := g.store.GetSource(ctx, source)
+	for i, key := range keys(source) {
+		src, gerr := g.store.GetSource(ctx, key)
 		switch {
 		case errors.Is(gerr, store.ErrNotFound):
 		case gerr != nil:
-			err = fmt.Errorf("reading source %s (admitted): %w", source, gerr)
+			err = errors.Join(err, fmt.Errorf("reading source %s (admitted): %w", key, gerr))
 		default:
-			probation = g.spent(src, g.now())
+			probation = probation || g.spent(src, g.now(), g.budget(i))
 		}
 	}
 	rec := &store.Connection{ID: connID, Source: source}
@@ -160,15 +178,15 @@ func (g *Guard) Done(misses int, spent bool) bool {
 	return misses >= g.limits.MissesPerConnection || (spent && misses >= g.limits.ProbationMisses)
 }
 
-// spent reports whether src's strikes in the window reach the budget.
-func (g *Guard) spent(src store.Source, now time.Time) bool {
+// spent reports whether src's strikes in the window reach budget.
+func (g *Guard) spent(src store.Source, now time.Time, budget int) bool {
 	total := 0
 	for m, n := range src.Strikes {
 		if g.inWindow(m, now) {
 			total += n
 		}
 	}
-	return total >= g.limits.Strikes
+	return total >= budget
 }
 
 // inWindow reports whether a charge made in the minute starting at m still counts at now.
@@ -181,13 +199,26 @@ const maxClosed = 64
 // maxAttempts bounds the retries when charges to one source race: about 3 s in all at worst.
 const maxAttempts = 12
 
-// charge adds cost strikes to the source's current minute, once per connID when it is set,
-// and reports whether the source has spent its budget. Minutes that left the window are
-// dropped first.
+// charge adds cost strikes to each of the source's keys (chargeKey) and reports whether any of
+// them has spent its budget.
 func (g *Guard) charge(ctx context.Context, source, connID string, cost int) (spent bool, err error) {
-	if g.limits.Strikes < 0 || source == "" {
+	if g.limits.Strikes < 0 {
 		return false, nil
 	}
+	for i, key := range keys(source) {
+		s, err := g.chargeKey(ctx, key, connID, cost, g.budget(i))
+		if err != nil {
+			return spent, err
+		}
+		spent = spent || s
+	}
+	return spent, nil
+}
+
+// chargeKey adds cost strikes to the current minute of the source item key, once per connID
+// when it is set, and reports whether it has spent budget. Minutes that left the window are
+// dropped first.
+func (g *Guard) chargeKey(ctx context.Context, source, connID string, cost, budget int) (spent bool, err error) {
 	for attempt := 1; ; attempt++ {
 		src, err := g.store.GetSource(ctx, source)
 		if errors.Is(err, store.ErrNotFound) {
@@ -216,7 +247,7 @@ func (g *Guard) charge(ctx context.Context, source, connID string, cost int) (sp
 		}
 		if connID != "" {
 			if _, done := src.Closed[connID]; done {
-				return g.spent(src, now), nil
+				return g.spent(src, now, budget), nil
 			}
 			forgetOldest(src.Closed, maxClosed-1)
 			src.Closed[connID] = minute
@@ -225,7 +256,7 @@ func (g *Guard) charge(ctx context.Context, source, connID string, cost int) (sp
 		err = g.store.PutSource(ctx, &src, g.limits.Window)
 		switch {
 		case err == nil:
-			return g.spent(src, now), nil
+			return g.spent(src, now, budget), nil
 		case !errors.Is(err, store.ErrConflict):
 			return false, err
 		case attempt == maxAttempts:

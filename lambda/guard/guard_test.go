@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -249,5 +250,54 @@ func TestSourceKey(t *testing.T) {
 	unkeyed := sha256.Sum256([]byte("tictactoe-source:203.0.113.7"))
 	if hex.EncodeToString(unkeyed[:16]) == k {
 		t.Error("the key is the unkeyed hash of the address")
+	}
+}
+
+// An IPv6 holder of a /48 cannot keep a fresh budget by rotating through its /64s: the /48 is
+// charged too, and past capacity.NetworkStrikesFactor addresses' budgets its /64s are on
+// probation, a fresh one included; one /64's probing, or another /48, is untouched by it.
+func TestIPv6NetworkIsChargedToo(t *testing.T) {
+	ctx := context.Background()
+	g, _, _ := newGuard(t, guard.Limits{Strikes: 5}) // a /48 budget of 5 × 16 = 80
+	probe := func(ip string, misses int) bool {
+		t.Helper()
+		spent := false
+		for range misses {
+			s, err := g.Miss(ctx, g.SourceKey(ip))
+			if err != nil {
+				t.Fatal(err)
+			}
+			spent = s
+		}
+		return spent
+	}
+	admit := func(ip, conn string) bool {
+		t.Helper()
+		probation, err := g.Admit(ctx, g.SourceKey(ip), conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return probation
+	}
+	if keys := strings.Fields(g.SourceKey("2001:db8:1:1::7")); len(keys) != 2 || len(strings.Fields(g.SourceKey("203.0.113.7"))) != 1 {
+		t.Fatalf("IPv6 keys %v: want the /64's and the /48's; IPv4 one", keys)
+	}
+	// 19 /64s of one /48, each below its own budget (4 of 5): 76 of the /48's 80.
+	for i := range 19 {
+		if probe(fmt.Sprintf("2001:db8:1:%x::1", i+1), 4) {
+			t.Fatalf("/64 %d spent the budget with 4 misses", i+1)
+		}
+	}
+	if admit("2001:db8:1:ff::1", "fresh") {
+		t.Fatal("a fresh /64 on probation before the /48 spent its budget")
+	}
+	if !probe("2001:db8:1:14::1", 4) { // the 20th /64: 80
+		t.Fatal("the /48's budget spent, not reported")
+	}
+	if !admit("2001:db8:1:ff::1", "fresh2") {
+		t.Fatal("a fresh /64 of the spent /48 is not on probation")
+	}
+	if admit("2001:db8:2:1::1", "other") {
+		t.Fatal("another /48 is on probation")
 	}
 }
