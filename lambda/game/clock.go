@@ -22,12 +22,14 @@ const ReturnTime = 15 * time.Second
 // someone who will.
 const TimeoutsToLoseSeat = 2
 
-// Expire applies both deadlines at now: seats past their grace period are given up, then the
-// player to move who has run out of time loses the game. It reports whether anything changed.
+// Expire applies both deadlines at now, in the order they passed: a move clock that ran out
+// did so while both players were online, before either went offline, so before any grace
+// period could end; then seats past their grace period are given up. It reports whether
+// anything changed.
 func (r *Room) Expire(now time.Time, c Clocks) bool {
-	graced := r.ExpireGrace(now, c.Grace)
 	timed := r.ExpireTurn(now, c.Move)
-	return graced || timed
+	graced := r.ExpireGrace(now, c.Grace)
+	return timed || graced
 }
 
 // The move clock runs only in a game between two people (nobody waits on a player who plays the

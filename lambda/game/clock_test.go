@@ -261,6 +261,22 @@ func TestOpponentBlipsNeverCostTheMover(t *testing.T) {
 	}
 }
 
+// Nobody asked at the deadline, and the other player then went away for good: the game was
+// lost by timeout first, not won by the other's forfeit.
+func TestATimeoutComesBeforeALaterForfeit(t *testing.T) {
+	c := Clocks{Grace: 2 * time.Minute, Move: move}
+	r := playing(t)                              // X to move from t0
+	r.Disconnect("co", t0.Add(move+time.Second)) // after X's deadline
+	if !r.Expire(t0.Add(move+c.Grace+time.Minute), c) {
+		t.Fatal("nothing expired")
+	}
+	// X's timeout ended the game; O's seat was then given up after a finished game, as any
+	// guest's is: nobody forfeits, and X is not credited a win by O's forfeit.
+	if r.Forfeit != nil || r.Status != Waiting || r.O != nil || r.Score.X != 0 {
+		t.Fatalf("forfeit %+v status %s score %+v O %+v: want no forfeit for X to win", r.Forfeit, r.Status, r.Score, r.O)
+	}
+}
+
 func TestExpireAppliesBothClocks(t *testing.T) {
 	c := Clocks{Grace: 2 * time.Minute, Move: move}
 	r := playing(t)
