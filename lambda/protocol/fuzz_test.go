@@ -56,7 +56,7 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("accepted %q beyond limits", s.v)
 			}
 			// Kept format characters: the joiner of emoji sequences and the tags of flags.
-			for _, r := range subdivisionFlag.ReplaceAllLiteralString(s.v, "") {
+			for _, r := range subdivisionFlag().ReplaceAllLiteralString(s.v, "") {
 				if r != '\n' && r != zeroWidthJoiner && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
 					t.Fatalf("accepted control character %U in %+q", r, s.v)
 				}

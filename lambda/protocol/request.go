@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -299,12 +300,15 @@ func isTag(r rune) bool { return r == 0xE0001 || r >= 0xE0020 && r <= 0xE007F }
 // subdivisionFlag is a well-formed emoji tag sequence (Unicode UTS #51): U+1F3F4 WAVING BLACK
 // FLAG, a subdivision code in tag lowercase letters and digits (a region of two letters or
 // three digits, then one to four more, as CLDR's unicode_subdivision_id), and CANCEL TAG.
-// words.mjs SUBDIVISION_FLAG is the same expression.
-var subdivisionFlag = regexp.MustCompile(`\x{1F3F4}(?:[\x{E0061}-\x{E007A}]{2}|[\x{E0030}-\x{E0039}]{3})[\x{E0030}-\x{E0039}\x{E0061}-\x{E007A}]{1,4}\x{E007F}`)
+// words.mjs SUBDIVISION_FLAG is the same expression. Compiled on first use: the functions that
+// never read a name or a chat line ($connect) do not pay for it at their cold start.
+var subdivisionFlag = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\x{1F3F4}(?:[\x{E0061}-\x{E007A}]{2}|[\x{E0030}-\x{E0039}]{3})[\x{E0030}-\x{E0039}\x{E0061}-\x{E007A}]{1,4}\x{E007F}`)
+})
 
 // strayTags reports whether s has a tag character that is not part of a subdivision flag.
 func strayTags(s string) bool {
-	return strings.ContainsFunc(subdivisionFlag.ReplaceAllLiteralString(s, ""), isTag)
+	return strings.ContainsFunc(subdivisionFlag().ReplaceAllLiteralString(s, ""), isTag)
 }
 
 // visible reports whether s has something to read: not only spaces and joiners.
