@@ -39,7 +39,9 @@ type AlertsTopicProps struct {
 	KeyDescription *string
 	// TopicProps is the escape hatch: any field it sets is passed to the topic over the
 	// defaults (a name, delivery logging, tracing…). The key, TLS enforcement and display
-	// name are the props above (AlertsTopicOwned) and are refused. Default: none.
+	// name are the props above (AlertsTopicOwned) and are refused. A TopicName added to a
+	// deployed topic replaces it (subscribers confirm again): give it at creation only.
+	// Default: none.
 	TopicProps *awssns.TopicProps
 }
 

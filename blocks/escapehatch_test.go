@@ -45,9 +45,10 @@ func TestEscapeHatchesReachTheL2(t *testing.T) {
 	})
 	t.Run("Network VpcProps", func(t *testing.T) {
 		stack := newStack(t)
-		NewNetwork(stack, jsii.String("Network"), &NetworkProps{Lifecycle: Dev, VpcProps: &awsec2.VpcProps{EnableDnsHostnames: jsii.Bool(false)}})
+		NewNetwork(stack, jsii.String("Network"), &NetworkProps{Lifecycle: Dev, VpcProps: &awsec2.VpcProps{VpcName: jsii.String("chat-network")}})
 		cdktest.Has(t, assertions.Template_FromStack(stack, nil), "AWS::EC2::VPC", map[string]any{
-			"EnableDnsHostnames": false,
+			"Tags":               assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "Name", "Value": "chat-network"}}),
+			"EnableDnsHostnames": true,
 			"CidrBlock":          DefaultCidr,
 		})
 	})
@@ -75,6 +76,17 @@ func TestEscapeHatchesReachTheL2(t *testing.T) {
 			NewGoFunction(newStack(t), jsii.String("Fn"), &GoFunctionProps{Command: jsii.String("connect"), Lifecycle: Dev,
 				FunctionProps: &awslambda.FunctionProps{Handler: jsii.String("main")}})
 		}, "GoFunction Fn: FunctionProps sets Handler"},
+		{"Network refuses DNS off (the endpoints and S3 need it)", func() {
+			NewNetwork(newStack(t), jsii.String("Network"), &NetworkProps{VpcProps: &awsec2.VpcProps{EnableDnsSupport: jsii.Bool(false)}})
+		}, "Network Network: VpcProps sets EnableDnsSupport"},
+		{"GoFunction refuses a log level that would drop its metric lines", func() {
+			NewGoFunction(newStack(t), jsii.String("Fn"), &GoFunctionProps{Command: jsii.String("connect"), Lifecycle: Dev,
+				FunctionProps: &awslambda.FunctionProps{ApplicationLogLevelV2: awslambda.ApplicationLogLevel_WARN}})
+		}, "GoFunction Fn: FunctionProps sets ApplicationLogLevelV2"},
+		{"GoFunction refuses an environment that would replace its own", func() {
+			NewGoFunction(newStack(t), jsii.String("Fn"), &GoFunctionProps{Command: jsii.String("connect"), Lifecycle: Dev,
+				FunctionProps: &awslambda.FunctionProps{Environment: &map[string]*string{"A": jsii.String("b")}}})
+		}, "GoFunction Fn: FunctionProps sets Environment"},
 		{"WebSocketApi refuses routes beside Integrations", func() {
 			stack := newStack(t)
 			NewWebSocketApi(stack, jsii.String("Api"), &WebSocketApiProps{

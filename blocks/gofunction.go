@@ -62,15 +62,17 @@ type GoFunctionProps struct {
 	// FunctionProps is the escape hatch: any field it sets is passed to the Lambda function
 	// over the construct's defaults and the props above (a VPC, layers, a dead-letter queue,
 	// ephemeral storage…). The fields that make it this construct's function are refused
-	// (GoFunctionOwned): its code, handler, runtime, architecture, role, log group and
-	// logging format, and its tracing. Default: none.
+	// (GoFunctionOwned): its code, handler, runtime, architecture, role, log group, logging
+	// format and log levels (a level above INFO would drop the EMF metric lines), its tracing,
+	// and its environment (Environment above, which it would replace). Default: none.
 	FunctionProps *awslambda.FunctionProps
 }
 
 // GoFunctionOwned are the fields of FunctionProps a GoFunction decides: the build, the role
 // that may write only its own logs, the JSON logs its logged-errors metric reads, the X-Ray
 // policy of its own.
-var GoFunctionOwned = []string{"Code", "Handler", "Runtime", "Architecture", "Role", "LogGroup", "LogRetention", "LogRetentionRole", "LogRetentionRetryOptions", "LoggingFormat", "LogFormat", "Tracing"}
+var GoFunctionOwned = []string{"Code", "Handler", "Runtime", "Architecture", "Role", "LogGroup", "LogRetention", "LogRetentionRole", "LogRetentionRetryOptions", "LoggingFormat", "LogFormat",
+	"ApplicationLogLevel", "ApplicationLogLevelV2", "SystemLogLevel", "SystemLogLevelV2", "Tracing", "Environment"}
 
 // LoggedErrorRule says which log lines are errors: JSON lines whose LevelField holds
 // ErrorLevel. A line that is not JSON, or lacks the field, is not counted.

@@ -31,13 +31,15 @@ type NetworkProps struct {
 	// Lifecycle picks the flow log group's removal policy and retention. Default: Prod.
 	Lifecycle Lifecycle
 	// VpcProps is the escape hatch: any field it sets is passed to the VPC over the defaults
-	// (a name, DNS settings, IPv6…). The address range, zones, subnets, NAT gateways and flow
-	// logs are the props above (NetworkOwned) and are refused. Default: none.
+	// (a name, IPv6…). The address range, zones, subnets, NAT gateways, flow logs and DNS (which
+	// the endpoints' private DNS and the instances' S3 access need on) are the props above or
+	// fixed (NetworkOwned), and are refused. Default: none.
 	VpcProps *awsec2.VpcProps
 }
 
 // NetworkOwned are the fields of VpcProps that Network decides.
-var NetworkOwned = []string{"IpAddresses", "Cidr", "MaxAzs", "AvailabilityZones", "SubnetConfiguration", "NatGateways", "NatGatewayProvider", "NatGatewaySubnets", "FlowLogs", "RestrictDefaultSecurityGroup"}
+var NetworkOwned = []string{"IpAddresses", "Cidr", "MaxAzs", "AvailabilityZones", "SubnetConfiguration", "NatGateways", "NatGatewayProvider", "NatGatewaySubnets", "FlowLogs", "RestrictDefaultSecurityGroup",
+	"EnableDnsHostnames", "EnableDnsSupport"}
 
 // Network is a VPC with public subnets (for internet-facing load balancers) and private
 // isolated subnets (for instances), and no NAT gateway: a NAT gateway costs about $33 a month

@@ -41,13 +41,16 @@ type TableProps struct {
 	// table keeps its data. Default: none, the stack's Region alone.
 	Replicas []string
 	// TablePropsV2 is the escape hatch: any field it sets is passed to the TableV2 over the
-	// construct's defaults (indexes, a table class, contributor insights, tags…). The fields the
-	// props above decide are refused (TableOwned). Default: none.
+	// construct's defaults (global indexes, a table class, contributor insights, tags…). The
+	// fields the props above decide, and the billing and point-in-time recovery it keeps, are
+	// refused (TableOwned). A TableName or LocalSecondaryIndexes added to a deployed table
+	// replaces it: give them at creation only. Default: none.
 	TablePropsV2 *awsdynamodb.TablePropsV2
 }
 
 // TableOwned are the fields of TablePropsV2 that Table's own props decide.
-var TableOwned = []string{"PartitionKey", "SortKey", "TimeToLiveAttribute", "DynamoStream", "Encryption", "Replicas", "RemovalPolicy", "DeletionProtection"}
+var TableOwned = []string{"PartitionKey", "SortKey", "TimeToLiveAttribute", "DynamoStream", "Encryption", "Replicas", "RemovalPolicy", "DeletionProtection",
+	"Billing", "PointInTimeRecovery", "PointInTimeRecoverySpecification"}
 
 // Table's defaults.
 const (

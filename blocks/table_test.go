@@ -71,6 +71,12 @@ func TestTableRefusesOwnedOverrides(t *testing.T) {
 			PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("id"), Type: awsdynamodb.AttributeType_STRING},
 		}})
 	})
+	// Its protections: on-demand billing, point-in-time recovery.
+	mustPanic(t, "Table Table: TablePropsV2 sets PointInTimeRecoverySpecification", func() {
+		NewTable(newStack(t), jsii.String("Table"), &TableProps{TablePropsV2: &awsdynamodb.TablePropsV2{
+			PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: jsii.Bool(false)},
+		}})
+	})
 }
 
 func TestTableProtectionFollowsTheLifecycle(t *testing.T) {

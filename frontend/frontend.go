@@ -99,6 +99,10 @@ func (p UserDataParams) withDefaults() (UserDataParams, error) {
 	case !nameForm.MatchString(p.Name):
 		return p, fmt.Errorf("user data: Name %q is not lower-case letters, digits and hyphens (at most 40)", p.Name)
 	}
+	// The game's nginx.conf never lets a cache keep the config file: under another name too.
+	if p.ConfigFile != ConfigFile && p.NginxConf == nginxConf {
+		p.NginxConf = strings.Replace(p.NginxConf, "\n        /"+ConfigFile+" ", "\n        /"+p.ConfigFile+" ", 1)
+	}
 	if p.ContentSecurityPolicy != "" {
 		if strings.ContainsAny(p.ContentSecurityPolicy, "\"$\\\n") {
 			return p, fmt.Errorf("user data: ContentSecurityPolicy holds a quote, a dollar sign, a backslash or a line break, which nginx.conf cannot carry as it is")

@@ -190,6 +190,7 @@ func TestUserDataServesAnotherAppsSite(t *testing.T) {
 			"LOG_FILE=${LOG_FILE:-$ROOT/var/log/chat-user-data.log}",
 			"SITE_ROOT=${SITE_ROOT:-$ROOT/usr/share/nginx/chat}",
 			`add_header Content-Security-Policy "default-src 'self'; connect-src 'self' @WS_ORIGIN@" always;`,
+			`        /settings.js      "no-store";`, // no cache keeps the config file, under its name
 			"# the app's nginx.conf",
 			"# chat web frontend bootstrap",
 		}, ""},

@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -174,6 +173,11 @@ func latencySection() blocks.DashboardSection {
 	}}
 }
 
+// hopLabels name the per-hop latencies on the graphs.
+var hopLabels = map[string]string{
+	metrics.ActionLatency: "in all", metrics.ReadLatency: "reads", metrics.WriteLatency: "writes", metrics.PostLatency: "slowest post",
+}
+
 // latencyMetric is a per-hop latency of action (lambda/metrics), by statistic over 5 minutes.
 func latencyMetric(name, action, stat string) awscloudwatch.IMetric {
 	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
@@ -184,7 +188,7 @@ func latencyMetric(name, action, stat string) awscloudwatch.IMetric {
 		},
 		Statistic: jsii.String(stat),
 		Period:    awscdk.Duration_Minutes(jsii.Number(5)),
-		Label:     jsii.String(strings.TrimSuffix(name, "Latency")),
+		Label:     jsii.String(hopLabels[name]),
 	})
 }
 

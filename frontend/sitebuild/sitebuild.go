@@ -137,8 +137,8 @@ func Hash(site fs.FS) (string, error) {
 // content, which it returns: a CDK asset's source. The name is "site-<hash>", with no dot,
 // which CDK would take for an extension and append to the asset's own directory. The same src
 // always gives the same directory and bytes, so the asset's hash stays put from one synth to
-// the next. A directory already there is kept as it is (the same name holds the same files);
-// a new one is written beside it and renamed into place, so no reader sees half a site.
+// the next. A directory already there is kept when it still holds those files, else written
+// again; a new one is written beside it and renamed into place, so no reader sees half a site.
 func Stage(src fs.FS, parent string) (string, error) {
 	site, err := Build(src)
 	if err != nil {
@@ -150,7 +150,13 @@ func Stage(src fs.FS, parent string) (string, error) {
 	}
 	dir := filepath.Join(parent, "site-"+hash[:20])
 	if _, err := os.Stat(dir); err == nil {
-		return dir, nil
+		if got, err := Hash(os.DirFS(dir)); err == nil && got == hash {
+			return dir, nil
+		}
+		// Changed since it was written (edited by hand, half deleted): write it again.
+		if err := os.RemoveAll(dir); err != nil {
+			return "", fmt.Errorf("staging the built site: %w", err)
+		}
 	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return "", fmt.Errorf("staging the built site: %w", err)

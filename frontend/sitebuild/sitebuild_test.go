@@ -295,6 +295,16 @@ func TestStage(t *testing.T) {
 	if entries, _ := os.ReadDir(parent); len(entries) != 1 {
 		t.Errorf("%d entries in %s, want the one site", len(entries), parent)
 	}
+	// A staged site changed since (edited, half deleted) is written again, not shipped.
+	if err := os.Remove(filepath.Join(dir, "index.html")); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := Stage(frontend.Site(), parent); err != nil || again != dir {
+		t.Fatalf("staged again in %q (%v), want %q", again, err, dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "index.html")); err != nil {
+		t.Errorf("a damaged staged site was reused: %v", err)
+	}
 	_, built := gameSite(t)
 	if staged := os.DirFS(dir); mustHash(t, staged) != mustHash(t, built) {
 		t.Errorf("the staged files differ from the build")

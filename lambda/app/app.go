@@ -66,9 +66,9 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 			st = presence.Observe(st, presence.LogPublisher{Log: logger}, time.Now, logger)
 		}
 		opts.Service = service.New(service.Options{Store: st, Sender: sender, Grace: cfg.Grace, MoveTimeout: cfg.MoveTimeout, Logger: logger,
-			Metrics: metrics.NewEMF(logger, time.Now), Homed: homed})
+			Metrics: metrics.NewEMF(base.MetricsLogger(cfg, logger), time.Now), Homed: homed})
 		if function == catalog.FnGame {
-			opts.Timings = metrics.NewEMF(logger, time.Now)
+			opts.Timings = metrics.NewEMF(base.MetricsLogger(cfg, logger), time.Now)
 		}
 		opts.Limiter = ratelimit.New(cfg.RatePerSecond, cfg.RateBurst, time.Now)
 		opts.Strikes = ratelimit.New(1.0/capacity.StrikeForgiveSeconds, capacity.StrikesToClose, time.Now)

@@ -105,6 +105,16 @@ func Logger(cfg config.Config) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel})).With("function", os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
 }
 
+// MetricsLogger is what the metrics lines (EMF, lambda/metrics) are written through: logger,
+// unless LOG_LEVEL hides its INFO lines (warn, error), when metrics would vanish with the logs;
+// then a logger of its own at INFO, as Logger writes.
+func MetricsLogger(cfg config.Config, logger *slog.Logger) *slog.Logger {
+	if cfg.LogLevel <= slog.LevelInfo {
+		return logger
+	}
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo})).With("function", os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
+}
+
 // Main runs function as a Lambda: read the environment, wire with build, start. A
 // configuration error stops the process with a message naming the variable to fix (the init
 // error shows in the function's log).
