@@ -107,10 +107,11 @@ outputs:
 	$(GO) run ./cmd/outputs
 
 ## smoke: one whole game against a deployment from the outside (cmd/smoke): the site's headers and
-## config.js, two players, a room, a win, chat, a rematch, leaving. SITE is the Frontend stack's
-## SiteUrl output; WS (optional) a socket to play through instead of config.js's; SMOKE_FLAGS
-## more flags (-wait 5m: retry the site that long, as after a first deploy). Against
-## `make dev`: make smoke SITE=http://127.0.0.1:8080/
+## config.js, two players, a room, a win, chat, a rematch, 18 moves timed, leaving. SITE is the
+## Frontend stack's SiteUrl output; WS (optional) a socket to play through instead of
+## config.js's; SMOKE_FLAGS more flags (-wait 5m: retry the site that long, as after a first
+## deploy; -metrics: read the deployment's own side of the timed moves from its CloudWatch
+## metrics, with AWS credentials). Against `make dev`: make smoke SITE=http://127.0.0.1:8080/
 SITE ?=
 WS ?=
 SMOKE_FLAGS ?=

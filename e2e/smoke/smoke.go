@@ -46,6 +46,22 @@ type Target struct {
 	Moves int
 	// Latency, when set, receives the latency step's measures.
 	Latency func(Latency)
+	// ServerSide, when set, reads the deployment's own side of the timed moves from its
+	// metrics, in one more step ("metrics"), which may wait MetricsWait for them to arrive.
+	ServerSide  ServerSide
+	MetricsWait time.Duration
+}
+
+// ServerSide reads a deployment's own timings of a move (the game function's per-hop
+// latencies, docs/monitoring.md) over a window, waiting within ctx for them to arrive.
+type ServerSide interface {
+	MoveHops(ctx context.Context, from, to time.Time) ([]Hop, error)
+}
+
+// Hop is one hop of a move as the deployment measured it: its name and percentiles.
+type Hop struct {
+	Name     string
+	P50, P99 time.Duration
 }
 
 // Latency is the latency step's measures: how many moves, and the percentiles of each move's
@@ -103,10 +119,7 @@ func Run(ctx context.Context, t Target, log io.Writer) error {
 		t.Moves = DefaultMoves
 	}
 	r := &run{t: t, site: site, log: log}
-	steps := []struct {
-		name string
-		do   func(ctx context.Context) error
-	}{
+	steps := []step{
 		{"site", r.page},
 		{"config.js", r.config},
 		{"connect", r.connect},
@@ -116,7 +129,11 @@ func Run(ctx context.Context, t Target, log io.Writer) error {
 		{catalog.SendMessage, r.chat},
 		{catalog.Rematch, r.rematch},
 		{"latency", r.latency},
+		{"metrics", r.metrics},
 		{catalog.LeaveRoom, r.leave},
+	}
+	if t.ServerSide == nil {
+		steps = slices.DeleteFunc(steps, func(s step) bool { return s.name == "metrics" })
 	}
 	defer r.close()
 	for i, s := range steps {
@@ -125,8 +142,11 @@ func Run(ctx context.Context, t Target, log io.Writer) error {
 		var err error
 		for {
 			limit := t.StepTimeout
-			if s.name == "latency" { // paced: each move waits its turn
+			switch s.name {
+			case "latency": // paced: each move waits its turn
 				limit += time.Duration(t.Moves) * movePace
+			case "metrics": // the metrics arrive a minute or two after the moves
+				limit += t.MetricsWait
 			}
 			sctx, cancel := context.WithTimeout(ctx, limit)
 			err = s.do(sctx)
@@ -163,7 +183,14 @@ type run struct {
 	socket      string
 	host, guest *player
 	code        string
-	said        string // what the step measured, for its line
+	said        string       // what the step measured, for its line
+	timed       [2]time.Time // when the latency step's moves began and ended
+}
+
+// step is one step of the scenario.
+type step struct {
+	name string
+	do   func(ctx context.Context) error
 }
 
 func (r *run) fail(want, format string, args ...any) error {
@@ -396,6 +423,7 @@ var drawn = [9]int{0, 1, 2, 4, 3, 5, 7, 6, 8}
 func (r *run) latency(ctx context.Context) error {
 	n := r.t.Moves
 	var mover, both []time.Duration
+	first := time.Now()
 	for played := 0; played < n; {
 		for i := 0; i < len(drawn) && played < n; i, played = i+1, played+1 {
 			st := r.host.latest.Room
@@ -436,6 +464,22 @@ func (r *run) latency(ctx context.Context) error {
 	if r.t.Latency != nil {
 		r.t.Latency(l)
 	}
+	r.timed[0], r.timed[1] = first, time.Now()
+	return nil
+}
+
+// metrics reads the deployment's own side of the timed moves (Target.ServerSide).
+func (r *run) metrics(ctx context.Context) error {
+	hops, err := r.t.ServerSide.MoveHops(ctx, r.timed[0], r.timed[1])
+	if err != nil {
+		return r.fail("the deployment's per-hop latencies of a move", "%v", err)
+	}
+	var b strings.Builder
+	b.WriteString("; the deployment's own, a move")
+	for _, h := range hops {
+		fmt.Fprintf(&b, ", %s p50 %s, p99 %s", h.Name, round(h.P50), round(h.P99))
+	}
+	r.said = b.String()
 	return nil
 }
 

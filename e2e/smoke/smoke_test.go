@@ -163,3 +163,30 @@ func (d dropping) Write(b []byte) (int, error) {
 	d.Header().Del(d.name)
 	return d.ResponseWriter.Write(b)
 }
+
+// sideOf is a deployment's own side as its metrics would give it, recording the window asked.
+type sideOf struct{ from, to *time.Time }
+
+func (s sideOf) MoveHops(_ context.Context, from, to time.Time) ([]smoke.Hop, error) {
+	*s.from, *s.to = from, to
+	return []smoke.Hop{{Name: "in all", P50: 4 * time.Millisecond, P99: 9 * time.Millisecond}}, nil
+}
+
+// With a reader of the deployment's metrics, one more step prints its own side of the timed
+// moves, read over the window they were played in.
+func TestSmokeReportsTheDeploymentsOwnSide(t *testing.T) {
+	st := startStack(t, nil, nil)
+	var log bytes.Buffer
+	var from, to time.Time
+	start := time.Now()
+	t0 := smoke.Target{Site: st.URL, StepTimeout: 10 * time.Second, Moves: 3, ServerSide: sideOf{&from, &to}, MetricsWait: time.Second}
+	if err := smoke.Run(context.Background(), t0, &log); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "ok   metrics") || !strings.Contains(log.String(), "the deployment's own, a move, in all p50 4ms, p99 9ms") {
+		t.Errorf("no line for the deployment's side:\n%s", log.String())
+	}
+	if from.Before(start) || !to.After(from) || time.Since(to) < 0 {
+		t.Errorf("the window %v..%v is not the timed moves'", from, to)
+	}
+}
