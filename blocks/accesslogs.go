@@ -6,7 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/regioninfo"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -14,7 +14,7 @@ import (
 // can write to), TLS only, never public, objects kept as long as lifecycle keeps logs, emptied
 // and deleted with a dev stack. ownership is how the writer delivers (ACLs for CloudFront's
 // standard logs, none for a load balancer's); writer names it in the S1 suppression.
-func newLogBucket(scope cdkconstructs.Construct, id string, lifecycle Lifecycle, ownership awss3.ObjectOwnership, writer string) awss3.Bucket {
+func newLogBucket(scope constructs.Construct, id string, lifecycle Lifecycle, ownership awss3.ObjectOwnership, writer string) awss3.Bucket {
 	env := lifecycle.orDefault()
 	b := awss3.NewBucket(scope, jsii.String(id), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,

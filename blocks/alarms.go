@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks/quotas"
@@ -56,7 +56,7 @@ const (
 
 // newAlarm is an alarm on metric that notifies topic when it goes off and when it clears, and
 // treats missing data as fine: these metrics are only reported when something happens.
-func newAlarm(scope cdkconstructs.Construct, id string, metric awscloudwatch.IMetric, threshold, periods float64, description string, topic awssns.ITopic) awscloudwatch.Alarm {
+func newAlarm(scope constructs.Construct, id string, metric awscloudwatch.IMetric, threshold, periods float64, description string, topic awssns.ITopic) awscloudwatch.Alarm {
 	a := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
 		Metric:             metric,
 		Threshold:          jsii.Number(threshold),
@@ -91,7 +91,7 @@ const DefaultAccountRequestsAdvice = "Ask for a higher quota (Service Quotas, Am
 
 // ApiAlarms are the WebSocket API's alarms.
 type ApiAlarms struct {
-	cdkconstructs.Construct
+	constructs.Construct
 	// ExecutionErrors fires on frames API Gateway could not hand to a function.
 	ExecutionErrors awscloudwatch.Alarm
 	// AccountRequests fires when the API's messages and connects near API Gateway's
@@ -100,11 +100,11 @@ type ApiAlarms struct {
 }
 
 // NewApiAlarms defines the API's alarms.
-func NewApiAlarms(scope cdkconstructs.Construct, id *string, props *ApiAlarmsProps) *ApiAlarms {
+func NewApiAlarms(scope constructs.Construct, id *string, props *ApiAlarmsProps) *ApiAlarms {
 	if props == nil || props.Api == nil {
 		panic(fmt.Errorf("ApiAlarms %s: Api is required", *id))
 	}
-	this := cdkconstructs.NewConstruct(scope, id)
+	this := constructs.NewConstruct(scope, id)
 	a := &ApiAlarms{Construct: this}
 	a.ExecutionErrors = newAlarm(this, "ExecutionErrors",
 		props.Api.MetricExecutionError(&awscloudwatch.MetricOptions{Statistic: awscloudwatch.Stats_SUM(), Period: fiveMinutes()}),
@@ -153,7 +153,7 @@ func prefixed(prefix, s string) string {
 
 // FunctionAlarms are a function's alarms.
 type FunctionAlarms struct {
-	cdkconstructs.Construct
+	constructs.Construct
 	// Errors fires on the function's failed invocations plus the lines it logged at level
 	// ERROR (GoFunction.MetricAllErrors).
 	Errors awscloudwatch.Alarm
@@ -162,11 +162,11 @@ type FunctionAlarms struct {
 }
 
 // NewFunctionAlarms defines a function's alarms.
-func NewFunctionAlarms(scope cdkconstructs.Construct, id *string, props *FunctionAlarmsProps) *FunctionAlarms {
+func NewFunctionAlarms(scope constructs.Construct, id *string, props *FunctionAlarmsProps) *FunctionAlarms {
 	if props == nil || props.Name == "" || props.Function == nil {
 		panic(fmt.Errorf("FunctionAlarms %s: Name and Function are required", *id))
 	}
-	this := cdkconstructs.NewConstruct(scope, id)
+	this := constructs.NewConstruct(scope, id)
 	five := fiveMinutes()
 	return &FunctionAlarms{
 		Construct: this,
@@ -197,7 +197,7 @@ type SiteAlarmsProps struct {
 
 // SiteAlarms are the site's alarms: its load balancer and instances.
 type SiteAlarms struct {
-	cdkconstructs.Construct
+	constructs.Construct
 	// HTTP5xx fires when the site answers with server errors.
 	HTTP5xx awscloudwatch.Alarm
 	// UnhealthyHosts fires when an instance stays unhealthy.
@@ -205,11 +205,11 @@ type SiteAlarms struct {
 }
 
 // NewSiteAlarms defines the site's alarms.
-func NewSiteAlarms(scope cdkconstructs.Construct, id *string, props *SiteAlarmsProps) *SiteAlarms {
+func NewSiteAlarms(scope constructs.Construct, id *string, props *SiteAlarmsProps) *SiteAlarms {
 	if props == nil || props.Web == nil {
 		panic(fmt.Errorf("SiteAlarms %s: Web is required", *id))
 	}
-	this := cdkconstructs.NewConstruct(scope, id)
+	this := constructs.NewConstruct(scope, id)
 	return &SiteAlarms{
 		Construct: this,
 		HTTP5xx: newAlarm(this, "Http5xx", props.Web.Metric5xx(fiveMinutes()), HTTP5xxThreshold, 1,
@@ -238,7 +238,7 @@ func withOptions(m awscloudwatch.Metric, opts *awscloudwatch.MetricOptions) awsc
 
 // accountAlarmRate is the account quota alarm's threshold for scope's stack: a number when the
 // stack's Region is known, else a condition on AWS::Region over quotas.LowQuotaRegions.
-func accountAlarmRate(scope cdkconstructs.Construct) *float64 {
+func accountAlarmRate(scope constructs.Construct) *float64 {
 	region := awscdk.Stack_Of(scope).Region()
 	if !*awscdk.Token_IsUnresolved(region) {
 		return jsii.Number(quotas.AccountAlarmRateIn(*region))

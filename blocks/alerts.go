@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -53,7 +53,7 @@ var AlertsTopicOwned = []string{"MasterKey", "EnforceSSL", "DisplayName"}
 // Topic.GrantPublish (which covers the key); CloudWatch alarms of the topic's account can
 // publish as is (the topic policy and the default key's policy let them).
 type AlertsTopic struct {
-	cdkconstructs.Construct
+	constructs.Construct
 	// Topic is the topic.
 	Topic awssns.Topic
 	// Key encrypts the topic.
@@ -73,7 +73,7 @@ func ValidateEmail(s string) error {
 }
 
 // NewAlertsTopic defines the topic.
-func NewAlertsTopic(scope cdkconstructs.Construct, id *string, props *AlertsTopicProps) *AlertsTopic {
+func NewAlertsTopic(scope constructs.Construct, id *string, props *AlertsTopicProps) *AlertsTopic {
 	if props == nil {
 		props = &AlertsTopicProps{}
 	}
@@ -85,7 +85,7 @@ func NewAlertsTopic(scope cdkconstructs.Construct, id *string, props *AlertsTopi
 	if props.EmailFilter != nil && props.Email == nil {
 		panic(fmt.Errorf("AlertsTopic %s: EmailFilter is set but Email is not: the filter applies to the email subscription", *id))
 	}
-	this := cdkconstructs.NewConstruct(scope, id)
+	this := constructs.NewConstruct(scope, id)
 	key := props.MasterKey
 	if key == nil {
 		k := awskms.NewKey(this, jsii.String("Key"), &awskms.KeyProps{

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks/quotas"
@@ -93,7 +93,7 @@ const (
 // stream pipeline; the edge (distribution and firewall, when there are); the site's load
 // balancer and instances. Its body reads each value of another stack once (readOnce).
 type Dashboard struct {
-	cdkconstructs.Construct
+	constructs.Construct
 	// Dashboard is the dashboard.
 	Dashboard awscloudwatch.Dashboard
 	// Url opens the dashboard in the CloudWatch console.
@@ -107,9 +107,9 @@ func consumed(t *TableMetrics) []awscloudwatch.IMetric {
 }
 
 // NewDashboard defines the dashboard.
-func NewDashboard(scope cdkconstructs.Construct, id *string, props *DashboardProps) *Dashboard {
+func NewDashboard(scope constructs.Construct, id *string, props *DashboardProps) *Dashboard {
 	p := props.validate(*id)
-	this := cdkconstructs.NewConstruct(scope, id)
+	this := constructs.NewConstruct(scope, id)
 	d := &Dashboard{Construct: this}
 
 	// Top to bottom: the one-glance answer, then the caller's own, then each part.

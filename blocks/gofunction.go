@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/gobuild"
@@ -109,7 +109,7 @@ const (
 // @connections call failing, a record that cannot be published) logs it at that level, which
 // Lambda's Errors metric never sees.
 type GoFunction struct {
-	cdkconstructs.Construct
+	constructs.Construct
 	// Function is the Lambda function.
 	Function awslambda.Function
 	// Role is the function's execution role.
@@ -135,7 +135,7 @@ var (
 
 // NewGoFunction builds props.Command and defines the function. Synth fails with the compiler's
 // output when the build fails; it never falls back to a Docker build.
-func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionProps) *GoFunction {
+func NewGoFunction(scope constructs.Construct, id *string, props *GoFunctionProps) *GoFunction {
 	return newGoFunction(scope, id, props, func(p *GoFunctionProps) (string, error) {
 		dir := "."
 		if p.ModuleDir != nil {
@@ -147,7 +147,7 @@ func NewGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionP
 
 // newLibraryFunction is a function this module deploys for itself, from OpsCommandsDir: built
 // from this module's source (libraryDir), not the app's.
-func newLibraryFunction(scope cdkconstructs.Construct, id *string, props GoFunctionProps) *GoFunction {
+func newLibraryFunction(scope constructs.Construct, id *string, props GoFunctionProps) *GoFunction {
 	props.CommandsDir = jsii.String(OpsCommandsDir)
 	return newGoFunction(scope, id, &props, func(p *GoFunctionProps) (string, error) {
 		if _, err := libraryPath(path.Join(OpsCommandsDir, *p.Command)); err != nil {
@@ -160,12 +160,12 @@ func newLibraryFunction(scope cdkconstructs.Construct, id *string, props GoFunct
 // newGoFunction is NewGoFunction with the module found by moduleDir. A source that is not
 // there fails synth with an error annotation (failSynth) rather than a panic: it is the first
 // thing an app in another module meets, and a panic would greet it with a Go stack trace.
-func newGoFunction(scope cdkconstructs.Construct, id *string, props *GoFunctionProps, moduleDir func(*GoFunctionProps) (string, error)) *GoFunction {
+func newGoFunction(scope constructs.Construct, id *string, props *GoFunctionProps, moduleDir func(*GoFunctionProps) (string, error)) *GoFunction {
 	p, err := props.validate()
 	if err != nil {
 		panic(fmt.Errorf("GoFunction %s: %w", *id, err))
 	}
-	this := cdkconstructs.NewConstruct(scope, id)
+	this := constructs.NewConstruct(scope, id)
 	build, err := findCommand(&p, moduleDir)
 	var code awslambda.Code
 	hash := ""
@@ -293,7 +293,7 @@ func goCode(build gobuild.Command, hash string) awslambda.Code {
 // rather than CDK's default (which would mix them into the policy that later grants land in):
 // X-Ray's write calls take no resource, so the policy needs "*", and its suppression below then
 // excuses exactly that and nothing a later grant adds.
-func traceWithXRay(scope cdkconstructs.Construct, fn awslambda.Function, role awsiam.Role) {
+func traceWithXRay(scope constructs.Construct, fn awslambda.Function, role awsiam.Role) {
 	fn.Node().DefaultChild().(awscdk.CfnResource).AddPropertyOverride(jsii.String("TracingConfig.Mode"), jsii.String("Active"))
 	tracing := awsiam.NewPolicy(scope, jsii.String("Tracing"), &awsiam.PolicyProps{
 		Roles: &[]awsiam.IRole{role},
@@ -318,7 +318,7 @@ func traceWithXRay(scope cdkconstructs.Construct, fn awslambda.Function, role aw
 // The dimension this metric once read from a "function" field so put every line without one
 // (log/slog's own JSON lines) into a dimensionless metric that no function's alarm reads. The
 // log group is the function's alone, so every line the pattern matches is the function's.
-func countLoggedErrors(scope cdkconstructs.Construct, logGroup awslogs.LogGroup, fn awslambda.Function, rule *LoggedErrorRule, namespace *string) awslogs.MetricFilter {
+func countLoggedErrors(scope constructs.Construct, logGroup awslogs.LogGroup, fn awslambda.Function, rule *LoggedErrorRule, namespace *string) awslogs.MetricFilter {
 	return awslogs.NewMetricFilter(scope, jsii.String("LoggedErrors"), &awslogs.MetricFilterProps{
 		LogGroup:        logGroup,
 		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$."+*rule.LevelField), jsii.String("="), rule.ErrorLevel),

@@ -12,7 +12,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -89,14 +89,14 @@ func libraryPath(rel string) (string, error) {
 // scope, which `cdk synth` and `cdk deploy` print as "[Error at <path>] <message>" before
 // refusing the app. A panic would end an app that does not recover from it (as the game's
 // main does) in a Go stack trace instead.
-func failSynth(scope cdkconstructs.IConstruct, err error) {
+func failSynth(scope constructs.IConstruct, err error) {
 	awscdk.Annotations_Of(scope).AddError(jsii.String(err.Error()))
 }
 
 // placeholderDir is an empty directory in the app's output, the stand-in for files that were
 // not found (a function's build, a site) after failSynth: the construct still completes, so
 // every such error of the app is reported at once, and the app deploys nothing.
-func placeholderDir(scope cdkconstructs.IConstruct) string {
+func placeholderDir(scope constructs.IConstruct) string {
 	dir := filepath.Join(*awscdk.Stage_Of(scope).Outdir(), "not-found")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		panic(fmt.Errorf("creating %s: %w", dir, err))

@@ -3,8 +3,8 @@
 // exposes what it made as exported fields and metric methods. The stacks in stacks/ wire them
 // together. blocks/README.md lists every prop and what its default does.
 //
-// Its name is not constructs-go's, so an app imports both without an alias (this repository's
-// files still call constructs-go cdkconstructs, from when this package was named constructs).
+// Its name is not constructs-go's, so an app imports both without an alias, as this
+// repository's files do.
 package blocks
 
 import (

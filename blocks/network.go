@@ -5,7 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -46,7 +46,7 @@ var NetworkOwned = []string{"IpAddresses", "Cidr", "MaxAzs", "AvailabilityZones"
 // per AZ before any traffic. Instances reach S3, which also hosts the Amazon Linux 2023 package
 // repositories, through a free gateway endpoint. All traffic is recorded in VPC flow logs.
 type Network struct {
-	cdkconstructs.Construct
+	constructs.Construct
 	// Vpc is the network.
 	Vpc awsec2.Vpc
 	// S3Endpoint is the gateway endpoint that routes the isolated subnets' S3 traffic.
@@ -78,7 +78,7 @@ const (
 )
 
 // NewNetwork defines the VPC.
-func NewNetwork(scope cdkconstructs.Construct, id *string, props *NetworkProps) *Network {
+func NewNetwork(scope constructs.Construct, id *string, props *NetworkProps) *Network {
 	if props == nil {
 		props = &NetworkProps{}
 	}
@@ -99,7 +99,7 @@ func NewNetwork(scope cdkconstructs.Construct, id *string, props *NetworkProps) 
 	if cidr == nil {
 		cidr = jsii.String(DefaultCidr)
 	}
-	this := cdkconstructs.NewConstruct(scope, id)
+	this := constructs.NewConstruct(scope, id)
 	env := props.Lifecycle.orDefault()
 
 	flowLogs := awslogs.NewLogGroup(this, jsii.String("FlowLogs"), &awslogs.LogGroupProps{

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
@@ -30,11 +30,11 @@ type bootSignals struct {
 	// Relay is the signal relay function; Rule routes the bucket's events to it.
 	Relay *GoFunction
 	Rule  awsevents.Rule
-	scope cdkconstructs.Construct
+	scope constructs.Construct
 	life  Lifecycle
 }
 
-func newSignals(scope cdkconstructs.Construct, lifecycle Lifecycle) *bootSignals {
+func newSignals(scope constructs.Construct, lifecycle Lifecycle) *bootSignals {
 	b := awss3.NewBucket(scope, jsii.String("Signals"), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		EnforceSSL:        jsii.Bool(true),

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -83,7 +83,7 @@ type SocketOrigin struct {
 // attempt. A CloudFront function on SocketPath rewrites the path to the API's stage and names
 // the viewer's host for the connect function's same-site check.
 type SiteDistribution struct {
-	cdkconstructs.Construct
+	constructs.Construct
 	// Distribution is the distribution.
 	Distribution awscloudfront.Distribution
 	// SocketFunction is the CloudFront function on SocketPath.
@@ -128,7 +128,7 @@ var noStandardLogs = map[string]bool{
 // name would not fit, that name drops the repeated Region, and a name that still does not fit
 // keeps its start and ends in a hash of the whole, so it stays unique. With the Region unknown
 // at synth, room is kept for the longest Region name.
-func regionalName(scope cdkconstructs.Construct, suffix string, max int) *string {
+func regionalName(scope constructs.Construct, suffix string, max int) *string {
 	stack := awscdk.Stack_Of(scope)
 	name, region := *stack.StackName()+"-"+suffix, stack.Region()
 	if *awscdk.Token_IsUnresolved(region) {
@@ -162,12 +162,12 @@ var socketPath = regexp.MustCompile(`^/[A-Za-z0-9._~-]+$`)
 
 // NewSiteDistribution defines the distribution, its policies, the socket function and the log
 // bucket.
-func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteDistributionProps) *SiteDistribution {
+func NewSiteDistribution(scope constructs.Construct, id *string, props *SiteDistributionProps) *SiteDistribution {
 	p, err := props.validate(scope)
 	if err != nil {
 		panic(fmt.Errorf("SiteDistribution %s: %w", *id, err))
 	}
-	this := cdkconstructs.NewConstruct(scope, id)
+	this := constructs.NewConstruct(scope, id)
 	// CloudFront's standard logs need ACLs: the log delivery writes as the object's owner.
 	logs := newLogBucket(this, "AccessLogs", p.Lifecycle, awss3.ObjectOwnership_OBJECT_WRITER, "distribution")
 	site := newSiteOrigin(this, p.LoadBalancer)
@@ -217,7 +217,7 @@ func NewSiteDistribution(scope cdkconstructs.Construct, id *string, props *SiteD
 
 // validate checks props, in a distribution to be defined in scope, and returns a copy with
 // every default filled in (the caller's props are never changed).
-func (props *SiteDistributionProps) validate(scope cdkconstructs.Construct) (SiteDistributionProps, error) {
+func (props *SiteDistributionProps) validate(scope constructs.Construct) (SiteDistributionProps, error) {
 	if props == nil {
 		return SiteDistributionProps{}, errors.New("props are required")
 	}
@@ -276,7 +276,7 @@ func (p *SiteDistributionProps) validateSockets() error {
 // in place: its ID follows the load balancer's, and a new load balancer gets a new origin (the
 // distribution moves over, then the old one is deleted). Its name carries the Region: two
 // deployments of one lifecycle in two Regions share an account's CloudFront.
-func newSiteOrigin(scope cdkconstructs.Construct, lb awselasticloadbalancingv2.IApplicationLoadBalancer) awscloudfront.IOrigin {
+func newSiteOrigin(scope constructs.Construct, lb awselasticloadbalancingv2.IApplicationLoadBalancer) awscloudfront.IOrigin {
 	vpcOrigin := awscloudfront.NewVpcOrigin(scope, jsii.String("Origin"+*lb.Node().Id()), &awscloudfront.VpcOriginProps{
 		Endpoint:       awscloudfront.VpcOriginEndpoint_ApplicationLoadBalancer(lb),
 		ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTP_ONLY,
@@ -289,7 +289,7 @@ func newSiteOrigin(scope cdkconstructs.Construct, lb awselasticloadbalancingv2.I
 // newSiteCachePolicy caches the site as its origin says. Freshness is NGINX's: no minimum, so
 // no-store (the entry page, config.js, instance.json) is never kept, and s-maxage keeps an
 // asset as long as NGINX says.
-func newSiteCachePolicy(scope cdkconstructs.Construct, name *string) awscloudfront.CachePolicy {
+func newSiteCachePolicy(scope constructs.Construct, name *string) awscloudfront.CachePolicy {
 	return awscloudfront.NewCachePolicy(scope, jsii.String("SiteCache"), &awscloudfront.CachePolicyProps{
 		Comment:                    named(name, "site: the origin's Cache-Control decides; compressed variants kept apart"),
 		MinTtl:                     awscdk.Duration_Seconds(jsii.Number(0)),
@@ -304,7 +304,7 @@ func newSiteCachePolicy(scope cdkconstructs.Construct, name *string) awscloudfro
 }
 
 // newHstsPolicy sends HSTS with maxAge on every response, pages and sockets.
-func newHstsPolicy(scope cdkconstructs.Construct, name *string, maxAge awscdk.Duration) awscloudfront.ResponseHeadersPolicy {
+func newHstsPolicy(scope constructs.Construct, name *string, maxAge awscdk.Duration) awscloudfront.ResponseHeadersPolicy {
 	return awscloudfront.NewResponseHeadersPolicy(scope, jsii.String("Headers"), &awscloudfront.ResponseHeadersPolicyProps{
 		ResponseHeadersPolicyName: regionalName(scope, "Headers", MaxPolicyName),
 		Comment:                   named(name, "site: HSTS on every response (NGINX sends the other security headers)"),
@@ -320,7 +320,7 @@ func newHstsPolicy(scope cdkconstructs.Construct, name *string, maxAge awscdk.Du
 
 // newSocketBehaviors defines the socket function and returns it with the behaviours of
 // SocketPath and OtherSockets, by path: each passes sockets to its API, uncached.
-func newSocketBehaviors(scope cdkconstructs.Construct, p *SiteDistributionProps, headers awscloudfront.IResponseHeadersPolicy) (awscloudfront.Function, map[string]*awscloudfront.BehaviorOptions) {
+func newSocketBehaviors(scope constructs.Construct, p *SiteDistributionProps, headers awscloudfront.IResponseHeadersPolicy) (awscloudfront.Function, map[string]*awscloudfront.BehaviorOptions) {
 	fn := awscloudfront.NewFunction(scope, jsii.String("SocketFunction"), &awscloudfront.FunctionProps{
 		Comment: named(p.Name, "socket: to the API's stage, naming the viewer's host"),
 		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
@@ -362,7 +362,7 @@ func newSocketBehaviors(scope cdkconstructs.Construct, p *SiteDistributionProps,
 // (TLSv1, which browsers no longer offer below 1.2) and cannot be set: Control Tower's rule on
 // the minimum TLS version flags it, and only a domain of your own (domainName) raises it, to
 // TLS 1.2 (2021). docs/deploy.md recommends one for production.
-func useOwnDomain(scope cdkconstructs.Construct, p *SiteDistributionProps, dist *awscloudfront.DistributionProps) awscloudfront.Function {
+func useOwnDomain(scope constructs.Construct, p *SiteDistributionProps, dist *awscloudfront.DistributionProps) awscloudfront.Function {
 	if p.Certificate == nil {
 		return nil
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -60,7 +60,7 @@ type StreamProcessorProps struct {
 // (the event source mapping's on-failure destination) for an operator to replay. Alarms fire
 // when that queue holds anything and when the function falls behind the stream.
 type StreamProcessor struct {
-	cdkconstructs.Construct
+	constructs.Construct
 	// EventSource is the stream's event source mapping on Function.
 	EventSource awslambdaeventsources.DynamoEventSource
 	// DeadLetterQueue holds a description of each batch of records that failed for good: the
@@ -114,7 +114,7 @@ const (
 )
 
 // NewStreamProcessor defines the mapping, the queue and the alarms.
-func NewStreamProcessor(scope cdkconstructs.Construct, id *string, props *StreamProcessorProps) *StreamProcessor {
+func NewStreamProcessor(scope constructs.Construct, id *string, props *StreamProcessorProps) *StreamProcessor {
 	if props == nil || props.Table == nil || props.Function == nil {
 		panic(fmt.Errorf("StreamProcessor %s: Table and Function are required", *id))
 	}
@@ -151,7 +151,7 @@ func NewStreamProcessor(scope cdkconstructs.Construct, id *string, props *Stream
 		filters = &p.Filters
 	}
 
-	this := cdkconstructs.NewConstruct(scope, id)
+	this := constructs.NewConstruct(scope, id)
 	queue := awssqs.NewQueue(this, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
 		// SQS-managed keys: encrypted at rest at no cost, and nothing for the event source
 		// mapping to be granted beyond sqs:SendMessage.

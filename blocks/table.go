@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -63,7 +63,7 @@ const (
 // keeps 35 days of point-in-time recovery, is encrypted with the AWS managed key (or a
 // customer managed one), and streams every change for the functions that react to them.
 type Table struct {
-	cdkconstructs.Construct
+	constructs.Construct
 	// Table is the table; its stream is enabled.
 	Table awsdynamodb.TableV2
 	// Key encrypts the table when CustomerManagedKey; nil with the AWS managed key.
@@ -71,11 +71,11 @@ type Table struct {
 }
 
 // NewTable defines the table.
-func NewTable(scope cdkconstructs.Construct, id *string, props *TableProps) *Table {
+func NewTable(scope constructs.Construct, id *string, props *TableProps) *Table {
 	if props == nil {
 		props = &TableProps{}
 	}
-	this := cdkconstructs.NewConstruct(scope, id)
+	this := constructs.NewConstruct(scope, id)
 	env := props.Lifecycle.orDefault()
 	encryption := awsdynamodb.TableEncryptionV2_AwsManagedKey()
 	var key awskms.Key

@@ -7,7 +7,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -84,7 +84,7 @@ func (r *TableRules) rules() []tableRule {
 }
 
 // Visit checks node if it is a global table.
-func (r *TableRules) Visit(node cdkconstructs.IConstruct) {
+func (r *TableRules) Visit(node constructs.IConstruct) {
 	table, ok := node.(awsdynamodb.CfnGlobalTable)
 	if !ok {
 		return

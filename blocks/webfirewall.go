@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -47,7 +47,7 @@ type WebFirewallProps struct {
 // with the cookie and authorization headers and the query string redacted; an alarm watches
 // for a spike of blocked requests.
 type WebFirewall struct {
-	cdkconstructs.Construct
+	constructs.Construct
 	// WebAcl is the web ACL; its AttrArn goes on the distribution.
 	WebAcl awswafv2.CfnWebACL
 	// Logs is the request log (WAF requires the aws-waf-logs- name prefix).
@@ -93,12 +93,12 @@ const wafLogPrefix = "aws-waf-logs-"
 const minRateLimit, maxRateLimit = 10, 2000000000
 
 // NewWebFirewall defines the web ACL, its logging and its alarm.
-func NewWebFirewall(scope cdkconstructs.Construct, id *string, props *WebFirewallProps) *WebFirewall {
+func NewWebFirewall(scope constructs.Construct, id *string, props *WebFirewallProps) *WebFirewall {
 	p, err := props.validate(scope)
 	if err != nil {
 		panic(fmt.Errorf("WebFirewall %s: %w", *id, err))
 	}
-	this := cdkconstructs.NewConstruct(scope, id)
+	this := constructs.NewConstruct(scope, id)
 	w := &WebFirewall{Construct: this, name: *p.Name}
 	w.WebAcl = awswafv2.NewCfnWebACL(this, jsii.String("Resource"), &awswafv2.CfnWebACLProps{
 		Name:             p.Name,
@@ -124,7 +124,7 @@ func NewWebFirewall(scope cdkconstructs.Construct, id *string, props *WebFirewal
 
 // validate checks props, for a web ACL to be defined in scope, and returns a copy with every
 // default filled in (the caller's props are never changed).
-func (props *WebFirewallProps) validate(scope cdkconstructs.Construct) (WebFirewallProps, error) {
+func (props *WebFirewallProps) validate(scope constructs.Construct) (WebFirewallProps, error) {
 	if props == nil || props.Name == nil {
 		return WebFirewallProps{}, errors.New("Name is required")
 	}
@@ -215,7 +215,7 @@ func managedRules(name string) *awswafv2.CfnWebACL_StatementProperty {
 
 // newRequestLog logs webAcl's requests to a log group of their own, with cookies,
 // authorization and query strings redacted.
-func newRequestLog(scope cdkconstructs.Construct, webAcl awswafv2.CfnWebACL, p *WebFirewallProps) awslogs.LogGroup {
+func newRequestLog(scope constructs.Construct, webAcl awswafv2.CfnWebACL, p *WebFirewallProps) awslogs.LogGroup {
 	// The stack's own id ends the name: a retained log group of a deleted stack never blocks
 	// the name of the next one.
 	stackID := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), awscdk.Aws_STACK_ID(), jsii.Number(3)))

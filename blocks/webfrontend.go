@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/frontend"
@@ -99,7 +99,7 @@ type WebFrontendProps struct {
 // the site, which ships as an S3 asset. A change to the launch template (user data, site,
 // image) replaces the instances one at a time.
 type WebFrontend struct {
-	cdkconstructs.Construct
+	constructs.Construct
 	// LoadBalancer is the load balancer: internet-facing, or internal (Props.Internal).
 	LoadBalancer awselasticloadbalancingv2.ApplicationLoadBalancer
 	// AutoScalingGroup runs the instances.
@@ -269,12 +269,12 @@ func ValidateCapacity(min, max float64) error {
 }
 
 // NewWebFrontend defines the load balancer, the instances and their scaling.
-func NewWebFrontend(scope cdkconstructs.Construct, id *string, props *WebFrontendProps) *WebFrontend {
+func NewWebFrontend(scope constructs.Construct, id *string, props *WebFrontendProps) *WebFrontend {
 	p, err := props.validate()
 	if err != nil {
 		panic(fmt.Errorf("WebFrontend %s: %w", *id, err))
 	}
-	this := cdkconstructs.NewConstruct(scope, id)
+	this := constructs.NewConstruct(scope, id)
 	site := awss3assets.NewAsset(this, jsii.String("Site"), &awss3assets.AssetProps{Path: siteDir(this, p.SiteDir)})
 	role := newInstanceRole(this, site)
 	signals := newSignals(this, p.Lifecycle)
@@ -368,7 +368,7 @@ func valueOf(s *string) string {
 // siteDir is dir, or by default the game's site built for serving (frontend/sitebuild),
 // staged in the app's asset output directory (cdk.out) under a name its content decides: the
 // same source gives the same files, so the asset's hash changes only when the site does.
-func siteDir(scope cdkconstructs.Construct, dir *string) *string {
+func siteDir(scope constructs.Construct, dir *string) *string {
 	if dir != nil {
 		return dir
 	}
@@ -381,7 +381,7 @@ func siteDir(scope cdkconstructs.Construct, dir *string) *string {
 }
 
 // newInstanceRole is the instances' role: Session Manager, and read of the site asset.
-func newInstanceRole(scope cdkconstructs.Construct, site awss3assets.Asset) awsiam.Role {
+func newInstanceRole(scope constructs.Construct, site awss3assets.Asset) awsiam.Role {
 	role := awsiam.NewRole(scope, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
 		Description: jsii.String("Web frontend instances: read the site asset, Session Manager"),
@@ -402,7 +402,7 @@ func newInstanceRole(scope cdkconstructs.Construct, site awss3assets.Asset) awsi
 
 // newLaunchTemplate starts an instance: arm64 Amazon Linux 2023 running userData, IMDSv2
 // only, an encrypted gp3 root volume, a security group of its own.
-func newLaunchTemplate(scope cdkconstructs.Construct, p *WebFrontendProps, role awsiam.Role, userData string) awsec2.LaunchTemplate {
+func newLaunchTemplate(scope constructs.Construct, p *WebFrontendProps, role awsiam.Role, userData string) awsec2.LaunchTemplate {
 	instanceSG := awsec2.NewSecurityGroup(scope, jsii.String("InstanceSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:         p.Vpc,
 		Description: jsii.String("Web frontend instances: HTTP from the load balancer only"),
@@ -434,7 +434,7 @@ func newLaunchTemplate(scope cdkconstructs.Construct, p *WebFrontendProps, role 
 // newInstances is the Auto Scaling group in the isolated subnets: created, and updated one
 // instance at a time, only as fast as instances report that they serve the site; scaled on
 // CPU.
-func newInstances(scope cdkconstructs.Construct, p *WebFrontendProps, launchTemplate awsec2.LaunchTemplate, signals *bootSignals) awsautoscaling.AutoScalingGroup {
+func newInstances(scope constructs.Construct, p *WebFrontendProps, launchTemplate awsec2.LaunchTemplate, signals *bootSignals) awsautoscaling.AutoScalingGroup {
 	asg := awsautoscaling.NewAutoScalingGroup(scope, jsii.String("Instances"), &awsautoscaling.AutoScalingGroupProps{
 		Vpc:            p.Vpc,
 		VpcSubnets:     &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
@@ -479,7 +479,7 @@ func newInstances(scope cdkconstructs.Construct, p *WebFrontendProps, launchTemp
 
 // newLoadBalancer is the load balancer, internet-facing in the public subnets or internal
 // beside the instances, logging to accessLogs.
-func newLoadBalancer(scope cdkconstructs.Construct, p *WebFrontendProps, accessLogs awss3.Bucket) awselasticloadbalancingv2.ApplicationLoadBalancer {
+func newLoadBalancer(scope constructs.Construct, p *WebFrontendProps, accessLogs awss3.Bucket) awselasticloadbalancingv2.ApplicationLoadBalancer {
 	subnets := awsec2.SubnetType_PUBLIC
 	// An internal load balancer is another resource, not the internet-facing one changed: a
 	// scheme change replaces it, and its listener could not take over the target group the

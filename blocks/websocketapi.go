@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/ops/accountkey"
@@ -111,7 +111,7 @@ func ValidateThrottle(rate, burst float64) error {
 // WebSocketApi is an API Gateway WebSocket API whose routes invoke Lambda functions, with one
 // auto-deployed, throttled stage that writes JSON access logs.
 type WebSocketApi struct {
-	cdkconstructs.Construct
+	constructs.Construct
 	// Api is the WebSocket API.
 	Api awsapigatewayv2.WebSocketApi
 	// Stage is its one stage; Stage.Url() is the wss:// URL clients connect to and
@@ -156,7 +156,7 @@ var accessLogFormat = func() string {
 }()
 
 // NewWebSocketApi defines the API, its routes and its stage.
-func NewWebSocketApi(scope cdkconstructs.Construct, id *string, props *WebSocketApiProps) *WebSocketApi {
+func NewWebSocketApi(scope constructs.Construct, id *string, props *WebSocketApiProps) *WebSocketApi {
 	if props == nil || len(props.Integrations) == 0 {
 		panic(fmt.Errorf("WebSocketApi %s: Integrations is empty: give every function the routes it serves", *id))
 	}
@@ -207,7 +207,7 @@ func NewWebSocketApi(scope cdkconstructs.Construct, id *string, props *WebSocket
 	if err != nil {
 		panic(fmt.Errorf("WebSocketApi %s: %w", *id, err))
 	}
-	this := cdkconstructs.NewConstruct(scope, id)
+	this := constructs.NewConstruct(scope, id)
 	env := props.Lifecycle.orDefault()
 	api := awsapigatewayv2.NewWebSocketApi(this, jsii.String("Resource"), &apiProps)
 	// One integration per function, whichever number of routes it serves, named after the
@@ -282,7 +282,7 @@ func routeThrottles(stage awsapigatewayv2.WebSocketStage, routes map[string]awsa
 // accountLogRole creates the role API Gateway writes CloudWatch Logs with and the custom
 // resource that sets it as the region's API Gateway account setting when none is set; it
 // returns the custom resource, for the stage to wait on.
-func accountLogRole(scope cdkconstructs.Construct) cdkconstructs.IConstruct {
+func accountLogRole(scope constructs.Construct) constructs.IConstruct {
 	role := awsiam.NewRole(scope, jsii.String("CloudWatchRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
 		Description: jsii.String("API Gateway writes access and execution logs to CloudWatch Logs (account setting)"),

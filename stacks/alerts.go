@@ -5,7 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks"
@@ -58,7 +58,7 @@ const topicKeyDescription = "Encrypts the TicTacToe SNS topics (alerts and opera
 const handlerLogFields = "route, room, outcome, errorCode, error"
 
 // NewAlertsStack defines the stack.
-func NewAlertsStack(scope cdkconstructs.Construct, id string, props *AlertsStackProps) *AlertsStack {
+func NewAlertsStack(scope constructs.Construct, id string, props *AlertsStackProps) *AlertsStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	var filter *map[string]awssns.SubscriptionFilter
 	if props.Email != nil {

@@ -3,7 +3,7 @@ package stacks
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks"
@@ -33,7 +33,7 @@ type DataStack struct {
 }
 
 // NewDataStack defines the stack.
-func NewDataStack(scope cdkconstructs.Construct, id string, props *DataStackProps) *DataStack {
+func NewDataStack(scope constructs.Construct, id string, props *DataStackProps) *DataStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	table := blocks.NewTable(stack, jsii.String("Games"), gameTableProps(props.Lifecycle, props.CustomerManagedKey, props.Replicas))
 	awscdk.NewCfnOutput(stack, jsii.String(dataOutputTableName), &awscdk.CfnOutputProps{

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
@@ -184,7 +184,7 @@ func StackPrefix(cfg Config) string {
 // suppression fails synth. Only what the deployer set is passed on; the constructs and
 // functions apply their own defaults. Each stack is named for cfg alone (StackPrefix), so the
 // stacks a pipeline's stage deploys are those `make deploy` would: switching takes them over.
-func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
+func NewDeployment(scope constructs.Construct, cfg Config) *Deployment {
 	m := newStackMaker(scope, cfg)
 	var d Deployment
 	d.Edge = m.edge()
@@ -209,13 +209,13 @@ func NewDeployment(scope cdkconstructs.Construct, cfg Config) *Deployment {
 // stackMaker is what every stack of a deployment shares: its scope, settings, name prefix and
 // environment.
 type stackMaker struct {
-	scope  cdkconstructs.Construct
+	scope  constructs.Construct
 	cfg    Config
 	prefix string
 	env    *awscdk.Environment // nil: environment-agnostic
 }
 
-func newStackMaker(scope cdkconstructs.Construct, cfg Config) stackMaker {
+func newStackMaker(scope constructs.Construct, cfg Config) stackMaker {
 	m := stackMaker{scope: scope, cfg: cfg, prefix: StackPrefix(cfg)}
 	if cfg.Account != "" {
 		m.env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}

@@ -6,7 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks"
@@ -51,7 +51,7 @@ const (
 )
 
 // NewEdgeStack defines the stack.
-func NewEdgeStack(scope cdkconstructs.Construct, id string, props *EdgeStackProps) *EdgeStack {
+func NewEdgeStack(scope constructs.Construct, id string, props *EdgeStackProps) *EdgeStack {
 	if props.Env == nil || props.Env.Region == nil || *props.Env.Region != EdgeRegion {
 		panic(fmt.Errorf("stack %s: it must deploy to %s, where CloudFront takes certificates and web ACLs from", id, EdgeRegion))
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks"
@@ -77,7 +77,7 @@ type FrontendStack struct {
 }
 
 // NewFrontendStack defines the stack.
-func NewFrontendStack(scope cdkconstructs.Construct, id string, props *FrontendStackProps) *FrontendStack {
+func NewFrontendStack(scope constructs.Construct, id string, props *FrontendStackProps) *FrontendStack {
 	edge := props.Edge
 	if props.Vpc == nil || (edge == nil && props.WebSocketUrl == nil) {
 		panic(fmt.Errorf("stack %s: Vpc, and WebSocketUrl or Edge, are required", id))

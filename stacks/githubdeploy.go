@@ -3,7 +3,7 @@ package stacks
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
@@ -40,7 +40,7 @@ type GitHubDeployStack struct {
 // NewGitHubDeployStack defines a role GitHub Actions assumes with its OIDC token, from the
 // repository's dev and prod environments only, that can do what `cdk deploy` does: assume
 // the CDK bootstrap roles. It holds no other permission; the bootstrap's roles do the deploy.
-func NewGitHubDeployStack(scope cdkconstructs.Construct, id string, props *GitHubDeployStackProps) *GitHubDeployStack {
+func NewGitHubDeployStack(scope constructs.Construct, id string, props *GitHubDeployStackProps) *GitHubDeployStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	providerArn := props.ProviderArn
 	if providerArn == "" {

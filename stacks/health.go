@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks"
@@ -70,7 +70,7 @@ const (
 )
 
 // NewHealthStack defines the stack.
-func NewHealthStack(scope cdkconstructs.Construct, id string, props *HealthStackProps) *HealthStack {
+func NewHealthStack(scope constructs.Construct, id string, props *HealthStackProps) *HealthStack {
 	if props.Env == nil || props.Env.Region == nil || *props.Env.Region != EdgeRegion {
 		panic(fmt.Errorf("stack %s: it must deploy to %s, where Route 53 publishes health check metrics", id, EdgeRegion))
 	}

@@ -4,7 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
@@ -35,7 +35,7 @@ type LinksStack struct {
 }
 
 // NewLinksStack defines the stack.
-func NewLinksStack(scope cdkconstructs.Construct, id string, props *LinksStackProps) *LinksStack {
+func NewLinksStack(scope constructs.Construct, id string, props *LinksStackProps) *LinksStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	var pairs []*string
 	var apis []*string

@@ -6,7 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks"
@@ -52,7 +52,7 @@ const dashboardSummary = "Can players play? Alarms on the right; then players, t
 
 // NewMonitoringStack defines the stack: a row for every function of lambda/catalog and its
 // alarms in the status, the table's latency for the calls the catalog says the functions make.
-func NewMonitoringStack(scope cdkconstructs.Construct, id string, props *MonitoringStackProps) *MonitoringStack {
+func NewMonitoringStack(scope constructs.Construct, id string, props *MonitoringStackProps) *MonitoringStack {
 	if props.Network == nil || (props.Data == nil && props.TableName == nil) || props.Realtime == nil || props.Presence == nil || props.Frontend == nil {
 		panic(fmt.Errorf("stack %s: Network, Data (or TableName), Realtime, Presence and Frontend are required", id))
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks"
@@ -24,7 +24,7 @@ import (
 // The Monitoring stack's tests read the whole app (dev and prod, synthesized once: deployment_test.go), since it watches every other stack.
 
 // logicalID is the logical ID of a construct's CloudFormation resource in its own stack.
-func logicalID(c cdkconstructs.IConstruct) string {
+func logicalID(c constructs.IConstruct) string {
 	return *awscdk.Stack_Of(c).GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))
 }
 
@@ -568,8 +568,8 @@ func refTarget(t *testing.T, ref any, logicalIDs []string) string {
 }
 
 // functionsOf is every function of the deployment, by name.
-func functionsOf(d *Deployment) map[string]cdkconstructs.IConstruct {
-	fns := map[string]cdkconstructs.IConstruct{"presence": d.Presence.Function.Function}
+func functionsOf(d *Deployment) map[string]constructs.IConstruct {
+	fns := map[string]constructs.IConstruct{"presence": d.Presence.Function.Function}
 	for _, name := range catalog.RouteFunctionNames() {
 		fns[name] = d.Realtime.Functions[name].Function
 	}
@@ -618,7 +618,7 @@ func TestLoggedErrorsAreCounted(t *testing.T) {
 func TestDashboardShowsEveryAlarm(t *testing.T) {
 	_, shown := dashboardBody(t, dev(t))
 	d := dev(t).d
-	var want []cdkconstructs.IConstruct
+	var want []constructs.IConstruct
 	for _, sp := range alarmSpecs(d) {
 		want = append(want, sp.alarm)
 	}

@@ -3,7 +3,7 @@ package stacks
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks"
@@ -32,7 +32,7 @@ type NetworkStack struct {
 }
 
 // NewNetworkStack defines the stack.
-func NewNetworkStack(scope cdkconstructs.Construct, id string, props *NetworkStackProps) *NetworkStack {
+func NewNetworkStack(scope constructs.Construct, id string, props *NetworkStackProps) *NetworkStack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	count := blocks.DefaultMaxAzs
 	if props.MaxAzs != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
@@ -170,7 +170,7 @@ func grantUseConnection(pipeline pipelines.CodePipeline, arn string) {
 		panic("stacks: the pipeline has no Source stage to grant the connection to")
 	}
 	granted := false
-	for _, c := range *src.Node().FindAll(cdkconstructs.ConstructOrder_PREORDER) {
+	for _, c := range *src.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 		if role, ok := c.(awsiam.Role); ok {
 			role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Actions: jsii.Strings("codeconnections:UseConnection"), Resources: jsii.Strings(arn),

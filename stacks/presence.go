@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks"
@@ -66,7 +66,7 @@ func PresenceFilters(region string, primary bool) []*map[string]any {
 }
 
 // NewPresenceStack defines the stack.
-func NewPresenceStack(scope cdkconstructs.Construct, id string, props *PresenceStackProps) *PresenceStack {
+func NewPresenceStack(scope constructs.Construct, id string, props *PresenceStackProps) *PresenceStack {
 	if (props.Table == nil && props.TableName == nil) || props.Topic == nil {
 		panic(fmt.Errorf("stack %s: Table (or TableName) and Topic are required", id))
 	}

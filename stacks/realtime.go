@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks"
@@ -85,7 +85,7 @@ func (r *RealtimeStack) Alarms() []awscloudwatch.IAlarm {
 }
 
 // NewRealtimeStack defines the stack.
-func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeStackProps) *RealtimeStack {
+func NewRealtimeStack(scope constructs.Construct, id string, props *RealtimeStackProps) *RealtimeStack {
 	if props.Table == nil && props.TableName == nil {
 		panic(fmt.Errorf("stack %s: Table or TableName is required", id))
 	}
@@ -119,7 +119,7 @@ func NewRealtimeStack(scope cdkconstructs.Construct, id string, props *RealtimeS
 		Api: api, AlarmTopic: props.AlarmTopic,
 		AccountRequestsAdvice: jsii.String("The dashboard's API row says whether it is a flood (client errors, connections closed) or players; docs/capacity.md says what each game costs. Ask for a higher quota (Service Quotas, Amazon API Gateway, Throttle rate) before raising games"),
 	})
-	alarms := cdkconstructs.NewConstruct(stack, jsii.String("FunctionAlarms"))
+	alarms := constructs.NewConstruct(stack, jsii.String("FunctionAlarms"))
 	for _, f := range catalog.RouteFunctions() {
 		rs.FunctionAlarms[f.Name] = blocks.NewFunctionAlarms(alarms, jsii.String(f.Name), &blocks.FunctionAlarmsProps{
 			Name: f.Name, Function: functions[f.Name], AlarmTopic: props.AlarmTopic, LogFields: handlerLogFields,
@@ -158,7 +158,7 @@ func newGeneratedSecret(stack awscdk.Stack, id, description, noRotation string) 
 func newRouteFunctions(stack awscdk.Stack, id string, props *RealtimeStackProps, table awsdynamodb.ITableV2, edge edgeSecrets, sourceKey awssecretsmanager.ISecret) map[string]*blocks.GoFunction {
 	regional := props.Regional
 	functions := map[string]*blocks.GoFunction{}
-	functionsScope := cdkconstructs.NewConstruct(stack, jsii.String("Functions"))
+	functionsScope := constructs.NewConstruct(stack, jsii.String("Functions"))
 	for _, f := range catalog.RouteFunctions() {
 		if f.Needs.StreamRead || f.Needs.PublishAlerts {
 			panic(fmt.Errorf("stack %s: route function %s needs the stream or the alerts topic, which this stack does not have: serve it from the Presence stack", id, f.Name))

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks"
@@ -256,7 +256,7 @@ func keepPublished(stack awscdk.Stack, value *string) {
 	if stack.Node().TryFindChild(jsii.String("Publish")) != nil {
 		panic(fmt.Errorf("stack %s: keepPublished is called once, before synth", *stack.StackName()))
 	}
-	scope := cdkconstructs.NewConstruct(stack, jsii.String("Publish"))
+	scope := constructs.NewConstruct(stack, jsii.String("Publish"))
 	awscdk.NewCfnOutput(scope, jsii.String("Output"+string(resolved)), &awscdk.CfnOutputProps{Value: value})
 }
 

@@ -5,7 +5,7 @@ import (
 	"sort"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -33,7 +33,7 @@ func publishTeardown(stack awscdk.Stack) {
 	type entry struct{ id, why string }
 	var found []entry
 	byID := map[string]awscdk.CfnResource{}
-	for _, c := range *stack.Node().FindAll(cdkconstructs.ConstructOrder_PREORDER) {
+	for _, c := range *stack.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 		res, ok := c.(awscdk.CfnResource)
 		if !ok || awscdk.Stack_Of(res) != stack {
 			continue

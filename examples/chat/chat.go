@@ -2,7 +2,7 @@ package main
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	cdkconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/blocks"
@@ -13,7 +13,7 @@ import (
 // topic and a dashboard. Every construct is at its defaults but for what only this app can
 // say: its handler, its routes, its site (its files, the global object its config file sets,
 // its name on the instances).
-func NewChatStack(scope cdkconstructs.Construct, id string, props *awscdk.StackProps) awscdk.Stack {
+func NewChatStack(scope constructs.Construct, id string, props *awscdk.StackProps) awscdk.Stack {
 	stack := awscdk.NewStack(scope, jsii.String(id), props)
 
 	network := blocks.NewNetwork(stack, jsii.String("Network"), nil)
