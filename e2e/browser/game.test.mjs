@@ -394,24 +394,16 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
   });
 
   test('asked with ?rtt=1, a page reports its last move\'s round trip with its next move, and only then', { timeout: 60000 }, async () => {
-    const [host, guest] = await Promise.all([newPlayer(browser, stack.url), newPlayer(browser, stack.url)]);
-    const a = host.page;
-    const b = guest.page;
     const sent = { a: [], b: [] };
-    for (const [who, page] of [['a', a], ['b', b]]) {
-      page.on('websocket', (ws) => ws.on('framesent', (f) => {
-        const m = JSON.parse(f.payload);
-        if (m.action === 'move') sent[who].push(m);
-      }));
-    }
-    await a.goto('/?rtt=1');
-    await a.fill('#name', 'Ann');
-    await a.click('#create-form button[type="submit"]');
-    const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
-    await b.goto(`/?room=${code}`);
-    await b.fill('#name', 'Bob');
-    await b.press('#name', 'Enter');
-    await waitText(a, '#status', /^Your turn/);
+    const { host, guest, a, b } = await twoPlayers(browser, stack.url, {
+      hostPath: '/?rtt=1',
+      prepare: (...pages) => {
+        pages.forEach((page, i) => page.on('websocket', (ws) => ws.on('framesent', (f) => {
+          const m = JSON.parse(f.payload);
+          if (m.action === 'move') sent[i ? 'b' : 'a'].push(m);
+        })));
+      },
+    });
     await play(a, b, 0, 'X');
     await play(b, a, 4, 'O');
     await play(a, b, 8, 'X');
@@ -460,30 +452,20 @@ describe('the game site in Chromium', { skip: skip || false }, () => {
   });
 
   test('cues for a player looking elsewhere: unread badge on a phone, the hidden tab\'s title and chime, mute remembered', { timeout: 60000 }, async () => {
-    const host = await newPlayer(browser, stack.url, { viewport: DESKTOP });
-    const guest = await newPlayer(browser, stack.url, { viewport: PHONE });
-    const a = host.page;
-    const b = guest.page;
     // The test says when Bob's tab is hidden, and counts the chimes the page makes.
-    await b.addInitScript(() => {
-      window.__hidden = false;
-      window.__chimes = 0;
-      Object.defineProperty(Document.prototype, 'visibilityState', { get: () => (window.__hidden ? 'hidden' : 'visible') });
-      const Real = window.AudioContext;
-      window.AudioContext = class extends Real {
-        createOscillator() { window.__chimes++; return super.createOscillator(); }
-      };
+    const { host, guest, a, b } = await twoPlayers(browser, stack.url, {
+      guestView: PHONE,
+      prepare: (_, guestPage) => guestPage.addInitScript(() => {
+        window.__hidden = false;
+        window.__chimes = 0;
+        Object.defineProperty(Document.prototype, 'visibilityState', { get: () => (window.__hidden ? 'hidden' : 'visible') });
+        const Real = window.AudioContext;
+        window.AudioContext = class extends Real {
+          createOscillator() { window.__chimes++; return super.createOscillator(); }
+        };
+      }),
     });
     const hide = (hidden) => b.evaluate((h) => { window.__hidden = h; document.dispatchEvent(new Event('visibilitychange')); }, hidden);
-    await a.goto('/');
-    await a.fill('#name', 'Ann');
-    await a.click('#create-form button');
-    const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();
-    await b.goto(`/?room=${code}`);
-    await b.fill('#name', 'Bob');
-    await b.keyboard.press('Enter');
-    await waitText(b, '#status', /Ann’s turn/);
-    await waitText(a, '#status', /^Your turn/);
 
     // On the phone the chat is below the board: a message arriving shows a badge and a button.
     await b.evaluate(() => window.scrollTo(0, 0));

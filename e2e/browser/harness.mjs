@@ -298,13 +298,15 @@ export function noErrors(...players) {
 }
 
 // twoPlayers opens a room for Ann (host) and has Bob join it from its link, in two browser
-// contexts; it resolves once both see the game start.
-export async function twoPlayers(browser, url, { hostView = DESKTOP, guestView = DESKTOP } = {}) {
+// contexts; it resolves once both see the game start. prepare(a, b) runs on the two pages
+// before either loads (init scripts, listeners); hostPath is where Ann's page opens.
+export async function twoPlayers(browser, url, { hostView = DESKTOP, guestView = DESKTOP, prepare = null, hostPath = '/' } = {}) {
   const host = await newPlayer(browser, url, { viewport: hostView });
   const guest = await newPlayer(browser, url, { viewport: guestView });
   const a = host.page;
   const b = guest.page;
-  await a.goto('/');
+  if (prepare) await prepare(a, b);
+  await a.goto(hostPath);
   await a.fill('#name', 'Ann');
   await a.click('#create-form button');
   const code = (await waitText(a, '#invite-code', /^\w{6}$/)).trim();

@@ -2,9 +2,7 @@ package handler_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 )
@@ -90,7 +88,6 @@ func TestGraceEndsInAForfeit(t *testing.T) {
 // (each order forced in turn): the rejoin (the guest is back, nobody forfeits) or the forfeit
 // (the rejoin is then refused: the seat is gone). Both players are told the same.
 func TestRejoinAtTheDeadlineRacesTheForfeit(t *testing.T) {
-	type who struct{}
 	for _, first := range []string{"rejoin", "host"} {
 		t.Run(first+" writes first", func(t *testing.T) {
 			e := newEnv(t, envOptions{})
@@ -100,68 +97,9 @@ func TestRejoinAtTheDeadlineRacesTheForfeit(t *testing.T) {
 			e.disconnect("o")
 			e.advance(grace - time.Millisecond)
 
-			// The rejoin decides a millisecond early and waits to write; the host's request
-			// then reads the same version at the deadline and decides too; then each order.
-			rejoinReady, hostReady, wrote := make(chan struct{}), make(chan struct{}), make(chan struct{})
-			seen := map[string]bool{}
-			var mu sync.Mutex
-			gate := func(ctx context.Context, op string) {
-				name, _ := ctx.Value(who{}).(string)
-				mu.Lock()
-				firstTime := name != "" && !seen[name+op]
-				seen[name+op] = true
-				mu.Unlock()
-				if !firstTime {
-					return
-				}
-				switch op {
-				case "SaveRoom":
-					if name == "rejoin" {
-						close(rejoinReady)
-						<-hostReady
-					} else {
-						close(hostReady)
-					}
-					if name != first {
-						<-wrote
-					}
-				case "SavedRoom":
-					if name == first {
-						close(wrote)
-					}
-				}
-			}
-			e.store.gate.Store(&gate)
-			deliver := func(name, conn string, frame map[string]any) error {
-				ctx := context.WithValue(context.Background(), who{}, name)
-				b, _ := json.Marshal(frame)
-				ev := golden(t, frame["action"].(string))
-				ev.RequestContext.RouteKey, ev.RequestContext.ConnectionID, ev.Body = frame["action"].(string), conn, string(b)
-				_, err := e.h.Game(ctx, ev)
-				return err
-			}
-			var wg sync.WaitGroup
-			errs := make(chan error, 2)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs <- deliver("rejoin", "o2", map[string]any{"action": "rejoin", "roomCode": code, "token": token})
-			}()
-			<-rejoinReady               // the rejoin has decided, a millisecond early...
-			e.advance(time.Millisecond) // ...the deadline passes...
-			wg.Add(1)                   // ...and the host's request reads the same version at it
-			go func() {
-				defer wg.Done()
-				errs <- deliver("host", "x", map[string]any{"action": "getRoom", "roomCode": code})
-			}()
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			e.store.gate.Store(nil)
+			e.raceAtDeadline(first,
+				racer{"rejoin", "o2", map[string]any{"action": "rejoin", "roomCode": code, "token": token}},
+				racer{"host", "x", map[string]any{"action": "getRoom", "roomCode": code}})
 			r, err := e.store.GetRoom(context.Background(), code)
 			if err != nil {
 				t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -358,4 +359,83 @@ func (e *env) metricCounts() map[string]int {
 		}
 	}
 	return out
+}
+
+// racer is one side of raceAtDeadline: a frame, the connection sending it, and a name.
+type racer struct {
+	name, conn string
+	frame      map[string]any
+}
+
+type racerName struct{}
+
+// raceAtDeadline forces the race of a request made a millisecond before a deadline (early)
+// with one made at it (late): early decides and waits to write; the clock passes the deadline;
+// late reads the same version and decides too; then first (early's or late's name) writes, and
+// the other's conditional write fails and starts again from its result. It returns once both
+// are answered.
+func (e *env) raceAtDeadline(first string, early, late racer) {
+	t := e.t
+	t.Helper()
+	earlyReady, lateReady, wrote := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	seen := map[string]bool{}
+	var mu sync.Mutex
+	gate := func(ctx context.Context, op string) {
+		name, _ := ctx.Value(racerName{}).(string)
+		mu.Lock()
+		firstTime := name != "" && !seen[name+op]
+		seen[name+op] = true
+		mu.Unlock()
+		if !firstTime {
+			return
+		}
+		switch op {
+		case "SaveRoom":
+			if name == early.name {
+				close(earlyReady)
+				<-lateReady
+			} else {
+				close(lateReady)
+			}
+			if name != first {
+				<-wrote
+			}
+		case "SavedRoom":
+			if name == first {
+				close(wrote)
+			}
+		}
+	}
+	e.store.gate.Store(&gate)
+	defer e.store.gate.Store(nil)
+	deliver := func(r racer) error {
+		ctx := context.WithValue(context.Background(), racerName{}, r.name)
+		b, _ := json.Marshal(r.frame)
+		action := r.frame["action"].(string)
+		ev := golden(t, action)
+		ev.RequestContext.RouteKey, ev.RequestContext.ConnectionID, ev.Body = action, r.conn, string(b)
+		_, err := e.h.Game(ctx, ev)
+		return err
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		errs <- deliver(early)
+	}()
+	<-earlyReady                // early has decided, a millisecond before the deadline...
+	e.advance(time.Millisecond) // ...the deadline passes...
+	wg.Add(1)                   // ...and late reads the same version at it
+	go func() {
+		defer wg.Done()
+		errs <- deliver(late)
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -2,9 +2,7 @@ package handler_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 )
@@ -134,7 +132,6 @@ func TestQuickMatchCamperLosesTheSeat(t *testing.T) {
 // turn): the move (the game goes on, nobody timed out) or the timeout (the move is then
 // refused: the game is over). Every connection is told the same.
 func TestMoveAtTheDeadlineRacesTheTimeout(t *testing.T) {
-	type who struct{}
 	for _, first := range []string{"move", "watcher"} {
 		t.Run(first+" writes first", func(t *testing.T) {
 			e := newEnv(t, envOptions{moveTimeout: moveTimeout})
@@ -142,66 +139,9 @@ func TestMoveAtTheDeadlineRacesTheTimeout(t *testing.T) {
 			e.send("w", map[string]any{"action": "getRoom", "roomCode": code})
 			e.advance(moveTimeout - time.Millisecond)
 
-			moveReady, watcherReady, wrote := make(chan struct{}), make(chan struct{}), make(chan struct{})
-			seen := map[string]bool{}
-			var mu sync.Mutex
-			gate := func(ctx context.Context, op string) {
-				name, _ := ctx.Value(who{}).(string)
-				mu.Lock()
-				firstTime := name != "" && !seen[name+op]
-				seen[name+op] = true
-				mu.Unlock()
-				if !firstTime {
-					return
-				}
-				switch op {
-				case "SaveRoom":
-					if name == "move" {
-						close(moveReady)
-						<-watcherReady
-					} else {
-						close(watcherReady)
-					}
-					if name != first {
-						<-wrote
-					}
-				case "SavedRoom":
-					if name == first {
-						close(wrote)
-					}
-				}
-			}
-			e.store.gate.Store(&gate)
-			deliver := func(name, conn string, frame map[string]any) error {
-				ctx := context.WithValue(context.Background(), who{}, name)
-				b, _ := json.Marshal(frame)
-				ev := golden(t, frame["action"].(string))
-				ev.RequestContext.RouteKey, ev.RequestContext.ConnectionID, ev.Body = frame["action"].(string), conn, string(b)
-				_, err := e.h.Game(ctx, ev)
-				return err
-			}
-			var wg sync.WaitGroup
-			errs := make(chan error, 2)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs <- deliver("move", "x", map[string]any{"action": "move", "roomCode": code, "cell": 4})
-			}()
-			<-moveReady                 // the move has been decided, a millisecond early...
-			e.advance(time.Millisecond) // ...the deadline passes...
-			wg.Add(1)                   // ...and the spectator's request reads the same version at it
-			go func() {
-				defer wg.Done()
-				errs <- deliver("watcher", "w", map[string]any{"action": "getRoom", "roomCode": code})
-			}()
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			e.store.gate.Store(nil)
+			e.raceAtDeadline(first,
+				racer{"move", "x", map[string]any{"action": "move", "roomCode": code, "cell": 4}},
+				racer{"watcher", "w", map[string]any{"action": "getRoom", "roomCode": code}})
 			r, err := e.store.GetRoom(context.Background(), code)
 			if err != nil {
 				t.Fatal(err)
