@@ -62,11 +62,12 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 			}
 			homed = func(code string) bool { return region.HomeOf(code, cfg.Regions) == cfg.Region }
 		}
+		kept, _ := st.(store.Players) // the table's store, or the multi-Region one: both keep players
 		if cfg.PresenceLog {
 			st = presence.Observe(st, presence.LogPublisher{Log: logger}, time.Now, logger)
 		}
 		opts.Service = service.New(service.Options{Store: st, Sender: sender, Grace: cfg.Grace, MoveTimeout: cfg.MoveTimeout, Logger: logger,
-			Metrics: metrics.NewEMF(base.MetricsLogger(cfg, logger), time.Now), Homed: homed})
+			Metrics: metrics.NewEMF(base.MetricsLogger(cfg, logger), time.Now), Homed: homed, Players: kept})
 		if function == catalog.FnGame {
 			opts.Timings = metrics.NewEMF(base.MetricsLogger(cfg, logger), time.Now)
 		}

@@ -27,6 +27,8 @@ const (
 	GameNotActive Code = "game_not_active"
 	TooLarge      Code = "too_large"
 	RateLimited   Code = "rate_limited"
+	// NotYourPlayer: a player id presented with a secret that is not its own.
+	NotYourPlayer Code = "not_your_player"
 	// Internal is a server fault (a store outage, contention that outlasted every retry). The
 	// client may retry; nothing was changed.
 	Internal Code = "internal_error"

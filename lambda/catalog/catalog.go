@@ -44,6 +44,11 @@ const (
 	// CancelQuickMatch leaves the queue.
 	QuickMatch       = "quickMatch"
 	CancelQuickMatch = "cancelQuickMatch"
+	// MyGames answers with the sender's player's stats, rating and history; Leaderboard with
+	// the top players; ForgetMe erases the sender's player (lambda/players).
+	MyGames     = "myGames"
+	Leaderboard = "leaderboard"
+	ForgetMe    = "forgetMe"
 )
 
 // DynamoDB actions on the game table. lambda/store makes only these calls, by key: one item at
@@ -128,8 +133,9 @@ var all = []Function{
 	{
 		Name:        FnGame,
 		Description: "TicTacToe game actions: every client frame and $default",
-		Routes:      []string{Default, CreateRoom, JoinRoom, GetRoom, Move, SendMessage, Rematch, LeaveRoom, Rejoin, PlayComputer, QuickMatch, CancelQuickMatch},
-		Needs:       Needs{TableActions: gameActions, ManageConnections: true},
+		Routes: []string{Default, CreateRoom, JoinRoom, GetRoom, Move, SendMessage, Rematch, LeaveRoom, Rejoin, PlayComputer, QuickMatch, CancelQuickMatch,
+			MyGames, Leaderboard, ForgetMe},
+		Needs: Needs{TableActions: gameActions, ManageConnections: true},
 	},
 	{
 		Name:        FnPresence,

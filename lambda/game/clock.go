@@ -93,6 +93,7 @@ func (r *Room) ExpireTurn(now time.Time, move time.Duration) bool {
 		r.Score.O++
 	}
 	r.Timeout = &Forfeit{Symbol: s, Name: p.Name}
+	r.end(s.Other(), EndTimeout, now)
 	r.UpdatedAt = now
 	p.Timeouts++
 	r.Player(s.Other()).Timeouts = 0 // "in a row": the other's run is broken by this game

@@ -42,6 +42,8 @@ type Player struct {
 	Timeouts int
 	// Computer is the level of the computer that holds the seat; "" for a person.
 	Computer Level
+	// Identity is the anonymous player who sat down, if they identified (lambda/players).
+	Identity
 }
 
 // Online reports whether the player has a live connection.
@@ -69,8 +71,15 @@ type Room struct {
 	// TurnAt is when the player to move got the turn, and ResumedAt when they came back to it
 	// (Resume; zero if not): the move clock's facts (TurnEnds). Zero in rooms stored before.
 	TurnAt, ResumedAt time.Time
-	// Quick marks a room quick match opened: a player who keeps timing out loses its seat.
+	// Quick marks a room quick match opened: a player who keeps timing out loses its seat, and
+	// its games between identified players are rated.
 	Quick bool
+	// GameAt is when the current (or last) game began, and Moves its cells in the order played.
+	GameAt time.Time
+	Moves  []int
+	// Ended is the last game that ended, as it ended (Record); nil before the first. It stays
+	// until the next game ends, so the write that ends a game carries it once and for all.
+	Ended *Record
 	X, O  *Player
 	Score Score
 	// Watchers are spectators' connection ids, sent every update.
@@ -105,6 +114,7 @@ type Seat struct {
 	Name      string
 	TokenHash string
 	ConnID    string
+	Identity  Identity
 }
 
 // NewRoom opens a room with its creator as X, waiting for an opponent.
@@ -112,7 +122,7 @@ func NewRoom(code string, host Seat, now time.Time) *Room {
 	return &Room{
 		Code:      code,
 		Status:    Waiting,
-		X:         &Player{Name: host.Name, TokenHash: host.TokenHash, ConnID: host.ConnID},
+		X:         &Player{Name: host.Name, TokenHash: host.TokenHash, ConnID: host.ConnID, Identity: host.Identity},
 		CreatedAt: now,
 		UpdatedAt: now,
 		SeriesAt:  now,
@@ -214,7 +224,7 @@ func (r *Room) Join(seat Seat, now time.Time) error {
 	case r.O != nil || r.X == nil:
 		return apperr.New(apperr.RoomFull, "Room %s already has two players.", r.Code)
 	}
-	r.O = &Player{Name: seat.Name, TokenHash: seat.TokenHash, ConnID: seat.ConnID}
+	r.O = &Player{Name: seat.Name, TokenHash: seat.TokenHash, ConnID: seat.ConnID, Identity: seat.Identity}
 	r.removeWatcher(seat.ConnID)
 	r.Score = Score{}
 	r.SeriesAt = now
@@ -233,6 +243,7 @@ func (r *Room) newGame(starter Symbol, now time.Time) {
 	r.Winner = None
 	r.WinLine = nil
 	r.Forfeit, r.Timeout = nil, nil
+	r.GameAt, r.Moves = now, nil
 	r.startTurn(now)
 	for _, p := range []*Player{r.X, r.O} {
 		if p != nil {
@@ -263,10 +274,17 @@ func (r *Room) Move(connID string, cell int, now time.Time) error {
 // place puts s on cell and ends the game or passes the turn.
 func (r *Room) place(s Symbol, cell int, now time.Time) {
 	r.Board[cell] = s
+	r.Moves = append(r.Moves, cell)
 	r.UpdatedAt = now
 	w, line := r.Board.Winner()
 	if w != None || r.Board.Full() {
 		r.endRuns() // a game played to its end breaks both players' runs of timeouts
+	}
+	switch {
+	case w != None:
+		r.end(w, EndLine, now)
+	case r.Board.Full():
+		r.end(None, EndDraw, now)
 	}
 	if w != None {
 		r.Status, r.Winner, r.WinLine, r.Turn = Won, w, line, None
@@ -329,6 +347,9 @@ func (r *Room) Leave(connID string, now time.Time) error {
 			return nil
 		}
 		return apperr.New(apperr.NotInRoom, "You are not in room %s.", r.Code)
+	}
+	if r.Status == Playing && len(r.Moves) > 0 {
+		r.end(s.Other(), EndLeft, now) // leaving a game under way loses it, once it has begun
 	}
 	r.vacate(s, now, false)
 	return nil
@@ -425,6 +446,7 @@ func (r *Room) ExpireGrace(now time.Time, grace time.Duration) bool {
 				r.Score.O++
 			}
 			r.Forfeit = &Forfeit{Symbol: s, Name: p.Name}
+			r.end(s.Other(), EndForfeit, now)
 		}
 		r.vacate(s, now, r.Forfeit != nil)
 		changed = true
@@ -461,6 +483,8 @@ func (r *Room) Clone() *Room {
 		}
 	}
 	c.WinLine = slices.Clone(r.WinLine)
+	c.Moves = slices.Clone(r.Moves)
+	c.Ended = r.Ended.Clone()
 	c.Watchers = slices.Clone(r.Watchers)
 	for _, f := range []**Forfeit{&c.Forfeit, &c.Timeout} {
 		if *f != nil {

@@ -232,6 +232,10 @@ func (h *Handler) Disconnect(ctx context.Context, ev events.APIGatewayWebsocketP
 func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	start, began := h.now(), time.Now()
 	ctx, hop := hops.Start(ctx) // the frame's count, the action and its answer, hop by hop
+	// Games that end are recorded once the frame is answered and timed (deferred calls run
+	// last first): the frame that ends a game waits for no player's profile.
+	ctx = service.Deferring(ctx)
+	defer h.svc.RecordDeferred(ctx)
 	connID := h.connID(ev)
 	var req protocol.Request
 	var err error
@@ -397,10 +401,14 @@ func (h *Handler) closeConnection(ctx context.Context, ev events.APIGatewayWebso
 // dispatch runs a decoded request and returns the room it concerned (for the log line).
 func (h *Handler) dispatch(ctx context.Context, connID string, req protocol.Request) (string, error) {
 	switch req.Action {
-	case catalog.CreateRoom:
-		return h.svc.CreateRoom(ctx, connID, req.Name)
-	case catalog.JoinRoom:
-		return req.RoomCode, h.svc.JoinRoom(ctx, connID, req.RoomCode, req.Name)
+	case catalog.CreateRoom, catalog.JoinRoom, catalog.PlayComputer, catalog.QuickMatch:
+		return h.seat(ctx, connID, req)
+	case catalog.MyGames:
+		return "", h.svc.MyGames(ctx, connID, *req.Player)
+	case catalog.Leaderboard:
+		return "", h.svc.Leaderboard(ctx, connID, req.Player)
+	case catalog.ForgetMe:
+		return "", h.svc.ForgetMe(ctx, connID, *req.Player)
 	case catalog.GetRoom:
 		if req.Peek {
 			return req.RoomCode, h.svc.PeekRoom(ctx, connID, req.RoomCode)
@@ -416,15 +424,29 @@ func (h *Handler) dispatch(ctx context.Context, connID string, req protocol.Requ
 		return req.RoomCode, h.svc.LeaveRoom(ctx, connID, req.RoomCode)
 	case catalog.Rejoin:
 		return req.RoomCode, h.svc.Rejoin(ctx, connID, req.RoomCode, req.Token)
-	case catalog.PlayComputer:
-		return h.svc.PlayComputer(ctx, connID, req.Name, req.Level)
-	case catalog.QuickMatch:
-		return h.svc.QuickMatch(ctx, connID, req.Name)
 	case catalog.CancelQuickMatch:
 		return "", h.svc.CancelQuickMatch(ctx, connID)
 	}
 	// Decode admits only the actions above; reaching here is a bug, reported as one.
 	return req.RoomCode, errors.New("no dispatch for action " + req.Action)
+}
+
+// seat runs a frame that seats its sender, as the player its credential names, if it has one.
+func (h *Handler) seat(ctx context.Context, connID string, req protocol.Request) (string, error) {
+	id, err := h.svc.Identify(ctx, req.Player, req.Name)
+	if err != nil {
+		return req.RoomCode, err
+	}
+	switch req.Action {
+	case catalog.CreateRoom:
+		return h.svc.CreateRoom(ctx, connID, req.Name, id)
+	case catalog.JoinRoom:
+		return req.RoomCode, h.svc.JoinRoom(ctx, connID, req.RoomCode, req.Name, id)
+	case catalog.PlayComputer:
+		return h.svc.PlayComputer(ctx, connID, req.Name, id, req.Level)
+	default:
+		return h.svc.QuickMatch(ctx, connID, req.Name, id)
+	}
 }
 
 // logLine writes the one line per invocation: route, room, outcome, duration, error code.

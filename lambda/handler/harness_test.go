@@ -191,6 +191,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Store:  e.store,
 		Sender: apigw.NewAPIGatewaySender(posts),
 		Now:    clock, Grace: grace, MoveTimeout: o.moveTimeout, Logger: logger, Metrics: metrics.NewEMF(slog.New(slog.NewJSONHandler(e.emf, nil)), clock),
+		Players: e.store.Store.(*store.DynamoStore),
 	})
 	var g *guard.Guard
 	if o.guard != nil {

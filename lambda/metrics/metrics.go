@@ -36,12 +36,20 @@ const (
 	// paired had waited in the queue, in seconds (one value per pair).
 	QuickMatches   = "QuickMatches"
 	QuickMatchWait = "QuickMatchWait"
+	// GamesRecorded counts finished games kept in identified players' history, RatedGames
+	// those that changed ratings, RecordFailures the players a finished game could not be
+	// recorded for, and Erasures the players who erased themselves (lambda/players).
+	GamesRecorded  = "GamesRecorded"
+	RatedGames     = "RatedGames"
+	RecordFailures = "RecordFailures"
+	Erasures       = "Erasures"
 )
 
 // Names lists every metric.
 func Names() []string {
 	return []string{RoomsCreated, GamesStarted, GamesFinished, Moves, ChatMessages, Rejoins, Disconnects,
-		ComputerGamesEasy, ComputerGamesMedium, ComputerGamesPerfect, QuickMatches, QuickMatchWait}
+		ComputerGamesEasy, ComputerGamesMedium, ComputerGamesPerfect, QuickMatches, QuickMatchWait,
+		GamesRecorded, RatedGames, RecordFailures, Erasures}
 }
 
 // ComputerGames is the metric of games against the computer at level ("easy", "medium",

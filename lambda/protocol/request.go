@@ -19,6 +19,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+	"github.com/serverless-tictactoe/tictactoe/lambda/players"
 )
 
 // Limits on client input.
@@ -49,6 +50,9 @@ type Request struct {
 	// RTT is a move's report of the page's last move's round trip (send → the room frame
 	// holding it); zero when not reported.
 	RTT time.Duration
+	// Player is the player's credential (lambda/players): optional on the frames that seat a
+	// player and on leaderboard, required on myGames and forgetMe; nil when not sent.
+	Player *players.Credential
 }
 
 // wireRequest is a client frame as JSON. Pointers tell a missing field from a zero one.
@@ -62,6 +66,7 @@ type wireRequest struct {
 	Level    *string         `json:"level"`
 	Watch    *bool           `json:"watch"`
 	RTT      json.RawMessage `json:"rtt"`
+	Player   json.RawMessage `json:"player"`
 }
 
 // Decode parses and validates a client frame sent on route. route is the route API Gateway
@@ -122,7 +127,37 @@ func Decode(route, body string) (Request, error) {
 			req.Level, err = level(w.Level)
 		}
 	}
+	if err != nil {
+		return req, err
+	}
+	switch req.Action {
+	case catalog.CreateRoom, catalog.QuickMatch, catalog.JoinRoom, catalog.PlayComputer, catalog.Rejoin, catalog.Leaderboard:
+		if w.Player != nil && string(w.Player) != "null" {
+			req.Player, err = player(w.Player)
+		}
+	case catalog.MyGames, catalog.ForgetMe:
+		if w.Player == nil || string(w.Player) == "null" {
+			return req, apperr.New(apperr.BadRequest, `"player" is required: {"id", "secret"}, as the page drew them.`).On("player")
+		}
+		req.Player, err = player(w.Player)
+	}
 	return req, err
+}
+
+// player reads a credential: {"id": …, "secret": …}, each of the shape a page draws.
+func player(raw json.RawMessage) (*players.Credential, error) {
+	var w struct {
+		ID     *string `json:"id"`
+		Secret *string `json:"secret"`
+	}
+	if err := json.Unmarshal(raw, &w); err != nil || w.ID == nil || w.Secret == nil {
+		return nil, apperr.New(apperr.BadRequest, `"player" must be an object {"id", "secret"} of strings.`).On("player")
+	}
+	c := players.Credential{ID: *w.ID, Secret: *w.Secret}
+	if err := c.Check(); err != nil {
+		return nil, err
+	}
+	return &c, nil
 }
 
 func jsonProblem(err error) string {

@@ -16,16 +16,16 @@ import (
 
 // CreateRoom opens a room with connID's player as X and sends them the room with their seat
 // token. A connection is in one room at a time: one it was in before is left first.
-func (s *Service) CreateRoom(ctx context.Context, connID, name string) (string, error) {
-	return s.openRoom(ctx, connID, name, func(code string, seat game.Seat, now time.Time) *game.Room {
+func (s *Service) CreateRoom(ctx context.Context, connID, name string, id game.Identity) (string, error) {
+	return s.openRoom(ctx, connID, name, id, func(code string, seat game.Seat, now time.Time) *game.Room {
 		return game.NewRoom(code, seat, now)
 	})
 }
 
 // PlayComputer opens a room where connID's player holds X and opens against the computer at
 // level, which holds O and answers each move within the same write.
-func (s *Service) PlayComputer(ctx context.Context, connID, name string, level game.Level) (string, error) {
-	code, err := s.openRoom(ctx, connID, name, func(code string, seat game.Seat, now time.Time) *game.Room {
+func (s *Service) PlayComputer(ctx context.Context, connID, name string, id game.Identity, level game.Level) (string, error) {
+	code, err := s.openRoom(ctx, connID, name, id, func(code string, seat game.Seat, now time.Time) *game.Room {
 		return game.NewComputerRoom(code, seat, level, now)
 	})
 	if err == nil {
@@ -38,12 +38,12 @@ func (s *Service) PlayComputer(ctx context.Context, connID, name string, level g
 // openRoom opens a room (made by open) under a fresh code with connID's player as X: one
 // write for the room and one for the connection's record (takeSeat), which leaves a room the
 // connection was in before.
-func (s *Service) openRoom(ctx context.Context, connID, name string, open func(code string, seat game.Seat, now time.Time) *game.Room) (string, error) {
+func (s *Service) openRoom(ctx context.Context, connID, name string, id game.Identity, open func(code string, seat game.Seat, now time.Time) *game.Room) (string, error) {
 	token, err := game.NewToken(s.rand)
 	if err != nil {
 		return "", err
 	}
-	seat := game.Seat{Name: name, TokenHash: game.HashToken(token), ConnID: connID}
+	seat := game.Seat{Name: name, TokenHash: game.HashToken(token), ConnID: connID, Identity: id}
 	var r *game.Room
 	for attempt := 1; ; attempt++ {
 		code, err := s.newCode()
@@ -71,12 +71,12 @@ func (s *Service) openRoom(ctx context.Context, connID, name string, open func(c
 // write, and the connection's record (takeSeat, which leaves a room the connection was in
 // before). Joining a room the connection already plays in answers with its state and changes
 // nothing.
-func (s *Service) JoinRoom(ctx context.Context, connID, code, name string) error {
+func (s *Service) JoinRoom(ctx context.Context, connID, code, name string, id game.Identity) error {
 	token, err := game.NewToken(s.rand)
 	if err != nil {
 		return err
 	}
-	seat := game.Seat{Name: name, TokenHash: game.HashToken(token), ConnID: connID}
+	seat := game.Seat{Name: name, TokenHash: game.HashToken(token), ConnID: connID, Identity: id}
 	var joined bool
 	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
 		joined = false

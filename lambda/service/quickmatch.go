@@ -108,16 +108,16 @@ func (r *retrier) again(ctx context.Context) error {
 // QuickMatch pairs connID's player (name) with the longest-waiting stranger in a new room
 // (the stranger holds X and opens; both get the room with their seat), or queues them and
 // answers queued. A connection in a room leaves it first.
-func (s *Service) QuickMatch(ctx context.Context, connID, name string) (string, error) {
+func (s *Service) QuickMatch(ctx context.Context, connID, name string, id game.Identity) (string, error) {
 	var code string
 	err := s.serialized(ctx, connID, func(current store.Connection) (err error) {
-		code, err = s.quickMatch(ctx, current, name)
+		code, err = s.quickMatch(ctx, current, name, id)
 		return err
 	})
 	return code, err
 }
 
-func (s *Service) quickMatch(ctx context.Context, current store.Connection, name string) (string, error) {
+func (s *Service) quickMatch(ctx context.Context, current store.Connection, name string, id game.Identity) (string, error) {
 	wasQueued, inRoom := current.Queued, current.RoomCode != ""
 	if err := s.leaveCurrent(ctx, &current, ""); err != nil {
 		return "", err
@@ -129,7 +129,7 @@ func (s *Service) quickMatch(ctx context.Context, current store.Connection, name
 	seen := checks{waiting: map[string]store.Connection{}, gone: map[string]bool{}}
 	retry := newRetrier()
 	for {
-		code, again, err := s.quickAttempt(ctx, &current, name, seen)
+		code, again, err := s.quickAttempt(ctx, &current, name, id, seen)
 		if !again {
 			return code, err
 		}
@@ -188,7 +188,7 @@ type checks struct {
 // gone, and it should try again. seen keeps what earlier attempts found, so a retry checks
 // only the entries it has not seen, at most queueChecks of them: the entries past those wait
 // for the next matcher.
-func (s *Service) quickAttempt(ctx context.Context, current *store.Connection, name string, seen checks) (code string, again bool, err error) {
+func (s *Service) quickAttempt(ctx context.Context, current *store.Connection, name string, id game.Identity, seen checks) (code string, again bool, err error) {
 	q, err := s.store.GetQueue(ctx)
 	if err != nil {
 		return "", false, err
@@ -225,7 +225,7 @@ func (s *Service) quickAttempt(ctx context.Context, current *store.Connection, n
 		} else if err != nil {
 			return "", false, err
 		}
-		code, err := s.pair(ctx, *current, name, e, rec)
+		code, err := s.pair(ctx, *current, name, id, e, rec)
 		if errors.Is(err, errPartnerGone) {
 			delete(seen.waiting, e.ConnID)
 			return "", true, nil // taken off the queue, but gone: try the next
@@ -246,7 +246,7 @@ func (s *Service) quickAttempt(ctx context.Context, current *store.Connection, n
 	if len(live) >= store.MaxQueueEntries {
 		return "", false, apperr.New(apperr.RateLimited, "Too many players are waiting for a match; try again in a moment, or play the computer.")
 	}
-	q.Entries = append(live, store.QueueEntry{ConnID: current.ID, Name: name, At: now})
+	q.Entries = append(live, store.QueueEntry{ConnID: current.ID, Name: name, Identity: id, At: now})
 	if err := s.store.PutQueue(ctx, &q); errors.Is(err, store.ErrConflict) {
 		return "", true, nil // someone may have arrived to pair with
 	} else if err != nil {
@@ -338,7 +338,7 @@ func (s *Service) checkEntry(ctx context.Context, e store.QueueEntry) (store.Con
 // read it; if it changed they are gone (errPartnerGone) and the room is deleted. If current's
 // own record cannot be written, the room is deleted and the waiting player is put back at the
 // head of the queue.
-func (s *Service) pair(ctx context.Context, current store.Connection, name string, waiting store.QueueEntry, rec store.Connection) (string, error) {
+func (s *Service) pair(ctx context.Context, current store.Connection, name string, id game.Identity, waiting store.QueueEntry, rec store.Connection) (string, error) {
 	tokX, err := game.NewToken(s.rand)
 	if err != nil {
 		return "", err
@@ -354,9 +354,9 @@ func (s *Service) pair(ctx context.Context, current store.Connection, name strin
 			return "", err
 		}
 		now := s.now()
-		r = game.NewRoom(code, game.Seat{Name: waiting.Name, TokenHash: game.HashToken(tokX), ConnID: waiting.ConnID}, now)
+		r = game.NewRoom(code, game.Seat{Name: waiting.Name, TokenHash: game.HashToken(tokX), ConnID: waiting.ConnID, Identity: waiting.Identity}, now)
 		r.Quick = true
-		if err := r.Join(game.Seat{Name: name, TokenHash: game.HashToken(tokO), ConnID: current.ID}, now); err != nil {
+		if err := r.Join(game.Seat{Name: name, TokenHash: game.HashToken(tokO), ConnID: current.ID, Identity: id}, now); err != nil {
 			return "", err
 		}
 		err = s.store.CreateRoom(ctx, r)

@@ -43,6 +43,9 @@ type Options struct {
 	// new rooms take such codes, so that any Region finds them with no lookup. Default: any
 	// code (one Region).
 	Homed func(code string) bool
+	// Players keeps players' identities, stats, history and the leaderboard (lambda/players).
+	// Default: none; credentials are then ignored and nothing is recorded.
+	Players store.Players
 }
 
 // Service carries out client actions.
@@ -55,6 +58,8 @@ type Service struct {
 	log    *slog.Logger
 	count  metrics.Recorder
 	homed  func(code string) bool
+	// players is Options.Players; nil: no identities.
+	players store.Players
 }
 
 // New returns a Service; it panics only on a programming error (a missing store, sender or
@@ -63,7 +68,7 @@ func New(o Options) *Service {
 	if o.Store == nil || o.Sender == nil || o.Grace <= 0 || o.MoveTimeout < 0 {
 		panic("service.New: Store, Sender and a positive Grace are required, and MoveTimeout must not be negative")
 	}
-	s := &Service{store: o.Store, send: o.Sender, now: o.Now, rand: o.Rand, log: o.Logger, count: o.Metrics, homed: o.Homed,
+	s := &Service{store: o.Store, send: o.Sender, now: o.Now, rand: o.Rand, log: o.Logger, count: o.Metrics, homed: o.Homed, players: o.Players,
 		clocks: game.Clocks{Grace: o.Grace, Move: o.MoveTimeout}}
 	if s.now == nil {
 		s.now = time.Now
@@ -130,6 +135,7 @@ func (s *Service) update(ctx context.Context, code string, fn func(r *game.Room,
 			return outcome{}, err
 		}
 		now := s.now()
+		endedBefore := r.Ended
 		before := r.Connections()
 		expired := r.Expire(now, s.clocks)
 		dropped := gone(before, r.Connections())
@@ -154,18 +160,28 @@ func (s *Service) update(ctx context.Context, code string, fn func(r *game.Room,
 		}
 		switch {
 		case err == nil:
+			if r.Ended != nil && (endedBefore == nil || endedBefore.ID != r.Ended.ID) {
+				s.gameEnded(ctx, r.Ended.Clone())
+			}
 			return outcome{room: r, wrote: true, deleted: r.Empty(), dropped: dropped}, opErr
 		case !errors.Is(err, store.ErrConflict):
 			return outcome{}, err
 		case attempt == maxAttempts:
 			return outcome{}, fmt.Errorf("room %s: still contended after %d attempts: %w", code, attempt, err)
 		}
-		// Back off a little, with jitter, so that contending writers spread out.
-		select {
-		case <-ctx.Done():
-			return outcome{}, ctx.Err()
-		case <-time.After(time.Duration(rand.IntN(attempt*5)+1) * time.Millisecond):
+		if err := backOff(ctx, attempt); err != nil {
+			return outcome{}, err
 		}
+	}
+}
+
+// backOff waits a little before attempt+1, with jitter, so that contending writers spread out.
+func backOff(ctx context.Context, attempt int) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Duration(rand.IntN(attempt*5)+1) * time.Millisecond):
+		return nil
 	}
 }
 

@@ -44,11 +44,16 @@ type roomItem struct {
 	TurnAt    int64 `dynamodbav:"turnAt,omitempty"`
 	ResumedAt int64 `dynamodbav:"resumedAt,omitempty"`
 	// Quick marks a room quick match opened.
-	Quick     bool  `dynamodbav:"quick,omitempty"`
-	Version   int64 `dynamodbav:"version"`
-	CreatedAt int64 `dynamodbav:"createdAt"`
-	UpdatedAt int64 `dynamodbav:"updatedAt"`
-	ExpiresAt int64 `dynamodbav:"expiresAt"`
+	Quick bool `dynamodbav:"quick,omitempty"`
+	// GameAt is when the current game began, epoch ms, and Moves its cells in order, one digit
+	// each; Ended the last game that ended (game.Record). Absent in rooms stored before.
+	GameAt    int64       `dynamodbav:"gameAt,omitempty"`
+	Moves     string      `dynamodbav:"moves,omitempty"`
+	Ended     *recordItem `dynamodbav:"ended,omitempty"`
+	Version   int64       `dynamodbav:"version"`
+	CreatedAt int64       `dynamodbav:"createdAt"`
+	UpdatedAt int64       `dynamodbav:"updatedAt"`
+	ExpiresAt int64       `dynamodbav:"expiresAt"`
 	// PresenceChanged marks the writes the presence pipeline cares about (its stream filter
 	// matches on it); it describes this write only and is not read back.
 	PresenceChanged bool `dynamodbav:"presenceChanged"`
@@ -66,6 +71,33 @@ type playerItem struct {
 	Rematch      bool   `dynamodbav:"rematch"`
 	Computer     string `dynamodbav:"computer,omitempty"` // the computer's level; absent for a person
 	Timeouts     int    `dynamodbav:"timeouts,omitempty"` // games in a row lost by the move clock
+	// The seat's player identity and rating snapshot (game.Identity); absent for anonymous.
+	PlayerID string `dynamodbav:"playerId,omitempty"`
+	Rating   int    `dynamodbav:"rating,omitempty"`
+	Rated    int    `dynamodbav:"rated,omitempty"`
+}
+
+// recordItem is a game.Record as the room keeps it.
+type recordItem struct {
+	ID        string   `dynamodbav:"id"`
+	StartedAt int64    `dynamodbav:"startedAt"`
+	EndedAt   int64    `dynamodbav:"endedAt"`
+	Moves     string   `dynamodbav:"moves"`
+	Starter   string   `dynamodbav:"starter"`
+	Winner    string   `dynamodbav:"winner,omitempty"`
+	How       string   `dynamodbav:"how"`
+	Rated     bool     `dynamodbav:"rated,omitempty"`
+	X         sideItem `dynamodbav:"X"`
+	O         sideItem `dynamodbav:"O"`
+}
+
+type sideItem struct {
+	Name     string `dynamodbav:"name"`
+	Computer string `dynamodbav:"computer,omitempty"`
+	PlayerID string `dynamodbav:"playerId,omitempty"`
+	Rating   int    `dynamodbav:"rating,omitempty"`
+	Rated    int    `dynamodbav:"rated,omitempty"`
+	Delta    int    `dynamodbav:"delta,omitempty"`
 }
 
 type scoreItem struct {
@@ -115,7 +147,58 @@ func toRoomItem(r *game.Room, expires time.Time) roomItem {
 		CreatedAt: r.CreatedAt.UnixMilli(), UpdatedAt: r.UpdatedAt.UnixMilli(), ExpiresAt: expires.Unix(),
 		PresenceChanged: r.PresenceChanged, Forfeit: forfeitItem(r.Forfeit), SeriesAt: millis(r.SeriesAt),
 		Timeout: forfeitItem(r.Timeout), TurnAt: millis(r.TurnAt), ResumedAt: millis(r.ResumedAt), Quick: r.Quick,
+		GameAt: millis(r.GameAt), Moves: cellsString(r.Moves), Ended: toRecordItem(r.Ended),
 	}
+}
+
+// cellsString is cells as digits, in order.
+func cellsString(cells []int) string {
+	b := make([]byte, len(cells))
+	for i, c := range cells {
+		b[i] = byte('0' + c)
+	}
+	return string(b)
+}
+
+// cellsOf reads cellsString's form.
+func cellsOf(s string) ([]int, error) {
+	if len(s) > game.Cells {
+		return nil, fmt.Errorf("%d moves in a game of %d cells", len(s), game.Cells)
+	}
+	var out []int
+	for _, c := range []byte(s) {
+		if c < '0' || c >= '0'+game.Cells {
+			return nil, fmt.Errorf("moves %q: %q is not a cell", s, c)
+		}
+		out = append(out, int(c-'0'))
+	}
+	return out, nil
+}
+
+func toRecordItem(rec *game.Record) *recordItem {
+	if rec == nil {
+		return nil
+	}
+	side := func(sd game.Side) sideItem {
+		return sideItem{Name: sd.Name, Computer: string(sd.Computer), PlayerID: sd.ID, Rating: sd.Rating, Rated: sd.Rated, Delta: sd.Delta}
+	}
+	return &recordItem{ID: rec.ID, StartedAt: millis(rec.StartedAt), EndedAt: millis(rec.EndedAt), Moves: cellsString(rec.Moves),
+		Starter: string(rec.Starter), Winner: string(rec.Winner), How: rec.How, Rated: rec.Rated, X: side(rec.X), O: side(rec.O)}
+}
+
+func (it *recordItem) toRecord(code string) (*game.Record, error) {
+	if it == nil {
+		return nil, nil
+	}
+	moves, err := cellsOf(it.Moves)
+	if err != nil {
+		return nil, err
+	}
+	side := func(sd sideItem) game.Side {
+		return game.Side{Name: sd.Name, Computer: game.Level(sd.Computer), Identity: game.Identity{ID: sd.PlayerID, Rating: sd.Rating, Rated: sd.Rated}, Delta: sd.Delta}
+	}
+	return &game.Record{ID: it.ID, Code: code, StartedAt: fromMillis(it.StartedAt), EndedAt: fromMillis(it.EndedAt), Moves: moves,
+		Starter: game.Symbol(it.Starter), Winner: game.Symbol(it.Winner), How: it.How, Rated: it.Rated, X: side(it.X), O: side(it.O)}, nil
 }
 
 // millis is t in epoch ms; 0 (absent) for the zero time.
@@ -137,7 +220,8 @@ func toPlayerItem(p *game.Player) *playerItem {
 	if p == nil {
 		return nil
 	}
-	it := &playerItem{Name: p.Name, TokenHash: p.TokenHash, ConnID: p.ConnID, Online: p.Online(), Rematch: p.Rematch, Computer: string(p.Computer), Timeouts: p.Timeouts}
+	it := &playerItem{Name: p.Name, TokenHash: p.TokenHash, ConnID: p.ConnID, Online: p.Online(), Rematch: p.Rematch, Computer: string(p.Computer), Timeouts: p.Timeouts,
+		PlayerID: p.ID, Rating: p.Rating, Rated: p.Rated}
 	if !p.Online() {
 		it.OfflineSince = p.OfflineSince.UnixMilli()
 	}
@@ -158,9 +242,15 @@ func (it roomItem) toRoom() (*game.Room, error) {
 		Watchers: it.Watchers, Version: it.Version,
 		CreatedAt: time.UnixMilli(it.CreatedAt), UpdatedAt: time.UnixMilli(it.UpdatedAt),
 		SeriesAt: fromMillis(it.SeriesAt), TurnAt: fromMillis(it.TurnAt), ResumedAt: fromMillis(it.ResumedAt),
-		Quick: it.Quick,
+		Quick: it.Quick, GameAt: fromMillis(it.GameAt),
 	}
 	var err error
+	if r.Moves, err = cellsOf(it.Moves); err != nil {
+		return nil, fmt.Errorf("room %s has invalid moves: %w", it.Code, err)
+	}
+	if r.Ended, err = it.Ended.toRecord(it.Code); err != nil {
+		return nil, fmt.Errorf("room %s has an invalid last game: %w", it.Code, err)
+	}
 	if r.Forfeit, err = forfeitOf(it.Forfeit); err != nil {
 		return nil, fmt.Errorf("room %s has an invalid forfeit: %w", it.Code, err)
 	}
@@ -202,7 +292,8 @@ func (it *playerItem) toPlayer() *game.Player {
 	if it == nil {
 		return nil
 	}
-	p := &game.Player{Name: it.Name, TokenHash: it.TokenHash, ConnID: it.ConnID, Rematch: it.Rematch, Computer: game.Level(it.Computer), Timeouts: it.Timeouts}
+	p := &game.Player{Name: it.Name, TokenHash: it.TokenHash, ConnID: it.ConnID, Rematch: it.Rematch, Computer: game.Level(it.Computer), Timeouts: it.Timeouts,
+		Identity: game.Identity{ID: it.PlayerID, Rating: it.Rating, Rated: it.Rated}}
 	if it.OfflineSince != 0 {
 		p.OfflineSince = time.UnixMilli(it.OfflineSince)
 	}

@@ -77,6 +77,11 @@ func TestNarrowWritesMatchTheRules(t *testing.T) {
 				delete(a, k)
 				delete(b, k)
 			}
+			for _, it := range []map[string]any{a, b} { // the last game's id names its room
+				if ended, ok := it["ended"].(map[string]any); ok {
+					delete(ended, "id")
+				}
+			}
 			if !reflect.DeepEqual(a, b) {
 				t.Errorf("the narrow write left\n%v\nthe rule's write\n%v", a, b)
 			}
@@ -85,6 +90,9 @@ func TestNarrowWritesMatchTheRules(t *testing.T) {
 				t.Fatal(err)
 			}
 			got.Code = back.Code
+			if got.Ended != nil && back.Ended != nil {
+				got.Ended.ID, got.Ended.Code = back.Ended.ID, back.Ended.Code
+			}
 			if !reflect.DeepEqual(got, back) {
 				t.Errorf("the narrow write returned\n%+v\nwant the room as the rule left it\n%+v", got, back)
 			}

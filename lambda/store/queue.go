@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store/schema"
 )
 
@@ -25,7 +26,9 @@ type Queue struct {
 type QueueEntry struct {
 	ConnID string
 	Name   string
-	At     time.Time // when they asked
+	// Identity is the waiting player's, if they identified: their seat's, once paired.
+	Identity game.Identity
+	At       time.Time // when they asked
 }
 
 // QueueEntryTTL is how long an entry may wait: API Gateway's maximum connection duration, so
@@ -46,9 +49,12 @@ type queueItem struct {
 }
 
 type queueEntryItem struct {
-	ConnID string `dynamodbav:"connectionId"`
-	Name   string `dynamodbav:"name"`
-	At     int64  `dynamodbav:"at"` // epoch milliseconds
+	ConnID   string `dynamodbav:"connectionId"`
+	Name     string `dynamodbav:"name"`
+	PlayerID string `dynamodbav:"playerId,omitempty"`
+	Rating   int    `dynamodbav:"rating,omitempty"`
+	Rated    int    `dynamodbav:"rated,omitempty"`
+	At       int64  `dynamodbav:"at"` // epoch milliseconds
 }
 
 // Live is the queue without the entries that waited past QueueEntryTTL at now.
@@ -74,7 +80,8 @@ func (s *DynamoStore) GetQueue(ctx context.Context) (Queue, error) {
 	}
 	q := Queue{Version: it.Version}
 	for _, e := range it.Entries {
-		q.Entries = append(q.Entries, QueueEntry{ConnID: e.ConnID, Name: e.Name, At: time.UnixMilli(e.At).UTC()})
+		q.Entries = append(q.Entries, QueueEntry{ConnID: e.ConnID, Name: e.Name, At: time.UnixMilli(e.At).UTC(),
+			Identity: game.Identity{ID: e.PlayerID, Rating: e.Rating, Rated: e.Rated}})
 	}
 	return q, nil
 }
@@ -85,7 +92,8 @@ func (s *DynamoStore) PutQueue(ctx context.Context, q *Queue) error {
 	now := s.now()
 	it := queueItem{PK: queuePK, Kind: schema.KindQueue, Entries: []queueEntryItem{}, Version: q.Version + 1, ExpiresAt: now.Add(QueueEntryTTL).Unix()}
 	for _, e := range q.Entries {
-		it.Entries = append(it.Entries, queueEntryItem{ConnID: e.ConnID, Name: e.Name, At: e.At.UnixMilli()})
+		it.Entries = append(it.Entries, queueEntryItem{ConnID: e.ConnID, Name: e.Name, At: e.At.UnixMilli(),
+			PlayerID: e.Identity.ID, Rating: e.Identity.Rating, Rated: e.Identity.Rated})
 	}
 	switch err := s.putVersioned(ctx, it, q.Version, now); {
 	case errors.Is(err, ErrConflict):

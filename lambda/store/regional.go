@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
+	"github.com/serverless-tictactoe/tictactoe/lambda/players"
 	"github.com/serverless-tictactoe/tictactoe/lambda/region"
 )
 
@@ -417,4 +418,55 @@ func (s *Regional) CloseConnection(ctx context.Context, id string) (Connection, 
 	cctx, cancel := s.at(ctx, name)
 	defer cancel()
 	return rep.CloseConnection(cctx, id)
+}
+
+// What lambda/players keeps lives in the primary Region, as the queue does: a profile and the
+// leaderboard take conditional writes, which one replica must serialize.
+var _ Players = (*Regional)(nil)
+
+func (s *Regional) primary(ctx context.Context) (*DynamoStore, context.Context, context.CancelFunc) {
+	cctx, cancel := s.at(ctx, s.Primary)
+	return s.Replicas[s.Primary], cctx, cancel
+}
+
+func (s *Regional) GetPlayer(ctx context.Context, id string) (players.Profile, error) {
+	p, cctx, cancel := s.primary(ctx)
+	defer cancel()
+	return p.GetPlayer(cctx, id)
+}
+
+func (s *Regional) PutPlayer(ctx context.Context, pr *players.Profile) error {
+	p, cctx, cancel := s.primary(ctx)
+	defer cancel()
+	return p.PutPlayer(cctx, pr)
+}
+
+func (s *Regional) DeletePlayer(ctx context.Context, pr players.Profile) error {
+	p, cctx, cancel := s.primary(ctx)
+	defer cancel()
+	return p.DeletePlayer(cctx, pr)
+}
+
+func (s *Regional) GetBoard(ctx context.Context) (players.Board, error) {
+	p, cctx, cancel := s.primary(ctx)
+	defer cancel()
+	return p.GetBoard(cctx)
+}
+
+func (s *Regional) PutBoard(ctx context.Context, b *players.Board) error {
+	p, cctx, cancel := s.primary(ctx)
+	defer cancel()
+	return p.PutBoard(cctx, b)
+}
+
+func (s *Regional) MoveBand(ctx context.Context, from int, fromOK bool, to int, toOK bool) error {
+	p, cctx, cancel := s.primary(ctx)
+	defer cancel()
+	return p.MoveBand(cctx, from, fromOK, to, toOK)
+}
+
+func (s *Regional) Bands(ctx context.Context) (map[int]int, error) {
+	p, cctx, cancel := s.primary(ctx)
+	defer cancel()
+	return p.Bands(cctx)
 }

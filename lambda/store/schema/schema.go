@@ -6,7 +6,8 @@ package schema
 
 const (
 	// PartitionKey is the table's only key attribute (string): "ROOM#<code>", "CONN#<id>",
-	// "SRC#<source key>", "QUEUE#quick", "REGION#<name>" or "CHAT#<code>[#<slot>]".
+	// "SRC#<source key>", "QUEUE#quick", "REGION#<name>", "CHAT#<code>[#<slot>]", and
+	// "PLAYER#<id>", "BOARD#top" and "BOARD#bands" (lambda/players).
 	PartitionKey = "pk"
 	// TTLAttribute holds each item's expiry in epoch seconds: the table's TTL attribute.
 	TTLAttribute = "expiresAt"
@@ -34,4 +35,10 @@ const (
 	KindChat = "chat"
 	// KindMarker is the presence function's record that it published a stream record's events.
 	KindMarker = "marker"
+	// KindPlayer is an anonymous player's profile ("PLAYER#<id>"): secret hash, stats, rating
+	// and history; KindBoard the leaderboard ("BOARD#top") and KindBands the rating bands'
+	// counts ("BOARD#bands"). docs/privacy.md says what each keeps and for how long.
+	KindPlayer = "player"
+	KindBoard  = "board"
+	KindBands  = "bands"
 )
