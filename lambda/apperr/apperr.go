@@ -91,5 +91,5 @@ func CodeOf(err error) Code {
 // Codes lists every code, for tests and docs.
 func Codes() []Code {
 	return []Code{BadRequest, UnknownAction, RoomNotFound, RoomFull, NotInRoom, NotYourTurn,
-		CellTaken, GameNotActive, TooLarge, RateLimited, Internal}
+		CellTaken, GameNotActive, TooLarge, RateLimited, Internal, NotYourPlayer}
 }

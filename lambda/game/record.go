@@ -60,9 +60,10 @@ func (rec *Record) Side(s Symbol) *Side {
 	return &rec.X
 }
 
-// RecordID is the id of the game room code began at started.
-func RecordID(code string, started time.Time) string {
-	return code + "-" + strconv.FormatInt(started.UnixMilli(), 36)
+// RecordID is the id of game n of room code created at created: a code is reused only once
+// its room is gone, so the creation tells rooms apart, and n the games of one room.
+func RecordID(code string, created time.Time, n int) string {
+	return code + "-" + strconv.FormatInt(created.UnixMilli(), 36) + "-" + strconv.Itoa(n)
 }
 
 // Rating rules: Elo, as FIDE's, on integers.
@@ -118,8 +119,12 @@ func (r *Room) end(winner Symbol, how string, now time.Time) {
 	if started.IsZero() { // a game begun before rooms kept GameAt: its turn's start is as stable
 		started = r.TurnAt
 	}
+	n := r.Games
+	if n == 0 { // begun before rooms counted their games: told apart by its start
+		n = -int(started.UnixMilli() % 1e9)
+	}
 	rec := &Record{
-		ID: RecordID(r.Code, started), Code: r.Code, StartedAt: started, EndedAt: now,
+		ID: RecordID(r.Code, r.CreatedAt, n), Code: r.Code, StartedAt: started, EndedAt: now,
 		Moves: append([]int(nil), r.Moves...), Starter: r.Starter, Winner: winner, How: how,
 		Rated: ratedBetween(r.Quick, r.X, r.O),
 	}

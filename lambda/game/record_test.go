@@ -88,7 +88,7 @@ func TestGameEndsLeaveARecord(t *testing.T) {
 			if rec == nil {
 				t.Fatal("no record")
 			}
-			if rec.ID != RecordID("K7M2QX", t0) || rec.Winner != tc.winner || rec.How != tc.how || rec.Rated != tc.rated ||
+			if rec.ID != RecordID("K7M2QX", t0, 1) || rec.Winner != tc.winner || rec.How != tc.how || rec.Rated != tc.rated ||
 				len(rec.Moves) != len(tc.moves) || rec.X.Name != "Ann" || rec.O.Name != "Bob" || rec.Starter != X {
 				t.Fatalf("record %+v", rec)
 			}
@@ -137,11 +137,13 @@ func TestRecordIDsDifferByGame(t *testing.T) {
 	if r.Ended.Moves[0] == 8 {
 		t.Fatal("Clone shares the record's moves")
 	}
-	if err := r.Move("co", 4, t1); err != nil { // O opens the rematch
-		t.Fatal(err)
+	for _, c := range []int{0, 1, 3, 2, 6} { // O wins the rematch, all in the same instant
+		if err := r.Move(map[Symbol]string{X: "cx", O: "co"}[r.Turn], c, t1); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if got := RecordID("K7M2QX", t1); got == first {
-		t.Fatalf("the rematch's id %s is the first game's", got)
+	if r.Ended.ID == first || r.Ended.ID != RecordID("K7M2QX", t0, 2) {
+		t.Fatalf("the rematch's id %s, the first game's %s", r.Ended.ID, first)
 	}
 }
 

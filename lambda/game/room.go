@@ -77,6 +77,8 @@ type Room struct {
 	// GameAt is when the current (or last) game began, and Moves its cells in the order played.
 	GameAt time.Time
 	Moves  []int
+	// Games counts the games begun in the room: with its creation, a game's id (RecordID).
+	Games int
 	// Ended is the last game that ended, as it ended (Record); nil before the first. It stays
 	// until the next game ends, so the write that ends a game carries it once and for all.
 	Ended *Record
@@ -244,6 +246,7 @@ func (r *Room) newGame(starter Symbol, now time.Time) {
 	r.WinLine = nil
 	r.Forfeit, r.Timeout = nil, nil
 	r.GameAt, r.Moves = now, nil
+	r.Games++
 	r.startTurn(now)
 	for _, p := range []*Player{r.X, r.O} {
 		if p != nil {

@@ -121,6 +121,9 @@ func assertTokensPrivate(t *testing.T, e *env) {
 	}
 }
 
+// goldenID is a player id of the shape a page draws (lambda/players).
+const goldenID = "Z29sZGVuLXBsYXllci1pZA"
+
 func TestEveryErrorCodeGoesToTheSenderOnly(t *testing.T) {
 	tests := []struct {
 		code   apperr.Code
@@ -145,6 +148,13 @@ func TestEveryErrorCodeGoesToTheSenderOnly(t *testing.T) {
 			frame: func(c string) string { return `{"action":"getRoom","roomCode":"` + c + `"}` },
 			setup: func(e *env, c string) {
 				e.send("o", map[string]any{"action": "getRoom", "roomCode": c})
+			}},
+		{code: apperr.NotYourPlayer, action: "myGames",
+			frame: func(string) string {
+				return `{"action":"myGames","player":{"id":"` + goldenID + `","secret":"` + strings.Repeat("A", 43) + `"}}`
+			},
+			setup: func(e *env, _ string) {
+				e.send("z", map[string]any{"action": "createRoom", "name": "Zed", "player": map[string]any{"id": goldenID, "secret": strings.Repeat("E", 43)}})
 			}},
 		{code: apperr.Internal, action: "getRoom", opts: envOptions{table: "no-such-table"},
 			frame: func(string) string { return `{"action":"getRoom","roomCode":"ABCDEF"}` }},

@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"slices"
 	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
@@ -68,6 +69,21 @@ const (
 	HistoryKeep = 50
 )
 
+// RoomsKeep bounds Profile.Rooms.
+const RoomsKeep = 10
+
+// SatIn notes that p sat down in room code, reporting whether that changed p.
+func (p *Profile) SatIn(code string) bool {
+	if n := len(p.Rooms); n > 0 && p.Rooms[n-1] == code {
+		return false
+	}
+	p.Rooms = append(slices.DeleteFunc(p.Rooms, func(c string) bool { return c == code }), code)
+	if len(p.Rooms) > RoomsKeep {
+		p.Rooms = append([]string(nil), p.Rooms[len(p.Rooms)-RoomsKeep:]...)
+	}
+	return true
+}
+
 // Tally counts games and their results.
 type Tally struct {
 	Games, Wins, Losses, Draws int
@@ -116,7 +132,10 @@ type Profile struct {
 	Rating int // 0 until their first rated game (game.InitialRating applies)
 	Rated  int // rated games played
 	// History is their last games, oldest first, at most HistoryKeep.
-	History   []Entry
+	History []Entry
+	// Rooms are the rooms they last sat down in, oldest first, at most RoomsKeep: erasure
+	// clears their id from those rooms' seats (a room lives ROOM_TTL at most).
+	Rooms     []string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Version   int64 // the store's optimistic-concurrency counter; 0: not stored yet

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -152,7 +153,12 @@ func (s *Service) recordGame(ctx context.Context, rec *game.Record) {
 func (s *Service) applyGame(ctx context.Context, rec *game.Record, seat game.Symbol) error {
 	side := rec.Side(seat)
 	entry := players.EntryOf(rec, seat)
-	for range maxAttempts {
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		if attempt > 1 {
+			if err := backOff(ctx, attempt); err != nil {
+				return err
+			}
+		}
 		p, err := s.players.GetPlayer(ctx, side.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil // erased (or expired) since they sat down: nothing is kept for them
@@ -277,15 +283,15 @@ func (s *Service) ForgetMe(ctx context.Context, connID string, cred players.Cred
 	if s.players == nil {
 		return errors.New("no player store")
 	}
-	if err := s.forgetSeat(ctx, connID, cred.ID); err != nil {
-		return err
-	}
 	for range maxAttempts {
 		p, err := s.known(ctx, cred)
 		if errors.Is(err, store.ErrNotFound) {
 			return s.sendForgotten(ctx, connID)
 		}
 		if err != nil {
+			return err
+		}
+		if err := s.forgetSeats(ctx, connID, p); err != nil {
 			return err
 		}
 		for _, e := range p.History {
@@ -336,17 +342,58 @@ func (s *Service) detach(ctx context.Context, id, gameID string) error {
 	return fmt.Errorf("detaching game %s from player %s: still contended", gameID, id)
 }
 
-// forgetSeat clears player id from the seat of the room connID plays in, so that its game is
-// not recorded for them.
-func (s *Service) forgetSeat(ctx context.Context, connID, id string) error {
-	rec, err := s.store.GetConnection(ctx, connID)
-	if errors.Is(err, store.ErrNotFound) || err == nil && rec.RoomCode == "" {
-		return nil
+// satIn notes in player id's profile that they sat down in room code (Profile.Rooms), so that
+// erasure finds the room. A failure is logged: it costs only that erasure's reach.
+func (s *Service) satIn(ctx context.Context, id, code string) {
+	if s.players == nil || id == "" {
+		return
 	}
-	if err != nil {
+	for range maxAttempts {
+		p, err := s.players.GetPlayer(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return
+		}
+		if err == nil {
+			if !p.SatIn(code) {
+				return
+			}
+			if err = s.players.PutPlayer(ctx, &p); err == nil {
+				return
+			}
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			s.log.WarnContext(ctx, "noting a player's room", "room", code, "error", err)
+			return
+		}
+	}
+}
+
+// forgetSeats clears player id from the seats and last game of every room they may sit in:
+// those their profile noted, those of their history, and the one connID follows.
+func (s *Service) forgetSeats(ctx context.Context, connID string, p players.Profile) error {
+	rooms := slices.Clone(p.Rooms)
+	for _, e := range p.History {
+		rooms = append(rooms, e.Code)
+	}
+	rec, err := s.store.GetConnection(ctx, connID)
+	if err == nil && rec.RoomCode != "" {
+		rooms = append(rooms, rec.RoomCode)
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	out, err := s.update(ctx, rec.RoomCode, func(r *game.Room, _ time.Time) error {
+	slices.Sort(rooms)
+	for _, code := range slices.Compact(rooms) {
+		if err := s.forgetSeat(ctx, code, p.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forgetSeat clears player id from room code's seats and last game, so that no game of theirs
+// is recorded any more.
+func (s *Service) forgetSeat(ctx context.Context, code, id string) error {
+	out, err := s.update(ctx, code, func(r *game.Room, _ time.Time) error {
 		changed := false
 		for _, seat := range []game.Symbol{game.X, game.O} {
 			if p := r.Player(seat); p != nil && p.ID == id {

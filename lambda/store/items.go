@@ -48,6 +48,7 @@ type roomItem struct {
 	// GameAt is when the current game began, epoch ms, and Moves its cells in order, one digit
 	// each; Ended the last game that ended (game.Record). Absent in rooms stored before.
 	GameAt    int64       `dynamodbav:"gameAt,omitempty"`
+	Games     int         `dynamodbav:"games,omitempty"`
 	Moves     string      `dynamodbav:"moves,omitempty"`
 	Ended     *recordItem `dynamodbav:"ended,omitempty"`
 	Version   int64       `dynamodbav:"version"`
@@ -147,7 +148,7 @@ func toRoomItem(r *game.Room, expires time.Time) roomItem {
 		CreatedAt: r.CreatedAt.UnixMilli(), UpdatedAt: r.UpdatedAt.UnixMilli(), ExpiresAt: expires.Unix(),
 		PresenceChanged: r.PresenceChanged, Forfeit: forfeitItem(r.Forfeit), SeriesAt: millis(r.SeriesAt),
 		Timeout: forfeitItem(r.Timeout), TurnAt: millis(r.TurnAt), ResumedAt: millis(r.ResumedAt), Quick: r.Quick,
-		GameAt: millis(r.GameAt), Moves: cellsString(r.Moves), Ended: toRecordItem(r.Ended),
+		GameAt: millis(r.GameAt), Games: r.Games, Moves: cellsString(r.Moves), Ended: toRecordItem(r.Ended),
 	}
 }
 
@@ -242,7 +243,7 @@ func (it roomItem) toRoom() (*game.Room, error) {
 		Watchers: it.Watchers, Version: it.Version,
 		CreatedAt: time.UnixMilli(it.CreatedAt), UpdatedAt: time.UnixMilli(it.UpdatedAt),
 		SeriesAt: fromMillis(it.SeriesAt), TurnAt: fromMillis(it.TurnAt), ResumedAt: fromMillis(it.ResumedAt),
-		Quick: it.Quick, GameAt: fromMillis(it.GameAt),
+		Quick: it.Quick, GameAt: fromMillis(it.GameAt), Games: it.Games,
 	}
 	var err error
 	if r.Moves, err = cellsOf(it.Moves); err != nil {

@@ -71,6 +71,7 @@ type profileItem struct {
 	Rating     int                  `dynamodbav:"rating,omitempty"`
 	Rated      int                  `dynamodbav:"rated,omitempty"`
 	History    []entryItem          `dynamodbav:"history,omitempty"`
+	Rooms      []string             `dynamodbav:"rooms,omitempty"`
 	CreatedAt  int64                `dynamodbav:"createdAt"`
 	UpdatedAt  int64                `dynamodbav:"updatedAt"`
 	Version    int64                `dynamodbav:"version"`
@@ -140,7 +141,7 @@ func (s *DynamoStore) GetPlayer(ctx context.Context, id string) (players.Profile
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil || it.Kind != schema.KindPlayer {
 		return players.Profile{}, fmt.Errorf("item %s is not a well-formed player: %v", playerKey(id), err)
 	}
-	p := players.Profile{ID: id, SecretHash: it.SecretHash, Name: it.Name, Rating: it.Rating, Rated: it.Rated,
+	p := players.Profile{ID: id, SecretHash: it.SecretHash, Name: it.Name, Rating: it.Rating, Rated: it.Rated, Rooms: it.Rooms,
 		CreatedAt: fromMillis(it.CreatedAt), UpdatedAt: fromMillis(it.UpdatedAt), Version: it.Version,
 		Stats: players.Stats{People: players.Tally(it.People), Forfeits: it.Forfeits, Timeouts: it.Timeouts, Streak: it.Streak, Best: it.Best}}
 	for level, t := range it.Computer {
@@ -162,7 +163,7 @@ func (s *DynamoStore) GetPlayer(ctx context.Context, id string) (players.Profile
 func (s *DynamoStore) PutPlayer(ctx context.Context, p *players.Profile) error {
 	it := profileItem{PK: playerKey(p.ID), Kind: schema.KindPlayer, SecretHash: p.SecretHash, Name: p.Name,
 		People: tallyItem(p.Stats.People), Forfeits: p.Stats.Forfeits, Timeouts: p.Stats.Timeouts, Streak: p.Stats.Streak, Best: p.Stats.Best,
-		Rating: p.Rating, Rated: p.Rated, CreatedAt: millis(p.CreatedAt), UpdatedAt: millis(p.UpdatedAt),
+		Rating: p.Rating, Rated: p.Rated, Rooms: p.Rooms, CreatedAt: millis(p.CreatedAt), UpdatedAt: millis(p.UpdatedAt),
 		Version: p.Version + 1, ExpiresAt: p.Expires().Unix()}
 	for level, t := range p.Stats.Computer {
 		if it.Computer == nil {

@@ -95,6 +95,7 @@ const ERRORS = {
   cell_taken: 'That square is already taken. Pick an empty one.',
   too_large: `That message is too long: ${CHAT_MAX} characters at most. Nothing was sent.`,
   rate_limited: 'That was a lot at once. Wait a moment and try again.',
+  not_your_player: 'This browser’s player key does not match its id. Open your recovery link again, or start afresh.',
   internal_error: 'Something went wrong on the server. Nothing was changed; please try again.',
   unknown_action: 'The game server did not understand this page. Reload it to get the latest version.',
 };
