@@ -13,6 +13,8 @@ import { lobbyScreen } from './lobby.mjs';
 import { roomScreen } from './room.mjs';
 import { chatPanel } from './chat.mjs';
 import * as tabs from './tabs.mjs';
+import { stamp, adoptRecovery } from './player.mjs';
+import { gamesScreen } from './games.mjs';
 
 // How long to wait before asking again when the server could not take a rejoin just now.
 const REJOIN_RETRY_MS = 3000;
@@ -21,13 +23,16 @@ const config = globalThis.TICTACTOE_CONFIG || {};
 // Every Region's socket, in the order to try them, when the deployment has several.
 const wsUrls = (Array.isArray(config.webSocketUrls) ? config.webSocketUrls : [config.webSocketUrl])
   .map((u) => socketUrl(u, location.href)).filter(Boolean);
-const socket = new Socket(wsUrls.length > 0 ? wsUrls : '', { onOpen, onFrame, onState });
+const socket = new Socket(wsUrls.length > 0 ? wsUrls : '', { onOpen, onFrame, onState, onSend: stamp });
 const cues = new Cues();
 // The lobby is busy exactly while a way into a room waits for its answer.
 const waiting = new Waiting((w) => lobby.busy(w.opensRoom()));
 const room = roomScreen({ socket, waiting, cues, toLobby });
 const lobby = lobbyScreen({ socket, waiting, ready: wsUrls.length > 0, inRoom: () => Boolean(room.current) });
 const chat = chatPanel({ socket, room, cues });
+const games = gamesScreen({ socket, back: { leaveLobby: () => lobby.leave(), toLobby: () => toLobby('') } });
+// The frames "Your games" asks with, whose errors it shows.
+const GAMES_ACTIONS = new Set(['myGames', 'leaderboard', 'forgetMe']);
 const line = connectionLine(() => onState(socket.state));
 
 function onOpen() {
@@ -61,6 +66,9 @@ const frames = {
   left: onLeft,
   queued: lobby.onQueued,
   unqueued: lobby.onUnqueued,
+  games: games.onGames,
+  leaderboard: games.onLeaderboard,
+  forgotten: games.onForgotten,
 };
 
 function onFrame(f) {
@@ -94,6 +102,7 @@ function onRoom(f) {
   socket.keep = Boolean(room.seat);
   if (took.before) room.explain(took.before);
   if (took.arriving) {
+    games.close(); // a quick match paired while the player looked at their games
     lobby.leave();
     chat.clear();
     room.enter();
@@ -102,6 +111,7 @@ function onRoom(f) {
 }
 
 function onError(f) {
+  if (GAMES_ACTIONS.has(f.action)) return games.refused(f);
   const text = words.errorText(f);
   const way = lobby.answer(f);
   if (way) {
@@ -138,6 +148,7 @@ function onLeft(f) {
 }
 
 function toLobby(notice, { elsewhere = false } = {}) {
+  games.close();
   room.close({ elsewhere });
   waiting.settle();
   socket.keep = false;
@@ -183,6 +194,7 @@ function rejoinKept(seat) {
 
 async function boot() {
   showServedBy();
+  if (adoptRecovery()) lobby.notice('This browser now plays as the player of your recovery link.');
   const invited = words.normalizeCode(new URLSearchParams(location.search).get('room'));
   if (wsUrls.length === 0) onState('broken');
   // This tab's seat (a reload), or one kept for the room the link names that no other tab of

@@ -27,7 +27,7 @@ const CONNECT_TIMEOUT_MS = 10000;
 
 export class Socket {
   // urls: the endpoint, or every Region's in the order to try them (docs/regions.md); on: the
-  // onOpen, onFrame and onState callbacks.
+  // onOpen, onFrame, onState and onSend callbacks.
   constructor(urls, on = {}, env = globalThis) {
     this.urls = Array.isArray(urls) ? urls : [urls];
     this.index = 0; // the endpoint in use
@@ -122,7 +122,8 @@ export class Socket {
   /** send sends a frame if the connection is open, reporting whether it did. */
   send(frame) {
     if (this.state !== 'open' || !this.ws) return false;
-    this.ws.send(JSON.stringify(frame));
+    // onSend may add to a frame (the player's credential: player.mjs).
+    this.ws.send(JSON.stringify(this.on.onSend ? this.on.onSend(frame) : frame));
     this.lastSent = Date.now();
     return true;
   }

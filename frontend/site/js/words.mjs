@@ -295,3 +295,74 @@ export function scoreText(room, me) {
   const draws = s.draws === 1 ? '1 draw' : `${s.draws} draws`;
   return `${name('X')} ${s.X} · ${name('O')} ${s.O} · ${draws}`;
 }
+
+// "Your games" (games.mjs).
+export const NO_PLAYER = 'This browser keeps no player id (its storage is blocked), so no games are kept for you.';
+export const FORGOTTEN = 'Done: nothing about you is kept any more. Games from now on start a new history.';
+
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** ratingText is a rating, marked while provisional. */
+export function ratingText(s) {
+  return s.provisional ? `${s.rating} (provisional)` : String(s.rating);
+}
+
+/** rankText is a player's place among rated players. */
+export function rankText(s) {
+  return s.rankAbout ? `Your rank: about #${s.rank}` : `Your rank: #${s.rank}`;
+}
+
+/** standingText is the player's rating line. */
+export function standingText(s) {
+  if (!s || !s.ratedGames) return 'Not rated yet: quick-match games against people are rated.';
+  const rank = s.rank ? ` · ${rankText(s).replace('Your rank: ', 'rank ')}` : '';
+  const prov = s.provisional ? `, provisional until 10 rated games (${s.ratedGames} so far)` : ` over ${plural(s.ratedGames, 'rated game')}`;
+  return `Rating ${s.rating}${prov}${rank}`;
+}
+
+function tallyText(t) {
+  return `${plural(t.games, 'game')}: ${plural(t.wins, 'win')}, ${plural(t.losses, 'loss', 'losses')}, ${plural(t.draws, 'draw')}`;
+}
+
+/** statsLines are the player's counts, one line each. */
+export function statsLines(st) {
+  if (!st) return [];
+  const lines = [`Against people: ${tallyText(st.people)}`];
+  for (const level of ['easy', 'medium', 'perfect']) {
+    const t = st.computer && st.computer[level];
+    if (t && t.games) lines.push(`Against the computer (${level}): ${tallyText(t)}`);
+  }
+  lines.push(`Lost by leaving or a dropped connection: ${st.forfeits} · by the clock: ${st.timeouts}`);
+  lines.push(`Wins in a row: ${st.streak} (best ${st.bestStreak})`);
+  return lines;
+}
+
+const HOW = {
+  line: 'three in a row', draw: 'full board', forfeit: 'a player did not come back', timeout: 'out of time', left: 'a player left',
+};
+
+function opponentName(g) {
+  return g.opponentComputer ? `the computer (${g.opponentComputer})` : g.opponent;
+}
+
+/** gameLine is one game of the history, from the player's side. */
+export function gameLine(g) {
+  const result = { win: 'Won against', loss: 'Lost to', draw: 'Drew with' }[g.result] || 'Played';
+  const how = HOW[g.how] ? ` (${HOW[g.how]})` : '';
+  const rated = g.rated ? ` · rating ${g.ratingChange >= 0 ? '+' : '−'}${Math.abs(g.ratingChange || 0)}` : '';
+  return `${result} ${opponentName(g)}${how}${rated}`;
+}
+
+/** replayTitle names a replayed game. */
+export function replayTitle(g) {
+  return `Replay: you (${g.seat}) against ${opponentName(g)}`;
+}
+
+/** replayStep says where a replay is. */
+export function replayStep(g, step) {
+  if (step === 0) return `Start: the board is empty; ${g.starter} moves first.`;
+  const c = g.moves[step - 1];
+  const mark = (step % 2 === 1) === (g.starter === 'X') ? 'X' : 'O';
+  const end = step === g.moves.length ? ` ${gameLine(g)}.` : '';
+  return `Move ${step} of ${g.moves.length}: ${mark} in row ${Math.floor(c / 3) + 1}, column ${(c % 3) + 1}.${end}`;
+}
