@@ -128,10 +128,12 @@ func playersSection(api *blocks.WebSocketApi) blocks.DashboardSection {
 			blocks.Graph("Dropped and rejoined", 6, gameMetric(metrics.Disconnects), gameMetric(metrics.Rejoins)),
 		},
 		{
-			blocks.Graph("Quick matches made", 12, gameMetric(metrics.QuickMatches)),
-			blocks.Graph("Time in the quick-match queue (s)", 12,
+			blocks.Graph("Quick matches made", 8, gameMetric(metrics.QuickMatches)),
+			blocks.Graph("Time in the quick-match queue (s)", 8,
 				gameMetricOf(metrics.QuickMatchWait, awscloudwatch.Stats_Percentile(jsii.Number(50)), "median wait"),
 				gameMetricOf(metrics.QuickMatchWait, awscloudwatch.Stats_Percentile(jsii.Number(90)), "p90 wait")),
+			blocks.Graph("Players' history: games recorded, rated, not recorded; erasures", 8, gameMetric(metrics.GamesRecorded),
+				gameMetric(metrics.RatedGames), gameMetric(metrics.RecordFailures), gameMetric(metrics.Erasures)),
 		},
 	}}
 }

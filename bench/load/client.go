@@ -29,6 +29,8 @@ type player struct {
 	// throttled counts API Gateway's "Too Many Requests" answers: the frame reached no
 	// function, and a client sends it again.
 	throttled int64
+	// others counts the frames of other types (queued, games, leaderboard…) by type.
+	others map[string]int64
 }
 
 type roomState struct {
@@ -115,6 +117,37 @@ func (p *player) read() {
 			p.mu.Unlock()
 		case "error":
 			p.fail(fmt.Sprintf("%s on %s: %s", f.Code, f.Action, f.Message))
+		default:
+			p.mu.Lock()
+			if p.others == nil {
+				p.others = map[string]int64{}
+			}
+			p.others[f.Type]++
+			close(p.changed)
+			p.changed = make(chan struct{})
+			p.mu.Unlock()
+		}
+	}
+}
+
+// waitType waits until the player has received n frames of type typ (not room frames).
+func (p *player) waitType(ctx context.Context, typ string, n int64) error {
+	for {
+		p.mu.Lock()
+		got, changed, errs, readErr := p.others[typ], p.changed, p.errs, p.readErr
+		p.mu.Unlock()
+		switch {
+		case got >= n:
+			return nil
+		case len(errs) > 0:
+			return fmt.Errorf("waiting for %s: %s", typ, errs[0])
+		case readErr != nil:
+			return fmt.Errorf("waiting for %s: %w", typ, readErr)
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s frame %d: %w", typ, n, ctx.Err())
 		}
 	}
 }

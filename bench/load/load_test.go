@@ -102,3 +102,30 @@ func TestPhases(t *testing.T) {
 		}
 	}
 }
+
+// What the players' history, stats and ratings add, phase by phase, against the local stack:
+// each phase costs its floor (the leaderboard's write only when a standing changed).
+func TestPlayerPhases(t *testing.T) {
+	l, err := StartLocal(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Stop(context.Background()) })
+	phases, err := PlayerPhases(t.Context(), l.Stack.WebSocketURL, l.Counters, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A rated game writes the leaderboard for each player whose standing changed: here, on a
+	// board of fewer than 50, always both.
+	want := map[string][2]float64{"quick match, both identified": {19, 19}, "9 moves of a rated game, recorded for both": {28, 28},
+		"myGames (a rated player)": {2, 2}, "leaderboard, with the asker's rank": {2, 2}}
+	if len(phases) != len(want) {
+		t.Fatalf("%d phases measured, want %d", len(phases), len(want))
+	}
+	for _, p := range phases {
+		w, got := want[p.Name], p.PerGame()
+		if got < w[0] || got > w[1] {
+			t.Errorf("%s: %.2f DynamoDB requests per game (%v), want %g to %g", p.Name, got, p.Counts.Dynamo, w[0], w[1])
+		}
+	}
+}

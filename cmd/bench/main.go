@@ -24,10 +24,12 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
-// phaseGames are the games of the per-phase count; coldRuns the starts of each function.
+// phaseGames are the games of the per-phase count; coldRuns the starts of each function;
+// playerPhaseGames the rated games of the players' phases (paired one at a time).
 const (
-	phaseGames = 100
-	coldRuns   = 20
+	phaseGames       = 100
+	playerPhaseGames = 20
+	coldRuns         = 20
 )
 
 func main() {
@@ -159,8 +161,11 @@ func (r *report) measurePhases(ctx context.Context) error {
 	step(fmt.Sprintf("phases: %d games, each phase counted apart", phaseGames))
 	return onLocal(ctx, load.StartLocal, func(l *load.Local) error {
 		var err error
-		r.phases, err = load.Phases(ctx, l.Stack.WebSocketURL, l.Counters, phaseGames)
-		for _, p := range r.phases {
+		if r.phases, err = load.Phases(ctx, l.Stack.WebSocketURL, l.Counters, phaseGames); err != nil {
+			return err
+		}
+		r.playerPhases, err = load.PlayerPhases(ctx, l.Stack.WebSocketURL, l.Counters, playerPhaseGames)
+		for _, p := range append(r.phases, r.playerPhases...) {
 			fmt.Fprintf(os.Stderr, "  %s: %.2f DynamoDB requests a game (floor %g)\n", p.Name, p.PerGame(), p.Floor)
 		}
 		return err

@@ -59,7 +59,25 @@ func (r *report) phasesSection(w func(string, ...any)) {
 	w("\nA whole game (connect, create, join, nine moves, both players leave at once): %.1f DynamoDB requests; 37.9 before this floor work, against 29 for its floor.\n", total)
 	w("\n%s\n", frameCountCost)
 	w("\n%s\n", oneRequestMove)
+	r.playerPhasesSection(w)
 }
+
+// playerPhasesSection is what identified players' history, stats and ratings add, phase by
+// phase (lambda/players, docs/privacy.md).
+func (r *report) playerPhasesSection(w func(string, ...any)) {
+	if len(r.playerPhases) == 0 {
+		return
+	}
+	w("\n### What players' history and ratings add\n\n%d pairs of players who identified (the page always does) meet by quick match one pair at a time, play a rated game, and ask for their games and the leaderboard. `bench/load`'s `TestPlayerPhases` fails `make test` if a phase costs more.\n\n", r.playerPhases[0].Games)
+	w("| phase | DynamoDB requests per game | floor | by operation | @connections posts per game | where they go |\n|---|---|---|---|---|---|\n")
+	for _, p := range r.playerPhases {
+		w("| %s | %.2f | %g | %s | %.2f | %s |\n", p.Name, p.PerGame(), p.Floor, ops(p.Counts), p.PostsPerGame(), p.Why)
+	}
+	w("\n%s\n", playersCost)
+}
+
+// playersCost is the size of what the players' requests read and write (docs/privacy.md).
+const playersCost = "A finished game between two identified people adds 10 requests (4 in a private room, 2 for the one person against the computer: those change no rating and no leaderboard), made after the last move has been answered, so the move that ends a game waits for none of them. Their size is what they cost: a profile holds the player's last 50 games (about 130 bytes each) and is read and written whole, up to about 7 write units a write; the leaderboard's 50 standings are about 4 KB, 4 write units when it changes. At most about 24 write units and 6 read units a rated game: $0.000016 at on-demand prices, $16 for a million rated games. The leaderboard and a player's rank are one GetItem each (the rank past the top 50 from one more, of the rating bands' counts): nothing queries or scans the table. An identified seat adds 2 to 4 requests (the profile read, created once, and the room noted for erasure)."
 
 // frameCountCost is what the per-connection limit adds to the phases (lambda/handler's
 // TestFrameLimitCost pins it).

@@ -34,25 +34,27 @@ var assumptions = cost.Assumptions{
 }
 
 type report struct {
-	command     string
-	started     time.Time
-	machine     string
-	goBench     []string
-	loads       []load.Result
-	floods      []floodOf
-	computer    *load.ComputerResult
-	sweep       *load.SweepResult
-	took        time.Duration // the whole bench, up to writing the report
-	sizes       []pkgsize.Size
-	phases      []load.Phase
-	cold        []coldstart.Result
-	smoke       *smoke.Latency // make smoke's timed moves against a local stack
-	prices      cost.Prices
-	itemBytes   int
-	deploy      cost.Deployment
-	deployNotes []string
-	deployErr   error
-	missed      []string
+	command  string
+	started  time.Time
+	machine  string
+	goBench  []string
+	loads    []load.Result
+	floods   []floodOf
+	computer *load.ComputerResult
+	sweep    *load.SweepResult
+	took     time.Duration // the whole bench, up to writing the report
+	sizes    []pkgsize.Size
+	phases   []load.Phase
+	// playerPhases are what identified players' history, stats and ratings add (load.PlayerPhases).
+	playerPhases []load.Phase
+	cold         []coldstart.Result
+	smoke        *smoke.Latency // make smoke's timed moves against a local stack
+	prices       cost.Prices
+	itemBytes    int
+	deploy       cost.Deployment
+	deployNotes  []string
+	deployErr    error
+	missed       []string
 }
 
 func perMove(n int64, moves int) float64 {

@@ -55,7 +55,7 @@ func (s *Service) profile(ctx context.Context, cred players.Credential, name str
 			return p, err
 		} // created meanwhile by another frame of the same page: read it
 	}
-	return players.Profile{}, fmt.Errorf("player %s: still contended after %d attempts", cred.ID, maxAttempts)
+	return players.Profile{}, fmt.Errorf("a player's profile: still contended after %d attempts", maxAttempts)
 }
 
 // known reads cred's profile without creating one: ErrNotFound for an id never seen (or
@@ -183,7 +183,7 @@ func (s *Service) applyGame(ctx context.Context, rec *game.Record, seat game.Sym
 		}
 		return s.changeBoard(ctx, func(b *players.Board, now time.Time) bool { return b.Place(players.StandingOf(p), now) })
 	}
-	return fmt.Errorf("player %s: still contended after %d attempts", side.ID, maxAttempts)
+	return fmt.Errorf("a player's profile: still contended after %d attempts", maxAttempts)
 }
 
 // changeBoard applies change to the leaderboard with a version-conditioned write, from a
@@ -214,9 +214,15 @@ func (s *Service) MyGames(ctx context.Context, connID string, cred players.Crede
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	rank, err := s.rankOf(ctx, p)
-	if err != nil {
-		return err
+	var rank protocol.Rank
+	if p.Rated > 0 {
+		b, err := s.players.GetBoard(ctx)
+		if err != nil {
+			return err
+		}
+		if rank, err = s.rankOf(ctx, p, b); err != nil {
+			return err
+		}
 	}
 	frame, err := protocol.GamesFrame(p, rank)
 	if err != nil {
@@ -225,15 +231,11 @@ func (s *Service) MyGames(ctx context.Context, connID string, cred players.Crede
 	return s.send.Send(ctx, connID, frame)
 }
 
-// rankOf is p's place among rated players: exact on the leaderboard, by rating band past it;
-// zero when p is not rated.
-func (s *Service) rankOf(ctx context.Context, p players.Profile) (protocol.Rank, error) {
+// rankOf is p's place among rated players: exact on the leaderboard b, by rating band past it
+// (one more read); zero when p is not rated.
+func (s *Service) rankOf(ctx context.Context, p players.Profile, b players.Board) (protocol.Rank, error) {
 	if p.Rated == 0 {
 		return protocol.Rank{}, nil
-	}
-	b, err := s.players.GetBoard(ctx)
-	if err != nil {
-		return protocol.Rank{}, err
 	}
 	for i, st := range b.Live(s.now()) {
 		if st.ID == p.ID {
@@ -263,7 +265,7 @@ func (s *Service) Leaderboard(ctx context.Context, connID string, cred *players.
 		if me, err = s.known(ctx, *cred); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		if rank, err = s.rankOf(ctx, me); err != nil {
+		if rank, err = s.rankOf(ctx, me, b); err != nil {
 			return err
 		}
 	}
@@ -319,7 +321,7 @@ func (s *Service) ForgetMe(ctx context.Context, connID string, cred players.Cred
 		s.count.Count(ctx, metrics.Erasures, "")
 		return s.sendForgotten(ctx, connID)
 	}
-	return fmt.Errorf("erasing player %s: still contended after %d attempts", cred.ID, maxAttempts)
+	return fmt.Errorf("erasing a player: still contended after %d attempts", maxAttempts)
 }
 
 // detach replaces the erased opponent in player id's entry of game gameID.
@@ -339,7 +341,7 @@ func (s *Service) detach(ctx context.Context, id, gameID string) error {
 			return err
 		}
 	}
-	return fmt.Errorf("detaching game %s from player %s: still contended", gameID, id)
+	return fmt.Errorf("detaching game %s from an opponent's history: still contended", gameID)
 }
 
 // satIn notes in player id's profile that they sat down in room code (Profile.Rooms), so that

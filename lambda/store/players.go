@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -131,15 +132,15 @@ type boardItem struct {
 
 func (s *DynamoStore) GetPlayer(ctx context.Context, id string) (players.Profile, error) {
 	item, err := s.get(ctx, playerKey(id))
-	if err != nil {
-		return players.Profile{}, err
+	if err != nil { // its message names the key: player ids stay out of logs (docs/privacy.md)
+		return players.Profile{}, fmt.Errorf("reading a player's profile: %w", errors.Unwrap(err))
 	}
 	if item == nil {
 		return players.Profile{}, ErrNotFound
 	}
 	var it profileItem
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil || it.Kind != schema.KindPlayer {
-		return players.Profile{}, fmt.Errorf("item %s is not a well-formed player: %v", playerKey(id), err)
+		return players.Profile{}, fmt.Errorf("an item is not a well-formed player: %v", err)
 	}
 	p := players.Profile{ID: id, SecretHash: it.SecretHash, Name: it.Name, Rating: it.Rating, Rated: it.Rated, Rooms: it.Rooms,
 		CreatedAt: fromMillis(it.CreatedAt), UpdatedAt: fromMillis(it.UpdatedAt), Version: it.Version,
@@ -153,7 +154,7 @@ func (s *DynamoStore) GetPlayer(ctx context.Context, id string) (players.Profile
 	for _, e := range it.History {
 		entry, err := e.entry()
 		if err != nil {
-			return players.Profile{}, fmt.Errorf("player %s: %w", id, err)
+			return players.Profile{}, fmt.Errorf("a player's history: %w", err)
 		}
 		p.History = append(p.History, entry)
 	}
@@ -183,7 +184,7 @@ func (s *DynamoStore) PutPlayer(ctx context.Context, p *players.Profile) error {
 	case isConditionFailed(err):
 		return ErrConflict
 	case err != nil:
-		return fmt.Errorf("saving player %s: %w", p.ID, err)
+		return fmt.Errorf("saving a player's profile: %w", err)
 	}
 	p.Version++
 	return nil
@@ -199,7 +200,7 @@ func (s *DynamoStore) DeletePlayer(ctx context.Context, p players.Profile) error
 	case isConditionFailed(err):
 		return ErrConflict
 	case err != nil:
-		return fmt.Errorf("deleting player %s: %w", p.ID, err)
+		return fmt.Errorf("deleting a player's profile: %w", err)
 	}
 	return nil
 }
