@@ -20,6 +20,7 @@ export function gamesScreen({ socket, back }) {
     }
     say('me-rating', 'Loading…');
     $('recovery-link').value = recoveryLink();
+    say('player-id', p.id);
     say('recovery-status', '');
     confirming(false);
     socket.sendSoon({ action: 'myGames', player: p });
