@@ -16,8 +16,8 @@ var playerPhaseDefs = []struct {
 	floor float64
 	why   string
 }{
-	{"quick match, both identified", 19, "what a quick match costs unidentified (11: the queue, the room, both connections' records); each player's profile read and, for a new player, created (2 each); each profile notes the room, for erasure (a read and a write each)"},
-	{"9 moves of a rated game, recorded for both", 28, "a read and a conditional write per move (18); then, once the last move has been answered, each player's profile read and written once (2 each), their rating band moved (1 each), the leaderboard read (1 each) and written when their standing changed (1 each; not for a player who neither is nor gets on it)"},
+	{"quick match, both identified", 13, "what a quick match costs unidentified (11: the queue, the room, both connections' records) and each player's profile read (1 each): new players, as here, have none until their first game is recorded. A known player's profile also notes the room, for erasure (a read and a write more each)"},
+	{"9 moves of a rated game, recorded for both", 28, "a read and a conditional write per move (18); then, once the last move has been answered, each player's profile read and written once (2 each; the first game creates it), their rating band moved (1 each), the leaderboard read (1 each) and written when their standing changed (1 each; not for a player who neither is nor gets on it)"},
 	{"myGames (a rated player)", 2, "the profile, stats and history in one item (1), and the leaderboard for the rank (1); past the leaderboard's 50, the rating bands too (1)"},
 	{"leaderboard, with the asker's rank", 2, "the leaderboard (1) and the asker's profile (1); past the 50, the rating bands (1)"},
 }

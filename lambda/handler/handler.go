@@ -433,7 +433,7 @@ func (h *Handler) dispatch(ctx context.Context, connID string, req protocol.Requ
 
 // seat runs a frame that seats its sender, as the player its credential names, if it has one.
 func (h *Handler) seat(ctx context.Context, connID string, req protocol.Request) (string, error) {
-	id, err := h.svc.Identify(ctx, req.Player, req.Name)
+	id, err := h.svc.Identify(ctx, req.Player)
 	if err != nil {
 		return req.RoomCode, err
 	}

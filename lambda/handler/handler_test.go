@@ -153,9 +153,7 @@ func TestEveryErrorCodeGoesToTheSenderOnly(t *testing.T) {
 			frame: func(string) string {
 				return `{"action":"myGames","player":{"id":"` + goldenID + `","secret":"` + strings.Repeat("A", 43) + `"}}`
 			},
-			setup: func(e *env, _ string) {
-				e.send("z", map[string]any{"action": "createRoom", "name": "Zed", "player": map[string]any{"id": goldenID, "secret": strings.Repeat("E", 43)}})
-			}},
+			setup: func(e *env, _ string) { e.keepPlayer(goldenID, strings.Repeat("E", 43)) }},
 		{code: apperr.Internal, action: "getRoom", opts: envOptions{table: "no-such-table"},
 			frame: func(string) string { return `{"action":"getRoom","roomCode":"ABCDEF"}` }},
 	}

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/players"
+	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
 // credential draws a player id and secret as the page does.
@@ -112,12 +114,21 @@ func TestIdentifiedGamesAreRecordedAndRated(t *testing.T) {
 	}
 }
 
+// keepPlayer stores a profile for id under secret, as a first recorded game would.
+func (e *env) keepPlayer(id, secret string) {
+	e.t.Helper()
+	p := players.Profile{ID: id, SecretHash: players.HashSecret(secret), CreatedAt: time.Unix(0, e.now.Load()), UpdatedAt: time.Unix(0, e.now.Load())}
+	if err := e.store.Store.(*store.DynamoStore).PutPlayer(e.t.Context(), &p); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // A credential whose secret is not the id's own is refused, whatever the frame; an unknown id
-// asking for its games has played nothing, and nothing is stored for it.
+// sitting down or asking for its games stores nothing: a profile is made by a finished game.
 func TestAWrongSecretIsRefused(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	ann := credential(t)
-	e.send("a", map[string]any{"action": "createRoom", "name": "Ann", "player": ann})
+	e.keepPlayer(ann["id"].(string), ann["secret"].(string))
 	thief := credential(t)
 	thief["id"] = ann["id"]
 	e.send("t", map[string]any{"action": "createRoom", "name": "Ann", "player": thief})
@@ -130,6 +141,8 @@ func TestAWrongSecretIsRefused(t *testing.T) {
 	e.wantError("t", "bad_request", "myGames")
 
 	stranger := credential(t)
+	e.send("s", map[string]any{"action": "createRoom", "name": "Sam", "player": stranger})
+	e.send("s", map[string]any{"action": "leaveRoom", "roomCode": e.room("s")["code"]})
 	f := e.games("s", stranger)
 	if len(f["games"].([]any)) != 0 || f["player"].(map[string]any)["ratedGames"] != 0.0 {
 		t.Fatalf("a stranger's games: %v", f)

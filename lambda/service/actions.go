@@ -64,7 +64,7 @@ func (s *Service) openRoom(ctx context.Context, connID, name string, id game.Ide
 	}
 	s.count.Count(ctx, metrics.RoomsCreated, r.Code)
 	s.broadcast(ctx, r, map[string]string{connID: token})
-	s.satIn(ctx, id.ID, r.Code)
+	s.satIn(ctx, id, r.Code)
 	return r.Code, nil
 }
 
@@ -102,7 +102,7 @@ func (s *Service) JoinRoom(ctx context.Context, connID, code, name string, id ga
 	s.count.Count(ctx, metrics.GamesStarted, code)
 	s.tellDropped(ctx, out)
 	s.broadcast(ctx, out.room, map[string]string{connID: token})
-	s.satIn(ctx, id.ID, code)
+	s.satIn(ctx, id, code)
 	return nil
 }
 

@@ -17,16 +17,20 @@ import (
 )
 
 // Identify checks the credential a seating frame carried and returns the identity the seat
-// takes: none for no credential; a new profile for an id never seen (the page drew it), kept
-// with only the secret's hash. A credential whose secret does not match is refused. If the
-// profile cannot be read or written, the player sits down all the same, unidentified, and the
-// fault is logged: a database blip costs a game's record, never the game.
-func (s *Service) Identify(ctx context.Context, cred *players.Credential, name string) (game.Identity, error) {
+// takes: none for no credential. An id never seen (the page drew it) sits down with its
+// secret's hash, and nothing is stored until a game of theirs is recorded: a seat frame with a
+// fresh id costs one read, never a write that a year's retention would keep. A credential
+// whose secret does not match is refused. If the profile cannot be read, the player sits down
+// all the same, unidentified, and the fault is logged: a database blip costs a game's record,
+// never the game.
+func (s *Service) Identify(ctx context.Context, cred *players.Credential) (game.Identity, error) {
 	if cred == nil || s.players == nil {
 		return game.Identity{}, nil
 	}
-	p, err := s.profile(ctx, *cred, name)
+	p, err := s.known(ctx, *cred)
 	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return game.Identity{ID: cred.ID, NewHash: players.HashSecret(cred.Secret)}, nil
 	case apperr.As(err) != nil:
 		return game.Identity{}, err
 	case err != nil:
@@ -34,28 +38,6 @@ func (s *Service) Identify(ctx context.Context, cred *players.Credential, name s
 		return game.Identity{}, nil
 	}
 	return p.Identity(), nil
-}
-
-// profile reads cred's profile, creating it (under name) for an id never seen.
-func (s *Service) profile(ctx context.Context, cred players.Credential, name string) (players.Profile, error) {
-	for range maxAttempts {
-		p, err := s.players.GetPlayer(ctx, cred.ID)
-		if err == nil {
-			if !players.Matches(p.SecretHash, cred.Secret) {
-				return players.Profile{}, apperr.New(apperr.NotYourPlayer, "That player id is kept with another secret.").On("player")
-			}
-			return p, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return players.Profile{}, err
-		}
-		now := s.now()
-		p = players.Profile{ID: cred.ID, SecretHash: players.HashSecret(cred.Secret), Name: name, CreatedAt: now, UpdatedAt: now}
-		if err := s.players.PutPlayer(ctx, &p); !errors.Is(err, store.ErrConflict) {
-			return p, err
-		} // created meanwhile by another frame of the same page: read it
-	}
-	return players.Profile{}, fmt.Errorf("a player's profile: still contended after %d attempts", maxAttempts)
 }
 
 // known reads cred's profile without creating one: ErrNotFound for an id never seen (or
@@ -160,11 +142,15 @@ func (s *Service) applyGame(ctx context.Context, rec *game.Record, seat game.Sym
 			}
 		}
 		p, err := s.players.GetPlayer(ctx, side.ID)
-		if errors.Is(err, store.ErrNotFound) {
+		switch {
+		case errors.Is(err, store.ErrNotFound) && side.NewHash == "":
 			return nil // erased (or expired) since they sat down: nothing is kept for them
-		}
-		if err != nil {
+		case errors.Is(err, store.ErrNotFound): // their first recorded game
+			p = players.Profile{ID: side.ID, SecretHash: side.NewHash, CreatedAt: s.now(), Rooms: []string{rec.Code}}
+		case err != nil:
 			return err
+		case side.NewHash != "" && p.SecretHash != side.NewHash:
+			return nil // created meanwhile under another secret: not this player's
 		}
 		before := p
 		if !p.Apply(entry, side.Name, s.now()) {
@@ -288,6 +274,11 @@ func (s *Service) ForgetMe(ctx context.Context, connID string, cred players.Cred
 	for range maxAttempts {
 		p, err := s.known(ctx, cred)
 		if errors.Is(err, store.ErrNotFound) {
+			// Nothing recorded yet (or erased already): the room this connection plays in may
+			// still hold their id, for a first game that would create their profile.
+			if err := s.forgetSeats(ctx, connID, players.Profile{ID: cred.ID}); err != nil {
+				return err
+			}
 			return s.sendForgotten(ctx, connID)
 		}
 		if err != nil {
@@ -344,14 +335,15 @@ func (s *Service) detach(ctx context.Context, id, gameID string) error {
 	return fmt.Errorf("detaching game %s from an opponent's history: still contended", gameID)
 }
 
-// satIn notes in player id's profile that they sat down in room code (Profile.Rooms), so that
-// erasure finds the room. A failure is logged: it costs only that erasure's reach.
-func (s *Service) satIn(ctx context.Context, id, code string) {
-	if s.players == nil || id == "" {
+// satIn notes in the profile of player id that they sat down in room code (Profile.Rooms), so
+// that erasure finds the room; a player with no profile yet (their first recorded game notes
+// its room) costs nothing. A failure is logged: it costs only that erasure's reach.
+func (s *Service) satIn(ctx context.Context, id game.Identity, code string) {
+	if s.players == nil || id.ID == "" || id.NewHash != "" {
 		return
 	}
 	for range maxAttempts {
-		p, err := s.players.GetPlayer(ctx, id)
+		p, err := s.players.GetPlayer(ctx, id.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			return
 		}

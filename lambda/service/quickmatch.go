@@ -405,8 +405,8 @@ func (s *Service) pair(ctx context.Context, current store.Connection, name strin
 	s.count.Count(ctx, metrics.QuickMatches, r.Code)
 	s.count.Seconds(ctx, metrics.QuickMatchWait, r.Code, s.now().Sub(waiting.At))
 	s.broadcast(ctx, r, map[string]string{waiting.ConnID: tokX, current.ID: tokO})
-	s.satIn(ctx, waiting.Identity.ID, r.Code)
-	s.satIn(ctx, id.ID, r.Code)
+	s.satIn(ctx, waiting.Identity, r.Code)
+	s.satIn(ctx, id, r.Code)
 	return r.Code, nil
 }
 
