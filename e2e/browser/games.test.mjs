@@ -7,7 +7,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  chromiumMissing, launchBrowser, startStack, newPlayer, screenshots, waitText, play, noErrors, axeViolations, until, PHONE,
+  chromiumMissing, launchBrowser, startStack, newPlayer, screenshots, waitText, play, noErrors, axeViolations, until, fromAddress, PHONE,
 } from './harness.mjs';
 
 const skip = chromiumMissing();
@@ -34,19 +34,22 @@ async function openGames(page) {
 describe('Your games in Chromium', { skip: skip || false }, () => {
   let stack;
   let browser;
+  let elsewhere; // Bob's way in, from another address: one address's quick matches are unrated
 
   before(async () => {
     [stack, browser] = await Promise.all([startStack({ grace: '30s' }), launchBrowser()]);
+    elsewhere = await fromAddress(stack.url, '127.0.0.3');
   });
 
   after(async () => {
     if (browser) await browser.close();
+    await elsewhere?.stop();
     await stack?.stop();
   });
 
   test('history, replay, rating, leaderboard, recovery link and forget me', { timeout: 90000 }, async () => {
     const ann = await newPlayer(browser, stack.url, { clipboard: true });
-    const bob = await newPlayer(browser, stack.url, { viewport: PHONE });
+    const bob = await newPlayer(browser, elsewhere.url, { viewport: PHONE });
     const [a, b] = [ann.page, bob.page];
     await quickPair(a, b);
     await play(a, b, 0, 'X');

@@ -3,7 +3,7 @@
 
 import { spawn, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,6 +153,35 @@ export async function startStack({ grace = '4s', regions = 1, env = {}, games = 
         await exited;
         clearTimeout(timeout);
       }
+    },
+  };
+}
+
+/**
+ * fromAddress returns a URL for the stack at url whose connections reach it from another
+ * loopback address (local, such as 127.0.0.3): a TCP relay of its own, closed with stop().
+ * Chromium cannot choose the address it connects from, and the stack tells players apart by
+ * it (two players on one address play unrated quick matches: docs/privacy.md).
+ */
+export async function fromAddress(url, local) {
+  const target = new URL(url);
+  const sockets = new Set();
+  const server = createServer((down) => {
+    const up = connect({ host: target.hostname, port: Number(target.port), localAddress: local });
+    for (const s of [down, up]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => { down.destroy(); up.destroy(); });
+    }
+    down.pipe(up);
+    up.pipe(down);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    stop: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(resolve));
     },
   };
 }

@@ -104,12 +104,14 @@ func EloDelta(mine, theirs int, score float64, k int) int {
 	return int(math.Round(float64(k) * (score - expected)))
 }
 
-// ratedBetween reports whether a game between x and o counts for ratings: two people who both
-// identified, as two different players, in a room quick match opened. A private room does not
-// count: its players chose each other, so one person playing a second identity, or a friend
-// throwing games, could move a rating at will; quick match pairs whoever is waiting.
-func ratedBetween(quick bool, x, o *Player) bool {
-	return quick && x.person() && o.person() && x.ID != "" && o.ID != "" && x.ID != o.ID
+// ratedBetween reports whether a game of room r counts for ratings: two people who both
+// identified, as two different players, in a room quick match opened for two addresses. A
+// private room does not count: its players chose each other, so one person playing a second
+// identity, or a friend throwing games, could move a rating at will; quick match pairs whoever
+// is waiting, and two players from one address may be one person in two tabs.
+func ratedBetween(r *Room) bool {
+	x, o := r.X, r.O
+	return r.Quick && !r.OneSource && x.person() && o.person() && x.ID != "" && o.ID != "" && x.ID != o.ID
 }
 
 // end records the game that just ended (winner None: a draw) in r.Ended, applies its rating
@@ -130,7 +132,7 @@ func (r *Room) end(winner Symbol, how string, now time.Time) {
 	rec := &Record{
 		ID: RecordID(r.Code, r.CreatedAt, n), Code: r.Code, StartedAt: started, EndedAt: now,
 		Moves: append([]int(nil), r.Moves...), Starter: r.Starter, Winner: winner, How: how,
-		Rated: ratedBetween(r.Quick, r.X, r.O),
+		Rated: ratedBetween(r),
 	}
 	for _, s := range []Symbol{X, O} {
 		p := r.Player(s)

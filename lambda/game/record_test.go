@@ -167,3 +167,22 @@ func TestEloDelta(t *testing.T) {
 		t.Errorf("Rerated(110, -40) = %d, want the floor %d", got, RatingFloor)
 	}
 }
+
+// Two players quick match paired from one address may be one person in two tabs: their game
+// is recorded for both, and rated for neither.
+func TestOneAddressIsNotRated(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	r := NewRoom("K7M2QX", Seat{Name: "Ann", ConnID: "cx", Identity: Identity{ID: "ann"}}, t0)
+	r.Quick, r.OneSource = true, true
+	if err := r.Join(Seat{Name: "Bob", ConnID: "co", Identity: Identity{ID: "bob"}}, t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []int{0, 3, 1, 4, 2} {
+		if err := r.Move(map[Symbol]string{X: "cx", O: "co"}[r.Turn], c, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r.Ended == nil || r.Ended.Rated || r.Ended.X.Delta != 0 || r.X.Rated != 0 {
+		t.Fatalf("a game between one address's two seats: %+v", r.Ended)
+	}
+}

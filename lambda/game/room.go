@@ -74,6 +74,9 @@ type Room struct {
 	// Quick marks a room quick match opened: a player who keeps timing out loses its seat, and
 	// its games between identified players are rated.
 	Quick bool
+	// OneSource marks a quick-match room whose two players came from one address: its games
+	// are not rated, since one person could hold both seats.
+	OneSource bool
 	// GameAt is when the current (or last) game began, and Moves its cells in the order played.
 	GameAt time.Time
 	Moves  []int

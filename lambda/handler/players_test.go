@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
 	"github.com/serverless-tictactoe/tictactoe/lambda/players"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
@@ -259,5 +260,25 @@ func TestAFinishedGameCosts(t *testing.T) {
 	e.move("c", anon, 2)
 	if got := rc.take(); fmt.Sprint(got) != fmt.Sprint(map[string]int{"GetItem": 1, "PutItem": 1}) {
 		t.Fatalf("the winning move of an unidentified game made %v, want the move's floor", got)
+	}
+}
+
+// Quick match between two identified players from one address (one person in two tabs, or a
+// class) is recorded for both and rated for neither; from two addresses it is rated.
+func TestOneAddressPlaysUnrated(t *testing.T) {
+	e := newEnv(t, envOptions{guard: &guard.Limits{}})
+	for conn, ip := range map[string]string{"a": "203.0.113.7", "b": "203.0.113.7", "c": "203.0.113.7", "d": "198.51.100.9"} {
+		if code := e.connectFrom(conn, ip, nil); code != 200 {
+			t.Fatalf("$connect %s: %d", conn, code)
+		}
+	}
+	ann, bob, cy, di := credential(t), credential(t), credential(t), credential(t)
+	e.quickGame("a", "b", ann, bob)
+	if g := e.games("a", ann)["games"].([]any); len(g) != 1 || g[0].(map[string]any)["rated"] != false {
+		t.Fatalf("one address's game: %v", g)
+	}
+	e.quickGame("c", "d", cy, di)
+	if g := e.games("c", cy)["games"].([]any); len(g) != 1 || g[0].(map[string]any)["rated"] != true {
+		t.Fatalf("two addresses' game: %v", g)
 	}
 }
