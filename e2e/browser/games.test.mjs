@@ -100,6 +100,13 @@ describe('Your games in Chromium', { skip: skip || false }, () => {
     await o.click('#open-games');
     await waitText(o, '#game-list li', /^Won against Bob/);
 
+    // A shared computer: a new player here starts from nothing, and Ann stays Ann elsewhere.
+    await o.click('#new-player');
+    await waitText(o, '#games-notice', /^This browser now plays as a new player/);
+    await waitText(o, '#me-rating', /^Not rated yet/);
+    assert.equal(await o.locator('#game-list li').count(), 0);
+    assert.notEqual(await o.inputValue('#recovery-link'), link);
+
     // Forget me, confirmed: Ann's view starts afresh, Bob's keeps the game without her name.
     await a.click('#forget');
     await a.click('#forget-yes');

@@ -134,6 +134,7 @@ export function gamesScreen({ socket, back }) {
   function confirming(on) {
     show($('forget-confirm'), on);
     show($('forget'), !on);
+    show($('new-player'), !on);
   }
 
   $('open-games').addEventListener('click', () => {
@@ -157,6 +158,11 @@ export function gamesScreen({ socket, back }) {
       $('recovery-link').select();
       say('recovery-status', 'Select the link and copy it. Keep it private like a password.');
     }
+  });
+  $('new-player').addEventListener('click', () => {
+    forget(); // only this browser's copy: the player and their games stay, reachable by their link
+    open();
+    say('games-notice', words.NEW_PLAYER);
   });
   $('forget').addEventListener('click', () => {
     confirming(true);

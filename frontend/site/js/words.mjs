@@ -298,6 +298,7 @@ export function scoreText(room, me) {
 
 // "Your games" (games.mjs).
 export const NO_PLAYER = 'This browser keeps no player id (its storage is blocked), so no games are kept for you.';
+export const NEW_PLAYER = 'This browser now plays as a new player. The previous one’s games stay with its recovery link.';
 export const FORGOTTEN = 'Done: nothing about you is kept any more. Games from now on start a new history.';
 
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
