@@ -421,52 +421,57 @@ func (s *Regional) CloseConnection(ctx context.Context, id string) (Connection, 
 }
 
 // What lambda/players keeps lives in the primary Region, as the queue does: a profile and the
-// leaderboard take conditional writes, which one replica must serialize.
+// leaderboard take conditional writes, which one replica must serialize. While the primary is
+// marked failed, calls fail at once (ErrPrimaryDown): players then sit down unidentified and
+// games go unrecorded, without each seat waiting out RemoteTimeout.
 var _ Players = (*Regional)(nil)
 
-func (s *Regional) primary(ctx context.Context) (*DynamoStore, context.Context, context.CancelFunc) {
+// ErrPrimaryDown: the primary Region is marked failed, and what only it keeps is unavailable.
+var ErrPrimaryDown = errors.New("the primary Region is marked failed")
+
+func onPrimary[T any](s *Regional, ctx context.Context, f func(*DynamoStore, context.Context) (T, error)) (T, error) {
+	var zero T
+	if s.Primary != s.Local && s.regionFailed(ctx, s.Primary, false) {
+		return zero, ErrPrimaryDown
+	}
 	cctx, cancel := s.at(ctx, s.Primary)
-	return s.Replicas[s.Primary], cctx, cancel
+	defer cancel()
+	return f(s.Replicas[s.Primary], cctx)
+}
+
+// none adapts a call that returns only an error to onPrimary.
+func none(f func(*DynamoStore, context.Context) error) func(*DynamoStore, context.Context) (struct{}, error) {
+	return func(d *DynamoStore, ctx context.Context) (struct{}, error) { return struct{}{}, f(d, ctx) }
 }
 
 func (s *Regional) GetPlayer(ctx context.Context, id string) (players.Profile, error) {
-	p, cctx, cancel := s.primary(ctx)
-	defer cancel()
-	return p.GetPlayer(cctx, id)
+	return onPrimary(s, ctx, func(d *DynamoStore, ctx context.Context) (players.Profile, error) { return d.GetPlayer(ctx, id) })
 }
 
-func (s *Regional) PutPlayer(ctx context.Context, pr *players.Profile) error {
-	p, cctx, cancel := s.primary(ctx)
-	defer cancel()
-	return p.PutPlayer(cctx, pr)
+func (s *Regional) PutPlayer(ctx context.Context, p *players.Profile) error {
+	_, err := onPrimary(s, ctx, none(func(d *DynamoStore, ctx context.Context) error { return d.PutPlayer(ctx, p) }))
+	return err
 }
 
-func (s *Regional) DeletePlayer(ctx context.Context, pr players.Profile) error {
-	p, cctx, cancel := s.primary(ctx)
-	defer cancel()
-	return p.DeletePlayer(cctx, pr)
+func (s *Regional) DeletePlayer(ctx context.Context, p players.Profile) error {
+	_, err := onPrimary(s, ctx, none(func(d *DynamoStore, ctx context.Context) error { return d.DeletePlayer(ctx, p) }))
+	return err
 }
 
 func (s *Regional) GetBoard(ctx context.Context) (players.Board, error) {
-	p, cctx, cancel := s.primary(ctx)
-	defer cancel()
-	return p.GetBoard(cctx)
+	return onPrimary(s, ctx, func(d *DynamoStore, ctx context.Context) (players.Board, error) { return d.GetBoard(ctx) })
 }
 
 func (s *Regional) PutBoard(ctx context.Context, b *players.Board) error {
-	p, cctx, cancel := s.primary(ctx)
-	defer cancel()
-	return p.PutBoard(cctx, b)
+	_, err := onPrimary(s, ctx, none(func(d *DynamoStore, ctx context.Context) error { return d.PutBoard(ctx, b) }))
+	return err
 }
 
 func (s *Regional) MoveBand(ctx context.Context, from int, fromOK bool, to int, toOK bool) error {
-	p, cctx, cancel := s.primary(ctx)
-	defer cancel()
-	return p.MoveBand(cctx, from, fromOK, to, toOK)
+	_, err := onPrimary(s, ctx, none(func(d *DynamoStore, ctx context.Context) error { return d.MoveBand(ctx, from, fromOK, to, toOK) }))
+	return err
 }
 
 func (s *Regional) Bands(ctx context.Context) (map[int]int, error) {
-	p, cctx, cancel := s.primary(ctx)
-	defer cancel()
-	return p.Bands(cctx)
+	return onPrimary(s, ctx, func(d *DynamoStore, ctx context.Context) (map[int]int, error) { return d.Bands(ctx) })
 }
