@@ -157,6 +157,9 @@ type envOptions struct {
 	// timings, when set, receives each action's per-hop timings, counted by the SDK clients
 	// as in production (lambda/hops).
 	timings handler.Timings
+	// players, when set, wraps the player store the service is given (a test holds a
+	// request at a player read or write to force an interleaving).
+	players func(store.Players) store.Players
 }
 
 const grace = 2 * time.Minute
@@ -191,7 +194,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Store:  e.store,
 		Sender: apigw.NewAPIGatewaySender(posts),
 		Now:    clock, Grace: grace, MoveTimeout: o.moveTimeout, Logger: logger, Metrics: metrics.NewEMF(slog.New(slog.NewJSONHandler(e.emf, nil)), clock),
-		Players: e.store.Store.(*store.DynamoStore),
+		Players: wrapPlayers(o.players, e.store.Store.(*store.DynamoStore)),
 	})
 	var g *guard.Guard
 	if o.guard != nil {
@@ -204,6 +207,14 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	e.h = e.newContainer(o.limiter, o.strikes)
 	return e
+}
+
+// wrapPlayers is p, wrapped by wrap when there is one.
+func wrapPlayers(wrap func(store.Players) store.Players, p store.Players) store.Players {
+	if wrap == nil {
+		return p
+	}
+	return wrap(p)
 }
 
 // edgeSecrets splits the harness's comma-separated secrets.
