@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
 	"github.com/serverless-tictactoe/tictactoe/lambda/players"
@@ -287,4 +288,127 @@ func (e *env) keysMentioning(s string) []string {
 		}
 	}
 	return keys
+}
+
+// countingPlayers counts the profile writes made through it.
+type countingPlayers struct {
+	store.Players
+	mu   sync.Mutex
+	puts int
+}
+
+func (c *countingPlayers) PutPlayer(ctx context.Context, p *players.Profile) error {
+	c.mu.Lock()
+	c.puts++
+	c.mu.Unlock()
+	return c.Players.PutPlayer(ctx, p)
+}
+
+func (c *countingPlayers) take() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.puts
+	c.puts = 0
+	return n
+}
+
+// attrSize is an attribute value's size as DynamoDB bills it (close enough: numbers count
+// their digits halved, plus one).
+func attrSize(v types.AttributeValue) int {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return len(v.Value)
+	case *types.AttributeValueMemberN:
+		return (len(v.Value)+1)/2 + 1
+	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
+		return 1
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, e := range v.Value {
+			n += 1 + attrSize(e)
+		}
+		return n
+	case *types.AttributeValueMemberM:
+		n := 3
+		for k, e := range v.Value {
+			n += 1 + len(k) + attrSize(e)
+		}
+		return n
+	}
+	return 0
+}
+
+// itemKB is the size of the item at pk in write units (1 KB each, rounded up).
+func (e *env) itemKB(pk string) int {
+	e.t.Helper()
+	out, err := e.table.Client.GetItem(e.t.Context(), &dynamodb.GetItemInput{TableName: &e.table.Name,
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}}})
+	if err != nil || out.Item == nil {
+		e.t.Fatalf("reading %s: %v", pk, err)
+	}
+	n := 0
+	for k, v := range out.Item {
+		n += len(k) + attrSize(v)
+	}
+	return (n + 1023) / 1024
+}
+
+// A player with a full history (50 games, as a regular has within a week) sits down: the
+// service notes the room in their profile for erasure (satIn) by rewriting the whole profile,
+// history included. Every room a regular opens or joins, every computer game, every quick
+// match, then costs a profile-sized write (several write units) on top of the room's one:
+// unbilled in docs/cost.md (which counts the profile writes of rated games only), and a loop
+// of playComputer and leaveRoom (no move: no game) costs the most for the least.
+func TestReviewASeatFrameRewritesTheWholeHistory(t *testing.T) {
+	cp := &countingPlayers{}
+	e := newEnv(t, envOptions{players: func(p store.Players) store.Players { cp.Players = p; return cp }})
+	vet := credential(t)
+	now := time.Unix(0, e.now.Load())
+	p := players.Profile{ID: vet["id"].(string), SecretHash: players.HashSecret(vet["secret"].(string)), Name: "Veteran", CreatedAt: now, UpdatedAt: now}
+	for i := range players.HistoryKeep {
+		p.Apply(players.Entry{GameID: fmt.Sprintf("K7M2QX-mwrsbk%02d-1", i), Code: "K7M2QX", StartedAt: now, EndedAt: now,
+			Moves: []int{0, 3, 1, 4, 2, 5, 6, 7, 8}, Starter: "X", Seat: "X", Result: players.Win, How: "line",
+			Opponent: "Alexandria-Catherine Lee", OpponentID: credential(t)["id"].(string)}, "Veteran", now)
+	}
+	if err := e.store.Store.(*store.DynamoStore).PutPlayer(t.Context(), &p); err != nil {
+		t.Fatal(err)
+	}
+	kb := e.itemKB("PLAYER#" + p.ID)
+	cp.take()
+	for i := range 3 {
+		e.send("v", map[string]any{"action": "playComputer", "name": "Veteran", "player": vet, "level": "easy"})
+		e.send("v", map[string]any{"action": "leaveRoom", "roomCode": e.room("v")["code"]})
+		if units := cp.take() * kb; units > 1 {
+			t.Errorf("sitting down %d (no game played) wrote %d write units of profile (the profile is %d KB)", i+1, units, kb)
+		}
+	}
+}
+
+// One player, two tabs, two rated quick games ending close together: each recording places
+// the standing of the profile it wrote, so the slower one puts back the older rating. The
+// leaderboard (and the rank) disagree with "Your games" until the player's next rated game.
+func TestReviewTwoRecordingsLeaveTheOlderStandingOnTheBoard(t *testing.T) {
+	hp := &heldPlayers{op: "GetBoard", name: "first", held: make(chan struct{}), release: make(chan struct{})}
+	e := newEnv(t, envOptions{players: func(p store.Players) store.Players { hp.Players = p; return hp }})
+	ann, bob, cy := credential(t), credential(t), credential(t)
+	e.send("a1", map[string]any{"action": "quickMatch", "name": "Ann", "player": ann})
+	e.send("b", map[string]any{"action": "quickMatch", "name": "Bob", "player": bob})
+	one := e.room("a1")["code"].(string)
+	e.send("a2", map[string]any{"action": "quickMatch", "name": "Ann", "player": ann})
+	e.send("c", map[string]any{"action": "quickMatch", "name": "Cy", "player": cy})
+	two := e.room("a2")["code"].(string)
+	e.play(one, "a1", "b", 0, 3, 1, 4)
+	e.play(two, "a2", "c", 0, 3, 1, 4)
+	done := e.deliverAs("first", "a1", map[string]any{"action": "move", "roomCode": one, "cell": 2})
+	<-hp.held            // Ann's first win is in her profile; its board placement waits
+	e.move("a2", two, 2) // her second win is recorded whole
+	close(hp.release)
+	<-done
+	mine := e.games("a1", ann)["player"].(map[string]any)["rating"]
+	e.send("a1", map[string]any{"action": "leaderboard", "player": ann})
+	for _, st := range e.last("a1")["top"].([]any) {
+		if st := st.(map[string]any); st["you"] == true && st["rating"] != mine {
+			t.Errorf("the leaderboard shows Ann at %v, her games at %v", st["rating"], mine)
+		}
+	}
 }
