@@ -412,3 +412,29 @@ func TestReviewTwoRecordingsLeaveTheOlderStandingOnTheBoard(t *testing.T) {
 		}
 	}
 }
+
+// "Your games" shows the player id on screen ("Your player id: …"), and the id is claimed by
+// whoever finishes a game under it first, with their own secret. A classmate who reads a new
+// child's id off the screen, before that child has finished a game, plays one game with it and
+// a secret of their own: the child's first game is then not recorded ("created meanwhile under
+// another secret"), and every frame that seats the child is refused (not_your_player): they
+// cannot open a room, join one, quick match or play the computer until they find "New player".
+func TestReviewAnIDReadOffTheScreenLocksItsPlayerOut(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	kid := credential(t)
+	e.send("k", map[string]any{"action": "playComputer", "name": "Kid", "player": kid, "level": "easy"})
+	code := e.room("k")["code"].(string)
+	e.move("k", code, 4) // the kid's first game is under way
+
+	squat := credential(t)
+	squat["id"] = kid["id"] // read off the kid's screen
+	e.send("s", map[string]any{"action": "playComputer", "name": "Squatter", "player": squat, "level": "easy"})
+	e.move("s", e.room("s")["code"].(string), 4)
+	e.send("s", map[string]any{"action": "leaveRoom", "roomCode": e.room("s")["code"]}) // a game recorded first
+
+	e.send("k", map[string]any{"action": "leaveRoom", "roomCode": code})
+	e.send("k", map[string]any{"action": "createRoom", "name": "Kid", "player": kid})
+	if f := e.last("k"); f["type"] != "room" {
+		t.Errorf("the kid, whose id a classmate claimed, cannot open a room: %v", f)
+	}
+}
