@@ -438,3 +438,41 @@ func TestReviewAnIDReadOffTheScreenLocksItsPlayerOut(t *testing.T) {
 		t.Errorf("the kid, whose id a classmate claimed, cannot open a room: %v", f)
 	}
 }
+
+// The rating bands count every player ever rated: a profile that expires (a year after its
+// last game, by the table's TTL) leaves its band's count behind, and nothing takes it out (only
+// forgetMe does). The leaderboard leaves expired standings out, the bands never do, so every
+// rank "about" past the board counts departed players, more each month: a site a year old
+// tells its players they rank far lower than they do.
+func TestReviewDepartedPlayersStayInTheRatingBands(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ds := e.store.Store.(*store.DynamoStore)
+	now := time.Unix(0, e.now.Load())
+	// A full board of 50 live players far above: the players below rank "about".
+	b := players.Board{}
+	for i := range players.BoardSize {
+		b.Top = append(b.Top, players.Standing{ID: fmt.Sprintf("top%02d", i), Name: "Top", Rating: 1500, Rated: 20, Expires: now.Add(10 * players.Retention)})
+		if err := ds.MoveBand(t.Context(), 0, false, players.Band(1500), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ds.PutBoard(t.Context(), &b); err != nil {
+		t.Fatal(err)
+	}
+	bob, cy, ann, di := credential(t), credential(t), credential(t), credential(t)
+	e.quickGame("b", "c", bob, cy) // Bob 1220, Cy 1180: then they stop playing
+	e.advance(200 * 24 * time.Hour)
+	e.quickGame("d", "a", di, ann) // Di 1220, Ann 1180
+	e.advance(166 * 24 * time.Hour)
+	for _, p := range []map[string]any{bob, cy} { // a year after their last game: the TTL deletes them
+		if _, err := e.table.Client.DeleteItem(t.Context(), &dynamodb.DeleteItemInput{TableName: &e.table.Name,
+			Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "PLAYER#" + p["id"].(string)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	me := e.games("a", ann)["player"].(map[string]any)
+	// Above Ann: the 50 on the board and Di; Bob left the game months ago.
+	if me["rank"] != 52.0 || me["rankAbout"] != true {
+		t.Errorf("Ann's rank: %v (about: %v), want about 52: the bands still count the departed Bob", me["rank"], me["rankAbout"])
+	}
+}
