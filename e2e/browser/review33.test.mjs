@@ -103,4 +103,56 @@ describe('review 33: recovery link and shared computer', { skip: skip || false }
     assert.ok(!shown, 'the recovery link, secret included, is shown in clear');
     await kid.context.close();
   });
+
+  // The socket drops while "Your games" waits for its answers (a train tunnel, a school Wi-Fi
+  // hand-over; outside a room the page does not reconnect by itself). The view says
+  // "Loading…" for ever: nothing retries, nothing says the connection is gone. Pressing
+  // Forget me at that moment is worse: the erasure may land while the page never hears
+  // "forgotten", keeps the identity and says "Forgetting…" for ever.
+  test('the socket drops while Your games loads', { timeout: 60000 }, async () => {
+    const kid = await newPlayer(browser, stack.url);
+    const p = kid.page;
+    let drop = false;
+    await p.routeWebSocket(/./, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => {
+        server.send(m);
+        if (drop && String(m).includes('"action":"myGames"')) ws.close({ code: 1006 });
+      });
+      server.onMessage((m) => ws.send(m));
+    });
+    await p.goto('/');
+    await p.waitForSelector('#lobby:not([hidden])');
+    drop = true;
+    await p.click('#open-games');
+    await p.waitForSelector('#games:not([hidden])');
+    await p.waitForTimeout(5000);
+    const rating = await p.textContent('#me-rating');
+    const notice = await p.textContent('#games-notice');
+    assert.ok(rating !== 'Loading…' || notice !== '', `5 s after the drop the view still says "${rating}" and nothing else`);
+    await kid.context.close();
+  });
+
+  // "Click this!": a classmate posts their own recovery link. Opening it replaces this
+  // browser's identity at once, without a question, whatever it held: the victim's own
+  // history and rating are gone (unless they had copied their link), and every game they play
+  // from now on is recorded, and rated, for the classmate, who pools a whole class's wins into
+  // one rating (and can read or erase their history).
+  test('someone else\'s recovery link replaces an identity without asking', { timeout: 60000 }, async () => {
+    const kid = await newPlayer(browser, stack.url);
+    const p = kid.page;
+    await p.goto('/');
+    await p.waitForSelector('#lobby:not([hidden])');
+    await openGames(p); // the kid's own identity, drawn
+    const mine = await stored(p);
+    let asked = false;
+    p.on('dialog', (d) => {
+      asked = true;
+      d.dismiss();
+    });
+    await p.goto(`/?x=1#player=${b64url(16)}.${b64url(32)}`);
+    await p.waitForSelector('#lobby:not([hidden])');
+    assert.ok(asked || (await stored(p))?.id === mine.id, 'a link replaced the kid\'s identity without asking');
+    await kid.context.close();
+  });
 });
