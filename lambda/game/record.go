@@ -105,20 +105,22 @@ func EloDelta(mine, theirs int, score float64, k int) int {
 }
 
 // ratedBetween reports whether a game of room r counts for ratings: two people who both
-// identified, as two different players, in a room quick match opened for two addresses. A
-// private room does not count: its players chose each other, so one person playing a second
-// identity, or a friend throwing games, could move a rating at will; quick match pairs whoever
-// is waiting, and two players from one address may be one person in two tabs.
+// identified, as two different players, whom quick match paired from two addresses
+// (RatedPair). A private room does not count: its players chose each other, so one person
+// playing a second identity, or a friend throwing games, could move a rating at will; nor does
+// a quick-match room's later guest (who joined by the code), nor two players from one address,
+// who may be one person in two tabs.
 func ratedBetween(r *Room) bool {
 	x, o := r.X, r.O
-	return r.Quick && !r.OneSource && x.person() && o.person() && x.ID != "" && o.ID != "" && x.ID != o.ID
+	return r.RatedPair && x.person() && o.person() && x.ID != "" && o.ID != "" && x.ID != o.ID
 }
 
 // end records the game that just ended (winner None: a draw) in r.Ended, applies its rating
 // changes to both seats' snapshots, and so fixes them for everyone: the record is written
-// with the room, once.
+// with the room, once. A game with no move is no game (a phone asleep at the pairing, a leave
+// before the first move), and one player in both seats plays nobody: neither is recorded.
 func (r *Room) end(winner Symbol, how string, now time.Time) {
-	if r.X == nil || r.O == nil {
+	if r.X == nil || r.O == nil || len(r.Moves) == 0 || r.X.ID != "" && r.X.ID == r.O.ID {
 		return
 	}
 	started := r.GameAt

@@ -18,6 +18,7 @@ func TestGameEndsLeaveARecord(t *testing.T) {
 		if err := r.Join(Seat{Name: "Bob", ConnID: "co", Identity: o}, t0); err != nil {
 			t.Fatal(err)
 		}
+		r.RatedPair = quick // as quick match pairs two addresses
 		return r
 	}
 	play := func(r *Room, cells ...int) {
@@ -50,8 +51,6 @@ func TestGameEndsLeaveARecord(t *testing.T) {
 		{name: "a private room is not rated", x: ann, o: bob, end: func(r *Room) { play(r, 0, 3, 1, 4, 2) },
 			winner: X, how: EndLine, moves: []int{0, 3, 1, 4, 2}},
 		{name: "one player unidentified: not rated", quick: true, x: ann, end: func(r *Room) { play(r, 0, 3, 1, 4, 2) },
-			winner: X, how: EndLine, moves: []int{0, 3, 1, 4, 2}},
-		{name: "one player in both seats: not rated", quick: true, x: ann, o: ann, end: func(r *Room) { play(r, 0, 3, 1, 4, 2) },
 			winner: X, how: EndLine, moves: []int{0, 3, 1, 4, 2}},
 		{name: "leaving a game under way loses it", quick: true, x: ann, o: bob, end: func(r *Room) {
 			play(r, 4)
@@ -168,14 +167,17 @@ func TestEloDelta(t *testing.T) {
 	}
 }
 
-// Two players quick match paired from one address may be one person in two tabs: their game
-// is recorded for both, and rated for neither.
-func TestOneAddressIsNotRated(t *testing.T) {
+// A quick-match room's later guest joined by the code: chosen, not paired. Their games are
+// recorded, and rated for neither.
+func TestAGuestByCodeIsNotRated(t *testing.T) {
 	t0 := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	r := NewRoom("K7M2QX", Seat{Name: "Ann", ConnID: "cx", Identity: Identity{ID: "ann"}}, t0)
-	r.Quick, r.OneSource = true, true
+	r.Quick, r.RatedPair = true, true
 	if err := r.Join(Seat{Name: "Bob", ConnID: "co", Identity: Identity{ID: "bob"}}, t0); err != nil {
 		t.Fatal(err)
+	}
+	if r.RatedPair {
+		t.Fatal("a join by the code keeps the room rated")
 	}
 	for _, c := range []int{0, 3, 1, 4, 2} {
 		if err := r.Move(map[Symbol]string{X: "cx", O: "co"}[r.Turn], c, t0); err != nil {
@@ -183,6 +185,55 @@ func TestOneAddressIsNotRated(t *testing.T) {
 		}
 	}
 	if r.Ended == nil || r.Ended.Rated || r.Ended.X.Delta != 0 || r.X.Rated != 0 {
-		t.Fatalf("a game between one address's two seats: %+v", r.Ended)
+		t.Fatalf("a game with a guest by code: %+v", r.Ended)
+	}
+}
+
+// Leaving a game whose opponent is offline, or the computer's, costs nobody anything: nothing
+// is recorded. One player in both seats plays nobody; a game with no move is no game.
+func TestWhatIsNoGame(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	two := func(x, o Identity) *Room {
+		r := NewRoom("K7M2QX", Seat{Name: "Ann", ConnID: "cx", Identity: x}, t0)
+		if err := r.Join(Seat{Name: "Bob", ConnID: "co", Identity: o}, t0); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name string
+		room func() *Room
+	}{
+		{"leaving while the opponent is offline", func() *Room {
+			r := two(Identity{ID: "ann"}, Identity{ID: "bob"})
+			_ = r.Move("cx", 4, t0)
+			r.Disconnect("cx", t0)
+			_ = r.Leave("co", t0)
+			return r
+		}},
+		{"leaving the computer", func() *Room {
+			r := NewComputerRoom("K7M2QX", Seat{Name: "Ann", ConnID: "cx", Identity: Identity{ID: "ann"}}, Easy, t0)
+			_ = r.Move("cx", 4, t0)
+			_ = r.Leave("cx", t0)
+			return r
+		}},
+		{"one player in both seats", func() *Room {
+			r := two(Identity{ID: "ann"}, Identity{ID: "ann"})
+			for _, c := range []int{0, 3, 1, 4, 2} {
+				_ = r.Move(map[Symbol]string{X: "cx", O: "co"}[r.Turn], c, t0)
+			}
+			return r
+		}},
+		{"out of time before the first move", func() *Room {
+			r := two(Identity{ID: "ann"}, Identity{ID: "bob"})
+			r.ExpireTurn(t0.Add(time.Hour), time.Minute)
+			return r
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if r := tc.room(); r.Ended != nil {
+				t.Fatalf("recorded %+v", r.Ended)
+			}
+		})
 	}
 }

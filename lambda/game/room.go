@@ -74,9 +74,10 @@ type Room struct {
 	// Quick marks a room quick match opened: a player who keeps timing out loses its seat, and
 	// its games between identified players are rated.
 	Quick bool
-	// OneSource marks a quick-match room whose two players came from one address: its games
-	// are not rated, since one person could hold both seats.
-	OneSource bool
+	// RatedPair marks a room whose two players quick match paired from two addresses: only
+	// their games are rated (ratedBetween). A guest who joins later by the code was chosen, not
+	// paired, and one address may be one person in two tabs; Join clears it.
+	RatedPair bool
 	// GameAt is when the current (or last) game began, and Moves its cells in the order played.
 	GameAt time.Time
 	Moves  []int
@@ -230,6 +231,7 @@ func (r *Room) Join(seat Seat, now time.Time) error {
 		return apperr.New(apperr.RoomFull, "Room %s already has two players.", r.Code)
 	}
 	r.O = &Player{Name: seat.Name, TokenHash: seat.TokenHash, ConnID: seat.ConnID, Identity: seat.Identity}
+	r.RatedPair = false
 	r.removeWatcher(seat.ConnID)
 	r.Score = Score{}
 	r.SeriesAt = now
@@ -354,9 +356,9 @@ func (r *Room) Leave(connID string, now time.Time) error {
 		}
 		return apperr.New(apperr.NotInRoom, "You are not in room %s.", r.Code)
 	}
-	if r.Status == Playing && len(r.Moves) > 0 {
-		r.end(s.Other(), EndLeft, now) // leaving a game under way loses it, once it has begun
-	}
+	if other := r.Player(s.Other()); r.Status == Playing && other.person() && other.Online() {
+		r.end(s.Other(), EndLeft, now) // leaving a game under way loses it (end: once it has begun)
+	} // an opponent offline, or the computer: nobody is waiting on the game, which goes unrecorded
 	r.vacate(s, now, false)
 	return nil
 }

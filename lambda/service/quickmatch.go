@@ -356,12 +356,12 @@ func (s *Service) pair(ctx context.Context, current store.Connection, name strin
 		now := s.now()
 		r = game.NewRoom(code, game.Seat{Name: waiting.Name, TokenHash: game.HashToken(tokX), ConnID: waiting.ConnID, Identity: waiting.Identity}, now)
 		r.Quick = true
-		// Two seats from one address may be one person playing both: their games are not
-		// rated (a class on one network plays unrated among itself, rated against others).
-		r.OneSource = rec.Source != "" && rec.Source == current.Source
 		if err := r.Join(game.Seat{Name: name, TokenHash: game.HashToken(tokO), ConnID: current.ID, Identity: id}, now); err != nil {
 			return "", err
 		}
+		// Two seats from one address may be one person playing both: their games are not
+		// rated (a class on one network plays unrated among itself, rated against others).
+		r.RatedPair = rec.Source == "" || rec.Source != current.Source
 		err = s.store.CreateRoom(ctx, r)
 		if err == nil {
 			break
