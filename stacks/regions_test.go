@@ -85,9 +85,9 @@ func TestTwoRegionsReplicationLatencyOnTheDashboard(t *testing.T) {
 }
 
 // The functions of each Region know every Region, may use every replica and read the other
-// Regions' @connections URLs from the game table (no SSM: its client cost 8 ms of every cold
-// start); each Links stack writes its own Region's URL there, may write that one item and no
-// other, and grants the other Regions' @connections, and nothing more.
+// Regions' @connections URLs from the game table (no SSM: its client cost about 7 ms of every
+// cold start); each Links stack writes its own Region's URL there, may write that one item and
+// no other, and grants the other Regions' @connections, and nothing more.
 func TestTwoRegionsWiring(t *testing.T) {
 	s := twoRegions(t)
 	for _, name := range []string{"TicTacToe-Dev-Realtime", "TicTacToe-Dev-Realtime-eu-central-1"} {

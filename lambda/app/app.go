@@ -1,8 +1,8 @@
 // Package app wires the route functions from their configuration: SDK clients → store →
 // service → handler. The disconnect and game functions are wired here, with the DynamoDB and
 // @connections clients (a multi-Region deployment's URLs are in the game table: no SSM client,
-// whose start-up cost every cold start 8 ms); connect's wiring is lambda/app/connect's and
-// presence's lambda/app/stream's, so that each function links only its own clients.
+// whose start-up cost every cold start about 7 ms); connect's wiring is lambda/app/connect's
+// and presence's lambda/app/stream's, so that each function links only its own clients.
 // lambda/cmd/<function>/main.go runs them on AWS; the local gateway calls New for each route
 // function in-process, so both run the same code with only the configuration differing.
 package app
