@@ -123,6 +123,16 @@ func NewPresenceStack(scope constructs.Construct, id string, props *PresenceStac
 	return &PresenceStack{Stack: stack, Function: fn, Stream: stream, FunctionAlarms: alarms}
 }
 
+// suppressAwsCustomResourceNag excuses CDK's one function behind every AwsCustomResource of
+// the stack, whose calls are calls (at deploy time).
+func suppressAwsCustomResourceNag(stack awscdk.Stack, calls string) {
+	if fn := stack.Node().TryFindChild(jsii.String("AWS679f53fac002430cb0da5b7982bd2287")); fn != nil {
+		blocks.SuppressNag(fn, "AwsSolutions-IAM4", "CDK's AwsCustomResource function: AWSLambdaBasicExecutionRole lets it write its logs; its calls are "+calls+", at deploy time",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+		blocks.SuppressNag(fn, "AwsSolutions-L1", "CDK's AwsCustomResource function: its runtime is the one CDK pins for it, run at deploy time only")
+	}
+}
+
 // replicaWithStream imports the global table's replica named name in the stack's Region, with
 // its stream, which DescribeTable gives at deploy time.
 func replicaWithStream(stack awscdk.Stack, name *string, lifecycle blocks.Lifecycle) awsdynamodb.ITableV2 {
@@ -149,12 +159,7 @@ func replicaWithStream(stack awscdk.Stack, name *string, lifecycle blocks.Lifecy
 			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 		}),
 	})
-	// CDK's one function behind every AwsCustomResource of the stack.
-	if fn := stack.Node().TryFindChild(jsii.String("AWS679f53fac002430cb0da5b7982bd2287")); fn != nil {
-		blocks.SuppressNag(fn, "AwsSolutions-IAM4", "CDK's AwsCustomResource function: AWSLambdaBasicExecutionRole lets it write its logs; its one call is dynamodb:DescribeTable on this replica, at deploy time",
-			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
-		blocks.SuppressNag(fn, "AwsSolutions-L1", "CDK's AwsCustomResource function: its runtime is the one CDK pins for it, run at deploy time only")
-	}
+	suppressAwsCustomResourceNag(stack, "dynamodb:DescribeTable on this replica")
 	return awsdynamodb.TableV2_FromTableAttributes(stack, jsii.String("Games"), &awsdynamodb.TableAttributesV2{
 		TableName:      name,
 		TableStreamArn: lookup.GetResponseField(jsii.String("Table.LatestStreamArn")),

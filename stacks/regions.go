@@ -41,7 +41,7 @@ func regionalOutput(stack, name, region string) *string {
 }
 
 // callbackURLsParameter is the SSM parameter, in every Region of a deployment, holding every
-// Region's @connections URL (config.EnvCallbackURLsParameter).
+// Region's @connections URL, which functions read before the game table held them (LinksStack).
 func callbackURLsParameter(cfg Config) string {
 	return "/tictactoe/" + string(cfg.Lifecycle) + "/callback-urls"
 }
@@ -53,11 +53,10 @@ func callbackURLsParameter(cfg Config) string {
 // *RegionalRealtime, one Region's, they add nothing (edgeSecrets: the stack's own secret).
 type RegionalRealtime struct {
 	// Region is the stack's; Regions are the deployment's, the primary first: the functions
-	// get them, may use every Region's replica, and read every Region's @connections URL from
-	// CallbackURLsParameter, which the Links stack of their Region writes.
-	Region                string
-	Regions               []string
-	CallbackURLsParameter string
+	// get them, may use every Region's replica, and read every other Region's @connections URL
+	// from the game table, where each Region's Links stack writes its own.
+	Region  string
+	Regions []string
 	// SharedSecretName names, behind distributions, the edge secret every Region's
 	// distribution sends to every Region's API (a page may fail over through its own
 	// distribution to any Region). The primary makes it, with a replica in every other
@@ -79,12 +78,11 @@ func regionalRealtime(cfg Config, region string) *RegionalRealtime {
 		return nil
 	}
 	return &RegionalRealtime{
-		Region:                region,
-		Regions:               cfg.Regions,
-		CallbackURLsParameter: callbackURLsParameter(cfg),
-		SharedSecretName:      sharedSecretName(cfg),
-		SocketDomain:          socketDomain(cfg),
-		HostedZoneId:          cfg.HostedZoneId,
+		Region:           region,
+		Regions:          cfg.Regions,
+		SharedSecretName: sharedSecretName(cfg),
+		SocketDomain:     socketDomain(cfg),
+		HostedZoneId:     cfg.HostedZoneId,
 	}
 }
 
@@ -155,9 +153,9 @@ func (m *RegionalRealtime) grantReplicas(stack awscdk.Stack, table awsdynamodb.I
 	}))
 }
 
-// wireSenders tells each function that sends frames where to read every Region's
-// @connections URL, with the grant to read them, and publishes what the Links stacks read:
-// each such function's role, the API's id and its @connections URL.
+// wireSenders tells each function that sends frames to read the other Regions' @connections
+// URLs from the game table (which its grants on the table cover), and publishes what the Links
+// stacks read: each such function's role, the API's id and its @connections URL.
 func (m *RegionalRealtime) wireSenders(stack awscdk.Stack, api *blocks.WebSocketApi, functions map[string]*blocks.GoFunction) {
 	if m == nil {
 		return
@@ -167,7 +165,7 @@ func (m *RegionalRealtime) wireSenders(stack awscdk.Stack, api *blocks.WebSocket
 			continue
 		}
 		fn := functions[f.Name]
-		wireRegions(stack, fn, m.CallbackURLsParameter)
+		fn.Function.AddEnvironment(jsii.String(config.EnvCallbackURLsInTable), jsii.String("true"), nil)
 		awscdk.NewCfnOutput(stack, jsii.String(roleOutput(f.Name)), &awscdk.CfnOutputProps{
 			Value:       fn.Role.RoleName(),
 			Description: jsii.String("The " + f.Name + " function's role: the Links stack grants it the other Regions' @connections"),
@@ -179,18 +177,6 @@ func (m *RegionalRealtime) wireSenders(stack awscdk.Stack, api *blocks.WebSocket
 	awscdk.NewCfnOutput(stack, jsii.String(realtimeOutputCallbackUrl), &awscdk.CfnOutputProps{
 		Value: api.Stage.CallbackUrl(), Description: jsii.String("The stage's @connections URL, for the other Regions' functions"),
 	})
-}
-
-// wireRegions tells a function of a multi-Region deployment that sends frames where to read
-// every Region's @connections URL, with the grant to read them.
-func wireRegions(stack awscdk.Stack, fn *blocks.GoFunction, parameter string) {
-	fn.Function.AddEnvironment(jsii.String(config.EnvCallbackURLsParameter), jsii.String(parameter), nil)
-	fn.Function.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("ssm:GetParameter"),
-		Resources: jsii.Strings(*awscdk.Fn_Join(jsii.String(""), &[]*string{
-			jsii.String("arn:"), stack.Partition(), jsii.String(":ssm:"), stack.Region(), jsii.String(":"), stack.Account(), jsii.String(":parameter" + parameter),
-		})),
-	}))
 }
 
 // publishHosts publishes the API's host (apiDomain), where the other Regions' distributions
@@ -391,13 +377,16 @@ func (d *Deployment) addRegions(m stackMaker) {
 			region = r
 		}
 		links := NewLinksStack(scope, m.id(region, "Links"), &LinksStackProps{
-			StackProps: m.propsIn(region, "Links", "every Region's @connections URL and the grants on the other Regions' APIs"),
+			StackProps: m.propsIn(region, "Links", "this Region's @connections URL in the game table and the grants on the other Regions' APIs"),
+			TableName:  regionalOutput(*d.Data.StackName(), dataOutputTableName, primary),
+			Lifecycle:  cfg.Lifecycle,
 			Parameter:  callbackURLsParameter(cfg),
 			Region:     r,
 			Regions:    cfg.Regions,
 			Realtime:   realtimeIn,
 			Stage:      blocks.DefaultStageName,
 		})
+		after(links.Stack, "it writes this Region's @connections URL into its replica of the game table, which the primary's Data stack makes", d.Data.Stack)
 		after(links.Stack, "it reads every Region's API from its Realtime stack's outputs", d.Realtime.Stack)
 		for _, rs := range d.Secondary {
 			after(links.Stack, "it reads every Region's API from its Realtime stack's outputs", rs.Realtime.Stack)

@@ -84,37 +84,61 @@ func TestTwoRegionsReplicationLatencyOnTheDashboard(t *testing.T) {
 	}
 }
 
-// The functions of each Region know every Region, may use every replica and read every
-// Region's @connections URL from their own Region's parameter; each Links stack writes that
-// parameter and grants the other Regions' @connections, and nothing more.
+// The functions of each Region know every Region, may use every replica and read the other
+// Regions' @connections URLs from the game table (no SSM: its client cost about 7 ms of every
+// cold start); each Links stack writes its own Region's URL there, may write that one item and
+// no other, and grants the other Regions' @connections, and nothing more.
 func TestTwoRegionsWiring(t *testing.T) {
 	s := twoRegions(t)
 	for _, name := range []string{"TicTacToe-Dev-Realtime", "TicTacToe-Dev-Realtime-eu-central-1"} {
 		tpl := s.templates[name]
 		fns := cdktest.JSONOf(t, cdktest.Resources(t, tpl, "AWS::Lambda::Function"))
-		for _, want := range []string{`"REGIONS":"eu-west-1,eu-central-1"`, `"CALLBACK_URLS_PARAMETER":"/tictactoe/dev/callback-urls"`} {
+		for _, want := range []string{`"REGIONS":"eu-west-1,eu-central-1"`, `"CALLBACK_URLS_IN_TABLE":"true"`} {
 			if !strings.Contains(fns, want) {
 				t.Errorf("%s: functions lack %s", name, want)
 			}
 		}
 		policies := cdktest.JSONOf(t, cdktest.Resources(t, tpl, "AWS::IAM::Policy"))
-		for _, want := range []string{":dynamodb:eu-west-1:", ":dynamodb:eu-central-1:", `"ssm:GetParameter"`, ":parameter/tictactoe/dev/callback-urls"} {
+		for _, want := range []string{":dynamodb:eu-west-1:", ":dynamodb:eu-central-1:"} {
 			if !strings.Contains(policies, want) {
 				t.Errorf("%s: grants lack %s", name, want)
 			}
 		}
+		if strings.Contains(fns, "CALLBACK_URLS_PARAMETER") || strings.Contains(policies, "ssm:") {
+			t.Errorf("%s: the functions still read an SSM parameter", name)
+		}
 	}
-	for _, tc := range []struct{ name, other string }{{"TicTacToe-Dev-Links", "eu-central-1"}, {"TicTacToe-Dev-Links-eu-central-1", "eu-west-1"}} {
+	for _, tc := range []struct{ name, region, realtime, other string }{
+		{"TicTacToe-Dev-Links", "eu-west-1", "TicTacToe-Dev-Realtime", "eu-central-1"},
+		{"TicTacToe-Dev-Links-eu-central-1", "eu-central-1", "TicTacToe-Dev-Realtime-eu-central-1", "eu-west-1"},
+	} {
 		tpl := s.templates[tc.name]
-		param := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, tpl, "AWS::SSM::Parameter")))
-		for _, want := range []string{"eu-west-1=", "eu-central-1=", `"Fn::GetStackOutput"`, "CallbackUrl"} {
-			if !strings.Contains(param, want) {
-				t.Errorf("%s: parameter lacks %s: %s", tc.name, want, param)
+		item := cdktest.Props(cdktest.Only(t, tpl, "Custom::AWS"))
+		put := cdktest.JSONOf(t, item["Create"])
+		for _, want := range []string{`\"action\":\"putItem\"`, `\"pk\":{\"S\":\"CALLBACK#` + tc.region + `\"}`, `\"kind\":{\"S\":\"callbackUrl\"}`,
+			`{"OutputName":"CallbackUrl","Region":"` + tc.region + `","StackName":"` + tc.realtime + `"}`, `"OutputName":"TableName"`} {
+			if !strings.Contains(put, want) {
+				t.Errorf("%s: the item's PutItem lacks %s: %s", tc.name, want, put)
 			}
 		}
-		policy := cdktest.JSONOf(t, cdktest.Props(cdktest.Only(t, tpl, "AWS::IAM::Policy")))
-		if !strings.Contains(policy, ":execute-api:"+tc.other+":") || !strings.Contains(policy, "/prod/*/@connections/*") || strings.Count(policy, ":execute-api:") != 1 {
-			t.Errorf("%s: the grant %s, want the other Region's (%s) @connections alone", tc.name, policy, tc.other)
+		if cdktest.JSONOf(t, item["Update"]) != put || !strings.Contains(cdktest.JSONOf(t, item["Delete"]), `deleteItem`) {
+			t.Errorf("%s: the item is not written on update, or not deleted with the stack: %v", tc.name, item)
+		}
+		var grants, other []string
+		for _, p := range cdktest.Resources(t, tpl, "AWS::IAM::Policy") {
+			js := cdktest.JSONOf(t, cdktest.Props(p))
+			if strings.Contains(js, "execute-api:") {
+				other = append(other, js)
+			} else {
+				grants = append(grants, js)
+			}
+		}
+		if len(grants) != 1 || !strings.Contains(grants[0], `"Action":["dynamodb:DeleteItem","dynamodb:PutItem"]`) ||
+			!strings.Contains(grants[0], `"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["CALLBACK#`+tc.region+`"]}`) || strings.Contains(grants[0], `"*"`) {
+			t.Errorf("%s: the item's writer may do %v, want PutItem and DeleteItem of its one item", tc.name, grants)
+		}
+		if len(other) != 1 || !strings.Contains(other[0], ":execute-api:"+tc.other+":") || !strings.Contains(other[0], "/prod/*/@connections/*") || strings.Count(other[0], ":execute-api:") != 1 {
+			t.Errorf("%s: the grant %v, want the other Region's (%s) @connections alone", tc.name, other, tc.other)
 		}
 	}
 	noNagFindings(t, s)

@@ -46,6 +46,14 @@ type Function struct {
 	Event string // JSON
 	// Env is what the function needs beyond the AWS variables: its configuration.
 	Env map[string]string
+	// Package is the main package to build, relative to the module. Default: ./lambda/cmd/<Name>.
+	Package string
+}
+
+// Floor is the floor under every function's init (bench/coldstart/floor): aws-lambda-go
+// answering its event, with nothing of the project's.
+func Floor() Function {
+	return Function{Name: "floor", Package: "./bench/coldstart/floor", Event: `{"floor":true}`}
 }
 
 // Functions are the project's four, each with an ordinary first event: a connection, a frame,
@@ -67,7 +75,8 @@ func Functions(moduleDir string) ([]Function, error) {
 	return fns, nil
 }
 
-// Measure builds each function and starts it runs times.
+// Measure builds each function, then starts each in turn, runs rounds: a burst of other work on
+// the machine falls on every function alike, so they stay comparable (the floor with the rest).
 func Measure(ctx context.Context, moduleDir string, fns []Function, runs int) ([]Result, error) {
 	if runs < 1 {
 		return nil, ErrNoRuns
@@ -77,37 +86,37 @@ func Measure(ctx context.Context, moduleDir string, fns []Function, runs int) ([
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	var out []Result
-	for _, fn := range fns {
+	bins := make([]string, len(fns))
+	for i, fn := range fns {
 		dir := filepath.Join(tmp, fn.Name)
-		if err := (gobuild.Command{ModuleDir: moduleDir, Package: "./lambda/cmd/" + fn.Name, Arch: runtime.GOARCH}).Build(dir); err != nil {
+		pkg := fn.Package
+		if pkg == "" {
+			pkg = "./lambda/cmd/" + fn.Name
+		}
+		if err := (gobuild.Command{ModuleDir: moduleDir, Package: pkg, Arch: runtime.GOARCH}).Build(dir); err != nil {
 			return nil, err
 		}
-		res, err := measure(ctx, filepath.Join(dir, "bootstrap"), fn, runs)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", fn.Name, err)
+		bins[i] = filepath.Join(dir, "bootstrap")
+	}
+	inits, firsts := make([][]time.Duration, len(fns)), make([][]time.Duration, len(fns))
+	out := make([]Result, len(fns))
+	for run := range runs {
+		for i, fn := range fns {
+			init, first, resp, err := Start(ctx, bins[i], fn)
+			if err != nil {
+				return nil, fmt.Errorf("%s: run %d: %w", fn.Name, run+1, err)
+			}
+			if run == 0 {
+				out[i] = Result{Function: fn.Name, Runs: runs, Arch: runtime.GOARCH, GoVersion: runtime.Version(), Response: resp}
+			}
+			inits[i], firsts[i] = append(inits[i], init), append(firsts[i], first)
 		}
-		out = append(out, res)
+	}
+	for i := range out {
+		out[i].InitMedian, out[i].InitMax = median(inits[i]), slices.Max(inits[i])
+		out[i].FirstMedian, out[i].FirstMax = median(firsts[i]), slices.Max(firsts[i])
 	}
 	return out, nil
-}
-
-func measure(ctx context.Context, bin string, fn Function, runs int) (Result, error) {
-	res := Result{Function: fn.Name, Runs: runs, Arch: runtime.GOARCH, GoVersion: runtime.Version()}
-	var inits, firsts []time.Duration
-	for i := range runs {
-		init, first, resp, err := Start(ctx, bin, fn)
-		if err != nil {
-			return res, fmt.Errorf("run %d: %w", i+1, err)
-		}
-		if i == 0 {
-			res.Response = resp
-		}
-		inits, firsts = append(inits, init), append(firsts, first)
-	}
-	res.InitMedian, res.InitMax = median(inits), slices.Max(inits)
-	res.FirstMedian, res.FirstMax = median(firsts), slices.Max(firsts)
-	return res, nil
 }
 
 func median(d []time.Duration) time.Duration {

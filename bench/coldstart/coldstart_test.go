@@ -9,7 +9,7 @@ import (
 )
 
 // Every function starts under the harness and answers its first event: 200 to a connection, a
-// frame's error answer, an empty batch's empty report.
+// frame's error answer, an empty batch's empty report; the floor its event.
 func TestEveryFunctionStartsAndAnswers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds every function")
@@ -18,11 +18,12 @@ func TestEveryFunctionStartsAndAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Measure(context.Background(), "../..", fns, 2)
+	res, err := Measure(context.Background(), "../..", append(fns, Floor()), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"connect": `"statusCode":200`, "disconnect": `"statusCode":200`, "game": `"statusCode":200`, "presence": `"batchItemFailures"`}
+	want := map[string]string{"connect": `"statusCode":200`, "disconnect": `"statusCode":200`, "game": `"statusCode":200`, "presence": `"batchItemFailures"`,
+		"floor": `{"floor":true}`}
 	for _, r := range res {
 		if !strings.Contains(r.Response, want[r.Function]) {
 			t.Errorf("%s answered %s, want %s in it", r.Function, r.Response, want[r.Function])
@@ -31,8 +32,8 @@ func TestEveryFunctionStartsAndAnswers(t *testing.T) {
 			t.Errorf("%s: init %v (max %v), first invoke %v", r.Function, r.InitMedian, r.InitMax, r.FirstMedian)
 		}
 	}
-	if len(res) != 4 {
-		t.Errorf("%d functions measured, want 4", len(res))
+	if len(fns) != 4 || len(res) != 5 {
+		t.Errorf("%d functions measured, want the four and the floor", len(res))
 	}
 }
 

@@ -178,7 +178,7 @@ func (r *report) measureColdStarts(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if r.cold, err = coldstart.Measure(ctx, ".", fns, coldRuns); err != nil {
+	if r.cold, err = coldstart.Measure(ctx, ".", append(fns, coldstart.Floor()), coldRuns); err != nil {
 		return err
 	}
 	for _, c := range r.cold {

@@ -175,7 +175,7 @@ func (r *report) packagesSection(w func(string, ...any)) {
 	for _, s := range r.sizes {
 		w("| %s | %.1f MB | %.1f MB |\n", s.Function, float64(s.Binary)/1e6, float64(s.Zipped)/1e6)
 	}
-	w("\nEach function links the SDK clients it uses and no others (`lambda/app/linking_test.go`): connect the DynamoDB client, disconnect and game DynamoDB, @connections and SSM, presence DynamoDB and SNS; none links the SDK's configuration loader (STS, SSO, shared files), since Lambda gives credentials and the Region in the environment. Before, all four were one 10 MB binary, 3.7 MB zipped.\n")
+	w("\nEach function links the SDK clients it uses and no others (`lambda/app/linking_test.go`): connect the DynamoDB client, disconnect and game DynamoDB and @connections, presence DynamoDB and SNS; none links the SDK's configuration loader (STS, SSO, shared files), since Lambda gives credentials and the Region in the environment. Before, all four were one 10 MB binary, 3.7 MB zipped.\n")
 }
 
 // billsSection prices a game and the idle stack at AWS's list prices.

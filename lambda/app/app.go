@@ -1,10 +1,10 @@
 // Package app wires the route functions from their configuration: SDK clients → store →
 // service → handler. The disconnect and game functions are wired here, with the DynamoDB and
-// @connections clients (and SSM, for a multi-Region deployment's URLs); connect's wiring is
-// lambda/app/connect's and presence's lambda/app/stream's, so that each function links only
-// its own clients. lambda/cmd/<function>/main.go runs them on AWS; the local gateway calls New
-// for each route function in-process, so both run the same code with only the configuration
-// differing.
+// @connections clients (a multi-Region deployment's URLs are in the game table: no SSM client,
+// whose start-up cost every cold start about 7 ms); connect's wiring is lambda/app/connect's
+// and presence's lambda/app/stream's, so that each function links only its own clients.
+// lambda/cmd/<function>/main.go runs them on AWS; the local gateway calls New for each route
+// function in-process, so both run the same code with only the configuration differing.
 package app
 
 import (
@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/app/base"
 	"github.com/serverless-tictactoe/tictactoe/lambda/app/connect"
@@ -80,29 +79,34 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 }
 
 // callbackURLs are the Regions' @connections URLs: this Region's own (CALLBACK_URL), those
-// given (CALLBACK_URLS), and those in the parameter (CALLBACK_URLS_PARAMETER), written once
-// every Region's API exists (the Links stacks). A Region the parameter does not list yet (one
-// being added) is left out and looked up again later: frames to it fail until then, while
-// the rest of the game goes on.
-func callbackURLs(ctx context.Context, awsCfg aws.Config, cfg config.Config, logger *slog.Logger) map[string]string {
+// given (CALLBACK_URLS), and, with CALLBACK_URLS_IN_TABLE, the others' from their items in this
+// Region's replica of the game table, which each Region's Links stack writes once its API
+// exists. A Region the table does not list yet (one being added) is left out and looked up
+// again later: frames to it fail until then, while the rest of the game goes on.
+func callbackURLs(ctx context.Context, cfg config.Config, local *store.DynamoStore, logger *slog.Logger) map[string]string {
 	urls := map[string]string{cfg.Region: cfg.CallbackURL}
 	for r, u := range cfg.CallbackURLs {
 		urls[r] = u
 	}
-	if cfg.CallbackURLsParameter == "" {
+	if !cfg.CallbackURLsInTable {
 		return urls
 	}
-	out, err := ssm.NewFromConfig(awsCfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(cfg.CallbackURLsParameter)})
-	if err != nil {
-		logger.WarnContext(ctx, "reading the Regions' @connections URLs", "parameter", cfg.CallbackURLsParameter, "error", err)
-		return urls
-	}
-	found, err := cfg.RegionURLs(aws.ToString(out.Parameter.Value))
-	if err != nil { // a Region being removed, or added before this function knows it
-		logger.WarnContext(ctx, "some Regions' @connections URLs were left out", "parameter", cfg.CallbackURLsParameter, "error", err)
-	}
-	for r, u := range found {
-		if r != cfg.Region {
+	for _, r := range cfg.Regions {
+		if urls[r] != "" {
+			continue
+		}
+		u, err := local.CallbackURL(ctx, r)
+		if err == nil && u != "" {
+			var found map[string]string
+			found, err = cfg.RegionURLs(r + "=" + u)
+			u = found[r]
+		}
+		switch {
+		case err != nil:
+			logger.WarnContext(ctx, "reading a Region's @connections URL", "region", r, "error", err)
+		case u == "": // a Region being added: its Links stack has not written it yet
+			logger.WarnContext(ctx, "a Region's @connections URL is not in the table yet", "region", r)
+		default:
 			urls[r] = u
 		}
 	}
@@ -133,7 +137,7 @@ func regional(ctx context.Context, awsCfg aws.Config, cfg config.Config, local *
 	}
 	senders := func(ctx context.Context) (map[string]connections.Sender, error) {
 		by := map[string]connections.Sender{}
-		for r, u := range callbackURLs(ctx, awsCfg, cfg, logger) {
+		for r, u := range callbackURLs(ctx, cfg, local, logger) {
 			rc := awsCfg.Copy()
 			rc.Region = r
 			by[r] = apigw.NewAPIGatewaySender(apigw.NewClient(rc, u))

@@ -49,9 +49,11 @@ const (
 	EnvRegions           = "REGIONS"
 	EnvCallbackURLs      = "CALLBACK_URLS"
 	EnvDynamoDBEndpoints = "DYNAMODB_ENDPOINTS"
-	// EnvCallbackURLsParameter names an SSM parameter in the function's Region holding
-	// CALLBACK_URLS: on AWS each Region's API is known only once every Region is deployed.
-	EnvCallbackURLsParameter = "CALLBACK_URLS_PARAMETER"
+	// EnvCallbackURLsInTable has the functions read the @connections URL of each Region that
+	// CALLBACK_URLS does not give from the game table, where that Region's Links stack writes
+	// it (store.CallbackURL): on AWS each Region's API is known only once every Region is
+	// deployed.
+	EnvCallbackURLsInTable = "CALLBACK_URLS_IN_TABLE"
 )
 
 // Headers the CloudFront distribution adds to each WebSocket connection it passes to the API,
@@ -127,9 +129,9 @@ type Config struct {
 	Regions           []string
 	CallbackURLs      map[string]string
 	DynamoDBEndpoints map[string]string
-	// CallbackURLsParameter is the SSM parameter CallbackURLs are read from at start
-	// (CALLBACK_URLS_PARAMETER), when they are not given.
-	CallbackURLsParameter string
+	// CallbackURLsInTable has the URLs CallbackURLs does not give read from the game table
+	// (CALLBACK_URLS_IN_TABLE=true). Default: false, CallbackURLs give every Region's.
+	CallbackURLsInTable bool
 	// PresenceLog makes the game functions log the presence events of their own writes
 	// (PRESENCE_LOG=true): for DynamoDB servers without streams, such as dynalite under
 	// `make dev`. Default: off; on AWS the stream's presence function publishes them.
@@ -347,11 +349,17 @@ func regionSettings(c *Config, getenv func(string) string, bad func(name, format
 	}
 	c.CallbackURLs = pairs(EnvCallbackURLs)
 	c.DynamoDBEndpoints = pairs(EnvDynamoDBEndpoints)
-	c.CallbackURLsParameter = strings.TrimSpace(getenv(EnvCallbackURLsParameter))
+	if v := strings.TrimSpace(getenv(EnvCallbackURLsInTable)); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad(EnvCallbackURLsInTable, "%q is not true or false", v)
+		}
+		c.CallbackURLsInTable = b
+	}
 }
 
-// RegionURLs reads region=url pairs (CALLBACK_URLS, DYNAMODB_ENDPOINTS, the parameter that
-// holds CALLBACK_URLS), each Region one of c.Regions.
+// RegionURLs reads region=url pairs (CALLBACK_URLS, DYNAMODB_ENDPOINTS), each Region one of
+// c.Regions.
 func (c Config) RegionURLs(s string) (map[string]string, error) {
 	out := map[string]string{}
 	var errs []error
@@ -435,7 +443,7 @@ func (c Config) Require(fn catalog.Function) error {
 	if fn.Needs.ManageConnections && c.CallbackURL == "" {
 		errs = append(errs, fmt.Errorf("%s is not set: it is the WebSocket stage's @connections URL", EnvCallbackURL))
 	}
-	if fn.Needs.ManageConnections && c.CallbackURLsParameter == "" {
+	if fn.Needs.ManageConnections && !c.CallbackURLsInTable {
 		for _, r := range c.MissingCallbackURLs() {
 			if r == c.Region && c.CallbackURL != "" {
 				continue

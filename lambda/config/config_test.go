@@ -212,6 +212,7 @@ func TestRegionSettings(t *testing.T) {
 		{map[string]string{EnvRegion: "us-east-1", EnvRegions: "us-east-1,Mars"}, []string{"REGIONS", `"Mars" is not a Region name`}},
 		{map[string]string{EnvRegion: "us-east-1", EnvRegions: "us-east-1", EnvCallbackURLs: "eu-west-1=https://x.example/prod"}, []string{"CALLBACK_URLS", "not in REGIONS"}},
 		{map[string]string{EnvRegion: "us-east-1", EnvRegions: "us-east-1", EnvCallbackURLs: "us-east-1"}, []string{"CALLBACK_URLS", "is not region=URL"}},
+		{map[string]string{EnvRegion: "us-east-1", EnvRegions: "us-east-1", EnvCallbackURLsInTable: "yes please"}, []string{"CALLBACK_URLS_IN_TABLE", "is not true or false"}},
 	} {
 		_, err := FromEnv(func(k string) string { return tc.env[k] })
 		for _, w := range tc.want {
@@ -228,5 +229,13 @@ func TestRegionSettings(t *testing.T) {
 	fn, _ := catalog.Lookup(catalog.FnGame)
 	if err := c.Require(fn); err == nil || !strings.Contains(err.Error(), "CALLBACK_URLS has no URL for us-west-2") {
 		t.Errorf("Require: %v", err)
+	}
+	// Or to read those CALLBACK_URLS does not give from the table, as on AWS.
+	c, _ = FromEnv(func(k string) string {
+		return map[string]string{EnvRegion: "us-east-1", EnvRegions: "us-east-1,us-west-2", EnvTableName: "t", EnvCallbackURL: "https://a.example/prod",
+			EnvCallbackURLsInTable: "true"}[k]
+	})
+	if err := c.Require(fn); err != nil || !c.CallbackURLsInTable {
+		t.Errorf("with %s: %v (%v)", EnvCallbackURLsInTable, err, c.CallbackURLsInTable)
 	}
 }

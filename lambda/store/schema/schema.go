@@ -6,13 +6,13 @@ package schema
 
 const (
 	// PartitionKey is the table's only key attribute (string): "ROOM#<code>", "CONN#<id>",
-	// "SRC#<source key>", "QUEUE#quick", "REGION#<name>", "CHAT#<code>[#<slot>]", and
-	// "PLAYER#<id>", "BOARD#top" and "BOARD#bands" (lambda/players).
+	// "SRC#<source key>", "QUEUE#quick", "REGION#<name>", "CALLBACK#<name>",
+	// "CHAT#<code>[#<slot>]", and "PLAYER#<id>", "BOARD#top" and "BOARD#bands" (lambda/players).
 	PartitionKey = "pk"
 	// TTLAttribute holds each item's expiry in epoch seconds: the table's TTL attribute.
 	TTLAttribute = "expiresAt"
-	// KindAttribute says what an item is: KindRoom, KindConnection, KindSource, KindQueue or
-	// KindMarker.
+	// KindAttribute says what an item is: KindRoom, KindConnection, KindSource, KindQueue,
+	// KindRegion, KindCallbackURL, KindChat or KindMarker.
 	KindAttribute = "kind"
 	// PresenceChangedAttribute (BOOL) is true on the room writes that change a seat, who is
 	// online, or abandon the room: the presence pipeline's stream filter matches on it.
@@ -30,6 +30,15 @@ const (
 	// KindRegion marks a Region of a multi-Region deployment failed ("REGION#<name>"): the
 	// others may then take its rooms over (docs/regions.md).
 	KindRegion = "region"
+	// KindCallbackURL is a Region's @connections URL in a multi-Region deployment
+	// (CallbackURLKeyPrefix + the Region's name, the URL in CallbackURLAttribute): written at
+	// deploy time by that Region's Links stack, read by every Region's functions that send
+	// frames (docs/regions.md). It never expires.
+	KindCallbackURL = "callbackUrl"
+	// CallbackURLKeyPrefix and CallbackURLAttribute are a KindCallbackURL item's key prefix and
+	// the attribute (S) holding its URL.
+	CallbackURLKeyPrefix = "CALLBACK#"
+	CallbackURLAttribute = "url"
 	// KindChat is a room's chat: its message counter ("CHAT#<code>") and its last messages
 	// ("CHAT#<code>#<slot>").
 	KindChat = "chat"
