@@ -62,8 +62,9 @@ type GoFunctionProps struct {
 	// Tracing is the function's X-Ray tracing mode. Default: DefaultTracing, PASS_THROUGH:
 	// Lambda records a trace only when the caller sampled it (API Gateway's WebSocket APIs and
 	// stream event sources never do), runs the X-Ray daemon beside the function
-	// (AWS_XRAY_DAEMON_ADDRESS) and lets the role write to X-Ray, so that the function's own
-	// code decides what it traces (this project's lambda/xray, at a rate: docs/tracing.md).
+	// (AWS_XRAY_DAEMON_ADDRESS; docs/tracing.md says what to check once after a deploy) and
+	// lets the role write to X-Ray, so that the function's own code decides what it traces
+	// (this project's lambda/xray, at a rate).
 	// ACTIVE has Lambda sample every function's invocations itself, the first each second and
 	// 5 % of the rest, which X-Ray bills per trace ($5 a million) and no setting lowers: a
 	// function serving 30 requests a second records about 6.4 million a month ($32). DISABLED: no

@@ -84,7 +84,7 @@ func TestTracingDocIsTheModel(t *testing.T) {
 		{`under \$([\d.]+) a month \(\[the arithmetic\]`, TraceBudgetDollars},
 		{`stays under the \$([\d.]+) budget`, TraceBudgetDollars},
 		{`X-Ray bills \$([\d.]+) per million traces recorded`, prices.XRay.TracesRecordedPerMillion},
-		{`at that load it is ([\d,]+) traces an hour`, d.TracedInvocations() * 3600 * TraceSampleRate},
+		{`at the default load it is ([\d,]+) traces an hour`, d.TracedInvocations() * 3600 * TraceSampleRate},
 		{`about ([\d.]+) million traces a month, \$\d+ \(below\)`, math.Round(active*month/1e5) / 10},
 		{`about [\d.]+ million traces a month, \$(\d+) \(below\)`, math.Floor(active * month * price)},
 	} {
