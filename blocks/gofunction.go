@@ -59,12 +59,24 @@ type GoFunctionProps struct {
 	// MetricNamespace is the CloudWatch namespace of the logged-errors metric. Default:
 	// DefaultMetricNamespace.
 	MetricNamespace *string
+	// Tracing is the function's X-Ray tracing mode. Default: DefaultTracing, PASS_THROUGH:
+	// Lambda records a trace only when the caller sampled it (API Gateway's WebSocket APIs and
+	// stream event sources never do), runs the X-Ray daemon beside the function
+	// (AWS_XRAY_DAEMON_ADDRESS; docs/tracing.md says what to check once after a deploy) and
+	// lets the role write to X-Ray, so that the function's own code decides what it traces
+	// (this project's lambda/xray, at a rate).
+	// ACTIVE has Lambda sample every function's invocations itself, the first each second and
+	// 5 % of the rest, which X-Ray bills per trace ($5 a million) and no setting lowers: a
+	// function serving 30 requests a second records about 6.4 million a month ($32). DISABLED: no
+	// daemon, no trace, no X-Ray permission.
+	Tracing awslambda.Tracing
 	// FunctionProps is the escape hatch: any field it sets is passed to the Lambda function
 	// over the construct's defaults and the props above (a VPC, layers, a dead-letter queue,
 	// ephemeral storage…). The fields that make it this construct's function are refused
 	// (GoFunctionOwned): its code, handler, runtime, architecture, role, log group, logging
-	// format and log levels (a level above INFO would drop the EMF metric lines), its tracing,
-	// and its environment (Environment above, which it would replace). Default: none.
+	// format and log levels (a level above INFO would drop the EMF metric lines), its tracing
+	// (Tracing below), and its environment (Environment above, which it would replace).
+	// Default: none.
 	FunctionProps *awslambda.FunctionProps
 }
 
@@ -97,12 +109,16 @@ const (
 	// DefaultMetricNamespace holds the logged-errors metrics of functions that name no
 	// namespace of their own.
 	DefaultMetricNamespace = "GoFunction"
+	// DefaultTracing has Lambda record only what a caller sampled and leaves the rest to the
+	// function's code (GoFunctionProps.Tracing).
+	DefaultTracing = awslambda.Tracing_PASS_THROUGH
 )
 
 // GoFunction is a Go Lambda function built from source at synth time, on this machine: no
 // Docker. It runs on provided.al2023 on arm64 (Graviton: cheaper per GB-second), logs JSON to
-// its own log group with a retention, and is traced with X-Ray. Its role starts with exactly
-// the permissions to write its logs and traces; grant it the rest.
+// its own log group with a retention, and has X-Ray's daemon beside it (PassThrough tracing by
+// default: the traces are the function's to make). Its role starts with exactly the
+// permissions to write its logs and traces; grant it the rest.
 //
 // Its log lines at level ERROR are counted (MetricLoggedErrors; LoggedErrors says which lines
 // those are): a function that answers a failure without failing the invocation (a table or
@@ -210,7 +226,7 @@ func newGoFunction(scope constructs.Construct, id *string, props *GoFunctionProp
 		panic(fmt.Errorf("GoFunction %s: %w", *id, err))
 	}
 	fn := awslambda.NewFunction(this, jsii.String("Resource"), &fnProps)
-	traceWithXRay(this, fn, role)
+	traceWithXRay(this, fn, role, p.Tracing)
 	loggedErrors := countLoggedErrors(this, logGroup, fn, p.LoggedErrors, p.MetricNamespace)
 	return &GoFunction{Construct: this, Function: fn, Role: role, LogGroup: logGroup, LoggedErrors: loggedErrors, SourceHash: jsii.String(hash), namespace: p.MetricNamespace}
 }
@@ -257,6 +273,12 @@ func (props *GoFunctionProps) validate() (GoFunctionProps, error) {
 	if p.Timeout == nil {
 		p.Timeout = awscdk.Duration_Seconds(jsii.Number(DefaultTimeoutSeconds))
 	}
+	if p.Tracing == "" {
+		p.Tracing = DefaultTracing
+	}
+	if _, ok := tracingModes[p.Tracing]; !ok {
+		return p, fmt.Errorf("Tracing %q is not one of awslambda.Tracing_PASS_THROUGH, Tracing_ACTIVE, Tracing_DISABLED", p.Tracing)
+	}
 	return p, nil
 }
 
@@ -289,21 +311,31 @@ func goCode(build gobuild.Command, hash string) awslambda.Code {
 	})
 }
 
-// traceWithXRay turns on X-Ray tracing for fn, with its permissions in a policy of their own
+// tracingModes are the CloudFormation names of the tracing modes; DISABLED sets none.
+var tracingModes = map[awslambda.Tracing]string{
+	awslambda.Tracing_ACTIVE: "Active", awslambda.Tracing_PASS_THROUGH: "PassThrough", awslambda.Tracing_DISABLED: "",
+}
+
+// traceWithXRay sets fn's X-Ray tracing mode, with its permissions in a policy of their own
 // rather than CDK's default (which would mix them into the policy that later grants land in):
 // X-Ray's write calls take no resource, so the policy needs "*", and its suppression below then
-// excuses exactly that and nothing a later grant adds.
-func traceWithXRay(scope constructs.Construct, fn awslambda.Function, role awsiam.Role) {
-	fn.Node().DefaultChild().(awscdk.CfnResource).AddPropertyOverride(jsii.String("TracingConfig.Mode"), jsii.String("Active"))
-	tracing := awsiam.NewPolicy(scope, jsii.String("Tracing"), &awsiam.PolicyProps{
+// excuses exactly that and nothing a later grant adds. Lambda's daemon writes with the
+// function's role in either mode.
+func traceWithXRay(scope constructs.Construct, fn awslambda.Function, role awsiam.Role, tracing awslambda.Tracing) {
+	mode := tracingModes[tracing]
+	if mode == "" {
+		return
+	}
+	fn.Node().DefaultChild().(awscdk.CfnResource).AddPropertyOverride(jsii.String("TracingConfig.Mode"), jsii.String(mode))
+	policy := awsiam.NewPolicy(scope, jsii.String("Tracing"), &awsiam.PolicyProps{
 		Roles: &[]awsiam.IRole{role},
 		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings("xray:PutTraceSegments", "xray:PutTelemetryRecords"),
 			Resources: jsii.Strings("*"),
 		})},
 	})
-	fn.Node().AddDependency(tracing)
-	SuppressNag(tracing, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: \"*\" is the only resource they accept", "Resource::*")
+	fn.Node().AddDependency(policy)
+	SuppressNag(policy, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: \"*\" is the only resource they accept", "Resource::*")
 }
 
 // countLoggedErrors counts fn's error lines, as rule says, into MetricLoggedErrors.

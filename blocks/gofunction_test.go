@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/cdktest"
@@ -54,7 +55,7 @@ func TestGoFunctionDefaults(t *testing.T) {
 		"Handler":       "bootstrap",
 		"MemorySize":    256,
 		"Timeout":       10,
-		"TracingConfig": map[string]any{"Mode": "Active"},
+		"TracingConfig": map[string]any{"Mode": "PassThrough"},
 		"LoggingConfig": obj(map[string]any{"LogFormat": "JSON", "LogGroup": assertions.Match_AnyValue()}),
 		"Environment":   map[string]any{"Variables": map[string]any{"LOG_LEVEL": "debug"}},
 	})
@@ -74,6 +75,52 @@ func TestGoFunctionDefaults(t *testing.T) {
 			t.Errorf("the role cannot %s: %s", want, policies)
 		}
 	}
+}
+
+// Tracing: PassThrough by default (Lambda records only what a caller sampled, and the
+// function's code what it samples), Active when asked (Lambda samples every function itself),
+// each with the daemon's permission to write in a policy of its own; Disabled sets no mode and
+// grants nothing; anything else fails synth saying what it takes.
+func TestGoFunctionTracingModes(t *testing.T) {
+	for _, tc := range []struct {
+		tracing awslambda.Tracing
+		mode    string // "" for none
+	}{
+		{"", "PassThrough"},
+		{awslambda.Tracing_PASS_THROUGH, "PassThrough"},
+		{awslambda.Tracing_ACTIVE, "Active"},
+		{awslambda.Tracing_DISABLED, ""},
+	} {
+		t.Run(string(tc.tracing), func(t *testing.T) {
+			stack := newStack(t)
+			NewGoFunction(stack, jsii.String("Fn"), &GoFunctionProps{Command: jsii.String("connect"), Tracing: tc.tracing})
+			tpl := assertions.Template_FromStack(stack, nil)
+			fn := cdktest.Props(cdktest.Only(t, tpl, "AWS::Lambda::Function"))
+			got := ""
+			if c, ok := fn["TracingConfig"].(map[string]any); ok {
+				got, _ = c["Mode"].(string)
+			}
+			if got != tc.mode {
+				t.Errorf("TracingConfig.Mode %q, want %q", got, tc.mode)
+			}
+			policies := cdktest.Resources(t, tpl, "AWS::IAM::Policy")
+			xrayPolicies := 0
+			for id, p := range policies {
+				if strings.Contains(cdktest.JSONOf(t, p), "xray:PutTraceSegments") {
+					xrayPolicies++
+					if !strings.HasPrefix(id, "FnTracing") {
+						t.Errorf("X-Ray's permission is in %s, want the function's Tracing policy", id)
+					}
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[tc.mode != ""]; xrayPolicies != want {
+				t.Errorf("%d policies grant X-Ray's writes, want %d", xrayPolicies, want)
+			}
+		})
+	}
+	mustPanic(t, "Tracing \"Sometimes\" is not one of", func() {
+		NewGoFunction(newStack(t), jsii.String("Fn"), &GoFunctionProps{Command: jsii.String("connect"), Tracing: "Sometimes"})
+	})
 }
 
 func TestGoFunctionInProdKeepsLogsForAYear(t *testing.T) {

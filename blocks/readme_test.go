@@ -42,6 +42,7 @@ var readmeValues = map[string]any{
 	"DefaultMaxAzs": DefaultMaxAzs, "DefaultCidr": DefaultCidr, "DefaultSessionManagerEndpoints": DefaultSessionManagerEndpoints,
 	"DefaultPartitionKey": DefaultPartitionKey, "DefaultTTLAttribute": DefaultTTLAttribute, "DefaultMetricNamespace": DefaultMetricNamespace,
 	"DefaultDisplayName": DefaultDisplayName, "DefaultDashboardTitle": DefaultDashboardTitle, "DefaultDashboardSummary": DefaultDashboardSummary,
+	"DefaultTracing": string(DefaultTracing),
 }
 
 // readmeTables is README.md's props tables: construct → rows of [props cell, default cell].

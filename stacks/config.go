@@ -46,6 +46,7 @@ const (
 	KeyGames               = "games"
 	KeyReservedConcurrency = "reservedConcurrency"
 	KeyAddressStrikes      = "addressStrikes"
+	KeyTraceRate           = "traceRate"
 	// The delivery pipeline's (docs/pipeline.md).
 	KeyPipeline      = "pipeline"
 	KeyRepository    = "repository"

@@ -69,7 +69,7 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 		KeyMaxAzs: "3", KeySsmEndpoints: true, KeyThrottleRate: "50", KeyThrottleBurst: "80",
 		KeyAllowedOrigins: "https://play.example.com, http://localhost:8080/", KeyLogLevel: "DEBUG",
 		KeyGracePeriod: "90s", KeyRoomTTL: "12h", KeyMoveTimeout: "45s", KeyRateLimitPerSecond: "2.5", KeyRateLimitBurst: 10.0,
-		KeyApiGatewayLogRole: "false", KeyGames: "250", KeyReservedConcurrency: "40",
+		KeyApiGatewayLogRole: "false", KeyGames: "250", KeyReservedConcurrency: "40", KeyTraceRate: "0.01",
 	}
 	env := map[string]string{"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"}
 	c, err := FromContext(ctx, func(k string) string { return env[k] })
@@ -88,6 +88,7 @@ func TestFromContextReadsEveryKey(t *testing.T) {
 		FunctionEnv: map[string]string{
 			"ALLOWED_ORIGINS": "https://play.example.com,http://localhost:8080", "LOG_LEVEL": "debug",
 			"GRACE_PERIOD": "90s", "ROOM_TTL": "12h", "MOVE_TIMEOUT": "45s", "RATE_LIMIT_PER_SECOND": "2.5", "RATE_LIMIT_BURST": "10",
+			"TRACE_SAMPLE_RATE": "0.01",
 		},
 		Given: map[string]string{},
 	}
@@ -191,6 +192,7 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 		{"rate limit", map[string]any{KeyRateLimitPerSecond: "-1"}, nil, []string{"context rateLimitPerSecond"}},
 		{"rate burst", map[string]any{KeyRateLimitBurst: "0"}, nil, []string{"context rateLimitBurst"}},
 		{"address strikes", map[string]any{KeyAddressStrikes: "-1"}, nil, []string{"context addressStrikes", "from 0 (no per-address ceiling)"}},
+		{"trace rate", map[string]any{KeyTraceRate: "5%"}, nil, []string{"context traceRate", "from 0 (none traced) to 1"}},
 		{"connections per source removed", map[string]any{"connectionsPerSource": "200"}, nil, []string{"context connectionsPerSource", "no longer a setting", "addressStrikes"}},
 		{"wrong case", map[string]any{"alertemail": "ops@example.com"}, nil, []string{"context alertemail", "did you mean alertEmail?"}},
 		{"misspelled", map[string]any{"ssmEndpoint": "true"}, nil, []string{"context ssmEndpoint", "unknown key: did you mean ssmEndpoints?"}},

@@ -177,6 +177,7 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 		KeyReservedConcurrency:   {doc[KeyReservedConcurrency], strconv.FormatBool(gameReserved(t, prod(t)) || gameReserved(t, s))},
 		KeyAvailabilityZones:     {doc[KeyAvailabilityZones], firstZones(t, s)},
 		KeyAddressStrikes:        {doc[KeyAddressStrikes], strconv.Itoa(fn.AddressStrikes)},
+		KeyTraceRate:             {doc[KeyTraceRate], num(fn.TraceSampleRate)},
 		KeyPipeline:              {doc[KeyPipeline], strconv.FormatBool(s.cfg.Pipeline != nil)},
 		KeyRepository:            {doc[KeyRepository], "none"},
 		KeyBranch:                {doc[KeyBranch], DefaultBranch},
@@ -217,8 +218,9 @@ func TestBackendDocStatesTheFunctionDefaults(t *testing.T) {
 	}
 	for name, want := range map[string]string{
 		config.EnvGracePeriod: fn.Grace.String(), config.EnvRoomTTL: fn.RoomTTL.String(),
-		config.EnvMoveTimeout: fn.MoveTimeout.String(),
-		config.EnvLogLevel:    strings.ToLower(fn.LogLevel.String()),
+		config.EnvMoveTimeout:     fn.MoveTimeout.String(),
+		config.EnvLogLevel:        strings.ToLower(fn.LogLevel.String()),
+		config.EnvTraceSampleRate: strconv.FormatFloat(fn.TraceSampleRate, 'f', -1, 64),
 	} {
 		got := doc[name]
 		if d, err := time.ParseDuration(got); err == nil {

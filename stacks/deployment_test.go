@@ -64,6 +64,7 @@ var prodContext = map[string]any{
 	"domainName":  "play.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ",
 	"maxInstances": "6", "maxAzs": "3", "ssmEndpoints": "true", "instanceType": "t4g.small",
 	"allowedOrigins": "https://play.example.com,https://game.example.com", "logLevel": "debug", "gracePeriod": "90s",
+	"traceRate": "0.001",
 }
 
 var prodEnv = map[string]string{"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"}
@@ -305,7 +306,9 @@ func TestFunctionsGetOnlyTheirPermissions(t *testing.T) {
 }
 
 // The functions get the settings lambda/config reads: the table and the @connections URL only
-// where they use them, and the deployer's context settings everywhere.
+// where they use them, and the deployer's context settings everywhere; each runs with
+// PassThrough tracing (X-Ray's daemon beside it, Lambda sampling nothing itself: the functions'
+// TRACE_SAMPLE_RATE decides what is traced) and may write to X-Ray.
 func TestFunctionsGetTheirSettings(t *testing.T) {
 	for cfgName, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
 		rt := s.d.Realtime
@@ -314,11 +317,27 @@ func TestFunctionsGetTheirSettings(t *testing.T) {
 			logical := *rt.GetLogicalId(rt.Functions[name].Function.Node().DefaultChild().(awscdk.CfnElement))
 			var fn struct {
 				Properties struct {
-					Environment struct{ Variables map[string]any }
+					Environment   struct{ Variables map[string]any }
+					TracingConfig struct{ Mode string }
 				}
 			}
 			cdktest.RoundTrip(t, cdktest.Resources(t, tpl, "AWS::Lambda::Function")[logical], &fn)
 			vars := fn.Properties.Environment.Variables
+			if fn.Properties.TracingConfig.Mode != "PassThrough" {
+				t.Errorf("%s %s: tracing mode %q, want PassThrough", cfgName, name, fn.Properties.TracingConfig.Mode)
+			}
+			role := *rt.GetLogicalId(rt.Functions[name].Role.Node().DefaultChild().(awscdk.CfnElement))
+			writes := false
+			for _, r := range cdktest.Resources(t, tpl, "AWS::IAM::Policy") {
+				p := cdktest.JSONOf(t, cdktest.Props(r))
+				writes = writes || strings.Contains(p, `"`+role+`"`) && strings.Contains(p, "xray:PutTraceSegments")
+			}
+			if !writes {
+				t.Errorf("%s %s: its role may not write to X-Ray", cfgName, name)
+			}
+			if rate, set := vars[config.EnvTraceSampleRate]; cfgName == "dev" && set || cfgName == "prod" && rate != "0.001" {
+				t.Errorf("%s %s: TRACE_SAMPLE_RATE = %v, want lambda/config's default in dev and the context's 0.001 in prod", cfgName, name, rate)
+			}
 			_, hasTable := vars[config.EnvTableName]
 			_, hasCallback := vars[config.EnvCallbackURL]
 			if sends := name != catalog.FnConnect; !hasTable || hasCallback != sends {

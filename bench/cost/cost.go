@@ -63,6 +63,10 @@ type Prices struct {
 	Route53 struct {
 		HostedZoneMonth float64 `json:"hostedZoneMonth"`
 	} `json:"route53"`
+	XRay struct {
+		TracesRecordedPerMillion  float64 `json:"tracesRecordedPerMillion"`
+		TracesRetrievedPerMillion float64 `json:"tracesRetrievedPerMillion"`
+	} `json:"xray"`
 }
 
 // LoadPrices reads prices.json.
@@ -71,7 +75,7 @@ func LoadPrices() (Prices, error) {
 	if err := json.Unmarshal(pricesJSON, &p); err != nil {
 		return p, fmt.Errorf("reading prices.json: %w", err)
 	}
-	if p.AsOf == "" || p.HoursPerMonth == 0 || p.APIGateway.MessagesPerMillion == 0 || p.CloudFront.HTTPSRequestsPerMillion == 0 || p.WAF.WebACLMonth == 0 || p.SecretsManager.SecretMonth == 0 {
+	if p.AsOf == "" || p.HoursPerMonth == 0 || p.APIGateway.MessagesPerMillion == 0 || p.CloudFront.HTTPSRequestsPerMillion == 0 || p.WAF.WebACLMonth == 0 || p.SecretsManager.SecretMonth == 0 || p.XRay.TracesRecordedPerMillion == 0 {
 		return p, fmt.Errorf("prices.json is incomplete")
 	}
 	return p, nil

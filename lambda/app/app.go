@@ -70,6 +70,7 @@ func New(ctx context.Context, function string, cfg config.Config, logger *slog.L
 		if function == catalog.FnGame {
 			opts.Timings = metrics.NewEMF(base.MetricsLogger(cfg, logger), time.Now)
 		}
+		opts.Tracer = base.Tracer(cfg, logger) // the functions that tell rooms: their calls are the ones that matter
 		opts.Limiter = ratelimit.New(cfg.RatePerSecond, cfg.RateBurst, time.Now)
 		opts.Strikes = ratelimit.New(1.0/capacity.StrikeForgiveSeconds, capacity.StrikesToClose, time.Now)
 		opts.Frames = handler.FrameLimit{Window: capacity.FrameWindowSeconds * time.Second,

@@ -16,6 +16,9 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
 	"github.com/serverless-tictactoe/tictactoe/lambda/connections/connectionstest"
+	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
+	"github.com/serverless-tictactoe/tictactoe/lambda/xray"
+	"github.com/serverless-tictactoe/tictactoe/lambda/xray/xraytest"
 )
 
 // TestWiringFromConfig builds every function exactly as its main does, from configuration
@@ -56,6 +59,74 @@ func TestWiringFromConfig(t *testing.T) {
 	ev.RequestContext.RouteKey, ev.Body = catalog.Disconnect, ""
 	if _, err := fns[catalog.FnDisconnect](context.Background(), ev); err != nil {
 		t.Fatalf("$disconnect: %v", err)
+	}
+}
+
+// Wired from configuration as on Lambda (AWS_XRAY_DAEMON_ADDRESS, TRACE_SAMPLE_RATE), the game
+// and disconnect functions trace their invocations, each call of their SDK clients a
+// subsegment (the middleware lambda/app/base attaches), under the invocation's trace ID and
+// the function's name; $connect traces nothing.
+func TestTracingFromConfig(t *testing.T) {
+	tb := dynalitetest.New(t)
+	conns := connectionstest.New(t)
+	daemon := xraytest.New(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "local")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "TicTacToe-Test-game")
+	cfg, err := config.FromEnv(func(k string) string {
+		return map[string]string{
+			config.EnvTableName: tb.Name, config.EnvCallbackURL: conns.URL, config.EnvDynamoEndpoint: tb.Endpoint,
+			config.EnvSourceKeySecret: "the test deployment's source key",
+			config.EnvXRayDaemon:      "tcp:" + daemon.Addr() + " udp:" + daemon.Addr(), config.EnvTraceSampleRate: "1",
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	fns := map[string]handler.Func{}
+	for _, name := range catalog.RouteFunctionNames() {
+		if fns[name], err = app.New(context.Background(), name, cfg, logger); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	const root = "1-6760f0a0-a006649127e371903a2de979"
+	ctx := xray.WithHeader(context.Background(), "Root="+root+";Lineage=061379e8:0")
+	ev := events.APIGatewayWebsocketProxyRequest{}
+	ev.RequestContext.RouteKey, ev.RequestContext.ConnectionID = catalog.Connect, "c1"
+	if resp, err := fns[catalog.FnConnect](ctx, ev); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("$connect: %d %v", resp.StatusCode, err)
+	}
+	ev.RequestContext.RouteKey, ev.Body = catalog.CreateRoom, `{"action":"createRoom","name":"Ann"}`
+	if _, err := fns[catalog.FnGame](ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	ev.RequestContext.RouteKey, ev.Body = catalog.Disconnect, ""
+	if _, err := fns[catalog.FnDisconnect](ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	segs := daemon.Segments(2)
+	if len(segs) != 2 {
+		t.Fatalf("%d traces, want the game's and the disconnect's: %+v", len(segs), segs)
+	}
+	game, gone := segs[0], segs[1]
+	code := game.Annotations["room"]
+	if game.Name != "TicTacToe-Test-game" || game.TraceID != root || game.Annotations["action"] != catalog.CreateRoom || len(code) != 6 {
+		t.Errorf("createRoom's segment %+v", game)
+	}
+	if gone.Annotations["action"] != catalog.Disconnect || gone.Annotations["room"] != code {
+		t.Errorf("$disconnect's annotations %v, want the room %s", gone.Annotations, code)
+	}
+	for i, s := range segs {
+		services := map[string]bool{}
+		for _, sub := range s.Subsegments {
+			services[sub.Name] = true
+		}
+		// The room's frame to its creator; leaving it alone, the disconnect tells nobody.
+		if posts := i == 0; !services["DynamoDB"] || services["ApiGatewayManagementApi"] != posts {
+			t.Errorf("%s: subsegments of %v, want DynamoDB's calls, and posts %v", s.Annotations["action"], services, posts)
+		}
 	}
 }
 

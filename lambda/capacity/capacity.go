@@ -256,3 +256,37 @@ const MinUnreservedConcurrency = 100
 
 // AccountConcurrencyNeeded is the Region's concurrency quota a reservation of n needs.
 func AccountConcurrencyNeeded(n int) int { return n + MinUnreservedConcurrency }
+
+// Tracing (docs/tracing.md): the game and disconnect functions record a sample of their
+// invocations as X-Ray traces, and nothing else records any (API Gateway's WebSocket APIs send
+// no trace header, and the functions' tracing mode, PassThrough, has Lambda record only what a
+// caller sampled). X-Ray bills each trace recorded.
+const (
+	// TraceSampleRate is the share of those invocations the functions trace by default
+	// (TRACE_SAMPLE_RATE): 1 in 2,000, which keeps the traces of a default deployment under
+	// TraceBudgetDollars a month even with its stage at the throttle all month.
+	TraceSampleRate = 0.0005
+	// TraceBudgetDollars is what tracing may cost a default deployment in a month.
+	TraceBudgetDollars = 1
+	// HoursPerMonth is the month the costs are for (as bench/cost/prices.json's).
+	HoursPerMonth = 730
+)
+
+// FramesPerSecond is the game function's invocations per second at the model's pace: each
+// game's frame every SecondsPerGameFrame (no headroom).
+func (m Model) FramesPerSecond() float64 { return float64(m.Games) / SecondsPerGameFrame }
+
+// TracedInvocations is the game and disconnect functions' invocations per second at the
+// model's pace: every game's frames, and a disconnect for every connect $connect's throttle
+// admits (every connection replaced each ReconnectSeconds, which is more than players do).
+func (m Model) TracedInvocations() float64 { return m.FramesPerSecond() + m.ConnectRate() }
+
+// PeakTracedInvocations is the most of them per second: the stage's whole steady rate, and
+// $connect's disconnects beside it (conservative, as WorstRequests is).
+func (m Model) PeakTracedInvocations() float64 { return m.StageRate() + m.ConnectRate() }
+
+// TracesPerMonth is the traces recorded in a month of perSecond invocations each traced at
+// rate.
+func TracesPerMonth(perSecond, rate float64) float64 {
+	return perSecond * rate * 3600 * HoursPerMonth
+}

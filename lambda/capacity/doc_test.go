@@ -24,13 +24,13 @@ func parseNumber(t *testing.T, s string) float64 {
 	return f
 }
 
-// docTable is the rows of the markdown table that follows the line starting with intro, each
-// row's cells trimmed, the header row first.
-func docTable(t *testing.T, doc, intro string) [][]string {
+// docTable is the rows of the markdown table that follows the line of page's text doc that
+// holds intro, each row's cells trimmed, the header row first.
+func docTable(t *testing.T, page, doc, intro string) [][]string {
 	t.Helper()
 	i := strings.Index(doc, intro)
 	if i < 0 {
-		t.Fatalf("%s has no line %q", docPath, intro)
+		t.Fatalf("%s has no line %q", page, intro)
 	}
 	var rows [][]string
 	for _, line := range strings.Split(doc[i:], "\n")[1:] {
@@ -51,7 +51,7 @@ func docTable(t *testing.T, doc, intro string) [][]string {
 		rows = append(rows, cells)
 	}
 	if len(rows) < 2 {
-		t.Fatalf("%s: no table after %q", docPath, intro)
+		t.Fatalf("%s: no table after %q", page, intro)
 	}
 	return rows
 }
@@ -64,7 +64,7 @@ func TestDocTableIsTheModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := docTable(t, string(b), "What follows for `games` = G")
+	rows := docTable(t, docPath, string(b), "What follows for `games` = G")
 	limits := map[string]func(Model) float64{
 		"connections":                                                     func(m Model) float64 { return float64(m.Connections()) },
 		"stage throttle, steady":                                          Model.StageRate,

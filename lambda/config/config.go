@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -36,6 +37,12 @@ const (
 	EnvTopicARN       = "TOPIC_ARN"
 	EnvPresenceLog    = "PRESENCE_LOG"
 	EnvEdgeSecret     = "EDGE_SECRET"
+	// EnvTraceSampleRate is the share of invocations the game and disconnect functions record
+	// as X-Ray traces (lambda/xray, docs/tracing.md); EnvXRayDaemon is where Lambda's X-Ray
+	// daemon listens, which Lambda sets for a function whose tracing is on (Active or
+	// PassThrough).
+	EnvTraceSampleRate = "TRACE_SAMPLE_RATE"
+	EnvXRayDaemon      = "AWS_XRAY_DAEMON_ADDRESS"
 	// EnvAddressStrikes is what one source address's probing may cost in the window before
 	// its connections are on probation (lambda/guard); EnvSourceKeySecret keys the addresses'
 	// hashes.
@@ -132,6 +139,16 @@ type Config struct {
 	// CallbackURLsInTable has the URLs CallbackURLs does not give read from the game table
 	// (CALLBACK_URLS_IN_TABLE=true). Default: false, CallbackURLs give every Region's.
 	CallbackURLsInTable bool
+	// TraceSampleRate is the share of the game and disconnect functions' invocations that
+	// nobody upstream sampled which they record as X-Ray traces (TRACE_SAMPLE_RATE, 0 to 1; 0
+	// records none). Default: capacity.TraceSampleRate, which keeps a default deployment's
+	// traces under capacity.TraceBudgetDollars a month (docs/tracing.md).
+	TraceSampleRate float64
+	// XRayDaemon is the UDP address of the X-Ray daemon the traces go to, host:port
+	// (AWS_XRAY_DAEMON_ADDRESS, which Lambda sets when the function's tracing is on, as
+	// "host:port" or "tcp:host:port udp:host:port"). Default: empty, and nothing is traced
+	// (make dev).
+	XRayDaemon string
 	// PresenceLog makes the game functions log the presence events of their own writes
 	// (PRESENCE_LOG=true): for DynamoDB servers without streams, such as dynalite under
 	// `make dev`. Default: off; on AWS the stream's presence function publishes them.
@@ -192,6 +209,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		RatePerSecond:    capacity.RatePerConnection,
 		RateBurst:        capacity.BurstPerConnection,
 		AddressStrikes:   capacity.AddressStrikes,
+		TraceSampleRate:  capacity.TraceSampleRate,
 		LogLevel:         DefaultLogLevel,
 	}
 	var errs []error
@@ -304,6 +322,21 @@ var settings = []setting{
 			c.EdgeSecrets = append(c.EdgeSecrets, s)
 		}
 	}},
+	{EnvTraceSampleRate, func(c *Config, v string, bad problem) {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1 {
+			bad("%q is not a share of invocations from 0 (none traced) to 1 (every one), like 0.0005 for 1 in 2,000", v)
+			return
+		}
+		c.TraceSampleRate = f
+	}},
+	{EnvXRayDaemon, func(c *Config, v string, bad problem) {
+		addr, err := XRayDaemonUDP(v)
+		if err != nil {
+			bad("%v", err)
+		}
+		c.XRayDaemon = addr
+	}},
 	{EnvPresenceLog, func(c *Config, v string, bad problem) {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -311,6 +344,25 @@ var settings = []setting{
 		}
 		c.PresenceLog = b
 	}},
+}
+
+// XRayDaemonUDP is the UDP address in an AWS_XRAY_DAEMON_ADDRESS value: "host:port", or
+// "tcp:host:port udp:host:port" (either order), as the X-Ray SDKs read it.
+func XRayDaemonUDP(v string) (string, error) {
+	addr := v
+	if fields := strings.Fields(v); len(fields) > 1 || strings.HasPrefix(v, "udp:") || strings.HasPrefix(v, "tcp:") {
+		addr = ""
+		for _, f := range fields {
+			if a, ok := strings.CutPrefix(f, "udp:"); ok {
+				addr = a
+			}
+		}
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+		return "", fmt.Errorf("%q is not an X-Ray daemon address like 127.0.0.1:2000 or tcp:127.0.0.1:2000 udp:127.0.0.1:2000", v)
+	}
+	return addr, nil
 }
 
 func httpURL(s string) bool {

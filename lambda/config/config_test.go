@@ -113,6 +113,12 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{EnvAddressStrikes, "lots", "ADDRESS_STRIKES"},
 		{EnvSourceKeySecret, "short", "SOURCE_KEY_SECRET"},
 		{envRemovedPerSource, "200", "ADDRESS_STRIKES sets"},
+		{EnvTraceSampleRate, "1%", "TRACE_SAMPLE_RATE"},
+		{EnvTraceSampleRate, "2", "from 0 (none traced) to 1"},
+		{EnvTraceSampleRate, "-0.1", "TRACE_SAMPLE_RATE"},
+		{EnvXRayDaemon, "localhost", "AWS_XRAY_DAEMON_ADDRESS"},
+		{EnvXRayDaemon, "tcp:127.0.0.1:2000", "AWS_XRAY_DAEMON_ADDRESS"},
+		{EnvXRayDaemon, "127.0.0.1:99999", "AWS_XRAY_DAEMON_ADDRESS"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
@@ -121,6 +127,29 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 				t.Fatalf("got %v, want an error mentioning %s", err, tc.wantIn)
 			}
 		})
+	}
+}
+
+// Tracing is on by default at capacity's rate wherever Lambda names a daemon, in either of the
+// forms the X-Ray SDKs read, and off without one.
+func TestTraceSettings(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil || c.TraceSampleRate != capacity.TraceSampleRate || c.XRayDaemon != "" {
+		t.Fatalf("defaults: rate %v, daemon %q, %v", c.TraceSampleRate, c.XRayDaemon, err)
+	}
+	for v, want := range map[string]string{
+		"169.254.79.129:2000":                   "169.254.79.129:2000",
+		"tcp:127.0.0.1:2000 udp:127.0.0.2:2001": "127.0.0.2:2001",
+		"udp:127.0.0.2:2001 tcp:127.0.0.1:2000": "127.0.0.2:2001",
+		"[::1]:2000":                            "[::1]:2000",
+	} {
+		c, err := FromEnv(env(map[string]string{EnvXRayDaemon: v, EnvTraceSampleRate: "1"}))
+		if err != nil || c.XRayDaemon != want || c.TraceSampleRate != 1 {
+			t.Errorf("%s: daemon %q rate %v (%v), want %q", v, c.XRayDaemon, c.TraceSampleRate, err, want)
+		}
+	}
+	if c, err := FromEnv(env(map[string]string{EnvTraceSampleRate: "0"})); err != nil || c.TraceSampleRate != 0 {
+		t.Errorf("0: %v %v", c.TraceSampleRate, err)
 	}
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/region"
 	"github.com/serverless-tictactoe/tictactoe/lambda/service"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+	"github.com/serverless-tictactoe/tictactoe/lambda/xray"
 )
 
 // Func is a Lambda handler for WebSocket events: what lambda.Start runs on AWS and what the
@@ -48,6 +49,7 @@ type Handler struct {
 	region  string
 	now     func() time.Time
 	timings Timings
+	tracer  *xray.Tracer
 }
 
 // Options configures a Handler.
@@ -82,6 +84,9 @@ type Options struct {
 	// Timings receives each served action's per-hop timings (lambda/hops: the SDK clients
 	// must carry hops.Timing for the hops to be counted). Nil: none.
 	Timings Timings
+	// Tracer traces a sample of the disconnect and game functions' invocations in X-Ray (the
+	// SDK clients must carry xray.Record for their calls to be in the traces). Nil: none.
+	Tracer *xray.Tracer
 }
 
 // Timings records one served client action's timings, and a page's report of its last move's
@@ -94,7 +99,7 @@ type Timings interface {
 // New returns a Handler.
 func New(o Options) *Handler {
 	h := &Handler{svc: o.Service, log: o.Logger, limiter: o.Limiter, strikes: o.Strikes, guard: o.Guard, frames: o.Frames,
-		origins: o.AllowedOrigins, edge: o.EdgeSecrets, region: o.Region, now: o.Now, timings: o.Timings}
+		origins: o.AllowedOrigins, edge: o.EdgeSecrets, region: o.Region, now: o.Now, timings: o.Timings, tracer: o.Tracer}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -213,6 +218,8 @@ func (h *Handler) connID(ev events.APIGatewayWebsocketProxyRequest) string {
 // Disconnect serves $disconnect: the player shows offline and the room is told.
 func (h *Handler) Disconnect(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	start := h.now()
+	ctx, tr := h.tracer.Start(ctx, xray.HeaderOf(ctx)) // sent as it returns; logLine says how it went
+	defer tr.End()
 	rec, err := h.svc.Disconnected(ctx, h.connID(ev))
 	room := rec.RoomCode
 	attrs := []slog.Attr{}
@@ -232,6 +239,8 @@ func (h *Handler) Disconnect(ctx context.Context, ev events.APIGatewayWebsocketP
 func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	start, began := h.now(), time.Now()
 	ctx, hop := hops.Start(ctx) // the frame's count, the action and its answer, hop by hop
+	ctx, tr := h.tracer.Start(ctx, xray.HeaderOf(ctx))
+	defer tr.End()
 	// Games that end are recorded once the frame is answered and timed (deferred calls run
 	// last first): the frame that ends a game waits for no player's profile.
 	ctx = service.Deferring(ctx)
@@ -469,6 +478,32 @@ func (h *Handler) logLine(ctx context.Context, ev events.APIGatewayWebsocketProx
 		level = slog.LevelError
 	}
 	h.log.LogAttrs(ctx, level, "request", append(attrs, extra...)...)
+	if tr := xray.From(ctx); tr != nil {
+		tr.Set(traceAction(ev, extra), room, traceOutcome(outcome))
+	}
+}
+
+// traceAction is what a traced invocation was, as its log line says: the client's action, else
+// the route ($disconnect).
+func traceAction(ev events.APIGatewayWebsocketProxyRequest, extra []slog.Attr) string {
+	for _, a := range extra {
+		if a.Key == "action" && a.Value.String() != "" {
+			return a.Value.String()
+		}
+	}
+	return ev.RequestContext.RouteKey
+}
+
+// traceOutcome is a log line's outcome as X-Ray flags a segment: a client's mistake is an
+// error, the function's failure a fault; a refused or closed connection is neither.
+func traceOutcome(outcome string) xray.Outcome {
+	switch outcome {
+	case "client_error":
+		return xray.ClientError
+	case "server_error":
+		return xray.ServerError
+	}
+	return xray.OK
 }
 
 // header looks a header up case-insensitively: API Gateway passes names as the client sent them.

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/serverless-tictactoe/tictactoe/internal/dynalite/dynalitetest"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
@@ -32,6 +33,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
 	"github.com/serverless-tictactoe/tictactoe/lambda/service"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+	"github.com/serverless-tictactoe/tictactoe/lambda/xray"
 )
 
 // env is the game backend as deployed, minus API Gateway: real handlers, a real dynalite table,
@@ -47,6 +49,8 @@ type env struct {
 	tokens map[string]string // connection id → seat token it was given
 	store  *faultStore       // the store the handlers use, with faults to switch on
 	guard  *guard.Guard      // nil without per-address ceilings
+	// traceHeader is the trace header lambda.Start hands the next invocations ("": none).
+	traceHeader string
 	// newContainer is another Lambda container of the game function: the same table and
 	// service, its own memory (limiter and strikes from fresh).
 	newContainer func(limiter, strikes *ratelimit.Limiter) *handler.Handler
@@ -160,6 +164,9 @@ type envOptions struct {
 	// players, when set, wraps the player store the service is given (a test holds a
 	// request at a player read or write to force an interleaving).
 	players func(store.Players) store.Players
+	// tracer, when set, traces the invocations, the SDK clients adding their calls as in
+	// production (lambda/xray).
+	tracer *xray.Tracer
 }
 
 const grace = 2 * time.Minute
@@ -180,14 +187,23 @@ func newEnv(t *testing.T, o envOptions) *env {
 		db = o.requests
 	}
 	posts := e.conns.Client()
+	// The SDK clients count and trace their calls as in production (lambda/app/base) when the
+	// test times or traces actions.
+	var apiOptions []func(*middleware.Stack) error
 	if o.timings != nil {
-		timed := func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, hops.Timing) }
+		apiOptions = append(apiOptions, hops.Timing)
+	}
+	if o.tracer != nil {
+		apiOptions = append(apiOptions, xray.Record)
+	}
+	if len(apiOptions) > 0 {
+		counted := func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, apiOptions...) }
 		if o.requests != nil {
-			o.requests.next = dynamodb.New(e.table.Client.Options(), timed)
+			o.requests.next = dynamodb.New(e.table.Client.Options(), counted)
 		} else {
-			db = dynamodb.New(e.table.Client.Options(), timed)
+			db = dynamodb.New(e.table.Client.Options(), counted)
 		}
-		posts = apigatewaymanagementapi.New(posts.Options(), func(o *apigatewaymanagementapi.Options) { o.APIOptions = append(o.APIOptions, hops.Timing) })
+		posts = apigatewaymanagementapi.New(posts.Options(), func(o *apigatewaymanagementapi.Options) { o.APIOptions = append(o.APIOptions, apiOptions...) })
 	}
 	e.store = &faultStore{Store: store.NewDynamoStore(db, name, clock, store.Expiry{Room: config.DefaultRoomTTL})}
 	svc := service.New(service.Options{
@@ -203,7 +219,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	e.newContainer = func(limiter, strikes *ratelimit.Limiter) *handler.Handler {
 		return handler.New(handler.Options{Service: svc, Logger: logger, Limiter: limiter, Strikes: strikes, Guard: g,
-			Frames: o.frames, AllowedOrigins: o.origins, EdgeSecrets: edgeSecrets(o.edge), Now: clock, Timings: o.timings})
+			Frames: o.frames, AllowedOrigins: o.origins, EdgeSecrets: edgeSecrets(o.edge), Now: clock, Timings: o.timings, Tracer: o.tracer})
 	}
 	e.h = e.newContainer(o.limiter, o.strikes)
 	return e
@@ -262,7 +278,7 @@ func (e *env) sendRaw(connID, body string) events.APIGatewayProxyResponse {
 	ev.RequestContext.RouteKey = route
 	ev.RequestContext.ConnectionID = connID
 	ev.Body = body
-	resp, err := e.h.Game(context.Background(), ev)
+	resp, err := e.h.Game(e.invocation(), ev)
 	if err != nil || resp.StatusCode != 200 {
 		e.t.Fatalf("%s: status %d err %v; a client frame must never fail the invocation", route, resp.StatusCode, err)
 	}
@@ -284,9 +300,18 @@ func (e *env) disconnect(connID string) {
 	e.t.Helper()
 	ev := golden(e.t, catalog.Disconnect)
 	ev.RequestContext.ConnectionID = connID
-	if _, err := e.h.Disconnect(context.Background(), ev); err != nil {
+	if _, err := e.h.Disconnect(e.invocation(), ev); err != nil {
 		e.t.Fatalf("$disconnect: %v", err)
 	}
+}
+
+// invocation is the context of an invocation as lambda.Start makes it: with the trace header,
+// when the test gives one.
+func (e *env) invocation() context.Context {
+	if e.traceHeader == "" {
+		return context.Background()
+	}
+	return xray.WithHeader(context.Background(), e.traceHeader)
 }
 
 func (e *env) collectTokens(connID string) {

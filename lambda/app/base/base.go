@@ -24,6 +24,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
 	"github.com/serverless-tictactoe/tictactoe/lambda/hops"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
+	"github.com/serverless-tictactoe/tictactoe/lambda/xray"
 )
 
 // AWS is the SDK configuration from the environment as Lambda sets it: the function's
@@ -47,8 +48,9 @@ func AWS(cfg config.Config) (aws.Config, error) {
 		Region:           region,
 		Credentials:      aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))),
 		RetryMaxAttempts: 3, // the SDK's standard retryer's default
-		// Each request's time goes to its action's hops, when the handler counts them.
-		APIOptions: []func(*middleware.Stack) error{hops.Timing},
+		// Each request's time goes to its action's hops, when the handler counts them, and the
+		// request is a subsegment of its invocation's trace, when the handler traces it.
+		APIOptions: []func(*middleware.Stack) error{hops.Timing, xray.Record},
 	}, nil
 }
 
@@ -97,6 +99,12 @@ func HandlerOptions(cfg config.Config, logger *slog.Logger, g *guard.Guard) hand
 		opts.Region = cfg.Region
 	}
 	return opts
+}
+
+// Tracer traces a sample of the function's invocations (TRACE_SAMPLE_RATE) to the X-Ray
+// daemon Lambda runs beside it (AWS_XRAY_DAEMON_ADDRESS); nil where none runs (make dev).
+func Tracer(cfg config.Config, logger *slog.Logger) *xray.Tracer {
+	return xray.New(xray.Options{Name: os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), Daemon: cfg.XRayDaemon, Rate: cfg.TraceSampleRate, Log: logger})
 }
 
 // Logger is the JSON logger every function writes: one object per line, as CloudWatch Logs
