@@ -14,10 +14,6 @@ type Identity struct {
 	ID     string
 	Rating int // Elo rating; 0 for one not yet rated (InitialRating applies)
 	Rated  int // rated games played
-	// NewHash is, for a player the server kept nothing about when they sat down, their secret's
-	// hash: their first recorded game creates their profile with it. "" for a known player: a
-	// profile missing at the game's end was then erased, and nothing is kept.
-	NewHash string
 }
 
 // How a game ended (Record.How).

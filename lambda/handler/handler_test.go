@@ -12,6 +12,7 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/config"
+	"github.com/serverless-tictactoe/tictactoe/lambda/players"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
 )
 
@@ -121,8 +122,10 @@ func assertTokensPrivate(t *testing.T, e *env) {
 	}
 }
 
-// goldenID is a player id of the shape a page draws (lambda/players).
-const goldenID = "Z29sZGVuLXBsYXllci1pZA"
+// goldenID is the id testdata's golden secret makes (lambda/players.IDOf).
+var goldenID = players.IDOf(goldenSecret)
+
+const goldenSecret = "Z29sZGVuLXNlY3JldC1vZi10aGlydHktdHdvLWJ5dGU"
 
 func TestEveryErrorCodeGoesToTheSenderOnly(t *testing.T) {
 	tests := []struct {
@@ -152,8 +155,7 @@ func TestEveryErrorCodeGoesToTheSenderOnly(t *testing.T) {
 		{code: apperr.NotYourPlayer, action: "myGames",
 			frame: func(string) string {
 				return `{"action":"myGames","player":{"id":"` + goldenID + `","secret":"` + strings.Repeat("A", 43) + `"}}`
-			},
-			setup: func(e *env, _ string) { e.keepPlayer(goldenID, strings.Repeat("E", 43)) }},
+			}},
 		{code: apperr.Internal, action: "getRoom", opts: envOptions{table: "no-such-table"},
 			frame: func(string) string { return `{"action":"getRoom","roomCode":"ABCDEF"}` }},
 	}

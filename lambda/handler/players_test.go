@@ -6,27 +6,23 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
 	"github.com/serverless-tictactoe/tictactoe/lambda/players"
-	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
-// credential draws a player id and secret as the page does.
+// credential draws a secret as the page does, with the id it makes.
 func credential(t *testing.T) map[string]any {
 	t.Helper()
-	id, secret := make([]byte, players.IDBytes), make([]byte, players.SecretBytes)
-	if _, err := rand.Read(id); err != nil {
+	b := make([]byte, players.SecretBytes)
+	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rand.Read(secret); err != nil {
-		t.Fatal(err)
-	}
-	return map[string]any{"id": base64.RawURLEncoding.EncodeToString(id), "secret": base64.RawURLEncoding.EncodeToString(secret)}
+	secret := base64.RawURLEncoding.EncodeToString(b)
+	return map[string]any{"id": players.IDOf(secret), "secret": secret}
 }
 
 // quickGame pairs a (as X) and b by quick match, as the players p and q, and plays X's win.
@@ -115,29 +111,24 @@ func TestIdentifiedGamesAreRecordedAndRated(t *testing.T) {
 	}
 }
 
-// keepPlayer stores a profile for id under secret, as a first recorded game would.
-func (e *env) keepPlayer(id, secret string) {
-	e.t.Helper()
-	p := players.Profile{ID: id, SecretHash: players.HashSecret(secret), CreatedAt: time.Unix(0, e.now.Load()), UpdatedAt: time.Unix(0, e.now.Load())}
-	if err := e.store.Store.(*store.DynamoStore).PutPlayer(e.t.Context(), &p); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
-// A credential whose secret is not the id's own is refused, whatever the frame; an unknown id
-// sitting down or asking for its games stores nothing: a profile is made by a finished game.
+// A credential whose id is not its secret's is refused, whatever the frame: an id read off a
+// screen is worth nothing without the secret that makes it. An id with nothing recorded
+// sitting down or asking for its games stores no profile: a finished game makes one.
 func TestAWrongSecretIsRefused(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	ann := credential(t)
-	e.keepPlayer(ann["id"].(string), ann["secret"].(string))
 	thief := credential(t)
 	thief["id"] = ann["id"]
-	e.send("t", map[string]any{"action": "createRoom", "name": "Ann", "player": thief})
-	e.wantError("t", "not_your_player", "createRoom")
-	e.send("t", map[string]any{"action": "myGames", "player": thief})
-	e.wantError("t", "not_your_player", "myGames")
-	e.send("t", map[string]any{"action": "forgetMe", "player": thief})
-	e.wantError("t", "not_your_player", "forgetMe")
+	for _, frame := range []map[string]any{
+		{"action": "createRoom", "name": "Ann", "player": thief},
+		{"action": "quickMatch", "name": "Ann", "player": thief},
+		{"action": "myGames", "player": thief},
+		{"action": "leaderboard", "player": thief},
+		{"action": "forgetMe", "player": thief},
+	} {
+		e.send("t", frame)
+		e.wantError("t", "not_your_player", frame["action"].(string))
+	}
 	e.send("t", map[string]any{"action": "myGames", "player": map[string]any{"id": "x", "secret": "y"}})
 	e.wantError("t", "bad_request", "myGames")
 
@@ -148,8 +139,8 @@ func TestAWrongSecretIsRefused(t *testing.T) {
 	if len(f["games"].([]any)) != 0 || f["player"].(map[string]any)["ratedGames"] != 0.0 {
 		t.Fatalf("a stranger's games: %v", f)
 	}
-	if n := e.itemsMentioning(stranger["id"].(string)); n != 0 {
-		t.Fatalf("asking for games stored %d items", n)
+	if keys := e.keysMentioning(stranger["id"].(string)); len(keys) != 1 || keys[0] != "SEATS#"+stranger["id"].(string) {
+		t.Fatalf("sitting down stored %v, want only the rooms noted for erasure (a day)", keys)
 	}
 }
 
@@ -197,10 +188,9 @@ func TestForgetMeLeavesNothing(t *testing.T) {
 	if f := e.last("a"); f["type"] != "forgotten" {
 		t.Fatalf("forgetMe: %v", f)
 	}
-	hash := players.HashSecret(ann["secret"].(string))
-	for _, s := range []string{ann["id"].(string), hash} {
-		if n := e.itemsMentioning(s); n != 0 {
-			t.Errorf("%d items still hold %q after forgetMe", n, s)
+	for _, s := range []string{ann["id"].(string), ann["secret"].(string)} {
+		if keys := e.keysMentioning(s); len(keys) != 0 {
+			t.Errorf("items %v still hold %q after forgetMe", keys, s)
 		}
 	}
 	fb := e.games("b", bob)
@@ -243,9 +233,11 @@ func TestAFinishedGameCosts(t *testing.T) {
 	rc.take()
 	e.move("a", code, 2) // the winning move
 	got := rc.take()
-	// The move's floor (GetItem 1, PutItem 1), then per player GetItem profile + PutItem
-	// profile + UpdateItem band + GetItem board + PutItem board.
-	want := map[string]int{"GetItem": 1 + 2*2, "PutItem": 1 + 2*2, "UpdateItem": 2}
+	// The move's floor (GetItem 1, PutItem 1), then per player: the profile and the erasure
+	// marks read together (BatchGetItem), the profile written, the band moved (UpdateItem), the
+	// board read and written, and, the board having changed, the player's erasure mark read
+	// once more (GetItem).
+	want := map[string]int{"BatchGetItem": 2, "GetItem": 1 + 2*2, "PutItem": 1 + 2*2, "UpdateItem": 2}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("the winning move of a rated game made %v, want %v", got, want)
 	}

@@ -20,6 +20,9 @@ type Standing struct {
 	// Expires is when the player is forgotten if they play no more (Profile.Expires): a
 	// standing past it is left out.
 	Expires time.Time
+	// Version is the profile's version it was taken from: an older one never replaces a newer
+	// (two of a player's games recorded at once place them in either order).
+	Version int64
 }
 
 // Provisional reports whether the standing's rating is still provisional.
@@ -27,7 +30,7 @@ func (s Standing) Provisional() bool { return s.Rated < game.ProvisionalGames }
 
 // StandingOf is p's standing.
 func StandingOf(p Profile) Standing {
-	return Standing{ID: p.ID, Name: p.Name, Rating: p.Rating, Rated: p.Rated, Expires: p.Expires()}
+	return Standing{ID: p.ID, Name: p.Name, Rating: p.Rating, Rated: p.Rated, Expires: p.Expires(), Version: p.Version}
 }
 
 // Board is the leaderboard: the top BoardSize rated players, best first, kept as one item
@@ -50,9 +53,14 @@ func order(a, b Standing) int {
 }
 
 // Place puts st where its rating ranks it, or takes the player off when it no longer ranks in
-// the top BoardSize; standings past their expiry at now are dropped. It reports whether the
-// board changed.
+// the top BoardSize; standings past their expiry at now are dropped. A standing older than
+// the player's on the board changes nothing. It reports whether the board changed.
 func (b *Board) Place(st Standing, now time.Time) bool {
+	for _, s := range b.Top {
+		if s.ID == st.ID && s.Version > st.Version {
+			return false // a newer standing of theirs is on the board already
+		}
+	}
 	before := slices.Clone(b.Top)
 	b.Top = slices.DeleteFunc(b.Top, func(s Standing) bool { return s.ID == st.ID || !now.Before(s.Expires) })
 	if st.Rated > 0 {
@@ -87,6 +95,40 @@ func Band(r int) int {
 		return -((-r + BandWidth - 1) / BandWidth)
 	}
 	return r / BandWidth
+}
+
+// Counted is where a rated player is counted for ranks past the board: their rating's band,
+// in the week of their last rated game. Counts are kept per week, so that a player who stops
+// playing leaves the counts of the last Retention within a week of their profile's expiry,
+// with no deletion to miss.
+type Counted struct {
+	Band int
+	Week int64 // weeks since the epoch (WeekOf)
+}
+
+// WeekOf is the week t falls in.
+func WeekOf(t time.Time) int64 { return t.Unix() / int64(7*24*time.Hour/time.Second) }
+
+// CountedOf is where p is counted; false for a player not rated.
+func CountedOf(p Profile) (Counted, bool) {
+	if p.Rated == 0 {
+		return Counted{}, false
+	}
+	at := p.RatedAt
+	if at.IsZero() {
+		at = p.UpdatedAt
+	}
+	return Counted{Band: Band(p.Rating), Week: WeekOf(at)}, true
+}
+
+// CountedWeeks are the weeks whose counts make a rank at now: those a live profile's last rated
+// game can fall in (Retention, and the week it ends in).
+func CountedWeeks(now time.Time) []int64 {
+	var out []int64
+	for w := WeekOf(now.Add(-Retention)); w <= WeekOf(now); w++ {
+		out = append(out, w)
+	}
+	return out
 }
 
 // RankAbove is the rank of a player whose rating is in band, from every band's count of rated

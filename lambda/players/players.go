@@ -3,17 +3,16 @@
 // (game.Record) changes a player's stats, history and rating, and the leaderboard. It is pure:
 // no AWS, no clock of its own; lambda/store keeps its values and lambda/service applies them.
 //
-// An identity needs no sign-up: the page draws an id and a secret on its first visit and keeps
-// them (localStorage); the server keeps only the secret's hash. This is the seam for accounts
-// later: a service that checks a Cognito token instead of a secret would hand the same
-// Identity to the game (service.Options.Identities).
+// An identity needs no sign-up: the page draws a secret on its first visit and keeps it with
+// the id it makes (IDOf) in localStorage; the server keeps neither the secret nor a hash of it.
+// The seam for accounts later is service.Identify: a check of a Cognito token instead of a
+// secret would hand the game the same Identity.
 package players
 
 import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"slices"
 	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
@@ -25,19 +24,32 @@ type Credential struct {
 	ID, Secret string
 }
 
-// The credential's shape: base64url without padding of IDBytes and SecretBytes random bytes.
+// The credential's shape: the secret is SecretBytes random bytes, and the id the first IDBytes
+// of the secret's SHA-256 (IDOf), both in unpadded base64url.
 const (
 	IDBytes     = 16
 	SecretBytes = 32
 )
 
-// Check refuses a credential that is not of the shape a page draws, naming the field.
+// IDOf is the id that secret makes. The id is the secret's, so nobody can claim an id they
+// did not draw (it would take a preimage of SHA-256), an id read off a screen is worth
+// nothing, and the server keeps no secret and no hash of one: a credential proves itself.
+func IDOf(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return base64.RawURLEncoding.EncodeToString(sum[:IDBytes])
+}
+
+// Check refuses a credential that is not of the shape a page draws, or whose id is not its
+// secret's, naming the field.
 func (c Credential) Check() error {
 	if !wellFormed(c.ID, IDBytes) {
 		return apperr.New(apperr.BadRequest, "player.id must be %d bytes in unpadded base64url, as the page draws it.", IDBytes).On("player")
 	}
 	if !wellFormed(c.Secret, SecretBytes) {
 		return apperr.New(apperr.BadRequest, "player.secret must be %d bytes in unpadded base64url, as the page draws it.", SecretBytes).On("player")
+	}
+	if subtle.ConstantTimeCompare([]byte(IDOf(c.Secret)), []byte(c.ID)) != 1 {
+		return apperr.New(apperr.NotYourPlayer, "That player id is not the one its secret makes.").On("player")
 	}
 	return nil
 }
@@ -50,39 +62,16 @@ func wellFormed(s string, n int) bool {
 	return err == nil && len(b) == n
 }
 
-// HashSecret is what is kept of a secret. A plain SHA-256 suffices: the secret is 256 random
-// bits, so there is nothing to guess; only a stolen table must not hand out identities.
-func HashSecret(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
-// Matches reports whether secret is the one hash was made from, in constant time.
-func Matches(hash, secret string) bool {
-	return subtle.ConstantTimeCompare([]byte(hash), []byte(HashSecret(secret))) == 1
-}
-
 // Retention: how long what is kept about a player lives after their last game (docs/privacy.md):
 // every recorded game renews it. Only their last HistoryKeep games are kept at all.
 const (
 	Retention   = 365 * 24 * time.Hour
 	HistoryKeep = 50
+	// ErasureMemory is how long an erased player's mark is kept (lambda/store): longer than a
+	// room can hold their seat unseen (ROOM_TTL's day) or the queue their place (2 hours), so
+	// that no game of theirs is recorded after they were told "forgotten".
+	ErasureMemory = 48 * time.Hour
 )
-
-// RoomsKeep bounds Profile.Rooms.
-const RoomsKeep = 10
-
-// SatIn notes that p sat down in room code, reporting whether that changed p.
-func (p *Profile) SatIn(code string) bool {
-	if n := len(p.Rooms); n > 0 && p.Rooms[n-1] == code {
-		return false
-	}
-	p.Rooms = append(slices.DeleteFunc(p.Rooms, func(c string) bool { return c == code }), code)
-	if len(p.Rooms) > RoomsKeep {
-		p.Rooms = append([]string(nil), p.Rooms[len(p.Rooms)-RoomsKeep:]...)
-	}
-	return true
-}
 
 // Tally counts games and their results.
 type Tally struct {
@@ -120,22 +109,19 @@ const (
 	Draw = "draw"
 )
 
-// Profile is everything kept about one player, as one item: their secret's hash, stats, rating
-// and history. One item makes recording a game one conditional write (exactly once, Apply) and
+// Profile is everything kept about one player, as one item: their stats, rating and history. One item makes recording a game one conditional write (exactly once, Apply) and
 // erasure one delete.
 type Profile struct {
-	ID         string
-	SecretHash string
+	ID string
 	// Name is the name they last played under: the leaderboard shows it.
 	Name   string
 	Stats  Stats
 	Rating int // 0 until their first rated game (game.InitialRating applies)
 	Rated  int // rated games played
+	// RatedAt is when their last rated game ended (Counted).
+	RatedAt time.Time
 	// History is their last games, oldest first, at most HistoryKeep.
-	History []Entry
-	// Rooms are the rooms they last sat down in, oldest first, at most RoomsKeep: erasure
-	// clears their id from those rooms' seats (a room lives ROOM_TTL at most).
-	Rooms     []string
+	History   []Entry
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Version   int64 // the store's optimistic-concurrency counter; 0: not stored yet
@@ -235,6 +221,7 @@ func (p *Profile) Apply(e Entry, name string, now time.Time) bool {
 	if e.Rated {
 		p.Rating = game.Rerated(p.Identity().EffectiveRating(), e.Delta)
 		p.Rated++
+		p.RatedAt = now
 	}
 	if name != "" {
 		p.Name = name

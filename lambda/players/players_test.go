@@ -12,32 +12,31 @@ import (
 )
 
 func TestCredentialCheck(t *testing.T) {
-	id := base64.RawURLEncoding.EncodeToString(make([]byte, IDBytes))
-	secret := base64.RawURLEncoding.EncodeToString(make([]byte, SecretBytes))
+	secret := base64.RawURLEncoding.EncodeToString([]byte("a secret of thirty-two bytes!!!!"))
+	id := IDOf(secret)
+	other := base64.RawURLEncoding.EncodeToString([]byte("another secret, thirty-two bytes"))
 	for _, tc := range []struct {
 		name string
 		c    Credential
-		ok   bool
+		code apperr.Code
 	}{
-		{"as drawn", Credential{id, secret}, true},
-		{"short id", Credential{id[1:], secret}, false},
-		{"padded secret", Credential{id, base64.URLEncoding.EncodeToString(make([]byte, SecretBytes))}, false},
-		{"not base64url", Credential{strings.Repeat("+", len(id)), secret}, false},
-		{"secret as id", Credential{secret, id}, false},
-		{"empty", Credential{}, false},
+		{"as drawn", Credential{id, secret}, ""},
+		{"an id read off a screen, with a secret of one's own", Credential{id, other}, apperr.NotYourPlayer},
+		{"short id", Credential{id[1:], secret}, apperr.BadRequest},
+		{"padded secret", Credential{id, base64.URLEncoding.EncodeToString(make([]byte, SecretBytes))}, apperr.BadRequest},
+		{"not base64url", Credential{strings.Repeat("+", len(id)), secret}, apperr.BadRequest},
+		{"secret as id", Credential{secret, id}, apperr.BadRequest},
+		{"empty", Credential{}, apperr.BadRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.c.Check()
-			if (err == nil) != tc.ok {
-				t.Fatalf("Check() = %v, want ok %v", err, tc.ok)
-			}
-			if err != nil && (apperr.CodeOf(err) != apperr.BadRequest || apperr.As(err).Field != "player") {
-				t.Fatalf("Check() = %v, want bad_request on player", err)
+			if apperr.CodeOf(err) != tc.code || err != nil && apperr.As(err).Field != "player" {
+				t.Fatalf("Check() = %v, want %q on player", err, tc.code)
 			}
 		})
 	}
-	if h := HashSecret(secret); h == secret || !Matches(h, secret) || Matches(h, secret[:len(secret)-1]+"B") {
-		t.Fatal("a hash matches only its own secret, and is not the secret")
+	if len(id) != 22 || IDOf(other) == id {
+		t.Fatalf("ids: %q", id)
 	}
 }
 

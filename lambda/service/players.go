@@ -16,23 +16,20 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
-// Identify checks the credential a seating frame carried and returns the identity the seat
-// takes: none for no credential. An id never seen (the page drew it) sits down with its
-// secret's hash, and nothing is stored until a game of theirs is recorded: a seat frame with a
-// fresh id costs one read, never a write that a year's retention would keep. A credential
-// whose secret does not match is refused. If the profile cannot be read, the player sits down
-// all the same, unidentified, and the fault is logged: a database blip costs a game's record,
-// never the game.
+// Identify returns the identity a seat takes for the credential a seating frame carried (the
+// credential proved itself when it was decoded: its id is its secret's): none for no
+// credential, the player's rating as it stands, and for a player with nothing recorded yet
+// their id alone: nothing is stored until a game of theirs ends. If the profile cannot be
+// read, the player sits down all the same, unidentified, and the fault is logged: a database
+// blip costs a game's record, never the game.
 func (s *Service) Identify(ctx context.Context, cred *players.Credential) (game.Identity, error) {
 	if cred == nil || s.players == nil {
 		return game.Identity{}, nil
 	}
-	p, err := s.known(ctx, *cred)
+	p, err := s.players.GetPlayer(ctx, cred.ID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return game.Identity{ID: cred.ID, NewHash: players.HashSecret(cred.Secret)}, nil
-	case apperr.As(err) != nil:
-		return game.Identity{}, err
+		return game.Identity{ID: cred.ID}, nil
 	case err != nil:
 		s.log.WarnContext(ctx, "playing unidentified: the player's profile is unavailable", "error", err)
 		return game.Identity{}, nil
@@ -40,20 +37,13 @@ func (s *Service) Identify(ctx context.Context, cred *players.Credential) (game.
 	return p.Identity(), nil
 }
 
-// known reads cred's profile without creating one: ErrNotFound for an id never seen (or
-// erased, or expired).
+// known reads cred's profile: ErrNotFound for an id with nothing recorded (or erased, or
+// expired).
 func (s *Service) known(ctx context.Context, cred players.Credential) (players.Profile, error) {
 	if s.players == nil {
 		return players.Profile{}, store.ErrNotFound
 	}
-	p, err := s.players.GetPlayer(ctx, cred.ID)
-	if err != nil {
-		return p, err
-	}
-	if !players.Matches(p.SecretHash, cred.Secret) {
-		return players.Profile{}, apperr.New(apperr.NotYourPlayer, "That player id is kept with another secret.").On("player")
-	}
-	return p, nil
+	return s.players.GetPlayer(ctx, cred.ID)
 }
 
 // deferredKey keys the games that ended during a request whose handler records them once it
@@ -129,30 +119,37 @@ func (s *Service) recordGame(ctx context.Context, rec *game.Record) {
 	}
 }
 
-// applyGame applies rec to the profile of seat's player: one read and one conditional write
-// (again from a fresh read if another game of theirs landed first); then, for a rated game,
-// their rating band and the leaderboard.
+// applyGame applies rec to the profile of seat's player: one read (with the erasure marks of
+// the player and their opponent) and one conditional write, again from a fresh read if another
+// game of theirs landed first; the first recorded game creates the profile. Then, for a rated
+// game, their rating band and the leaderboard. An erased player gets nothing, and an erased
+// opponent is "Erased player" in the entry.
 func (s *Service) applyGame(ctx context.Context, rec *game.Record, seat game.Symbol) error {
-	side := rec.Side(seat)
-	entry := players.EntryOf(rec, seat)
+	side, other := rec.Side(seat), rec.Side(seat.Other())
+	opponent := ""
+	if other.Computer == "" {
+		opponent = other.ID
+	}
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		if attempt > 1 {
 			if err := backOff(ctx, attempt); err != nil {
 				return err
 			}
 		}
-		p, err := s.players.GetPlayer(ctx, side.ID)
+		r, err := s.players.Recall(ctx, side.ID, opponent)
 		switch {
-		case errors.Is(err, store.ErrNotFound) && side.NewHash == "":
-			return nil // erased (or expired) since they sat down: nothing is kept for them
-		case errors.Is(err, store.ErrNotFound): // their first recorded game
-			p = players.Profile{ID: side.ID, SecretHash: side.NewHash, CreatedAt: s.now(), Rooms: []string{rec.Code}}
 		case err != nil:
 			return err
-		case side.NewHash != "" && p.SecretHash != side.NewHash:
-			return nil // created meanwhile under another secret: not this player's
+		case r.Erased:
+			return nil // erased since they sat down: nothing is kept for them
+		case !r.Found: // their first recorded game
+			r.Profile = players.Profile{ID: side.ID, CreatedAt: s.now()}
 		}
-		before := p
+		p, before := r.Profile, r.Profile
+		entry := players.EntryOf(rec, seat)
+		if r.OpponentErased {
+			entry.Opponent, entry.OpponentID = players.ErasedName, ""
+		}
 		if !p.Apply(entry, side.Name, s.now()) {
 			return nil // applied already
 		}
@@ -164,12 +161,33 @@ func (s *Service) applyGame(ctx context.Context, rec *game.Record, seat game.Sym
 		if !rec.Rated {
 			return nil
 		}
-		if err := s.players.MoveBand(ctx, players.Band(before.Rating), before.Rated > 0, players.Band(p.Rating), true); err != nil {
+		from, wasRated := players.CountedOf(before)
+		to, _ := players.CountedOf(p)
+		if err := s.players.MoveBand(ctx, from, wasRated, to, true); err != nil {
 			return err
 		}
-		return s.changeBoard(ctx, func(b *players.Board, now time.Time) bool { return b.Place(players.StandingOf(p), now) })
+		return s.placeOnBoard(ctx, p)
 	}
 	return fmt.Errorf("a player's profile: still contended after %d attempts", maxAttempts)
+}
+
+// placeOnBoard places p's standing on the leaderboard. An erasure racing the recording may have
+// taken them off just before: when the board changed, the erasure mark is read once more, and
+// an erased player is taken off again.
+func (s *Service) placeOnBoard(ctx context.Context, p players.Profile) error {
+	changed := false
+	err := s.changeBoard(ctx, func(b *players.Board, now time.Time) bool {
+		changed = b.Place(players.StandingOf(p), now)
+		return changed
+	})
+	if err != nil || !changed {
+		return err
+	}
+	gone, err := s.players.Erased(ctx, p.ID)
+	if err != nil || !gone {
+		return err
+	}
+	return s.changeBoard(ctx, func(b *players.Board, _ time.Time) bool { return b.Remove(p.ID) })
 }
 
 // changeBoard applies change to the leaderboard with a version-conditioned write, from a
@@ -228,7 +246,7 @@ func (s *Service) rankOf(ctx context.Context, p players.Profile, b players.Board
 			return protocol.Rank{Place: i + 1}, nil
 		}
 	}
-	bands, err := s.players.Bands(ctx)
+	bands, err := s.players.Bands(ctx, players.CountedWeeks(s.now()))
 	if err != nil {
 		return protocol.Rank{}, err
 	}
@@ -262,37 +280,37 @@ func (s *Service) Leaderboard(ctx context.Context, connID string, cred *players.
 	return s.send.Send(ctx, connID, frame)
 }
 
-// ForgetMe erases cred's player (docs/privacy.md): their name and id leave their opponents'
-// history ("Erased player"), the leaderboard and the rating bands, the seat of the room this
-// connection plays in forgets them (its game is then not recorded for them), and their profile,
-// history included, is deleted, last and only if no game landed meanwhile (else all again).
-// An id already erased, or never seen, is answered the same: erasure is idempotent.
+// ForgetMe erases cred's player (docs/privacy.md). The erasure mark comes first: from then on
+// no game of theirs is recorded and they are an erased opponent in others' records. Then their
+// place in the quick-match queue and the seats of every room they sat in forget their id, their
+// opponents' histories keep the games as "Erased player", they leave the leaderboard and their
+// rating band, and their profile, history included, is deleted, last and only if no game
+// landed meanwhile (else all again). An id with nothing kept, or erased already, is answered
+// the same: erasure is idempotent.
 func (s *Service) ForgetMe(ctx context.Context, connID string, cred players.Credential) error {
 	if s.players == nil {
 		return errors.New("no player store")
 	}
+	if err := s.players.MarkErased(ctx, cred.ID); err != nil {
+		return err
+	}
+	if err := s.forgetQueued(ctx, cred.ID); err != nil {
+		return err
+	}
 	for range maxAttempts {
 		p, err := s.known(ctx, cred)
-		if errors.Is(err, store.ErrNotFound) {
-			// Nothing recorded yet (or erased already): the room this connection plays in may
-			// still hold their id, for a first game that would create their profile.
-			if err := s.forgetSeats(ctx, connID, players.Profile{ID: cred.ID}); err != nil {
-				return err
-			}
+		found := err == nil
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err := s.forgetSeats(ctx, connID, cred.ID, p); err != nil {
+			return err
+		}
+		if !found {
 			return s.sendForgotten(ctx, connID)
 		}
-		if err != nil {
+		if err := s.detachAll(ctx, p); err != nil {
 			return err
-		}
-		if err := s.forgetSeats(ctx, connID, p); err != nil {
-			return err
-		}
-		for _, e := range p.History {
-			if e.OpponentID != "" {
-				if err := s.detach(ctx, e.OpponentID, e.GameID); err != nil {
-					return err
-				}
-			}
 		}
 		if p.Rated > 0 {
 			if err := s.changeBoard(ctx, func(b *players.Board, _ time.Time) bool { return b.Remove(p.ID) }); err != nil {
@@ -305,7 +323,10 @@ func (s *Service) ForgetMe(ctx context.Context, connID string, cred players.Cred
 			return err
 		}
 		if p.Rated > 0 {
-			if err := s.players.MoveBand(ctx, players.Band(p.Rating), true, 0, false); err != nil {
+			if from, ok := players.CountedOf(p); ok {
+				err = s.players.MoveBand(ctx, from, true, players.Counted{}, false)
+			}
+			if err != nil {
 				s.log.WarnContext(ctx, "an erased player's rating band keeps their count", "error", err)
 			}
 		}
@@ -315,8 +336,25 @@ func (s *Service) ForgetMe(ctx context.Context, connID string, cred players.Cred
 	return fmt.Errorf("erasing a player: still contended after %d attempts", maxAttempts)
 }
 
-// detach replaces the erased opponent in player id's entry of game gameID.
-func (s *Service) detach(ctx context.Context, id, gameID string) error {
+// detachAll replaces p in each opponent's history: one read and one write per opponent,
+// whatever the number of games against them.
+func (s *Service) detachAll(ctx context.Context, p players.Profile) error {
+	games := map[string][]string{}
+	for _, e := range p.History {
+		if e.OpponentID != "" {
+			games[e.OpponentID] = append(games[e.OpponentID], e.GameID)
+		}
+	}
+	for opponent, ids := range games {
+		if err := s.detach(ctx, opponent, ids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// detach replaces the erased opponent in player id's entries of games ids.
+func (s *Service) detach(ctx context.Context, id string, ids []string) error {
 	for range maxAttempts {
 		p, err := s.players.GetPlayer(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -325,47 +363,57 @@ func (s *Service) detach(ctx context.Context, id, gameID string) error {
 		if err != nil {
 			return err
 		}
-		if !p.Detach(gameID) {
+		changed := false
+		for _, g := range ids {
+			changed = p.Detach(g) || changed
+		}
+		if !changed {
 			return nil
 		}
 		if err := s.players.PutPlayer(ctx, &p); !errors.Is(err, store.ErrConflict) {
 			return err
 		}
 	}
-	return fmt.Errorf("detaching game %s from an opponent's history: still contended", gameID)
+	return errors.New("detaching games from an opponent's history: still contended")
 }
 
-// satIn notes in the profile of player id that they sat down in room code (Profile.Rooms), so
-// that erasure finds the room; a player with no profile yet (their first recorded game notes
-// its room) costs nothing. A failure is logged: it costs only that erasure's reach.
+// forgetQueued clears player id from the quick-match queue, so that a wait under way pairs
+// them unidentified.
+func (s *Service) forgetQueued(ctx context.Context, id string) error {
+	return s.changeQueue(ctx, func(entries []store.QueueEntry) []store.QueueEntry {
+		changed := false
+		for i := range entries {
+			if entries[i].Identity.ID == id {
+				entries[i].Identity, changed = game.Identity{}, true
+			}
+		}
+		if !changed {
+			return nil // nothing to write
+		}
+		return entries
+	})
+}
+
+// satIn notes that player id sat down in room code (store.Players.NoteSeat: one small write),
+// so that erasure finds the room. A failure is logged: it costs only that erasure's reach (the
+// erasure mark still keeps the room's games from being recorded for them).
 func (s *Service) satIn(ctx context.Context, id game.Identity, code string) {
-	if s.players == nil || id.ID == "" || id.NewHash != "" {
+	if s.players == nil || id.ID == "" {
 		return
 	}
-	for range maxAttempts {
-		p, err := s.players.GetPlayer(ctx, id.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			return
-		}
-		if err == nil {
-			if !p.SatIn(code) {
-				return
-			}
-			if err = s.players.PutPlayer(ctx, &p); err == nil {
-				return
-			}
-		}
-		if !errors.Is(err, store.ErrConflict) {
-			s.log.WarnContext(ctx, "noting a player's room", "room", code, "error", err)
-			return
-		}
+	if err := s.players.NoteSeat(ctx, id.ID, code); err != nil {
+		s.log.WarnContext(ctx, "noting a player's room", "room", code, "error", err)
 	}
 }
 
 // forgetSeats clears player id from the seats and last game of every room they may sit in:
-// those their profile noted, those of their history, and the one connID follows.
-func (s *Service) forgetSeats(ctx context.Context, connID string, p players.Profile) error {
-	rooms := slices.Clone(p.Rooms)
+// those noted (store.Players.Seats), those of their history (p), and the one connID follows;
+// then forgets the rooms noted.
+func (s *Service) forgetSeats(ctx context.Context, connID, id string, p players.Profile) error {
+	rooms, err := s.players.Seats(ctx, id)
+	if err != nil {
+		return err
+	}
 	for _, e := range p.History {
 		rooms = append(rooms, e.Code)
 	}
@@ -377,15 +425,14 @@ func (s *Service) forgetSeats(ctx context.Context, connID string, p players.Prof
 	}
 	slices.Sort(rooms)
 	for _, code := range slices.Compact(rooms) {
-		if err := s.forgetSeat(ctx, code, p.ID); err != nil {
+		if err := s.forgetSeat(ctx, code, id); err != nil {
 			return err
 		}
 	}
-	return nil
+	return s.players.DeleteSeats(ctx, id)
 }
 
-// forgetSeat clears player id from room code's seats and last game, so that no game of theirs
-// is recorded any more.
+// forgetSeat clears player id from room code's seats and last game.
 func (s *Service) forgetSeat(ctx context.Context, code, id string) error {
 	out, err := s.update(ctx, code, func(r *game.Room, _ time.Time) error {
 		changed := false

@@ -24,7 +24,7 @@ func TestRecordingIsExactlyOnce(t *testing.T) {
 	s := New(Options{Store: memstore.New(), Sender: nopSender{}, Grace: time.Minute, Players: db, Now: func() time.Time { return now }})
 	ctx := context.Background()
 	for _, id := range []string{"ann", "bob"} {
-		if err := db.PutPlayer(ctx, &players.Profile{ID: id, SecretHash: "h", CreatedAt: now, UpdatedAt: now}); err != nil {
+		if err := db.PutPlayer(ctx, &players.Profile{ID: id, CreatedAt: now, UpdatedAt: now}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -67,7 +67,7 @@ func TestRecordingIsExactlyOnce(t *testing.T) {
 	if len(b.Top) != 2 || b.Top[0].ID != "ann" || b.Top[0].Rating != ann.Rating {
 		t.Errorf("board %+v", b.Top)
 	}
-	bands, err := db.Bands(ctx)
+	bands, err := db.Bands(ctx, players.CountedWeeks(now))
 	if err != nil {
 		t.Fatal(err)
 	}

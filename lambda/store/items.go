@@ -77,7 +77,6 @@ type playerItem struct {
 	PlayerID string `dynamodbav:"playerId,omitempty"`
 	Rating   int    `dynamodbav:"rating,omitempty"`
 	Rated    int    `dynamodbav:"rated,omitempty"`
-	NewHash  string `dynamodbav:"newHash,omitempty"`
 }
 
 // recordItem is a game.Record as the room keeps it.
@@ -100,7 +99,6 @@ type sideItem struct {
 	PlayerID string `dynamodbav:"playerId,omitempty"`
 	Rating   int    `dynamodbav:"rating,omitempty"`
 	Rated    int    `dynamodbav:"rated,omitempty"`
-	NewHash  string `dynamodbav:"newHash,omitempty"`
 	Delta    int    `dynamodbav:"delta,omitempty"`
 }
 
@@ -184,7 +182,7 @@ func toRecordItem(rec *game.Record) *recordItem {
 		return nil
 	}
 	side := func(sd game.Side) sideItem {
-		return sideItem{Name: sd.Name, Computer: string(sd.Computer), PlayerID: sd.ID, Rating: sd.Rating, Rated: sd.Rated, NewHash: sd.NewHash, Delta: sd.Delta}
+		return sideItem{Name: sd.Name, Computer: string(sd.Computer), PlayerID: sd.ID, Rating: sd.Rating, Rated: sd.Rated, Delta: sd.Delta}
 	}
 	return &recordItem{ID: rec.ID, StartedAt: millis(rec.StartedAt), EndedAt: millis(rec.EndedAt), Moves: cellsString(rec.Moves),
 		Starter: string(rec.Starter), Winner: string(rec.Winner), How: rec.How, Rated: rec.Rated, X: side(rec.X), O: side(rec.O)}
@@ -199,7 +197,7 @@ func (it *recordItem) toRecord(code string) (*game.Record, error) {
 		return nil, err
 	}
 	side := func(sd sideItem) game.Side {
-		return game.Side{Name: sd.Name, Computer: game.Level(sd.Computer), Identity: game.Identity{ID: sd.PlayerID, Rating: sd.Rating, Rated: sd.Rated, NewHash: sd.NewHash}, Delta: sd.Delta}
+		return game.Side{Name: sd.Name, Computer: game.Level(sd.Computer), Identity: game.Identity{ID: sd.PlayerID, Rating: sd.Rating, Rated: sd.Rated}, Delta: sd.Delta}
 	}
 	return &game.Record{ID: it.ID, Code: code, StartedAt: fromMillis(it.StartedAt), EndedAt: fromMillis(it.EndedAt), Moves: moves,
 		Starter: game.Symbol(it.Starter), Winner: game.Symbol(it.Winner), How: it.How, Rated: it.Rated, X: side(it.X), O: side(it.O)}, nil
@@ -225,7 +223,7 @@ func toPlayerItem(p *game.Player) *playerItem {
 		return nil
 	}
 	it := &playerItem{Name: p.Name, TokenHash: p.TokenHash, ConnID: p.ConnID, Online: p.Online(), Rematch: p.Rematch, Computer: string(p.Computer), Timeouts: p.Timeouts,
-		PlayerID: p.ID, Rating: p.Rating, Rated: p.Rated, NewHash: p.NewHash}
+		PlayerID: p.ID, Rating: p.Rating, Rated: p.Rated}
 	if !p.Online() {
 		it.OfflineSince = p.OfflineSince.UnixMilli()
 	}
@@ -297,7 +295,7 @@ func (it *playerItem) toPlayer() *game.Player {
 		return nil
 	}
 	p := &game.Player{Name: it.Name, TokenHash: it.TokenHash, ConnID: it.ConnID, Rematch: it.Rematch, Computer: game.Level(it.Computer), Timeouts: it.Timeouts,
-		Identity: game.Identity{ID: it.PlayerID, Rating: it.Rating, Rated: it.Rated, NewHash: it.NewHash}}
+		Identity: game.Identity{ID: it.PlayerID, Rating: it.Rating, Rated: it.Rated}}
 	if it.OfflineSince != 0 {
 		p.OfflineSince = time.UnixMilli(it.OfflineSince)
 	}

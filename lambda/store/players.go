@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -19,37 +21,72 @@ import (
 )
 
 // Players keeps what lambda/players describes (docs/privacy.md): a player's profile, history
-// included ("PLAYER#<id>"), the leaderboard ("BOARD#top") and the rating bands' counts
-// ("BOARD#bands"). Every read is a GetItem of a known key: nothing queries or scans the table.
+// included ("PLAYER#<id>"), the rooms they sat in ("SEATS#<id>"), the mark an erasure leaves
+// ("GONE#<hash of the id>"), the leaderboard ("BOARD#top") and the rating bands' counts
+// ("BOARD#bands"). Every read is by key: nothing queries or scans the table.
 type Players interface {
 	// GetPlayer reads a profile, or ErrNotFound.
 	GetPlayer(ctx context.Context, id string) (players.Profile, error)
+	// Recall reads player id's profile and whether id and opponent (if not "") were erased, in
+	// one request.
+	Recall(ctx context.Context, id, opponent string) (Recall, error)
 	// PutPlayer writes p if the stored profile is still at p.Version (0: there is none), else
 	// ErrConflict, and then advances p.Version.
 	PutPlayer(ctx context.Context, p *players.Profile) error
 	// DeletePlayer deletes p's profile if still at p.Version, else ErrConflict; an absent one
 	// is deleted already.
 	DeletePlayer(ctx context.Context, p players.Profile) error
+	// MarkErased remembers that player id erased themselves, for players.ErasureMemory;
+	// Erased reports whether they did.
+	MarkErased(ctx context.Context, id string) error
+	Erased(ctx context.Context, id string) (bool, error)
+	// NoteSeat adds room code to the rooms player id sat in (the last MaxSeatsNoted of a
+	// room's life); Seats reads them; DeleteSeats forgets them.
+	NoteSeat(ctx context.Context, id, code string) error
+	Seats(ctx context.Context, id string) ([]string, error)
+	DeleteSeats(ctx context.Context, id string) error
 	// GetBoard reads the leaderboard (empty, version 0, when there is none); PutBoard writes it
 	// if still at b.Version, else ErrConflict, and then advances b.Version.
 	GetBoard(ctx context.Context) (players.Board, error)
 	PutBoard(ctx context.Context, b *players.Board) error
-	// MoveBand counts one rated player out of band from (if fromOK) and into band to (if toOK).
-	MoveBand(ctx context.Context, from int, fromOK bool, to int, toOK bool) error
-	// Bands reads every rating band's count of rated players.
-	Bands(ctx context.Context) (map[int]int, error)
+	// MoveBand counts one rated player out of from (if fromOK) and into to (if toOK).
+	MoveBand(ctx context.Context, from players.Counted, fromOK bool, to players.Counted, toOK bool) error
+	// Bands adds up the weeks' counts of rated players by rating band.
+	Bands(ctx context.Context, weeks []int64) (map[int]int, error)
 }
+
+// Recall is a player's profile (Found: there is one) and the erasure marks of them and of
+// their opponent.
+type Recall struct {
+	Profile                players.Profile
+	Found                  bool
+	Erased, OpponentErased bool
+}
+
+// MaxSeatsNoted bounds a SEATS item: past it the list starts again from the newest room (a
+// player who sat in that many rooms within a room's life; the older ones are reached by the
+// erasure mark, which keeps their games from being recorded).
+const MaxSeatsNoted = 50
 
 var _ Players = (*DynamoStore)(nil)
 
 const (
 	playerPrefix = "PLAYER#"
+	seatsPrefix  = "SEATS#"
+	gonePrefix   = "GONE#"
 	boardPK      = "BOARD#top"
 	bandsPK      = "BOARD#bands"
 	bandPrefix   = "b"
 )
 
 func playerKey(id string) string { return playerPrefix + id }
+func seatsKey(id string) string  { return seatsPrefix + id }
+
+// goneKey names an erasure mark by a hash of the id, not the id: nothing of the player is kept.
+func goneKey(id string) string {
+	sum := sha256.Sum256([]byte("erased player " + id))
+	return gonePrefix + base64.RawURLEncoding.EncodeToString(sum[:16])
+}
 
 type tallyItem struct {
 	Games  int `dynamodbav:"games"`
@@ -59,24 +96,23 @@ type tallyItem struct {
 }
 
 type profileItem struct {
-	PK         string               `dynamodbav:"pk"`
-	Kind       string               `dynamodbav:"kind"`
-	SecretHash string               `dynamodbav:"secretHash"`
-	Name       string               `dynamodbav:"name,omitempty"`
-	People     tallyItem            `dynamodbav:"people"`
-	Computer   map[string]tallyItem `dynamodbav:"computer,omitempty"`
-	Forfeits   int                  `dynamodbav:"forfeits"`
-	Timeouts   int                  `dynamodbav:"timeouts"`
-	Streak     int                  `dynamodbav:"streak"`
-	Best       int                  `dynamodbav:"best"`
-	Rating     int                  `dynamodbav:"rating,omitempty"`
-	Rated      int                  `dynamodbav:"rated,omitempty"`
-	History    []entryItem          `dynamodbav:"history,omitempty"`
-	Rooms      []string             `dynamodbav:"rooms,omitempty"`
-	CreatedAt  int64                `dynamodbav:"createdAt"`
-	UpdatedAt  int64                `dynamodbav:"updatedAt"`
-	Version    int64                `dynamodbav:"version"`
-	ExpiresAt  int64                `dynamodbav:"expiresAt"`
+	PK        string               `dynamodbav:"pk"`
+	Kind      string               `dynamodbav:"kind"`
+	Name      string               `dynamodbav:"name,omitempty"`
+	People    tallyItem            `dynamodbav:"people"`
+	Computer  map[string]tallyItem `dynamodbav:"computer,omitempty"`
+	Forfeits  int                  `dynamodbav:"forfeits"`
+	Timeouts  int                  `dynamodbav:"timeouts"`
+	Streak    int                  `dynamodbav:"streak"`
+	Best      int                  `dynamodbav:"best"`
+	Rating    int                  `dynamodbav:"rating,omitempty"`
+	Rated     int                  `dynamodbav:"rated,omitempty"`
+	RatedAt   int64                `dynamodbav:"ratedAt,omitempty"`
+	History   []entryItem          `dynamodbav:"history,omitempty"`
+	CreatedAt int64                `dynamodbav:"createdAt"`
+	UpdatedAt int64                `dynamodbav:"updatedAt"`
+	Version   int64                `dynamodbav:"version"`
+	ExpiresAt int64                `dynamodbav:"expiresAt"`
 }
 
 // entryItem is one game of a profile's history, with short attribute names: a profile holds
@@ -121,6 +157,7 @@ type standingItem struct {
 	Rating  int    `dynamodbav:"rating"`
 	Rated   int    `dynamodbav:"rated"`
 	Expires int64  `dynamodbav:"expires"` // epoch seconds
+	Version int64  `dynamodbav:"v"`
 }
 
 type boardItem struct {
@@ -138,11 +175,15 @@ func (s *DynamoStore) GetPlayer(ctx context.Context, id string) (players.Profile
 	if item == nil {
 		return players.Profile{}, ErrNotFound
 	}
+	return decodeProfile(id, item)
+}
+
+func decodeProfile(id string, item map[string]types.AttributeValue) (players.Profile, error) {
 	var it profileItem
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil || it.Kind != schema.KindPlayer {
 		return players.Profile{}, fmt.Errorf("an item is not a well-formed player: %v", err)
 	}
-	p := players.Profile{ID: id, SecretHash: it.SecretHash, Name: it.Name, Rating: it.Rating, Rated: it.Rated, Rooms: it.Rooms,
+	p := players.Profile{ID: id, Name: it.Name, Rating: it.Rating, Rated: it.Rated, RatedAt: fromMillis(it.RatedAt),
 		CreatedAt: fromMillis(it.CreatedAt), UpdatedAt: fromMillis(it.UpdatedAt), Version: it.Version,
 		Stats: players.Stats{People: players.Tally(it.People), Forfeits: it.Forfeits, Timeouts: it.Timeouts, Streak: it.Streak, Best: it.Best}}
 	for level, t := range it.Computer {
@@ -161,10 +202,129 @@ func (s *DynamoStore) GetPlayer(ctx context.Context, id string) (players.Profile
 	return p, nil
 }
 
+// Recall is one consistent BatchGetItem of the profile and the marks.
+func (s *DynamoStore) Recall(ctx context.Context, id, opponent string) (Recall, error) {
+	keys := []map[string]types.AttributeValue{keyOf(playerKey(id)), keyOf(goneKey(id))}
+	if opponent != "" {
+		keys = append(keys, keyOf(goneKey(opponent)))
+	}
+	var r Recall
+	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+	for attempt := 0; len(req) > 0; attempt++ {
+		if attempt == 5 {
+			return Recall{}, errors.New("reading a player's profile: keys still unprocessed after 5 calls")
+		}
+		if attempt > 0 {
+			time.Sleep(time.Duration(10<<attempt) * time.Millisecond)
+		}
+		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return Recall{}, fmt.Errorf("reading a player's profile: %w", err)
+		}
+		for _, item := range out.Responses[s.table] {
+			var head struct {
+				PK        string `dynamodbav:"pk"`
+				ExpiresAt int64  `dynamodbav:"expiresAt"`
+			}
+			if err := attributevalue.UnmarshalMap(item, &head); err != nil {
+				return Recall{}, fmt.Errorf("reading a player's profile: %w", err)
+			}
+			if head.ExpiresAt != 0 && head.ExpiresAt <= s.now().Unix() {
+				continue // expired: as absent
+			}
+			switch head.PK {
+			case playerKey(id):
+				if r.Profile, err = decodeProfile(id, item); err != nil {
+					return Recall{}, err
+				}
+				r.Found = true
+			case goneKey(id):
+				r.Erased = true
+			case goneKey(opponent):
+				r.OpponentErased = true
+			}
+		}
+		req = out.UnprocessedKeys
+	}
+	return r, nil
+}
+
+type markItem struct {
+	PK        string `dynamodbav:"pk"`
+	Kind      string `dynamodbav:"kind"`
+	ExpiresAt int64  `dynamodbav:"expiresAt"`
+}
+
+func (s *DynamoStore) MarkErased(ctx context.Context, id string) error {
+	it := markItem{PK: goneKey(id), Kind: schema.KindErased, ExpiresAt: s.now().Add(players.ErasureMemory).Unix()}
+	if err := s.put(ctx, it, "", nil); err != nil {
+		return fmt.Errorf("marking a player erased: %w", err)
+	}
+	return nil
+}
+
+func (s *DynamoStore) Erased(ctx context.Context, id string) (bool, error) {
+	item, err := s.get(ctx, goneKey(id))
+	if err != nil {
+		return false, fmt.Errorf("reading an erasure mark: %w", errors.Unwrap(err))
+	}
+	return item != nil, nil
+}
+
+// NoteSeat appends to the list in place (one small write), starting it again past
+// MaxSeatsNoted; it lives as long as a room.
+func (s *DynamoStore) NoteSeat(ctx context.Context, id, code string) error {
+	values := map[string]types.AttributeValue{":code": &types.AttributeValueMemberL{Value: []types.AttributeValue{str(code)}},
+		":none": &types.AttributeValueMemberL{}, ":max": num(MaxSeatsNoted), ":kind": str(schema.KindSeats), ":exp": epoch(s.now().Add(s.expiry.Room))}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: keyOf(seatsKey(id)),
+		UpdateExpression:          aws.String("SET rooms = list_append(if_not_exists(rooms, :none), :code), kind = :kind, expiresAt = :exp"),
+		ConditionExpression:       aws.String("attribute_not_exists(rooms) OR size(rooms) < :max"),
+		ExpressionAttributeValues: values,
+	})
+	if isConditionFailed(err) {
+		delete(values, ":none")
+		delete(values, ":max")
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.table, Key: keyOf(seatsKey(id)),
+			UpdateExpression:          aws.String("SET rooms = :code, kind = :kind, expiresAt = :exp"),
+			ExpressionAttributeValues: values,
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("noting a player's room: %w", err)
+	}
+	return nil
+}
+
+func (s *DynamoStore) Seats(ctx context.Context, id string) ([]string, error) {
+	item, err := s.get(ctx, seatsKey(id))
+	if err != nil || item == nil {
+		if err != nil {
+			err = fmt.Errorf("reading a player's rooms: %w", errors.Unwrap(err))
+		}
+		return nil, err
+	}
+	var it struct {
+		Rooms []string `dynamodbav:"rooms"`
+	}
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return nil, fmt.Errorf("reading a player's rooms: %w", err)
+	}
+	return it.Rooms, nil
+}
+
+func (s *DynamoStore) DeleteSeats(ctx context.Context, id string) error {
+	if _, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: keyOf(seatsKey(id))}); err != nil {
+		return fmt.Errorf("forgetting a player's rooms: %w", err)
+	}
+	return nil
+}
+
 func (s *DynamoStore) PutPlayer(ctx context.Context, p *players.Profile) error {
-	it := profileItem{PK: playerKey(p.ID), Kind: schema.KindPlayer, SecretHash: p.SecretHash, Name: p.Name,
+	it := profileItem{PK: playerKey(p.ID), Kind: schema.KindPlayer, Name: p.Name,
 		People: tallyItem(p.Stats.People), Forfeits: p.Stats.Forfeits, Timeouts: p.Stats.Timeouts, Streak: p.Stats.Streak, Best: p.Stats.Best,
-		Rating: p.Rating, Rated: p.Rated, Rooms: p.Rooms, CreatedAt: millis(p.CreatedAt), UpdatedAt: millis(p.UpdatedAt),
+		Rating: p.Rating, Rated: p.Rated, RatedAt: millis(p.RatedAt), CreatedAt: millis(p.CreatedAt), UpdatedAt: millis(p.UpdatedAt),
 		Version: p.Version + 1, ExpiresAt: p.Expires().Unix()}
 	for level, t := range p.Stats.Computer {
 		if it.Computer == nil {
@@ -216,7 +376,7 @@ func (s *DynamoStore) GetBoard(ctx context.Context) (players.Board, error) {
 	}
 	b := players.Board{Version: it.Version}
 	for _, st := range it.Top {
-		b.Top = append(b.Top, players.Standing{ID: st.ID, Name: st.Name, Rating: st.Rating, Rated: st.Rated, Expires: time.Unix(st.Expires, 0)})
+		b.Top = append(b.Top, players.Standing{ID: st.ID, Name: st.Name, Rating: st.Rating, Rated: st.Rated, Expires: time.Unix(st.Expires, 0), Version: st.Version})
 	}
 	return b, nil
 }
@@ -224,7 +384,7 @@ func (s *DynamoStore) GetBoard(ctx context.Context) (players.Board, error) {
 func (s *DynamoStore) PutBoard(ctx context.Context, b *players.Board) error {
 	it := boardItem{PK: boardPK, Kind: schema.KindBoard, Version: b.Version + 1, Top: []standingItem{}}
 	for _, st := range b.Top {
-		it.Top = append(it.Top, standingItem{ID: st.ID, Name: st.Name, Rating: st.Rating, Rated: st.Rated, Expires: st.Expires.Unix()})
+		it.Top = append(it.Top, standingItem{ID: st.ID, Name: st.Name, Rating: st.Rating, Rated: st.Rated, Expires: st.Expires.Unix(), Version: st.Version})
 	}
 	cond, values := "version = :v", map[string]types.AttributeValue{":v": num(b.Version)}
 	if b.Version == 0 {
@@ -243,49 +403,84 @@ func (s *DynamoStore) PutBoard(ctx context.Context, b *players.Board) error {
 
 func bandAttr(band int) string { return bandPrefix + strconv.Itoa(band) }
 
-// MoveBand is one UpdateItem: ADD -1 to the old band, +1 to the new (ADD creates a missing
-// count), so racing games never lose a count.
-func (s *DynamoStore) MoveBand(ctx context.Context, from int, fromOK bool, to int, toOK bool) error {
+func bandsKey(week int64) string { return bandsPK + "#" + strconv.FormatInt(week, 10) }
+
+// MoveBand is one UpdateItem per week touched (one when both are the same week): ADD -1 to the
+// old band, +1 to the new (ADD creates a missing count), so racing games never lose a count.
+// A week's item expires once no live profile can be counted in it.
+func (s *DynamoStore) MoveBand(ctx context.Context, from players.Counted, fromOK bool, to players.Counted, toOK bool) error {
 	if fromOK && toOK && from == to || !fromOK && !toOK {
 		return nil
 	}
-	var adds []string
-	names := map[string]string{"#k": schema.KindAttribute}
-	values := map[string]types.AttributeValue{":kind": str(schema.KindBands)}
+	type change struct {
+		band int
+		by   int64
+	}
+	weeks := map[int64][]change{}
 	if fromOK {
-		adds, names["#from"], values[":out"] = append(adds, "#from :out"), bandAttr(from), num(-1)
+		weeks[from.Week] = append(weeks[from.Week], change{from.Band, -1})
 	}
 	if toOK {
-		adds, names["#to"], values[":in"] = append(adds, "#to :in"), bandAttr(to), num(1)
+		weeks[to.Week] = append(weeks[to.Week], change{to.Band, 1})
 	}
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: keyOf(bandsPK),
-		UpdateExpression:         aws.String("SET #k = :kind ADD " + strings.Join(adds, ", ")),
-		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-	})
-	if err != nil {
-		return fmt.Errorf("counting a rating band: %w", err)
+	for week, changes := range weeks {
+		names := map[string]string{"#k": schema.KindAttribute, "#exp": schema.TTLAttribute}
+		expires := time.Unix((week+1)*int64(7*24*time.Hour/time.Second), 0).Add(players.Retention + 7*24*time.Hour)
+		values := map[string]types.AttributeValue{":kind": str(schema.KindBands), ":exp": epoch(expires)}
+		var adds []string
+		for i, c := range changes {
+			n, v := fmt.Sprintf("#b%d", i), fmt.Sprintf(":b%d", i)
+			names[n], values[v] = bandAttr(c.band), num(c.by)
+			adds = append(adds, n+" "+v)
+		}
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.table, Key: keyOf(bandsKey(week)),
+			UpdateExpression:         aws.String("SET #k = :kind, #exp = :exp ADD " + strings.Join(adds, ", ")),
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+		})
+		if err != nil {
+			return fmt.Errorf("counting a rating band: %w", err)
+		}
 	}
 	return nil
 }
 
-func (s *DynamoStore) Bands(ctx context.Context) (map[int]int, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: keyOf(bandsPK)})
-	if err != nil {
-		return nil, fmt.Errorf("reading the rating bands: %w", err)
-	}
+// Bands reads the weeks' items with BatchGetItem (100 keys a call) and adds them up.
+func (s *DynamoStore) Bands(ctx context.Context, weeks []int64) (map[int]int, error) {
 	counts := map[int]int{}
-	for k, v := range out.Item {
-		n, ok := v.(*types.AttributeValueMemberN)
-		band, err := strconv.Atoi(strings.TrimPrefix(k, bandPrefix))
-		if !ok || !strings.HasPrefix(k, bandPrefix) || err != nil {
-			continue
+	for start := 0; start < len(weeks); start += 100 {
+		var keys []map[string]types.AttributeValue
+		for _, w := range weeks[start:min(start+100, len(weeks))] {
+			keys = append(keys, keyOf(bandsKey(w)))
 		}
-		c, err := strconv.Atoi(n.Value)
-		if err != nil {
-			return nil, fmt.Errorf("rating band %s holds %q", k, n.Value)
+		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys}}
+		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt == 5 {
+				return nil, errors.New("reading the rating bands: keys still unprocessed after 5 calls")
+			}
+			if attempt > 0 {
+				time.Sleep(time.Duration(10<<attempt) * time.Millisecond)
+			}
+			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, fmt.Errorf("reading the rating bands: %w", err)
+			}
+			for _, item := range out.Responses[s.table] {
+				for k, v := range item {
+					n, ok := v.(*types.AttributeValueMemberN)
+					band, err := strconv.Atoi(strings.TrimPrefix(k, bandPrefix))
+					if !ok || !strings.HasPrefix(k, bandPrefix) || err != nil {
+						continue
+					}
+					c, err := strconv.Atoi(n.Value)
+					if err != nil {
+						return nil, fmt.Errorf("rating band %s holds %q", k, n.Value)
+					}
+					counts[band] += c
+				}
+			}
+			req = out.UnprocessedKeys
 		}
-		counts[band] = c
 	}
 	return counts, nil
 }

@@ -19,8 +19,7 @@ func TestPlayerProfiles(t *testing.T) {
 
 	c := newClock(t0)
 	s, _ := newStore(t, c)
-	p := players.Profile{ID: "ann", SecretHash: "h", Name: "Ann", CreatedAt: t0, UpdatedAt: t0, Rating: 1220, Rated: 1,
-		Rooms: []string{"K7M2QX"},
+	p := players.Profile{ID: "ann", Name: "Ann", CreatedAt: t0, UpdatedAt: t0, Rating: 1220, Rated: 1, RatedAt: t0,
 		Stats: players.Stats{People: players.Tally{Games: 1, Wins: 1}, Computer: map[game.Level]players.Tally{game.Easy: {Games: 2, Draws: 2}},
 			Forfeits: 1, Timeouts: 2, Streak: 1, Best: 3},
 		History: []players.Entry{{GameID: "K7M2QX-abc-1", Code: "K7M2QX", StartedAt: t0, EndedAt: t0.Add(time.Minute), Moves: []int{0, 3, 1, 4, 2},
@@ -28,7 +27,7 @@ func TestPlayerProfiles(t *testing.T) {
 	if err := s.PutPlayer(ctx(t), &p); err != nil || p.Version != 1 {
 		t.Fatalf("create: %v, version %d", err, p.Version)
 	}
-	again := players.Profile{ID: "ann", SecretHash: "other", CreatedAt: t0, UpdatedAt: t0}
+	again := players.Profile{ID: "ann", CreatedAt: t0, UpdatedAt: t0}
 	if err := s.PutPlayer(ctx(t), &again); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("a second creation: %v, want ErrConflict", err)
 	}
@@ -54,7 +53,7 @@ func TestPlayerProfiles(t *testing.T) {
 	if _, err := s.GetPlayer(ctx(t), "ann"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("past its retention: %v, want ErrNotFound", err)
 	}
-	fresh := players.Profile{ID: "ann", SecretHash: "new", CreatedAt: c.now(), UpdatedAt: c.now()}
+	fresh := players.Profile{ID: "ann", CreatedAt: c.now(), UpdatedAt: c.now()}
 	if err := s.PutPlayer(ctx(t), &fresh); err != nil {
 		t.Fatalf("creating over an expired profile: %v", err)
 	}
@@ -87,13 +86,27 @@ func TestBoardAndBands(t *testing.T) {
 	if err != nil || len(back.Top) != 1 || back.Top[0].Name != "Ann" || !back.Top[0].Expires.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("board read back: %+v, %v", back, err)
 	}
-	for _, m := range [][4]int{{0, 0, 122, 1}, {0, 0, 122, 1}, {122, 1, 124, 1}, {118, 0, 118, 1}} {
-		if err := s.MoveBand(ctx(t), m[0], m[1] == 1, m[2], m[3] == 1); err != nil {
+	w := players.WeekOf(t0)
+	at := func(band int, week int64) players.Counted { return players.Counted{Band: band, Week: week} }
+	for _, m := range []struct {
+		from, to     players.Counted
+		fromOK, toOK bool
+	}{
+		{to: at(122, w), toOK: true},
+		{to: at(122, w), toOK: true},
+		{from: at(122, w), fromOK: true, to: at(124, w+1), toOK: true}, // a later week
+		{to: at(118, w-60), toOK: true},                                // counted long ago
+	} {
+		if err := s.MoveBand(ctx(t), m.from, m.fromOK, m.to, m.toOK); err != nil {
 			t.Fatal(err)
 		}
 	}
-	bands, err := s.Bands(ctx(t))
-	if err != nil || !reflect.DeepEqual(bands, map[int]int{122: 1, 124: 1, 118: 1}) {
-		t.Fatalf("bands %v, %v", bands, err)
+	bands, err := s.Bands(ctx(t), []int64{w, w + 1})
+	if err != nil || !reflect.DeepEqual(bands, map[int]int{122: 1, 124: 1}) {
+		t.Fatalf("bands of two weeks %v, %v", bands, err)
+	}
+	// Counted at t0: the last year's weeks, up to t0's; not the week after, not 60 weeks before.
+	if bands, _ := s.Bands(ctx(t), players.CountedWeeks(t0)); len(bands) != 1 || bands[122] != 1 {
+		t.Fatalf("bands counted at %v: %v, want only week w's 122", t0, bands)
 	}
 }

@@ -54,7 +54,6 @@ type queueEntryItem struct {
 	PlayerID string `dynamodbav:"playerId,omitempty"`
 	Rating   int    `dynamodbav:"rating,omitempty"`
 	Rated    int    `dynamodbav:"rated,omitempty"`
-	NewHash  string `dynamodbav:"newHash,omitempty"`
 	At       int64  `dynamodbav:"at"` // epoch milliseconds
 }
 
@@ -82,7 +81,7 @@ func (s *DynamoStore) GetQueue(ctx context.Context) (Queue, error) {
 	q := Queue{Version: it.Version}
 	for _, e := range it.Entries {
 		q.Entries = append(q.Entries, QueueEntry{ConnID: e.ConnID, Name: e.Name, At: time.UnixMilli(e.At).UTC(),
-			Identity: game.Identity{ID: e.PlayerID, Rating: e.Rating, Rated: e.Rated, NewHash: e.NewHash}})
+			Identity: game.Identity{ID: e.PlayerID, Rating: e.Rating, Rated: e.Rated}})
 	}
 	return q, nil
 }
@@ -94,7 +93,7 @@ func (s *DynamoStore) PutQueue(ctx context.Context, q *Queue) error {
 	it := queueItem{PK: queuePK, Kind: schema.KindQueue, Entries: []queueEntryItem{}, Version: q.Version + 1, ExpiresAt: now.Add(QueueEntryTTL).Unix()}
 	for _, e := range q.Entries {
 		it.Entries = append(it.Entries, queueEntryItem{ConnID: e.ConnID, Name: e.Name, At: e.At.UnixMilli(),
-			PlayerID: e.Identity.ID, Rating: e.Identity.Rating, Rated: e.Identity.Rated, NewHash: e.Identity.NewHash})
+			PlayerID: e.Identity.ID, Rating: e.Identity.Rating, Rated: e.Identity.Rated})
 	}
 	switch err := s.putVersioned(ctx, it, q.Version, now); {
 	case errors.Is(err, ErrConflict):

@@ -467,11 +467,38 @@ func (s *Regional) PutBoard(ctx context.Context, b *players.Board) error {
 	return err
 }
 
-func (s *Regional) MoveBand(ctx context.Context, from int, fromOK bool, to int, toOK bool) error {
+func (s *Regional) MoveBand(ctx context.Context, from players.Counted, fromOK bool, to players.Counted, toOK bool) error {
 	_, err := onPrimary(s, ctx, none(func(d *DynamoStore, ctx context.Context) error { return d.MoveBand(ctx, from, fromOK, to, toOK) }))
 	return err
 }
 
-func (s *Regional) Bands(ctx context.Context) (map[int]int, error) {
-	return onPrimary(s, ctx, func(d *DynamoStore, ctx context.Context) (map[int]int, error) { return d.Bands(ctx) })
+func (s *Regional) Bands(ctx context.Context, weeks []int64) (map[int]int, error) {
+	return onPrimary(s, ctx, func(d *DynamoStore, ctx context.Context) (map[int]int, error) { return d.Bands(ctx, weeks) })
+}
+
+func (s *Regional) Recall(ctx context.Context, id, opponent string) (Recall, error) {
+	return onPrimary(s, ctx, func(d *DynamoStore, ctx context.Context) (Recall, error) { return d.Recall(ctx, id, opponent) })
+}
+
+func (s *Regional) MarkErased(ctx context.Context, id string) error {
+	_, err := onPrimary(s, ctx, none(func(d *DynamoStore, ctx context.Context) error { return d.MarkErased(ctx, id) }))
+	return err
+}
+
+func (s *Regional) Erased(ctx context.Context, id string) (bool, error) {
+	return onPrimary(s, ctx, func(d *DynamoStore, ctx context.Context) (bool, error) { return d.Erased(ctx, id) })
+}
+
+func (s *Regional) NoteSeat(ctx context.Context, id, code string) error {
+	_, err := onPrimary(s, ctx, none(func(d *DynamoStore, ctx context.Context) error { return d.NoteSeat(ctx, id, code) }))
+	return err
+}
+
+func (s *Regional) Seats(ctx context.Context, id string) ([]string, error) {
+	return onPrimary(s, ctx, func(d *DynamoStore, ctx context.Context) ([]string, error) { return d.Seats(ctx, id) })
+}
+
+func (s *Regional) DeleteSeats(ctx context.Context, id string) error {
+	_, err := onPrimary(s, ctx, none(func(d *DynamoStore, ctx context.Context) error { return d.DeleteSeats(ctx, id) }))
+	return err
 }

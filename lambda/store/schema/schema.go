@@ -7,7 +7,8 @@ package schema
 const (
 	// PartitionKey is the table's only key attribute (string): "ROOM#<code>", "CONN#<id>",
 	// "SRC#<source key>", "QUEUE#quick", "REGION#<name>", "CALLBACK#<name>",
-	// "CHAT#<code>[#<slot>]", and "PLAYER#<id>", "BOARD#top" and "BOARD#bands" (lambda/players).
+	// "CHAT#<code>[#<slot>]", and "PLAYER#<id>", "SEATS#<id>", "GONE#<hash>", "BOARD#top" and
+	// "BOARD#bands" (lambda/players).
 	PartitionKey = "pk"
 	// TTLAttribute holds each item's expiry in epoch seconds: the table's TTL attribute.
 	TTLAttribute = "expiresAt"
@@ -50,4 +51,8 @@ const (
 	KindPlayer = "player"
 	KindBoard  = "board"
 	KindBands  = "bands"
+	// KindSeats lists the rooms a player sat in ("SEATS#<id>"), for erasure; KindErased marks
+	// an erased player for a while ("GONE#<hash of the id>").
+	KindSeats  = "seats"
+	KindErased = "erased"
 )
