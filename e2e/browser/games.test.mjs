@@ -65,7 +65,7 @@ describe('Your games in Chromium', { skip: skip || false }, () => {
     await waitText(a, '#me-stats', /Against people: 1 game: 1 win, 0 losses, 0 draws/);
     await waitText(a, '#leader-rows', /Ann/);
     assert.equal(await a.locator('#leader-rows tr').count(), 2, 'both players are rated');
-    assert.match(await a.textContent('#leader-rows tr.you'), /^1Ann1220 \(provisional\)1$/, 'Ann’s own row is marked');
+    assert.match(await a.textContent('#leader-rows tr.you'), /^1Ann \(you\)1220 \(provisional\)1$/, 'Ann’s own row is marked');
 
     // The replay steps through the moves as they were played.
     await a.click('#game-list li button');
@@ -89,7 +89,7 @@ describe('Your games in Chromium', { skip: skip || false }, () => {
 
     // The recovery link plays as Ann in a browser that never saw her.
     const link = await a.inputValue('#recovery-link');
-    assert.match(link, /\/#player=[\w-]{22}\.[\w-]{43}$/);
+    assert.match(link, /\/#player=[\w-]{43}$/);
     await a.click('#copy-recovery');
     await waitText(a, '#recovery-status', /^Copied/);
     const other = await newPlayer(browser, stack.url);
@@ -102,6 +102,7 @@ describe('Your games in Chromium', { skip: skip || false }, () => {
 
     // A shared computer: a new player here starts from nothing, and Ann stays Ann elsewhere.
     await o.click('#new-player');
+    await o.click('#new-yes');
     await waitText(o, '#games-notice', /^This browser now plays as a new player/);
     await waitText(o, '#me-rating', /^Not rated yet/);
     assert.equal(await o.locator('#game-list li').count(), 0);

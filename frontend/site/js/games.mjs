@@ -1,43 +1,65 @@
 // "Your games": the player's stats, rating and rank, their last games with a replay, the
-// leaderboard, their recovery link and "Forget me" (docs/privacy.md). Everything comes from the
-// server (myGames, leaderboard, forgetMe); the page keeps nothing but the credential.
+// leaderboard, their recovery link, New player and Forget me (docs/privacy.md). Everything comes
+// from the server (myGames, leaderboard, forgetMe); the page keeps nothing but the credential
+// (player.mjs). While the view is open the socket is kept up, and what it asked and was not
+// answered is asked again when the socket comes back.
 
 import { $, show, say, focusHeading } from './view.mjs';
-import { player, recoveryLink, forget } from './player.mjs';
+import { ready, player, previous, recoveryLink, startAfresh, switchBack } from './player.mjs';
 import * as words from './words.mjs';
 
-export function gamesScreen({ socket, back }) {
+export function gamesScreen({ socket, back, keepSocket }) {
   let games = [];
   let replay = null; // {game, step}
+  const pending = new Map(); // action → frame, until answered
 
-  function open() {
+  function ask(frame) {
+    pending.set(frame.action, frame);
+    socket.sendSoon(frame);
+  }
+
+  async function open() {
     show($('games'), true);
+    keepSocket(true);
     say('games-notice', '');
-    const p = player();
+    confirming('');
+    showReplay(null);
+    focusHeading('games-title');
+    const p = await ready();
     if (!p) {
+      say('me-rating', '');
       say('games-notice', words.NO_PLAYER);
       return;
     }
     say('me-rating', 'Loading…');
-    $('recovery-link').value = recoveryLink();
     say('player-id', p.id);
+    $('recovery-link').value = recoveryLink(p);
+    $('recovery-link').type = 'password';
+    say('show-recovery', 'Show link');
     say('recovery-status', '');
-    confirming(false);
-    socket.sendSoon({ action: 'myGames', player: p });
-    socket.sendSoon({ action: 'leaderboard', player: p });
-    focusHeading('games-title');
+    show($('switch-back'), Boolean(previous()));
+    ask({ action: 'myGames', player: p });
+    ask({ action: 'leaderboard', player: p });
   }
 
   function close() {
+    if ($('games').hidden) return;
     show($('games'), false);
+    keepSocket(false);
+    pending.clear();
     showReplay(null);
   }
 
+  // reconnected asks again what a dropped socket left unanswered (forgetMe is idempotent).
+  function reconnected() {
+    if ($('games').hidden) return;
+    for (const frame of pending.values()) socket.sendSoon(frame);
+  }
+
   function onGames(f) {
+    pending.delete('myGames');
     say('me-rating', words.standingText(f.player));
-    const lines = words.statsLines(f.stats);
-    const list = $('me-stats');
-    list.replaceChildren(...lines.map((text) => {
+    $('me-stats').replaceChildren(...words.statsLines(f.stats).map((text) => {
       const li = document.createElement('li');
       li.textContent = text;
       return li;
@@ -65,14 +87,22 @@ export function gamesScreen({ socket, back }) {
   }
 
   function onLeaderboard(f) {
+    pending.delete('leaderboard');
     const rows = (Array.isArray(f.top) ? f.top : []).map((s) => {
       const tr = document.createElement('tr');
       if (s.you) tr.className = 'you';
-      for (const text of [String(s.rank), s.name, words.ratingText(s), String(s.ratedGames)]) {
+      const cells = [String(s.rank), s.name, words.ratingText(s), String(s.ratedGames)];
+      cells.forEach((text, i) => {
         const td = document.createElement('td');
         td.textContent = text;
+        if (i === 1 && s.you) {
+          const mark = document.createElement('span');
+          mark.className = 'visually-hidden';
+          mark.textContent = ' (you)';
+          td.append(mark);
+        }
         tr.append(td);
-      }
+      });
       return tr;
     });
     $('leader-rows').replaceChildren(...rows);
@@ -80,22 +110,16 @@ export function gamesScreen({ socket, back }) {
     say('leader-you', f.you && f.you.rank ? words.rankText(f.you) : '');
   }
 
-  function onForgotten() {
-    forget();
-    games = [];
-    $('game-list').replaceChildren();
-    $('leader-rows').replaceChildren();
-    $('me-stats').replaceChildren();
-    showReplay(null);
-    confirming(false);
-    say('games-notice', words.FORGOTTEN);
-    // A fresh identity from now on; its games start from nothing.
-    open();
+  async function onForgotten() {
+    pending.delete('forgetMe');
+    await startAfresh({ keep: false }); // erased on the server: nothing to switch back to
+    await open();
     say('games-notice', words.FORGOTTEN);
   }
 
   function refused(f) {
-    confirming(false);
+    pending.delete(f.action);
+    confirming('');
     say('games-notice', words.errorText(f));
   }
 
@@ -131,10 +155,11 @@ export function gamesScreen({ socket, back }) {
     showReplay({ game: replay.game, step: Math.max(0, Math.min(replay.game.moves.length, to)) });
   }
 
-  function confirming(on) {
-    show($('forget-confirm'), on);
-    show($('forget'), !on);
-    show($('new-player'), !on);
+  // confirming shows which question is asked ('forget', 'new' or '' for none).
+  function confirming(which) {
+    show($('forget-confirm'), which === 'forget');
+    show($('new-confirm'), which === 'new');
+    show($('identity-actions'), which === '');
   }
 
   $('open-games').addEventListener('click', () => {
@@ -149,35 +174,54 @@ export function gamesScreen({ socket, back }) {
   $('replay-prev').addEventListener('click', () => step(replay.step - 1));
   $('replay-next').addEventListener('click', () => step(replay.step + 1));
   $('replay-last').addEventListener('click', () => step(Infinity));
+  $('show-recovery').addEventListener('click', () => {
+    const input = $('recovery-link');
+    input.type = input.type === 'password' ? 'text' : 'password';
+    say('show-recovery', input.type === 'password' ? 'Show link' : 'Hide link');
+  });
   $('copy-recovery').addEventListener('click', async () => {
     const link = $('recovery-link').value;
     try {
       await navigator.clipboard.writeText(link);
       say('recovery-status', 'Copied. Open it on your other device; keep it private like a password.');
     } catch {
+      $('recovery-link').type = 'text';
       $('recovery-link').select();
       say('recovery-status', 'Select the link and copy it. Keep it private like a password.');
     }
   });
   $('new-player').addEventListener('click', () => {
-    forget(); // only this browser's copy: the player and their games stay, reachable by their link
-    open();
+    confirming('new');
+    $('new-yes').focus();
+  });
+  $('new-no').addEventListener('click', () => {
+    confirming('');
+    $('new-player').focus();
+  });
+  $('new-yes').addEventListener('click', async () => {
+    await startAfresh({ keep: true });
+    await open();
     say('games-notice', words.NEW_PLAYER);
   });
+  $('switch-back').addEventListener('click', async () => {
+    if (!switchBack()) return;
+    await open();
+    say('games-notice', words.SWITCHED_BACK);
+  });
   $('forget').addEventListener('click', () => {
-    confirming(true);
+    confirming('forget');
     $('forget-yes').focus();
   });
   $('forget-no').addEventListener('click', () => {
-    confirming(false);
+    confirming('');
     $('forget').focus();
   });
   $('forget-yes').addEventListener('click', () => {
     const p = player();
     if (!p) return;
     say('games-notice', 'Forgetting…');
-    socket.sendSoon({ action: 'forgetMe', player: p });
+    ask({ action: 'forgetMe', player: p });
   });
 
-  return { open, close, onGames, onLeaderboard, onForgotten, refused, isOpen: () => !$('games').hidden };
+  return { open, close, reconnected, onGames, onLeaderboard, onForgotten, refused, isOpen: () => !$('games').hidden };
 }

@@ -7,13 +7,13 @@ import * as words from './words.mjs';
 import { loadSeat, loadSeats } from './seat.mjs';
 import { Cues } from './cues.mjs';
 import { Waiting } from './waiting.mjs';
-import { say, focusHeading } from './view.mjs';
+import { $, show, say, focusHeading } from './view.mjs';
 import { connectionLine } from './connection.mjs';
 import { lobbyScreen } from './lobby.mjs';
 import { roomScreen } from './room.mjs';
 import { chatPanel } from './chat.mjs';
 import * as tabs from './tabs.mjs';
-import { stamp, adoptRecovery } from './player.mjs';
+import { stamp, ready, player, recovery, clearRecovery, idOf, adopt } from './player.mjs';
 import { gamesScreen } from './games.mjs';
 
 // How long to wait before asking again when the server could not take a rejoin just now.
@@ -30,13 +30,18 @@ const waiting = new Waiting((w) => lobby.busy(w.opensRoom()));
 const room = roomScreen({ socket, waiting, cues, toLobby });
 const lobby = lobbyScreen({ socket, waiting, ready: wsUrls.length > 0, inRoom: () => Boolean(room.current) });
 const chat = chatPanel({ socket, room, cues });
-const games = gamesScreen({ socket, back: { leaveLobby: () => lobby.leave(), toLobby: () => toLobby('') } });
+const games = gamesScreen({
+  socket,
+  back: { leaveLobby: () => lobby.leave(), toLobby: () => toLobby('') },
+  keepSocket: (on) => { socket.keep = on || Boolean(room.seat); },
+});
 // The frames "Your games" asks with, whose errors it shows.
 const GAMES_ACTIONS = new Set(['myGames', 'leaderboard', 'forgetMe']);
 const line = connectionLine(() => onState(socket.state));
 
 function onOpen() {
   if (room.seat) sendRejoin();
+  games.reconnected();
 }
 
 function sendRejoin() {
@@ -46,7 +51,7 @@ function sendRejoin() {
 }
 
 function onState(state) {
-  line.show(state, socket, Boolean(room.current || room.seat || !waiting.idle()));
+  line.show(state, socket, Boolean(room.current || room.seat || !waiting.idle() || games.isOpen()));
   if (state === 'open') room.online();
   document.body.classList.toggle('offline', state !== 'open' && Boolean(room.current));
   if (state !== 'open') {
@@ -192,9 +197,40 @@ function rejoinKept(seat) {
   socket.open();
 }
 
+// takeRecovery reads a recovery link's fragment (at boot, and when one is pasted into this
+// tab), takes it out of the address bar at once, and adopts it: at once where this browser
+// has no player, after asking where it has another.
+async function takeRecovery() {
+  const r = recovery();
+  clearRecovery();
+  if (!r) return;
+  if (r.damaged) return lobby.notice(words.RECOVERY_DAMAGED);
+  const id = await idOf(r.secret);
+  if (!id) return lobby.notice(words.NO_PLAYER);
+  const mine = player();
+  if (mine && mine.id === id) return lobby.notice(words.RECOVERY_SAME);
+  if (!mine) {
+    await adopt(r.secret);
+    return lobby.notice(words.RECOVERY_ADOPTED);
+  }
+  show($('switch-player'), true);
+  $('switch-yes').onclick = async () => {
+    show($('switch-player'), false);
+    await adopt(r.secret);
+    lobby.notice(words.RECOVERY_ADOPTED);
+  };
+  $('switch-no').onclick = () => {
+    show($('switch-player'), false);
+    lobby.notice(words.RECOVERY_KEPT);
+  };
+  $('switch-yes').focus();
+}
+addEventListener('hashchange', takeRecovery);
+
 async function boot() {
   showServedBy();
-  if (adoptRecovery()) lobby.notice('This browser now plays as the player of your recovery link.');
+  await takeRecovery();
+  ready(); // this browser's player, drawn on its first visit (a hash: not instant)
   const invited = words.normalizeCode(new URLSearchParams(location.search).get('room'));
   if (wsUrls.length === 0) onState('broken');
   // This tab's seat (a reload), or one kept for the room the link names that no other tab of

@@ -298,7 +298,12 @@ export function scoreText(room, me) {
 
 // "Your games" (games.mjs).
 export const NO_PLAYER = 'This browser keeps no player id (its storage is blocked), so no games are kept for you.';
-export const NEW_PLAYER = 'This browser now plays as a new player. The previous one’s games stay with its recovery link.';
+export const NEW_PLAYER = 'This browser now plays as a new player. “Switch back” or the previous recovery link brings the other one back.';
+export const SWITCHED_BACK = 'This browser plays as its previous player again.';
+export const RECOVERY_ADOPTED = 'This browser now plays as the player of your recovery link.';
+export const RECOVERY_SAME = 'This browser already plays as the player of that recovery link.';
+export const RECOVERY_KEPT = 'Kept this browser’s player. The link was not used.';
+export const RECOVERY_DAMAGED = 'That recovery link is damaged or incomplete: copy it again, whole. It was taken out of the address bar.';
 export const FORGOTTEN = 'Done: nothing about you is kept any more. Games from now on start a new history.';
 
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
