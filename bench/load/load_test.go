@@ -117,7 +117,7 @@ func TestPlayerPhases(t *testing.T) {
 	}
 	// A rated game writes the leaderboard for each player whose standing changed: here, on a
 	// board of fewer than 50, always both.
-	want := map[string][2]float64{"quick match, both identified": {13, 13}, "9 moves of a rated game, recorded for both": {28, 28},
+	want := map[string][2]float64{"quick match, both identified": {15, 15}, "9 moves of a rated game, recorded for both": {30, 30},
 		"myGames (a rated player)": {2, 2}, "leaderboard, with the asker's rank": {2, 2}}
 	if len(phases) != len(want) {
 		t.Fatalf("%d phases measured, want %d", len(phases), len(want))

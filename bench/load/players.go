@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"time"
+
+	"github.com/serverless-tictactoe/tictactoe/lambda/players"
 )
 
 // The phases of what lambda/players keeps, in the order a player meets them; their floors are
@@ -16,22 +18,20 @@ var playerPhaseDefs = []struct {
 	floor float64
 	why   string
 }{
-	{"quick match, both identified", 13, "what a quick match costs unidentified (11: the queue, the room, both connections' records) and each player's profile read (1 each): new players, as here, have none until their first game is recorded. A known player's profile also notes the room, for erasure (a read and a write more each)"},
-	{"9 moves of a rated game, recorded for both", 28, "a read and a conditional write per move (18); then, once the last move has been answered, each player's profile read and written once (2 each; the first game creates it), their rating band moved (1 each), the leaderboard read (1 each) and written when their standing changed (1 each; not for a player who neither is nor gets on it)"},
+	{"quick match, both identified", 15, "what a quick match costs unidentified (11: the queue, the room, both connections' records); each player's profile read (1 each; new players, as here, have none until their first game is recorded) and the room noted for erasure (one small write each)"},
+	{"9 moves of a rated game, recorded for both", 30, "a read and a conditional write per move (18); then, once the last move has been answered, each player's profile and the erasure marks read in one request and the profile written (2 each; the first game creates it), their rating band moved (1 each), the leaderboard read (1 each) and, when their standing changed, written and their erasure mark read again (2 each; not for a player who neither is nor gets on the board)"},
 	{"myGames (a rated player)", 2, "the profile, stats and history in one item (1), and the leaderboard for the rank (1); past the leaderboard's 50, the rating bands too (1)"},
 	{"leaderboard, with the asker's rank", 2, "the leaderboard (1) and the asker's profile (1); past the 50, the rating bands (1)"},
 }
 
-// credential draws a player id and secret as the page does.
+// credential draws a secret as the page does, with the id it makes.
 func credential() (map[string]any, error) {
-	id, secret := make([]byte, 16), make([]byte, 32)
-	if _, err := rand.Read(id); err != nil {
+	b := make([]byte, players.SecretBytes)
+	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
-	if _, err := rand.Read(secret); err != nil {
-		return nil, err
-	}
-	return map[string]any{"id": base64.RawURLEncoding.EncodeToString(id), "secret": base64.RawURLEncoding.EncodeToString(secret)}, nil
+	secret := base64.RawURLEncoding.EncodeToString(b)
+	return map[string]any{"id": players.IDOf(secret), "secret": secret}, nil
 }
 
 // PlayerPhases plays games rated games between identified players phase by phase against url
