@@ -108,8 +108,13 @@ func EloDelta(mine, theirs int, score float64, k int) int {
 // who may be one person in two tabs.
 func ratedBetween(r *Room) bool {
 	x, o := r.X, r.O
-	return r.RatedPair && x.person() && o.person() && x.ID != "" && o.ID != "" && x.ID != o.ID
+	return r.RatedPair && r.RatedGames < RatedPerPairing && x.person() && o.person() && x.ID != "" && o.ID != "" && x.ID != o.ID
 }
+
+// RatedPerPairing is how many games one quick-match pairing rates: the first and two
+// rematches. Two players (or one with two identities on two networks) who keep rematching
+// cannot move a rating further without being paired again from the queue.
+const RatedPerPairing = 3
 
 // end records the game that just ended (winner None: a draw) in r.Ended, applies its rating
 // changes to both seats' snapshots, and so fixes them for everyone: the record is written
@@ -156,6 +161,7 @@ func (r *Room) end(winner Symbol, how string, now time.Time) {
 			p.Rating = Rerated(p.EffectiveRating(), rec.Side(s).Delta)
 			p.Rated++
 		}
+		r.RatedGames++
 	}
 	r.Ended = rec
 }

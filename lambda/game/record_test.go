@@ -1,6 +1,7 @@
 package game
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -235,5 +236,35 @@ func TestWhatIsNoGame(t *testing.T) {
 				t.Fatalf("recorded %+v", r.Ended)
 			}
 		})
+	}
+}
+
+// One pairing rates its first RatedPerPairing games; rematches past them are recorded, unrated.
+func TestAPairingRatesItsFirstGames(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	r := NewRoom("K7M2QX", Seat{Name: "Ann", ConnID: "cx", Identity: Identity{ID: "ann"}}, t0)
+	r.Quick = true
+	if err := r.Join(Seat{Name: "Bob", ConnID: "co", Identity: Identity{ID: "bob"}}, t0); err != nil {
+		t.Fatal(err)
+	}
+	r.RatedPair = true
+	var rated []bool
+	for game := range RatedPerPairing + 2 {
+		if game > 0 {
+			for _, c := range []string{"cx", "co"} {
+				if _, err := r.RequestRematch(c, t0); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for _, cell := range []int{0, 3, 1, 4, 2} {
+			if err := r.Move(map[Symbol]string{X: "cx", O: "co"}[r.Turn], cell, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rated = append(rated, r.Ended.Rated)
+	}
+	if fmt.Sprint(rated) != "[true true true false false]" {
+		t.Fatalf("rated games of one pairing: %v", rated)
 	}
 }

@@ -78,6 +78,9 @@ type Room struct {
 	// their games are rated (ratedBetween). A guest who joins later by the code was chosen, not
 	// paired, and one address may be one person in two tabs; Join clears it.
 	RatedPair bool
+	// RatedGames counts the rated games of the pair in this room: past RatedPerPairing their
+	// rematches are not rated (one pairing cannot be farmed by endless rematches).
+	RatedGames int
 	// GameAt is when the current (or last) game began, and Moves its cells in the order played.
 	GameAt time.Time
 	Moves  []int
@@ -231,7 +234,7 @@ func (r *Room) Join(seat Seat, now time.Time) error {
 		return apperr.New(apperr.RoomFull, "Room %s already has two players.", r.Code)
 	}
 	r.O = &Player{Name: seat.Name, TokenHash: seat.TokenHash, ConnID: seat.ConnID, Identity: seat.Identity}
-	r.RatedPair = false
+	r.RatedPair, r.RatedGames = false, 0
 	r.removeWatcher(seat.ConnID)
 	r.Score = Score{}
 	r.SeriesAt = now

@@ -44,8 +44,9 @@ type roomItem struct {
 	TurnAt    int64 `dynamodbav:"turnAt,omitempty"`
 	ResumedAt int64 `dynamodbav:"resumedAt,omitempty"`
 	// Quick marks a room quick match opened; RatedPair, its two players from two addresses.
-	Quick     bool `dynamodbav:"quick,omitempty"`
-	RatedPair bool `dynamodbav:"ratedPair,omitempty"`
+	Quick      bool `dynamodbav:"quick,omitempty"`
+	RatedPair  bool `dynamodbav:"ratedPair,omitempty"`
+	RatedGames int  `dynamodbav:"ratedGames,omitempty"`
 	// GameAt is when the current game began, epoch ms, and Moves its cells in order, one digit
 	// each; Ended the last game that ended (game.Record). Absent in rooms stored before.
 	GameAt    int64       `dynamodbav:"gameAt,omitempty"`
@@ -148,7 +149,7 @@ func toRoomItem(r *game.Room, expires time.Time) roomItem {
 		Watchers: r.Watchers, Version: r.Version,
 		CreatedAt: r.CreatedAt.UnixMilli(), UpdatedAt: r.UpdatedAt.UnixMilli(), ExpiresAt: expires.Unix(),
 		PresenceChanged: r.PresenceChanged, Forfeit: forfeitItem(r.Forfeit), SeriesAt: millis(r.SeriesAt),
-		Timeout: forfeitItem(r.Timeout), TurnAt: millis(r.TurnAt), ResumedAt: millis(r.ResumedAt), Quick: r.Quick, RatedPair: r.RatedPair,
+		Timeout: forfeitItem(r.Timeout), TurnAt: millis(r.TurnAt), ResumedAt: millis(r.ResumedAt), Quick: r.Quick, RatedPair: r.RatedPair, RatedGames: r.RatedGames,
 		GameAt: millis(r.GameAt), Games: r.Games, Moves: cellsString(r.Moves), Ended: toRecordItem(r.Ended),
 	}
 }
@@ -244,7 +245,7 @@ func (it roomItem) toRoom() (*game.Room, error) {
 		Watchers: it.Watchers, Version: it.Version,
 		CreatedAt: time.UnixMilli(it.CreatedAt), UpdatedAt: time.UnixMilli(it.UpdatedAt),
 		SeriesAt: fromMillis(it.SeriesAt), TurnAt: fromMillis(it.TurnAt), ResumedAt: fromMillis(it.ResumedAt),
-		Quick: it.Quick, RatedPair: it.RatedPair, GameAt: fromMillis(it.GameAt), Games: it.Games,
+		Quick: it.Quick, RatedPair: it.RatedPair, RatedGames: it.RatedGames, GameAt: fromMillis(it.GameAt), Games: it.Games,
 	}
 	var err error
 	if r.Moves, err = cellsOf(it.Moves); err != nil {
