@@ -138,5 +138,22 @@ func newCallbackURLItem(stack awscdk.Stack, tableName *string, region string, ur
 		}),
 	})
 	suppressAwsCustomResourceNag(stack, "dynamodb:PutItem and DeleteItem of this Region's one item of the game table")
+	settleBeforeTheCall(stack, item)
 	return item
+}
+
+// settleBeforeTheCall has CDK's AwsCustomResource function created only once item's policy
+// exists, so that IAM has the function's creation to propagate the policy before the first
+// call: the resource already waits for its policy, but the function, its role and the policy
+// are all new in the same deployment (a first deploy, or the upgrade that adds the item), and
+// the handler of this CDK version gives up at the first AccessDenied (aws/aws-cdk#37675),
+// which fails the stack. The dependency is the function resource's, not its construct's: that
+// holds the role the policy is attached to.
+func settleBeforeTheCall(stack awscdk.Stack, item customresources.AwsCustomResource) {
+	fn := stack.Node().TryFindChild(jsii.String("AWS679f53fac002430cb0da5b7982bd2287"))
+	policy := item.Node().TryFindChild(jsii.String("CustomResourcePolicy"))
+	if fn == nil || policy == nil {
+		panic("stacks: CDK's AwsCustomResource no longer has the function or policy settleBeforeTheCall orders")
+	}
+	fn.Node().DefaultChild().Node().AddDependency(policy)
 }

@@ -121,6 +121,19 @@ func TestTwoRegionsWiring(t *testing.T) {
 				t.Errorf("%s: the item's PutItem lacks %s: %s", tc.name, want, put)
 			}
 		}
+		// CDK's function is created once the item's policy exists: IAM propagates the policy
+		// during the function's creation, before the first call (settleBeforeTheCall).
+		var policyID string
+		for id, p := range cdktest.Resources(t, tpl, "AWS::IAM::Policy") {
+			if !strings.Contains(cdktest.JSONOf(t, cdktest.Props(p)), "execute-api:") {
+				policyID = id
+			}
+		}
+		for id, fn := range cdktest.Resources(t, tpl, "AWS::Lambda::Function") {
+			if strings.HasPrefix(id, "AWS679f53fac002430cb0da5b7982bd2287") && (policyID == "" || !strings.Contains(cdktest.JSONOf(t, fn["DependsOn"]), `"`+policyID+`"`)) {
+				t.Errorf("%s: CDK's function %s does not wait for the item's policy %q: %v", tc.name, id, policyID, fn["DependsOn"])
+			}
+		}
 		if cdktest.JSONOf(t, item["Update"]) != put || !strings.Contains(cdktest.JSONOf(t, item["Delete"]), `deleteItem`) {
 			t.Errorf("%s: the item is not written on update, or not deleted with the stack: %v", tc.name, item)
 		}

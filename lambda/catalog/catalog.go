@@ -98,11 +98,13 @@ type Function struct {
 	Needs Needs
 }
 
-// storeActions are lambda/store's calls for rooms and connections (UpdateItem: its narrow
-// writes, such as $disconnect's); gameActions add those of a room's kept chat, which only the
-// game function keeps and reads.
+// storeActions are lambda/store's calls for rooms, connections and players' records
+// (UpdateItem: its narrow writes, such as $disconnect's, and the rating bands; BatchGetItem: a
+// profile read with the erasure marks when a finished game is recorded, which $disconnect does
+// too when the room's clocks it applies end a game); the game function makes the same calls,
+// for a room's kept chat and the players' pages as well.
 var (
-	storeActions = []string{GetItem, PutItem, DeleteItem, UpdateItem}
+	storeActions = []string{GetItem, PutItem, DeleteItem, UpdateItem, BatchGetItem}
 	gameActions  = []string{GetItem, PutItem, DeleteItem, UpdateItem, BatchGetItem}
 )
 

@@ -57,7 +57,7 @@ func TestNeeds(t *testing.T) {
 		want Needs
 	}{
 		{FnConnect, Needs{TableActions: []string{GetItem, PutItem}}},
-		{FnDisconnect, Needs{TableActions: []string{GetItem, PutItem, DeleteItem, UpdateItem}, ManageConnections: true}},
+		{FnDisconnect, Needs{TableActions: []string{GetItem, PutItem, DeleteItem, UpdateItem, BatchGetItem}, ManageConnections: true}},
 		{FnGame, Needs{TableActions: []string{GetItem, PutItem, DeleteItem, UpdateItem, BatchGetItem}, ManageConnections: true}},
 		{FnPresence, Needs{TableActions: []string{GetItem, PutItem}, StreamRead: true, PublishAlerts: true}},
 	} {

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
 	"github.com/serverless-tictactoe/tictactoe/lambda/players"
 )
@@ -272,5 +273,38 @@ func TestOneAddressPlaysUnrated(t *testing.T) {
 	e.quickGame("c", "d", cy, di)
 	if g := e.games("c", cy)["games"].([]any); len(g) != 1 || g[0].(map[string]any)["rated"] != true {
 		t.Fatalf("two addresses' game: %v", g)
+	}
+}
+
+// $disconnect can end a game (the clock of the player to move ran out: the room's clocks are
+// applied with the seat going offline) and then records it like the game function does: the
+// disconnect function must be granted every call the recording makes, or the game is lost from
+// both histories in a real account only.
+func TestADisconnectRecordsTheGameItEnds(t *testing.T) {
+	rc := &requestCounter{}
+	e := newEnv(t, envOptions{requests: rc, moveTimeout: moveTimeout})
+	for conn, ip := range map[string]string{"a": "203.0.113.7", "b": "198.51.100.9"} {
+		if code := e.connectFrom(conn, ip, nil); code != 200 {
+			t.Fatalf("$connect %s: %d", conn, code)
+		}
+	}
+	ann, bob := credential(t), credential(t)
+	e.send("a", map[string]any{"action": "quickMatch", "name": "Ann", "player": ann})
+	e.send("b", map[string]any{"action": "quickMatch", "name": "Bob", "player": bob})
+	code := e.room("a")["code"].(string)
+	e.move("a", code, 0)
+	e.advance(moveTimeout) // Bob's time runs out...
+	rc.take()
+	e.disconnect("a") // ...and Ann's leaving is the first request on the room
+	got := rc.take()
+	if got["BatchGetItem"] == 0 {
+		t.Fatalf("the $disconnect that ended the game made %v: no profile read, was the game recorded?", got)
+	}
+	wantGranted(t, "a $disconnect that ends a game", catalog.FnDisconnect, got)
+	if m := e.metricCounts(); m["GamesRecorded"] != 1 || m["RecordFailures"] != 0 {
+		t.Errorf("metrics %v, want the game recorded", m)
+	}
+	if g := e.games("b", bob)["games"].([]any); len(g) != 1 || g[0].(map[string]any)["how"] != "timeout" {
+		t.Errorf("Bob's history after the $disconnect: %v", g)
 	}
 }
