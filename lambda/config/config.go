@@ -149,6 +149,9 @@ type Config struct {
 	// "host:port" or "tcp:host:port udp:host:port"). Default: empty, and nothing is traced
 	// (make dev).
 	XRayDaemon string
+	// TracingOff says why AWS_XRAY_DAEMON_ADDRESS, though set, was not understood: nothing is
+	// traced then. "" otherwise.
+	TracingOff string
 	// PresenceLog makes the game functions log the presence events of their own writes
 	// (PRESENCE_LOG=true): for DynamoDB servers without streams, such as dynalite under
 	// `make dev`. Default: off; on AWS the stream's presence function publishes them.
@@ -330,10 +333,13 @@ var settings = []setting{
 		}
 		c.TraceSampleRate = f
 	}},
-	{EnvXRayDaemon, func(c *Config, v string, bad problem) {
+	{EnvXRayDaemon, func(c *Config, v string, _ problem) {
+		// Lambda sets it, not the deployer: a value of a form not known here turns tracing off
+		// (TracingOff says why, and the function logs it) rather than keeping every function,
+		// $connect included, from starting.
 		addr, err := XRayDaemonUDP(v)
 		if err != nil {
-			bad("%v", err)
+			c.TracingOff = err.Error()
 		}
 		c.XRayDaemon = addr
 	}},

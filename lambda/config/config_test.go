@@ -116,9 +116,6 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{EnvTraceSampleRate, "1%", "TRACE_SAMPLE_RATE"},
 		{EnvTraceSampleRate, "2", "from 0 (none traced) to 1"},
 		{EnvTraceSampleRate, "-0.1", "TRACE_SAMPLE_RATE"},
-		{EnvXRayDaemon, "localhost", "AWS_XRAY_DAEMON_ADDRESS"},
-		{EnvXRayDaemon, "tcp:127.0.0.1:2000", "AWS_XRAY_DAEMON_ADDRESS"},
-		{EnvXRayDaemon, "127.0.0.1:99999", "AWS_XRAY_DAEMON_ADDRESS"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
@@ -266,5 +263,20 @@ func TestRegionSettings(t *testing.T) {
 	})
 	if err := c.Require(fn); err != nil || !c.CallbackURLsInTable {
 		t.Errorf("with %s: %v (%v)", EnvCallbackURLsInTable, err, c.CallbackURLsInTable)
+	}
+}
+
+// AWS_XRAY_DAEMON_ADDRESS is Lambda's, not the deployer's: a form not known here turns tracing
+// off and says why, and never keeps a function from starting.
+func TestAnUnknownDaemonAddressTurnsTracingOff(t *testing.T) {
+	for _, v := range []string{"localhost", "tcp:127.0.0.1:2000", "127.0.0.1:99999"} {
+		c, err := FromEnv(env(map[string]string{EnvXRayDaemon: v}))
+		if err != nil || c.XRayDaemon != "" || !strings.Contains(c.TracingOff, v) {
+			t.Errorf("%q: %v, daemon %q, off %q", v, err, c.XRayDaemon, c.TracingOff)
+		}
+	}
+	c, err := FromEnv(env(map[string]string{EnvXRayDaemon: "tcp:169.254.79.129:2000 udp:169.254.79.129:2000"}))
+	if err != nil || c.XRayDaemon != "169.254.79.129:2000" || c.TracingOff != "" {
+		t.Errorf("Lambda's form: %v, %q, %q", err, c.XRayDaemon, c.TracingOff)
 	}
 }

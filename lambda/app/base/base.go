@@ -104,6 +104,9 @@ func HandlerOptions(cfg config.Config, logger *slog.Logger, g *guard.Guard) hand
 // Tracer traces a sample of the function's invocations (TRACE_SAMPLE_RATE) to the X-Ray
 // daemon Lambda runs beside it (AWS_XRAY_DAEMON_ADDRESS); nil where none runs (make dev).
 func Tracer(cfg config.Config, logger *slog.Logger) *xray.Tracer {
+	if cfg.TracingOff != "" {
+		logger.Warn("tracing is off: AWS_XRAY_DAEMON_ADDRESS is not understood", "error", cfg.TracingOff)
+	}
 	return xray.New(xray.Options{Name: os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), Daemon: cfg.XRayDaemon, Rate: cfg.TraceSampleRate, Log: logger})
 }
 
