@@ -6,13 +6,15 @@
 package stacks
 
 import (
-	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+
 	"github.com/serverless-tictactoe/tictactoe/blocks"
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/presence/eventtype"
 )
 
@@ -47,6 +49,7 @@ const (
 	KeyReservedConcurrency = "reservedConcurrency"
 	KeyAddressStrikes      = "addressStrikes"
 	KeyTraceRate           = "traceRate"
+	KeyActiveTracing       = "activeTracing"
 	// The delivery pipeline's (docs/pipeline.md).
 	KeyPipeline      = "pipeline"
 	KeyRepository    = "repository"
@@ -113,6 +116,9 @@ type Config struct {
 	Zones map[string][]string
 	// SsmEndpoints adds the interface endpoints Session Manager needs (billed per hour).
 	SsmEndpoints *bool
+	// ActiveTracing has Lambda sample the game function itself (Active tracing), should the
+	// functions' own traces under PassThrough not arrive (docs/tracing.md). Default: off.
+	ActiveTracing *bool
 	// ApiGatewayLogRole sets the region's API Gateway CloudWatch Logs role, which the
 	// WebSocket stage's access logs need (see blocks.WebSocketApiProps.AccountLogRole).
 	ApiGatewayLogRole *bool
@@ -193,6 +199,15 @@ func (c Config) StageThrottle() (rate, burst float64) {
 		burst = *c.ThrottleBurst
 	}
 	return rate, burst
+}
+
+// GameTracing is the game function's tracing mode: Active with activeTracing, else the
+// constructs' default ("").
+func (c Config) GameTracing() awslambda.Tracing {
+	if c.ActiveTracing != nil && *c.ActiveTracing {
+		return awslambda.Tracing_ACTIVE
+	}
+	return ""
 }
 
 // GameConcurrency is the game function's reserved concurrency, or nil for none.

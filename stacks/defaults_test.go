@@ -79,6 +79,16 @@ func gameReserved(t *testing.T, s *synthesized) bool {
 	return ok
 }
 
+// gameTracing is the deployment's game function's tracing mode.
+func gameTracing(t *testing.T, s *synthesized) string {
+	t.Helper()
+	rt := s.d.Realtime
+	logical := *rt.GetLogicalId(rt.Functions[catalog.FnGame].Function.Node().DefaultChild().(awscdk.CfnElement))
+	var fn struct{ TracingConfig struct{ Mode string } }
+	cdktest.RoundTrip(t, cdktest.Props(cdktest.Resources(t, s.tpl(rt.Stack), "AWS::Lambda::Function")[logical]), &fn)
+	return fn.TracingConfig.Mode
+}
+
 // The defaults docs/deploy.md states for every setting are the ones the app applies: read off
 // the default deployment's templates where a construct applies them, and off lambda/config
 // where the functions do.
@@ -178,6 +188,7 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 		KeyAvailabilityZones:     {doc[KeyAvailabilityZones], firstZones(t, s)},
 		KeyAddressStrikes:        {doc[KeyAddressStrikes], strconv.Itoa(fn.AddressStrikes)},
 		KeyTraceRate:             {doc[KeyTraceRate], num(fn.TraceSampleRate)},
+		KeyActiveTracing:         {doc[KeyActiveTracing], strconv.FormatBool(gameTracing(t, s) == "Active")},
 		KeyPipeline:              {doc[KeyPipeline], strconv.FormatBool(s.cfg.Pipeline != nil)},
 		KeyRepository:            {doc[KeyRepository], "none"},
 		KeyBranch:                {doc[KeyBranch], DefaultBranch},

@@ -120,6 +120,7 @@ func realtimePropsFor(cfg Config, region string, stackProps awscdk.StackProps) *
 		ThrottleBurst:   &burst,
 		ConnectThrottle: &connect,
 		GameConcurrency: cfg.GameConcurrency(),
+		GameTracing:     cfg.GameTracing(),
 		AccountLogRole:  cfg.ApiGatewayLogRole,
 
 		BehindDistribution: cfg.UsesCloudFront(),

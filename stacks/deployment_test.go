@@ -64,7 +64,7 @@ var prodContext = map[string]any{
 	"domainName":  "play.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ",
 	"maxInstances": "6", "maxAzs": "3", "ssmEndpoints": "true", "instanceType": "t4g.small",
 	"allowedOrigins": "https://play.example.com,https://game.example.com", "logLevel": "debug", "gracePeriod": "90s",
-	"traceRate": "0.001",
+	"traceRate": "0.001", "activeTracing": "true",
 }
 
 var prodEnv = map[string]string{"CDK_DEFAULT_ACCOUNT": "123456789012", "CDK_DEFAULT_REGION": "eu-west-1"}
@@ -308,7 +308,8 @@ func TestFunctionsGetOnlyTheirPermissions(t *testing.T) {
 // The functions get the settings lambda/config reads: the table and the @connections URL only
 // where they use them, and the deployer's context settings everywhere; each runs with
 // PassThrough tracing (X-Ray's daemon beside it, Lambda sampling nothing itself: the functions'
-// TRACE_SAMPLE_RATE decides what is traced) and may write to X-Ray.
+// TRACE_SAMPLE_RATE decides what is traced), the game function Active with activeTracing (as
+// prod's context has it), and may write to X-Ray.
 func TestFunctionsGetTheirSettings(t *testing.T) {
 	for cfgName, s := range map[string]*synthesized{"dev": dev(t), "prod": prod(t)} {
 		rt := s.d.Realtime
@@ -323,8 +324,12 @@ func TestFunctionsGetTheirSettings(t *testing.T) {
 			}
 			cdktest.RoundTrip(t, cdktest.Resources(t, tpl, "AWS::Lambda::Function")[logical], &fn)
 			vars := fn.Properties.Environment.Variables
-			if fn.Properties.TracingConfig.Mode != "PassThrough" {
-				t.Errorf("%s %s: tracing mode %q, want PassThrough", cfgName, name, fn.Properties.TracingConfig.Mode)
+			want := "PassThrough"
+			if cfgName == "prod" && name == catalog.FnGame { // activeTracing=true
+				want = "Active"
+			}
+			if fn.Properties.TracingConfig.Mode != want {
+				t.Errorf("%s %s: tracing mode %q, want %s", cfgName, name, fn.Properties.TracingConfig.Mode, want)
 			}
 			role := *rt.GetLogicalId(rt.Functions[name].Role.Node().DefaultChild().(awscdk.CfnElement))
 			writes := false

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -38,6 +39,8 @@ type RealtimeStackProps struct {
 	ConnectThrottle *blocks.Throttle
 	// GameConcurrency is the game function's reserved concurrency. Default: none reserved.
 	GameConcurrency *float64
+	// GameTracing is the game function's tracing mode. Default: blocks.DefaultTracing.
+	GameTracing awslambda.Tracing
 	// AccountLogRole sets the region's API Gateway CloudWatch Logs role. Default:
 	// WebSocketApi's (see blocks.WebSocketApiProps.AccountLogRole).
 	AccountLogRole *bool
@@ -177,8 +180,9 @@ func newRouteFunctions(stack awscdk.Stack, id string, props *RealtimeStackProps,
 			env[config.EnvSourceKeySecret] = sourceKey.SecretValue().UnsafeUnwrap()
 		}
 		var reserved *float64
+		var tracing awslambda.Tracing
 		if f.Name == catalog.FnGame {
-			reserved = props.GameConcurrency
+			reserved, tracing = props.GameConcurrency, props.GameTracing
 		}
 		fn := blocks.NewGoFunction(functionsScope, jsii.String(f.Name), &blocks.GoFunctionProps{
 			Command:             jsii.String(f.Name),
@@ -186,6 +190,7 @@ func newRouteFunctions(stack awscdk.Stack, id string, props *RealtimeStackProps,
 			Environment:         &env,
 			Lifecycle:           props.Lifecycle,
 			ReservedConcurrency: reserved,
+			Tracing:             tracing,
 			MetricNamespace:     jsii.String(metrics.Namespace),
 		})
 		if f.Needs.Table() {

@@ -72,6 +72,7 @@ var settings = []setting{
 	{key: KeyRateLimitBurst, env: config.EnvRateBurst},
 	{key: KeyAddressStrikes, env: config.EnvAddressStrikes},
 	{key: KeyTraceRate, env: config.EnvTraceSampleRate},
+	{key: KeyActiveTracing, read: flag(func(c *Config) **bool { return &c.ActiveTracing }, " (true has Lambda sample the game function itself: docs/tracing.md)")},
 	{key: KeyApiGatewayLogRole, read: flag(func(c *Config) **bool { return &c.ApiGatewayLogRole }, " (false when the account already sets API Gateway's CloudWatch Logs role)")},
 	{key: KeyCloudFront, read: flag(func(c *Config) **bool { return &c.CloudFront }, " (false serves the site from an internet-facing load balancer)")},
 	{key: KeyDomainName, read: nonEmpty(func(r *reader, c *Config, key, s string) {
