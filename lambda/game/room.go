@@ -71,8 +71,7 @@ type Room struct {
 	// TurnAt is when the player to move got the turn, and ResumedAt when they came back to it
 	// (Resume; zero if not): the move clock's facts (TurnEnds). Zero in rooms stored before.
 	TurnAt, ResumedAt time.Time
-	// Quick marks a room quick match opened: a player who keeps timing out loses its seat, and
-	// its games between identified players are rated.
+	// Quick marks a room quick match opened: a player who keeps timing out loses its seat.
 	Quick bool
 	// RatedPair marks a room whose two players quick match paired from two addresses: only
 	// their games are rated (ratedBetween). A guest who joins later by the code was chosen, not

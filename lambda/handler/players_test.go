@@ -4,11 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"strings"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/catalog"
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
@@ -145,26 +141,6 @@ func TestAWrongSecretIsRefused(t *testing.T) {
 	}
 }
 
-// itemsMentioning counts the table's items any attribute of which holds s (a scan: tests only).
-func (e *env) itemsMentioning(s string) int {
-	e.t.Helper()
-	out, err := e.table.Client.Scan(e.t.Context(), &dynamodb.ScanInput{TableName: &e.table.Name})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	n := 0
-	for _, item := range out.Items {
-		var v map[string]any
-		if err := attributevalue.UnmarshalMap(item, &v); err != nil {
-			e.t.Fatal(err)
-		}
-		if strings.Contains(fmt.Sprint(v), s) {
-			n++
-		}
-	}
-	return n
-}
-
 // Forget me: at once, nothing of the player is left in the table (a scan finds neither their
 // id nor their secret's hash), the opponent's history keeps the games with the name replaced,
 // the leaderboard drops them; asking again is answered the same.
@@ -181,7 +157,7 @@ func TestForgetMeLeavesNothing(t *testing.T) {
 	e.send("c", map[string]any{"action": "playComputer", "name": "Ann", "player": ann, "level": "easy"})
 	e.send("a", map[string]any{"action": "quickMatch", "name": "Ann", "player": ann})
 	e.send("b", map[string]any{"action": "quickMatch", "name": "Bob", "player": bob}) // a live room with Ann's seat
-	if e.itemsMentioning(ann["id"].(string)) == 0 {
+	if len(e.keysMentioning(ann["id"].(string))) == 0 {
 		t.Fatal("nothing names Ann before she erases herself: the test proves nothing")
 	}
 

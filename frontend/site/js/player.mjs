@@ -140,7 +140,6 @@ export function recoveryLink(p = player(), href = location.href) {
 export async function startAfresh({ keep }) {
   const current = read();
   if (keep && current) write(current, PREVIOUS);
-  else if (!keep && previous() && current && previous().id === current.id) write(null, PREVIOUS);
   write(null);
   return ready();
 }
