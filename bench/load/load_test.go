@@ -75,57 +75,44 @@ func TestComputerMovesCostWhatMovesCost(t *testing.T) {
 	}
 }
 
-// Each phase is counted apart and costs what the handlers' own tests say (the floors, or the
-// one request above it the report explains).
-func TestPhases(t *testing.T) {
+// measurePhases runs phases (Phases or PlayerPhases) for games games on a fresh local stack and
+// checks each phase's DynamoDB requests per game against want (a range: where two requests
+// race, the cost depends on which lands first).
+func measurePhases(t *testing.T, phases func(context.Context, string, *Counters, int) ([]Phase, error), games int, want map[string][2]float64) {
+	t.Helper()
 	l, err := StartLocal(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = l.Stop(context.Background()) })
-	phases, err := Phases(t.Context(), l.Stack.WebSocketURL, l.Counters, 4)
+	got, err := phases(t.Context(), l.Stack.WebSocketURL, l.Counters, games)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Where two requests race, the cost depends on which lands first: a rematch costs 4 one
-	// after the other and 5 when both read before either writes; leaving at once costs 4, or
-	// 6 when a post finds the other player already gone.
-	want := map[string][2]float64{"connect (both players)": {2, 2}, "createRoom": {2, 2}, "joinRoom": {3, 3}, "9 moves": {18, 18},
-		"rematch (both ask at once)": {4, 5}, "both players leave at once": {4, 6}, "both leave one after the other": {4, 4}}
-	if len(phases) != len(want) {
-		t.Fatalf("%d phases measured, want %d", len(phases), len(want))
+	if len(got) != len(want) {
+		t.Fatalf("%d phases measured, want %d", len(got), len(want))
 	}
-	for _, p := range phases {
-		w, got := want[p.Name], p.PerGame()
-		if got < w[0] || got > w[1] {
-			t.Errorf("%s: %.2f DynamoDB requests per game (%v), want %g to %g", p.Name, got, p.Counts.Dynamo, w[0], w[1])
+	for _, p := range got {
+		w, n := want[p.Name], p.PerGame()
+		if n < w[0] || n > w[1] {
+			t.Errorf("%s: %.2f DynamoDB requests per game (%v), want %g to %g", p.Name, n, p.Counts.Dynamo, w[0], w[1])
 		}
 	}
 }
 
-// What the players' history, stats and ratings add, phase by phase, against the local stack:
-// each phase costs its floor (the leaderboard's write only when a standing changed).
+// Each phase is counted apart and costs what the handlers' own tests say (the floors, or the
+// one request above it the report explains): a rematch costs 4 one after the other and 5 when
+// both read before either writes; leaving at once costs 4, or 6 when a post finds the other
+// player already gone.
+func TestPhases(t *testing.T) {
+	measurePhases(t, Phases, 4, map[string][2]float64{"connect (both players)": {2, 2}, "createRoom": {2, 2}, "joinRoom": {3, 3},
+		"9 moves": {18, 18}, "rematch (both ask at once)": {4, 5}, "both players leave at once": {4, 6}, "both leave one after the other": {4, 4}})
+}
+
+// What the players' history, stats and ratings add, phase by phase: each phase costs its
+// floor. A rated game writes the leaderboard for each player whose standing changed: here, on a
+// board of fewer than 50, always both.
 func TestPlayerPhases(t *testing.T) {
-	l, err := StartLocal(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = l.Stop(context.Background()) })
-	phases, err := PlayerPhases(t.Context(), l.Stack.WebSocketURL, l.Counters, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A rated game writes the leaderboard for each player whose standing changed: here, on a
-	// board of fewer than 50, always both.
-	want := map[string][2]float64{"quick match, both identified": {15, 15}, "9 moves of a rated game, recorded for both": {30, 30},
-		"myGames (a rated player)": {2, 2}, "leaderboard, with the asker's rank": {2, 2}}
-	if len(phases) != len(want) {
-		t.Fatalf("%d phases measured, want %d", len(phases), len(want))
-	}
-	for _, p := range phases {
-		w, got := want[p.Name], p.PerGame()
-		if got < w[0] || got > w[1] {
-			t.Errorf("%s: %.2f DynamoDB requests per game (%v), want %g to %g", p.Name, got, p.Counts.Dynamo, w[0], w[1])
-		}
-	}
+	measurePhases(t, PlayerPhases, 3, map[string][2]float64{"quick match, both identified": {15, 15},
+		"9 moves of a rated game, recorded for both": {30, 30}, "myGames (a rated player)": {2, 2}, "leaderboard, with the asker's rank": {2, 2}})
 }

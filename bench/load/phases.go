@@ -25,13 +25,16 @@ func (p Phase) PerGame() float64 { return float64(p.Counts.DynamoTotal()) / floa
 // PostsPerGame is the phase's @connections posts per game.
 func (p Phase) PostsPerGame() float64 { return float64(p.Counts.Posts) / float64(max(p.Games, 1)) }
 
-// The phases, in the order a game goes through them. Their floors and reasons are the report's
-// (docs/benchmarks.md); lambda/handler's TestEachPhaseCostsItsFloor holds the code to them.
-var phaseDefs = []struct {
+// phaseDef is a phase's name, its floor (DynamoDB requests per game) and where they go.
+type phaseDef struct {
 	name  string
 	floor float64
 	why   string
-}{
+}
+
+// The phases, in the order a game goes through them. Their floors and reasons are the report's
+// (docs/benchmarks.md); lambda/handler's TestEachPhaseCostsItsFloor holds the code to them.
+var phaseDefs = []phaseDef{
 	{"connect (both players)", 2, "$connect records each connection (1 PutItem each); with the per-address ceiling on (a deployment's default), 1 GetItem more each, of the address's item"},
 	{"createRoom", 2, "the room's conditional put and the connection's record, claimed with no read"},
 	{"joinRoom", 3, "the room's read and write, and the connection's record"},

@@ -13,11 +13,7 @@ import (
 // The phases of what lambda/players keeps, in the order a player meets them; their floors are
 // this design's (docs/privacy.md, docs/benchmarks.md), and TestPlayerPhases holds the code to
 // them.
-var playerPhaseDefs = []struct {
-	name  string
-	floor float64
-	why   string
-}{
+var playerPhaseDefs = []phaseDef{
 	{"quick match, both identified", 15, "what a quick match costs unidentified (11: the queue, the room, both connections' records); each player's profile read (1 each; new players, as here, have none until their first game is recorded) and the room noted for erasure (one small write each)"},
 	{"9 moves of a rated game, recorded for both", 30, "a read and a conditional write per move (18); then, once the last move has been answered, each player's profile and the erasure marks read in one request and the profile written (2 each; the first game creates it), their rating band moved (1 each), the leaderboard read (1 each) and, when their standing changed, written and their erasure mark read again (2 each; not for a player who neither is nor gets on the board)"},
 	{"myGames (a rated player)", 2, "the profile, stats and history in one item (1), and the leaderboard for the rank (1); past the leaderboard's 50, the rating bands too (1)"},

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/serverless-tictactoe/tictactoe/bench/cost"
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
 	"github.com/serverless-tictactoe/tictactoe/lambda/players"
 	"github.com/serverless-tictactoe/tictactoe/lambda/store"
@@ -304,32 +305,6 @@ func (c *countingPlayers) take() int {
 	return n
 }
 
-// attrSize is an attribute value's size as DynamoDB bills it (close enough: numbers count
-// their digits halved, plus one).
-func attrSize(v types.AttributeValue) int {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(v.Value)
-	case *types.AttributeValueMemberN:
-		return (len(v.Value)+1)/2 + 1
-	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
-		return 1
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range v.Value {
-			n += 1 + attrSize(e)
-		}
-		return n
-	case *types.AttributeValueMemberM:
-		n := 3
-		for k, e := range v.Value {
-			n += 1 + len(k) + attrSize(e)
-		}
-		return n
-	}
-	return 0
-}
-
 // itemKB is the size of the item at pk in write units (1 KB each, rounded up).
 func (e *env) itemKB(pk string) int {
 	e.t.Helper()
@@ -338,11 +313,7 @@ func (e *env) itemKB(pk string) int {
 	if err != nil || out.Item == nil {
 		e.t.Fatalf("reading %s: %v", pk, err)
 	}
-	n := 0
-	for k, v := range out.Item {
-		n += len(k) + attrSize(v)
-	}
-	return (n + 1023) / 1024
+	return (cost.ItemBytes(out.Item) + 1023) / 1024
 }
 
 // A player with a full history (50 games) sits down: the room is noted for erasure in a small
