@@ -119,25 +119,9 @@ func (s *DynamoStore) ChatHistory(ctx context.Context, code string, born time.Ti
 	for n := first; n <= c.Seq; n++ {
 		keys = append(keys, keyOf(chatSlotKey(code, n)))
 	}
-	var items []map[string]types.AttributeValue
-	request := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
-	for attempt := 1; len(request) > 0; attempt++ {
-		if attempt > maxBatchAttempts {
-			return nil, fmt.Errorf("reading the chat of room %s: keys still unprocessed after %d attempts", code, maxBatchAttempts)
-		}
-		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: request})
-		if err != nil {
-			return nil, fmt.Errorf("reading the chat of room %s: %w", code, err)
-		}
-		items = append(items, out.Responses[s.table]...)
-		request = out.UnprocessedKeys
-		if len(request) > 0 {
-			select {
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(time.Duration(attempt*10) * time.Millisecond):
-			}
-		}
+	items, err := s.batchGet(ctx, keys, true)
+	if err != nil {
+		return nil, fmt.Errorf("reading the chat of room %s: %w", code, err)
 	}
 	var msgs []chatItem
 	for _, raw := range items {
@@ -157,6 +141,36 @@ func (s *DynamoStore) ChatHistory(ctx context.Context, code string, born time.Ti
 		out[i] = ChatMessage{Seq: it.Seq, From: it.From, Symbol: it.Symbol, Text: it.Text, At: time.UnixMilli(it.At)}
 	}
 	return out, nil
+}
+
+// batchGet reads keys with BatchGetItem, 100 a call, asking again (after a growing pause) for
+// what DynamoDB leaves unprocessed, at most maxBatchAttempts times a call; consistent asks for
+// strongly consistent reads. Absent items are left out; expired ones are not (the callers know
+// their items' expiry).
+func (s *DynamoStore) batchGet(ctx context.Context, keys []map[string]types.AttributeValue, consistent bool) ([]map[string]types.AttributeValue, error) {
+	var items []map[string]types.AttributeValue
+	for start := 0; start < len(keys); start += 100 {
+		request := map[string]types.KeysAndAttributes{s.table: {Keys: keys[start:min(start+100, len(keys))], ConsistentRead: aws.Bool(consistent)}}
+		for attempt := 1; len(request) > 0; attempt++ {
+			if attempt > maxBatchAttempts {
+				return nil, fmt.Errorf("keys still unprocessed after %d attempts", maxBatchAttempts)
+			}
+			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: request})
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, out.Responses[s.table]...)
+			request = out.UnprocessedKeys
+			if len(request) > 0 {
+				select {
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				case <-time.After(time.Duration(attempt*10) * time.Millisecond):
+				}
+			}
+		}
+	}
+	return items, nil
 }
 
 // maxBatchAttempts bounds the retries of keys DynamoDB leaves unprocessed.

@@ -208,43 +208,33 @@ func (s *DynamoStore) Recall(ctx context.Context, id, opponent string) (Recall, 
 	if opponent != "" {
 		keys = append(keys, keyOf(goneKey(opponent)))
 	}
+	items, err := s.batchGet(ctx, keys, true)
+	if err != nil {
+		return Recall{}, fmt.Errorf("reading a player's profile: %w", err)
+	}
 	var r Recall
-	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
-	for attempt := 0; len(req) > 0; attempt++ {
-		if attempt == 5 {
-			return Recall{}, errors.New("reading a player's profile: keys still unprocessed after 5 calls")
+	for _, item := range items {
+		var head struct {
+			PK        string `dynamodbav:"pk"`
+			ExpiresAt int64  `dynamodbav:"expiresAt"`
 		}
-		if attempt > 0 {
-			time.Sleep(time.Duration(10<<attempt) * time.Millisecond)
-		}
-		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-		if err != nil {
+		if err := attributevalue.UnmarshalMap(item, &head); err != nil {
 			return Recall{}, fmt.Errorf("reading a player's profile: %w", err)
 		}
-		for _, item := range out.Responses[s.table] {
-			var head struct {
-				PK        string `dynamodbav:"pk"`
-				ExpiresAt int64  `dynamodbav:"expiresAt"`
-			}
-			if err := attributevalue.UnmarshalMap(item, &head); err != nil {
-				return Recall{}, fmt.Errorf("reading a player's profile: %w", err)
-			}
-			if head.ExpiresAt != 0 && head.ExpiresAt <= s.now().Unix() {
-				continue // expired: as absent
-			}
-			switch head.PK {
-			case playerKey(id):
-				if r.Profile, err = decodeProfile(id, item); err != nil {
-					return Recall{}, err
-				}
-				r.Found = true
-			case goneKey(id):
-				r.Erased = true
-			case goneKey(opponent):
-				r.OpponentErased = true
-			}
+		if head.ExpiresAt != 0 && head.ExpiresAt <= s.now().Unix() {
+			continue // expired: as absent
 		}
-		req = out.UnprocessedKeys
+		switch head.PK {
+		case playerKey(id):
+			if r.Profile, err = decodeProfile(id, item); err != nil {
+				return Recall{}, err
+			}
+			r.Found = true
+		case goneKey(id):
+			r.Erased = true
+		case goneKey(opponent):
+			r.OpponentErased = true
+		}
 	}
 	return r, nil
 }
@@ -445,41 +435,29 @@ func (s *DynamoStore) MoveBand(ctx context.Context, from players.Counted, fromOK
 	return nil
 }
 
-// Bands reads the weeks' items with BatchGetItem (100 keys a call) and adds them up.
+// Bands reads the weeks' items in one BatchGetItem (of up to 100 keys a call) and adds them up.
 func (s *DynamoStore) Bands(ctx context.Context, weeks []int64) (map[int]int, error) {
+	var keys []map[string]types.AttributeValue
+	for _, w := range weeks {
+		keys = append(keys, keyOf(bandsKey(w)))
+	}
+	items, err := s.batchGet(ctx, keys, false)
+	if err != nil {
+		return nil, fmt.Errorf("reading the rating bands: %w", err)
+	}
 	counts := map[int]int{}
-	for start := 0; start < len(weeks); start += 100 {
-		var keys []map[string]types.AttributeValue
-		for _, w := range weeks[start:min(start+100, len(weeks))] {
-			keys = append(keys, keyOf(bandsKey(w)))
-		}
-		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys}}
-		for attempt := 0; len(req) > 0; attempt++ {
-			if attempt == 5 {
-				return nil, errors.New("reading the rating bands: keys still unprocessed after 5 calls")
+	for _, item := range items {
+		for k, v := range item {
+			n, ok := v.(*types.AttributeValueMemberN)
+			band, err := strconv.Atoi(strings.TrimPrefix(k, bandPrefix))
+			if !ok || !strings.HasPrefix(k, bandPrefix) || err != nil {
+				continue
 			}
-			if attempt > 0 {
-				time.Sleep(time.Duration(10<<attempt) * time.Millisecond)
-			}
-			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			c, err := strconv.Atoi(n.Value)
 			if err != nil {
-				return nil, fmt.Errorf("reading the rating bands: %w", err)
+				return nil, fmt.Errorf("rating band %s holds %q", k, n.Value)
 			}
-			for _, item := range out.Responses[s.table] {
-				for k, v := range item {
-					n, ok := v.(*types.AttributeValueMemberN)
-					band, err := strconv.Atoi(strings.TrimPrefix(k, bandPrefix))
-					if !ok || !strings.HasPrefix(k, bandPrefix) || err != nil {
-						continue
-					}
-					c, err := strconv.Atoi(n.Value)
-					if err != nil {
-						return nil, fmt.Errorf("rating band %s holds %q", k, n.Value)
-					}
-					counts[band] += c
-				}
-			}
-			req = out.UnprocessedKeys
+			counts[band] += c
 		}
 	}
 	return counts, nil
