@@ -344,6 +344,22 @@ func (e *env) room(connID string) map[string]any {
 	return f["room"].(map[string]any)
 }
 
+// newestRoom returns the room of the newest version connID received: when two requests post
+// to it at once, their frames may arrive in either order.
+func (e *env) newestRoom(connID string) map[string]any {
+	e.t.Helper()
+	var newest map[string]any
+	for _, f := range e.conns.Frames(e.t, connID) {
+		if r, ok := f["room"].(map[string]any); ok && f["type"] == "room" && (newest == nil || r["version"].(float64) > newest["version"].(float64)) {
+			newest = r
+		}
+	}
+	if newest == nil {
+		e.t.Fatalf("%s received no room frame", connID)
+	}
+	return newest
+}
+
 // wantError checks connID's last frame is an error with code, answering action.
 func (e *env) wantError(connID, code, action string) {
 	e.t.Helper()
