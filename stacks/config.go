@@ -48,6 +48,7 @@ const (
 	KeyGames               = "games"
 	KeyReservedConcurrency = "reservedConcurrency"
 	KeyAddressStrikes      = "addressStrikes"
+	KeyAddressFrames       = "addressFrames"
 	KeyTraceRate           = "traceRate"
 	KeyActiveTracing       = "activeTracing"
 	// The delivery pipeline's (docs/pipeline.md).

@@ -192,6 +192,7 @@ func TestFromContextRejectsBadValues(t *testing.T) {
 		{"rate limit", map[string]any{KeyRateLimitPerSecond: "-1"}, nil, []string{"context rateLimitPerSecond"}},
 		{"rate burst", map[string]any{KeyRateLimitBurst: "0"}, nil, []string{"context rateLimitBurst"}},
 		{"address strikes", map[string]any{KeyAddressStrikes: "-1"}, nil, []string{"context addressStrikes", "from 0 (no per-address ceiling)"}},
+		{"address frames", map[string]any{KeyAddressFrames: "lots"}, nil, []string{"context addressFrames", "from 0 (no share per address)"}},
 		{"trace rate", map[string]any{KeyTraceRate: "5%"}, nil, []string{"context traceRate", "from 0 (none traced) to 1"}},
 		{"connections per source removed", map[string]any{"connectionsPerSource": "200"}, nil, []string{"context connectionsPerSource", "no longer a setting", "addressStrikes"}},
 		{"wrong case", map[string]any{"alertemail": "ops@example.com"}, nil, []string{"context alertemail", "did you mean alertEmail?"}},

@@ -187,6 +187,7 @@ func TestDocumentedDefaultsAreApplied(t *testing.T) {
 		KeyReservedConcurrency:   {doc[KeyReservedConcurrency], strconv.FormatBool(gameReserved(t, prod(t)) || gameReserved(t, s))},
 		KeyAvailabilityZones:     {doc[KeyAvailabilityZones], firstZones(t, s)},
 		KeyAddressStrikes:        {doc[KeyAddressStrikes], strconv.Itoa(fn.AddressStrikes)},
+		KeyAddressFrames:         {doc[KeyAddressFrames], strconv.Itoa(fn.AddressFrames)},
 		KeyTraceRate:             {doc[KeyTraceRate], num(fn.TraceSampleRate)},
 		KeyActiveTracing:         {doc[KeyActiveTracing], strconv.FormatBool(gameTracing(t, s) == "Active")},
 		KeyPipeline:              {doc[KeyPipeline], strconv.FormatBool(s.cfg.Pipeline != nil)},

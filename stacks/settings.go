@@ -71,6 +71,7 @@ var settings = []setting{
 	{key: KeyRateLimitPerSecond, env: config.EnvRatePerSecond},
 	{key: KeyRateLimitBurst, env: config.EnvRateBurst},
 	{key: KeyAddressStrikes, env: config.EnvAddressStrikes},
+	{key: KeyAddressFrames, env: config.EnvAddressFrames},
 	{key: KeyTraceRate, env: config.EnvTraceSampleRate},
 	{key: KeyActiveTracing, read: flag(func(c *Config) **bool { return &c.ActiveTracing }, " (true has Lambda sample the game function itself: docs/tracing.md)")},
 	{key: KeyApiGatewayLogRole, read: flag(func(c *Config) **bool { return &c.ApiGatewayLogRole }, " (false when the account already sets API Gateway's CloudWatch Logs role)")},

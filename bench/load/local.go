@@ -159,7 +159,7 @@ func startLocal(ctx context.Context, ceilings bool) (*Local, error) {
 		case ceilings:
 		case k == config.EnvRatePerSecond:
 			return "0"
-		case k == config.EnvAddressStrikes:
+		case k == config.EnvAddressStrikes, k == config.EnvAddressFrames:
 			return "0" // every simulated player is this one machine
 		}
 		return ""

@@ -87,6 +87,19 @@ const (
 	// burst, before the server closes it; a strike is forgiven every StrikeForgiveSeconds.
 	StrikesToClose       = 20
 	StrikeForgiveSeconds = 10
+	// An address's share of the stage. The frames its connections send together in a
+	// FrameWindowSeconds window (those the connection's own window counts: a move that is
+	// played never is) are counted in the table, and past AddressFramesPerWindow the
+	// connections sending faster than a player's pace (more than PacedFramesPerWindow of
+	// their own in the window) are answered rate_limited, and closed at their
+	// ShareRefusalsToClose-th refusal in the window: the flood's connections pay, and the
+	// paced ones beside them play on. Paced frames are refused only past the share by
+	// themselves (a swarm of paced connections shares it equally). 100 frames per 10 s is a
+	// tenth of a default stage, and what a class of 40 sends when every player joins and
+	// chats in the same 10 s; an IPv6 /48 gets NetworkStrikesFactor times it.
+	AddressFramesPerWindow = 100
+	PacedFramesPerWindow   = 5
+	ShareRefusalsToClose   = 3
 	// MaxWatchers is how many spectators a room takes (game.MaxWatchers owns it).
 	MaxWatchers = game.MaxWatchers
 )

@@ -46,8 +46,11 @@ const (
 	// EnvAddressStrikes is what one source address's probing may cost in the window before
 	// its connections are on probation (lambda/guard); EnvSourceKeySecret keys the addresses'
 	// hashes.
-	EnvAddressStrikes   = "ADDRESS_STRIKES"
-	EnvSourceKeySecret  = "SOURCE_KEY_SECRET"
+	EnvAddressStrikes  = "ADDRESS_STRIKES"
+	EnvSourceKeySecret = "SOURCE_KEY_SECRET"
+	// EnvAddressFrames is one source address's share of the stage: the frames its connections
+	// may send together in a 10-second window (lambda/guard).
+	EnvAddressFrames    = "ADDRESS_FRAMES"
 	envRemovedPerSource = "CONNECTIONS_PER_SOURCE"
 	// A multi-Region deployment's (docs/regions.md): the function's own Region (the SDK's
 	// variable, which Lambda sets), every Region in the deployment's order, each Region's
@@ -112,6 +115,11 @@ type Config struct {
 	// probation (ADDRESS_STRIKES). Default: capacity.AddressStrikes; 0 turns the per-address
 	// ceiling off.
 	AddressStrikes int
+	// AddressFrames is the frames one source address's connections may send together in a
+	// capacity.FrameWindowSeconds window before those past a player's pace are refused and
+	// closed (ADDRESS_FRAMES). Default: capacity.AddressFramesPerWindow; 0 turns the share off.
+	// It needs the per-connection count (RatePerSecond above 0).
+	AddressFrames int
 	// SourceKeySecret keys the hashes addresses are kept under (SOURCE_KEY_SECRET, from Secrets
 	// Manager on AWS). Default: empty, and each process draws its own (the local stack's one
 	// process), which on AWS would split an address's count between containers.
@@ -212,6 +220,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		RatePerSecond:    capacity.RatePerConnection,
 		RateBurst:        capacity.BurstPerConnection,
 		AddressStrikes:   capacity.AddressStrikes,
+		AddressFrames:    capacity.AddressFramesPerWindow,
 		TraceSampleRate:  capacity.TraceSampleRate,
 		LogLevel:         DefaultLogLevel,
 	}
@@ -296,6 +305,13 @@ var settings = []setting{
 			bad("%q is not a whole number from 0 (no per-address ceiling) to %d", v, maxAddressStrikes)
 		}
 		c.AddressStrikes = n
+	}},
+	{EnvAddressFrames, func(c *Config, v string, bad problem) {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxAddressFrames {
+			bad("%q is not a whole number from 0 (no share per address) to %d frames per %d seconds", v, maxAddressFrames, capacity.FrameWindowSeconds)
+		}
+		c.AddressFrames = n
 	}},
 	{envRemovedPerSource, func(_ *Config, _ string, bad problem) {
 		bad("is no longer a setting: an address's open connections are not counted (docs/capacity.md); %s sets what its probing may cost (0 turns it off)", EnvAddressStrikes)
@@ -451,6 +467,10 @@ func (c Config) MissingCallbackURLs() []string {
 
 // maxAddressStrikes bounds ADDRESS_STRIKES: past it the ceiling would never be reached.
 const maxAddressStrikes = 100000
+
+// maxAddressFrames bounds ADDRESS_FRAMES: 1,000 a second, the most a stage of the largest
+// deployment admits (capacity.MaxGames).
+const maxAddressFrames = 10000
 
 // minEdgeSecret is the shortest EDGE_SECRET (and SOURCE_KEY_SECRET) accepted: long enough that it cannot be guessed.
 const minEdgeSecret = 16

@@ -111,6 +111,8 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{EnvEdgeSecret, "short", "EDGE_SECRET"},
 		{EnvAddressStrikes, "-1", "ADDRESS_STRIKES"},
 		{EnvAddressStrikes, "lots", "ADDRESS_STRIKES"},
+		{EnvAddressFrames, "-5", "ADDRESS_FRAMES"},
+		{EnvAddressFrames, "10001", "ADDRESS_FRAMES"},
 		{EnvSourceKeySecret, "short", "SOURCE_KEY_SECRET"},
 		{envRemovedPerSource, "200", "ADDRESS_STRIKES sets"},
 		{EnvTraceSampleRate, "1%", "TRACE_SAMPLE_RATE"},

@@ -7,7 +7,12 @@
 // It never refuses an address and never counts what it holds: a class, an office or a
 // carrier's NAT behind an address one device spent still connects, creates, joins by a right
 // code, rejoins and plays; only guessing codes is cut short. A lost $disconnect leaves nothing
-// behind. lambda/capacity owns the numbers; docs/capacity.md explains them.
+// behind.
+//
+// It also keeps each address's share of the stage (Share): what its connections send
+// together in a short window, past which the connections sending faster than a player's pace
+// are refused and closed, not the address. lambda/capacity owns the numbers;
+// docs/capacity.md explains them.
 package guard
 
 import (
@@ -31,6 +36,7 @@ import (
 type Store interface {
 	GetSource(ctx context.Context, key string) (store.Source, error)
 	PutSource(ctx context.Context, src *store.Source, keep time.Duration) error
+	ChargeSourceFrame(ctx context.Context, key string, f store.SourceFrame, keep time.Duration) (store.SourceFrames, error)
 	PutConnection(ctx context.Context, c *store.Connection) error
 }
 
@@ -48,6 +54,14 @@ type Limits struct {
 	// MissesPerConnection and ProbationMisses are the room_not_found answers a connection
 	// gets before it is closed, normally and on probation (Done says; lambda/handler closes).
 	MissesPerConnection, ProbationMisses int
+	// Share is the frames an address's connections may send together in a FrameWindow
+	// (Share says which of them pass); below 0, none is counted.
+	Share int
+	// FrameWindow is the window Share counts in (a connection's own frame window).
+	FrameWindow time.Duration
+	// Paced is the frames of its own in a window within which a connection is at a player's
+	// pace, and RefusalsToClose the refusals after which a faster one is closed.
+	Paced, RefusalsToClose int
 }
 
 // Guard keeps the ceiling.
@@ -78,6 +92,18 @@ func New(st Store, now func() time.Time, secret []byte, l Limits) *Guard {
 	}
 	if l.ProbationMisses == 0 {
 		l.ProbationMisses = capacity.ProbationMisses
+	}
+	if l.Share == 0 {
+		l.Share = capacity.AddressFramesPerWindow
+	}
+	if l.FrameWindow == 0 {
+		l.FrameWindow = capacity.FrameWindowSeconds * time.Second
+	}
+	if l.Paced == 0 {
+		l.Paced = capacity.PacedFramesPerWindow
+	}
+	if l.RefusalsToClose == 0 {
+		l.RefusalsToClose = capacity.ShareRefusalsToClose
 	}
 	return &Guard{store: st, now: now, limits: l, key: secret}
 }
@@ -125,10 +151,13 @@ func (g *Guard) budget(i int) int {
 // admits the connection in full, reported as an AdmittedError: a database fault must not cost
 // players anything.
 func (g *Guard) Admit(ctx context.Context, source, connID string) (probation bool, err error) {
-	if g.limits.Strikes < 0 {
+	if g.limits.Strikes < 0 && g.limits.Share < 0 {
 		source = ""
 	}
 	for i, key := range keys(source) {
+		if g.limits.Strikes < 0 {
+			break
+		}
 		src, gerr := g.store.GetSource(ctx, key)
 		switch {
 		case errors.Is(gerr, store.ErrNotFound):
@@ -149,6 +178,62 @@ func (g *Guard) Admit(ctx context.Context, source, connID string) (probation boo
 		return false, &AdmittedError{err}
 	}
 	return probation, nil
+}
+
+// Verdict is what an address's share allows a frame.
+type Verdict int
+
+const (
+	// Pass: serve it.
+	Pass Verdict = iota
+	// Refuse: answer it rate_limited.
+	Refuse
+	// Close: close its connection, which keeps sending past its address's share.
+	Close
+)
+
+// Share counts a frame against its source's share of the stage in the window that starts at
+// window, the frames-th of its connection there, and says what the share allows.
+//
+//   - A connection's frames within a player's pace (Paced a window) are paced, and refused
+//     only once paced frames alone pass the share, and then only past the connection's equal
+//     part of it (the share over the address's connections in the window, at least one): a
+//     swarm of paced connections shares the share, and a paced neighbour of a flood keeps
+//     its part.
+//   - A faster connection's frames pass while all the address's frames together stay within
+//     the share, and are refused past it; its RefusalsToClose-th frame past its pace, past the
+//     share, closes it.
+//
+// So a flood pays for itself. An IPv6 address is counted on its /48 too, with
+// capacity.NetworkStrikesFactor times the share. A count that cannot be made passes the frame,
+// reported as the error: a database fault must not cost players.
+func (g *Guard) Share(ctx context.Context, source string, window time.Time, frames int) (Verdict, error) {
+	if g.limits.Share < 0 || source == "" {
+		return Pass, nil
+	}
+	f := store.SourceFrame{Window: window.Unix(), First: frames == 1, Paced: frames <= g.limits.Paced}
+	verdict := Pass
+	for i, key := range keys(source) {
+		share := g.limits.Share
+		if i > 0 {
+			share *= capacity.NetworkStrikesFactor
+		}
+		n, err := g.store.ChargeSourceFrame(ctx, key, f, g.limits.FrameWindow+time.Minute)
+		if err != nil {
+			return Pass, err
+		}
+		switch {
+		case f.Paced && (n.Paced <= share || frames <= max(1, share/max(1, n.Conns))):
+		case f.Paced:
+			verdict = max(verdict, Refuse)
+		case n.Paced+n.Heavy <= share:
+		case frames >= g.limits.Paced+g.limits.RefusalsToClose:
+			verdict = Close
+		default:
+			verdict = max(verdict, Refuse)
+		}
+	}
+	return verdict, nil
 }
 
 // AdmittedError is a fault Admit met and let the connection in despite: worth a log line, not

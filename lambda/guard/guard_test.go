@@ -184,6 +184,10 @@ func (failingStore) GetSource(context.Context, string) (store.Source, error) {
 	return store.Source{}, errors.New("throttled")
 }
 
+func (failingStore) ChargeSourceFrame(context.Context, string, store.SourceFrame, time.Duration) (store.SourceFrames, error) {
+	return store.SourceFrames{}, errors.New("throttled")
+}
+
 // A fault reading the address's item admits the connection (reported, not refused): players
 // are never locked out by the database.
 func TestAdmitThroughAFault(t *testing.T) {
@@ -200,11 +204,11 @@ func TestAdmitThroughAFault(t *testing.T) {
 	}
 }
 
-// With the per-address ceiling off, nothing is kept per address: a load generator's thousand
+// With the per-address ceilings off, nothing is kept per address: a load generator's thousand
 // players on one machine do not contend for one item.
 func TestNoPerAddressCeiling(t *testing.T) {
 	ctx := context.Background()
-	g, st, _ := newGuard(t, guard.Limits{Strikes: -1})
+	g, st, _ := newGuard(t, guard.Limits{Strikes: -1, Share: -1})
 	src := g.SourceKey("127.0.0.1")
 	if _, err := g.Admit(ctx, src, "c1"); err != nil {
 		t.Fatal(err)
@@ -299,5 +303,124 @@ func TestIPv6NetworkIsChargedToo(t *testing.T) {
 	}
 	if admit("2001:db8:2:1::1", "other") {
 		t.Fatal("another /48 is on probation")
+	}
+}
+
+// A frame of one connection: the connection and its address.
+type sent struct {
+	ip, conn string
+}
+
+// An address's share of the stage charges its fastest connections, never its paced ones:
+// a class plays within it; a flood beside paced neighbours is refused and closed while the
+// neighbours' frames pass; a swarm of paced connections past the share gets a frame each a
+// window; each window starts over; an IPv6 /48 is counted too; and with the share off nothing
+// is refused.
+func TestShare(t *testing.T) {
+	const paced, toClose = capacity.PacedFramesPerWindow, capacity.ShareRefusalsToClose
+	type conns struct {
+		ip     func(i int) string
+		n      int
+		frames int // each connection's frames in the window
+		honest bool
+	}
+	tests := []struct {
+		name   string
+		limits guard.Limits
+		groups []conns
+		// floodClosedBy: each connection not honest is closed by that frame (0: none is
+		// refused or closed); swarmPassed: when set, how many of their frames pass.
+		floodClosedBy, swarmPassed int
+	}{
+		{name: "a class of 40, 2 frames each", groups: []conns{{ip: same("203.0.113.9"), n: 40, frames: 2, honest: true}}},
+		{name: "a class of 40 beside 120 flooding connections at 10 frames each",
+			groups: []conns{
+				{ip: same("203.0.113.9"), n: 40, frames: 1, honest: true},
+				{ip: same("203.0.113.9"), n: 120, frames: 10},
+			}, floodClosedBy: paced + toClose},
+		{name: "2 pairs playing beside 30 flooding connections, 2 frames each, their equal part",
+			groups: []conns{
+				{ip: same("203.0.113.9"), n: 4, frames: 2, honest: true},
+				{ip: same("203.0.113.9"), n: 30, frames: 10},
+			}, floodClosedBy: paced + toClose},
+		{name: "fast connections within the share", groups: []conns{{ip: same("203.0.113.9"), n: 10, frames: 10, honest: true}}},
+		{name: "a flood from another address costs this one nothing",
+			groups: []conns{
+				{ip: same("203.0.113.9"), n: 20, frames: 5, honest: true},
+				{ip: same("198.51.100.4"), n: 120, frames: 10},
+			}, floodClosedBy: paced + toClose},
+		{name: "200 paced connections, 3 frames each", groups: []conns{{ip: same("203.0.113.9"), n: 200, frames: paced}}, swarmPassed: 200},
+		{name: "a /48's flood spread over its /64s", limits: guard.Limits{Share: 10},
+			groups:        []conns{{ip: func(i int) string { return fmt.Sprintf("2001:db8:1:%x::1", i+1) }, n: 200, frames: 10}},
+			floodClosedBy: paced + toClose},
+		{name: "the share off", limits: guard.Limits{Share: -1},
+			groups: []conns{{ip: same("203.0.113.9"), n: 300, frames: 10, honest: true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			g, _, c := newGuard(t, tt.limits)
+			window := c.now().Truncate(capacity.FrameWindowSeconds * time.Second)
+			honestRefused, passed := 0, 0
+			// Round after round, one frame of every connection that has one left.
+			for round := 1; ; round++ {
+				sentAny := false
+				for _, grp := range tt.groups {
+					for i := range grp.n {
+						if round > grp.frames {
+							continue
+						}
+						sentAny = true
+						v, err := g.Share(ctx, g.SourceKey(grp.ip(i)), window, round)
+						if err != nil {
+							t.Fatal(err)
+						}
+						switch {
+						case grp.honest:
+							if v != guard.Pass {
+								honestRefused++
+							}
+						case v == guard.Pass:
+							passed++
+						case tt.floodClosedBy == 0 && tt.swarmPassed == 0:
+							t.Fatalf("connection %d: frame %d %v, want none refused", i, round, v)
+						case v == guard.Close && round < tt.floodClosedBy:
+							t.Fatalf("connection %d closed at frame %d, before %d", i, round, tt.floodClosedBy)
+						}
+						if tt.floodClosedBy != 0 && !grp.honest && round >= tt.floodClosedBy && v != guard.Close {
+							t.Fatalf("flooding connection %d: frame %d %v, want it closed by frame %d", i, round, v, tt.floodClosedBy)
+						}
+					}
+				}
+				if !sentAny {
+					break
+				}
+			}
+			if honestRefused != 0 {
+				t.Errorf("%d honest frames refused", honestRefused)
+			}
+			if tt.swarmPassed != 0 && passed != tt.swarmPassed {
+				t.Errorf("%d of their frames passed, want %d", passed, tt.swarmPassed)
+			}
+			// A new window starts over: the address plays again.
+			if v, err := g.Share(ctx, g.SourceKey(tt.groups[0].ip(0)), window.Add(capacity.FrameWindowSeconds*time.Second), paced); err != nil || v != guard.Pass {
+				t.Errorf("a frame in the next window: %v, %v; want it passed", v, err)
+			}
+		})
+	}
+}
+
+// same is an address for every connection.
+func same(ip string) func(int) string { return func(int) string { return ip } }
+
+// A count that cannot be made passes the frame: a database fault costs nobody a frame.
+func TestShareThroughAFault(t *testing.T) {
+	_, st, c := newGuard(t, guard.Limits{})
+	g := guard.New(failingStore{st}, c.now, secret, guard.Limits{Share: 1})
+	for n := 1; n <= 10; n++ {
+		v, err := g.Share(context.Background(), g.SourceKey("192.0.2.5"), c.now(), n)
+		if err == nil || v != guard.Pass {
+			t.Fatalf("frame %d through a fault: %v, %v; want it passed, with the error", n, v, err)
+		}
 	}
 }

@@ -94,11 +94,12 @@ func TestFloodAcrossContainersIsClosed(t *testing.T) {
 	t.Fatal("200 frames in an instant over 20 containers and the connection is still open")
 }
 
-// What the shared count costs: a move that is played costs its floor (a read and a
-// conditional write); every other frame one more write, the count in its record.
+// What the shared counts cost: a move that is played costs its floor (a read and a
+// conditional write); every other frame two more writes, the count in its record and its
+// address's (the share of the stage).
 func TestFrameLimitCost(t *testing.T) {
 	c := &requestCounter{}
-	e := newEnv(t, envOptions{requests: c, frames: defaultFrames, guard: &guard.Limits{Strikes: -1}})
+	e := newEnv(t, envOptions{requests: c, frames: defaultFrames, guard: &guard.Limits{}})
 	for _, id := range []string{"x", "o"} {
 		e.connectFrom(id, "203.0.113.9", nil)
 	}
@@ -110,12 +111,12 @@ func TestFrameLimitCost(t *testing.T) {
 		t.Fatalf("a move played made %v, want its floor: GetItem 1, PutItem 1", got)
 	}
 	e.send("o", map[string]any{"action": "getRoom", "roomCode": code})
-	if got := c.take(); got["UpdateItem"] != 1 || got["PutItem"] != 0 {
-		t.Fatalf("a getRoom made %v, want its reads and one UpdateItem (the frame count)", got)
+	if got := c.take(); got["UpdateItem"] != 2 || got["PutItem"] != 0 {
+		t.Fatalf("a getRoom made %v, want its reads and two UpdateItems (the connection's and its address's counts)", got)
 	}
 	e.send("o", map[string]any{"action": "move", "roomCode": code, "cell": 4}) // taken: refused
-	if got := c.take(); got["UpdateItem"] != 1 || got["PutItem"] != 0 {
-		t.Fatalf("a refused move made %v, want its read and one UpdateItem (the frame count)", got)
+	if got := c.take(); got["UpdateItem"] != 2 || got["PutItem"] != 0 {
+		t.Fatalf("a refused move made %v, want its read and two UpdateItems (the connection's and its address's counts)", got)
 	}
 }
 

@@ -272,6 +272,10 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 				if err == nil {
 					err = apperr.New(apperr.RateLimited, "Too many messages: wait a moment and try again.")
 				}
+			case framesBusy:
+				if err == nil {
+					err = apperr.New(apperr.RateLimited, "Too many messages from your network right now: wait a moment and try again.")
+				}
 			}
 		}
 		if err == nil {
@@ -339,26 +343,41 @@ type framesVerdict int
 const (
 	framesOK framesVerdict = iota
 	framesOver
+	framesBusy // past its address's share
 	framesClose
 )
 
-// chargeFrame counts a frame of connID in the shared window and says what the count allows. A
-// count that cannot be made lets the frame through (the per-container limit still holds).
+// chargeFrame counts a frame of connID in the shared window, and against its address's share
+// of the stage, and says what the counts allow. A count that cannot be made lets the frame
+// through (the per-container limit still holds).
 func (h *Handler) chargeFrame(ctx context.Context, connID string, now time.Time) framesVerdict {
 	if h.frames.PerWindow <= 0 || h.frames.Window <= 0 {
 		return framesOK
 	}
-	n, err := h.svc.ChargeFrame(ctx, connID, now.Truncate(h.frames.Window).Unix())
+	window := now.Truncate(h.frames.Window)
+	rec, err := h.svc.ChargeFrame(ctx, connID, window.Unix())
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return framesOK // no live record: a connection this deployment did not record
 	case err != nil:
 		h.log.WarnContext(ctx, "counting a frame across containers", "connectionId", connID, "error", err.Error())
 		return framesOK
-	case n > h.frames.PerWindow+h.frames.CloseOver:
+	case rec.Frames > h.frames.PerWindow+h.frames.CloseOver:
 		return framesClose
-	case n > h.frames.PerWindow:
+	case rec.Frames > h.frames.PerWindow:
 		return framesOver
+	case h.guard == nil:
+		return framesOK
+	}
+	verdict, err := h.guard.Share(ctx, rec.Source, window, rec.Frames)
+	if err != nil {
+		h.log.WarnContext(ctx, "counting a frame against its address's share", "connectionId", connID, "error", err.Error())
+	}
+	switch verdict {
+	case guard.Close:
+		return framesClose
+	case guard.Refuse:
+		return framesBusy
 	}
 	return framesOK
 }

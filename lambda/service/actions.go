@@ -403,8 +403,9 @@ func (s *Service) Missed(ctx context.Context, connID string) (store.Connection, 
 }
 
 // ChargeFrame counts one frame of connID in the window starting at window (epoch seconds),
-// across every container, and returns the window's count so far (store.Narrow).
-func (s *Service) ChargeFrame(ctx context.Context, connID string, window int64) (int, error) {
+// across every container, and returns its record: the window's count so far, and its source
+// (store.Narrow).
+func (s *Service) ChargeFrame(ctx context.Context, connID string, window int64) (store.Connection, error) {
 	return s.store.ChargeFrame(ctx, connID, window)
 }
 

@@ -50,9 +50,10 @@ type Narrow interface {
 	// connection with no live record, or a closed one, is ErrConflict and nothing is written.
 	CountMiss(ctx context.Context, id string) (Connection, error)
 	// ChargeFrame counts one frame of connection id in the window that starts at window
-	// (epoch seconds; an earlier window's count is dropped) and returns the window's count so
-	// far, across every container. A connection with no live record is ErrConflict.
-	ChargeFrame(ctx context.Context, id string, window int64) (int, error)
+	// (epoch seconds; an earlier window's count is dropped) and returns the record as written:
+	// Frames is the window's count so far, across every container, and Source the address to
+	// charge it to. A connection with no live record is ErrConflict.
+	ChargeFrame(ctx context.Context, id string, window int64) (Connection, error)
 }
 
 var _ Narrow = (*DynamoStore)(nil)
@@ -151,7 +152,7 @@ func (s *DynamoStore) CountMiss(ctx context.Context, id string) (Connection, err
 	return c.Connection, err
 }
 
-func (s *DynamoStore) ChargeFrame(ctx context.Context, id string, window int64) (int, error) {
+func (s *DynamoStore) ChargeFrame(ctx context.Context, id string, window int64) (Connection, error) {
 	names := map[string]string{"#w": "frameWindow", "#n": "frames"}
 	values := map[string]types.AttributeValue{":w": num(window), ":one": num(1), ":now": epoch(s.now())}
 	// Within the window: one ADD. The window's first frame starts it over; two first frames
@@ -161,33 +162,37 @@ func (s *DynamoStore) ChargeFrame(ctx context.Context, id string, window int64) 
 		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: &s.table, Key: keyOf(connKey(id)), UpdateExpression: aws.String("ADD #n :one"),
 			ConditionExpression: &same, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-			ReturnValues: types.ReturnValueUpdatedNew,
+			ReturnValues: types.ReturnValueAllNew,
 		})
 		if err == nil {
-			var got struct {
-				Frames int `dynamodbav:"frames"`
-			}
-			if err := attributevalue.UnmarshalMap(out.Attributes, &got); err != nil {
-				return 0, fmt.Errorf("decoding connection %s's frame count: %w", id, err)
-			}
-			return got.Frames, nil
+			return chargedFrame(id, out.Attributes)
 		}
 		if !isConditionFailed(err) {
-			return 0, fmt.Errorf("counting a frame of connection %s: %w", id, err)
+			return Connection{ID: id}, fmt.Errorf("counting a frame of connection %s: %w", id, err)
 		}
 		fresh := "attribute_exists(pk) AND expiresAt > :now AND (attribute_not_exists(#w) OR #w < :w)"
-		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		out, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: &s.table, Key: keyOf(connKey(id)), UpdateExpression: aws.String("SET #w = :w, #n = :one"),
 			ConditionExpression: &fresh, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+			ReturnValues: types.ReturnValueAllNew,
 		})
 		if err == nil {
-			return 1, nil
+			return chargedFrame(id, out.Attributes)
 		}
 		if !isConditionFailed(err) {
-			return 0, fmt.Errorf("counting a frame of connection %s: %w", id, err)
+			return Connection{ID: id}, fmt.Errorf("counting a frame of connection %s: %w", id, err)
 		}
 	}
-	return 0, ErrConflict // no live record (or a clock far behind the record's window)
+	return Connection{ID: id}, ErrConflict // no live record (or a clock far behind the record's window)
+}
+
+// chargedFrame decodes the record a frame's count returned.
+func chargedFrame(id string, item map[string]types.AttributeValue) (Connection, error) {
+	c, err := decodeConnection(id, item)
+	if err != nil {
+		return Connection{ID: id}, fmt.Errorf("decoding connection %s's frame count: %w", id, err)
+	}
+	return c.Connection, nil
 }
 
 func (s *DynamoStore) SetOffline(ctx context.Context, code string, seat game.Symbol, id string, at time.Time) (*game.Room, error) {

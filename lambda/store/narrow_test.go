@@ -259,19 +259,22 @@ func TestChargeFrame(t *testing.T) {
 	}
 	const racing = 30
 	seen := race(racing, func() int {
-		n, err := s.ChargeFrame(ctx(t), "c", 100)
+		c, err := s.ChargeFrame(ctx(t), "c", 100)
 		if err != nil {
 			t.Error(err)
 		}
-		return n
+		if c.Source != "src" {
+			t.Errorf("the record a count returned names source %q, want src", c.Source)
+		}
+		return c.Frames
 	})
 	for i, n := range seen {
 		if n != i+1 {
 			t.Fatalf("the counts %d racing frames saw: %v, want each of 1..%d once", racing, seen, racing)
 		}
 	}
-	if n, err := s.ChargeFrame(ctx(t), "c", 110); err != nil || n != 1 {
-		t.Fatalf("the next window's first frame: %d, %v; want 1", n, err)
+	if c, err := s.ChargeFrame(ctx(t), "c", 110); err != nil || c.Frames != 1 || c.Source != "src" {
+		t.Fatalf("the next window's first frame: %+v, %v; want 1 frame of source src", c, err)
 	}
 	// A whole-record write (a seat taken) carries the count on.
 	rec, err := s.GetConnection(ctx(t), "c")
@@ -282,11 +285,44 @@ func TestChargeFrame(t *testing.T) {
 	if err := s.PutConnection(ctx(t), &rec); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.ChargeFrame(ctx(t), "c", 110); err != nil || n != 2 {
-		t.Fatalf("after a seat was recorded: %d, %v; want 2", n, err)
+	if c, err := s.ChargeFrame(ctx(t), "c", 110); err != nil || c.Frames != 2 {
+		t.Fatalf("after a seat was recorded: %+v, %v; want 2 frames", c, err)
 	}
 	if _, err := s.ChargeFrame(ctx(t), "none", 110); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("a frame of a connection with no record: %v, want ErrConflict", err)
+	}
+}
+
+// An address's frames counted in several containers at once are each counted, paced and
+// heavy apart; the next window is an item of its own, which expires a while after it starts.
+func TestChargeSourceFrame(t *testing.T) {
+	s, tb := newStore(t, newClock(t0))
+	const racing = 30
+	seen := race(racing, func() int {
+		n, err := s.ChargeSourceFrame(ctx(t), "src", store.SourceFrame{Window: 100, First: true, Paced: true}, time.Minute)
+		if err != nil {
+			t.Error(err)
+		}
+		return n.Paced
+	})
+	for i, n := range seen {
+		if n != i+1 {
+			t.Fatalf("the counts %d racing frames saw: %v, want each of 1..%d once", racing, seen, racing)
+		}
+	}
+	if n, err := s.ChargeSourceFrame(ctx(t), "src", store.SourceFrame{Window: 100}, time.Minute); err != nil || n != (store.SourceFrames{Paced: racing, Heavy: 1, Conns: racing}) {
+		t.Fatalf("a heavy frame after them: %+v, %v; want %d paced, 1 heavy, %d connections", n, err, racing, racing)
+	}
+	if n, err := s.ChargeSourceFrame(ctx(t), "src", store.SourceFrame{Window: 110, First: true}, time.Minute); err != nil || n != (store.SourceFrames{Heavy: 1, Conns: 1}) {
+		t.Fatalf("the next window's first frame: %+v, %v; want 1 heavy of 1 connection", n, err)
+	}
+	out, err := tb.Client.GetItem(ctx(t), &dynamodb.GetItemInput{TableName: &tb.Name, Key: map[string]types.AttributeValue{
+		schema.PartitionKey: &types.AttributeValueMemberS{Value: "SRC#src#110"}}})
+	if err != nil || out.Item == nil {
+		t.Fatalf("the window's item: %v, %v", out, err)
+	}
+	if exp := out.Item[schema.TTLAttribute].(*types.AttributeValueMemberN).Value; exp != "170" {
+		t.Errorf("the window's item expires at %s, want 170: a minute after the window starts", exp)
 	}
 }
 

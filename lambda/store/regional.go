@@ -390,10 +390,10 @@ func (s *Regional) ClaimConnection(ctx context.Context, id, code string, role Ro
 	return rep.ClaimConnection(cctx, id, code, role)
 }
 
-func (s *Regional) ChargeFrame(ctx context.Context, id string, window int64) (int, error) {
+func (s *Regional) ChargeFrame(ctx context.Context, id string, window int64) (Connection, error) {
 	rep, name, err := s.connectionReplica(id)
 	if err != nil {
-		return 0, err
+		return Connection{ID: id}, err
 	}
 	cctx, cancel := s.at(ctx, name)
 	defer cancel()

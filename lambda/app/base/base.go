@@ -73,20 +73,24 @@ func Table(cfg config.Config) (aws.Config, *store.DynamoStore, error) {
 	return awsCfg, st, nil
 }
 
-// Guard keeps the per-address ceiling in st (ADDRESS_STRIKES; its 0 is none), keying
-// addresses with SOURCE_KEY_SECRET, or with a key of this process's own when it is unset (only
-// $connect keys addresses; the others charge the key a connection's record holds).
+// Guard keeps the per-address ceilings in st (ADDRESS_STRIKES and ADDRESS_FRAMES; the 0 of
+// each is none), keying addresses with SOURCE_KEY_SECRET, or with a key of this process's own
+// when it is unset (only $connect keys addresses; the others charge the key a connection's
+// record holds).
 func Guard(st *store.DynamoStore, cfg config.Config) *guard.Guard {
-	strikes := cfg.AddressStrikes
+	strikes, share := cfg.AddressStrikes, cfg.AddressFrames
 	if strikes == 0 {
 		strikes = -1
+	}
+	if share == 0 {
+		share = -1
 	}
 	key := []byte(cfg.SourceKeySecret)
 	if len(key) == 0 {
 		key = make([]byte, 32)
 		rand.Read(key) // never fails (crypto/rand)
 	}
-	return guard.New(st, time.Now, key, guard.Limits{Strikes: strikes})
+	return guard.New(st, time.Now, key, guard.Limits{Strikes: strikes, Share: share})
 }
 
 // HandlerOptions are what every route function's handler is given: the origin and edge checks,

@@ -20,7 +20,7 @@ func New(_ context.Context, cfg config.Config, logger *slog.Logger) (handler.Fun
 	if err := cfg.Require(fn); err != nil {
 		return nil, err
 	}
-	if fn.Needs.SourceKey && cfg.AddressStrikes > 0 && cfg.SourceKeySecret == "" {
+	if fn.Needs.SourceKey && (cfg.AddressStrikes > 0 || cfg.AddressFrames > 0) && cfg.SourceKeySecret == "" {
 		// Not fatal: a connect function that cannot start refuses every player. A key of this
 		// container's own still charges each address, but splits its count between containers.
 		logger.Error(config.EnvSourceKeySecret + " is not set: addresses are keyed with this container's own secret, so each container counts an address apart (the stack sets it; locally make dev draws one)")

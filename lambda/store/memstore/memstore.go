@@ -161,19 +161,19 @@ func (s *Store) ClaimConnection(_ context.Context, id, code string, role store.R
 	return nil
 }
 
-func (s *Store) ChargeFrame(_ context.Context, id string, window int64) (int, error) {
+func (s *Store) ChargeFrame(_ context.Context, id string, window int64) (store.Connection, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.conns[id]
 	if !ok {
-		return 0, store.ErrConflict
+		return store.Connection{ID: id}, store.ErrConflict
 	}
 	if c.FrameWindow != window {
 		c.FrameWindow, c.Frames = window, 0
 	}
 	c.Frames++
 	s.conns[id] = c
-	return c.Frames, nil
+	return c, nil
 }
 
 func (s *Store) CountMiss(_ context.Context, id string) (store.Connection, error) {

@@ -6,7 +6,7 @@ package schema
 
 const (
 	// PartitionKey is the table's only key attribute (string): "ROOM#<code>", "CONN#<id>",
-	// "SRC#<source key>", "QUEUE#quick", "REGION#<name>", "CALLBACK#<name>",
+	// "SRC#<source key>[#<window>]", "QUEUE#quick", "REGION#<name>", "CALLBACK#<name>",
 	// "CHAT#<code>[#<slot>]", and "PLAYER#<id>", "SEATS#<id>", "GONE#<hash>", "BOARD#top" and
 	// "BOARD#bands" (lambda/players).
 	PartitionKey = "pk"
@@ -24,8 +24,11 @@ const (
 	HomeAttribute  = "home"
 	KindRoom       = "room"
 	KindConnection = "connection"
-	// KindSource is one source address's open connections and room misses (lambda/guard).
-	KindSource = "source"
+	// KindSource is what one source address's probing cost it (lambda/guard); KindSourceFrames
+	// the frames its connections sent together in one 10-second window ("SRC#<source
+	// key>#<window start>"), for its share of the stage.
+	KindSource       = "source"
+	KindSourceFrames = "sourceFrames"
 	// KindQueue is the quick-match queue: the players waiting for a stranger.
 	KindQueue = "queue"
 	// KindRegion marks a Region of a multi-Region deployment failed ("REGION#<name>"): the
