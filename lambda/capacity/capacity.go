@@ -98,7 +98,7 @@ const (
 	// tenth of a default stage, and what a class of 40 sends when every player joins and
 	// chats in the same 10 s; an IPv6 /48 gets NetworkStrikesFactor times it.
 	AddressFramesPerWindow = 100
-	PacedFramesPerWindow   = 5
+	PacedFramesPerWindow   = 3
 	ShareRefusalsToClose   = 3
 	// MaxWatchers is how many spectators a room takes (game.MaxWatchers owns it).
 	MaxWatchers = game.MaxWatchers

@@ -36,7 +36,7 @@ import (
 type Store interface {
 	GetSource(ctx context.Context, key string) (store.Source, error)
 	PutSource(ctx context.Context, src *store.Source, keep time.Duration) error
-	ChargeSourceFrame(ctx context.Context, key string, f store.SourceFrame, keep time.Duration) (store.SourceFrames, error)
+	ChargeSourceFrame(ctx context.Context, key string, window int64, keep time.Duration) (int, error)
 	PutConnection(ctx context.Context, c *store.Connection) error
 }
 
@@ -193,40 +193,28 @@ const (
 )
 
 // Share counts a frame against its source's share of the stage in the window that starts at
-// window, the frames-th of its connection there, and says what the share allows.
-//
-//   - A connection's frames within a player's pace (Paced a window) are paced, and refused
-//     only once paced frames alone pass the share, and then only past the connection's equal
-//     part of it (the share over the address's connections in the window, at least one): a
-//     swarm of paced connections shares the share, and a paced neighbour of a flood keeps
-//     its part.
-//   - A faster connection's frames pass while all the address's frames together stay within
-//     the share, and are refused past it; its RefusalsToClose-th frame past its pace, past the
-//     share, closes it.
-//
-// So a flood pays for itself. An IPv6 address is counted on its /48 too, with
-// capacity.NetworkStrikesFactor times the share. A count that cannot be made passes the frame,
-// reported as the error: a database fault must not cost players.
+// window, the frames-th of its connection there, and says what the share allows. A connection
+// within a player's pace (Paced frames a window) is never refused for its address. A faster
+// one's frames pass while the address's frames together stay within the share, and are
+// refused past it; its RefusalsToClose-th frame past its pace, past the share, closes it. So a
+// flood pays for itself and its paced neighbours play on. An IPv6 address is counted on its
+// /48 too, with capacity.NetworkStrikesFactor times the share. A count that cannot be made
+// passes the frame, reported as the error: a database fault must not cost players.
 func (g *Guard) Share(ctx context.Context, source string, window time.Time, frames int) (Verdict, error) {
 	if g.limits.Share < 0 || source == "" {
 		return Pass, nil
 	}
-	f := store.SourceFrame{Window: window.Unix(), First: frames == 1, Paced: frames <= g.limits.Paced}
 	verdict := Pass
 	for i, key := range keys(source) {
 		share := g.limits.Share
 		if i > 0 {
 			share *= capacity.NetworkStrikesFactor
 		}
-		n, err := g.store.ChargeSourceFrame(ctx, key, f, g.limits.FrameWindow+time.Minute)
-		if err != nil {
-			return Pass, err
-		}
+		n, err := g.store.ChargeSourceFrame(ctx, key, window.Unix(), g.limits.FrameWindow+time.Minute)
 		switch {
-		case f.Paced && (n.Paced <= share || frames <= max(1, share/max(1, n.Conns))):
-		case f.Paced:
-			verdict = max(verdict, Refuse)
-		case n.Paced+n.Heavy <= share:
+		case err != nil:
+			return Pass, err
+		case n <= share || frames <= g.limits.Paced:
 		case frames >= g.limits.Paced+g.limits.RefusalsToClose:
 			verdict = Close
 		default:

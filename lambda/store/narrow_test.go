@@ -293,28 +293,25 @@ func TestChargeFrame(t *testing.T) {
 	}
 }
 
-// An address's frames counted in several containers at once are each counted, paced and
-// heavy apart; the next window is an item of its own, which expires a while after it starts.
+// An address's frames counted in several containers at once are each counted once; the next
+// window is an item of its own, which expires a while after it starts.
 func TestChargeSourceFrame(t *testing.T) {
 	s, tb := newStore(t, newClock(t0))
 	const racing = 30
 	seen := race(racing, func() int {
-		n, err := s.ChargeSourceFrame(ctx(t), "src", store.SourceFrame{Window: 100, First: true, Paced: true}, time.Minute)
+		n, err := s.ChargeSourceFrame(ctx(t), "src", 100, time.Minute)
 		if err != nil {
 			t.Error(err)
 		}
-		return n.Paced
+		return n
 	})
 	for i, n := range seen {
 		if n != i+1 {
 			t.Fatalf("the counts %d racing frames saw: %v, want each of 1..%d once", racing, seen, racing)
 		}
 	}
-	if n, err := s.ChargeSourceFrame(ctx(t), "src", store.SourceFrame{Window: 100}, time.Minute); err != nil || n != (store.SourceFrames{Paced: racing, Heavy: 1, Conns: racing}) {
-		t.Fatalf("a heavy frame after them: %+v, %v; want %d paced, 1 heavy, %d connections", n, err, racing, racing)
-	}
-	if n, err := s.ChargeSourceFrame(ctx(t), "src", store.SourceFrame{Window: 110, First: true}, time.Minute); err != nil || n != (store.SourceFrames{Heavy: 1, Conns: 1}) {
-		t.Fatalf("the next window's first frame: %+v, %v; want 1 heavy of 1 connection", n, err)
+	if n, err := s.ChargeSourceFrame(ctx(t), "src", 110, time.Minute); err != nil || n != 1 {
+		t.Fatalf("the next window's first frame: %d, %v; want 1", n, err)
 	}
 	out, err := tb.Client.GetItem(ctx(t), &dynamodb.GetItemInput{TableName: &tb.Name, Key: map[string]types.AttributeValue{
 		schema.PartitionKey: &types.AttributeValueMemberS{Value: "SRC#src#110"}}})

@@ -110,51 +110,29 @@ func (s *DynamoStore) PutSource(ctx context.Context, src *Source, keep time.Dura
 	return nil
 }
 
-// SourceFrames is what one source's connections sent together in one window: the frames of
-// connections within a player's pace (Paced) and those of connections past it (Heavy), and
-// how many connections sent them (Conns).
-type SourceFrames struct {
-	Paced, Heavy, Conns int
-}
-
-// SourceFrame is one frame charged to a source: in the window that starts at Window (epoch
-// seconds), its connection's first there or not, within a player's pace or not.
-type SourceFrame struct {
-	Window       int64
-	First, Paced bool
-}
-
-// ChargeSourceFrame counts one frame of the source key and returns its window's counts so far,
-// across every container: one atomic write to an item of the window's own, which expires keep
-// after the window starts (no read, and nothing to drop: a later window is another item).
-func (s *DynamoStore) ChargeSourceFrame(ctx context.Context, key string, f SourceFrame, keep time.Duration) (SourceFrames, error) {
-	attr, first := "heavy", int64(0)
-	if f.Paced {
-		attr = "paced"
-	}
-	if f.First {
-		first = 1
-	}
+// ChargeSourceFrame counts one frame of the source key in the window that starts at window
+// (epoch seconds) and returns the window's count so far, across every container: one atomic
+// write to an item of the window's own, which expires keep after the window starts (no read,
+// and nothing to drop: a later window is another item).
+func (s *DynamoStore) ChargeSourceFrame(ctx context.Context, key string, window int64, keep time.Duration) (int, error) {
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: keyOf(s.sourceKey(key) + "#" + strconv.FormatInt(f.Window, 10)),
-		UpdateExpression:         aws.String("ADD #n :one, #c :first SET #kind = :kind, #exp = :exp"),
-		ExpressionAttributeNames: map[string]string{"#n": attr, "#c": "conns", "#kind": schema.KindAttribute, "#exp": schema.TTLAttribute},
+		TableName: &s.table, Key: keyOf(s.sourceKey(key) + "#" + strconv.FormatInt(window, 10)),
+		UpdateExpression:         aws.String("ADD #n :one SET #kind = :kind, #exp = :exp"),
+		ExpressionAttributeNames: map[string]string{"#n": "frames", "#kind": schema.KindAttribute, "#exp": schema.TTLAttribute},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": num(1), ":first": num(first), ":kind": &types.AttributeValueMemberS{Value: schema.KindSourceFrames},
-			":exp": num(time.Unix(f.Window, 0).Add(keep).Unix()),
+			":one": num(1), ":kind": &types.AttributeValueMemberS{Value: schema.KindSourceFrames},
+			":exp": num(time.Unix(window, 0).Add(keep).Unix()),
 		},
-		ReturnValues: types.ReturnValueAllNew,
+		ReturnValues: types.ReturnValueUpdatedNew,
 	})
 	if err != nil {
-		return SourceFrames{}, fmt.Errorf("counting a frame of source %s: %w", key, err)
+		return 0, fmt.Errorf("counting a frame of source %s: %w", key, err)
 	}
 	var got struct {
-		Paced int `dynamodbav:"paced"`
-		Heavy int `dynamodbav:"heavy"`
-		Conns int `dynamodbav:"conns"`
+		Frames int `dynamodbav:"frames"`
 	}
 	if err := attributevalue.UnmarshalMap(out.Attributes, &got); err != nil {
-		return SourceFrames{}, fmt.Errorf("decoding source %s's frame count: %w", key, err)
+		return 0, fmt.Errorf("decoding source %s's frame count: %w", key, err)
 	}
-	return SourceFrames{Paced: got.Paced, Heavy: got.Heavy, Conns: got.Conns}, nil
+	return got.Frames, nil
 }
