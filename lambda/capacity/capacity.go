@@ -99,7 +99,7 @@ const (
 	// chats in the same 10 s; an IPv6 /48 gets NetworkStrikesFactor times it.
 	AddressFramesPerWindow = 100
 	PacedFramesPerWindow   = 3
-	ShareRefusalsToClose   = 3
+	ShareRefusalsToClose   = 2
 	// MaxWatchers is how many spectators a room takes (game.MaxWatchers owns it).
 	MaxWatchers = game.MaxWatchers
 )

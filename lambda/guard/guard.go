@@ -59,8 +59,9 @@ type Limits struct {
 	Share int
 	// FrameWindow is the window Share counts in (a connection's own frame window).
 	FrameWindow time.Duration
-	// Paced is the frames of its own in a window within which a connection is at a player's
-	// pace, and RefusalsToClose the refusals after which a faster one is closed.
+	// Paced is the frames of its own in a window's length within which a connection is at a
+	// player's pace, and RefusalsToClose how far past it a connection refused for its
+	// address's share is closed.
 	Paced, RefusalsToClose int
 }
 
@@ -193,14 +194,15 @@ const (
 )
 
 // Share counts a frame against its source's share of the stage in the window that starts at
-// window, the frames-th of its connection there, and says what the share allows. A connection
-// within a player's pace (Paced frames a window) is never refused for its address. A faster
-// one's frames pass while the address's frames together stay within the share, and are
-// refused past it; its RefusalsToClose-th frame past its pace, past the share, closes it. So a
-// flood pays for itself and its paced neighbours play on. An IPv6 address is counted on its
-// /48 too, with capacity.NetworkStrikesFactor times the share. A count that cannot be made
-// passes the frame, reported as the error: a database fault must not cost players.
-func (g *Guard) Share(ctx context.Context, source string, window time.Time, frames int) (Verdict, error) {
+// window and says what the share allows, its connection having sent pace frames in the last
+// window's length (this one included). A connection within a player's pace (Paced frames a
+// window) is never refused for its address. A faster one's frames pass while the address's
+// frames together stay within the share; past it, they are refused, and once its pace
+// reaches RefusalsToClose past a player's, its connection is closed. So a flood pays for
+// itself and its paced neighbours play on. An IPv6 address is counted on its /48 too, with
+// capacity.NetworkStrikesFactor times the share. A count that cannot be made passes the frame,
+// reported as the error: a database fault must not cost players.
+func (g *Guard) Share(ctx context.Context, source string, window time.Time, pace float64) (Verdict, error) {
 	if g.limits.Share < 0 || source == "" {
 		return Pass, nil
 	}
@@ -214,8 +216,8 @@ func (g *Guard) Share(ctx context.Context, source string, window time.Time, fram
 		switch {
 		case err != nil:
 			return Pass, err
-		case n <= share || frames <= g.limits.Paced:
-		case frames >= g.limits.Paced+g.limits.RefusalsToClose:
+		case n <= share || pace <= float64(g.limits.Paced):
+		case pace >= float64(g.limits.Paced+g.limits.RefusalsToClose):
 			verdict = Close
 		default:
 			verdict = max(verdict, Refuse)

@@ -366,7 +366,7 @@ func TestShare(t *testing.T) {
 							continue
 						}
 						sentAny = true
-						v, err := g.Share(ctx, g.SourceKey(grp.ip(i)), window, round)
+						v, err := g.Share(ctx, g.SourceKey(grp.ip(i)), window, float64(round))
 						switch {
 						case err != nil:
 							t.Fatal(err)
@@ -404,7 +404,7 @@ func TestShareThroughAFault(t *testing.T) {
 	_, st, c := newGuard(t, guard.Limits{})
 	g := guard.New(failingStore{st}, c.now, secret, guard.Limits{Share: 1})
 	for n := 1; n <= 10; n++ {
-		v, err := g.Share(context.Background(), g.SourceKey("192.0.2.5"), c.now(), n)
+		v, err := g.Share(context.Background(), g.SourceKey("192.0.2.5"), c.now(), float64(n))
 		if err == nil || v != guard.Pass {
 			t.Fatalf("frame %d through a fault: %v, %v; want it passed, with the error", n, v, err)
 		}

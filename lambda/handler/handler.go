@@ -355,7 +355,7 @@ func (h *Handler) chargeFrame(ctx context.Context, connID string, now time.Time)
 		return framesOK
 	}
 	window := now.Truncate(h.frames.Window)
-	rec, err := h.svc.ChargeFrame(ctx, connID, window.Unix())
+	rec, err := h.svc.ChargeFrame(ctx, connID, window.Unix(), window.Add(-h.frames.Window).Unix())
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return framesOK // no live record: a connection this deployment did not record
@@ -369,7 +369,12 @@ func (h *Handler) chargeFrame(ctx context.Context, connID string, now time.Time)
 	case h.guard == nil:
 		return framesOK
 	}
-	verdict, err := h.guard.Share(ctx, rec.Source, window, rec.Frames)
+	// Its pace over the last window's length, sliding: this window's frames and the share of
+	// the last one's that the sliding window still covers, so a window's start forgives
+	// nothing.
+	covered := 1 - float64(now.Sub(window))/float64(h.frames.Window)
+	pace := float64(rec.Frames) + float64(rec.PrevFrames)*covered
+	verdict, err := h.guard.Share(ctx, rec.Source, window, pace)
 	if err != nil {
 		h.log.WarnContext(ctx, "counting a frame against its address's share", "connectionId", connID, "error", err.Error())
 	}

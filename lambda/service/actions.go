@@ -403,10 +403,10 @@ func (s *Service) Missed(ctx context.Context, connID string) (store.Connection, 
 }
 
 // ChargeFrame counts one frame of connID in the window starting at window (epoch seconds),
-// across every container, and returns its record: the window's count so far, and its source
-// (store.Narrow).
-func (s *Service) ChargeFrame(ctx context.Context, connID string, window int64) (store.Connection, error) {
-	return s.store.ChargeFrame(ctx, connID, window)
+// the one before starting at previous, across every container, and returns its record: the
+// window's count so far, the last window's, and its source (store.Narrow).
+func (s *Service) ChargeFrame(ctx context.Context, connID string, window, previous int64) (store.Connection, error) {
+	return s.store.ChargeFrame(ctx, connID, window, previous)
 }
 
 // Record is connID's record: the room it follows, the source it came from.

@@ -125,9 +125,10 @@ type connItem struct {
 	QuickRoom   string `dynamodbav:"quickRoom,omitempty"`
 	QuickLeaves int    `dynamodbav:"quickLeaves,omitempty"`
 	QuickLeftAt int64  `dynamodbav:"quickLeftAt,omitempty"`
-	// The shared frame count (Connection.FrameWindow, Frames).
+	// The shared frame count (Connection.FrameWindow, Frames, PrevFrames).
 	FrameWindow int64 `dynamodbav:"frameWindow,omitempty"`
 	Frames      int   `dynamodbav:"frames,omitempty"`
+	PrevFrames  int   `dynamodbav:"prevFrames,omitempty"`
 }
 
 func roomKey(code string) string { return roomPrefix + code }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -50,10 +51,11 @@ type Narrow interface {
 	// connection with no live record, or a closed one, is ErrConflict and nothing is written.
 	CountMiss(ctx context.Context, id string) (Connection, error)
 	// ChargeFrame counts one frame of connection id in the window that starts at window
-	// (epoch seconds; an earlier window's count is dropped) and returns the record as written:
-	// Frames is the window's count so far, across every container, and Source the address to
-	// charge it to. A connection with no live record is ErrConflict.
-	ChargeFrame(ctx context.Context, id string, window int64) (Connection, error)
+	// (epoch seconds), the window before it starting at previous (its count is kept as
+	// PrevFrames, an older one's dropped), and returns the record as written: Frames is the
+	// window's count so far, across every container, and Source the address to charge it to.
+	// A connection with no live record is ErrConflict.
+	ChargeFrame(ctx context.Context, id string, window, previous int64) (Connection, error)
 }
 
 var _ Narrow = (*DynamoStore)(nil)
@@ -152,38 +154,50 @@ func (s *DynamoStore) CountMiss(ctx context.Context, id string) (Connection, err
 	return c.Connection, err
 }
 
-func (s *DynamoStore) ChargeFrame(ctx context.Context, id string, window int64) (Connection, error) {
-	names := map[string]string{"#w": "frameWindow", "#n": "frames"}
-	values := map[string]types.AttributeValue{":w": num(window), ":one": num(1), ":now": epoch(s.now())}
-	// Within the window: one ADD. The window's first frame starts it over; two first frames
-	// racing each other both land, the second as an ADD.
+func (s *DynamoStore) ChargeFrame(ctx context.Context, id string, window, previous int64) (Connection, error) {
+	names := map[string]string{"#w": "frameWindow", "#n": "frames", "#p": "prevFrames"}
+	values := map[string]types.AttributeValue{":w": num(window), ":pw": num(previous), ":one": num(1), ":zero": num(0), ":now": epoch(s.now())}
+	live := "attribute_exists(pk) AND expiresAt > :now AND "
+	// Within the window: one ADD. The window's first frame starts it over, keeping the count of
+	// the window just before; two first frames racing each other both land, the second as an
+	// ADD.
+	steps := []struct{ update, cond string }{
+		{"ADD #n :one", "#w = :w"},
+		{"SET #p = #n, #w = :w, #n = :one", "#w = :pw"},
+		{"SET #p = :zero, #w = :w, #n = :one", "(attribute_not_exists(#w) OR #w < :pw)"},
+	}
 	for range 2 {
-		same := "attribute_exists(pk) AND expiresAt > :now AND #w = :w"
-		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: &s.table, Key: keyOf(connKey(id)), UpdateExpression: aws.String("ADD #n :one"),
-			ConditionExpression: &same, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-			ReturnValues: types.ReturnValueAllNew,
-		})
-		if err == nil {
-			return chargedFrame(id, out.Attributes)
-		}
-		if !isConditionFailed(err) {
-			return Connection{ID: id}, fmt.Errorf("counting a frame of connection %s: %w", id, err)
-		}
-		fresh := "attribute_exists(pk) AND expiresAt > :now AND (attribute_not_exists(#w) OR #w < :w)"
-		out, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: &s.table, Key: keyOf(connKey(id)), UpdateExpression: aws.String("SET #w = :w, #n = :one"),
-			ConditionExpression: &fresh, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-			ReturnValues: types.ReturnValueAllNew,
-		})
-		if err == nil {
-			return chargedFrame(id, out.Attributes)
-		}
-		if !isConditionFailed(err) {
-			return Connection{ID: id}, fmt.Errorf("counting a frame of connection %s: %w", id, err)
+		for _, step := range steps {
+			cond := live + step.cond
+			n, v := used(step.update+" "+cond, names, values)
+			out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName: &s.table, Key: keyOf(connKey(id)), UpdateExpression: aws.String(step.update),
+				ConditionExpression: &cond, ExpressionAttributeNames: n, ExpressionAttributeValues: v,
+				ReturnValues: types.ReturnValueAllNew,
+			})
+			if err == nil {
+				return chargedFrame(id, out.Attributes)
+			}
+			if !isConditionFailed(err) {
+				return Connection{ID: id}, fmt.Errorf("counting a frame of connection %s: %w", id, err)
+			}
 		}
 	}
 	return Connection{ID: id}, ErrConflict // no live record (or a clock far behind the record's window)
+}
+
+// used is the names and values expr uses: DynamoDB refuses a request that passes others.
+func used(expr string, names map[string]string, values map[string]types.AttributeValue) (map[string]string, map[string]types.AttributeValue) {
+	n, v := map[string]string{}, map[string]types.AttributeValue{}
+	for _, tok := range strings.FieldsFunc(expr, func(r rune) bool { return r == ' ' || r == ',' || r == '(' || r == ')' }) {
+		if name, ok := names[tok]; ok {
+			n[tok] = name
+		}
+		if val, ok := values[tok]; ok {
+			v[tok] = val
+		}
+	}
+	return n, v
 }
 
 // chargedFrame decodes the record a frame's count returned.
@@ -279,7 +293,7 @@ func decodeConnection(id string, item map[string]types.AttributeValue) (storedCo
 	}
 	return storedConnection{Connection: Connection{ID: it.ID, RoomCode: it.RoomCode, Role: Role(it.Role), Closed: it.Closed, Source: it.Source,
 		Misses: it.Misses, Queued: it.Queued, Version: it.Version, QuickRoom: it.QuickRoom, QuickLeaves: it.QuickLeaves,
-		QuickLeftAt: fromEpochMilli(it.QuickLeftAt), FrameWindow: it.FrameWindow, Frames: it.Frames}, expiresAt: it.ExpiresAt}, nil
+		QuickLeftAt: fromEpochMilli(it.QuickLeftAt), FrameWindow: it.FrameWindow, Frames: it.Frames, PrevFrames: it.PrevFrames}, expiresAt: it.ExpiresAt}, nil
 }
 
 // epochMilli is t in epoch milliseconds, 0 for the zero time (an attribute left out).

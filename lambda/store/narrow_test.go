@@ -251,7 +251,8 @@ func TestCountMiss(t *testing.T) {
 }
 
 // Frames of one connection counted in several containers at once are each counted, once; a
-// new window starts the count over; a connection with no record counts nothing.
+// new window starts the count over, keeping the last window's if it was the one just before;
+// a connection with no record counts nothing.
 func TestChargeFrame(t *testing.T) {
 	s, _ := newStore(t, newClock(t0))
 	if err := s.PutConnection(ctx(t), &store.Connection{ID: "c", Source: "src"}); err != nil {
@@ -259,7 +260,7 @@ func TestChargeFrame(t *testing.T) {
 	}
 	const racing = 30
 	seen := race(racing, func() int {
-		c, err := s.ChargeFrame(ctx(t), "c", 100)
+		c, err := s.ChargeFrame(ctx(t), "c", 100, 90)
 		if err != nil {
 			t.Error(err)
 		}
@@ -273,22 +274,26 @@ func TestChargeFrame(t *testing.T) {
 			t.Fatalf("the counts %d racing frames saw: %v, want each of 1..%d once", racing, seen, racing)
 		}
 	}
-	if c, err := s.ChargeFrame(ctx(t), "c", 110); err != nil || c.Frames != 1 || c.Source != "src" {
-		t.Fatalf("the next window's first frame: %+v, %v; want 1 frame of source src", c, err)
+	if c, err := s.ChargeFrame(ctx(t), "c", 110, 100); err != nil || c.Frames != 1 || c.PrevFrames != racing || c.Source != "src" {
+		t.Fatalf("the next window's first frame: %+v, %v; want 1 frame of source src, %d before", c, err, racing)
 	}
 	// A whole-record write (a seat taken) carries the count on.
 	rec, err := s.GetConnection(ctx(t), "c")
-	if err != nil || rec.FrameWindow != 110 || rec.Frames != 1 {
-		t.Fatalf("record %+v, %v; want window 110, 1 frame", rec, err)
+	if err != nil || rec.FrameWindow != 110 || rec.Frames != 1 || rec.PrevFrames != racing {
+		t.Fatalf("record %+v, %v; want window 110, 1 frame, %d before", rec, err, racing)
 	}
 	rec.RoomCode = "ABCDEF"
 	if err := s.PutConnection(ctx(t), &rec); err != nil {
 		t.Fatal(err)
 	}
-	if c, err := s.ChargeFrame(ctx(t), "c", 110); err != nil || c.Frames != 2 {
-		t.Fatalf("after a seat was recorded: %+v, %v; want 2 frames", c, err)
+	if c, err := s.ChargeFrame(ctx(t), "c", 110, 100); err != nil || c.Frames != 2 || c.PrevFrames != racing {
+		t.Fatalf("after a seat was recorded: %+v, %v; want 2 frames, %d before", c, err, racing)
 	}
-	if _, err := s.ChargeFrame(ctx(t), "none", 110); !errors.Is(err, store.ErrConflict) {
+	// A window after a silent one forgets the older count.
+	if c, err := s.ChargeFrame(ctx(t), "c", 130, 120); err != nil || c.Frames != 1 || c.PrevFrames != 0 {
+		t.Fatalf("after a silent window: %+v, %v; want 1 frame, none before", c, err)
+	}
+	if _, err := s.ChargeFrame(ctx(t), "none", 110, 100); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("a frame of a connection with no record: %v, want ErrConflict", err)
 	}
 }

@@ -390,14 +390,14 @@ func (s *Regional) ClaimConnection(ctx context.Context, id, code string, role Ro
 	return rep.ClaimConnection(cctx, id, code, role)
 }
 
-func (s *Regional) ChargeFrame(ctx context.Context, id string, window int64) (Connection, error) {
+func (s *Regional) ChargeFrame(ctx context.Context, id string, window, previous int64) (Connection, error) {
 	rep, name, err := s.connectionReplica(id)
 	if err != nil {
 		return Connection{ID: id}, err
 	}
 	cctx, cancel := s.at(ctx, name)
 	defer cancel()
-	return rep.ChargeFrame(cctx, id, window)
+	return rep.ChargeFrame(cctx, id, window, previous)
 }
 
 func (s *Regional) CountMiss(ctx context.Context, id string) (Connection, error) {

@@ -61,10 +61,12 @@ type Connection struct {
 	QuickLeaves int
 	QuickLeftAt time.Time
 	// FrameWindow and Frames are its frame count in the window that starts at FrameWindow
-	// (epoch seconds), shared by every container (ChargeFrame); carried by whole-record
-	// writes so that a seat change does not reset it.
+	// (epoch seconds), shared by every container (ChargeFrame), and PrevFrames its count in the
+	// window just before (0 if it sent none then); carried by whole-record writes so that a
+	// seat change does not reset them.
 	FrameWindow int64
 	Frames      int
+	PrevFrames  int
 	// Version of the stored record, 0 when there is none.
 	Version int64
 }

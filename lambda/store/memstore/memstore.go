@@ -161,15 +161,19 @@ func (s *Store) ClaimConnection(_ context.Context, id, code string, role store.R
 	return nil
 }
 
-func (s *Store) ChargeFrame(_ context.Context, id string, window int64) (store.Connection, error) {
+func (s *Store) ChargeFrame(_ context.Context, id string, window, previous int64) (store.Connection, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.conns[id]
 	if !ok {
 		return store.Connection{ID: id}, store.ErrConflict
 	}
-	if c.FrameWindow != window {
-		c.FrameWindow, c.Frames = window, 0
+	switch c.FrameWindow {
+	case window:
+	case previous:
+		c.FrameWindow, c.Frames, c.PrevFrames = window, 0, c.Frames
+	default:
+		c.FrameWindow, c.Frames, c.PrevFrames = window, 0, 0
 	}
 	c.Frames++
 	s.conns[id] = c
