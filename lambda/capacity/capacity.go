@@ -259,6 +259,28 @@ var (
 // stage's whole steady rate: past that many, honest games are throttled with them.
 func (m Model) ConnectionsAtFullRate() int { return int(m.StageRate() / RatePerConnection) }
 
+// AddressShareRate is what one address's connections together keep sending, sustained, once
+// past a player's pace: its share of the stage, frames per second.
+func AddressShareRate() float64 { return float64(AddressFramesPerWindow) / FrameWindowSeconds }
+
+// PacedRate is the most one connection sends, sustained, that its address's share never
+// refuses: a player's pace, frames per second.
+func PacedRate() float64 { return float64(PacedFramesPerWindow) / FrameWindowSeconds }
+
+// FramesBeforeShareClose is the most frames a connection sends in a window's length before
+// its address's share, once spent, closes it.
+const FramesBeforeShareClose = PacedFramesPerWindow + ShareRefusalsToClose
+
+// AddressesAtShareToFillStage is how many addresses, each sending its whole share, take the
+// stage's steady rate.
+func (m Model) AddressesAtShareToFillStage() int {
+	return int(math.Ceil(m.StageRate() / AddressShareRate()))
+}
+
+// PacedConnectionsToFillStage is how many connections at a player's pace, never refused,
+// take the stage's steady rate: what one address must open to take it without being charged.
+func (m Model) PacedConnectionsToFillStage() int { return int(math.Ceil(m.StageRate() / PacedRate())) }
+
 // MinGameConcurrency is the smallest reservation: a small deployment's players all coming back
 // at once after a deploy, on cold starts slower than GameSeconds, must not be throttled.
 const MinGameConcurrency = 10

@@ -76,6 +76,8 @@ func TestDocTableIsTheModel(t *testing.T) {
 		"account requests at worst":                                       Model.WorstAccountRequests,
 		"account new connections":                                         Model.ConnectRate,
 		"connections at the full per-connection rate that take the stage": func(m Model) float64 { return float64(m.ConnectionsAtFullRate()) },
+		"addresses at their whole share that take the stage":              func(m Model) float64 { return float64(m.AddressesAtShareToFillStage()) },
+		"connections at a player's pace that take the stage":              func(m Model) float64 { return float64(m.PacedConnectionsToFillStage()) },
 	}
 	header := rows[0]
 	if len(header) != 4 || !strings.Contains(header[2], "G = ") || !strings.Contains(header[3], "G = ") {
@@ -174,6 +176,20 @@ func TestDocTextIsTheModel(t *testing.T) {
 		{"each of its connections, new or already open, gets ([\\d,]+) `room_not_found` answer instead of", ProbationMisses},
 		{"answer instead of ([\\d,]+), until enough strikes", MissesPerConnection},
 		{"\\| spectators per room \\| ([\\d,]+) \\|", MaxWatchers},
+		// An address's share.
+		{"\\*\\*([\\d,]+) frames per 10 seconds\\*\\* per address", AddressFramesPerWindow},
+		{"\\*\\*[\\d,]+ frames per ([\\d,]+) seconds\\*\\* per address", FrameWindowSeconds},
+		{"a player's pace, ([\\d,]+) frames in the last 10 s\\*\\*", PacedFramesPerWindow},
+		{"closed at its \\*\\*([\\d,]+)th frame\\*\\* in the last 10 s", FramesBeforeShareClose},
+		{"whole share sends ([\\d,]+) frames per second", AddressShareRate()},
+		{"a default stage \\(([\\d,]+)/s\\) takes \\*\\*[\\d,]+ addresses", d.StageRate()},
+		{"takes \\*\\*([\\d,]+) addresses\\*\\* at their whole share", float64(d.AddressesAtShareToFillStage())},
+		{"a stage for 1,000 games ([\\d,]+) \\(the table", float64(Model{Games: 1000}.AddressesAtShareToFillStage())},
+		{"costs the stage at most ([\\d,]+) frames per connection", FramesBeforeShareClose},
+		{"It takes \\*\\*([\\d,]+) connections\\*\\* at a player's pace", float64(d.PacedConnectionsToFillStage())},
+		{"\\| frames per address, its share of the stage \\| ([\\d,]+) per 10 s", AddressFramesPerWindow},
+		{"past a player's pace \\(([\\d,]+) frames in the last 10 s\\) are answered", PacedFramesPerWindow},
+		{"and closed at their ([\\d,]+)th; paced ones", FramesBeforeShareClose},
 	}
 	for _, tt := range tests {
 		re := regexp.MustCompile(tt.pattern)
