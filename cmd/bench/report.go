@@ -131,8 +131,8 @@ func (r *report) floodSection(w func(string, ...any)) {
 	if len(r.floods) == 0 {
 		return
 	}
-	w("\n## Under a flood\n\n%d honest games (each player from its own loopback address) play one full game at a player's pace while other clients flood, two ways. **Hostile:** %s. **Polite:** %s. Without the ceilings is the stack before them (no stage or `$connect` throttle in the local gateway, no per-connection rate limit, no per-address ceiling); with them is a default deployment's (docs/capacity.md). Honest players send a move the gateway throttled again after 250 ms, as a client should. Messages per flooding frame: the frames that reached a function plus the posts to the flooders, per flooding frame the gateway received (a throttled one is counted as unbilled).\n\n",
-		r.floods[0].Honest.Games, floodKinds[0].describe(), floodKinds[1].describe())
+	w("\n## Under a flood\n\n%d honest games (each player from its own loopback address) play one full game at a player's pace while other clients flood, three ways. **Hostile:** %s. **Polite:** %s. **Polite, one address:** %s. Without the ceilings is the stack before them (no stage or `$connect` throttle in the local gateway, no per-connection rate limit, no per-address ceiling); with them is a default deployment's (docs/capacity.md). Honest players send a move the gateway throttled again after 250 ms, as a client should. Messages per flooding frame: the frames that reached a function plus the posts to the flooders, per flooding frame the gateway received (a throttled one is counted as unbilled).\n\n",
+		r.floods[0].Honest.Games, floodKinds[0].describe(), floodKinds[1].describe(), floodKinds[2].describe())
 	w("| flood | ceilings | honest moves | honest p50 | honest p99 | honest errors | honest moves throttled | flooding frames at the gateway | reached a function | throttled | rate_limited answers | connections closed by the server | connects refused | messages per flooding frame |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, f := range r.floods {
 		on := "off"
@@ -152,7 +152,7 @@ func (r *report) floodSection(w func(string, ...any)) {
 			w("\nUnder the %s flood %s the ceilings, the first honest failure: `%s`.\n", f.kind.name, on, f.Honest.ErrorSamples[0])
 		}
 	}
-	w("\nWhat the ceilings buy is the bill and the backend: a hostile frame costs a fraction of a message instead of two, and the flooders' connections are closed (no address is refused: docs/capacity.md). What they cost honest players under the hostile flood is the stage's throttle: the local gateway keeps one bucket for the stage (docs/capacity.md), so until the flooders are closed, honest moves are throttled too and sent again, which is the p99 with the ceilings on. The polite flood keeps to the per-connection rate, so nothing closes it: what protects the honest games is that 40 connections at that rate take 40 %% of a default stage. Per-IP refusal before the stage is the edge firewall's job (`waf`, on in prod). On one 2-core machine the clients, the gateway emulator, the handlers and dynalite share the CPU; the gateway's work on throttled frames is API Gateway's on AWS, not the game's.\n")
+	w("\nWhat the ceilings buy is the bill and the backend: a hostile frame costs a fraction of a message instead of two, and the flooders' connections are closed (no address is refused: docs/capacity.md). What they cost honest players under the hostile flood is the stage's throttle: the local gateway keeps one bucket for the stage (docs/capacity.md), so until the flooders are closed, honest moves are throttled too and sent again, which is the p99 with the ceilings on. The polite floods keep to the per-connection rate, so the per-connection limit closes none of them; what closes their connections is their address's share of the stage (docs/capacity.md): past 100 frames in 10 s from one address, its connections faster than a player's pace are closed at their 5th frame, and come back through `$connect`, whose throttle then bounds them. Per-IP refusal before the stage is the edge firewall's job (`waf`, on in prod). On one 2-core machine the clients, the gateway emulator, the handlers and dynalite share the CPU; the gateway's work on throttled frames is API Gateway's on AWS, not the game's.\n")
 }
 
 // onAWSSection is the table make smoke prints against a deployment, this machine's line first,
@@ -286,10 +286,12 @@ type floodKind struct {
 }
 
 // floodKinds: far past every limit, and exactly at the per-connection rate (the polite flood
-// of docs/capacity.md: 40 connections from 2 addresses).
+// of docs/capacity.md: 40 connections from 2 addresses, and 120 from one, more than a default
+// stage's rate).
 var floodKinds = []floodKind{
 	{"hostile", load.FloodOptions{Addresses: load.DefaultFloodAddresses, PerAddress: load.DefaultFloodPerAddress, Rate: load.DefaultFloodRate}},
 	{"polite", load.FloodOptions{Addresses: 2, PerAddress: 20, Rate: capacity.RatePerConnection}},
+	{"polite, one address", load.FloodOptions{Addresses: 1, PerAddress: 120, Rate: capacity.RatePerConnection}},
 }
 
 func (k floodKind) describe() string {

@@ -159,12 +159,12 @@ func (s *DynamoStore) ChargeFrame(ctx context.Context, id string, window, previo
 	values := map[string]types.AttributeValue{":w": num(window), ":pw": num(previous), ":one": num(1), ":zero": num(0), ":now": epoch(s.now())}
 	live := "attribute_exists(pk) AND expiresAt > :now AND "
 	// Within the window: one ADD. The window's first frame starts it over, keeping the count of
-	// the window just before; two first frames racing each other both land, the second as an
-	// ADD.
+	// the window just before (a player's connection is mostly silent for a window or more: that
+	// case is tried first); two first frames racing each other both land, the second as an ADD.
 	steps := []struct{ update, cond string }{
 		{"ADD #n :one", "#w = :w"},
-		{"SET #p = #n, #w = :w, #n = :one", "#w = :pw"},
 		{"SET #p = :zero, #w = :w, #n = :one", "(attribute_not_exists(#w) OR #w < :pw)"},
+		{"SET #p = #n, #w = :w, #n = :one", "#w = :pw"},
 	}
 	for range 2 {
 		for _, step := range steps {
