@@ -88,17 +88,18 @@ const (
 	StrikesToClose       = 20
 	StrikeForgiveSeconds = 10
 	// An address's share of the stage. The frames its connections send together in a
-	// FrameWindowSeconds window (those the connection's own window counts: a move that is
-	// played never is) are counted in the table, and past AddressFramesPerWindow the
-	// connections sending faster than a player's pace (more than PacedFramesPerWindow of
-	// their own in the window) are answered rate_limited, and closed at their
-	// ShareRefusalsToClose-th refusal in the window: the flood's connections pay, and the
-	// paced ones beside them play on. Paced frames are refused only past the share by
-	// themselves (a swarm of paced connections shares it equally). 100 frames per 10 s is a
-	// tenth of a default stage, and what a class of 40 sends when every player joins and
-	// chats in the same 10 s; an IPv6 /48 gets NetworkStrikesFactor times it.
+	// FrameWindowSeconds window (those the connection's own window counts: a move against a
+	// person that is played never is; one against the computer is) are counted in the table. Past AddressFramesPerWindow,
+	// each connection keeps its fair part: the larger of a player's pace
+	// (PacedFramesPerWindow in the last 10 s: a link's check and join, four chat lines and a
+	// rematch; or a game against the computer played at a click a second) and an equal part of the share among the address's connections in the window.
+	// A connection past its part is answered rate_limited, and closed ShareRefusalsToClose
+	// frames past it: a flood's connections pay, the players beside them play on. 100 frames
+	// per 10 s is a tenth of a default stage, and more than a class of 40 sends when every
+	// player joins and chats in the same 10 s; an IPv6 /48 gets NetworkShareFactor times it.
 	AddressFramesPerWindow = 100
-	PacedFramesPerWindow   = 3
+	PacedFramesPerWindow   = 7
+	NetworkShareFactor     = 3
 	ShareRefusalsToClose   = 2
 	// MaxWatchers is how many spectators a room takes (game.MaxWatchers owns it).
 	MaxWatchers = game.MaxWatchers

@@ -180,16 +180,18 @@ func TestDocTextIsTheModel(t *testing.T) {
 		{"\\*\\*([\\d,]+) frames per 10 seconds\\*\\* per address", AddressFramesPerWindow},
 		{"\\*\\*[\\d,]+ frames per ([\\d,]+) seconds\\*\\* per address", FrameWindowSeconds},
 		{"a player's pace, ([\\d,]+) frames in the last 10 s\\*\\*", PacedFramesPerWindow},
-		{"closed at its \\*\\*([\\d,]+)th frame\\*\\* in the last 10 s", FramesBeforeShareClose},
-		{"whole share sends ([\\d,]+) frames per second", AddressShareRate()},
+		{"and ([\\d,]+) frames past it the connection is closed \\(its", ShareRefusalsToClose},
+		{"the connection is closed \\(its \\*\\*([\\d,]+)th frame\\*\\*", FramesBeforeShareClose},
+		{"with ([\\d,]+) times the share \\(`capacity.NetworkShareFactor`\\)", NetworkShareFactor},
+		{"keeps ([\\d,]+) frames per second", AddressShareRate()},
 		{"a default stage \\(([\\d,]+)/s\\) takes \\*\\*[\\d,]+ addresses", d.StageRate()},
 		{"takes \\*\\*([\\d,]+) addresses\\*\\* at their whole share", float64(d.AddressesAtShareToFillStage())},
 		{"a stage for 1,000 games ([\\d,]+) \\(the table", float64(Model{Games: 1000}.AddressesAtShareToFillStage())},
 		{"costs the stage at most ([\\d,]+) frames per connection", FramesBeforeShareClose},
-		{"It takes \\*\\*([\\d,]+) connections\\*\\* at a player's pace", float64(d.PacedConnectionsToFillStage())},
+		{"It takes \\*\\*([\\d,]+) connections\\*\\* at a player's", float64(d.PacedConnectionsToFillStage())},
 		{"\\| frames per address, its share of the stage \\| ([\\d,]+) per 10 s", AddressFramesPerWindow},
-		{"past a player's pace \\(([\\d,]+) frames in the last 10 s\\) are answered", PacedFramesPerWindow},
-		{"and closed at their ([\\d,]+)th; paced ones", FramesBeforeShareClose},
+		{"a player's pace \\(([\\d,]+) frames in the last 10 s\\) or an equal part", PacedFramesPerWindow},
+		{"and closed at their ([\\d,]+)th frame in 10 s", FramesBeforeShareClose},
 	}
 	for _, tt := range tests {
 		re := regexp.MustCompile(tt.pattern)
@@ -200,6 +202,35 @@ func TestDocTextIsTheModel(t *testing.T) {
 		}
 		if got := parseNumber(t, m[1]); got != tt.want {
 			t.Errorf("%s says %q: %v, the model %v", docPath, m[0], got, tt.want)
+		}
+	}
+}
+
+// The settings tables of docs/deploy.md (addressFrames) and docs/backend.md (ADDRESS_FRAMES)
+// state the share's pace and close as the model has them.
+func TestShareRowsAreTheModel(t *testing.T) {
+	for _, doc := range []struct{ path, row string }{
+		{"../../docs/deploy.md", "| `addressFrames` |"},
+		{"../../docs/backend.md", "| `ADDRESS_FRAMES` |"},
+	} {
+		b, err := os.ReadFile(doc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var row string
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, doc.row) {
+				row = line
+			}
+		}
+		for _, want := range []string{
+			doc.row + " `" + strconv.Itoa(AddressFramesPerWindow) + "` |",
+			"a player's pace, " + strconv.Itoa(PacedFramesPerWindow) + " frames in the last 10 s",
+			"closed " + strconv.Itoa(ShareRefusalsToClose) + " frames past it",
+		} {
+			if !strings.Contains(row, want) {
+				t.Errorf("%s's %s row does not say %q", doc.path, doc.row, want)
+			}
 		}
 	}
 }

@@ -198,6 +198,11 @@ func NewComputerRoom(code string, host Seat, level Level, now time.Time) *Room {
 // ComputerName is the computer's name at level, as players see it.
 func ComputerName(level Level) string { return "Computer (" + string(level) + ")" }
 
+// AgainstComputer reports whether the computer holds a seat.
+func (r *Room) AgainstComputer() bool {
+	return (r.X != nil && r.X.Computer != "") || (r.O != nil && r.O.Computer != "")
+}
+
 // PlayComputer makes the computer's move when it is the computer's turn; pick is the
 // randomness (see ComputerMove). It reports whether it moved.
 func (r *Room) PlayComputer(pick func(n int) int, now time.Time) bool {

@@ -36,7 +36,7 @@ import (
 type Store interface {
 	GetSource(ctx context.Context, key string) (store.Source, error)
 	PutSource(ctx context.Context, src *store.Source, keep time.Duration) error
-	ChargeSourceFrame(ctx context.Context, key string, window int64, keep time.Duration) (int, error)
+	ChargeSourceFrame(ctx context.Context, key string, window int64, first bool, keep time.Duration) (store.SourceFrames, error)
 	PutConnection(ctx context.Context, c *store.Connection) error
 }
 
@@ -59,9 +59,9 @@ type Limits struct {
 	Share int
 	// FrameWindow is the window Share counts in (a connection's own frame window).
 	FrameWindow time.Duration
-	// Paced is the frames of its own in a window's length within which a connection is at a
-	// player's pace, and RefusalsToClose how far past it a connection refused for its
-	// address's share is closed.
+	// Paced is the frames in a window's length a connection may always send, whatever its
+	// address's others do (a player's pace), and RefusalsToClose how far past its fair part a
+	// connection refused for its address's share is closed.
 	Paced, RefusalsToClose int
 }
 
@@ -194,15 +194,18 @@ const (
 )
 
 // Share counts a frame against its source's share of the stage in the window that starts at
-// window and says what the share allows, its connection having sent pace frames in the last
-// window's length (this one included). A connection within a player's pace (Paced frames a
-// window) is never refused for its address. A faster one's frames pass while the address's
-// frames together stay within the share; past it, they are refused, and once its pace
-// reaches RefusalsToClose past a player's, its connection is closed. So a flood pays for
-// itself and its paced neighbours play on. An IPv6 address is counted on its /48 too, with
-// capacity.NetworkStrikesFactor times the share. A count that cannot be made passes the frame,
-// reported as the error: a database fault must not cost players.
-func (g *Guard) Share(ctx context.Context, source string, window time.Time, pace float64) (Verdict, error) {
+// window (first: its connection's first there) and says what the share allows, its
+// connection having sent pace frames in the last window's length, this one included.
+//
+// While the address's frames together stay within the share, every frame passes. Past it, a
+// connection's fair part is the larger of a player's pace (Paced) and an equal part of the
+// share among the address's connections in the window: within it, a frame passes, whatever
+// the others send; past it, the frame is refused; RefusalsToClose past it, the connection is
+// closed. So a flood pays for itself, and the players beside it play on. An IPv6 address is
+// counted on its /48 too, with capacity.NetworkShareFactor times the share. A count that
+// cannot be made passes the frame, reported as the error: a database fault must not cost
+// players.
+func (g *Guard) Share(ctx context.Context, source string, window time.Time, pace float64, first bool) (Verdict, error) {
 	if g.limits.Share < 0 || source == "" {
 		return Pass, nil
 	}
@@ -210,14 +213,16 @@ func (g *Guard) Share(ctx context.Context, source string, window time.Time, pace
 	for i, key := range keys(source) {
 		share := g.limits.Share
 		if i > 0 {
-			share *= capacity.NetworkStrikesFactor
+			share *= capacity.NetworkShareFactor
 		}
-		n, err := g.store.ChargeSourceFrame(ctx, key, window.Unix(), g.limits.FrameWindow+time.Minute)
-		switch {
-		case err != nil:
+		n, err := g.store.ChargeSourceFrame(ctx, key, window.Unix(), first, g.limits.FrameWindow+time.Minute)
+		if err != nil {
 			return Pass, err
-		case n <= share || pace <= float64(g.limits.Paced):
-		case pace >= float64(g.limits.Paced+g.limits.RefusalsToClose):
+		}
+		fair := max(float64(g.limits.Paced), float64(share)/float64(max(1, n.Conns)))
+		switch {
+		case n.Frames <= share || pace <= fair:
+		case pace >= fair+float64(g.limits.RefusalsToClose):
 			verdict = Close
 		default:
 			verdict = max(verdict, Refuse)

@@ -184,8 +184,8 @@ func (failingStore) GetSource(context.Context, string) (store.Source, error) {
 	return store.Source{}, errors.New("throttled")
 }
 
-func (failingStore) ChargeSourceFrame(context.Context, string, int64, time.Duration) (int, error) {
-	return 0, errors.New("throttled")
+func (failingStore) ChargeSourceFrame(context.Context, string, int64, bool, time.Duration) (store.SourceFrames, error) {
+	return store.SourceFrames{}, errors.New("throttled")
 }
 
 // A fault reading the address's item admits the connection (reported, not refused): players
@@ -311,11 +311,12 @@ type sent struct {
 	ip, conn string
 }
 
-// An address's share of the stage charges its fastest connections, never its paced ones:
-// a class plays within it; a flood beside paced neighbours is refused and closed while the
-// neighbours' frames pass; a swarm of paced connections is never refused (how many
-// connections it opens is what bounds it); each window starts over; an IPv6 /48 is counted
-// too; and with the share off nothing is refused.
+// An address's share of the stage charges its fastest connections, never one within its fair
+// part: a class plays within it; a flood beside players is refused and closed while the
+// players' frames pass; a swarm at a player's pace is never refused (how many connections it
+// opens is what bounds it); past the share, connections get an equal part when that is more
+// than a player's pace; each window starts over; an IPv6 /48 is counted too; and with the
+// share off nothing is refused.
 func TestShare(t *testing.T) {
 	const paced, toClose = capacity.PacedFramesPerWindow, capacity.ShareRefusalsToClose
 	type conns struct {
@@ -328,28 +329,40 @@ func TestShare(t *testing.T) {
 		name   string
 		limits guard.Limits
 		groups []conns
-		// floodClosedBy: each connection not honest is closed by that frame, and none before
-		// its pace is past.
-		floodClosedBy int
+		// fair: the flooding connections' fair part; each is refused past it and closed by
+		// toClose past it (0: nothing but honest connections).
+		fair int
 	}{
 		{name: "a class of 40, 2 frames each", groups: []conns{{ip: same("203.0.113.9"), n: 40, frames: 2, honest: true}}},
-		{name: "a class of 40 at its pace beside 120 flooding connections at 10 frames each",
+		{name: "a class of 30 joining by link and chatting: 5 frames each",
+			groups: []conns{{ip: same("203.0.113.9"), n: 30, frames: 5, honest: true}}},
+		{name: "a class of 40 at a player's pace beside 120 flooding connections at 20 frames each",
 			groups: []conns{
 				{ip: same("203.0.113.9"), n: 40, frames: paced, honest: true},
-				{ip: same("203.0.113.9"), n: 120, frames: 10},
-			}, floodClosedBy: paced + toClose},
-		{name: "fast connections within the share", groups: []conns{{ip: same("203.0.113.9"), n: 10, frames: 10, honest: true}}},
+				{ip: same("203.0.113.9"), n: 120, frames: 20},
+			}, fair: paced},
+		{name: "a child beside 34 connections that spend the share at 3 frames each",
+			groups: []conns{
+				{ip: same("203.0.113.9"), n: 34, frames: 3, honest: true},
+				{ip: same("203.0.113.9"), n: 1, frames: 5, honest: true},
+			}},
+		{name: "an equal part past a player's pace", limits: guard.Limits{Share: 40},
+			groups: []conns{
+				{ip: same("203.0.113.9"), n: 2, frames: 10, honest: true},
+				{ip: same("203.0.113.9"), n: 2, frames: 20},
+			}, fair: 10}, // 40 frames over 4 connections
+		{name: "fast connections within the share", groups: []conns{{ip: same("203.0.113.9"), n: 5, frames: 20, honest: true}}},
 		{name: "a flood from another address costs this one nothing",
 			groups: []conns{
-				{ip: same("203.0.113.9"), n: 20, frames: 5, honest: true},
-				{ip: same("198.51.100.4"), n: 120, frames: 10},
-			}, floodClosedBy: paced + toClose},
+				{ip: same("203.0.113.9"), n: 10, frames: 10, honest: true},
+				{ip: same("198.51.100.4"), n: 120, frames: 20},
+			}, fair: paced},
 		{name: "a swarm of 300 connections at a player's pace", groups: []conns{{ip: same("203.0.113.9"), n: 300, frames: paced, honest: true}}},
-		{name: "a /48's flood spread over its /64s", limits: guard.Limits{Share: 10},
-			groups:        []conns{{ip: func(i int) string { return fmt.Sprintf("2001:db8:1:%x::1", i+1) }, n: 200, frames: 10}},
-			floodClosedBy: paced + toClose},
+		{name: "a /48's flood spread over its /64s",
+			groups: []conns{{ip: func(i int) string { return fmt.Sprintf("2001:db8:1:%x::1", i+1) }, n: 200, frames: 20}},
+			fair:   paced},
 		{name: "the share off", limits: guard.Limits{Share: -1},
-			groups: []conns{{ip: same("203.0.113.9"), n: 300, frames: 10, honest: true}}},
+			groups: []conns{{ip: same("203.0.113.9"), n: 300, frames: 20, honest: true}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -366,7 +379,7 @@ func TestShare(t *testing.T) {
 							continue
 						}
 						sentAny = true
-						v, err := g.Share(ctx, g.SourceKey(grp.ip(i)), window, float64(round))
+						v, err := g.Share(ctx, g.SourceKey(grp.ip(i)), window, float64(round), round == 1)
 						switch {
 						case err != nil:
 							t.Fatal(err)
@@ -374,10 +387,12 @@ func TestShare(t *testing.T) {
 							if v != guard.Pass {
 								honestRefused++
 							}
-						case round <= paced && v != guard.Pass:
-							t.Fatalf("flooding connection %d: frame %d %v, within its pace", i, round, v)
-						case round >= tt.floodClosedBy && v != guard.Close:
-							t.Fatalf("flooding connection %d: frame %d %v, want it closed by frame %d", i, round, v, tt.floodClosedBy)
+						case round <= tt.fair && v != guard.Pass:
+							t.Fatalf("flooding connection %d: frame %d %v, within its fair part %d", i, round, v, tt.fair)
+						case round >= tt.fair+toClose && v != guard.Close:
+							t.Fatalf("flooding connection %d: frame %d %v, want it closed by frame %d", i, round, v, tt.fair+toClose)
+						case round > tt.fair && round < tt.fair+toClose && v != guard.Refuse:
+							t.Fatalf("flooding connection %d: frame %d %v, want it refused", i, round, v)
 						}
 					}
 				}
@@ -389,7 +404,7 @@ func TestShare(t *testing.T) {
 				t.Errorf("%d honest frames refused", honestRefused)
 			}
 			// A new window starts over: the address plays again.
-			if v, err := g.Share(ctx, g.SourceKey(tt.groups[0].ip(0)), window.Add(capacity.FrameWindowSeconds*time.Second), paced+1); err != nil || v != guard.Pass {
+			if v, err := g.Share(ctx, g.SourceKey(tt.groups[0].ip(0)), window.Add(capacity.FrameWindowSeconds*time.Second), paced+1, true); err != nil || v != guard.Pass {
 				t.Errorf("a fast frame in the next window: %v, %v; want it passed", v, err)
 			}
 		})
@@ -404,7 +419,7 @@ func TestShareThroughAFault(t *testing.T) {
 	_, st, c := newGuard(t, guard.Limits{})
 	g := guard.New(failingStore{st}, c.now, secret, guard.Limits{Share: 1})
 	for n := 1; n <= 10; n++ {
-		v, err := g.Share(context.Background(), g.SourceKey("192.0.2.5"), c.now(), float64(n))
+		v, err := g.Share(context.Background(), g.SourceKey("192.0.2.5"), c.now(), float64(n), n == 1)
 		if err == nil || v != guard.Pass {
 			t.Fatalf("frame %d through a fault: %v, %v; want it passed, with the error", n, v, err)
 		}

@@ -94,9 +94,9 @@ func TestFloodAcrossContainersIsClosed(t *testing.T) {
 	t.Fatal("200 frames in an instant over 20 containers and the connection is still open")
 }
 
-// What the shared counts cost: a move that is played costs its floor (a read and a
+// What the shared counts cost: a move played against a person costs its floor (a read and a
 // conditional write); every other frame two more writes, the count in its record and its
-// address's (the share of the stage).
+// address's (the share of the stage), a move against the computer too.
 func TestFrameLimitCost(t *testing.T) {
 	c := &requestCounter{}
 	e := newEnv(t, envOptions{requests: c, frames: defaultFrames, guard: &guard.Limits{}})
@@ -117,6 +117,14 @@ func TestFrameLimitCost(t *testing.T) {
 	e.send("o", map[string]any{"action": "move", "roomCode": code, "cell": 4}) // taken: refused
 	if got := c.take(); got["UpdateItem"] != 2 || got["PutItem"] != 0 {
 		t.Fatalf("a refused move made %v, want its read and two UpdateItems (the connection's and its address's counts)", got)
+	}
+	e.connectFrom("solo", "203.0.113.10", nil)
+	e.send("solo", map[string]any{"action": "playComputer", "name": "Sol", "level": "easy"})
+	solo := e.room("solo")["code"].(string)
+	c.take()
+	e.move("solo", solo, 4)
+	if got := c.take(); !maps.Equal(got, ops{"GetItem": 1, "PutItem": 1, "UpdateItem": 2}) {
+		t.Fatalf("a move against the computer made %v, want its floor and both counts: GetItem 1, PutItem 1, UpdateItem 2", got)
 	}
 }
 

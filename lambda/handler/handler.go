@@ -262,8 +262,9 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 	if h.limiter.Allow(connID) {
 		req, err = protocol.Decode(ev.RequestContext.RouteKey, ev.Body)
 		// Every frame is counted across containers before it is served, but a move: a move
-		// that is played costs its floor (turns bound how many a connection plays), and one
-		// that is refused is counted after.
+		// played against a person costs its floor (turns bound how many a connection plays);
+		// one that is refused, or played against the computer (which answers at once, so
+		// nothing but the limit bounds them), is counted after.
 		if err != nil || req.Action != catalog.Move {
 			switch h.chargeFrame(ctx, connID, start) {
 			case framesClose:
@@ -279,9 +280,10 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 			}
 		}
 		if err == nil {
-			req.RoomCode, err = h.dispatch(ctx, connID, req)
+			var count bool
+			req.RoomCode, count, err = h.dispatch(ctx, connID, req)
 			served = true
-			if req.Action == catalog.Move && apperr.As(err) != nil && h.chargeFrame(ctx, connID, start) == framesClose {
+			if req.Action == catalog.Move && (count || apperr.As(err) != nil) && h.chargeFrame(ctx, connID, start) == framesClose {
 				return h.closeConnection(ctx, ev, start, req, string(apperr.RateLimited), false)
 			}
 		}
@@ -374,7 +376,7 @@ func (h *Handler) chargeFrame(ctx context.Context, connID string, now time.Time)
 	// nothing.
 	covered := 1 - float64(now.Sub(window))/float64(h.frames.Window)
 	pace := float64(rec.Frames) + float64(rec.PrevFrames)*covered
-	verdict, err := h.guard.Share(ctx, rec.Source, window, pace)
+	verdict, err := h.guard.Share(ctx, rec.Source, window, pace, rec.Frames == 1)
 	if err != nil {
 		h.log.WarnContext(ctx, "counting a frame against its address's share", "connectionId", connID, "error", err.Error())
 	}
@@ -431,8 +433,19 @@ func (h *Handler) closeConnection(ctx context.Context, ev events.APIGatewayWebso
 	return ok, nil
 }
 
-// dispatch runs a decoded request and returns the room it concerned (for the log line).
-func (h *Handler) dispatch(ctx context.Context, connID string, req protocol.Request) (string, error) {
+// dispatch runs a decoded request and returns the room it concerned (for the log line), and
+// whether a move it played must still be counted (one against the computer).
+func (h *Handler) dispatch(ctx context.Context, connID string, req protocol.Request) (string, bool, error) {
+	if req.Action == catalog.Move {
+		computer, err := h.svc.Move(ctx, connID, req.RoomCode, req.Cell)
+		return req.RoomCode, computer, err
+	}
+	room, err := h.serve(ctx, connID, req)
+	return room, false, err
+}
+
+// serve runs a decoded request other than a move and returns the room it concerned.
+func (h *Handler) serve(ctx context.Context, connID string, req protocol.Request) (string, error) {
 	switch req.Action {
 	case catalog.CreateRoom, catalog.JoinRoom, catalog.PlayComputer, catalog.QuickMatch:
 		return h.seat(ctx, connID, req)
@@ -447,8 +460,6 @@ func (h *Handler) dispatch(ctx context.Context, connID string, req protocol.Requ
 			return req.RoomCode, h.svc.PeekRoom(ctx, connID, req.RoomCode)
 		}
 		return req.RoomCode, h.svc.GetRoom(ctx, connID, req.RoomCode)
-	case catalog.Move:
-		return req.RoomCode, h.svc.Move(ctx, connID, req.RoomCode, req.Cell)
 	case catalog.SendMessage:
 		return req.RoomCode, h.svc.SendMessage(ctx, connID, req.RoomCode, req.Text)
 	case catalog.Rematch:

@@ -157,14 +157,16 @@ func (s *Service) getRoom(ctx context.Context, current store.Connection, code st
 }
 
 // Move plays cell for connID's player in room code and sends the new state to the room: one
-// read, one conditional write and one frame to each connection.
-func (s *Service) Move(ctx context.Context, connID, code string, cell int) error {
+// read, one conditional write and one frame to each connection. It reports whether the move
+// was played against the computer, which answers in the same write.
+func (s *Service) Move(ctx context.Context, connID, code string, cell int) (computer bool, err error) {
 	var moved bool
 	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
 		err := r.Move(connID, cell, now)
 		moved = err == nil
 		if moved {
 			r.PlayComputer(s.pick, now) // its answer goes in the same write
+			computer = r.AgainstComputer()
 		}
 		return err
 	})
@@ -175,7 +177,7 @@ func (s *Service) Move(ctx context.Context, connID, code string, cell int) error
 			s.count.Count(ctx, metrics.GamesFinished, code)
 		}
 	}
-	return err
+	return computer && moved && out.wrote, err
 }
 
 // SendMessage relays chat from connID's player to everyone following room code.

@@ -223,7 +223,7 @@ func (s *DynamoStore) PutConnection(ctx context.Context, c *Connection) error {
 	it := connItem{PK: connKey(c.ID), Kind: schema.KindConnection, ID: c.ID, RoomCode: c.RoomCode, Role: string(c.Role),
 		Closed: c.Closed, Source: c.Source, Misses: c.Misses, Queued: c.Queued, Version: c.Version + 1, ExpiresAt: now.Add(s.expiry.Connection).Unix(),
 		QuickRoom: c.QuickRoom, QuickLeaves: c.QuickLeaves, QuickLeftAt: epochMilli(c.QuickLeftAt),
-		FrameWindow: c.FrameWindow, Frames: c.Frames, PrevFrames: c.PrevFrames}
+		FrameWindow: c.FrameWindow, Frames: c.Frames, PrevWindow: c.PrevWindow, PrevFrames: c.PrevFrames}
 	if err := s.putVersioned(ctx, it, c.Version, now); err != nil {
 		return fmt.Errorf("recording connection %s: %w", c.ID, err)
 	}

@@ -125,9 +125,10 @@ type connItem struct {
 	QuickRoom   string `dynamodbav:"quickRoom,omitempty"`
 	QuickLeaves int    `dynamodbav:"quickLeaves,omitempty"`
 	QuickLeftAt int64  `dynamodbav:"quickLeftAt,omitempty"`
-	// The shared frame count (Connection.FrameWindow, Frames, PrevFrames).
+	// The shared frame count (Connection.FrameWindow, Frames, PrevWindow, PrevFrames).
 	FrameWindow int64 `dynamodbav:"frameWindow,omitempty"`
 	Frames      int   `dynamodbav:"frames,omitempty"`
+	PrevWindow  int64 `dynamodbav:"prevWindow,omitempty"`
 	PrevFrames  int   `dynamodbav:"prevFrames,omitempty"`
 }
 

@@ -51,10 +51,10 @@ type Narrow interface {
 	// connection with no live record, or a closed one, is ErrConflict and nothing is written.
 	CountMiss(ctx context.Context, id string) (Connection, error)
 	// ChargeFrame counts one frame of connection id in the window that starts at window
-	// (epoch seconds), the window before it starting at previous (its count is kept as
-	// PrevFrames, an older one's dropped), and returns the record as written: Frames is the
-	// window's count so far, across every container, and Source the address to charge it to.
-	// A connection with no live record is ErrConflict.
+	// (epoch seconds) and returns the record as written, its Version advanced: Frames is the
+	// window's count so far, across every container, PrevFrames the count of the window just
+	// before (which starts at previous; 0 if it sent nothing then), and Source the address to
+	// charge it to. A connection with no live record is ErrConflict.
 	ChargeFrame(ctx context.Context, id string, window, previous int64) (Connection, error)
 }
 
@@ -155,16 +155,16 @@ func (s *DynamoStore) CountMiss(ctx context.Context, id string) (Connection, err
 }
 
 func (s *DynamoStore) ChargeFrame(ctx context.Context, id string, window, previous int64) (Connection, error) {
-	names := map[string]string{"#w": "frameWindow", "#n": "frames", "#p": "prevFrames"}
-	values := map[string]types.AttributeValue{":w": num(window), ":pw": num(previous), ":one": num(1), ":zero": num(0), ":now": epoch(s.now())}
+	names := map[string]string{"#w": "frameWindow", "#n": "frames", "#pw": "prevWindow", "#p": "prevFrames", "#v": "version"}
+	values := map[string]types.AttributeValue{":w": num(window), ":one": num(1), ":zero": num(0), ":now": epoch(s.now())}
 	live := "attribute_exists(pk) AND expiresAt > :now AND "
-	// Within the window: one ADD. The window's first frame starts it over, keeping the count of
-	// the window just before (a player's connection is mostly silent for a window or more: that
-	// case is tried first); two first frames racing each other both land, the second as an ADD.
+	// Within the window: one ADD. The window's first frame starts it over, moving the last
+	// window's count aside; two first frames racing each other both land, the second as an
+	// ADD. Each count advances the version, so that a whole-record write made from an older
+	// read (a seat taken) fails and reads again instead of writing older counts back.
 	steps := []struct{ update, cond string }{
-		{"ADD #n :one", "#w = :w"},
-		{"SET #p = :zero, #w = :w, #n = :one", "(attribute_not_exists(#w) OR #w < :pw)"},
-		{"SET #p = #n, #w = :w, #n = :one", "#w = :pw"},
+		{"ADD #n :one, #v :one", "#w = :w"},
+		{"SET #pw = if_not_exists(#w, :zero), #p = if_not_exists(#n, :zero), #w = :w, #n = :one ADD #v :one", "(attribute_not_exists(#w) OR #w < :w)"},
 	}
 	for range 2 {
 		for _, step := range steps {
@@ -176,7 +176,7 @@ func (s *DynamoStore) ChargeFrame(ctx context.Context, id string, window, previo
 				ReturnValues: types.ReturnValueAllNew,
 			})
 			if err == nil {
-				return chargedFrame(id, out.Attributes)
+				return chargedFrame(id, out.Attributes, previous)
 			}
 			if !isConditionFailed(err) {
 				return Connection{ID: id}, fmt.Errorf("counting a frame of connection %s: %w", id, err)
@@ -200,11 +200,15 @@ func used(expr string, names map[string]string, values map[string]types.Attribut
 	return n, v
 }
 
-// chargedFrame decodes the record a frame's count returned.
-func chargedFrame(id string, item map[string]types.AttributeValue) (Connection, error) {
+// chargedFrame decodes the record a frame's count returned; the last window's count is
+// PrevFrames only if it was the window just before (previous).
+func chargedFrame(id string, item map[string]types.AttributeValue, previous int64) (Connection, error) {
 	c, err := decodeConnection(id, item)
 	if err != nil {
 		return Connection{ID: id}, fmt.Errorf("decoding connection %s's frame count: %w", id, err)
+	}
+	if c.PrevWindow != previous {
+		c.PrevFrames = 0
 	}
 	return c.Connection, nil
 }
@@ -293,7 +297,7 @@ func decodeConnection(id string, item map[string]types.AttributeValue) (storedCo
 	}
 	return storedConnection{Connection: Connection{ID: it.ID, RoomCode: it.RoomCode, Role: Role(it.Role), Closed: it.Closed, Source: it.Source,
 		Misses: it.Misses, Queued: it.Queued, Version: it.Version, QuickRoom: it.QuickRoom, QuickLeaves: it.QuickLeaves,
-		QuickLeftAt: fromEpochMilli(it.QuickLeftAt), FrameWindow: it.FrameWindow, Frames: it.Frames, PrevFrames: it.PrevFrames}, expiresAt: it.ExpiresAt}, nil
+		QuickLeftAt: fromEpochMilli(it.QuickLeftAt), FrameWindow: it.FrameWindow, Frames: it.Frames, PrevWindow: it.PrevWindow, PrevFrames: it.PrevFrames}, expiresAt: it.ExpiresAt}, nil
 }
 
 // epochMilli is t in epoch milliseconds, 0 for the zero time (an attribute left out).

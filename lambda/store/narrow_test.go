@@ -282,12 +282,24 @@ func TestChargeFrame(t *testing.T) {
 	if err != nil || rec.FrameWindow != 110 || rec.Frames != 1 || rec.PrevFrames != racing {
 		t.Fatalf("record %+v, %v; want window 110, 1 frame, %d before", rec, err, racing)
 	}
+	// A count advances the version: a whole-record write from a read before it fails, and
+	// writes no older count back.
+	stale := rec
+	if _, err := s.ChargeFrame(ctx(t), "c", 110, 100); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutConnection(ctx(t), &stale); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a whole-record write from before a count: %v, want ErrConflict", err)
+	}
+	if rec, err = s.GetConnection(ctx(t), "c"); err != nil {
+		t.Fatal(err)
+	}
 	rec.RoomCode = "ABCDEF"
 	if err := s.PutConnection(ctx(t), &rec); err != nil {
 		t.Fatal(err)
 	}
-	if c, err := s.ChargeFrame(ctx(t), "c", 110, 100); err != nil || c.Frames != 2 || c.PrevFrames != racing {
-		t.Fatalf("after a seat was recorded: %+v, %v; want 2 frames, %d before", c, err, racing)
+	if c, err := s.ChargeFrame(ctx(t), "c", 110, 100); err != nil || c.Frames != 3 || c.PrevFrames != racing {
+		t.Fatalf("after a seat was recorded: %+v, %v; want 3 frames, %d before", c, err, racing)
 	}
 	// A window after a silent one forgets the older count.
 	if c, err := s.ChargeFrame(ctx(t), "c", 130, 120); err != nil || c.Frames != 1 || c.PrevFrames != 0 {
@@ -298,25 +310,29 @@ func TestChargeFrame(t *testing.T) {
 	}
 }
 
-// An address's frames counted in several containers at once are each counted once; the next
-// window is an item of its own, which expires a while after it starts.
+// An address's frames counted in several containers at once are each counted once, and its
+// connections by their first frames; the next window is an item of its own, which expires a
+// while after it starts.
 func TestChargeSourceFrame(t *testing.T) {
 	s, tb := newStore(t, newClock(t0))
 	const racing = 30
 	seen := race(racing, func() int {
-		n, err := s.ChargeSourceFrame(ctx(t), "src", 100, time.Minute)
+		n, err := s.ChargeSourceFrame(ctx(t), "src", 100, true, time.Minute)
 		if err != nil {
 			t.Error(err)
 		}
-		return n
+		return n.Frames
 	})
 	for i, n := range seen {
 		if n != i+1 {
 			t.Fatalf("the counts %d racing frames saw: %v, want each of 1..%d once", racing, seen, racing)
 		}
 	}
-	if n, err := s.ChargeSourceFrame(ctx(t), "src", 110, time.Minute); err != nil || n != 1 {
-		t.Fatalf("the next window's first frame: %d, %v; want 1", n, err)
+	if n, err := s.ChargeSourceFrame(ctx(t), "src", 100, false, time.Minute); err != nil || n != (store.SourceFrames{Frames: racing + 1, Conns: racing}) {
+		t.Fatalf("a connection's second frame: %+v, %v; want %d frames of %d connections", n, err, racing+1, racing)
+	}
+	if n, err := s.ChargeSourceFrame(ctx(t), "src", 110, true, time.Minute); err != nil || n != (store.SourceFrames{Frames: 1, Conns: 1}) {
+		t.Fatalf("the next window's first frame: %+v, %v; want 1 of 1 connection", n, err)
 	}
 	out, err := tb.Client.GetItem(ctx(t), &dynamodb.GetItemInput{TableName: &tb.Name, Key: map[string]types.AttributeValue{
 		schema.PartitionKey: &types.AttributeValueMemberS{Value: "SRC#src#110"}}})

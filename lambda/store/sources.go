@@ -110,29 +110,41 @@ func (s *DynamoStore) PutSource(ctx context.Context, src *Source, keep time.Dura
 	return nil
 }
 
+// SourceFrames is what one source's connections sent together in one window: Frames, from
+// Conns of its connections.
+type SourceFrames struct {
+	Frames, Conns int
+}
+
 // ChargeSourceFrame counts one frame of the source key in the window that starts at window
-// (epoch seconds) and returns the window's count so far, across every container: one atomic
-// write to an item of the window's own, which expires keep after the window starts (no read,
-// and nothing to drop: a later window is another item).
-func (s *DynamoStore) ChargeSourceFrame(ctx context.Context, key string, window int64, keep time.Duration) (int, error) {
+// (epoch seconds), first when it is its connection's first there, and returns the window's
+// counts so far, across every container: one atomic write to an item of the window's own,
+// which expires keep after the window starts (no read, and nothing to drop: a later window is
+// another item).
+func (s *DynamoStore) ChargeSourceFrame(ctx context.Context, key string, window int64, first bool, keep time.Duration) (SourceFrames, error) {
+	conns := int64(0)
+	if first {
+		conns = 1
+	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: keyOf(s.sourceKey(key) + "#" + strconv.FormatInt(window, 10)),
-		UpdateExpression:         aws.String("ADD #n :one SET #kind = :kind, #exp = :exp"),
-		ExpressionAttributeNames: map[string]string{"#n": "frames", "#kind": schema.KindAttribute, "#exp": schema.TTLAttribute},
+		UpdateExpression:         aws.String("ADD #n :one, #c :conns SET #kind = :kind, #exp = :exp"),
+		ExpressionAttributeNames: map[string]string{"#n": "frames", "#c": "conns", "#kind": schema.KindAttribute, "#exp": schema.TTLAttribute},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": num(1), ":kind": &types.AttributeValueMemberS{Value: schema.KindSourceFrames},
+			":one": num(1), ":conns": num(conns), ":kind": &types.AttributeValueMemberS{Value: schema.KindSourceFrames},
 			":exp": num(time.Unix(window, 0).Add(keep).Unix()),
 		},
 		ReturnValues: types.ReturnValueUpdatedNew,
 	})
 	if err != nil {
-		return 0, fmt.Errorf("counting a frame of source %s: %w", key, err)
+		return SourceFrames{}, fmt.Errorf("counting a frame of source %s: %w", key, err)
 	}
 	var got struct {
 		Frames int `dynamodbav:"frames"`
+		Conns  int `dynamodbav:"conns"`
 	}
 	if err := attributevalue.UnmarshalMap(out.Attributes, &got); err != nil {
-		return 0, fmt.Errorf("decoding source %s's frame count: %w", key, err)
+		return SourceFrames{}, fmt.Errorf("decoding source %s's frame count: %w", key, err)
 	}
-	return got.Frames, nil
+	return SourceFrames{Frames: got.Frames, Conns: got.Conns}, nil
 }

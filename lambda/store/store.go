@@ -61,11 +61,13 @@ type Connection struct {
 	QuickLeaves int
 	QuickLeftAt time.Time
 	// FrameWindow and Frames are its frame count in the window that starts at FrameWindow
-	// (epoch seconds), shared by every container (ChargeFrame), and PrevFrames its count in the
-	// window just before (0 if it sent none then); carried by whole-record writes so that a
-	// seat change does not reset them.
+	// (epoch seconds), shared by every container (ChargeFrame), and PrevWindow and PrevFrames
+	// the count of the window it counted in before; carried by whole-record writes so that a
+	// seat change does not reset them (a count advances Version, so such a write made from an
+	// older read fails instead).
 	FrameWindow int64
 	Frames      int
+	PrevWindow  int64
 	PrevFrames  int
 	// Version of the stored record, 0 when there is none.
 	Version int64

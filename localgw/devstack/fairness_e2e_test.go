@@ -413,8 +413,8 @@ func dialFrom(ctx context.Context, st *devstack.Stack, from, name string) (*brow
 }
 
 // A polite flood: connections each sending chat at exactly the documented per-connection rate,
-// fanned out to a room each: 40 from 2 addresses (the issue's), and 120 from one address, more
-// than the stage's whole rate, with honest players on that address too. Honest games beside
+// fanned out to a room each: 40 from 2 addresses (the issue's), and 100 from one address, the
+// stage's whole rate, with honest players on that address too. Honest games beside
 // it play on: every move reaches the opponent within 2 s, and nothing of theirs is refused or
 // throttled. The flooding connections past their address's share are closed; one address
 // cannot take the stage.
@@ -427,7 +427,7 @@ func TestPoliteFloodLeavesGamesPlayable(t *testing.T) {
 		honestFrom []string
 	}{
 		{"40 connections from 2 addresses", 40, func(i int) string { return fmt.Sprintf("127.0.0.%d", 2+i%2) }, []string{"", "", "", ""}},
-		{"120 connections from one address", 120, func(int) string { return "127.0.0.2" }, []string{"127.0.0.2", "127.0.0.2", "", ""}},
+		{"100 connections from one address", 100, func(int) string { return "127.0.0.2" }, []string{"127.0.0.2", "127.0.0.2", "", ""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -463,8 +463,11 @@ func TestPoliteFloodLeavesGamesPlayable(t *testing.T) {
 				}
 			}
 			// Each address's connections together outran its share: the flood pays, not the stage.
-			if closed.Load() == 0 {
-				t.Errorf("no flooding connection was closed: %d connections at the documented rate from %d addresses outrun their addresses' share", tt.flooders, len(addresses(tt.flooders, tt.from)))
+			// What stays open is what fits the addresses' shares at the rate.
+			fits := len(addresses(tt.flooders, tt.from)) * int(capacity.AddressShareRate()/capacity.RatePerConnection)
+			if int(closed.Load()) < tt.flooders-fits {
+				t.Errorf("%d of %d flooding connections closed: %d connections at the documented rate from %d addresses outrun their addresses' share, which fits %d",
+					closed.Load(), tt.flooders, tt.flooders, len(addresses(tt.flooders, tt.from)), fits)
 			}
 		})
 	}

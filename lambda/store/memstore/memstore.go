@@ -168,15 +168,15 @@ func (s *Store) ChargeFrame(_ context.Context, id string, window, previous int64
 	if !ok {
 		return store.Connection{ID: id}, store.ErrConflict
 	}
-	switch c.FrameWindow {
-	case window:
-	case previous:
-		c.FrameWindow, c.Frames, c.PrevFrames = window, 0, c.Frames
-	default:
-		c.FrameWindow, c.Frames, c.PrevFrames = window, 0, 0
+	if c.FrameWindow != window {
+		c.PrevWindow, c.PrevFrames, c.FrameWindow, c.Frames = c.FrameWindow, c.Frames, window, 0
 	}
 	c.Frames++
+	c.Version++
 	s.conns[id] = c
+	if c.PrevWindow != previous {
+		c.PrevFrames = 0
+	}
 	return c, nil
 }
 
