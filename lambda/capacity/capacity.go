@@ -88,19 +88,26 @@ const (
 	StrikesToClose       = 20
 	StrikeForgiveSeconds = 10
 	// An address's share of the stage. The frames its connections send together in a
-	// FrameWindowSeconds window (those the connection's own window counts: a move against a
-	// person that is played never is; one against the computer is) are counted in the table. Past AddressFramesPerWindow,
-	// each connection keeps its fair part: the larger of a player's pace
-	// (PacedFramesPerWindow in the last 10 s: a link's check and join, four chat lines and a
-	// rematch; or a game against the computer played at a click a second) and an equal part of the share among the address's connections in the window.
-	// A connection past its part is answered rate_limited, and closed ShareRefusalsToClose
-	// frames past it: a flood's connections pay, the players beside them play on. 100 frames
-	// per 10 s is a tenth of a default stage, and more than a class of 40 sends when every
-	// player joins and chats in the same 10 s; an IPv6 /48 gets NetworkShareFactor times it.
-	AddressFramesPerWindow = 100
-	PacedFramesPerWindow   = 7
+	// FrameWindowSeconds window (those the connection's own window counts: every frame but a
+	// move played against a person at a person's speed, InstantMoveSeconds or more after the
+	// room last changed) are counted in the table. Past AddressFramesPerWindow, each
+	// connection keeps its fair part: the larger of a player's pace (PacedFramesPerWindow in
+	// the last 10 s: a link's check and join, five chat lines and a rematch, or a game against
+	// the computer at a click every 1.5 s) and an equal part of the share among the address's
+	// connections in the window. A connection past its part is answered rate_limited, and
+	// closed ShareRefusalsToClose frames past it: a flood's connections pay, the players
+	// beside them play on. 150 frames per 10 s is under a sixth of a default stage, and what
+	// a class of 30 sends opening an invite link and chatting three lines each in the same
+	// 10 s, or playing the computer at a click every 2 s; an IPv6 /48 gets
+	// NetworkShareFactor times it.
+	AddressFramesPerWindow = 150
+	PacedFramesPerWindow   = 8
 	NetworkShareFactor     = 3
-	ShareRefusalsToClose   = 2
+	// InstantMoveSeconds: a move played sooner than this after the room last changed (two
+	// bots answering each other at once, as the computer does) is counted like any other
+	// frame; a person's slower move is not, and stays at its floor.
+	InstantMoveSeconds   = 1
+	ShareRefusalsToClose = 2
 	// MaxWatchers is how many spectators a room takes (game.MaxWatchers owns it).
 	MaxWatchers = game.MaxWatchers
 )

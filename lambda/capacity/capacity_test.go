@@ -138,16 +138,16 @@ func TestAccountQuotaByRegion(t *testing.T) {
 // An address's share fits what honest players on one address send, and no handful of
 // addresses at their share takes a default stage.
 func TestAddressShare(t *testing.T) {
-	const class = 40 // a class behind one school address, all joining and chatting at once
-	if AddressFramesPerWindow < 2*class {
-		t.Errorf("an address's share is %d frames a window: a class of %d joining and chatting at once sends %d", AddressFramesPerWindow, class, 2*class)
+	const class = 30 // a class behind one school address: a link's check and join, three chat lines each
+	if AddressFramesPerWindow < 5*class {
+		t.Errorf("an address's share is %d frames a window: a class of %d opening a link and chatting at once sends %d", AddressFramesPerWindow, class, 5*class)
 	}
-	if n := Default().AddressesAtShareToFillStage(); n < 10 {
+	if n := Default().AddressesAtShareToFillStage(); n <= 5 {
 		t.Errorf("%d addresses at their whole share take a default stage: a handful must not", n)
 	}
-	// A player's pace covers a chat line, a rematch and a getRoom in 10 s; closing comes after
-	// at least one refusal, and before the per-connection limit would.
-	if PacedFramesPerWindow < 3 || ShareRefusalsToClose < 1 || FramesBeforeShareClose >= FramesPerWindow(RatePerConnection, BurstPerConnection) {
+	// A player's pace covers a link's check and join, chat lines and a rematch in 10 s;
+	// closing comes after at least one refusal, and before the per-connection limit would.
+	if PacedFramesPerWindow < 6 || ShareRefusalsToClose < 1 || FramesBeforeShareClose >= FramesPerWindow(RatePerConnection, BurstPerConnection) {
 		t.Errorf("pace %d, closed at %d: want a pace of at least 3 and a close past it, before the per-connection limit's %d",
 			PacedFramesPerWindow, FramesBeforeShareClose, FramesPerWindow(RatePerConnection, BurstPerConnection))
 	}

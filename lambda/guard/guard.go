@@ -203,8 +203,8 @@ const (
 // the others send; past it, the frame is refused; RefusalsToClose past it, the connection is
 // closed. So a flood pays for itself, and the players beside it play on. An IPv6 address is
 // counted on its /48 too, with capacity.NetworkShareFactor times the share. A count that
-// cannot be made passes the frame, reported as the error: a database fault must not cost
-// players.
+// cannot be made passes the frame (unless a count already made refused it), reported as the
+// error: a database fault must not cost players.
 func (g *Guard) Share(ctx context.Context, source string, window time.Time, pace float64, first bool) (Verdict, error) {
 	if g.limits.Share < 0 || source == "" {
 		return Pass, nil
@@ -217,7 +217,7 @@ func (g *Guard) Share(ctx context.Context, source string, window time.Time, pace
 		}
 		n, err := g.store.ChargeSourceFrame(ctx, key, window.Unix(), first, g.limits.FrameWindow+time.Minute)
 		if err != nil {
-			return Pass, err
+			return verdict, err // what the counts made so far decided
 		}
 		fair := max(float64(g.limits.Paced), float64(share)/float64(max(1, n.Conns)))
 		switch {

@@ -106,9 +106,15 @@ func TestFrameLimitCost(t *testing.T) {
 	code := e.create("x", "Ann")
 	e.send("o", map[string]any{"action": "joinRoom", "roomCode": code, "name": "Bob"})
 	c.take()
+	e.advance(2 * time.Second) // a person's move, not a bot's instant answer
 	e.move("x", code, 4)
 	if got := c.take(); !maps.Equal(got, ops{"GetItem": 1, "PutItem": 1}) {
 		t.Fatalf("a move played made %v, want its floor: GetItem 1, PutItem 1", got)
+	}
+	// A move made at once after the opponent's (a bot answering a bot) is counted.
+	e.move("o", code, 0)
+	if got := c.take(); !maps.Equal(got, ops{"GetItem": 1, "PutItem": 1, "UpdateItem": 2}) {
+		t.Fatalf("an instant move made %v, want its floor and both counts: GetItem 1, PutItem 1, UpdateItem 2", got)
 	}
 	e.send("o", map[string]any{"action": "getRoom", "roomCode": code})
 	if got := c.take(); got["UpdateItem"] != 2 || got["PutItem"] != 0 {
@@ -122,10 +128,12 @@ func TestFrameLimitCost(t *testing.T) {
 	e.send("solo", map[string]any{"action": "playComputer", "name": "Sol", "level": "easy"})
 	solo := e.room("solo")["code"].(string)
 	c.take()
+	e.advance(2 * time.Second)
 	e.move("solo", solo, 4)
 	if got := c.take(); !maps.Equal(got, ops{"GetItem": 1, "PutItem": 1, "UpdateItem": 2}) {
 		t.Fatalf("a move against the computer made %v, want its floor and both counts: GetItem 1, PutItem 1, UpdateItem 2", got)
 	}
+
 }
 
 // getRoom with "watch": false answers with the room and follows nothing: a link's visitor sees

@@ -262,9 +262,9 @@ func (h *Handler) Game(ctx context.Context, ev events.APIGatewayWebsocketProxyRe
 	if h.limiter.Allow(connID) {
 		req, err = protocol.Decode(ev.RequestContext.RouteKey, ev.Body)
 		// Every frame is counted across containers before it is served, but a move: a move
-		// played against a person costs its floor (turns bound how many a connection plays);
-		// one that is refused, or played against the computer (which answers at once, so
-		// nothing but the limit bounds them), is counted after.
+		// played against a person at a person's speed costs its floor (turns bound how many a
+		// connection plays); one that is refused, or played against the computer or at once
+		// (a bot answering a bot: nothing but the limit bounds them), is counted after.
 		if err != nil || req.Action != catalog.Move {
 			switch h.chargeFrame(ctx, connID, start) {
 			case framesClose:
@@ -434,11 +434,11 @@ func (h *Handler) closeConnection(ctx context.Context, ev events.APIGatewayWebso
 }
 
 // dispatch runs a decoded request and returns the room it concerned (for the log line), and
-// whether a move it played must still be counted (one against the computer).
+// whether a move it played must still be counted (service.Move says which).
 func (h *Handler) dispatch(ctx context.Context, connID string, req protocol.Request) (string, bool, error) {
 	if req.Action == catalog.Move {
-		computer, err := h.svc.Move(ctx, connID, req.RoomCode, req.Cell)
-		return req.RoomCode, computer, err
+		counted, err := h.svc.Move(ctx, connID, req.RoomCode, req.Cell)
+		return req.RoomCode, counted, err
 	}
 	room, err := h.serve(ctx, connID, req)
 	return room, false, err

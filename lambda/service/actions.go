@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/apperr"
+	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/game"
 	"github.com/serverless-tictactoe/tictactoe/lambda/metrics"
 	"github.com/serverless-tictactoe/tictactoe/lambda/protocol"
@@ -158,15 +159,18 @@ func (s *Service) getRoom(ctx context.Context, current store.Connection, code st
 
 // Move plays cell for connID's player in room code and sends the new state to the room: one
 // read, one conditional write and one frame to each connection. It reports whether the move
-// was played against the computer, which answers in the same write.
-func (s *Service) Move(ctx context.Context, connID, code string, cell int) (computer bool, err error) {
+// played must be counted like any other frame: one against the computer (which answers in the
+// same write), or one made sooner than capacity.InstantMoveSeconds after the room last changed
+// (a bot answering a bot); turns bound a person's moves otherwise.
+func (s *Service) Move(ctx context.Context, connID, code string, cell int) (counted bool, err error) {
 	var moved bool
 	out, err := s.update(ctx, code, func(r *game.Room, now time.Time) error {
+		instant := now.Sub(r.UpdatedAt) < capacity.InstantMoveSeconds*time.Second
 		err := r.Move(connID, cell, now)
 		moved = err == nil
 		if moved {
 			r.PlayComputer(s.pick, now) // its answer goes in the same write
-			computer = r.AgainstComputer()
+			counted = instant || r.AgainstComputer()
 		}
 		return err
 	})
@@ -177,7 +181,7 @@ func (s *Service) Move(ctx context.Context, connID, code string, cell int) (comp
 			s.count.Count(ctx, metrics.GamesFinished, code)
 		}
 	}
-	return computer && moved && out.wrote, err
+	return counted && moved && out.wrote, err
 }
 
 // SendMessage relays chat from connID's player to everyone following room code.
