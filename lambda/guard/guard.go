@@ -10,8 +10,8 @@
 // behind.
 //
 // It also keeps each address's share of the stage (Share): what its connections send
-// together in a short window, past which the connections sending faster than a player's pace
-// are refused and closed, not the address. lambda/capacity owns the numbers;
+// together in a short window, past which each keeps its fair part and the connections past
+// theirs are refused and closed, not the address. lambda/capacity owns the numbers;
 // docs/capacity.md explains them.
 package guard
 
