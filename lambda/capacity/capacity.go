@@ -95,7 +95,7 @@ const (
 	// the last 10 s: a link's check and join, five chat lines and a rematch, or a game against
 	// the computer at a click every 1.5 s) and an equal part of the share among the address's
 	// connections in the window. A connection past its part is answered rate_limited, and
-	// closed ShareRefusalsToClose frames past it: a flood's connections pay, the players
+	// closed ShareRefusalsToClose frame past it: a flood's connections pay, the players
 	// beside them play on. 150 frames per 10 s is under a sixth of a default stage, and what
 	// a class of 30 sends opening an invite link and chatting three lines each in the same
 	// 10 s, or playing the computer at a click every 2 s; an IPv6 /48 gets
@@ -106,8 +106,10 @@ const (
 	// InstantMoveSeconds: a move played sooner than this after the room last changed (two
 	// bots answering each other at once, as the computer does) is counted like any other
 	// frame; a person's slower move is not, and stays at its floor.
-	InstantMoveSeconds   = 1
-	ShareRefusalsToClose = 2
+	InstantMoveSeconds = 1
+	// ShareRefusalsToClose: a connection past its fair part is refused once; the next frame
+	// past it closes the connection.
+	ShareRefusalsToClose = 1
 	// MaxWatchers is how many spectators a room takes (game.MaxWatchers owns it).
 	MaxWatchers = game.MaxWatchers
 )

@@ -180,7 +180,7 @@ func TestDocTextIsTheModel(t *testing.T) {
 		{"\\*\\*([\\d,]+) frames per 10 seconds\\*\\* per address", AddressFramesPerWindow},
 		{"\\*\\*[\\d,]+ frames per ([\\d,]+) seconds\\*\\* per address", FrameWindowSeconds},
 		{"a player's pace, ([\\d,]+) frames in the last 10 s\\*\\*", PacedFramesPerWindow},
-		{"and ([\\d,]+) frames past it the connection is closed \\(its", ShareRefusalsToClose},
+		{"and ([\\d,]+) frame past it the connection is closed \\(its", ShareRefusalsToClose},
 		{"the connection is closed \\(its \\*\\*([\\d,]+)th frame\\*\\*", FramesBeforeShareClose},
 		{"with ([\\d,]+) times the share \\(`capacity.NetworkShareFactor`\\)", NetworkShareFactor},
 		{"keeps ([\\d,]+) frames per second", AddressShareRate()},
@@ -226,7 +226,7 @@ func TestShareRowsAreTheModel(t *testing.T) {
 		for _, want := range []string{
 			doc.row + " `" + strconv.Itoa(AddressFramesPerWindow) + "` |",
 			"a player's pace, " + strconv.Itoa(PacedFramesPerWindow) + " frames in the last 10 s",
-			"closed " + strconv.Itoa(ShareRefusalsToClose) + " frames past it",
+			"closed " + strconv.Itoa(ShareRefusalsToClose) + " frame past it",
 		} {
 			if !strings.Contains(row, want) {
 				t.Errorf("%s's %s row does not say %q", doc.path, doc.row, want)

@@ -76,37 +76,25 @@ type Guard struct {
 // New returns a Guard over st that keys addresses with secret (a per-deployment value: the
 // table then holds no address, nor a hash anyone can invert by trying every address).
 func New(st Store, now func() time.Time, secret []byte, l Limits) *Guard {
-	if l.Strikes == 0 {
-		l.Strikes = capacity.AddressStrikes
-	}
-	if l.Window == 0 {
-		l.Window = capacity.AddressWindowMinutes * time.Minute
-	}
-	if l.MissCost == 0 {
-		l.MissCost = capacity.MissCost
-	}
-	if l.CloseCost == 0 {
-		l.CloseCost = capacity.CloseCost
-	}
-	if l.MissesPerConnection == 0 {
-		l.MissesPerConnection = capacity.MissesPerConnection
-	}
-	if l.ProbationMisses == 0 {
-		l.ProbationMisses = capacity.ProbationMisses
-	}
-	if l.Share == 0 {
-		l.Share = capacity.AddressFramesPerWindow
-	}
-	if l.FrameWindow == 0 {
-		l.FrameWindow = capacity.FrameWindowSeconds * time.Second
-	}
-	if l.Paced == 0 {
-		l.Paced = capacity.PacedFramesPerWindow
-	}
-	if l.RefusalsToClose == 0 {
-		l.RefusalsToClose = capacity.ShareRefusalsToClose
-	}
+	orDefault(&l.Strikes, capacity.AddressStrikes)
+	orDefault(&l.Window, capacity.AddressWindowMinutes*time.Minute)
+	orDefault(&l.MissCost, capacity.MissCost)
+	orDefault(&l.CloseCost, capacity.CloseCost)
+	orDefault(&l.MissesPerConnection, capacity.MissesPerConnection)
+	orDefault(&l.ProbationMisses, capacity.ProbationMisses)
+	orDefault(&l.Share, capacity.AddressFramesPerWindow)
+	orDefault(&l.FrameWindow, capacity.FrameWindowSeconds*time.Second)
+	orDefault(&l.Paced, capacity.PacedFramesPerWindow)
+	orDefault(&l.RefusalsToClose, capacity.ShareRefusalsToClose)
 	return &Guard{store: st, now: now, limits: l, key: secret}
+}
+
+// orDefault sets a limit left at zero to lambda/capacity's value.
+func orDefault[T comparable](v *T, capacityValue T) {
+	var zero T
+	if *v == zero {
+		*v = capacityValue
+	}
 }
 
 // SourceKey is what a client address is counted under: an IPv4 address, or the /64 of an IPv6

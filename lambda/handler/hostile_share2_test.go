@@ -43,6 +43,20 @@ func (e *env) clickComputer(id, code string, rng *rand.Rand) (refused bool) {
 	return e.count(id) > n && e.last(id)["type"] == "error"
 }
 
+// computerPlayers connects n players from the school's address, named prefix0…, each playing
+// the computer in a room of its own, and returns them and their rooms.
+func (e *env) computerPlayers(prefix string, n int) (ids, codes []string) {
+	e.t.Helper()
+	ids, codes = make([]string, n), make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%s%d", prefix, i)
+		e.connectFrom(ids[i], schoolIP, nil)
+		e.send(ids[i], map[string]any{"action": "playComputer", "name": prefix})
+		codes[i] = e.room(ids[i])["code"].(string)
+	}
+	return ids, codes
+}
+
 // Review (classroom, fairness): a computer lab where every child plays the computer (a cell, or
 // Rematch when a game ends). The first review found 12 children at a click a second refused and
 // closed; now 12 at a click a second stay within the address's share, and 30 at a click every
@@ -54,13 +68,7 @@ func TestComputerLabAtAClickASecond(t *testing.T) {
 			t.Run(fmt.Sprintf("%d children, %s", kids, mode.name), func(t *testing.T) {
 				e := shareEnv(t, mode.share, nil)
 				rng := rand.New(rand.NewPCG(3, 4))
-				ids, codes := make([]string, kids), make([]string, kids)
-				for i := range ids {
-					ids[i] = fmt.Sprintf("k%d", i)
-					e.connectFrom(ids[i], schoolIP, nil)
-					e.send(ids[i], map[string]any{"action": "playComputer", "name": "Kid"})
-					codes[i] = e.room(ids[i])["code"].(string)
-				}
+				ids, codes := e.computerPlayers("k", kids)
 				e.freshWindow(0)
 				const seconds = 30
 				click := time.Second // each child's time between clicks

@@ -4,11 +4,9 @@ package handler_test
 // Each test states the fairness rule it checks; a failure is a finding.
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,7 +14,6 @@ import (
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
 	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
-	"github.com/serverless-tictactoe/tictactoe/lambda/store"
 )
 
 const (
@@ -211,21 +208,7 @@ func TestQuickMatchRetriesCloseAChild(t *testing.T) {
 					e.send(id, map[string]any{"action": "getRoom", "roomCode": code, "watch": false})
 				}
 			}
-			var contended atomic.Bool
-			hook := func(ctx context.Context, _ *store.Queue) {
-				if !contended.Load() {
-					return
-				}
-				q, err := e.store.Store.GetQueue(ctx) // another writer gets in first
-				if err == nil {
-					err = e.store.Store.PutQueue(ctx, &q)
-				}
-				if err != nil {
-					t.Error(err)
-				}
-			}
-			e.store.beforeQueuePut.Store(&hook)
-			contended.Store(true)
+			e.contendQueue()
 			asks := 0
 			for asks < 6 && !e.conns.Closed("kid") {
 				e.send("kid", quickMatch("kid"))
@@ -261,14 +244,7 @@ func TestQuickMatchRetriesCloseAChild(t *testing.T) {
 func TestHostileComputerGamesEscapeTheShare(t *testing.T) {
 	e := shareEnv(t, 0, nil)
 	const conns, seconds = 40, 30
-	ids := make([]string, conns)
-	codes := make([]string, conns)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("b%d", i)
-		e.connectFrom(ids[i], schoolIP, nil)
-		e.send(ids[i], map[string]any{"action": "playComputer", "name": "B"})
-		codes[i] = e.room(ids[i])["code"].(string)
-	}
+	ids, codes := e.computerPlayers("b", conns)
 	e.freshWindow(0)
 	served, refused, counted := 0, 0, 0
 	codesSeen := map[string]int{}

@@ -167,21 +167,7 @@ func TestQuickMatchContendedQueueAsksToRetry(t *testing.T) {
 	e.send("c", quickMatch("c")) // paired with b
 	e.send("w", quickMatch("w")) // waits
 	e.advance(time.Minute)       // b may leave c without a cooldown
-	var contended atomic.Bool
-	hook := func(ctx context.Context, _ *store.Queue) {
-		if !contended.Load() {
-			return
-		}
-		q, err := e.store.Store.GetQueue(ctx) // another writer gets in first
-		if err == nil {
-			err = e.store.Store.PutQueue(ctx, &q)
-		}
-		if err != nil {
-			t.Error(err)
-		}
-	}
-	e.store.beforeQueuePut.Store(&hook)
-	contended.Store(true)
+	calm := e.contendQueue()
 	timed := func(what string, do func()) {
 		t.Helper()
 		t0 := time.Now()
@@ -206,7 +192,7 @@ func TestQuickMatchContendedQueueAsksToRetry(t *testing.T) {
 	if f := e.last("w"); f["type"] != "unqueued" {
 		t.Fatalf("w cancelled against a contended queue: %v", f)
 	}
-	contended.Store(false)
+	calm()
 	e.send("a", quickMatch("a")) // asked again, as told: w's entry is dropped, a waits
 	if f := e.last("a"); f["type"] != "queued" || f["retryIn"] != nil {
 		t.Fatalf("a asked again: %v, want queued", f)
@@ -676,4 +662,20 @@ func TestQuickMatchEntryLeftIsCheckedAgain(t *testing.T) {
 		t.Fatalf("m: %v, want paired with p, who asked again", f)
 	}
 	e.checkQuickRooms([]string{"m", "p"}, nil)
+}
+
+// contendQueue has another writer get in before each write of the quick-match queue until
+// the function it returns is called: every queue write loses.
+func (e *env) contendQueue() (calm func()) {
+	hook := func(ctx context.Context, _ *store.Queue) {
+		q, err := e.store.Store.GetQueue(ctx) // another writer gets in first
+		if err == nil {
+			err = e.store.Store.PutQueue(ctx, &q)
+		}
+		if err != nil {
+			e.t.Error(err)
+		}
+	}
+	e.store.beforeQueuePut.Store(&hook)
+	return func() { e.store.beforeQueuePut.Store(nil) }
 }
