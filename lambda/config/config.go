@@ -116,9 +116,10 @@ type Config struct {
 	// ceiling off.
 	AddressStrikes int
 	// AddressFrames is the frames one source address's connections may send together in a
-	// capacity.FrameWindowSeconds window before those past a player's pace are refused and
-	// closed (ADDRESS_FRAMES). Default: capacity.AddressFramesPerWindow; 0 turns the share off.
-	// It needs the per-connection count (RatePerSecond above 0).
+	// capacity.FrameWindowSeconds window before each is held to its fair part, refused past
+	// it and closed just after (ADDRESS_FRAMES, lambda/guard's Share). Default:
+	// capacity.AddressFramesPerWindow; 0 turns the share off. It needs the per-connection count
+	// (RatePerSecond above 0).
 	AddressFrames int
 	// SourceKeySecret keys the hashes addresses are kept under (SOURCE_KEY_SECRET, from Secrets
 	// Manager on AWS). Default: empty, and each process draws its own (the local stack's one
@@ -468,7 +469,7 @@ func (c Config) MissingCallbackURLs() []string {
 // maxAddressStrikes bounds ADDRESS_STRIKES: past it the ceiling would never be reached.
 const maxAddressStrikes = 100000
 
-// maxAddressFrames bounds ADDRESS_FRAMES: 1,000 a second, the most a stage of the largest
+// maxAddressFrames bounds ADDRESS_FRAMES: 1,000 a second, about what a stage of the largest
 // deployment admits (capacity.MaxGames).
 const maxAddressFrames = 10000
 
