@@ -12,7 +12,6 @@ import (
 
 	"github.com/serverless-tictactoe/tictactoe/lambda/capacity"
 	"github.com/serverless-tictactoe/tictactoe/lambda/guard"
-	"github.com/serverless-tictactoe/tictactoe/lambda/handler"
 	"github.com/serverless-tictactoe/tictactoe/lambda/ratelimit"
 )
 
@@ -319,8 +318,6 @@ func TestShareWritesPerFrame(t *testing.T) {
 		})
 	}
 }
-
-var _ = handler.FrameLimit{}
 
 // bestCell is a perfect player's move for mark on board (minimax): against the perfect
 // computer every game is a draw, the longest a game lasts.

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -155,24 +155,34 @@ func (s *DynamoStore) CountMiss(ctx context.Context, id string) (Connection, err
 }
 
 func (s *DynamoStore) ChargeFrame(ctx context.Context, id string, window, previous int64) (Connection, error) {
-	names := map[string]string{"#w": "frameWindow", "#n": "frames", "#pw": "prevWindow", "#p": "prevFrames", "#v": "version"}
-	values := map[string]types.AttributeValue{":w": num(window), ":one": num(1), ":zero": num(0), ":now": epoch(s.now())}
+	names := map[string]string{"#w": "frameWindow", "#n": "frames", "#v": "version"}
+	values := map[string]types.AttributeValue{":w": num(window), ":one": num(1), ":now": epoch(s.now())}
+	// Starting a window names the last one's attributes too (DynamoDB refuses names a request
+	// does not use).
+	shiftNames := map[string]string{"#pw": "prevWindow", "#p": "prevFrames"}
+	shiftValues := map[string]types.AttributeValue{":zero": num(0)}
+	maps.Copy(shiftNames, names)
+	maps.Copy(shiftValues, values)
 	live := "attribute_exists(pk) AND expiresAt > :now AND "
 	// Within the window: one ADD. The window's first frame starts it over, moving the last
 	// window's count aside; two first frames racing each other both land, the second as an
 	// ADD. Each count advances the version, so that a whole-record write made from an older
 	// read (a seat taken) fails and reads again instead of writing older counts back.
-	steps := []struct{ update, cond string }{
-		{"ADD #n :one, #v :one", "#w = :w"},
-		{"SET #pw = if_not_exists(#w, :zero), #p = if_not_exists(#n, :zero), #w = :w, #n = :one ADD #v :one", "(attribute_not_exists(#w) OR #w < :w)"},
+	steps := []struct {
+		update, cond string
+		names        map[string]string
+		values       map[string]types.AttributeValue
+	}{
+		{"ADD #n :one, #v :one", "#w = :w", names, values},
+		{"SET #pw = if_not_exists(#w, :zero), #p = if_not_exists(#n, :zero), #w = :w, #n = :one ADD #v :one",
+			"(attribute_not_exists(#w) OR #w < :w)", shiftNames, shiftValues},
 	}
 	for range 2 {
 		for _, step := range steps {
 			cond := live + step.cond
-			n, v := used(step.update+" "+cond, names, values)
 			out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 				TableName: &s.table, Key: keyOf(connKey(id)), UpdateExpression: aws.String(step.update),
-				ConditionExpression: &cond, ExpressionAttributeNames: n, ExpressionAttributeValues: v,
+				ConditionExpression: &cond, ExpressionAttributeNames: step.names, ExpressionAttributeValues: step.values,
 				ReturnValues: types.ReturnValueAllNew,
 			})
 			if err == nil {
@@ -184,20 +194,6 @@ func (s *DynamoStore) ChargeFrame(ctx context.Context, id string, window, previo
 		}
 	}
 	return Connection{ID: id}, ErrConflict // no live record (or a clock far behind the record's window)
-}
-
-// used is the names and values expr uses: DynamoDB refuses a request that passes others.
-func used(expr string, names map[string]string, values map[string]types.AttributeValue) (map[string]string, map[string]types.AttributeValue) {
-	n, v := map[string]string{}, map[string]types.AttributeValue{}
-	for _, tok := range strings.FieldsFunc(expr, func(r rune) bool { return r == ' ' || r == ',' || r == '(' || r == ')' }) {
-		if name, ok := names[tok]; ok {
-			n[tok] = name
-		}
-		if val, ok := values[tok]; ok {
-			v[tok] = val
-		}
-	}
-	return n, v
 }
 
 // chargedFrame decodes the record a frame's count returned; the last window's count is
